@@ -1,0 +1,50 @@
+//! Newtype identifiers: an `ActivityId` can never be passed where a `QueueId` is expected.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+macro_rules! id_type {
+    ($(#[$doc:meta] $name:ident),* $(,)?) => {$(
+        #[$doc]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+        #[serde(transparent)]
+        #[schema(value_type = i64)]
+        pub struct $name(pub i64);
+
+        impl $name {
+            /// The raw database value.
+            pub fn get(self) -> i64 {
+                self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    )*};
+}
+
+id_type! {
+    /// The business partition (one per installation).
+    PartitionId,
+    /// A department inside the partition.
+    DepartmentId,
+    /// A user: agent, supervisor or administrator.
+    UserId,
+    /// A user group (skill group).
+    UserGroupId,
+    /// A queue that holds activities waiting for an agent.
+    QueueId,
+    /// A customer.
+    CustomerId,
+    /// A case: a thread of related activities.
+    CaseId,
+    /// An activity: one piece of work (an email, a chat, a callback).
+    ActivityId,
+    /// One entry of the activity event log.
+    EventId,
+    /// A bearer API token.
+    TokenId,
+}

@@ -1,0 +1,41 @@
+//! Switchboard's business objects: departments, users and groups, channels, queues, customers,
+//! cases, activities and the activity event log, plus the activity life-cycle state machine.
+//!
+//! This crate is pure: no I/O, no async runtime, no clock. Time comes in as a [`Timestamp`]
+//! argument; the shells (store, web, cli) read the wall clock and pass it down.
+//!
+//! Layout: one file per business object. Creation inputs (`New…`) and partial updates (`…Patch`)
+//! live beside the object they build and validate themselves, so an invalid value never reaches
+//! the store. [`lifecycle`] holds the activity state machine; [`event`] the event log records.
+
+pub mod activity;
+pub mod case;
+pub mod channel;
+pub mod customer;
+pub mod department;
+pub mod error;
+pub mod event;
+pub mod ids;
+pub mod lifecycle;
+pub mod queue;
+pub mod role;
+pub mod text;
+pub mod time;
+pub mod user;
+pub mod user_group;
+
+pub use activity::{Activity, ActivityPatch, NewActivity, Priority};
+pub use case::{Case, CasePatch, CaseStatus, NewCase};
+pub use channel::{ChannelKind, ChannelSettings};
+pub use customer::{ContactKind, ContactPoint, Customer, CustomerPatch, NewCustomer};
+pub use department::{Department, DepartmentPatch, NewDepartment};
+pub use error::{TransitionError, ValidationError};
+pub use event::{ActivityEvent, Actor, EventKind};
+pub use ids::*;
+pub use lifecycle::{ActivityAction, ActivityState, ActivityStatus};
+pub use queue::{AgentOrder, NewQueue, PrecisionStep, Queue, QueueKind, QueuePatch, QueueRouting};
+pub use role::{Access, Resource, Role};
+pub use text::{CustomAttributes, EmailAddress};
+pub use time::Timestamp;
+pub use user::{AgentAttribute, NewUser, User, UserPatch};
+pub use user_group::{NewUserGroup, UserGroup, UserGroupPatch};

@@ -1,0 +1,103 @@
+//! Roles and what each may do: checked on every API endpoint.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A user's role. Administrators configure, supervisors watch and move work, agents handle it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Sets up departments, users, queues and everything else.
+    Admin,
+    /// Watches queues and agents, reviews replies, moves work around.
+    Supervisor,
+    /// Handles activities.
+    Agent,
+}
+
+impl Role {
+    /// The stable name stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Supervisor => "supervisor",
+            Role::Agent => "agent",
+        }
+    }
+
+    /// Parses the stable name.
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "supervisor" => Some(Role::Supervisor),
+            "agent" => Some(Role::Agent),
+            _ => None,
+        }
+    }
+
+    /// Whether this role may perform `access` on `resource`.
+    pub fn may(self, access: Access, resource: Resource) -> bool {
+        use Access::*;
+        use Resource::*;
+        match (self, resource, access) {
+            (Role::Admin, _, _) => true,
+            // Work objects: everyone reads and writes; only supervisors delete.
+            (_, Customers | Cases | Activities, Read | Write) => true,
+            (Role::Supervisor, Customers | Cases | Activities, Delete) => true,
+            // Organisation: everyone reads (agents see queues and colleagues), supervisors
+            // manage groups, only administrators change the rest.
+            (_, Users | UserGroups | Queues | Departments, Read) => true,
+            (Role::Supervisor, UserGroups, Write) => true,
+            // System: logging levels, metrics and the like are for administrators only.
+            _ => false,
+        }
+    }
+}
+
+/// What is being done to a resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// GET.
+    Read,
+    /// POST and PUT.
+    Write,
+    /// DELETE.
+    Delete,
+}
+
+/// The kinds of object the API exposes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    /// Customers and their contact points.
+    Customers,
+    /// Cases.
+    Cases,
+    /// Activities and their events.
+    Activities,
+    /// Users.
+    Users,
+    /// User groups.
+    UserGroups,
+    /// Queues.
+    Queues,
+    /// Departments and their channel settings.
+    Departments,
+    /// Operations: log levels, services.
+    System,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agents_cannot_configure() {
+        assert!(Role::Agent.may(Access::Write, Resource::Activities));
+        assert!(!Role::Agent.may(Access::Delete, Resource::Activities));
+        assert!(!Role::Agent.may(Access::Write, Resource::Queues));
+        assert!(!Role::Supervisor.may(Access::Write, Resource::Users));
+        assert!(Role::Supervisor.may(Access::Write, Resource::UserGroups));
+        assert!(!Role::Supervisor.may(Access::Read, Resource::System));
+        assert!(Role::Admin.may(Access::Delete, Resource::Departments));
+    }
+}
