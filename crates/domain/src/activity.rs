@@ -11,7 +11,9 @@ use crate::text::{self, CustomAttributes, MAX_TEXT};
 use crate::time::Timestamp;
 
 /// How urgent an activity is: 1 (lowest) to 10 (highest); 5 by default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 #[serde(try_from = "i64", into = "i64")]
 #[schema(value_type = i64)]
 pub struct Priority(u8);
@@ -229,7 +231,10 @@ impl ActivityPatch {
             && *c != a.custom_attributes
         {
             a.custom_attributes.clone_from(c);
-            note("custom_attributes", serde_json::to_value(c).unwrap_or_default());
+            note(
+                "custom_attributes",
+                serde_json::to_value(c).unwrap_or_default(),
+            );
         }
         changed
     }
@@ -268,9 +273,10 @@ mod tests {
             created_at: Timestamp::from_millis(0),
             updated_at: Timestamp::from_millis(0),
         };
-        let patch: ActivityPatch =
-            serde_json::from_str(r#"{"version":1,"subject":"Refund","priority":8,"sub_status":null}"#)
-                .unwrap_or_else(|e| panic!("{e}"));
+        let patch: ActivityPatch = serde_json::from_str(
+            r#"{"version":1,"subject":"Refund","priority":8,"sub_status":null}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         let changed = patch.apply(&mut a);
         assert_eq!(changed.keys().collect::<Vec<_>>(), ["priority"]);
         assert_eq!(a.priority.get(), 8);

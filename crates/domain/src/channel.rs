@@ -6,7 +6,9 @@ use utoipa::ToSchema;
 use crate::error::ValidationError;
 
 /// The media class of an activity. Each has its own agent capacity and settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ChannelKind {
     /// Email from a customer.

@@ -12,7 +12,9 @@ use crate::time::Timestamp;
 pub const MAX_CONTACT_POINTS: usize = 50;
 
 /// How a customer can be reached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ContactKind {
     /// An email address.
@@ -58,10 +60,14 @@ impl ContactPoint {
                 let v = self.value.trim();
                 let ok = !v.is_empty()
                     && v.len() <= 32
-                    && v.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
+                    && v.chars()
+                        .all(|c| c.is_ascii_digit() || " +-().".contains(c))
                     && v.chars().any(|c| c.is_ascii_digit());
                 if !ok {
-                    return Err(ValidationError::new(f, "must be a phone number like +1 555 0100"));
+                    return Err(ValidationError::new(
+                        f,
+                        "must be a phone number like +1 555 0100",
+                    ));
                 }
                 self.value = v
                     .chars()
@@ -173,7 +179,9 @@ impl CustomerPatch {
     }
 }
 
-fn validate_contact_points(points: Vec<ContactPoint>) -> Result<Vec<ContactPoint>, ValidationError> {
+fn validate_contact_points(
+    points: Vec<ContactPoint>,
+) -> Result<Vec<ContactPoint>, ValidationError> {
     if points.len() > MAX_CONTACT_POINTS {
         return Err(ValidationError::new(
             "contact_points",
@@ -203,9 +211,18 @@ mod tests {
             department_id: DepartmentId(1),
             name: " Ann ".into(),
             contact_points: vec![
-                ContactPoint { kind: ContactKind::Email, value: "Ann@EXAMPLE.org".into() },
-                ContactPoint { kind: ContactKind::Email, value: "ann@example.ORG".into() },
-                ContactPoint { kind: ContactKind::Phone, value: "+1 (555) 0100".into() },
+                ContactPoint {
+                    kind: ContactKind::Email,
+                    value: "Ann@EXAMPLE.org".into(),
+                },
+                ContactPoint {
+                    kind: ContactKind::Email,
+                    value: "ann@example.ORG".into(),
+                },
+                ContactPoint {
+                    kind: ContactKind::Phone,
+                    value: "+1 (555) 0100".into(),
+                },
             ],
             attributes: CustomAttributes::new(),
         }
@@ -221,7 +238,10 @@ mod tests {
         let c = NewCustomer {
             department_id: DepartmentId(1),
             name: String::new(),
-            contact_points: vec![ContactPoint { kind: ContactKind::Phone, value: "call me".into() }],
+            contact_points: vec![ContactPoint {
+                kind: ContactKind::Phone,
+                value: "call me".into(),
+            }],
             attributes: CustomAttributes::new(),
         };
         assert_eq!(

@@ -64,8 +64,19 @@ impl EventKind {
     pub fn parse(s: &str) -> Option<EventKind> {
         use EventKind::*;
         [
-            Created, Updated, Queued, Offered, Accepted, Declined, OfferTimedOut, Assigned,
-            Started, Paused, Resumed, Completed, Abandoned,
+            Created,
+            Updated,
+            Queued,
+            Offered,
+            Accepted,
+            Declined,
+            OfferTimedOut,
+            Assigned,
+            Started,
+            Paused,
+            Resumed,
+            Completed,
+            Abandoned,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

@@ -162,23 +162,29 @@ impl ActivityAction {
             assignee_id,
         };
         match (self, state.status) {
-            (ActivityAction::Queue { queue_id }, New | Queued | Offered | Assigned | InProgress | Paused) => {
-                Ok(to(Queued, Some(queue_id), None))
-            }
+            (
+                ActivityAction::Queue { queue_id },
+                New | Queued | Offered | Assigned | InProgress | Paused,
+            ) => Ok(to(Queued, Some(queue_id), None)),
             (ActivityAction::Offer { agent_id }, Queued) => {
                 Ok(to(Offered, state.queue_id, Some(agent_id)))
             }
-            (ActivityAction::Accept, Offered) => Ok(to(Assigned, state.queue_id, state.assignee_id)),
+            (ActivityAction::Accept, Offered) => {
+                Ok(to(Assigned, state.queue_id, state.assignee_id))
+            }
             (ActivityAction::Decline | ActivityAction::OfferTimeout, Offered) => {
                 Ok(to(Queued, state.queue_id, None))
             }
-            (ActivityAction::Assign { agent_id }, New | Queued | Assigned | InProgress | Paused) => {
-                Ok(to(Assigned, state.queue_id, Some(agent_id)))
-            }
+            (
+                ActivityAction::Assign { agent_id },
+                New | Queued | Assigned | InProgress | Paused,
+            ) => Ok(to(Assigned, state.queue_id, Some(agent_id))),
             (ActivityAction::Start, Assigned) | (ActivityAction::Resume, Paused) => {
                 Ok(to(InProgress, state.queue_id, state.assignee_id))
             }
-            (ActivityAction::Pause, InProgress) => Ok(to(Paused, state.queue_id, state.assignee_id)),
+            (ActivityAction::Pause, InProgress) => {
+                Ok(to(Paused, state.queue_id, state.assignee_id))
+            }
             (ActivityAction::Complete, New | Assigned | InProgress | Paused) => {
                 Ok(to(Completed, state.queue_id, state.assignee_id))
             }
@@ -208,8 +214,12 @@ mod tests {
         let mut s = state(ActivityStatus::New);
         s.assignee_id = None;
         let steps = [
-            ActivityAction::Queue { queue_id: QueueId(2) },
-            ActivityAction::Offer { agent_id: UserId(9) },
+            ActivityAction::Queue {
+                queue_id: QueueId(2),
+            },
+            ActivityAction::Offer {
+                agent_id: UserId(9),
+            },
             ActivityAction::Accept,
             ActivityAction::Start,
             ActivityAction::Pause,
@@ -223,7 +233,15 @@ mod tests {
         }
         assert_eq!(
             seen,
-            ["queued", "offered", "assigned", "in_progress", "paused", "in_progress", "completed"]
+            [
+                "queued",
+                "offered",
+                "assigned",
+                "in_progress",
+                "paused",
+                "in_progress",
+                "completed"
+            ]
         );
         assert_eq!(s.assignee_id, Some(UserId(9)));
         assert_eq!(s.queue_id, Some(QueueId(2)));
@@ -233,7 +251,10 @@ mod tests {
     fn declined_offer_returns_to_its_queue_without_agent() {
         let s = state(ActivityStatus::Offered);
         let back = ActivityAction::Decline.apply(s);
-        assert_eq!(back.map(|b| (b.status, b.queue_id, b.assignee_id)), Ok((ActivityStatus::Queued, Some(QueueId(1)), None)));
+        assert_eq!(
+            back.map(|b| (b.status, b.queue_id, b.assignee_id)),
+            Ok((ActivityStatus::Queued, Some(QueueId(1)), None))
+        );
     }
 
     #[test]
@@ -241,24 +262,41 @@ mod tests {
         let e = ActivityAction::Start.apply(state(ActivityStatus::Completed));
         assert_eq!(
             e,
-            Err(TransitionError { action: "start", from: ActivityStatus::Completed })
+            Err(TransitionError {
+                action: "start",
+                from: ActivityStatus::Completed
+            })
         );
         assert_eq!(
             e.map_err(|e| e.to_string()),
             Err("cannot start an activity that is completed".to_string())
         );
-        assert!(ActivityAction::Accept.apply(state(ActivityStatus::Queued)).is_err());
-        assert!(ActivityAction::Pause.apply(state(ActivityStatus::Assigned)).is_err());
+        assert!(
+            ActivityAction::Accept
+                .apply(state(ActivityStatus::Queued))
+                .is_err()
+        );
+        assert!(
+            ActivityAction::Pause
+                .apply(state(ActivityStatus::Assigned))
+                .is_err()
+        );
     }
 
     fn any_action() -> impl Strategy<Value = ActivityAction> {
         prop_oneof![
-            (1i64..4).prop_map(|q| ActivityAction::Queue { queue_id: QueueId(q) }),
-            (1i64..4).prop_map(|a| ActivityAction::Offer { agent_id: UserId(a) }),
+            (1i64..4).prop_map(|q| ActivityAction::Queue {
+                queue_id: QueueId(q)
+            }),
+            (1i64..4).prop_map(|a| ActivityAction::Offer {
+                agent_id: UserId(a)
+            }),
             Just(ActivityAction::Accept),
             Just(ActivityAction::Decline),
             Just(ActivityAction::OfferTimeout),
-            (1i64..4).prop_map(|a| ActivityAction::Assign { agent_id: UserId(a) }),
+            (1i64..4).prop_map(|a| ActivityAction::Assign {
+                agent_id: UserId(a)
+            }),
             Just(ActivityAction::Start),
             Just(ActivityAction::Pause),
             Just(ActivityAction::Resume),

@@ -275,7 +275,8 @@ fn validate_routing(r: &QueueRouting) -> Result<(), ValidationError> {
             (d >= 0).then_some(d)
         });
         let allowed = e.chars().all(|c| {
-            c.is_ascii_alphanumeric() || matches!(c, ' ' | '_' | '-' | '(' | ')' | '<' | '>' | '=' | '!')
+            c.is_ascii_alphanumeric()
+                || matches!(c, ' ' | '_' | '-' | '(' | ')' | '<' | '>' | '=' | '!')
         });
         if balanced != Some(0) || !allowed {
             return Err(ValidationError::new(
@@ -308,20 +309,33 @@ mod tests {
     #[test]
     fn precision_steps_are_checked() {
         let ok = queue(QueueRouting::Precision {
-            steps: vec![PrecisionStep { expression: "language_es AND billing >= 7".into(), wait_secs: 30 }],
+            steps: vec![PrecisionStep {
+                expression: "language_es AND billing >= 7".into(),
+                wait_secs: 30,
+            }],
         });
         assert!(ok.validate().is_ok());
         let bad = queue(QueueRouting::Precision {
             steps: vec![
-                PrecisionStep { expression: "billing".into(), wait_secs: 30 },
-                PrecisionStep { expression: "(billing".into(), wait_secs: 30 },
+                PrecisionStep {
+                    expression: "billing".into(),
+                    wait_secs: 30,
+                },
+                PrecisionStep {
+                    expression: "(billing".into(),
+                    wait_secs: 30,
+                },
             ],
         });
         assert_eq!(
             bad.validate().map_err(|e| e.field),
             Err("routing.steps[1].expression".to_string())
         );
-        assert!(queue(QueueRouting::Precision { steps: vec![] }).validate().is_err());
+        assert!(
+            queue(QueueRouting::Precision { steps: vec![] })
+                .validate()
+                .is_err()
+        );
     }
 
     #[test]

@@ -154,7 +154,16 @@ mod tests {
             EmailAddress::parse(" Ann@Example.COM ").map(String::from),
             Ok("Ann@example.com".to_string())
         );
-        for bad in ["", "a", "@x.org", "a@", "a b@x.org", "a@x..org", "a@.x", "<a@x.org>"] {
+        for bad in [
+            "",
+            "a",
+            "@x.org",
+            "a@",
+            "a b@x.org",
+            "a@x..org",
+            "a@.x",
+            "<a@x.org>",
+        ] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad}");
         }
     }

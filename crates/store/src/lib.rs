@@ -1,1 +1,40 @@
-//! placeholder
+//! Switchboard's store: every durable byte goes through here.
+//!
+//! - [`Store`] is one interface over two engines, SQLite (embedded default) and PostgreSQL. The
+//!   SQL is written once, with `$n` placeholders both engines accept, and runs through sqlx's
+//!   `Any` driver: one code path per behaviour, one test suite for both.
+//! - Writes go through the group-commit writer ([`writer`]): jobs waiting at the same moment share
+//!   one transaction and one fsync. Reads use a pool.
+//! - [`migrate`] applies the embedded schema migrations.
+//! - [`blob`] stores raw messages and attachments by content address.
+//! - One file per business object (`departments`, `users`, `groups`, `queues`, `customers`,
+//!   `cases`, `activities`) plus `auth` for tokens and sessions.
+//!
+//! Only this crate contains SQL.
+
+pub mod activities;
+pub mod auth;
+pub mod blob;
+pub mod cases;
+pub mod customers;
+pub mod departments;
+pub mod error;
+pub mod groups;
+mod migrate;
+pub mod queues;
+mod sql;
+mod store;
+pub mod users;
+mod writer;
+
+pub use activities::ActivityFilter;
+pub use auth::{ApiToken, Session};
+pub use blob::{BlobError, BlobKey, BlobStore, LocalBlobStore};
+pub use cases::CaseFilter;
+pub use customers::CustomerFilter;
+pub use error::StoreError;
+pub use groups::UserGroupFilter;
+pub use queues::QueueFilter;
+pub use sql::{MAX_PAGE, Page, PageRequest};
+pub use store::{Backend, Store, StoreOptions, create_postgres_database};
+pub use users::UserFilter;

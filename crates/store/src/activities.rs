@@ -1,0 +1,468 @@
+//! Activities and their event log. Every change of an activity appends its event in the same
+//! transaction: there is never an activity state without the event that led to it.
+
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Executor};
+use switchboard_domain::{
+    Activity, ActivityAction, ActivityEvent, ActivityId, ActivityPatch, ActivityStatus, Actor,
+    CaseId, ChannelKind, CustomerId, DepartmentId, EventId, EventKind, NewActivity, NewCase,
+    Priority, QueueId, Timestamp, UserId, ValidationError,
+};
+
+use crate::error::StoreError;
+use crate::sql::{Arg, Page, PageRequest, Select, col, json, parsed, to_json, ts};
+use crate::{Store, cases, queues, users};
+
+/// Filters for listing activities.
+#[derive(Debug, Clone, Default)]
+pub struct ActivityFilter {
+    /// Only this department's.
+    pub department_id: Option<DepartmentId>,
+    /// Only in this status.
+    pub status: Option<ActivityStatus>,
+    /// Only in this queue.
+    pub queue_id: Option<QueueId>,
+    /// Only offered or assigned to this agent.
+    pub assignee_id: Option<UserId>,
+    /// Only of this case.
+    pub case_id: Option<CaseId>,
+    /// Only of this customer.
+    pub customer_id: Option<CustomerId>,
+    /// Only on this channel.
+    pub channel: Option<ChannelKind>,
+}
+
+fn from_row(r: &AnyRow) -> Result<Activity, StoreError> {
+    Ok(Activity {
+        id: ActivityId(col(r, "id")?),
+        department_id: DepartmentId(col(r, "department_id")?),
+        case_id: CaseId(col(r, "case_id")?),
+        customer_id: CustomerId(col(r, "customer_id")?),
+        channel: parsed(r, "channel", ChannelKind::parse)?,
+        subject: col(r, "subject")?,
+        status: parsed(r, "status", ActivityStatus::parse)?,
+        sub_status: col(r, "sub_status")?,
+        priority: Priority::new(col(r, "priority")?).map_err(StoreError::Internal)?,
+        due_at: col::<Option<i64>>(r, "due_at")?.map(Timestamp::from_millis),
+        queue_id: col::<Option<i64>>(r, "queue_id")?.map(QueueId),
+        assignee_id: col::<Option<i64>>(r, "assignee_id")?.map(UserId),
+        custom_attributes: json(r, "custom_attributes")?,
+        version: col(r, "version")?,
+        created_at: ts(r, "created_at")?,
+        updated_at: ts(r, "updated_at")?,
+    })
+}
+
+fn event_from_row(r: &AnyRow) -> Result<ActivityEvent, StoreError> {
+    Ok(ActivityEvent {
+        id: EventId(col(r, "id")?),
+        activity_id: ActivityId(col(r, "activity_id")?),
+        kind: parsed(r, "kind", EventKind::parse)?,
+        from_status: col::<Option<String>>(r, "from_status")?
+            .map(|s| {
+                ActivityStatus::parse(&s)
+                    .ok_or_else(|| StoreError::Internal(format!("bad status {s}")))
+            })
+            .transpose()?,
+        to_status: parsed(r, "to_status", ActivityStatus::parse)?,
+        actor: col::<Option<i64>>(r, "actor_user_id")?
+            .map_or(Actor::System, |u| Actor::User(UserId(u))),
+        at: ts(r, "at")?,
+        data: json(r, "data")?,
+    })
+}
+
+pub(crate) async fn fetch<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    id: ActivityId,
+) -> Result<Activity, StoreError> {
+    sqlx::query("SELECT * FROM activities WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(e)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()?
+        .ok_or(StoreError::NotFound {
+            entity: "activity",
+            id: id.0,
+        })
+}
+
+/// The fields of one event to append.
+pub(crate) struct NewEvent {
+    pub(crate) kind: EventKind,
+    pub(crate) from: Option<ActivityStatus>,
+    pub(crate) to: ActivityStatus,
+    pub(crate) actor: Actor,
+    pub(crate) data: serde_json::Value,
+}
+
+/// Appends one event; call inside the transaction that makes the change.
+pub(crate) async fn append_event(
+    c: &mut AnyConnection,
+    activity: ActivityId,
+    e: NewEvent,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO activity_events (activity_id, kind, from_status, to_status, actor_user_id, at, data) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(activity.0)
+    .bind(e.kind.as_str())
+    .bind(e.from.map(|s| s.as_str()))
+    .bind(e.to.as_str())
+    .bind(e.actor.user_id().map(|u| u.0))
+    .bind(now.millis())
+    .bind(to_json(&e.data)?)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// Checks a queue exists, is active and belongs to `dept`.
+async fn check_queue(
+    c: &mut AnyConnection,
+    dept: DepartmentId,
+    q: QueueId,
+    field: &str,
+) -> Result<(), StoreError> {
+    let queue = queues::fetch(&mut *c, q).await.map_err(|e| match e {
+        StoreError::NotFound { .. } => ValidationError::new(field, "no such queue").into(),
+        e => e,
+    })?;
+    if queue.department_id != dept {
+        return Err(ValidationError::new(field, "the queue belongs to another department").into());
+    }
+    if !queue.active {
+        return Err(ValidationError::new(field, "the queue is inactive").into());
+    }
+    Ok(())
+}
+
+/// Checks an agent exists and is active.
+async fn check_agent(c: &mut AnyConnection, agent: UserId) -> Result<(), StoreError> {
+    let u = users::fetch(&mut *c, agent).await.map_err(|e| match e {
+        StoreError::NotFound { .. } => ValidationError::new("agent_id", "no such user").into(),
+        e => e,
+    })?;
+    if !u.active {
+        return Err(ValidationError::new("agent_id", "the user is inactive").into());
+    }
+    Ok(())
+}
+
+async fn insert(
+    c: &mut AnyConnection,
+    n: &NewActivity,
+    actor: Actor,
+    now: Timestamp,
+) -> Result<Activity, StoreError> {
+    let case = match n.case_id {
+        Some(id) => {
+            let k = cases::fetch(&mut *c, id).await.map_err(|e| match e {
+                StoreError::NotFound { .. } => {
+                    ValidationError::new("case_id", "no such case").into()
+                }
+                e => e,
+            })?;
+            if k.customer_id != n.customer_id {
+                return Err(ValidationError::new(
+                    "case_id",
+                    "the case belongs to another customer",
+                )
+                .into());
+            }
+            k
+        }
+        None => {
+            let new_case = NewCase {
+                customer_id: n.customer_id,
+                subject: n.subject.clone(),
+                owner_id: None,
+            };
+            cases::insert(c, &new_case, now).await?
+        }
+    };
+    if let Some(q) = n.queue_id {
+        check_queue(c, case.department_id, q, "queue_id").await?;
+    }
+    let status = if n.queue_id.is_some() {
+        ActivityStatus::Queued
+    } else {
+        ActivityStatus::New
+    };
+    let id: i64 = sqlx::query(
+        "INSERT INTO activities (department_id, case_id, customer_id, channel, subject, status, sub_status, priority, \
+         due_at, queue_id, assignee_id, custom_attributes, version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11, 1, $12, $12) RETURNING id",
+    )
+    .bind(case.department_id.0)
+    .bind(case.id.0)
+    .bind(n.customer_id.0)
+    .bind(n.channel.as_str())
+    .bind(&n.subject)
+    .bind(status.as_str())
+    .bind(n.sub_status.clone())
+    .bind(i64::from(n.priority))
+    .bind(n.due_at.map(Timestamp::millis))
+    .bind(n.queue_id.map(|q| q.0))
+    .bind(to_json(&n.custom_attributes)?)
+    .bind(now.millis())
+    .fetch_one(&mut *c)
+    .await
+    .map_err(StoreError::from)
+    .and_then(|r| col(&r, "id"))?;
+    let id = ActivityId(id);
+    let created = serde_json::json!({ "channel": n.channel, "case_id": case.id });
+    append_event(
+        c,
+        id,
+        NewEvent {
+            kind: EventKind::Created,
+            from: None,
+            to: ActivityStatus::New,
+            actor,
+            data: created,
+        },
+        now,
+    )
+    .await?;
+    if let Some(q) = n.queue_id {
+        let data = serde_json::json!({ "queue_id": q });
+        let e = NewEvent {
+            kind: EventKind::Queued,
+            from: Some(ActivityStatus::New),
+            to: status,
+            actor,
+            data,
+        };
+        append_event(c, id, e, now).await?;
+    }
+    Ok(Activity {
+        id,
+        department_id: case.department_id,
+        case_id: case.id,
+        customer_id: n.customer_id,
+        channel: n.channel,
+        subject: n.subject.clone(),
+        status,
+        sub_status: n.sub_status.clone(),
+        priority: n.priority,
+        due_at: n.due_at,
+        queue_id: n.queue_id,
+        assignee_id: None,
+        custom_attributes: n.custom_attributes.clone(),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+async fn save(c: &mut AnyConnection, a: &Activity, now: Timestamp) -> Result<(), StoreError> {
+    let done = sqlx::query(
+        "UPDATE activities SET subject = $1, status = $2, sub_status = $3, priority = $4, due_at = $5, queue_id = $6, \
+         assignee_id = $7, custom_attributes = $8, version = version + 1, updated_at = $9 WHERE id = $10 AND version = $11",
+    )
+    .bind(&a.subject)
+    .bind(a.status.as_str())
+    .bind(a.sub_status.clone())
+    .bind(i64::from(a.priority))
+    .bind(a.due_at.map(Timestamp::millis))
+    .bind(a.queue_id.map(|q| q.0))
+    .bind(a.assignee_id.map(|u| u.0))
+    .bind(to_json(&a.custom_attributes)?)
+    .bind(now.millis())
+    .bind(a.id.0)
+    .bind(a.version)
+    .execute(&mut *c)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::stale("activity", a.id.0));
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Creates an activity (and a case, when none is given) with its `created` event, and its
+    /// `queued` event when a queue is given.
+    pub async fn create_activity(
+        &self,
+        input: NewActivity,
+        actor: Actor,
+        now: Timestamp,
+    ) -> Result<Activity, StoreError> {
+        self.inner
+            .writer
+            .write(move |c| {
+                let n = input.clone();
+                Box::pin(async move { insert(c, &n, actor, now).await })
+            })
+            .await
+    }
+
+    /// Reads an activity.
+    pub async fn activity(&self, id: ActivityId) -> Result<Activity, StoreError> {
+        fetch(&self.inner.read, id).await
+    }
+
+    /// Lists activities by id.
+    pub async fn list_activities(
+        &self,
+        f: &ActivityFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Activity>, StoreError> {
+        let mut s = Select::new("SELECT * FROM activities");
+        s.eq_opt("department_id", f.department_id.map(|d| Arg::Int(d.0)))
+            .eq_opt("status", f.status.map(|x| Arg::Text(x.as_str().into())))
+            .eq_opt("queue_id", f.queue_id.map(|d| Arg::Int(d.0)))
+            .eq_opt("assignee_id", f.assignee_id.map(|d| Arg::Int(d.0)))
+            .eq_opt("case_id", f.case_id.map(|d| Arg::Int(d.0)))
+            .eq_opt("customer_id", f.customer_id.map(|d| Arg::Int(d.0)))
+            .eq_opt("channel", f.channel.map(|x| Arg::Text(x.as_str().into())));
+        let (rows, more) = s.page(&self.inner.read, page).await?;
+        let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::of(items, more, |a| a.id.0))
+    }
+
+    /// Changes descriptive fields if `patch.version` is current; records an `updated` event with
+    /// the fields that really changed (none changed: nothing is written).
+    pub async fn update_activity(
+        &self,
+        id: ActivityId,
+        patch: ActivityPatch,
+        actor: Actor,
+        now: Timestamp,
+    ) -> Result<Activity, StoreError> {
+        self.inner
+            .writer
+            .write(move |c| {
+                let patch = patch.clone();
+                Box::pin(async move {
+                    let mut a = fetch(&mut *c, id).await?;
+                    if a.version != patch.version {
+                        return Err(StoreError::stale("activity", id.0));
+                    }
+                    let changed = patch.apply(&mut a);
+                    if changed.is_empty() {
+                        return Ok(a);
+                    }
+                    save(c, &a, now).await?;
+                    let e = NewEvent {
+                        kind: EventKind::Updated,
+                        from: Some(a.status),
+                        to: a.status,
+                        actor,
+                        data: serde_json::Value::Object(changed),
+                    };
+                    append_event(c, id, e, now).await?;
+                    a.version += 1;
+                    a.updated_at = now;
+                    Ok(a)
+                })
+            })
+            .await
+    }
+
+    /// Runs a life-cycle action. With `expected_version`, refuses if the activity changed since.
+    /// Illegal transitions are refused with [`StoreError::Transition`] and change nothing.
+    pub async fn act_on_activity(
+        &self,
+        id: ActivityId,
+        action: ActivityAction,
+        expected_version: Option<i64>,
+        actor: Actor,
+        now: Timestamp,
+    ) -> Result<Activity, StoreError> {
+        self.inner
+            .writer
+            .write(move |c| {
+                Box::pin(async move {
+                    let mut a = fetch(&mut *c, id).await?;
+                    if expected_version.is_some_and(|v| v != a.version) {
+                        return Err(StoreError::stale("activity", id.0));
+                    }
+                    let next = action.apply(a.state())?;
+                    match action {
+                        ActivityAction::Queue { queue_id } => {
+                            check_queue(c, a.department_id, queue_id, "queue_id").await?
+                        }
+                        ActivityAction::Offer { agent_id }
+                        | ActivityAction::Assign { agent_id } => {
+                            check_agent(c, agent_id).await?;
+                        }
+                        _ => {}
+                    }
+                    let from = a.status;
+                    a.set_state(next);
+                    save(c, &a, now).await?;
+                    let data = serde_json::to_value(action).unwrap_or_default();
+                    let e = NewEvent {
+                        kind: EventKind::of_action(action),
+                        from: Some(from),
+                        to: a.status,
+                        actor,
+                        data,
+                    };
+                    append_event(c, id, e, now).await?;
+                    a.version += 1;
+                    a.updated_at = now;
+                    Ok(a)
+                })
+            })
+            .await
+    }
+
+    /// Deletes an activity with its events.
+    pub async fn delete_activity(&self, id: ActivityId) -> Result<(), StoreError> {
+        self.inner
+            .writer
+            .write(move |c| {
+                Box::pin(async move {
+                    fetch(&mut *c, id).await?;
+                    sqlx::query("DELETE FROM activity_events WHERE activity_id = $1")
+                        .bind(id.0)
+                        .execute(&mut *c)
+                        .await?;
+                    sqlx::query("DELETE FROM activities WHERE id = $1")
+                        .bind(id.0)
+                        .execute(&mut *c)
+                        .await?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+
+    /// An activity's events, oldest first.
+    pub async fn activity_events(
+        &self,
+        id: ActivityId,
+        page: &PageRequest,
+    ) -> Result<Page<ActivityEvent>, StoreError> {
+        fetch(&self.inner.read, id).await?;
+        let mut s = Select::new("SELECT * FROM activity_events");
+        s.eq("activity_id", Arg::Int(id.0));
+        let (rows, more) = s.page(&self.inner.read, page).await?;
+        let items = rows
+            .iter()
+            .map(event_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::of(items, more, |e| e.id.0))
+    }
+
+    /// Counts activities and events, and activities without a `created` event (must be zero):
+    /// a consistency check used after crashes.
+    pub async fn activity_consistency(&self) -> Result<(i64, i64, i64), StoreError> {
+        let r = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM activities) AS a, (SELECT COUNT(*) FROM activity_events) AS e, \
+             (SELECT COUNT(*) FROM activities x WHERE NOT EXISTS \
+               (SELECT 1 FROM activity_events v WHERE v.activity_id = x.id AND v.kind = 'created')) AS orphans",
+        )
+        .fetch_one(&self.inner.read)
+        .await?;
+        Ok((col(&r, "a")?, col(&r, "e")?, col(&r, "orphans")?))
+    }
+}

@@ -1,0 +1,278 @@
+//! Credentials: argon2id password hashes, bearer API tokens and login sessions. Tokens and session
+//! ids are random 256-bit secrets shown once; only their SHA-256 is stored, so a copy of the
+//! database does not let anyone in.
+
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Argon2, PasswordHash};
+use rand::RngCore;
+use rand::rngs::OsRng;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::any::AnyRow;
+use switchboard_domain::{Timestamp, TokenId, User, UserId};
+
+use crate::Store;
+use crate::error::StoreError;
+use crate::sql::{col, ts};
+
+/// Prefix of API tokens, so a leaked one is easy to recognise in logs and scanners.
+pub const TOKEN_PREFIX: &str = "sbt_";
+
+/// A stored API token (never the secret itself).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApiToken {
+    /// Id, to revoke it.
+    pub id: TokenId,
+    /// Owner.
+    pub user_id: UserId,
+    /// What it is for.
+    pub name: String,
+    /// When it was made.
+    pub created_at: Timestamp,
+    /// When it was revoked.
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// A login session found by its cookie.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    /// The user.
+    pub user: User,
+    /// The token form posts must echo.
+    pub csrf_token: String,
+    /// When it ends.
+    pub expires_at: Timestamp,
+}
+
+/// Hashes a password with argon2id and a random salt.
+pub fn hash_password(password: &str) -> Result<String, StoreError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| StoreError::Internal(format!("password hashing failed: {e}")))
+}
+
+/// Hashes on a blocking thread: argon2 takes tens of milliseconds on purpose.
+pub(crate) async fn hash_password_blocking(password: String) -> Result<String, StoreError> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| StoreError::Internal(e.to_string()))?
+}
+
+/// Checks a password against a stored hash (constant time inside argon2).
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A new random secret, URL-safe.
+pub fn random_secret() -> String {
+    let mut b = [0u8; 32];
+    OsRng.fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// The stored form of a secret.
+pub fn secret_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+fn token_from_row(r: &AnyRow) -> Result<ApiToken, StoreError> {
+    Ok(ApiToken {
+        id: TokenId(col(r, "id")?),
+        user_id: UserId(col(r, "user_id")?),
+        name: col(r, "name")?,
+        created_at: ts(r, "created_at")?,
+        revoked_at: col::<Option<i64>>(r, "revoked_at")?.map(Timestamp::from_millis),
+    })
+}
+
+impl Store {
+    /// Issues an API token for a user; returns it with the secret, shown only now.
+    pub async fn create_token(
+        &self,
+        user: UserId,
+        name: &str,
+        now: Timestamp,
+    ) -> Result<(ApiToken, String), StoreError> {
+        let secret = format!("{TOKEN_PREFIX}{}", random_secret());
+        let hash = secret_hash(&secret);
+        let name = name.to_string();
+        let token = self
+            .inner
+            .writer
+            .write(move |c| {
+                let (hash, name) = (hash.clone(), name.clone());
+                Box::pin(async move {
+                    crate::users::fetch(&mut *c, user).await?;
+                    let id: i64 = sqlx::query(
+                        "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                    )
+                    .bind(user.0)
+                    .bind(&name)
+                    .bind(hash)
+                    .bind(now.millis())
+                    .fetch_one(&mut *c)
+                    .await
+                    .map_err(StoreError::from)
+                    .and_then(|r| col(&r, "id"))?;
+                    Ok(ApiToken { id: TokenId(id), user_id: user, name, created_at: now, revoked_at: None })
+                })
+            })
+            .await?;
+        Ok((token, secret))
+    }
+
+    /// The active user a bearer token belongs to, if the token is valid and not revoked.
+    pub async fn user_by_token(&self, secret: &str) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query(
+            "SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(secret_hash(secret))
+        .fetch_optional(&self.inner.read)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let user = crate::users::fetch(&self.inner.read, UserId(col(&row, "user_id")?)).await?;
+        Ok(user.active.then_some(user))
+    }
+
+    /// A user's tokens.
+    pub async fn tokens_of(&self, user: UserId) -> Result<Vec<ApiToken>, StoreError> {
+        sqlx::query("SELECT * FROM api_tokens WHERE user_id = $1 ORDER BY id")
+            .bind(user.0)
+            .fetch_all(&self.inner.read)
+            .await?
+            .iter()
+            .map(token_from_row)
+            .collect()
+    }
+
+    /// Reads a token.
+    pub async fn token(&self, id: TokenId) -> Result<ApiToken, StoreError> {
+        sqlx::query("SELECT * FROM api_tokens WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.inner.read)
+            .await?
+            .as_ref()
+            .map(token_from_row)
+            .transpose()?
+            .ok_or(StoreError::NotFound {
+                entity: "token",
+                id: id.0,
+            })
+    }
+
+    /// Revokes a token; it stops working at once.
+    pub async fn revoke_token(&self, id: TokenId, now: Timestamp) -> Result<(), StoreError> {
+        self.inner
+            .writer
+            .write(move |c| {
+                Box::pin(async move {
+                    let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                        .bind(now.millis())
+                        .bind(id.0)
+                        .execute(&mut *c)
+                        .await?;
+                    if done.rows_affected() == 0 {
+                        return Err(StoreError::NotFound { entity: "token", id: id.0 });
+                    }
+                    Ok(())
+                })
+            })
+            .await
+    }
+
+    /// Opens a login session; returns (session secret for the cookie, CSRF token).
+    pub async fn create_session(
+        &self,
+        user: UserId,
+        now: Timestamp,
+        ttl_secs: i64,
+    ) -> Result<(String, String), StoreError> {
+        let secret = random_secret();
+        let csrf = random_secret();
+        let (hash, csrf2) = (secret_hash(&secret), csrf.clone());
+        self.inner
+            .writer
+            .write(move |c| {
+                let (hash, csrf) = (hash.clone(), csrf2.clone());
+                Box::pin(async move {
+                    sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now.millis()).execute(&mut *c).await?;
+                    sqlx::query(
+                        "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(hash)
+                    .bind(user.0)
+                    .bind(csrf)
+                    .bind(now.millis())
+                    .bind(now.plus_secs(ttl_secs).millis())
+                    .execute(&mut *c)
+                    .await?;
+                    Ok(())
+                })
+            })
+            .await?;
+        Ok((secret, csrf))
+    }
+
+    /// The live session of a cookie secret, if any.
+    pub async fn session(
+        &self,
+        secret: &str,
+        now: Timestamp,
+    ) -> Result<Option<Session>, StoreError> {
+        let row = sqlx::query("SELECT user_id, csrf_token, expires_at FROM sessions WHERE id_hash = $1 AND expires_at > $2")
+            .bind(secret_hash(secret))
+            .bind(now.millis())
+            .fetch_optional(&self.inner.read)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let user = crate::users::fetch(&self.inner.read, UserId(col(&row, "user_id")?)).await?;
+        if !user.active {
+            return Ok(None);
+        }
+        Ok(Some(Session {
+            user,
+            csrf_token: col(&row, "csrf_token")?,
+            expires_at: ts(&row, "expires_at")?,
+        }))
+    }
+
+    /// Ends a session.
+    pub async fn delete_session(&self, secret: &str) -> Result<(), StoreError> {
+        let hash = secret_hash(secret);
+        self.inner
+            .writer
+            .write(move |c| {
+                let hash = hash.clone();
+                Box::pin(async move {
+                    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+                        .bind(hash)
+                        .execute(&mut *c)
+                        .await?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_against_their_hash() {
+        let h = hash_password("correct horse battery").unwrap_or_default();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery", &h));
+        assert!(!verify_password("wrong horse battery", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+}

@@ -1,0 +1,193 @@
+//! The store handle: which engine, the read pool, the writer.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::AnyPool;
+use sqlx::Executor;
+use sqlx::any::AnyPoolOptions;
+
+use crate::error::StoreError;
+use crate::migrate;
+use crate::writer::Writer;
+
+/// The database engine behind a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite in WAL mode with one writer.
+    Sqlite,
+    /// PostgreSQL for scale-out.
+    Postgres,
+}
+
+impl Backend {
+    /// Picks the engine from a database URL (`sqlite:…` or `postgres://…`).
+    pub fn of_url(url: &str) -> Result<Backend, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::Invalid(
+                switchboard_domain::ValidationError::new(
+                    "database.url",
+                    "must start with sqlite: or postgres://",
+                ),
+            ))
+        }
+    }
+}
+
+/// How to open a store.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Most connections for reads (and, on PostgreSQL, writes).
+    pub max_connections: u32,
+    /// How long to wait for a connection before reporting the database unavailable.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            max_connections: 8,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A handle on the store; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) backend: Backend,
+    pub(crate) read: AnyPool,
+    pub(crate) writer: Writer,
+    write_pool: AnyPool,
+}
+
+impl Store {
+    /// Connects to `url`. For SQLite the file is created when missing. Does not migrate: call
+    /// [`Store::migrate`].
+    pub async fn open(url: &str, options: &StoreOptions) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of_url(url)?;
+        let base = AnyPoolOptions::new()
+            .acquire_timeout(options.acquire_timeout)
+            .test_before_acquire(true);
+        let (read, write_pool, writers) = match backend {
+            Backend::Sqlite => {
+                let url = sqlite_url(url);
+                // The writer's connection is opened first so it creates the file and WAL mode.
+                let write_pool = base
+                    .clone()
+                    .max_connections(1)
+                    .min_connections(1)
+                    .after_connect(|c, _| Box::pin(async move { sqlite_pragmas(c).await }))
+                    .connect(&url)
+                    .await?;
+                let read = base
+                    .max_connections(options.max_connections.max(1))
+                    .after_connect(|c, _| Box::pin(async move { sqlite_pragmas(c).await }))
+                    .connect(&url)
+                    .await?;
+                (read, write_pool, 1)
+            }
+            Backend::Postgres => {
+                let pool = base
+                    .max_connections(options.max_connections.max(2))
+                    .connect(url)
+                    .await?;
+                (pool.clone(), pool, 4)
+            }
+        };
+        let writer = Writer::start(write_pool.clone(), writers);
+        Ok(Store {
+            inner: Arc::new(Inner {
+                backend,
+                read,
+                writer,
+                write_pool,
+            }),
+        })
+    }
+
+    /// The engine in use.
+    pub fn backend(&self) -> Backend {
+        self.inner.backend
+    }
+
+    /// Applies pending schema migrations; returns the versions applied.
+    pub async fn migrate(&self, now_ms: i64) -> Result<Vec<i64>, StoreError> {
+        migrate::run(&self.inner.write_pool, self.inner.backend, now_ms).await
+    }
+
+    /// The schema version of the database, and the newest this build knows.
+    pub async fn schema_version(&self) -> Result<(i64, i64), StoreError> {
+        Ok((
+            migrate::current_version(&self.inner.read).await?,
+            migrate::latest_version(),
+        ))
+    }
+
+    /// Checks the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.inner.read.execute("SELECT 1").await?;
+        Ok(())
+    }
+
+    /// Closes every connection; pending writes finish first.
+    pub async fn close(&self) {
+        self.inner.read.close().await;
+        self.inner.write_pool.close().await;
+    }
+}
+
+/// Adds `mode=rwc` so a missing database file is created.
+fn sqlite_url(url: &str) -> String {
+    if url.contains("mode=") || url.contains(":memory:") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+async fn sqlite_pragmas(c: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+    // WAL: readers never block the writer. FULL: every commit is on disk when it returns; group
+    // commit is what makes that affordable.
+    c.execute("PRAGMA journal_mode = WAL").await?;
+    c.execute("PRAGMA synchronous = FULL").await?;
+    c.execute("PRAGMA foreign_keys = ON").await?;
+    c.execute("PRAGMA busy_timeout = 10000").await?;
+    Ok(())
+}
+
+/// Creates an empty PostgreSQL database `name` through a server URL (for tests and set-up
+/// scripts) and returns the URL of the new database.
+pub async fn create_postgres_database(server_url: &str, name: &str) -> Result<String, StoreError> {
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(StoreError::Invalid(
+            switchboard_domain::ValidationError::new("name", "letters, digits and _ only"),
+        ));
+    }
+    sqlx::any::install_default_drivers();
+    let pool = AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(server_url)
+        .await?;
+    // CREATE DATABASE cannot run in a transaction: plain statement on a plain connection.
+    pool.execute(format!("CREATE DATABASE {name}").as_str())
+        .await?;
+    pool.close().await;
+    let (base, query) = match server_url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (server_url, String::new()),
+    };
+    let base = base.rsplit_once('/').map_or(base, |(b, _)| b);
+    Ok(format!("{base}/{name}{query}"))
+}

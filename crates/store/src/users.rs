@@ -1,0 +1,251 @@
+//! Users. Passwords arrive in the clear, are hashed (argon2id) off the async threads, and only the
+//! hash is stored.
+
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Executor};
+use switchboard_domain::{
+    DepartmentId, EmailAddress, NewUser, Role, Timestamp, User, UserId, UserPatch, ValidationError,
+};
+
+use crate::Store;
+use crate::auth::hash_password_blocking;
+use crate::error::{StoreError, Violation, violation};
+use crate::sql::{Arg, Page, PageRequest, Select, col, json, parsed, to_json, ts};
+
+/// Filters for listing users.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    /// Only this department's.
+    pub department_id: Option<DepartmentId>,
+    /// Only this role.
+    pub role: Option<Role>,
+    /// Only this address.
+    pub email: Option<EmailAddress>,
+}
+
+const COLUMNS: &str =
+    "id, department_id, email, name, role, active, attributes, version, created_at, updated_at";
+
+fn from_row(r: &AnyRow) -> Result<User, StoreError> {
+    let email: String = col(r, "email")?;
+    Ok(User {
+        id: UserId(col(r, "id")?),
+        department_id: DepartmentId(col(r, "department_id")?),
+        email: EmailAddress::parse(&email).map_err(StoreError::Internal)?,
+        name: col(r, "name")?,
+        role: parsed(r, "role", Role::parse)?,
+        active: col::<i64>(r, "active")? != 0,
+        attributes: json(r, "attributes")?,
+        version: col(r, "version")?,
+        created_at: ts(r, "created_at")?,
+        updated_at: ts(r, "updated_at")?,
+    })
+}
+
+pub(crate) async fn fetch<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    id: UserId,
+) -> Result<User, StoreError> {
+    sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
+        .bind(id.0)
+        .fetch_optional(e)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()?
+        .ok_or(StoreError::NotFound {
+            entity: "user",
+            id: id.0,
+        })
+}
+
+fn write_error(e: sqlx::Error) -> StoreError {
+    match violation(&e) {
+        Some(Violation::Unique) => StoreError::Duplicate {
+            field: "email".into(),
+            message: "a user with this email address exists".into(),
+        },
+        Some(Violation::ForeignKey) => {
+            ValidationError::new("department_id", "no such department").into()
+        }
+        _ => e.into(),
+    }
+}
+
+async fn insert(
+    c: &mut AnyConnection,
+    u: &NewUser,
+    hash: Option<&str>,
+    now: Timestamp,
+) -> Result<User, StoreError> {
+    let id: i64 = sqlx::query(
+        "INSERT INTO users (department_id, email, email_key, name, role, active, password_hash, attributes, \
+         version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $7, 1, $8, $8) RETURNING id",
+    )
+    .bind(u.department_id.0)
+    .bind(u.email.as_str())
+    .bind(u.email.lookup_key())
+    .bind(&u.name)
+    .bind(u.role.as_str())
+    .bind(hash.map(str::to_string))
+    .bind(to_json(&u.attributes)?)
+    .bind(now.millis())
+    .fetch_one(&mut *c)
+    .await
+    .map_err(write_error)
+    .and_then(|r| col(&r, "id"))?;
+    Ok(User {
+        id: UserId(id),
+        department_id: u.department_id,
+        email: u.email.clone(),
+        name: u.name.clone(),
+        role: u.role,
+        active: true,
+        attributes: u.attributes.clone(),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+impl Store {
+    /// Creates a user; hashes the password if one is given.
+    pub async fn create_user(&self, input: NewUser, now: Timestamp) -> Result<User, StoreError> {
+        let hash = match &input.password {
+            Some(p) => Some(hash_password_blocking(p.clone()).await?),
+            None => None,
+        };
+        self.inner
+            .writer
+            .write(move |c| {
+                let input = input.clone();
+                let hash = hash.clone();
+                Box::pin(async move { insert(c, &input, hash.as_deref(), now).await })
+            })
+            .await
+    }
+
+    /// Reads a user.
+    pub async fn user(&self, id: UserId) -> Result<User, StoreError> {
+        fetch(&self.inner.read, id).await
+    }
+
+    /// Finds a user by login address.
+    pub async fn user_by_email(&self, email: &EmailAddress) -> Result<Option<User>, StoreError> {
+        sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE email_key = $1"))
+            .bind(email.lookup_key())
+            .fetch_optional(&self.inner.read)
+            .await?
+            .as_ref()
+            .map(from_row)
+            .transpose()
+    }
+
+    /// A user's stored password hash, if they have a password.
+    pub async fn password_hash(&self, id: UserId) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.inner.read)
+            .await?
+            .ok_or(StoreError::NotFound {
+                entity: "user",
+                id: id.0,
+            })?;
+        col(&row, "password_hash")
+    }
+
+    /// Lists users by id.
+    pub async fn list_users(
+        &self,
+        f: &UserFilter,
+        page: &PageRequest,
+    ) -> Result<Page<User>, StoreError> {
+        let mut s = Select::new(&format!("SELECT {COLUMNS} FROM users"));
+        s.eq_opt("department_id", f.department_id.map(|d| Arg::Int(d.0)))
+            .eq_opt("role", f.role.map(|r| Arg::Text(r.as_str().into())))
+            .eq_opt(
+                "email_key",
+                f.email.as_ref().map(|e| Arg::Text(e.lookup_key())),
+            );
+        let (rows, more) = s.page(&self.inner.read, page).await?;
+        let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::of(items, more, |u| u.id.0))
+    }
+
+    /// Applies a partial update if `patch.version` is current. A new password is hashed; a
+    /// deactivated user's sessions and tokens stop working at once (checked on every request).
+    pub async fn update_user(
+        &self,
+        id: UserId,
+        patch: UserPatch,
+        now: Timestamp,
+    ) -> Result<User, StoreError> {
+        let hash = match &patch.password {
+            Some(p) => Some(hash_password_blocking(p.clone()).await?),
+            None => None,
+        };
+        self.inner
+            .writer
+            .write(move |c| {
+                let patch = patch.clone();
+                let hash = hash.clone();
+                Box::pin(async move {
+                    let mut u = fetch(&mut *c, id).await?;
+                    if u.version != patch.version {
+                        return Err(StoreError::stale("user", id.0));
+                    }
+                    patch.apply(&mut u);
+                    sqlx::query(
+                        "UPDATE users SET department_id = $1, email = $2, email_key = $3, name = $4, role = $5, \
+                         active = $6, attributes = $7, password_hash = COALESCE($8, password_hash), \
+                         version = version + 1, updated_at = $9 WHERE id = $10",
+                    )
+                    .bind(u.department_id.0)
+                    .bind(u.email.as_str())
+                    .bind(u.email.lookup_key())
+                    .bind(&u.name)
+                    .bind(u.role.as_str())
+                    .bind(i64::from(u.active))
+                    .bind(to_json(&u.attributes)?)
+                    .bind(hash)
+                    .bind(now.millis())
+                    .bind(id.0)
+                    .execute(&mut *c)
+                    .await
+                    .map_err(write_error)?;
+                    if !u.active {
+                        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.0).execute(&mut *c).await?;
+                    }
+                    u.version += 1;
+                    u.updated_at = now;
+                    Ok(u)
+                })
+            })
+            .await
+    }
+
+    /// Deletes a user nothing refers to (no cases owned, no activities assigned); otherwise the
+    /// answer is a conflict: deactivate the user instead, which keeps history intact.
+    pub async fn delete_user(&self, id: UserId) -> Result<(), StoreError> {
+        self.inner
+            .writer
+            .write(move |c| {
+                Box::pin(async move {
+                    fetch(&mut *c, id).await?;
+                    sqlx::query("DELETE FROM users WHERE id = $1")
+                        .bind(id.0)
+                        .execute(&mut *c)
+                        .await
+                        .map_err(|e| match violation(&e) {
+                            Some(Violation::ForeignKey) => StoreError::Conflict(format!(
+                                "user {id} owns cases or activities; deactivate the user instead"
+                            )),
+                            _ => e.into(),
+                        })?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+}

@@ -1,0 +1,197 @@
+//! Group commit: every durable write goes through writer tasks that gather the jobs waiting at the
+//! moment into one transaction, so one fsync makes a whole batch durable.
+//!
+//! A batch first runs as one plain transaction. If any job in it fails, the transaction is rolled
+//! back and the batch runs again with a savepoint around each job, so one bad job fails alone and
+//! the others still commit. A job's result is delivered only after its transaction committed.
+
+use std::any::Any;
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures_util::future::BoxFuture;
+use sqlx::Connection;
+use sqlx::{AnyConnection, AnyPool};
+use tokio::sync::{Mutex, mpsc, oneshot};
+
+use crate::error::StoreError;
+
+/// Most jobs in one transaction.
+const MAX_BATCH: usize = 256;
+
+type Output = Box<dyn Any + Send>;
+
+/// One unit of work run inside the batch transaction. It may run twice (see the module docs), so
+/// it must not consume what it captures.
+pub(crate) type JobFn = Box<
+    dyn for<'c> FnMut(&'c mut AnyConnection) -> BoxFuture<'c, Result<Output, StoreError>> + Send,
+>;
+
+struct Job {
+    run: JobFn,
+    reply: oneshot::Sender<Result<Output, StoreError>>,
+}
+
+/// The sending side: cheap to clone, shared by every store handle.
+#[derive(Clone)]
+pub(crate) struct Writer {
+    tx: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    /// Starts `tasks` writer tasks over `pool` (one for SQLite: it has a single writer anyway).
+    pub(crate) fn start(pool: AnyPool, tasks: usize) -> Writer {
+        let (tx, rx) = mpsc::channel::<Job>(MAX_BATCH * 8);
+        let rx = Arc::new(Mutex::new(rx));
+        for _ in 0..tasks.max(1) {
+            let rx = Arc::clone(&rx);
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                while let Some(batch) = next_batch(&rx).await {
+                    run_batch(&pool, batch).await;
+                }
+            });
+        }
+        Writer { tx }
+    }
+
+    /// Runs `job` durably and returns its result once committed.
+    pub(crate) async fn write<T: Send + 'static>(
+        &self,
+        mut job: impl for<'c> FnMut(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, StoreError>>
+        + Send
+        + 'static,
+    ) -> Result<T, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        let run: JobFn = Box::new(move |conn| {
+            let fut = job(conn);
+            Box::pin(async move { fut.await.map(|v| Box::new(v) as Output) })
+        });
+        self.tx
+            .send(Job { run, reply })
+            .await
+            .map_err(|_| StoreError::Unavailable("the store is shutting down".into()))?;
+        let out = rx
+            .await
+            .map_err(|_| StoreError::Internal("the writer stopped before answering".into()))??;
+        out.downcast::<T>()
+            .map(|b| *b)
+            .map_err(|_| StoreError::Internal("writer returned the wrong type".into()))
+    }
+}
+
+async fn next_batch(rx: &Mutex<mpsc::Receiver<Job>>) -> Option<Vec<Job>> {
+    let mut rx = rx.lock().await;
+    let first = rx.recv().await?;
+    let mut batch = vec![first];
+    while batch.len() < MAX_BATCH {
+        match rx.try_recv() {
+            Ok(j) => batch.push(j),
+            Err(_) => break,
+        }
+    }
+    Some(batch)
+}
+
+enum Attempt {
+    /// Committed; one result per job.
+    Done(Vec<Result<Output, StoreError>>),
+    /// A job failed in a plain batch: retry with savepoints.
+    JobFailed,
+    /// The batch as a whole failed (connection lost, commit failed): nothing was written.
+    Failed(StoreError),
+}
+
+async fn run_batch(pool: &AnyPool, mut batch: Vec<Job>) {
+    let started = Instant::now();
+    let size = batch.len();
+    let mut attempt = attempt(pool, &mut batch).await;
+    if matches!(attempt, Attempt::JobFailed) {
+        attempt = attempt_isolated(pool, &mut batch).await;
+    }
+    metrics::histogram!("switchboard_store_batch_size").record(size as f64);
+    metrics::histogram!("switchboard_store_batch_seconds").record(started.elapsed().as_secs_f64());
+    match attempt {
+        Attempt::Done(results) => {
+            for (job, r) in batch.into_iter().zip(results) {
+                let _ = job.reply.send(r);
+            }
+        }
+        Attempt::Failed(e) => {
+            tracing::warn!(error = %e, jobs = size, "write batch failed");
+            let msg = e.to_string();
+            let unavailable = matches!(e, StoreError::Unavailable(_));
+            for job in batch {
+                let err = if unavailable {
+                    StoreError::Unavailable(msg.clone())
+                } else {
+                    StoreError::Internal(msg.clone())
+                };
+                let _ = job.reply.send(Err(err));
+            }
+        }
+        Attempt::JobFailed => {
+            for job in batch {
+                let _ = job
+                    .reply
+                    .send(Err(StoreError::Internal("write batch failed twice".into())));
+            }
+        }
+    }
+}
+
+async fn attempt(pool: &AnyPool, batch: &mut [Job]) -> Attempt {
+    let mut tx = match pool.begin().await {
+        Ok(tx) => tx,
+        Err(e) => return Attempt::Failed(e.into()),
+    };
+    let mut results = Vec::with_capacity(batch.len());
+    for job in batch.iter_mut() {
+        match (job.run)(&mut tx).await {
+            Ok(v) => results.push(Ok(v)),
+            Err(StoreError::Unavailable(m)) => return Attempt::Failed(StoreError::Unavailable(m)),
+            Err(_) => {
+                let _ = tx.rollback().await;
+                return Attempt::JobFailed;
+            }
+        }
+    }
+    match tx.commit().await {
+        Ok(()) => Attempt::Done(results),
+        Err(e) => Attempt::Failed(e.into()),
+    }
+}
+
+async fn attempt_isolated(pool: &AnyPool, batch: &mut [Job]) -> Attempt {
+    let mut tx = match pool.begin().await {
+        Ok(tx) => tx,
+        Err(e) => return Attempt::Failed(e.into()),
+    };
+    let mut results = Vec::with_capacity(batch.len());
+    for job in batch.iter_mut() {
+        let mut sp = match tx.begin().await {
+            Ok(sp) => sp,
+            Err(e) => return Attempt::Failed(e.into()),
+        };
+        let r = (job.run)(&mut sp).await;
+        match r {
+            Ok(v) => {
+                if let Err(e) = sp.commit().await {
+                    return Attempt::Failed(e.into());
+                }
+                results.push(Ok(v));
+            }
+            Err(StoreError::Unavailable(m)) => return Attempt::Failed(StoreError::Unavailable(m)),
+            Err(e) => {
+                if let Err(re) = sp.rollback().await {
+                    return Attempt::Failed(re.into());
+                }
+                results.push(Err(e));
+            }
+        }
+    }
+    match tx.commit().await {
+        Ok(()) => Attempt::Done(results),
+        Err(e) => Attempt::Failed(e.into()),
+    }
+}

@@ -1,0 +1,540 @@
+//! The store conformance suite: the same behaviours checked on SQLite and on PostgreSQL.
+//! PostgreSQL runs when `SWITCHBOARD_TEST_POSTGRES_URL` names a server (the test command starts
+//! one); without it the PostgreSQL half is skipped with a notice, except under CI where it fails.
+
+use switchboard_domain::*;
+use switchboard_store::*;
+
+type R = Result<(), Box<dyn std::error::Error>>;
+
+fn now() -> Timestamp {
+    Timestamp::from_millis(1_795_000_000_000)
+}
+
+async fn sqlite() -> Result<(Store, tempfile::TempDir), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let url = format!("sqlite://{}", dir.path().join("sb.db").display());
+    let store = Store::open(&url, &StoreOptions::default()).await?;
+    store.migrate(0).await?;
+    Ok((store, dir))
+}
+
+async fn postgres() -> Result<Option<Store>, Box<dyn std::error::Error>> {
+    let Ok(server) = std::env::var("SWITCHBOARD_TEST_POSTGRES_URL") else {
+        if std::env::var("CI").is_ok() {
+            return Err("SWITCHBOARD_TEST_POSTGRES_URL must be set under CI".into());
+        }
+        eprintln!(
+            "notice: SWITCHBOARD_TEST_POSTGRES_URL not set; PostgreSQL half of the store suite skipped"
+        );
+        return Ok(None);
+    };
+    let name = format!("sbtest_{}", auth::random_secret().get(..12).unwrap_or("x"));
+    let url = create_postgres_database(&server, &name).await?;
+    let store = Store::open(&url, &StoreOptions::default()).await?;
+    store.migrate(0).await?;
+    Ok(Some(store))
+}
+
+/// Every behaviour, in order, against one store.
+async fn suite(s: &Store) -> R {
+    migrations_are_idempotent(s).await?;
+    let dept = departments(s).await?;
+    let (agent, _admin) = users(s, dept.id).await?;
+    groups_and_queues(s, dept.id, agent.id).await?;
+    let customer = customers(s, dept.id).await?;
+    activities(s, dept.id, customer.id, agent.id).await?;
+    group_commit_batches_concurrent_writers(s, customer.id).await?;
+    tokens_and_sessions(s, agent.id).await?;
+    Ok(())
+}
+
+async fn migrations_are_idempotent(s: &Store) -> R {
+    assert_eq!(s.migrate(0).await?, Vec::<i64>::new());
+    let (cur, latest) = s.schema_version().await?;
+    assert_eq!(cur, latest);
+    assert!(s.ensure_partition("Acme", now()).await?);
+    assert!(!s.ensure_partition("Acme", now()).await?);
+    Ok(())
+}
+
+async fn departments(s: &Store) -> Result<Department, Box<dyn std::error::Error>> {
+    let d = s
+        .create_department(
+            NewDepartment {
+                name: "Support".into(),
+                description: String::new(),
+            },
+            now(),
+        )
+        .await?;
+    let dup = s
+        .create_department(
+            NewDepartment {
+                name: "Support".into(),
+                description: String::new(),
+            },
+            now(),
+        )
+        .await;
+    assert!(
+        matches!(dup, Err(StoreError::Duplicate { ref field, .. }) if field == "name"),
+        "{dup:?}"
+    );
+    let ex = s.exception_queue(d.id).await?;
+    assert_eq!(ex.kind, QueueKind::Exception);
+    assert!(matches!(
+        s.delete_queue(ex.id).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let chat = s.channel_settings(d.id, ChannelKind::Chat).await?;
+    assert_eq!(chat.start_timeout_secs, 30);
+    let patched = s
+        .update_department(
+            d.id,
+            DepartmentPatch {
+                version: 1,
+                name: Some("Care".into()),
+                description: None,
+            },
+            now(),
+        )
+        .await?;
+    assert_eq!((patched.name.as_str(), patched.version), ("Care", 2));
+    let stale = s
+        .update_department(
+            d.id,
+            DepartmentPatch {
+                version: 1,
+                name: None,
+                description: None,
+            },
+            now(),
+        )
+        .await;
+    assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
+    let other = s
+        .create_department(
+            NewDepartment {
+                name: "Empty".into(),
+                description: String::new(),
+            },
+            now(),
+        )
+        .await?;
+    s.delete_department(other.id).await?;
+    assert!(matches!(
+        s.department(other.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    Ok(patched)
+}
+
+async fn departments_id(s: &Store) -> Result<DepartmentId, Box<dyn std::error::Error>> {
+    Ok(s.list_departments(&PageRequest::first(10)).await?.items[0].id)
+}
+
+async fn users(s: &Store, dept: DepartmentId) -> Result<(User, User), Box<dyn std::error::Error>> {
+    let new = |email: &str, role| NewUser {
+        department_id: dept,
+        email: EmailAddress::parse(email).unwrap_or_else(|e| panic!("{e}")),
+        name: "Ann".into(),
+        role,
+        password: Some("correct horse battery".into()),
+        attributes: Default::default(),
+    };
+    let agent = s
+        .create_user(new("ann@example.org", Role::Agent), now())
+        .await?;
+    let admin = s
+        .create_user(new("boss@example.org", Role::Admin), now())
+        .await?;
+    let dup = s
+        .create_user(new("ANN@example.org", Role::Agent), now())
+        .await;
+    assert!(
+        matches!(dup, Err(StoreError::Duplicate { ref field, .. }) if field == "email"),
+        "{dup:?}"
+    );
+    let hash = s.password_hash(agent.id).await?.unwrap_or_default();
+    assert!(auth::verify_password("correct horse battery", &hash));
+    let found = s
+        .user_by_email(&EmailAddress::parse("Ann@Example.org")?)
+        .await?;
+    assert_eq!(found.map(|u| u.id), Some(agent.id));
+    let f = UserFilter {
+        role: Some(Role::Admin),
+        ..Default::default()
+    };
+    assert_eq!(
+        s.list_users(&f, &PageRequest::first(10)).await?.items.len(),
+        1
+    );
+    assert_eq!(departments_id(s).await?, dept);
+    Ok((agent, admin))
+}
+
+async fn groups_and_queues(s: &Store, dept: DepartmentId, agent: UserId) -> R {
+    let g = s
+        .create_user_group(
+            NewUserGroup {
+                department_id: dept,
+                name: "Billing".into(),
+                description: String::new(),
+                members: vec![agent],
+            },
+            now(),
+        )
+        .await?;
+    assert_eq!(s.user_group(g.id).await?.members, vec![agent]);
+    let bad = s
+        .create_user_group(
+            NewUserGroup {
+                department_id: dept,
+                name: "Ghosts".into(),
+                description: String::new(),
+                members: vec![UserId(999)],
+            },
+            now(),
+        )
+        .await;
+    assert!(
+        matches!(bad, Err(StoreError::Invalid(ref v)) if v.field == "members[0]"),
+        "{bad:?}"
+    );
+    let mine = s
+        .list_user_groups(
+            &UserGroupFilter {
+                member: Some(agent),
+                ..Default::default()
+            },
+            &PageRequest::first(10),
+        )
+        .await?;
+    assert_eq!(mine.items.len(), 1);
+    let q: NewQueue = serde_json::from_value(serde_json::json!({
+        "department_id": dept, "name": "Billing", "routing": {"type": "user_group", "user_group_id": g.id}
+    }))?;
+    let q = s.create_queue(q, now()).await?;
+    assert_eq!(
+        s.queue(q.id).await?.routing,
+        QueueRouting::UserGroup {
+            user_group_id: g.id
+        }
+    );
+    assert!(matches!(
+        s.delete_user_group(g.id).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let page = s
+        .list_queues(
+            &QueueFilter {
+                department_id: Some(dept),
+                ..Default::default()
+            },
+            &PageRequest::first(1),
+        )
+        .await?;
+    assert_eq!(page.items.len(), 1);
+    let next = PageRequest::parse(Some(1), page.next_cursor.as_deref())?;
+    let page2 = s
+        .list_queues(
+            &QueueFilter {
+                department_id: Some(dept),
+                ..Default::default()
+            },
+            &next,
+        )
+        .await?;
+    assert_eq!(page2.items.len(), 1);
+    assert_ne!(page.items[0].id, page2.items[0].id);
+    assert!(page2.next_cursor.is_none());
+    Ok(())
+}
+
+async fn customers(s: &Store, dept: DepartmentId) -> Result<Customer, Box<dyn std::error::Error>> {
+    let n: NewCustomer = serde_json::from_value(serde_json::json!({
+        "department_id": dept, "name": "Carla",
+        "contact_points": [{"kind": "email", "value": "carla@example.com"}]
+    }))?;
+    let c = s.create_customer(n.clone().validate()?, now()).await?;
+    let dup = s.create_customer(n.validate()?, now()).await;
+    assert!(
+        matches!(dup, Err(StoreError::Duplicate { ref field, .. }) if field == "contact_points[0].value"),
+        "{dup:?}"
+    );
+    let by = s
+        .customer_by_contact(dept, ContactKind::Email, "CARLA@example.com")
+        .await?;
+    assert_eq!(by.map(|x| x.id), Some(c.id));
+    let f = CustomerFilter {
+        contact: Some("carla@example.com".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        s.list_customers(&f, &PageRequest::first(5))
+            .await?
+            .items
+            .len(),
+        1
+    );
+    Ok(c)
+}
+
+async fn activities(s: &Store, dept: DepartmentId, customer: CustomerId, agent: UserId) -> R {
+    let queue = s
+        .list_queues(
+            &QueueFilter {
+                department_id: Some(dept),
+                kind: Some(QueueKind::Standard),
+            },
+            &PageRequest::first(1),
+        )
+        .await?
+        .items[0]
+        .id;
+    let n: NewActivity = serde_json::from_value(serde_json::json!({
+        "customer_id": customer, "channel": "inbound_email", "subject": "Refund", "queue_id": queue
+    }))?;
+    let a = s.create_activity(n, Actor::System, now()).await?;
+    assert_eq!(a.status, ActivityStatus::Queued);
+    let case = s.case(a.case_id).await?;
+    assert_eq!(
+        (case.customer_id, case.subject.as_str()),
+        (customer, "Refund")
+    );
+    let a = s
+        .act_on_activity(
+            a.id,
+            ActivityAction::Offer { agent_id: agent },
+            Some(a.version),
+            Actor::System,
+            now(),
+        )
+        .await?;
+    let a = s
+        .act_on_activity(
+            a.id,
+            ActivityAction::Accept,
+            None,
+            Actor::User(agent),
+            now(),
+        )
+        .await?;
+    let a = s
+        .act_on_activity(a.id, ActivityAction::Start, None, Actor::User(agent), now())
+        .await?;
+    let illegal = s
+        .act_on_activity(
+            a.id,
+            ActivityAction::Accept,
+            None,
+            Actor::User(agent),
+            now(),
+        )
+        .await;
+    assert!(
+        matches!(illegal, Err(StoreError::Transition(_))),
+        "{illegal:?}"
+    );
+    let stale = s
+        .act_on_activity(
+            a.id,
+            ActivityAction::Pause,
+            Some(1),
+            Actor::User(agent),
+            now(),
+        )
+        .await;
+    assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
+    let patch: ActivityPatch =
+        serde_json::from_value(serde_json::json!({"version": a.version, "priority": 9}))?;
+    let a = s
+        .update_activity(a.id, patch, Actor::User(agent), now())
+        .await?;
+    assert_eq!(a.priority.get(), 9);
+    let a = s
+        .act_on_activity(
+            a.id,
+            ActivityAction::Complete,
+            None,
+            Actor::User(agent),
+            now(),
+        )
+        .await?;
+    assert_eq!(s.activity(a.id).await?, a);
+    let events = s
+        .activity_events(a.id, &PageRequest::first(50))
+        .await?
+        .items;
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "created",
+            "queued",
+            "offered",
+            "accepted",
+            "started",
+            "updated",
+            "completed"
+        ]
+    );
+    assert_eq!(events[4].actor, Actor::User(agent));
+    assert_eq!(events[6].from_status, Some(ActivityStatus::InProgress));
+    let mine = ActivityFilter {
+        assignee_id: Some(agent),
+        status: Some(ActivityStatus::Completed),
+        ..Default::default()
+    };
+    assert_eq!(
+        s.list_activities(&mine, &PageRequest::first(10))
+            .await?
+            .items
+            .len(),
+        1
+    );
+    assert!(matches!(
+        s.delete_case(a.case_id).await,
+        Err(StoreError::Conflict(_))
+    ));
+    // A bad reference fails alone and writes nothing.
+    let bad: NewActivity = serde_json::from_value(serde_json::json!({
+        "customer_id": customer, "channel": "chat", "case_id": 4242
+    }))?;
+    let r = s.create_activity(bad, Actor::System, now()).await;
+    assert!(
+        matches!(r, Err(StoreError::Invalid(ref v)) if v.field == "case_id"),
+        "{r:?}"
+    );
+    let (acts, evs, orphans) = s.activity_consistency().await?;
+    assert_eq!((acts, evs, orphans), (1, 7, 0));
+    Ok(())
+}
+
+async fn group_commit_batches_concurrent_writers(s: &Store, customer: CustomerId) -> R {
+    let case = s
+        .create_case(
+            NewCase {
+                customer_id: customer,
+                subject: "Bulk".into(),
+                owner_id: None,
+            },
+            now(),
+        )
+        .await?;
+    let mut tasks = vec![];
+    for i in 0..200 {
+        let s = s.clone();
+        // Every 10th job refers to a missing queue: it must fail alone.
+        let queue = if i % 10 == 0 {
+            Some(QueueId(999_999))
+        } else {
+            None
+        };
+        let n = NewActivity {
+            customer_id: customer,
+            case_id: Some(case.id),
+            channel: ChannelKind::InboundEmail,
+            subject: format!("m{i}"),
+            priority: Priority::NORMAL,
+            due_at: None,
+            queue_id: queue,
+            sub_status: None,
+            custom_attributes: Default::default(),
+        };
+        tasks.push(tokio::spawn(async move {
+            s.create_activity(n, Actor::System, now()).await
+        }));
+    }
+    let (mut ok, mut failed) = (0, 0);
+    for t in tasks {
+        match t.await? {
+            Ok(_) => ok += 1,
+            Err(StoreError::Invalid(v)) if v.field == "queue_id" => failed += 1,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    assert_eq!((ok, failed), (180, 20));
+    let f = ActivityFilter {
+        case_id: Some(case.id),
+        ..Default::default()
+    };
+    let mut seen = 0;
+    let mut page = PageRequest::first(50);
+    loop {
+        let p = s.list_activities(&f, &page).await?;
+        seen += p.items.len();
+        match p.next_cursor {
+            Some(c) => page = PageRequest::parse(Some(50), Some(&c))?,
+            None => break,
+        }
+    }
+    assert_eq!(seen, 180);
+    let (_, _, orphans) = s.activity_consistency().await?;
+    assert_eq!(orphans, 0);
+    Ok(())
+}
+
+async fn tokens_and_sessions(s: &Store, agent: UserId) -> R {
+    let (tok, secret) = s.create_token(agent, "ci", now()).await?;
+    assert!(secret.starts_with(auth::TOKEN_PREFIX));
+    assert_eq!(s.user_by_token(&secret).await?.map(|u| u.id), Some(agent));
+    assert!(s.user_by_token("sbt_nope").await?.is_none());
+    s.revoke_token(tok.id, now()).await?;
+    assert!(s.user_by_token(&secret).await?.is_none());
+    let (sid, csrf) = s.create_session(agent, now(), 3600).await?;
+    let live = s.session(&sid, now()).await?.ok_or("no session")?;
+    assert_eq!(
+        (live.user.id, live.csrf_token.as_str()),
+        (agent, csrf.as_str())
+    );
+    assert!(s.session(&sid, now().plus_secs(7200)).await?.is_none());
+    s.delete_session(&sid).await?;
+    assert!(s.session(&sid, now()).await?.is_none());
+    Ok(())
+}
+
+#[tokio::test]
+async fn sqlite_conformance() -> R {
+    let (store, _dir) = sqlite().await?;
+    suite(&store).await
+}
+
+#[tokio::test]
+async fn postgres_conformance() -> R {
+    match postgres().await? {
+        Some(store) => suite(&store).await,
+        None => Ok(()),
+    }
+}
+
+#[tokio::test]
+async fn sqlite_survives_reopen() -> R {
+    let dir = tempfile::tempdir()?;
+    let url = format!("sqlite://{}", dir.path().join("sb.db").display());
+    {
+        let s = Store::open(&url, &StoreOptions::default()).await?;
+        s.migrate(0).await?;
+        s.ensure_partition("Acme", now()).await?;
+        s.create_department(
+            NewDepartment {
+                name: "A".into(),
+                description: String::new(),
+            },
+            now(),
+        )
+        .await?;
+        s.close().await;
+    }
+    let s = Store::open(&url, &StoreOptions::default()).await?;
+    assert_eq!(s.migrate(0).await?, Vec::<i64>::new());
+    assert_eq!(
+        s.list_departments(&PageRequest::first(10))
+            .await?
+            .items
+            .len(),
+        1
+    );
+    Ok(())
+}
