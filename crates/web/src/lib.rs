@@ -1,1 +1,97 @@
-//! placeholder
+//! Switchboard's HTTP face (axum): REST API v1 under `/api/v1`, `/healthz`, `/metrics`, and the
+//! OpenAPI document. Only this crate knows HTTP.
+//!
+//! Layout: [`routes`] has one file per resource; [`auth`] resolves the caller (bearer token or
+//! session cookie with CSRF check); [`extract`] turns bad input into precise errors; [`error`]
+//! maps every failure to a status and a stable code; [`openapi`] builds the API document.
+
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod routes;
+pub mod state;
+
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+pub use state::{AppState, LogControl, WebConfig};
+
+/// Largest request body accepted (1 MiB).
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    use routes::*;
+    let api = Router::new()
+        .route("/customers", get(customers::list).post(customers::create))
+        .route("/customers/{id}", get(customers::get).put(customers::update).delete(customers::delete))
+        .route("/cases", get(cases::list).post(cases::create))
+        .route("/cases/{id}", get(cases::get).put(cases::update).delete(cases::delete))
+        .route("/activities", get(activities::list).post(activities::create))
+        .route("/activities/{id}", get(activities::get).put(activities::update).delete(activities::delete))
+        .route("/activities/{id}/events", get(activities::events))
+        .route("/activities/{id}/actions", post(activities::act))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/{id}", get(users::get).put(users::update).delete(users::delete))
+        .route("/user-groups", get(user_groups::list).post(user_groups::create))
+        .route("/user-groups/{id}", get(user_groups::get).put(user_groups::update).delete(user_groups::delete))
+        .route("/queues", get(queues::list).post(queues::create))
+        .route("/queues/{id}", get(queues::get).put(queues::update).delete(queues::delete))
+        .route("/departments", get(departments::list).post(departments::create))
+        .route("/departments/{id}", get(departments::get).put(departments::update).delete(departments::delete))
+        .route("/departments/{id}/channels/{channel}", get(departments::get_channel).put(departments::put_channel))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/me", get(auth::me))
+        .route("/tokens", get(auth::list_tokens).post(auth::create_token))
+        .route("/tokens/{id}", axum::routing::delete(auth::revoke_token))
+        .route("/system/logging", get(system::get_logging).put(system::put_logging))
+        .route("/openapi.json", get(openapi_json))
+        .fallback(not_found);
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/healthz", get(system::healthz))
+        .route("/metrics", get(system::metrics))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), track))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        .layer(TraceLayer::new_for_http())
+        .layer(CatchPanicLayer::custom(|_| {
+            error::ApiError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error").into_response()
+        }))
+        .with_state(state)
+}
+
+async fn openapi_json() -> impl IntoResponse {
+    Json(openapi::document())
+}
+
+async fn not_found() -> error::ApiError {
+    error::ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+}
+
+/// Counts requests and their latency per route and status.
+async fn track(State(_): State<AppState>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let method = req.method().to_string();
+    let started = Instant::now();
+    let resp = next.run(req).await;
+    let status = resp.status().as_u16().to_string();
+    metrics::counter!("switchboard_http_requests_total", "route" => route.clone(), "method" => method.clone(), "status" => status)
+        .increment(1);
+    metrics::histogram!("switchboard_http_request_seconds", "route" => route, "method" => method)
+        .record(started.elapsed().as_secs_f64());
+    resp
+}

@@ -1,0 +1,107 @@
+//! API errors: a stable machine-readable `code`, a human `message`, and the offending `field`
+//! when there is one. Every failure of every endpoint comes out in this shape.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use switchboard_domain::{TransitionError, ValidationError};
+use switchboard_store::StoreError;
+use utoipa::ToSchema;
+
+/// The body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Stable code for programs, e.g. `not_found`, `invalid_field`, `version_conflict`.
+    pub code: &'static str,
+    /// What went wrong, for people.
+    pub message: String,
+    /// The input field at fault, as a JSON path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// An error an endpoint returns.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    body: ErrorBody,
+}
+
+/// What handlers return.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    /// An error with a status, code and message.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError { status, body: ErrorBody { code, message: message.into(), field: None } }
+    }
+
+    /// Names the field at fault.
+    pub fn field(mut self, field: impl Into<String>) -> ApiError {
+        self.body.field = Some(field.into());
+        self
+    }
+
+    /// 401: no or bad credentials.
+    pub fn unauthenticated() -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "log in or send a valid bearer token")
+    }
+
+    /// 403: the role may not do this.
+    pub fn forbidden(what: &str) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", format!("your role may not {what}"))
+    }
+
+    /// 400: unreadable body.
+    pub fn malformed(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "malformed_request", message)
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(self.body)).into_response()
+    }
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(v: ValidationError) -> ApiError {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", v.to_string()).field(v.field)
+    }
+}
+
+impl From<TransitionError> for ApiError {
+    fn from(t: TransitionError) -> ApiError {
+        ApiError::new(StatusCode::CONFLICT, "illegal_transition", t.to_string())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::NotFound { .. } => ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string()),
+            StoreError::Conflict(m) => {
+                let code = if m.contains("changed by someone else") { "version_conflict" } else { "conflict" };
+                ApiError::new(StatusCode::CONFLICT, code, m)
+            }
+            StoreError::Duplicate { field, message } => {
+                ApiError::new(StatusCode::CONFLICT, "duplicate", format!("{field}: {message}")).field(field)
+            }
+            StoreError::Invalid(v) => v.into(),
+            StoreError::Transition(t) => t.into(),
+            StoreError::Unavailable(m) => {
+                tracing::warn!(error = %m, "database unavailable");
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the database is unavailable; retry shortly")
+            }
+            StoreError::Internal(m) => {
+                tracing::error!(error = %m, "internal store error");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the server log")
+            }
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! `/api/v1/activities`: CRUD, life-cycle actions and the event log.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use serde::Deserialize;
+use switchboard_domain::{
+    Access, Activity, ActivityAction, ActivityEvent, ActivityId, ActivityPatch, ActivityStatus, CaseId, ChannelKind,
+    CustomerId, DepartmentId, NewActivity, QueueId, Resource, Role, UserId,
+};
+use switchboard_store::ActivityFilter;
+
+use super::{ListResponse, page};
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiQuery, Id};
+use crate::state::{AppState, now};
+
+/// Creates an activity (and its case when `case_id` is absent); 201.
+pub async fn create(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<NewActivity>,
+) -> ApiResult<(StatusCode, Json<Activity>)> {
+    caller.require(Access::Write, Resource::Activities)?;
+    let a = s.store.create_activity(body.validate()?, caller.actor(), now()).await?;
+    Ok((StatusCode::CREATED, Json(a)))
+}
+
+/// Reads an activity.
+pub async fn get(State(s): State<AppState>, caller: Caller, Id(id): Id) -> ApiResult<Json<Activity>> {
+    caller.require(Access::Read, Resource::Activities)?;
+    Ok(Json(s.store.activity(ActivityId(id)).await?))
+}
+
+/// Changes descriptive fields; queue, assignee and status change through actions.
+pub async fn update(
+    State(s): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiJson(body): ApiJson<ActivityPatch>,
+) -> ApiResult<Json<Activity>> {
+    caller.require(Access::Write, Resource::Activities)?;
+    Ok(Json(s.store.update_activity(ActivityId(id), body.validate()?, caller.actor(), now()).await?))
+}
+
+/// Deletes an activity and its events; 204.
+pub async fn delete(State(s): State<AppState>, caller: Caller, Id(id): Id) -> ApiResult<StatusCode> {
+    caller.require(Access::Delete, Resource::Activities)?;
+    s.store.delete_activity(ActivityId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Filters of the activity list.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Query {
+    limit: Option<u32>,
+    cursor: Option<String>,
+    department_id: Option<i64>,
+    status: Option<ActivityStatus>,
+    queue_id: Option<i64>,
+    assignee_id: Option<i64>,
+    case_id: Option<i64>,
+    customer_id: Option<i64>,
+    channel: Option<ChannelKind>,
+}
+
+/// Lists activities.
+pub async fn list(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<Query>,
+) -> ApiResult<Json<ListResponse<Activity>>> {
+    caller.require(Access::Read, Resource::Activities)?;
+    let f = ActivityFilter {
+        department_id: q.department_id.map(DepartmentId),
+        status: q.status,
+        queue_id: q.queue_id.map(QueueId),
+        assignee_id: q.assignee_id.map(UserId),
+        case_id: q.case_id.map(CaseId),
+        customer_id: q.customer_id.map(CustomerId),
+        channel: q.channel,
+    };
+    Ok(Json(s.store.list_activities(&f, &page(q.limit, q.cursor.as_deref())?).await?.into()))
+}
+
+/// Paging of the event list.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventQuery {
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+/// An activity's history, oldest first.
+pub async fn events(
+    State(s): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiQuery(q): ApiQuery<EventQuery>,
+) -> ApiResult<Json<ListResponse<ActivityEvent>>> {
+    caller.require(Access::Read, Resource::Activities)?;
+    Ok(Json(s.store.activity_events(ActivityId(id), &page(q.limit, q.cursor.as_deref())?).await?.into()))
+}
+
+/// Runs a life-cycle action (`{"action": "start"}`, `{"action": "queue", "queue_id": 3}`…).
+/// An `If-Match: <version>` header makes it conditional. Agents act only on their own work and
+/// may pull (assign to themselves); supervisors and administrators may do anything.
+pub async fn act(
+    State(s): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    headers: HeaderMap,
+    ApiJson(action): ApiJson<ActivityAction>,
+) -> ApiResult<Json<Activity>> {
+    caller.require(Access::Write, Resource::Activities)?;
+    let expected = match headers.get("if-match") {
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .map(|s| s.trim().trim_matches('"'))
+                .and_then(|s| s.parse::<i64>().ok())
+                .ok_or_else(|| ApiError::malformed("If-Match must be the activity's version number"))?,
+        ),
+        None => None,
+    };
+    let id = ActivityId(id);
+    if caller.user.role == Role::Agent {
+        let a = s.store.activity(id).await?;
+        let me = caller.user.id;
+        let allowed = match action {
+            ActivityAction::Assign { agent_id } => agent_id == me,
+            ActivityAction::Accept
+            | ActivityAction::Decline
+            | ActivityAction::Start
+            | ActivityAction::Pause
+            | ActivityAction::Resume
+            | ActivityAction::Complete
+            | ActivityAction::Queue { .. } => a.assignee_id == Some(me),
+            ActivityAction::Offer { .. } | ActivityAction::OfferTimeout | ActivityAction::Abandon => false,
+        };
+        if !allowed {
+            return Err(ApiError::forbidden(&format!("{} this activity", action.name())));
+        }
+    }
+    Ok(Json(s.store.act_on_activity(id, action, expected, caller.actor(), now()).await?))
+}

@@ -1,0 +1,38 @@
+//! `/api/v1/customers`.
+
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+use switchboard_domain::{Access, CustomerId, CustomerPatch, DepartmentId, NewCustomer, Resource};
+use switchboard_store::CustomerFilter;
+
+use super::{ListResponse, crud_handlers, page};
+use crate::auth::Caller;
+use crate::error::ApiResult;
+use crate::extract::ApiQuery;
+use crate::state::AppState;
+
+crud_handlers!(resource: Resource::Customers, id: CustomerId, new: NewCustomer, patch: CustomerPatch,
+    create: create_customer, get: customer, update: update_customer, delete: delete_customer);
+
+/// Filters of the customer list.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Query {
+    limit: Option<u32>,
+    cursor: Option<String>,
+    department_id: Option<i64>,
+    /// An email address, phone number or chat id.
+    contact: Option<String>,
+}
+
+/// Lists customers.
+pub async fn list(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<Query>,
+) -> ApiResult<Json<ListResponse<switchboard_domain::Customer>>> {
+    caller.require(Access::Read, Resource::Customers)?;
+    let f = CustomerFilter { department_id: q.department_id.map(DepartmentId), contact: q.contact };
+    Ok(Json(s.store.list_customers(&f, &page(q.limit, q.cursor.as_deref())?).await?.into()))
+}

@@ -1,0 +1,66 @@
+//! Health, metrics, and run-time log levels.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use serde::{Deserialize, Serialize};
+use switchboard_domain::{Access, Resource};
+use utoipa::ToSchema;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiJson;
+use crate::state::AppState;
+
+/// 200 once start-up finished and the database answers; 503 otherwise.
+pub async fn healthz(State(s): State<AppState>) -> impl IntoResponse {
+    if !s.is_ready() {
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "starting"})));
+    }
+    match s.store.ping().await {
+        Ok(()) => (StatusCode::OK, Json(serde_json::json!({"status": "ok"}))),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: database unavailable");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "database_unavailable"})))
+        }
+    }
+}
+
+/// Prometheus text format.
+pub async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
+    let body = s.metrics.as_ref().map(|m| m.render()).unwrap_or_default();
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
+}
+
+/// The log filter in force.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Logging {
+    /// `tracing` filter directives, e.g. `info,switchboard_store=debug`.
+    pub filter: String,
+    /// When set on PUT: go back to the configured filter after this many seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revert_after_secs: Option<u64>,
+}
+
+/// Reads the log filter (administrators).
+pub async fn get_logging(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<Logging>> {
+    caller.require(Access::Read, Resource::System)?;
+    Ok(Json(Logging { filter: s.logs.current(), revert_after_secs: None }))
+}
+
+/// Changes the log filter at run time, optionally for a while (administrators).
+pub async fn put_logging(State(s): State<AppState>, caller: Caller, ApiJson(body): ApiJson<Logging>) -> ApiResult<Json<Logging>> {
+    caller.require(Access::Write, Resource::System)?;
+    if body.filter.len() > 2000 {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", "filter is too long").field("filter"));
+    }
+    s.logs
+        .set(&body.filter, body.revert_after_secs.map(Duration::from_secs))
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", e).field("filter"))?;
+    tracing::info!(filter = %body.filter, by = caller.user.id.0, "log filter changed");
+    Ok(Json(Logging { filter: s.logs.current(), revert_after_secs: body.revert_after_secs }))
+}

@@ -1,0 +1,67 @@
+//! What every handler can reach.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use metrics_exporter_prometheus::PrometheusHandle;
+use switchboard_domain::Timestamp;
+use switchboard_store::Store;
+
+/// Changes log levels while the server runs. The binary implements it over its tracing
+/// subscriber; the web layer only exposes it to administrators.
+pub trait LogControl: Send + Sync {
+    /// The filter in force, e.g. `info,switchboard_store=debug`.
+    fn current(&self) -> String;
+    /// Replaces the filter; with `revert_after`, the default comes back by itself after that long.
+    fn set(&self, directives: &str, revert_after: Option<Duration>) -> Result<(), String>;
+}
+
+/// Web settings.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (when served over HTTPS).
+    pub secure_cookies: bool,
+    /// How long a login session lasts, in seconds.
+    pub session_ttl_secs: i64,
+}
+
+/// Shared state of the HTTP server.
+#[derive(Clone)]
+pub struct AppState {
+    /// The store.
+    pub store: Store,
+    /// Renders `/metrics`.
+    pub metrics: Option<PrometheusHandle>,
+    /// Run-time log levels.
+    pub logs: Arc<dyn LogControl>,
+    /// Web settings.
+    pub config: Arc<WebConfig>,
+    ready: Arc<AtomicBool>,
+}
+
+impl AppState {
+    /// New state; not ready until [`AppState::set_ready`].
+    pub fn new(store: Store, metrics: Option<PrometheusHandle>, logs: Arc<dyn LogControl>, config: WebConfig) -> AppState {
+        AppState { store, metrics, logs, config: Arc::new(config), ready: Arc::new(AtomicBool::new(false)) }
+    }
+
+    /// Marks the server ready (start-up finished) or not (shutting down).
+    pub fn set_ready(&self, ready: bool) {
+        self.ready.store(ready, Ordering::SeqCst);
+    }
+
+    /// Whether start-up finished.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::SeqCst)
+    }
+}
+
+/// The wall clock, read here in the shell and passed down.
+pub fn now() -> Timestamp {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0);
+    Timestamp::from_millis(ms)
+}
