@@ -1,0 +1,139 @@
+//! `switchboard bench store`: durable activity creations (activity + `created` event in one
+//! transaction) through the store, on SQLite and optionally PostgreSQL. Each engine runs twice
+//! in the same process: once with one writer waiting for each commit (the baseline: one fsync per
+//! creation) and once with many concurrent callers, where group commit batches the fsyncs. The
+//! ratio between the two is the figure that holds on a noisy machine.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Subcommand;
+use switchboard_domain::{Actor, ChannelKind, NewActivity, NewCase, NewCustomer, NewDepartment, Priority};
+use switchboard_store::{Store, StoreOptions, create_postgres_database};
+
+use crate::now;
+
+/// Benchmarks.
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Durable activity creations per second and latency.
+    Store {
+        /// Activities to create in the concurrent run.
+        #[arg(long, default_value_t = 20_000)]
+        count: usize,
+        /// Concurrent callers in the concurrent run.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// Activities in the one-at-a-time baseline run.
+        #[arg(long, default_value_t = 300)]
+        baseline_count: usize,
+        /// Also run on PostgreSQL: a server URL; a fresh database is created on it.
+        #[arg(long, env = "SWITCHBOARD_BENCH_POSTGRES_URL")]
+        postgres: Option<String>,
+    },
+}
+
+/// Runs a benchmark.
+pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
+    match command {
+        BenchCommand::Store { count, concurrency, baseline_count, postgres } => {
+            let dir = tempfile_dir()?;
+            let url = format!("sqlite://{}", dir.join("bench.db").display());
+            engine("sqlite", &url, count, concurrency, baseline_count).await?;
+            if let Some(server) = postgres {
+                let name = format!("sbbench_{}", &switchboard_store::auth::random_secret()[..10]);
+                let url = create_postgres_database(&server, &name).await?;
+                engine("postgres", &url, count, concurrency, baseline_count).await?;
+            }
+            let _ = std::fs::remove_dir_all(&dir);
+            Ok(())
+        }
+    }
+}
+
+fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("switchboard-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).context("cannot create a temporary directory")?;
+    Ok(dir)
+}
+
+struct Run {
+    per_sec: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+async fn engine(name: &str, url: &str, count: usize, concurrency: usize, baseline_count: usize) -> anyhow::Result<()> {
+    let store = Store::open(url, &StoreOptions { max_connections: 16, ..StoreOptions::default() }).await?;
+    store.migrate(now().millis()).await?;
+    store.ensure_partition("Bench", now()).await?;
+    let dept = store.create_department(NewDepartment { name: "Bench".into(), description: String::new() }, now()).await?;
+    let customer = store
+        .create_customer(
+            NewCustomer { department_id: dept.id, name: "Bench".into(), contact_points: vec![], attributes: Default::default() },
+            now(),
+        )
+        .await?;
+    let case = store.create_case(NewCase { customer_id: customer.id, subject: "Bench".into(), owner_id: None }, now()).await?;
+    let input = NewActivity {
+        customer_id: customer.id,
+        case_id: Some(case.id),
+        channel: ChannelKind::InboundEmail,
+        subject: "A realistic subject line for a customer email".into(),
+        priority: Priority::NORMAL,
+        due_at: None,
+        queue_id: None,
+        sub_status: None,
+        custom_attributes: Default::default(),
+    };
+    let baseline = measure(&store, &input, baseline_count, 1).await?;
+    let grouped = measure(&store, &input, count, concurrency).await?;
+    let (acts, events, orphans) = store.activity_consistency().await?;
+    println!("store benchmark: {name} (activity + created event per durable transaction)");
+    println!(
+        "  baseline, 1 caller:            {:>9.0} creations/s  p50 {:>6.2} ms  p99 {:>6.2} ms",
+        baseline.per_sec,
+        ms(baseline.p50),
+        ms(baseline.p99)
+    );
+    println!(
+        "  group commit, {concurrency:>3} callers:    {:>9.0} creations/s  p50 {:>6.2} ms  p99 {:>6.2} ms",
+        grouped.per_sec,
+        ms(grouped.p50),
+        ms(grouped.p99)
+    );
+    println!("  ratio group commit / baseline: {:.1}x", grouped.per_sec / baseline.per_sec.max(f64::MIN_POSITIVE));
+    println!("  check: {acts} activities, {events} events, {orphans} without their created event");
+    store.close().await;
+    Ok(())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+async fn measure(store: &Store, input: &NewActivity, count: usize, concurrency: usize) -> anyhow::Result<Run> {
+    let started = Instant::now();
+    let per_task = count.div_ceil(concurrency);
+    let mut tasks = Vec::with_capacity(concurrency);
+    for _ in 0..concurrency {
+        let (store, input) = (store.clone(), input.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::with_capacity(per_task);
+            for _ in 0..per_task {
+                let t = Instant::now();
+                store.create_activity(input.clone(), Actor::System, now()).await?;
+                lat.push(t.elapsed());
+            }
+            Ok::<_, switchboard_store::StoreError>(lat)
+        }));
+    }
+    let mut all = Vec::with_capacity(per_task * concurrency);
+    for t in tasks {
+        all.extend(t.await??);
+    }
+    let elapsed = started.elapsed();
+    all.sort_unstable();
+    let pick = |q: f64| all.get(((all.len() as f64 * q) as usize).min(all.len().saturating_sub(1))).copied().unwrap_or_default();
+    Ok(Run { per_sec: all.len() as f64 / elapsed.as_secs_f64(), p50: pick(0.50), p99: pick(0.99) })
+}

@@ -1,0 +1,274 @@
+//! Settings: built-in defaults, then a TOML file, then `SWITCHBOARD_…` environment variables
+//! (`SWITCHBOARD_DATABASE_URL` sets `database.url`), then command-line flags. Secrets are
+//! wrapped in [`Secret`] so they never reach a log line.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::{Deserialize, Serialize};
+
+/// A value that must not be printed.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// All settings of the binary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Where the SQLite database, blobs and logs live.
+    pub data_dir: PathBuf,
+    /// HTTP listen address.
+    pub listen: String,
+    /// The URL people use to reach the server (behind a proxy); printed at start.
+    pub public_url: Option<String>,
+    /// Name of the business partition made on first start.
+    pub partition_name: String,
+    /// Database.
+    pub database: DatabaseConfig,
+    /// First administrator.
+    pub admin: AdminConfig,
+    /// Logging.
+    pub log: LogConfig,
+    /// Web sessions.
+    pub web: WebSection,
+}
+
+/// Database settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://FILE` or `postgres://USER:PASSWORD@HOST:PORT/DB`; empty means SQLite in the data
+    /// directory.
+    pub url: Secret,
+    /// Connection pool size.
+    pub max_connections: u32,
+}
+
+/// The administrator made on first start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdminConfig {
+    /// Login address.
+    pub email: String,
+    /// Password; empty means generate one and print it once.
+    pub password: Secret,
+}
+
+/// Logging settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// `tracing` filter directives, per service: `info,switchboard_store=debug`.
+    pub level: String,
+    /// Write JSON logs to `<data_dir>/logs/switchboard.log`, rotated by size.
+    pub file: bool,
+    /// Rotate when the file reaches this many bytes.
+    pub max_file_bytes: u64,
+    /// Keep this many rotated files (`switchboard.log.1` …).
+    pub max_files: u32,
+}
+
+/// Web settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebSection {
+    /// Mark cookies Secure (set when served over HTTPS).
+    pub secure_cookies: bool,
+    /// Login session length in seconds.
+    pub session_ttl_secs: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("switchboard-data"),
+            listen: "127.0.0.1:8080".into(),
+            public_url: None,
+            partition_name: "Switchboard".into(),
+            database: DatabaseConfig::default(),
+            admin: AdminConfig::default(),
+            log: LogConfig::default(),
+            web: WebSection::default(),
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig { url: Secret::default(), max_connections: 8 }
+    }
+}
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        AdminConfig { email: "admin@switchboard.localhost".into(), password: Secret::default() }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig { level: "info".into(), file: true, max_file_bytes: 50 * 1024 * 1024, max_files: 5 }
+    }
+}
+
+impl Default for WebSection {
+    fn default() -> Self {
+        WebSection { secure_cookies: false, session_ttl_secs: 12 * 3600 }
+    }
+}
+
+/// The commented example printed by `switchboard config default`.
+pub const EXAMPLE: &str = r#"# Switchboard configuration. Every setting is optional; these are the defaults.
+# Environment variables override the file: SWITCHBOARD_<SECTION>_<KEY>, e.g.
+# SWITCHBOARD_DATABASE_URL=postgres://user:pass@db:5432/switchboard or SWITCHBOARD_LISTEN=0.0.0.0:8080.
+
+# Where the SQLite database, blobs and log files live.
+data_dir = "switchboard-data"
+# HTTP listen address.
+listen = "127.0.0.1:8080"
+# The URL people use to reach Switchboard, if behind a proxy or load balancer.
+# public_url = "https://support.example.com"
+# Name of the business partition created on first start.
+partition_name = "Switchboard"
+
+[database]
+# Empty: SQLite at <data_dir>/switchboard.db. Or postgres://USER:PASSWORD@HOST:PORT/DB for scale-out.
+url = ""
+max_connections = 8
+
+[admin]
+# The administrator created on first start with an empty store.
+email = "admin@switchboard.localhost"
+# Empty: a one-time password is generated and printed at first start.
+password = ""
+
+[log]
+# Filter directives, per service, e.g. "info,switchboard_store=debug". Changeable at run time
+# through PUT /api/v1/system/logging.
+level = "info"
+# JSON log file <data_dir>/logs/switchboard.log, rotated by size to switchboard.log.1, .2, ...
+file = true
+max_file_bytes = 52428800
+max_files = 5
+
+[web]
+# Set when served over HTTPS so session cookies are marked Secure.
+secure_cookies = false
+# Login session length in seconds.
+session_ttl_secs = 43200
+"#;
+
+/// Environment variable prefix.
+const PREFIX: &str = "SWITCHBOARD_";
+
+impl Config {
+    /// Loads defaults, then `file` if given, then the environment.
+    pub fn load(file: Option<&Path>, env: impl Iterator<Item = (String, String)>) -> anyhow::Result<Config> {
+        let mut value = toml::Value::try_from(Config::default()).context("default config")?;
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
+            let from_file: Config = toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))?;
+            value = toml::Value::try_from(from_file).context("config")?;
+        }
+        for (k, v) in env {
+            let Some(rest) = k.strip_prefix(PREFIX) else { continue };
+            if rest.starts_with("TEST_") {
+                continue;
+            }
+            if let toml::Value::Table(t) = &mut value
+                && !set_path(t, &rest.to_lowercase(), &v)?
+            {
+                bail!("unknown setting in environment variable {k}");
+            }
+        }
+        value.try_into().context("invalid setting in the environment")
+    }
+
+    /// The database URL in force: the configured one, or SQLite in the data directory.
+    pub fn database_url(&self) -> String {
+        if self.database.url.0.is_empty() {
+            format!("sqlite://{}", self.data_dir.join("switchboard.db").display())
+        } else {
+            self.database.url.0.clone()
+        }
+    }
+}
+
+/// Sets `key` (e.g. `database_url`) in `table`, matching table names greedily; false if no
+/// setting has that name.
+fn set_path(table: &mut toml::map::Map<String, toml::Value>, key: &str, raw: &str) -> anyhow::Result<bool> {
+    if let Some(slot) = table.get_mut(key) {
+        *slot = match slot {
+            toml::Value::Integer(_) => toml::Value::Integer(raw.trim().parse().with_context(|| format!("{key} must be a number"))?),
+            toml::Value::Boolean(_) => toml::Value::Boolean(raw.trim().parse().with_context(|| format!("{key} must be true or false"))?),
+            _ => toml::Value::String(raw.to_string()),
+        };
+        return Ok(true);
+    }
+    if key == "public_url" {
+        table.insert(key.into(), toml::Value::String(raw.into()));
+        return Ok(true);
+    }
+    for (name, v) in table.iter_mut() {
+        if let (Some(rest), toml::Value::Table(sub)) = (key.strip_prefix(&format!("{name}_")), v)
+            && set_path(sub, rest, raw)?
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>().into_iter()
+    }
+
+    #[test]
+    fn example_is_the_default() {
+        let parsed: Config = toml::from_str(EXAMPLE).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn layers_apply_in_order() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "listen = \"0.0.0.0:9000\"\n[log]\nlevel = \"debug\"\n")?;
+        let c = Config::load(
+            Some(&file),
+            env(&[
+                ("SWITCHBOARD_DATABASE_URL", "postgres://u:p@h/db"),
+                ("SWITCHBOARD_LOG_MAX_FILES", "9"),
+                ("SWITCHBOARD_DATA_DIR", "/srv/sb"),
+                ("SWITCHBOARD_TEST_POSTGRES_URL", "ignored"),
+                ("OTHER", "x"),
+            ]),
+        )?;
+        assert_eq!(c.listen, "0.0.0.0:9000");
+        assert_eq!(c.log.level, "debug");
+        assert_eq!(c.log.max_files, 9);
+        assert_eq!(c.database_url(), "postgres://u:p@h/db");
+        assert_eq!(c.data_dir, PathBuf::from("/srv/sb"));
+        assert!(!format!("{c:?}").contains("u:p@"), "secrets must not be printed");
+        Ok(())
+    }
+
+    #[test]
+    fn bad_settings_are_errors() {
+        assert!(Config::load(None, env(&[("SWITCHBOARD_NOPE", "1")])).is_err());
+        assert!(Config::load(None, env(&[("SWITCHBOARD_LOG_MAX_FILES", "many")])).is_err());
+        let c = Config::load(None, env(&[]));
+        assert_eq!(c.ok().map(|c| c.database_url()), Some("sqlite://switchboard-data/switchboard.db".into()));
+    }
+}

@@ -1,0 +1,150 @@
+//! `switchboard serve`: open the store, migrate, bootstrap on first start, serve HTTP until
+//! SIGINT/SIGTERM, then drain and close.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use metrics_exporter_prometheus::PrometheusBuilder;
+use switchboard_domain::{DepartmentId, EmailAddress, NewDepartment, NewUser, Role};
+use switchboard_store::{PageRequest, Store, StoreOptions, UserFilter};
+use switchboard_web::{AppState, WebConfig};
+
+use crate::config::Config;
+use crate::{Common, load_config, logging, now};
+
+/// The database could not be reached at start; exits with [`crate::EXIT_DATABASE`].
+#[derive(Debug)]
+pub struct DatabaseUnreachable(pub String);
+
+impl std::fmt::Display for DatabaseUnreachable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot reach the database: {}", self.0)
+    }
+}
+
+impl std::error::Error for DatabaseUnreachable {}
+
+/// The database URL without its password, for messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://***@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_string(),
+    }
+}
+
+/// Opens and migrates the store named by the settings.
+pub async fn open_store(c: &Config) -> anyhow::Result<Store> {
+    std::fs::create_dir_all(&c.data_dir).with_context(|| format!("cannot create data directory {}", c.data_dir.display()))?;
+    let url = c.database_url();
+    let options = StoreOptions { max_connections: c.database.max_connections, ..StoreOptions::default() };
+    let store = Store::open(&url, &options)
+        .await
+        .map_err(|e| DatabaseUnreachable(format!("{} ({e})", redact_url(&url))))?;
+    let applied = store.migrate(now().millis()).await.map_err(|e| DatabaseUnreachable(format!("{} ({e})", redact_url(&url))))?;
+    if !applied.is_empty() {
+        tracing::info!(?applied, "database migrated");
+    }
+    Ok(store)
+}
+
+/// First start with an empty store: the partition, a default department and an administrator.
+/// Each step is skipped when already done, so an interrupted first start completes next time.
+/// Returns the administrator's generated password when one was made.
+async fn bootstrap(store: &Store, c: &Config, admin_password: Option<String>) -> anyhow::Result<Option<(String, String)>> {
+    store.ensure_partition(&c.partition_name, now()).await?;
+    let depts = store.list_departments(&PageRequest::first(1)).await?;
+    let dept: DepartmentId = match depts.items.first() {
+        Some(d) => d.id,
+        None => {
+            let d = NewDepartment { name: "Default".into(), description: "Created on first start".into() };
+            store.create_department(d, now()).await?.id
+        }
+    };
+    let admins = store.list_users(&UserFilter { role: Some(Role::Admin), ..Default::default() }, &PageRequest::first(1)).await?;
+    if !admins.items.is_empty() {
+        return Ok(None);
+    }
+    let given = admin_password.or_else(|| Some(c.admin.password.0.clone()).filter(|p| !p.is_empty()));
+    let generated = given.is_none();
+    let password = given.unwrap_or_else(|| switchboard_store::auth::random_secret()[..20].to_string());
+    let email = EmailAddress::parse(&c.admin.email).map_err(|e| anyhow::anyhow!("admin.email: {e}"))?;
+    let user = NewUser {
+        department_id: dept,
+        email: email.clone(),
+        name: "Administrator".into(),
+        role: Role::Admin,
+        password: Some(password.clone()),
+        attributes: Default::default(),
+    }
+    .validate()
+    .map_err(|e| anyhow::anyhow!("administrator: {e}"))?;
+    store.create_user(user, now()).await?;
+    tracing::info!(email = %email, "created the first administrator");
+    Ok(generated.then(|| (email.to_string(), password)))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    tracing::info!("shutting down");
+}
+
+/// Runs the server.
+pub async fn run(common: Common, listen: Option<String>, admin_password: Option<String>) -> anyhow::Result<()> {
+    let mut c = load_config(&common)?;
+    if let Some(l) = listen {
+        c.listen = l;
+    }
+    std::fs::create_dir_all(&c.data_dir).with_context(|| format!("cannot create data directory {}", c.data_dir.display()))?;
+    let file = if c.log.file {
+        let path = c.data_dir.join("logs").join("switchboard.log");
+        Some(logging::RotatingFile::open(&path, c.log.max_file_bytes, c.log.max_files).with_context(|| format!("cannot open log file {}", path.display()))?)
+    } else {
+        None
+    };
+    let levels = logging::init(&c.log.level, file)?;
+    let metrics = PrometheusBuilder::new().install_recorder().ok();
+
+    let store = open_store(&c).await?;
+    tracing::info!(database = %redact_url(&c.database_url()), backend = ?store.backend(), "store open");
+    let generated = bootstrap(&store, &c, admin_password).await?;
+
+    let listener = tokio::net::TcpListener::bind(&c.listen).await.with_context(|| format!("cannot listen on {}", c.listen))?;
+    let addr = listener.local_addr()?;
+    let state = AppState::new(
+        store.clone(),
+        metrics,
+        Arc::new(levels),
+        WebConfig { secure_cookies: c.web.secure_cookies, session_ttl_secs: c.web.session_ttl_secs },
+    );
+    let app = switchboard_web::app(state.clone());
+    let url = c.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    println!("Switchboard is running at {url}");
+    println!("  API: {url}/api/v1   OpenAPI: {url}/api/v1/openapi.json   health: {url}/healthz");
+    if let Some((email, password)) = generated {
+        println!("  First start: administrator {email} with one-time password {password}");
+        println!("  (change it with PUT /api/v1/users/{{id}}; it is not shown again)");
+    }
+    state.set_ready(true);
+    tracing::info!(%addr, "listening");
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("HTTP server failed")?;
+    state.set_ready(false);
+    // Let in-flight writes finish, then close.
+    tokio::time::timeout(Duration::from_secs(10), store.close()).await.ok();
+    tracing::info!("stopped");
+    Ok(())
+}
