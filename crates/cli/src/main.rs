@@ -27,10 +27,10 @@ struct Cli {
 #[derive(Args, Clone, Debug)]
 pub struct Common {
     /// TOML config file.
-    #[arg(long, short = 'c', env = "SWITCHBOARD_CONFIG")]
+    #[arg(long, short = 'c', env = "SWITCHBOARD_CONFIG", global = true)]
     config: Option<PathBuf>,
     /// Data directory (SQLite database, blobs, logs).
-    #[arg(long)]
+    #[arg(long, global = true)]
     data_dir: Option<PathBuf>,
 }
 

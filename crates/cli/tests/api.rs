@@ -1,0 +1,207 @@
+//! System tests: the real binary, spawned on a free port, driven over HTTP. The same API story
+//! runs on SQLite and on PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod common;
+
+use common::{Api, Server};
+use serde_json::{Value, json};
+
+/// The API story: every resource, its errors, roles and the activity life cycle.
+async fn api_story(server: &Server) {
+    let api = Api::admin(server).await;
+
+    // Health, OpenAPI, metrics.
+    let health = reqwest::get(format!("{}/healthz", server.url)).await.unwrap();
+    assert_eq!(health.status(), 200);
+    let doc: Value = reqwest::get(format!("{}/api/v1/openapi.json", server.url)).await.unwrap().json().await.unwrap();
+    for p in ["/api/v1/activities/{id}/events", "/api/v1/customers", "/api/v1/user-groups/{id}"] {
+        assert!(doc["paths"][p].is_object(), "openapi lacks {p}");
+    }
+    assert!(doc["components"]["schemas"]["Activity"].is_object());
+
+    // Departments: the default one exists, with its exception queue.
+    let (st, depts) = api.get("/departments").await;
+    assert_eq!(st, 200);
+    let dept = depts["items"][0]["id"].as_i64().unwrap();
+    let (st, d2) = api.post("/departments", json!({"name": "Sales"})).await;
+    assert_eq!(st, 201, "{d2}");
+    let (st, dup) = api.post("/departments", json!({"name": "Sales"})).await;
+    assert_eq!((st, dup["code"].as_str()), (409, Some("duplicate")));
+    let (st, ch) = api.get(&format!("/departments/{}/channels/chat", d2["id"])).await;
+    assert_eq!((st, ch["start_timeout_secs"].as_i64()), (200, Some(30)));
+    let (st, e) = api
+        .put(&format!("/departments/{}/channels/inbound_email", d2["id"]), json!({"interruptible": false, "max_queued": 1, "max_time_in_queue_secs": 0, "task_life_secs": 300, "start_timeout_secs": 30, "max_duration_secs": 10}))
+        .await;
+    assert_eq!((st, e["field"].as_str()), (422, Some("interruptible")));
+
+    // Users and roles.
+    let (st, agent) = api
+        .post("/users", json!({"department_id": dept, "email": "agent@example.org", "name": "Ann Agent", "role": "agent",
+            "password": "another good password", "attributes": {"language_es": true, "billing": 7}}))
+        .await;
+    assert_eq!(st, 201, "{agent}");
+    assert!(agent.get("password").is_none() && agent.get("password_hash").is_none());
+    let (st, e) = api.post("/users", json!({"department_id": dept, "email": "x@example.org", "name": "X", "role": "wizard"})).await;
+    assert_eq!((st, e["field"].as_str()), (422, Some("role")));
+    let (st, e) = api.post("/users", json!({"department_id": dept, "email": "y@example.org", "name": "Y", "role": "agent", "attributes": {"billing": 12}})).await;
+    assert_eq!((st, e["field"].as_str()), (422, Some("attributes.billing")));
+    let (st, e) = api.post("/users", json!({"department_id": dept, "email": "z@example.org", "name": "Z".repeat(201), "role": "agent"})).await;
+    assert_eq!((st, e["field"].as_str()), (422, Some("name")));
+
+    // The agent logs in with a token of their own: may work, may not configure.
+    let agent_login: Value = reqwest::Client::builder().cookie_store(true).build().unwrap()
+        .post(format!("{}/api/v1/auth/login", server.url))
+        .json(&json!({"email": "agent@example.org", "password": "wrong password here"}))
+        .send().await.unwrap().json().await.unwrap();
+    assert_eq!(agent_login["code"], "bad_credentials");
+    let agent_token = {
+        let out = std::process::Command::new(common::BIN)
+            .args(["admin", "create-token", "--email", "agent@example.org", "--data-dir"])
+            .arg(&server.data_dir)
+            .envs(server.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let as_agent = api.with_token(&agent_token);
+    let (st, me) = as_agent.get("/auth/me").await;
+    assert_eq!((st, me["user"]["role"].as_str()), (200, Some("agent")));
+    let (st, e) = as_agent.post("/queues", json!({"department_id": dept, "name": "Nope"})).await;
+    assert_eq!((st, e["code"].as_str()), (403, Some("forbidden")));
+
+    // Groups and queues.
+    let (st, group) = api.post("/user-groups", json!({"department_id": dept, "name": "Billing", "members": [agent["id"]]})).await;
+    assert_eq!(st, 201, "{group}");
+    let (st, queue) = api
+        .post("/queues", json!({"department_id": dept, "name": "Billing", "routing": {"type": "user_group", "user_group_id": group["id"]}}))
+        .await;
+    assert_eq!(st, 201, "{queue}");
+    let (st, e) = api
+        .post("/queues", json!({"department_id": dept, "name": "Precise", "routing": {"type": "precision", "steps": [{"expression": "(billing", "wait_secs": 10}]}}))
+        .await;
+    assert_eq!((st, e["field"].as_str()), (422, Some("routing.steps[0].expression")));
+
+    // Customers, cases, activities.
+    let (st, cust) = api
+        .post("/customers", json!({"department_id": dept, "name": "Carla", "contact_points": [{"kind": "email", "value": "carla@example.com"}]}))
+        .await;
+    assert_eq!(st, 201, "{cust}");
+    let (st, found) = api.get("/customers?contact=CARLA@example.com").await;
+    assert_eq!((st, found["items"][0]["id"].clone()), (200, cust["id"].clone()));
+    let (st, e) = api.get("/customers?department_id=abc").await;
+    assert_eq!((st, e["field"].as_str()), (422, Some("department_id")));
+    let (st, act) = as_agent
+        .post("/activities", json!({"customer_id": cust["id"], "channel": "inbound_email", "subject": "Refund please", "queue_id": queue["id"]}))
+        .await;
+    assert_eq!((st, act["status"].as_str()), (201, Some("queued")), "{act}");
+    let id = act["id"].as_i64().unwrap();
+    let (st, e) = as_agent.post(&format!("/activities/{id}/actions"), json!({"action": "start"})).await;
+    assert_eq!(st, 403, "an agent cannot start work that is not theirs: {e}");
+    let (st, a) = as_agent.post(&format!("/activities/{id}/actions"), json!({"action": "assign", "agent_id": agent["id"]})).await;
+    assert_eq!((st, a["status"].as_str()), (200, Some("assigned")), "{a}");
+    let (st, a) = as_agent.post(&format!("/activities/{id}/actions"), json!({"action": "start"})).await;
+    assert_eq!((st, a["status"].as_str()), (200, Some("in_progress")));
+    let (st, e) = as_agent.post(&format!("/activities/{id}/actions"), json!({"action": "resume"})).await;
+    assert_eq!((st, e["code"].as_str()), (409, Some("illegal_transition")));
+    let (st, e) = as_agent.post(&format!("/activities/{id}/actions"), json!({"action": "teleport"})).await;
+    assert_eq!((st, e["code"].as_str()), (422, Some("invalid_field")));
+    let version = a["version"].as_i64().unwrap();
+    let (st, a) = as_agent.put(&format!("/activities/{id}"), json!({"version": version, "priority": 8, "custom_attributes": {"order_id": "A-17"}})).await;
+    assert_eq!((st, a["priority"].as_i64()), (200, Some(8)));
+    let (st, e) = as_agent.put(&format!("/activities/{id}"), json!({"version": version, "priority": 2})).await;
+    assert_eq!((st, e["code"].as_str()), (409, Some("version_conflict")));
+    let (st, e) = as_agent.put(&format!("/activities/{id}"), json!({"version": version + 1, "priority": 11})).await;
+    assert_eq!((st, e["field"].as_str()), (422, Some("priority")));
+    let (st, e) = as_agent.put(&format!("/activities/{id}"), json!({"version": version + 1, "status": "completed"})).await;
+    assert_eq!((st, e["field"].as_str()), (422, Some("status")), "status changes only through actions");
+    let (st, _) = as_agent.post(&format!("/activities/{id}/actions"), json!({"action": "complete"})).await;
+    assert_eq!(st, 200);
+    let (st, events) = api.get(&format!("/activities/{id}/events")).await;
+    assert_eq!(st, 200);
+    let kinds: Vec<&str> = events["items"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["created", "queued", "assigned", "started", "updated", "completed"]);
+    assert_eq!(events["items"][2]["actor"], json!({"type": "user", "id": agent["id"]}));
+
+    // Pagination over a list.
+    for i in 0..5 {
+        let (st, _) = api.post("/cases", json!({"customer_id": cust["id"], "subject": format!("case {i}")})).await;
+        assert_eq!(st, 201);
+    }
+    let mut seen = 0;
+    let mut path = format!("/cases?customer_id={}&limit=2", cust["id"]);
+    loop {
+        let (st, page) = api.get(&path).await;
+        assert_eq!(st, 200);
+        seen += page["items"].as_array().unwrap().len();
+        match page["next_cursor"].as_str() {
+            Some(c) => path = format!("/cases?customer_id={}&limit=2&cursor={c}", cust["id"]),
+            None => break,
+        }
+    }
+    assert_eq!(seen, 6);
+    let (st, e) = api.get("/cases?cursor=garbage").await;
+    assert_eq!((st, e["field"].as_str()), (422, Some("cursor")));
+
+    // Unknown ids, bad bodies, deletes.
+    assert_eq!(api.get("/activities/999999").await.0, 404);
+    assert_eq!(api.get("/activities/not-a-number").await.0, 404);
+    assert_eq!(api.get("/no-such-thing").await.0, 404);
+    let raw = api.http.post(format!("{}/api/v1/customers", api.base)).bearer_auth(&api.token)
+        .header("content-type", "application/json").body("{\"department_id\": 1,").send().await.unwrap();
+    assert_eq!(raw.status(), 400);
+    let (st, e) = api.post("/customers", json!({"department_id": dept, "nickname": "C"})).await;
+    assert_eq!((st, e["code"].as_str()), (422, Some("invalid_field")));
+    let big = "x".repeat(2 * 1024 * 1024);
+    let raw = api.http.post(format!("{}/api/v1/customers", api.base)).bearer_auth(&api.token)
+        .header("content-type", "application/json").body(format!("{{\"name\": \"{big}\"}}")).send().await;
+    // The server answers 413 as soon as it sees the length, and may close before the client has
+    // sent everything: either way the body is refused and the server stays up.
+    if let Ok(r) = raw {
+        assert_eq!(r.status(), 413);
+    }
+    assert_eq!(reqwest::get(format!("{}/healthz", server.url)).await.unwrap().status(), 200);
+    assert_eq!(as_agent.delete(&format!("/activities/{id}")).await.0, 403);
+    assert_eq!(api.delete(&format!("/customers/{}", cust["id"])).await.0, 409);
+    assert_eq!(api.delete(&format!("/activities/{id}")).await.0, 204);
+    assert_eq!(api.get(&format!("/activities/{id}")).await.0, 404);
+    let (_, before) = api.get("/customers").await;
+    let (st, _) = api.post("/customers", json!({"department_id": 424242})).await;
+    assert_eq!(st, 422);
+    let (_, after) = api.get("/customers").await;
+    assert_eq!(before["items"].as_array().unwrap().len(), after["items"].as_array().unwrap().len(), "nothing written");
+
+    // Tokens: revoked means refused.
+    let (st, toks) = as_agent.get("/tokens").await;
+    assert_eq!(st, 200);
+    let tok_id = toks[0]["id"].as_i64().unwrap();
+    assert_eq!(as_agent.delete(&format!("/tokens/{tok_id}")).await.0, 204);
+    assert_eq!(as_agent.get("/auth/me").await.0, 401);
+    assert_eq!(api.with_token("sbt_forged").get("/customers").await.0, 401);
+
+    // Run-time log levels.
+    let (st, l) = api.put("/system/logging", json!({"filter": "info,switchboard_store=debug", "revert_after_secs": 1})).await;
+    assert_eq!((st, l["filter"].as_str()), (200, Some("info,switchboard_store=debug")));
+    let (st, _) = api.put("/system/logging", json!({"filter": "info,[[["})).await;
+    assert_eq!(st, 422);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let (_, l) = api.get("/system/logging").await;
+    assert_eq!(l["filter"], "warn", "a timed level falls back by itself");
+    let metrics = reqwest::get(format!("{}/metrics", server.url)).await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("switchboard_http_requests_total"));
+}
+
+#[tokio::test]
+async fn api_on_sqlite() {
+    let server = Server::sqlite();
+    api_story(&server).await;
+}
+
+#[tokio::test]
+async fn api_on_postgres() {
+    if let Some(server) = Server::postgres().await {
+        api_story(&server).await;
+    }
+}

@@ -1,0 +1,156 @@
+//! Spawns the real `switchboard` binary on a free port with a temporary data directory.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
+pub const ADMIN_EMAIL: &str = "admin@switchboard.localhost";
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
+
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+    pub data_dir: PathBuf,
+    pub env: Vec<(String, String)>,
+    _tmp: Option<tempfile::TempDir>,
+}
+
+impl Server {
+    /// Starts a server on SQLite in a new temporary directory.
+    pub fn sqlite() -> Server {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
+        let mut s = Server::start_in(dir, vec![]);
+        s._tmp = Some(tmp);
+        s
+    }
+
+    /// Starts a server on a fresh PostgreSQL database, if the test command provided a server.
+    pub async fn postgres() -> Option<Server> {
+        let url = postgres_database().await?;
+        let tmp = tempfile::tempdir().unwrap();
+        let mut s = Server::start_in(tmp.path().to_path_buf(), vec![("SWITCHBOARD_DATABASE_URL".into(), url)]);
+        s._tmp = Some(tmp);
+        Some(s)
+    }
+
+    /// Starts a server with `data_dir` and extra environment.
+    pub fn start_in(data_dir: PathBuf, env: Vec<(String, String)>) -> Server {
+        let mut cmd = Command::new(BIN);
+        cmd.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(&data_dir)
+            .env("SWITCHBOARD_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("SWITCHBOARD_LOG_LEVEL", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("spawn switchboard");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("Switchboard is running at ") {
+                    let _ = tx.send(url.trim().to_string());
+                }
+            }
+        });
+        let url = rx.recv_timeout(Duration::from_secs(60)).expect("server did not start");
+        Server { child, url, data_dir, env, _tmp: None }
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM and wait for a clean exit; returns the exit status code.
+    pub fn terminate(&mut self) -> Option<i32> {
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        self.child.wait().ok().and_then(|s| s.code())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A new empty database on the test PostgreSQL server; `None` (with a notice) when there is none.
+pub async fn postgres_database() -> Option<String> {
+    let Ok(server) = std::env::var("SWITCHBOARD_TEST_POSTGRES_URL") else {
+        assert!(std::env::var("CI").is_err(), "SWITCHBOARD_TEST_POSTGRES_URL must be set under CI");
+        eprintln!("notice: SWITCHBOARD_TEST_POSTGRES_URL not set; PostgreSQL system test skipped");
+        return None;
+    };
+    let name = format!("sbapi_{}", &switchboard_store::auth::random_secret()[..12]);
+    Some(switchboard_store::create_postgres_database(&server, &name).await.unwrap())
+}
+
+/// An HTTP client holding an admin bearer token.
+pub struct Api {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub token: String,
+}
+
+impl Api {
+    pub async fn admin(server: &Server) -> Api {
+        let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        let login = http
+            .post(format!("{}/api/v1/auth/login", server.url))
+            .json(&serde_json::json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(login.status(), 200);
+        let me: serde_json::Value = login.json().await.unwrap();
+        let csrf = me["csrf_token"].as_str().unwrap().to_string();
+        let tok: serde_json::Value = http
+            .post(format!("{}/api/v1/tokens", server.url))
+            .header("x-csrf-token", csrf)
+            .json(&serde_json::json!({"name": "tests"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = tok["token"].as_str().unwrap().to_string();
+        Api { base: server.url.clone(), http: reqwest::Client::new(), token }
+    }
+
+    pub fn with_token(&self, token: &str) -> Api {
+        Api { base: self.base.clone(), http: self.http.clone(), token: token.to_string() }
+    }
+
+    pub async fn call(&self, method: reqwest::Method, path: &str, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
+        let mut req = self.http.request(method, format!("{}/api/v1{path}", self.base)).bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        self.call(reqwest::Method::GET, path, None).await
+    }
+    pub async fn post(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+    pub async fn put(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        self.call(reqwest::Method::PUT, path, Some(body)).await
+    }
+    pub async fn delete(&self, path: &str) -> (u16, serde_json::Value) {
+        self.call(reqwest::Method::DELETE, path, None).await
+    }
+}
