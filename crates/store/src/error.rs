@@ -60,9 +60,13 @@ impl From<sqlx::Error> for StoreError {
             | E::WorkerCrashed
             | E::Protocol(_) => StoreError::Unavailable(e.to_string()),
             E::Database(d) => {
-                // PostgreSQL: class 08 (connection), 57P (shutdown), 53 (resources).
+                // PostgreSQL errors that mean "the database is not there for us right now":
+                // class 08 (connection), 57P (shutting down, cannot connect now), 53 (out of
+                // resources, too many connections), 28 (login refused), 3D000 (no such
+                // database), and a database closed to connections.
                 let code = d.code().map(|c| c.to_string()).unwrap_or_default();
-                if code.starts_with("08") || code.starts_with("57P") || code.starts_with("53") {
+                let closed = code == "55000" && d.message().contains("accepting connections");
+                if ["08", "57P", "53", "28", "3D000"].iter().any(|p| code.starts_with(p)) || closed {
                     StoreError::Unavailable(d.to_string())
                 } else {
                     StoreError::Internal(d.to_string())
