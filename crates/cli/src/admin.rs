@@ -58,35 +58,71 @@ pub async fn run(common: Common, command: AdminCommand) -> anyhow::Result<()> {
     let c = load_config(&common)?;
     let store = open_store(&c).await?;
     match command {
-        AdminCommand::CreateUser { email, name, role, password_stdin, department } => {
+        AdminCommand::CreateUser {
+            email,
+            name,
+            role,
+            password_stdin,
+            department,
+        } => {
             let email = EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
             let role = Role::parse(&role).context("--role must be admin, supervisor or agent")?;
             let (password, generated) = if password_stdin {
                 let mut p = String::new();
-                std::io::stdin().read_to_string(&mut p).context("cannot read the password from stdin")?;
+                std::io::stdin()
+                    .read_to_string(&mut p)
+                    .context("cannot read the password from stdin")?;
                 (p.trim_end_matches(['\r', '\n']).to_string(), false)
             } else {
-                (switchboard_store::auth::random_secret()[..20].to_string(), true)
+                (
+                    switchboard_store::auth::random_secret()[..20].to_string(),
+                    true,
+                )
             };
             let department_id = match department {
                 Some(d) => switchboard_domain::DepartmentId(d),
-                None => match store.list_departments(&PageRequest::first(1)).await?.items.first() {
+                None => match store
+                    .list_departments(&PageRequest::first(1))
+                    .await?
+                    .items
+                    .first()
+                {
                     Some(d) => d.id,
-                    None => bail!("no department exists yet: start the server once or pass --department"),
+                    None => bail!(
+                        "no department exists yet: start the server once or pass --department"
+                    ),
                 },
             };
-            let user = NewUser { department_id, email, name, role, password: Some(password.clone()), attributes: Default::default() }
-                .validate()
+            let user = NewUser {
+                department_id,
+                email,
+                name,
+                role,
+                password: Some(password.clone()),
+                attributes: Default::default(),
+            }
+            .validate()
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let u = store
+                .create_user(user, now())
+                .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let u = store.create_user(user, now()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("created user {} <{}> with role {}", u.id, u.email, u.role.as_str());
+            println!(
+                "created user {} <{}> with role {}",
+                u.id,
+                u.email,
+                u.role.as_str()
+            );
             if generated {
                 println!("password: {password}");
             }
         }
         AdminCommand::CreateToken { email, name } => {
             let email = EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
-            let user = store.user_by_email(&email).await?.with_context(|| format!("no user {email}"))?;
+            let user = store
+                .user_by_email(&email)
+                .await?
+                .with_context(|| format!("no user {email}"))?;
             let (_, secret) = store.create_token(user.id, &name, now()).await?;
             println!("{secret}");
         }

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Subcommand;
-use switchboard_domain::{Actor, ChannelKind, NewActivity, NewCase, NewCustomer, NewDepartment, Priority};
+use switchboard_domain::{
+    Actor, ChannelKind, NewActivity, NewCase, NewCustomer, NewDepartment, Priority,
+};
 use switchboard_store::{Store, StoreOptions, create_postgres_database};
 
 use crate::now;
@@ -36,12 +38,20 @@ pub enum BenchCommand {
 /// Runs a benchmark.
 pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
-        BenchCommand::Store { count, concurrency, baseline_count, postgres } => {
+        BenchCommand::Store {
+            count,
+            concurrency,
+            baseline_count,
+            postgres,
+        } => {
             let dir = tempfile_dir()?;
             let url = format!("sqlite://{}", dir.join("bench.db").display());
             engine("sqlite", &url, count, concurrency, baseline_count).await?;
             if let Some(server) = postgres {
-                let name = format!("sbbench_{}", &switchboard_store::auth::random_secret()[..10]);
+                let name = format!(
+                    "sbbench_{}",
+                    &switchboard_store::auth::random_secret()[..10]
+                );
                 let url = create_postgres_database(&server, &name).await?;
                 engine("postgres", &url, count, concurrency, baseline_count).await?;
             }
@@ -63,18 +73,53 @@ struct Run {
     p99: Duration,
 }
 
-async fn engine(name: &str, url: &str, count: usize, concurrency: usize, baseline_count: usize) -> anyhow::Result<()> {
-    let store = Store::open(url, &StoreOptions { max_connections: 16, ..StoreOptions::default() }).await?;
+async fn engine(
+    name: &str,
+    url: &str,
+    count: usize,
+    concurrency: usize,
+    baseline_count: usize,
+) -> anyhow::Result<()> {
+    let store = Store::open(
+        url,
+        &StoreOptions {
+            max_connections: 16,
+            ..StoreOptions::default()
+        },
+    )
+    .await?;
     store.migrate(now().millis()).await?;
     store.ensure_partition("Bench", now()).await?;
-    let dept = store.create_department(NewDepartment { name: "Bench".into(), description: String::new() }, now()).await?;
-    let customer = store
-        .create_customer(
-            NewCustomer { department_id: dept.id, name: "Bench".into(), contact_points: vec![], attributes: Default::default() },
+    let dept = store
+        .create_department(
+            NewDepartment {
+                name: "Bench".into(),
+                description: String::new(),
+            },
             now(),
         )
         .await?;
-    let case = store.create_case(NewCase { customer_id: customer.id, subject: "Bench".into(), owner_id: None }, now()).await?;
+    let customer = store
+        .create_customer(
+            NewCustomer {
+                department_id: dept.id,
+                name: "Bench".into(),
+                contact_points: vec![],
+                attributes: Default::default(),
+            },
+            now(),
+        )
+        .await?;
+    let case = store
+        .create_case(
+            NewCase {
+                customer_id: customer.id,
+                subject: "Bench".into(),
+                owner_id: None,
+            },
+            now(),
+        )
+        .await?;
     let input = NewActivity {
         customer_id: customer.id,
         case_id: Some(case.id),
@@ -102,7 +147,10 @@ async fn engine(name: &str, url: &str, count: usize, concurrency: usize, baselin
         ms(grouped.p50),
         ms(grouped.p99)
     );
-    println!("  ratio group commit / baseline: {:.1}x", grouped.per_sec / baseline.per_sec.max(f64::MIN_POSITIVE));
+    println!(
+        "  ratio group commit / baseline: {:.1}x",
+        grouped.per_sec / baseline.per_sec.max(f64::MIN_POSITIVE)
+    );
     println!("  check: {acts} activities, {events} events, {orphans} without their created event");
     store.close().await;
     Ok(())
@@ -112,7 +160,12 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-async fn measure(store: &Store, input: &NewActivity, count: usize, concurrency: usize) -> anyhow::Result<Run> {
+async fn measure(
+    store: &Store,
+    input: &NewActivity,
+    count: usize,
+    concurrency: usize,
+) -> anyhow::Result<Run> {
     let started = Instant::now();
     let per_task = count.div_ceil(concurrency);
     let mut tasks = Vec::with_capacity(concurrency);
@@ -122,7 +175,9 @@ async fn measure(store: &Store, input: &NewActivity, count: usize, concurrency: 
             let mut lat = Vec::with_capacity(per_task);
             for _ in 0..per_task {
                 let t = Instant::now();
-                store.create_activity(input.clone(), Actor::System, now()).await?;
+                store
+                    .create_activity(input.clone(), Actor::System, now())
+                    .await?;
                 lat.push(t.elapsed());
             }
             Ok::<_, switchboard_store::StoreError>(lat)
@@ -134,6 +189,14 @@ async fn measure(store: &Store, input: &NewActivity, count: usize, concurrency: 
     }
     let elapsed = started.elapsed();
     all.sort_unstable();
-    let pick = |q: f64| all.get(((all.len() as f64 * q) as usize).min(all.len().saturating_sub(1))).copied().unwrap_or_default();
-    Ok(Run { per_sec: all.len() as f64 / elapsed.as_secs_f64(), p50: pick(0.50), p99: pick(0.99) })
+    let pick = |q: f64| {
+        all.get(((all.len() as f64 * q) as usize).min(all.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
+    Ok(Run {
+        per_sec: all.len() as f64 / elapsed.as_secs_f64(),
+        p50: pick(0.50),
+        p99: pick(0.99),
+    })
 }

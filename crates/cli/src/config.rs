@@ -102,25 +102,39 @@ impl Default for Config {
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        DatabaseConfig { url: Secret::default(), max_connections: 8 }
+        DatabaseConfig {
+            url: Secret::default(),
+            max_connections: 8,
+        }
     }
 }
 
 impl Default for AdminConfig {
     fn default() -> Self {
-        AdminConfig { email: "admin@switchboard.localhost".into(), password: Secret::default() }
+        AdminConfig {
+            email: "admin@switchboard.localhost".into(),
+            password: Secret::default(),
+        }
     }
 }
 
 impl Default for LogConfig {
     fn default() -> Self {
-        LogConfig { level: "info".into(), file: true, max_file_bytes: 50 * 1024 * 1024, max_files: 5 }
+        LogConfig {
+            level: "info".into(),
+            file: true,
+            max_file_bytes: 50 * 1024 * 1024,
+            max_files: 5,
+        }
     }
 }
 
 impl Default for WebSection {
     fn default() -> Self {
-        WebSection { secure_cookies: false, session_ttl_secs: 12 * 3600 }
+        WebSection {
+            secure_cookies: false,
+            session_ttl_secs: 12 * 3600,
+        }
     }
 }
 
@@ -170,15 +184,22 @@ const PREFIX: &str = "SWITCHBOARD_";
 
 impl Config {
     /// Loads defaults, then `file` if given, then the environment.
-    pub fn load(file: Option<&Path>, env: impl Iterator<Item = (String, String)>) -> anyhow::Result<Config> {
+    pub fn load(
+        file: Option<&Path>,
+        env: impl Iterator<Item = (String, String)>,
+    ) -> anyhow::Result<Config> {
         let mut value = toml::Value::try_from(Config::default()).context("default config")?;
         if let Some(path) = file {
-            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
-            let from_file: Config = toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))?;
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read config file {}", path.display()))?;
+            let from_file: Config = toml::from_str(&text)
+                .with_context(|| format!("invalid config file {}", path.display()))?;
             value = toml::Value::try_from(from_file).context("config")?;
         }
         for (k, v) in env {
-            let Some(rest) = k.strip_prefix(PREFIX) else { continue };
+            let Some(rest) = k.strip_prefix(PREFIX) else {
+                continue;
+            };
             if rest.starts_with("TEST_") {
                 continue;
             }
@@ -188,13 +209,18 @@ impl Config {
                 bail!("unknown setting in environment variable {k}");
             }
         }
-        value.try_into().context("invalid setting in the environment")
+        value
+            .try_into()
+            .context("invalid setting in the environment")
     }
 
     /// The database URL in force: the configured one, or SQLite in the data directory.
     pub fn database_url(&self) -> String {
         if self.database.url.0.is_empty() {
-            format!("sqlite://{}", self.data_dir.join("switchboard.db").display())
+            format!(
+                "sqlite://{}",
+                self.data_dir.join("switchboard.db").display()
+            )
         } else {
             self.database.url.0.clone()
         }
@@ -203,11 +229,23 @@ impl Config {
 
 /// Sets `key` (e.g. `database_url`) in `table`, matching table names greedily; false if no
 /// setting has that name.
-fn set_path(table: &mut toml::map::Map<String, toml::Value>, key: &str, raw: &str) -> anyhow::Result<bool> {
+fn set_path(
+    table: &mut toml::map::Map<String, toml::Value>,
+    key: &str,
+    raw: &str,
+) -> anyhow::Result<bool> {
     if let Some(slot) = table.get_mut(key) {
         *slot = match slot {
-            toml::Value::Integer(_) => toml::Value::Integer(raw.trim().parse().with_context(|| format!("{key} must be a number"))?),
-            toml::Value::Boolean(_) => toml::Value::Boolean(raw.trim().parse().with_context(|| format!("{key} must be true or false"))?),
+            toml::Value::Integer(_) => toml::Value::Integer(
+                raw.trim()
+                    .parse()
+                    .with_context(|| format!("{key} must be a number"))?,
+            ),
+            toml::Value::Boolean(_) => toml::Value::Boolean(
+                raw.trim()
+                    .parse()
+                    .with_context(|| format!("{key} must be true or false"))?,
+            ),
             _ => toml::Value::String(raw.to_string()),
         };
         return Ok(true);
@@ -231,7 +269,11 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>().into_iter()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<Vec<_>>()
+            .into_iter()
     }
 
     #[test]
@@ -244,7 +286,10 @@ mod tests {
     fn layers_apply_in_order() -> anyhow::Result<()> {
         let dir = tempfile::tempdir()?;
         let file = dir.path().join("c.toml");
-        std::fs::write(&file, "listen = \"0.0.0.0:9000\"\n[log]\nlevel = \"debug\"\n")?;
+        std::fs::write(
+            &file,
+            "listen = \"0.0.0.0:9000\"\n[log]\nlevel = \"debug\"\n",
+        )?;
         let c = Config::load(
             Some(&file),
             env(&[
@@ -260,7 +305,10 @@ mod tests {
         assert_eq!(c.log.max_files, 9);
         assert_eq!(c.database_url(), "postgres://u:p@h/db");
         assert_eq!(c.data_dir, PathBuf::from("/srv/sb"));
-        assert!(!format!("{c:?}").contains("u:p@"), "secrets must not be printed");
+        assert!(
+            !format!("{c:?}").contains("u:p@"),
+            "secrets must not be printed"
+        );
         Ok(())
     }
 
@@ -269,6 +317,9 @@ mod tests {
         assert!(Config::load(None, env(&[("SWITCHBOARD_NOPE", "1")])).is_err());
         assert!(Config::load(None, env(&[("SWITCHBOARD_LOG_MAX_FILES", "many")])).is_err());
         let c = Config::load(None, env(&[]));
-        assert_eq!(c.ok().map(|c| c.database_url()), Some("sqlite://switchboard-data/switchboard.db".into()));
+        assert_eq!(
+            c.ok().map(|c| c.database_url()),
+            Some("sqlite://switchboard-data/switchboard.db".into())
+        );
     }
 }

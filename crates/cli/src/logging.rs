@@ -36,7 +36,13 @@ impl RotatingFile {
         let file = OpenOptions::new().create(true).append(true).open(path)?;
         let size = file.metadata()?.len();
         Ok(RotatingFile {
-            inner: Arc::new(Mutex::new(RotInner { path: path.to_path_buf(), file, size, max_bytes, max_files })),
+            inner: Arc::new(Mutex::new(RotInner {
+                path: path.to_path_buf(),
+                file,
+                size,
+                max_bytes,
+                max_files,
+            })),
         })
     }
 }
@@ -49,7 +55,10 @@ impl RotInner {
             let _ = std::fs::rename(name(i), name(i + 1));
         }
         std::fs::rename(&self.path, name(1))?;
-        self.file = OpenOptions::new().create(true).append(true).open(&self.path)?;
+        self.file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)?;
         self.size = 0;
         Ok(())
     }
@@ -57,7 +66,10 @@ impl RotInner {
 
 impl Write for RotatingFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let mut g = self.inner.lock().map_err(|_| std::io::Error::other("log file lock poisoned"))?;
+        let mut g = self
+            .inner
+            .lock()
+            .map_err(|_| std::io::Error::other("log file lock poisoned"))?;
         if g.size > 0 && g.size + buf.len() as u64 > g.max_bytes {
             g.rotate()?;
         }
@@ -67,7 +79,10 @@ impl Write for RotatingFile {
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        let mut g = self.inner.lock().map_err(|_| std::io::Error::other("log file lock poisoned"))?;
+        let mut g = self
+            .inner
+            .lock()
+            .map_err(|_| std::io::Error::other("log file lock poisoned"))?;
         g.file.flush()
     }
 }
@@ -122,11 +137,22 @@ impl switchboard_web::LogControl for Levels {
 
 /// Installs the global subscriber. `file` is the rotating JSON log, if wanted.
 pub fn init(level: &str, file: Option<RotatingFile>) -> anyhow::Result<Levels> {
-    let filter = EnvFilter::try_new(level).map_err(|e| anyhow::anyhow!("invalid log level {level:?}: {e}"))?;
+    let filter = EnvFilter::try_new(level)
+        .map_err(|e| anyhow::anyhow!("invalid log level {level:?}: {e}"))?;
     let (filter, handle) = reload::Layer::new(filter);
-    let stderr = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_target(true);
-    let json = file.map(|f| tracing_subscriber::fmt::layer().json().with_writer(move || f.clone()));
-    tracing_subscriber::registry().with(filter).with(stderr).with(json).try_init()?;
+    let stderr = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_target(true);
+    let json = file.map(|f| {
+        tracing_subscriber::fmt::layer()
+            .json()
+            .with_writer(move || f.clone())
+    });
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(stderr)
+        .with(json)
+        .try_init()?;
     Ok(Levels(Arc::new(Shared {
         handle,
         default: level.to_string(),

@@ -96,7 +96,10 @@ pub fn load_config(common: &Common) -> anyhow::Result<config::Config> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -105,9 +108,15 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async move {
         match cli.command {
-            Command::Serve { common, listen, admin_password } => serve::run(common, listen, admin_password).await,
+            Command::Serve {
+                common,
+                listen,
+                admin_password,
+            } => serve::run(common, listen, admin_password).await,
             Command::Migrate { common } => admin::migrate(common).await,
-            Command::Config { command: ConfigCommand::Default } => {
+            Command::Config {
+                command: ConfigCommand::Default,
+            } => {
                 print!("{}", config::EXAMPLE);
                 Ok(())
             }

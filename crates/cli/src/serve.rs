@@ -35,13 +35,20 @@ pub fn redact_url(url: &str) -> String {
 
 /// Opens and migrates the store named by the settings.
 pub async fn open_store(c: &Config) -> anyhow::Result<Store> {
-    std::fs::create_dir_all(&c.data_dir).with_context(|| format!("cannot create data directory {}", c.data_dir.display()))?;
+    std::fs::create_dir_all(&c.data_dir)
+        .with_context(|| format!("cannot create data directory {}", c.data_dir.display()))?;
     let url = c.database_url();
-    let options = StoreOptions { max_connections: c.database.max_connections, ..StoreOptions::default() };
+    let options = StoreOptions {
+        max_connections: c.database.max_connections,
+        ..StoreOptions::default()
+    };
     let store = Store::open(&url, &options)
         .await
         .map_err(|e| DatabaseUnreachable(format!("{} ({e})", redact_url(&url))))?;
-    let applied = store.migrate(now().millis()).await.map_err(|e| DatabaseUnreachable(format!("{} ({e})", redact_url(&url))))?;
+    let applied = store
+        .migrate(now().millis())
+        .await
+        .map_err(|e| DatabaseUnreachable(format!("{} ({e})", redact_url(&url))))?;
     if !applied.is_empty() {
         tracing::info!(?applied, "database migrated");
     }
@@ -51,24 +58,42 @@ pub async fn open_store(c: &Config) -> anyhow::Result<Store> {
 /// First start with an empty store: the partition, a default department and an administrator.
 /// Each step is skipped when already done, so an interrupted first start completes next time.
 /// Returns the administrator's generated password when one was made.
-async fn bootstrap(store: &Store, c: &Config, admin_password: Option<String>) -> anyhow::Result<Option<(String, String)>> {
+async fn bootstrap(
+    store: &Store,
+    c: &Config,
+    admin_password: Option<String>,
+) -> anyhow::Result<Option<(String, String)>> {
     store.ensure_partition(&c.partition_name, now()).await?;
     let depts = store.list_departments(&PageRequest::first(1)).await?;
     let dept: DepartmentId = match depts.items.first() {
         Some(d) => d.id,
         None => {
-            let d = NewDepartment { name: "Default".into(), description: "Created on first start".into() };
+            let d = NewDepartment {
+                name: "Default".into(),
+                description: "Created on first start".into(),
+            };
             store.create_department(d, now()).await?.id
         }
     };
-    let admins = store.list_users(&UserFilter { role: Some(Role::Admin), ..Default::default() }, &PageRequest::first(1)).await?;
+    let admins = store
+        .list_users(
+            &UserFilter {
+                role: Some(Role::Admin),
+                ..Default::default()
+            },
+            &PageRequest::first(1),
+        )
+        .await?;
     if !admins.items.is_empty() {
         return Ok(None);
     }
-    let given = admin_password.or_else(|| Some(c.admin.password.0.clone()).filter(|p| !p.is_empty()));
+    let given =
+        admin_password.or_else(|| Some(c.admin.password.0.clone()).filter(|p| !p.is_empty()));
     let generated = given.is_none();
-    let password = given.unwrap_or_else(|| switchboard_store::auth::random_secret()[..20].to_string());
-    let email = EmailAddress::parse(&c.admin.email).map_err(|e| anyhow::anyhow!("admin.email: {e}"))?;
+    let password =
+        given.unwrap_or_else(|| switchboard_store::auth::random_secret()[..20].to_string());
+    let email =
+        EmailAddress::parse(&c.admin.email).map_err(|e| anyhow::anyhow!("admin.email: {e}"))?;
     let user = NewUser {
         department_id: dept,
         email: email.clone(),
@@ -84,35 +109,42 @@ async fn bootstrap(store: &Store, c: &Config, admin_password: Option<String>) ->
     Ok(generated.then(|| (email.to_string(), password)))
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Installs the SIGINT/SIGTERM handlers now (before the server announces itself, so an early
+/// signal is not fatal) and returns a future that completes on the first signal.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { () = ctrl_c => {}, () = term => {} }
-    tracing::info!("shutting down");
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("cannot handle SIGTERM")?;
+    #[cfg(unix)]
+    let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .context("cannot handle SIGINT")?;
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+    })
 }
 
 /// Runs the server.
-pub async fn run(common: Common, listen: Option<String>, admin_password: Option<String>) -> anyhow::Result<()> {
+pub async fn run(
+    common: Common,
+    listen: Option<String>,
+    admin_password: Option<String>,
+) -> anyhow::Result<()> {
     let mut c = load_config(&common)?;
     if let Some(l) = listen {
         c.listen = l;
     }
-    std::fs::create_dir_all(&c.data_dir).with_context(|| format!("cannot create data directory {}", c.data_dir.display()))?;
+    std::fs::create_dir_all(&c.data_dir)
+        .with_context(|| format!("cannot create data directory {}", c.data_dir.display()))?;
     let file = if c.log.file {
         let path = c.data_dir.join("logs").join("switchboard.log");
-        Some(logging::RotatingFile::open(&path, c.log.max_file_bytes, c.log.max_files).with_context(|| format!("cannot open log file {}", path.display()))?)
+        Some(
+            logging::RotatingFile::open(&path, c.log.max_file_bytes, c.log.max_files)
+                .with_context(|| format!("cannot open log file {}", path.display()))?,
+        )
     } else {
         None
     };
@@ -123,16 +155,25 @@ pub async fn run(common: Common, listen: Option<String>, admin_password: Option<
     tracing::info!(database = %redact_url(&c.database_url()), backend = ?store.backend(), "store open");
     let generated = bootstrap(&store, &c, admin_password).await?;
 
-    let listener = tokio::net::TcpListener::bind(&c.listen).await.with_context(|| format!("cannot listen on {}", c.listen))?;
+    let listener = tokio::net::TcpListener::bind(&c.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", c.listen))?;
     let addr = listener.local_addr()?;
     let state = AppState::new(
         store.clone(),
         metrics,
         Arc::new(levels),
-        WebConfig { secure_cookies: c.web.secure_cookies, session_ttl_secs: c.web.session_ttl_secs },
+        WebConfig {
+            secure_cookies: c.web.secure_cookies,
+            session_ttl_secs: c.web.session_ttl_secs,
+        },
     );
     let app = switchboard_web::app(state.clone());
-    let url = c.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    let shutdown = shutdown_signal()?;
+    let url = c
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
     println!("Switchboard is running at {url}");
     println!("  API: {url}/api/v1   OpenAPI: {url}/api/v1/openapi.json   health: {url}/healthz");
     if let Some((email, password)) = generated {
@@ -141,10 +182,15 @@ pub async fn run(common: Common, listen: Option<String>, admin_password: Option<
     }
     state.set_ready(true);
     tracing::info!(%addr, "listening");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("HTTP server failed")?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("HTTP server failed")?;
     state.set_ready(false);
     // Let in-flight writes finish, then close.
-    tokio::time::timeout(Duration::from_secs(10), store.close()).await.ok();
+    tokio::time::timeout(Duration::from_secs(10), store.close())
+        .await
+        .ok();
     tracing::info!("stopped");
     Ok(())
 }

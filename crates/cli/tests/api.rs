@@ -13,10 +13,21 @@ async fn api_story(server: &Server) {
     let api = Api::admin(server).await;
 
     // Health, OpenAPI, metrics.
-    let health = reqwest::get(format!("{}/healthz", server.url)).await.unwrap();
+    let health = reqwest::get(format!("{}/healthz", server.url))
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
-    let doc: Value = reqwest::get(format!("{}/api/v1/openapi.json", server.url)).await.unwrap().json().await.unwrap();
-    for p in ["/api/v1/activities/{id}/events", "/api/v1/customers", "/api/v1/user-groups/{id}"] {
+    let doc: Value = reqwest::get(format!("{}/api/v1/openapi.json", server.url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for p in [
+        "/api/v1/activities/{id}/events",
+        "/api/v1/customers",
+        "/api/v1/user-groups/{id}",
+    ] {
         assert!(doc["paths"][p].is_object(), "openapi lacks {p}");
     }
     assert!(doc["components"]["schemas"]["Activity"].is_object());
@@ -29,7 +40,9 @@ async fn api_story(server: &Server) {
     assert_eq!(st, 201, "{d2}");
     let (st, dup) = api.post("/departments", json!({"name": "Sales"})).await;
     assert_eq!((st, dup["code"].as_str()), (409, Some("duplicate")));
-    let (st, ch) = api.get(&format!("/departments/{}/channels/chat", d2["id"])).await;
+    let (st, ch) = api
+        .get(&format!("/departments/{}/channels/chat", d2["id"]))
+        .await;
     assert_eq!((st, ch["start_timeout_secs"].as_i64()), (200, Some(30)));
     let (st, e) = api
         .put(&format!("/departments/{}/channels/inbound_email", d2["id"]), json!({"interruptible": false, "max_queued": 1, "max_time_in_queue_secs": 0, "task_life_secs": 300, "start_timeout_secs": 30, "max_duration_secs": 10}))
@@ -43,7 +56,12 @@ async fn api_story(server: &Server) {
         .await;
     assert_eq!(st, 201, "{agent}");
     assert!(agent.get("password").is_none() && agent.get("password_hash").is_none());
-    let (st, e) = api.post("/users", json!({"department_id": dept, "email": "x@example.org", "name": "X", "role": "wizard"})).await;
+    let (st, e) = api
+        .post(
+            "/users",
+            json!({"department_id": dept, "email": "x@example.org", "name": "X", "role": "wizard"}),
+        )
+        .await;
     assert_eq!((st, e["field"].as_str()), (422, Some("role")));
     let (st, e) = api.post("/users", json!({"department_id": dept, "email": "y@example.org", "name": "Y", "role": "agent", "attributes": {"billing": 12}})).await;
     assert_eq!((st, e["field"].as_str()), (422, Some("attributes.billing")));
@@ -51,29 +69,54 @@ async fn api_story(server: &Server) {
     assert_eq!((st, e["field"].as_str()), (422, Some("name")));
 
     // The agent logs in with a token of their own: may work, may not configure.
-    let agent_login: Value = reqwest::Client::builder().cookie_store(true).build().unwrap()
+    let agent_login: Value = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap()
         .post(format!("{}/api/v1/auth/login", server.url))
         .json(&json!({"email": "agent@example.org", "password": "wrong password here"}))
-        .send().await.unwrap().json().await.unwrap();
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(agent_login["code"], "bad_credentials");
     let agent_token = {
         let out = std::process::Command::new(common::BIN)
-            .args(["admin", "create-token", "--email", "agent@example.org", "--data-dir"])
+            .args([
+                "admin",
+                "create-token",
+                "--email",
+                "agent@example.org",
+                "--data-dir",
+            ])
             .arg(&server.data_dir)
             .envs(server.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap().trim().to_string()
     };
     let as_agent = api.with_token(&agent_token);
     let (st, me) = as_agent.get("/auth/me").await;
     assert_eq!((st, me["user"]["role"].as_str()), (200, Some("agent")));
-    let (st, e) = as_agent.post("/queues", json!({"department_id": dept, "name": "Nope"})).await;
+    let (st, e) = as_agent
+        .post("/queues", json!({"department_id": dept, "name": "Nope"}))
+        .await;
     assert_eq!((st, e["code"].as_str()), (403, Some("forbidden")));
 
     // Groups and queues.
-    let (st, group) = api.post("/user-groups", json!({"department_id": dept, "name": "Billing", "members": [agent["id"]]})).await;
+    let (st, group) = api
+        .post(
+            "/user-groups",
+            json!({"department_id": dept, "name": "Billing", "members": [agent["id"]]}),
+        )
+        .await;
     assert_eq!(st, 201, "{group}");
     let (st, queue) = api
         .post("/queues", json!({"department_id": dept, "name": "Billing", "routing": {"type": "user_group", "user_group_id": group["id"]}}))
@@ -82,7 +125,10 @@ async fn api_story(server: &Server) {
     let (st, e) = api
         .post("/queues", json!({"department_id": dept, "name": "Precise", "routing": {"type": "precision", "steps": [{"expression": "(billing", "wait_secs": 10}]}}))
         .await;
-    assert_eq!((st, e["field"].as_str()), (422, Some("routing.steps[0].expression")));
+    assert_eq!(
+        (st, e["field"].as_str()),
+        (422, Some("routing.steps[0].expression"))
+    );
 
     // Customers, cases, activities.
     let (st, cust) = api
@@ -90,7 +136,10 @@ async fn api_story(server: &Server) {
         .await;
     assert_eq!(st, 201, "{cust}");
     let (st, found) = api.get("/customers?contact=CARLA@example.com").await;
-    assert_eq!((st, found["items"][0]["id"].clone()), (200, cust["id"].clone()));
+    assert_eq!(
+        (st, found["items"][0]["id"].clone()),
+        (200, cust["id"].clone())
+    );
     let (st, e) = api.get("/customers?department_id=abc").await;
     assert_eq!((st, e["field"].as_str()), (422, Some("department_id")));
     let (st, act) = as_agent
@@ -98,36 +147,116 @@ async fn api_story(server: &Server) {
         .await;
     assert_eq!((st, act["status"].as_str()), (201, Some("queued")), "{act}");
     let id = act["id"].as_i64().unwrap();
-    let (st, e) = as_agent.post(&format!("/activities/{id}/actions"), json!({"action": "start"})).await;
-    assert_eq!(st, 403, "an agent cannot start work that is not theirs: {e}");
-    let (st, a) = as_agent.post(&format!("/activities/{id}/actions"), json!({"action": "assign", "agent_id": agent["id"]})).await;
+    let (st, e) = as_agent
+        .post(
+            &format!("/activities/{id}/actions"),
+            json!({"action": "start"}),
+        )
+        .await;
+    assert_eq!(
+        st, 403,
+        "an agent cannot start work that is not theirs: {e}"
+    );
+    let (st, a) = as_agent
+        .post(
+            &format!("/activities/{id}/actions"),
+            json!({"action": "assign", "agent_id": agent["id"]}),
+        )
+        .await;
     assert_eq!((st, a["status"].as_str()), (200, Some("assigned")), "{a}");
-    let (st, a) = as_agent.post(&format!("/activities/{id}/actions"), json!({"action": "start"})).await;
+    let (st, a) = as_agent
+        .post(
+            &format!("/activities/{id}/actions"),
+            json!({"action": "start"}),
+        )
+        .await;
     assert_eq!((st, a["status"].as_str()), (200, Some("in_progress")));
-    let (st, e) = as_agent.post(&format!("/activities/{id}/actions"), json!({"action": "resume"})).await;
+    let (st, e) = as_agent
+        .post(
+            &format!("/activities/{id}/actions"),
+            json!({"action": "resume"}),
+        )
+        .await;
     assert_eq!((st, e["code"].as_str()), (409, Some("illegal_transition")));
-    let (st, e) = as_agent.post(&format!("/activities/{id}/actions"), json!({"action": "teleport"})).await;
+    let (st, e) = as_agent
+        .post(
+            &format!("/activities/{id}/actions"),
+            json!({"action": "teleport"}),
+        )
+        .await;
     assert_eq!((st, e["code"].as_str()), (422, Some("invalid_field")));
     let version = a["version"].as_i64().unwrap();
-    let (st, a) = as_agent.put(&format!("/activities/{id}"), json!({"version": version, "priority": 8, "custom_attributes": {"order_id": "A-17"}})).await;
+    let (st, a) = as_agent
+        .put(
+            &format!("/activities/{id}"),
+            json!({"version": version, "priority": 8, "custom_attributes": {"order_id": "A-17"}}),
+        )
+        .await;
     assert_eq!((st, a["priority"].as_i64()), (200, Some(8)));
-    let (st, e) = as_agent.put(&format!("/activities/{id}"), json!({"version": version, "priority": 2})).await;
+    let (st, e) = as_agent
+        .put(
+            &format!("/activities/{id}"),
+            json!({"version": version, "priority": 2}),
+        )
+        .await;
     assert_eq!((st, e["code"].as_str()), (409, Some("version_conflict")));
-    let (st, e) = as_agent.put(&format!("/activities/{id}"), json!({"version": version + 1, "priority": 11})).await;
+    let (st, e) = as_agent
+        .put(
+            &format!("/activities/{id}"),
+            json!({"version": version + 1, "priority": 11}),
+        )
+        .await;
     assert_eq!((st, e["field"].as_str()), (422, Some("priority")));
-    let (st, e) = as_agent.put(&format!("/activities/{id}"), json!({"version": version + 1, "status": "completed"})).await;
-    assert_eq!((st, e["field"].as_str()), (422, Some("status")), "status changes only through actions");
-    let (st, _) = as_agent.post(&format!("/activities/{id}/actions"), json!({"action": "complete"})).await;
+    let (st, e) = as_agent
+        .put(
+            &format!("/activities/{id}"),
+            json!({"version": version + 1, "status": "completed"}),
+        )
+        .await;
+    assert_eq!(
+        (st, e["field"].as_str()),
+        (422, Some("status")),
+        "status changes only through actions"
+    );
+    let (st, _) = as_agent
+        .post(
+            &format!("/activities/{id}/actions"),
+            json!({"action": "complete"}),
+        )
+        .await;
     assert_eq!(st, 200);
     let (st, events) = api.get(&format!("/activities/{id}/events")).await;
     assert_eq!(st, 200);
-    let kinds: Vec<&str> = events["items"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["created", "queued", "assigned", "started", "updated", "completed"]);
-    assert_eq!(events["items"][2]["actor"], json!({"type": "user", "id": agent["id"]}));
+    let kinds: Vec<&str> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "created",
+            "queued",
+            "assigned",
+            "started",
+            "updated",
+            "completed"
+        ]
+    );
+    assert_eq!(
+        events["items"][2]["actor"],
+        json!({"type": "user", "id": agent["id"]})
+    );
 
     // Pagination over a list.
     for i in 0..5 {
-        let (st, _) = api.post("/cases", json!({"customer_id": cust["id"], "subject": format!("case {i}")})).await;
+        let (st, _) = api
+            .post(
+                "/cases",
+                json!({"customer_id": cust["id"], "subject": format!("case {i}")}),
+            )
+            .await;
         assert_eq!(st, 201);
     }
     let mut seen = 0;
@@ -149,29 +278,62 @@ async fn api_story(server: &Server) {
     assert_eq!(api.get("/activities/999999").await.0, 404);
     assert_eq!(api.get("/activities/not-a-number").await.0, 404);
     assert_eq!(api.get("/no-such-thing").await.0, 404);
-    let raw = api.http.post(format!("{}/api/v1/customers", api.base)).bearer_auth(&api.token)
-        .header("content-type", "application/json").body("{\"department_id\": 1,").send().await.unwrap();
+    let raw = api
+        .http
+        .post(format!("{}/api/v1/customers", api.base))
+        .bearer_auth(&api.token)
+        .header("content-type", "application/json")
+        .body("{\"department_id\": 1,")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(raw.status(), 400);
-    let (st, e) = api.post("/customers", json!({"department_id": dept, "nickname": "C"})).await;
+    let (st, e) = api
+        .post(
+            "/customers",
+            json!({"department_id": dept, "nickname": "C"}),
+        )
+        .await;
     assert_eq!((st, e["code"].as_str()), (422, Some("invalid_field")));
     let big = "x".repeat(2 * 1024 * 1024);
-    let raw = api.http.post(format!("{}/api/v1/customers", api.base)).bearer_auth(&api.token)
-        .header("content-type", "application/json").body(format!("{{\"name\": \"{big}\"}}")).send().await;
+    let raw = api
+        .http
+        .post(format!("{}/api/v1/customers", api.base))
+        .bearer_auth(&api.token)
+        .header("content-type", "application/json")
+        .body(format!("{{\"name\": \"{big}\"}}"))
+        .send()
+        .await;
     // The server answers 413 as soon as it sees the length, and may close before the client has
     // sent everything: either way the body is refused and the server stays up.
     if let Ok(r) = raw {
         assert_eq!(r.status(), 413);
     }
-    assert_eq!(reqwest::get(format!("{}/healthz", server.url)).await.unwrap().status(), 200);
+    assert_eq!(
+        reqwest::get(format!("{}/healthz", server.url))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     assert_eq!(as_agent.delete(&format!("/activities/{id}")).await.0, 403);
-    assert_eq!(api.delete(&format!("/customers/{}", cust["id"])).await.0, 409);
+    assert_eq!(
+        api.delete(&format!("/customers/{}", cust["id"])).await.0,
+        409
+    );
     assert_eq!(api.delete(&format!("/activities/{id}")).await.0, 204);
     assert_eq!(api.get(&format!("/activities/{id}")).await.0, 404);
     let (_, before) = api.get("/customers").await;
-    let (st, _) = api.post("/customers", json!({"department_id": 424242})).await;
+    let (st, _) = api
+        .post("/customers", json!({"department_id": 424242}))
+        .await;
     assert_eq!(st, 422);
     let (_, after) = api.get("/customers").await;
-    assert_eq!(before["items"].as_array().unwrap().len(), after["items"].as_array().unwrap().len(), "nothing written");
+    assert_eq!(
+        before["items"].as_array().unwrap().len(),
+        after["items"].as_array().unwrap().len(),
+        "nothing written"
+    );
 
     // Tokens: revoked means refused.
     let (st, toks) = as_agent.get("/tokens").await;
@@ -182,14 +344,29 @@ async fn api_story(server: &Server) {
     assert_eq!(api.with_token("sbt_forged").get("/customers").await.0, 401);
 
     // Run-time log levels.
-    let (st, l) = api.put("/system/logging", json!({"filter": "info,switchboard_store=debug", "revert_after_secs": 1})).await;
-    assert_eq!((st, l["filter"].as_str()), (200, Some("info,switchboard_store=debug")));
-    let (st, _) = api.put("/system/logging", json!({"filter": "info,[[["})).await;
+    let (st, l) = api
+        .put(
+            "/system/logging",
+            json!({"filter": "info,switchboard_store=debug", "revert_after_secs": 1}),
+        )
+        .await;
+    assert_eq!(
+        (st, l["filter"].as_str()),
+        (200, Some("info,switchboard_store=debug"))
+    );
+    let (st, _) = api
+        .put("/system/logging", json!({"filter": "info,[[["}))
+        .await;
     assert_eq!(st, 422);
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let (_, l) = api.get("/system/logging").await;
     assert_eq!(l["filter"], "warn", "a timed level falls back by itself");
-    let metrics = reqwest::get(format!("{}/metrics", server.url)).await.unwrap().text().await.unwrap();
+    let metrics = reqwest::get(format!("{}/metrics", server.url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(metrics.contains("switchboard_http_requests_total"));
 }
 

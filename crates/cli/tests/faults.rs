@@ -20,9 +20,16 @@ async fn sigkill_during_writes_loses_nothing_acknowledged() {
     let api = Api::admin(&server).await;
     let (_, depts) = api.get("/departments").await;
     let dept = depts["items"][0]["id"].clone();
-    let (st, cust) = api.post("/customers", json!({"department_id": dept, "name": "K"})).await;
+    let (st, cust) = api
+        .post("/customers", json!({"department_id": dept, "name": "K"}))
+        .await;
     assert_eq!(st, 201);
-    let (_, case) = api.post("/cases", json!({"customer_id": cust["id"], "subject": "load"})).await;
+    let (_, case) = api
+        .post(
+            "/cases",
+            json!({"customer_id": cust["id"], "subject": "load"}),
+        )
+        .await;
 
     let deadline = Instant::now() + Duration::from_millis(1500);
     let mut writers = vec![];
@@ -32,7 +39,13 @@ async fn sigkill_during_writes_loses_nothing_acknowledged() {
         writers.push(tokio::spawn(async move {
             let mut acked = vec![];
             while Instant::now() < deadline + Duration::from_secs(2) {
-                let r = api.http.post(format!("{}/api/v1/activities", api.base)).bearer_auth(&api.token).json(&body).send().await;
+                let r = api
+                    .http
+                    .post(format!("{}/api/v1/activities", api.base))
+                    .bearer_auth(&api.token)
+                    .json(&body)
+                    .send()
+                    .await;
                 match r {
                     Ok(resp) if resp.status() == 201 => {
                         let v: serde_json::Value = resp.json().await.unwrap();
@@ -50,20 +63,33 @@ async fn sigkill_during_writes_loses_nothing_acknowledged() {
     for w in writers {
         acked.extend(w.await.unwrap());
     }
-    assert!(acked.len() > 10, "the load ran: {} acknowledged", acked.len());
+    assert!(
+        acked.len() > 10,
+        "the load ran: {} acknowledged",
+        acked.len()
+    );
 
     let url = format!("sqlite://{}", tmp.path().join("switchboard.db").display());
     let store = Store::open(&url, &StoreOptions::default()).await.unwrap();
     let (_, _, orphans) = store.activity_consistency().await.unwrap();
     assert_eq!(orphans, 0, "an activity without its created event");
     for id in &acked {
-        store.activity(ActivityId(*id)).await.unwrap_or_else(|e| panic!("acknowledged activity {id} lost: {e}"));
+        store
+            .activity(ActivityId(*id))
+            .await
+            .unwrap_or_else(|e| panic!("acknowledged activity {id} lost: {e}"));
     }
     store.close().await;
 
     // And the server starts again on the same data.
     let server = Server::start_in(tmp.path().to_path_buf(), vec![]);
-    assert_eq!(reqwest::get(format!("{}/healthz", server.url)).await.unwrap().status(), 200);
+    assert_eq!(
+        reqwest::get(format!("{}/healthz", server.url))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 }
 
 #[test]
@@ -72,14 +98,20 @@ fn unreachable_database_at_start_is_a_clear_error() {
     let out = Command::new(common::BIN)
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(tmp.path())
-        .env("SWITCHBOARD_DATABASE_URL", "postgres://switchboard:hunter2secret@127.0.0.1:1/nowhere")
+        .env(
+            "SWITCHBOARD_DATABASE_URL",
+            "postgres://switchboard:hunter2secret@127.0.0.1:1/nowhere",
+        )
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("cannot reach the database"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(!stderr.contains("hunter2secret"), "the password must not be printed: {stderr}");
+    assert!(
+        !stderr.contains("hunter2secret"),
+        "the password must not be printed: {stderr}"
+    );
 }
 
 #[test]
@@ -103,27 +135,55 @@ async fn sigterm_shuts_down_cleanly() {
 }
 
 fn psql(server_url: &str, sql: &str) {
-    let out = Command::new("psql").arg(server_url).args(["-v", "ON_ERROR_STOP=1", "-qAtc", sql]).output().unwrap();
-    assert!(out.status.success(), "psql: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("psql")
+        .arg(server_url)
+        .args(["-v", "ON_ERROR_STOP=1", "-qAtc", sql])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "psql: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[tokio::test]
 async fn database_outage_gives_503_and_recovers_without_restart() {
-    let Some(db_url) = common::postgres_database().await else { return };
+    let Some(db_url) = common::postgres_database().await else {
+        return;
+    };
     let server_url = std::env::var("SWITCHBOARD_TEST_POSTGRES_URL").unwrap();
     let name = db_url.rsplit('/').next().unwrap().to_string();
     let tmp = tempfile::tempdir().unwrap();
-    let server = Server::start_in(tmp.path().to_path_buf(), vec![("SWITCHBOARD_DATABASE_URL".into(), db_url)]);
+    let server = Server::start_in(
+        tmp.path().to_path_buf(),
+        vec![("SWITCHBOARD_DATABASE_URL".into(), db_url)],
+    );
     let api = Api::admin(&server).await;
     assert_eq!(api.get("/customers").await.0, 200);
 
-    psql(&server_url, &format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"));
-    psql(&server_url, &format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"));
+    psql(
+        &server_url,
+        &format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"),
+    );
+    psql(
+        &server_url,
+        &format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"),
+    );
     let (st, e) = api.get("/customers").await;
     assert_eq!((st, e["code"].as_str()), (503, Some("unavailable")), "{e}");
-    assert_eq!(reqwest::get(format!("{}/healthz", server.url)).await.unwrap().status(), 503);
+    assert_eq!(
+        reqwest::get(format!("{}/healthz", server.url))
+            .await
+            .unwrap()
+            .status(),
+        503
+    );
 
-    psql(&server_url, &format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"));
+    psql(
+        &server_url,
+        &format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"),
+    );
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let (st, _) = api.get("/customers").await;
@@ -134,6 +194,11 @@ async fn database_outage_gives_503_and_recovers_without_restart() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let (_, depts) = api.get("/departments").await;
-    let (st, _) = api.post("/customers", json!({"department_id": depts["items"][0]["id"], "name": "after"})).await;
+    let (st, _) = api
+        .post(
+            "/customers",
+            json!({"department_id": depts["items"][0]["id"], "name": "after"}),
+        )
+        .await;
     assert_eq!(st, 201, "writes work again too");
 }

@@ -144,6 +144,16 @@ pub fn custom_attributes(field: &str, attrs: &CustomAttributes) -> Result<(), Va
     Ok(())
 }
 
+/// Deserializes a field of a partial update that may be absent (leave as is), `null` (clear) or a
+/// value (set): `Option<Option<T>>`. Use with `#[serde(default, deserialize_with = "nullable")]`.
+pub fn nullable<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,14 +188,4 @@ mod tests {
         assert!(key("k", "Language").is_err());
         assert!(key("k", "9lives").is_err());
     }
-}
-
-/// Deserializes a field of a partial update that may be absent (leave as is), `null` (clear) or a
-/// value (set): `Option<Option<T>>`. Use with `#[serde(default, deserialize_with = "nullable")]`.
-pub fn nullable<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    T: Deserialize<'de>,
-    D: serde::Deserializer<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
 }

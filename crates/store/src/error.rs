@@ -66,7 +66,11 @@ impl From<sqlx::Error> for StoreError {
                 // database), and a database closed to connections.
                 let code = d.code().map(|c| c.to_string()).unwrap_or_default();
                 let closed = code == "55000" && d.message().contains("accepting connections");
-                if ["08", "57P", "53", "28", "3D000"].iter().any(|p| code.starts_with(p)) || closed {
+                if ["08", "57P", "53", "28", "3D000"]
+                    .iter()
+                    .any(|p| code.starts_with(p))
+                    || closed
+                {
                     StoreError::Unavailable(d.to_string())
                 } else {
                     StoreError::Internal(d.to_string())

@@ -2,6 +2,8 @@
 //! PostgreSQL runs when `SWITCHBOARD_TEST_POSTGRES_URL` names a server (the test command starts
 //! one); without it the PostgreSQL half is skipped with a notice, except under CI where it fails.
 
+#![allow(clippy::panic, clippy::unwrap_used)]
+
 use switchboard_domain::*;
 use switchboard_store::*;
 

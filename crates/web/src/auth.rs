@@ -51,7 +51,9 @@ impl Caller {
                 Access::Write => "change",
                 Access::Delete => "delete",
             };
-            Err(ApiError::forbidden(&format!("{verb} {resource:?}").to_lowercase()))
+            Err(ApiError::forbidden(
+                &format!("{verb} {resource:?}").to_lowercase(),
+            ))
         }
     }
 
@@ -71,15 +73,33 @@ impl FromRequestParts<AppState> for Caller {
                 .strip_prefix("Bearer ")
                 .or_else(|| value.strip_prefix("bearer "))
                 .ok_or_else(ApiError::unauthenticated)?;
-            let user = state.store.user_by_token(secret.trim()).await?.ok_or_else(ApiError::unauthenticated)?;
-            return Ok(Caller { user, credential: Credential::Token });
+            let user = state
+                .store
+                .user_by_token(secret.trim())
+                .await?
+                .ok_or_else(ApiError::unauthenticated)?;
+            return Ok(Caller {
+                user,
+                credential: Credential::Token,
+            });
         }
         let jar = CookieJar::from_headers(&parts.headers);
-        let secret = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()).ok_or_else(ApiError::unauthenticated)?;
-        let session = state.store.session(&secret, now()).await?.ok_or_else(ApiError::unauthenticated)?;
+        let secret = jar
+            .get(SESSION_COOKIE)
+            .map(|c| c.value().to_string())
+            .ok_or_else(ApiError::unauthenticated)?;
+        let session = state
+            .store
+            .session(&secret, now())
+            .await?
+            .ok_or_else(ApiError::unauthenticated)?;
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if !safe {
-            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let sent = parts
+                .headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
             if !constant_time_eq(sent.as_bytes(), session.csrf_token.as_bytes()) {
                 return Err(ApiError::new(
                     axum::http::StatusCode::FORBIDDEN,
@@ -88,7 +108,13 @@ impl FromRequestParts<AppState> for Caller {
                 ));
             }
         }
-        Ok(Caller { user: session.user, credential: Credential::Session { secret, csrf: session.csrf_token } })
+        Ok(Caller {
+            user: session.user,
+            credential: Credential::Session {
+                secret,
+                csrf: session.csrf_token,
+            },
+        })
     }
 }
 

@@ -33,7 +33,14 @@ pub type ApiResult<T> = Result<T, ApiError>;
 impl ApiError {
     /// An error with a status, code and message.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, body: ErrorBody { code, message: message.into(), field: None } }
+        ApiError {
+            status,
+            body: ErrorBody {
+                code,
+                message: message.into(),
+                field: None,
+            },
+        }
     }
 
     /// Names the field at fault.
@@ -44,12 +51,20 @@ impl ApiError {
 
     /// 401: no or bad credentials.
     pub fn unauthenticated() -> ApiError {
-        ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "log in or send a valid bearer token")
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "log in or send a valid bearer token",
+        )
     }
 
     /// 403: the role may not do this.
     pub fn forbidden(what: &str) -> ApiError {
-        ApiError::new(StatusCode::FORBIDDEN, "forbidden", format!("your role may not {what}"))
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("your role may not {what}"),
+        )
     }
 
     /// 400: unreadable body.
@@ -71,7 +86,12 @@ impl IntoResponse for ApiError {
 
 impl From<ValidationError> for ApiError {
     fn from(v: ValidationError) -> ApiError {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", v.to_string()).field(v.field)
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            v.to_string(),
+        )
+        .field(v.field)
     }
 }
 
@@ -84,23 +104,40 @@ impl From<TransitionError> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match e {
-            StoreError::NotFound { .. } => ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string()),
+            StoreError::NotFound { .. } => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string())
+            }
             StoreError::Conflict(m) => {
-                let code = if m.contains("changed by someone else") { "version_conflict" } else { "conflict" };
+                let code = if m.contains("changed by someone else") {
+                    "version_conflict"
+                } else {
+                    "conflict"
+                };
                 ApiError::new(StatusCode::CONFLICT, code, m)
             }
-            StoreError::Duplicate { field, message } => {
-                ApiError::new(StatusCode::CONFLICT, "duplicate", format!("{field}: {message}")).field(field)
-            }
+            StoreError::Duplicate { field, message } => ApiError::new(
+                StatusCode::CONFLICT,
+                "duplicate",
+                format!("{field}: {message}"),
+            )
+            .field(field),
             StoreError::Invalid(v) => v.into(),
             StoreError::Transition(t) => t.into(),
             StoreError::Unavailable(m) => {
                 tracing::warn!(error = %m, "database unavailable");
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the database is unavailable; retry shortly")
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the database is unavailable; retry shortly",
+                )
             }
             StoreError::Internal(m) => {
                 tracing::error!(error = %m, "internal store error");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the server log")
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error; see the server log",
+                )
             }
         }
     }

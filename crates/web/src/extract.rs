@@ -30,7 +30,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             ));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", e.body_text())
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                e.body_text(),
+            )
         })?;
         parse(&bytes).map(ApiJson)
     }
@@ -47,9 +51,17 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         } else {
             let field = if path == "." { String::new() } else { path };
             let message = inner.to_string();
-            let message = message.split(" at line ").next().unwrap_or(&message).to_string();
+            let message = message
+                .split(" at line ")
+                .next()
+                .unwrap_or(&message)
+                .to_string();
             let err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message);
-            if field.is_empty() { err } else { err.field(field) }
+            if field.is_empty() {
+                err
+            } else {
+                err.field(field)
+            }
         }
     })
 }
@@ -63,10 +75,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let q = parts.uri.query().unwrap_or("");
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
-        serde_path_to_error::deserialize(de).map(ApiQuery).map_err(|e| {
-            let field = e.path().to_string();
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_parameter", e.into_inner().to_string()).field(field)
-        })
+        serde_path_to_error::deserialize(de)
+            .map(ApiQuery)
+            .map_err(|e| {
+                let field = e.path().to_string();
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_parameter",
+                    e.into_inner().to_string(),
+                )
+                .field(field)
+            })
     }
 }
 
@@ -77,11 +96,16 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let axum::extract::Path(raw) = axum::extract::Path::<String>::from_request_parts(parts, state)
-            .await
-            .map_err(|e| ApiError::malformed(e.body_text()))?;
-        raw.parse::<i64>()
-            .map(Id)
-            .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no object has id {raw:?}")))
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|e| ApiError::malformed(e.body_text()))?;
+        raw.parse::<i64>().map(Id).map_err(|_| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("no object has id {raw:?}"),
+            )
+        })
     }
 }

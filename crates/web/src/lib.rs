@@ -33,28 +33,72 @@ pub fn app(state: AppState) -> Router {
     use routes::*;
     let api = Router::new()
         .route("/customers", get(customers::list).post(customers::create))
-        .route("/customers/{id}", get(customers::get).put(customers::update).delete(customers::delete))
+        .route(
+            "/customers/{id}",
+            get(customers::get)
+                .put(customers::update)
+                .delete(customers::delete),
+        )
         .route("/cases", get(cases::list).post(cases::create))
-        .route("/cases/{id}", get(cases::get).put(cases::update).delete(cases::delete))
-        .route("/activities", get(activities::list).post(activities::create))
-        .route("/activities/{id}", get(activities::get).put(activities::update).delete(activities::delete))
+        .route(
+            "/cases/{id}",
+            get(cases::get).put(cases::update).delete(cases::delete),
+        )
+        .route(
+            "/activities",
+            get(activities::list).post(activities::create),
+        )
+        .route(
+            "/activities/{id}",
+            get(activities::get)
+                .put(activities::update)
+                .delete(activities::delete),
+        )
         .route("/activities/{id}/events", get(activities::events))
         .route("/activities/{id}/actions", post(activities::act))
         .route("/users", get(users::list).post(users::create))
-        .route("/users/{id}", get(users::get).put(users::update).delete(users::delete))
-        .route("/user-groups", get(user_groups::list).post(user_groups::create))
-        .route("/user-groups/{id}", get(user_groups::get).put(user_groups::update).delete(user_groups::delete))
+        .route(
+            "/users/{id}",
+            get(users::get).put(users::update).delete(users::delete),
+        )
+        .route(
+            "/user-groups",
+            get(user_groups::list).post(user_groups::create),
+        )
+        .route(
+            "/user-groups/{id}",
+            get(user_groups::get)
+                .put(user_groups::update)
+                .delete(user_groups::delete),
+        )
         .route("/queues", get(queues::list).post(queues::create))
-        .route("/queues/{id}", get(queues::get).put(queues::update).delete(queues::delete))
-        .route("/departments", get(departments::list).post(departments::create))
-        .route("/departments/{id}", get(departments::get).put(departments::update).delete(departments::delete))
-        .route("/departments/{id}/channels/{channel}", get(departments::get_channel).put(departments::put_channel))
+        .route(
+            "/queues/{id}",
+            get(queues::get).put(queues::update).delete(queues::delete),
+        )
+        .route(
+            "/departments",
+            get(departments::list).post(departments::create),
+        )
+        .route(
+            "/departments/{id}",
+            get(departments::get)
+                .put(departments::update)
+                .delete(departments::delete),
+        )
+        .route(
+            "/departments/{id}/channels/{channel}",
+            get(departments::get_channel).put(departments::put_channel),
+        )
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/auth/me", get(auth::me))
         .route("/tokens", get(auth::list_tokens).post(auth::create_token))
         .route("/tokens/{id}", axum::routing::delete(auth::revoke_token))
-        .route("/system/logging", get(system::get_logging).put(system::put_logging))
+        .route(
+            "/system/logging",
+            get(system::get_logging).put(system::put_logging),
+        )
         .route("/openapi.json", get(openapi_json))
         .fallback(not_found);
     Router::new()
@@ -66,7 +110,12 @@ pub fn app(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(MAX_BODY))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(|_| {
-            error::ApiError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error").into_response()
+            error::ApiError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "internal error",
+            )
+            .into_response()
         }))
         .with_state(state)
 }
@@ -76,7 +125,11 @@ async fn openapi_json() -> impl IntoResponse {
 }
 
 async fn not_found() -> error::ApiError {
-    error::ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+    error::ApiError::new(
+        axum::http::StatusCode::NOT_FOUND,
+        "not_found",
+        "no such endpoint",
+    )
 }
 
 /// Counts requests and their latency per route and status.

@@ -4,7 +4,9 @@
 use utoipa::OpenApi;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::{ArrayBuilder, ContentBuilder, ObjectBuilder, Ref, RefOr, ResponseBuilder, Schema, Type};
+use utoipa::openapi::{
+    ArrayBuilder, ContentBuilder, ObjectBuilder, Ref, RefOr, ResponseBuilder, Schema, Type,
+};
 
 use switchboard_domain::*;
 
@@ -14,15 +16,58 @@ use crate::routes::system::Logging;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Switchboard API", version = "1", description = "REST API v1 of Switchboard, the contact center for email, chat and callback."),
+    info(
+        title = "Switchboard API",
+        version = "1",
+        description = "REST API v1 of Switchboard, the contact center for email, chat and callback."
+    ),
     components(schemas(
-        Department, NewDepartment, DepartmentPatch, ChannelKind, ChannelSettings,
-        User, NewUser, UserPatch, Role, AgentAttribute, UserGroup, NewUserGroup, UserGroupPatch,
-        Queue, NewQueue, QueuePatch, QueueKind, QueueRouting, PrecisionStep, AgentOrder,
-        Customer, NewCustomer, CustomerPatch, ContactPoint, ContactKind,
-        Case, NewCase, CasePatch, CaseStatus,
-        Activity, NewActivity, ActivityPatch, ActivityStatus, ActivityAction, Priority, ActivityEvent, EventKind, Actor,
-        Timestamp, EmailAddress, ErrorBody, Login, Me, NewToken, CreatedToken, Logging
+        Department,
+        NewDepartment,
+        DepartmentPatch,
+        ChannelKind,
+        ChannelSettings,
+        User,
+        NewUser,
+        UserPatch,
+        Role,
+        AgentAttribute,
+        UserGroup,
+        NewUserGroup,
+        UserGroupPatch,
+        Queue,
+        NewQueue,
+        QueuePatch,
+        QueueKind,
+        QueueRouting,
+        PrecisionStep,
+        AgentOrder,
+        Customer,
+        NewCustomer,
+        CustomerPatch,
+        ContactPoint,
+        ContactKind,
+        Case,
+        NewCase,
+        CasePatch,
+        CaseStatus,
+        Activity,
+        NewActivity,
+        ActivityPatch,
+        ActivityStatus,
+        ActivityAction,
+        Priority,
+        ActivityEvent,
+        EventKind,
+        Actor,
+        Timestamp,
+        EmailAddress,
+        ErrorBody,
+        Login,
+        Me,
+        NewToken,
+        CreatedToken,
+        Logging
     ))
 )]
 struct Components;
@@ -38,9 +83,15 @@ fn content(body: &Body) -> Option<utoipa::openapi::Content> {
         Body::None => return None,
         Body::One(name) => Ref::from_schema_name(*name).into(),
         Body::List(name) => ObjectBuilder::new()
-            .property("items", ArrayBuilder::new().items(Ref::from_schema_name(*name)))
+            .property(
+                "items",
+                ArrayBuilder::new().items(Ref::from_schema_name(*name)),
+            )
             .required("items")
-            .property("next_cursor", ObjectBuilder::new().schema_type(Type::String))
+            .property(
+                "next_cursor",
+                ObjectBuilder::new().schema_type(Type::String),
+            )
             .into(),
     };
     Some(ContentBuilder::new().schema(Some(schema)).build())
@@ -51,36 +102,202 @@ pub fn document() -> utoipa::openapi::OpenApi {
     use Body::*;
     use HttpMethod::{Delete, Get, Post, Put};
     let crud: &[(&str, &str, &str, &str, &str)] = &[
-        ("/api/v1/customers", "customers", "Customer", "NewCustomer", "CustomerPatch"),
+        (
+            "/api/v1/customers",
+            "customers",
+            "Customer",
+            "NewCustomer",
+            "CustomerPatch",
+        ),
         ("/api/v1/cases", "cases", "Case", "NewCase", "CasePatch"),
-        ("/api/v1/activities", "activities", "Activity", "NewActivity", "ActivityPatch"),
+        (
+            "/api/v1/activities",
+            "activities",
+            "Activity",
+            "NewActivity",
+            "ActivityPatch",
+        ),
         ("/api/v1/users", "users", "User", "NewUser", "UserPatch"),
-        ("/api/v1/user-groups", "user groups", "UserGroup", "NewUserGroup", "UserGroupPatch"),
-        ("/api/v1/queues", "queues", "Queue", "NewQueue", "QueuePatch"),
-        ("/api/v1/departments", "departments", "Department", "NewDepartment", "DepartmentPatch"),
+        (
+            "/api/v1/user-groups",
+            "user groups",
+            "UserGroup",
+            "NewUserGroup",
+            "UserGroupPatch",
+        ),
+        (
+            "/api/v1/queues",
+            "queues",
+            "Queue",
+            "NewQueue",
+            "QueuePatch",
+        ),
+        (
+            "/api/v1/departments",
+            "departments",
+            "Department",
+            "NewDepartment",
+            "DepartmentPatch",
+        ),
     ];
     let mut ops: Vec<(String, HttpMethod, String, &str, Body, &str, Body)> = vec![];
     for (path, tag, one, new, patch) in crud {
         let item = format!("{path}/{{id}}");
-        ops.push((path.to_string(), Get, format!("List {tag} (filters, cursor pagination)"), tag, None, "200", List(one)));
-        ops.push((path.to_string(), Post, format!("Create one of {tag}"), tag, One(new), "201", One(one)));
-        ops.push((item.clone(), Get, format!("Read one of {tag}"), tag, None, "200", One(one)));
-        ops.push((item.clone(), Put, format!("Update one of {tag} (partial, with version)"), tag, One(patch), "200", One(one)));
-        ops.push((item, Delete, format!("Delete one of {tag}"), tag, None, "204", None));
+        ops.push((
+            path.to_string(),
+            Get,
+            format!("List {tag} (filters, cursor pagination)"),
+            tag,
+            None,
+            "200",
+            List(one),
+        ));
+        ops.push((
+            path.to_string(),
+            Post,
+            format!("Create one of {tag}"),
+            tag,
+            One(new),
+            "201",
+            One(one),
+        ));
+        ops.push((
+            item.clone(),
+            Get,
+            format!("Read one of {tag}"),
+            tag,
+            None,
+            "200",
+            One(one),
+        ));
+        ops.push((
+            item.clone(),
+            Put,
+            format!("Update one of {tag} (partial, with version)"),
+            tag,
+            One(patch),
+            "200",
+            One(one),
+        ));
+        ops.push((
+            item,
+            Delete,
+            format!("Delete one of {tag}"),
+            tag,
+            None,
+            "204",
+            None,
+        ));
     }
     let extra = [
-        ("/api/v1/activities/{id}/events", Get, "An activity's event log", "activities", None, "200", List("ActivityEvent")),
-        ("/api/v1/activities/{id}/actions", Post, "Run a life-cycle action (If-Match: version)", "activities", One("ActivityAction"), "200", One("Activity")),
-        ("/api/v1/departments/{id}/channels/{channel}", Get, "A department's channel settings", "departments", None, "200", One("ChannelSettings")),
-        ("/api/v1/departments/{id}/channels/{channel}", Put, "Replace a department's channel settings", "departments", One("ChannelSettings"), "200", One("ChannelSettings")),
-        ("/api/v1/auth/login", Post, "Log in: sets the session cookie", "auth", One("Login"), "200", One("Me")),
-        ("/api/v1/auth/logout", Post, "Log out", "auth", None, "204", None),
-        ("/api/v1/auth/me", Get, "The caller", "auth", None, "200", One("Me")),
-        ("/api/v1/tokens", Get, "The caller's API tokens", "auth", None, "200", None),
-        ("/api/v1/tokens", Post, "Issue an API token", "auth", One("NewToken"), "201", One("CreatedToken")),
-        ("/api/v1/tokens/{id}", Delete, "Revoke an API token", "auth", None, "204", None),
-        ("/api/v1/system/logging", Get, "Log filter in force", "system", None, "200", One("Logging")),
-        ("/api/v1/system/logging", Put, "Change the log filter at run time", "system", One("Logging"), "200", One("Logging")),
+        (
+            "/api/v1/activities/{id}/events",
+            Get,
+            "An activity's event log",
+            "activities",
+            None,
+            "200",
+            List("ActivityEvent"),
+        ),
+        (
+            "/api/v1/activities/{id}/actions",
+            Post,
+            "Run a life-cycle action (If-Match: version)",
+            "activities",
+            One("ActivityAction"),
+            "200",
+            One("Activity"),
+        ),
+        (
+            "/api/v1/departments/{id}/channels/{channel}",
+            Get,
+            "A department's channel settings",
+            "departments",
+            None,
+            "200",
+            One("ChannelSettings"),
+        ),
+        (
+            "/api/v1/departments/{id}/channels/{channel}",
+            Put,
+            "Replace a department's channel settings",
+            "departments",
+            One("ChannelSettings"),
+            "200",
+            One("ChannelSettings"),
+        ),
+        (
+            "/api/v1/auth/login",
+            Post,
+            "Log in: sets the session cookie",
+            "auth",
+            One("Login"),
+            "200",
+            One("Me"),
+        ),
+        (
+            "/api/v1/auth/logout",
+            Post,
+            "Log out",
+            "auth",
+            None,
+            "204",
+            None,
+        ),
+        (
+            "/api/v1/auth/me",
+            Get,
+            "The caller",
+            "auth",
+            None,
+            "200",
+            One("Me"),
+        ),
+        (
+            "/api/v1/tokens",
+            Get,
+            "The caller's API tokens",
+            "auth",
+            None,
+            "200",
+            None,
+        ),
+        (
+            "/api/v1/tokens",
+            Post,
+            "Issue an API token",
+            "auth",
+            One("NewToken"),
+            "201",
+            One("CreatedToken"),
+        ),
+        (
+            "/api/v1/tokens/{id}",
+            Delete,
+            "Revoke an API token",
+            "auth",
+            None,
+            "204",
+            None,
+        ),
+        (
+            "/api/v1/system/logging",
+            Get,
+            "Log filter in force",
+            "system",
+            None,
+            "200",
+            One("Logging"),
+        ),
+        (
+            "/api/v1/system/logging",
+            Put,
+            "Change the log filter at run time",
+            "system",
+            One("Logging"),
+            "200",
+            One("Logging"),
+        ),
     ];
     for (p, m, s, t, req, st, resp) in extra {
         ops.push((p.to_string(), m, s.to_string(), t, req, st, resp));
@@ -91,11 +308,21 @@ pub fn document() -> utoipa::openapi::OpenApi {
         let mut op = OperationBuilder::new().summary(Some(summary)).tag(tag);
         for name in ["id", "channel"] {
             if path.contains(&format!("{{{name}}}")) {
-                op = op.parameter(ParameterBuilder::new().name(name).parameter_in(ParameterIn::Path).required(utoipa::openapi::Required::True));
+                op = op.parameter(
+                    ParameterBuilder::new()
+                        .name(name)
+                        .parameter_in(ParameterIn::Path)
+                        .required(utoipa::openapi::Required::True),
+                );
             }
         }
         if let Some(c) = content(&req) {
-            op = op.request_body(Some(RequestBodyBuilder::new().content("application/json", c).required(Some(utoipa::openapi::Required::True)).build()));
+            op = op.request_body(Some(
+                RequestBodyBuilder::new()
+                    .content("application/json", c)
+                    .required(Some(utoipa::openapi::Required::True))
+                    .build(),
+            ));
         }
         let mut ok = ResponseBuilder::new().description("Success");
         if let Some(c) = content(&resp) {
@@ -104,7 +331,12 @@ pub fn document() -> utoipa::openapi::OpenApi {
         let err = |d: &str| {
             ResponseBuilder::new()
                 .description(d)
-                .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build())
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
                 .build()
         };
         op = op
@@ -113,7 +345,10 @@ pub fn document() -> utoipa::openapi::OpenApi {
             .response("401", err("Not authenticated"))
             .response("403", err("Role may not do this"))
             .response("404", err("No such object"))
-            .response("409", err("Version conflict, duplicate or illegal transition"))
+            .response(
+                "409",
+                err("Version conflict, duplicate or illegal transition"),
+            )
             .response("422", err("Invalid field (named in `field`)"))
             .response("503", err("Database unavailable"));
         doc.paths.add_path_operation(path, vec![method], op.build());

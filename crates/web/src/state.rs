@@ -42,8 +42,19 @@ pub struct AppState {
 
 impl AppState {
     /// New state; not ready until [`AppState::set_ready`].
-    pub fn new(store: Store, metrics: Option<PrometheusHandle>, logs: Arc<dyn LogControl>, config: WebConfig) -> AppState {
-        AppState { store, metrics, logs, config: Arc::new(config), ready: Arc::new(AtomicBool::new(false)) }
+    pub fn new(
+        store: Store,
+        metrics: Option<PrometheusHandle>,
+        logs: Arc<dyn LogControl>,
+        config: WebConfig,
+    ) -> AppState {
+        AppState {
+            store,
+            metrics,
+            logs,
+            config: Arc::new(config),
+            ready: Arc::new(AtomicBool::new(false)),
+        }
     }
 
     /// Marks the server ready (start-up finished) or not (shutting down).

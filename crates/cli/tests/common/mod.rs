@@ -1,6 +1,12 @@
 //! Spawns the real `switchboard` binary on a free port with a temporary data directory.
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    missing_docs
+)]
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -33,7 +39,10 @@ impl Server {
     pub async fn postgres() -> Option<Server> {
         let url = postgres_database().await?;
         let tmp = tempfile::tempdir().unwrap();
-        let mut s = Server::start_in(tmp.path().to_path_buf(), vec![("SWITCHBOARD_DATABASE_URL".into(), url)]);
+        let mut s = Server::start_in(
+            tmp.path().to_path_buf(),
+            vec![("SWITCHBOARD_DATABASE_URL".into(), url)],
+        );
         s._tmp = Some(tmp);
         Some(s)
     }
@@ -60,8 +69,16 @@ impl Server {
                 }
             }
         });
-        let url = rx.recv_timeout(Duration::from_secs(60)).expect("server did not start");
-        Server { child, url, data_dir, env, _tmp: None }
+        let url = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("server did not start");
+        Server {
+            child,
+            url,
+            data_dir,
+            env,
+            _tmp: None,
+        }
     }
 
     pub fn kill(&mut self) {
@@ -71,7 +88,10 @@ impl Server {
 
     /// SIGTERM and wait for a clean exit; returns the exit status code.
     pub fn terminate(&mut self) -> Option<i32> {
-        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
         self.child.wait().ok().and_then(|s| s.code())
     }
 }
@@ -85,12 +105,19 @@ impl Drop for Server {
 /// A new empty database on the test PostgreSQL server; `None` (with a notice) when there is none.
 pub async fn postgres_database() -> Option<String> {
     let Ok(server) = std::env::var("SWITCHBOARD_TEST_POSTGRES_URL") else {
-        assert!(std::env::var("CI").is_err(), "SWITCHBOARD_TEST_POSTGRES_URL must be set under CI");
+        assert!(
+            std::env::var("CI").is_err(),
+            "SWITCHBOARD_TEST_POSTGRES_URL must be set under CI"
+        );
         eprintln!("notice: SWITCHBOARD_TEST_POSTGRES_URL not set; PostgreSQL system test skipped");
         return None;
     };
     let name = format!("sbapi_{}", &switchboard_store::auth::random_secret()[..12]);
-    Some(switchboard_store::create_postgres_database(&server, &name).await.unwrap())
+    Some(
+        switchboard_store::create_postgres_database(&server, &name)
+            .await
+            .unwrap(),
+    )
 }
 
 /// An HTTP client holding an admin bearer token.
@@ -102,7 +129,10 @@ pub struct Api {
 
 impl Api {
     pub async fn admin(server: &Server) -> Api {
-        let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap();
         let login = http
             .post(format!("{}/api/v1/auth/login", server.url))
             .json(&serde_json::json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
@@ -123,22 +153,41 @@ impl Api {
             .await
             .unwrap();
         let token = tok["token"].as_str().unwrap().to_string();
-        Api { base: server.url.clone(), http: reqwest::Client::new(), token }
+        Api {
+            base: server.url.clone(),
+            http: reqwest::Client::new(),
+            token,
+        }
     }
 
     pub fn with_token(&self, token: &str) -> Api {
-        Api { base: self.base.clone(), http: self.http.clone(), token: token.to_string() }
+        Api {
+            base: self.base.clone(),
+            http: self.http.clone(),
+            token: token.to_string(),
+        }
     }
 
-    pub async fn call(&self, method: reqwest::Method, path: &str, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
-        let mut req = self.http.request(method, format!("{}/api/v1{path}", self.base)).bearer_auth(&self.token);
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut req = self
+            .http
+            .request(method, format!("{}/api/v1{path}", self.base))
+            .bearer_auth(&self.token);
         if let Some(b) = body {
             req = req.json(&b);
         }
         let resp = req.send().await.unwrap();
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
     }
 
     pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {

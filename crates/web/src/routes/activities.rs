@@ -5,8 +5,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use switchboard_domain::{
-    Access, Activity, ActivityAction, ActivityEvent, ActivityId, ActivityPatch, ActivityStatus, CaseId, ChannelKind,
-    CustomerId, DepartmentId, NewActivity, QueueId, Resource, Role, UserId,
+    Access, Activity, ActivityAction, ActivityEvent, ActivityId, ActivityPatch, ActivityStatus,
+    CaseId, ChannelKind, CustomerId, DepartmentId, NewActivity, QueueId, Resource, Role, UserId,
 };
 use switchboard_store::ActivityFilter;
 
@@ -23,12 +23,19 @@ pub async fn create(
     ApiJson(body): ApiJson<NewActivity>,
 ) -> ApiResult<(StatusCode, Json<Activity>)> {
     caller.require(Access::Write, Resource::Activities)?;
-    let a = s.store.create_activity(body.validate()?, caller.actor(), now()).await?;
+    let a = s
+        .store
+        .create_activity(body.validate()?, caller.actor(), now())
+        .await?;
     Ok((StatusCode::CREATED, Json(a)))
 }
 
 /// Reads an activity.
-pub async fn get(State(s): State<AppState>, caller: Caller, Id(id): Id) -> ApiResult<Json<Activity>> {
+pub async fn get(
+    State(s): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> ApiResult<Json<Activity>> {
     caller.require(Access::Read, Resource::Activities)?;
     Ok(Json(s.store.activity(ActivityId(id)).await?))
 }
@@ -41,11 +48,19 @@ pub async fn update(
     ApiJson(body): ApiJson<ActivityPatch>,
 ) -> ApiResult<Json<Activity>> {
     caller.require(Access::Write, Resource::Activities)?;
-    Ok(Json(s.store.update_activity(ActivityId(id), body.validate()?, caller.actor(), now()).await?))
+    Ok(Json(
+        s.store
+            .update_activity(ActivityId(id), body.validate()?, caller.actor(), now())
+            .await?,
+    ))
 }
 
 /// Deletes an activity and its events; 204.
-pub async fn delete(State(s): State<AppState>, caller: Caller, Id(id): Id) -> ApiResult<StatusCode> {
+pub async fn delete(
+    State(s): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> ApiResult<StatusCode> {
     caller.require(Access::Delete, Resource::Activities)?;
     s.store.delete_activity(ActivityId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -82,7 +97,12 @@ pub async fn list(
         customer_id: q.customer_id.map(CustomerId),
         channel: q.channel,
     };
-    Ok(Json(s.store.list_activities(&f, &page(q.limit, q.cursor.as_deref())?).await?.into()))
+    Ok(Json(
+        s.store
+            .list_activities(&f, &page(q.limit, q.cursor.as_deref())?)
+            .await?
+            .into(),
+    ))
 }
 
 /// Paging of the event list.
@@ -101,7 +121,12 @@ pub async fn events(
     ApiQuery(q): ApiQuery<EventQuery>,
 ) -> ApiResult<Json<ListResponse<ActivityEvent>>> {
     caller.require(Access::Read, Resource::Activities)?;
-    Ok(Json(s.store.activity_events(ActivityId(id), &page(q.limit, q.cursor.as_deref())?).await?.into()))
+    Ok(Json(
+        s.store
+            .activity_events(ActivityId(id), &page(q.limit, q.cursor.as_deref())?)
+            .await?
+            .into(),
+    ))
 }
 
 /// Runs a life-cycle action (`{"action": "start"}`, `{"action": "queue", "queue_id": 3}`…).
@@ -121,7 +146,9 @@ pub async fn act(
                 .ok()
                 .map(|s| s.trim().trim_matches('"'))
                 .and_then(|s| s.parse::<i64>().ok())
-                .ok_or_else(|| ApiError::malformed("If-Match must be the activity's version number"))?,
+                .ok_or_else(|| {
+                    ApiError::malformed("If-Match must be the activity's version number")
+                })?,
         ),
         None => None,
     };
@@ -138,11 +165,20 @@ pub async fn act(
             | ActivityAction::Resume
             | ActivityAction::Complete
             | ActivityAction::Queue { .. } => a.assignee_id == Some(me),
-            ActivityAction::Offer { .. } | ActivityAction::OfferTimeout | ActivityAction::Abandon => false,
+            ActivityAction::Offer { .. }
+            | ActivityAction::OfferTimeout
+            | ActivityAction::Abandon => false,
         };
         if !allowed {
-            return Err(ApiError::forbidden(&format!("{} this activity", action.name())));
+            return Err(ApiError::forbidden(&format!(
+                "{} this activity",
+                action.name()
+            )));
         }
     }
-    Ok(Json(s.store.act_on_activity(id, action, expected, caller.actor(), now()).await?))
+    Ok(Json(
+        s.store
+            .act_on_activity(id, action, expected, caller.actor(), now())
+            .await?,
+    ))
 }

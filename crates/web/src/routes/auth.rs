@@ -35,11 +35,19 @@ pub struct Me {
 }
 
 fn bad_login() -> ApiError {
-    ApiError::new(StatusCode::UNAUTHORIZED, "bad_credentials", "wrong email address or password")
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "bad_credentials",
+        "wrong email address or password",
+    )
 }
 
 /// Checks email and password, opens a session and sets its cookie (HttpOnly, SameSite=Lax).
-pub async fn login(State(s): State<AppState>, jar: CookieJar, ApiJson(body): ApiJson<Login>) -> ApiResult<(CookieJar, Json<Me>)> {
+pub async fn login(
+    State(s): State<AppState>,
+    jar: CookieJar,
+    ApiJson(body): ApiJson<Login>,
+) -> ApiResult<(CookieJar, Json<Me>)> {
     let email = EmailAddress::parse(&body.email).map_err(|_| bad_login())?;
     let user = s.store.user_by_email(&email).await?;
     let hash = match &user {
@@ -58,7 +66,10 @@ pub async fn login(State(s): State<AppState>, jar: CookieJar, ApiJson(body): Api
         tracing::info!(email = %email, "failed login");
         return Err(bad_login());
     };
-    let (secret, csrf) = s.store.create_session(user.id, now(), s.config.session_ttl_secs).await?;
+    let (secret, csrf) = s
+        .store
+        .create_session(user.id, now(), s.config.session_ttl_secs)
+        .await?;
     let cookie = Cookie::build((SESSION_COOKIE, secret))
         .http_only(true)
         .same_site(SameSite::Lax)
@@ -67,15 +78,28 @@ pub async fn login(State(s): State<AppState>, jar: CookieJar, ApiJson(body): Api
         .max_age(time::Duration::seconds(s.config.session_ttl_secs))
         .build();
     tracing::info!(user = user.id.0, "login");
-    Ok((jar.add(cookie), Json(Me { user, csrf_token: Some(csrf) })))
+    Ok((
+        jar.add(cookie),
+        Json(Me {
+            user,
+            csrf_token: Some(csrf),
+        }),
+    ))
 }
 
 /// Ends the caller's session and clears the cookie; 204.
-pub async fn logout(State(s): State<AppState>, jar: CookieJar, caller: Caller) -> ApiResult<(CookieJar, StatusCode)> {
+pub async fn logout(
+    State(s): State<AppState>,
+    jar: CookieJar,
+    caller: Caller,
+) -> ApiResult<(CookieJar, StatusCode)> {
     if let Credential::Session { secret, .. } = &caller.credential {
         s.store.delete_session(secret).await?;
     }
-    Ok((jar.remove(Cookie::build(SESSION_COOKIE).path("/")), StatusCode::NO_CONTENT))
+    Ok((
+        jar.remove(Cookie::build(SESSION_COOKIE).path("/")),
+        StatusCode::NO_CONTENT,
+    ))
 }
 
 /// The caller.
@@ -84,7 +108,10 @@ pub async fn me(caller: Caller) -> Json<Me> {
         Credential::Session { csrf, .. } => Some(csrf),
         Credential::Token => None,
     };
-    Json(Me { user: caller.user, csrf_token })
+    Json(Me {
+        user: caller.user,
+        csrf_token,
+    })
 }
 
 /// Input to create a token.
@@ -113,19 +140,36 @@ pub async fn create_token(
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
     let name = switchboard_domain::text::required("name", &body.name, 200)?;
     let (t, secret) = s.store.create_token(caller.user.id, &name, now()).await?;
-    Ok((StatusCode::CREATED, Json(CreatedToken { id: t.id, token: secret })))
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedToken {
+            id: t.id,
+            token: secret,
+        }),
+    ))
 }
 
 /// The caller's tokens (never their secrets).
-pub async fn list_tokens(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<switchboard_store::ApiToken>>> {
+pub async fn list_tokens(
+    State(s): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<switchboard_store::ApiToken>>> {
     Ok(Json(s.store.tokens_of(caller.user.id).await?))
 }
 
 /// Revokes a token (one's own; administrators any); 204.
-pub async fn revoke_token(State(s): State<AppState>, caller: Caller, Id(id): Id) -> ApiResult<StatusCode> {
+pub async fn revoke_token(
+    State(s): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> ApiResult<StatusCode> {
     let t = s.store.token(TokenId(id)).await?;
     if t.user_id != caller.user.id && caller.user.role != Role::Admin {
-        return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("token {id} not found")));
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("token {id} not found"),
+        ));
     }
     s.store.revoke_token(t.id, now()).await?;
     Ok(StatusCode::NO_CONTENT)

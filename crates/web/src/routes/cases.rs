@@ -3,7 +3,9 @@
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
-use switchboard_domain::{Access, CaseId, CasePatch, CaseStatus, CustomerId, DepartmentId, NewCase, Resource, UserId};
+use switchboard_domain::{
+    Access, CaseId, CasePatch, CaseStatus, CustomerId, DepartmentId, NewCase, Resource, UserId,
+};
 use switchboard_store::CaseFilter;
 
 use super::{ListResponse, crud_handlers, page};
@@ -40,5 +42,10 @@ pub async fn list(
         status: q.status,
         owner_id: q.owner_id.map(UserId),
     };
-    Ok(Json(s.store.list_cases(&f, &page(q.limit, q.cursor.as_deref())?).await?.into()))
+    Ok(Json(
+        s.store
+            .list_cases(&f, &page(q.limit, q.cursor.as_deref())?)
+            .await?
+            .into(),
+    ))
 }

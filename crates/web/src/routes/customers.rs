@@ -33,6 +33,14 @@ pub async fn list(
     ApiQuery(q): ApiQuery<Query>,
 ) -> ApiResult<Json<ListResponse<switchboard_domain::Customer>>> {
     caller.require(Access::Read, Resource::Customers)?;
-    let f = CustomerFilter { department_id: q.department_id.map(DepartmentId), contact: q.contact };
-    Ok(Json(s.store.list_customers(&f, &page(q.limit, q.cursor.as_deref())?).await?.into()))
+    let f = CustomerFilter {
+        department_id: q.department_id.map(DepartmentId),
+        contact: q.contact,
+    };
+    Ok(Json(
+        s.store
+            .list_customers(&f, &page(q.limit, q.cursor.as_deref())?)
+            .await?
+            .into(),
+    ))
 }

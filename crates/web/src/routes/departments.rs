@@ -4,7 +4,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use serde::Deserialize;
 use switchboard_domain::{
-    Access, ChannelKind, ChannelSettings, Department, DepartmentId, DepartmentPatch, NewDepartment, Resource,
+    Access, ChannelKind, ChannelSettings, Department, DepartmentId, DepartmentPatch, NewDepartment,
+    Resource,
 };
 
 use super::{ListResponse, crud_handlers, page};
@@ -31,18 +32,31 @@ pub async fn list(
     ApiQuery(q): ApiQuery<Query>,
 ) -> ApiResult<Json<ListResponse<Department>>> {
     caller.require(Access::Read, Resource::Departments)?;
-    Ok(Json(s.store.list_departments(&page(q.limit, q.cursor.as_deref())?).await?.into()))
+    Ok(Json(
+        s.store
+            .list_departments(&page(q.limit, q.cursor.as_deref())?)
+            .await?
+            .into(),
+    ))
 }
 
 fn channel(name: &str) -> ApiResult<ChannelKind> {
     ChannelKind::parse(name).ok_or_else(|| {
-        ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", format!("no channel {name:?}"))
+        ApiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no channel {name:?}"),
+        )
     })
 }
 
 fn dept_id(raw: &str) -> ApiResult<DepartmentId> {
     raw.parse().map(DepartmentId).map_err(|_| {
-        ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", format!("no department {raw:?}"))
+        ApiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no department {raw:?}"),
+        )
     })
 }
 
@@ -53,7 +67,11 @@ pub async fn get_channel(
     Path((id, ch)): Path<(String, String)>,
 ) -> ApiResult<Json<ChannelSettings>> {
     caller.require(Access::Read, Resource::Departments)?;
-    Ok(Json(s.store.channel_settings(dept_id(&id)?, channel(&ch)?).await?))
+    Ok(Json(
+        s.store
+            .channel_settings(dept_id(&id)?, channel(&ch)?)
+            .await?,
+    ))
 }
 
 /// Replaces a department's settings for one channel.
@@ -64,5 +82,9 @@ pub async fn put_channel(
     ApiJson(body): ApiJson<ChannelSettings>,
 ) -> ApiResult<Json<ChannelSettings>> {
     caller.require(Access::Write, Resource::Departments)?;
-    Ok(Json(s.store.set_channel_settings(dept_id(&id)?, channel(&ch)?, body).await?))
+    Ok(Json(
+        s.store
+            .set_channel_settings(dept_id(&id)?, channel(&ch)?, body)
+            .await?,
+    ))
 }

@@ -28,7 +28,10 @@ pub struct ListResponse<T> {
 
 impl<T> From<Page<T>> for ListResponse<T> {
     fn from(p: Page<T>) -> Self {
-        ListResponse { items: p.items, next_cursor: p.next_cursor }
+        ListResponse {
+            items: p.items,
+            next_cursor: p.next_cursor,
+        }
     }
 }
 
@@ -49,7 +52,10 @@ macro_rules! crud_handlers {
             $crate::extract::ApiJson(body): $crate::extract::ApiJson<$New>,
         ) -> $crate::error::ApiResult<impl axum::response::IntoResponse> {
             caller.require(switchboard_domain::Access::Write, $res)?;
-            let created = s.store.$create(body.validate()?, $crate::state::now()).await?;
+            let created = s
+                .store
+                .$create(body.validate()?, $crate::state::now())
+                .await?;
             Ok((axum::http::StatusCode::CREATED, axum::Json(created)))
         }
 
@@ -71,7 +77,11 @@ macro_rules! crud_handlers {
             $crate::extract::ApiJson(body): $crate::extract::ApiJson<$Patch>,
         ) -> $crate::error::ApiResult<impl axum::response::IntoResponse> {
             caller.require(switchboard_domain::Access::Write, $res)?;
-            Ok(axum::Json(s.store.$update($Id(id), body.validate()?, $crate::state::now()).await?))
+            Ok(axum::Json(
+                s.store
+                    .$update($Id(id), body.validate()?, $crate::state::now())
+                    .await?,
+            ))
         }
 
         /// Deletes one; 204.

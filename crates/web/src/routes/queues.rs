@@ -3,7 +3,9 @@
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
-use switchboard_domain::{Access, DepartmentId, NewQueue, Queue, QueueId, QueueKind, QueuePatch, Resource};
+use switchboard_domain::{
+    Access, DepartmentId, NewQueue, Queue, QueueId, QueueKind, QueuePatch, Resource,
+};
 use switchboard_store::QueueFilter;
 
 use super::{ListResponse, crud_handlers, page};
@@ -26,8 +28,20 @@ pub struct Query {
 }
 
 /// Lists queues.
-pub async fn list(State(s): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<Query>) -> ApiResult<Json<ListResponse<Queue>>> {
+pub async fn list(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<Query>,
+) -> ApiResult<Json<ListResponse<Queue>>> {
     caller.require(Access::Read, Resource::Queues)?;
-    let f = QueueFilter { department_id: q.department_id.map(DepartmentId), kind: q.kind };
-    Ok(Json(s.store.list_queues(&f, &page(q.limit, q.cursor.as_deref())?).await?.into()))
+    let f = QueueFilter {
+        department_id: q.department_id.map(DepartmentId),
+        kind: q.kind,
+    };
+    Ok(Json(
+        s.store
+            .list_queues(&f, &page(q.limit, q.cursor.as_deref())?)
+            .await?
+            .into(),
+    ))
 }

@@ -18,13 +18,19 @@ use crate::state::AppState;
 /// 200 once start-up finished and the database answers; 503 otherwise.
 pub async fn healthz(State(s): State<AppState>) -> impl IntoResponse {
     if !s.is_ready() {
-        return (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "starting"})));
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({"status": "starting"})),
+        );
     }
     match s.store.ping().await {
         Ok(()) => (StatusCode::OK, Json(serde_json::json!({"status": "ok"}))),
         Err(e) => {
             tracing::warn!(error = %e, "health check: database unavailable");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "database_unavailable"})))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({"status": "database_unavailable"})),
+            )
         }
     }
 }
@@ -49,18 +55,38 @@ pub struct Logging {
 /// Reads the log filter (administrators).
 pub async fn get_logging(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<Logging>> {
     caller.require(Access::Read, Resource::System)?;
-    Ok(Json(Logging { filter: s.logs.current(), revert_after_secs: None }))
+    Ok(Json(Logging {
+        filter: s.logs.current(),
+        revert_after_secs: None,
+    }))
 }
 
 /// Changes the log filter at run time, optionally for a while (administrators).
-pub async fn put_logging(State(s): State<AppState>, caller: Caller, ApiJson(body): ApiJson<Logging>) -> ApiResult<Json<Logging>> {
+pub async fn put_logging(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<Logging>,
+) -> ApiResult<Json<Logging>> {
     caller.require(Access::Write, Resource::System)?;
     if body.filter.len() > 2000 {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", "filter is too long").field("filter"));
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            "filter is too long",
+        )
+        .field("filter"));
     }
     s.logs
-        .set(&body.filter, body.revert_after_secs.map(Duration::from_secs))
-        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", e).field("filter"))?;
+        .set(
+            &body.filter,
+            body.revert_after_secs.map(Duration::from_secs),
+        )
+        .map_err(|e| {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", e).field("filter")
+        })?;
     tracing::info!(filter = %body.filter, by = caller.user.id.0, "log filter changed");
-    Ok(Json(Logging { filter: s.logs.current(), revert_after_secs: body.revert_after_secs }))
+    Ok(Json(Logging {
+        filter: s.logs.current(),
+        revert_after_secs: body.revert_after_secs,
+    }))
 }

@@ -3,7 +3,9 @@
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
-use switchboard_domain::{Access, DepartmentId, NewUserGroup, Resource, UserGroup, UserGroupId, UserGroupPatch, UserId};
+use switchboard_domain::{
+    Access, DepartmentId, NewUserGroup, Resource, UserGroup, UserGroupId, UserGroupPatch, UserId,
+};
 use switchboard_store::UserGroupFilter;
 
 use super::{ListResponse, crud_handlers, page};
@@ -32,6 +34,14 @@ pub async fn list(
     ApiQuery(q): ApiQuery<Query>,
 ) -> ApiResult<Json<ListResponse<UserGroup>>> {
     caller.require(Access::Read, Resource::UserGroups)?;
-    let f = UserGroupFilter { department_id: q.department_id.map(DepartmentId), member: q.member.map(UserId) };
-    Ok(Json(s.store.list_user_groups(&f, &page(q.limit, q.cursor.as_deref())?).await?.into()))
+    let f = UserGroupFilter {
+        department_id: q.department_id.map(DepartmentId),
+        member: q.member.map(UserId),
+    };
+    Ok(Json(
+        s.store
+            .list_user_groups(&f, &page(q.limit, q.cursor.as_deref())?)
+            .await?
+            .into(),
+    ))
 }

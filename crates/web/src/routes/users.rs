@@ -3,7 +3,9 @@
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
-use switchboard_domain::{Access, DepartmentId, EmailAddress, NewUser, Resource, Role, User, UserId, UserPatch};
+use switchboard_domain::{
+    Access, DepartmentId, EmailAddress, NewUser, Resource, Role, User, UserId, UserPatch,
+};
 use switchboard_store::UserFilter;
 
 use super::{ListResponse, crud_handlers, page};
@@ -27,8 +29,21 @@ pub struct Query {
 }
 
 /// Lists users.
-pub async fn list(State(s): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<Query>) -> ApiResult<Json<ListResponse<User>>> {
+pub async fn list(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<Query>,
+) -> ApiResult<Json<ListResponse<User>>> {
     caller.require(Access::Read, Resource::Users)?;
-    let f = UserFilter { department_id: q.department_id.map(DepartmentId), role: q.role, email: q.email };
-    Ok(Json(s.store.list_users(&f, &page(q.limit, q.cursor.as_deref())?).await?.into()))
+    let f = UserFilter {
+        department_id: q.department_id.map(DepartmentId),
+        role: q.role,
+        email: q.email,
+    };
+    Ok(Json(
+        s.store
+            .list_users(&f, &page(q.limit, q.cursor.as_deref())?)
+            .await?
+            .into(),
+    ))
 }
