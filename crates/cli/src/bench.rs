@@ -24,7 +24,7 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20_000)]
         count: usize,
         /// Concurrent callers in the concurrent run.
-        #[arg(long, default_value_t = 64)]
+        #[arg(long, default_value_t = 32)]
         concurrency: usize,
         /// Activities in the one-at-a-time baseline run.
         #[arg(long, default_value_t = 300)]

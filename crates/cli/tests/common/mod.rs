@@ -142,6 +142,20 @@ impl Api {
         assert_eq!(login.status(), 200);
         let me: serde_json::Value = login.json().await.unwrap();
         let csrf = me["csrf_token"].as_str().unwrap().to_string();
+        // A cookie alone does not authorise a change: the CSRF token must come with it.
+        let forged = http
+            .post(format!("{}/api/v1/tokens", server.url))
+            .json(&serde_json::json!({"name": "forged"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status(), 403);
+        let cookie_read = http
+            .get(format!("{}/api/v1/auth/me", server.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(cookie_read.status(), 200);
         let tok: serde_json::Value = http
             .post(format!("{}/api/v1/tokens", server.url))
             .header("x-csrf-token", csrf)
