@@ -77,17 +77,14 @@ pub(crate) async fn fetch<'e, E: Executor<'e, Database = Any>>(
     e: E,
     id: ActivityId,
 ) -> Result<Activity, StoreError> {
-    sqlx::query("SELECT * FROM activities WHERE id = $1")
-        .bind(id.0)
-        .fetch_optional(e)
-        .await?
-        .as_ref()
-        .map(from_row)
-        .transpose()?
-        .ok_or(StoreError::NotFound {
-            entity: "activity",
-            id: id.0,
-        })
+    crate::sql::fetch_by_id(
+        e,
+        "SELECT * FROM activities WHERE id = $1",
+        id.0,
+        "activity",
+        from_row,
+    )
+    .await
 }
 
 /// The fields of one event to append.

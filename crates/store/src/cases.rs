@@ -43,17 +43,14 @@ pub(crate) async fn fetch<'e, E: Executor<'e, Database = Any>>(
     e: E,
     id: CaseId,
 ) -> Result<Case, StoreError> {
-    sqlx::query("SELECT * FROM cases WHERE id = $1")
-        .bind(id.0)
-        .fetch_optional(e)
-        .await?
-        .as_ref()
-        .map(from_row)
-        .transpose()?
-        .ok_or(StoreError::NotFound {
-            entity: "case",
-            id: id.0,
-        })
+    crate::sql::fetch_by_id(
+        e,
+        "SELECT * FROM cases WHERE id = $1",
+        id.0,
+        "case",
+        from_row,
+    )
+    .await
 }
 
 fn owner_error(e: sqlx::Error) -> StoreError {
@@ -180,16 +177,10 @@ impl Store {
             .write(move |c| {
                 Box::pin(async move {
                     fetch(&mut *c, id).await?;
-                    sqlx::query("DELETE FROM cases WHERE id = $1")
-                        .bind(id.0)
-                        .execute(&mut *c)
-                        .await
-                        .map_err(|e| match violation(&e) {
-                            Some(Violation::ForeignKey) => StoreError::Conflict(format!(
-                                "case {id} still has activities; delete them first"
-                            )),
-                            _ => e.into(),
-                        })?;
+                    crate::sql::delete_by_id(c, "cases", id.0, || {
+                        format!("case {id} still has activities; delete them first")
+                    })
+                    .await?;
                     Ok(())
                 })
             })

@@ -39,17 +39,14 @@ pub(crate) async fn fetch<'e, E: Executor<'e, Database = Any>>(
     e: E,
     id: CustomerId,
 ) -> Result<Customer, StoreError> {
-    sqlx::query("SELECT * FROM customers WHERE id = $1")
-        .bind(id.0)
-        .fetch_optional(e)
-        .await?
-        .as_ref()
-        .map(from_row)
-        .transpose()?
-        .ok_or(StoreError::NotFound {
-            entity: "customer",
-            id: id.0,
-        })
+    crate::sql::fetch_by_id(
+        e,
+        "SELECT * FROM customers WHERE id = $1",
+        id.0,
+        "customer",
+        from_row,
+    )
+    .await
 }
 
 async fn index_contacts(
@@ -217,16 +214,10 @@ impl Store {
             .write(move |c| {
                 Box::pin(async move {
                     fetch(&mut *c, id).await?;
-                    sqlx::query("DELETE FROM customers WHERE id = $1")
-                        .bind(id.0)
-                        .execute(&mut *c)
-                        .await
-                        .map_err(|e| match violation(&e) {
-                            Some(Violation::ForeignKey) => StoreError::Conflict(format!(
-                                "customer {id} still has cases; delete them first"
-                            )),
-                            _ => e.into(),
-                        })?;
+                    crate::sql::delete_by_id(c, "customers", id.0, || {
+                        format!("customer {id} still has cases; delete them first")
+                    })
+                    .await?;
                     Ok(())
                 })
             })

@@ -32,17 +32,14 @@ pub(crate) async fn fetch<'e, E: Executor<'e, Database = Any>>(
     e: E,
     id: DepartmentId,
 ) -> Result<Department, StoreError> {
-    sqlx::query("SELECT * FROM departments WHERE id = $1")
-        .bind(id.0)
-        .fetch_optional(e)
-        .await?
-        .as_ref()
-        .map(from_row)
-        .transpose()?
-        .ok_or(StoreError::NotFound {
-            entity: "department",
-            id: id.0,
-        })
+    crate::sql::fetch_by_id(
+        e,
+        "SELECT * FROM departments WHERE id = $1",
+        id.0,
+        "department",
+        from_row,
+    )
+    .await
 }
 
 fn duplicate_name(e: sqlx::Error) -> StoreError {

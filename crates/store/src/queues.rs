@@ -75,17 +75,14 @@ pub(crate) async fn fetch<'e, E: Executor<'e, Database = Any>>(
     e: E,
     id: QueueId,
 ) -> Result<Queue, StoreError> {
-    sqlx::query("SELECT * FROM queues WHERE id = $1")
-        .bind(id.0)
-        .fetch_optional(e)
-        .await?
-        .as_ref()
-        .map(from_row)
-        .transpose()?
-        .ok_or(StoreError::NotFound {
-            entity: "queue",
-            id: id.0,
-        })
+    crate::sql::fetch_by_id(
+        e,
+        "SELECT * FROM queues WHERE id = $1",
+        id.0,
+        "queue",
+        from_row,
+    )
+    .await
 }
 
 fn write_error(e: sqlx::Error) -> StoreError {
@@ -283,16 +280,10 @@ impl Store {
                             "the exception queue is deleted only with its department".into(),
                         ));
                     }
-                    sqlx::query("DELETE FROM queues WHERE id = $1")
-                        .bind(id.0)
-                        .execute(&mut *c)
-                        .await
-                        .map_err(|e| match violation(&e) {
-                            Some(Violation::ForeignKey) => StoreError::Conflict(format!(
-                                "queue {id} still holds activities; deactivate it instead"
-                            )),
-                            _ => e.into(),
-                        })?;
+                    crate::sql::delete_by_id(c, "queues", id.0, || {
+                        format!("queue {id} still holds activities; deactivate it instead")
+                    })
+                    .await?;
                     Ok(())
                 })
             })

@@ -46,6 +46,46 @@ pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> 
     serde_json::to_string(v).map_err(|e| StoreError::Internal(e.to_string()))
 }
 
+/// Reads one row by id with `query` (`… WHERE id = $1`), or reports `entity` not found.
+pub(crate) async fn fetch_by_id<'e, E, T>(
+    e: E,
+    query: &str,
+    id: i64,
+    entity: &'static str,
+    map: fn(&AnyRow) -> Result<T, StoreError>,
+) -> Result<T, StoreError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query(query)
+        .bind(id)
+        .fetch_optional(e)
+        .await?
+        .as_ref()
+        .map(map)
+        .transpose()?
+        .ok_or(StoreError::NotFound { entity, id })
+}
+
+/// Deletes one row of `table` by id; a row other rows still refer to is a conflict explained by
+/// `in_use`.
+pub(crate) async fn delete_by_id(
+    c: &mut sqlx::AnyConnection,
+    table: &str,
+    id: i64,
+    in_use: impl FnOnce() -> String,
+) -> Result<(), StoreError> {
+    sqlx::query(&format!("DELETE FROM {table} WHERE id = $1"))
+        .bind(id)
+        .execute(&mut *c)
+        .await
+        .map_err(|e| match crate::error::violation(&e) {
+            Some(crate::error::Violation::ForeignKey) => StoreError::Conflict(in_use()),
+            _ => e.into(),
+        })?;
+    Ok(())
+}
+
 /// A bound value.
 #[derive(Debug, Clone)]
 pub(crate) enum Arg {

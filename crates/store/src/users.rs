@@ -47,17 +47,14 @@ pub(crate) async fn fetch<'e, E: Executor<'e, Database = Any>>(
     e: E,
     id: UserId,
 ) -> Result<User, StoreError> {
-    sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
-        .bind(id.0)
-        .fetch_optional(e)
-        .await?
-        .as_ref()
-        .map(from_row)
-        .transpose()?
-        .ok_or(StoreError::NotFound {
-            entity: "user",
-            id: id.0,
-        })
+    crate::sql::fetch_by_id(
+        e,
+        &format!("SELECT {COLUMNS} FROM users WHERE id = $1"),
+        id.0,
+        "user",
+        from_row,
+    )
+    .await
 }
 
 fn write_error(e: sqlx::Error) -> StoreError {
@@ -233,16 +230,10 @@ impl Store {
             .write(move |c| {
                 Box::pin(async move {
                     fetch(&mut *c, id).await?;
-                    sqlx::query("DELETE FROM users WHERE id = $1")
-                        .bind(id.0)
-                        .execute(&mut *c)
-                        .await
-                        .map_err(|e| match violation(&e) {
-                            Some(Violation::ForeignKey) => StoreError::Conflict(format!(
-                                "user {id} owns cases or activities; deactivate the user instead"
-                            )),
-                            _ => e.into(),
-                        })?;
+                    crate::sql::delete_by_id(c, "users", id.0, || {
+                        format!("user {id} owns cases or activities; deactivate the user instead")
+                    })
+                    .await?;
                     Ok(())
                 })
             })
