@@ -41,6 +41,23 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// Every kind.
+    pub const ALL: [EventKind; 13] = [
+        EventKind::Created,
+        EventKind::Updated,
+        EventKind::Queued,
+        EventKind::Offered,
+        EventKind::Accepted,
+        EventKind::Declined,
+        EventKind::OfferTimedOut,
+        EventKind::Assigned,
+        EventKind::Started,
+        EventKind::Paused,
+        EventKind::Resumed,
+        EventKind::Completed,
+        EventKind::Abandoned,
+    ];
+
     /// The stable name stored and shown.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -62,24 +79,7 @@ impl EventKind {
 
     /// Parses the stable name.
     pub fn parse(s: &str) -> Option<EventKind> {
-        use EventKind::*;
-        [
-            Created,
-            Updated,
-            Queued,
-            Offered,
-            Accepted,
-            Declined,
-            OfferTimedOut,
-            Assigned,
-            Started,
-            Paused,
-            Resumed,
-            Completed,
-            Abandoned,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+        EventKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
     /// The event an action produces.

@@ -105,10 +105,10 @@ enum Attempt {
 async fn run_batch(pool: &AnyPool, mut batch: Vec<Job>) {
     let started = Instant::now();
     let size = batch.len();
-    let mut attempt = attempt(pool, &mut batch).await;
-    if matches!(attempt, Attempt::JobFailed) {
-        attempt = attempt_isolated(pool, &mut batch).await;
-    }
+    let attempt = match attempt(pool, &mut batch, false).await {
+        Attempt::JobFailed => attempt(pool, &mut batch, true).await,
+        other => other,
+    };
     metrics::histogram!("switchboard_store_batch_size").record(size as f64);
     metrics::histogram!("switchboard_store_batch_seconds").record(started.elapsed().as_secs_f64());
     match attempt {
@@ -117,7 +117,12 @@ async fn run_batch(pool: &AnyPool, mut batch: Vec<Job>) {
                 let _ = job.reply.send(r);
             }
         }
-        Attempt::Failed(e) => {
+        // An isolated run never reports a single failed job; treat it as a failed batch.
+        Attempt::Failed(_) | Attempt::JobFailed => {
+            let e = match attempt {
+                Attempt::Failed(e) => e,
+                _ => StoreError::Internal("write batch failed twice".into()),
+            };
             tracing::warn!(error = %e, jobs = size, "write batch failed");
             let msg = e.to_string();
             let unavailable = matches!(e, StoreError::Unavailable(_));
@@ -130,65 +135,44 @@ async fn run_batch(pool: &AnyPool, mut batch: Vec<Job>) {
                 let _ = job.reply.send(Err(err));
             }
         }
-        Attempt::JobFailed => {
-            for job in batch {
-                let _ = job
-                    .reply
-                    .send(Err(StoreError::Internal("write batch failed twice".into())));
-            }
-        }
     }
 }
 
-async fn attempt(pool: &AnyPool, batch: &mut [Job]) -> Attempt {
+/// Runs the batch in one transaction. Plain: the first failing job rolls everything back
+/// ([`Attempt::JobFailed`]). Isolated: each job runs under its own savepoint and fails alone.
+async fn attempt(pool: &AnyPool, batch: &mut [Job], isolate: bool) -> Attempt {
     let mut tx = match pool.begin().await {
         Ok(tx) => tx,
         Err(e) => return Attempt::Failed(e.into()),
     };
     let mut results = Vec::with_capacity(batch.len());
     for job in batch.iter_mut() {
-        match (job.run)(&mut tx).await {
-            Ok(v) => results.push(Ok(v)),
-            Err(StoreError::Unavailable(m)) => return Attempt::Failed(StoreError::Unavailable(m)),
-            Err(_) => {
-                let _ = tx.rollback().await;
-                return Attempt::JobFailed;
+        if !isolate {
+            match (job.run)(&mut tx).await {
+                Ok(v) => results.push(Ok(v)),
+                Err(StoreError::Unavailable(m)) => {
+                    return Attempt::Failed(StoreError::Unavailable(m));
+                }
+                Err(_) => {
+                    let _ = tx.rollback().await;
+                    return Attempt::JobFailed;
+                }
             }
+            continue;
         }
-    }
-    match tx.commit().await {
-        Ok(()) => Attempt::Done(results),
-        Err(e) => Attempt::Failed(e.into()),
-    }
-}
-
-async fn attempt_isolated(pool: &AnyPool, batch: &mut [Job]) -> Attempt {
-    let mut tx = match pool.begin().await {
-        Ok(tx) => tx,
-        Err(e) => return Attempt::Failed(e.into()),
-    };
-    let mut results = Vec::with_capacity(batch.len());
-    for job in batch.iter_mut() {
         let mut sp = match tx.begin().await {
             Ok(sp) => sp,
             Err(e) => return Attempt::Failed(e.into()),
         };
-        let r = (job.run)(&mut sp).await;
-        match r {
-            Ok(v) => {
-                if let Err(e) = sp.commit().await {
-                    return Attempt::Failed(e.into());
-                }
-                results.push(Ok(v));
-            }
+        let (outcome, end) = match (job.run)(&mut sp).await {
             Err(StoreError::Unavailable(m)) => return Attempt::Failed(StoreError::Unavailable(m)),
-            Err(e) => {
-                if let Err(re) = sp.rollback().await {
-                    return Attempt::Failed(re.into());
-                }
-                results.push(Err(e));
-            }
+            Ok(v) => (Ok(v), sp.commit().await),
+            Err(e) => (Err(e), sp.rollback().await),
+        };
+        if let Err(e) = end {
+            return Attempt::Failed(e.into());
         }
+        results.push(outcome);
     }
     match tx.commit().await {
         Ok(()) => Attempt::Done(results),
