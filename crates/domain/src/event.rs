@@ -38,11 +38,17 @@ pub enum EventKind {
     Completed,
     /// Abandoned.
     Abandoned,
+    /// An email reply was written on the activity and put in the outbox.
+    Replied,
+    /// An email of the activity could not be delivered (bounce or permanent send failure).
+    DeliveryFailed,
+    /// The activity's email was accepted by the outgoing mail server.
+    Sent,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 13] = [
+    pub const ALL: [EventKind; 16] = [
         EventKind::Created,
         EventKind::Updated,
         EventKind::Queued,
@@ -56,6 +62,9 @@ impl EventKind {
         EventKind::Resumed,
         EventKind::Completed,
         EventKind::Abandoned,
+        EventKind::Replied,
+        EventKind::DeliveryFailed,
+        EventKind::Sent,
     ];
 
     /// The stable name stored and shown.
@@ -74,6 +83,9 @@ impl EventKind {
             EventKind::Resumed => "resumed",
             EventKind::Completed => "completed",
             EventKind::Abandoned => "abandoned",
+            EventKind::Replied => "replied",
+            EventKind::DeliveryFailed => "delivery_failed",
+            EventKind::Sent => "sent",
         }
     }
 

@@ -47,4 +47,12 @@ id_type! {
     EventId,
     /// A bearer API token.
     TokenId,
+    /// An email alias: an address the center receives and sends mail as.
+    AliasId,
+    /// A stored email message, inbound or outbound.
+    EmailId,
+    /// An attachment of a stored email.
+    AttachmentId,
+    /// A delivery exception: a bounce or a permanent send failure.
+    DeliveryExceptionId,
 }

@@ -9,10 +9,12 @@
 //! the store. [`lifecycle`] holds the activity state machine; [`event`] the event log records.
 
 pub mod activity;
+pub mod alias;
 pub mod case;
 pub mod channel;
 pub mod customer;
 pub mod department;
+pub mod email;
 pub mod error;
 pub mod event;
 pub mod ids;
@@ -25,10 +27,19 @@ pub mod user;
 pub mod user_group;
 
 pub use activity::{Activity, ActivityPatch, NewActivity, Priority};
+pub use alias::{
+    Alias, AliasPatch, Disposition, IncomingServer, MailProtocol, MailSecurity, NewAlias,
+    OutgoingServer,
+};
 pub use case::{Case, CasePatch, CaseStatus, NewCase};
 pub use channel::{ChannelKind, ChannelSettings};
 pub use customer::{ContactKind, ContactPoint, Customer, CustomerPatch, NewCustomer};
 pub use department::{Department, DepartmentPatch, NewDepartment};
+pub use email::{
+    Attachment, BounceInfo, BouncedRecipient, DeliveryException, Direction, Email, EmailKind,
+    EmailSettings, InboundContent, InboundEmail, IngestResult, Mailbox, NewReply, OutboundMessage,
+    Outcome, StoredAttachment, ThreadRule,
+};
 pub use error::{TransitionError, ValidationError};
 pub use event::{ActivityEvent, Actor, EventKind};
 pub use ids::*;

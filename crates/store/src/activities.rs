@@ -151,7 +151,7 @@ async fn check_agent(c: &mut AnyConnection, agent: UserId) -> Result<(), StoreEr
     Ok(())
 }
 
-async fn insert(
+pub(crate) async fn insert(
     c: &mut AnyConnection,
     n: &NewActivity,
     actor: Actor,
@@ -282,6 +282,46 @@ async fn save(c: &mut AnyConnection, a: &Activity, now: Timestamp) -> Result<(),
     Ok(())
 }
 
+/// Runs a life-cycle action inside a write transaction (see [`Store::act_on_activity`]).
+pub(crate) async fn act(
+    c: &mut AnyConnection,
+    id: ActivityId,
+    action: ActivityAction,
+    expected_version: Option<i64>,
+    actor: Actor,
+    now: Timestamp,
+) -> Result<Activity, StoreError> {
+    let mut a = fetch(&mut *c, id).await?;
+    if expected_version.is_some_and(|v| v != a.version) {
+        return Err(StoreError::stale("activity", id.0));
+    }
+    let next = action.apply(a.state())?;
+    match action {
+        ActivityAction::Queue { queue_id } => {
+            check_queue(c, a.department_id, queue_id, "queue_id").await?
+        }
+        ActivityAction::Offer { agent_id } | ActivityAction::Assign { agent_id } => {
+            check_agent(c, agent_id).await?;
+        }
+        _ => {}
+    }
+    let from = a.status;
+    a.set_state(next);
+    save(c, &a, now).await?;
+    let data = serde_json::to_value(action).unwrap_or_default();
+    let e = NewEvent {
+        kind: EventKind::of_action(action),
+        from: Some(from),
+        to: a.status,
+        actor,
+        data,
+    };
+    append_event(c, id, e, now).await?;
+    a.version += 1;
+    a.updated_at = now;
+    Ok(a)
+}
+
 impl Store {
     /// Creates an activity (and a case, when none is given) with its `created` event, and its
     /// `queued` event when a queue is given.
@@ -376,38 +416,7 @@ impl Store {
         self.inner
             .writer
             .write(move |c| {
-                Box::pin(async move {
-                    let mut a = fetch(&mut *c, id).await?;
-                    if expected_version.is_some_and(|v| v != a.version) {
-                        return Err(StoreError::stale("activity", id.0));
-                    }
-                    let next = action.apply(a.state())?;
-                    match action {
-                        ActivityAction::Queue { queue_id } => {
-                            check_queue(c, a.department_id, queue_id, "queue_id").await?
-                        }
-                        ActivityAction::Offer { agent_id }
-                        | ActivityAction::Assign { agent_id } => {
-                            check_agent(c, agent_id).await?;
-                        }
-                        _ => {}
-                    }
-                    let from = a.status;
-                    a.set_state(next);
-                    save(c, &a, now).await?;
-                    let data = serde_json::to_value(action).unwrap_or_default();
-                    let e = NewEvent {
-                        kind: EventKind::of_action(action),
-                        from: Some(from),
-                        to: a.status,
-                        actor,
-                        data,
-                    };
-                    append_event(c, id, e, now).await?;
-                    a.version += 1;
-                    a.updated_at = now;
-                    Ok(a)
-                })
+                Box::pin(async move { act(c, id, action, expected_version, actor, now).await })
             })
             .await
     }

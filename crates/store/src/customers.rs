@@ -78,6 +78,61 @@ async fn index_contacts(
     Ok(())
 }
 
+/// Creates a customer inside a write transaction.
+pub(crate) async fn insert(
+    c: &mut AnyConnection,
+    n: NewCustomer,
+    now: Timestamp,
+) -> Result<Customer, StoreError> {
+    let id: i64 = sqlx::query(
+        "INSERT INTO customers (department_id, name, contact_points, attributes, version, created_at, \
+         updated_at) VALUES ($1, $2, $3, $4, 1, $5, $5) RETURNING id",
+    )
+    .bind(n.department_id.0)
+    .bind(&n.name)
+    .bind(to_json(&n.contact_points)?)
+    .bind(to_json(&n.attributes)?)
+    .bind(now.millis())
+    .fetch_one(&mut *c)
+    .await
+    .map_err(|e| match violation(&e) {
+        Some(Violation::ForeignKey) => ValidationError::new("department_id", "no such department").into(),
+        _ => StoreError::from(e),
+    })
+    .and_then(|r| col(&r, "id"))?;
+    let id = CustomerId(id);
+    index_contacts(c, n.department_id, id, &n.contact_points).await?;
+    Ok(Customer {
+        id,
+        department_id: n.department_id,
+        name: n.name,
+        contact_points: n.contact_points,
+        attributes: n.attributes,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+/// Finds the customer of a department with a contact point, inside a transaction.
+pub(crate) async fn by_contact(
+    c: &mut AnyConnection,
+    dept: DepartmentId,
+    kind: ContactKind,
+    key: &str,
+) -> Result<Option<Customer>, StoreError> {
+    let row = sqlx::query(
+        "SELECT c.* FROM customers c JOIN contact_points p ON p.customer_id = c.id \
+         WHERE p.department_id = $1 AND p.kind = $2 AND p.value_key = $3",
+    )
+    .bind(dept.0)
+    .bind(kind.as_str())
+    .bind(key)
+    .fetch_optional(&mut *c)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
 impl Store {
     /// Creates a customer.
     pub async fn create_customer(
@@ -89,36 +144,7 @@ impl Store {
             .writer
             .write(move |c| {
                 let n = input.clone();
-                Box::pin(async move {
-                    let id: i64 = sqlx::query(
-                        "INSERT INTO customers (department_id, name, contact_points, attributes, version, created_at, \
-                         updated_at) VALUES ($1, $2, $3, $4, 1, $5, $5) RETURNING id",
-                    )
-                    .bind(n.department_id.0)
-                    .bind(&n.name)
-                    .bind(to_json(&n.contact_points)?)
-                    .bind(to_json(&n.attributes)?)
-                    .bind(now.millis())
-                    .fetch_one(&mut *c)
-                    .await
-                    .map_err(|e| match violation(&e) {
-                        Some(Violation::ForeignKey) => ValidationError::new("department_id", "no such department").into(),
-                        _ => StoreError::from(e),
-                    })
-                    .and_then(|r| col(&r, "id"))?;
-                    let id = CustomerId(id);
-                    index_contacts(c, n.department_id, id, &n.contact_points).await?;
-                    Ok(Customer {
-                        id,
-                        department_id: n.department_id,
-                        name: n.name,
-                        contact_points: n.contact_points,
-                        attributes: n.attributes,
-                        version: 1,
-                        created_at: now,
-                        updated_at: now,
-                    })
-                })
+                Box::pin(async move { insert(c, n, now).await })
             })
             .await
     }
@@ -135,16 +161,8 @@ impl Store {
         kind: ContactKind,
         value: &str,
     ) -> Result<Option<Customer>, StoreError> {
-        let row = sqlx::query(
-            "SELECT c.* FROM customers c JOIN contact_points p ON p.customer_id = c.id \
-             WHERE p.department_id = $1 AND p.kind = $2 AND p.value_key = $3",
-        )
-        .bind(dept.0)
-        .bind(kind.as_str())
-        .bind(value.trim().to_lowercase())
-        .fetch_optional(&self.inner.read)
-        .await?;
-        row.as_ref().map(from_row).transpose()
+        let mut c = self.inner.read.acquire().await?;
+        by_contact(&mut c, dept, kind, &value.trim().to_lowercase()).await
     }
 
     /// Lists customers by id.

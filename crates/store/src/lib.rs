@@ -13,28 +13,40 @@
 //! Only this crate contains SQL.
 
 pub mod activities;
+pub mod aliases;
 pub mod auth;
 pub mod blob;
 pub mod cases;
 pub mod customers;
 pub mod departments;
+pub mod emails;
 pub mod error;
 pub mod groups;
+mod ingest;
 mod migrate;
+pub mod notify;
+pub mod outbox;
 pub mod queues;
+pub mod seal;
 mod sql;
 mod store;
 pub mod users;
 mod writer;
 
 pub use activities::ActivityFilter;
+pub use aliases::{AliasCredentials, AliasFilter};
 pub use auth::{ApiToken, Session};
 pub use blob::{BlobError, BlobKey, BlobStore, LocalBlobStore};
 pub use cases::CaseFilter;
 pub use customers::CustomerFilter;
+pub use emails::{AttachmentBlob, EmailFilter};
 pub use error::StoreError;
 pub use groups::UserGroupFilter;
+pub use ingest::UNKNOWN_SENDER;
+pub use notify::Notify;
+pub use outbox::{OutboxCounts, ReplyResult};
 pub use queues::QueueFilter;
+pub use seal::Sealer;
 pub use sql::{MAX_PAGE, Page, PageRequest};
 pub use store::{Backend, Store, StoreOptions, create_postgres_database};
 pub use users::UserFilter;

@@ -9,8 +9,10 @@ use crate::error::StoreError;
 use crate::store::Backend;
 
 /// Every migration, oldest first: (version, name, SQL).
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/0001_init.sql")),
+    (2, "email", include_str!("../migrations/0002_email.sql")),
+];
 
 /// The newest schema version this build knows.
 pub fn latest_version() -> i64 {

@@ -9,6 +9,8 @@ use sqlx::any::AnyPoolOptions;
 
 use crate::error::StoreError;
 use crate::migrate;
+use crate::notify::Notify;
+use crate::seal::Sealer;
 use crate::writer::Writer;
 
 /// The database engine behind a store.
@@ -45,6 +47,8 @@ pub struct StoreOptions {
     pub max_connections: u32,
     /// How long to wait for a connection before reporting the database unavailable.
     pub acquire_timeout: Duration,
+    /// Seals mail server passwords; without it, aliases cannot hold passwords.
+    pub sealer: Option<Sealer>,
 }
 
 impl Default for StoreOptions {
@@ -52,6 +56,7 @@ impl Default for StoreOptions {
         StoreOptions {
             max_connections: 8,
             acquire_timeout: Duration::from_secs(5),
+            sealer: None,
         }
     }
 }
@@ -67,6 +72,8 @@ pub(crate) struct Inner {
     pub(crate) read: AnyPool,
     pub(crate) writer: Writer,
     write_pool: AnyPool,
+    pub(crate) sealer: Option<Sealer>,
+    pub(crate) notify: Notify,
 }
 
 impl Store {
@@ -111,8 +118,22 @@ impl Store {
                 read,
                 writer,
                 write_pool,
+                sealer: options.sealer.clone(),
+                notify: Notify::default(),
             }),
         })
+    }
+
+    /// The sealer for secrets, or a clear error when none is configured.
+    pub(crate) fn sealer(&self) -> Result<&Sealer, StoreError> {
+        self.inner.sealer.as_ref().ok_or_else(|| {
+            StoreError::Internal("no secret key configured: passwords cannot be stored".into())
+        })
+    }
+
+    /// Change notifications for the services in this process.
+    pub fn notify(&self) -> &Notify {
+        &self.inner.notify
     }
 
     /// The engine in use.

@@ -7,7 +7,16 @@
 use switchboard_domain::*;
 use switchboard_store::*;
 
+mod email;
+
 type R = Result<(), Box<dyn std::error::Error>>;
+
+fn options() -> StoreOptions {
+    StoreOptions {
+        sealer: Some(Sealer::new(&[7u8; 32]).unwrap()),
+        ..StoreOptions::default()
+    }
+}
 
 fn now() -> Timestamp {
     Timestamp::from_millis(1_795_000_000_000)
@@ -16,7 +25,7 @@ fn now() -> Timestamp {
 async fn sqlite() -> Result<(Store, tempfile::TempDir), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     let url = format!("sqlite://{}", dir.path().join("sb.db").display());
-    let store = Store::open(&url, &StoreOptions::default()).await?;
+    let store = Store::open(&url, &options()).await?;
     store.migrate(0).await?;
     Ok((store, dir))
 }
@@ -33,7 +42,7 @@ async fn postgres() -> Result<Option<Store>, Box<dyn std::error::Error>> {
     };
     let name = format!("sbtest_{}", auth::random_secret().get(..12).unwrap_or("x"));
     let url = create_postgres_database(&server, &name).await?;
-    let store = Store::open(&url, &StoreOptions::default()).await?;
+    let store = Store::open(&url, &options()).await?;
     store.migrate(0).await?;
     Ok(Some(store))
 }
@@ -48,6 +57,7 @@ async fn suite(s: &Store) -> R {
     activities(s, dept.id, customer.id, agent.id).await?;
     group_commit_batches_concurrent_writers(s, customer.id).await?;
     tokens_and_sessions(s, agent.id).await?;
+    email::suite(s, dept.id).await?;
     Ok(())
 }
 

@@ -1,0 +1,42 @@
+//! In-process change notifications: the store bumps a counter after a committed write that a
+//! service must react to (an alias changed, mail entered the outbox), and services wait on it
+//! instead of polling hard. Services still poll slowly as a safety net (and to see changes made
+//! by other nodes of a cluster).
+
+use tokio::sync::watch;
+
+/// The counters services watch.
+#[derive(Debug)]
+pub struct Notify {
+    aliases: watch::Sender<u64>,
+    outbox: watch::Sender<u64>,
+}
+
+impl Default for Notify {
+    fn default() -> Self {
+        Notify {
+            aliases: watch::channel(0).0,
+            outbox: watch::channel(0).0,
+        }
+    }
+}
+
+impl Notify {
+    /// Changes to aliases (created, updated, deleted).
+    pub fn aliases(&self) -> watch::Receiver<u64> {
+        self.aliases.subscribe()
+    }
+
+    /// New work in the outbox.
+    pub fn outbox(&self) -> watch::Receiver<u64> {
+        self.outbox.subscribe()
+    }
+
+    pub(crate) fn aliases_changed(&self) {
+        self.aliases.send_modify(|n| *n += 1);
+    }
+
+    pub(crate) fn outbox_changed(&self) {
+        self.outbox.send_modify(|n| *n += 1);
+    }
+}

@@ -1,0 +1,610 @@
+//! The outbox: replies and automatic messages enter it in the same transaction as the activity
+//! change that produced them; the dispatcher claims due entries, sends them and records the
+//! result. A claimed entry is `sending`; one found `sending` at start-up (the process died
+//! between the server's acceptance and our record of it) is sent again with the same
+//! Message-ID and Date — the only window in which a message can leave twice.
+
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+use switchboard_domain::{
+    Activity, ActivityAction, ActivityId, ActivityStatus, Actor, AliasId, CaseId, ChannelKind,
+    Direction, EmailAddress, EmailId, EmailKind, EventKind, Mailbox, NewActivity, NewReply,
+    OutboundMessage, Outcome, Priority, Timestamp, ValidationError, email,
+};
+
+use crate::Store;
+use crate::activities::{self, NewEvent};
+use crate::emails::{EmailRow, NewDeliveryException, insert_delivery_exception, insert_email};
+use crate::error::StoreError;
+use crate::sql::{col, json, ts};
+use crate::{aliases, ingest::UNKNOWN_SENDER};
+
+/// What a reply created.
+#[derive(Debug, Clone)]
+pub struct ReplyResult {
+    /// The outbound email (in the outbox).
+    pub email_id: EmailId,
+    /// The outbound activity on the same case.
+    pub outbound: Activity,
+    /// The answered activity after the reply (completed with "Send & Complete").
+    pub activity: Activity,
+}
+
+/// Outbox counts by status.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutboxCounts {
+    /// Waiting to be sent (including retries).
+    pub pending: i64,
+    /// Claimed by a dispatcher.
+    pub sending: i64,
+    /// Accepted by the outgoing server.
+    pub sent: i64,
+    /// Failed for good.
+    pub failed: i64,
+}
+
+/// The inbound email an activity answers: its alias, addresses and thread ids.
+struct Answered {
+    alias_id: AliasId,
+    kind: EmailKind,
+    message_id: Option<String>,
+    references: Vec<String>,
+    from: Option<Mailbox>,
+    reply_to: Vec<Mailbox>,
+    subject: String,
+}
+
+async fn answered(c: &mut AnyConnection, activity: ActivityId) -> Result<Answered, StoreError> {
+    let r = sqlx::query(
+        "SELECT alias_id, kind, message_id, ref_ids, from_address, from_name, reply_to, subject FROM emails \
+         WHERE activity_id = $1 AND direction = 'inbound' ORDER BY id DESC LIMIT 1",
+    )
+    .bind(activity.0)
+    .fetch_optional(&mut *c)
+    .await?
+    .ok_or_else(|| StoreError::Conflict("the activity has no inbound email to answer".into()))?;
+    let alias_id = col::<Option<i64>>(&r, "alias_id")?
+        .map(AliasId)
+        .ok_or_else(|| StoreError::Conflict("the email's alias was deleted".into()))?;
+    Ok(Answered {
+        alias_id,
+        kind: crate::sql::parsed(&r, "kind", EmailKind::parse)?,
+        message_id: col(&r, "message_id")?,
+        references: json(&r, "ref_ids")?,
+        from: col::<Option<String>>(&r, "from_address")?.map(|address| Mailbox {
+            name: col::<Option<String>>(&r, "from_name").ok().flatten(),
+            address,
+        }),
+        reply_to: json(&r, "reply_to")?,
+        subject: col(&r, "subject")?,
+    })
+}
+
+/// A new Message-ID at the alias's domain.
+fn new_message_id(alias: &EmailAddress) -> String {
+    let domain = alias
+        .as_str()
+        .rsplit_once('@')
+        .map_or("switchboard.invalid", |(_, d)| d);
+    let token = crate::auth::random_secret();
+    format!("sb.{}@{domain}", &token[..32])
+}
+
+/// Default recipients of an answer: Reply-To, else From; never our placeholder address.
+fn default_recipients(a: &Answered) -> Vec<Mailbox> {
+    let list = if a.reply_to.is_empty() {
+        a.from.iter().cloned().collect()
+    } else {
+        a.reply_to.clone()
+    };
+    list.into_iter()
+        .filter(|m| EmailAddress::parse(&m.address).is_ok())
+        .filter(|m| !m.address.eq_ignore_ascii_case(UNKNOWN_SENDER))
+        .collect()
+}
+
+struct Outgoing<'a> {
+    activity: &'a Activity,
+    answered: &'a Answered,
+    to: Vec<Mailbox>,
+    cc: Vec<Mailbox>,
+    text: String,
+    html: Option<String>,
+    attachments: Vec<switchboard_domain::StoredAttachment>,
+    automatic: bool,
+    actor: Actor,
+}
+
+/// Writes the outbound activity, email and outbox entry of an answer.
+async fn enqueue(
+    c: &mut AnyConnection,
+    o: Outgoing<'_>,
+    now: Timestamp,
+) -> Result<(EmailId, Activity), StoreError> {
+    let alias = aliases::fetch(&mut *c, o.answered.alias_id).await?;
+    if !alias.active {
+        return Err(StoreError::Conflict(format!(
+            "alias {} is inactive: nothing can be sent from it",
+            alias.address
+        )));
+    }
+    if o.to.is_empty() {
+        return Err(ValidationError::new("to", "there is nobody to send the reply to").into());
+    }
+    let case: CaseId = o.activity.case_id;
+    let subject = email::with_case_token(&email::reply_subject(&o.answered.subject), case);
+    let mut references = o.answered.references.clone();
+    if let Some(m) = &o.answered.message_id {
+        references.retain(|r| r != m);
+        references.push(m.clone());
+    }
+    let skip = references.len().saturating_sub(30);
+    let references: Vec<String> = references.into_iter().skip(skip).collect();
+    let n = NewActivity {
+        customer_id: o.activity.customer_id,
+        case_id: Some(case),
+        channel: ChannelKind::OutboundEmail,
+        subject: subject.chars().take(2000).collect(),
+        priority: Priority::default(),
+        due_at: None,
+        queue_id: None,
+        sub_status: None,
+        custom_attributes: Default::default(),
+    };
+    let outbound = activities::insert(c, &n, o.actor, now).await?;
+    let outbound =
+        activities::act(c, outbound.id, ActivityAction::Complete, None, o.actor, now).await?;
+    let row = EmailRow {
+        department_id: alias.department_id,
+        alias_id: Some(alias.id),
+        mailbox_alias_id: None,
+        direction: Direction::Outbound,
+        source_key: None,
+        raw_blob: None,
+        raw_size: 0,
+        message_id: Some(new_message_id(&alias.address)),
+        in_reply_to: o.answered.message_id.iter().cloned().collect(),
+        references,
+        from: Some(Mailbox {
+            name: (!alias.display_name.is_empty()).then(|| alias.display_name.clone()),
+            address: alias.address.to_string(),
+        }),
+        reply_to: vec![],
+        to: o.to,
+        cc: o.cc,
+        subject,
+        text: o.text,
+        html: o.html,
+        sent_at: Some(now),
+        kind: if o.automatic {
+            EmailKind::AutoReply
+        } else {
+            EmailKind::Normal
+        },
+        kind_reason: String::new(),
+        outcome: Outcome::Outbound,
+        outcome_reason: String::new(),
+        thread_rule: None,
+        case_id: Some(case),
+        activity_id: Some(outbound.id),
+        automatic: o.automatic,
+        attachments: o.attachments,
+    };
+    let email_id = insert_email(c, &row, now).await?;
+    sqlx::query(
+        "INSERT INTO outbox (email_id, alias_id, status, attempts, next_attempt_at, created_at) \
+         VALUES ($1, $2, 'pending', 0, $3, $3)",
+    )
+    .bind(email_id.0)
+    .bind(alias.id.0)
+    .bind(now.millis())
+    .execute(&mut *c)
+    .await?;
+    Ok((email_id, outbound))
+}
+
+fn mailboxes(list: &[EmailAddress]) -> Vec<Mailbox> {
+    list.iter()
+        .map(|a| Mailbox {
+            name: None,
+            address: a.to_string(),
+        })
+        .collect()
+}
+
+fn outbound_from_row(r: &AnyRow) -> Result<OutboundMessage, StoreError> {
+    Ok(OutboundMessage {
+        outbox_id: col(r, "outbox_id")?,
+        email_id: EmailId(col(r, "email_id")?),
+        alias_id: AliasId(col(r, "alias_id")?),
+        attempts: u32::try_from(col::<i64>(r, "attempts")?).unwrap_or(u32::MAX),
+        message_id: col::<Option<String>>(r, "message_id")?.unwrap_or_default(),
+        in_reply_to: json(r, "in_reply_to")?,
+        references: json(r, "ref_ids")?,
+        from: Mailbox {
+            name: col(r, "from_name")?,
+            address: col::<Option<String>>(r, "from_address")?.unwrap_or_default(),
+        },
+        to: json(r, "to_list")?,
+        cc: json(r, "cc_list")?,
+        subject: col(r, "subject")?,
+        text: col(r, "text_body")?,
+        html: col(r, "html_body")?,
+        date: col::<Option<i64>>(r, "sent_at")?
+            .map_or_else(|| ts(r, "created_at"), |m| Ok(Timestamp::from_millis(m)))?,
+        automatic: col::<i64>(r, "automatic")? != 0,
+        attachments: vec![],
+    })
+}
+
+/// The outbound activity of an outbox entry, and its status (for events).
+async fn outbound_activity(
+    c: &mut AnyConnection,
+    outbox_id: i64,
+) -> Result<(EmailId, i64, Option<(ActivityId, ActivityStatus)>), StoreError> {
+    let r = sqlx::query(
+        "SELECT o.email_id, e.department_id, a.id AS activity_id, a.status FROM outbox o JOIN emails e ON e.id = o.email_id \
+         LEFT JOIN activities a ON a.id = e.activity_id WHERE o.id = $1",
+    )
+    .bind(outbox_id)
+    .fetch_optional(&mut *c)
+    .await?
+    .ok_or(StoreError::NotFound {
+        entity: "outbox entry",
+        id: outbox_id,
+    })?;
+    let activity = match col::<Option<i64>>(&r, "activity_id")? {
+        Some(id) => Some((
+            ActivityId(id),
+            crate::sql::parsed(&r, "status", ActivityStatus::parse)?,
+        )),
+        None => None,
+    };
+    Ok((
+        EmailId(col(&r, "email_id")?),
+        col(&r, "department_id")?,
+        activity,
+    ))
+}
+
+async fn event(
+    c: &mut AnyConnection,
+    activity: Option<(ActivityId, ActivityStatus)>,
+    kind: EventKind,
+    data: serde_json::Value,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    if let Some((id, status)) = activity {
+        let e = NewEvent {
+            kind,
+            from: Some(status),
+            to: status,
+            actor: Actor::System,
+            data,
+        };
+        activities::append_event(c, id, e, now).await?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Answers an email activity: the outbound email, its outbound activity on the same case and
+    /// the outbox entry are written in one transaction with the `replied` event (and, for "Send &
+    /// Complete", the completion of the answered activity).
+    pub async fn reply(
+        &self,
+        activity_id: ActivityId,
+        reply: NewReply,
+        actor: Actor,
+        now: Timestamp,
+    ) -> Result<ReplyResult, StoreError> {
+        let out = self
+            .inner
+            .writer
+            .write(move |c| {
+                let reply = reply.clone();
+                Box::pin(async move {
+                    let a = activities::fetch(&mut *c, activity_id).await?;
+                    if a.channel != ChannelKind::InboundEmail {
+                        return Err(StoreError::Conflict(
+                            "only inbound email activities can be answered by email".into(),
+                        ));
+                    }
+                    if matches!(a.status, ActivityStatus::Completed | ActivityStatus::Abandoned) {
+                        return Err(StoreError::Conflict(format!(
+                            "the activity is {}: it can no longer be answered",
+                            a.status.as_str()
+                        )));
+                    }
+                    let ans = answered(c, a.id).await?;
+                    let to = if reply.to.is_empty() {
+                        default_recipients(&ans)
+                    } else {
+                        mailboxes(&reply.to)
+                    };
+                    let complete = reply.complete;
+                    let (email_id, outbound) = enqueue(
+                        c,
+                        Outgoing {
+                            activity: &a,
+                            answered: &ans,
+                            to,
+                            cc: mailboxes(&reply.cc),
+                            text: reply.text,
+                            html: reply.html,
+                            attachments: reply.attachments,
+                            automatic: false,
+                            actor,
+                        },
+                        now,
+                    )
+                    .await?;
+                    let data = serde_json::json!({ "email_id": email_id, "outbound_activity_id": outbound.id });
+                    let e = NewEvent {
+                        kind: EventKind::Replied,
+                        from: Some(a.status),
+                        to: a.status,
+                        actor,
+                        data,
+                    };
+                    activities::append_event(c, a.id, e, now).await?;
+                    let activity = if complete {
+                        activities::act(c, a.id, ActivityAction::Complete, None, actor, now).await?
+                    } else {
+                        activities::fetch(&mut *c, a.id).await?
+                    };
+                    Ok(ReplyResult {
+                        email_id,
+                        outbound,
+                        activity,
+                    })
+                })
+            })
+            .await?;
+        self.inner.notify.outbox_changed();
+        Ok(out)
+    }
+
+    /// Queues an automatic message (auto-acknowledgement, workflow notice) answering an
+    /// activity's inbound email. Returns `None` without sending when that email was itself
+    /// automatic: we never send an automatic message to an automatic message.
+    pub async fn send_automatic(
+        &self,
+        activity_id: ActivityId,
+        text: String,
+        html: Option<String>,
+        now: Timestamp,
+    ) -> Result<Option<EmailId>, StoreError> {
+        let out = self
+            .inner
+            .writer
+            .write(move |c| {
+                let (text, html) = (text.clone(), html.clone());
+                Box::pin(async move {
+                    let a = activities::fetch(&mut *c, activity_id).await?;
+                    let ans = answered(c, a.id).await?;
+                    if ans.kind.is_automatic() {
+                        return Ok(None);
+                    }
+                    let to = default_recipients(&ans);
+                    let o = Outgoing {
+                        activity: &a,
+                        answered: &ans,
+                        to,
+                        cc: vec![],
+                        text,
+                        html,
+                        attachments: vec![],
+                        automatic: true,
+                        actor: Actor::System,
+                    };
+                    Ok(Some(enqueue(c, o, now).await?.0))
+                })
+            })
+            .await?;
+        if out.is_some() {
+            self.inner.notify.outbox_changed();
+        }
+        Ok(out)
+    }
+
+    /// Puts entries left `sending` by a process that died back to `pending`; returns how many.
+    pub async fn outbox_recover(&self) -> Result<u64, StoreError> {
+        self.inner
+            .writer
+            .write(|c| {
+                Box::pin(async move {
+                    let r = sqlx::query(
+                        "UPDATE outbox SET status = 'pending' WHERE status = 'sending'",
+                    )
+                    .execute(&mut *c)
+                    .await?;
+                    Ok(r.rows_affected())
+                })
+            })
+            .await
+    }
+
+    /// Claims up to `limit` due entries for sending (marks them `sending`, counts the attempt).
+    pub async fn outbox_claim(
+        &self,
+        limit: u32,
+        now: Timestamp,
+    ) -> Result<Vec<OutboundMessage>, StoreError> {
+        let mut claimed = self
+            .inner
+            .writer
+            .write(move |c| {
+                Box::pin(async move {
+                    let rows = sqlx::query(
+                        "SELECT o.id AS outbox_id, o.email_id, o.alias_id, o.attempts + 1 AS attempts, e.message_id, \
+                         e.in_reply_to, e.ref_ids, e.from_name, e.from_address, e.to_list, e.cc_list, e.subject, \
+                         e.text_body, e.html_body, e.sent_at, e.created_at, e.automatic \
+                         FROM outbox o JOIN emails e ON e.id = o.email_id \
+                         WHERE o.status = 'pending' AND o.next_attempt_at <= $1 ORDER BY o.next_attempt_at, o.id LIMIT $2",
+                    )
+                    .bind(now.millis())
+                    .bind(i64::from(limit))
+                    .fetch_all(&mut *c)
+                    .await?;
+                    let items = rows
+                        .iter()
+                        .map(outbound_from_row)
+                        .collect::<Result<Vec<_>, _>>()?;
+                    for m in &items {
+                        sqlx::query("UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = $1")
+                            .bind(m.outbox_id)
+                            .execute(&mut *c)
+                            .await?;
+                    }
+                    Ok(items)
+                })
+            })
+            .await?;
+        for m in &mut claimed {
+            let rows = sqlx::query(
+                "SELECT name, content_type, size, blob, content_id, inline_part FROM email_attachments \
+                 WHERE email_id = $1 AND blob IS NOT NULL ORDER BY id",
+            )
+            .bind(m.email_id.0)
+            .fetch_all(&self.inner.read)
+            .await?;
+            m.attachments = rows
+                .iter()
+                .map(|r| {
+                    Ok(switchboard_domain::StoredAttachment {
+                        name: col(r, "name")?,
+                        content_type: col(r, "content_type")?,
+                        size: u64::try_from(col::<i64>(r, "size")?).unwrap_or(0),
+                        blob: col(r, "blob")?,
+                        content_id: col(r, "content_id")?,
+                        inline: col::<i64>(r, "inline_part")? != 0,
+                    })
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+        }
+        Ok(claimed)
+    }
+
+    /// Records that the outgoing server accepted an entry.
+    pub async fn outbox_sent(
+        &self,
+        outbox_id: i64,
+        size: u64,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .writer
+            .write(move |c| {
+                Box::pin(async move {
+                    let (email_id, _, activity) = outbound_activity(c, outbox_id).await?;
+                    sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1, last_error = NULL WHERE id = $2")
+                        .bind(now.millis())
+                        .bind(outbox_id)
+                        .execute(&mut *c)
+                        .await?;
+                    sqlx::query("UPDATE emails SET raw_size = $1 WHERE id = $2")
+                        .bind(i64::try_from(size).unwrap_or(i64::MAX))
+                        .bind(email_id.0)
+                        .execute(&mut *c)
+                        .await?;
+                    let data = serde_json::json!({ "email_id": email_id });
+                    event(c, activity, EventKind::Sent, data, now).await
+                })
+            })
+            .await
+    }
+
+    /// Puts an entry back for another attempt at `next_at` after a transient failure.
+    pub async fn outbox_retry(
+        &self,
+        outbox_id: i64,
+        error: String,
+        next_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .writer
+            .write(move |c| {
+                let error: String = error.chars().take(2000).collect();
+                Box::pin(async move {
+                    sqlx::query("UPDATE outbox SET status = 'pending', next_attempt_at = $1, last_error = $2 WHERE id = $3")
+                        .bind(next_at.millis())
+                        .bind(error)
+                        .bind(outbox_id)
+                        .execute(&mut *c)
+                        .await?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+
+    /// Records a permanent failure: the entry fails, a delivery exception is recorded and the
+    /// outbound activity gets a `delivery_failed` event.
+    pub async fn outbox_failed(
+        &self,
+        outbox_id: i64,
+        status: Option<String>,
+        error: String,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .writer
+            .write(move |c| {
+                let (status, error) =
+                    (status.clone(), error.chars().take(2000).collect::<String>());
+                Box::pin(async move {
+                    let (email_id, dept, activity) = outbound_activity(c, outbox_id).await?;
+                    sqlx::query(
+                        "UPDATE outbox SET status = 'failed', last_error = $1 WHERE id = $2",
+                    )
+                    .bind(&error)
+                    .bind(outbox_id)
+                    .execute(&mut *c)
+                    .await?;
+                    let d = NewDeliveryException {
+                        department_id: switchboard_domain::DepartmentId(dept),
+                        email_id: Some(email_id),
+                        bounce_email_id: None,
+                        activity_id: activity.map(|a| a.0),
+                        recipient: None,
+                        status,
+                        reason: error.clone(),
+                        permanent: true,
+                    };
+                    insert_delivery_exception(c, &d, now).await?;
+                    let data = serde_json::json!({ "email_id": email_id, "error": error });
+                    event(c, activity, EventKind::DeliveryFailed, data, now).await
+                })
+            })
+            .await
+    }
+
+    /// Outbox entries by status.
+    pub async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
+        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
+            .fetch_all(&self.inner.read)
+            .await?;
+        let mut out = OutboxCounts::default();
+        for r in rows {
+            let n: i64 = col(&r, "n")?;
+            match col::<String>(&r, "status")?.as_str() {
+                "pending" => out.pending = n,
+                "sending" => out.sending = n,
+                "sent" => out.sent = n,
+                "failed" => out.failed = n,
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+
+    /// The earliest time a pending entry is due, if any.
+    pub async fn outbox_next_due(&self) -> Result<Option<Timestamp>, StoreError> {
+        let r =
+            sqlx::query("SELECT MIN(next_attempt_at) AS t FROM outbox WHERE status = 'pending'")
+                .fetch_one(&self.inner.read)
+                .await?;
+        Ok(col::<Option<i64>>(&r, "t")?.map(Timestamp::from_millis))
+    }
+}
