@@ -38,6 +38,49 @@ pub struct Config {
     pub log: LogConfig,
     /// Web sessions.
     pub web: WebSection,
+    /// Email services.
+    pub mail: MailSection,
+    /// Base64 of 32 bytes sealing mail server passwords in the database; empty means the key
+    /// file `<data_dir>/secret.key` (created on first start). Every node of a cluster needs the
+    /// same key.
+    pub secret_key: Secret,
+}
+
+/// Email service settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailSection {
+    /// Run the retriever (fetches mail from the aliases' mailboxes).
+    pub retriever: bool,
+    /// Run the dispatcher (sends the outbox).
+    pub dispatcher: bool,
+    /// PEM file of extra CA certificates trusted for mail servers; empty: system roots only.
+    pub extra_ca_file: String,
+    /// Messages fetched per round.
+    pub fetch_batch: usize,
+    /// Network timeout of one mail server command, in seconds.
+    pub timeout_secs: u64,
+    /// How long one IMAP IDLE lasts before it is renewed, in seconds.
+    pub idle_secs: u64,
+    /// SMTP connections per alias.
+    pub smtp_connections: u32,
+    /// Send attempts before a temporary failure counts as permanent.
+    pub max_send_attempts: u32,
+}
+
+impl Default for MailSection {
+    fn default() -> Self {
+        MailSection {
+            retriever: true,
+            dispatcher: true,
+            extra_ca_file: String::new(),
+            fetch_batch: 200,
+            timeout_secs: 60,
+            idle_secs: 300,
+            smtp_connections: 4,
+            max_send_attempts: 10,
+        }
+    }
 }
 
 /// Database settings.
@@ -96,6 +139,8 @@ impl Default for Config {
             admin: AdminConfig::default(),
             log: LogConfig::default(),
             web: WebSection::default(),
+            mail: MailSection::default(),
+            secret_key: Secret::default(),
         }
     }
 }
@@ -151,6 +196,9 @@ listen = "127.0.0.1:8080"
 # public_url = "https://support.example.com"
 # Name of the business partition created on first start.
 partition_name = "Switchboard"
+# Base64 of 32 random bytes sealing mail server passwords in the database. Empty: the key file
+# <data_dir>/secret.key, created on first start. Every node of a cluster needs the same key.
+secret_key = ""
 
 [database]
 # Empty: SQLite at <data_dir>/switchboard.db. Or postgres://USER:PASSWORD@HOST:PORT/DB for scale-out.
@@ -177,6 +225,20 @@ max_files = 5
 secure_cookies = false
 # Login session length in seconds.
 session_ttl_secs = 43200
+
+[mail]
+# Fetch mail from the aliases' mailboxes (IMAP/POP3) and send the outbox (SMTP).
+retriever = true
+dispatcher = true
+# PEM file of extra CA certificates to trust for mail servers with private certificates.
+extra_ca_file = ""
+# Messages fetched per round; network timeout per command; IMAP IDLE renewal, in seconds.
+fetch_batch = 200
+timeout_secs = 60
+idle_secs = 300
+# SMTP connections per alias, and send attempts before a temporary failure becomes permanent.
+smtp_connections = 4
+max_send_attempts = 10
 "#;
 
 /// Environment variable prefix.

@@ -7,6 +7,7 @@ mod admin;
 mod bench;
 mod config;
 mod logging;
+mod secret_key;
 mod serve;
 
 use std::path::PathBuf;

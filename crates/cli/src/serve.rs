@@ -7,7 +7,10 @@ use std::time::Duration;
 use anyhow::Context;
 use metrics_exporter_prometheus::PrometheusBuilder;
 use switchboard_domain::{DepartmentId, EmailAddress, NewDepartment, NewUser, Role};
-use switchboard_store::{PageRequest, Store, StoreOptions, UserFilter};
+use switchboard_mail::TlsTrust;
+use switchboard_services::status::Registry;
+use switchboard_services::{MailContext, MailSettings};
+use switchboard_store::{BlobStore, LocalBlobStore, PageRequest, Store, StoreOptions, UserFilter};
 use switchboard_web::{AppState, WebConfig};
 
 use crate::config::Config;
@@ -40,6 +43,7 @@ pub async fn open_store(c: &Config) -> anyhow::Result<Store> {
     let url = c.database_url();
     let options = StoreOptions {
         max_connections: c.database.max_connections,
+        sealer: Some(crate::secret_key::sealer(c)?),
         ..StoreOptions::default()
     };
     let store = Store::open(&url, &options)
@@ -127,6 +131,46 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     })
 }
 
+/// Starts the retriever and dispatcher (as configured); returns their tasks.
+fn start_services(
+    c: &Config,
+    store: &Store,
+    blobs: &Arc<dyn BlobStore>,
+    registry: &Registry,
+    stop: switchboard_services::Shutdown,
+) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
+    let ca = (!c.mail.extra_ca_file.trim().is_empty())
+        .then(|| std::path::PathBuf::from(c.mail.extra_ca_file.trim()));
+    let trust = TlsTrust::from_file(ca.as_deref()).context("mail.extra_ca_file")?;
+    let ctx = MailContext {
+        store: store.clone(),
+        blobs: Arc::clone(blobs),
+        trust,
+        settings: MailSettings {
+            fetch_batch: c.mail.fetch_batch.max(1),
+            timeout: Duration::from_secs(c.mail.timeout_secs.max(1)),
+            idle_secs: c.mail.idle_secs.max(10),
+            smtp_connections: c.mail.smtp_connections.max(1),
+            max_attempts: c.mail.max_send_attempts.max(1),
+            ..MailSettings::default()
+        },
+        status: registry.clone(),
+    };
+    let mut tasks = Vec::new();
+    if c.mail.retriever {
+        tasks.push(tokio::spawn(switchboard_services::retriever::run(
+            ctx.clone(),
+            stop.clone(),
+        )));
+    }
+    if c.mail.dispatcher {
+        tasks.push(tokio::spawn(switchboard_services::dispatcher::run(
+            ctx, stop,
+        )));
+    }
+    Ok(tasks)
+}
+
 /// Runs the server.
 pub async fn run(
     common: Common,
@@ -155,6 +199,11 @@ pub async fn run(
     tracing::info!(database = %redact_url(&c.database_url()), backend = ?store.backend(), "store open");
     let generated = bootstrap(&store, &c, admin_password).await?;
 
+    let blobs: Arc<dyn BlobStore> = Arc::new(LocalBlobStore::new(c.data_dir.join("blobs")));
+    let registry = Registry::default();
+    let (stop_services, services_stop) = tokio::sync::watch::channel(false);
+    let services = start_services(&c, &store, &blobs, &registry, services_stop)?;
+
     let listener = tokio::net::TcpListener::bind(&c.listen)
         .await
         .with_context(|| format!("cannot listen on {}", c.listen))?;
@@ -167,6 +216,8 @@ pub async fn run(
             secure_cookies: c.web.secure_cookies,
             session_ttl_secs: c.web.session_ttl_secs,
         },
+        blobs,
+        registry,
     );
     let app = switchboard_web::app(state.clone());
     let shutdown = shutdown_signal()?;
@@ -187,6 +238,10 @@ pub async fn run(
         .await
         .context("HTTP server failed")?;
     state.set_ready(false);
+    let _ = stop_services.send(true);
+    for h in services {
+        let _ = tokio::time::timeout(Duration::from_secs(15), h).await;
+    }
     // Let in-flight writes finish, then close.
     tokio::time::timeout(Duration::from_secs(10), store.close())
         .await

@@ -48,6 +48,8 @@ impl Role {
             // manage groups, only administrators change the rest.
             (_, Users | UserGroups | Queues | Departments, Read) => true,
             (Role::Supervisor, UserGroups, Write) => true,
+            // Email aliases hold server settings: supervisors see them, administrators change them.
+            (Role::Supervisor, Aliases, Read) => true,
             // System: logging levels, metrics and the like are for administrators only.
             _ => false,
         }
@@ -82,6 +84,8 @@ pub enum Resource {
     Queues,
     /// Departments and their channel settings.
     Departments,
+    /// Email aliases (mailboxes and SMTP servers) and email hygiene settings.
+    Aliases,
     /// Operations: log levels, services.
     System,
 }
@@ -99,5 +103,8 @@ mod tests {
         assert!(Role::Supervisor.may(Access::Write, Resource::UserGroups));
         assert!(!Role::Supervisor.may(Access::Read, Resource::System));
         assert!(Role::Admin.may(Access::Delete, Resource::Departments));
+        assert!(Role::Supervisor.may(Access::Read, Resource::Aliases));
+        assert!(!Role::Supervisor.may(Access::Write, Resource::Aliases));
+        assert!(!Role::Agent.may(Access::Read, Resource::Aliases));
     }
 }

@@ -10,8 +10,9 @@
 //!   `MAILER-DAEMON`; an `X-Failed-Recipients` header; otherwise a non-standard bounce needs
 //!   both *content* (a bounce subject such as "Undelivered Mail Returned to Sender", or
 //!   bounce wording in the text) and an *envelope* hint (empty Return-Path `<>`, From
-//!   postmaster or empty, a returned message part, `Auto-Submitted`). A person forwarding a
-//!   bounce therefore stays Normal.
+//!   postmaster or empty, a returned `text/rfc822-headers` part, `Auto-Submitted`). A person
+//!   forwarding a bounce, or writing "delivery failed" with a forwarded mail attached, stays
+//!   Normal.
 //! - **AutoReply**: RFC 3834 `Auto-Submitted` other than `no` (including `auto-generated`),
 //!   RFC 8098 read receipts, `X-Autoreply`, `X-Autorespond`, `X-Auto-Response-Suppress` with
 //!   `OOF` or `AutoReply` (not `All`: Outlook sets it on ordinary mail too),
@@ -209,8 +210,14 @@ pub(crate) fn mime_type<'x>(headers: &impl MimeHeaders<'x>) -> Option<String> {
 fn report_type(msg: &Message<'_>) -> Option<String> {
     let ct = msg.root_part().content_type()?;
     let is_report = ct.ctype().eq_ignore_ascii_case("multipart")
-        && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"));
-    is_report.then(|| ct.attribute("report-type").unwrap_or("").to_ascii_lowercase())
+        && ct
+            .subtype()
+            .is_some_and(|s| s.eq_ignore_ascii_case("report"));
+    is_report.then(|| {
+        ct.attribute("report-type")
+            .unwrap_or("")
+            .to_ascii_lowercase()
+    })
 }
 
 /// The first part (outside nested messages) whose type is one of `types`.
@@ -231,25 +238,36 @@ fn part_text(part: &MessagePart<'_>) -> String {
     }
 }
 
-/// The start of the plain-text body, lowercase is left to callers. Capped at [`SCAN_LIMIT`].
+/// The start of the plain-text body, capped at [`SCAN_LIMIT`]. When the message has no text
+/// body (typically a broken MIME structure), its text attachments stand in.
 fn body_text(msg: &Message<'_>) -> String {
+    let mut out = collect_text(msg, &msg.text_body);
+    if out.trim().is_empty() {
+        out = collect_text(msg, &msg.attachments);
+    }
+    truncate_chars(&mut out, SCAN_LIMIT);
+    out
+}
+
+/// The text of the listed parts (HTML rendered as text; other parts skipped), stopping once
+/// past [`SCAN_LIMIT`].
+fn collect_text(msg: &Message<'_>, ids: &[u32]) -> String {
     let mut out = String::new();
-    for id in &msg.text_body {
-        let Some(part) = msg.parts.get(*id as usize) else {
-            continue;
-        };
-        let text = match &part.body {
-            PartType::Text(t) => t.to_string(),
-            PartType::Html(h) => crate::parse::html_to_text(h),
+    for part in ids.iter().filter_map(|id| msg.parts.get(*id as usize)) {
+        match &part.body {
+            PartType::Text(t) => out.push_str(t),
+            PartType::Html(h) => out.push_str(&crate::parse::html_to_text(h)),
+            // A multipart whose boundary could not be read stays one opaque part.
+            PartType::Binary(b) if mime_type(part).is_some_and(|t| t.starts_with("multipart/")) => {
+                out.push_str(&String::from_utf8_lossy(b));
+            }
             _ => continue,
-        };
-        out.push_str(&text);
+        }
         out.push('\n');
         if out.len() >= SCAN_LIMIT {
             break;
         }
     }
-    truncate_chars(&mut out, SCAN_LIMIT);
     out
 }
 
@@ -290,7 +308,12 @@ fn local_part(address: &str) -> &str {
 // Bounces
 // ---------------------------------------------------------------------------------------------
 
-const DAEMON_LOCAL_PARTS: &[&str] = &["mailer-daemon", "mailer_daemon", "mailerdaemon", "mail-daemon"];
+const DAEMON_LOCAL_PARTS: &[&str] = &[
+    "mailer-daemon",
+    "mailer_daemon",
+    "mailerdaemon",
+    "mail-daemon",
+];
 const DAEMON_NAMES: &[&str] = &[
     "mailer-daemon",
     "mailer daemon",
@@ -402,35 +425,48 @@ const RETURNED_MESSAGE_MARKERS: &[&str] = &[
 
 /// Recognises a bounce (or an abuse complaint) and extracts its report.
 fn bounce(msg: &Message<'_>) -> Option<Classification> {
+    if let Some((reason, report)) = ses_notification(msg) {
+        return Some(Classification {
+            kind: MailKind::Bounce,
+            reason: reason.to_string(),
+            bounce: Some(report),
+        });
+    }
     let report = report_type(msg);
+    let mut complaint = false;
     let reason = if report.as_deref() == Some("delivery-status")
-        || part_of_type(msg, &["message/delivery-status", "message/global-delivery-status"])
-            .is_some()
+        || part_of_type(
+            msg,
+            &["message/delivery-status", "message/global-delivery-status"],
+        )
+        .is_some()
     {
         "RFC 3464 delivery-status report".to_string()
     } else if report.as_deref() == Some("feedback-report")
         || part_of_type(msg, &["message/feedback-report"]).is_some()
     {
+        complaint = true;
         "RFC 5965 feedback report (complaint)".to_string()
     } else {
-        heuristic_bounce_reason(msg)?
+        let reason = heuristic_bounce_reason(msg)?;
+        complaint = reason.contains("complaint");
+        reason
     };
     Some(Classification {
         kind: MailKind::Bounce,
         reason,
-        bounce: Some(bounce_report(msg)),
+        bounce: Some(bounce_report(msg, complaint)),
     })
 }
 
 /// Why a message without a standard report looks like a bounce, if it does.
 fn heuristic_bounce_reason(msg: &Message<'_>) -> Option<String> {
     let from = from_parts(msg);
-    if let Some((address, name)) = &from {
-        if DAEMON_LOCAL_PARTS.contains(&local_part(address))
-            || DAEMON_NAMES.iter().any(|n| name.contains(n))
-        {
-            return Some("From MAILER-DAEMON".to_string());
-        }
+    if let Some((address, name)) = &from
+        && (DAEMON_LOCAL_PARTS.contains(&local_part(address))
+            || DAEMON_NAMES.iter().any(|n| name.contains(n)))
+    {
+        return Some("From MAILER-DAEMON".to_string());
     }
     if header(msg, "X-Failed-Recipients").is_some_and(|v| !v.is_empty()) {
         return Some("X-Failed-Recipients header".to_string());
@@ -457,9 +493,11 @@ fn bounce_content(msg: &Message<'_>) -> Option<String> {
 
 /// Whether a (lowercase) subject starts with a forward or reply prefix.
 fn is_reply_or_forward(subject: &str) -> bool {
-    ["fwd:", "fw:", "wg:", "tr:", "re:", "aw:", "sv:", "vs:", "rv:", "enc:"]
-        .iter()
-        .any(|p| subject.starts_with(p))
+    [
+        "fwd:", "fw:", "wg:", "tr:", "re:", "aw:", "sv:", "vs:", "rv:", "enc:",
+    ]
+    .iter()
+    .any(|p| subject.starts_with(p))
 }
 
 /// Envelope hints that a machine sent it.
@@ -475,13 +513,9 @@ fn bounce_envelope(msg: &Message<'_>, from: Option<&(String, String)>) -> Option
         }
         _ => {}
     }
-    if part_of_type(
-        msg,
-        &["message/rfc822", "text/rfc822-headers", "message/rfc822-headers"],
-    )
-    .is_some()
-    {
-        return Some("returned message attached");
+    // Returned headers only, not a whole message/rfc822: people forward mail as attachments.
+    if part_of_type(msg, &["text/rfc822-headers", "message/rfc822-headers"]).is_some() {
+        return Some("returned headers attached");
     }
     auto_submitted(msg).map(|_| "Auto-Submitted")
 }
@@ -494,9 +528,11 @@ fn is_null_return_path(msg: &Message<'_>) -> bool {
     })
 }
 
-/// Builds the report: recipients, permanence and the original Message-ID.
-fn bounce_report(msg: &Message<'_>) -> BounceReport {
+/// Builds the report: recipients, permanence and the original Message-ID. A complaint is
+/// never permanent: the message was delivered.
+fn bounce_report(msg: &Message<'_>, complaint: bool) -> BounceReport {
     let text = body_text(msg);
+    let original_message_id = original_message_id(msg, &text);
     let mut recipients = part_of_type(
         msg,
         &["message/delivery-status", "message/global-delivery-status"],
@@ -507,28 +543,35 @@ fn bounce_report(msg: &Message<'_>) -> BounceReport {
         recipients = feedback_recipients(msg);
     }
     if recipients.is_empty() {
-        recipients = recipients_from_text(&text, &own_addresses(msg));
+        let mut exclude = own_addresses(msg);
+        exclude.extend(original_message_id.as_ref().map(|id| id.to_lowercase()));
+        recipients = recipients_from_text(&text, &exclude);
     }
     let subject = msg.subject().unwrap_or("").to_lowercase();
     BounceReport {
-        original_message_id: original_message_id(msg, &text),
-        permanent: is_permanent(&recipients, &subject),
+        original_message_id,
+        permanent: !complaint && is_permanent(&recipients, &subject),
         recipients,
     }
 }
 
-/// Permanent when any recipient failed for good; when nobody is named, permanent unless the
-/// subject speaks of a delay.
+/// Subject words of reports that are not (yet) a failure.
+const NOT_FAILED_SUBJECTS: &[&str] = &["delay", "warning", "still being retried", "complaint"];
+
+/// Permanent when any recipient failed for good (5.x.x or `Action: failed`). When the
+/// recipients carry no status at all, permanent unless the subject speaks of a delay.
 fn is_permanent(recipients: &[BouncedRecipient], subject: &str) -> bool {
-    if recipients.is_empty() {
-        return !["delay", "warning", "still being retried", "complaint"]
-            .iter()
-            .any(|w| subject.contains(w));
-    }
-    recipients.iter().any(|r| {
+    let failed = |r: &BouncedRecipient| {
         r.action.as_deref() == Some("failed")
             || r.status.as_deref().is_some_and(|s| s.starts_with('5'))
-    })
+    };
+    if recipients.iter().any(failed) {
+        return true;
+    }
+    let known = recipients
+        .iter()
+        .any(|r| r.action.is_some() || r.status.is_some());
+    !known && !NOT_FAILED_SUBJECTS.iter().any(|w| subject.contains(w))
 }
 
 /// Parses the per-recipient fields of a `message/delivery-status` body.
@@ -541,7 +584,7 @@ fn parse_delivery_status(body: &str) -> Vec<BouncedRecipient> {
             continue;
         };
         match name.as_str() {
-            "original-recipient" if current.original.is_some() || current.final_.is_some() => {
+            "original-recipient" if current.original.is_some() => {
                 current.flush_into(&mut recipients);
                 current.original = Some(value);
             }
@@ -575,7 +618,10 @@ fn dsn_lines(body: &str) -> Vec<(Option<String>, String)> {
                 value.push_str(line.trim());
             }
         } else if let Some((name, value)) = line.split_once(':') {
-            fields.push((Some(name.trim().to_ascii_lowercase()), value.trim().to_string()));
+            fields.push((
+                Some(name.trim().to_ascii_lowercase()),
+                value.trim().to_string(),
+            ));
         }
     }
     fields
@@ -613,7 +659,12 @@ impl DsnFields {
             address,
             action: fields
                 .action
-                .map(|a| a.split_whitespace().next().unwrap_or("").to_ascii_lowercase())
+                .map(|a| {
+                    a.split_whitespace()
+                        .next()
+                        .unwrap_or("")
+                        .to_ascii_lowercase()
+                })
                 .filter(|a| !a.is_empty()),
             status,
             diagnostic: diagnostic.filter(|d| !d.is_empty()),
@@ -714,37 +765,63 @@ fn own_addresses(msg: &Message<'_>) -> Vec<String> {
         .collect()
 }
 
+/// Lines that name the original sender or message rather than the failed recipient,
+/// lowercase prefixes.
+const NOT_RECIPIENT_LINES: &[&str] = &[
+    "message-id:",
+    "references:",
+    "in-reply-to:",
+    "from:",
+    "mail from:",
+    "sender:",
+    "return-path:",
+    "reply-to:",
+];
+
 /// Guesses the failed recipients of a non-standard bounce from its text: the addresses
-/// before the quoted original message that are not the bounce's own, with the first status
-/// code and the line it appears on.
-fn recipients_from_text(text: &str, own: &[String]) -> Vec<BouncedRecipient> {
-    let lower = text.to_lowercase();
-    let end = RETURNED_MESSAGE_MARKERS
-        .iter()
-        .filter_map(|m| lower.find(m))
-        .min()
-        .unwrap_or(lower.len());
-    // Byte offsets in `lower` match `text` only when lowercasing kept lengths (ASCII-ish);
-    // otherwise scan the whole text.
-    let region = if lower.len() == text.len() && text.is_char_boundary(end) {
-        &text[..end]
-    } else {
-        text
-    };
+/// before the quoted original message, preferring those written `<like@this>`, skipping
+/// the bounce's own addresses (`exclude`), machine addresses, sender and Message-ID lines
+/// and "please contact …" lines. Each gets the first status code and the line it is on.
+fn recipients_from_text(text: &str, exclude: &[String]) -> Vec<BouncedRecipient> {
+    let region = before_returned_message(text);
     let status = find_status_code(region);
-    let diagnostic = status.as_deref().and_then(|code| {
-        region
-            .lines()
-            .find(|l| l.contains(code))
-            .map(clip)
-    });
-    let mut found: Vec<BouncedRecipient> = Vec::new();
-    for address in find_addresses(region) {
+    let diagnostic = status
+        .as_deref()
+        .and_then(|code| region.lines().find(|l| l.contains(code)).map(clip));
+    let lines: Vec<&str> = region
+        .lines()
+        .filter(|line| {
+            let lower = line.trim_start().to_lowercase();
+            !lower.contains("contact") && !NOT_RECIPIENT_LINES.iter().any(|p| lower.starts_with(p))
+        })
+        .collect();
+    let keep = |address: &String| {
         let lower = address.to_lowercase();
         let local = local_part(&lower);
-        let is_machine = DAEMON_LOCAL_PARTS.contains(&local) || POSTMASTER_LOCAL_PARTS.contains(&local);
-        let seen = found.iter().any(|r| r.address.eq_ignore_ascii_case(&address));
-        if is_machine || seen || own.contains(&lower) {
+        !DAEMON_LOCAL_PARTS.contains(&local)
+            && !POSTMASTER_LOCAL_PARTS.contains(&local)
+            && !exclude.contains(&lower)
+    };
+    let bracketed: Vec<String> = lines
+        .iter()
+        .flat_map(|l| bracketed_addresses(l))
+        .filter(keep)
+        .collect();
+    let candidates = if bracketed.is_empty() {
+        lines
+            .iter()
+            .flat_map(|l| find_addresses(l))
+            .filter(keep)
+            .collect()
+    } else {
+        bracketed
+    };
+    let mut found: Vec<BouncedRecipient> = Vec::new();
+    for address in candidates {
+        if found
+            .iter()
+            .any(|r| r.address.eq_ignore_ascii_case(&address))
+        {
             continue;
         }
         found.push(BouncedRecipient {
@@ -753,11 +830,45 @@ fn recipients_from_text(text: &str, own: &[String]) -> Vec<BouncedRecipient> {
             status: status.clone(),
             diagnostic: diagnostic.clone(),
         });
-        if found.len() >= MAX_RECIPIENTS {
+        if found.len() >= MAX_TEXT_RECIPIENTS {
             break;
         }
     }
     found
+}
+
+/// Most recipients guessed from a bounce's free text.
+const MAX_TEXT_RECIPIENTS: usize = 20;
+
+/// The part of a bounce text before it quotes the returned message.
+fn before_returned_message(text: &str) -> &str {
+    let lower = text.to_lowercase();
+    let end = RETURNED_MESSAGE_MARKERS
+        .iter()
+        .filter_map(|m| lower.find(m))
+        .min()
+        .unwrap_or(lower.len());
+    // Offsets in `lower` match `text` only when lowercasing kept every length.
+    if lower.len() == text.len() && text.is_char_boundary(end) {
+        &text[..end]
+    } else {
+        text
+    }
+}
+
+/// Addresses written as `<local@domain>` in a line.
+fn bracketed_addresses(line: &str) -> Vec<String> {
+    line.split('<')
+        .skip(1)
+        .filter_map(|chunk| chunk.split_once('>').map(|(inside, _)| inside.trim()))
+        .filter_map(|inside| {
+            let found = find_addresses(inside);
+            match found.as_slice() {
+                [one] if one.as_str() == inside => Some(one.clone()),
+                _ => None,
+            }
+        })
+        .collect()
 }
 
 /// Email addresses in free text, in order (simple scan: `local@domain.tld`).
@@ -842,6 +953,94 @@ fn last_id(value: &HeaderValue<'_>) -> Option<String> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Amazon SES notifications (JSON bounce reports mailed through SNS)
+// ---------------------------------------------------------------------------------------------
+
+/// An Amazon SES bounce, complaint or delivery notification delivered by SNS email: a JSON
+/// body from `sns.amazonaws.com` (or with an `x-amz-sns-message-id` header).
+fn ses_notification(msg: &Message<'_>) -> Option<(&'static str, BounceReport)> {
+    let from_sns =
+        from_parts(msg).is_some_and(|(address, _)| address.ends_with("@sns.amazonaws.com"));
+    if !from_sns && header(msg, "x-amz-sns-message-id").is_none() {
+        return None;
+    }
+    // Long lines may arrive wrapped, even inside JSON strings: join them back.
+    let text: String = collect_text(msg, &msg.text_body)
+        .chars()
+        .filter(|c| !matches!(c, '\r' | '\n'))
+        .collect();
+    let json_text = text.get(text.find('{')?..=text.rfind('}')?)?;
+    let mut json: serde_json::Value = serde_json::from_str(json_text).ok()?;
+    // The "JSON" SNS format wraps the SES notification in a string field.
+    if let Some(inner) = json.get("Message").and_then(|m| m.as_str()) {
+        json = serde_json::from_str(inner).ok()?;
+    }
+    let (reason, recipients, permanent) = match json.get("notificationType")?.as_str()? {
+        "Bounce" => (
+            "Amazon SES bounce notification",
+            ses_recipients(&json["bounce"]["bouncedRecipients"], None),
+            json["bounce"]["bounceType"].as_str() == Some("Permanent"),
+        ),
+        "Complaint" => {
+            let kind = json["complaint"]["complaintFeedbackType"]
+                .as_str()
+                .unwrap_or("complaint");
+            (
+                "Amazon SES complaint notification",
+                ses_recipients(&json["complaint"]["complainedRecipients"], Some(kind)),
+                false,
+            )
+        }
+        "Delivery" => (
+            "Amazon SES delivery notification",
+            ses_recipients(&json["delivery"]["recipients"], None),
+            false,
+        ),
+        _ => return None,
+    };
+    let original_message_id = json["mail"]["commonHeaders"]["messageId"]
+        .as_str()
+        .and_then(normalize_message_id)
+        .or_else(|| first_id(msg.in_reply_to()));
+    Some((
+        reason,
+        BounceReport {
+            original_message_id,
+            recipients,
+            permanent,
+        },
+    ))
+}
+
+/// SES recipient entries: objects with `emailAddress`, `action`, `status`,
+/// `diagnosticCode`, or plain address strings (delivery notifications).
+fn ses_recipients(list: &serde_json::Value, diagnostic: Option<&str>) -> Vec<BouncedRecipient> {
+    let text =
+        |v: &serde_json::Value, key: &str| v.get(key).and_then(|x| x.as_str()).map(str::to_string);
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .take(MAX_RECIPIENTS)
+        .filter_map(|entry| {
+            let address = entry
+                .as_str()
+                .map(str::to_string)
+                .or_else(|| text(entry, "emailAddress"))?;
+            let delivered = entry.is_string();
+            Some(BouncedRecipient {
+                address,
+                action: text(entry, "action")
+                    .or_else(|| delivered.then(|| "delivered".to_string())),
+                status: text(entry, "status"),
+                diagnostic: text(entry, "diagnosticCode")
+                    .map(|d| clip(&d))
+                    .or_else(|| diagnostic.map(str::to_string)),
+            })
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
 // Auto-replies and bulk
 // ---------------------------------------------------------------------------------------------
 
@@ -911,7 +1110,9 @@ fn auto_reply_reason(msg: &Message<'_>) -> Option<String> {
         ("X-Mail-Autoreply", "X-Mail-Autoreply header"),
         ("X-Autoreply-From", "X-Autoreply-From header"),
     ] {
-        if header(msg, name).is_some_and(|v| !matches!(v.to_ascii_lowercase().as_str(), "no" | "false" | "0")) {
+        if header(msg, name)
+            .is_some_and(|v| !matches!(v.to_ascii_lowercase().as_str(), "no" | "false" | "0"))
+        {
             return Some(reason.to_string());
         }
     }
@@ -932,7 +1133,11 @@ fn auto_reply_reason(msg: &Message<'_>) -> Option<String> {
 
 /// The auto-reply subject prefix `subject` starts with, if any.
 fn auto_reply_subject(subject: &str) -> Option<&'static str> {
-    let lower = subject.trim().trim_start_matches(['[', '(']).trim_start().to_lowercase();
+    let lower = subject
+        .trim()
+        .trim_start_matches(['[', '('])
+        .trim_start()
+        .to_lowercase();
     if let Some(hit) = AUTO_REPLY_SUBJECTS.iter().find(|p| lower.starts_with(*p)) {
         return Some(hit);
     }
@@ -944,6 +1149,19 @@ fn auto_reply_subject(subject: &str) -> Option<&'static str> {
     })
 }
 
+/// Headers only mailing-list software adds (RFC 2369/2919, ezmlm, fml).
+const LIST_HEADERS: &[&str] = &[
+    "List-Id",
+    "List-Unsubscribe",
+    "List-Subscribe",
+    "List-Post",
+    "List-Help",
+    "List-Owner",
+    "Mailing-List",
+    "X-Mailing-List",
+    "X-MLServer",
+];
+
 /// Why a message looks like mass mail, if it does.
 fn bulk_reason(msg: &Message<'_>) -> Option<String> {
     if let Some(value) = header(msg, "Precedence") {
@@ -952,13 +1170,10 @@ fn bulk_reason(msg: &Message<'_>) -> Option<String> {
             return Some(format!("Precedence: {lower}"));
         }
     }
-    if header(msg, "List-Id").is_some() {
-        return Some("List-Id header".to_string());
-    }
-    if header(msg, "List-Unsubscribe").is_some() {
-        return Some("List-Unsubscribe header".to_string());
-    }
-    None
+    LIST_HEADERS
+        .iter()
+        .find(|name| header(msg, name).is_some())
+        .map(|name| format!("{name} header"))
 }
 
 #[cfg(test)]
@@ -993,7 +1208,7 @@ Original-Recipient: rfc822;gone@example.net\r\n\
 Action: failed\r\n\
 Status: 5.1.1\r\n\
 Diagnostic-Code: smtp; 550 5.1.1 <gone@example.net>: Recipient address\r\n\
-    rejected: User unknown\r\n\
+\trejected: User unknown\r\n\
 \r\n\
 Final-Recipient: rfc822; slow@example.net\r\n\
 Action: delayed\r\n\
@@ -1065,7 +1280,10 @@ Message-ID: <orig@example.org>\r\n";
         assert_eq!(report.recipients.len(), 1);
         assert_eq!(report.recipients[0].address, "nobody@example.jp");
         assert_eq!(report.recipients[0].status.as_deref(), Some("5.1.1"));
-        assert_eq!(report.original_message_id.as_deref(), Some("orig@example.org"));
+        assert_eq!(
+            report.original_message_id.as_deref(),
+            Some("orig@example.org")
+        );
         assert!(report.permanent);
     }
 
@@ -1083,15 +1301,36 @@ Why did this happen? Your message could not be delivered, it says.\r\n";
     fn auto_replies() {
         let base = "From: bob@example.com\r\nTo: support@example.org\r\n";
         let cases = [
-            ("Auto-Submitted: auto-replied\r\nSubject: Hi\r\n", "Auto-Submitted: auto-replied"),
-            ("Auto-Submitted: auto-generated\r\nSubject: Hi\r\n", "Auto-Submitted: auto-generated"),
+            (
+                "Auto-Submitted: auto-replied\r\nSubject: Hi\r\n",
+                "Auto-Submitted: auto-replied",
+            ),
+            (
+                "Auto-Submitted: auto-generated\r\nSubject: Hi\r\n",
+                "Auto-Submitted: auto-generated",
+            ),
             ("X-Autoreply: yes\r\nSubject: Hi\r\n", "X-Autoreply header"),
-            ("X-Autorespond: Hi\r\nSubject: Hi\r\n", "X-Autorespond header"),
-            ("X-Auto-Response-Suppress: DR, OOF\r\nSubject: Hi\r\n", "X-Auto-Response-Suppress: DR, OOF"),
-            ("Subject: Automatic reply: Your case\r\n", "subject \"automatic reply\""),
-            ("Subject: Out of Office: Your case\r\n", "subject \"out of office\""),
+            (
+                "X-Autorespond: Hi\r\nSubject: Hi\r\n",
+                "X-Autorespond header",
+            ),
+            (
+                "X-Auto-Response-Suppress: DR, OOF\r\nSubject: Hi\r\n",
+                "X-Auto-Response-Suppress: DR, OOF",
+            ),
+            (
+                "Subject: Automatic reply: Your case\r\n",
+                "subject \"automatic reply\"",
+            ),
+            (
+                "Subject: Out of Office: Your case\r\n",
+                "subject \"out of office\"",
+            ),
             ("Subject: Auto: Your case\r\n", "subject \"auto\""),
-            ("Subject: Abwesenheitsnotiz: Ihr Fall\r\n", "subject \"abwesenheitsnotiz\""),
+            (
+                "Subject: Abwesenheitsnotiz: Ihr Fall\r\n",
+                "subject \"abwesenheitsnotiz\"",
+            ),
         ];
         for (headers, reason) in cases {
             let c = classify_raw(&format!("{base}{headers}\r\nbody\r\n"));
@@ -1104,12 +1343,19 @@ Why did this happen? Your message could not be delivered, it says.\r\n";
     #[test]
     fn ordinary_subjects_are_not_auto_replies() {
         let base = "From: bob@example.com\r\nTo: support@example.org\r\n";
-        for subject in ["Automobile insurance", "Out of office next week?", "Auto parts", "Hello"] {
+        for subject in [
+            "Automobile insurance",
+            "Out of office next week?",
+            "Auto parts",
+            "Hello",
+        ] {
             let c = classify_raw(&format!("{base}Subject: {subject}\r\n\r\nbody\r\n"));
             assert_eq!(c.kind, MailKind::Normal, "{subject}");
             assert!(!c.is_automatic());
         }
-        let c = classify_raw(&format!("{base}Auto-Submitted: no\r\nSubject: Hi\r\n\r\nbody\r\n"));
+        let c = classify_raw(&format!(
+            "{base}Auto-Submitted: no\r\nSubject: Hi\r\n\r\nbody\r\n"
+        ));
         assert_eq!(c.kind, MailKind::Normal);
     }
 
@@ -1119,7 +1365,10 @@ Why did this happen? Your message could not be delivered, it says.\r\n";
         for (header, reason) in [
             ("Precedence: bulk\r\n", "Precedence: bulk"),
             ("List-Id: <news.example.com>\r\n", "List-Id header"),
-            ("List-Unsubscribe: <mailto:u@example.com>\r\n", "List-Unsubscribe header"),
+            (
+                "List-Unsubscribe: <mailto:u@example.com>\r\n",
+                "List-Unsubscribe header",
+            ),
         ] {
             let c = classify_raw(&format!("{base}{header}\r\nbody\r\n"));
             assert_eq!(c.kind, MailKind::Bulk);
@@ -1134,7 +1383,10 @@ Why did this happen? Your message could not be delivered, it says.\r\n";
 
     #[test]
     fn status_codes() {
-        assert_eq!(find_status_code("550 5.1.1 <a@b.c>").as_deref(), Some("5.1.1"));
+        assert_eq!(
+            find_status_code("550 5.1.1 <a@b.c>").as_deref(),
+            Some("5.1.1")
+        );
         assert_eq!(find_status_code("(#4.4.7)").as_deref(), Some("4.4.7"));
         assert_eq!(find_status_code("Exim 4.94.2 and 10.5.1.1"), None);
         assert_eq!(find_status_code("2.0.0 ok"), None);

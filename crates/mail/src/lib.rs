@@ -6,10 +6,13 @@
 //! - Protocol clients (tokio): [`tls`] (rustls with ring, extra trusted CAs), [`imap`],
 //!   [`pop3`] (written here: no maintained async crate exists), [`smtp`].
 
+pub mod build;
 pub mod classify;
+pub mod imap;
 pub mod parse;
 pub mod pop3;
 pub mod sanitize;
+pub mod smtp;
 pub mod stream;
 pub mod thread;
 pub mod tls;

@@ -126,11 +126,17 @@ pub fn parse(raw: &[u8]) -> Result<ParsedMail, ParseError> {
     let to = mailboxes(msg.header_values(HeaderName::To));
     let cc = mailboxes(msg.header_values(HeaderName::Cc));
     Ok(ParsedMail {
-        message_id: msg.header(HeaderName::MessageId).and_then(|v| ids(v).into_iter().next()),
+        message_id: msg
+            .header(HeaderName::MessageId)
+            .and_then(|v| ids(v).into_iter().next()),
         in_reply_to: ids(msg.in_reply_to()),
         references: ids(msg.references()),
-        from: mailboxes(msg.header_values(HeaderName::From)).into_iter().next(),
-        sender: mailboxes(msg.header_values(HeaderName::Sender)).into_iter().next(),
+        from: mailboxes(msg.header_values(HeaderName::From))
+            .into_iter()
+            .next(),
+        sender: mailboxes(msg.header_values(HeaderName::Sender))
+            .into_iter()
+            .next(),
         reply_to: mailboxes(msg.header_values(HeaderName::ReplyTo)),
         return_path: return_path(&msg),
         original_recipients: original_recipients(&msg, &to, &cc),
@@ -138,9 +144,15 @@ pub fn parse(raw: &[u8]) -> Result<ParsedMail, ParseError> {
         cc,
         subject: msg.subject().unwrap_or("").trim().to_string(),
         date: date_millis(&msg),
-        text: limit_body(text_body(&msg), "\n\n[Switchboard: the text was longer than 2 MiB and has been cut here.]"),
+        text: limit_body(
+            text_body(&msg),
+            "\n\n[Switchboard: the text was longer than 2 MiB and has been cut here.]",
+        ),
         html: html_body(&msg).map(|h| {
-            limit_body(h, "\n<p>[Switchboard: the HTML was longer than 2 MiB and has been cut here.]</p>")
+            limit_body(
+                h,
+                "\n<p>[Switchboard: the HTML was longer than 2 MiB and has been cut here.]</p>",
+            )
         }),
         attachments: attachments(&msg),
         classification: classify(&msg),
@@ -153,18 +165,20 @@ pub fn parse(raw: &[u8]) -> Result<ParsedMail, ParseError> {
 fn parse_message(raw: &[u8]) -> Result<Message<'_>, ParseError> {
     let parsed = catch_unwind(AssertUnwindSafe(|| MessageParser::default().parse(raw)));
     match parsed {
-        Ok(Some(msg)) if !msg.parts.is_empty() => Ok(msg),
+        Ok(Some(msg)) if msg.parts.first().is_some_and(|p| !p.headers.is_empty()) => Ok(msg),
         Ok(_) => Err(ParseError::NotAMessage("no header found".to_string())),
-        Err(_) => Err(ParseError::NotAMessage("the MIME parser failed".to_string())),
+        Err(_) => Err(ParseError::NotAMessage(
+            "the MIME parser failed".to_string(),
+        )),
     }
 }
 
 /// Skips a leading mbox `From ` separator line (messages saved from an mbox).
 fn skip_mbox_separator(raw: &[u8]) -> &[u8] {
-    if raw.starts_with(b"From ") {
-        if let Some(eol) = raw.iter().position(|b| *b == b'\n') {
-            return &raw[eol + 1..];
-        }
+    if raw.starts_with(b"From ")
+        && let Some(eol) = raw.iter().position(|b| *b == b'\n')
+    {
+        return &raw[eol + 1..];
     }
     raw
 }
@@ -177,7 +191,10 @@ fn skip_mbox_separator(raw: &[u8]) -> &[u8] {
 pub(crate) fn ids(value: &HeaderValue<'_>) -> Vec<String> {
     match value {
         HeaderValue::Text(t) => normalize_message_id(t).into_iter().collect(),
-        HeaderValue::TextList(list) => list.iter().filter_map(|t| normalize_message_id(t)).collect(),
+        HeaderValue::TextList(list) => list
+            .iter()
+            .filter_map(|t| normalize_message_id(t))
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -220,7 +237,12 @@ fn original_recipients(msg: &Message<'_>, to: &[Mailbox], cc: &[Mailbox]) -> Vec
             out.push(address.to_string());
         }
     };
-    for name in ["X-Original-To", "Delivered-To", "Envelope-To", "X-Envelope-To"] {
+    for name in [
+        "X-Original-To",
+        "Delivered-To",
+        "Envelope-To",
+        "X-Envelope-To",
+    ] {
         for value in msg.header_values(name) {
             match value {
                 HeaderValue::Address(a) => a.iter().filter_map(|a| a.address()).for_each(&mut push),
@@ -328,7 +350,19 @@ fn text_to_html(text: &str) -> String {
 const SKIPPED_ELEMENTS: &[&str] = &["script", "style", "head", "title", "template", "xml"];
 /// Elements that start and end a paragraph (blank line around them).
 const PARAGRAPH_ELEMENTS: &[&str] = &[
-    "p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote", "ul", "ol", "dl", "pre",
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "blockquote",
+    "ul",
+    "ol",
+    "dl",
+    "pre",
 ];
 /// Elements that start and end a line.
 const LINE_ELEMENTS: &[&str] = &[
@@ -359,7 +393,8 @@ pub fn html_to_text(html: &str) -> String {
             rest = after.find("-->").map_or("", |end| &after[end + 3..]);
             continue;
         }
-        if !rest[1..].starts_with(|c: char| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?')) {
+        if !rest[1..].starts_with(|c: char| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?'))
+        {
             // Not a tag: a literal '<' (as in "1 < 2").
             if skipping.is_none() {
                 out.text("<");
@@ -378,7 +413,10 @@ pub fn html_to_text(html: &str) -> String {
                 }
             }
             None => {
-                if !tag.closing && !tag.self_closing && SKIPPED_ELEMENTS.contains(&tag.name.as_str()) {
+                if !tag.closing
+                    && !tag.self_closing
+                    && SKIPPED_ELEMENTS.contains(&tag.name.as_str())
+                {
                     skipping = Some(tag.name.clone());
                 } else {
                     out.tag(&tag);
@@ -681,16 +719,28 @@ fn attachment(msg: &Message<'_>, part: &MessagePart<'_>, number: usize) -> Parse
             "message/rfc822".to_string(),
             nested_message_bytes(msg, part, nested),
             attachment_name(part)
-                .or_else(|| nested.subject().and_then(|s| sanitize_file_name(&format!("{s}.eml"))))
+                .or_else(|| {
+                    nested
+                        .subject()
+                        .and_then(|s| sanitize_file_name(&format!("{s}.eml")))
+                })
                 .unwrap_or_else(|| format!("attachment-{number}.eml")),
         ),
         PartType::Text(t) | PartType::Html(t) => {
-            let default = if matches!(part.body, PartType::Html(_)) { "text/html" } else { "text/plain" };
+            let default = if matches!(part.body, PartType::Html(_)) {
+                "text/html"
+            } else {
+                "text/plain"
+            };
             let mut ctype = mime_type(part).unwrap_or_else(|| default.to_string());
             if ctype.starts_with("text/") {
                 ctype.push_str("; charset=utf-8");
             }
-            (ctype, t.as_bytes().to_vec(), attachment_name(part).unwrap_or_else(|| format!("attachment-{number}")))
+            (
+                ctype,
+                t.as_bytes().to_vec(),
+                attachment_name(part).unwrap_or_else(|| format!("attachment-{number}")),
+            )
         }
         PartType::Binary(b) | PartType::InlineBinary(b) => (
             mime_type(part).unwrap_or_else(|| "application/octet-stream".to_string()),
@@ -710,9 +760,16 @@ fn attachment(msg: &Message<'_>, part: &MessagePart<'_>, number: usize) -> Parse
 
 /// The raw bytes of a nested message: its slice of the outer message when it was not
 /// transfer-encoded, else the decoded bytes mail-parser kept.
-fn nested_message_bytes(msg: &Message<'_>, part: &MessagePart<'_>, nested: &Message<'_>) -> Vec<u8> {
+fn nested_message_bytes(
+    msg: &Message<'_>,
+    part: &MessagePart<'_>,
+    nested: &Message<'_>,
+) -> Vec<u8> {
     let slice = (part.encoding == Encoding::None)
-        .then(|| msg.raw_message.get(part.offset_body as usize..part.offset_end as usize))
+        .then(|| {
+            msg.raw_message
+                .get(part.offset_body as usize..part.offset_end as usize)
+        })
         .flatten();
     slice.unwrap_or(&nested.raw_message).to_vec()
 }
@@ -732,14 +789,18 @@ pub fn sanitize_file_name(name: &str) -> Option<String> {
         .filter(|c| !c.is_control())
         .map(|c| if "<>:\"|?*".contains(c) { '_' } else { c })
         .collect();
-    cleaned = cleaned.trim_matches(|c: char| c == '.' || c.is_whitespace()).to_string();
+    cleaned = cleaned
+        .trim_matches(|c: char| c == '.' || c.is_whitespace())
+        .to_string();
     if cleaned.len() > MAX_FILE_NAME {
         let mut cut = MAX_FILE_NAME;
         while !cleaned.is_char_boundary(cut) {
             cut -= 1;
         }
         cleaned.truncate(cut);
-        cleaned = cleaned.trim_end_matches(|c: char| c == '.' || c.is_whitespace()).to_string();
+        cleaned = cleaned
+            .trim_end_matches(|c: char| c == '.' || c.is_whitespace())
+            .to_string();
     }
     (!cleaned.is_empty()).then_some(cleaned)
 }
@@ -757,7 +818,10 @@ mod tests {
     fn empty_and_garbage_are_errors() {
         assert_eq!(parse(b""), Err(ParseError::Empty));
         assert_eq!(parse(b" \r\n\t"), Err(ParseError::Empty));
-        assert!(matches!(parse(b"\r\n\r\nno headers here"), Err(ParseError::NotAMessage(_))));
+        assert!(matches!(
+            parse(b"\r\n\r\nno headers here"),
+            Err(ParseError::NotAMessage(_))
+        ));
     }
 
     #[test]
@@ -843,7 +907,10 @@ Content-Transfer-Encoding: base64\r\n\r\nk/qWe4zq\r\n";
 <p>Hello&nbsp;<b>World</b> &amp; friends</p><ul><li>one</li><li>two</li></ul>\
 line<br>break<script>alert(1)</script></body></html>\r\n",
         );
-        assert_eq!(m.text, "Hello World & friends\n\n- one\n- two\n\nline\nbreak");
+        assert_eq!(
+            m.text,
+            "Hello World & friends\n\n- one\n- two\n\nline\nbreak"
+        );
         assert!(m.html.unwrap().contains("<b>World</b>"));
     }
 
@@ -893,14 +960,17 @@ Content-Disposition: attachment\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBE
     #[test]
     fn long_bodies_are_truncated_on_a_char_boundary() {
         let body = "é".repeat(MAX_BODY_BYTES); // 2 bytes each
-        let m = parse_str(&format!("From: a@b.example\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}"));
+        let m = parse_str(&format!(
+            "From: a@b.example\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}"
+        ));
         assert!(m.text.len() < MAX_BODY_BYTES + 200);
         assert!(m.text.ends_with("has been cut here.]"));
     }
 
     #[test]
     fn too_many_attachments_are_dropped() {
-        let mut raw = String::from("From: a@b.example\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n");
+        let mut raw =
+            String::from("From: a@b.example\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n");
         for i in 0..MAX_ATTACHMENTS + 5 {
             raw.push_str(&format!(
                 "--x\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=f{i}.bin\r\n\r\n{i}\r\n"
@@ -912,16 +982,24 @@ Content-Disposition: attachment\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBE
 
     #[test]
     fn mbox_separator_is_skipped() {
-        let m = parse_str("From someone@example.com Sat Oct  4 08:00:09 2025\nFrom: a@b.example\nSubject: hi\n\nbody\n");
+        let m = parse_str(
+            "From someone@example.com Sat Oct  4 08:00:09 2025\nFrom: a@b.example\nSubject: hi\n\nbody\n",
+        );
         assert_eq!(m.subject, "hi");
         assert_eq!(m.from.unwrap().address, "a@b.example");
     }
 
     #[test]
     fn file_names() {
-        assert_eq!(sanitize_file_name("C:\\Users\\x\\a.txt").as_deref(), Some("a.txt"));
+        assert_eq!(
+            sanitize_file_name("C:\\Users\\x\\a.txt").as_deref(),
+            Some("a.txt")
+        );
         assert_eq!(sanitize_file_name(" ..hidden. ").as_deref(), Some("hidden"));
-        assert_eq!(sanitize_file_name("a\u{0}b\r\n.txt").as_deref(), Some("ab.txt"));
+        assert_eq!(
+            sanitize_file_name("a\u{0}b\r\n.txt").as_deref(),
+            Some("ab.txt")
+        );
         assert_eq!(sanitize_file_name("../"), None);
         assert_eq!(sanitize_file_name("   "), None);
         assert!(sanitize_file_name(&"x".repeat(500)).unwrap().len() <= MAX_FILE_NAME);
@@ -929,7 +1007,10 @@ Content-Disposition: attachment\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBE
 
     #[test]
     fn entities() {
-        assert_eq!(decode_entities("a &amp; b &lt;&#65;&#x42;&gt; &unknown; & c"), "a & b <AB> &unknown; & c");
+        assert_eq!(
+            decode_entities("a &amp; b &lt;&#65;&#x42;&gt; &unknown; & c"),
+            "a & b <AB> &unknown; & c"
+        );
         assert_eq!(decode_entities("&#0; &#xD800;"), "\u{fffd} \u{fffd}");
     }
 
@@ -938,7 +1019,10 @@ Content-Disposition: attachment\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBE
         assert_eq!(html_to_text("<pre>a\n  b</pre>c"), "a\n  b\n\nc");
         assert_eq!(html_to_text("<a title=\"x>y\" href=#>link</a>"), "link");
         assert_eq!(html_to_text("a<!-- <p>hidden</p> -->b"), "ab");
-        assert_eq!(html_to_text("<table><tr><td>1</td><td>2</td></tr></table>"), "1 2");
+        assert_eq!(
+            html_to_text("<table><tr><td>1</td><td>2</td></tr></table>"),
+            "1 2"
+        );
         assert_eq!(html_to_text("<head><title>x</title><body>text"), "text");
         assert_eq!(html_to_text("unclosed <b"), "unclosed");
         assert_eq!(html_to_text("1 < 2 &lt; 3"), "1 < 2 < 3");

@@ -33,6 +33,9 @@ use ammonia::{Builder, Url, UrlRelative};
 
 use crate::thread::normalize_message_id;
 
+/// Maps a Content-ID (without `<>`) to the URL an attachment is served from.
+pub type CidUrl = Box<dyn Fn(&str) -> Option<String>>;
+
 /// How to sanitize one message's HTML.
 pub struct SanitizeOptions {
     /// Keep `http(s)` images (the agent asked to load them). Off by default: remote images
@@ -40,7 +43,7 @@ pub struct SanitizeOptions {
     pub allow_remote_images: bool,
     /// Maps a Content-ID (without `<>`) to the URL we serve that attachment from; `None`
     /// drops the image.
-    pub cid_url: Box<dyn Fn(&str) -> Option<String>>,
+    pub cid_url: CidUrl,
 }
 
 impl Default for SanitizeOptions {
@@ -64,12 +67,69 @@ pub struct Sanitized {
 
 /// Elements kept.
 const TAGS: &[&str] = &[
-    "a", "abbr", "acronym", "address", "b", "bdi", "bdo", "big", "blockquote", "br", "caption",
-    "center", "cite", "code", "col", "colgroup", "dd", "del", "dfn", "div", "dl", "dt", "em",
-    "figcaption", "figure", "font", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins",
-    "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "small", "span", "strike",
-    "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "tt", "u",
-    "ul", "var", "wbr",
+    "a",
+    "abbr",
+    "acronym",
+    "address",
+    "b",
+    "bdi",
+    "bdo",
+    "big",
+    "blockquote",
+    "br",
+    "caption",
+    "center",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "dfn",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "font",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "samp",
+    "small",
+    "span",
+    "strike",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "tt",
+    "u",
+    "ul",
+    "var",
+    "wbr",
 ];
 
 /// Elements removed together with everything inside them.
@@ -87,7 +147,10 @@ const GENERIC_ATTRIBUTES: &[&str] = &[
 const TAG_ATTRIBUTES: &[(&str, &[&str])] = &[
     ("a", &["href"]),
     ("img", &["src", "alt", "border"]),
-    ("table", &["border", "cellpadding", "cellspacing", "summary"]),
+    (
+        "table",
+        &["border", "cellpadding", "cellspacing", "summary"],
+    ),
     ("td", &["colspan", "rowspan", "nowrap"]),
     ("th", &["colspan", "rowspan", "nowrap", "scope"]),
     ("col", &["span"]),
@@ -102,20 +165,69 @@ const TAG_ATTRIBUTES: &[(&str, &[&str])] = &[
 /// CSS properties kept in `style` attributes: none of them can load a resource or position
 /// content outside its box.
 const STYLE_PROPERTIES: &[&str] = &[
-    "color", "background-color", "font", "font-family", "font-size", "font-style",
-    "font-variant", "font-weight", "line-height", "letter-spacing", "word-spacing",
-    "text-align", "text-decoration", "text-indent", "text-transform", "vertical-align",
-    "white-space", "word-break", "word-wrap", "overflow-wrap", "direction", "display",
-    "width", "height", "min-width", "max-width", "min-height", "max-height", "margin",
-    "margin-top", "margin-right", "margin-bottom", "margin-left", "padding", "padding-top",
-    "padding-right", "padding-bottom", "padding-left", "border", "border-top", "border-right",
-    "border-bottom", "border-left", "border-color", "border-style", "border-width",
-    "border-collapse", "border-spacing", "border-radius", "list-style-type", "table-layout",
+    "color",
+    "background-color",
+    "font",
+    "font-family",
+    "font-size",
+    "font-style",
+    "font-variant",
+    "font-weight",
+    "line-height",
+    "letter-spacing",
+    "word-spacing",
+    "text-align",
+    "text-decoration",
+    "text-indent",
+    "text-transform",
+    "vertical-align",
+    "white-space",
+    "word-break",
+    "word-wrap",
+    "overflow-wrap",
+    "direction",
+    "display",
+    "width",
+    "height",
+    "min-width",
+    "max-width",
+    "min-height",
+    "max-height",
+    "margin",
+    "margin-top",
+    "margin-right",
+    "margin-bottom",
+    "margin-left",
+    "padding",
+    "padding-top",
+    "padding-right",
+    "padding-bottom",
+    "padding-left",
+    "border",
+    "border-top",
+    "border-right",
+    "border-bottom",
+    "border-left",
+    "border-color",
+    "border-style",
+    "border-width",
+    "border-collapse",
+    "border-spacing",
+    "border-radius",
+    "list-style-type",
+    "table-layout",
 ];
 
 /// Substrings that make a whole `style` attribute suspicious, lowercase.
 const STYLE_BLOCKLIST: &[&str] = &[
-    "url(", "image-set", "image(", "expression", "@import", "javascript:", "\\", "behavior",
+    "url(",
+    "image-set",
+    "image(",
+    "expression",
+    "@import",
+    "javascript:",
+    "\\",
+    "behavior",
     "-moz-binding",
 ];
 
@@ -303,7 +415,17 @@ mod tests {
 <style>body{display:none}</style><form action=\"https://evil.example\"><input name=q>z</form>",
         )
         .html;
-        for bad in ["script", "onclick", "onerror", "alert", "javascript", "iframe", "<style", "form", "input"] {
+        for bad in [
+            "script",
+            "onclick",
+            "onerror",
+            "alert",
+            "javascript",
+            "iframe",
+            "<style",
+            "form",
+            "input",
+        ] {
             assert!(!out.to_lowercase().contains(bad), "{bad} survived in {out}");
         }
         assert!(out.contains("<p>hi</p>"), "{out}");
@@ -323,11 +445,23 @@ mod tests {
 
     #[test]
     fn links_open_safely() {
-        let out = clean("<a href=\"https://example.com/x?a=1&amp;b=2\" target=\"_self\" rel=\"opener\">go</a>").html;
-        assert!(out.contains("href=\"https://example.com/x?a=1&amp;b=2\""), "{out}");
-        assert!(out.contains("rel=\"noopener noreferrer nofollow\""), "{out}");
+        let out = clean(
+            "<a href=\"https://example.com/x?a=1&amp;b=2\" target=\"_self\" rel=\"opener\">go</a>",
+        )
+        .html;
+        assert!(
+            out.contains("href=\"https://example.com/x?a=1&amp;b=2\""),
+            "{out}"
+        );
+        assert!(
+            out.contains("rel=\"noopener noreferrer nofollow\""),
+            "{out}"
+        );
         assert!(out.contains("target=\"_blank\""), "{out}");
-        assert!(!out.contains("_self") && !out.contains("\"opener\""), "{out}");
+        assert!(
+            !out.contains("_self") && !out.contains("\"opener\""),
+            "{out}"
+        );
         let mail = clean("<a href=\"mailto:a@b.example\">m</a>").html;
         assert!(mail.contains("mailto:a@b.example"), "{mail}");
     }
@@ -354,8 +488,16 @@ mod tests {
             &opts,
         );
         assert_eq!(out.blocked_remote_images, 0);
-        assert!(out.html.contains("src=\"https://t.example/a.png\""), "{}", out.html);
-        assert!(out.html.contains("src=\"https://t.example/b.png\""), "{}", out.html);
+        assert!(
+            out.html.contains("src=\"https://t.example/a.png\""),
+            "{}",
+            out.html
+        );
+        assert!(
+            out.html.contains("src=\"https://t.example/b.png\""),
+            "{}",
+            out.html
+        );
     }
 
     #[test]
@@ -363,14 +505,19 @@ mod tests {
         let opts = SanitizeOptions {
             allow_remote_images: false,
             cid_url: Box::new(|cid| {
-                (cid == "logo@x" || cid == "a b@x").then(|| format!("/api/attachments/by-cid/{cid}"))
+                (cid == "logo@x" || cid == "a b@x")
+                    .then(|| format!("/api/attachments/by-cid/{cid}"))
             }),
         };
         let out = sanitize_html(
             "<img src=\"cid:logo@x\"><img src=\"CID:unknown@x\"><img src=\"cid:a%20b@x\">",
             &opts,
         );
-        assert!(out.html.contains("src=\"/api/attachments/by-cid/logo@x\""), "{}", out.html);
+        assert!(
+            out.html.contains("src=\"/api/attachments/by-cid/logo@x\""),
+            "{}",
+            out.html
+        );
         assert!(!out.html.contains("unknown"), "{}", out.html);
         assert_eq!(out.blocked_remote_images, 0);
         // The cid: scheme is only for images.
@@ -387,7 +534,10 @@ mod tests {
         )
         .html;
         assert!(out.contains("color:red"), "{out}");
-        assert!(!out.contains("position") && !out.contains("url(") && !out.contains("expression"), "{out}");
+        assert!(
+            !out.contains("position") && !out.contains("url(") && !out.contains("expression"),
+            "{out}"
+        );
         assert!(!out.contains("blue"), "{out}");
     }
 
@@ -398,6 +548,9 @@ mod tests {
         )
         .html;
         assert!(out.contains("<table border=\"1\">"), "{out}");
-        assert!(out.contains("<td colspan=\"2\" bgcolor=\"#fff\"><b>bold</b> <i>it</i></td>"), "{out}");
+        assert!(
+            out.contains("<td colspan=\"2\" bgcolor=\"#fff\"><b>bold</b> <i>it</i></td>"),
+            "{out}"
+        );
     }
 }

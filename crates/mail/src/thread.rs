@@ -13,8 +13,8 @@ pub const MAX_MESSAGE_ID_LEN: usize = 998;
 /// Reply prefixes in the languages mail clients use, compared case-insensitively. Each must be
 /// followed by an optional counter (`[2]`, `(2)`) and a colon to count.
 const REPLY_PREFIXES: &[&str] = &[
-    "re", "aw", "sv", "antw", "antwort", "vs", "ref", "rif", "res", "odp", "ynt", "atb", "vá",
-    "r", "回复", "回覆", "答复", "返信",
+    "re", "aw", "sv", "antw", "antwort", "vs", "ref", "rif", "res", "odp", "ynt", "atb", "vá", "r",
+    "回复", "回覆", "答复", "返信",
 ];
 
 /// All `[#digits]` case tokens in `subject`, in order of appearance. Zero and values above

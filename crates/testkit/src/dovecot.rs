@@ -214,10 +214,12 @@ impl Dovecot {
         M: AsRef<[u8]>,
     {
         let maildir = self.maildir(user);
-        messages
-            .into_iter()
-            .map(|raw| maildir::deliver(&maildir, raw.as_ref(), self.owner))
-            .count()
+        let mut delivered = 0;
+        for raw in messages {
+            maildir::deliver(&maildir, raw.as_ref(), self.owner);
+            delivered += 1;
+        }
+        delivered
     }
 
     /// Delivers into a folder (see [`Dovecot::folder_maildir`]), creating it when missing.

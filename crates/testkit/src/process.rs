@@ -76,11 +76,11 @@ impl Supervised {
         self.child.try_wait().ok().flatten()
     }
 
-    /// Stops the server: closes its stdin (it then shuts down as on SIGTERM); after a moment,
-    /// SIGTERMs every other process of the instance too (Dovecot's master otherwise waits up to
-    /// 6 s for login processes that still hold client connections); SIGKILLs everything still
-    /// there after [`STOP_GRACE`]. Finally makes sure no process of the instance is left.
-    /// Idempotent.
+    /// Stops the server: closes its stdin (it then shuts down as on SIGTERM); after 100 ms
+    /// SIGTERMs every other process of the instance too, and after 500 ms SIGKILLs them (Dovecot's
+    /// master otherwise waits 1 to 6 s for login processes that still hold client connections);
+    /// after [`STOP_GRACE`] SIGKILLs the child itself. Finally makes sure no process of the
+    /// instance is left. Idempotent.
     pub(crate) fn stop(&mut self) {
         if self.stopped {
             return;
@@ -88,30 +88,35 @@ impl Supervised {
         self.stopped = true;
         drop(self.stdin.take());
         let started = Instant::now();
-        let mut helped = false;
+        let child = self.child.id();
+        let others = |marker: &str| -> Vec<u32> {
+            instance_pids(marker)
+                .into_iter()
+                .filter(|&pid| pid != child)
+                .collect()
+        };
+        let (mut termed, mut killed) = (false, false);
         while self.exit_status().is_none() {
             let elapsed = started.elapsed();
-            if !helped && elapsed >= Duration::from_millis(100) {
-                helped = true;
-                let child = self.child.id();
-                let others: Vec<u32> = instance_pids(&self.marker)
-                    .into_iter()
-                    .filter(|&pid| pid != child)
-                    .collect();
-                eprintln!("DEBUG help TERM {others:?}");
-                kill(&others, "TERM");
+            if !termed && elapsed >= Duration::from_millis(100) {
+                termed = true;
+                kill(&others(&self.marker), "TERM");
+            }
+            if !killed && elapsed >= Duration::from_millis(500) {
+                killed = true;
+                kill(&others(&self.marker), "KILL");
             }
             if elapsed >= STOP_GRACE {
-                eprintln!("{} did not stop within {STOP_GRACE:?}; killing it", self.name);
-                kill(&instance_pids(&self.marker), "KILL");
+                eprintln!(
+                    "{} did not stop within {STOP_GRACE:?}; killing it",
+                    self.name
+                );
                 let _ = self.child.kill();
                 let _ = self.child.wait();
                 break;
             }
             sleep(Duration::from_millis(5));
-            if helped { eprintln!("DEBUG {:?} {:?}", started.elapsed(), instance_pids(&self.marker).iter().map(|p| fs::read_to_string(format!("/proc/{p}/cmdline")).unwrap_or_default().chars().take(40).collect::<String>()).collect::<Vec<_>>()); sleep(Duration::from_millis(95)); }
         }
-        eprintln!("DEBUG child exited after {:?}", started.elapsed());
         sweep(&self.marker);
     }
 }
@@ -129,7 +134,6 @@ pub(crate) fn sweep(marker: &str) {
     kill(&pids, "TERM");
     while !pids.is_empty() {
         if Instant::now() >= deadline {
-            eprintln!("DEBUG sweep KILL {pids:?} {:?}", pids.iter().map(|p| fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default()).collect::<Vec<_>>());
             kill(&pids, "KILL");
             return;
         }

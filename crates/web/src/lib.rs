@@ -14,7 +14,7 @@ pub mod state;
 
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -27,6 +27,9 @@ pub use state::{AppState, LogControl, WebConfig};
 
 /// Largest request body accepted (1 MiB).
 pub const MAX_BODY: usize = 1024 * 1024;
+
+/// Largest reply with attachments accepted (34 MiB: 25 MiB of files, base64-encoded).
+pub const MAX_UPLOAD: usize = 34 * 1024 * 1024;
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
@@ -99,7 +102,31 @@ pub fn app(state: AppState) -> Router {
             "/system/logging",
             get(system::get_logging).put(system::put_logging),
         )
+        .route("/system/services", get(system::services))
+        .route("/aliases", get(aliases::list).post(aliases::create))
+        .route(
+            "/aliases/{id}",
+            get(aliases::get)
+                .put(aliases::update)
+                .delete(aliases::delete),
+        )
+        .route("/emails", get(emails::list))
+        .route("/emails/{id}", get(emails::get))
+        .route("/emails/{id}/html", get(emails::html))
+        .route("/emails/{id}/raw", get(emails::raw))
+        .route("/attachments/{id}/content", get(emails::attachment))
+        .route("/delivery-exceptions", get(emails::delivery_exceptions))
+        .route(
+            "/departments/{id}/email-settings",
+            get(emails::get_settings).put(emails::put_settings),
+        )
         .route("/openapi.json", get(openapi_json))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        // Replies carry attachments: a larger limit for this route alone.
+        .route(
+            "/activities/{id}/reply",
+            post(emails::reply).layer(DefaultBodyLimit::max(MAX_UPLOAD)),
+        )
         .fallback(not_found);
     Router::new()
         .nest("/api/v1", api)
@@ -107,7 +134,6 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(system::metrics))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), track))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(|_| {
             error::ApiError::new(

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use metrics_exporter_prometheus::PrometheusHandle;
 use switchboard_domain::Timestamp;
-use switchboard_store::Store;
+use switchboard_services::status::Registry;
+use switchboard_store::{BlobStore, Store};
 
 /// Changes log levels while the server runs. The binary implements it over its tracing
 /// subscriber; the web layer only exposes it to administrators.
@@ -37,6 +38,10 @@ pub struct AppState {
     pub logs: Arc<dyn LogControl>,
     /// Web settings.
     pub config: Arc<WebConfig>,
+    /// Raw messages and attachments.
+    pub blobs: Arc<dyn BlobStore>,
+    /// Health of the background services.
+    pub services: Registry,
     ready: Arc<AtomicBool>,
 }
 
@@ -47,12 +52,16 @@ impl AppState {
         metrics: Option<PrometheusHandle>,
         logs: Arc<dyn LogControl>,
         config: WebConfig,
+        blobs: Arc<dyn BlobStore>,
+        services: Registry,
     ) -> AppState {
         AppState {
             store,
             metrics,
             logs,
             config: Arc::new(config),
+            blobs,
+            services,
             ready: Arc::new(AtomicBool::new(false)),
         }
     }

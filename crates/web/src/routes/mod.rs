@@ -8,10 +8,12 @@ use utoipa::ToSchema;
 use crate::error::ApiResult;
 
 pub mod activities;
+pub mod aliases;
 pub mod auth;
 pub mod cases;
 pub mod customers;
 pub mod departments;
+pub mod emails;
 pub mod queues;
 pub mod system;
 pub mod user_groups;

@@ -90,3 +90,14 @@ pub async fn put_logging(
         revert_after_secs: body.revert_after_secs,
     }))
 }
+
+/// Health of the background services (retriever workers per alias, dispatcher): state, last
+/// error, counters and progress. Administrators only.
+pub async fn services(
+    State(s): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<std::collections::BTreeMap<String, switchboard_services::status::ServiceStatus>>>
+{
+    caller.require(Access::Read, Resource::System)?;
+    Ok(Json(s.services.snapshot()))
+}

@@ -1,0 +1,253 @@
+//! The dispatcher: claims due outbox entries, builds each message (fixed Message-ID and Date, so
+//! a resend is the same message), sends it through its alias's SMTP server, and records the
+//! outcome: accepted, retry later with back-off (transient failure), or a delivery exception
+//! (permanent failure, or too many attempts). Entries left `sending` by a crash are recovered
+//! at start.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use futures_util::stream;
+use switchboard_domain::{AliasId, OutboundMessage, Timestamp};
+use switchboard_mail::build::{AttachmentBytes, build_message};
+use switchboard_mail::smtp::{SendError, SmtpSender};
+use switchboard_store::{AliasCredentials, BlobKey, StoreError};
+
+use crate::backoff::delay;
+use crate::{MailContext, Shutdown, now, stopped};
+
+const NAME: &str = "dispatcher";
+
+/// One alias's sender, rebuilt when the alias changes.
+struct Sender {
+    version: i64,
+    from: String,
+    active: bool,
+    smtp: Result<SmtpSender, String>,
+}
+
+/// How one entry ended.
+enum Outcome {
+    Sent(u64),
+    Retry(String),
+    Failed(Option<String>, String),
+}
+
+/// Runs the dispatcher until `shutdown`.
+pub async fn run(ctx: MailContext, mut shutdown: Shutdown) {
+    ctx.status.state(NAME, "starting");
+    match ctx.store.outbox_recover().await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(
+            entries = n,
+            "outbox entries were being sent when the server stopped; sending them again"
+        ),
+        Err(e) => ctx.status.error(NAME, &e.to_string(), now()),
+    }
+    let mut outbox = ctx.store.notify().outbox();
+    let mut alias_changes = ctx.store.notify().aliases();
+    let mut senders: HashMap<AliasId, Sender> = HashMap::new();
+    let mut reload = true;
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        if alias_changes.has_changed().unwrap_or(false) {
+            alias_changes.mark_unchanged();
+            reload = true;
+        }
+        if reload {
+            match ctx.store.alias_credentials().await {
+                Ok(list) => {
+                    refresh(&ctx, &mut senders, list);
+                    reload = false;
+                }
+                Err(e) => ctx.status.error(NAME, &e.to_string(), now()),
+            }
+        }
+        outbox.mark_unchanged();
+        let claimed = match ctx
+            .store
+            .outbox_claim(ctx.settings.dispatch_batch, now())
+            .await
+        {
+            Ok(c) => c,
+            Err(e) => {
+                ctx.status.error(NAME, &e.to_string(), now());
+                tracing::warn!(error = %e, "dispatcher cannot read the outbox");
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(2)) => {},
+                    () = stopped(&mut shutdown) => break,
+                }
+                continue;
+            }
+        };
+        if claimed.is_empty() {
+            ctx.status.state(NAME, "idle");
+            let wait = next_wait(&ctx).await;
+            tokio::select! {
+                _ = outbox.changed() => {},
+                _ = alias_changes.changed() => reload = true,
+                () = tokio::time::sleep(wait) => {},
+                () = stopped(&mut shutdown) => break,
+            }
+            continue;
+        }
+        ctx.status.state(NAME, "running");
+        let concurrency = (ctx.settings.smtp_connections.max(1) as usize) * senders.len().max(1);
+        let senders_ref = &senders;
+        let ctx_ref = &ctx;
+        stream::iter(claimed)
+            .for_each_concurrent(concurrency, |m| async move {
+                let outcome = send(ctx_ref, senders_ref, &m).await;
+                record(ctx_ref, &m, outcome).await;
+            })
+            .await;
+    }
+    ctx.status.state(NAME, "stopped");
+}
+
+/// How long to sleep with nothing to send: until the next retry is due, at most the reload time.
+async fn next_wait(ctx: &MailContext) -> Duration {
+    let most = Duration::from_secs(ctx.settings.reload_secs);
+    match ctx.store.outbox_next_due().await {
+        Ok(Some(t)) => {
+            let ms = t.millis().saturating_sub(now().millis()).max(10);
+            Duration::from_millis(u64::try_from(ms).unwrap_or(0)).min(most)
+        }
+        _ => most,
+    }
+}
+
+fn refresh(ctx: &MailContext, senders: &mut HashMap<AliasId, Sender>, list: Vec<AliasCredentials>) {
+    let ids: Vec<AliasId> = list.iter().map(|c| c.alias.id).collect();
+    senders.retain(|id, _| ids.contains(id));
+    for c in list {
+        if senders
+            .get(&c.alias.id)
+            .is_some_and(|s| s.version == c.alias.version)
+        {
+            continue;
+        }
+        let smtp = SmtpSender::new(
+            &c.alias.outgoing,
+            c.outgoing_password.as_deref(),
+            &ctx.trust,
+            ctx.settings.timeout,
+            ctx.settings.smtp_connections,
+        )
+        .map_err(|e| e.to_string());
+        senders.insert(
+            c.alias.id,
+            Sender {
+                version: c.alias.version,
+                from: c.alias.address.to_string(),
+                active: c.alias.active,
+                smtp,
+            },
+        );
+    }
+}
+
+async fn send(
+    ctx: &MailContext,
+    senders: &HashMap<AliasId, Sender>,
+    m: &OutboundMessage,
+) -> Outcome {
+    let Some(sender) = senders.get(&m.alias_id) else {
+        return Outcome::Retry(format!(
+            "alias {} is not known to the dispatcher yet",
+            m.alias_id
+        ));
+    };
+    if !sender.active {
+        return Outcome::Retry(format!("alias {} is inactive", m.alias_id));
+    }
+    let smtp = match &sender.smtp {
+        Ok(s) => s,
+        Err(e) => return Outcome::Failed(None, e.clone()),
+    };
+    let mut files = Vec::with_capacity(m.attachments.len());
+    for a in &m.attachments {
+        let Some(key) = a.blob.as_deref().and_then(BlobKey::parse) else {
+            continue;
+        };
+        match ctx.blobs.get(&key).await {
+            Ok(bytes) => files.push(AttachmentBytes {
+                name: a.name.clone(),
+                content_type: a.content_type.clone(),
+                content_id: a.content_id.clone(),
+                inline: a.inline,
+                bytes,
+            }),
+            Err(e) => return Outcome::Retry(format!("attachment {}: {e}", a.name)),
+        }
+    }
+    let raw = match build_message(m, &files) {
+        Ok(r) => r,
+        Err(e) => return Outcome::Failed(None, e.to_string()),
+    };
+    let recipients: Vec<String> =
+        m.to.iter()
+            .chain(m.cc.iter())
+            .map(|r| r.address.clone())
+            .collect();
+    match smtp.send(&sender.from, &recipients, &raw).await {
+        Ok(_) => Outcome::Sent(raw.len() as u64),
+        Err(SendError::Transient(e)) => Outcome::Retry(e),
+        Err(SendError::Permanent { code, message }) => Outcome::Failed(code, message),
+    }
+}
+
+/// Writes an outcome, retrying while the database is unavailable: giving up would leave the
+/// entry `sending`, and a restart would send it again.
+async fn record(ctx: &MailContext, m: &OutboundMessage, outcome: Outcome) {
+    let name = NAME;
+    let (outcome, counter) = match outcome {
+        Outcome::Retry(e) if m.attempts >= ctx.settings.max_attempts => (
+            Outcome::Failed(None, format!("gave up after {} attempts: {e}", m.attempts)),
+            "failed",
+        ),
+        Outcome::Sent(n) => (Outcome::Sent(n), "sent"),
+        Outcome::Retry(e) => (Outcome::Retry(e), "retried"),
+        Outcome::Failed(c, e) => (Outcome::Failed(c, e), "failed"),
+    };
+    ctx.status.add(name, counter, 1);
+    metrics::counter!("switchboard_dispatcher_messages_total", "outcome" => counter).increment(1);
+    for attempt in 0u32.. {
+        let r: Result<(), StoreError> = match &outcome {
+            Outcome::Sent(size) => ctx.store.outbox_sent(m.outbox_id, *size, now()).await,
+            Outcome::Retry(e) => {
+                let wait = delay(
+                    Duration::from_secs(30),
+                    Duration::from_secs(3600),
+                    m.attempts.saturating_sub(1),
+                );
+                let at = Timestamp::from_millis(
+                    now().millis() + i64::try_from(wait.as_millis()).unwrap_or(0),
+                );
+                tracing::info!(email = %m.email_id, attempt = m.attempts, error = %e, "send failed; will retry");
+                ctx.store.outbox_retry(m.outbox_id, e.clone(), at).await
+            }
+            Outcome::Failed(code, e) => {
+                tracing::warn!(email = %m.email_id, error = %e, "send failed for good");
+                ctx.store
+                    .outbox_failed(m.outbox_id, code.clone(), e.clone(), now())
+                    .await
+            }
+        };
+        match r {
+            Ok(()) => return,
+            Err(e) => {
+                ctx.status.error(name, &e.to_string(), now());
+                let wait = delay(
+                    Duration::from_millis(200),
+                    Duration::from_secs(10),
+                    attempt.min(10),
+                );
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! Switchboard's services: short async loops around the pure cores.
+//!
+//! - [`retriever`]: one worker per active alias reads its mailbox (IMAP with IDLE and a UID
+//!   cursor, or POP3 with UIDL), stores every raw message in the blob store, hands it to the
+//!   store's ingest, and only then flags, moves or deletes the server copy.
+//! - [`dispatcher`]: drains the outbox through each alias's SMTP server, retrying transient
+//!   failures with back-off and recording permanent ones as delivery exceptions.
+//! - [`status`]: every service reports its state, last error and counters.
+//!
+//! Services read the wall clock (they are shells) and pass `now` down to the store.
+
+pub mod backoff;
+pub mod dispatcher;
+pub mod retriever;
+pub mod status;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use switchboard_domain::Timestamp;
+use switchboard_mail::TlsTrust;
+use switchboard_store::{BlobStore, Store};
+use tokio::sync::watch;
+
+/// The wall clock, for the shells.
+pub fn now() -> Timestamp {
+    let ms = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
+    Timestamp::from_millis(i64::try_from(ms).unwrap_or(i64::MAX))
+}
+
+/// What the mail services need to run.
+#[derive(Clone)]
+pub struct MailContext {
+    /// The store.
+    pub store: Store,
+    /// Where raw messages and attachments go.
+    pub blobs: Arc<dyn BlobStore>,
+    /// Trusted certificates for mail servers.
+    pub trust: TlsTrust,
+    /// Tuning.
+    pub settings: MailSettings,
+    /// Health reports.
+    pub status: status::Registry,
+}
+
+/// Tuning of the mail services.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// Messages fetched per IMAP/POP3 round.
+    pub fetch_batch: usize,
+    /// Network timeout of one mail server command.
+    pub timeout: Duration,
+    /// How long one IDLE waits before it is renewed.
+    pub idle_secs: u64,
+    /// How often aliases are re-read even without a change notice (other nodes of a cluster).
+    pub reload_secs: u64,
+    /// SMTP connections per alias.
+    pub smtp_connections: u32,
+    /// Outbox entries claimed at once.
+    pub dispatch_batch: u32,
+    /// Send attempts before a transient failure becomes permanent.
+    pub max_attempts: u32,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        MailSettings {
+            fetch_batch: 200,
+            timeout: Duration::from_secs(60),
+            idle_secs: 300,
+            reload_secs: 30,
+            smtp_connections: 4,
+            dispatch_batch: 256,
+            max_attempts: 10,
+        }
+    }
+}
+
+/// A shutdown signal services wait on: `true` means stop.
+pub type Shutdown = watch::Receiver<bool>;
+
+/// Resolves when `shutdown` turns true (or its sender is gone).
+pub async fn stopped(shutdown: &mut Shutdown) {
+    while !*shutdown.borrow_and_update() {
+        if shutdown.changed().await.is_err() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! An IMAP alias: select the folder, compare UIDVALIDITY with the stored cursor, fetch every UID
+//! above it in batches (the next batch is fetched while the previous one is being stored), apply
+//! the disposition to what was stored, move the cursor; then IDLE (or poll) for more.
+
+use std::time::Duration;
+
+use switchboard_domain::{AliasId, Disposition};
+use switchboard_mail::imap::{FolderState, IdleEnd, ImapConnection};
+use switchboard_store::{AliasCredentials, BlobKey, MailCursor};
+use tokio::task::JoinHandle;
+
+use super::ingest::{Fetched, IngestError, ingest_batch};
+use super::{progress, worker_name};
+use crate::backoff::Backoff;
+use crate::{MailContext, Shutdown, now, stopped};
+
+type Batch = (JoinHandle<Vec<Result<(), IngestError>>>, Vec<u32>, Vec<u32>);
+
+/// Runs until stopped (`Ok`) or until the connection fails (`Err`, the caller backs off).
+pub(super) async fn session(
+    ctx: &MailContext,
+    creds: &AliasCredentials,
+    backoff: &mut Backoff,
+    stop: &mut Shutdown,
+) -> Result<(), String> {
+    let alias = &creds.alias;
+    let inc = &alias.incoming;
+    let name = worker_name(alias.id);
+    let mut conn = ImapConnection::connect(
+        &inc.host,
+        inc.port,
+        inc.security,
+        &ctx.trust,
+        &inc.username,
+        creds.incoming_password.as_deref().unwrap_or_default(),
+        ctx.settings.timeout,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    loop {
+        let state = conn.select(&inc.folder).await.map_err(|e| e.to_string())?;
+        backoff.reset();
+        ctx.status.state(&name, "running");
+        drain(ctx, creds, &mut conn, state).await?;
+        ctx.status.state(&name, "idle");
+        if conn.supports_idle() {
+            let wait = Duration::from_secs(ctx.settings.idle_secs);
+            let (c, end) = conn
+                .idle(wait, stopped(stop))
+                .await
+                .map_err(|e| e.to_string())?;
+            conn = c;
+            if end == IdleEnd::Stopped {
+                conn.logout().await;
+                return Ok(());
+            }
+        } else {
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_secs(u64::from(inc.poll_secs))) => {},
+                () = stopped(stop) => { conn.logout().await; return Ok(()) },
+            }
+        }
+    }
+}
+
+/// Fetches and stores everything above the cursor.
+async fn drain(
+    ctx: &MailContext,
+    creds: &AliasCredentials,
+    conn: &mut ImapConnection,
+    state: FolderState,
+) -> Result<(), String> {
+    let alias = creds.alias.id;
+    let folder = creds.alias.incoming.folder.clone();
+    let cursor = ctx
+        .store
+        .mail_cursor(alias, &folder)
+        .await
+        .map_err(|e| e.to_string())?;
+    // After a UIDVALIDITY change every UID is new: start over, and skip content already stored.
+    let (last, revalidated) = match cursor {
+        Some(c) if c.uid_validity == state.uid_validity => (c.last_uid, false),
+        Some(_) => (0, true),
+        None => (0, false),
+    };
+    if revalidated {
+        tracing::warn!(alias = %alias, folder, "UIDVALIDITY changed: re-reading the folder, skipping what was stored");
+    }
+    let uids = conn.uids_after(last).await.map_err(|e| e.to_string())?;
+    if uids.is_empty() {
+        return Ok(());
+    }
+    let total = uids.len();
+    if total > ctx.settings.fetch_batch {
+        tracing::info!(alias = %alias, folder, backlog = total, "fetching backlog");
+    }
+    metrics::gauge!("switchboard_retriever_backlog").set(total as f64);
+    let mut done = 0usize;
+    let mut pending: Option<Batch> = None;
+    for chunk in uids.chunks(ctx.settings.fetch_batch.max(1)) {
+        let fetched = conn.fetch(chunk).await.map_err(|e| e.to_string())?;
+        let bytes: usize = fetched.iter().map(|(_, b)| b.len()).sum();
+        let mut items: Vec<(u32, Fetched)> = fetched
+            .into_iter()
+            .map(|(uid, raw)| {
+                let key = format!("imap:{folder}:{}:{uid}", state.uid_validity);
+                (
+                    uid,
+                    Fetched {
+                        source_key: key,
+                        raw,
+                    },
+                )
+            })
+            .collect();
+        if revalidated {
+            let keys: Vec<String> = items
+                .iter()
+                .map(|(_, f)| BlobKey::of(&f.raw).as_str().to_string())
+                .collect();
+            let known = ctx
+                .store
+                .known_raw(alias, &keys)
+                .await
+                .map_err(|e| e.to_string())?;
+            let (old, new): (Vec<_>, Vec<_>) = items
+                .into_iter()
+                .zip(keys)
+                .partition(|(_, k)| known.contains(k));
+            let _already_stored = old.len();
+            items = new.into_iter().map(|(i, _)| i).collect();
+        }
+        if let Some(b) = pending.take() {
+            done += finish(ctx, creds, conn, state, b).await?;
+        }
+        let batch_uids: Vec<u32> = items.iter().map(|(u, _)| *u).collect();
+        let (store, blobs) = (ctx.store.clone(), ctx.blobs.clone());
+        let handle = tokio::spawn(async move {
+            let batch = items.into_iter().map(|(_, f)| f).collect();
+            ingest_batch(&store, &blobs, alias, batch)
+                .await
+                .into_iter()
+                .map(|r| r.map(|_| ()))
+                .collect()
+        });
+        progress(ctx, alias, chunk.len(), bytes);
+        pending = Some((handle, batch_uids, chunk.to_vec()));
+        ctx.status
+            .progress(&worker_name(alias), Some(format!("{done}/{total}")));
+    }
+    if let Some(b) = pending.take() {
+        done += finish(ctx, creds, conn, state, b).await?;
+    }
+    ctx.status.progress(&worker_name(alias), None);
+    metrics::gauge!("switchboard_retriever_backlog").set(0.0);
+    if total > ctx.settings.fetch_batch {
+        tracing::info!(alias = %alias, folder, stored = done, "backlog fetched");
+    }
+    Ok(())
+}
+
+/// Waits for a batch to be stored, applies the disposition to what was stored and moves the
+/// cursor past the longest fully stored prefix.
+async fn finish(
+    ctx: &MailContext,
+    creds: &AliasCredentials,
+    conn: &mut ImapConnection,
+    state: FolderState,
+    (handle, ingested, chunk): Batch,
+) -> Result<usize, String> {
+    let alias: AliasId = creds.alias.id;
+    let results = handle
+        .await
+        .map_err(|e| format!("ingest task failed: {e}"))?;
+    let mut stored = Vec::new();
+    let mut first_error = None;
+    for (uid, r) in ingested.iter().zip(results) {
+        match r {
+            Ok(()) => stored.push(*uid),
+            Err(e) => {
+                first_error.get_or_insert_with(|| format!("storing UID {uid}: {e}"));
+            }
+        }
+    }
+    // Also dispose of UIDs skipped as already stored (they are in `chunk`, not in `ingested`).
+    let mut disposable: Vec<u32> = chunk
+        .iter()
+        .copied()
+        .filter(|u| !ingested.contains(u) || stored.contains(u))
+        .collect();
+    disposable.sort_unstable();
+    let result = match &creds.alias.incoming.disposition {
+        Disposition::KeepSeen => conn.flag_seen(&disposable).await,
+        Disposition::Move { folder } => conn.move_to(&disposable, folder).await,
+        Disposition::Delete => conn.delete(&disposable).await,
+    };
+    result.map_err(|e| format!("applying the disposition: {e}"))?;
+    let failed_min = chunk
+        .iter()
+        .copied()
+        .filter(|u| !disposable.contains(u))
+        .min();
+    let safe_last = match failed_min {
+        Some(f) => chunk.iter().copied().filter(|u| *u < f).max(),
+        None => chunk.iter().copied().max(),
+    };
+    if let Some(last_uid) = safe_last {
+        let c = MailCursor {
+            uid_validity: state.uid_validity,
+            last_uid,
+        };
+        ctx.store
+            .set_mail_cursor(alias, &creds.alias.incoming.folder, c, now())
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(stored.len()),
+    }
+}

@@ -1,0 +1,142 @@
+//! The retriever: a supervisor keeps one worker per active alias, restarting a worker when its
+//! alias changes (change notices from the store, plus a slow periodic re-read for changes made
+//! by other nodes) and stopping it when the alias goes away. Each worker reconnects with
+//! back-off on errors, so one broken alias never stalls the others.
+
+mod imap;
+pub mod ingest;
+mod pop3;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use switchboard_domain::{AliasId, MailProtocol};
+use switchboard_store::AliasCredentials;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::backoff::Backoff;
+use crate::{MailContext, Shutdown, now, stopped};
+
+struct Worker {
+    fingerprint: String,
+    stop: watch::Sender<bool>,
+    handle: JoinHandle<()>,
+}
+
+/// What must restart a worker when it changes.
+fn fingerprint(c: &AliasCredentials) -> String {
+    let mut h = Sha256::new();
+    h.update(serde_json::to_vec(&c.alias.incoming).unwrap_or_default());
+    h.update(c.alias.address.as_str());
+    h.update(c.incoming_password.as_deref().unwrap_or_default());
+    hex::encode(h.finalize())
+}
+
+/// The status name of an alias's worker.
+pub fn worker_name(alias: AliasId) -> String {
+    format!("retriever.alias.{alias}")
+}
+
+/// Runs the retriever until `shutdown`.
+pub async fn run(ctx: MailContext, mut shutdown: Shutdown) {
+    let mut changes = ctx.store.notify().aliases();
+    let mut workers: HashMap<AliasId, Worker> = HashMap::new();
+    ctx.status.state("retriever", "running");
+    loop {
+        match ctx.store.alias_credentials().await {
+            Ok(list) => reconcile(&ctx, &mut workers, list),
+            Err(e) => {
+                tracing::warn!(error = %e, "retriever cannot read the aliases");
+                ctx.status.error("retriever", &e.to_string(), now());
+            }
+        }
+        tokio::select! {
+            r = changes.changed() => if r.is_err() { break },
+            () = tokio::time::sleep(Duration::from_secs(ctx.settings.reload_secs)) => {},
+            () = stopped(&mut shutdown) => break,
+        }
+    }
+    for (_, w) in workers.drain() {
+        let _ = w.stop.send(true);
+        let _ = tokio::time::timeout(Duration::from_secs(10), w.handle).await;
+    }
+    ctx.status.state("retriever", "stopped");
+}
+
+fn reconcile(
+    ctx: &MailContext,
+    workers: &mut HashMap<AliasId, Worker>,
+    list: Vec<AliasCredentials>,
+) {
+    let wanted: HashMap<AliasId, AliasCredentials> = list
+        .into_iter()
+        .filter(|c| c.alias.active)
+        .map(|c| (c.alias.id, c))
+        .collect();
+    workers.retain(|id, w| {
+        let keep = wanted
+            .get(id)
+            .is_some_and(|c| fingerprint(c) == w.fingerprint && !w.handle.is_finished());
+        if !keep {
+            let _ = w.stop.send(true);
+            ctx.status.remove(&worker_name(*id));
+            tracing::info!(alias = %id, "retriever worker stopped");
+        }
+        keep
+    });
+    for (id, creds) in wanted {
+        if workers.contains_key(&id) {
+            continue;
+        }
+        let (stop, rx) = watch::channel(false);
+        let fp = fingerprint(&creds);
+        tracing::info!(alias = %id, address = %creds.alias.address, protocol = ?creds.alias.incoming.protocol, "retriever worker started");
+        let handle = tokio::spawn(work(ctx.clone(), creds, rx));
+        workers.insert(
+            id,
+            Worker {
+                fingerprint: fp,
+                stop,
+                handle,
+            },
+        );
+    }
+}
+
+/// One alias: connect, drain, wait; on error back off and try again, until told to stop.
+async fn work(ctx: MailContext, creds: AliasCredentials, mut stop: Shutdown) {
+    let name = worker_name(creds.alias.id);
+    let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(300));
+    ctx.status.state(&name, "starting");
+    loop {
+        let r = match creds.alias.incoming.protocol {
+            MailProtocol::Imap => imap::session(&ctx, &creds, &mut backoff, &mut stop).await,
+            MailProtocol::Pop3 => pop3::session(&ctx, &creds, &mut backoff, &mut stop).await,
+        };
+        match r {
+            Ok(()) => break,
+            Err(e) => {
+                let wait = backoff.fail();
+                tracing::warn!(alias = %creds.alias.id, error = %e, retry_in_secs = wait.as_secs(), "mailbox unreachable");
+                ctx.status.error(&name, &e, now());
+                metrics::counter!("switchboard_retriever_errors_total").increment(1);
+                tokio::select! {
+                    () = tokio::time::sleep(wait) => {},
+                    () = stopped(&mut stop) => break,
+                }
+            }
+        }
+    }
+    ctx.status.state(&name, "stopped");
+}
+
+/// Records a batch's progress in logs, metrics and the status registry.
+fn progress(ctx: &MailContext, alias: AliasId, done: usize, bytes: usize) {
+    let name = worker_name(alias);
+    metrics::counter!("switchboard_retriever_messages_total").increment(done as u64);
+    metrics::counter!("switchboard_retriever_bytes_total").increment(bytes as u64);
+    ctx.status.add(&name, "messages", done as u64);
+    ctx.status.add(&name, "bytes", bytes as u64);
+}

@@ -1,0 +1,119 @@
+//! A POP3 alias: log in, list UIDLs, fetch the ones not stored yet in batches (pipelined RETR),
+//! store them, DELE what was stored when the disposition says delete, QUIT (which commits the
+//! deletions), then wait for the next poll.
+
+use std::time::Duration;
+
+use switchboard_domain::Disposition;
+use switchboard_mail::pop3::{Pop3Client, Pop3Options};
+use switchboard_store::AliasCredentials;
+
+use super::ingest::{Fetched, ingest_batch};
+use super::{progress, worker_name};
+use crate::backoff::Backoff;
+use crate::{MailContext, Shutdown, stopped};
+
+/// Runs until stopped (`Ok`) or until the connection fails (`Err`, the caller backs off).
+pub(super) async fn session(
+    ctx: &MailContext,
+    creds: &AliasCredentials,
+    backoff: &mut Backoff,
+    stop: &mut Shutdown,
+) -> Result<(), String> {
+    let name = worker_name(creds.alias.id);
+    loop {
+        ctx.status.state(&name, "running");
+        poll(ctx, creds).await?;
+        backoff.reset();
+        ctx.status.state(&name, "idle");
+        let wait = Duration::from_secs(u64::from(creds.alias.incoming.poll_secs));
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {},
+            () = stopped(stop) => return Ok(()),
+        }
+    }
+}
+
+/// One visit to the mailbox.
+async fn poll(ctx: &MailContext, creds: &AliasCredentials) -> Result<(), String> {
+    let alias = creds.alias.id;
+    let inc = &creds.alias.incoming;
+    let opts = Pop3Options {
+        timeout: ctx.settings.timeout,
+        ..Pop3Options::default()
+    };
+    let err = |e: switchboard_mail::pop3::Pop3Error| e.to_string();
+    let mut client = Pop3Client::connect(&inc.host, inc.port, inc.security, &ctx.trust, opts)
+        .await
+        .map_err(err)?;
+    client
+        .login(
+            &inc.username,
+            creds.incoming_password.as_deref().unwrap_or_default(),
+        )
+        .await
+        .map_err(err)?;
+    let listing = client.uidl().await.map_err(err)?;
+    let keys: Vec<String> = listing.iter().map(|(_, u)| format!("pop3:{u}")).collect();
+    let known = ctx
+        .store
+        .known_sources(alias, &keys)
+        .await
+        .map_err(|e| e.to_string())?;
+    let delete = inc.disposition == Disposition::Delete;
+    let mut to_delete: Vec<u32> = Vec::new();
+    let mut new: Vec<(u32, String)> = Vec::new();
+    for ((n, _), key) in listing.iter().zip(keys) {
+        if known.contains(&key) {
+            to_delete.push(*n);
+        } else {
+            new.push((*n, key));
+        }
+    }
+    let total = new.len();
+    if total > ctx.settings.fetch_batch {
+        tracing::info!(alias = %alias, backlog = total, "fetching POP3 backlog");
+    }
+    let mut failure = None;
+    let mut done = 0usize;
+    for chunk in new.chunks(ctx.settings.fetch_batch.max(1)) {
+        let numbers: Vec<u32> = chunk.iter().map(|(n, _)| *n).collect();
+        let raws = client.retr_many(&numbers).await.map_err(err)?;
+        let bytes: usize = raws.iter().map(Vec::len).sum();
+        let batch: Vec<Fetched> = chunk
+            .iter()
+            .zip(raws)
+            .map(|((_, key), raw)| Fetched {
+                source_key: key.clone(),
+                raw,
+            })
+            .collect();
+        let results = ingest_batch(&ctx.store, &ctx.blobs, alias, batch).await;
+        for ((n, key), r) in chunk.iter().zip(results) {
+            match r {
+                Ok(_) => to_delete.push(*n),
+                Err(e) => {
+                    failure.get_or_insert_with(|| format!("storing {key}: {e}"));
+                }
+            }
+        }
+        done += chunk.len();
+        progress(ctx, alias, chunk.len(), bytes);
+        ctx.status
+            .progress(&worker_name(alias), Some(format!("{done}/{total}")));
+        if failure.is_some() {
+            break;
+        }
+    }
+    ctx.status.progress(&worker_name(alias), None);
+    if delete {
+        for n in to_delete {
+            client.dele(n).await.map_err(err)?;
+        }
+    }
+    client.quit().await.map_err(err)?;
+    match failure {
+        Some(f) => Err(f),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,386 @@
+//! Email: stored messages (`/emails`), their sanitized HTML and raw source, attachments,
+//! delivery exceptions, department hygiene settings, and the reply endpoint
+//! (`POST /activities/{id}/reply`, "Send" or "Send & Complete").
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::Deserialize;
+use switchboard_domain::{
+    Access, ActivityId, AttachmentId, DeliveryException, DepartmentId, Direction, Email,
+    EmailAddress, EmailId, EmailKind, EmailSettings, NewReply, Outcome, Resource, Role,
+    StoredAttachment,
+};
+use switchboard_mail::sanitize::{SanitizeOptions, sanitize_html};
+use switchboard_store::{BlobKey, EmailFilter};
+use utoipa::ToSchema;
+
+use super::{ListResponse, page};
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiQuery, Id};
+use crate::state::{AppState, now};
+
+/// Filters of the email list.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Query {
+    limit: Option<u32>,
+    cursor: Option<String>,
+    department_id: Option<i64>,
+    alias_id: Option<i64>,
+    case_id: Option<i64>,
+    activity_id: Option<i64>,
+    direction: Option<Direction>,
+    outcome: Option<Outcome>,
+    kind: Option<EmailKind>,
+}
+
+/// Lists stored emails.
+pub async fn list(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<Query>,
+) -> ApiResult<Json<ListResponse<Email>>> {
+    caller.require(Access::Read, Resource::Activities)?;
+    let f = EmailFilter {
+        department_id: q.department_id.map(DepartmentId),
+        alias_id: q.alias_id.map(switchboard_domain::AliasId),
+        case_id: q.case_id.map(switchboard_domain::CaseId),
+        activity_id: q.activity_id.map(ActivityId),
+        direction: q.direction,
+        outcome: q.outcome,
+        kind: q.kind,
+    };
+    Ok(Json(
+        s.store
+            .list_emails(&f, &page(q.limit, q.cursor.as_deref())?)
+            .await?
+            .into(),
+    ))
+}
+
+/// Reads one email with its attachments' metadata.
+pub async fn get(State(s): State<AppState>, caller: Caller, Id(id): Id) -> ApiResult<Json<Email>> {
+    caller.require(Access::Read, Resource::Activities)?;
+    Ok(Json(s.store.email(EmailId(id)).await?))
+}
+
+/// Options of the HTML view.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HtmlQuery {
+    /// Load remote images (off by default: they tell the sender the mail was read).
+    #[serde(default)]
+    remote_images: bool,
+}
+
+/// The email's HTML, sanitized: no scripts, no event handlers, no remote content unless asked
+/// for, `cid:` images served from the stored attachments. Served with a strict Content Security
+/// Policy for display in a sandboxed frame; `X-Blocked-Remote-Images` says how many images were
+/// held back.
+pub async fn html(
+    State(s): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiQuery(q): ApiQuery<HtmlQuery>,
+) -> ApiResult<Response> {
+    caller.require(Access::Read, Resource::Activities)?;
+    let email = s.store.email(EmailId(id)).await?;
+    let Some(raw) = s.store.email_html(email.id).await? else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "this email has no HTML body",
+        ));
+    };
+    let cids: Vec<(String, i64)> = email
+        .attachments
+        .iter()
+        .filter(|a| !a.blocked)
+        .filter_map(|a| a.content_id.clone().map(|c| (c, a.id.0)))
+        .collect();
+    let remote = q.remote_images;
+    let clean = tokio::task::spawn_blocking(move || {
+        let opts = SanitizeOptions {
+            allow_remote_images: remote,
+            cid_url: Box::new(move |cid: &str| {
+                cids.iter()
+                    .find(|(c, _)| c.eq_ignore_ascii_case(cid))
+                    .map(|(_, id)| format!("/api/v1/attachments/{id}/content"))
+            }),
+        };
+        sanitize_html(&raw, &opts)
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    let img = if q.remote_images {
+        "'self' https: http:"
+    } else {
+        "'self'"
+    };
+    let csp = format!(
+        "default-src 'none'; img-src {img}; style-src 'unsafe-inline'; sandbox allow-popups allow-popups-to-escape-sandbox"
+    );
+    let doc = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"></head><body>{}</body></html>",
+        clean.html
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8".to_string()),
+            (header::CONTENT_SECURITY_POLICY, csp),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+            (
+                header::HeaderName::from_static("x-blocked-remote-images"),
+                clean.blocked_remote_images.to_string(),
+            ),
+        ],
+        doc,
+    )
+        .into_response())
+}
+
+async fn blob(s: &AppState, key: Option<String>) -> ApiResult<Vec<u8>> {
+    let key = key
+        .as_deref()
+        .and_then(BlobKey::parse)
+        .ok_or_else(|| ApiError::new(StatusCode::GONE, "blocked", "the content was not kept"))?;
+    s.blobs.get(&key).await.map_err(|e| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            e.to_string(),
+        )
+    })
+}
+
+/// The raw message as it was received (or as stored for outbound mail), `message/rfc822`.
+pub async fn raw(State(s): State<AppState>, caller: Caller, Id(id): Id) -> ApiResult<Response> {
+    caller.require(Access::Read, Resource::Activities)?;
+    let bytes = blob(&s, s.store.email_raw_blob(EmailId(id)).await?).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "message/rfc822".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"email-{id}.eml\""),
+            ),
+        ],
+        Body::from(bytes),
+    )
+        .into_response())
+}
+
+/// An attachment's bytes. Blocked attachments were not kept (410).
+pub async fn attachment(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    caller.require(Access::Read, Resource::Activities)?;
+    let a = s.store.attachment(AttachmentId(id)).await?;
+    let bytes = blob(&s, a.blob).await?;
+    let name: String = a
+        .attachment
+        .name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    // Images may show inline (cid: pictures); everything else downloads.
+    let ct = a.attachment.content_type.to_ascii_lowercase();
+    let inline = ct.starts_with("image/") && !ct.contains("svg");
+    let disposition = if inline { "inline" } else { "attachment" };
+    let content_type = if inline {
+        ct
+    } else {
+        "application/octet-stream".into()
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("{disposition}; filename=\"{name}\""),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; sandbox".to_string(),
+            ),
+        ],
+        Body::from(bytes),
+    )
+        .into_response())
+}
+
+/// A file sent with a reply.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyAttachment {
+    /// File name.
+    pub name: String,
+    /// MIME type (default `application/octet-stream`).
+    #[serde(default)]
+    pub content_type: Option<String>,
+    /// The bytes, base64.
+    pub content_base64: String,
+}
+
+/// The body of `POST /activities/{id}/reply`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyBody {
+    /// Text body.
+    #[serde(default)]
+    pub text: String,
+    /// HTML body (optional).
+    #[serde(default)]
+    pub html: Option<String>,
+    /// Recipients (default: the customer's Reply-To or From).
+    #[serde(default)]
+    pub to: Vec<EmailAddress>,
+    /// Copy recipients.
+    #[serde(default)]
+    pub cc: Vec<EmailAddress>,
+    /// Files.
+    #[serde(default)]
+    pub attachments: Vec<ReplyAttachment>,
+    /// "Send & Complete" (true) or "Send" (false).
+    #[serde(default)]
+    pub complete: bool,
+}
+
+fn clean_name(i: usize, name: &str) -> ApiResult<String> {
+    let n: String = name
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '/' | '\\'))
+        .take(200)
+        .collect();
+    if n.is_empty() {
+        return Err(ApiError::malformed("an attachment needs a name")
+            .field(format!("attachments[{i}].name")));
+    }
+    Ok(n)
+}
+
+/// Answers an email activity. The reply goes into the outbox in the same transaction as the
+/// activity change; 201 with the outbound email. Agents answer only their own activities.
+pub async fn reply(
+    State(s): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiJson(body): ApiJson<ReplyBody>,
+) -> ApiResult<impl IntoResponse> {
+    caller.require(Access::Write, Resource::Activities)?;
+    let activity = ActivityId(id);
+    if caller.user.role == Role::Agent {
+        let a = s.store.activity(activity).await?;
+        if a.assignee_id != Some(caller.user.id) {
+            return Err(ApiError::forbidden("answer this activity"));
+        }
+    }
+    let mut files = Vec::with_capacity(body.attachments.len());
+    for (i, a) in body.attachments.iter().enumerate() {
+        let bytes = STANDARD.decode(a.content_base64.trim()).map_err(|_| {
+            ApiError::malformed("not valid base64")
+                .field(format!("attachments[{i}].content_base64"))
+        })?;
+        let key = s.blobs.put(&bytes).await.map_err(|e| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                e.to_string(),
+            )
+        })?;
+        files.push(StoredAttachment {
+            name: clean_name(i, &a.name)?,
+            content_type: a
+                .content_type
+                .clone()
+                .filter(|c| c.contains('/') && c.len() < 100 && !c.chars().any(char::is_control))
+                .unwrap_or_else(|| "application/octet-stream".into()),
+            size: bytes.len() as u64,
+            blob: Some(key.as_str().to_string()),
+            content_id: None,
+            inline: false,
+        });
+    }
+    let r = NewReply {
+        text: body.text,
+        html: body.html,
+        to: body.to,
+        cc: body.cc,
+        attachments: files,
+        complete: body.complete,
+    }
+    .validate()?;
+    let done = s.store.reply(activity, r, caller.actor(), now()).await?;
+    let email = s.store.email(done.email_id).await?;
+    Ok((StatusCode::CREATED, Json(email)))
+}
+
+/// Filters of the delivery exception list.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExceptionQuery {
+    limit: Option<u32>,
+    cursor: Option<String>,
+    department_id: Option<i64>,
+    email_id: Option<i64>,
+}
+
+/// Lists delivery exceptions (bounces and permanent send failures).
+pub async fn delivery_exceptions(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ExceptionQuery>,
+) -> ApiResult<Json<ListResponse<DeliveryException>>> {
+    caller.require(Access::Read, Resource::Activities)?;
+    Ok(Json(
+        s.store
+            .list_delivery_exceptions(
+                q.department_id.map(DepartmentId),
+                q.email_id.map(EmailId),
+                &page(q.limit, q.cursor.as_deref())?,
+            )
+            .await?
+            .into(),
+    ))
+}
+
+/// A department's email hygiene settings.
+pub async fn get_settings(
+    State(s): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> ApiResult<Json<EmailSettings>> {
+    caller.require(Access::Read, Resource::Aliases)?;
+    Ok(Json(s.store.email_settings(DepartmentId(id)).await?))
+}
+
+/// Replaces a department's email hygiene settings.
+pub async fn put_settings(
+    State(s): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiJson(body): ApiJson<EmailSettings>,
+) -> ApiResult<Json<EmailSettings>> {
+    caller.require(Access::Write, Resource::Aliases)?;
+    Ok(Json(
+        s.store
+            .set_email_settings(DepartmentId(id), body.validate()?)
+            .await?,
+    ))
+}
