@@ -323,6 +323,15 @@ const DAEMON_NAMES: &[&str] = &[
 ];
 const POSTMASTER_LOCAL_PARTS: &[&str] = &["postmaster", "post_master", "mailadmin", "mail-admin"];
 
+const NOREPLY_LOCAL_PARTS: &[&str] = &[
+    "no-reply",
+    "noreply",
+    "no_reply",
+    "donotreply",
+    "do-not-reply",
+    "do_not_reply",
+];
+
 /// Subject phrases MTAs use for bounces, lowercase, matched anywhere in the subject.
 const BOUNCE_SUBJECTS: &[&str] = &[
     "undelivered mail returned to sender",
@@ -361,7 +370,6 @@ const BOUNCE_SUBJECTS: &[&str] = &[
     "mail failure -",
     "nondeliverable mail",
     "delivery notification: delivery has failed",
-    "complaint about message from",
 ];
 
 /// Wording typical of bounce texts, lowercase.
@@ -471,9 +479,25 @@ fn heuristic_bounce_reason(msg: &Message<'_>) -> Option<String> {
     if header(msg, "X-Failed-Recipients").is_some_and(|v| !v.is_empty()) {
         return Some("X-Failed-Recipients header".to_string());
     }
+    if is_hotmail_complaint(msg.subject().unwrap_or("")) {
+        return Some("Hotmail complaint (JMRP)".to_string());
+    }
     let content = bounce_content(msg)?;
     let envelope = bounce_envelope(msg, from.as_ref())?;
     Some(format!("non-standard bounce: {content}, {envelope}"))
+}
+
+/// Hotmail's junk-mail reports: "complaint about message from <IP address>".
+fn is_hotmail_complaint(subject: &str) -> bool {
+    let lower = subject.trim().to_lowercase();
+    lower
+        .strip_prefix("complaint about message from ")
+        .is_some_and(|ip| {
+            !ip.is_empty()
+                && ip
+                    .chars()
+                    .all(|c| c.is_ascii_hexdigit() || matches!(c, '.' | ':'))
+        })
 }
 
 /// Content that says "delivery failed": a bounce subject or bounce wording in the text.
@@ -510,6 +534,9 @@ fn bounce_envelope(msg: &Message<'_>, from: Option<&(String, String)>) -> Option
         Some((address, _)) if address.is_empty() => return Some("empty From"),
         Some((address, _)) if POSTMASTER_LOCAL_PARTS.contains(&local_part(address)) => {
             return Some("From postmaster");
+        }
+        Some((address, _)) if NOREPLY_LOCAL_PARTS.contains(&local_part(address)) => {
+            return Some("From no-reply");
         }
         _ => {}
     }

@@ -141,10 +141,6 @@ pub fn uid_set(uids: &[u32]) -> String {
     out
 }
 
-fn quote(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
-}
-
 impl ImapConnection {
     /// Connects, secures the connection as configured, and logs in.
     pub async fn connect(
@@ -213,7 +209,7 @@ impl ImapConnection {
 
     /// Selects a folder (read-write: dispositions change it).
     pub async fn select(&mut self, folder: &str) -> Result<FolderState, ImapError> {
-        let mb = within(self.timeout, self.session.select(quote(folder))).await?;
+        let mb = within(self.timeout, self.session.select(folder)).await?;
         Ok(FolderState {
             uid_validity: mb
                 .uid_validity
@@ -307,9 +303,9 @@ impl ImapConnection {
         }
         let set = uid_set(uids);
         if self.moves {
-            return within(self.timeout, self.session.uid_mv(&set, quote(folder))).await;
+            return within(self.timeout, self.session.uid_mv(&set, folder)).await;
         }
-        within(self.timeout, self.session.uid_copy(&set, quote(folder))).await?;
+        within(self.timeout, self.session.uid_copy(&set, folder)).await?;
         self.delete(uids).await
     }
 
@@ -371,10 +367,5 @@ mod tests {
         assert_eq!(uid_set(&[5, 1, 2, 3, 7, 9, 10, 11, 3]), "1:3,5,7,9:11");
         assert_eq!(uid_set(&[42]), "42");
         assert_eq!(uid_set(&[]), "");
-    }
-
-    #[test]
-    fn folder_names_are_quoted() {
-        assert_eq!(quote("Done \"x\""), "\"Done \\\"x\\\"\"");
     }
 }

@@ -173,8 +173,10 @@ fn parse_message(raw: &[u8]) -> Result<Message<'_>, ParseError> {
     }
 }
 
-/// Skips a leading mbox `From ` separator line (messages saved from an mbox).
+/// Skips a UTF-8 byte-order mark and a leading mbox `From ` separator line (messages saved
+/// from an mbox).
 fn skip_mbox_separator(raw: &[u8]) -> &[u8] {
+    let raw = raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw);
     if raw.starts_with(b"From ")
         && let Some(eol) = raw.iter().position(|b| *b == b'\n')
     {
@@ -987,6 +989,8 @@ Content-Disposition: attachment\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBE
         );
         assert_eq!(m.subject, "hi");
         assert_eq!(m.from.unwrap().address, "a@b.example");
+        let with_bom = parse(b"\xEF\xBB\xBFFrom -\nSubject: bom\n\nbody\n").unwrap();
+        assert_eq!(with_bom.subject, "bom");
     }
 
     #[test]

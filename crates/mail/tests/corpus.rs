@@ -3,6 +3,7 @@
 //! Skipped with a notice when the corpus is absent.
 //!
 //! - Every message file parses without panicking; `Err` only for empty or header-less input.
+//!   Every HTML body goes through the sanitizer.
 //! - The sisimai bounces (`bsd`, `err`, `tmp`) are classified Bounce (RFC 3834 samples:
 //!   AutoReply).
 //! - Ordinary messages (stalwart, nodemailer and MimeKit fixtures that are not reports) are
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use switchboard_mail::classify::MailKind;
 use switchboard_mail::parse::{ParseError, ParsedMail, parse};
+use switchboard_mail::sanitize::{SanitizeOptions, sanitize_html};
 
 /// The corpus directory, when present.
 fn corpus_dir() -> Option<PathBuf> {
@@ -72,7 +74,7 @@ fn messages_in(path: &Path) -> Vec<(String, Vec<u8>)> {
         .filter(|(_, w)| w == b"\nFrom ")
         .map(|(i, _)| i + 1)
         .collect();
-    if bytes.starts_with(b"From ") {
+    if starts.first() != Some(&0) {
         starts.insert(0, 0);
     }
     starts.push(bytes.len());
@@ -108,6 +110,7 @@ fn every_message_parses() {
         return;
     };
     let mut parsed = 0;
+    let (mut html_bodies, mut blocked_images) = (0, 0);
     let mut errors = Vec::new();
     for path in files_under(&dir).into_iter().filter(|p| is_message_file(p)) {
         for (label, raw) in messages_in(&path) {
@@ -115,6 +118,12 @@ fn every_message_parses() {
                 Ok(mail) => {
                     parsed += 1;
                     assert_eq!(mail.size, raw.len());
+                    if let Some(html) = &mail.html {
+                        let clean = sanitize_html(html, &SanitizeOptions::default());
+                        assert!(!clean.html.to_lowercase().contains("<script"), "{label}");
+                        html_bodies += 1;
+                        blocked_images += clean.blocked_remote_images;
+                    }
                     assert!(
                         mail.attachments
                             .iter()
@@ -125,7 +134,11 @@ fn every_message_parses() {
             }
         }
     }
-    println!("corpus: {parsed} messages parsed, {} refused", errors.len());
+    println!(
+        "corpus: {parsed} messages parsed, {} refused; {html_bodies} HTML bodies sanitized, \
+         {blocked_images} remote images blocked",
+        errors.len()
+    );
     for e in &errors {
         println!("  refused: {e}");
     }

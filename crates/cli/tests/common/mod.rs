@@ -8,6 +8,8 @@
     missing_docs
 )]
 
+pub mod mail;
+
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

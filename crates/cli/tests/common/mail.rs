@@ -1,0 +1,115 @@
+//! Email test helpers: an alias on a real Dovecot mailbox and a real SMTP server, waiting for
+//! the API to show what the retriever and dispatcher did, and test messages.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use switchboard_testkit::{Dovecot, SmtpSink};
+
+use super::Api;
+
+/// The default department's id.
+pub async fn department(api: &Api) -> i64 {
+    let (_, depts) = api.get("/departments").await;
+    depts["items"][0]["id"].as_i64().unwrap()
+}
+
+/// Creates a queue in the department.
+pub async fn queue(api: &Api, dept: i64, name: &str) -> i64 {
+    let (st, q) = api
+        .post("/queues", json!({"department_id": dept, "name": name}))
+        .await;
+    assert_eq!(st, 201, "{q}");
+    q["id"].as_i64().unwrap()
+}
+
+/// Creates an alias reading `user`'s mailbox with `incoming` settings (protocol, port,
+/// security, disposition…) and sending through `sink`.
+pub async fn alias(
+    api: &Api,
+    dept: i64,
+    queue: i64,
+    address: &str,
+    user: &str,
+    incoming: Value,
+    sink: Option<&SmtpSink>,
+) -> Value {
+    let mut inc = json!({"host": "127.0.0.1", "username": user, "poll_secs": 1});
+    for (k, v) in incoming.as_object().unwrap() {
+        inc[k] = v.clone();
+    }
+    let outgoing = match sink {
+        Some(s) => json!({"host": "localhost", "port": s.port(), "security": "starttls"}),
+        None => json!({"host": "127.0.0.1", "port": 9, "security": "none"}),
+    };
+    let (st, a) = api
+        .post(
+            "/aliases",
+            json!({
+                "department_id": dept, "address": address, "display_name": "Acme Support",
+                "queue_id": queue, "incoming": inc, "incoming_password": "secret",
+                "outgoing": outgoing
+            }),
+        )
+        .await;
+    assert_eq!(st, 201, "{a}");
+    assert!(
+        a.get("incoming_password").is_none(),
+        "passwords are write-only"
+    );
+    a
+}
+
+/// Polls `f` until it returns `Some`, for at most `limit`.
+pub async fn wait_for<T, F, Fut>(what: &str, limit: Duration, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Emails of a query (first page of up to 500).
+pub async fn emails(api: &Api, query: &str) -> Vec<Value> {
+    let (st, page) = api.get(&format!("/emails?limit=500&{query}")).await;
+    assert_eq!(st, 200, "{page}");
+    page["items"].as_array().cloned().unwrap_or_default()
+}
+
+/// Waits until the alias's mailbox produced `n` stored emails; returns them.
+pub async fn wait_emails(api: &Api, query: &str, n: usize, limit: Duration) -> Vec<Value> {
+    wait_for(&format!("{n} emails for {query}"), limit, || async {
+        let e = emails(api, query).await;
+        (e.len() >= n).then_some(e)
+    })
+    .await
+}
+
+/// A plain customer message.
+pub fn message(
+    from: &str,
+    to: &str,
+    subject: &str,
+    message_id: &str,
+    extra: &str,
+    body: &str,
+) -> Vec<u8> {
+    format!(
+        "From: Carol Customer <{from}>\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: <{message_id}>\r\n\
+         Date: Sat, 21 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n{extra}\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    )
+    .into_bytes()
+}
+
+/// Starts Dovecot with the support mailbox and a customer mailbox.
+pub fn dovecot() -> Dovecot {
+    Dovecot::start(&[("support", "secret"), ("carol", "secret")])
+}

@@ -1,0 +1,325 @@
+//! The email channel end to end against real servers: a customer message delivered to the alias
+//! mailbox in Dovecot → an activity in the alias's queue → a reply through the API → the reply in
+//! the customer's mailbox (through a real SMTP server), threaded → the customer's answer joins
+//! the same case. Also POP3 over TLS with delete, bounces and temporary failures on send, and
+//! the sanitized HTML view.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::mail::*;
+use common::{Api, Server};
+use serde_json::json;
+use switchboard_testkit::{SmtpSink, require_or_skip};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn servers_available() -> bool {
+    require_or_skip("dovecot") && require_or_skip("aiosmtpd")
+}
+
+fn start_server(dovecot: &switchboard_testkit::Dovecot) -> Server {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
+    std::mem::forget(tmp);
+    Server::start_in(
+        dir,
+        vec![(
+            "SWITCHBOARD_MAIL_EXTRA_CA_FILE".into(),
+            dovecot.ca_pem_path().display().to_string(),
+        )],
+    )
+}
+
+#[tokio::test]
+async fn imap_round_trip_threads_both_ways() {
+    if !servers_available() {
+        return;
+    }
+    let dovecot = dovecot();
+    let sink = SmtpSink::start(&dovecot.maildir("carol"), Some(dovecot.ca()));
+    let server = start_server(&dovecot);
+    let api = Api::admin(&server).await;
+    let dept = department(&api).await;
+    let q = queue(&api, dept, "Email").await;
+    let inc = json!({"protocol": "imap", "port": dovecot.imap_port(), "security": "starttls"});
+    let alias = alias(
+        &api,
+        dept,
+        q,
+        "support@acme.test",
+        "support",
+        inc,
+        Some(&sink),
+    )
+    .await;
+    let alias_id = alias["id"].as_i64().unwrap();
+
+    // 1. The customer writes; the retriever turns it into an activity in the alias's queue.
+    dovecot.deliver(
+        "support",
+        &message(
+            "carol@customer.test",
+            "support@acme.test",
+            "Printer on fire",
+            "c1@customer.test",
+            "",
+            "Help!",
+        ),
+    );
+    let first = wait_emails(
+        &api,
+        &format!("alias_id={alias_id}&direction=inbound"),
+        1,
+        WAIT,
+    )
+    .await;
+    let first = &first[0];
+    assert_eq!(first["outcome"], "activity", "{first}");
+    let activity = first["activity_id"].as_i64().unwrap();
+    let case = first["case_id"].as_i64().unwrap();
+    let (_, a) = api.get(&format!("/activities/{activity}")).await;
+    assert_eq!(a["queue_id"], q);
+    assert_eq!(a["status"], "queued");
+    // The server copy is kept and flagged seen (default disposition).
+    wait_for("the message flagged seen", WAIT, || async {
+        let cur = std::fs::read_dir(dovecot.maildir("support").join("cur")).ok()?;
+        cur.filter_map(Result::ok)
+            .any(|e| e.file_name().to_string_lossy().contains(":2,S"))
+            .then_some(())
+    })
+    .await;
+
+    // 2. The agent replies ("Send"): the reply reaches the customer's mailbox, threaded.
+    let (st, sent) = api
+        .post(
+            &format!("/activities/{activity}/reply"),
+            json!({"text": "We are on it.", "html": "<p>We are <b>on it</b>.</p>", "complete": false}),
+        )
+        .await;
+    assert_eq!(st, 201, "{sent}");
+    let our_id = sent["message_id"].as_str().unwrap().to_string();
+    wait_for("the reply in the customer's mailbox", WAIT, || async {
+        (dovecot.count_messages("carol", None) == 1).then_some(())
+    })
+    .await;
+    let raw = dovecot.read_messages("carol").pop().unwrap();
+    let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    assert_eq!(parsed.message_id(), Some(our_id.as_str()));
+    assert_eq!(parsed.in_reply_to().as_text(), Some("c1@customer.test"));
+    assert!(parsed.subject().unwrap().contains(&format!("[#{case}]")));
+    assert_eq!(
+        parsed.from().unwrap().first().unwrap().address(),
+        Some("support@acme.test")
+    );
+    assert!(parsed.body_html(0).unwrap().contains("<b>on it</b>"));
+    let (_, events) = api
+        .get(&format!("/activities/{}/events", sent["activity_id"]))
+        .await;
+    let kinds: Vec<&str> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"sent"), "{kinds:?}");
+
+    // 3. The customer answers the reply: it joins the same case by In-Reply-To (IDLE wakes us).
+    dovecot.deliver(
+        "support",
+        &message(
+            "carol@customer.test",
+            "support@acme.test",
+            &format!("Re: Printer on fire [#{case}]"),
+            "c2@customer.test",
+            &format!("In-Reply-To: <{our_id}>\r\nReferences: <c1@customer.test> <{our_id}>\r\n"),
+            "Still burning.",
+        ),
+    );
+    let all = wait_emails(
+        &api,
+        &format!("alias_id={alias_id}&direction=inbound"),
+        2,
+        WAIT,
+    )
+    .await;
+    let answer = all
+        .iter()
+        .find(|e| e["message_id"] == "c2@customer.test")
+        .unwrap();
+    assert_eq!(answer["case_id"], case);
+    assert_eq!(answer["thread_rule"], "in_reply_to");
+    assert_eq!(answer["outcome"], "activity");
+
+    // 4. Send & Complete after taking the new activity.
+    let second = answer["activity_id"].as_i64().unwrap();
+    let (_, me) = api.get("/auth/me").await;
+    let (st, _) = api
+        .post(
+            &format!("/activities/{second}/actions"),
+            json!({"action": "assign", "agent_id": me["user"]["id"]}),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let (st, _) = api
+        .post(
+            &format!("/activities/{second}/reply"),
+            json!({"text": "Extinguished.", "complete": true}),
+        )
+        .await;
+    assert_eq!(st, 201);
+    let (_, done) = api.get(&format!("/activities/{second}")).await;
+    assert_eq!(done["status"], "completed");
+    wait_for("the second reply", WAIT, || async {
+        (dovecot.count_messages("carol", None) == 2).then_some(())
+    })
+    .await;
+
+    // 5. Sanitized HTML: scripts and remote images go, cid images point at our attachment URL.
+    let html_mail = "From: carol@customer.test\r\nTo: support@acme.test\r\nSubject: pic\r\nMessage-ID: <c3@customer.test>\r\n\
+        MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=b\r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n\
+        <p onclick=\"x()\">Hi<script>alert(1)</script><img src=\"https://tracker.example/p.gif\"><img src=\"cid:logo@c\"></p>\r\n\
+        --b\r\nContent-Type: image/png\r\nContent-ID: <logo@c>\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--b--\r\n";
+    dovecot.deliver("support", html_mail.as_bytes());
+    let all = wait_emails(
+        &api,
+        &format!("alias_id={alias_id}&direction=inbound"),
+        3,
+        WAIT,
+    )
+    .await;
+    let pic = all
+        .iter()
+        .find(|e| e["message_id"] == "c3@customer.test")
+        .unwrap();
+    let resp = api
+        .http
+        .get(format!("{}/api/v1/emails/{}/html", api.base, pic["id"]))
+        .bearer_auth(&api.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["x-blocked-remote-images"], "1");
+    assert!(
+        resp.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+    let body = resp.text().await.unwrap();
+    assert!(
+        !body.contains("script") && !body.contains("onclick") && !body.contains("tracker.example"),
+        "{body}"
+    );
+    let att = pic["attachments"][0]["id"].as_i64().unwrap();
+    assert!(
+        body.contains(&format!("/api/v1/attachments/{att}/content")),
+        "{body}"
+    );
+    let img = api
+        .http
+        .get(format!("{}/api/v1/attachments/{att}/content", api.base))
+        .bearer_auth(&api.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(img.status(), 200);
+    assert_eq!(img.headers()["content-type"], "image/png");
+}
+
+#[tokio::test]
+async fn pop3_over_tls_deletes_what_it_stored_and_send_failures_are_recorded() {
+    if !servers_available() {
+        return;
+    }
+    let dovecot = dovecot();
+    let sink = SmtpSink::start(&dovecot.maildir("carol"), Some(dovecot.ca()));
+    let server = start_server(&dovecot);
+    let api = Api::admin(&server).await;
+    let dept = department(&api).await;
+    let q = queue(&api, dept, "Pop").await;
+    let inc = json!({"protocol": "pop3", "port": dovecot.pop3s_port(), "security": "tls",
+                     "disposition": {"action": "delete"}});
+    let alias = alias(
+        &api,
+        dept,
+        q,
+        "sales@acme.test",
+        "support",
+        inc,
+        Some(&sink),
+    )
+    .await;
+    let alias_id = alias["id"].as_i64().unwrap();
+    for (i, from) in [
+        "bounce@example.test",
+        "tempfail@example.test",
+        "dan@customer.test",
+    ]
+    .iter()
+    .enumerate()
+    {
+        dovecot.deliver(
+            "support",
+            &message(
+                from,
+                "sales@acme.test",
+                &format!("m{i}"),
+                &format!("p{i}@x.test"),
+                "",
+                "hello",
+            ),
+        );
+    }
+    let got = wait_emails(&api, &format!("alias_id={alias_id}"), 3, WAIT).await;
+    assert!(got.iter().all(|e| e["outcome"] == "activity"), "{got:?}");
+    wait_for("the POP3 mailbox emptied", WAIT, || async {
+        (dovecot.count_messages("support", None) == 0).then_some(())
+    })
+    .await;
+
+    // Replies: one permanent failure (550), one temporary (451, retried later), one delivered.
+    for e in &got {
+        let (st, r) = api
+            .post(
+                &format!("/activities/{}/reply", e["activity_id"]),
+                json!({"text": "Thanks"}),
+            )
+            .await;
+        assert_eq!(st, 201, "{r}");
+    }
+    let failed = wait_for("the 550 recorded", WAIT, || async {
+        let (_, d) = api
+            .get(&format!("/delivery-exceptions?department_id={dept}"))
+            .await;
+        d["items"].as_array().filter(|v| !v.is_empty()).cloned()
+    })
+    .await;
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0]["status"], "550");
+    wait_for("the good reply delivered", WAIT, || async {
+        sink.envelopes()
+            .iter()
+            .any(|e| e.rcpt_to.iter().any(|r| r == "dan@customer.test"))
+            .then_some(())
+    })
+    .await;
+    let (_, services) = api.get("/system/services").await;
+    assert!(
+        services["dispatcher"]["counters"]["retried"]
+            .as_u64()
+            .unwrap_or(0)
+            >= 1,
+        "{services}"
+    );
+    assert!(
+        services[format!("retriever.alias.{alias_id}")]["counters"]["messages"]
+            .as_u64()
+            .unwrap_or(0)
+            >= 3
+    );
+}
