@@ -66,6 +66,8 @@ pub struct MailSection {
     pub smtp_connections: u32,
     /// Send attempts before a temporary failure counts as permanent.
     pub max_send_attempts: u32,
+    /// Seconds before the first send retry; doubles with each attempt, at most an hour.
+    pub retry_base_secs: u64,
 }
 
 impl Default for MailSection {
@@ -79,6 +81,7 @@ impl Default for MailSection {
             idle_secs: 300,
             smtp_connections: 4,
             max_send_attempts: 10,
+            retry_base_secs: 30,
         }
     }
 }
@@ -236,9 +239,11 @@ extra_ca_file = ""
 fetch_batch = 200
 timeout_secs = 60
 idle_secs = 300
-# SMTP connections per alias, and send attempts before a temporary failure becomes permanent.
+# SMTP connections per alias; send attempts before a temporary failure becomes permanent; seconds
+# before the first retry (doubling with each attempt, at most an hour).
 smtp_connections = 4
 max_send_attempts = 10
+retry_base_secs = 30
 "#;
 
 /// Environment variable prefix.

@@ -152,6 +152,7 @@ fn start_services(
             idle_secs: c.mail.idle_secs.max(10),
             smtp_connections: c.mail.smtp_connections.max(1),
             max_attempts: c.mail.max_send_attempts.max(1),
+            retry_base: Duration::from_secs(c.mail.retry_base_secs.max(1)),
             ..MailSettings::default()
         },
         status: registry.clone(),

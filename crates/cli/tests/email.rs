@@ -21,17 +21,9 @@ fn servers_available() -> bool {
     require_or_skip("dovecot") && require_or_skip("aiosmtpd")
 }
 
-fn start_server(dovecot: &switchboard_testkit::Dovecot) -> Server {
+fn start_server(dovecot: &switchboard_testkit::Dovecot) -> (Server, tempfile::TempDir) {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().to_path_buf();
-    std::mem::forget(tmp);
-    Server::start_in(
-        dir,
-        vec![(
-            "SWITCHBOARD_MAIL_EXTRA_CA_FILE".into(),
-            dovecot.ca_pem_path().display().to_string(),
-        )],
-    )
+    (server(tmp.path(), dovecot, &[]), tmp)
 }
 
 #[tokio::test]
@@ -41,7 +33,7 @@ async fn imap_round_trip_threads_both_ways() {
     }
     let dovecot = dovecot();
     let sink = SmtpSink::start(&dovecot.maildir("carol"), Some(dovecot.ca()));
-    let server = start_server(&dovecot);
+    let (server, _dir) = start_server(&dovecot);
     let api = Api::admin(&server).await;
     let dept = department(&api).await;
     let q = queue(&api, dept, "Email").await;
@@ -238,7 +230,7 @@ async fn pop3_over_tls_deletes_what_it_stored_and_send_failures_are_recorded() {
     }
     let dovecot = dovecot();
     let sink = SmtpSink::start(&dovecot.maildir("carol"), Some(dovecot.ca()));
-    let server = start_server(&dovecot);
+    let (server, _dir) = start_server(&dovecot);
     let api = Api::admin(&server).await;
     let dept = department(&api).await;
     let q = queue(&api, dept, "Pop").await;

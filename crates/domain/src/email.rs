@@ -385,7 +385,7 @@ impl EmailSettings {
     /// Why mail from `address` is blocked, if it is.
     pub fn blocked_sender(&self, address: &str) -> Option<String> {
         let a = address.trim().to_lowercase();
-        if self.blocked_addresses.iter().any(|b| *b == a) {
+        if self.blocked_addresses.contains(&a) {
             return Some(format!("sender address {a} is blocked"));
         }
         let domain = a.rsplit_once('@').map(|(_, d)| d)?;

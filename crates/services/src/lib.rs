@@ -60,6 +60,8 @@ pub struct MailSettings {
     pub dispatch_batch: u32,
     /// Send attempts before a transient failure becomes permanent.
     pub max_attempts: u32,
+    /// Wait before the first send retry; doubles with each attempt, at most an hour.
+    pub retry_base: Duration,
 }
 
 impl Default for MailSettings {
@@ -72,6 +74,7 @@ impl Default for MailSettings {
             smtp_connections: 4,
             dispatch_batch: 256,
             max_attempts: 10,
+            retry_base: Duration::from_secs(30),
         }
     }
 }

@@ -123,6 +123,10 @@ async fn ingest(
             a.blob = None;
         }
     }
+    // A bounce is about mail we sent, whoever (or nothing) signs it.
+    if content.kind == EmailKind::Bounce {
+        return record_bounce(c, row, content, now).await;
+    }
     let sender = content
         .from
         .as_ref()
@@ -136,9 +140,6 @@ async fn ingest(
         row.outcome_reason = why;
         let id = insert_email(c, &row, now).await?;
         return Ok(result(id, Outcome::Blocked, None, None));
-    }
-    if content.kind == EmailKind::Bounce {
-        return record_bounce(c, row, content, now).await;
     }
     let (case, rule) = thread(c, dept, content, &sender).await?;
     row.thread_rule = Some(rule);

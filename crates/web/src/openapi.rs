@@ -12,6 +12,7 @@ use switchboard_domain::*;
 
 use crate::error::ErrorBody;
 use crate::routes::auth::{CreatedToken, Login, Me, NewToken};
+use crate::routes::emails::{ReplyAttachment, ReplyBody};
 use crate::routes::system::Logging;
 
 #[derive(OpenApi)]
@@ -67,7 +68,26 @@ use crate::routes::system::Logging;
         Me,
         NewToken,
         CreatedToken,
-        Logging
+        Logging,
+        Alias,
+        NewAlias,
+        AliasPatch,
+        IncomingServer,
+        OutgoingServer,
+        MailProtocol,
+        MailSecurity,
+        Disposition,
+        Email,
+        Attachment,
+        Mailbox,
+        Direction,
+        EmailKind,
+        Outcome,
+        ThreadRule,
+        DeliveryException,
+        EmailSettings,
+        ReplyBody,
+        ReplyAttachment
     ))
 )]
 struct Components;
@@ -138,6 +158,13 @@ pub fn document() -> utoipa::openapi::OpenApi {
             "Department",
             "NewDepartment",
             "DepartmentPatch",
+        ),
+        (
+            "/api/v1/aliases",
+            "aliases",
+            "Alias",
+            "NewAlias",
+            "AliasPatch",
         ),
     ];
     let mut ops: Vec<(String, HttpMethod, String, &str, Body, &str, Body)> = vec![];
@@ -297,6 +324,96 @@ pub fn document() -> utoipa::openapi::OpenApi {
             One("Logging"),
             "200",
             One("Logging"),
+        ),
+        (
+            "/api/v1/activities/{id}/reply",
+            Post,
+            "Answer an email activity (Send, or Send & Complete with complete: true)",
+            "email",
+            One("ReplyBody"),
+            "201",
+            One("Email"),
+        ),
+        (
+            "/api/v1/emails",
+            Get,
+            "List stored emails (filters, cursor pagination)",
+            "email",
+            None,
+            "200",
+            List("Email"),
+        ),
+        (
+            "/api/v1/emails/{id}",
+            Get,
+            "Read one email",
+            "email",
+            None,
+            "200",
+            One("Email"),
+        ),
+        (
+            "/api/v1/emails/{id}/html",
+            Get,
+            "The email's HTML, sanitized (text/html; ?remote_images=true loads remote images)",
+            "email",
+            None,
+            "200",
+            None,
+        ),
+        (
+            "/api/v1/emails/{id}/raw",
+            Get,
+            "The raw message (message/rfc822)",
+            "email",
+            None,
+            "200",
+            None,
+        ),
+        (
+            "/api/v1/attachments/{id}/content",
+            Get,
+            "An attachment's bytes",
+            "email",
+            None,
+            "200",
+            None,
+        ),
+        (
+            "/api/v1/delivery-exceptions",
+            Get,
+            "Bounces and permanent send failures",
+            "email",
+            None,
+            "200",
+            List("DeliveryException"),
+        ),
+        (
+            "/api/v1/departments/{id}/email-settings",
+            Get,
+            "A department's email hygiene settings",
+            "email",
+            None,
+            "200",
+            One("EmailSettings"),
+        ),
+        (
+            "/api/v1/departments/{id}/email-settings",
+            Put,
+            "Replace a department's email hygiene settings",
+            "email",
+            One("EmailSettings"),
+            "200",
+            One("EmailSettings"),
+        ),
+        (
+            "/api/v1/system/services",
+            Get,
+            "Health of the background services (state, last error, counters, progress)",
+            "system",
+            None,
+            "200",
+            None,
         ),
     ];
     for (p, m, s, t, req, st, resp) in extra {

@@ -83,6 +83,21 @@ pub async fn emails(api: &Api, query: &str) -> Vec<Value> {
     page["items"].as_array().cloned().unwrap_or_default()
 }
 
+/// Every email of a query, following the pages.
+pub async fn all_emails(api: &Api, query: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let (st, page) = api.get(&format!("/emails?limit=500&{query}{cursor}")).await;
+        assert_eq!(st, 200, "{page}");
+        out.extend(page["items"].as_array().cloned().unwrap_or_default());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => return out,
+        }
+    }
+}
+
 /// Waits until the alias's mailbox produced `n` stored emails; returns them.
 pub async fn wait_emails(api: &Api, query: &str, n: usize, limit: Duration) -> Vec<Value> {
     wait_for(&format!("{n} emails for {query}"), limit, || async {
@@ -107,6 +122,22 @@ pub fn message(
          Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
     )
     .into_bytes()
+}
+
+/// Starts a server whose mail services trust the test CA; `env` adds settings.
+pub fn server(dir: &std::path::Path, dovecot: &Dovecot, env: &[(&str, &str)]) -> super::Server {
+    let mut vars = vec![
+        (
+            "SWITCHBOARD_MAIL_EXTRA_CA_FILE".to_string(),
+            dovecot.ca_pem_path().display().to_string(),
+        ),
+        (
+            "SWITCHBOARD_MAIL_RETRY_BASE_SECS".to_string(),
+            "1".to_string(),
+        ),
+    ];
+    vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    super::Server::start_in(dir.to_path_buf(), vars)
 }
 
 /// Starts Dovecot with the support mailbox and a customer mailbox.

@@ -7,10 +7,8 @@ use std::sync::Arc;
 
 use futures_util::future::join_all;
 use switchboard_domain::{
-    AliasId, BounceInfo, BouncedRecipient, EmailKind, InboundContent, InboundEmail, IngestResult,
-    Mailbox, StoredAttachment, Timestamp,
+    AliasId, InboundContent, InboundEmail, IngestResult, StoredAttachment, Timestamp,
 };
-use switchboard_mail::classify::MailKind;
 use switchboard_mail::parse::{self, ParsedMail};
 use switchboard_store::{BlobKey, BlobStore, Store, StoreError};
 
@@ -36,22 +34,6 @@ pub enum IngestError {
     Store(#[from] StoreError),
 }
 
-fn mailbox(m: parse::Mailbox) -> Mailbox {
-    Mailbox {
-        name: m.name,
-        address: m.address,
-    }
-}
-
-fn kind(k: MailKind) -> EmailKind {
-    match k {
-        MailKind::Normal => EmailKind::Normal,
-        MailKind::AutoReply => EmailKind::AutoReply,
-        MailKind::Bulk => EmailKind::Bulk,
-        MailKind::Bounce => EmailKind::Bounce,
-    }
-}
-
 /// Maps parsed mail to the domain's inbound content (attachments already stored).
 fn content(p: ParsedMail, attachments: Vec<StoredAttachment>) -> InboundContent {
     let c = p.classification;
@@ -59,30 +41,18 @@ fn content(p: ParsedMail, attachments: Vec<StoredAttachment>) -> InboundContent 
         message_id: p.message_id,
         in_reply_to: p.in_reply_to,
         references: p.references,
-        from: p.from.map(mailbox),
-        reply_to: p.reply_to.into_iter().map(mailbox).collect(),
-        to: p.to.into_iter().map(mailbox).collect(),
-        cc: p.cc.into_iter().map(mailbox).collect(),
+        from: p.from.map(Into::into),
+        reply_to: p.reply_to.into_iter().map(Into::into).collect(),
+        to: p.to.into_iter().map(Into::into).collect(),
+        cc: p.cc.into_iter().map(Into::into).collect(),
         original_recipients: p.original_recipients,
         subject: p.subject,
         date: p.date.map(Timestamp::from_millis),
         text: p.text,
         html: p.html,
-        kind: kind(c.kind),
+        kind: c.kind.into(),
         kind_reason: c.reason,
-        bounce: c.bounce.map(|b| BounceInfo {
-            original_message_id: b.original_message_id,
-            recipients: b
-                .recipients
-                .into_iter()
-                .map(|r| BouncedRecipient {
-                    address: r.address,
-                    status: r.status,
-                    diagnostic: r.diagnostic,
-                })
-                .collect(),
-            permanent: b.permanent,
-        }),
+        bounce: c.bounce.map(Into::into),
         attachments,
     }
 }

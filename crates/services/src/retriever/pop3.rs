@@ -54,6 +54,30 @@ async fn poll(ctx: &MailContext, creds: &AliasCredentials) -> Result<(), String>
         .await
         .map_err(err)?;
     let listing = client.uidl().await.map_err(err)?;
+    // A message over the size limit would fail every poll: leave it and say so.
+    let limit = Pop3Options::default().max_message_bytes as u64;
+    let sizes = client.list().await.map_err(err)?;
+    let too_large: Vec<u32> = sizes
+        .iter()
+        .filter(|(_, size)| *size > limit)
+        .map(|(n, _)| *n)
+        .collect();
+    if !too_large.is_empty() {
+        let name = worker_name(alias);
+        tracing::warn!(alias = %alias, messages = ?too_large, limit, "messages over the size limit are left on the server");
+        ctx.status.error(
+            &name,
+            &format!(
+                "{} message(s) over {limit} bytes left on the server",
+                too_large.len()
+            ),
+            crate::now(),
+        );
+    }
+    let listing: Vec<(u32, String)> = listing
+        .into_iter()
+        .filter(|(n, _)| !too_large.contains(n))
+        .collect();
     let keys: Vec<String> = listing.iter().map(|(_, u)| format!("pop3:{u}")).collect();
     let known = ctx
         .store

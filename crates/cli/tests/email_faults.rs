@@ -1,0 +1,171 @@
+//! Faults: the server SIGKILLed in the middle of a 5,000-message backlog stores every message
+//! exactly once after a restart; Dovecot and the SMTP server stopped mid-run and brought back:
+//! nothing lost, nothing sent twice.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod common;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use common::Api;
+use common::mail::*;
+use serde_json::json;
+use switchboard_testkit::{SmtpSink, require_or_skip};
+
+const BACKLOG: usize = 5_000;
+
+#[tokio::test]
+async fn sigkill_mid_backlog_stores_everything_exactly_once() {
+    if !require_or_skip("dovecot") {
+        return;
+    }
+    let dovecot = dovecot();
+    dovecot.deliver_many(
+        "support",
+        (0..BACKLOG).map(|i| {
+            message(
+                &format!("c{}@customer.test", i % 300),
+                "support@acme.test",
+                &format!("Backlog {i}"),
+                &format!("b{i}@customer.test"),
+                "",
+                "A message in a backlog.",
+            )
+        }),
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let small_batches = [("SWITCHBOARD_MAIL_FETCH_BATCH", "50")];
+    let mut server = server(tmp.path(), &dovecot, &small_batches);
+    let api = Api::admin(&server).await;
+    let dept = department(&api).await;
+    let q = queue(&api, dept, "Backlog").await;
+    let inc = json!({"protocol": "imap", "port": dovecot.imap_port(), "security": "none"});
+    let a = alias(&api, dept, q, "support@acme.test", "support", inc, None).await;
+    let query = format!("alias_id={}", a["id"]);
+
+    // Kill it while the backlog is being taken in.
+    wait_emails(&api, &query, 300, Duration::from_secs(120)).await;
+    server.kill();
+    let api_token = api.token.clone();
+
+    let server = common::Server::start_in(tmp.path().to_path_buf(), server.env.clone());
+    let api = Api {
+        base: server.url.clone(),
+        http: reqwest::Client::new(),
+        token: api_token,
+    };
+    wait_for("the whole backlog", Duration::from_secs(300), || async {
+        (all_emails(&api, &query).await.len() >= BACKLOG).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let stored = all_emails(&api, &query).await;
+    assert_eq!(stored.len(), BACKLOG, "every message stored once");
+    let ids: HashSet<&str> = stored
+        .iter()
+        .map(|e| e["message_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), BACKLOG, "no message stored twice");
+    let activities: HashSet<i64> = stored
+        .iter()
+        .map(|e| e["activity_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(activities.len(), BACKLOG, "one activity per message");
+}
+
+#[tokio::test]
+async fn mail_servers_stopped_mid_run_lose_nothing_and_send_nothing_twice() {
+    if !(require_or_skip("dovecot") && require_or_skip("aiosmtpd")) {
+        return;
+    }
+    let mut dovecot = dovecot();
+    let mut sink = SmtpSink::start(&dovecot.maildir("carol"), Some(dovecot.ca()));
+    let tmp = tempfile::tempdir().unwrap();
+    let server = server(tmp.path(), &dovecot, &[]);
+    let api = Api::admin(&server).await;
+    let dept = department(&api).await;
+    let q = queue(&api, dept, "Faults").await;
+    let inc = json!({"protocol": "imap", "port": dovecot.imap_port(), "security": "starttls"});
+    let a = alias(
+        &api,
+        dept,
+        q,
+        "support@acme.test",
+        "support",
+        inc,
+        Some(&sink),
+    )
+    .await;
+    let query = format!("alias_id={}&direction=inbound", a["id"]);
+    let deliver = |from: usize, to: usize, d: &switchboard_testkit::Dovecot| {
+        for i in from..to {
+            d.deliver(
+                "support",
+                &message(
+                    "carol@customer.test",
+                    "support@acme.test",
+                    &format!("Fault {i}"),
+                    &format!("f{i}@customer.test"),
+                    "",
+                    "x",
+                ),
+            );
+        }
+    };
+    deliver(0, 20, &dovecot);
+    let first = wait_emails(&api, &query, 20, Duration::from_secs(60)).await;
+
+    // The SMTP server goes away: replies wait in the outbox.
+    sink.stop();
+    for e in &first {
+        let (st, r) = api
+            .post(
+                &format!("/activities/{}/reply", e["activity_id"]),
+                json!({"text": "On it"}),
+            )
+            .await;
+        assert_eq!(st, 201, "{r}");
+    }
+    // Dovecot goes away too, with mail arriving meanwhile (delivered straight to the Maildir).
+    dovecot.stop();
+    deliver(20, 40, &dovecot);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(emails(&api, &query).await.len(), 20);
+    let (_, services) = api.get("/system/services").await;
+    assert!(
+        services["dispatcher"]["counters"]["retried"]
+            .as_u64()
+            .unwrap_or(0)
+            >= 1,
+        "{services}"
+    );
+
+    // Both come back: everything arrives, once.
+    dovecot.start_again();
+    sink.start_again();
+    let all = wait_emails(&api, &query, 40, Duration::from_secs(120)).await;
+    assert_eq!(all.len(), 40);
+    wait_for(
+        "all 20 replies delivered",
+        Duration::from_secs(120),
+        || async { (sink.count() >= 20).then_some(()) },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(sink.count(), 20, "no reply sent twice");
+    let raws = dovecot.read_messages("carol");
+    let ids: HashSet<String> = raws
+        .iter()
+        .map(|r| {
+            mail_parser::MessageParser::default()
+                .parse(r)
+                .unwrap()
+                .message_id()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(ids.len(), 20);
+}
