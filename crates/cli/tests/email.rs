@@ -11,9 +11,8 @@ mod common;
 use std::time::Duration;
 
 use common::mail::*;
-use common::{Api, Server};
 use serde_json::json;
-use switchboard_testkit::{SmtpSink, require_or_skip};
+use switchboard_testkit::require_or_skip;
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -21,33 +20,15 @@ fn servers_available() -> bool {
     require_or_skip("dovecot") && require_or_skip("aiosmtpd")
 }
 
-fn start_server(dovecot: &switchboard_testkit::Dovecot) -> (Server, tempfile::TempDir) {
-    let tmp = tempfile::tempdir().unwrap();
-    (server(tmp.path(), dovecot, &[]), tmp)
-}
-
 #[tokio::test]
 async fn imap_round_trip_threads_both_ways() {
     if !servers_available() {
         return;
     }
-    let dovecot = dovecot();
-    let sink = SmtpSink::start(&dovecot.maildir("carol"), Some(dovecot.ca()));
-    let (server, _dir) = start_server(&dovecot);
-    let api = Api::admin(&server).await;
-    let dept = department(&api).await;
-    let q = queue(&api, dept, "Email").await;
+    let w = World::start(true, &[]).await;
+    let (dovecot, api, q) = (&w.dovecot, &w.api, w.queue);
     let inc = json!({"protocol": "imap", "port": dovecot.imap_port(), "security": "starttls"});
-    let alias = alias(
-        &api,
-        dept,
-        q,
-        "support@acme.test",
-        "support",
-        inc,
-        Some(&sink),
-    )
-    .await;
+    let alias = w.alias("support@acme.test", inc).await;
     let alias_id = alias["id"].as_i64().unwrap();
 
     // 1. The customer writes; the retriever turns it into an activity in the alias's queue.
@@ -228,24 +209,12 @@ async fn pop3_over_tls_deletes_what_it_stored_and_send_failures_are_recorded() {
     if !servers_available() {
         return;
     }
-    let dovecot = dovecot();
-    let sink = SmtpSink::start(&dovecot.maildir("carol"), Some(dovecot.ca()));
-    let (server, _dir) = start_server(&dovecot);
-    let api = Api::admin(&server).await;
-    let dept = department(&api).await;
-    let q = queue(&api, dept, "Pop").await;
+    let w = World::start(true, &[]).await;
+    let (dovecot, api, dept) = (&w.dovecot, &w.api, w.dept);
+    let sink = w.sink.as_ref().unwrap();
     let inc = json!({"protocol": "pop3", "port": dovecot.pop3s_port(), "security": "tls",
                      "disposition": {"action": "delete"}});
-    let alias = alias(
-        &api,
-        dept,
-        q,
-        "sales@acme.test",
-        "support",
-        inc,
-        Some(&sink),
-    )
-    .await;
+    let alias = w.alias("sales@acme.test", inc).await;
     let alias_id = alias["id"].as_i64().unwrap();
     for (i, from) in [
         "bounce@example.test",

@@ -12,7 +12,7 @@ use std::time::Duration;
 use common::Api;
 use common::mail::*;
 use serde_json::json;
-use switchboard_testkit::{SmtpSink, require_or_skip};
+use switchboard_testkit::require_or_skip;
 
 const BACKLOG: usize = 5_000;
 
@@ -21,8 +21,8 @@ async fn sigkill_mid_backlog_stores_everything_exactly_once() {
     if !require_or_skip("dovecot") {
         return;
     }
-    let dovecot = dovecot();
-    dovecot.deliver_many(
+    let mut w = World::start(false, &[("SWITCHBOARD_MAIL_FETCH_BATCH", "50")]).await;
+    w.dovecot.deliver_many(
         "support",
         (0..BACKLOG).map(|i| {
             message(
@@ -35,26 +35,18 @@ async fn sigkill_mid_backlog_stores_everything_exactly_once() {
             )
         }),
     );
-    let tmp = tempfile::tempdir().unwrap();
-    let small_batches = [("SWITCHBOARD_MAIL_FETCH_BATCH", "50")];
-    let mut server = server(tmp.path(), &dovecot, &small_batches);
-    let api = Api::admin(&server).await;
-    let dept = department(&api).await;
-    let q = queue(&api, dept, "Backlog").await;
-    let inc = json!({"protocol": "imap", "port": dovecot.imap_port(), "security": "none"});
-    let a = alias(&api, dept, q, "support@acme.test", "support", inc, None).await;
+    let inc = json!({"protocol": "imap", "port": w.dovecot.imap_port(), "security": "none"});
+    let a = w.alias("support@acme.test", inc).await;
     let query = format!("alias_id={}", a["id"]);
 
     // Kill it while the backlog is being taken in.
-    wait_emails(&api, &query, 300, Duration::from_secs(120)).await;
-    server.kill();
-    let api_token = api.token.clone();
-
-    let server = common::Server::start_in(tmp.path().to_path_buf(), server.env.clone());
+    wait_emails(&w.api, &query, 300, Duration::from_secs(120)).await;
+    w.server.kill();
+    let server = common::Server::start_in(w.dir.path().to_path_buf(), w.server.env.clone());
     let api = Api {
         base: server.url.clone(),
         http: reqwest::Client::new(),
-        token: api_token,
+        token: w.api.token.clone(),
     };
     wait_for("the whole backlog", Duration::from_secs(300), || async {
         (all_emails(&api, &query).await.len() >= BACKLOG).then_some(())
@@ -80,24 +72,13 @@ async fn mail_servers_stopped_mid_run_lose_nothing_and_send_nothing_twice() {
     if !(require_or_skip("dovecot") && require_or_skip("aiosmtpd")) {
         return;
     }
-    let mut dovecot = dovecot();
-    let mut sink = SmtpSink::start(&dovecot.maildir("carol"), Some(dovecot.ca()));
-    let tmp = tempfile::tempdir().unwrap();
-    let server = server(tmp.path(), &dovecot, &[]);
-    let api = Api::admin(&server).await;
-    let dept = department(&api).await;
-    let q = queue(&api, dept, "Faults").await;
-    let inc = json!({"protocol": "imap", "port": dovecot.imap_port(), "security": "starttls"});
-    let a = alias(
-        &api,
-        dept,
-        q,
-        "support@acme.test",
-        "support",
-        inc,
-        Some(&sink),
-    )
-    .await;
+    let mut w = World::start(true, &[]).await;
+    let inc = json!({"protocol": "imap", "port": w.dovecot.imap_port(), "security": "starttls"});
+    let a = w.alias("support@acme.test", inc).await;
+    let World {
+        dovecot, sink, api, ..
+    } = &mut w;
+    let sink = sink.as_mut().unwrap();
     let query = format!("alias_id={}&direction=inbound", a["id"]);
     let deliver = |from: usize, to: usize, d: &switchboard_testkit::Dovecot| {
         for i in from..to {
@@ -114,7 +95,7 @@ async fn mail_servers_stopped_mid_run_lose_nothing_and_send_nothing_twice() {
             );
         }
     };
-    deliver(0, 20, &dovecot);
+    deliver(0, 20, dovecot);
     let first = wait_emails(&api, &query, 20, Duration::from_secs(60)).await;
 
     // The SMTP server goes away: replies wait in the outbox.
@@ -130,7 +111,7 @@ async fn mail_servers_stopped_mid_run_lose_nothing_and_send_nothing_twice() {
     }
     // Dovecot goes away too, with mail arriving meanwhile (delivered straight to the Maildir).
     dovecot.stop();
-    deliver(20, 40, &dovecot);
+    deliver(20, 40, dovecot);
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(emails(&api, &query).await.len(), 20);
     let (_, services) = api.get("/system/services").await;

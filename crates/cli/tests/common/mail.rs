@@ -144,3 +144,53 @@ pub fn server(dir: &std::path::Path, dovecot: &Dovecot, env: &[(&str, &str)]) ->
 pub fn dovecot() -> Dovecot {
     Dovecot::start(&[("support", "secret"), ("carol", "secret")])
 }
+
+/// A running world for one email test: Dovecot, optionally the SMTP server delivering into the
+/// customer's mailbox, the Switchboard server on its own data directory, an API client, the
+/// default department and a queue.
+pub struct World {
+    pub dovecot: Dovecot,
+    pub sink: Option<SmtpSink>,
+    pub server: super::Server,
+    pub api: Api,
+    pub dept: i64,
+    pub queue: i64,
+    pub dir: tempfile::TempDir,
+}
+
+impl World {
+    /// Starts everything; `env` adds server settings.
+    pub async fn start(with_sink: bool, env: &[(&str, &str)]) -> World {
+        let dovecot = dovecot();
+        let sink =
+            with_sink.then(|| SmtpSink::start(&dovecot.maildir("carol"), Some(dovecot.ca())));
+        let dir = tempfile::tempdir().unwrap();
+        let server = server(dir.path(), &dovecot, env);
+        let api = Api::admin(&server).await;
+        let dept = department(&api).await;
+        let queue = queue(&api, dept, "Email").await;
+        World {
+            dovecot,
+            sink,
+            server,
+            api,
+            dept,
+            queue,
+            dir,
+        }
+    }
+
+    /// An alias on the `support` mailbox with `incoming` settings, sending through the sink.
+    pub async fn alias(&self, address: &str, incoming: Value) -> Value {
+        alias(
+            &self.api,
+            self.dept,
+            self.queue,
+            address,
+            "support",
+            incoming,
+            self.sink.as_ref(),
+        )
+        .await
+    }
+}
