@@ -44,7 +44,7 @@ async fn imap_round_trip_threads_both_ways() {
         ),
     );
     let first = wait_emails(
-        &api,
+        api,
         &format!("alias_id={alias_id}&direction=inbound"),
         1,
         WAIT,
@@ -113,7 +113,7 @@ async fn imap_round_trip_threads_both_ways() {
         ),
     );
     let all = wait_emails(
-        &api,
+        api,
         &format!("alias_id={alias_id}&direction=inbound"),
         2,
         WAIT,
@@ -158,7 +158,7 @@ async fn imap_round_trip_threads_both_ways() {
         --b\r\nContent-Type: image/png\r\nContent-ID: <logo@c>\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--b--\r\n";
     dovecot.deliver("support", html_mail.as_bytes());
     let all = wait_emails(
-        &api,
+        api,
         &format!("alias_id={alias_id}&direction=inbound"),
         3,
         WAIT,
@@ -236,7 +236,7 @@ async fn pop3_over_tls_deletes_what_it_stored_and_send_failures_are_recorded() {
             ),
         );
     }
-    let got = wait_emails(&api, &format!("alias_id={alias_id}"), 3, WAIT).await;
+    let got = wait_emails(api, &format!("alias_id={alias_id}"), 3, WAIT).await;
     assert!(got.iter().all(|e| e["outcome"] == "activity"), "{got:?}");
     wait_for("the POP3 mailbox emptied", WAIT, || async {
         (dovecot.count_messages("support", None) == 0).then_some(())

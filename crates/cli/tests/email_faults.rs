@@ -96,7 +96,7 @@ async fn mail_servers_stopped_mid_run_lose_nothing_and_send_nothing_twice() {
         }
     };
     deliver(0, 20, dovecot);
-    let first = wait_emails(&api, &query, 20, Duration::from_secs(60)).await;
+    let first = wait_emails(api, &query, 20, Duration::from_secs(60)).await;
 
     // The SMTP server goes away: replies wait in the outbox.
     sink.stop();
@@ -113,7 +113,7 @@ async fn mail_servers_stopped_mid_run_lose_nothing_and_send_nothing_twice() {
     dovecot.stop();
     deliver(20, 40, dovecot);
     tokio::time::sleep(Duration::from_secs(3)).await;
-    assert_eq!(emails(&api, &query).await.len(), 20);
+    assert_eq!(emails(api, &query).await.len(), 20);
     let (_, services) = api.get("/system/services").await;
     assert!(
         services["dispatcher"]["counters"]["retried"]
@@ -126,7 +126,7 @@ async fn mail_servers_stopped_mid_run_lose_nothing_and_send_nothing_twice() {
     // Both come back: everything arrives, once.
     dovecot.start_again();
     sink.start_again();
-    let all = wait_emails(&api, &query, 40, Duration::from_secs(120)).await;
+    let all = wait_emails(api, &query, 40, Duration::from_secs(120)).await;
     assert_eq!(all.len(), 40);
     wait_for(
         "all 20 replies delivered",
