@@ -33,6 +33,12 @@ pub enum BenchCommand {
         #[arg(long, env = "SWITCHBOARD_BENCH_POSTGRES_URL")]
         postgres: Option<String>,
     },
+    /// Email ingest: an IMAP backlog taken in until every activity is queued, against the
+    /// parse + store ceiling of the same run; then arrival-to-activity latency with IDLE.
+    Ingest(crate::bench_mail::IngestArgs),
+    /// Email dispatch: replies through the outbox to an SMTP server, against that server's own
+    /// acceptance rate in the same run.
+    Dispatch(crate::bench_mail::DispatchArgs),
 }
 
 /// Runs a benchmark.
@@ -58,6 +64,8 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             let _ = std::fs::remove_dir_all(&dir);
             Ok(())
         }
+        BenchCommand::Ingest(a) => crate::bench_mail::ingest(a).await,
+        BenchCommand::Dispatch(a) => crate::bench_mail::dispatch(a).await,
     }
 }
 

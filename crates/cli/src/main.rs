@@ -5,6 +5,7 @@
 
 mod admin;
 mod bench;
+mod bench_mail;
 mod config;
 mod logging;
 mod secret_key;

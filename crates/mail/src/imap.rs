@@ -352,6 +352,11 @@ impl ImapConnection {
         ))
     }
 
+    /// Appends a message to a folder (used to seed mailboxes in benchmarks and tests).
+    pub async fn append(&mut self, folder: &str, raw: &[u8]) -> Result<(), ImapError> {
+        within(self.timeout, self.session.append(folder, None, None, raw)).await
+    }
+
     /// Logs out politely (errors ignored: the connection is going away anyway).
     pub async fn logout(mut self) {
         let _ = timeout(self.timeout, self.session.logout()).await;

@@ -1,0 +1,578 @@
+//! `switchboard bench ingest` and `switchboard bench dispatch`: the email channel against real
+//! mail servers, each with a same-run reference.
+//!
+//! - ingest: N synthetic messages (2–200 KB, some with attachments) are APPENDed to an IMAP
+//!   mailbox, then a fresh store's retriever takes the backlog in until every activity is
+//!   queued. The reference is the raw ceiling measured first in the same run: the same messages
+//!   through blob store, parser and store ingest, without the network. Then a steady trickle
+//!   (default 20 msg/s) measures arrival-to-activity latency with IMAP IDLE.
+//! - dispatch: N replies go through the outbox and the dispatcher to an SMTP server. The
+//!   reference is that server's own acceptance rate, measured first with the same SMTP client
+//!   and concurrency and no store.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::Args;
+use switchboard_domain::{
+    Actor, AliasId, DepartmentId, InboundEmail, NewAlias, NewDepartment, NewQueue, NewReply,
+    QueueId,
+};
+use switchboard_mail::TlsTrust;
+use switchboard_mail::imap::ImapConnection;
+use switchboard_services::retriever::ingest::{Fetched, ingest_batch};
+use switchboard_services::status::Registry;
+use switchboard_services::{MailContext, MailSettings};
+use switchboard_store::{BlobStore, LocalBlobStore, PageRequest, Sealer, Store, StoreOptions};
+
+use crate::now;
+
+/// Options of `bench ingest`.
+#[derive(Args, Debug)]
+pub struct IngestArgs {
+    /// Messages in the backlog.
+    #[arg(long, default_value_t = 100_000)]
+    messages: usize,
+    /// IMAP server.
+    #[arg(long, default_value = "127.0.0.1")]
+    imap_host: String,
+    /// IMAP port (plain).
+    #[arg(long)]
+    imap_port: u16,
+    /// Mailbox user (its INBOX is emptied first).
+    #[arg(long, default_value = "bench")]
+    imap_user: String,
+    /// Mailbox password.
+    #[arg(
+        long,
+        default_value = "secret",
+        env = "SWITCHBOARD_BENCH_IMAP_PASSWORD"
+    )]
+    imap_password: String,
+    /// Seconds of steady arrivals for the latency run (0 skips it).
+    #[arg(long, default_value_t = 30)]
+    latency_secs: u64,
+    /// Arrivals per second in the latency run.
+    #[arg(long, default_value_t = 20)]
+    rate: u32,
+}
+
+/// Options of `bench dispatch`.
+#[derive(Args, Debug)]
+pub struct DispatchArgs {
+    /// Replies to send.
+    #[arg(long, default_value_t = 100_000)]
+    messages: usize,
+    /// SMTP server.
+    #[arg(long, default_value = "127.0.0.1")]
+    smtp_host: String,
+    /// SMTP port (plain).
+    #[arg(long)]
+    smtp_port: u16,
+    /// SMTP connections.
+    #[arg(long, default_value_t = 8)]
+    connections: u32,
+}
+
+/// A fresh store, blob directory, department, queue and alias for one measurement.
+struct World {
+    store: Store,
+    blobs: Arc<dyn BlobStore>,
+    alias: AliasId,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+async fn world(
+    name: &str,
+    incoming: serde_json::Value,
+    outgoing: serde_json::Value,
+) -> anyhow::Result<World> {
+    let dir = std::env::temp_dir().join(format!("switchboard-bench-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    let url = format!("sqlite://{}", dir.join("bench.db").display());
+    let options = StoreOptions {
+        max_connections: 16,
+        sealer: Some(Sealer::new(&Sealer::generate_key()?)?),
+        ..StoreOptions::default()
+    };
+    let store = Store::open(&url, &options).await?;
+    store.migrate(now().millis()).await?;
+    store.ensure_partition("Bench", now()).await?;
+    let dept: DepartmentId = store
+        .create_department(
+            NewDepartment {
+                name: "Bench".into(),
+                description: String::new(),
+            },
+            now(),
+        )
+        .await?
+        .id;
+    let queue: QueueId = store
+        .create_queue(
+            serde_json::from_value::<NewQueue>(
+                serde_json::json!({"department_id": dept, "name": "Email"}),
+            )?,
+            now(),
+        )
+        .await?
+        .id;
+    let alias: NewAlias = serde_json::from_value(serde_json::json!({
+        "department_id": dept, "address": "support@bench.test", "queue_id": queue,
+        "incoming": incoming, "incoming_password": "secret", "outgoing": outgoing,
+    }))?;
+    let alias = store.create_alias(alias.validate()?, now()).await?.id;
+    let blobs: Arc<dyn BlobStore> = Arc::new(LocalBlobStore::new(dir.join("blobs")));
+    Ok(World {
+        store,
+        blobs,
+        alias,
+        dir,
+    })
+}
+
+/// A small deterministic generator (no need for cryptographic randomness here).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+const WORDS: &[&str] = &[
+    "order",
+    "invoice",
+    "delivery",
+    "the",
+    "my",
+    "please",
+    "refund",
+    "account",
+    "password",
+    "thanks",
+    "printer",
+    "broken",
+    "since",
+    "yesterday",
+    "and",
+    "still",
+    "not",
+    "working",
+    "help",
+    "urgent",
+];
+
+fn text(rng: &mut Lcg, bytes: usize) -> String {
+    let mut s = String::with_capacity(bytes + 16);
+    let mut line = 0;
+    while s.len() < bytes {
+        let w = WORDS[rng.below(WORDS.len() as u64) as usize];
+        s.push_str(w);
+        line += w.len() + 1;
+        if line > 70 {
+            s.push_str("\r\n");
+            line = 0;
+        } else {
+            s.push(' ');
+        }
+    }
+    s
+}
+
+/// Message `i` of a realistic mix: 60 % 2–10 KB text, 30 % 10–50 KB text + HTML, 10 % with a
+/// 40–190 KB attachment.
+fn message(i: usize, subject: &str) -> Vec<u8> {
+    let mut rng = Lcg(i as u64 + 1);
+    let class = i % 100;
+    let head = format!(
+        "From: Customer {c} <customer{c}@customers.bench>\r\nTo: support@bench.test\r\nSubject: {subject}\r\n\
+         Message-ID: <bench.{i}.{r}@customers.bench>\r\nDate: Sat, 21 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n",
+        c = i % 5000,
+        r = rng.next()
+    );
+    let body = if class < 60 {
+        let n = 2_000 + rng.below(8_000) as usize;
+        format!(
+            "Content-Type: text/plain; charset=utf-8\r\n\r\n{}\r\n",
+            text(&mut rng, n)
+        )
+    } else if class < 90 {
+        let n = 5_000 + rng.below(20_000) as usize;
+        let t = text(&mut rng, n);
+        format!(
+            "Content-Type: multipart/alternative; boundary=alt\r\n\r\n--alt\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{t}\r\n\
+             --alt\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><body><p>{}</p></body></html>\r\n--alt--\r\n",
+            t.replace("\r\n", "<br>\r\n")
+        )
+    } else {
+        let n = 30_000 + rng.below(110_000) as usize;
+        let mut blob = String::with_capacity(n * 4 / 3 + n / 38);
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        for k in 0..(n * 4 / 3) {
+            blob.push(alphabet[rng.below(64) as usize] as char);
+            if k % 76 == 75 {
+                blob.push_str("\r\n");
+            }
+        }
+        format!(
+            "Content-Type: multipart/mixed; boundary=mix\r\n\r\n--mix\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{}\r\n\
+             --mix\r\nContent-Type: application/pdf; name=\"invoice-{i}.pdf\"\r\nContent-Disposition: attachment; filename=\"invoice-{i}.pdf\"\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\n{blob}\r\n--mix--\r\n",
+            text(&mut rng, 1_500)
+        )
+    };
+    format!("{head}{body}").into_bytes()
+}
+
+fn mib(bytes: usize) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+/// Runs `bench ingest`.
+pub async fn ingest(a: IngestArgs) -> anyhow::Result<()> {
+    let messages: Vec<Vec<u8>> = (0..a.messages)
+        .map(|i| message(i, &format!("Order {i} question")))
+        .collect();
+    let total_bytes: usize = messages.iter().map(Vec::len).sum();
+    println!(
+        "ingest benchmark: {} messages, {:.0} MiB (mean {:.1} KB)",
+        a.messages,
+        mib(total_bytes),
+        total_bytes as f64 / a.messages.max(1) as f64 / 1000.0
+    );
+    let incoming = serde_json::json!({"protocol": "imap", "host": a.imap_host, "port": a.imap_port,
+        "security": "none", "username": a.imap_user, "poll_secs": 5});
+    let outgoing = serde_json::json!({"host": "127.0.0.1", "port": 25, "security": "none"});
+
+    // 1. The ceiling: blob store + parse + store ingest, no network.
+    let w = world("ceiling", incoming.clone(), outgoing.clone()).await?;
+    let started = Instant::now();
+    for (n, chunk) in messages.chunks(200).enumerate() {
+        let batch = chunk
+            .iter()
+            .enumerate()
+            .map(|(k, raw)| Fetched {
+                source_key: format!("bench:{}", n * 200 + k),
+                raw: raw.clone(),
+            })
+            .collect();
+        for r in ingest_batch(&w.store, &w.blobs, w.alias, batch).await {
+            r.context("ingest")?;
+        }
+    }
+    let ceiling = started.elapsed();
+    let ceiling_rate = a.messages as f64 / ceiling.as_secs_f64();
+    println!(
+        "  ceiling (parse + blob + store, no network): {:>8.0} msg/s  {:>6.1} MiB/s",
+        ceiling_rate,
+        mib(total_bytes) / ceiling.as_secs_f64()
+    );
+    drop(w);
+
+    // 2. Seed the mailbox.
+    let trust = TlsTrust::new(b"")?;
+    let connect = || {
+        ImapConnection::connect(
+            &a.imap_host,
+            a.imap_port,
+            switchboard_domain::MailSecurity::None,
+            &trust,
+            &a.imap_user,
+            &a.imap_password,
+            Duration::from_secs(120),
+        )
+    };
+    let mut c = connect().await?;
+    c.select("INBOX").await?;
+    let old = c.uids_after(0).await?;
+    for chunk in old.chunks(5000) {
+        c.delete(chunk).await?;
+    }
+    let seeding = Instant::now();
+    let per = messages.len().div_ceil(4).max(1);
+    let mut tasks = Vec::new();
+    for part in messages.chunks(per) {
+        let part = part.to_vec();
+        let mut conn = connect().await?;
+        tasks.push(tokio::spawn(async move {
+            for raw in part {
+                conn.append("INBOX", &raw).await?;
+            }
+            conn.logout().await;
+            Ok::<_, switchboard_mail::imap::ImapError>(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    println!(
+        "  seeded the mailbox with APPEND in {:.1} s",
+        seeding.elapsed().as_secs_f64()
+    );
+
+    // 3. End to end: the retriever takes the backlog in.
+    let w = world("e2e", incoming, outgoing).await?;
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let ctx = MailContext {
+        store: w.store.clone(),
+        blobs: Arc::clone(&w.blobs),
+        trust: trust.clone(),
+        settings: MailSettings::default(),
+        status: Registry::default(),
+    };
+    let started = Instant::now();
+    let retriever = tokio::spawn(switchboard_services::retriever::run(ctx, stop));
+    let expected = a.messages as i64;
+    loop {
+        let n = w.store.count_inbound(w.alias).await?;
+        if n >= expected {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(3600) {
+            bail!("the backlog was not taken in within an hour ({n} of {expected})");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let e2e = started.elapsed();
+    let e2e_rate = a.messages as f64 / e2e.as_secs_f64();
+    println!(
+        "  end to end (IMAP backlog → activities queued): {:>8.0} msg/s  {:>6.1} MiB/s  = {:.0} % of the ceiling",
+        e2e_rate,
+        mib(total_bytes) / e2e.as_secs_f64(),
+        100.0 * e2e_rate / ceiling_rate
+    );
+
+    // 4. Latency at a steady rate with IDLE.
+    if a.latency_secs > 0 && a.rate > 0 {
+        let count = (a.latency_secs * u64::from(a.rate)) as usize;
+        let gap = Duration::from_secs_f64(1.0 / f64::from(a.rate));
+        let mut conn = connect().await?;
+        let t0 = Instant::now();
+        for k in 0..count {
+            let sent = now().millis();
+            conn.append(
+                "INBOX",
+                &message(a.messages + k, &format!("latency {sent}")),
+            )
+            .await?;
+            let next = gap * u32::try_from(k + 1).unwrap_or(u32::MAX);
+            if let Some(wait) = next.checked_sub(t0.elapsed()) {
+                tokio::time::sleep(wait).await;
+            }
+        }
+        conn.logout().await;
+        let want = expected + count as i64;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while w.store.count_inbound(w.alias).await? < want && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let mut lat = latencies(&w.store).await?;
+        lat.sort_unstable();
+        let pct = |p: f64| {
+            lat.get(((lat.len() as f64 - 1.0) * p).round() as usize)
+                .copied()
+                .unwrap_or(0)
+        };
+        println!(
+            "  arrival → activity at {} msg/s with IDLE ({} messages): p50 {} ms  p99 {} ms  max {} ms",
+            a.rate,
+            lat.len(),
+            pct(0.5),
+            pct(0.99),
+            lat.last().copied().unwrap_or(0)
+        );
+    }
+    let _ = stop_tx.send(true);
+    let _ = tokio::time::timeout(Duration::from_secs(10), retriever).await;
+    Ok(())
+}
+
+/// Arrival-to-activity latencies (ms) of the messages whose subject carries their send time.
+async fn latencies(store: &Store) -> anyhow::Result<Vec<i64>> {
+    let mut out = Vec::new();
+    let mut page = PageRequest::first(500);
+    let f = switchboard_store::EmailFilter::default();
+    loop {
+        let p = store.list_emails(&f, &page).await?;
+        for e in &p.items {
+            if let Some(ms) = e
+                .subject
+                .strip_prefix("latency ")
+                .and_then(|t| t.parse::<i64>().ok())
+            {
+                out.push(e.created_at.millis() - ms);
+            }
+        }
+        match p.next_cursor {
+            Some(c) => page = PageRequest::parse(Some(500), Some(&c))?,
+            None => return Ok(out),
+        }
+    }
+}
+
+/// Runs `bench dispatch`.
+pub async fn dispatch(a: DispatchArgs) -> anyhow::Result<()> {
+    println!(
+        "dispatch benchmark: {} replies to {}:{}",
+        a.messages, a.smtp_host, a.smtp_port
+    );
+    let incoming = serde_json::json!({"protocol": "imap", "host": "127.0.0.1", "port": 143,
+        "security": "none", "username": "unused"});
+    let outgoing =
+        serde_json::json!({"host": a.smtp_host, "port": a.smtp_port, "security": "none"});
+    let w = world("dispatch", incoming, outgoing.clone()).await?;
+    let trust = TlsTrust::new(b"")?;
+
+    // 1. The server alone: the same SMTP client and concurrency, no store.
+    let server: switchboard_domain::OutgoingServer = serde_json::from_value(outgoing)?;
+    let sender = switchboard_mail::smtp::SmtpSender::new(
+        &server,
+        None,
+        &trust,
+        Duration::from_secs(60),
+        a.connections,
+    )?;
+    let raw = message(0, "Re: Order 0 question [#1]");
+    let rcpt = vec!["customer0@customers.bench".to_string()];
+    let started = Instant::now();
+    let per = a.messages.div_ceil(a.connections as usize).max(1);
+    let mut tasks = Vec::new();
+    for k in 0..a.connections as usize {
+        let (sender, raw, rcpt) = (sender.clone(), raw.clone(), rcpt.clone());
+        let n = per.min(a.messages.saturating_sub(k * per));
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..n {
+                sender.send("support@bench.test", &rcpt, &raw).await?;
+            }
+            Ok::<_, switchboard_mail::smtp::SendError>(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let alone = a.messages as f64 / started.elapsed().as_secs_f64();
+    println!(
+        "  server alone (SMTP client, {} connections): {:>8.0} msg/s",
+        a.connections, alone
+    );
+
+    // 2. Setup (not timed): one inbound email, then N replies in the outbox.
+    let first = InboundEmail {
+        mailbox_alias_id: w.alias,
+        source_key: "bench:0".into(),
+        raw_blob: w.blobs.put(&raw).await?.as_str().to_string(),
+        raw_size: raw.len() as u64,
+        content: Some(switchboard_domain::InboundContent {
+            message_id: Some("bench.0@customers.bench".into()),
+            in_reply_to: vec![],
+            references: vec![],
+            from: Some(switchboard_domain::Mailbox {
+                name: None,
+                address: "customer0@customers.bench".into(),
+            }),
+            reply_to: vec![],
+            to: vec![],
+            cc: vec![],
+            original_recipients: vec![],
+            subject: "Order 0 question".into(),
+            date: None,
+            text: "?".into(),
+            html: None,
+            kind: switchboard_domain::EmailKind::Normal,
+            kind_reason: String::new(),
+            bounce: None,
+            attachments: vec![],
+        }),
+        parse_error: None,
+    };
+    let activity = w
+        .store
+        .ingest_email(first, now())
+        .await?
+        .activity_id
+        .context("no activity")?;
+    let body = String::from_utf8_lossy(&raw).into_owned();
+    let setup = Instant::now();
+    let mut pending = futures_util::stream::FuturesUnordered::new();
+    for _ in 0..a.messages {
+        let (store, text) = (w.store.clone(), body.clone());
+        pending.push(async move {
+            let r = NewReply {
+                text,
+                html: None,
+                to: vec![],
+                cc: vec![],
+                attachments: vec![],
+                complete: false,
+            };
+            store.reply(activity, r, Actor::System, now()).await
+        });
+        if pending.len() >= 64 {
+            use futures_util::StreamExt;
+            if let Some(r) = pending.next().await {
+                r?;
+            }
+        }
+    }
+    {
+        use futures_util::StreamExt;
+        while let Some(r) = pending.next().await {
+            r?;
+        }
+    }
+    println!(
+        "  queued {} replies in {:.1} s (setup)",
+        a.messages,
+        setup.elapsed().as_secs_f64()
+    );
+
+    // 3. The dispatcher drains the outbox.
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let ctx = MailContext {
+        store: w.store.clone(),
+        blobs: Arc::clone(&w.blobs),
+        trust,
+        settings: MailSettings {
+            smtp_connections: a.connections,
+            ..MailSettings::default()
+        },
+        status: Registry::default(),
+    };
+    let started = Instant::now();
+    let task = tokio::spawn(switchboard_services::dispatcher::run(ctx, stop));
+    loop {
+        let c = w.store.outbox_counts().await?;
+        if c.sent + c.failed >= a.messages as i64 {
+            if c.failed > 0 {
+                bail!("{} replies failed", c.failed);
+            }
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let rate = a.messages as f64 / started.elapsed().as_secs_f64();
+    println!(
+        "  dispatcher (outbox → SMTP → recorded sent): {:>8.0} msg/s  = {:.0} % of the server alone",
+        rate,
+        100.0 * rate / alone
+    );
+    let _ = stop_tx.send(true);
+    let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
+    Ok(())
+}
