@@ -125,10 +125,9 @@ impl Store {
     ) -> Result<HashSet<String>, StoreError> {
         let mut out = HashSet::new();
         for chunk in values.chunks(500) {
-            let marks: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
             let sql = format!(
                 "SELECT {column} AS v FROM emails WHERE mailbox_alias_id = $1 AND {column} IN ({})",
-                marks.join(", ")
+                crate::sql::placeholders(2, chunk.len())
             );
             let mut q = sqlx::query(&sql).bind(alias.0);
             for v in chunk {

@@ -284,10 +284,9 @@ impl Store {
     async fn attachments_of(&self, ids: &[i64]) -> Result<Vec<(i64, Attachment)>, StoreError> {
         let mut out = Vec::new();
         for chunk in ids.chunks(200) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
                 "SELECT * FROM email_attachments WHERE email_id IN ({}) ORDER BY id",
-                marks.join(", ")
+                crate::sql::placeholders(1, chunk.len())
             );
             let mut q = sqlx::query(&sql);
             for id in chunk {

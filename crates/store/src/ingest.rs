@@ -21,7 +21,7 @@ use crate::activities::{self, NewEvent};
 use crate::emails::{EmailRow, insert_email};
 use crate::error::StoreError;
 use crate::sql::col;
-use crate::{aliases, cases, customers};
+use crate::{aliases, cases, customers, queues};
 
 /// The customer that holds mail without a usable sender address (one per department). The
 /// `.invalid` top-level domain can never be delivered to.
@@ -157,7 +157,7 @@ async fn ingest(
     }
     let queue = match alias.queue_id {
         Some(q) => q,
-        None => exception_queue(c, dept).await?,
+        None => queues::exception_queue(&mut *c, dept).await?.id,
     };
     let activity = create_activity(c, case, customer, &content.subject, queue, None, now).await?;
     row.case_id = Some(activity.case_id);
@@ -228,14 +228,6 @@ pub(crate) async fn email_settings(
         Some(r) => crate::sql::json(&r, "settings"),
         None => Ok(EmailSettings::default()),
     }
-}
-
-async fn exception_queue(c: &mut AnyConnection, dept: DepartmentId) -> Result<QueueId, StoreError> {
-    let r = sqlx::query("SELECT id FROM queues WHERE department_id = $1 AND kind = 'exception'")
-        .bind(dept.0)
-        .fetch_one(&mut *c)
-        .await?;
-    Ok(QueueId(col(&r, "id")?))
 }
 
 /// Finds the case a message continues, and which rule matched.
@@ -404,7 +396,7 @@ async fn to_exception_queue(
         Some(cu) => cu,
         None => unknown_sender(c, dept, now).await?,
     };
-    let queue = exception_queue(c, dept).await?;
+    let queue = queues::exception_queue(&mut *c, dept).await?.id;
     let subject = if row.subject.trim().is_empty() {
         format!("({why})")
     } else {

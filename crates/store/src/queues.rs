@@ -165,6 +165,24 @@ pub(crate) async fn insert(
     })
 }
 
+/// The exception queue of a department (inside a transaction or on the read pool).
+pub(crate) async fn exception_queue<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    dept: DepartmentId,
+) -> Result<Queue, StoreError> {
+    sqlx::query("SELECT * FROM queues WHERE department_id = $1 AND kind = 'exception'")
+        .bind(dept.0)
+        .fetch_optional(e)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()?
+        .ok_or(StoreError::NotFound {
+            entity: "department",
+            id: dept.0,
+        })
+}
+
 impl Store {
     /// Creates a queue.
     pub async fn create_queue(&self, input: NewQueue, now: Timestamp) -> Result<Queue, StoreError> {
@@ -198,17 +216,7 @@ impl Store {
 
     /// The exception queue of a department.
     pub async fn exception_queue(&self, dept: DepartmentId) -> Result<Queue, StoreError> {
-        sqlx::query("SELECT * FROM queues WHERE department_id = $1 AND kind = 'exception'")
-            .bind(dept.0)
-            .fetch_optional(&self.inner.read)
-            .await?
-            .as_ref()
-            .map(from_row)
-            .transpose()?
-            .ok_or(StoreError::NotFound {
-                entity: "department",
-                id: dept.0,
-            })
+        exception_queue(&self.inner.read, dept).await
     }
 
     /// Lists queues by id.

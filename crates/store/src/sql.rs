@@ -86,6 +86,14 @@ pub(crate) async fn delete_by_id(
     Ok(())
 }
 
+/// `$from, $from+1, …` for an `IN (…)` list of `n` values.
+pub(crate) fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A bound value.
 #[derive(Debug, Clone)]
 pub(crate) enum Arg {

@@ -77,11 +77,7 @@ impl AppState {
     }
 }
 
-/// The wall clock, read here in the shell and passed down.
+/// The wall clock, read here in the shell and passed down (the same clock the services read).
 pub fn now() -> Timestamp {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0);
-    Timestamp::from_millis(ms)
+    switchboard_services::now()
 }
