@@ -56,8 +56,10 @@ pub struct MailSection {
     pub dispatcher: bool,
     /// PEM file of extra CA certificates trusted for mail servers; empty: system roots only.
     pub extra_ca_file: String,
-    /// Messages fetched per round.
+    /// Most messages fetched per round.
     pub fetch_batch: usize,
+    /// Most MiB fetched per round (a larger message is fetched alone).
+    pub fetch_batch_mib: u64,
     /// Network timeout of one mail server command, in seconds.
     pub timeout_secs: u64,
     /// How long one IMAP IDLE lasts before it is renewed, in seconds.
@@ -77,6 +79,7 @@ impl Default for MailSection {
             dispatcher: true,
             extra_ca_file: String::new(),
             fetch_batch: 200,
+            fetch_batch_mib: 32,
             timeout_secs: 60,
             idle_secs: 300,
             smtp_connections: 4,
@@ -235,8 +238,10 @@ retriever = true
 dispatcher = true
 # PEM file of extra CA certificates to trust for mail servers with private certificates.
 extra_ca_file = ""
-# Messages fetched per round; network timeout per command; IMAP IDLE renewal, in seconds.
+# Most messages and MiB fetched per round; network timeout per command; IMAP IDLE renewal, in
+# seconds.
 fetch_batch = 200
+fetch_batch_mib = 32
 timeout_secs = 60
 idle_secs = 300
 # SMTP connections per alias; send attempts before a temporary failure becomes permanent; seconds

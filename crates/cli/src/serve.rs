@@ -148,6 +148,7 @@ fn start_services(
         trust,
         settings: MailSettings {
             fetch_batch: c.mail.fetch_batch.max(1),
+            fetch_batch_bytes: c.mail.fetch_batch_mib.max(1) * 1024 * 1024,
             timeout: Duration::from_secs(c.mail.timeout_secs.max(1)),
             idle_secs: c.mail.idle_secs.max(10),
             smtp_connections: c.mail.smtp_connections.max(1),

@@ -233,6 +233,32 @@ impl ImapConnection {
         Ok(uids)
     }
 
+    /// The UIDs above `last_uid` with their sizes (RFC822.SIZE), ascending, in one round trip.
+    /// Call only on a folder that is not empty (`n:*` needs a highest message).
+    pub async fn sizes_after(&mut self, last_uid: u32) -> Result<Vec<(u32, u64)>, ImapError> {
+        let from = last_uid.saturating_add(1);
+        let limit = self.timeout;
+        let mut out = within(limit, async {
+            let stream = self
+                .session
+                .uid_fetch(format!("{from}:*"), "(UID RFC822.SIZE)")
+                .await?;
+            let fetched: Vec<_> = stream.try_collect().await?;
+            Ok::<_, async_imap::error::Error>(
+                fetched
+                    .iter()
+                    .filter_map(|f| Some((f.uid?, u64::from(f.size.unwrap_or(0)))))
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .await?;
+        // `n:*` always matches the highest UID, even when it is below n.
+        out.retain(|(u, _)| *u > last_uid);
+        out.sort_unstable_by_key(|(u, _)| *u);
+        out.dedup_by_key(|(u, _)| *u);
+        Ok(out)
+    }
+
     /// Fetches the raw bytes of `uids` without setting `\Seen`; returns (uid, bytes) pairs in
     /// UID order. UIDs the server no longer has are left out.
     pub async fn fetch(&mut self, uids: &[u32]) -> Result<Vec<(u32, Vec<u8>)>, ImapError> {

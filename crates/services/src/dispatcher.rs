@@ -2,7 +2,8 @@
 //! a resend is the same message), sends it through its alias's SMTP server, and records the
 //! outcome: accepted, retry later with back-off (transient failure), or a delivery exception
 //! (permanent failure, or too many attempts). Entries left `sending` by a crash are recovered
-//! at start.
+//! at start. Outcomes go to a recorder task that writes whatever has accumulated in one store
+//! write, so the record follows the server's acceptance closely at a few statements per batch.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -13,6 +14,7 @@ use switchboard_domain::{AliasId, OutboundMessage, Timestamp};
 use switchboard_mail::build::{AttachmentBytes, build_message};
 use switchboard_mail::smtp::{SendError, SmtpSender};
 use switchboard_store::{AliasCredentials, BlobKey, StoreError};
+use tokio::sync::mpsc;
 
 use crate::backoff::delay;
 use crate::{MailContext, Shutdown, now, stopped};
@@ -49,6 +51,8 @@ pub async fn run(ctx: MailContext, mut shutdown: Shutdown) {
     let mut alias_changes = ctx.store.notify().aliases();
     let mut senders: HashMap<AliasId, Sender> = HashMap::new();
     let mut reload = true;
+    let (outcomes, rx) = mpsc::unbounded_channel();
+    let recorder = tokio::spawn(record_loop(ctx.clone(), rx));
     loop {
         if *shutdown.borrow() {
             break;
@@ -98,12 +102,18 @@ pub async fn run(ctx: MailContext, mut shutdown: Shutdown) {
         let concurrency = (ctx.settings.smtp_connections.max(1) as usize) * senders.len().max(1);
         let senders_ref = &senders;
         let ctx_ref = &ctx;
+        let outcomes_ref = &outcomes;
         stream::iter(claimed)
             .for_each_concurrent(concurrency, |m| async move {
                 let outcome = send(ctx_ref, senders_ref, &m).await;
-                record(ctx_ref, &m, outcome).await;
+                // The recorder outlives this loop (it stops when the sender is dropped).
+                let _ = outcomes_ref.send((m, outcome));
             })
             .await;
+    }
+    drop(outcomes);
+    if let Err(e) = recorder.await {
+        tracing::error!(error = %e, "the dispatcher's recorder failed");
     }
     ctx.status.state(NAME, "stopped");
 }
@@ -200,6 +210,58 @@ async fn send(
     }
 }
 
+/// Most outcomes written in one store call.
+const RECORD_BATCH: usize = 1024;
+
+/// Writes outcomes as they come: every accepted message that accumulated while the previous
+/// write ran goes in one write; retries and failures one by one (they are rare).
+async fn record_loop(
+    ctx: MailContext,
+    mut rx: mpsc::UnboundedReceiver<(OutboundMessage, Outcome)>,
+) {
+    while let Some(first) = rx.recv().await {
+        let mut items = vec![first];
+        while items.len() < RECORD_BATCH {
+            match rx.try_recv() {
+                Ok(i) => items.push(i),
+                Err(_) => break,
+            }
+        }
+        let mut sent = Vec::new();
+        for (m, outcome) in items {
+            match outcome {
+                Outcome::Sent(size) => sent.push((m.outbox_id, size)),
+                other => record(&ctx, &m, other).await,
+            }
+        }
+        if !sent.is_empty() {
+            record_sent(&ctx, sent).await;
+        }
+    }
+}
+
+/// Records accepted messages, retrying while the database is unavailable: giving up would leave
+/// them `sending`, and a restart would send them again.
+async fn record_sent(ctx: &MailContext, sent: Vec<(i64, u64)>) {
+    let n = sent.len() as u64;
+    ctx.status.add(NAME, "sent", n);
+    metrics::counter!("switchboard_dispatcher_messages_total", "outcome" => "sent").increment(n);
+    for attempt in 0u32.. {
+        match ctx.store.outbox_sent(sent.clone(), now()).await {
+            Ok(()) => return,
+            Err(e) => {
+                ctx.status.error(NAME, &e.to_string(), now());
+                let wait = delay(
+                    Duration::from_millis(200),
+                    Duration::from_secs(10),
+                    attempt.min(10),
+                );
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+}
+
 /// Writes an outcome, retrying while the database is unavailable: giving up would leave the
 /// entry `sending`, and a restart would send it again.
 async fn record(ctx: &MailContext, m: &OutboundMessage, outcome: Outcome) {
@@ -217,7 +279,11 @@ async fn record(ctx: &MailContext, m: &OutboundMessage, outcome: Outcome) {
     metrics::counter!("switchboard_dispatcher_messages_total", "outcome" => counter).increment(1);
     for attempt in 0u32.. {
         let r: Result<(), StoreError> = match &outcome {
-            Outcome::Sent(size) => ctx.store.outbox_sent(m.outbox_id, *size, now()).await,
+            Outcome::Sent(size) => {
+                ctx.store
+                    .outbox_sent(vec![(m.outbox_id, *size)], now())
+                    .await
+            }
             Outcome::Retry(e) => {
                 let wait = delay(
                     Duration::from_secs(30),

@@ -46,8 +46,10 @@ pub struct MailContext {
 /// Tuning of the mail services.
 #[derive(Debug, Clone)]
 pub struct MailSettings {
-    /// Messages fetched per IMAP/POP3 round.
+    /// Most messages fetched per IMAP/POP3 round.
     pub fetch_batch: usize,
+    /// Most bytes fetched per round (a message larger than this is fetched alone).
+    pub fetch_batch_bytes: u64,
     /// Network timeout of one mail server command.
     pub timeout: Duration,
     /// How long one IDLE waits before it is renewed.
@@ -68,6 +70,7 @@ impl Default for MailSettings {
     fn default() -> Self {
         MailSettings {
             fetch_batch: 200,
+            fetch_batch_bytes: 32 * 1024 * 1024,
             timeout: Duration::from_secs(60),
             idle_secs: 300,
             reload_secs: 30,

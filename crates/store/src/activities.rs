@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Executor};
 use switchboard_domain::{
     Activity, ActivityAction, ActivityEvent, ActivityId, ActivityPatch, ActivityStatus, Actor,
-    CaseId, ChannelKind, CustomerId, DepartmentId, EventId, EventKind, NewActivity, NewCase,
+    Case, CaseId, ChannelKind, CustomerId, DepartmentId, EventId, EventKind, NewActivity, NewCase,
     Priority, QueueId, Timestamp, UserId, ValidationError,
 };
 
@@ -103,19 +103,50 @@ pub(crate) async fn append_event(
     e: NewEvent,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO activity_events (activity_id, kind, from_status, to_status, actor_user_id, at, data) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(activity.0)
-    .bind(e.kind.as_str())
-    .bind(e.from.map(|s| s.as_str()))
-    .bind(e.to.as_str())
-    .bind(e.actor.user_id().map(|u| u.0))
-    .bind(now.millis())
-    .bind(to_json(&e.data)?)
-    .execute(&mut *c)
-    .await?;
+    append_events(c, activity, vec![e], now).await
+}
+
+/// Appends several events of one activity; call inside the transaction that makes the change.
+pub(crate) async fn append_events(
+    c: &mut AnyConnection,
+    activity: ActivityId,
+    events: Vec<NewEvent>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let all: Vec<(ActivityId, NewEvent)> = events.into_iter().map(|e| (activity, e)).collect();
+    append_many(c, &all, now).await
+}
+
+/// Event rows per INSERT statement (7 values each, well under every driver's limit).
+const EVENT_ROWS: usize = 500;
+
+/// Appends events of any activities, a few hundred per statement.
+pub(crate) async fn append_many(
+    c: &mut AnyConnection,
+    events: &[(ActivityId, NewEvent)],
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    for chunk in events.chunks(EVENT_ROWS) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| format!("({})", crate::sql::placeholders(i * 7 + 1, 7)))
+            .collect();
+        let sql = format!(
+            "INSERT INTO activity_events (activity_id, kind, from_status, to_status, actor_user_id, at, data) VALUES {}",
+            rows.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for (activity, e) in chunk {
+            q = q
+                .bind(activity.0)
+                .bind(e.kind.as_str())
+                .bind(e.from.map(|s| s.as_str()))
+                .bind(e.to.as_str())
+                .bind(e.actor.user_id().map(|u| u.0))
+                .bind(now.millis())
+                .bind(to_json(&e.data)?);
+        }
+        q.execute(&mut *c).await?;
+    }
     Ok(())
 }
 
@@ -151,6 +182,7 @@ async fn check_agent(c: &mut AnyConnection, agent: UserId) -> Result<(), StoreEr
     Ok(())
 }
 
+/// Creates an activity (and its case when `case_id` is none), checking the case and queue.
 pub(crate) async fn insert(
     c: &mut AnyConnection,
     n: &NewActivity,
@@ -186,6 +218,21 @@ pub(crate) async fn insert(
     if let Some(q) = n.queue_id {
         check_queue(c, case.department_id, q, "queue_id").await?;
     }
+    let (activity, events) = insert_in_case(c, &case, n, actor, now).await?;
+    append_events(c, activity.id, events, now).await?;
+    Ok(activity)
+}
+
+/// Creates an activity in `case` (whose customer it must have), trusting the caller that the case
+/// and the queue were checked. Returns its `created` (and `queued`) events, which the caller
+/// appends in the same transaction (a batch appends many activities' events at once).
+pub(crate) async fn insert_in_case(
+    c: &mut AnyConnection,
+    case: &Case,
+    n: &NewActivity,
+    actor: Actor,
+    now: Timestamp,
+) -> Result<(Activity, Vec<NewEvent>), StoreError> {
     let status = if n.queue_id.is_some() {
         ActivityStatus::Queued
     } else {
@@ -214,31 +261,23 @@ pub(crate) async fn insert(
     .and_then(|r| col(&r, "id"))?;
     let id = ActivityId(id);
     let created = serde_json::json!({ "channel": n.channel, "case_id": case.id });
-    append_event(
-        c,
-        id,
-        NewEvent {
-            kind: EventKind::Created,
-            from: None,
-            to: ActivityStatus::New,
-            actor,
-            data: created,
-        },
-        now,
-    )
-    .await?;
+    let mut events = vec![NewEvent {
+        kind: EventKind::Created,
+        from: None,
+        to: ActivityStatus::New,
+        actor,
+        data: created,
+    }];
     if let Some(q) = n.queue_id {
-        let data = serde_json::json!({ "queue_id": q });
-        let e = NewEvent {
+        events.push(NewEvent {
             kind: EventKind::Queued,
             from: Some(ActivityStatus::New),
             to: status,
             actor,
-            data,
-        };
-        append_event(c, id, e, now).await?;
+            data: serde_json::json!({ "queue_id": q }),
+        });
     }
-    Ok(Activity {
+    let activity = Activity {
         id,
         department_id: case.department_id,
         case_id: case.id,
@@ -255,7 +294,8 @@ pub(crate) async fn insert(
         version: 1,
         created_at: now,
         updated_at: now,
-    })
+    };
+    Ok((activity, events))
 }
 
 async fn save(c: &mut AnyConnection, a: &Activity, now: Timestamp) -> Result<(), StoreError> {

@@ -74,11 +74,21 @@ pub(crate) async fn insert(
             }
             e => e,
         })?;
+    insert_for(c, customer.department_id, n, now).await
+}
+
+/// Opens a case for a customer of `dept` the caller knows exists.
+pub(crate) async fn insert_for(
+    c: &mut AnyConnection,
+    dept: DepartmentId,
+    n: &NewCase,
+    now: Timestamp,
+) -> Result<Case, StoreError> {
     let id: i64 = sqlx::query(
         "INSERT INTO cases (department_id, customer_id, subject, status, owner_id, version, created_at, updated_at) \
          VALUES ($1, $2, $3, 'open', $4, 1, $5, $5) RETURNING id",
     )
-    .bind(customer.department_id.0)
+    .bind(dept.0)
     .bind(n.customer_id.0)
     .bind(&n.subject)
     .bind(n.owner_id.map(|o| o.0))
@@ -89,7 +99,7 @@ pub(crate) async fn insert(
     .and_then(|r| col(&r, "id"))?;
     Ok(Case {
         id: CaseId(id),
-        department_id: customer.department_id,
+        department_id: dept,
         customer_id: n.customer_id,
         subject: n.subject.clone(),
         status: CaseStatus::Open,

@@ -49,7 +49,8 @@ pub(crate) async fn fetch<'e, E: Executor<'e, Database = Any>>(
     .await
 }
 
-async fn index_contacts(
+/// Replaces a customer's indexed contact points.
+async fn reindex_contacts(
     c: &mut AnyConnection,
     dept: DepartmentId,
     id: CustomerId,
@@ -59,6 +60,16 @@ async fn index_contacts(
         .bind(id.0)
         .execute(&mut *c)
         .await?;
+    index_contacts(c, dept, id, points).await
+}
+
+/// Indexes contact points of a customer that has none indexed yet.
+async fn index_contacts(
+    c: &mut AnyConnection,
+    dept: DepartmentId,
+    id: CustomerId,
+    points: &[ContactPoint],
+) -> Result<(), StoreError> {
     for (i, p) in points.iter().enumerate() {
         sqlx::query("INSERT INTO contact_points (department_id, kind, value_key, customer_id) VALUES ($1, $2, $3, $4)")
             .bind(dept.0)
@@ -215,7 +226,7 @@ impl Store {
                     .execute(&mut *c)
                     .await?;
                     if patch.contact_points.is_some() {
-                        index_contacts(c, cu.department_id, id, &cu.contact_points).await?;
+                        reindex_contacts(c, cu.department_id, id, &cu.contact_points).await?;
                     }
                     cu.version += 1;
                     cu.updated_at = now;

@@ -100,8 +100,23 @@ impl EmailRow {
     }
 }
 
+/// Attachment rows per INSERT statement (well under every driver's limit on bound values).
+const ATTACHMENT_ROWS: usize = 100;
+
 /// Inserts an email with its attachments; returns its id.
 pub(crate) async fn insert_email(
+    c: &mut AnyConnection,
+    r: &EmailRow,
+    now: Timestamp,
+) -> Result<EmailId, StoreError> {
+    let id = insert_email_row(c, r, now).await?;
+    let files: Vec<(EmailId, &StoredAttachment)> = r.attachments.iter().map(|a| (id, a)).collect();
+    insert_attachments(c, &files).await?;
+    Ok(id)
+}
+
+/// Inserts an email without its attachments (see [`insert_attachments`]); returns its id.
+pub(crate) async fn insert_email_row(
     c: &mut AnyConnection,
     r: &EmailRow,
     now: Timestamp,
@@ -149,23 +164,38 @@ pub(crate) async fn insert_email(
     .await
     .map_err(StoreError::from)
     .and_then(|row| col(&row, "id"))?;
-    for a in &r.attachments {
-        sqlx::query(
-            "INSERT INTO email_attachments (email_id, name, content_type, size, blob, content_id, inline_part, blocked) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(id)
-        .bind(&a.name)
-        .bind(&a.content_type)
-        .bind(i64::try_from(a.size).unwrap_or(i64::MAX))
-        .bind(a.blob.clone())
-        .bind(a.content_id.clone())
-        .bind(i64::from(a.inline))
-        .bind(i64::from(a.blob.is_none()))
-        .execute(&mut *c)
-        .await?;
-    }
     Ok(EmailId(id))
+}
+
+/// Inserts attachment rows of any emails, a hundred per statement.
+pub(crate) async fn insert_attachments(
+    c: &mut AnyConnection,
+    files: &[(EmailId, &StoredAttachment)],
+) -> Result<(), StoreError> {
+    for chunk in files.chunks(ATTACHMENT_ROWS) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| format!("({})", crate::sql::placeholders(i * 8 + 1, 8)))
+            .collect();
+        let sql = format!(
+            "INSERT INTO email_attachments (email_id, name, content_type, size, blob, content_id, inline_part, blocked) \
+             VALUES {}",
+            rows.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for (email, a) in chunk {
+            q = q
+                .bind(email.0)
+                .bind(&a.name)
+                .bind(&a.content_type)
+                .bind(i64::try_from(a.size).unwrap_or(i64::MAX))
+                .bind(a.blob.clone())
+                .bind(a.content_id.clone())
+                .bind(i64::from(a.inline))
+                .bind(i64::from(a.blob.is_none()));
+        }
+        q.execute(&mut *c).await?;
+    }
+    Ok(())
 }
 
 /// The fields of a delivery exception to record.

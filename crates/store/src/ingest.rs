@@ -8,19 +8,23 @@
 //! wrong with a message that was fetched, it is recorded: a message that cannot be processed is
 //! kept raw with an activity in the exception queue.
 
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use futures_util::future::join_all;
 use sqlx::AnyConnection;
 use switchboard_domain::{
-    Activity, ActivityId, Actor, Alias, CaseId, ChannelKind, ContactKind, ContactPoint, CustomerId,
-    DepartmentId, EmailAddress, EmailId, EmailKind, EmailSettings, EventKind, InboundContent,
-    InboundEmail, IngestResult, NewActivity, NewCustomer, Outcome, Priority, QueueId, ThreadRule,
-    Timestamp, email,
+    Activity, ActivityId, Actor, Alias, AliasId, CaseId, ChannelKind, ContactKind, ContactPoint,
+    CustomerId, DepartmentId, EmailAddress, EmailId, EmailKind, EmailSettings, EventKind,
+    InboundContent, InboundEmail, IngestResult, NewActivity, NewCase, NewCustomer, Outcome,
+    Priority, QueueId, StoredAttachment, ThreadRule, Timestamp, email,
 };
 
 use crate::Store;
 use crate::activities::{self, NewEvent};
-use crate::emails::{EmailRow, insert_email};
+use crate::emails::{EmailRow, insert_attachments, insert_email_row};
 use crate::error::StoreError;
-use crate::sql::col;
+use crate::sql::{col, placeholders};
 use crate::{aliases, cases, customers, queues};
 
 /// The customer that holds mail without a usable sender address (one per department). The
@@ -29,6 +33,9 @@ pub const UNKNOWN_SENDER: &str = "unknown-sender@switchboard.invalid";
 
 /// Longest subject kept on an activity (the email keeps the whole subject).
 const MAX_ACTIVITY_SUBJECT: usize = 2000;
+
+/// Source keys per idempotency lookup.
+const KNOWN_CHUNK: usize = 500;
 
 impl Store {
     /// Stores one inbound message and turns it into work. Idempotent on
@@ -40,83 +47,347 @@ impl Store {
         mail: InboundEmail,
         now: Timestamp,
     ) -> Result<IngestResult, StoreError> {
-        let m = mail.clone();
-        let first = self
+        self.inner
+            .writer
+            .write(move |c| {
+                let m = mail.clone();
+                Box::pin(async move { ingest_one(c, m, now).await })
+            })
+            .await
+    }
+
+    /// Stores a batch of inbound messages (see [`Store::ingest_email`]) in one write job: the
+    /// aliases, settings and queues are looked up once, and the idempotency check is one query.
+    /// The results come back in order. A message that cannot be processed does not hold back the
+    /// others: the batch then runs again message by message.
+    pub async fn ingest_emails(
+        &self,
+        mails: Vec<InboundEmail>,
+        now: Timestamp,
+    ) -> Vec<Result<IngestResult, StoreError>> {
+        if mails.len() <= 1 {
+            return join_all(mails.into_iter().map(|m| self.ingest_email(m, now))).await;
+        }
+        let shared = Arc::new(mails);
+        let job = Arc::clone(&shared);
+        let together = self
             .inner
             .writer
             .write(move |c| {
-                let m = m.clone();
-                Box::pin(async move { ingest(c, &m, now).await })
+                let ms = Arc::clone(&job);
+                Box::pin(async move {
+                    let mut l = Lookups::default();
+                    l.preload(c, &ms).await?;
+                    let mut out = Vec::with_capacity(ms.len());
+                    for m in ms.iter() {
+                        out.push(ingest(c, &mut l, m, now).await?);
+                    }
+                    l.flush(c, now).await?;
+                    Ok(out)
+                })
             })
             .await;
-        match first {
-            Ok(r) => Ok(r),
-            Err(e @ StoreError::Unavailable(_)) => Err(e),
+        match together {
+            Ok(results) => results.into_iter().map(Ok).collect(),
+            Err(StoreError::Unavailable(why)) => shared
+                .iter()
+                .map(|_| Err(StoreError::Unavailable(why.clone())))
+                .collect(),
             Err(e) => {
-                tracing::warn!(error = %e, source = %mail.source_key, "inbound email could not be processed; recording it for the exception queue");
-                let reason = format!("processing failed: {e}");
-                self.inner
-                    .writer
-                    .write(move |c| {
-                        let (m, reason) = (mail.clone(), reason.clone());
-                        Box::pin(async move {
-                            if let Some(done) = already(c, &m).await? {
-                                return Ok(done);
-                            }
-                            let alias = aliases::fetch(&mut *c, m.mailbox_alias_id).await?;
-                            let mut row = EmailRow::inbound(&m, alias.department_id, &alias);
-                            row.outcome_reason = reason;
-                            to_exception_queue(c, row, None, "processing_failed", now).await
-                        })
-                    })
-                    .await
+                tracing::debug!(error = %e, "an inbound batch failed; taking its messages one by one");
+                join_all(shared.iter().map(|m| self.ingest_email(m.clone(), now))).await
             }
         }
     }
 }
 
-/// The earlier result for the same source, if this message was stored before.
-async fn already(
+/// One message in its own job: processed, or else (under a savepoint, so the failed attempt
+/// leaves nothing behind) recorded with an activity in the exception queue.
+async fn ingest_one(
     c: &mut AnyConnection,
-    m: &InboundEmail,
-) -> Result<Option<IngestResult>, StoreError> {
-    let row = sqlx::query(
-        "SELECT id, outcome, activity_id, case_id FROM emails WHERE mailbox_alias_id = $1 AND source_key = $2",
-    )
-    .bind(m.mailbox_alias_id.0)
-    .bind(&m.source_key)
-    .fetch_optional(&mut *c)
-    .await?;
-    let Some(r) = row else { return Ok(None) };
-    Ok(Some(IngestResult {
-        email_id: EmailId(col(&r, "id")?),
+    m: InboundEmail,
+    now: Timestamp,
+) -> Result<IngestResult, StoreError> {
+    use sqlx::Connection;
+    let mut sp = c.begin().await?;
+    let mut l = Lookups::default();
+    let done = match ingest(&mut sp, &mut l, &m, now).await {
+        Ok(r) => l.flush(&mut sp, now).await.map(|()| r),
+        Err(e) => Err(e),
+    };
+    match done {
+        Ok(r) => {
+            sp.commit().await?;
+            Ok(r)
+        }
+        Err(e @ StoreError::Unavailable(_)) => Err(e),
+        Err(e) => {
+            sp.rollback().await?;
+            tracing::warn!(error = %e, source = %m.source_key, "inbound email could not be processed; recording it for the exception queue");
+            let mut l = Lookups::default();
+            let alias = l.alias(c, m.mailbox_alias_id).await?;
+            let mut row = EmailRow::inbound(&m, alias.department_id, &alias);
+            row.outcome_reason = format!("processing failed: {e}");
+            let r = to_exception_queue(c, &mut l, row, None, "processing_failed", now).await?;
+            l.flush(c, now).await?;
+            Ok(r)
+        }
+    }
+}
+
+/// What one write job looks up once for all its messages.
+#[derive(Default)]
+struct Lookups {
+    /// Earlier results by (mailbox alias, source key); complete for the batch when `preloaded`.
+    known: HashMap<(AliasId, String), IngestResult>,
+    preloaded: bool,
+    aliases: HashMap<AliasId, Alias>,
+    by_address: HashMap<String, Option<AliasId>>,
+    settings: HashMap<DepartmentId, EmailSettings>,
+    exception_queues: HashMap<DepartmentId, QueueId>,
+    usable_queues: HashMap<QueueId, bool>,
+    customers: HashMap<(DepartmentId, String), CustomerId>,
+    /// Sender keys whose customers (in any department) were loaded up front.
+    senders_loaded: HashSet<String>,
+    /// Events and attachment rows written together at the end of the job.
+    events: Vec<(ActivityId, NewEvent)>,
+    files: Vec<(EmailId, StoredAttachment)>,
+}
+
+impl Lookups {
+    /// Loads which of `mails` were stored before, with one query per mailbox and chunk.
+    async fn preload(
+        &mut self,
+        c: &mut AnyConnection,
+        mails: &[InboundEmail],
+    ) -> Result<(), StoreError> {
+        let mut by_mailbox: HashMap<AliasId, Vec<&str>> = HashMap::new();
+        for m in mails {
+            by_mailbox
+                .entry(m.mailbox_alias_id)
+                .or_default()
+                .push(&m.source_key);
+        }
+        for (mailbox, keys) in by_mailbox {
+            for chunk in keys.chunks(KNOWN_CHUNK) {
+                let sql = format!(
+                    "SELECT id, outcome, activity_id, case_id, source_key FROM emails \
+                     WHERE mailbox_alias_id = $1 AND source_key IN ({})",
+                    placeholders(2, chunk.len())
+                );
+                let mut q = sqlx::query(&sql).bind(mailbox.0);
+                for k in chunk {
+                    q = q.bind(*k);
+                }
+                for r in q.fetch_all(&mut *c).await? {
+                    let key: String = col(&r, "source_key")?;
+                    self.known.insert((mailbox, key), earlier(&r)?);
+                }
+            }
+        }
+        self.preloaded = true;
+        let senders: HashSet<String> = mails
+            .iter()
+            .filter_map(|m| m.content.as_ref()?.from.as_ref())
+            .filter_map(|f| EmailAddress::parse(&f.address).ok())
+            .map(|a| a.lookup_key())
+            .collect();
+        let senders: Vec<String> = senders.into_iter().collect();
+        for chunk in senders.chunks(KNOWN_CHUNK) {
+            let sql = format!(
+                "SELECT department_id, value_key, customer_id FROM contact_points \
+                 WHERE kind = 'email' AND value_key IN ({})",
+                placeholders(1, chunk.len())
+            );
+            let mut q = sqlx::query(&sql);
+            for k in chunk {
+                q = q.bind(k.as_str());
+            }
+            for r in q.fetch_all(&mut *c).await? {
+                let dept = DepartmentId(col(&r, "department_id")?);
+                let key: String = col(&r, "value_key")?;
+                self.customers
+                    .insert((dept, key), CustomerId(col(&r, "customer_id")?));
+            }
+        }
+        self.senders_loaded.extend(senders);
+        Ok(())
+    }
+
+    /// Writes what was held back for one statement per kind: events, attachment rows.
+    async fn flush(&mut self, c: &mut AnyConnection, now: Timestamp) -> Result<(), StoreError> {
+        activities::append_many(c, &self.events, now).await?;
+        self.events.clear();
+        let files: Vec<(EmailId, &StoredAttachment)> =
+            self.files.iter().map(|(e, a)| (*e, a)).collect();
+        insert_attachments(c, &files).await?;
+        self.files.clear();
+        Ok(())
+    }
+
+    /// Inserts an email row now and its attachment rows at [`Lookups::flush`].
+    async fn insert_email(
+        &mut self,
+        c: &mut AnyConnection,
+        row: &EmailRow,
+        now: Timestamp,
+    ) -> Result<EmailId, StoreError> {
+        let id = insert_email_row(c, row, now).await?;
+        self.files
+            .extend(row.attachments.iter().map(|a| (id, a.clone())));
+        Ok(id)
+    }
+
+    /// The earlier result for the same source, if this message was stored before.
+    async fn already(
+        &mut self,
+        c: &mut AnyConnection,
+        m: &InboundEmail,
+    ) -> Result<Option<IngestResult>, StoreError> {
+        let key = (m.mailbox_alias_id, m.source_key.clone());
+        if let Some(r) = self.known.get(&key) {
+            return Ok(Some(r.clone()));
+        }
+        if self.preloaded {
+            return Ok(None);
+        }
+        let row = sqlx::query(
+            "SELECT id, outcome, activity_id, case_id FROM emails WHERE mailbox_alias_id = $1 AND source_key = $2",
+        )
+        .bind(m.mailbox_alias_id.0)
+        .bind(&m.source_key)
+        .fetch_optional(&mut *c)
+        .await?;
+        row.as_ref().map(earlier).transpose()
+    }
+
+    /// Notes a stored message, so a second copy in the same batch finds it.
+    fn remember(&mut self, m: &InboundEmail, r: &IngestResult) {
+        let mut r = r.clone();
+        r.created = false;
+        self.known
+            .insert((m.mailbox_alias_id, m.source_key.clone()), r);
+    }
+
+    async fn alias(&mut self, c: &mut AnyConnection, id: AliasId) -> Result<Alias, StoreError> {
+        if let Some(a) = self.aliases.get(&id) {
+            return Ok(a.clone());
+        }
+        let a = aliases::fetch(&mut *c, id).await?;
+        self.aliases.insert(id, a.clone());
+        Ok(a)
+    }
+
+    /// The active alias with this address key, if any.
+    async fn alias_at(
+        &mut self,
+        c: &mut AnyConnection,
+        key: &str,
+    ) -> Result<Option<Alias>, StoreError> {
+        if let Some(found) = self.by_address.get(key) {
+            return match found {
+                Some(id) => self.alias(c, *id).await.map(Some),
+                None => Ok(None),
+            };
+        }
+        let a = aliases::by_address_key(c, key).await?;
+        self.by_address
+            .insert(key.to_string(), a.as_ref().map(|a| a.id));
+        if let Some(a) = &a {
+            self.aliases.insert(a.id, a.clone());
+        }
+        Ok(a)
+    }
+
+    async fn settings(
+        &mut self,
+        c: &mut AnyConnection,
+        dept: DepartmentId,
+    ) -> Result<EmailSettings, StoreError> {
+        if let Some(s) = self.settings.get(&dept) {
+            return Ok(s.clone());
+        }
+        let s = email_settings(c, dept).await?;
+        self.settings.insert(dept, s.clone());
+        Ok(s)
+    }
+
+    async fn exception_queue(
+        &mut self,
+        c: &mut AnyConnection,
+        dept: DepartmentId,
+    ) -> Result<QueueId, StoreError> {
+        if let Some(q) = self.exception_queues.get(&dept) {
+            return Ok(*q);
+        }
+        let q = queues::exception_queue(&mut *c, dept).await?.id;
+        self.exception_queues.insert(dept, q);
+        Ok(q)
+    }
+
+    /// Whether `q` exists, is active and belongs to `dept`.
+    async fn queue_usable(
+        &mut self,
+        c: &mut AnyConnection,
+        dept: DepartmentId,
+        q: QueueId,
+    ) -> Result<bool, StoreError> {
+        if let Some(ok) = self.usable_queues.get(&q) {
+            return Ok(*ok);
+        }
+        let ok = match queues::fetch(&mut *c, q).await {
+            Ok(queue) => queue.active && queue.department_id == dept,
+            Err(StoreError::NotFound { .. }) => false,
+            Err(e) => return Err(e),
+        };
+        self.usable_queues.insert(q, ok);
+        Ok(ok)
+    }
+}
+
+/// An earlier ingest result from its email row.
+fn earlier(r: &sqlx::any::AnyRow) -> Result<IngestResult, StoreError> {
+    Ok(IngestResult {
+        email_id: EmailId(col(r, "id")?),
         created: false,
-        outcome: crate::sql::parsed(&r, "outcome", Outcome::parse)?,
-        activity_id: col::<Option<i64>>(&r, "activity_id")?.map(ActivityId),
-        case_id: col::<Option<i64>>(&r, "case_id")?.map(CaseId),
-    }))
+        outcome: crate::sql::parsed(r, "outcome", Outcome::parse)?,
+        activity_id: col::<Option<i64>>(r, "activity_id")?.map(ActivityId),
+        case_id: col::<Option<i64>>(r, "case_id")?.map(CaseId),
+    })
 }
 
 async fn ingest(
     c: &mut AnyConnection,
+    l: &mut Lookups,
     m: &InboundEmail,
     now: Timestamp,
 ) -> Result<IngestResult, StoreError> {
-    if let Some(done) = already(c, m).await? {
+    if let Some(done) = l.already(c, m).await? {
         return Ok(done);
     }
-    let mailbox = aliases::fetch(&mut *c, m.mailbox_alias_id).await?;
+    let r = decide(c, l, m, now).await?;
+    l.remember(m, &r);
+    Ok(r)
+}
+
+async fn decide(
+    c: &mut AnyConnection,
+    l: &mut Lookups,
+    m: &InboundEmail,
+    now: Timestamp,
+) -> Result<IngestResult, StoreError> {
+    let mailbox = l.alias(c, m.mailbox_alias_id).await?;
     let Some(content) = &m.content else {
         let mut row = EmailRow::inbound(m, mailbox.department_id, &mailbox);
         row.outcome_reason = m
             .parse_error
             .clone()
             .unwrap_or_else(|| "the message could not be parsed".into());
-        return to_exception_queue(c, row, None, "unparseable", now).await;
+        return to_exception_queue(c, l, row, None, "unparseable", now).await;
     };
-    let alias = routed_alias(c, &mailbox, content).await?;
+    let alias = routed_alias(c, l, &mailbox, content).await?;
     let dept = alias.department_id;
-    let settings = email_settings(c, dept).await?;
+    let settings = l.settings(c, dept).await?;
     let mut row = EmailRow::inbound(m, dept, &alias);
     for a in &mut row.attachments {
         if settings.blocked_attachment(&a.name) {
@@ -125,7 +396,7 @@ async fn ingest(
     }
     // A bounce is about mail we sent, whoever (or nothing) signs it.
     if content.kind == EmailKind::Bounce {
-        return record_bounce(c, row, content, now).await;
+        return record_bounce(c, l, row, content, now).await;
     }
     let sender = content
         .from
@@ -133,44 +404,63 @@ async fn ingest(
         .and_then(|f| EmailAddress::parse(&f.address).ok());
     let Some(sender) = sender else {
         row.outcome_reason = "the message has no usable sender address".into();
-        return to_exception_queue(c, row, None, "no_sender", now).await;
+        return to_exception_queue(c, l, row, None, "no_sender", now).await;
     };
     if let Some(why) = settings.blocked_sender(sender.as_str()) {
         row.outcome = Outcome::Blocked;
         row.outcome_reason = why;
-        let id = insert_email(c, &row, now).await?;
+        let id = l.insert_email(c, &row, now).await?;
         return Ok(result(id, Outcome::Blocked, None, None));
     }
     let (case, rule) = thread(c, dept, content, &sender).await?;
     row.thread_rule = Some(rule);
-    let customer = find_or_create_customer(c, dept, &sender, content, now).await?;
+    let customer = find_or_create_customer(c, l, dept, &sender, content, now).await?;
     if content.kind.is_automatic() {
         if let Some(case) = case {
             row.case_id = Some(case);
             row.outcome = Outcome::Attached;
             row.outcome_reason = format!("{} in a known thread", content.kind.as_str());
-            let id = insert_email(c, &row, now).await?;
+            let id = l.insert_email(c, &row, now).await?;
             return Ok(result(id, Outcome::Attached, None, Some(case)));
         }
         row.outcome_reason = format!("{} outside any known thread", content.kind.as_str());
-        return to_exception_queue(c, row, Some(customer), content.kind.as_str(), now).await;
+        return to_exception_queue(c, l, row, Some(customer), content.kind.as_str(), now).await;
     }
-    let queue = match alias.queue_id {
-        Some(q) => q,
-        None => queues::exception_queue(&mut *c, dept).await?.id,
+    let usable = match alias.queue_id {
+        Some(q) if l.queue_usable(c, dept, q).await? => Some(q),
+        _ => None,
     };
-    let activity = create_activity(c, case, customer, &content.subject, queue, None, now).await?;
+    let queue = match usable {
+        Some(q) => q,
+        None => l.exception_queue(c, dept).await?,
+    };
+    let activity = create_activity(
+        c,
+        l,
+        dept,
+        case,
+        customer,
+        &content.subject,
+        queue,
+        None,
+        now,
+    )
+    .await?;
     row.case_id = Some(activity.case_id);
     row.activity_id = Some(activity.id);
-    row.outcome = if alias.queue_id.is_some() {
+    row.outcome = if usable.is_some() {
         Outcome::Activity
     } else {
         Outcome::ExceptionQueue
     };
-    if alias.queue_id.is_none() {
-        row.outcome_reason = "the alias has no queue".into();
+    if usable.is_none() {
+        row.outcome_reason = if alias.queue_id.is_some() {
+            "the alias's queue is inactive or gone".into()
+        } else {
+            "the alias has no queue".into()
+        };
     }
-    let id = insert_email(c, &row, now).await?;
+    let id = l.insert_email(c, &row, now).await?;
     Ok(result(
         id,
         row.outcome,
@@ -198,6 +488,7 @@ fn result(
 /// active aliases (servers rewrite To, several aliases may share one mailbox), else the mailbox's.
 async fn routed_alias(
     c: &mut AnyConnection,
+    l: &mut Lookups,
     mailbox: &Alias,
     content: &InboundContent,
 ) -> Result<Alias, StoreError> {
@@ -208,7 +499,7 @@ async fn routed_alias(
         if addr.lookup_key() == mailbox.address.lookup_key() {
             return Ok(mailbox.clone());
         }
-        if let Some(a) = aliases::by_address_key(c, &addr.lookup_key()).await? {
+        if let Some(a) = l.alias_at(c, &addr.lookup_key()).await? {
             return Ok(a);
         }
     }
@@ -300,13 +591,20 @@ async fn is_participant(
 
 async fn find_or_create_customer(
     c: &mut AnyConnection,
+    l: &mut Lookups,
     dept: DepartmentId,
     sender: &EmailAddress,
     content: &InboundContent,
     now: Timestamp,
 ) -> Result<CustomerId, StoreError> {
     let key = sender.lookup_key();
-    if let Some(found) = customers::by_contact(c, dept, ContactKind::Email, &key).await? {
+    if let Some(found) = l.customers.get(&(dept, key.clone())) {
+        return Ok(*found);
+    }
+    if !l.senders_loaded.contains(&key)
+        && let Some(found) = customers::by_contact(c, dept, ContactKind::Email, &key).await?
+    {
+        l.customers.insert((dept, key), found.id);
         return Ok(found.id);
     }
     let name = content
@@ -325,15 +623,23 @@ async fn find_or_create_customer(
         }],
         attributes: Default::default(),
     };
-    Ok(customers::insert(c, new, now).await?.id)
+    let id = customers::insert(c, new, now).await?.id;
+    l.customers.insert((dept, key), id);
+    Ok(id)
 }
 
 async fn unknown_sender(
     c: &mut AnyConnection,
+    l: &mut Lookups,
     dept: DepartmentId,
     now: Timestamp,
 ) -> Result<CustomerId, StoreError> {
+    let key = (dept, UNKNOWN_SENDER.to_string());
+    if let Some(found) = l.customers.get(&key) {
+        return Ok(*found);
+    }
     if let Some(found) = customers::by_contact(c, dept, ContactKind::Email, UNKNOWN_SENDER).await? {
+        l.customers.insert(key, found.id);
         return Ok(found.id);
     }
     let new = NewCustomer {
@@ -345,13 +651,18 @@ async fn unknown_sender(
         }],
         attributes: Default::default(),
     };
-    Ok(customers::insert(c, new, now).await?.id)
+    let id = customers::insert(c, new, now).await?.id;
+    l.customers.insert(key, id);
+    Ok(id)
 }
 
 /// Creates the inbound activity (joining `case` when threaded; an activity belongs to its case's
 /// customer, so a colleague answering in a thread adds to that customer's case).
+#[allow(clippy::too_many_arguments)]
 async fn create_activity(
     c: &mut AnyConnection,
+    l: &mut Lookups,
+    dept: DepartmentId,
     case: Option<CaseId>,
     customer: CustomerId,
     subject: &str,
@@ -359,19 +670,26 @@ async fn create_activity(
     sub_status: Option<&str>,
     now: Timestamp,
 ) -> Result<Activity, StoreError> {
-    let customer_id = match case {
-        Some(k) => cases::fetch(&mut *c, k).await?.customer_id,
-        None => customer,
-    };
     let subject: String = subject
         .trim()
         .chars()
         .filter(|ch| !ch.is_control())
         .take(MAX_ACTIVITY_SUBJECT)
         .collect();
+    let case = match case {
+        Some(k) => cases::fetch(&mut *c, k).await?,
+        None => {
+            let new_case = NewCase {
+                customer_id: customer,
+                subject: subject.clone(),
+                owner_id: None,
+            };
+            cases::insert_for(c, dept, &new_case, now).await?
+        }
+    };
     let n = NewActivity {
-        customer_id,
-        case_id: case,
+        customer_id: case.customer_id,
+        case_id: Some(case.id),
         channel: ChannelKind::InboundEmail,
         subject,
         priority: Priority::default(),
@@ -380,12 +698,16 @@ async fn create_activity(
         sub_status: sub_status.map(str::to_string),
         custom_attributes: Default::default(),
     };
-    activities::insert(c, &n, Actor::System, now).await
+    let (activity, events) = activities::insert_in_case(c, &case, &n, Actor::System, now).await?;
+    l.events
+        .extend(events.into_iter().map(|e| (activity.id, e)));
+    Ok(activity)
 }
 
 /// Records a message nobody can route as an activity in the exception queue.
 async fn to_exception_queue(
     c: &mut AnyConnection,
+    l: &mut Lookups,
     mut row: EmailRow,
     customer: Option<CustomerId>,
     why: &str,
@@ -394,22 +716,23 @@ async fn to_exception_queue(
     let dept = row.department_id;
     let customer = match customer {
         Some(cu) => cu,
-        None => unknown_sender(c, dept, now).await?,
+        None => unknown_sender(c, l, dept, now).await?,
     };
-    let queue = queues::exception_queue(&mut *c, dept).await?.id;
+    let queue = l.exception_queue(c, dept).await?;
     let subject = if row.subject.trim().is_empty() {
         format!("({why})")
     } else {
         row.subject.clone()
     };
-    let activity = create_activity(c, None, customer, &subject, queue, Some(why), now).await?;
+    let activity =
+        create_activity(c, l, dept, None, customer, &subject, queue, Some(why), now).await?;
     row.case_id = Some(activity.case_id);
     row.activity_id = Some(activity.id);
     row.outcome = Outcome::ExceptionQueue;
     if row.outcome_reason.is_empty() {
         row.outcome_reason = why.to_string();
     }
-    let id = insert_email(c, &row, now).await?;
+    let id = l.insert_email(c, &row, now).await?;
     Ok(result(
         id,
         Outcome::ExceptionQueue,
@@ -422,6 +745,7 @@ async fn to_exception_queue(
 /// never handed to an agent as a new case.
 async fn record_bounce(
     c: &mut AnyConnection,
+    l: &mut Lookups,
     mut row: EmailRow,
     content: &InboundContent,
     now: Timestamp,
@@ -463,7 +787,7 @@ async fn record_bounce(
         Some((id, _, _)) => format!("bounce of email {id}"),
         None => "bounce of a message we did not send (or no longer have)".into(),
     };
-    let bounce_id = insert_email(c, &row, now).await?;
+    let bounce_id = l.insert_email(c, &row, now).await?;
     let recipients: Vec<(Option<String>, Option<String>, String)> = if bounce.recipients.is_empty()
     {
         vec![(None, None, content.kind_reason.clone())]

@@ -4,19 +4,21 @@
 //! between the server's acceptance and our record of it) is sent again with the same
 //! Message-ID and Date — the only window in which a message can leave twice.
 
+use std::collections::HashMap;
+
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use switchboard_domain::{
     Activity, ActivityAction, ActivityId, ActivityStatus, Actor, AliasId, CaseId, ChannelKind,
     Direction, EmailAddress, EmailId, EmailKind, EventKind, Mailbox, NewActivity, NewReply,
-    OutboundMessage, Outcome, Priority, Timestamp, ValidationError, email,
+    OutboundMessage, Outcome, Priority, StoredAttachment, Timestamp, ValidationError, email,
 };
 
 use crate::Store;
 use crate::activities::{self, NewEvent};
 use crate::emails::{EmailRow, NewDeliveryException, insert_delivery_exception, insert_email};
 use crate::error::StoreError;
-use crate::sql::{col, json, ts};
+use crate::sql::{col, json, placeholders, ts};
 use crate::{aliases, ingest::UNKNOWN_SENDER};
 
 /// What a reply created.
@@ -287,6 +289,74 @@ async fn event(
     Ok(())
 }
 
+/// Ids per `IN (…)` list (the sizes statement binds two values per id).
+const IDS_PER_STATEMENT: usize = 400;
+
+/// Marks entries sent, stores the size sent on their emails, appends `sent` events.
+async fn record_sent(
+    c: &mut AnyConnection,
+    chunk: &[(i64, u64)],
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let sql = format!(
+        "SELECT o.id, o.email_id, a.id AS activity_id, a.status FROM outbox o JOIN emails e ON e.id = o.email_id \
+         LEFT JOIN activities a ON a.id = e.activity_id WHERE o.id IN ({})",
+        placeholders(1, chunk.len())
+    );
+    let mut q = sqlx::query(&sql);
+    for (id, _) in chunk {
+        q = q.bind(*id);
+    }
+    let rows = q.fetch_all(&mut *c).await?;
+    let sizes: HashMap<i64, u64> = chunk.iter().copied().collect();
+    let mut emails: Vec<(i64, u64)> = Vec::with_capacity(rows.len());
+    let mut events = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let outbox_id: i64 = col(r, "id")?;
+        let email_id: i64 = col(r, "email_id")?;
+        emails.push((email_id, sizes.get(&outbox_id).copied().unwrap_or(0)));
+        if let Some(a) = col::<Option<i64>>(r, "activity_id")? {
+            let status = crate::sql::parsed(r, "status", ActivityStatus::parse)?;
+            let e = NewEvent {
+                kind: EventKind::Sent,
+                from: Some(status),
+                to: status,
+                actor: Actor::System,
+                data: serde_json::json!({ "email_id": email_id }),
+            };
+            events.push((ActivityId(a), e));
+        }
+    }
+    let sql = format!(
+        "UPDATE outbox SET status = 'sent', sent_at = $1, last_error = NULL WHERE id IN ({})",
+        placeholders(2, chunk.len())
+    );
+    let mut q = sqlx::query(&sql).bind(now.millis());
+    for (id, _) in chunk {
+        q = q.bind(*id);
+    }
+    q.execute(&mut *c).await?;
+    if !emails.is_empty() {
+        let cases: Vec<String> = (0..emails.len())
+            .map(|i| format!("WHEN ${} THEN ${}", 2 * i + 1, 2 * i + 2))
+            .collect();
+        let sql = format!(
+            "UPDATE emails SET raw_size = CASE id {} END WHERE id IN ({})",
+            cases.join(" "),
+            placeholders(2 * emails.len() + 1, emails.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for (id, size) in &emails {
+            q = q.bind(*id).bind(i64::try_from(*size).unwrap_or(i64::MAX));
+        }
+        for (id, _) in &emails {
+            q = q.bind(*id);
+        }
+        q.execute(&mut *c).await?;
+    }
+    activities::append_many(c, &events, now).await
+}
+
 impl Store {
     /// Answers an email activity: the outbound email, its outbound activity on the same case and
     /// the outbox entry are written in one transaction with the `replied` event (and, for "Send &
@@ -451,65 +521,70 @@ impl Store {
                         .iter()
                         .map(outbound_from_row)
                         .collect::<Result<Vec<_>, _>>()?;
-                    for m in &items {
-                        sqlx::query("UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = $1")
-                            .bind(m.outbox_id)
-                            .execute(&mut *c)
-                            .await?;
+                    let ids: Vec<i64> = items.iter().map(|m| m.outbox_id).collect();
+                    for chunk in ids.chunks(IDS_PER_STATEMENT) {
+                        let sql = format!(
+                            "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id IN ({})",
+                            placeholders(1, chunk.len())
+                        );
+                        let mut q = sqlx::query(&sql);
+                        for id in chunk {
+                            q = q.bind(*id);
+                        }
+                        q.execute(&mut *c).await?;
                     }
                     Ok(items)
                 })
             })
             .await?;
+        let emails: Vec<i64> = claimed.iter().map(|m| m.email_id.0).collect();
+        let mut files: HashMap<i64, Vec<StoredAttachment>> = HashMap::new();
+        for chunk in emails.chunks(IDS_PER_STATEMENT) {
+            let sql = format!(
+                "SELECT email_id, name, content_type, size, blob, content_id, inline_part FROM email_attachments \
+                 WHERE email_id IN ({}) AND blob IS NOT NULL ORDER BY id",
+                placeholders(1, chunk.len())
+            );
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for r in q.fetch_all(&self.inner.read).await? {
+                files
+                    .entry(col(&r, "email_id")?)
+                    .or_default()
+                    .push(StoredAttachment {
+                        name: col(&r, "name")?,
+                        content_type: col(&r, "content_type")?,
+                        size: u64::try_from(col::<i64>(&r, "size")?).unwrap_or(0),
+                        blob: col(&r, "blob")?,
+                        content_id: col(&r, "content_id")?,
+                        inline: col::<i64>(&r, "inline_part")? != 0,
+                    });
+            }
+        }
         for m in &mut claimed {
-            let rows = sqlx::query(
-                "SELECT name, content_type, size, blob, content_id, inline_part FROM email_attachments \
-                 WHERE email_id = $1 AND blob IS NOT NULL ORDER BY id",
-            )
-            .bind(m.email_id.0)
-            .fetch_all(&self.inner.read)
-            .await?;
-            m.attachments = rows
-                .iter()
-                .map(|r| {
-                    Ok(switchboard_domain::StoredAttachment {
-                        name: col(r, "name")?,
-                        content_type: col(r, "content_type")?,
-                        size: u64::try_from(col::<i64>(r, "size")?).unwrap_or(0),
-                        blob: col(r, "blob")?,
-                        content_id: col(r, "content_id")?,
-                        inline: col::<i64>(r, "inline_part")? != 0,
-                    })
-                })
-                .collect::<Result<Vec<_>, StoreError>>()?;
+            m.attachments = files.remove(&m.email_id.0).unwrap_or_default();
         }
         Ok(claimed)
     }
 
-    /// Records that the outgoing server accepted an entry.
+    /// Records that the outgoing server accepted entries: `(outbox id, size sent)` each. One
+    /// write for all of them, a few statements per few hundred entries.
     pub async fn outbox_sent(
         &self,
-        outbox_id: i64,
-        size: u64,
+        sent: Vec<(i64, u64)>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
         self.inner
             .writer
             .write(move |c| {
+                let sent = sent.clone();
                 Box::pin(async move {
-                    let (email_id, _, activity) = outbound_activity(c, outbox_id).await?;
-                    sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1, last_error = NULL WHERE id = $2")
-                        .bind(now.millis())
-                        .bind(outbox_id)
-                        .execute(&mut *c)
-                        .await?;
-                    sqlx::query("UPDATE emails SET raw_size = $1 WHERE id = $2")
-                        .bind(i64::try_from(size).unwrap_or(i64::MAX))
-                        .bind(email_id.0)
-                        .execute(&mut *c)
-                        .await?;
-                    let data = serde_json::json!({ "email_id": email_id });
-                    event(c, activity, EventKind::Sent, data, now).await
+                    for chunk in sent.chunks(IDS_PER_STATEMENT) {
+                        record_sent(c, chunk, now).await?;
+                    }
+                    Ok(())
                 })
             })
             .await

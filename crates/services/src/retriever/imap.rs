@@ -1,7 +1,8 @@
 //! An IMAP alias: select the folder, compare UIDVALIDITY with the stored cursor, fetch every UID
-//! above it in batches (the next batch is fetched while the previous one is being stored), apply
+//! above it in batches (the next batches are fetched while earlier ones are being stored), apply
 //! the disposition to what was stored, move the cursor; then IDLE (or poll) for more.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use switchboard_domain::{AliasId, Disposition};
@@ -10,11 +11,15 @@ use switchboard_store::{AliasCredentials, BlobKey, MailCursor};
 use tokio::task::JoinHandle;
 
 use super::ingest::{Fetched, IngestError, ingest_batch};
-use super::{progress, worker_name};
+use super::{progress, rounds, worker_name};
 use crate::backoff::Backoff;
 use crate::{MailContext, Shutdown, now, stopped};
 
 type Batch = (JoinHandle<Vec<Result<(), IngestError>>>, Vec<u32>, Vec<u32>);
+
+/// Batches being stored at once: while one is in the store's write, the next is parsed and its
+/// blobs synced.
+const IN_FLIGHT: usize = 2;
 
 /// Runs until stopped (`Ok`) or until the connection fails (`Err`, the caller backs off).
 pub(super) async fn session(
@@ -86,18 +91,23 @@ async fn drain(
     if revalidated {
         tracing::warn!(alias = %alias, folder, "UIDVALIDITY changed: re-reading the folder, skipping what was stored");
     }
-    let uids = conn.uids_after(last).await.map_err(|e| e.to_string())?;
-    if uids.is_empty() {
+    if state.exists == 0 {
         return Ok(());
     }
-    let total = uids.len();
+    let sizes = conn.sizes_after(last).await.map_err(|e| e.to_string())?;
+    if sizes.is_empty() {
+        return Ok(());
+    }
+    let total = sizes.len();
     if total > ctx.settings.fetch_batch {
         tracing::info!(alias = %alias, folder, backlog = total, "fetching backlog");
     }
     metrics::gauge!("switchboard_retriever_backlog").set(total as f64);
     let mut done = 0usize;
-    let mut pending: Option<Batch> = None;
-    for chunk in uids.chunks(ctx.settings.fetch_batch.max(1)) {
+    let mut pending: VecDeque<Batch> = VecDeque::new();
+    let settings = &ctx.settings;
+    for chunk in rounds(&sizes, settings.fetch_batch, settings.fetch_batch_bytes) {
+        let chunk = chunk.as_slice();
         let fetched = conn.fetch(chunk).await.map_err(|e| e.to_string())?;
         let bytes: usize = fetched.iter().map(|(_, b)| b.len()).sum();
         let mut items: Vec<(u32, Fetched)> = fetched
@@ -130,7 +140,9 @@ async fn drain(
             let _already_stored = old.len();
             items = new.into_iter().map(|(i, _)| i).collect();
         }
-        if let Some(b) = pending.take() {
+        if pending.len() >= IN_FLIGHT
+            && let Some(b) = pending.pop_front()
+        {
             done += finish(ctx, creds, conn, state, b).await?;
         }
         let batch_uids: Vec<u32> = items.iter().map(|(u, _)| *u).collect();
@@ -144,11 +156,11 @@ async fn drain(
                 .collect()
         });
         progress(ctx, alias, chunk.len(), bytes);
-        pending = Some((handle, batch_uids, chunk.to_vec()));
+        pending.push_back((handle, batch_uids, chunk.to_vec()));
         ctx.status
             .progress(&worker_name(alias), Some(format!("{done}/{total}")));
     }
-    if let Some(b) = pending.take() {
+    while let Some(b) = pending.pop_front() {
         done += finish(ctx, creds, conn, state, b).await?;
     }
     ctx.status.progress(&worker_name(alias), None);

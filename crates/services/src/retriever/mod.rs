@@ -140,3 +140,45 @@ fn progress(ctx: &MailContext, alias: AliasId, done: usize, bytes: usize) {
     ctx.status.add(&name, "messages", done as u64);
     ctx.status.add(&name, "bytes", bytes as u64);
 }
+
+/// Splits `(item, size)` pairs, in order, into fetch rounds of at most `max_count` items and
+/// `max_bytes` bytes; an item larger than `max_bytes` makes a round of its own.
+fn rounds<T: Clone>(items: &[(T, u64)], max_count: usize, max_bytes: u64) -> Vec<Vec<T>> {
+    let mut out: Vec<Vec<T>> = Vec::new();
+    let mut current: Vec<T> = Vec::new();
+    let mut bytes = 0u64;
+    for (item, size) in items {
+        if !current.is_empty()
+            && (current.len() >= max_count.max(1) || bytes.saturating_add(*size) > max_bytes)
+        {
+            out.push(std::mem::take(&mut current));
+            bytes = 0;
+        }
+        current.push(item.clone());
+        bytes = bytes.saturating_add(*size);
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rounds;
+
+    #[test]
+    fn rounds_are_bounded_by_count_and_bytes() {
+        let items: Vec<(u32, u64)> = vec![(1, 10), (2, 10), (3, 10), (4, 100), (5, 5), (6, 5)];
+        assert_eq!(
+            rounds(&items, 2, 1000),
+            vec![vec![1, 2], vec![3, 4], vec![5, 6]]
+        );
+        assert_eq!(
+            rounds(&items, 10, 25),
+            vec![vec![1, 2], vec![3], vec![4], vec![5, 6]],
+            "a message over the byte bound is fetched alone"
+        );
+        assert!(rounds::<u32>(&[], 10, 10).is_empty());
+    }
+}

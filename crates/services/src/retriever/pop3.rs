@@ -9,7 +9,7 @@ use switchboard_mail::pop3::{Pop3Client, Pop3Options};
 use switchboard_store::AliasCredentials;
 
 use super::ingest::{Fetched, ingest_batch};
-use super::{progress, worker_name};
+use super::{progress, rounds, worker_name};
 use crate::backoff::Backoff;
 use crate::{MailContext, Shutdown, stopped};
 
@@ -86,12 +86,13 @@ async fn poll(ctx: &MailContext, creds: &AliasCredentials) -> Result<(), String>
         .map_err(|e| e.to_string())?;
     let delete = inc.disposition == Disposition::Delete;
     let mut to_delete: Vec<u32> = Vec::new();
-    let mut new: Vec<(u32, String)> = Vec::new();
+    let size_of: std::collections::HashMap<u32, u64> = sizes.iter().copied().collect();
+    let mut new: Vec<((u32, String), u64)> = Vec::new();
     for ((n, _), key) in listing.iter().zip(keys) {
         if known.contains(&key) {
             to_delete.push(*n);
         } else {
-            new.push((*n, key));
+            new.push(((*n, key), size_of.get(n).copied().unwrap_or(0)));
         }
     }
     let total = new.len();
@@ -100,7 +101,8 @@ async fn poll(ctx: &MailContext, creds: &AliasCredentials) -> Result<(), String>
     }
     let mut failure = None;
     let mut done = 0usize;
-    for chunk in new.chunks(ctx.settings.fetch_batch.max(1)) {
+    let settings = &ctx.settings;
+    for chunk in rounds(&new, settings.fetch_batch, settings.fetch_batch_bytes) {
         let numbers: Vec<u32> = chunk.iter().map(|(n, _)| *n).collect();
         let raws = client.retr_many(&numbers).await.map_err(err)?;
         let bytes: usize = raws.iter().map(Vec::len).sum();

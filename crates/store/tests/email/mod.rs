@@ -78,6 +78,7 @@ pub async fn suite(s: &Store, dept: DepartmentId) -> R {
     let alias = aliases(s, dept, queue.id).await?;
     ingest_and_thread(s, dept, &alias, queue.id).await?;
     hygiene(s, dept, &alias).await?;
+    batch(s, dept, &alias, queue.id).await?;
     Ok(())
 }
 
@@ -375,7 +376,8 @@ async fn check_outbox(s: &Store) -> R {
     assert_eq!(s.outbox_recover().await?, 3);
     let claimed = s.outbox_claim(100, now()).await?;
     assert!(claimed.iter().all(|m| m.attempts == 2));
-    s.outbox_sent(claimed[0].outbox_id, 1234, now()).await?;
+    s.outbox_sent(vec![(claimed[0].outbox_id, 1234)], now())
+        .await?;
     let later = Timestamp::from_millis(now().millis() + 60_000);
     s.outbox_retry(claimed[1].outbox_id, "451 try later".into(), later)
         .await?;
@@ -407,6 +409,7 @@ async fn check_outbox(s: &Store) -> R {
         .await?;
     assert_eq!(de.items[0].status.as_deref(), Some("550"));
     let sent = s.email(claimed[0].email_id).await?;
+    assert_eq!(sent.raw_size, 1234, "the size sent is recorded");
     let events = s
         .activity_events(sent.activity_id.unwrap(), &PageRequest::first(100))
         .await?
@@ -498,5 +501,82 @@ async fn hygiene(s: &Store, dept: DepartmentId, alias: &Alias) -> R {
         )
         .await?;
     assert_eq!(page.items.len(), 1);
+    Ok(())
+}
+
+/// A batch is one write: a reply finds its first message in the same batch, a second copy of a
+/// source in the batch creates nothing, and a message that cannot be processed fails alone.
+async fn batch(s: &Store, dept: DepartmentId, alias: &Alias, queue: QueueId) -> R {
+    let mut first = content("dora@batch.example", "Batch question");
+    first.message_id = Some("b1@batch.example".into());
+    let mut answer = content("dora@batch.example", "Re: Batch question");
+    answer.in_reply_to = vec!["b1@batch.example".into()];
+    let other = content("ed@batch.example", "Another question");
+    let mails = vec![
+        inbound(alias.id, "batch:1", Some(first.clone())),
+        inbound(alias.id, "batch:2", Some(answer)),
+        inbound(alias.id, "batch:1", Some(first)),
+        inbound(alias.id, "batch:3", None),
+        inbound(alias.id, "batch:4", Some(other)),
+    ];
+    let r: Vec<IngestResult> = s
+        .ingest_emails(mails.clone(), now())
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()?;
+    assert_eq!(r.len(), 5);
+    assert!(r[0].created && r[1].created && r[3].created && r[4].created);
+    assert_eq!(r[0].outcome, Outcome::Activity);
+    assert_eq!(
+        r[1].case_id, r[0].case_id,
+        "the reply joins its first message's case"
+    );
+    assert_eq!(
+        s.email(r[1].email_id).await?.thread_rule,
+        Some(ThreadRule::InReplyTo)
+    );
+    assert!(!r[2].created, "the second copy of a source creates nothing");
+    assert_eq!(r[2].email_id, r[0].email_id);
+    assert_eq!(r[3].outcome, Outcome::ExceptionQueue, "unparseable");
+    assert_ne!(r[4].case_id, r[0].case_id);
+    let a = s.activity(r[0].activity_id.unwrap()).await?;
+    assert_eq!(a.queue_id, Some(queue));
+    let events = s
+        .activity_events(a.id, &PageRequest::first(10))
+        .await?
+        .items;
+    let kinds: Vec<EventKind> = events.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, vec![EventKind::Created, EventKind::Queued]);
+    let customer = s.customer(a.customer_id).await?;
+    assert_eq!(customer.department_id, dept);
+
+    // The same batch again: nothing new, the first results.
+    let again: Vec<IngestResult> = s
+        .ingest_emails(mails, now())
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()?;
+    assert!(again.iter().all(|x| !x.created));
+    assert_eq!(again[1].email_id, r[1].email_id);
+
+    // A message for a mailbox that does not exist cannot be recorded; the others still are.
+    let poisoned = vec![
+        inbound(
+            alias.id,
+            "batch:5",
+            Some(content("fay@batch.example", "Fine")),
+        ),
+        inbound(
+            AliasId(i64::MAX),
+            "batch:6",
+            Some(content("gus@batch.example", "Lost")),
+        ),
+    ];
+    let r = s.ingest_emails(poisoned, now()).await;
+    assert!(
+        r[0].as_ref()
+            .is_ok_and(|x| x.created && x.outcome == Outcome::Activity)
+    );
+    assert!(r[1].is_err(), "{:?}", r[1]);
     Ok(())
 }

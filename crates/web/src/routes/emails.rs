@@ -3,7 +3,7 @@
 //! (`POST /activities/{id}/reply`, "Send" or "Send & Complete").
 
 use axum::Json;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -291,18 +291,13 @@ pub async fn reply(
             return Err(ApiError::forbidden("answer this activity"));
         }
     }
+    // Check every attachment first, then store them all with one round of syncing.
     let mut files = Vec::with_capacity(body.attachments.len());
+    let mut contents = Vec::with_capacity(body.attachments.len());
     for (i, a) in body.attachments.iter().enumerate() {
         let bytes = STANDARD.decode(a.content_base64.trim()).map_err(|_| {
             ApiError::malformed("not valid base64")
                 .field(format!("attachments[{i}].content_base64"))
-        })?;
-        let key = s.blobs.put(&bytes).await.map_err(|e| {
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                e.to_string(),
-            )
         })?;
         files.push(StoredAttachment {
             name: clean_name(i, &a.name)?,
@@ -312,10 +307,23 @@ pub async fn reply(
                 .filter(|c| c.contains('/') && c.len() < 100 && !c.chars().any(char::is_control))
                 .unwrap_or_else(|| "application/octet-stream".into()),
             size: bytes.len() as u64,
-            blob: Some(key.as_str().to_string()),
+            blob: None,
             content_id: None,
             inline: false,
         });
+        contents.push(Bytes::from(bytes));
+    }
+    if !contents.is_empty() {
+        let keys = s.blobs.put_many(contents).await.map_err(|e| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                e.to_string(),
+            )
+        })?;
+        for (f, k) in files.iter_mut().zip(keys) {
+            f.blob = Some(k.as_str().to_string());
+        }
     }
     let r = NewReply {
         text: body.text,
