@@ -18,7 +18,7 @@ use crate::{MailContext, Shutdown, now, stopped};
 type Batch = (JoinHandle<Vec<Result<(), IngestError>>>, Vec<u32>, Vec<u32>);
 
 /// Batches being stored at once: while one is in the store's write, the next is parsed and its
-/// blobs synced.
+/// blobs synced. (Three measured no faster on two cores.)
 const IN_FLIGHT: usize = 2;
 
 /// Runs until stopped (`Ok`) or until the connection fails (`Err`, the caller backs off).

@@ -13,6 +13,7 @@ fn main() {
     println!("imaps_port={}", dovecot.imaps_port());
     println!("pop3_port={}", dovecot.pop3_port());
     println!("ca_file={}", dovecot.ca_pem_path().display());
+    println!("maildir={}", dovecot.maildir("bench").display());
     println!("ready");
     let mut sink = Vec::new();
     let _ = std::io::stdin().read_to_end(&mut sink);
