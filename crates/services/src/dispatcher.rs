@@ -240,14 +240,23 @@ async fn record_loop(
     }
 }
 
-/// Records accepted messages, retrying while the database is unavailable: giving up would leave
-/// them `sending`, and a restart would send them again.
+/// Records accepted messages.
 async fn record_sent(ctx: &MailContext, sent: Vec<(i64, u64)>) {
     let n = sent.len() as u64;
     ctx.status.add(NAME, "sent", n);
     metrics::counter!("switchboard_dispatcher_messages_total", "outcome" => "sent").increment(n);
+    persist(ctx, || ctx.store.outbox_sent(sent.clone(), now())).await;
+}
+
+/// Runs a store write until it succeeds, backing off while the database is unavailable: giving
+/// up would leave entries `sending`, and a restart would send them again.
+async fn persist<F, Fut>(ctx: &MailContext, mut write: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), StoreError>>,
+{
     for attempt in 0u32.. {
-        match ctx.store.outbox_sent(sent.clone(), now()).await {
+        match write().await {
             Ok(()) => return,
             Err(e) => {
                 ctx.status.error(NAME, &e.to_string(), now());
@@ -262,8 +271,7 @@ async fn record_sent(ctx: &MailContext, sent: Vec<(i64, u64)>) {
     }
 }
 
-/// Writes an outcome, retrying while the database is unavailable: giving up would leave the
-/// entry `sending`, and a restart would send it again.
+/// Writes an outcome (see [`persist`]).
 async fn record(ctx: &MailContext, m: &OutboundMessage, outcome: Outcome) {
     let name = NAME;
     let (outcome, counter) = match outcome {
@@ -277,43 +285,30 @@ async fn record(ctx: &MailContext, m: &OutboundMessage, outcome: Outcome) {
     };
     ctx.status.add(name, counter, 1);
     metrics::counter!("switchboard_dispatcher_messages_total", "outcome" => counter).increment(1);
-    for attempt in 0u32.. {
-        let r: Result<(), StoreError> = match &outcome {
-            Outcome::Sent(size) => {
-                ctx.store
-                    .outbox_sent(vec![(m.outbox_id, *size)], now())
-                    .await
-            }
-            Outcome::Retry(e) => {
-                let wait = delay(
-                    Duration::from_secs(30),
-                    Duration::from_secs(3600),
-                    m.attempts.saturating_sub(1),
-                );
-                let at = Timestamp::from_millis(
-                    now().millis() + i64::try_from(wait.as_millis()).unwrap_or(0),
-                );
-                tracing::info!(email = %m.email_id, attempt = m.attempts, error = %e, "send failed; will retry");
-                ctx.store.outbox_retry(m.outbox_id, e.clone(), at).await
-            }
-            Outcome::Failed(code, e) => {
-                tracing::warn!(email = %m.email_id, error = %e, "send failed for good");
+    match &outcome {
+        Outcome::Sent(size) => {
+            let sent = vec![(m.outbox_id, *size)];
+            persist(ctx, || ctx.store.outbox_sent(sent.clone(), now())).await;
+        }
+        Outcome::Retry(e) => {
+            let wait = delay(
+                ctx.settings.retry_base,
+                Duration::from_secs(3600),
+                m.attempts.saturating_sub(1),
+            );
+            let at = Timestamp::from_millis(
+                now().millis() + i64::try_from(wait.as_millis()).unwrap_or(0),
+            );
+            tracing::info!(email = %m.email_id, attempt = m.attempts, error = %e, "send failed; will retry");
+            persist(ctx, || ctx.store.outbox_retry(m.outbox_id, e.clone(), at)).await;
+        }
+        Outcome::Failed(code, e) => {
+            tracing::warn!(email = %m.email_id, error = %e, "send failed for good");
+            persist(ctx, || {
                 ctx.store
                     .outbox_failed(m.outbox_id, code.clone(), e.clone(), now())
-                    .await
-            }
-        };
-        match r {
-            Ok(()) => return,
-            Err(e) => {
-                ctx.status.error(name, &e.to_string(), now());
-                let wait = delay(
-                    Duration::from_millis(200),
-                    Duration::from_secs(10),
-                    attempt.min(10),
-                );
-                tokio::time::sleep(wait).await;
-            }
+            })
+            .await;
         }
     }
 }
