@@ -127,12 +127,9 @@ pub(crate) async fn append_many(
     now: Timestamp,
 ) -> Result<(), StoreError> {
     for chunk in events.chunks(EVENT_ROWS) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|i| format!("({})", crate::sql::placeholders(i * 7 + 1, 7)))
-            .collect();
         let sql = format!(
             "INSERT INTO activity_events (activity_id, kind, from_status, to_status, actor_user_id, at, data) VALUES {}",
-            rows.join(", ")
+            crate::sql::value_rows(chunk.len(), 7)
         );
         let mut q = sqlx::query(&sql);
         for (activity, e) in chunk {

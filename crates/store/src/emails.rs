@@ -173,13 +173,10 @@ pub(crate) async fn insert_attachments(
     files: &[(EmailId, &StoredAttachment)],
 ) -> Result<(), StoreError> {
     for chunk in files.chunks(ATTACHMENT_ROWS) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|i| format!("({})", crate::sql::placeholders(i * 8 + 1, 8)))
-            .collect();
         let sql = format!(
             "INSERT INTO email_attachments (email_id, name, content_type, size, blob, content_id, inline_part, blocked) \
              VALUES {}",
-            rows.join(", ")
+            crate::sql::value_rows(chunk.len(), 8)
         );
         let mut q = sqlx::query(&sql);
         for (email, a) in chunk {

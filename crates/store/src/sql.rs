@@ -94,6 +94,14 @@ pub(crate) fn placeholders(from: usize, n: usize) -> String {
         .join(", ")
 }
 
+/// `($1, …, $w), ($w+1, …, $2w), …` for a multi-row `VALUES` of `rows` rows of `width` values.
+pub(crate) fn value_rows(rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|i| format!("({})", placeholders(i * width + 1, width)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A bound value.
 #[derive(Debug, Clone)]
 pub(crate) enum Arg {
