@@ -107,14 +107,15 @@ impl Store {
         self.known(alias, "source_key", keys).await
     }
 
-    /// Which of `blobs` (raw content keys) an alias's mailbox already stored: after a
-    /// UIDVALIDITY change every UID is new, but the content is not.
+    /// Which of `hashes` (content hashes of raw messages, [`crate::BlobKey::hash`]) an alias's
+    /// mailbox already stored: after a UIDVALIDITY change every UID is new, but the content is
+    /// not.
     pub async fn known_raw(
         &self,
         alias: AliasId,
-        blobs: &[String],
+        hashes: &[String],
     ) -> Result<HashSet<String>, StoreError> {
-        self.known(alias, "raw_blob", blobs).await
+        self.known(alias, "raw_hash", hashes).await
     }
 
     async fn known(

@@ -10,6 +10,7 @@ use switchboard_domain::{
 };
 
 use crate::Store;
+use crate::blob::BlobKey;
 use crate::error::StoreError;
 use crate::sql::{Arg, Page, PageRequest, Select, col, json, parsed, to_json, ts};
 
@@ -100,6 +101,11 @@ impl EmailRow {
     }
 }
 
+/// The content hash in a raw message's blob key (the whole text when it is not a blob key).
+fn raw_hash(raw_blob: &str) -> String {
+    BlobKey::parse(raw_blob).map_or_else(|| raw_blob.to_string(), |k| k.hash().to_string())
+}
+
 /// Attachment rows per INSERT statement (well under every driver's limit on bound values).
 const ATTACHMENT_ROWS: usize = 100;
 
@@ -123,12 +129,12 @@ pub(crate) async fn insert_email_row(
 ) -> Result<EmailId, StoreError> {
     let from_key = r.from.as_ref().map(|f| f.address.trim().to_lowercase());
     let id: i64 = sqlx::query(
-        "INSERT INTO emails (department_id, alias_id, mailbox_alias_id, direction, source_key, raw_blob, raw_size, \
-         message_id, message_id_key, in_reply_to, ref_ids, from_address, from_key, from_name, reply_to, to_list, \
-         cc_list, subject, text_body, html_body, sent_at, kind, kind_reason, outcome, outcome_reason, thread_rule, \
-         case_id, activity_id, automatic, created_at) \
+        "INSERT INTO emails (department_id, alias_id, mailbox_alias_id, direction, source_key, raw_blob, raw_hash, \
+         raw_size, message_id, message_id_key, in_reply_to, ref_ids, from_address, from_key, from_name, reply_to, \
+         to_list, cc_list, subject, text_body, html_body, sent_at, kind, kind_reason, outcome, outcome_reason, \
+         thread_rule, case_id, activity_id, automatic, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
-         $22, $23, $24, $25, $26, $27, $28, $29, $30) RETURNING id",
+         $22, $23, $24, $25, $26, $27, $28, $29, $30, $31) RETURNING id",
     )
     .bind(r.department_id.0)
     .bind(r.alias_id.map(|a| a.0))
@@ -136,6 +142,7 @@ pub(crate) async fn insert_email_row(
     .bind(r.direction.as_str())
     .bind(r.source_key.clone())
     .bind(r.raw_blob.clone())
+    .bind(r.raw_blob.as_deref().map(raw_hash))
     .bind(i64::try_from(r.raw_size).unwrap_or(i64::MAX))
     .bind(r.message_id.clone())
     .bind(r.message_id.as_ref().map(|m| m.trim().to_lowercase()))

@@ -12,6 +12,11 @@ use crate::store::Backend;
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/0001_init.sql")),
     (2, "email", include_str!("../migrations/0002_email.sql")),
+    (
+        3,
+        "raw_hash",
+        include_str!("../migrations/0003_raw_hash.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -126,7 +126,7 @@ async fn drain(
         if revalidated {
             let keys: Vec<String> = items
                 .iter()
-                .map(|(_, f)| BlobKey::of(&f.raw).as_str().to_string())
+                .map(|(_, f)| BlobKey::of(&f.raw).hash().to_string())
                 .collect();
             let known = ctx
                 .store

@@ -79,6 +79,38 @@ pub async fn suite(s: &Store, dept: DepartmentId) -> R {
     ingest_and_thread(s, dept, &alias, queue.id).await?;
     hygiene(s, dept, &alias).await?;
     batch(s, dept, &alias, queue.id).await?;
+    known(s, &alias).await?;
+    Ok(())
+}
+
+/// What a mailbox already stored is found by source and by content, wherever the content lies.
+async fn known(s: &Store, alias: &Alias) -> R {
+    let hash = BlobKey::of(b"packed raw message");
+    let packed = format!("{}:0193a0b1c2d3e-0f1e2d3c:4096:18", hash.hash());
+    assert!(BlobKey::parse(&packed).is_some());
+    let mut mail = inbound(
+        alias.id,
+        "known:1",
+        Some(content("hal@known.example", "Known")),
+    );
+    mail.raw_blob = packed.clone();
+    let r = s.ingest_email(mail, now()).await?;
+    assert_eq!(s.email_raw_blob(r.email_id).await?, Some(packed));
+    let other = BlobKey::of(b"never stored").hash().to_string();
+    let found = s
+        .known_raw(alias.id, &[hash.hash().to_string(), other])
+        .await?;
+    assert_eq!(
+        found.into_iter().collect::<Vec<_>>(),
+        vec![hash.hash().to_string()]
+    );
+    let found = s
+        .known_sources(alias.id, &["known:1".to_string(), "known:2".to_string()])
+        .await?;
+    assert_eq!(
+        found.into_iter().collect::<Vec<_>>(),
+        vec!["known:1".to_string()]
+    );
     Ok(())
 }
 
