@@ -1,6 +1,7 @@
 //! Faults: the server SIGKILLed in the middle of a 5,000-message backlog stores every message
 //! exactly once after a restart; Dovecot and the SMTP server stopped mid-run and brought back:
-//! nothing lost, nothing sent twice.
+//! nothing lost, nothing sent twice; a mailbox whose UIDs all change (new UIDVALIDITY) stores
+//! nothing twice.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
@@ -65,6 +66,50 @@ async fn sigkill_mid_backlog_stores_everything_exactly_once() {
         .map(|e| e["activity_id"].as_i64().unwrap())
         .collect();
     assert_eq!(activities.len(), BACKLOG, "one activity per message");
+}
+
+#[tokio::test]
+async fn a_new_uidvalidity_stores_nothing_twice() {
+    if !require_or_skip("dovecot") {
+        return;
+    }
+    let mut w = World::start(false, &[]).await;
+    let deliver = |i: usize, d: &switchboard_testkit::Dovecot| {
+        d.deliver(
+            "support",
+            &message(
+                "dan@customer.test",
+                "support@acme.test",
+                &format!("Renumbered {i}"),
+                &format!("u{i}@customer.test"),
+                "",
+                "x",
+            ),
+        );
+    };
+    for i in 0..3 {
+        deliver(i, &w.dovecot);
+    }
+    let inc = json!({"protocol": "imap", "port": w.dovecot.imap_port(), "security": "none"});
+    let a = w.alias("support@acme.test", inc).await;
+    let query = format!("alias_id={}", a["id"]);
+    wait_emails(&w.api, &query, 3, Duration::from_secs(60)).await;
+    let before = w.dovecot.uid_validity("support");
+    assert!(before.is_some(), "Dovecot has numbered the mailbox");
+
+    // The server renumbers the mailbox while one more message arrives.
+    w.dovecot.forget_uids("support");
+    deliver(3, &w.dovecot);
+    wait_emails(&w.api, &query, 4, Duration::from_secs(60)).await;
+    let after = w.dovecot.uid_validity("support");
+    assert!(after.is_some() && after != before, "{before:?} → {after:?}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let all = emails(&w.api, &query).await;
+    let ids: HashSet<&str> = all
+        .iter()
+        .map(|e| e["message_id"].as_str().unwrap())
+        .collect();
+    assert_eq!((all.len(), ids.len()), (4, 4), "each message stored once");
 }
 
 #[tokio::test]

@@ -6,15 +6,15 @@
 //! write, so the record follows the server's acceptance closely at a few statements per batch.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::StreamExt;
-use futures_util::stream;
 use switchboard_domain::{AliasId, OutboundMessage, Timestamp};
 use switchboard_mail::build::{AttachmentBytes, build_message};
 use switchboard_mail::smtp::{SendError, SmtpSender};
 use switchboard_store::{AliasCredentials, BlobKey, StoreError};
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
 
 use crate::backoff::delay;
 use crate::{MailContext, Shutdown, now, stopped};
@@ -27,6 +27,9 @@ struct Sender {
     from: String,
     active: bool,
     smtp: Result<SmtpSender, String>,
+    /// One permit per connection the alias may use at once, so a slow server holds back only
+    /// its own alias's messages.
+    slots: Arc<Semaphore>,
 }
 
 /// How one entry ended.
@@ -36,7 +39,9 @@ enum Outcome {
     Failed(Option<String>, String),
 }
 
-/// Runs the dispatcher until `shutdown`.
+/// Runs the dispatcher until `shutdown`. Claiming and sending overlap: the next batch is
+/// claimed while the previous one is still being sent, up to two batches in flight, so the
+/// connections do not wait for the database between batches.
 pub async fn run(ctx: MailContext, mut shutdown: Shutdown) {
     ctx.status.state(NAME, "starting");
     match ctx.store.outbox_recover().await {
@@ -49,11 +54,15 @@ pub async fn run(ctx: MailContext, mut shutdown: Shutdown) {
     }
     let mut outbox = ctx.store.notify().outbox();
     let mut alias_changes = ctx.store.notify().aliases();
-    let mut senders: HashMap<AliasId, Sender> = HashMap::new();
+    let mut senders: HashMap<AliasId, Arc<Sender>> = HashMap::new();
     let mut reload = true;
     let (outcomes, rx) = mpsc::unbounded_channel();
     let recorder = tokio::spawn(record_loop(ctx.clone(), rx));
+    let batch = ctx.settings.dispatch_batch.max(1);
+    let in_flight = Arc::new(Semaphore::new(2 * batch as usize));
+    let mut sending = JoinSet::new();
     loop {
+        while sending.try_join_next().is_some() {}
         if *shutdown.borrow() {
             break;
         }
@@ -70,12 +79,14 @@ pub async fn run(ctx: MailContext, mut shutdown: Shutdown) {
                 Err(e) => ctx.status.error(NAME, &e.to_string(), now()),
             }
         }
+        // Claim only what can start soon: wait until a batch's worth of room is free.
+        let room = tokio::select! {
+            r = in_flight.clone().acquire_many_owned(batch) => r,
+            () = stopped(&mut shutdown) => break,
+        };
+        drop(room);
         outbox.mark_unchanged();
-        let claimed = match ctx
-            .store
-            .outbox_claim(ctx.settings.dispatch_batch, now())
-            .await
-        {
+        let claimed = match ctx.store.outbox_claim(batch, now()).await {
             Ok(c) => c,
             Err(e) => {
                 ctx.status.error(NAME, &e.to_string(), now());
@@ -88,7 +99,9 @@ pub async fn run(ctx: MailContext, mut shutdown: Shutdown) {
             }
         };
         if claimed.is_empty() {
-            ctx.status.state(NAME, "idle");
+            if sending.is_empty() {
+                ctx.status.state(NAME, "idle");
+            }
             let wait = next_wait(&ctx).await;
             tokio::select! {
                 _ = outbox.changed() => {},
@@ -99,18 +112,31 @@ pub async fn run(ctx: MailContext, mut shutdown: Shutdown) {
             continue;
         }
         ctx.status.state(NAME, "running");
-        let concurrency = (ctx.settings.smtp_connections.max(1) as usize) * senders.len().max(1);
-        let senders_ref = &senders;
-        let ctx_ref = &ctx;
-        let outcomes_ref = &outcomes;
-        stream::iter(claimed)
-            .for_each_concurrent(concurrency, |m| async move {
-                let outcome = send(ctx_ref, senders_ref, &m).await;
-                // The recorder outlives this loop (it stops when the sender is dropped).
-                let _ = outcomes_ref.send((m, outcome));
-            })
-            .await;
+        for m in claimed {
+            let Ok(permit) = in_flight.clone().acquire_owned().await else {
+                break;
+            };
+            let (ctx, outcomes) = (ctx.clone(), outcomes.clone());
+            let sender = senders.get(&m.alias_id).cloned();
+            sending.spawn(async move {
+                let outcome = match sender {
+                    Some(sender) => {
+                        let _slot = sender.slots.clone().acquire_owned().await;
+                        send(&ctx, &sender, &m).await
+                    }
+                    None => Outcome::Retry(format!(
+                        "alias {} is not known to the dispatcher yet",
+                        m.alias_id
+                    )),
+                };
+                drop(permit);
+                // The recorder outlives the senders (it stops when every sender is dropped).
+                let _ = outcomes.send((m, outcome));
+            });
+        }
     }
+    // What was claimed and started is sent and recorded; nothing is left half done.
+    while sending.join_next().await.is_some() {}
     drop(outcomes);
     if let Err(e) = recorder.await {
         tracing::error!(error = %e, "the dispatcher's recorder failed");
@@ -130,7 +156,11 @@ async fn next_wait(ctx: &MailContext) -> Duration {
     }
 }
 
-fn refresh(ctx: &MailContext, senders: &mut HashMap<AliasId, Sender>, list: Vec<AliasCredentials>) {
+fn refresh(
+    ctx: &MailContext,
+    senders: &mut HashMap<AliasId, Arc<Sender>>,
+    list: Vec<AliasCredentials>,
+) {
     let ids: Vec<AliasId> = list.iter().map(|c| c.alias.id).collect();
     senders.retain(|id, _| ids.contains(id));
     for c in list {
@@ -150,27 +180,18 @@ fn refresh(ctx: &MailContext, senders: &mut HashMap<AliasId, Sender>, list: Vec<
         .map_err(|e| e.to_string());
         senders.insert(
             c.alias.id,
-            Sender {
+            Arc::new(Sender {
                 version: c.alias.version,
                 from: c.alias.address.to_string(),
                 active: c.alias.active,
                 smtp,
-            },
+                slots: Arc::new(Semaphore::new(ctx.settings.smtp_connections.max(1) as usize)),
+            }),
         );
     }
 }
 
-async fn send(
-    ctx: &MailContext,
-    senders: &HashMap<AliasId, Sender>,
-    m: &OutboundMessage,
-) -> Outcome {
-    let Some(sender) = senders.get(&m.alias_id) else {
-        return Outcome::Retry(format!(
-            "alias {} is not known to the dispatcher yet",
-            m.alias_id
-        ));
-    };
+async fn send(ctx: &MailContext, sender: &Sender, m: &OutboundMessage) -> Outcome {
     if !sender.active {
         return Outcome::Retry(format!("alias {} is inactive", m.alias_id));
     }

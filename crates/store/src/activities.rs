@@ -117,8 +117,9 @@ pub(crate) async fn append_events(
     append_many(c, &all, now).await
 }
 
-/// Event rows per INSERT statement (7 values each, well under every driver's limit).
-const EVENT_ROWS: usize = 500;
+/// Event rows per INSERT statement (7 values each): enough to save round trips, few enough
+/// that binding stays cheap (see [`crate::sql::int_list`]).
+const EVENT_ROWS: usize = 50;
 
 /// Appends events of any activities, a few hundred per statement.
 pub(crate) async fn append_many(

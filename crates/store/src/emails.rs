@@ -106,8 +106,9 @@ fn raw_hash(raw_blob: &str) -> String {
     BlobKey::parse(raw_blob).map_or_else(|| raw_blob.to_string(), |k| k.hash().to_string())
 }
 
-/// Attachment rows per INSERT statement (well under every driver's limit on bound values).
-const ATTACHMENT_ROWS: usize = 100;
+/// Attachment rows per INSERT statement: few enough that binding stays cheap (see
+/// [`crate::sql::int_list`]).
+const ATTACHMENT_ROWS: usize = 50;
 
 /// Inserts an email with its attachments; returns its id.
 pub(crate) async fn insert_email(
@@ -320,12 +321,9 @@ impl Store {
         for chunk in ids.chunks(200) {
             let sql = format!(
                 "SELECT * FROM email_attachments WHERE email_id IN ({}) ORDER BY id",
-                crate::sql::placeholders(1, chunk.len())
+                crate::sql::int_list(chunk.iter().copied())
             );
-            let mut q = sqlx::query(&sql);
-            for id in chunk {
-                q = q.bind(*id);
-            }
+            let q = sqlx::query(&sql).persistent(false);
             for r in q.fetch_all(&self.inner.read).await? {
                 out.push((col::<i64>(&r, "email_id")?, attachment_from_row(&r)?));
             }

@@ -35,7 +35,7 @@ pub const UNKNOWN_SENDER: &str = "unknown-sender@switchboard.invalid";
 const MAX_ACTIVITY_SUBJECT: usize = 2000;
 
 /// Source keys per idempotency lookup.
-const KNOWN_CHUNK: usize = 500;
+const KNOWN_CHUNK: usize = 200;
 
 impl Store {
     /// Stores one inbound message and turns it into work. Idempotent on

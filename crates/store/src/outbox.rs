@@ -18,7 +18,7 @@ use crate::Store;
 use crate::activities::{self, NewEvent};
 use crate::emails::{EmailRow, NewDeliveryException, insert_delivery_exception, insert_email};
 use crate::error::StoreError;
-use crate::sql::{col, json, placeholders, ts};
+use crate::sql::{col, int_list, json, ts};
 use crate::{aliases, ingest::UNKNOWN_SENDER};
 
 /// What a reply created.
@@ -298,16 +298,15 @@ async fn record_sent(
     chunk: &[(i64, u64)],
     now: Timestamp,
 ) -> Result<(), StoreError> {
+    let ids = int_list(chunk.iter().map(|(id, _)| *id));
     let sql = format!(
         "SELECT o.id, o.email_id, a.id AS activity_id, a.status FROM outbox o JOIN emails e ON e.id = o.email_id \
-         LEFT JOIN activities a ON a.id = e.activity_id WHERE o.id IN ({})",
-        placeholders(1, chunk.len())
+         LEFT JOIN activities a ON a.id = e.activity_id WHERE o.id IN ({ids})"
     );
-    let mut q = sqlx::query(&sql);
-    for (id, _) in chunk {
-        q = q.bind(*id);
-    }
-    let rows = q.fetch_all(&mut *c).await?;
+    let rows = sqlx::query(&sql)
+        .persistent(false)
+        .fetch_all(&mut *c)
+        .await?;
     let sizes: HashMap<i64, u64> = chunk.iter().copied().collect();
     let mut emails: Vec<(i64, u64)> = Vec::with_capacity(rows.len());
     let mut events = Vec::with_capacity(rows.len());
@@ -328,31 +327,29 @@ async fn record_sent(
         }
     }
     let sql = format!(
-        "UPDATE outbox SET status = 'sent', sent_at = $1, last_error = NULL WHERE id IN ({})",
-        placeholders(2, chunk.len())
+        "UPDATE outbox SET status = 'sent', sent_at = $1, last_error = NULL WHERE id IN ({ids})"
     );
-    let mut q = sqlx::query(&sql).bind(now.millis());
-    for (id, _) in chunk {
-        q = q.bind(*id);
-    }
-    q.execute(&mut *c).await?;
+    sqlx::query(&sql)
+        .persistent(false)
+        .bind(now.millis())
+        .execute(&mut *c)
+        .await?;
     if !emails.is_empty() {
-        let cases: Vec<String> = (0..emails.len())
-            .map(|i| format!("WHEN ${} THEN ${}", 2 * i + 1, 2 * i + 2))
+        let cases: Vec<String> = emails
+            .iter()
+            .map(|(id, size)| {
+                format!(
+                    "WHEN {id} THEN {}",
+                    i64::try_from(*size).unwrap_or(i64::MAX)
+                )
+            })
             .collect();
         let sql = format!(
             "UPDATE emails SET raw_size = CASE id {} END WHERE id IN ({})",
             cases.join(" "),
-            placeholders(2 * emails.len() + 1, emails.len())
+            int_list(emails.iter().map(|(id, _)| *id))
         );
-        let mut q = sqlx::query(&sql);
-        for (id, size) in &emails {
-            q = q.bind(*id).bind(i64::try_from(*size).unwrap_or(i64::MAX));
-        }
-        for (id, _) in &emails {
-            q = q.bind(*id);
-        }
-        q.execute(&mut *c).await?;
+        sqlx::query(&sql).persistent(false).execute(&mut *c).await?;
     }
     activities::append_many(c, &events, now).await
 }
@@ -525,13 +522,9 @@ impl Store {
                     for chunk in ids.chunks(IDS_PER_STATEMENT) {
                         let sql = format!(
                             "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id IN ({})",
-                            placeholders(1, chunk.len())
+                            int_list(chunk.iter().copied())
                         );
-                        let mut q = sqlx::query(&sql);
-                        for id in chunk {
-                            q = q.bind(*id);
-                        }
-                        q.execute(&mut *c).await?;
+                        sqlx::query(&sql).persistent(false).execute(&mut *c).await?;
                     }
                     Ok(items)
                 })
@@ -543,12 +536,9 @@ impl Store {
             let sql = format!(
                 "SELECT email_id, name, content_type, size, blob, content_id, inline_part FROM email_attachments \
                  WHERE email_id IN ({}) AND blob IS NOT NULL ORDER BY id",
-                placeholders(1, chunk.len())
+                int_list(chunk.iter().copied())
             );
-            let mut q = sqlx::query(&sql);
-            for id in chunk {
-                q = q.bind(*id);
-            }
+            let q = sqlx::query(&sql).persistent(false);
             for r in q.fetch_all(&self.inner.read).await? {
                 files
                     .entry(col(&r, "email_id")?)
@@ -611,7 +601,10 @@ impl Store {
                     Ok(())
                 })
             })
-            .await
+            .await?;
+        // The dispatcher may be asleep until its next due entry; this one may be due sooner.
+        self.inner.notify.outbox_changed();
+        Ok(())
     }
 
     /// Records a permanent failure: the entry fails, a delivery exception is recorded and the

@@ -247,6 +247,32 @@ impl Dovecot {
         maildir::read_all(&self.folder_maildir(user, folder))
     }
 
+    /// The INBOX's UIDVALIDITY as Dovecot recorded it (`dovecot-uidlist`), once Dovecot has
+    /// opened the mailbox.
+    pub fn uid_validity(&self, user: &str) -> Option<u32> {
+        let list = fs::read_to_string(self.maildir(user).join("dovecot-uidlist")).ok()?;
+        let header = list.lines().next()?;
+        header
+            .split(' ')
+            .find_map(|f| f.strip_prefix('V'))
+            .and_then(|v| v.parse().ok())
+    }
+
+    /// Makes Dovecot forget the INBOX's UIDs, as a mailbox rebuild or a migration between
+    /// servers does: it stops, loses the UID list and indexes, and starts again, giving every
+    /// message a new UID under a new UIDVALIDITY.
+    pub fn forget_uids(&mut self, user: &str) {
+        self.stop();
+        let maildir = self.maildir(user);
+        for entry in fs::read_dir(&maildir).expect("read the Maildir").flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            if name == "dovecot-uidlist" || name.starts_with("dovecot.index") {
+                fs::remove_file(entry.path()).expect("remove an index file");
+            }
+        }
+        self.start_again();
+    }
+
     /// Whether Dovecot is running (started and not exited).
     pub fn is_running(&mut self) -> bool {
         self.process
