@@ -17,6 +17,7 @@ pub mod department;
 pub mod email;
 pub mod error;
 pub mod event;
+pub mod expression;
 pub mod ids;
 pub mod lifecycle;
 pub mod queue;
@@ -42,6 +43,7 @@ pub use email::{
 };
 pub use error::{TransitionError, ValidationError};
 pub use event::{ActivityEvent, Actor, EventKind};
+pub use expression::Expression;
 pub use ids::*;
 pub use lifecycle::{ActivityAction, ActivityState, ActivityStatus};
 pub use queue::{AgentOrder, NewQueue, PrecisionStep, Queue, QueueKind, QueuePatch, QueueRouting};

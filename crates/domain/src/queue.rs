@@ -270,18 +270,12 @@ fn validate_routing(r: &QueueRouting) -> Result<(), ValidationError> {
     for (i, s) in steps.iter().enumerate() {
         let field = format!("routing.steps[{i}].expression");
         let e = text::required(&field, &s.expression, MAX_EXPRESSION)?;
-        let balanced = e.chars().try_fold(0i32, |depth, c| {
-            let d = depth + i32::from(c == '(') - i32::from(c == ')');
-            (d >= 0).then_some(d)
-        });
-        let allowed = e.chars().all(|c| {
-            c.is_ascii_alphanumeric()
-                || matches!(c, ' ' | '_' | '-' | '(' | ')' | '<' | '>' | '=' | '!')
-        });
-        if balanced != Some(0) || !allowed {
+        if let Err(why) = crate::expression::Expression::parse(&e) {
             return Err(ValidationError::new(
                 field,
-                "must be an expression over agent attributes like `language_es AND billing >= 7`",
+                format!(
+                    "must be an expression over agent attributes like `language_es AND billing >= 7`: {why}"
+                ),
             ));
         }
     }

@@ -1,0 +1,201 @@
+//! What the router knows at every moment: per queue the waiting count, the oldest age and the
+//! agents ready; a waiting activity's position; its expected wait.
+//!
+//! **Expected wait.** Each queue keeps an exponentially decaying count of the work that left
+//! it for an agent (half-life [`HALF_LIFE_MS`]), which estimates its current service rate `r`
+//! (activities per second) from recent history rather than from configuration: it already
+//! reflects how many agents serve the queue, how long they take and how much of their time
+//! other queues take. The decayed count divided by the kernel's mean lifetime is the rate in
+//! steady state; while the history is shorter than that, the count is divided by the history's
+//! length instead (at least a minute). Work at position `p` (1 = next) still waits about
+//! `p / r`: the estimate is of the time left, not counting what it already waited. With no
+//! departures in recent history there is no estimate (`None`) unless an eligible agent is
+//! available right now (0 s). The estimate is reasonable in steady state and lags sudden
+//! changes by about one half-life, the usual trade-off of rate-based estimators (the
+//! Erlang-C alternative needs handle times and staffing the router does not control).
+
+use std::cmp::Reverse;
+
+use switchboard_domain::{ActivityId, QueueId, Timestamp};
+
+use crate::Router;
+use crate::state::{CHANNELS, Phase};
+
+/// Half-life of the departure rate.
+pub const HALF_LIFE_MS: f64 = 10.0 * 60.0 * 1000.0;
+/// The shortest history a rate is computed over (one departure just now is not a rate of
+/// thousands per second).
+const MIN_WINDOW_MS: f64 = 60_000.0;
+
+/// An exponentially decaying event count.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Rate {
+    value: f64,
+    at: i64,
+    first: Option<i64>,
+}
+
+impl Rate {
+    fn decayed(&self, now: i64) -> f64 {
+        let dt = (now - self.at).max(0) as f64;
+        self.value * (0.5f64).powf(dt / HALF_LIFE_MS)
+    }
+
+    /// Counts one event at `now`.
+    pub(crate) fn tick(&mut self, now: i64) {
+        self.value = self.decayed(now) + 1.0;
+        self.at = now.max(self.at);
+        self.first.get_or_insert(now);
+    }
+
+    /// Events per second: the decayed count over the kernel's mean lifetime (half-life / ln 2),
+    /// or over the history seen so far while that is shorter.
+    pub(crate) fn per_sec(&self, now: i64) -> f64 {
+        let Some(first) = self.first else {
+            return 0.0;
+        };
+        let lifetime = HALF_LIFE_MS / std::f64::consts::LN_2;
+        let window = ((now - first) as f64).clamp(MIN_WINDOW_MS, lifetime);
+        self.decayed(now) / window * 1000.0
+    }
+}
+
+/// A queue's figures now.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QueueStats {
+    /// The queue.
+    pub queue: QueueId,
+    /// Activities waiting (reserved ones included).
+    pub waiting: usize,
+    /// Age of the oldest waiting activity, in ms.
+    pub oldest_wait_ms: i64,
+    /// Member agents logged in.
+    pub agents_logged_in: usize,
+    /// Member agents available on some channel now.
+    pub agents_available: usize,
+    /// Recent departures to agents per second.
+    pub service_rate: f64,
+}
+
+impl Router {
+    /// The figures of queue `q`, or `None` for an unknown queue.
+    pub fn queue_stats(&self, q: QueueId, now: Timestamp) -> Option<QueueStats> {
+        let qi = *self.queue_index.get(&q)?;
+        let slot = self.queues.get(qi)?;
+        let mut waiting = 0;
+        let mut oldest = i64::MAX;
+        for &l in &slot.lanes {
+            for (_, arrived, _) in self.lanes.get(l).map(|l| &l.waiting).into_iter().flatten() {
+                waiting += 1;
+                oldest = oldest.min(*arrived);
+            }
+        }
+        for r in self.agents.iter().flat_map(|a| &a.reserved) {
+            if let Some(w) = self.work.get(r)
+                && w.queue == qi
+            {
+                waiting += 1;
+                oldest = oldest.min(w.new.arrived_at.millis());
+            }
+        }
+        let (mut logged_in, mut available) = (0, 0);
+        for i in slot.elig.members.iter() {
+            if let Some(a) = self.agents.get(i) {
+                logged_in += usize::from(a.logged_in);
+                available += usize::from((0..CHANNELS).any(|c| a.available(c)));
+            }
+        }
+        Some(QueueStats {
+            queue: q,
+            waiting,
+            oldest_wait_ms: if waiting == 0 {
+                0
+            } else {
+                now.millis() - oldest
+            },
+            agents_logged_in: logged_in,
+            agents_available: available,
+            service_rate: slot.departures.per_sec(now.millis()),
+        })
+    }
+
+    /// A waiting activity's position in its queue (1 = next), counting everything waiting
+    /// ahead of it in the queue's order (priority, then age).
+    pub fn position(&self, activity: ActivityId) -> Option<usize> {
+        let w = self.work.get(&activity)?;
+        if !matches!(w.phase, Phase::Waiting { .. }) {
+            return None;
+        }
+        let key = w.order_key();
+        let slot = self.queues.get(w.queue)?;
+        let mut ahead = 0;
+        for &l in &slot.lanes {
+            if let Some(lane) = self.lanes.get(l) {
+                ahead += lane.waiting.range(..key).count();
+            }
+        }
+        for a in &self.agents {
+            for r in &a.reserved {
+                if let Some(o) = self.work.get(r)
+                    && o.queue == w.queue
+                    && o.order_key() < key
+                {
+                    ahead += 1;
+                }
+            }
+        }
+        Some(ahead + 1)
+    }
+
+    /// Expected seconds still to wait for a waiting activity (see the module comment).
+    pub fn expected_wait(&self, activity: ActivityId, now: Timestamp) -> Option<f64> {
+        let pos = self.position(activity)?;
+        let w = self.work.get(&activity)?;
+        let slot = self.queues.get(w.queue)?;
+        let rate = slot.departures.per_sec(now.millis());
+        if rate > 1e-9 {
+            return Some(pos as f64 / rate);
+        }
+        let c = crate::state::ch(w.new.channel);
+        let free = slot
+            .elig
+            .members
+            .iter()
+            .any(|i| self.agents.get(i).is_some_and(|a| a.available(c)));
+        free.then_some(0.0)
+    }
+
+    /// The order key of `activity` (for tests of FIFO).
+    pub fn order_of(&self, activity: ActivityId) -> Option<(Reverse<u8>, i64, ActivityId)> {
+        self.work.get(&activity).map(|w| w.order_key())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rate_is_right_soon_after_a_start() {
+        let mut r = Rate::default();
+        assert_eq!(r.per_sec(0), 0.0);
+        for t in 0..30 {
+            r.tick(t * 4000);
+        }
+        let per_sec = r.per_sec(120_000);
+        assert!((per_sec - 0.25).abs() < 0.03, "{per_sec}");
+    }
+
+    #[test]
+    fn the_rate_follows_a_steady_stream() {
+        let mut r = Rate::default();
+        // One departure every 2 s for an hour: 0.5 per second.
+        for t in 0..1800 {
+            r.tick(t * 2000);
+        }
+        let per_sec = r.per_sec(3_600_000);
+        assert!((per_sec - 0.5).abs() < 0.05, "{per_sec}");
+        // Ten half-lives later nothing is left.
+        assert!(r.per_sec(3_600_000 + 100 * 60 * 1000) < 0.001);
+    }
+}
