@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use async_imap::extensions::idle::IdleResponse;
+use async_imap::types::UnsolicitedResponse;
 use async_imap::{Client, Session};
 use futures_util::TryStreamExt;
 use switchboard_domain::MailSecurity;
@@ -207,8 +208,24 @@ impl ImapConnection {
         self.idle
     }
 
+    /// Whether the server announced new messages (an untagged `EXISTS` or `RECENT` in the middle
+    /// of other commands) since the last call or the last select. Such an announcement is not
+    /// repeated when IDLE starts, so a message that arrived while a batch was being fetched
+    /// would otherwise wait for the next one.
+    pub fn new_mail_announced(&mut self) -> bool {
+        let mut announced = false;
+        while let Ok(notice) = self.session.unsolicited_responses.try_recv() {
+            announced |= matches!(
+                notice,
+                UnsolicitedResponse::Exists(_) | UnsolicitedResponse::Recent(_)
+            );
+        }
+        announced
+    }
+
     /// Selects a folder (read-write: dispositions change it).
     pub async fn select(&mut self, folder: &str) -> Result<FolderState, ImapError> {
+        self.new_mail_announced();
         let mb = within(self.timeout, self.session.select(folder)).await?;
         Ok(FolderState {
             uid_validity: mb

@@ -47,6 +47,9 @@ pub(super) async fn session(
         backoff.reset();
         ctx.status.state(&name, "running");
         drain(ctx, creds, &mut conn, state).await?;
+        if conn.new_mail_announced() {
+            continue;
+        }
         ctx.status.state(&name, "idle");
         if conn.supports_idle() {
             let wait = Duration::from_secs(ctx.settings.idle_secs);
