@@ -18,8 +18,12 @@ pub(crate) const NEVER: u8 = u8::MAX;
 /// A queue's compiled routing.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Eligibility {
-    /// Parsed step expressions (empty for group and manual queues).
-    steps: Vec<Expression>,
+    /// Parsed step expressions (empty for group and manual queues); `None` for one that does
+    /// not parse (the domain validates them, so only stored data from elsewhere), which
+    /// matches nobody.
+    steps: Vec<Option<Expression>>,
+    /// The attributes the steps name, once each: an agent's skill for the queue is their sum.
+    named: Vec<String>,
     /// Cumulative end of each step, in ms from arrival (the last is `i64::MAX`).
     step_ends: Vec<i64>,
     /// Per agent index: first eligible step, or [`NEVER`].
@@ -35,18 +39,21 @@ pub(crate) struct Eligibility {
 
 impl Eligibility {
     /// Compiles `queue` for `agents` (indexed by position).
-    pub(crate) fn compile(queue: &QueueRules, agents: &[AgentRules]) -> Eligibility {
+    pub(crate) fn compile<'a>(
+        queue: &QueueRules,
+        agents: impl Iterator<Item = &'a AgentRules>,
+    ) -> Eligibility {
         let mut e = Eligibility::default();
         match &queue.routing {
             QueueRouting::Precision { steps } => {
                 let mut end = 0i64;
                 for (i, s) in steps.iter().enumerate() {
-                    // Validated by the domain; an expression that still fails matches nobody.
-                    let expr = Expression::parse(&s.expression).unwrap_or(Expression::Test {
-                        name: String::new(),
-                        op: switchboard_domain::expression::Compare::Gt,
-                        value: 10,
-                    });
+                    let expr = Expression::parse(&s.expression).ok();
+                    for name in expr.iter().flat_map(Expression::attributes) {
+                        if !e.named.iter().any(|n| n == name) {
+                            e.named.push(name.to_string());
+                        }
+                    }
                     e.steps.push(expr);
                     end = if i + 1 == steps.len() {
                         i64::MAX
@@ -59,19 +66,19 @@ impl Eligibility {
             QueueRouting::UserGroup { .. } | QueueRouting::Manual => e.step_ends.push(i64::MAX),
         }
         e.upto = vec![BitSet::default(); e.step_ends.len()];
-        for (i, agent) in agents.iter().enumerate() {
-            e.update_agent(queue, i, agent);
+        for (i, agent) in agents.enumerate() {
+            e.add_agent(queue, i, agent);
         }
         e
     }
 
-    /// Recomputes one agent (after their attributes or groups changed).
-    pub(crate) fn update_agent(&mut self, queue: &QueueRules, i: usize, agent: &AgentRules) {
+    /// Computes agent `i`'s first step, skill and membership.
+    fn add_agent(&mut self, queue: &QueueRules, i: usize, agent: &AgentRules) {
         let first = match &queue.routing {
             QueueRouting::Precision { .. } => self
                 .steps
                 .iter()
-                .position(|s| s.matches(&agent.attributes))
+                .position(|s| s.as_ref().is_some_and(|e| e.matches(&agent.attributes)))
                 .and_then(|p| u8::try_from(p).ok())
                 .unwrap_or(NEVER),
             QueueRouting::UserGroup { user_group_id } => {
@@ -83,18 +90,15 @@ impl Eligibility {
             }
             QueueRouting::Manual => NEVER,
         };
-        let mut skill = 0u16;
-        let mut named: Vec<&str> = Vec::new();
-        for s in &self.steps {
-            for a in s.attributes() {
-                if !named.contains(&a) {
-                    named.push(a);
-                    skill += u16::from(switchboard_domain::expression::attribute_value(
-                        agent.attributes.get(a),
-                    ));
-                }
-            }
-        }
+        let skill: u16 = self
+            .named
+            .iter()
+            .map(|a| {
+                u16::from(switchboard_domain::expression::attribute_value(
+                    agent.attributes.get(a),
+                ))
+            })
+            .sum();
         if self.first_step.len() <= i {
             self.first_step.resize(i + 1, NEVER);
             self.skill.resize(i + 1, 0);

@@ -89,7 +89,7 @@ impl Router {
         self.queues.clear();
         self.queue_index.clear();
         for rules in config.queues {
-            let elig = Eligibility::compile(&rules, &self.agent_rules());
+            let elig = Eligibility::compile(&rules, self.agents.iter().map(|a| &a.rules));
             self.queue_index.insert(rules.id, self.queues.len());
             self.queues.push(QueueSlot {
                 departures: departures.get(&rules.id).copied().unwrap_or_default(),
@@ -208,10 +208,6 @@ impl Router {
             self.fill(now, i, &mut actions);
         }
         actions
-    }
-
-    pub(crate) fn agent_rules(&self) -> Vec<crate::model::AgentRules> {
-        self.agents.iter().map(|a| a.rules.clone()).collect()
     }
 
     pub(crate) fn queue_id(&self, qi: usize) -> QueueId {

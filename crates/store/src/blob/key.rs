@@ -60,6 +60,15 @@ impl BlobKey {
         self.0.get(..HASH_LEN).unwrap_or(&self.0)
     }
 
+    /// Checks that `bytes` are the content this key names.
+    pub(crate) fn check(&self, bytes: &[u8]) -> Result<(), super::BlobError> {
+        if hex::encode(Sha256::digest(bytes)) == self.hash() {
+            Ok(())
+        } else {
+            Err(super::BlobError::Damaged(self.0.clone()))
+        }
+    }
+
     /// Where a packed blob lies; `None` for a blob in its own file.
     pub(crate) fn location(&self) -> Option<Location<'_>> {
         let rest = self.0.get(HASH_LEN..)?.strip_prefix(':')?;

@@ -93,7 +93,7 @@ impl LocalBlobStore {
         for path in [self.path(key), self.legacy_path(key)] {
             match std::fs::read(path) {
                 Ok(bytes) => {
-                    pack::verify(key, &bytes)?;
+                    key.check(&bytes)?;
                     return Ok(bytes);
                 }
                 Err(e) if e.kind() == ErrorKind::NotFound => {}

@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use sha2::{Digest, Sha256};
 
 use super::BlobError;
 use super::key::{BlobKey, Location};
@@ -89,15 +88,6 @@ pub(super) fn write(
     result
 }
 
-/// Checks that `bytes` are the content `key` names.
-pub(super) fn verify(key: &BlobKey, bytes: &[u8]) -> Result<(), BlobError> {
-    if hex::encode(Sha256::digest(bytes)) == key.hash() {
-        Ok(())
-    } else {
-        Err(BlobError::Damaged(key.as_str().to_string()))
-    }
-}
-
 /// Reads the blob at `at` from its pack under `root`, checking its hash.
 pub(super) fn read(root: &Path, key: &BlobKey, at: Location<'_>) -> Result<Vec<u8>, BlobError> {
     let path = dir(root, at.pack).join(at.pack);
@@ -117,6 +107,6 @@ pub(super) fn read(root: &Path, key: &BlobKey, at: Location<'_>) -> Result<Vec<u
     file.seek(SeekFrom::Start(at.offset))?;
     let mut bytes = vec![0; len];
     file.read_exact(&mut bytes)?;
-    verify(key, &bytes)?;
+    key.check(&bytes)?;
     Ok(bytes)
 }
