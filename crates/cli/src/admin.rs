@@ -100,6 +100,7 @@ pub async fn run(common: Common, command: AdminCommand) -> anyhow::Result<()> {
                 role,
                 password: Some(password.clone()),
                 attributes: Default::default(),
+                capacity: switchboard_domain::user::default_capacity(),
             }
             .validate()
             .map_err(|e| anyhow::anyhow!("{e}"))?;

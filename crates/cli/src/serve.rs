@@ -105,6 +105,7 @@ async fn bootstrap(
         role: Role::Admin,
         password: Some(password.clone()),
         attributes: Default::default(),
+        capacity: switchboard_domain::user::default_capacity(),
     }
     .validate()
     .map_err(|e| anyhow::anyhow!("administrator: {e}"))?;
@@ -204,7 +205,12 @@ pub async fn run(
     let blobs: Arc<dyn BlobStore> = Arc::new(LocalBlobStore::new(c.data_dir.join("blobs")));
     let registry = Registry::default();
     let (stop_services, services_stop) = tokio::sync::watch::channel(false);
-    let services = start_services(&c, &store, &blobs, &registry, services_stop)?;
+    let mut services = start_services(&c, &store, &blobs, &registry, services_stop.clone())?;
+    let (router, router_task) =
+        switchboard_services::routing::start(store.clone(), registry.clone(), services_stop)
+            .await
+            .context("the router could not rebuild its state from the store")?;
+    services.push(router_task);
 
     let listener = tokio::net::TcpListener::bind(&c.listen)
         .await
@@ -220,7 +226,8 @@ pub async fn run(
         },
         blobs,
         registry,
-    );
+    )
+    .with_router(router);
     let app = switchboard_web::app(state.clone());
     let shutdown = shutdown_signal()?;
     let url = c

@@ -4,7 +4,7 @@
 //!  New ──queue──▶ Queued ──offer──▶ Offered ──accept──▶ Assigned ──start──▶ InProgress ⇄ Paused
 //!   │               ▲  ◀──decline/timeout──┘     ▲          │  (pause/resume)   │
 //!   │               └──────────── queue (transfer/requeue) ─┴───────────────────┤
-//!   ├── assign (direct, pull) ─────────────────────────────▶ Assigned           │
+//!   ├── assign (direct, pull, transfer; also from Offered) ─▶ Assigned                  │
 //!   └── complete ──▶ Completed ◀───────────────── complete ──────────────────────┘
 //!  New/Queued/Offered ── abandon ──▶ Abandoned
 //! ```
@@ -177,7 +177,7 @@ impl ActivityAction {
             }
             (
                 ActivityAction::Assign { agent_id },
-                New | Queued | Assigned | InProgress | Paused,
+                New | Queued | Offered | Assigned | InProgress | Paused,
             ) => Ok(to(Assigned, state.queue_id, Some(agent_id))),
             (ActivityAction::Start, Assigned) | (ActivityAction::Resume, Paused) => {
                 Ok(to(InProgress, state.queue_id, state.assignee_id))

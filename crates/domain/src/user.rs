@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::channel::ChannelKind;
 use crate::error::ValidationError;
 use crate::ids::{DepartmentId, UserId};
 use crate::role::Role;
@@ -15,6 +16,25 @@ use crate::time::Timestamp;
 pub const MIN_PASSWORD: usize = 12;
 /// Longest password accepted (argon2 input is bounded to keep hashing cheap to refuse).
 pub const MAX_PASSWORD: usize = 256;
+
+/// Most activities of one channel an agent may hold at once.
+pub const MAX_CAPACITY: u8 = 50;
+
+/// How many activities of each channel an agent holds at once unless set otherwise: 5 emails
+/// each way, 3 chats, 1 callback of each kind.
+pub fn default_capacity() -> BTreeMap<ChannelKind, u8> {
+    ChannelKind::ALL
+        .into_iter()
+        .map(|c| {
+            let n = match c {
+                ChannelKind::InboundEmail | ChannelKind::OutboundEmail => 5,
+                ChannelKind::Chat => 3,
+                ChannelKind::Callback | ChannelKind::DelayedCallback => 1,
+            };
+            (c, n)
+        })
+        .collect()
+}
 
 /// An agent attribute: a skill the agent has (boolean) or how good they are at it (1–10).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -43,6 +63,9 @@ pub struct User {
     pub active: bool,
     /// Skills for precision routing.
     pub attributes: BTreeMap<String, AgentAttribute>,
+    /// How many activities of each channel the user may hold at once; a channel not listed
+    /// (or 0) gets no work of that channel.
+    pub capacity: BTreeMap<ChannelKind, u8>,
     /// Optimistic-concurrency version.
     pub version: i64,
     /// When it was created.
@@ -69,6 +92,9 @@ pub struct NewUser {
     /// Skills.
     #[serde(default)]
     pub attributes: BTreeMap<String, AgentAttribute>,
+    /// Activities per channel at once; absent: [`default_capacity`].
+    #[serde(default = "default_capacity")]
+    pub capacity: BTreeMap<ChannelKind, u8>,
 }
 
 impl std::fmt::Debug for NewUser {
@@ -89,6 +115,7 @@ impl NewUser {
             validate_password("password", p)?;
         }
         validate_attributes(&self.attributes)?;
+        validate_capacity(&self.capacity)?;
         Ok(self)
     }
 }
@@ -113,6 +140,8 @@ pub struct UserPatch {
     pub password: Option<String>,
     /// Replaces all attributes.
     pub attributes: Option<BTreeMap<String, AgentAttribute>>,
+    /// Replaces the capacity of every channel (a channel left out takes no work).
+    pub capacity: Option<BTreeMap<ChannelKind, u8>>,
 }
 
 impl std::fmt::Debug for UserPatch {
@@ -135,6 +164,9 @@ impl UserPatch {
         }
         if let Some(a) = &self.attributes {
             validate_attributes(a)?;
+        }
+        if let Some(c) = &self.capacity {
+            validate_capacity(c)?;
         }
         Ok(self)
     }
@@ -159,6 +191,9 @@ impl UserPatch {
         if let Some(a) = &self.attributes {
             u.attributes.clone_from(a);
         }
+        if let Some(c) = &self.capacity {
+            u.capacity.clone_from(c);
+        }
     }
 }
 
@@ -175,6 +210,18 @@ pub fn validate_password(field: &str, p: &str) -> Result<(), ValidationError> {
     let first = chars.next();
     if chars.all(|c| Some(c) == first) {
         return Err(ValidationError::new(field, "must not repeat one character"));
+    }
+    Ok(())
+}
+
+fn validate_capacity(c: &BTreeMap<ChannelKind, u8>) -> Result<(), ValidationError> {
+    for (channel, n) in c {
+        if *n > MAX_CAPACITY {
+            return Err(ValidationError::new(
+                format!("capacity.{}", channel.as_str()),
+                format!("at most {MAX_CAPACITY}"),
+            ));
+        }
     }
     Ok(())
 }

@@ -24,7 +24,7 @@ pub mod stats;
 mod timers;
 
 pub use model::{
-    Action, AgentRules, AssignReason, Config, DepartmentRules, Event, MoveReason, NewWork,
+    Action, AgentRules, AssignReason, Config, DepartmentRules, Event, Held, MoveReason, NewWork,
     QueueRules, ReturnReason, RouteError, Target,
 };
 pub use router::Router;

@@ -188,6 +188,32 @@ pub enum Event {
     },
     /// Time passed: due timers fire.
     Tick,
+    /// Rebuilding after a restart: an activity an agent already holds (offered, assigned,
+    /// in progress or paused), as the store recorded it. It counts against the agent's
+    /// capacity at once; an offer runs for a full start time-out from now, a task for its
+    /// max duration from now. An offer to an agent who is not logged in goes back to its
+    /// queue.
+    Restore {
+        /// The activity as it would enter its queue.
+        work: NewWork,
+        /// The agent who holds it.
+        agent: UserId,
+        /// How.
+        held: Held,
+    },
+}
+
+/// How an agent holds a restored activity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Held {
+    /// Offered, not accepted yet.
+    Offered,
+    /// Accepted or assigned, not started.
+    Assigned,
+    /// Being worked on.
+    Working,
+    /// Set aside by the agent (the router does not resume it by itself).
+    Paused,
 }
 
 /// Why work went back to its queue.

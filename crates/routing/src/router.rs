@@ -291,6 +291,7 @@ impl Router {
             Event::Transfer { activity, to } => self.transfer(now, activity, to, out),
             Event::Pull { agent, activity } => self.pull(now, agent, activity, out),
             Event::Tick => Ok(()),
+            Event::Restore { work, agent, held } => self.restore(now, work, agent, held, out),
         }
     }
 

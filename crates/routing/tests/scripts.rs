@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use common::*;
 use switchboard_domain::{ActivityId, ChannelKind, Timestamp, UserGroupId, UserId};
-use switchboard_routing::{Event, NewWork, Router, Target};
+use switchboard_routing::{Event, Held, NewWork, Router, Target};
 
 fn a(id: i64) -> ActivityId {
     ActivityId(id)
@@ -605,4 +605,37 @@ fn statistics_position_and_expected_wait() {
     let ewt = r.expected_wait(a(119), t(now)).unwrap();
     assert!((20.0..80.0).contains(&ewt), "{ewt}");
     assert!(r.expected_wait(a(115), t(now)).unwrap() < ewt);
+}
+
+/// After a restart: held work counts against capacity at once (G2 holds three chats, so the
+/// fourth goes to G1), an offer runs a new start time-out, and an offer to an agent who is not
+/// logged in goes back to its queue.
+#[test]
+fn restored_work_keeps_its_holder() {
+    let restore = |id: i64, agent: i64, held: Held| {
+        let Event::Enqueue(work) = chat(id, SALES, 0) else {
+            unreachable!()
+        };
+        Event::Restore {
+            work,
+            agent: g(agent),
+            held,
+        }
+    };
+    let mut r = Router::new(config());
+    let log = run(
+        &mut r,
+        &script(vec![
+            at(0, ready(&[1, 2])),
+            vec![
+                (1, restore(10, 2, Held::Working)),
+                (1, restore(11, 2, Held::Paused)),
+                (1, restore(12, 2, Held::Offered)),
+                (1, restore(13, 3, Held::Offered)),
+                (2, chat(14, SALES, 2)),
+                (35, Event::Tick),
+            ],
+        ]),
+    );
+    insta::assert_snapshot!(log);
 }

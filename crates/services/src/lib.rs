@@ -5,6 +5,8 @@
 //!   store's ingest, and only then flags, moves or deletes the server copy.
 //! - [`dispatcher`]: drains the outbox through each alias's SMTP server, retrying transient
 //!   failures with back-off and recording permanent ones as delivery exceptions.
+//! - [`routing`]: the router service: the pure router in one task, rebuilt from the store,
+//!   its decisions recorded before they are announced.
 //! - [`status`]: every service reports its state, last error and counters.
 //!
 //! Services read the wall clock (they are shells) and pass `now` down to the store.
@@ -12,6 +14,7 @@
 pub mod backoff;
 pub mod dispatcher;
 pub mod retriever;
+pub mod routing;
 pub mod status;
 
 use std::sync::Arc;

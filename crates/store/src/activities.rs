@@ -33,7 +33,7 @@ pub struct ActivityFilter {
     pub channel: Option<ChannelKind>,
 }
 
-fn from_row(r: &AnyRow) -> Result<Activity, StoreError> {
+pub(crate) fn from_row(r: &AnyRow) -> Result<Activity, StoreError> {
     Ok(Activity {
         id: ActivityId(col(r, "id")?),
         department_id: DepartmentId(col(r, "department_id")?),
@@ -296,7 +296,11 @@ pub(crate) async fn insert_in_case(
     Ok((activity, events))
 }
 
-async fn save(c: &mut AnyConnection, a: &Activity, now: Timestamp) -> Result<(), StoreError> {
+pub(crate) async fn save(
+    c: &mut AnyConnection,
+    a: &Activity,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     let done = sqlx::query(
         "UPDATE activities SET subject = $1, status = $2, sub_status = $3, priority = $4, due_at = $5, queue_id = $6, \
          assignee_id = $7, custom_attributes = $8, version = version + 1, updated_at = $9 WHERE id = $10 AND version = $11",
@@ -369,13 +373,18 @@ impl Store {
         actor: Actor,
         now: Timestamp,
     ) -> Result<Activity, StoreError> {
-        self.inner
+        let out = self
+            .inner
             .writer
             .write(move |c| {
                 let n = input.clone();
                 Box::pin(async move { insert(c, &n, actor, now).await })
             })
-            .await
+            .await;
+        if out.is_ok() {
+            self.inner.notify.routing_work_changed();
+        }
+        out
     }
 
     /// Reads an activity.
@@ -451,17 +460,23 @@ impl Store {
         actor: Actor,
         now: Timestamp,
     ) -> Result<Activity, StoreError> {
-        self.inner
+        let out = self
+            .inner
             .writer
             .write(move |c| {
                 Box::pin(async move { act(c, id, action, expected_version, actor, now).await })
             })
-            .await
+            .await;
+        if out.is_ok() {
+            self.inner.notify.routing_work_changed();
+        }
+        out
     }
 
     /// Deletes an activity with its events.
     pub async fn delete_activity(&self, id: ActivityId) -> Result<(), StoreError> {
-        self.inner
+        let out = self
+            .inner
             .writer
             .write(move |c| {
                 Box::pin(async move {
@@ -477,7 +492,11 @@ impl Store {
                     Ok(())
                 })
             })
-            .await
+            .await;
+        if out.is_ok() {
+            self.inner.notify.routing_work_changed();
+        }
+        out
     }
 
     /// An activity's events, oldest first.

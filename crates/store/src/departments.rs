@@ -144,13 +144,18 @@ impl Store {
         input: NewDepartment,
         now: Timestamp,
     ) -> Result<Department, StoreError> {
-        self.inner
+        let out = self
+            .inner
             .writer
             .write(move |c| {
                 let input = input.clone();
                 Box::pin(async move { insert(c, &input, now).await })
             })
-            .await
+            .await;
+        if out.is_ok() {
+            self.inner.notify.routing_config_changed();
+        }
+        out
     }
 
     /// Reads a department.
@@ -177,7 +182,7 @@ impl Store {
         patch: DepartmentPatch,
         now: Timestamp,
     ) -> Result<Department, StoreError> {
-        self.inner
+        let out = self.inner
             .writer
             .write(move |c| {
                 let patch = patch.clone();
@@ -203,12 +208,16 @@ impl Store {
                     Ok(d)
                 })
             })
-            .await
+            .await;
+        if out.is_ok() {
+            self.inner.notify.routing_config_changed();
+        }
+        out
     }
 
     /// Deletes an empty department (with its exception queue and channel settings).
     pub async fn delete_department(&self, id: DepartmentId) -> Result<(), StoreError> {
-        self.inner
+        let out = self.inner
             .writer
             .write(move |c| {
                 Box::pin(async move {
@@ -232,7 +241,11 @@ impl Store {
                     Ok(())
                 })
             })
-            .await
+            .await;
+        if out.is_ok() {
+            self.inner.notify.routing_config_changed();
+        }
+        out
     }
 
     /// The department's settings for one channel.
@@ -263,7 +276,7 @@ impl Store {
         settings: ChannelSettings,
     ) -> Result<ChannelSettings, StoreError> {
         settings.validate(channel)?;
-        self.inner
+        let out = self.inner
             .writer
             .write(move |c| {
                 Box::pin(async move {
@@ -281,6 +294,10 @@ impl Store {
                     Ok(settings)
                 })
             })
-            .await
+            .await;
+        if out.is_ok() {
+            self.inner.notify.routing_config_changed();
+        }
+        out
     }
 }

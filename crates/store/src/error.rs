@@ -42,7 +42,7 @@ pub enum StoreError {
 
 impl StoreError {
     /// A version mismatch on `entity`.
-    pub(crate) fn stale(entity: &str, id: i64) -> StoreError {
+    pub fn stale(entity: &str, id: i64) -> StoreError {
         StoreError::Conflict(format!(
             "{entity} {id} was changed by someone else; read it again and retry with the new version"
         ))

@@ -117,7 +117,7 @@ impl Store {
         input: NewUserGroup,
         now: Timestamp,
     ) -> Result<UserGroup, StoreError> {
-        self.inner
+        let out = self.inner
             .writer
             .write(move |c| {
                 let g = input.clone();
@@ -147,7 +147,11 @@ impl Store {
                     })
                 })
             })
-            .await
+            .await;
+        if out.is_ok() {
+            self.inner.notify.routing_config_changed();
+        }
+        out
     }
 
     /// Reads a user group with its members.
@@ -185,7 +189,7 @@ impl Store {
         patch: UserGroupPatch,
         now: Timestamp,
     ) -> Result<UserGroup, StoreError> {
-        self.inner
+        let out = self.inner
             .writer
             .write(move |c| {
                 let patch = patch.clone();
@@ -214,12 +218,17 @@ impl Store {
                     Ok(g)
                 })
             })
-            .await
+            .await;
+        if out.is_ok() {
+            self.inner.notify.routing_config_changed();
+        }
+        out
     }
 
     /// Deletes a user group.
     pub async fn delete_user_group(&self, id: UserGroupId) -> Result<(), StoreError> {
-        self.inner
+        let out = self
+            .inner
             .writer
             .write(move |c| {
                 Box::pin(async move {
@@ -249,6 +258,10 @@ impl Store {
                     Ok(())
                 })
             })
-            .await
+            .await;
+        if out.is_ok() {
+            self.inner.notify.routing_config_changed();
+        }
+        out
     }
 }

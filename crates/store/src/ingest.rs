@@ -47,13 +47,18 @@ impl Store {
         mail: InboundEmail,
         now: Timestamp,
     ) -> Result<IngestResult, StoreError> {
-        self.inner
+        let out = self
+            .inner
             .writer
             .write(move |c| {
                 let m = mail.clone();
                 Box::pin(async move { ingest_one(c, m, now).await })
             })
-            .await
+            .await;
+        if out.is_ok() {
+            self.inner.notify.routing_work_changed();
+        }
+        out
     }
 
     /// Stores a batch of inbound messages (see [`Store::ingest_email`]) in one write job: the
@@ -61,6 +66,18 @@ impl Store {
     /// The results come back in order. A message that cannot be processed does not hold back the
     /// others: the batch then runs again message by message.
     pub async fn ingest_emails(
+        &self,
+        mails: Vec<InboundEmail>,
+        now: Timestamp,
+    ) -> Vec<Result<IngestResult, StoreError>> {
+        let out = self.ingest_batch(mails, now).await;
+        if out.iter().any(Result::is_ok) {
+            self.inner.notify.routing_work_changed();
+        }
+        out
+    }
+
+    async fn ingest_batch(
         &self,
         mails: Vec<InboundEmail>,
         now: Timestamp,

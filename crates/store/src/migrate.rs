@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "raw_hash",
         include_str!("../migrations/0003_raw_hash.sql"),
     ),
+    (4, "routing", include_str!("../migrations/0004_routing.sql")),
 ];
 
 /// The newest schema version this build knows.

@@ -10,6 +10,8 @@ use tokio::sync::watch;
 pub struct Notify {
     aliases: watch::Sender<u64>,
     outbox: watch::Sender<u64>,
+    routing_config: watch::Sender<u64>,
+    routing_work: watch::Sender<u64>,
 }
 
 impl Default for Notify {
@@ -17,6 +19,8 @@ impl Default for Notify {
         Notify {
             aliases: watch::channel(0).0,
             outbox: watch::channel(0).0,
+            routing_config: watch::channel(0).0,
+            routing_work: watch::channel(0).0,
         }
     }
 }
@@ -30,6 +34,26 @@ impl Notify {
     /// New work in the outbox.
     pub fn outbox(&self) -> watch::Receiver<u64> {
         self.outbox.subscribe()
+    }
+
+    /// Changes to what the router is configured with: departments' channel and routing
+    /// settings, queues, users, user groups.
+    pub fn routing_config(&self) -> watch::Receiver<u64> {
+        self.routing_config.subscribe()
+    }
+
+    /// Activities entered a queue or ended outside the router (new mail, the API, a reply
+    /// that completed its activity).
+    pub fn routing_work(&self) -> watch::Receiver<u64> {
+        self.routing_work.subscribe()
+    }
+
+    pub(crate) fn routing_config_changed(&self) {
+        self.routing_config.send_modify(|n| *n += 1);
+    }
+
+    pub(crate) fn routing_work_changed(&self) {
+        self.routing_work.send_modify(|n| *n += 1);
     }
 
     pub(crate) fn aliases_changed(&self) {

@@ -429,6 +429,7 @@ impl Store {
             })
             .await?;
         self.inner.notify.outbox_changed();
+        self.inner.notify.routing_work_changed();
         Ok(out)
     }
 

@@ -53,7 +53,7 @@ fn parse_order(s: &str) -> Option<AgentOrder> {
     .find(|o| order_str(*o) == s)
 }
 
-fn from_row(r: &AnyRow) -> Result<Queue, StoreError> {
+pub(crate) fn from_row(r: &AnyRow) -> Result<Queue, StoreError> {
     Ok(Queue {
         id: QueueId(col(r, "id")?),
         department_id: DepartmentId(col(r, "department_id")?),
@@ -186,7 +186,8 @@ pub(crate) async fn exception_queue<'e, E: Executor<'e, Database = Any>>(
 impl Store {
     /// Creates a queue.
     pub async fn create_queue(&self, input: NewQueue, now: Timestamp) -> Result<Queue, StoreError> {
-        self.inner
+        let out = self
+            .inner
             .writer
             .write(move |c| {
                 let q = input.clone();
@@ -206,7 +207,11 @@ impl Store {
                     insert(c, &rec, now).await
                 })
             })
-            .await
+            .await;
+        if out.is_ok() {
+            self.inner.notify.routing_config_changed();
+        }
+        out
     }
 
     /// Reads a queue.
@@ -240,7 +245,7 @@ impl Store {
         patch: QueuePatch,
         now: Timestamp,
     ) -> Result<Queue, StoreError> {
-        self.inner
+        let out = self.inner
             .writer
             .write(move |c| {
                 let patch = patch.clone();
@@ -273,12 +278,17 @@ impl Store {
                     Ok(q)
                 })
             })
-            .await
+            .await;
+        if out.is_ok() {
+            self.inner.notify.routing_config_changed();
+        }
+        out
     }
 
     /// Deletes a queue no activity refers to. The exception queue goes only with its department.
     pub async fn delete_queue(&self, id: QueueId) -> Result<(), StoreError> {
-        self.inner
+        let out = self
+            .inner
             .writer
             .write(move |c| {
                 Box::pin(async move {
@@ -295,6 +305,10 @@ impl Store {
                     Ok(())
                 })
             })
-            .await
+            .await;
+        if out.is_ok() {
+            self.inner.notify.routing_config_changed();
+        }
+        out
     }
 }

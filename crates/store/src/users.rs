@@ -24,10 +24,9 @@ pub struct UserFilter {
     pub email: Option<EmailAddress>,
 }
 
-const COLUMNS: &str =
-    "id, department_id, email, name, role, active, attributes, version, created_at, updated_at";
+pub(crate) const COLUMNS: &str = "id, department_id, email, name, role, active, attributes, capacity, version, created_at, updated_at";
 
-fn from_row(r: &AnyRow) -> Result<User, StoreError> {
+pub(crate) fn from_row(r: &AnyRow) -> Result<User, StoreError> {
     let email: String = col(r, "email")?;
     Ok(User {
         id: UserId(col(r, "id")?),
@@ -37,6 +36,7 @@ fn from_row(r: &AnyRow) -> Result<User, StoreError> {
         role: parsed(r, "role", Role::parse)?,
         active: col::<i64>(r, "active")? != 0,
         attributes: json(r, "attributes")?,
+        capacity: json(r, "capacity")?,
         version: col(r, "version")?,
         created_at: ts(r, "created_at")?,
         updated_at: ts(r, "updated_at")?,
@@ -78,7 +78,7 @@ async fn insert(
 ) -> Result<User, StoreError> {
     let id: i64 = sqlx::query(
         "INSERT INTO users (department_id, email, email_key, name, role, active, password_hash, attributes, \
-         version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $7, 1, $8, $8) RETURNING id",
+         capacity, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $9, 1, $8, $8) RETURNING id",
     )
     .bind(u.department_id.0)
     .bind(u.email.as_str())
@@ -88,6 +88,7 @@ async fn insert(
     .bind(hash.map(str::to_string))
     .bind(to_json(&u.attributes)?)
     .bind(now.millis())
+    .bind(to_json(&u.capacity)?)
     .fetch_one(&mut *c)
     .await
     .map_err(write_error)
@@ -100,6 +101,7 @@ async fn insert(
         role: u.role,
         active: true,
         attributes: u.attributes.clone(),
+        capacity: u.capacity.clone(),
         version: 1,
         created_at: now,
         updated_at: now,
@@ -113,14 +115,19 @@ impl Store {
             Some(p) => Some(hash_password_blocking(p.clone()).await?),
             None => None,
         };
-        self.inner
+        let out = self
+            .inner
             .writer
             .write(move |c| {
                 let input = input.clone();
                 let hash = hash.clone();
                 Box::pin(async move { insert(c, &input, hash.as_deref(), now).await })
             })
-            .await
+            .await;
+        if out.is_ok() {
+            self.inner.notify.routing_config_changed();
+        }
+        out
     }
 
     /// Reads a user.
@@ -182,7 +189,7 @@ impl Store {
             Some(p) => Some(hash_password_blocking(p.clone()).await?),
             None => None,
         };
-        self.inner
+        let out = self.inner
             .writer
             .write(move |c| {
                 let patch = patch.clone();
@@ -196,7 +203,7 @@ impl Store {
                     sqlx::query(
                         "UPDATE users SET department_id = $1, email = $2, email_key = $3, name = $4, role = $5, \
                          active = $6, attributes = $7, password_hash = COALESCE($8, password_hash), \
-                         version = version + 1, updated_at = $9 WHERE id = $10",
+                         version = version + 1, updated_at = $9, capacity = $11 WHERE id = $10",
                     )
                     .bind(u.department_id.0)
                     .bind(u.email.as_str())
@@ -208,6 +215,7 @@ impl Store {
                     .bind(hash)
                     .bind(now.millis())
                     .bind(id.0)
+                    .bind(to_json(&u.capacity)?)
                     .execute(&mut *c)
                     .await
                     .map_err(write_error)?;
@@ -219,13 +227,18 @@ impl Store {
                     Ok(u)
                 })
             })
-            .await
+            .await;
+        if out.is_ok() {
+            self.inner.notify.routing_config_changed();
+        }
+        out
     }
 
     /// Deletes a user nothing refers to (no cases owned, no activities assigned); otherwise the
     /// answer is a conflict: deactivate the user instead, which keeps history intact.
     pub async fn delete_user(&self, id: UserId) -> Result<(), StoreError> {
-        self.inner
+        let out = self
+            .inner
             .writer
             .write(move |c| {
                 Box::pin(async move {
@@ -237,6 +250,10 @@ impl Store {
                     Ok(())
                 })
             })
-            .await
+            .await;
+        if out.is_ok() {
+            self.inner.notify.routing_config_changed();
+        }
+        out
     }
 }

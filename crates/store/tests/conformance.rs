@@ -154,6 +154,7 @@ async fn users(s: &Store, dept: DepartmentId) -> Result<(User, User), Box<dyn st
         role,
         password: Some("correct horse battery".into()),
         attributes: Default::default(),
+        capacity: switchboard_domain::user::default_capacity(),
     };
     let agent = s
         .create_user(new("ann@example.org", Role::Agent), now())

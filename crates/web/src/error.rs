@@ -5,6 +5,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use switchboard_domain::{TransitionError, ValidationError};
+use switchboard_routing::RouteError;
+use switchboard_services::routing::RouterError;
 use switchboard_store::StoreError;
 use utoipa::ToSchema;
 
@@ -139,6 +141,33 @@ impl From<StoreError> for ApiError {
                     "internal error; see the server log",
                 )
             }
+        }
+    }
+}
+
+impl From<RouterError> for ApiError {
+    fn from(e: RouterError) -> ApiError {
+        match e {
+            RouterError::Refused(r) => {
+                let code = match r {
+                    RouteError::UnknownAgent(_) => "not_an_agent",
+                    RouteError::NotLoggedIn(_) => "not_logged_in",
+                    RouteError::UnknownActivity(_) => "not_routed",
+                    RouteError::AlreadyRouted(_) => "already_routed",
+                    RouteError::UnknownQueue(_) => "unknown_queue",
+                    RouteError::WrongState { .. } => "wrong_state",
+                    RouteError::NoCapacity(_) => "no_capacity",
+                    RouteError::NothingToPull(_) => "nothing_to_pull",
+                    RouteError::IntoReview(_) => "into_review_queue",
+                };
+                ApiError::new(StatusCode::CONFLICT, code, r.to_string())
+            }
+            RouterError::NotRunning => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "router_unavailable",
+                "the router is not running; retry shortly",
+            ),
+            RouterError::Store(s) => s.into(),
         }
     }
 }

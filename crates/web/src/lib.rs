@@ -93,6 +93,20 @@ pub fn app(state: AppState) -> Router {
             "/departments/{id}/channels/{channel}",
             get(departments::get_channel).put(departments::put_channel),
         )
+        .route(
+            "/departments/{id}/routing",
+            get(departments::get_routing).put(departments::put_routing),
+        )
+        .route(
+            "/me/presence",
+            get(routing::get_presence).put(routing::put_presence),
+        )
+        .route("/me/work", get(routing::my_work))
+        .route("/me/pull", post(routing::pull))
+        .route("/me/events", get(routing::my_events))
+        .route("/activities/{id}/transfer", post(routing::transfer))
+        .route("/activities/{id}/wait", get(routing::wait))
+        .route("/queues/{id}/stats", get(routing::queue_stats))
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/auth/me", get(auth::me))

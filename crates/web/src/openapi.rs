@@ -13,6 +13,9 @@ use switchboard_domain::*;
 use crate::error::ErrorBody;
 use crate::routes::auth::{CreatedToken, Login, Me, NewToken};
 use crate::routes::emails::{ReplyAttachment, ReplyBody};
+use crate::routes::routing::{
+    MyWork, Offer, PresenceChange, PullRequest, QueueFigures, TransferRequest, WaitInfo,
+};
 use crate::routes::system::Logging;
 
 #[derive(OpenApi)]
@@ -87,7 +90,16 @@ use crate::routes::system::Logging;
         DeliveryException,
         EmailSettings,
         ReplyBody,
-        ReplyAttachment
+        ReplyAttachment,
+        RoutingSettings,
+        Presence,
+        PresenceChange,
+        Offer,
+        MyWork,
+        PullRequest,
+        TransferRequest,
+        QueueFigures,
+        WaitInfo
     ))
 )]
 struct Components;
@@ -217,6 +229,96 @@ pub fn document() -> utoipa::openapi::OpenApi {
         ));
     }
     let extra = [
+        (
+            "/api/v1/me/presence",
+            Get,
+            "My presence in routing",
+            "routing",
+            None,
+            "200",
+            One("Presence"),
+        ),
+        (
+            "/api/v1/me/presence",
+            Put,
+            "Log in or out, be ready or not on a channel",
+            "routing",
+            One("PresenceChange"),
+            "200",
+            One("Presence"),
+        ),
+        (
+            "/api/v1/me/work",
+            Get,
+            "My offers and assigned work",
+            "routing",
+            None,
+            "200",
+            One("MyWork"),
+        ),
+        (
+            "/api/v1/me/pull",
+            Post,
+            "Pull the best waiting work of my queues, or a given activity",
+            "routing",
+            One("PullRequest"),
+            "200",
+            One("Activity"),
+        ),
+        (
+            "/api/v1/me/events",
+            Get,
+            "My routing notices (server-sent events)",
+            "routing",
+            None,
+            "200",
+            None,
+        ),
+        (
+            "/api/v1/activities/{id}/transfer",
+            Post,
+            "Transfer to an agent, a user group or a queue",
+            "routing",
+            One("TransferRequest"),
+            "200",
+            One("Activity"),
+        ),
+        (
+            "/api/v1/activities/{id}/wait",
+            Get,
+            "A waiting activity's position and expected wait",
+            "routing",
+            None,
+            "200",
+            One("WaitInfo"),
+        ),
+        (
+            "/api/v1/queues/{id}/stats",
+            Get,
+            "A queue's figures now",
+            "routing",
+            None,
+            "200",
+            One("QueueFigures"),
+        ),
+        (
+            "/api/v1/departments/{id}/routing",
+            Get,
+            "A department's routing settings",
+            "departments",
+            None,
+            "200",
+            One("RoutingSettings"),
+        ),
+        (
+            "/api/v1/departments/{id}/routing",
+            Put,
+            "Replace a department's routing settings",
+            "departments",
+            One("RoutingSettings"),
+            "200",
+            One("RoutingSettings"),
+        ),
         (
             "/api/v1/activities/{id}/events",
             Get,

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use metrics_exporter_prometheus::PrometheusHandle;
 use switchboard_domain::Timestamp;
+use switchboard_services::routing::RouterHandle;
 use switchboard_services::status::Registry;
 use switchboard_store::{BlobStore, Store};
 
@@ -42,6 +43,8 @@ pub struct AppState {
     pub blobs: Arc<dyn BlobStore>,
     /// Health of the background services.
     pub services: Registry,
+    /// The router service (absent when the server runs without it, e.g. in some tests).
+    pub router: Option<RouterHandle>,
     ready: Arc<AtomicBool>,
 }
 
@@ -62,8 +65,26 @@ impl AppState {
             config: Arc::new(config),
             blobs,
             services,
+            router: None,
             ready: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// Attaches the router service.
+    pub fn with_router(mut self, router: RouterHandle) -> AppState {
+        self.router = Some(router);
+        self
+    }
+
+    /// The router service, or a 503 when it is not running.
+    pub fn router(&self) -> Result<&RouterHandle, crate::error::ApiError> {
+        self.router.as_ref().ok_or_else(|| {
+            crate::error::ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "router_unavailable",
+                "the router is not running on this server",
+            )
+        })
     }
 
     /// Marks the server ready (start-up finished) or not (shutting down).

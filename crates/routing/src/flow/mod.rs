@@ -5,6 +5,7 @@ mod agent_work;
 mod placing;
 mod presence;
 mod queueing;
+mod restore;
 mod transfer;
 
 use std::cmp::Reverse;

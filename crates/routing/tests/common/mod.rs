@@ -246,6 +246,12 @@ fn show(e: &Event) -> String {
             channel.map_or("all channels", |c| c.as_str())
         ),
         Event::Login(a) => format!("G{a} logs in"),
+        Event::Restore { work, agent, held } => format!(
+            "restore A{} ({}) in Q{}, {held:?} by G{agent}",
+            work.activity,
+            work.channel.as_str(),
+            work.queue
+        ),
         Event::Logout(a) => format!("G{a} logs out"),
         other => format!("{other:?}"),
     }

@@ -4,11 +4,14 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
+use switchboard_domain::TransitionError;
 use switchboard_domain::{
     Access, Activity, ActivityAction, ActivityEvent, ActivityId, ActivityPatch, ActivityStatus,
     CaseId, ChannelKind, CustomerId, DepartmentId, NewActivity, QueueId, Resource, Role, UserId,
 };
-use switchboard_store::ActivityFilter;
+use switchboard_routing::{RouteError, Target};
+use switchboard_services::routing::{Request, RouterError};
+use switchboard_store::{ActivityFilter, StoreError};
 
 use super::{ListResponse, page};
 use crate::auth::Caller;
@@ -176,9 +179,82 @@ pub async fn act(
             )));
         }
     }
-    Ok(Json(
-        s.store
-            .act_on_activity(id, action, expected, caller.actor(), now())
-            .await?,
-    ))
+    let Some(router) = &s.router else {
+        return Ok(Json(
+            s.store
+                .act_on_activity(id, action, expected, caller.actor(), now())
+                .await?,
+        ));
+    };
+    let a = s.store.activity(id).await?;
+    if expected.is_some_and(|v| v != a.version) {
+        return Err(StoreError::stale("activity", id.0).into());
+    }
+    let request = match action {
+        ActivityAction::Offer { .. } | ActivityAction::OfferTimeout => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "routed",
+                "offers are made and withdrawn by the router",
+            ));
+        }
+        ActivityAction::Accept | ActivityAction::Decline => {
+            let Some(agent) = a.assignee_id else {
+                return Err(TransitionError {
+                    action: action.name(),
+                    from: a.status,
+                }
+                .into());
+            };
+            if action == ActivityAction::Accept {
+                Request::Accept {
+                    activity: id,
+                    agent,
+                }
+            } else {
+                Request::Decline {
+                    activity: id,
+                    agent,
+                }
+            }
+        }
+        ActivityAction::Start => Request::Start(id),
+        ActivityAction::Pause => Request::Pause(id),
+        ActivityAction::Resume => Request::Resume(id),
+        ActivityAction::Complete => Request::Complete(id),
+        ActivityAction::Abandon => Request::Abandon(id),
+        ActivityAction::Queue { queue_id } => Request::Transfer {
+            activity: id,
+            to: Target::Queue(queue_id),
+        },
+        ActivityAction::Assign { agent_id } => Request::Transfer {
+            activity: id,
+            to: Target::Agent(agent_id),
+        },
+    };
+    match router.request(request, caller.actor()).await {
+        Ok(_) => {}
+        // Not routed (never queued, or past its max duration): the store alone decides.
+        Err(RouterError::Refused(RouteError::UnknownActivity(_))) => {
+            return Ok(Json(
+                s.store
+                    .act_on_activity(id, action, None, caller.actor(), now())
+                    .await?,
+            ));
+        }
+        // A direct assignment to someone the router cannot give it to (not logged in, no
+        // room, not an agent of routing): the router lets go and the store assigns it.
+        Err(RouterError::Refused(
+            RouteError::NotLoggedIn(_) | RouteError::NoCapacity(_) | RouteError::UnknownAgent(_),
+        )) if matches!(action, ActivityAction::Assign { .. }) => {
+            router.request(Request::Release(id), caller.actor()).await?;
+            return Ok(Json(
+                s.store
+                    .act_on_activity(id, action, None, caller.actor(), now())
+                    .await?,
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(Json(s.store.activity(id).await?))
 }

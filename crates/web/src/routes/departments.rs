@@ -5,13 +5,13 @@ use axum::extract::{Path, State};
 use serde::Deserialize;
 use switchboard_domain::{
     Access, ChannelKind, ChannelSettings, Department, DepartmentId, DepartmentPatch, NewDepartment,
-    Resource,
+    Resource, RoutingSettings,
 };
 
 use super::{ListResponse, crud_handlers, page};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiQuery, Id};
 use crate::state::AppState;
 
 crud_handlers!(resource: Resource::Departments, id: DepartmentId, new: NewDepartment, patch: DepartmentPatch,
@@ -86,5 +86,28 @@ pub async fn put_channel(
         s.store
             .set_channel_settings(dept_id(&id)?, channel(&ch)?, body)
             .await?,
+    ))
+}
+
+/// A department's routing settings.
+pub async fn get_routing(
+    State(s): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> ApiResult<Json<RoutingSettings>> {
+    caller.require(Access::Read, Resource::Departments)?;
+    Ok(Json(s.store.routing_settings(DepartmentId(id)).await?))
+}
+
+/// Replaces a department's routing settings; the router applies them at once.
+pub async fn put_routing(
+    State(s): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiJson(body): ApiJson<RoutingSettings>,
+) -> ApiResult<Json<RoutingSettings>> {
+    caller.require(Access::Write, Resource::Departments)?;
+    Ok(Json(
+        s.store.set_routing_settings(DepartmentId(id), body).await?,
     ))
 }

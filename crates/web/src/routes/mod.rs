@@ -15,6 +15,7 @@ pub mod customers;
 pub mod departments;
 pub mod emails;
 pub mod queues;
+pub mod routing;
 pub mod system;
 pub mod user_groups;
 pub mod users;

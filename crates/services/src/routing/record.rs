@@ -1,0 +1,207 @@
+//! What the router decided, as life-cycle changes for the store and notices for agents.
+
+use serde::Serialize;
+use switchboard_domain::{ActivityAction, ActivityId, ActivityStatus, Actor, Timestamp, UserId};
+use switchboard_routing::{Action, AssignReason, MoveReason, ReturnReason};
+use switchboard_store::RoutingChange;
+
+/// What an agent is told (on the event bus).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Notice {
+    /// The agent.
+    pub agent: UserId,
+    /// What happened: `offered`, `assigned`, `returned`, `paused`, `resumed`, `not_ready`,
+    /// `expired`.
+    pub kind: &'static str,
+    /// The activity, if one.
+    pub activity: Option<ActivityId>,
+    /// Until when an offer stands.
+    pub expires_at: Option<Timestamp>,
+    /// Why (a return, a not-ready).
+    pub reason: Option<String>,
+}
+
+fn details(pairs: &[(&str, serde_json::Value)]) -> serde_json::Map<String, serde_json::Value> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), v.clone()))
+        .collect()
+}
+
+fn change(
+    activity: ActivityId,
+    action: ActivityAction,
+    actor: Actor,
+    pairs: &[(&str, serde_json::Value)],
+) -> RoutingChange {
+    RoutingChange {
+        activity,
+        action,
+        actor,
+        details: details(pairs),
+    }
+}
+
+fn snake(s: impl std::fmt::Debug) -> String {
+    let mut out = String::new();
+    for (i, ch) in format!("{s:?}").chars().enumerate() {
+        if ch.is_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.extend(ch.to_lowercase());
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// The store change and the agent notice of one router action. `declined_by` is the agent
+/// whose decline caused a return (the event's actor).
+pub fn action(a: &Action, declined_by: Option<UserId>) -> (Option<RoutingChange>, Option<Notice>) {
+    let sys = Actor::System;
+    match a {
+        Action::Offer {
+            activity,
+            agent,
+            expires_at,
+        } => (
+            Some(change(
+                *activity,
+                ActivityAction::Offer { agent_id: *agent },
+                sys,
+                &[("expires_at", expires_at.millis().into())],
+            )),
+            Some(notice(
+                *agent,
+                "offered",
+                Some(*activity),
+                Some(*expires_at),
+                None,
+            )),
+        ),
+        Action::Assign {
+            activity,
+            agent,
+            reason,
+        } => {
+            let actor = match reason {
+                AssignReason::Pull => Actor::User(*agent),
+                _ => sys,
+            };
+            (
+                Some(change(
+                    *activity,
+                    ActivityAction::Assign { agent_id: *agent },
+                    actor,
+                    &[("reason", snake(reason).into())],
+                )),
+                Some(notice(*agent, "assigned", Some(*activity), None, None)),
+            )
+        }
+        Action::Return {
+            activity,
+            queue,
+            reason,
+        } => {
+            let (act, actor) = match reason {
+                ReturnReason::Declined => (
+                    ActivityAction::Decline,
+                    declined_by.map_or(sys, Actor::User),
+                ),
+                ReturnReason::OfferTimedOut => (ActivityAction::OfferTimeout, sys),
+                ReturnReason::AgentLoggedOut | ReturnReason::AgentGone => {
+                    (ActivityAction::Queue { queue_id: *queue }, sys)
+                }
+            };
+            (
+                Some(change(
+                    *activity,
+                    act,
+                    actor,
+                    &[("reason", snake(reason).into())],
+                )),
+                None,
+            )
+        }
+        Action::Move {
+            activity,
+            to,
+            reason,
+            abandoned,
+            from,
+        } => {
+            let pairs = [
+                ("reason", snake(reason).into()),
+                ("from_queue_id", from.0.into()),
+                ("counts_as_abandoned", (*abandoned).into()),
+            ];
+            let act = match to {
+                Some(q) => ActivityAction::Queue { queue_id: *q },
+                None => ActivityAction::Abandon,
+            };
+            let actor = if *reason == MoveReason::Transfer {
+                declined_by.map_or(sys, Actor::User)
+            } else {
+                sys
+            };
+            (Some(change(*activity, act, actor, &pairs)), None)
+        }
+        Action::Pause { activity, agent } => (
+            Some(change(
+                *activity,
+                ActivityAction::Pause,
+                sys,
+                &[("reason", "interrupted".into())],
+            )),
+            Some(notice(*agent, "paused", Some(*activity), None, None)),
+        ),
+        Action::Resume { activity, agent } => (
+            Some(change(*activity, ActivityAction::Resume, sys, &[])),
+            Some(notice(*agent, "resumed", Some(*activity), None, None)),
+        ),
+        Action::NotReady { agent, reason } => (
+            None,
+            Some(notice(
+                *agent,
+                "not_ready",
+                None,
+                None,
+                Some(reason.clone()),
+            )),
+        ),
+        Action::Expired { activity, agent } => (
+            None,
+            Some(notice(*agent, "expired", Some(*activity), None, None)),
+        ),
+    }
+}
+
+fn notice(
+    agent: UserId,
+    kind: &'static str,
+    activity: Option<ActivityId>,
+    expires_at: Option<Timestamp>,
+    reason: Option<String>,
+) -> Notice {
+    Notice {
+        agent,
+        kind,
+        activity,
+        expires_at,
+        reason,
+    }
+}
+
+/// Whether an activity in `status` is one the router holds.
+pub fn is_open(status: ActivityStatus) -> bool {
+    matches!(
+        status,
+        ActivityStatus::Queued
+            | ActivityStatus::Offered
+            | ActivityStatus::Assigned
+            | ActivityStatus::InProgress
+            | ActivityStatus::Paused
+    )
+}

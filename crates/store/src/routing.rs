@@ -1,0 +1,322 @@
+//! What the router reads: its configuration (departments' channel and routing settings,
+//! queues, agents with their groups), the open work, agents' presence, and the tail of the
+//! event log that tells it about work that entered or left a queue elsewhere.
+
+use std::collections::{BTreeMap, HashMap};
+
+use sqlx::any::AnyRow;
+use switchboard_domain::{
+    ActivityId, ActivityStatus, ChannelKind, ChannelSettings, DepartmentId, EventKind, Presence,
+    Queue, QueueId, RoutingSettings, Timestamp, User, UserGroupId, UserId,
+};
+
+use crate::Store;
+use crate::error::StoreError;
+use crate::sql::{col, int_list, json, parsed, to_json, ts};
+
+/// A department as the router needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoutingDepartment {
+    /// The department.
+    pub id: DepartmentId,
+    /// Its channel settings.
+    pub channels: BTreeMap<ChannelKind, ChannelSettings>,
+    /// Its routing settings.
+    pub settings: RoutingSettings,
+    /// Its exception queue.
+    pub exception_queue: Option<QueueId>,
+}
+
+/// An active user with the groups they belong to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoutingAgent {
+    /// The user.
+    pub user: User,
+    /// Their user groups.
+    pub groups: Vec<UserGroupId>,
+}
+
+/// Everything the router is configured with.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RoutingConfig {
+    /// Departments.
+    pub departments: Vec<RoutingDepartment>,
+    /// Queues.
+    pub queues: Vec<Queue>,
+    /// Active users.
+    pub agents: Vec<RoutingAgent>,
+}
+
+/// An activity the router routes (queued) or tracks (with an agent).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoutedActivity {
+    /// The activity.
+    pub id: ActivityId,
+    /// Its channel.
+    pub channel: ChannelKind,
+    /// Its status.
+    pub status: ActivityStatus,
+    /// Its queue.
+    pub queue_id: Option<QueueId>,
+    /// Its agent.
+    pub assignee_id: Option<UserId>,
+    /// 1 to 10.
+    pub priority: u8,
+    /// When it last entered a queue (its age counts from here).
+    pub queued_at: Timestamp,
+    /// The agent of the case's latest other activity that had one (personalized assignment).
+    pub last_agent: Option<UserId>,
+}
+
+/// An entry of the event log the router follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TailEvent {
+    /// The event's id (the log's order).
+    pub id: i64,
+    /// Its activity.
+    pub activity: ActivityId,
+    /// Queued, completed or abandoned.
+    pub kind: EventKind,
+}
+
+/// Open statuses: the router holds these activities.
+const OPEN: &str = "'queued', 'offered', 'assigned', 'in_progress', 'paused'";
+
+fn routed_from_row(r: &AnyRow) -> Result<RoutedActivity, StoreError> {
+    let priority: i64 = col(r, "priority")?;
+    Ok(RoutedActivity {
+        id: ActivityId(col(r, "id")?),
+        channel: parsed(r, "channel", ChannelKind::parse)?,
+        status: parsed(r, "status", ActivityStatus::parse)?,
+        queue_id: col::<Option<i64>>(r, "queue_id")?.map(QueueId),
+        assignee_id: col::<Option<i64>>(r, "assignee_id")?.map(UserId),
+        priority: u8::try_from(priority.clamp(1, 10)).unwrap_or(5),
+        queued_at: col::<Option<i64>>(r, "queued_at")?
+            .map_or(ts(r, "created_at")?, Timestamp::from_millis),
+        last_agent: col::<Option<i64>>(r, "last_agent")?.map(UserId),
+    })
+}
+
+fn presence_from_row(r: &AnyRow) -> Result<Presence, StoreError> {
+    Ok(Presence {
+        user_id: UserId(col(r, "user_id")?),
+        logged_in: col::<i64>(r, "logged_in")? != 0,
+        ready: json(r, "ready")?,
+        reason: col(r, "reason")?,
+        updated_at: ts(r, "updated_at")?,
+    })
+}
+
+/// Activities read per query when the router asks for given ones.
+const WORK_CHUNK: usize = 500;
+
+impl Store {
+    /// The router's configuration: every department, queue and active user.
+    pub async fn routing_config(&self) -> Result<RoutingConfig, StoreError> {
+        let db = &self.inner.read;
+        let mut channels: HashMap<i64, BTreeMap<ChannelKind, ChannelSettings>> = HashMap::new();
+        for r in sqlx::query("SELECT department_id, channel, settings FROM channel_settings")
+            .fetch_all(db)
+            .await?
+        {
+            let c = parsed(&r, "channel", ChannelKind::parse)?;
+            channels
+                .entry(col(&r, "department_id")?)
+                .or_default()
+                .insert(c, json(&r, "settings")?);
+        }
+        let mut settings: HashMap<i64, RoutingSettings> = HashMap::new();
+        for r in sqlx::query("SELECT department_id, settings FROM routing_settings")
+            .fetch_all(db)
+            .await?
+        {
+            settings.insert(col(&r, "department_id")?, json(&r, "settings")?);
+        }
+        let queues = sqlx::query("SELECT * FROM queues ORDER BY id")
+            .fetch_all(db)
+            .await?
+            .iter()
+            .map(crate::queues::from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut departments = Vec::new();
+        for r in sqlx::query("SELECT id FROM departments ORDER BY id")
+            .fetch_all(db)
+            .await?
+        {
+            let id: i64 = col(&r, "id")?;
+            departments.push(RoutingDepartment {
+                id: DepartmentId(id),
+                channels: channels.remove(&id).unwrap_or_default(),
+                settings: settings.remove(&id).unwrap_or_default(),
+                exception_queue: queues
+                    .iter()
+                    .find(|q| {
+                        q.department_id.0 == id
+                            && q.kind == switchboard_domain::QueueKind::Exception
+                    })
+                    .map(|q| q.id),
+            });
+        }
+        let mut groups: HashMap<i64, Vec<UserGroupId>> = HashMap::new();
+        for r in sqlx::query("SELECT group_id, user_id FROM user_group_members ORDER BY group_id")
+            .fetch_all(db)
+            .await?
+        {
+            groups
+                .entry(col(&r, "user_id")?)
+                .or_default()
+                .push(UserGroupId(col(&r, "group_id")?));
+        }
+        let agents = sqlx::query(&format!(
+            "SELECT {} FROM users WHERE active = 1 ORDER BY id",
+            crate::users::COLUMNS
+        ))
+        .fetch_all(db)
+        .await?
+        .iter()
+        .map(|r| {
+            let user = crate::users::from_row(r)?;
+            let groups = groups.remove(&user.id.0).unwrap_or_default();
+            Ok(RoutingAgent { user, groups })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(RoutingConfig {
+            departments,
+            queues,
+            agents,
+        })
+    }
+
+    /// Open activities (queued or with an agent): all of them, or the given ones (those still
+    /// open).
+    pub async fn routing_work(
+        &self,
+        only: Option<&[ActivityId]>,
+    ) -> Result<Vec<RoutedActivity>, StoreError> {
+        let base = format!(
+            "SELECT a.id, a.channel, a.status, a.queue_id, a.assignee_id, a.priority, a.created_at, \
+             (SELECT MAX(e.at) FROM activity_events e WHERE e.activity_id = a.id AND e.kind = 'queued') AS queued_at, \
+             (SELECT b.assignee_id FROM activities b WHERE b.case_id = a.case_id AND b.id <> a.id \
+               AND b.assignee_id IS NOT NULL ORDER BY b.id DESC LIMIT 1) AS last_agent \
+             FROM activities a WHERE a.status IN ({OPEN})"
+        );
+        let mut out = Vec::new();
+        match only {
+            None => {
+                for r in sqlx::query(&format!("{base} ORDER BY a.id"))
+                    .fetch_all(&self.inner.read)
+                    .await?
+                {
+                    out.push(routed_from_row(&r)?);
+                }
+            }
+            Some(ids) => {
+                for chunk in ids.chunks(WORK_CHUNK) {
+                    let sql = format!(
+                        "{base} AND a.id IN ({}) ORDER BY a.id",
+                        int_list(chunk.iter().map(|a| a.0))
+                    );
+                    for r in sqlx::query(&sql).fetch_all(&self.inner.read).await? {
+                        out.push(routed_from_row(&r)?);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The newest event's id (0 when there is none): where the router starts following the log.
+    pub async fn last_event_id(&self) -> Result<i64, StoreError> {
+        let r = sqlx::query("SELECT COALESCE(MAX(id), 0) AS m FROM activity_events")
+            .fetch_one(&self.inner.read)
+            .await?;
+        col(&r, "m")
+    }
+
+    /// Events after `after` that put work into a queue or ended it, oldest first, at most
+    /// `limit`.
+    pub async fn routing_tail(&self, after: i64, limit: u32) -> Result<Vec<TailEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, activity_id, kind FROM activity_events \
+             WHERE id > $1 AND kind IN ('queued', 'completed', 'abandoned') ORDER BY id LIMIT $2",
+        )
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.inner.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(TailEvent {
+                    id: col(r, "id")?,
+                    activity: ActivityId(col(r, "activity_id")?),
+                    kind: parsed(r, "kind", EventKind::parse)?,
+                })
+            })
+            .collect()
+    }
+
+    /// A department's routing settings (the defaults until set).
+    pub async fn routing_settings(&self, id: DepartmentId) -> Result<RoutingSettings, StoreError> {
+        self.department(id).await?;
+        let row = sqlx::query("SELECT settings FROM routing_settings WHERE department_id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.inner.read)
+            .await?;
+        match row {
+            Some(r) => json(&r, "settings"),
+            None => Ok(RoutingSettings::default()),
+        }
+    }
+
+    /// Replaces a department's routing settings; the router picks them up at once.
+    pub async fn set_routing_settings(
+        &self,
+        id: DepartmentId,
+        settings: RoutingSettings,
+    ) -> Result<RoutingSettings, StoreError> {
+        let settings = settings.validate()?;
+        let saved = settings.clone();
+        self.inner
+            .writer
+            .write(move |c| {
+                let settings = settings.clone();
+                Box::pin(async move {
+                    crate::departments::fetch(&mut *c, id).await?;
+                    sqlx::query(
+                        "INSERT INTO routing_settings (department_id, settings) VALUES ($1, $2) \
+                         ON CONFLICT (department_id) DO UPDATE SET settings = excluded.settings",
+                    )
+                    .bind(id.0)
+                    .bind(to_json(&settings)?)
+                    .execute(&mut *c)
+                    .await?;
+                    Ok(())
+                })
+            })
+            .await?;
+        self.inner.notify.routing_config_changed();
+        Ok(saved)
+    }
+
+    /// Every agent's recorded presence.
+    pub async fn presences(&self) -> Result<Vec<Presence>, StoreError> {
+        sqlx::query("SELECT * FROM agent_presence ORDER BY user_id")
+            .fetch_all(&self.inner.read)
+            .await?
+            .iter()
+            .map(presence_from_row)
+            .collect()
+    }
+
+    /// One agent's presence (logged out when never recorded).
+    pub async fn presence(&self, user: UserId, now: Timestamp) -> Result<Presence, StoreError> {
+        let row = sqlx::query("SELECT * FROM agent_presence WHERE user_id = $1")
+            .bind(user.0)
+            .fetch_optional(&self.inner.read)
+            .await?;
+        match row {
+            Some(r) => presence_from_row(&r),
+            None => Ok(Presence::logged_out(user, now)),
+        }
+    }
+}
