@@ -229,7 +229,12 @@ pub async fn run(
     )
     .with_router(router);
     let app = switchboard_web::app(state.clone());
-    let shutdown = shutdown_signal()?;
+    let signal = shutdown_signal()?;
+    let closing = state.clone();
+    let shutdown = async move {
+        signal.await;
+        closing.close_streams();
+    };
     let url = c
         .public_url
         .clone()

@@ -45,6 +45,9 @@ pub struct AppState {
     pub services: Registry,
     /// The router service (absent when the server runs without it, e.g. in some tests).
     pub router: Option<RouterHandle>,
+    /// Turns true when the server starts shutting down: long-lived responses (event streams)
+    /// end, so the graceful shutdown does not wait for them.
+    closing: Arc<tokio::sync::watch::Sender<bool>>,
     ready: Arc<AtomicBool>,
 }
 
@@ -66,6 +69,7 @@ impl AppState {
             blobs,
             services,
             router: None,
+            closing: Arc::new(tokio::sync::watch::channel(false).0),
             ready: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -85,6 +89,16 @@ impl AppState {
                 "the router is not running on this server",
             )
         })
+    }
+
+    /// Ends the event streams (the server is shutting down).
+    pub fn close_streams(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Resolves when the server starts shutting down.
+    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.closing.subscribe()
     }
 
     /// Marks the server ready (start-up finished) or not (shutting down).

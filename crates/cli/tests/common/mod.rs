@@ -176,6 +176,47 @@ impl Api {
         }
     }
 
+    /// Logs a user in and makes an API token for them.
+    pub async fn login(server: &Server, email: &str, password: &str) -> Api {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        let login = http
+            .post(format!("{}/api/v1/auth/login", server.url))
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(login.status(), 200, "login of {email}");
+        let me: serde_json::Value = login.json().await.unwrap();
+        let csrf = me["csrf_token"].as_str().unwrap().to_string();
+        let tok: serde_json::Value = http
+            .post(format!("{}/api/v1/tokens", server.url))
+            .header("x-csrf-token", csrf)
+            .json(&serde_json::json!({"name": "tests"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        Api {
+            base: server.url.clone(),
+            http: reqwest::Client::new(),
+            token: tok["token"].as_str().unwrap().to_string(),
+        }
+    }
+
+    /// The same caller against another server address (after a restart).
+    pub fn with_base(&self, base: &str) -> Api {
+        Api {
+            base: base.to_string(),
+            http: self.http.clone(),
+            token: self.token.clone(),
+        }
+    }
+
     pub fn with_token(&self, token: &str) -> Api {
         Api {
             base: self.base.clone(),

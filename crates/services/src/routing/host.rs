@@ -23,16 +23,16 @@ const POLL: Duration = Duration::from_secs(5);
 /// Rounds of conflict resolution per write before giving up until the next event.
 const MAX_ROUNDS: usize = 4;
 
+/// Where a request's answer goes.
+type Reply = tokio::sync::oneshot::Sender<Result<Vec<Action>, RouterError>>;
+
 /// Decisions waiting to be written.
 #[derive(Default)]
 struct Pending {
     changes: Vec<RoutingChange>,
     presence: BTreeSet<UserId>,
     notices: Vec<Notice>,
-    replies: Vec<(
-        tokio::sync::oneshot::Sender<Result<Vec<Action>, RouterError>>,
-        Vec<Action>,
-    )>,
+    replies: Vec<(Reply, Vec<Action>)>,
 }
 
 pub(super) struct Host {
@@ -163,8 +163,19 @@ impl Host {
                     None => std::future::pending().await,
                 }
             };
+            // Biased: a configuration change is applied before the work that may depend on
+            // it (a new queue, an agent's new group), and both before new requests.
             tokio::select! {
+                biased;
                 _ = stopped(&mut shutdown) => break,
+                r = config_rx.changed() => {
+                    if r.is_err() { break; }
+                    self.reconfigure().await;
+                }
+                r = work_rx.changed() => {
+                    if r.is_err() { break; }
+                    self.follow().await;
+                }
                 m = rx.recv() => {
                     let Some(m) = m else { break };
                     let mut batch = vec![m];
@@ -177,14 +188,6 @@ impl Host {
                     self.serve(batch).await;
                 }
                 _ = sleep => self.timers().await,
-                r = config_rx.changed() => {
-                    if r.is_err() { break; }
-                    self.reconfigure().await;
-                }
-                r = work_rx.changed() => {
-                    if r.is_err() { break; }
-                    self.follow().await;
-                }
                 _ = poll.tick() => self.follow().await,
             }
         }

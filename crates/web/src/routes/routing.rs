@@ -320,30 +320,28 @@ pub async fn my_events(
     caller: Caller,
 ) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
     let mut rx = s.router()?.subscribe();
+    let mut closing = s.closing();
     let me = caller.user.id;
     let stream = async_stream(move |tx| async move {
         loop {
-            match rx.recv().await {
+            let got = tokio::select! {
+                r = rx.recv() => r,
+                _ = closing.wait_for(|c| *c) => return,
+                _ = tx.closed() => return,
+            };
+            let ev = match got {
                 Ok(n) if n.agent == me => {
                     let data = serde_json::to_string(&n).unwrap_or_default();
-                    if tx
-                        .send(Ok(SseEvent::default().event(n.kind).data(data)))
-                        .await
-                        .is_err()
-                    {
-                        return;
-                    }
+                    SseEvent::default().event(n.kind).data(data)
                 }
-                Ok(_) => {}
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
-                    let ev = SseEvent::default()
-                        .event("lagged")
-                        .data(format!("{{\"missed\":{n}}}"));
-                    if tx.send(Ok(ev)).await.is_err() {
-                        return;
-                    }
-                }
+                Ok(_) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => SseEvent::default()
+                    .event("lagged")
+                    .data(format!("{{\"missed\":{n}}}")),
                 Err(_) => return,
+            };
+            if tx.send(Ok(ev)).await.is_err() {
+                return;
             }
         }
     });
