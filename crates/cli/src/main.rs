@@ -10,6 +10,7 @@ mod config;
 mod logging;
 mod secret_key;
 mod serve;
+mod sim;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -65,6 +66,13 @@ enum Command {
         common: Common,
         #[command(subcommand)]
         command: admin::AdminCommand,
+    },
+    /// Simulate a contact center: the router over synthetic arrivals, handling times, shifts
+    /// and skills in virtual time; prints service level, waits, abandonment and occupancy.
+    Simulate {
+        /// Scenario file (TOML); see `examples/simulate/`.
+        #[arg(long)]
+        scenario: PathBuf,
     },
     /// Benchmarks.
     Bench {
@@ -124,6 +132,7 @@ fn main() -> ExitCode {
             }
             Command::Admin { common, command } => admin::run(common, command).await,
             Command::Bench { command } => bench::run(command).await,
+            Command::Simulate { scenario } => sim::simulate(&scenario),
         }
     });
     match result {

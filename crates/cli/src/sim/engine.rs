@@ -1,0 +1,356 @@
+//! The simulation: the router driven in virtual time by synthetic customers and agents.
+//!
+//! Customers arrive per queue as a Poisson process and give up after their patience if no
+//! agent was offered their work yet. Agents log in at their shift's start (ready on every
+//! channel) and out at its end, accept an offer after their accept time, work for the drawn
+//! handling time (a pause by an interruption stops the clock until the work resumes), and
+//! are ready again right after missing an offer ten seconds later. Nothing reads the wall
+//! clock: the same scenario and seed give the same report.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use switchboard_domain::{ActivityId, Timestamp, UserId};
+use switchboard_routing::{Action, Event, NewWork, RouteError, Router};
+
+use super::report::{Report, Tally};
+use super::scenario::{EXCEPTION, Scenario, exponential};
+
+/// What the simulation needs of a router (the real one, or the benchmark's naive baseline).
+pub trait Route {
+    /// Handles one event.
+    fn handle(&mut self, now: Timestamp, event: Event) -> Result<Vec<Action>, RouteError>;
+    /// Fires due timers.
+    fn advance(&mut self, now: Timestamp) -> Vec<Action>;
+    /// When the next timer is due.
+    fn next_deadline(&self) -> Option<Timestamp>;
+}
+
+impl Route for Router {
+    fn handle(&mut self, now: Timestamp, event: Event) -> Result<Vec<Action>, RouteError> {
+        Router::handle(self, now, event)
+    }
+    fn advance(&mut self, now: Timestamp) -> Vec<Action> {
+        Router::advance(self, now)
+    }
+    fn next_deadline(&self) -> Option<Timestamp> {
+        Router::next_deadline(self)
+    }
+}
+
+/// Seconds to wait before a simulated agent who missed an offer is ready again.
+const READY_AGAIN_MS: i64 = 10_000;
+/// How long after the last arrival work in hand may still finish.
+const DRAIN_MS: i64 = 12 * 3600 * 1000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Ev {
+    Arrive(usize),
+    Accept(ActivityId, UserId, u64),
+    Done(ActivityId, u64),
+    Patience(ActivityId),
+    ShiftStart(UserId),
+    ShiftEnd(UserId),
+    Ready(UserId),
+}
+
+#[derive(Debug, Clone)]
+struct Work {
+    queue: usize,
+    arrived: i64,
+    answered: bool,
+    /// Work left in ms (set when work starts).
+    left: i64,
+    /// When the running work ends (while not paused).
+    ends: Option<i64>,
+    handle: f64,
+    gen_: u64,
+    agent: Option<UserId>,
+    over: bool,
+}
+
+/// Runs a scenario through `router` (configured with `scenario.config()`); returns the report
+/// and the number of routing decisions (events and timer rounds handled).
+pub fn run<R: Route>(scenario: &Scenario, router: &mut R) -> (Report, u64) {
+    let (_, pools) = scenario.config();
+    let pool_of: HashMap<UserId, usize> = pools.iter().copied().collect();
+    let mut sim = Sim {
+        rng: StdRng::seed_from_u64(scenario.seed),
+        heap: BinaryHeap::new(),
+        seq: 0,
+        work: HashMap::new(),
+        next_id: 1,
+        report: Report::new(scenario),
+        pool_of,
+        busy: HashMap::new(),
+        decisions: 0,
+    };
+    let end = (scenario.hours * 3_600_000.0) as i64;
+    for (qi, q) in scenario.queues.iter().enumerate() {
+        if q.arrivals_per_hour > 0.0 {
+            let first = exponential(&mut sim.rng, 3_600_000.0 / q.arrivals_per_hour) as i64;
+            sim.push(first, Ev::Arrive(qi));
+        }
+    }
+    for (id, pi) in &pools {
+        let spec = &scenario.agents[*pi];
+        let start = (spec.shift_start_hour * 3_600_000.0) as i64;
+        let stop = (spec.shift_end_hour.unwrap_or(scenario.hours) * 3_600_000.0) as i64;
+        sim.push(start, Ev::ShiftStart(*id));
+        sim.push(stop, Ev::ShiftEnd(*id));
+    }
+    loop {
+        let next_ev = sim.heap.peek().map(|Reverse((t, _, _))| *t);
+        let next_timer = router.next_deadline().map(Timestamp::millis);
+        let t = match (next_ev, next_timer) {
+            (None, None) => break,
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) => a,
+            (None, Some(b)) => b,
+        };
+        if t > end + DRAIN_MS {
+            break;
+        }
+        if next_timer == Some(t) {
+            let actions = router.advance(Timestamp::from_millis(t));
+            sim.decisions += 1;
+            sim.act(router, t, actions);
+            continue;
+        }
+        let Some(Reverse((_, _, ev))) = sim.heap.pop() else {
+            break;
+        };
+        sim.step(scenario, router, t, end, ev);
+    }
+    let last = end.max(sim.report.last_event);
+    sim.report.finish(last, &sim.busy);
+    (sim.report, sim.decisions)
+}
+
+struct Sim {
+    rng: StdRng,
+    heap: BinaryHeap<Reverse<(i64, u64, Ev)>>,
+    seq: u64,
+    work: HashMap<ActivityId, Work>,
+    next_id: i64,
+    report: Report,
+    pool_of: HashMap<UserId, usize>,
+    /// Per agent: tasks held and since when the count was last above zero.
+    busy: HashMap<UserId, Tally>,
+    decisions: u64,
+}
+
+impl Sim {
+    fn push(&mut self, at: i64, ev: Ev) {
+        self.seq += 1;
+        self.heap.push(Reverse((at, self.seq, ev)));
+    }
+
+    fn feed<R: Route>(&mut self, router: &mut R, t: i64, event: Event) {
+        self.decisions += 1;
+        if let Ok(actions) = router.handle(Timestamp::from_millis(t), event) {
+            self.act(router, t, actions);
+        }
+    }
+
+    fn step<R: Route>(&mut self, scenario: &Scenario, router: &mut R, t: i64, end: i64, ev: Ev) {
+        self.report.last_event = self.report.last_event.max(t);
+        match ev {
+            Ev::Arrive(qi) => {
+                let q = &scenario.queues[qi];
+                let gap = exponential(&mut self.rng, 3_600_000.0 / q.arrivals_per_hour) as i64;
+                if t + gap < end {
+                    self.push(t + gap, Ev::Arrive(qi));
+                }
+                let id = ActivityId(self.next_id);
+                self.next_id += 1;
+                let handle = q.handle.sample(&mut self.rng);
+                self.work.insert(
+                    id,
+                    Work {
+                        queue: qi,
+                        arrived: t,
+                        answered: false,
+                        left: 0,
+                        ends: None,
+                        handle,
+                        gen_: 0,
+                        agent: None,
+                        over: false,
+                    },
+                );
+                self.report.arrived(qi);
+                if q.patience_secs > 0 {
+                    self.push(t + i64::from(q.patience_secs) * 1000, Ev::Patience(id));
+                }
+                let new = NewWork {
+                    activity: id,
+                    channel: q.channel,
+                    queue: Scenario::queue_id(qi),
+                    priority: q.priority,
+                    arrived_at: Timestamp::from_millis(t),
+                    last_agent: None,
+                    required: Default::default(),
+                };
+                self.feed(router, t, Event::Enqueue(new));
+            }
+            Ev::Accept(id, agent, g) => {
+                if self.work.get(&id).is_some_and(|w| w.gen_ == g && !w.over) {
+                    self.feed(
+                        router,
+                        t,
+                        Event::Accept {
+                            activity: id,
+                            agent,
+                        },
+                    );
+                    self.begin(router, t, id);
+                }
+            }
+            Ev::Done(id, g) => {
+                if self.work.get(&id).is_some_and(|w| w.gen_ == g && !w.over) {
+                    self.end(t, id, false);
+                    self.feed(router, t, Event::Complete(id));
+                }
+            }
+            Ev::Patience(id) => {
+                if self.work.get(&id).is_some_and(|w| !w.answered && !w.over) {
+                    self.end(t, id, true);
+                    self.feed(router, t, Event::Abandon(id));
+                }
+            }
+            Ev::ShiftStart(agent) => {
+                self.feed(router, t, Event::Login(agent));
+                self.busy.entry(agent).or_default().login(t);
+                self.ready(router, t, agent);
+            }
+            Ev::ShiftEnd(agent) => {
+                self.busy.entry(agent).or_default().logout(t);
+                self.feed(router, t, Event::Logout(agent));
+            }
+            Ev::Ready(agent) => self.ready(router, t, agent),
+        }
+    }
+
+    fn ready<R: Route>(&mut self, router: &mut R, t: i64, agent: UserId) {
+        self.feed(
+            router,
+            t,
+            Event::SetReady {
+                agent,
+                channel: None,
+                ready: true,
+                reason: None,
+            },
+        );
+    }
+
+    /// The agent starts (or the router assigned) the work: its clock runs.
+    fn begin<R: Route>(&mut self, router: &mut R, t: i64, id: ActivityId) {
+        let Some(w) = self.work.get_mut(&id) else {
+            return;
+        };
+        w.left = (w.handle * 1000.0) as i64;
+        w.ends = Some(t + w.left);
+        w.gen_ += 1;
+        let (at, g) = (t + w.left, w.gen_);
+        self.push(at, Ev::Done(id, g));
+        self.feed(router, t, Event::Start(id));
+    }
+
+    fn end(&mut self, t: i64, id: ActivityId, abandoned: bool) {
+        if let Some(w) = self.work.get_mut(&id) {
+            w.over = true;
+            if let Some(a) = w.agent.take() {
+                self.busy.entry(a).or_default().drop_task(t);
+            }
+            let (qi, arrived) = (w.queue, w.arrived);
+            if abandoned {
+                self.report.abandoned(qi, t - arrived);
+            } else {
+                self.report.handled(qi);
+            }
+        }
+        self.work.remove(&id);
+    }
+
+    fn act<R: Route>(&mut self, router: &mut R, t: i64, actions: Vec<Action>) {
+        for a in actions {
+            match a {
+                Action::Offer {
+                    activity, agent, ..
+                } => {
+                    self.reach(t, activity, agent);
+                    let accept = self
+                        .pool_of
+                        .get(&agent)
+                        .map_or(2000, |p| self.report.accept_ms(*p));
+                    if let Some(w) = self.work.get_mut(&activity) {
+                        w.gen_ += 1;
+                        let g = w.gen_;
+                        self.push(t + accept, Ev::Accept(activity, agent, g));
+                    }
+                }
+                Action::Assign {
+                    activity, agent, ..
+                } => {
+                    self.reach(t, activity, agent);
+                    self.begin(router, t, activity);
+                }
+                Action::Return { activity, .. } => {
+                    if let Some(w) = self.work.get_mut(&activity) {
+                        w.gen_ += 1;
+                        if let Some(a) = w.agent.take() {
+                            self.busy.entry(a).or_default().drop_task(t);
+                        }
+                    }
+                }
+                Action::Move { activity, to, .. } => {
+                    // Into the exception queue: counted as abandoned; nobody works it here.
+                    if to.is_none() || to == Some(EXCEPTION) {
+                        self.end(t, activity, true);
+                        self.feed(router, t, Event::Abandon(activity));
+                    }
+                }
+                Action::Pause { activity, .. } => {
+                    if let Some(w) = self.work.get_mut(&activity)
+                        && let Some(ends) = w.ends.take()
+                    {
+                        w.left = (ends - t).max(0);
+                        w.gen_ += 1;
+                    }
+                }
+                Action::Resume { activity, .. } => {
+                    if let Some(w) = self.work.get_mut(&activity)
+                        && w.ends.is_none()
+                    {
+                        w.gen_ += 1;
+                        w.ends = Some(t + w.left);
+                        let (at, g) = (t + w.left, w.gen_);
+                        self.push(at, Ev::Done(activity, g));
+                    }
+                }
+                Action::NotReady { agent, .. } => self.push(t + READY_AGAIN_MS, Ev::Ready(agent)),
+                Action::Expired { activity, .. } => self.end(t, activity, false),
+            }
+        }
+    }
+
+    /// Work reached an agent (offer or assignment): the first time ends its wait.
+    fn reach(&mut self, t: i64, id: ActivityId, agent: UserId) {
+        let Some(w) = self.work.get_mut(&id) else {
+            return;
+        };
+        if let Some(old) = w.agent.replace(agent) {
+            self.busy.entry(old).or_default().drop_task(t);
+        }
+        self.busy.entry(agent).or_default().add_task(t);
+        if !w.answered {
+            w.answered = true;
+            let (qi, wait) = (w.queue, t - w.arrived);
+            self.report.answered(qi, wait);
+        }
+    }
+}
