@@ -39,6 +39,9 @@ pub enum BenchCommand {
     /// Email dispatch: replies through the outbox to an SMTP server, against that server's own
     /// acceptance rate in the same run.
     Dispatch(crate::bench_mail::DispatchArgs),
+    /// Routing: decision latency with a deep backlog, durable assignments through the router
+    /// service on SQLite, and one simulated day; each against a naive linear-scan router.
+    Routing(crate::bench_routing::RoutingArgs),
 }
 
 /// Runs a benchmark.
@@ -66,6 +69,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         }
         BenchCommand::Ingest(a) => crate::bench_mail::ingest(a).await,
         BenchCommand::Dispatch(a) => crate::bench_mail::dispatch(a).await,
+        BenchCommand::Routing(a) => crate::bench_routing::routing(a).await,
     }
 }
 

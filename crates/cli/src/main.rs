@@ -6,6 +6,8 @@
 mod admin;
 mod bench;
 mod bench_mail;
+mod bench_routing;
+mod bench_routing_durable;
 mod config;
 mod logging;
 mod secret_key;

@@ -2,6 +2,7 @@
 //! shifts and skills in virtual time, for staffing plans (and as a test harness).
 
 pub mod engine;
+pub mod naive;
 pub mod report;
 pub mod scenario;
 
