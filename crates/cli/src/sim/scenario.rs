@@ -204,7 +204,7 @@ impl Scenario {
             if a.shift_start_hour < 0.0 || end <= a.shift_start_hour {
                 bail!("{at}: the shift must start at 0 or later and end after it starts");
             }
-            if !(a.accept_secs >= 0.0) {
+            if a.accept_secs.is_nan() || a.accept_secs < 0.0 {
                 bail!("{at}: accept_secs must be 0 or more");
             }
         }
