@@ -130,20 +130,25 @@ pub struct Api {
 }
 
 impl Api {
-    pub async fn admin(server: &Server) -> Api {
+    /// Logs in with a password: a cookie session and its CSRF token.
+    async fn session(server: &Server, email: &str, password: &str) -> (reqwest::Client, String) {
         let http = reqwest::Client::builder()
             .cookie_store(true)
             .build()
             .unwrap();
         let login = http
             .post(format!("{}/api/v1/auth/login", server.url))
-            .json(&serde_json::json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+            .json(&serde_json::json!({"email": email, "password": password}))
             .send()
             .await
             .unwrap();
-        assert_eq!(login.status(), 200);
+        assert_eq!(login.status(), 200, "login of {email}");
         let me: serde_json::Value = login.json().await.unwrap();
-        let csrf = me["csrf_token"].as_str().unwrap().to_string();
+        (http, me["csrf_token"].as_str().unwrap().to_string())
+    }
+
+    pub async fn admin(server: &Server) -> Api {
+        let (http, csrf) = Api::session(server, ADMIN_EMAIL, ADMIN_PASSWORD).await;
         // A cookie alone does not authorise a change: the CSRF token must come with it.
         let forged = http
             .post(format!("{}/api/v1/tokens", server.url))
@@ -178,19 +183,7 @@ impl Api {
 
     /// Logs a user in and makes an API token for them.
     pub async fn login(server: &Server, email: &str, password: &str) -> Api {
-        let http = reqwest::Client::builder()
-            .cookie_store(true)
-            .build()
-            .unwrap();
-        let login = http
-            .post(format!("{}/api/v1/auth/login", server.url))
-            .json(&serde_json::json!({"email": email, "password": password}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(login.status(), 200, "login of {email}");
-        let me: serde_json::Value = login.json().await.unwrap();
-        let csrf = me["csrf_token"].as_str().unwrap().to_string();
+        let (http, csrf) = Api::session(server, email, password).await;
         let tok: serde_json::Value = http
             .post(format!("{}/api/v1/tokens", server.url))
             .header("x-csrf-token", csrf)
