@@ -11,6 +11,7 @@ use switchboard_domain::{
 };
 
 use crate::error::StoreError;
+use crate::notify::Notify;
 use crate::sql::{Arg, Page, PageRequest, Select, col, json, parsed, to_json, ts};
 use crate::{Store, cases, queues, users};
 
@@ -381,9 +382,7 @@ impl Store {
                 Box::pin(async move { insert(c, &n, actor, now).await })
             })
             .await;
-        if out.is_ok() {
-            self.inner.notify.routing_work_changed();
-        }
+        self.announce(&out, Notify::routing_work_changed);
         out
     }
 
@@ -467,9 +466,7 @@ impl Store {
                 Box::pin(async move { act(c, id, action, expected_version, actor, now).await })
             })
             .await;
-        if out.is_ok() {
-            self.inner.notify.routing_work_changed();
-        }
+        self.announce(&out, Notify::routing_work_changed);
         out
     }
 
@@ -493,9 +490,7 @@ impl Store {
                 })
             })
             .await;
-        if out.is_ok() {
-            self.inner.notify.routing_work_changed();
-        }
+        self.announce(&out, Notify::routing_work_changed);
         out
     }
 

@@ -11,6 +11,7 @@ use switchboard_domain::{
 
 use crate::Store;
 use crate::error::{StoreError, Violation, violation};
+use crate::notify::Notify;
 use crate::queues::{self, QueueRecord};
 use crate::sql::{Page, PageRequest, Select, col, json, to_json, ts};
 
@@ -152,9 +153,7 @@ impl Store {
                 Box::pin(async move { insert(c, &input, now).await })
             })
             .await;
-        if out.is_ok() {
-            self.inner.notify.routing_config_changed();
-        }
+        self.announce(&out, Notify::routing_config_changed);
         out
     }
 
@@ -209,9 +208,7 @@ impl Store {
                 })
             })
             .await;
-        if out.is_ok() {
-            self.inner.notify.routing_config_changed();
-        }
+        self.announce(&out, Notify::routing_config_changed);
         out
     }
 
@@ -242,9 +239,7 @@ impl Store {
                 })
             })
             .await;
-        if out.is_ok() {
-            self.inner.notify.routing_config_changed();
-        }
+        self.announce(&out, Notify::routing_config_changed);
         out
     }
 
@@ -295,9 +290,7 @@ impl Store {
                 })
             })
             .await;
-        if out.is_ok() {
-            self.inner.notify.routing_config_changed();
-        }
+        self.announce(&out, Notify::routing_config_changed);
         out
     }
 }

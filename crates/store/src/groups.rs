@@ -9,6 +9,7 @@ use switchboard_domain::{
 
 use crate::Store;
 use crate::error::{StoreError, Violation, violation};
+use crate::notify::Notify;
 use crate::sql::{Arg, Page, PageRequest, Select, col, ts};
 
 /// Filters for listing user groups.
@@ -148,9 +149,7 @@ impl Store {
                 })
             })
             .await;
-        if out.is_ok() {
-            self.inner.notify.routing_config_changed();
-        }
+        self.announce(&out, Notify::routing_config_changed);
         out
     }
 
@@ -219,9 +218,7 @@ impl Store {
                 })
             })
             .await;
-        if out.is_ok() {
-            self.inner.notify.routing_config_changed();
-        }
+        self.announce(&out, Notify::routing_config_changed);
         out
     }
 
@@ -259,9 +256,7 @@ impl Store {
                 })
             })
             .await;
-        if out.is_ok() {
-            self.inner.notify.routing_config_changed();
-        }
+        self.announce(&out, Notify::routing_config_changed);
         out
     }
 }

@@ -24,6 +24,7 @@ use crate::Store;
 use crate::activities::{self, NewEvent};
 use crate::emails::{EmailRow, insert_attachments, insert_email_row};
 use crate::error::StoreError;
+use crate::notify::Notify;
 use crate::sql::{col, placeholders};
 use crate::{aliases, cases, customers, queues};
 
@@ -55,9 +56,7 @@ impl Store {
                 Box::pin(async move { ingest_one(c, m, now).await })
             })
             .await;
-        if out.is_ok() {
-            self.inner.notify.routing_work_changed();
-        }
+        self.announce(&out, Notify::routing_work_changed);
         out
     }
 

@@ -11,6 +11,7 @@ use switchboard_domain::{
 
 use crate::Store;
 use crate::error::{StoreError, Violation, violation};
+use crate::notify::Notify;
 use crate::sql::{Arg, Page, PageRequest, Select, col, json, parsed, to_json, ts};
 
 /// Filters for listing queues.
@@ -208,9 +209,7 @@ impl Store {
                 })
             })
             .await;
-        if out.is_ok() {
-            self.inner.notify.routing_config_changed();
-        }
+        self.announce(&out, Notify::routing_config_changed);
         out
     }
 
@@ -279,9 +278,7 @@ impl Store {
                 })
             })
             .await;
-        if out.is_ok() {
-            self.inner.notify.routing_config_changed();
-        }
+        self.announce(&out, Notify::routing_config_changed);
         out
     }
 
@@ -306,9 +303,7 @@ impl Store {
                 })
             })
             .await;
-        if out.is_ok() {
-            self.inner.notify.routing_config_changed();
-        }
+        self.announce(&out, Notify::routing_config_changed);
         out
     }
 }

@@ -136,6 +136,13 @@ impl Store {
         &self.inner.notify
     }
 
+    /// Tells the services about a committed change; nothing when the write failed.
+    pub(crate) fn announce<T>(&self, result: &Result<T, StoreError>, notice: fn(&Notify)) {
+        if result.is_ok() {
+            notice(&self.inner.notify);
+        }
+    }
+
     /// The engine in use.
     pub fn backend(&self) -> Backend {
         self.inner.backend

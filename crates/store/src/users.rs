@@ -11,6 +11,7 @@ use switchboard_domain::{
 use crate::Store;
 use crate::auth::hash_password_blocking;
 use crate::error::{StoreError, Violation, violation};
+use crate::notify::Notify;
 use crate::sql::{Arg, Page, PageRequest, Select, col, json, parsed, to_json, ts};
 
 /// Filters for listing users.
@@ -124,9 +125,7 @@ impl Store {
                 Box::pin(async move { insert(c, &input, hash.as_deref(), now).await })
             })
             .await;
-        if out.is_ok() {
-            self.inner.notify.routing_config_changed();
-        }
+        self.announce(&out, Notify::routing_config_changed);
         out
     }
 
@@ -228,9 +227,7 @@ impl Store {
                 })
             })
             .await;
-        if out.is_ok() {
-            self.inner.notify.routing_config_changed();
-        }
+        self.announce(&out, Notify::routing_config_changed);
         out
     }
 
@@ -251,9 +248,7 @@ impl Store {
                 })
             })
             .await;
-        if out.is_ok() {
-            self.inner.notify.routing_config_changed();
-        }
+        self.announce(&out, Notify::routing_config_changed);
         out
     }
 }

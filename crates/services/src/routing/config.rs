@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use switchboard_domain::{ActivityStatus, UserGroupId};
-use switchboard_routing::{AgentRules, Config, DepartmentRules, Held, NewWork, QueueRules};
+use switchboard_routing::{AgentRules, Config, DepartmentRules, Event, Held, NewWork, QueueRules};
 use switchboard_store::{RoutedActivity, RoutingConfig};
 
 /// The router's configuration from the store's.
@@ -75,4 +75,14 @@ pub fn held(a: &RoutedActivity) -> Option<Held> {
         ActivityStatus::Paused => Some(Held::Paused),
         _ => None,
     }
+}
+
+/// The event that puts an open activity into the router: waiting work is enqueued, work with
+/// an agent restored with its holder; `None` when it has no queue.
+pub fn entry(a: &RoutedActivity) -> Option<Event> {
+    let work = work(a)?;
+    Some(match (held(a), a.assignee_id) {
+        (Some(held), Some(agent)) => Event::Restore { work, agent, held },
+        _ => Event::Enqueue(work),
+    })
 }

@@ -96,19 +96,11 @@ impl Host {
         let mut out = Pending::default();
         let mut requeue = Vec::new();
         for w in &work {
-            let Some(new) = config::work(w) else {
+            let (Some(new), Some(event)) = (config::work(w), config::entry(w)) else {
                 continue;
             };
-            let event = match (config::held(w), w.assignee_id) {
-                (Some(held), Some(agent)) => Event::Restore {
-                    work: new.clone(),
-                    agent,
-                    held,
-                },
-                _ => Event::Enqueue(new.clone()),
-            };
             match self.router.handle(t, event) {
-                Ok(actions) => self.absorb(&actions, None, &mut out),
+                Ok(actions) => self.absorb(t, &actions, None, &mut out),
                 Err(RouteError::UnknownAgent(_)) => requeue.push(new),
                 Err(e) => tracing::warn!(activity = %w.id, error = %e, "not routed at start"),
             }
@@ -126,7 +118,7 @@ impl Host {
                     .collect(),
             });
             if let Ok(actions) = self.router.handle(t, Event::Enqueue(new)) {
-                self.absorb(&actions, None, &mut out);
+                self.absorb(t, &actions, None, &mut out);
             }
         }
         self.commit(out, t).await?;
@@ -255,7 +247,7 @@ impl Host {
                     }
                 });
                 out.presence.insert(agent);
-                self.absorb(&actions, None, out);
+                self.absorb(t, &actions, None, out);
                 return Ok(actions);
             }
             Request::Logout(agent) => {
@@ -265,7 +257,7 @@ impl Host {
                     p.ready.clear();
                 });
                 out.presence.insert(agent);
-                self.absorb(&actions, None, out);
+                self.absorb(t, &actions, None, out);
                 return Ok(actions);
             }
             Request::SetReady {
@@ -297,7 +289,7 @@ impl Host {
                     p.reason = if ready { None } else { reason };
                 });
                 out.presence.insert(agent);
-                self.absorb(&actions, None, out);
+                self.absorb(t, &actions, None, out);
                 return Ok(actions);
             }
             Request::Accept { activity, agent } => (
@@ -335,7 +327,7 @@ impl Host {
             self.offers.remove(&c.activity);
             out.changes.push(c);
         }
-        self.absorb(&actions, by, out);
+        self.absorb(t, &actions, by, out);
         Ok(actions)
     }
 
@@ -349,7 +341,7 @@ impl Host {
     }
 
     /// Turns the router's actions into changes, presence and notices.
-    fn absorb(&mut self, actions: &[Action], by: Option<UserId>, out: &mut Pending) {
+    fn absorb(&mut self, t: Timestamp, actions: &[Action], by: Option<UserId>, out: &mut Pending) {
         for a in actions {
             let (change, notice) = record::action(a, by);
             match a {
@@ -361,7 +353,6 @@ impl Host {
                     self.offers.insert(*activity, *expires_at);
                 }
                 Action::NotReady { agent, reason } => {
-                    let t = now();
                     self.set_presence(*agent, t, |p| {
                         for r in p.ready.values_mut() {
                             *r = false;
@@ -388,7 +379,7 @@ impl Host {
         let t = now();
         let actions = self.router.advance(t);
         let mut out = Pending::default();
-        self.absorb(&actions, None, &mut out);
+        self.absorb(t, &actions, None, &mut out);
         if let Err(e) = self.commit(out, t).await {
             tracing::error!(error = %e, "timed routing decisions could not be recorded");
         }
@@ -401,7 +392,7 @@ impl Host {
             Ok(cfg) => {
                 let actions = self.router.configure(t, config::config(&cfg));
                 let mut out = Pending::default();
-                self.absorb(&actions, None, &mut out);
+                self.absorb(t, &actions, None, &mut out);
                 if let Err(e) = self.commit(out, t).await {
                     tracing::error!(error = %e, "routing decisions could not be recorded");
                 }
@@ -437,7 +428,7 @@ impl Host {
                     EventKind::Completed | EventKind::Abandoned if held => {
                         if let Ok(actions) = self.router.handle(t, Event::Complete(e.activity)) {
                             self.offers.remove(&e.activity);
-                            self.absorb(&actions, None, &mut out);
+                            self.absorb(t, &actions, None, &mut out);
                         }
                     }
                     _ => {}
@@ -475,16 +466,8 @@ impl Host {
             if self.router.contains(w.id) {
                 continue;
             }
-            let Some(new) = config::work(&w) else {
+            let Some(event) = config::entry(&w) else {
                 continue;
-            };
-            let event = match (config::held(&w), w.assignee_id) {
-                (Some(held), Some(agent)) => Event::Restore {
-                    work: new,
-                    agent,
-                    held,
-                },
-                _ => Event::Enqueue(new),
             };
             let mut result = self.router.handle(t, event.clone());
             if matches!(
@@ -496,11 +479,11 @@ impl Host {
                 reloaded = true;
                 let cfg = self.store.routing_config().await?;
                 let actions = self.router.configure(t, config::config(&cfg));
-                self.absorb(&actions, None, out);
+                self.absorb(t, &actions, None, out);
                 result = self.router.handle(t, event);
             }
             match result {
-                Ok(actions) => self.absorb(&actions, None, out),
+                Ok(actions) => self.absorb(t, &actions, None, out),
                 Err(e) => tracing::warn!(activity = %w.id, error = %e, "not routed"),
             }
         }
@@ -550,7 +533,7 @@ impl Host {
             for c in &conflicts {
                 tracing::info!(activity = %c.activity, reason = %c.reason, "routing decision conflicted with the store; re-reading");
                 if let Ok(actions) = self.router.handle(t, Event::Abandon(c.activity)) {
-                    self.absorb(&actions, None, &mut out);
+                    self.absorb(t, &actions, None, &mut out);
                 }
                 self.offers.remove(&c.activity);
             }
