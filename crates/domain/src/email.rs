@@ -334,6 +334,9 @@ pub struct EmailSettings {
     /// Attachment extensions that are not kept (e.g. `exe`, `js`).
     #[serde(default)]
     pub blocked_extensions: Vec<String>,
+    /// The standard parts of the department's messages (aliases may override them).
+    #[serde(default)]
+    pub parts: crate::article::MessageParts,
 }
 
 impl EmailSettings {
@@ -461,6 +464,7 @@ mod tests {
             blocked_addresses: vec![" Spam@Example.com ".into()],
             blocked_domains: vec!["@Bad.example".into()],
             blocked_extensions: vec![".EXE".into(), "js".into()],
+            ..Default::default()
         }
         .validate()
         .unwrap();

@@ -55,4 +55,14 @@ id_type! {
     AttachmentId,
     /// A delivery exception: a bounce or a permanent send failure.
     DeliveryExceptionId,
+    /// A knowledge-base folder.
+    FolderId,
+    /// A knowledge-base article.
+    ArticleId,
+    /// A category (classification) of activities.
+    CategoryId,
+    /// A business calendar: opening hours, time zone and holidays.
+    CalendarId,
+    /// A workflow: inbound, outbound or alarm rules.
+    WorkflowId,
 }

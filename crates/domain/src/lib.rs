@@ -10,7 +10,10 @@
 
 pub mod activity;
 pub mod alias;
+pub mod article;
+pub mod calendar;
 pub mod case;
+pub mod category;
 pub mod channel;
 pub mod customer;
 pub mod department;
@@ -23,6 +26,8 @@ pub mod lifecycle;
 pub mod queue;
 pub mod role;
 pub mod routing;
+pub mod search;
+pub mod template;
 pub mod text;
 pub mod time;
 pub mod user;
@@ -33,7 +38,12 @@ pub use alias::{
     Alias, AliasPatch, Disposition, IncomingServer, MailProtocol, MailSecurity, NewAlias,
     OutgoingServer,
 };
+pub use article::{
+    Article, ArticleKind, ArticlePatch, Folder, FolderPatch, MessageParts, NewArticle, NewFolder,
+};
+pub use calendar::{BusinessCalendar, CalendarPatch, Holiday, NewCalendar, OpenHours, WeeklyHours};
 pub use case::{Case, CasePatch, CaseStatus, NewCase};
+pub use category::{Category, CategoryPatch, NewCategory};
 pub use channel::{ChannelKind, ChannelSettings};
 pub use customer::{ContactKind, ContactPoint, Customer, CustomerPatch, NewCustomer};
 pub use department::{Department, DepartmentPatch, NewDepartment};

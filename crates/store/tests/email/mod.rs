@@ -455,6 +455,7 @@ async fn hygiene(s: &Store, dept: DepartmentId, alias: &Alias) -> R {
         blocked_addresses: vec!["spam@bad.example".into()],
         blocked_domains: vec!["junk.example".into()],
         blocked_extensions: vec!["exe".into()],
+        ..Default::default()
     }
     .validate()?;
     s.set_email_settings(dept, settings.clone()).await?;

@@ -1,0 +1,413 @@
+//! Runs compiled workflows over facts: the effects to apply and, per workflow, the path taken.
+//! Later steps see what earlier ones changed (a branch on the category a previous step set).
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use switchboard_domain::{ArticleId, CategoryId, QueueId, calendar};
+
+use crate::compile::{Action, CCond, CStep, FieldKey, Notice, Program, RouteTo, TextTest};
+use crate::facts::{ActivityFacts, Facts, MAX_BODY_SCANNED, Message};
+use crate::lang;
+use crate::model::{AttachmentOp, CaseState, Compare, ValueOp};
+
+/// What the runs decided.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Effects {
+    /// New category.
+    pub category: Option<CategoryId>,
+    /// New priority.
+    pub priority: Option<u8>,
+    /// Custom attributes set.
+    pub attributes: BTreeMap<String, Value>,
+    /// Acknowledge, with this article or (inner `None`) the default one.
+    pub acknowledge: Option<Option<ArticleId>>,
+    /// Answer with an article; complete or not.
+    pub auto_reply: Option<(ArticleId, bool)>,
+    /// Where to send the activity (the last route taken).
+    pub route: Option<RouteTo>,
+    /// Notifications.
+    pub notify: Vec<Notice>,
+    /// Hold the reply for review, in this queue or the linked one.
+    pub review: Option<Option<QueueId>>,
+}
+
+impl Effects {
+    /// Whether nothing is to change.
+    pub fn is_empty(&self) -> bool {
+        *self == Effects::default()
+    }
+}
+
+/// One workflow's run, for the activity's event log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ran {
+    /// The workflow.
+    pub workflow: switchboard_domain::WorkflowId,
+    /// Its version.
+    pub version: i64,
+    /// Its name.
+    pub name: String,
+    /// Step ids in the order they ran; a branch as `id → label` (or `id → otherwise`).
+    pub path: Vec<String>,
+    /// Whether it ended with `stop`.
+    pub stopped: bool,
+}
+
+/// The result of running a sequence of workflows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outcome {
+    /// The effects.
+    pub effects: Effects,
+    /// Each workflow that ran.
+    pub runs: Vec<Ran>,
+    /// The activity as the last step left it.
+    pub activity: Option<ActivityFacts>,
+}
+
+/// Per-run caches: each field scanned once per program, the language detected once.
+struct Scan<'m> {
+    message: Option<&'m Message>,
+    language: Option<Option<&'static str>>,
+}
+
+/// What one field's scan found.
+struct Hits {
+    /// Lower-cased entries (one for single-valued fields).
+    lower: Vec<String>,
+    present: bool,
+    literals: Vec<bool>,
+    regexes: Vec<bool>,
+}
+
+struct Exec<'a, 'm> {
+    program: &'a Program,
+    facts: &'a Facts<'m>,
+    scan: &'a mut Scan<'m>,
+    hits: Vec<Option<Hits>>,
+    activity: &'a mut ActivityFacts,
+    effects: &'a mut Effects,
+    path: Vec<String>,
+}
+
+/// Runs `programs` in order over `facts`; a `stop` ends the whole sequence.
+pub fn run<'a>(programs: impl IntoIterator<Item = &'a Program>, facts: &Facts<'_>) -> Outcome {
+    let mut activity = facts.activity.clone();
+    let mut effects = Effects::default();
+    let mut runs = Vec::new();
+    let mut scan = Scan {
+        message: facts.message,
+        language: None,
+    };
+    for p in programs {
+        let (path, stopped) = {
+            let mut ex = Exec {
+                program: p,
+                facts,
+                scan: &mut scan,
+                hits: (0..p.fields.len()).map(|_| None).collect(),
+                activity: &mut activity,
+                effects: &mut effects,
+                path: Vec::new(),
+            };
+            let stopped = ex.steps(&p.steps);
+            (ex.path, stopped)
+        };
+        runs.push(Ran {
+            workflow: p.id,
+            version: p.version,
+            name: p.name.clone(),
+            path,
+            stopped,
+        });
+        if stopped {
+            break;
+        }
+    }
+    Outcome {
+        effects,
+        runs,
+        activity: Some(activity),
+    }
+}
+
+impl Exec<'_, '_> {
+    /// Runs steps; true when a `stop` ran.
+    fn steps(&mut self, steps: &[CStep]) -> bool {
+        for s in steps {
+            match s {
+                CStep::Stop { id } => {
+                    self.path.push(id.clone());
+                    return true;
+                }
+                CStep::Do { id, action } => {
+                    self.path.push(id.clone());
+                    self.act(action);
+                }
+                CStep::Branch {
+                    id,
+                    cases,
+                    otherwise,
+                } => {
+                    let chosen = cases.iter().find(|c| self.holds(&c.when));
+                    let (label, then) = match chosen {
+                        Some(c) => (c.label.as_str(), &c.then),
+                        None => ("otherwise", otherwise),
+                    };
+                    self.path.push(format!("{id} → {label}"));
+                    if self.steps(then) {
+                        return true;
+                    }
+                }
+            }
+        }
+        false
+    }
+
+    fn act(&mut self, a: &Action) {
+        let e = &mut *self.effects;
+        match a {
+            Action::SetCategory(c) => {
+                e.category = Some(*c);
+                self.activity.category = Some(*c);
+            }
+            Action::SetPriority(p) => {
+                e.priority = Some(*p);
+                self.activity.priority = *p;
+            }
+            Action::RaisePriority(by) => {
+                let p = self.activity.priority.saturating_add(*by).min(10);
+                e.priority = Some(p);
+                self.activity.priority = p;
+            }
+            Action::SetAttribute(k, v) => {
+                e.attributes.insert(k.clone(), v.clone());
+                self.activity.attributes.insert(k.clone(), v.clone());
+            }
+            Action::Acknowledge(article) => {
+                if e.acknowledge.is_none() {
+                    e.acknowledge = Some(*article);
+                }
+            }
+            Action::AutoReply { article, complete } => {
+                if e.auto_reply.is_none() {
+                    e.auto_reply = Some((*article, *complete));
+                }
+            }
+            Action::Route(to) => {
+                e.route = Some(*to);
+                if let RouteTo::Queue(q) = to {
+                    self.activity.queue = Some(*q);
+                }
+            }
+            Action::Notify(n) => e.notify.push(n.clone()),
+            Action::Review(q) => e.review = Some(*q),
+        }
+    }
+
+    fn holds(&mut self, c: &CCond) -> bool {
+        match c {
+            CCond::All(of) => of.iter().all(|x| self.holds(x)),
+            CCond::Any(of) => of.iter().any(|x| self.holds(x)),
+            CCond::Not(x) => !self.holds(x),
+            CCond::Text { slot, test } => self.text(*slot, test),
+            CCond::Attachment(op, v) => {
+                let list = self
+                    .scan
+                    .message
+                    .map(|m| m.attachments.as_slice())
+                    .unwrap_or_default();
+                match op {
+                    AttachmentOp::Any => !list.is_empty(),
+                    AttachmentOp::None => list.is_empty(),
+                    AttachmentOp::Extension => list.iter().any(|a| {
+                        a.name
+                            .rsplit_once('.')
+                            .is_some_and(|(_, ext)| ext.eq_ignore_ascii_case(v))
+                    }),
+                    AttachmentOp::ContentType => list
+                        .iter()
+                        .any(|a| a.content_type.to_ascii_lowercase().starts_with(v.as_str())),
+                }
+            }
+            CCond::Customer(k, op, v) => value_test(self.facts.customer.get(k), *op, v),
+            CCond::Attribute(k, op, v) => value_test(self.activity.attributes.get(k), *op, v),
+            CCond::Case(s) => match s {
+                CaseState::New => self.facts.new_case,
+                CaseState::Reply => !self.facts.new_case,
+            },
+            CCond::Category(list) => match self.activity.category {
+                Some(c) => list.contains(&c),
+                None => list.is_empty(),
+            },
+            CCond::Priority(op, v) => {
+                compare(u64::from(self.activity.priority), *op, u64::from(*v))
+            }
+            CCond::Queue(list) => self.activity.queue.is_some_and(|q| list.contains(&q)),
+            CCond::Channel(list) => list.contains(&self.activity.channel),
+            CCond::Status(list) => list.contains(&self.activity.status),
+            CCond::Open(hours, open) => match hours {
+                Some(h) => h.is_open(self.facts.now) == *open,
+                None => false,
+            },
+            CCond::Time { tz, days, from, to } => {
+                let Some(t) = calendar::local(tz, self.facts.now) else {
+                    return false;
+                };
+                if days & (1 << t.weekday) == 0 {
+                    return false;
+                }
+                if from <= to {
+                    (*from..*to).contains(&t.minute)
+                } else {
+                    t.minute >= *from || t.minute < *to
+                }
+            }
+            CCond::Language(list) => {
+                let message = self.scan.message;
+                let detected = *self.scan.language.get_or_insert_with(|| {
+                    message.and_then(|m| lang::detect(&format!("{}\n{}", m.subject, m.body)))
+                });
+                detected.is_some_and(|l| list.iter().any(|x| x == l))
+            }
+            CCond::Waiting(secs) => self.activity.waiting_secs.is_some_and(|w| w > *secs),
+            CCond::ServiceLevel(exceeded) => {
+                match (self.activity.waiting_secs, self.activity.service_level_secs) {
+                    (Some(w), Some(sl)) if sl > 0 => (w > sl) == *exceeded,
+                    _ => !*exceeded,
+                }
+            }
+            CCond::Agent(users, groups) => self.facts.agent.is_some_and(|a| {
+                a.user.is_some_and(|u| users.contains(&u))
+                    || a.groups.iter().any(|g| groups.contains(g))
+            }),
+        }
+    }
+
+    fn text(&mut self, slot: usize, test: &TextTest) -> bool {
+        if self.hits[slot].is_none() {
+            let h = self.scan_field(slot);
+            self.hits[slot] = Some(h);
+        }
+        let Some(h) = self.hits[slot].as_ref() else {
+            return false;
+        };
+        match test {
+            TextTest::Exists => h.present,
+            TextTest::Contains(i) => h.literals.get(*i).copied().unwrap_or(false),
+            TextTest::Matches(i) => h.regexes.get(*i).copied().unwrap_or(false),
+            TextTest::Equals(v) => h.lower.iter().any(|e| e.trim() == v),
+            TextTest::StartsWith(v) => h
+                .lower
+                .iter()
+                .any(|e| e.trim_start().starts_with(v.as_str())),
+            TextTest::EndsWith(v) => h.lower.iter().any(|e| e.trim_end().ends_with(v.as_str())),
+        }
+    }
+
+    /// Reads one field and runs its automaton and regex set over it.
+    fn scan_field(&self, slot: usize) -> Hits {
+        let f = &self.program.fields[slot];
+        let entries: Vec<&str> = match (self.scan.message, &f.key) {
+            (Some(m), FieldKey::Subject) => vec![m.subject.as_str()],
+            (None, FieldKey::Subject) => vec![self.activity.subject.as_str()],
+            (Some(m), FieldKey::From) => m.from.iter().map(String::as_str).collect(),
+            (Some(m), FieldKey::To) => m.to.iter().map(String::as_str).collect(),
+            (Some(m), FieldKey::Cc) => m.cc.iter().map(String::as_str).collect(),
+            (Some(m), FieldKey::Body) => vec![bounded(&m.body)],
+            (Some(m), FieldKey::Header(name)) => m
+                .headers
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+                .collect(),
+            (None, _) => vec![],
+        };
+        let present = entries.iter().any(|e| !e.trim().is_empty());
+        let joined = entries.join("\n");
+        let mut literals = vec![false; f.literal_count];
+        if let Some(ac) = &f.literals {
+            let lowered;
+            let hay = if joined.is_ascii() {
+                joined.as_str()
+            } else {
+                lowered = joined.to_lowercase();
+                lowered.as_str()
+            };
+            for m in ac.find_overlapping_iter(hay) {
+                if let Some(x) = literals.get_mut(m.pattern().as_usize()) {
+                    *x = true;
+                }
+            }
+        }
+        let mut regexes = Vec::new();
+        if let Some(set) = &f.regexes {
+            regexes = vec![false; set.len()];
+            for i in set.matches(&joined).iter() {
+                regexes[i] = true;
+            }
+        }
+        Hits {
+            lower: entries.iter().map(|e| e.to_lowercase()).collect(),
+            present,
+            literals,
+            regexes,
+        }
+    }
+}
+
+/// At most [`MAX_BODY_SCANNED`] bytes of `s`, cut at a character boundary.
+fn bounded(s: &str) -> &str {
+    if s.len() <= MAX_BODY_SCANNED {
+        return s;
+    }
+    let mut end = MAX_BODY_SCANNED;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+fn compare(a: u64, op: Compare, b: u64) -> bool {
+    match op {
+        Compare::AtLeast => a >= b,
+        Compare::AtMost => a <= b,
+        Compare::Equals => a == b,
+    }
+}
+
+fn as_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.to_lowercase()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn value_test(have: Option<&Value>, op: ValueOp, want: &Value) -> bool {
+    let Some(have) = have.filter(|v| !v.is_null()) else {
+        return false;
+    };
+    match op {
+        ValueOp::Exists => true,
+        ValueOp::Equals => match (have.as_f64(), want.as_f64()) {
+            (Some(a), Some(b)) => a == b,
+            _ => as_text(have).is_some_and(|h| Some(h) == as_text(want)),
+        },
+        ValueOp::Contains => match (as_text(have), as_text(want)) {
+            (Some(h), Some(w)) => h.contains(&w),
+            _ => false,
+        },
+        ValueOp::AtLeast | ValueOp::AtMost => {
+            let a = have
+                .as_f64()
+                .or_else(|| have.as_str().and_then(|s| s.trim().parse().ok()));
+            match (a, want.as_f64()) {
+                (Some(a), Some(b)) if op == ValueOp::AtLeast => a >= b,
+                (Some(a), Some(b)) => a <= b,
+                _ => false,
+            }
+        }
+    }
+}

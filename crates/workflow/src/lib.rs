@@ -1,0 +1,20 @@
+//! Switchboard's workflows: inbound (with the department's standard start workflow), outbound
+//! and alarm rules that classify, acknowledge, route and escalate activities.
+//!
+//! This crate is pure: no I/O, no async runtime, no clock. [`model`] is what administrators
+//! write (versioned JSON), [`validate`] checks it on save with errors that name the node,
+//! [`compile`] makes it ready to run, and [`eval::run`] runs it over [`facts::Facts`] and
+//! returns effects plus the path each workflow took. The store applies the effects.
+
+pub mod compile;
+pub mod eval;
+pub mod facts;
+pub mod lang;
+pub mod model;
+pub mod refs;
+pub mod validate;
+
+pub use compile::{Action, Notice, Program, RouteTo, compile};
+pub use eval::{Effects, Outcome, Ran, run};
+pub use facts::{ActivityFacts, AgentFacts, AttachmentFacts, Facts, Message};
+pub use model::{Definition, NewWorkflow, Workflow, WorkflowKind, WorkflowPatch};
