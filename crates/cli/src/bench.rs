@@ -141,6 +141,7 @@ async fn engine(
         due_at: None,
         queue_id: None,
         sub_status: None,
+        category_id: None,
         custom_attributes: Default::default(),
     };
     let baseline = measure(&store, &input, baseline_count, 1).await?;

@@ -140,6 +140,7 @@ async fn setup(
                     due_at: None,
                     queue_id: Some(queue.id),
                     sub_status: None,
+                    category_id: None,
                     custom_attributes: Default::default(),
                 },
                 Actor::System,

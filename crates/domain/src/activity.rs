@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 
 use crate::channel::ChannelKind;
 use crate::error::ValidationError;
-use crate::ids::{ActivityId, CaseId, CustomerId, DepartmentId, QueueId, UserId};
+use crate::ids::{ActivityId, CaseId, CategoryId, CustomerId, DepartmentId, QueueId, UserId};
 use crate::lifecycle::{ActivityState, ActivityStatus};
 use crate::text::{self, CustomAttributes, MAX_TEXT};
 use crate::time::Timestamp;
@@ -83,6 +83,8 @@ pub struct Activity {
     pub queue_id: Option<QueueId>,
     /// The agent it is offered or assigned to.
     pub assignee_id: Option<UserId>,
+    /// Its category (classification).
+    pub category_id: Option<CategoryId>,
     /// Custom attributes.
     #[schema(value_type = Object)]
     pub custom_attributes: CustomAttributes,
@@ -139,6 +141,9 @@ pub struct NewActivity {
     /// Sub-status.
     #[serde(default)]
     pub sub_status: Option<String>,
+    /// Category.
+    #[serde(default)]
+    pub category_id: Option<CategoryId>,
     /// Custom attributes.
     #[serde(default)]
     #[schema(value_type = Object)]
@@ -176,6 +181,10 @@ pub struct ActivityPatch {
     #[serde(default, deserialize_with = "text::nullable")]
     #[schema(value_type = Option<String>)]
     pub sub_status: Option<Option<String>>,
+    /// New category; `null` clears it.
+    #[serde(default, deserialize_with = "text::nullable")]
+    #[schema(value_type = Option<i64>)]
+    pub category_id: Option<Option<CategoryId>>,
     /// Replaces all custom attributes.
     #[schema(value_type = Option<Object>)]
     pub custom_attributes: Option<CustomAttributes>,
@@ -227,6 +236,12 @@ impl ActivityPatch {
             a.sub_status.clone_from(s);
             note("sub_status", serde_json::to_value(s).unwrap_or_default());
         }
+        if let Some(c) = self.category_id
+            && c != a.category_id
+        {
+            a.category_id = c;
+            note("category_id", serde_json::to_value(c).unwrap_or_default());
+        }
         if let Some(c) = &self.custom_attributes
             && *c != a.custom_attributes
         {
@@ -268,6 +283,7 @@ mod tests {
             due_at: None,
             queue_id: None,
             assignee_id: None,
+            category_id: None,
             custom_attributes: CustomAttributes::new(),
             version: 1,
             created_at: Timestamp::from_millis(0),

@@ -135,6 +135,17 @@ impl FolderPatch {
     }
 }
 
+/// One search result.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ArticleHit {
+    /// The article.
+    pub article: Article,
+    /// Relevance (higher is better).
+    pub score: f64,
+    /// A short extract around the first match.
+    pub snippet: String,
+}
+
 /// A knowledge-base article.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Article {

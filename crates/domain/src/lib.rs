@@ -39,7 +39,8 @@ pub use alias::{
     OutgoingServer,
 };
 pub use article::{
-    Article, ArticleKind, ArticlePatch, Folder, FolderPatch, MessageParts, NewArticle, NewFolder,
+    Article, ArticleHit, ArticleKind, ArticlePatch, Folder, FolderPatch, MessageParts, NewArticle,
+    NewFolder,
 };
 pub use calendar::{BusinessCalendar, CalendarPatch, Holiday, NewCalendar, OpenHours, WeeklyHours};
 pub use case::{Case, CasePatch, CaseStatus, NewCase};

@@ -48,6 +48,7 @@ pub(crate) fn from_row(r: &AnyRow) -> Result<Activity, StoreError> {
         due_at: col::<Option<i64>>(r, "due_at")?.map(Timestamp::from_millis),
         queue_id: col::<Option<i64>>(r, "queue_id")?.map(QueueId),
         assignee_id: col::<Option<i64>>(r, "assignee_id")?.map(UserId),
+        category_id: col::<Option<i64>>(r, "category_id")?.map(switchboard_domain::CategoryId),
         custom_attributes: json(r, "custom_attributes")?,
         version: col(r, "version")?,
         created_at: ts(r, "created_at")?,
@@ -169,6 +170,26 @@ async fn check_queue(
     Ok(())
 }
 
+/// Checks a category exists in `dept`.
+pub(crate) async fn check_category(
+    c: &mut AnyConnection,
+    dept: DepartmentId,
+    k: switchboard_domain::CategoryId,
+    field: &str,
+) -> Result<(), StoreError> {
+    let r = sqlx::query("SELECT department_id FROM categories WHERE id = $1")
+        .bind(k.0)
+        .fetch_optional(&mut *c)
+        .await?;
+    match r {
+        None => Err(ValidationError::new(field, "no such category").into()),
+        Some(r) if col::<i64>(&r, "department_id")? != dept.0 => {
+            Err(ValidationError::new(field, "the category belongs to another department").into())
+        }
+        Some(_) => Ok(()),
+    }
+}
+
 /// Checks an agent exists and is active.
 async fn check_agent(c: &mut AnyConnection, agent: UserId) -> Result<(), StoreError> {
     let u = users::fetch(&mut *c, agent).await.map_err(|e| match e {
@@ -217,6 +238,9 @@ pub(crate) async fn insert(
     if let Some(q) = n.queue_id {
         check_queue(c, case.department_id, q, "queue_id").await?;
     }
+    if let Some(k) = n.category_id {
+        check_category(c, case.department_id, k, "category_id").await?;
+    }
     let (activity, events) = insert_in_case(c, &case, n, actor, now).await?;
     append_events(c, activity.id, events, now).await?;
     Ok(activity)
@@ -239,8 +263,8 @@ pub(crate) async fn insert_in_case(
     };
     let id: i64 = sqlx::query(
         "INSERT INTO activities (department_id, case_id, customer_id, channel, subject, status, sub_status, priority, \
-         due_at, queue_id, assignee_id, custom_attributes, version, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11, 1, $12, $12) RETURNING id",
+         due_at, queue_id, assignee_id, custom_attributes, category_id, version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11, $13, 1, $12, $12) RETURNING id",
     )
     .bind(case.department_id.0)
     .bind(case.id.0)
@@ -254,6 +278,7 @@ pub(crate) async fn insert_in_case(
     .bind(n.queue_id.map(|q| q.0))
     .bind(to_json(&n.custom_attributes)?)
     .bind(now.millis())
+    .bind(n.category_id.map(|k| k.0))
     .fetch_one(&mut *c)
     .await
     .map_err(StoreError::from)
@@ -289,6 +314,7 @@ pub(crate) async fn insert_in_case(
         due_at: n.due_at,
         queue_id: n.queue_id,
         assignee_id: None,
+        category_id: n.category_id,
         custom_attributes: n.custom_attributes.clone(),
         version: 1,
         created_at: now,
@@ -304,7 +330,7 @@ pub(crate) async fn save(
 ) -> Result<(), StoreError> {
     let done = sqlx::query(
         "UPDATE activities SET subject = $1, status = $2, sub_status = $3, priority = $4, due_at = $5, queue_id = $6, \
-         assignee_id = $7, custom_attributes = $8, version = version + 1, updated_at = $9 WHERE id = $10 AND version = $11",
+         assignee_id = $7, custom_attributes = $8, category_id = $12, version = version + 1, updated_at = $9 WHERE id = $10 AND version = $11",
     )
     .bind(&a.subject)
     .bind(a.status.as_str())
@@ -317,6 +343,7 @@ pub(crate) async fn save(
     .bind(now.millis())
     .bind(a.id.0)
     .bind(a.version)
+    .bind(a.category_id.map(|k| k.0))
     .execute(&mut *c)
     .await?;
     if done.rows_affected() == 0 {
@@ -431,6 +458,9 @@ impl Store {
                     let changed = patch.apply(&mut a);
                     if changed.is_empty() {
                         return Ok(a);
+                    }
+                    if let Some(Some(k)) = patch.category_id {
+                        check_category(c, a.department_id, k, "category_id").await?;
                     }
                     save(c, &a, now).await?;
                     let e = NewEvent {

@@ -97,6 +97,7 @@ async fn insert(
         now,
     )
     .await?;
+    crate::workflows::insert_standard(c, id, now).await?;
     Ok(Department {
         id,
         name: input.name.clone(),
@@ -221,7 +222,7 @@ impl Store {
                     fetch(&mut *c, id).await?;
                     let in_use = |e: sqlx::Error| match violation(&e) {
                         Some(Violation::ForeignKey) => StoreError::Conflict(format!(
-                            "department {id} still has users, groups, queues, customers or activities"
+                            "department {id} still has users, groups, queues, customers, activities, articles, categories or calendars"
                         )),
                         _ => e.into(),
                     };
@@ -230,6 +231,11 @@ impl Store {
                         .execute(&mut *c)
                         .await
                         .map_err(in_use)?;
+                    sqlx::query("DELETE FROM workflows WHERE department_id = $1")
+                        .bind(id.0)
+                        .execute(&mut *c)
+                        .await?;
+                    crate::workflows::bump_generation(c).await?;
                     sqlx::query("DELETE FROM departments WHERE id = $1")
                         .bind(id.0)
                         .execute(&mut *c)

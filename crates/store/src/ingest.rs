@@ -712,6 +712,7 @@ async fn create_activity(
         due_at: None,
         queue_id: Some(queue),
         sub_status: sub_status.map(str::to_string),
+        category_id: None,
         custom_attributes: Default::default(),
     };
     let (activity, events) = activities::insert_in_case(c, &case, &n, Actor::System, now).await?;

@@ -18,6 +18,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0003_raw_hash.sql"),
     ),
     (4, "routing", include_str!("../migrations/0004_routing.sql")),
+    (
+        5,
+        "workflow",
+        include_str!("../migrations/0005_workflow.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

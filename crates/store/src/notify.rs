@@ -12,6 +12,7 @@ pub struct Notify {
     outbox: watch::Sender<u64>,
     routing_config: watch::Sender<u64>,
     routing_work: watch::Sender<u64>,
+    workflows: watch::Sender<u64>,
 }
 
 impl Default for Notify {
@@ -21,6 +22,7 @@ impl Default for Notify {
             outbox: watch::channel(0).0,
             routing_config: watch::channel(0).0,
             routing_work: watch::channel(0).0,
+            workflows: watch::channel(0).0,
         }
     }
 }
@@ -46,6 +48,15 @@ impl Notify {
     /// that completed its activity).
     pub fn routing_work(&self) -> watch::Receiver<u64> {
         self.routing_work.subscribe()
+    }
+
+    /// Workflows or what they are compiled with (business calendars) changed.
+    pub fn workflows(&self) -> watch::Receiver<u64> {
+        self.workflows.subscribe()
+    }
+
+    pub(crate) fn workflows_changed(&self) {
+        self.workflows.send_modify(|n| *n += 1);
     }
 
     pub(crate) fn routing_config_changed(&self) {

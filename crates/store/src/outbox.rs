@@ -151,6 +151,7 @@ async fn enqueue(
         due_at: None,
         queue_id: None,
         sub_status: None,
+        category_id: None,
         custom_attributes: Default::default(),
     };
     let outbound = activities::insert(c, &n, o.actor, now).await?;

@@ -86,6 +86,28 @@ pub struct Workflow {
     pub updated_at: Timestamp,
 }
 
+/// One stored version of a workflow.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct WorkflowVersion {
+    /// The workflow.
+    pub workflow_id: WorkflowId,
+    /// The version.
+    pub version: i64,
+    /// Its name then.
+    pub name: String,
+    /// Active then.
+    pub active: bool,
+    /// Aliases then.
+    pub alias_ids: Vec<AliasId>,
+    /// Interval then.
+    pub interval_secs: u32,
+    /// The steps then.
+    #[schema(value_type = Object)]
+    pub definition: Definition,
+    /// When it was saved.
+    pub created_at: Timestamp,
+}
+
 /// Input to create a workflow.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
