@@ -552,6 +552,7 @@ pub async fn dispatch(a: DispatchArgs) -> anyhow::Result<()> {
             kind_reason: String::new(),
             bounce: None,
             attachments: vec![],
+            headers: vec![],
         }),
         parse_error: None,
     };

@@ -115,6 +115,8 @@ pub struct Alias {
     pub queue_id: Option<QueueId>,
     /// Whether the retriever reads it and the dispatcher sends from it.
     pub active: bool,
+    /// Message parts that override the department's for mail of this alias.
+    pub parts: crate::article::MessageParts,
     /// The mailbox.
     pub incoming: IncomingServer,
     /// Whether an incoming password is set.
@@ -148,6 +150,9 @@ pub struct NewAlias {
     /// Active (default true).
     #[serde(default = "default_true")]
     pub active: bool,
+    /// Message parts overriding the department's.
+    #[serde(default)]
+    pub parts: crate::article::MessageParts,
     /// Incoming server.
     pub incoming: IncomingServer,
     /// Incoming password (write-only).
@@ -189,6 +194,8 @@ pub struct AliasPatch {
     pub queue_id: Option<Option<QueueId>>,
     /// Enable or disable.
     pub active: Option<bool>,
+    /// Replaces the message parts overriding the department's.
+    pub parts: Option<crate::article::MessageParts>,
     /// New incoming server.
     pub incoming: Option<IncomingServer>,
     /// New incoming password.
@@ -234,6 +241,9 @@ impl AliasPatch {
         }
         if let Some(v) = self.active {
             a.active = v;
+        }
+        if let Some(v) = self.parts {
+            a.parts = v;
         }
         if let Some(v) = &self.incoming {
             a.incoming = v.clone();

@@ -189,6 +189,9 @@ pub struct InboundContent {
     pub bounce: Option<BounceInfo>,
     /// Attachments, already in the blob store.
     pub attachments: Vec<StoredAttachment>,
+    /// Top-level headers as (name, unfolded value), bounded in count and size.
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
 }
 
 /// A fetched message handed to the store: raw bytes already durable in the blob store.

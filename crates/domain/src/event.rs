@@ -44,11 +44,19 @@ pub enum EventKind {
     DeliveryFailed,
     /// The activity's email was accepted by the outgoing mail server.
     Sent,
+    /// A workflow ran on the activity: which one, its version and the path it took.
+    WorkflowRan,
+    /// The new case was acknowledged automatically.
+    Acknowledged,
+    /// A workflow answered the activity automatically.
+    AutoReplied,
+    /// A workflow sent a notification email about the activity.
+    Notified,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 16] = [
+    pub const ALL: [EventKind; 20] = [
         EventKind::Created,
         EventKind::Updated,
         EventKind::Queued,
@@ -65,6 +73,10 @@ impl EventKind {
         EventKind::Replied,
         EventKind::DeliveryFailed,
         EventKind::Sent,
+        EventKind::WorkflowRan,
+        EventKind::Acknowledged,
+        EventKind::AutoReplied,
+        EventKind::Notified,
     ];
 
     /// The stable name stored and shown.
@@ -86,6 +98,10 @@ impl EventKind {
             EventKind::Replied => "replied",
             EventKind::DeliveryFailed => "delivery_failed",
             EventKind::Sent => "sent",
+            EventKind::WorkflowRan => "workflow_ran",
+            EventKind::Acknowledged => "acknowledged",
+            EventKind::AutoReplied => "auto_replied",
+            EventKind::Notified => "notified",
         }
     }
 

@@ -104,6 +104,40 @@ pub struct ParsedMail {
     pub classification: Classification,
     /// Size of the raw message in bytes.
     pub size: usize,
+    /// Top-level headers as (name, raw value unfolded), at most [`MAX_HEADERS`], each value at
+    /// most [`MAX_HEADER_VALUE`] bytes: what workflow conditions on "any named header" read.
+    pub headers: Vec<(String, String)>,
+}
+
+/// Most headers kept per message.
+pub const MAX_HEADERS: usize = 200;
+/// Longest header value kept, in bytes.
+pub const MAX_HEADER_VALUE: usize = 4096;
+
+/// The top-level headers of `msg` as (name, unfolded raw value).
+fn header_list(msg: &mail_parser::Message<'_>) -> Vec<(String, String)> {
+    let raw = msg.raw_message();
+    msg.headers()
+        .iter()
+        .take(MAX_HEADERS)
+        .filter_map(|h| {
+            let bytes = raw.get(h.offset_start() as usize..h.offset_end() as usize)?;
+            let mut v = String::from_utf8_lossy(bytes)
+                .split(['\r', '\n'])
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            if v.len() > MAX_HEADER_VALUE {
+                let mut end = MAX_HEADER_VALUE;
+                while !v.is_char_boundary(end) {
+                    end -= 1;
+                }
+                v.truncate(end);
+            }
+            Some((h.name().to_string(), v))
+        })
+        .collect()
 }
 
 /// Why bytes could not be read as a message.
@@ -126,6 +160,7 @@ pub fn parse(raw: &[u8]) -> Result<ParsedMail, ParseError> {
     let to = mailboxes(msg.header_values(HeaderName::To));
     let cc = mailboxes(msg.header_values(HeaderName::Cc));
     Ok(ParsedMail {
+        headers: header_list(&msg),
         message_id: msg
             .header(HeaderName::MessageId)
             .and_then(|v| ids(v).into_iter().next()),

@@ -96,7 +96,7 @@ CREATE TABLE workflow_versions (
 -- Every department gets the standard start workflow: acknowledge new cases with the
 -- department's auto-acknowledgement article (the mail then waits in its alias's queue).
 INSERT INTO workflows (department_id, name, description, kind, active, alias_ids, interval_secs, definition, version, created_at, updated_at)
-SELECT id, 'Standard start', 'Acknowledges new cases with the department''s auto-acknowledgement article; the mail then waits in its alias''s queue.',
+SELECT id, 'Standard start', 'Acknowledges new cases with the department''s auto-acknowledgement article. The mail then waits in its alias''s queue.',
        'start', 1, '[]', 0, '{"steps":[{"type":"acknowledge","id":"acknowledge"}]}', 1, created_at, created_at
 FROM departments;
 INSERT INTO workflow_versions (workflow_id, version, name, active, alias_ids, interval_secs, definition, created_at)

@@ -53,6 +53,7 @@ fn from_row(r: &AnyRow) -> Result<Alias, StoreError> {
         display_name: col(r, "display_name")?,
         queue_id: col::<Option<i64>>(r, "queue_id")?.map(QueueId),
         active: col::<i64>(r, "active")? != 0,
+        parts: json(r, "parts")?,
         incoming: json(r, "incoming")?,
         incoming_password_set: col::<Option<String>>(r, "incoming_secret")?.is_some(),
         outgoing: json(r, "outgoing")?,
@@ -142,10 +143,11 @@ impl Store {
                 let (incoming, outgoing) = (incoming.clone(), outgoing.clone());
                 Box::pin(async move {
                     check_queue(c, a.department_id, a.queue_id).await?;
+                    crate::kb::check_parts(c, a.department_id, &a.parts, "parts").await?;
                     let id: i64 = sqlx::query(
                         "INSERT INTO aliases (department_id, address, address_key, display_name, queue_id, active, \
-                         incoming, incoming_secret, outgoing, outgoing_secret, version, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11) RETURNING id",
+                         incoming, incoming_secret, outgoing, outgoing_secret, version, created_at, updated_at, parts) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11, $12) RETURNING id",
                     )
                     .bind(a.department_id.0)
                     .bind(a.address.as_str())
@@ -158,6 +160,7 @@ impl Store {
                     .bind(to_json(&a.outgoing)?)
                     .bind(outgoing)
                     .bind(now.millis())
+                    .bind(to_json(&a.parts)?)
                     .fetch_one(&mut *c)
                     .await
                     .map_err(write_error)
@@ -235,9 +238,10 @@ impl Store {
                     }
                     patch.apply(&mut a);
                     check_queue(c, a.department_id, a.queue_id).await?;
+                    crate::kb::check_parts(c, a.department_id, &a.parts, "parts").await?;
                     sqlx::query(
                         "UPDATE aliases SET address = $1, address_key = $2, display_name = $3, queue_id = $4, \
-                         active = $5, incoming = $6, outgoing = $7, version = version + 1, updated_at = $8, \
+                         active = $5, incoming = $6, outgoing = $7, version = version + 1, updated_at = $8, parts = $13, \
                          incoming_secret = COALESCE($9, incoming_secret), \
                          outgoing_secret = CASE WHEN $10 = 1 THEN $11 ELSE outgoing_secret END \
                          WHERE id = $12",
@@ -254,6 +258,7 @@ impl Store {
                     .bind(i64::from(outgoing.is_some()))
                     .bind(outgoing.flatten())
                     .bind(id.0)
+                    .bind(to_json(&a.parts)?)
                     .execute(&mut *c)
                     .await
                     .map_err(write_error)?;

@@ -476,6 +476,7 @@ impl Store {
                 let s = settings.clone();
                 Box::pin(async move {
                     crate::departments::fetch(&mut *c, dept).await?;
+                    crate::kb::check_parts(c, dept, &s.parts, "parts").await?;
                     sqlx::query("DELETE FROM email_settings WHERE department_id = $1")
                         .bind(dept.0)
                         .execute(&mut *c)

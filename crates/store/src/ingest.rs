@@ -17,11 +17,12 @@ use switchboard_domain::{
     Activity, ActivityId, Actor, Alias, AliasId, CaseId, ChannelKind, ContactKind, ContactPoint,
     CustomerId, DepartmentId, EmailAddress, EmailId, EmailKind, EmailSettings, EventKind,
     InboundContent, InboundEmail, IngestResult, NewActivity, NewCase, NewCustomer, Outcome,
-    Priority, QueueId, StoredAttachment, ThreadRule, Timestamp, email,
+    QueueId, StoredAttachment, ThreadRule, Timestamp, email,
 };
 
 use crate::Store;
 use crate::activities::{self, NewEvent};
+use crate::automation::{self, InboundPlan, Library, LibraryCache};
 use crate::emails::{EmailRow, insert_attachments, insert_email_row};
 use crate::error::StoreError;
 use crate::notify::Notify;
@@ -48,15 +49,18 @@ impl Store {
         mail: InboundEmail,
         now: Timestamp,
     ) -> Result<IngestResult, StoreError> {
+        let cache = Arc::clone(&self.inner.library);
         let out = self
             .inner
             .writer
             .write(move |c| {
                 let m = mail.clone();
-                Box::pin(async move { ingest_one(c, m, now).await })
+                let cache = Arc::clone(&cache);
+                Box::pin(async move { ingest_one(c, m, cache, now).await })
             })
             .await;
         self.announce(&out, Notify::routing_work_changed);
+        self.announce(&out, Notify::outbox_changed);
         out
     }
 
@@ -72,6 +76,7 @@ impl Store {
         let out = self.ingest_batch(mails, now).await;
         if out.iter().any(Result::is_ok) {
             self.inner.notify.routing_work_changed();
+            self.inner.notify.outbox_changed();
         }
         out
     }
@@ -86,13 +91,15 @@ impl Store {
         }
         let shared = Arc::new(mails);
         let job = Arc::clone(&shared);
+        let cache = Arc::clone(&self.inner.library);
         let together = self
             .inner
             .writer
             .write(move |c| {
                 let ms = Arc::clone(&job);
+                let cache = Arc::clone(&cache);
                 Box::pin(async move {
-                    let mut l = Lookups::default();
+                    let mut l = Lookups::with(cache);
                     l.preload(c, &ms).await?;
                     let mut out = Vec::with_capacity(ms.len());
                     for m in ms.iter() {
@@ -122,11 +129,12 @@ impl Store {
 async fn ingest_one(
     c: &mut AnyConnection,
     m: InboundEmail,
+    cache: Arc<LibraryCache>,
     now: Timestamp,
 ) -> Result<IngestResult, StoreError> {
     use sqlx::Connection;
     let mut sp = c.begin().await?;
-    let mut l = Lookups::default();
+    let mut l = Lookups::with(cache);
     let done = match ingest(&mut sp, &mut l, &m, now).await {
         Ok(r) => l.flush(&mut sp, now).await.map(|()| r),
         Err(e) => Err(e),
@@ -168,9 +176,32 @@ struct Lookups {
     /// Events and attachment rows written together at the end of the job.
     events: Vec<(ActivityId, NewEvent)>,
     files: Vec<(EmailId, StoredAttachment)>,
+    /// Where compiled workflows come from, and the library this job uses (read once per job).
+    cache: Option<Arc<LibraryCache>>,
+    library: Option<Arc<Library>>,
 }
 
 impl Lookups {
+    fn with(cache: Arc<LibraryCache>) -> Lookups {
+        Lookups {
+            cache: Some(cache),
+            ..Lookups::default()
+        }
+    }
+
+    /// The workflow library at the generation committed now (empty without a cache).
+    async fn library(&mut self, c: &mut AnyConnection) -> Result<Arc<Library>, StoreError> {
+        if let Some(l) = &self.library {
+            return Ok(Arc::clone(l));
+        }
+        let lib = match &self.cache {
+            Some(cache) => cache.current(c).await?,
+            None => Arc::new(Library::default()),
+        };
+        self.library = Some(Arc::clone(&lib));
+        Ok(lib)
+    }
+
     /// Loads which of `mails` were stored before, with one query per mailbox and chunk.
     async fn preload(
         &mut self,
@@ -450,6 +481,14 @@ async fn decide(
         Some(q) => q,
         None => l.exception_queue(c, dept).await?,
     };
+    let plan = match usable {
+        Some(q) => {
+            let lib = l.library(c).await?;
+            automation::plan_inbound(c, &lib, &alias, content, customer, case.is_none(), q, now)
+                .await?
+        }
+        None => InboundPlan::queued(queue),
+    };
     let activity = create_activity(
         c,
         l,
@@ -457,7 +496,7 @@ async fn decide(
         case,
         customer,
         &content.subject,
-        queue,
+        &plan,
         None,
         now,
     )
@@ -477,6 +516,15 @@ async fn decide(
         };
     }
     let id = l.insert_email(c, &row, now).await?;
+    let settles = automation::settles(&plan);
+    let (events, _) = automation::apply_inbound(c, plan, &activity, &alias, now).await?;
+    l.events
+        .extend(events.into_iter().map(|e| (activity.id, e)));
+    if settles {
+        // The events so far (created, workflow runs) go first: completion reads the activity.
+        l.flush(c, now).await?;
+        automation::complete_settled(c, &activity, now).await?;
+    }
     Ok(result(
         id,
         row.outcome,
@@ -682,7 +730,7 @@ async fn create_activity(
     case: Option<CaseId>,
     customer: CustomerId,
     subject: &str,
-    queue: QueueId,
+    plan: &InboundPlan,
     sub_status: Option<&str>,
     now: Timestamp,
 ) -> Result<Activity, StoreError> {
@@ -708,12 +756,12 @@ async fn create_activity(
         case_id: Some(case.id),
         channel: ChannelKind::InboundEmail,
         subject,
-        priority: Priority::default(),
+        priority: plan.priority,
         due_at: None,
-        queue_id: Some(queue),
+        queue_id: plan.queue,
         sub_status: sub_status.map(str::to_string),
-        category_id: None,
-        custom_attributes: Default::default(),
+        category_id: plan.category,
+        custom_attributes: plan.attributes.clone(),
     };
     let (activity, events) = activities::insert_in_case(c, &case, &n, Actor::System, now).await?;
     l.events
@@ -741,8 +789,9 @@ async fn to_exception_queue(
     } else {
         row.subject.clone()
     };
+    let plan = InboundPlan::queued(queue);
     let activity =
-        create_activity(c, l, dept, None, customer, &subject, queue, Some(why), now).await?;
+        create_activity(c, l, dept, None, customer, &subject, &plan, Some(why), now).await?;
     row.case_id = Some(activity.case_id);
     row.activity_id = Some(activity.id);
     row.outcome = Outcome::ExceptionQueue;

@@ -15,6 +15,7 @@
 pub mod activities;
 pub mod aliases;
 pub mod auth;
+mod automation;
 pub mod blob;
 pub mod calendars;
 pub mod cases;

@@ -206,6 +206,93 @@ async fn enqueue(
     Ok((email_id, outbound))
 }
 
+/// Inside a write job: queues an automatic answer to `activity`'s inbound email (nothing when
+/// that email was itself automatic).
+pub(crate) async fn automatic_in(
+    c: &mut AnyConnection,
+    activity: &Activity,
+    text: String,
+    html: Option<String>,
+    now: Timestamp,
+) -> Result<Option<EmailId>, StoreError> {
+    let ans = answered(c, activity.id).await?;
+    if ans.kind.is_automatic() {
+        return Ok(None);
+    }
+    let to = default_recipients(&ans);
+    if to.is_empty() {
+        return Ok(None);
+    }
+    let o = Outgoing {
+        activity,
+        answered: &ans,
+        to,
+        cc: vec![],
+        text,
+        html,
+        attachments: vec![],
+        automatic: true,
+        actor: Actor::System,
+    };
+    Ok(Some(enqueue(c, o, now).await?.0))
+}
+
+/// Inside a write job: queues a notification to staff about `case`, sent from `alias`. It is
+/// not part of the customer's conversation: no activity, no thread.
+pub(crate) async fn notification_in(
+    c: &mut AnyConnection,
+    alias: &switchboard_domain::Alias,
+    to: Vec<Mailbox>,
+    subject: String,
+    text: String,
+    case: Option<CaseId>,
+    now: Timestamp,
+) -> Result<EmailId, StoreError> {
+    let row = EmailRow {
+        department_id: alias.department_id,
+        alias_id: Some(alias.id),
+        mailbox_alias_id: None,
+        direction: Direction::Outbound,
+        source_key: None,
+        raw_blob: None,
+        raw_size: 0,
+        message_id: Some(new_message_id(&alias.address)),
+        in_reply_to: vec![],
+        references: vec![],
+        from: Some(Mailbox {
+            name: (!alias.display_name.is_empty()).then(|| alias.display_name.clone()),
+            address: alias.address.to_string(),
+        }),
+        reply_to: vec![],
+        to,
+        cc: vec![],
+        subject: subject.chars().take(2000).collect(),
+        text,
+        html: None,
+        sent_at: Some(now),
+        kind: EmailKind::AutoReply,
+        kind_reason: "notification".into(),
+        outcome: Outcome::Outbound,
+        outcome_reason: String::new(),
+        thread_rule: None,
+        case_id: case,
+        activity_id: None,
+        automatic: true,
+        attachments: vec![],
+    };
+    let email_id = insert_email(c, &row, now).await?;
+    sqlx::query(
+        "INSERT INTO outbox (email_id, alias_id, status, attempts, next_attempt_at, created_at) \
+         VALUES ($1, $2, 'pending', 0, $3, $3)",
+    )
+    .bind(email_id.0)
+    .bind(alias.id.0)
+    .bind(now.millis())
+    .execute(&mut *c)
+    .await?;
+    Ok(email_id)
+}
+
 fn mailboxes(list: &[EmailAddress]) -> Vec<Mailbox> {
     list.iter()
         .map(|a| Mailbox {

@@ -74,6 +74,7 @@ pub(crate) struct Inner {
     write_pool: AnyPool,
     pub(crate) sealer: Option<Sealer>,
     pub(crate) notify: Notify,
+    pub(crate) library: std::sync::Arc<crate::automation::LibraryCache>,
 }
 
 impl Store {
@@ -120,6 +121,7 @@ impl Store {
                 write_pool,
                 sealer: options.sealer.clone(),
                 notify: Notify::default(),
+                library: Arc::default(),
             }),
         })
     }

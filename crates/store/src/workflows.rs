@@ -97,8 +97,8 @@ pub(crate) async fn insert_standard(
     let n = NewWorkflow {
         department_id: dept,
         name: "Standard start".into(),
-        description: "Acknowledges new cases with the department's auto-acknowledgement article; \
-                      the mail then waits in its alias's queue."
+        description: "Acknowledges new cases with the department's auto-acknowledgement article. \
+                      The mail then waits in its alias's queue."
             .into(),
         kind: WorkflowKind::Start,
         active: true,

@@ -454,6 +454,7 @@ async fn group_commit_batches_concurrent_writers(s: &Store, customer: CustomerId
             due_at: None,
             queue_id: queue,
             sub_status: None,
+            category_id: None,
             custom_attributes: Default::default(),
         };
         tasks.push(tokio::spawn(async move {

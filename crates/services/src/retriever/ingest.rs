@@ -55,6 +55,7 @@ fn content(p: ParsedMail, attachments: Vec<StoredAttachment>) -> InboundContent 
         kind_reason: c.reason,
         bounce: c.bounce.map(Into::into),
         attachments,
+        headers: p.headers,
     }
 }
 

@@ -42,6 +42,7 @@ fn content(from: &str, subject: &str) -> InboundContent {
         kind_reason: String::new(),
         bounce: None,
         attachments: vec![],
+        headers: vec![],
     }
 }
 
@@ -579,7 +580,25 @@ async fn batch(s: &Store, dept: DepartmentId, alias: &Alias, queue: QueueId) -> 
         .await?
         .items;
     let kinds: Vec<EventKind> = events.iter().map(|e| e.kind).collect();
-    assert_eq!(kinds, vec![EventKind::Created, EventKind::Queued]);
+    // The department's standard start workflow ran; with no auto-acknowledgement article it
+    // says why nothing was sent.
+    assert_eq!(
+        kinds,
+        vec![
+            EventKind::Created,
+            EventKind::Queued,
+            EventKind::WorkflowRan
+        ]
+    );
+    assert_eq!(events[2].data["name"], "Standard start");
+    assert_eq!(events[2].data["path"], serde_json::json!(["acknowledge"]));
+    assert!(
+        events[2].data["notes"][0]
+            .as_str()
+            .is_some_and(|n| n.contains("no active auto-acknowledgement article")),
+        "{}",
+        events[2].data
+    );
     let customer = s.customer(a.customer_id).await?;
     assert_eq!(customer.department_id, dept);
 

@@ -1,0 +1,560 @@
+//! Workflows at work inside the store's write jobs: the compiled library (reloaded when the
+//! `workflow` generation read in the same transaction changed), the plan the start and inbound
+//! workflows make for a new inbound email, and its application — classification, queue,
+//! acknowledgement, automatic answer, notifications and the run records — in the transaction
+//! that creates the activity. So an acknowledgement is sent exactly when its case is created.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use sqlx::AnyConnection;
+use switchboard_domain::article::{Part, compose};
+use switchboard_domain::template::{self, Placeholder, Values};
+use switchboard_domain::{
+    Activity, ActivityAction, Actor, Alias, ArticleId, ArticleKind, CalendarId, CategoryId,
+    CustomAttributes, CustomerId, DepartmentId, EmailAddress, EventKind, InboundContent, Mailbox,
+    OpenHours, Priority, QueueId, QueueKind, Timestamp, search,
+};
+use switchboard_workflow::{
+    ActivityFacts, AttachmentFacts, Facts, Message, Notice, Program, RouteTo, WorkflowKind,
+    compile, run,
+};
+
+use crate::activities::{self, NewEvent};
+use crate::error::StoreError;
+use crate::sql::col;
+use crate::{calendars, kb, outbox, queues, workflows};
+
+/// Compiled active workflows of every department, at one generation.
+#[derive(Default)]
+pub(crate) struct Library {
+    generation: i64,
+    depts: HashMap<DepartmentId, Programs>,
+}
+
+#[derive(Default)]
+struct Programs {
+    start: Vec<Program>,
+    inbound: Vec<Program>,
+    outbound: Vec<Program>,
+    alarm: Vec<Program>,
+}
+
+impl Library {
+    /// The department's start workflows, then the inbound ones serving `alias`.
+    pub(crate) fn inbound(
+        &self,
+        dept: DepartmentId,
+        alias: switchboard_domain::AliasId,
+    ) -> Vec<&Program> {
+        let Some(p) = self.depts.get(&dept) else {
+            return vec![];
+        };
+        p.start
+            .iter()
+            .chain(p.inbound.iter().filter(|w| w.serves(alias)))
+            .collect()
+    }
+}
+
+/// The library shared by the store's jobs.
+#[derive(Default)]
+pub(crate) struct LibraryCache(Mutex<Option<Arc<Library>>>);
+
+impl LibraryCache {
+    /// The library at the generation committed now (one small read when nothing changed).
+    pub(crate) async fn current(&self, c: &mut AnyConnection) -> Result<Arc<Library>, StoreError> {
+        let generation = workflows::generation(c).await?;
+        let cached = self.0.lock().ok().and_then(|g| g.clone());
+        if let Some(l) = cached
+            && l.generation == generation
+        {
+            return Ok(l);
+        }
+        let lib = Arc::new(load(c, generation).await?);
+        if let Ok(mut g) = self.0.lock() {
+            *g = Some(Arc::clone(&lib));
+        }
+        Ok(lib)
+    }
+}
+
+async fn load(c: &mut AnyConnection, generation: i64) -> Result<Library, StoreError> {
+    let mut cals: HashMap<CalendarId, Arc<OpenHours>> = HashMap::new();
+    for r in sqlx::query("SELECT * FROM calendars")
+        .fetch_all(&mut *c)
+        .await?
+    {
+        let cal = calendars::from_row(&r)?;
+        match OpenHours::new(&cal) {
+            Ok(h) => {
+                cals.insert(cal.id, Arc::new(h));
+            }
+            Err(e) => {
+                tracing::warn!(calendar = cal.id.0, error = %e, "a stored calendar does not validate; conditions on it never hold")
+            }
+        }
+    }
+    let mut lib = Library {
+        generation,
+        depts: HashMap::new(),
+    };
+    for w in workflows::active_all(c).await? {
+        let p = match compile(&w, &cals) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(workflow = w.id.0, error = %e, "a stored workflow does not compile; it is skipped");
+                continue;
+            }
+        };
+        let d = lib.depts.entry(w.department_id).or_default();
+        match w.kind {
+            WorkflowKind::Start => d.start.push(p),
+            WorkflowKind::Inbound => d.inbound.push(p),
+            WorkflowKind::Outbound => d.outbound.push(p),
+            WorkflowKind::Alarm => d.alarm.push(p),
+        }
+    }
+    Ok(lib)
+}
+
+/// What the inbound workflows decided for one email, resolved against the store.
+#[derive(Debug, Default)]
+pub(crate) struct InboundPlan {
+    /// The queue; `None` when an automatic answer completes the activity.
+    pub queue: Option<QueueId>,
+    pub priority: Priority,
+    pub category: Option<CategoryId>,
+    pub attributes: CustomAttributes,
+    acknowledge: Option<ArticleId>,
+    auto_reply: Option<(ArticleId, bool)>,
+    notify: Vec<Notice>,
+    runs: Vec<serde_json::Value>,
+}
+
+impl InboundPlan {
+    /// No workflow: the activity waits in `queue`.
+    pub(crate) fn queued(queue: QueueId) -> InboundPlan {
+        InboundPlan {
+            queue: Some(queue),
+            ..Default::default()
+        }
+    }
+}
+
+/// The message as workflows see it.
+fn message(content: &InboundContent) -> Message {
+    let people = |list: &[switchboard_domain::Mailbox]| -> Vec<String> {
+        list.iter()
+            .flat_map(|m| std::iter::once(m.address.clone()).chain(m.name.clone()))
+            .collect()
+    };
+    let body = if content.text.trim().is_empty() {
+        content
+            .html
+            .as_deref()
+            .map(search::html_words)
+            .unwrap_or_default()
+    } else {
+        content.text.clone()
+    };
+    Message {
+        subject: content.subject.clone(),
+        from: people(content.from.as_slice()),
+        to: people(&content.to),
+        cc: people(&content.cc),
+        headers: content.headers.clone(),
+        body,
+        attachments: content
+            .attachments
+            .iter()
+            .map(|a| AttachmentFacts {
+                name: a.name.clone(),
+                content_type: a.content_type.to_ascii_lowercase(),
+            })
+            .collect(),
+    }
+}
+
+/// Runs the start and inbound workflows for a new inbound email and resolves their effects:
+/// a queue, category or article that does not fit is left out, with a note in the run record.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn plan_inbound(
+    c: &mut AnyConnection,
+    lib: &Library,
+    alias: &Alias,
+    content: &InboundContent,
+    customer: CustomerId,
+    new_case: bool,
+    queue: QueueId,
+    now: Timestamp,
+) -> Result<InboundPlan, StoreError> {
+    let mut plan = InboundPlan {
+        queue: Some(queue),
+        ..Default::default()
+    };
+    let programs = lib.inbound(alias.department_id, alias.id);
+    if programs.is_empty() {
+        return Ok(plan);
+    }
+    let dept = alias.department_id;
+    let attrs: CustomAttributes =
+        match sqlx::query("SELECT attributes FROM customers WHERE id = $1")
+            .bind(customer.0)
+            .fetch_optional(&mut *c)
+            .await?
+        {
+            Some(r) => crate::sql::json(&r, "attributes")?,
+            None => CustomAttributes::new(),
+        };
+    let m = message(content);
+    let facts = Facts {
+        now,
+        message: Some(&m),
+        activity: ActivityFacts {
+            channel: switchboard_domain::ChannelKind::InboundEmail,
+            status: switchboard_domain::ActivityStatus::Queued,
+            priority: Priority::default().get(),
+            category: None,
+            attributes: CustomAttributes::new(),
+            queue: Some(queue),
+            subject: content.subject.clone(),
+            waiting_secs: None,
+            service_level_secs: None,
+        },
+        customer: &attrs,
+        new_case,
+        agent: None,
+    };
+    let out = run(programs, &facts);
+    let e = out.effects;
+    let mut notes: Vec<String> = Vec::new();
+    if let Some(p) = e.priority {
+        plan.priority = Priority::new(i64::from(p)).unwrap_or_default();
+    }
+    if let Some(k) = e.category {
+        match activities::check_category(c, dept, k, "category_id").await {
+            Ok(()) => plan.category = Some(k),
+            Err(StoreError::Invalid(v)) => {
+                notes.push(format!("category {k} not set: {}", v.message))
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    plan.attributes = e.attributes.into_iter().collect();
+    match e.route {
+        Some(RouteTo::Queue(q)) => match queues::fetch(&mut *c, q).await {
+            Ok(found) if found.department_id == dept && found.active && found.kind != QueueKind::Review => {
+                plan.queue = Some(q);
+            }
+            Ok(_) => notes.push(format!("queue {q} is inactive, a review queue or of another department: the mail stays in queue {queue}")),
+            Err(StoreError::NotFound { .. }) => notes.push(format!("queue {q} is gone: the mail stays in queue {queue}")),
+            Err(e) => return Err(e),
+        },
+        Some(other) => notes.push(format!("{other:?}: routing to a user, group or department is not available yet; the mail stays in queue {queue}")),
+        None => {}
+    }
+    if let Some(article) = e.acknowledge {
+        if !new_case {
+            notes.push("acknowledge: not a new case".into());
+        } else if content.kind.is_automatic() {
+            notes.push("acknowledge: automatic mail is never answered".into());
+        } else {
+            match ack_article(c, dept, alias, article).await? {
+                Ok(id) => plan.acknowledge = Some(id),
+                Err(why) => notes.push(format!("acknowledge: {why}")),
+            }
+        }
+    }
+    if let Some((article, complete)) = e.auto_reply {
+        match usable_article(c, dept, article).await? {
+            Ok(()) if !content.kind.is_automatic() => {
+                plan.auto_reply = Some((article, complete));
+                if complete {
+                    plan.queue = None;
+                }
+            }
+            Ok(()) => notes.push("auto_reply: automatic mail is never answered".into()),
+            Err(why) => notes.push(format!("auto_reply: {why}")),
+        }
+    }
+    plan.notify = e.notify;
+    for (i, r) in out.runs.iter().enumerate() {
+        let mut v = serde_json::json!({
+            "workflow_id": r.workflow,
+            "version": r.version,
+            "name": r.name,
+            "path": r.path,
+            "stopped": r.stopped,
+        });
+        if i + 1 == out.runs.len() && !notes.is_empty() {
+            v["notes"] = serde_json::json!(notes);
+        }
+        plan.runs.push(v);
+    }
+    Ok(plan)
+}
+
+/// The acknowledgement article: the one named, else the alias's or department's part, else the
+/// department's first active auto-acknowledgement article.
+async fn ack_article(
+    c: &mut AnyConnection,
+    dept: DepartmentId,
+    alias: &Alias,
+    named: Option<ArticleId>,
+) -> Result<Result<ArticleId, String>, StoreError> {
+    if let Some(a) = named {
+        return Ok(usable_article(c, dept, a).await?.map(|()| a));
+    }
+    let parts = crate::ingest::email_settings(c, dept)
+        .await?
+        .parts
+        .overridden_by(alias.parts);
+    if let Some(a) = parts.acknowledgement
+        && usable_article(c, dept, a).await?.is_ok()
+    {
+        return Ok(Ok(a));
+    }
+    let r = sqlx::query(
+        "SELECT id FROM articles WHERE department_id = $1 AND kind = $2 AND active = 1 ORDER BY id LIMIT 1",
+    )
+    .bind(dept.0)
+    .bind(ArticleKind::AutoAcknowledgement.as_str())
+    .fetch_optional(&mut *c)
+    .await?;
+    Ok(match r {
+        Some(r) => Ok(ArticleId(col(&r, "id")?)),
+        None => Err("the department has no active auto-acknowledgement article".into()),
+    })
+}
+
+async fn usable_article(
+    c: &mut AnyConnection,
+    dept: DepartmentId,
+    id: ArticleId,
+) -> Result<Result<(), String>, StoreError> {
+    match kb::fetch_article(c, id).await {
+        Ok(a) if a.department_id == dept && a.active => Ok(Ok(())),
+        Ok(_) => Ok(Err(format!(
+            "article {id} is inactive or of another department"
+        ))),
+        Err(StoreError::NotFound { .. }) => Ok(Err(format!("article {id} is gone"))),
+        Err(e) => Err(e),
+    }
+}
+
+/// Applies a plan to the activity just created (its inbound email row is written): run records,
+/// acknowledgement, automatic answer (completing the activity when asked), notifications.
+/// Returns the events to append and whether the outbox got mail.
+pub(crate) async fn apply_inbound(
+    c: &mut AnyConnection,
+    plan: InboundPlan,
+    activity: &Activity,
+    alias: &Alias,
+    now: Timestamp,
+) -> Result<(Vec<NewEvent>, bool), StoreError> {
+    let mut events = Vec::new();
+    let event = |kind: EventKind, data: serde_json::Value| NewEvent {
+        kind,
+        from: Some(activity.status),
+        to: activity.status,
+        actor: Actor::System,
+        data,
+    };
+    for r in plan.runs {
+        events.push(event(EventKind::WorkflowRan, r));
+    }
+    let mut mailed = false;
+    if plan.acknowledge.is_none() && plan.auto_reply.is_none() && plan.notify.is_empty() {
+        return Ok((events, mailed));
+    }
+    let values = values(c, activity, alias).await?;
+    if let Some(article) = plan.acknowledge {
+        let (text, html) = composed(c, activity.department_id, alias, article, &values).await?;
+        if let Some(email) = outbox::automatic_in(c, activity, text, Some(html), now).await? {
+            events.push(event(
+                EventKind::Acknowledged,
+                serde_json::json!({ "email_id": email, "article_id": article }),
+            ));
+            mailed = true;
+        }
+    }
+    if let Some((article, complete)) = plan.auto_reply {
+        let (text, html) = composed(c, activity.department_id, alias, article, &values).await?;
+        if let Some(email) = outbox::automatic_in(c, activity, text, Some(html), now).await? {
+            events.push(event(
+                EventKind::AutoReplied,
+                serde_json::json!({ "email_id": email, "article_id": article, "complete": complete }),
+            ));
+            mailed = true;
+        }
+    }
+    for n in plan.notify {
+        let email = notify(c, activity, alias, &n, &values, now).await?;
+        events.push(event(
+            EventKind::Notified,
+            serde_json::json!({ "email_id": email, "to": n.to }),
+        ));
+        mailed = true;
+    }
+    Ok((events, mailed))
+}
+
+/// Completes an activity an automatic answer settled (it never reaches a queue).
+pub(crate) async fn complete_settled(
+    c: &mut AnyConnection,
+    activity: &Activity,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    activities::act(
+        c,
+        activity.id,
+        ActivityAction::Complete,
+        None,
+        Actor::System,
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Whether a plan completes its activity right away.
+pub(crate) fn settles(plan: &InboundPlan) -> bool {
+    plan.auto_reply.is_some_and(|(_, complete)| complete)
+}
+
+/// Sends one notification about `activity`.
+pub(crate) async fn notify(
+    c: &mut AnyConnection,
+    activity: &Activity,
+    alias: &Alias,
+    n: &Notice,
+    values: &Values,
+    now: Timestamp,
+) -> Result<switchboard_domain::EmailId, StoreError> {
+    let subject = if n.subject.trim().is_empty() {
+        format!("[{}] {}", activity.id, activity.subject)
+    } else {
+        template::render(&n.subject, values, false)
+    };
+    let mut text = template::render(&n.text, values, false);
+    if let Some(a) = n.article
+        && let Ok(article) = kb::fetch_article(c, a).await
+    {
+        let body = if article.text.trim().is_empty() {
+            search::html_words(&article.html)
+        } else {
+            article.text
+        };
+        if !text.is_empty() {
+            text.push_str("\n\n");
+        }
+        text.push_str(&template::render(&body, values, false));
+    }
+    let to: Vec<Mailbox> =
+        n.to.iter()
+            .filter_map(|a| EmailAddress::parse(a).ok())
+            .map(|a| Mailbox {
+                name: None,
+                address: a.to_string(),
+            })
+            .collect();
+    outbox::notification_in(c, alias, to, subject, text, Some(activity.case_id), now).await
+}
+
+/// Placeholder values for messages about `activity`.
+pub(crate) async fn values(
+    c: &mut AnyConnection,
+    activity: &Activity,
+    alias: &Alias,
+) -> Result<Values, StoreError> {
+    let mut v = Values::default();
+    let r = sqlx::query(
+        "SELECT cu.name AS customer, k.subject AS case_subject, d.name AS department FROM cases k \
+         JOIN customers cu ON cu.id = k.customer_id JOIN departments d ON d.id = k.department_id WHERE k.id = $1",
+    )
+    .bind(activity.case_id.0)
+    .fetch_optional(&mut *c)
+    .await?;
+    if let Some(r) = r {
+        v.set(Placeholder::CustomerName, col::<String>(&r, "customer")?);
+        v.set(Placeholder::CaseSubject, col::<String>(&r, "case_subject")?);
+        v.set(
+            Placeholder::DepartmentName,
+            col::<String>(&r, "department")?,
+        );
+    }
+    let email = sqlx::query(
+        "SELECT from_address FROM emails WHERE activity_id = $1 AND direction = 'inbound' ORDER BY id LIMIT 1",
+    )
+    .bind(activity.id.0)
+    .fetch_optional(&mut *c)
+    .await?;
+    if let Some(r) = email
+        && let Some(a) = col::<Option<String>>(&r, "from_address")?
+    {
+        v.set(Placeholder::CustomerEmail, a);
+    }
+    v.set(Placeholder::CaseId, activity.case_id.to_string())
+        .set(Placeholder::ActivityId, activity.id.to_string())
+        .set(Placeholder::AliasAddress, alias.address.to_string())
+        .set(Placeholder::AliasName, alias.display_name.clone());
+    if let Some(q) = activity.queue_id.or(alias.queue_id)
+        && let Ok(queue) = queues::fetch(&mut *c, q).await
+    {
+        v.set(Placeholder::QueueName, queue.name.clone());
+        v.set(
+            Placeholder::ExpectedResponse,
+            template::duration_words(u64::try_from(queue.service_level_secs).unwrap_or(0)),
+        );
+    }
+    Ok(v)
+}
+
+/// An article with the standard parts around it, placeholders filled: (text, HTML).
+pub(crate) async fn composed(
+    c: &mut AnyConnection,
+    dept: DepartmentId,
+    alias: &Alias,
+    body: ArticleId,
+    values: &Values,
+) -> Result<(String, String), StoreError> {
+    let parts = crate::ingest::email_settings(c, dept)
+        .await?
+        .parts
+        .overridden_by(alias.parts);
+    let ids = [
+        parts.header,
+        parts.greeting,
+        Some(body),
+        parts.signature,
+        parts.footer,
+    ];
+    let wanted: Vec<ArticleId> = ids.iter().flatten().copied().collect();
+    let found = kb::articles_by_id(c, &wanted).await?;
+    let rendered: Vec<Option<Part>> = ids
+        .iter()
+        .map(|id| {
+            let a = found.get(&(*id)?).filter(|a| a.active)?;
+            let text_src = if a.text.trim().is_empty() {
+                search::html_words(&a.html)
+            } else {
+                a.text.clone()
+            };
+            let html = if a.html.trim().is_empty() {
+                let mut esc = String::new();
+                template::escape_html(&template::render(&a.text, values, false), &mut esc);
+                esc.replace('\n', "<br>")
+            } else {
+                template::render(&a.html, values, true)
+            };
+            Some(Part {
+                text: template::render(&text_src, values, false),
+                html,
+            })
+        })
+        .collect();
+    let refs: Vec<Option<&Part>> = rendered.iter().map(Option::as_ref).collect();
+    let out = compose(&refs);
+    Ok((out.text, out.html))
+}
