@@ -50,6 +50,12 @@ impl Role {
             (Role::Supervisor, UserGroups, Write) => true,
             // Email aliases hold server settings: supervisors see them, administrators change them.
             (Role::Supervisor, Aliases, Read) => true,
+            // Everyone reads the knowledge base and categories (agents insert answers and
+            // classify); supervisors also edit articles.
+            (_, Knowledge | Categories, Read) => true,
+            (Role::Supervisor, Knowledge, Write | Delete) => true,
+            // Calendars and workflows: supervisors see them, administrators change them.
+            (Role::Supervisor, Calendars | Workflows, Read) => true,
             // System: logging levels, metrics and the like are for administrators only.
             _ => false,
         }
@@ -86,6 +92,14 @@ pub enum Resource {
     Departments,
     /// Email aliases (mailboxes and SMTP servers) and email hygiene settings.
     Aliases,
+    /// Knowledge-base folders and articles.
+    Knowledge,
+    /// Categories.
+    Categories,
+    /// Business calendars.
+    Calendars,
+    /// Workflows.
+    Workflows,
     /// Operations: log levels, services.
     System,
 }

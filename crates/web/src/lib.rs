@@ -117,6 +117,49 @@ pub fn app(state: AppState) -> Router {
             get(system::get_logging).put(system::put_logging),
         )
         .route("/system/services", get(system::services))
+        .route("/articles", get(articles::list).post(articles::create))
+        .route("/articles/search", get(articles::search))
+        .route(
+            "/articles/{id}",
+            get(articles::get)
+                .put(articles::update)
+                .delete(articles::delete),
+        )
+        .route(
+            "/kb-folders",
+            get(articles::list_folders).post(articles::create_folder),
+        )
+        .route(
+            "/kb-folders/{id}",
+            get(articles::get_folder)
+                .put(articles::update_folder)
+                .delete(articles::delete_folder),
+        )
+        .route(
+            "/categories",
+            get(categories::list).post(categories::create),
+        )
+        .route(
+            "/categories/{id}",
+            get(categories::get)
+                .put(categories::update)
+                .delete(categories::delete),
+        )
+        .route("/calendars", get(calendars::list).post(calendars::create))
+        .route(
+            "/calendars/{id}",
+            get(calendars::get)
+                .put(calendars::update)
+                .delete(calendars::delete),
+        )
+        .route("/workflows", get(workflows::list).post(workflows::create))
+        .route(
+            "/workflows/{id}",
+            get(workflows::get)
+                .put(workflows::update)
+                .delete(workflows::delete),
+        )
+        .route("/workflows/{id}/versions", get(workflows::versions))
         .route("/aliases", get(aliases::list).post(aliases::create))
         .route(
             "/aliases/{id}",

@@ -26,6 +26,28 @@ use crate::routes::system::Logging;
         description = "REST API v1 of Switchboard, the contact center for email, chat and callback."
     ),
     components(schemas(
+        Article,
+        NewArticle,
+        ArticlePatch,
+        ArticleKind,
+        ArticleHit,
+        Folder,
+        NewFolder,
+        FolderPatch,
+        MessageParts,
+        Category,
+        NewCategory,
+        CategoryPatch,
+        BusinessCalendar,
+        NewCalendar,
+        CalendarPatch,
+        WeeklyHours,
+        Holiday,
+        switchboard_workflow::Workflow,
+        switchboard_workflow::NewWorkflow,
+        switchboard_workflow::WorkflowPatch,
+        switchboard_workflow::WorkflowKind,
+        switchboard_workflow::model::WorkflowVersion,
         Department,
         NewDepartment,
         DepartmentPatch,
@@ -108,12 +130,17 @@ enum Body {
     None,
     One(&'static str),
     List(&'static str),
+    /// A bare JSON array.
+    Many(&'static str),
 }
 
 fn content(body: &Body) -> Option<utoipa::openapi::Content> {
     let schema: RefOr<Schema> = match body {
         Body::None => return None,
         Body::One(name) => Ref::from_schema_name(*name).into(),
+        Body::Many(name) => ArrayBuilder::new()
+            .items(Ref::from_schema_name(*name))
+            .into(),
         Body::List(name) => ObjectBuilder::new()
             .property(
                 "items",
@@ -178,6 +205,41 @@ pub fn document() -> utoipa::openapi::OpenApi {
             "NewAlias",
             "AliasPatch",
         ),
+        (
+            "/api/v1/articles",
+            "knowledge base",
+            "Article",
+            "NewArticle",
+            "ArticlePatch",
+        ),
+        (
+            "/api/v1/kb-folders",
+            "knowledge base",
+            "Folder",
+            "NewFolder",
+            "FolderPatch",
+        ),
+        (
+            "/api/v1/categories",
+            "categories",
+            "Category",
+            "NewCategory",
+            "CategoryPatch",
+        ),
+        (
+            "/api/v1/calendars",
+            "calendars",
+            "BusinessCalendar",
+            "NewCalendar",
+            "CalendarPatch",
+        ),
+        (
+            "/api/v1/workflows",
+            "workflows",
+            "Workflow",
+            "NewWorkflow",
+            "WorkflowPatch",
+        ),
     ];
     let mut ops: Vec<(String, HttpMethod, String, &str, Body, &str, Body)> = vec![];
     for (path, tag, one, new, patch) in crud {
@@ -229,6 +291,24 @@ pub fn document() -> utoipa::openapi::OpenApi {
         ));
     }
     let extra = [
+        (
+            "/api/v1/articles/search",
+            Get,
+            "Full-text search over a department's articles (department_id, q, kind, limit)",
+            "knowledge base",
+            None,
+            "200",
+            Many("ArticleHit"),
+        ),
+        (
+            "/api/v1/workflows/{id}/versions",
+            Get,
+            "Every saved version of a workflow, newest first",
+            "workflows",
+            None,
+            "200",
+            Many("WorkflowVersion"),
+        ),
         (
             "/api/v1/me/presence",
             Get,

@@ -9,8 +9,11 @@ use crate::error::ApiResult;
 
 pub mod activities;
 pub mod aliases;
+pub mod articles;
 pub mod auth;
+pub mod calendars;
 pub mod cases;
+pub mod categories;
 pub mod customers;
 pub mod departments;
 pub mod emails;
@@ -19,6 +22,7 @@ pub mod routing;
 pub mod system;
 pub mod user_groups;
 pub mod users;
+pub mod workflows;
 
 /// One page of a list.
 #[derive(Debug, Serialize, ToSchema)]
