@@ -1,0 +1,332 @@
+//! Workflows and the knowledge base end to end, against the spawned server with real Dovecot and
+//! SMTP: a new email gets exactly one auto-acknowledgement built from KB articles (an auto-reply
+//! and a follow-up in the case get none); a classified email lands in the queue the workflow
+//! names; editing the workflow through the API changes where the next email goes, with no
+//! restart; articles are sanitized, their placeholders checked, and found by search.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::Api;
+use common::mail::*;
+use serde_json::{Value, json};
+use switchboard_testkit::require_or_skip;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn servers_available() -> bool {
+    require_or_skip("dovecot") && require_or_skip("aiosmtpd")
+}
+
+async fn article(api: &Api, dept: i64, kind: &str, title: &str, html: &str) -> i64 {
+    let (st, a) = api
+        .post(
+            "/articles",
+            json!({"department_id": dept, "kind": kind, "title": title, "html": html}),
+        )
+        .await;
+    assert_eq!(st, 201, "{a}");
+    a["id"].as_i64().unwrap()
+}
+
+async fn kinds(api: &Api, activity: i64) -> Vec<Value> {
+    let (st, events) = api.get(&format!("/activities/{activity}/events")).await;
+    assert_eq!(st, 200, "{events}");
+    events["items"].as_array().cloned().unwrap()
+}
+
+/// The inbound email with this Message-ID, once stored.
+async fn stored(api: &Api, alias: i64, message_id: &str) -> Value {
+    wait_for(&format!("email {message_id}"), WAIT, || async {
+        emails(api, &format!("alias_id={alias}&direction=inbound"))
+            .await
+            .into_iter()
+            .find(|e| e["message_id"] == message_id)
+    })
+    .await
+}
+
+#[tokio::test]
+async fn acknowledge_classify_route_and_change_live() {
+    if !servers_available() {
+        return;
+    }
+    let w = World::start(true, &[]).await;
+    let (dovecot, api, dept, general) = (&w.dovecot, &w.api, w.dept, w.queue);
+
+    // Knowledge base: the standard parts and the acknowledgement, with placeholders. An unknown
+    // placeholder is refused when saved, naming the field and line.
+    let (st, bad) = api
+        .post(
+            "/articles",
+            json!({"department_id": dept, "kind": "greeting", "title": "Bad", "text": "Hi\n{{customer.nmae}}"}),
+        )
+        .await;
+    assert_eq!(st, 422, "{bad}");
+    assert_eq!(bad["field"], "text", "{bad}");
+    assert!(bad["message"].as_str().unwrap().contains("line 2"), "{bad}");
+    let greeting = article(
+        api,
+        dept,
+        "greeting",
+        "Greeting",
+        "<p>Dear {{customer.name}},</p>",
+    )
+    .await;
+    let signature = article(
+        api,
+        dept,
+        "signature",
+        "Signature",
+        "<p>Kind regards,<br>{{alias.name}}</p><script>alert(1)</script>",
+    )
+    .await;
+    let (_, sig) = api.get(&format!("/articles/{signature}")).await;
+    assert!(!sig["html"].as_str().unwrap().contains("script"), "{sig}");
+    assert!(
+        sig["text"].as_str().unwrap().contains("Kind regards"),
+        "{sig}"
+    );
+    let ack = article(
+        api,
+        dept,
+        "auto_acknowledgement",
+        "We received your message",
+        "<p>We received your message (case {{case.id}}) and will answer within {{expected_response}}.</p>",
+    )
+    .await;
+    article(
+        api,
+        dept,
+        "answer",
+        "Refunds",
+        "<p>Refunds take five days. Reply with your order number.</p>",
+    )
+    .await;
+    let (_, settings) = api
+        .get(&format!("/departments/{dept}/email-settings"))
+        .await;
+    let mut settings = settings.clone();
+    settings["parts"] = json!({"greeting": greeting, "signature": signature});
+    let (st, body) = api
+        .put(
+            &format!("/departments/{dept}/email-settings"),
+            settings.clone(),
+        )
+        .await;
+    assert_eq!(st, 200, "{body}");
+    // A part must be an article of its kind.
+    settings["parts"] = json!({"greeting": ack});
+    let (st, body) = api
+        .put(&format!("/departments/{dept}/email-settings"), settings)
+        .await;
+    assert_eq!(
+        (st, body["field"].as_str()),
+        (422, Some("parts.greeting")),
+        "{body}"
+    );
+
+    // Search ranks the title match first and finds words by their start.
+    let (st, hits) = api
+        .get(&format!("/articles/search?department_id={dept}&q=refund"))
+        .await;
+    assert_eq!(st, 200, "{hits}");
+    assert_eq!(hits[0]["article"]["title"], "Refunds", "{hits}");
+    let (_, hits) = api
+        .get(&format!("/articles/search?department_id={dept}&q=receiv"))
+        .await;
+    assert_eq!(hits[0]["article"]["id"], ack, "{hits}");
+
+    // Classification: invoices go to Billing with the Billing category.
+    let billing = queue(api, dept, "Billing").await;
+    let (st, cat) = api
+        .post(
+            "/categories",
+            json!({"department_id": dept, "name": "Billing"}),
+        )
+        .await;
+    assert_eq!(st, 201, "{cat}");
+    let cat = cat["id"].as_i64().unwrap();
+    let inc = json!({"protocol": "imap", "port": dovecot.imap_port(), "security": "starttls"});
+    let alias = w.alias("support@acme.test", inc).await;
+    let alias_id = alias["id"].as_i64().unwrap();
+    let classify = |target: i64| {
+        json!({"steps": [
+            {"id": "classify", "type": "branch", "cases": [
+                {"label": "invoice", "when": {"type": "text", "field": "subject", "op": "contains", "value": "invoice"},
+                 "then": [
+                    {"id": "category", "type": "set_category", "category_id": cat},
+                    {"id": "queue", "type": "route", "queue_id": target}
+                 ]}
+            ]}
+        ]})
+    };
+    // A bad definition is refused with the node named.
+    let (st, bad) = api
+        .post(
+            "/workflows",
+            json!({"department_id": dept, "name": "Broken", "kind": "inbound",
+                   "definition": {"steps": [{"id": "x", "type": "route", "queue_id": 999999}]}}),
+        )
+        .await;
+    assert_eq!(st, 422, "{bad}");
+    assert_eq!(bad["field"], "definition.steps[0].queue_id", "{bad}");
+    let (st, flow) = api
+        .post(
+            "/workflows",
+            json!({"department_id": dept, "name": "Classify", "kind": "inbound",
+                   "alias_ids": [alias_id], "definition": classify(billing)}),
+        )
+        .await;
+    assert_eq!(st, 201, "{flow}");
+    let flow_id = flow["id"].as_i64().unwrap();
+
+    // 1. A new case: classified, routed, acknowledged once from the articles.
+    dovecot.deliver(
+        "support",
+        &message(
+            "carol@customer.test",
+            "support@acme.test",
+            "Question about my invoice",
+            "w1@customer.test",
+            "",
+            "Why was I charged twice?",
+        ),
+    );
+    let first = stored(api, alias_id, "w1@customer.test").await;
+    let case = first["case_id"].as_i64().unwrap();
+    let activity = first["activity_id"].as_i64().unwrap();
+    let (_, a) = api.get(&format!("/activities/{activity}")).await;
+    assert_eq!(
+        (a["queue_id"].as_i64(), a["category_id"].as_i64()),
+        (Some(billing), Some(cat)),
+        "{a}"
+    );
+    let events = kinds(api, activity).await;
+    let ran: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["kind"] == "workflow_ran")
+        .collect();
+    assert_eq!(ran.len(), 2, "{events:?}");
+    assert_eq!(ran[0]["data"]["name"], "Standard start");
+    assert_eq!(ran[1]["data"]["workflow_id"], flow_id);
+    assert_eq!(ran[1]["data"]["version"], 1);
+    assert_eq!(
+        ran[1]["data"]["path"],
+        json!(["classify → invoice", "category", "queue"])
+    );
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e["kind"] == "acknowledged")
+            .count(),
+        1
+    );
+    wait_for(
+        "the acknowledgement in the customer's mailbox",
+        WAIT,
+        || async { (dovecot.count_messages("carol", None) == 1).then_some(()) },
+    )
+    .await;
+    let raw = dovecot.read_messages("carol").pop().unwrap();
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    assert_eq!(parsed.in_reply_to().as_text(), Some("w1@customer.test"));
+    assert!(parsed.subject().unwrap().contains(&format!("[#{case}]")));
+    let body = parsed.body_text(0).unwrap().to_string();
+    assert!(body.contains("Dear Carol Customer,"), "{body}");
+    assert!(body.contains(&format!("(case {case})")), "{body}");
+    assert!(body.contains("will answer within "), "{body}");
+    assert!(body.contains("Kind regards,"), "{body}");
+    assert!(text.contains("Auto-Submitted: auto-replied"), "{text}");
+
+    // 2. An out-of-office answer to the acknowledgement and 3. a follow-up in the case get none.
+    let ack_id = parsed.message_id().unwrap().to_string();
+    dovecot.deliver(
+        "support",
+        &message(
+            "carol@customer.test",
+            "support@acme.test",
+            "Out of office",
+            "w2@customer.test",
+            &format!("Auto-Submitted: auto-replied\r\nIn-Reply-To: <{ack_id}>\r\n"),
+            "I am away.",
+        ),
+    );
+    dovecot.deliver(
+        "support",
+        &message(
+            "carol@customer.test",
+            "support@acme.test",
+            &format!("Re: Question about my invoice [#{case}]"),
+            "w3@customer.test",
+            "In-Reply-To: <w1@customer.test>\r\n",
+            "Any news about the invoice?",
+        ),
+    );
+    let away = stored(api, alias_id, "w2@customer.test").await;
+    assert_eq!(away["outcome"], "attached", "{away}");
+    let follow = stored(api, alias_id, "w3@customer.test").await;
+    assert_eq!(follow["case_id"], case);
+    let events = kinds(api, follow["activity_id"].as_i64().unwrap()).await;
+    assert!(
+        !events.iter().any(|e| e["kind"] == "acknowledged"),
+        "{events:?}"
+    );
+    // The run record says why nothing was sent.
+    let notes: Vec<String> = events
+        .iter()
+        .filter(|e| e["kind"] == "workflow_ran")
+        .map(|e| e["data"]["notes"].to_string())
+        .collect();
+    assert!(
+        notes.iter().any(|n| n.contains("not a new case")),
+        "{notes:?}"
+    );
+    // Outbound mail is recorded in the same transaction as the inbound: still one.
+    assert_eq!(emails(api, "direction=outbound").await.len(), 1);
+
+    // 4. The workflow is changed through the API: the next invoice goes to the general queue.
+    let (st, changed) = api
+        .put(
+            &format!("/workflows/{flow_id}"),
+            json!({"version": 1, "definition": classify(general)}),
+        )
+        .await;
+    assert_eq!(st, 200, "{changed}");
+    assert_eq!(changed["version"], 2);
+    dovecot.deliver(
+        "support",
+        &message(
+            "dave@customer.test",
+            "support@acme.test",
+            "Another invoice question",
+            "w4@customer.test",
+            "",
+            "Hello",
+        ),
+    );
+    let next = stored(api, alias_id, "w4@customer.test").await;
+    let (_, a) = api
+        .get(&format!("/activities/{}", next["activity_id"]))
+        .await;
+    assert_eq!(a["queue_id"].as_i64(), Some(general), "{a}");
+    let events = kinds(api, a["id"].as_i64().unwrap()).await;
+    let ran = events
+        .iter()
+        .find(|e| e["kind"] == "workflow_ran" && e["data"]["workflow_id"] == flow_id)
+        .unwrap();
+    assert_eq!(ran["data"]["version"], 2);
+    assert_eq!(emails(api, "direction=outbound").await.len(), 2);
+    let (_, versions) = api.get(&format!("/workflows/{flow_id}/versions")).await;
+    assert_eq!(versions.as_array().unwrap().len(), 2);
+
+    // What a workflow uses cannot be deleted from under it.
+    let (st, body) = api.delete(&format!("/categories/{cat}")).await;
+    assert_eq!(st, 409, "{body}");
+    let (st, body) = api.delete(&format!("/articles/{greeting}")).await;
+    assert_eq!(st, 409, "{body}");
+}
