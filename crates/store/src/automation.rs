@@ -505,7 +505,7 @@ pub(crate) async fn values(
         v.set(Placeholder::QueueName, queue.name.clone());
         v.set(
             Placeholder::ExpectedResponse,
-            template::duration_words(u64::try_from(queue.service_level_secs).unwrap_or(0)),
+            template::duration_words(u64::from(queue.service_level_secs)),
         );
     }
     Ok(v)
