@@ -5,12 +5,11 @@ use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use switchboard_domain::{
     BusinessCalendar, CalendarId, CalendarPatch, DepartmentId, NewCalendar, Timestamp,
-    ValidationError,
 };
 use switchboard_workflow::refs::Ref;
 
 use crate::Store;
-use crate::error::{StoreError, Violation, violation};
+use crate::error::StoreError;
 use crate::notify::Notify;
 use crate::sql::{Arg, Page, PageRequest, Select, col, fetch_by_id, json, to_json, ts};
 use crate::workflows;
@@ -41,16 +40,7 @@ async fn fetch(c: &mut AnyConnection, id: CalendarId) -> Result<BusinessCalendar
 }
 
 fn write_error(e: sqlx::Error) -> StoreError {
-    match violation(&e) {
-        Some(Violation::Unique) => StoreError::Duplicate {
-            field: "name".into(),
-            message: "a calendar with this name exists in the department".into(),
-        },
-        Some(Violation::ForeignKey) => {
-            ValidationError::new("department_id", "no such department").into()
-        }
-        _ => e.into(),
-    }
+    crate::error::named_write_error(e, "calendar")
 }
 
 impl Store {

@@ -3,12 +3,12 @@
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use switchboard_domain::{
-    Category, CategoryId, CategoryPatch, DepartmentId, NewCategory, Timestamp, ValidationError,
+    Category, CategoryId, CategoryPatch, DepartmentId, NewCategory, Timestamp,
 };
 use switchboard_workflow::refs::Ref;
 
 use crate::Store;
-use crate::error::{StoreError, Violation, violation};
+use crate::error::StoreError;
 use crate::sql::{Arg, Page, PageRequest, Select, col, fetch_by_id, ts};
 use crate::workflows;
 
@@ -36,16 +36,7 @@ async fn fetch(c: &mut AnyConnection, id: CategoryId) -> Result<Category, StoreE
 }
 
 fn write_error(e: sqlx::Error) -> StoreError {
-    match violation(&e) {
-        Some(Violation::Unique) => StoreError::Duplicate {
-            field: "name".into(),
-            message: "a category with this name exists in the department".into(),
-        },
-        Some(Violation::ForeignKey) => {
-            ValidationError::new("department_id", "no such department").into()
-        }
-        _ => e.into(),
-    }
+    crate::error::named_write_error(e, "category")
 }
 
 impl Store {

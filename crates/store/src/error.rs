@@ -104,3 +104,18 @@ pub(crate) fn violation(e: &sqlx::Error) -> Option<Violation> {
         _ => None,
     }
 }
+
+/// The error of an insert or update of a department-scoped object with a unique name: a
+/// duplicate name, a missing department, or the database's own error.
+pub(crate) fn named_write_error(e: sqlx::Error, noun: &str) -> StoreError {
+    match violation(&e) {
+        Some(Violation::Unique) => StoreError::Duplicate {
+            field: "name".into(),
+            message: format!("a {noun} with this name exists in the department"),
+        },
+        Some(Violation::ForeignKey) => {
+            ValidationError::new("department_id", "no such department").into()
+        }
+        _ => e.into(),
+    }
+}

@@ -194,15 +194,7 @@ async fn enqueue(
         attachments: o.attachments,
     };
     let email_id = insert_email(c, &row, now).await?;
-    sqlx::query(
-        "INSERT INTO outbox (email_id, alias_id, status, attempts, next_attempt_at, created_at) \
-         VALUES ($1, $2, 'pending', 0, $3, $3)",
-    )
-    .bind(email_id.0)
-    .bind(alias.id.0)
-    .bind(now.millis())
-    .execute(&mut *c)
-    .await?;
+    insert_entry(c, email_id, alias.id, now).await?;
     Ok((email_id, outbound))
 }
 
@@ -281,16 +273,27 @@ pub(crate) async fn notification_in(
         attachments: vec![],
     };
     let email_id = insert_email(c, &row, now).await?;
+    insert_entry(c, email_id, alias.id, now).await?;
+    Ok(email_id)
+}
+
+/// Puts a stored outbound email in the outbox, due now.
+async fn insert_entry(
+    c: &mut AnyConnection,
+    email: EmailId,
+    alias: AliasId,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO outbox (email_id, alias_id, status, attempts, next_attempt_at, created_at) \
          VALUES ($1, $2, 'pending', 0, $3, $3)",
     )
-    .bind(email_id.0)
-    .bind(alias.id.0)
+    .bind(email.0)
+    .bind(alias.0)
     .bind(now.millis())
     .execute(&mut *c)
     .await?;
-    Ok(email_id)
+    Ok(())
 }
 
 fn mailboxes(list: &[EmailAddress]) -> Vec<Mailbox> {
@@ -538,23 +541,7 @@ impl Store {
                 let (text, html) = (text.clone(), html.clone());
                 Box::pin(async move {
                     let a = activities::fetch(&mut *c, activity_id).await?;
-                    let ans = answered(c, a.id).await?;
-                    if ans.kind.is_automatic() {
-                        return Ok(None);
-                    }
-                    let to = default_recipients(&ans);
-                    let o = Outgoing {
-                        activity: &a,
-                        answered: &ans,
-                        to,
-                        cc: vec![],
-                        text,
-                        html,
-                        attachments: vec![],
-                        automatic: true,
-                        actor: Actor::System,
-                    };
-                    Ok(Some(enqueue(c, o, now).await?.0))
+                    automatic_in(c, &a, text, html, now).await
                 })
             })
             .await?;

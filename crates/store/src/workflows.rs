@@ -13,7 +13,7 @@ use switchboard_workflow::refs::{Ref, references};
 use switchboard_workflow::{NewWorkflow, Workflow, WorkflowKind, WorkflowPatch, validate};
 
 use crate::Store;
-use crate::error::{StoreError, Violation, violation};
+use crate::error::StoreError;
 use crate::notify::Notify;
 use crate::sql::{Arg, Page, PageRequest, Select, col, json, parsed, to_json, ts};
 
@@ -55,16 +55,7 @@ async fn fetch(c: &mut AnyConnection, id: WorkflowId) -> Result<Workflow, StoreE
 }
 
 fn write_error(e: sqlx::Error) -> StoreError {
-    match violation(&e) {
-        Some(Violation::Unique) => StoreError::Duplicate {
-            field: "name".into(),
-            message: "a workflow with this name exists in the department".into(),
-        },
-        Some(Violation::ForeignKey) => {
-            ValidationError::new("department_id", "no such department").into()
-        }
-        _ => e.into(),
-    }
+    crate::error::named_write_error(e, "workflow")
 }
 
 /// Tells every node that workflows (or what they are compiled with) changed.
