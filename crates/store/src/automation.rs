@@ -13,7 +13,7 @@ use switchboard_domain::template::{self, Placeholder, Values};
 use switchboard_domain::{
     Activity, ActivityAction, Actor, Alias, ArticleId, ArticleKind, CalendarId, CategoryId,
     CustomAttributes, CustomerId, DepartmentId, EmailAddress, EventKind, InboundContent, Mailbox,
-    OpenHours, Priority, QueueId, QueueKind, Timestamp, search,
+    MessageParts, OpenHours, Priority, QueueId, QueueKind, Timestamp, search,
 };
 use switchboard_workflow::{
     ActivityFacts, AttachmentFacts, Facts, Message, Notice, Program, RouteTo, WorkflowKind,
@@ -130,6 +130,8 @@ pub(crate) struct InboundPlan {
     auto_reply: Option<(ArticleId, bool)>,
     notify: Vec<Notice>,
     runs: Vec<serde_json::Value>,
+    /// The department's message parts with the alias's overrides.
+    parts: MessageParts,
 }
 
 impl InboundPlan {
@@ -149,22 +151,14 @@ fn message(content: &InboundContent) -> Message {
             .flat_map(|m| std::iter::once(m.address.clone()).chain(m.name.clone()))
             .collect()
     };
-    let body = if content.text.trim().is_empty() {
-        content
-            .html
-            .as_deref()
-            .map(search::html_words)
-            .unwrap_or_default()
-    } else {
-        content.text.clone()
-    };
     Message {
         subject: content.subject.clone(),
         from: people(content.from.as_slice()),
         to: people(&content.to),
         cc: people(&content.cc),
         headers: content.headers.clone(),
-        body,
+        // The parser already renders HTML-only mail as text.
+        body: content.text.clone(),
         attachments: content
             .attachments
             .iter()
@@ -178,11 +172,13 @@ fn message(content: &InboundContent) -> Message {
 
 /// Runs the start and inbound workflows for a new inbound email and resolves their effects:
 /// a queue, category or article that does not fit is left out, with a note in the run record.
+/// `parts` are the department's message parts with the alias's overrides.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn plan_inbound(
     c: &mut AnyConnection,
     lib: &Library,
     alias: &Alias,
+    parts: MessageParts,
     content: &InboundContent,
     customer: CustomerId,
     new_case: bool,
@@ -190,8 +186,8 @@ pub(crate) async fn plan_inbound(
     now: Timestamp,
 ) -> Result<InboundPlan, StoreError> {
     let mut plan = InboundPlan {
-        queue: Some(queue),
-        ..Default::default()
+        parts,
+        ..InboundPlan::queued(queue)
     };
     let programs = lib.inbound(alias.department_id, alias.id);
     if programs.is_empty() {
@@ -260,7 +256,7 @@ pub(crate) async fn plan_inbound(
         } else if content.kind.is_automatic() {
             notes.push("acknowledge: automatic mail is never answered".into());
         } else {
-            match ack_article(c, dept, alias, article).await? {
+            match ack_article(c, dept, &parts, article).await? {
                 Ok(id) => plan.acknowledge = Some(id),
                 Err(why) => notes.push(format!("acknowledge: {why}")),
             }
@@ -300,16 +296,12 @@ pub(crate) async fn plan_inbound(
 async fn ack_article(
     c: &mut AnyConnection,
     dept: DepartmentId,
-    alias: &Alias,
+    parts: &MessageParts,
     named: Option<ArticleId>,
 ) -> Result<Result<ArticleId, String>, StoreError> {
     if let Some(a) = named {
         return Ok(usable_article(c, dept, a).await?.map(|()| a));
     }
-    let parts = crate::ingest::email_settings(c, dept)
-        .await?
-        .parts
-        .overridden_by(alias.parts);
     if let Some(a) = parts.acknowledgement
         && usable_article(c, dept, a).await?.is_ok()
     {
@@ -345,14 +337,14 @@ async fn usable_article(
 
 /// Applies a plan to the activity just created (its inbound email row is written): run records,
 /// acknowledgement, automatic answer (completing the activity when asked), notifications.
-/// Returns the events to append and whether the outbox got mail.
+/// Returns the events to append.
 pub(crate) async fn apply_inbound(
     c: &mut AnyConnection,
     plan: InboundPlan,
     activity: &Activity,
     alias: &Alias,
     now: Timestamp,
-) -> Result<(Vec<NewEvent>, bool), StoreError> {
+) -> Result<Vec<NewEvent>, StoreError> {
     let mut events = Vec::new();
     let event = |kind: EventKind, data: serde_json::Value| NewEvent {
         kind,
@@ -364,29 +356,26 @@ pub(crate) async fn apply_inbound(
     for r in plan.runs {
         events.push(event(EventKind::WorkflowRan, r));
     }
-    let mut mailed = false;
     if plan.acknowledge.is_none() && plan.auto_reply.is_none() && plan.notify.is_empty() {
-        return Ok((events, mailed));
+        return Ok(events);
     }
     let values = values(c, activity, alias).await?;
     if let Some(article) = plan.acknowledge {
-        let (text, html) = composed(c, activity.department_id, alias, article, &values).await?;
+        let (text, html) = composed(c, &plan.parts, article, &values).await?;
         if let Some(email) = outbox::automatic_in(c, activity, text, Some(html), now).await? {
             events.push(event(
                 EventKind::Acknowledged,
                 serde_json::json!({ "email_id": email, "article_id": article }),
             ));
-            mailed = true;
         }
     }
     if let Some((article, complete)) = plan.auto_reply {
-        let (text, html) = composed(c, activity.department_id, alias, article, &values).await?;
+        let (text, html) = composed(c, &plan.parts, article, &values).await?;
         if let Some(email) = outbox::automatic_in(c, activity, text, Some(html), now).await? {
             events.push(event(
                 EventKind::AutoReplied,
                 serde_json::json!({ "email_id": email, "article_id": article, "complete": complete }),
             ));
-            mailed = true;
         }
     }
     for n in plan.notify {
@@ -395,9 +384,8 @@ pub(crate) async fn apply_inbound(
             EventKind::Notified,
             serde_json::json!({ "email_id": email, "to": n.to }),
         ));
-        mailed = true;
     }
-    Ok((events, mailed))
+    Ok(events)
 }
 
 /// Completes an activity an automatic answer settled (it never reaches a queue).
@@ -514,15 +502,10 @@ pub(crate) async fn values(
 /// An article with the standard parts around it, placeholders filled: (text, HTML).
 pub(crate) async fn composed(
     c: &mut AnyConnection,
-    dept: DepartmentId,
-    alias: &Alias,
+    parts: &MessageParts,
     body: ArticleId,
     values: &Values,
 ) -> Result<(String, String), StoreError> {
-    let parts = crate::ingest::email_settings(c, dept)
-        .await?
-        .parts
-        .overridden_by(alias.parts);
     let ids = [
         parts.header,
         parts.greeting,

@@ -9,7 +9,7 @@ use switchboard_workflow::refs::Ref;
 
 use crate::Store;
 use crate::error::StoreError;
-use crate::sql::{Arg, Page, PageRequest, Select, col, fetch_by_id, ts};
+use crate::sql::{Page, PageRequest, col, fetch_by_id, ts};
 use crate::workflows;
 
 fn from_row(r: &AnyRow) -> Result<Category, StoreError> {
@@ -81,11 +81,15 @@ impl Store {
         department: Option<DepartmentId>,
         page: &PageRequest,
     ) -> Result<Page<Category>, StoreError> {
-        let mut s = Select::new("SELECT * FROM categories");
-        s.eq_opt("department_id", department.map(|d| Arg::Int(d.0)));
-        let (rows, more) = s.page(&self.inner.read, page).await?;
-        let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
-        Ok(Page::of(items, more, |k| k.id.0))
+        crate::sql::department_page(
+            &self.inner.read,
+            "categories",
+            department,
+            page,
+            from_row,
+            |x| x.id.0,
+        )
+        .await
     }
 
     /// Applies a partial update if `patch.version` is current.

@@ -484,8 +484,19 @@ async fn decide(
     let plan = match usable {
         Some(q) => {
             let lib = l.library(c).await?;
-            automation::plan_inbound(c, &lib, &alias, content, customer, case.is_none(), q, now)
-                .await?
+            let parts = settings.parts.overridden_by(alias.parts);
+            automation::plan_inbound(
+                c,
+                &lib,
+                &alias,
+                parts,
+                content,
+                customer,
+                case.is_none(),
+                q,
+                now,
+            )
+            .await?
         }
         None => InboundPlan::queued(queue),
     };
@@ -517,7 +528,7 @@ async fn decide(
     }
     let id = l.insert_email(c, &row, now).await?;
     let settles = automation::settles(&plan);
-    let (events, _) = automation::apply_inbound(c, plan, &activity, &alias, now).await?;
+    let events = automation::apply_inbound(c, plan, &activity, &alias, now).await?;
     l.events
         .extend(events.into_iter().map(|e| (activity.id, e)));
     if settles {

@@ -274,14 +274,15 @@ impl Store {
         department: Option<DepartmentId>,
         page: &PageRequest,
     ) -> Result<Page<Folder>, StoreError> {
-        let mut s = Select::new("SELECT * FROM kb_folders");
-        s.eq_opt("department_id", department.map(|d| Arg::Int(d.0)));
-        let (rows, more) = s.page(&self.inner.read, page).await?;
-        let items = rows
-            .iter()
-            .map(folder_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page::of(items, more, |f| f.id.0))
+        crate::sql::department_page(
+            &self.inner.read,
+            "kb_folders",
+            department,
+            page,
+            folder_from_row,
+            |f| f.id.0,
+        )
+        .await
     }
 
     /// Renames or moves a folder if `patch.version` is current.

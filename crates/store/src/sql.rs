@@ -192,6 +192,22 @@ impl Select {
     }
 }
 
+/// One page of `table` (a department-scoped object), all departments' or one's, by id.
+pub(crate) async fn department_page<T>(
+    pool: &AnyPool,
+    table: &str,
+    department: Option<switchboard_domain::DepartmentId>,
+    page: &PageRequest,
+    map: fn(&AnyRow) -> Result<T, StoreError>,
+    id: impl Fn(&T) -> i64,
+) -> Result<Page<T>, StoreError> {
+    let mut s = Select::new(&format!("SELECT * FROM {table}"));
+    s.eq_opt("department_id", department.map(|d| Arg::Int(d.0)));
+    let (rows, more) = s.page(pool, page).await?;
+    let items = rows.iter().map(map).collect::<Result<Vec<_>, _>>()?;
+    Ok(Page::of(items, more, id))
+}
+
 /// Which page of a list to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest {

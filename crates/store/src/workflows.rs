@@ -150,10 +150,15 @@ async fn keep_version(
     Ok(())
 }
 
-/// Checks that every object `w` names exists in its department (aliases, queues, articles…).
-async fn check_references(c: &mut AnyConnection, w: &Workflow) -> Result<(), StoreError> {
-    let dept = w.department_id;
-    for (i, a) in w.alias_ids.iter().enumerate() {
+/// Checks that every object a workflow of `dept` names exists in that department (aliases,
+/// queues, articles…).
+async fn check_references(
+    c: &mut AnyConnection,
+    dept: DepartmentId,
+    alias_ids: &[switchboard_domain::AliasId],
+    definition: &Definition,
+) -> Result<(), StoreError> {
+    for (i, a) in alias_ids.iter().enumerate() {
         owned(c, "aliases", a.0, dept)
             .await?
             .then_some(())
@@ -161,7 +166,7 @@ async fn check_references(c: &mut AnyConnection, w: &Workflow) -> Result<(), Sto
                 ValidationError::new(format!("alias_ids[{i}]"), "no such alias in the department")
             })?;
     }
-    for (path, r) in references(&w.definition) {
+    for (path, r) in references(definition) {
         let (table, id, what) = match r {
             Ref::Category(x) => ("categories", x.0, "category"),
             Ref::Queue(x) => ("queues", x.0, "queue"),
@@ -258,21 +263,7 @@ impl Store {
             .write(move |c| {
                 let n = n.clone();
                 Box::pin(async move {
-                    let probe = Workflow {
-                        id: WorkflowId(0),
-                        department_id: n.department_id,
-                        name: n.name.clone(),
-                        description: n.description.clone(),
-                        kind: n.kind,
-                        active: n.active,
-                        alias_ids: n.alias_ids.clone(),
-                        interval_secs: n.interval_secs.unwrap_or(0),
-                        definition: n.definition.clone(),
-                        version: 0,
-                        created_at: now,
-                        updated_at: now,
-                    };
-                    check_references(c, &probe).await?;
+                    check_references(c, n.department_id, &n.alias_ids, &n.definition).await?;
                     let id = insert(c, &n, now).await?;
                     fetch(c, id).await
                 })
@@ -367,7 +358,7 @@ impl Store {
                         w.definition = d.clone();
                     }
                     validate::check_whole(&mut w)?;
-                    check_references(c, &w).await?;
+                    check_references(c, w.department_id, &w.alias_ids, &w.definition).await?;
                     sqlx::query(
                         "UPDATE workflows SET name = $1, description = $2, active = $3, alias_ids = $4, interval_secs = $5, \
                          definition = $6, version = version + 1, updated_at = $7 WHERE id = $8",

@@ -127,13 +127,13 @@ pub fn app(state: AppState) -> Router {
         )
         .route(
             "/kb-folders",
-            get(articles::list_folders).post(articles::create_folder),
+            get(kb_folders::list).post(kb_folders::create),
         )
         .route(
             "/kb-folders/{id}",
-            get(articles::get_folder)
-                .put(articles::update_folder)
-                .delete(articles::delete_folder),
+            get(kb_folders::get)
+                .put(kb_folders::update)
+                .delete(kb_folders::delete),
         )
         .route(
             "/categories",

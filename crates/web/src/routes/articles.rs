@@ -1,5 +1,5 @@
-//! `/api/v1/articles` and `/api/v1/kb-folders`: the knowledge base. Article HTML is sanitized
-//! when saved; the plain-text form is derived from it when not given.
+//! `/api/v1/articles`: the knowledge base's articles. HTML is sanitized when saved; the
+//! plain-text form is derived from it when not given.
 
 use axum::Json;
 use axum::extract::State;
@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
 use switchboard_domain::{
-    Access, Article, ArticleHit, ArticleId, ArticleKind, ArticlePatch, DepartmentId, Folder,
-    FolderId, FolderPatch, NewArticle, NewFolder, Resource, ValidationError,
+    Access, Article, ArticleHit, ArticleId, ArticleKind, ArticlePatch, DepartmentId, FolderId,
+    NewArticle, Resource, ValidationError,
 };
 use switchboard_mail::parse::html_to_text;
 use switchboard_mail::sanitize::{SanitizeOptions, sanitize_html};
@@ -170,79 +170,5 @@ pub async fn search(
                 limit,
             )
             .await?,
-    ))
-}
-
-/// Creates a folder; 201.
-pub async fn create_folder(
-    State(s): State<AppState>,
-    caller: Caller,
-    ApiJson(body): ApiJson<NewFolder>,
-) -> ApiResult<impl IntoResponse> {
-    caller.require(Access::Write, Resource::Knowledge)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(s.store.create_folder(body.validate()?, now()).await?),
-    ))
-}
-
-/// Reads a folder.
-pub async fn get_folder(
-    State(s): State<AppState>,
-    caller: Caller,
-    Id(id): Id,
-) -> ApiResult<Json<Folder>> {
-    caller.require(Access::Read, Resource::Knowledge)?;
-    Ok(Json(s.store.folder(FolderId(id)).await?))
-}
-
-/// Renames or moves a folder.
-pub async fn update_folder(
-    State(s): State<AppState>,
-    caller: Caller,
-    Id(id): Id,
-    ApiJson(body): ApiJson<FolderPatch>,
-) -> ApiResult<Json<Folder>> {
-    caller.require(Access::Write, Resource::Knowledge)?;
-    Ok(Json(
-        s.store
-            .update_folder(FolderId(id), body.validate()?, now())
-            .await?,
-    ))
-}
-
-/// Deletes an empty folder; 204.
-pub async fn delete_folder(
-    State(s): State<AppState>,
-    caller: Caller,
-    Id(id): Id,
-) -> ApiResult<StatusCode> {
-    caller.require(Access::Delete, Resource::Knowledge)?;
-    s.store.delete_folder(FolderId(id)).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// Filters of the folder list.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FolderQuery {
-    limit: Option<u32>,
-    cursor: Option<String>,
-    department_id: Option<i64>,
-}
-
-/// Lists folders.
-pub async fn list_folders(
-    State(s): State<AppState>,
-    caller: Caller,
-    ApiQuery(q): ApiQuery<FolderQuery>,
-) -> ApiResult<Json<ListResponse<Folder>>> {
-    caller.require(Access::Read, Resource::Knowledge)?;
-    let p = page(q.limit, q.cursor.as_deref())?;
-    Ok(Json(
-        s.store
-            .list_folders(q.department_id.map(DepartmentId), &p)
-            .await?
-            .into(),
     ))
 }

@@ -17,6 +17,7 @@ pub mod categories;
 pub mod customers;
 pub mod departments;
 pub mod emails;
+pub mod kb_folders;
 pub mod queues;
 pub mod routing;
 pub mod system;
