@@ -186,6 +186,14 @@ pub enum Event {
         /// A given activity.
         activity: Option<ActivityId>,
     },
+    /// The activity's priority changed (a workflow or a person raised it): waiting work takes
+    /// its new place in its queue's order; held work keeps it for when it waits again.
+    Reprioritize {
+        /// The activity.
+        activity: ActivityId,
+        /// Its new priority, 1–10.
+        priority: u8,
+    },
     /// Time passed: due timers fire.
     Tick,
     /// Rebuilding after a restart: an activity an agent already holds (offered, assigned,

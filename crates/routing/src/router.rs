@@ -290,6 +290,7 @@ impl Router {
             Event::Complete(activity) | Event::Abandon(activity) => self.finish(now, activity, out),
             Event::Transfer { activity, to } => self.transfer(now, activity, to, out),
             Event::Pull { agent, activity } => self.pull(now, agent, activity, out),
+            Event::Reprioritize { activity, priority } => self.reprioritize(activity, priority),
             Event::Tick => Ok(()),
             Event::Restore { work, agent, held } => self.restore(now, work, agent, held, out),
         }

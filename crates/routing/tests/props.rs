@@ -44,6 +44,7 @@ enum Op {
     ToGroup(usize, i64),
     ToQueue(usize, usize),
     Pull(i64, Option<usize>),
+    Reprioritize(usize, u8),
     Wait(i64),
     Reconfigure(u8),
 }
@@ -68,6 +69,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (any::<usize>(), 1i64..=2).prop_map(|(k, g)| Op::ToGroup(k, g)),
         1 => (any::<usize>(), 0usize..5).prop_map(|(k, q)| Op::ToQueue(k, q)),
         1 => (agent, proptest::option::of(any::<usize>())).prop_map(|(a, k)| Op::Pull(a, k)),
+        1 => (any::<usize>(), 1u8..=10).prop_map(|(k, p)| Op::Reprioritize(k, p)),
         2 => (0i64..120).prop_map(Op::Wait),
         1 => (0u8..5).prop_map(Op::Reconfigure),
     ]
@@ -137,6 +139,7 @@ proptest! {
                 Op::ToGroup(k, g) => { let Some(id) = pick(&ids, k) else { continue }; Event::Transfer { activity: id, to: Target::Group(UserGroupId(g)) } }
                 Op::ToQueue(k, q) => { let Some(id) = pick(&ids, k) else { continue }; Event::Transfer { activity: id, to: Target::Queue(QUEUES[q]) } }
                 Op::Pull(a, k) => Event::Pull { agent: UserId(a), activity: k.and_then(|k| pick(&ids, k)) },
+                Op::Reprioritize(k, priority) => { let Some(id) = pick(&ids, k) else { continue }; Event::Reprioritize { activity: id, priority } }
                 Op::Wait(s) => { now += s * 1000; continue; }
                 Op::Reconfigure(v) => {
                     let actions = r.configure(t, variant(v));

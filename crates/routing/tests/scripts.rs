@@ -220,6 +220,36 @@ fn capacity_per_channel_holds() {
 }
 
 #[test]
+fn raised_priority_goes_first() {
+    let mut r = Router::new(config());
+    let log = run(
+        &mut r,
+        &[
+            (1, email(10, SALES, 1)),
+            (2, email(11, SALES, 2)),
+            (
+                3,
+                Event::Reprioritize {
+                    activity: a(11),
+                    priority: 8,
+                },
+            ),
+            (4, Event::Login(g(4))),
+            (
+                4,
+                Event::SetReady {
+                    agent: g(4),
+                    channel: Some(ChannelKind::InboundEmail),
+                    ready: true,
+                    reason: None,
+                },
+            ),
+        ],
+    );
+    insta::assert_snapshot!(log);
+}
+
+#[test]
 fn priorities_and_fifo() {
     let mut r = Router::new(config());
     let mut urgent = match email(12, SALES, 3) {

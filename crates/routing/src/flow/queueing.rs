@@ -152,6 +152,28 @@ impl Router {
         })
     }
 
+    /// A new priority: waiting work is filed again at its new place.
+    pub(crate) fn reprioritize(&mut self, id: ActivityId, priority: u8) -> Result<(), RouteError> {
+        let w = self.work.get(&id).ok_or(RouteError::UnknownActivity(id))?;
+        if w.new.priority == priority {
+            return Ok(());
+        }
+        let refile = match w.phase {
+            Phase::Waiting { reserved_for } if w.filed => Some(reserved_for),
+            _ => None,
+        };
+        if refile.is_some() {
+            self.unfile(id);
+        }
+        if let Some(w) = self.work.get_mut(&id) {
+            w.new.priority = priority;
+        }
+        if let Some(reserved_for) = refile {
+            self.file_waiting(id, reserved_for);
+        }
+        Ok(())
+    }
+
     /// Puts waiting work in its lane (or on its reserved agent's list) and counts it.
     pub(crate) fn file_waiting(&mut self, id: ActivityId, reserved_for: Option<usize>) {
         let Some(w) = self.work.get(&id) else {
