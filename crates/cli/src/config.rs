@@ -40,6 +40,8 @@ pub struct Config {
     pub web: WebSection,
     /// Email services.
     pub mail: MailSection,
+    /// Workflow services.
+    pub workflows: WorkflowSection,
     /// Base64 of 32 bytes sealing mail server passwords in the database; empty means the key
     /// file `<data_dir>/secret.key` (created on first start). Every node of a cluster needs the
     /// same key.
@@ -85,6 +87,26 @@ impl Default for MailSection {
             smtp_connections: 4,
             max_send_attempts: 10,
             retry_base_secs: 30,
+        }
+    }
+}
+
+/// Workflow service settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WorkflowSection {
+    /// Run alarm workflows on this node.
+    pub alarms: bool,
+    /// How often the alarm service looks for due alarm workflows, in seconds (each workflow
+    /// runs at its own `interval_secs`).
+    pub alarm_tick_secs: u64,
+}
+
+impl Default for WorkflowSection {
+    fn default() -> Self {
+        WorkflowSection {
+            alarms: true,
+            alarm_tick_secs: 5,
         }
     }
 }
@@ -146,6 +168,7 @@ impl Default for Config {
             log: LogConfig::default(),
             web: WebSection::default(),
             mail: MailSection::default(),
+            workflows: WorkflowSection::default(),
             secret_key: Secret::default(),
         }
     }
@@ -249,6 +272,12 @@ idle_secs = 300
 smtp_connections = 4
 max_send_attempts = 10
 retry_base_secs = 30
+
+[workflows]
+# Run alarm workflows on this node; how often to look for due ones, in seconds (each alarm
+# workflow runs at its own interval).
+alarms = true
+alarm_tick_secs = 5
 "#;
 
 /// Environment variable prefix.

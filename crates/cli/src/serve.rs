@@ -211,6 +211,15 @@ pub async fn run(
             .await
             .context("the router could not rebuild its state from the store")?;
     services.push(router_task);
+    if c.workflows.alarms {
+        services.push(tokio::spawn(switchboard_services::alarms::run(
+            store.clone(),
+            router.clone(),
+            registry.clone(),
+            Duration::from_secs(c.workflows.alarm_tick_secs.max(1)),
+            stop_services.subscribe(),
+        )));
+    }
 
     let listener = tokio::net::TcpListener::bind(&c.listen)
         .await

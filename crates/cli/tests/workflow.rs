@@ -330,3 +330,133 @@ async fn acknowledge_classify_route_and_change_live() {
     let (st, body) = api.delete(&format!("/articles/{greeting}")).await;
     assert_eq!(st, 409, "{body}");
 }
+
+/// Workflow run records of alarms on an activity.
+async fn alarm_runs(api: &Api, activity: i64) -> Vec<Value> {
+    kinds(api, activity)
+        .await
+        .into_iter()
+        .filter(|e| e["kind"] == "workflow_ran" && e["data"]["alarm"] == true)
+        .collect()
+}
+
+#[tokio::test]
+async fn alarm_escalates_work_waiting_past_its_service_level() {
+    if !servers_available() {
+        return;
+    }
+    let w = World::start(true, &[("SWITCHBOARD_WORKFLOWS_ALARM_TICK_SECS", "1")]).await;
+    let (dovecot, api, dept) = (&w.dovecot, &w.api, w.dept);
+    let (st, slow) = api
+        .post(
+            "/queues",
+            json!({"department_id": dept, "name": "Slow", "service_level_secs": 2}),
+        )
+        .await;
+    assert_eq!(st, 201, "{slow}");
+    let slow = slow["id"].as_i64().unwrap();
+    let escalations = queue(api, dept, "Escalations").await;
+    let inc = json!({"protocol": "imap", "port": dovecot.imap_port(), "security": "starttls"});
+    let alias = alias(
+        api,
+        dept,
+        slow,
+        "support@acme.test",
+        "support",
+        inc,
+        w.sink.as_ref(),
+    )
+    .await;
+    let alias_id = alias["id"].as_i64().unwrap();
+
+    // An alarm that only a saved alarm may be: a message condition is refused, naming the node.
+    let (st, bad) = api
+        .post(
+            "/workflows",
+            json!({"department_id": dept, "name": "Bad alarm", "kind": "alarm", "interval_secs": 5,
+                   "definition": {"steps": [{"id": "b", "type": "branch", "cases": [
+                       {"when": {"type": "text", "field": "body", "op": "contains", "value": "x"},
+                        "then": [{"id": "s", "type": "stop"}]}]}]}}),
+        )
+        .await;
+    assert_eq!(st, 422, "{bad}");
+    assert!(
+        bad["field"]
+            .as_str()
+            .unwrap()
+            .starts_with("definition.steps[0].cases[0].when"),
+        "{bad}"
+    );
+    let (st, alarm) = api
+        .post(
+            "/workflows",
+            json!({"department_id": dept, "name": "Overdue", "kind": "alarm", "interval_secs": 5,
+                   "definition": {"steps": [{"id": "late", "type": "branch", "cases": [
+                       {"label": "overdue", "when": {"type": "all", "of": [
+                           {"type": "service_level", "exceeded": true},
+                           {"type": "status", "statuses": ["queued"]}]},
+                        "then": [
+                           {"id": "up", "type": "raise_priority", "by": 3},
+                           {"id": "tell", "type": "notify", "to": ["supervisor@acme.test"],
+                            "subject": "Overdue: case {{case.id}}", "text": "{{customer.name}} waits in {{queue.name}}."},
+                           {"id": "move", "type": "route", "queue_id": escalations}]}]}]}}),
+        )
+        .await;
+    assert_eq!(st, 201, "{alarm}");
+    let alarm_id = alarm["id"].as_i64().unwrap();
+
+    dovecot.deliver(
+        "support",
+        &message(
+            "carol@customer.test",
+            "support@acme.test",
+            "Nobody answers",
+            "late1@customer.test",
+            "",
+            "Hello?",
+        ),
+    );
+    let email = stored(api, alias_id, "late1@customer.test").await;
+    let activity = email["activity_id"].as_i64().unwrap();
+    let (_, a) = api.get(&format!("/activities/{activity}")).await;
+    assert_eq!(
+        (a["queue_id"].as_i64(), a["priority"].as_i64()),
+        (Some(slow), Some(5)),
+        "{a}"
+    );
+
+    // Past its service level, the alarm raises it, tells the supervisor and moves it.
+    let moved = wait_for("the escalation", WAIT, || async {
+        let (_, a) = api.get(&format!("/activities/{activity}")).await;
+        (a["queue_id"].as_i64() == Some(escalations)).then_some(a)
+    })
+    .await;
+    assert_eq!(moved["priority"], 8, "{moved}");
+    assert_eq!(moved["status"], "queued", "{moved}");
+    let runs = alarm_runs(api, activity).await;
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0]["data"]["workflow_id"], alarm_id);
+    assert_eq!(
+        runs[0]["data"]["path"],
+        json!(["late → overdue", "up", "tell", "move"])
+    );
+    let events = kinds(api, activity).await;
+    assert!(events.iter().any(|e| e["kind"] == "notified"), "{events:?}");
+    let case = email["case_id"].as_i64().unwrap();
+    let note = wait_for("the supervisor's notification", WAIT, || async {
+        dovecot
+            .read_messages("carol")
+            .into_iter()
+            .map(|raw| String::from_utf8_lossy(&raw).to_string())
+            .find(|m| m.contains(&format!("Overdue: case {case}")))
+    })
+    .await;
+    assert!(note.contains("supervisor@acme.test"), "{note}");
+    assert!(note.contains("Carol Customer waits in Slow."), "{note}");
+
+    // Once per workflow and activity: later rounds leave it alone.
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    assert_eq!(alarm_runs(api, activity).await.len(), 1);
+    let (_, a) = api.get(&format!("/activities/{activity}")).await;
+    assert_eq!(a["priority"], 8, "{a}");
+}

@@ -7,10 +7,12 @@
 //!   failures with back-off and recording permanent ones as delivery exceptions.
 //! - [`routing`]: the router service: the pure router in one task, rebuilt from the store,
 //!   its decisions recorded before they are announced.
+//! - [`alarms`]: runs the alarm workflows that are due and hands their transfers to the router.
 //! - [`status`]: every service reports its state, last error and counters.
 //!
 //! Services read the wall clock (they are shells) and pass `now` down to the store.
 
+pub mod alarms;
 pub mod backoff;
 pub mod dispatcher;
 pub mod retriever;

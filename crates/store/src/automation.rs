@@ -57,6 +57,13 @@ impl Library {
     }
 }
 
+impl Library {
+    /// Every department's alarm workflows.
+    pub(crate) fn alarms(&self) -> impl Iterator<Item = &Program> {
+        self.depts.values().flat_map(|p| p.alarm.iter())
+    }
+}
+
 /// The library shared by the store's jobs.
 #[derive(Default)]
 pub(crate) struct LibraryCache(Mutex<Option<Arc<Library>>>);

@@ -13,6 +13,7 @@
 //! Only this crate contains SQL.
 
 pub mod activities;
+mod alarms;
 pub mod aliases;
 pub mod auth;
 mod automation;
@@ -42,6 +43,7 @@ pub mod workflows;
 mod writer;
 
 pub use activities::ActivityFilter;
+pub use alarms::{AlarmRound, AlarmTransfer};
 pub use aliases::{AliasCredentials, AliasFilter};
 pub use auth::{ApiToken, Session};
 pub use blob::{BlobError, BlobKey, BlobStore, LocalBlobStore};

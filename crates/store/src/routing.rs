@@ -80,7 +80,7 @@ pub struct TailEvent {
 }
 
 /// Open statuses: the router holds these activities.
-const OPEN: &str = "'queued', 'offered', 'assigned', 'in_progress', 'paused'";
+pub(crate) const OPEN: &str = "'queued', 'offered', 'assigned', 'in_progress', 'paused'";
 
 fn routed_from_row(r: &AnyRow) -> Result<RoutedActivity, StoreError> {
     let priority: i64 = col(r, "priority")?;
@@ -233,12 +233,12 @@ impl Store {
         col(&r, "m")
     }
 
-    /// Events after `after` that put work into a queue or ended it, oldest first, at most
-    /// `limit`.
+    /// Events after `after` that put work into a queue, changed it (a new priority) or ended
+    /// it, oldest first, at most `limit`.
     pub async fn routing_tail(&self, after: i64, limit: u32) -> Result<Vec<TailEvent>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, activity_id, kind FROM activity_events \
-             WHERE id > $1 AND kind IN ('queued', 'completed', 'abandoned') ORDER BY id LIMIT $2",
+             WHERE id > $1 AND kind IN ('queued', 'updated', 'completed', 'abandoned') ORDER BY id LIMIT $2",
         )
         .bind(after)
         .bind(i64::from(limit))

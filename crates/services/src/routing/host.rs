@@ -402,8 +402,8 @@ impl Host {
         }
     }
 
-    /// Follows the event log: work queued elsewhere enters the router; work ended elsewhere
-    /// leaves it.
+    /// Follows the event log: work queued elsewhere enters the router; work changed elsewhere
+    /// takes its new priority; work ended elsewhere leaves it.
     async fn follow(&mut self) {
         loop {
             let t = now();
@@ -421,10 +421,12 @@ impl Host {
             let cursor = last.id;
             let mut out = Pending::default();
             let mut new = Vec::new();
+            let mut changed = Vec::new();
             for e in &events {
                 let held = self.router.contains(e.activity);
                 match e.kind {
                     EventKind::Queued if !held => new.push(e.activity),
+                    EventKind::Updated if held => changed.push(e.activity),
                     EventKind::Completed | EventKind::Abandoned if held => {
                         if let Ok(actions) = self.router.handle(t, Event::Complete(e.activity)) {
                             self.offers.remove(&e.activity);
@@ -436,6 +438,12 @@ impl Host {
             }
             new.sort_unstable();
             new.dedup();
+            changed.sort_unstable();
+            changed.dedup();
+            if let Err(e) = self.reprioritize(t, &changed, &mut out).await {
+                self.status.error(super::NAME, &e.to_string(), t);
+                return;
+            }
             if let Err(e) = self.enter(t, &new, &mut out).await {
                 self.status.error(super::NAME, &e.to_string(), t);
                 return;
@@ -449,6 +457,28 @@ impl Host {
                 return;
             }
         }
+    }
+
+    /// Reads the given activities again and gives the router their current priority.
+    async fn reprioritize(
+        &mut self,
+        t: Timestamp,
+        ids: &[ActivityId],
+        out: &mut Pending,
+    ) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        for w in self.store.routing_work(Some(ids)).await? {
+            let event = Event::Reprioritize {
+                activity: w.id,
+                priority: w.priority,
+            };
+            if let Ok(actions) = self.router.handle(t, event) {
+                self.absorb(t, &actions, None, out);
+            }
+        }
+        Ok(())
     }
 
     /// Reads the given activities and routes those still waiting.
