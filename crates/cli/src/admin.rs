@@ -101,6 +101,7 @@ pub async fn run(common: Common, command: AdminCommand) -> anyhow::Result<()> {
                 password: Some(password.clone()),
                 attributes: Default::default(),
                 capacity: switchboard_domain::user::default_capacity(),
+                reviewed: false,
             }
             .validate()
             .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -62,6 +62,7 @@ async fn setup(
             password: None,
             attributes: Default::default(),
             capacity: capacity.clone(),
+            reviewed: false,
         });
     }
     for chunk in users.chunks(500) {
@@ -77,6 +78,7 @@ async fn setup(
                 name: "Everyone".into(),
                 description: String::new(),
                 members: agents.clone(),
+                reviewed: false,
             },
             now(),
         )
@@ -95,6 +97,7 @@ async fn setup(
                 service_level_secs: 3600,
                 priority: 5,
                 active: true,
+                review_queue_id: None,
             },
             now(),
         )

@@ -106,6 +106,7 @@ async fn bootstrap(
         password: Some(password.clone()),
         attributes: Default::default(),
         capacity: switchboard_domain::user::default_capacity(),
+        reviewed: false,
     }
     .validate()
     .map_err(|e| anyhow::anyhow!("administrator: {e}"))?;

@@ -107,6 +107,9 @@ pub struct Queue {
     pub priority: u8,
     /// Whether it takes new work.
     pub active: bool,
+    /// The review queue where replies of reviewed agents working from this queue wait.
+    #[schema(value_type = Option<i64>)]
+    pub review_queue_id: Option<QueueId>,
     /// Optimistic-concurrency version.
     pub version: i64,
     /// When it was created.
@@ -160,6 +163,10 @@ pub struct NewQueue {
     /// Active (default true).
     #[serde(default = "default_true")]
     pub active: bool,
+    /// The review queue for replies of reviewed agents working from this queue.
+    #[serde(default)]
+    #[schema(value_type = Option<i64>)]
+    pub review_queue_id: Option<QueueId>,
 }
 
 fn default_kind() -> QueueKind {
@@ -179,6 +186,12 @@ impl NewQueue {
         }
         validate_routing(&self.routing)?;
         validate_priority(self.priority)?;
+        if self.kind == QueueKind::Review && self.review_queue_id.is_some() {
+            return Err(ValidationError::new(
+                "review_queue_id",
+                "a review queue has no review queue of its own",
+            ));
+        }
         Ok(self)
     }
 }
@@ -203,6 +216,10 @@ pub struct QueuePatch {
     pub priority: Option<u8>,
     /// Enable or disable.
     pub active: Option<bool>,
+    /// New review queue; `null` unlinks it.
+    #[serde(default, deserialize_with = "text::nullable")]
+    #[schema(value_type = Option<i64>)]
+    pub review_queue_id: Option<Option<QueueId>>,
 }
 
 impl QueuePatch {
@@ -245,6 +262,9 @@ impl QueuePatch {
         }
         if let Some(a) = self.active {
             q.active = a;
+        }
+        if let Some(r) = self.review_queue_id {
+            q.review_queue_id = r;
         }
     }
 }
@@ -297,6 +317,7 @@ mod tests {
             service_level_secs: 60,
             priority: 5,
             active: true,
+            review_queue_id: None,
         }
     }
 

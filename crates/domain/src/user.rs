@@ -66,6 +66,8 @@ pub struct User {
     /// How many activities of each channel the user may hold at once; a channel not listed
     /// (or 0) gets no work of that channel.
     pub capacity: BTreeMap<ChannelKind, u8>,
+    /// Whether the user's replies wait for a reviewer before they are sent.
+    pub reviewed: bool,
     /// Optimistic-concurrency version.
     pub version: i64,
     /// When it was created.
@@ -95,6 +97,9 @@ pub struct NewUser {
     /// Activities per channel at once; absent: [`default_capacity`].
     #[serde(default = "default_capacity")]
     pub capacity: BTreeMap<ChannelKind, u8>,
+    /// Replies wait for a reviewer (default false).
+    #[serde(default)]
+    pub reviewed: bool,
 }
 
 impl std::fmt::Debug for NewUser {
@@ -142,6 +147,8 @@ pub struct UserPatch {
     pub attributes: Option<BTreeMap<String, AgentAttribute>>,
     /// Replaces the capacity of every channel (a channel left out takes no work).
     pub capacity: Option<BTreeMap<ChannelKind, u8>>,
+    /// Whether replies wait for a reviewer.
+    pub reviewed: Option<bool>,
 }
 
 impl std::fmt::Debug for UserPatch {
@@ -193,6 +200,9 @@ impl UserPatch {
         }
         if let Some(c) = &self.capacity {
             u.capacity.clone_from(c);
+        }
+        if let Some(r) = self.reviewed {
+            u.reviewed = r;
         }
     }
 }

@@ -24,6 +24,8 @@ pub struct UserGroup {
     pub description: String,
     /// Members, by id, ascending.
     pub members: Vec<UserId>,
+    /// Whether the members' replies wait for a reviewer.
+    pub reviewed: bool,
     /// Optimistic-concurrency version.
     pub version: i64,
     /// When it was created.
@@ -46,6 +48,9 @@ pub struct NewUserGroup {
     /// Members.
     #[serde(default)]
     pub members: Vec<UserId>,
+    /// The members' replies wait for a reviewer (default false).
+    #[serde(default)]
+    pub reviewed: bool,
 }
 
 impl NewUserGroup {
@@ -70,6 +75,8 @@ pub struct UserGroupPatch {
     pub description: Option<String>,
     /// Replaces the member list.
     pub members: Option<Vec<UserId>>,
+    /// Whether the members' replies wait for a reviewer.
+    pub reviewed: Option<bool>,
 }
 
 impl UserGroupPatch {
@@ -97,6 +104,9 @@ impl UserGroupPatch {
         }
         if let Some(m) = &self.members {
             g.members.clone_from(m);
+        }
+        if let Some(r) = self.reviewed {
+            g.reviewed = r;
         }
     }
 }

@@ -93,6 +93,7 @@ async fn insert(
             service_level_secs: 3600,
             priority: 5,
             active: true,
+            review_queue_id: None,
         },
         now,
     )

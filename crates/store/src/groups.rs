@@ -28,6 +28,7 @@ fn from_row(r: &AnyRow) -> Result<UserGroup, StoreError> {
         name: col(r, "name")?,
         description: col(r, "description")?,
         members: vec![],
+        reviewed: col::<i64>(r, "reviewed")? != 0,
         version: col(r, "version")?,
         created_at: ts(r, "created_at")?,
         updated_at: ts(r, "updated_at")?,
@@ -124,13 +125,14 @@ impl Store {
                 let g = input.clone();
                 Box::pin(async move {
                     let id: i64 = sqlx::query(
-                        "INSERT INTO user_groups (department_id, name, description, version, created_at, updated_at) \
-                         VALUES ($1, $2, $3, 1, $4, $4) RETURNING id",
+                        "INSERT INTO user_groups (department_id, name, description, reviewed, version, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $5, 1, $4, $4) RETURNING id",
                     )
                     .bind(g.department_id.0)
                     .bind(&g.name)
                     .bind(&g.description)
                     .bind(now.millis())
+                    .bind(i64::from(g.reviewed))
                     .fetch_one(&mut *c)
                     .await
                     .map_err(write_error)
@@ -142,6 +144,7 @@ impl Store {
                         name: g.name,
                         description: g.description,
                         members: g.members,
+                        reviewed: g.reviewed,
                         version: 1,
                         created_at: now,
                         updated_at: now,
@@ -199,13 +202,14 @@ impl Store {
                     }
                     patch.apply(&mut g);
                     sqlx::query(
-                        "UPDATE user_groups SET name = $1, description = $2, version = version + 1, updated_at = $3 \
-                         WHERE id = $4",
+                        "UPDATE user_groups SET name = $1, description = $2, version = version + 1, updated_at = $3, \
+                         reviewed = $5 WHERE id = $4",
                     )
                     .bind(&g.name)
                     .bind(&g.description)
                     .bind(now.millis())
                     .bind(id.0)
+                    .bind(i64::from(g.reviewed))
                     .execute(&mut *c)
                     .await
                     .map_err(write_error)?;

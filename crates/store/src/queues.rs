@@ -34,6 +34,7 @@ pub(crate) struct QueueRecord<'a> {
     pub(crate) service_level_secs: u32,
     pub(crate) priority: u8,
     pub(crate) active: bool,
+    pub(crate) review_queue_id: Option<QueueId>,
 }
 
 fn order_str(o: AgentOrder) -> &'static str {
@@ -66,6 +67,7 @@ pub(crate) fn from_row(r: &AnyRow) -> Result<Queue, StoreError> {
         service_level_secs: u32::try_from(col::<i64>(r, "service_level_secs")?).unwrap_or(u32::MAX),
         priority: u8::try_from(col::<i64>(r, "priority")?).unwrap_or(5),
         active: col::<i64>(r, "active")? != 0,
+        review_queue_id: col::<Option<i64>>(r, "review_queue_id")?.map(QueueId),
         version: col(r, "version")?,
         created_at: ts(r, "created_at")?,
         updated_at: ts(r, "updated_at")?,
@@ -125,6 +127,29 @@ async fn check_routing(
     Ok(())
 }
 
+/// Checks a queue's review queue: an active review queue of the same department (and a review
+/// queue has none of its own).
+async fn check_review(
+    c: &mut AnyConnection,
+    dept: DepartmentId,
+    queue: Option<&Queue>,
+    review: Option<QueueId>,
+) -> Result<(), StoreError> {
+    let Some(r) = review else {
+        return Ok(());
+    };
+    let field = "review_queue_id";
+    if queue.is_some_and(|q| q.kind != QueueKind::Standard) {
+        return Err(ValidationError::new(field, "only a standard queue has a review queue").into());
+    }
+    match fetch(&mut *c, r).await {
+        Ok(q) if q.department_id == dept && q.kind == QueueKind::Review => Ok(()),
+        Ok(_) => Err(ValidationError::new(field, "must be a review queue of the same department").into()),
+        Err(StoreError::NotFound { .. }) => Err(ValidationError::new(field, "no such queue").into()),
+        Err(e) => Err(e),
+    }
+}
+
 pub(crate) async fn insert(
     c: &mut AnyConnection,
     q: &QueueRecord<'_>,
@@ -132,8 +157,8 @@ pub(crate) async fn insert(
 ) -> Result<Queue, StoreError> {
     let id: i64 = sqlx::query(
         "INSERT INTO queues (department_id, name, description, kind, routing, agent_order, service_level_secs, \
-         priority, active, version, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10) RETURNING id",
+         priority, active, review_queue_id, version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11, 1, $10, $10) RETURNING id",
     )
     .bind(q.department_id.0)
     .bind(q.name)
@@ -145,6 +170,7 @@ pub(crate) async fn insert(
     .bind(i64::from(q.priority))
     .bind(i64::from(q.active))
     .bind(now.millis())
+    .bind(q.review_queue_id.map(|r| r.0))
     .fetch_one(&mut *c)
     .await
     .map_err(write_error)
@@ -160,6 +186,7 @@ pub(crate) async fn insert(
         service_level_secs: q.service_level_secs,
         priority: q.priority,
         active: q.active,
+        review_queue_id: q.review_queue_id,
         version: 1,
         created_at: now,
         updated_at: now,
@@ -194,6 +221,7 @@ impl Store {
                 let q = input.clone();
                 Box::pin(async move {
                     check_routing(c, q.department_id, &q.routing).await?;
+                    check_review(c, q.department_id, None, q.review_queue_id).await?;
                     let rec = QueueRecord {
                         department_id: q.department_id,
                         name: &q.name,
@@ -204,6 +232,7 @@ impl Store {
                         service_level_secs: q.service_level_secs,
                         priority: q.priority,
                         active: q.active,
+                        review_queue_id: q.review_queue_id,
                     };
                     insert(c, &rec, now).await
                 })
@@ -255,10 +284,13 @@ impl Store {
                     }
                     patch.apply(&mut q);
                     check_routing(c, q.department_id, &q.routing).await?;
+                    if patch.review_queue_id.is_some() {
+                        check_review(c, q.department_id, Some(&q), q.review_queue_id).await?;
+                    }
                     sqlx::query(
                         "UPDATE queues SET name = $1, description = $2, routing = $3, agent_order = $4, \
-                         service_level_secs = $5, priority = $6, active = $7, version = version + 1, updated_at = $8 \
-                         WHERE id = $9",
+                         service_level_secs = $5, priority = $6, active = $7, version = version + 1, updated_at = $8, \
+                         review_queue_id = $10 WHERE id = $9",
                     )
                     .bind(&q.name)
                     .bind(&q.description)
@@ -269,6 +301,7 @@ impl Store {
                     .bind(i64::from(q.active))
                     .bind(now.millis())
                     .bind(id.0)
+                    .bind(q.review_queue_id.map(|r| r.0))
                     .execute(&mut *c)
                     .await
                     .map_err(write_error)?;

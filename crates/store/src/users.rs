@@ -25,7 +25,7 @@ pub struct UserFilter {
     pub email: Option<EmailAddress>,
 }
 
-pub(crate) const COLUMNS: &str = "id, department_id, email, name, role, active, attributes, capacity, version, created_at, updated_at";
+pub(crate) const COLUMNS: &str = "id, department_id, email, name, role, active, attributes, capacity, reviewed, version, created_at, updated_at";
 
 pub(crate) fn from_row(r: &AnyRow) -> Result<User, StoreError> {
     let email: String = col(r, "email")?;
@@ -38,6 +38,7 @@ pub(crate) fn from_row(r: &AnyRow) -> Result<User, StoreError> {
         active: col::<i64>(r, "active")? != 0,
         attributes: json(r, "attributes")?,
         capacity: json(r, "capacity")?,
+        reviewed: col::<i64>(r, "reviewed")? != 0,
         version: col(r, "version")?,
         created_at: ts(r, "created_at")?,
         updated_at: ts(r, "updated_at")?,
@@ -79,7 +80,7 @@ async fn insert(
 ) -> Result<User, StoreError> {
     let id: i64 = sqlx::query(
         "INSERT INTO users (department_id, email, email_key, name, role, active, password_hash, attributes, \
-         capacity, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $9, 1, $8, $8) RETURNING id",
+         capacity, reviewed, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $9, $10, 1, $8, $8) RETURNING id",
     )
     .bind(u.department_id.0)
     .bind(u.email.as_str())
@@ -90,6 +91,7 @@ async fn insert(
     .bind(to_json(&u.attributes)?)
     .bind(now.millis())
     .bind(to_json(&u.capacity)?)
+    .bind(i64::from(u.reviewed))
     .fetch_one(&mut *c)
     .await
     .map_err(write_error)
@@ -103,6 +105,7 @@ async fn insert(
         active: true,
         attributes: u.attributes.clone(),
         capacity: u.capacity.clone(),
+        reviewed: u.reviewed,
         version: 1,
         created_at: now,
         updated_at: now,
@@ -202,7 +205,7 @@ impl Store {
                     sqlx::query(
                         "UPDATE users SET department_id = $1, email = $2, email_key = $3, name = $4, role = $5, \
                          active = $6, attributes = $7, password_hash = COALESCE($8, password_hash), \
-                         version = version + 1, updated_at = $9, capacity = $11 WHERE id = $10",
+                         version = version + 1, updated_at = $9, capacity = $11, reviewed = $12 WHERE id = $10",
                     )
                     .bind(u.department_id.0)
                     .bind(u.email.as_str())
@@ -215,6 +218,7 @@ impl Store {
                     .bind(now.millis())
                     .bind(id.0)
                     .bind(to_json(&u.capacity)?)
+                    .bind(i64::from(u.reviewed))
                     .execute(&mut *c)
                     .await
                     .map_err(write_error)?;

@@ -155,6 +155,7 @@ async fn users(s: &Store, dept: DepartmentId) -> Result<(User, User), Box<dyn st
         password: Some("correct horse battery".into()),
         attributes: Default::default(),
         capacity: switchboard_domain::user::default_capacity(),
+        reviewed: false,
     };
     let agent = s
         .create_user(new("ann@example.org", Role::Agent), now())
@@ -195,6 +196,7 @@ async fn groups_and_queues(s: &Store, dept: DepartmentId, agent: UserId) -> R {
                 name: "Billing".into(),
                 description: String::new(),
                 members: vec![agent],
+                reviewed: false,
             },
             now(),
         )
@@ -207,6 +209,7 @@ async fn groups_and_queues(s: &Store, dept: DepartmentId, agent: UserId) -> R {
                 name: "Ghosts".into(),
                 description: String::new(),
                 members: vec![UserId(999)],
+                reviewed: false,
             },
             now(),
         )
