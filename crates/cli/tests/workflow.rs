@@ -460,3 +460,271 @@ async fn alarm_escalates_work_waiting_past_its_service_level() {
     let (_, a) = api.get(&format!("/activities/{activity}")).await;
     assert_eq!(a["priority"], 8, "{a}");
 }
+
+const PASSWORD: &str = "a long enough password";
+
+/// Creates a user with `extra` fields and logs them in.
+async fn person(w: &World, name: &str, extra: Value) -> (i64, Api) {
+    let mut body = json!({"department_id": w.dept, "email": format!("{name}@acme.test"),
+                          "name": name, "role": "agent", "password": PASSWORD});
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    let (st, u) = w.api.post("/users", body).await;
+    assert_eq!(st, 201, "{u}");
+    let api = Api::login(&w.server, &format!("{name}@acme.test"), PASSWORD).await;
+    (u["id"].as_i64().unwrap(), api)
+}
+
+async fn group_queue(w: &World, name: &str, members: &[i64], extra: Value) -> i64 {
+    let (st, g) = w
+        .api
+        .post(
+            "/user-groups",
+            json!({"department_id": w.dept, "name": name, "members": members}),
+        )
+        .await;
+    assert_eq!(st, 201, "{g}");
+    let mut body = json!({"department_id": w.dept, "name": name,
+                          "routing": {"type": "user_group", "user_group_id": g["id"]}});
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    let (st, q) = w.api.post("/queues", body).await;
+    assert_eq!(st, 201, "{q}");
+    q["id"].as_i64().unwrap()
+}
+
+/// Waits until `api`'s agent is offered `activity`, then accepts it.
+async fn take(api: &Api, activity: i64) {
+    wait_for(&format!("an offer of {activity}"), WAIT, || async {
+        let (_, a) = api.get(&format!("/activities/{activity}")).await;
+        (a["status"] == "offered").then_some(())
+    })
+    .await;
+    let (st, a) = api
+        .post(
+            &format!("/activities/{activity}/actions"),
+            json!({"action": "accept"}),
+        )
+        .await;
+    assert_eq!(st, 200, "{a}");
+}
+
+async fn reply(api: &Api, activity: i64, text: &str) -> Value {
+    let (st, r) = api
+        .post(
+            &format!("/activities/{activity}/reply"),
+            json!({"text": text, "complete": true}),
+        )
+        .await;
+    assert_eq!(st, 201, "{r}");
+    r
+}
+
+#[tokio::test]
+async fn reviewed_reply_waits_for_a_reviewer_then_leaves_from_the_alias() {
+    if !servers_available() {
+        return;
+    }
+    let w = World::start(true, &[]).await;
+    let (ann, ann_api) = person(&w, "ann", json!({"reviewed": true})).await;
+    let (rita, rita_api) = person(&w, "rita", json!({})).await;
+    let review = group_queue(&w, "Review", &[rita], json!({"kind": "review"})).await;
+    // Only a review queue may be linked as one.
+    let (st, bad) = w
+        .api
+        .post(
+            "/queues",
+            json!({"department_id": w.dept, "name": "Odd", "review_queue_id": w.queue}),
+        )
+        .await;
+    assert_eq!(
+        (st, bad["field"].as_str()),
+        (422, Some("review_queue_id")),
+        "{bad}"
+    );
+    let support = group_queue(&w, "Support", &[ann], json!({"review_queue_id": review})).await;
+    let inc = json!({"protocol": "imap", "port": w.dovecot.imap_port(), "security": "starttls"});
+    let alias = alias(
+        &w.api,
+        w.dept,
+        support,
+        "support@acme.test",
+        "support",
+        inc,
+        w.sink.as_ref(),
+    )
+    .await;
+    let alias_id = alias["id"].as_i64().unwrap();
+    for api in [&ann_api, &rita_api] {
+        let (st, p) = api.put("/me/presence", json!({"ready": true})).await;
+        assert_eq!(st, 200, "{p}");
+    }
+
+    w.dovecot.deliver(
+        "support",
+        &message(
+            "carol@customer.test",
+            "support@acme.test",
+            "Where is my parcel?",
+            "r1@customer.test",
+            "",
+            "It has not arrived.",
+        ),
+    );
+    let email = stored(&w.api, alias_id, "r1@customer.test").await;
+    let activity = email["activity_id"].as_i64().unwrap();
+    take(&ann_api, activity).await;
+
+    // Ann's reply waits for review instead of the outbox; her activity stays open.
+    let held = reply(&ann_api, activity, "It is on its way.").await;
+    assert_eq!(held["review"]["queue_id"], review, "{held}");
+    let first = held["review"]["outbound_activity_id"].as_i64().unwrap();
+    let (_, a) = w.api.get(&format!("/activities/{activity}")).await;
+    assert_eq!(a["status"], "assigned", "{a}");
+    // A normal queue cannot send work into a review queue.
+    let (st, body) = ann_api
+        .post(
+            &format!("/activities/{activity}/transfer"),
+            json!({"queue_id": review}),
+        )
+        .await;
+    assert_eq!(st, 409, "{body}");
+    assert_eq!(body["code"], "into_review_queue", "{body}");
+    let (st, body) = w
+        .api
+        .post(
+            &format!("/activities/{activity}/actions"),
+            json!({"action": "queue", "queue_id": review}),
+        )
+        .await;
+    assert_eq!(
+        (st, body["code"].as_str()),
+        (409, Some("into_review_queue")),
+        "{body}"
+    );
+
+    // Rita gets the held reply through routing and rejects it with a comment: nothing is sent.
+    take(&rita_api, first).await;
+    let (st, body) = rita_api
+        .post(
+            &format!("/activities/{first}/review"),
+            json!({"decision": "reject"}),
+        )
+        .await;
+    assert_eq!(
+        (st, body["field"].as_str()),
+        (422, Some("comment")),
+        "{body}"
+    );
+    let (st, done) = rita_api
+        .post(
+            &format!("/activities/{first}/review"),
+            json!({"decision": "reject", "comment": "Give the tracking number."}),
+        )
+        .await;
+    assert_eq!(
+        (st, done["status"].as_str()),
+        (200, Some("completed")),
+        "{done}"
+    );
+    let events = kinds(&w.api, activity).await;
+    let rejected = events
+        .iter()
+        .find(|e| e["kind"] == "review_rejected")
+        .unwrap();
+    assert_eq!(rejected["data"]["comment"], "Give the tracking number.");
+    assert_eq!(rejected["actor"]["id"], rita);
+    let (st, body) = rita_api
+        .post(
+            &format!("/activities/{first}/review"),
+            json!({"decision": "approve"}),
+        )
+        .await;
+    assert_eq!(st, 409, "a decided reply is decided: {body}");
+
+    // Ann answers again; Rita approves it with an edit; it leaves from the alias.
+    let held = reply(&ann_api, activity, "It is on its way: XX.").await;
+    let second = held["review"]["outbound_activity_id"].as_i64().unwrap();
+    take(&rita_api, second).await;
+    let (st, done) = rita_api
+        .post(
+            &format!("/activities/{second}/review"),
+            json!({"decision": "approve", "text": "It is on its way: tracking 1Z999."}),
+        )
+        .await;
+    assert_eq!(st, 200, "{done}");
+    let raw = wait_for("the approved reply", WAIT, || async {
+        w.dovecot.read_messages("carol").pop()
+    })
+    .await;
+    let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    assert_eq!(
+        parsed.from().unwrap().first().unwrap().address(),
+        Some("support@acme.test")
+    );
+    assert_eq!(parsed.in_reply_to().as_text(), Some("r1@customer.test"));
+    let body = parsed.body_text(0).unwrap().to_string();
+    assert!(body.contains("tracking 1Z999"), "{body}");
+    assert_eq!(
+        w.dovecot.count_messages("carol", None),
+        1,
+        "only the approved reply"
+    );
+    // "Send & Complete" completes the answered activity once the reply is approved.
+    let (_, a) = w.api.get(&format!("/activities/{activity}")).await;
+    assert_eq!(a["status"], "completed", "{a}");
+    let events = kinds(&w.api, second).await;
+    let approved = events
+        .iter()
+        .find(|e| e["kind"] == "review_approved")
+        .unwrap();
+    assert_eq!(approved["data"]["edited"], true);
+    assert!(approved["data"]["review_ms"].as_i64().unwrap() >= 0);
+    assert!(events.iter().any(|e| e["kind"] == "review_requested"));
+
+    // An outbound workflow holds replies that promise a discount, whoever writes them.
+    let (_, u) = w.api.get(&format!("/users/{ann}")).await;
+    let (st, u) = w
+        .api
+        .put(
+            &format!("/users/{ann}"),
+            json!({"version": u["version"], "reviewed": false}),
+        )
+        .await;
+    assert_eq!((st, &u["reviewed"]), (200, &json!(false)), "{u}");
+    let (st, flow) = w
+        .api
+        .post(
+            "/workflows",
+            json!({"department_id": w.dept, "name": "Discounts", "kind": "outbound",
+                   "definition": {"steps": [{"id": "promise", "type": "branch", "cases": [
+                       {"label": "discount", "when": {"type": "text", "field": "body", "op": "contains", "value": "discount"},
+                        "then": [{"id": "hold", "type": "review"}]}]}]}}),
+        )
+        .await;
+    assert_eq!(st, 201, "{flow}");
+    w.dovecot.deliver(
+        "support",
+        &message(
+            "carol@customer.test",
+            "support@acme.test",
+            "Late again",
+            "r2@customer.test",
+            "",
+            "Can you do something?",
+        ),
+    );
+    let email = stored(&w.api, alias_id, "r2@customer.test").await;
+    let next = email["activity_id"].as_i64().unwrap();
+    take(&ann_api, next).await;
+    let held = reply(&ann_api, next, "Sorry: here is a discount.").await;
+    assert_eq!(held["review"]["queue_id"], review, "{held}");
+    let events = kinds(&w.api, next).await;
+    let ran = events
+        .iter()
+        .find(|e| e["kind"] == "workflow_ran" && e["data"]["outbound"] == true)
+        .unwrap();
+    assert_eq!(ran["data"]["path"], json!(["promise → discount", "hold"]));
+}

@@ -52,11 +52,17 @@ pub enum EventKind {
     AutoReplied,
     /// A workflow sent a notification email about the activity.
     Notified,
+    /// A reply waits for a reviewer (on the reply's outbound activity and the answered one).
+    ReviewRequested,
+    /// A reviewer approved the reply (perhaps edited) and it went to the outbox.
+    ReviewApproved,
+    /// A reviewer sent the reply back to its author with a comment; it is not sent.
+    ReviewRejected,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 20] = [
+    pub const ALL: [EventKind; 23] = [
         EventKind::Created,
         EventKind::Updated,
         EventKind::Queued,
@@ -77,6 +83,9 @@ impl EventKind {
         EventKind::Acknowledged,
         EventKind::AutoReplied,
         EventKind::Notified,
+        EventKind::ReviewRequested,
+        EventKind::ReviewApproved,
+        EventKind::ReviewRejected,
     ];
 
     /// The stable name stored and shown.
@@ -102,6 +111,9 @@ impl EventKind {
             EventKind::Acknowledged => "acknowledged",
             EventKind::AutoReplied => "auto_replied",
             EventKind::Notified => "notified",
+            EventKind::ReviewRequested => "review_requested",
+            EventKind::ReviewApproved => "review_approved",
+            EventKind::ReviewRejected => "review_rejected",
         }
     }
 

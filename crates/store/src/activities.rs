@@ -156,7 +156,7 @@ async fn check_queue(
     dept: DepartmentId,
     q: QueueId,
     field: &str,
-) -> Result<(), StoreError> {
+) -> Result<switchboard_domain::Queue, StoreError> {
     let queue = queues::fetch(&mut *c, q).await.map_err(|e| match e {
         StoreError::NotFound { .. } => ValidationError::new(field, "no such queue").into(),
         e => e,
@@ -167,7 +167,37 @@ async fn check_queue(
     if !queue.active {
         return Err(ValidationError::new(field, "the queue is inactive").into());
     }
-    Ok(())
+    Ok(queue)
+}
+
+/// Only a reply being held for review (a new outbound activity) or work already in a review
+/// queue enters a review queue.
+async fn check_review_entry(
+    c: &mut AnyConnection,
+    a: &Activity,
+    target: &switchboard_domain::Queue,
+) -> Result<(), StoreError> {
+    if target.kind != switchboard_domain::QueueKind::Review {
+        return Ok(());
+    }
+    if a.status == ActivityStatus::New
+        && a.channel == switchboard_domain::ChannelKind::OutboundEmail
+    {
+        return Ok(());
+    }
+    let from_review = match a.queue_id {
+        Some(q) => queues::fetch(&mut *c, q).await?.kind == switchboard_domain::QueueKind::Review,
+        None => false,
+    };
+    if from_review {
+        Ok(())
+    } else {
+        Err(ValidationError::new(
+            "queue_id",
+            "only replies waiting for review enter a review queue",
+        )
+        .into())
+    }
 }
 
 /// Checks a category exists in `dept`.
@@ -235,8 +265,17 @@ pub(crate) async fn insert(
             cases::insert(c, &new_case, now).await?
         }
     };
-    if let Some(q) = n.queue_id {
-        check_queue(c, case.department_id, q, "queue_id").await?;
+    if let Some(q) = n.queue_id
+        && check_queue(c, case.department_id, q, "queue_id")
+            .await?
+            .kind
+            == switchboard_domain::QueueKind::Review
+    {
+        return Err(ValidationError::new(
+            "queue_id",
+            "only replies waiting for review enter a review queue",
+        )
+        .into());
     }
     if let Some(k) = n.category_id {
         check_category(c, case.department_id, k, "category_id").await?;
@@ -368,7 +407,8 @@ pub(crate) async fn act(
     let next = action.apply(a.state())?;
     match action {
         ActivityAction::Queue { queue_id } => {
-            check_queue(c, a.department_id, queue_id, "queue_id").await?
+            let target = check_queue(c, a.department_id, queue_id, "queue_id").await?;
+            check_review_entry(c, &a, &target).await?;
         }
         ActivityAction::Offer { agent_id } | ActivityAction::Assign { agent_id } => {
             check_agent(c, agent_id).await?;

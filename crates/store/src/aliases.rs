@@ -112,11 +112,14 @@ async fn check_queue(
     queue: Option<QueueId>,
 ) -> Result<(), StoreError> {
     let Some(q) = queue else { return Ok(()) };
-    let row = sqlx::query("SELECT department_id FROM queues WHERE id = $1")
+    let row = sqlx::query("SELECT department_id, kind FROM queues WHERE id = $1")
         .bind(q.0)
         .fetch_optional(&mut *c)
         .await?;
     match row {
+        Some(r) if col::<String>(&r, "kind")? == "review" => {
+            Err(ValidationError::new("queue_id", "new mail cannot wait in a review queue").into())
+        }
         Some(r) if col::<i64>(&r, "department_id")? == dept.0 => Ok(()),
         _ => {
             Err(ValidationError::new("queue_id", "no such queue in the alias's department").into())

@@ -58,6 +58,14 @@ impl Library {
 }
 
 impl Library {
+    /// The department's outbound workflows.
+    pub(crate) fn outbound(&self, dept: DepartmentId) -> Vec<&Program> {
+        self.depts
+            .get(&dept)
+            .map(|p| p.outbound.iter().collect())
+            .unwrap_or_default()
+    }
+
     /// Every department's alarm workflows.
     pub(crate) fn alarms(&self) -> impl Iterator<Item = &Program> {
         self.depts.values().flat_map(|p| p.alarm.iter())

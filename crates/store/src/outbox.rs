@@ -11,7 +11,8 @@ use sqlx::any::AnyRow;
 use switchboard_domain::{
     Activity, ActivityAction, ActivityId, ActivityStatus, Actor, AliasId, CaseId, ChannelKind,
     Direction, EmailAddress, EmailId, EmailKind, EventKind, Mailbox, NewActivity, NewReply,
-    OutboundMessage, Outcome, Priority, StoredAttachment, Timestamp, ValidationError, email,
+    OutboundMessage, Outcome, Priority, QueueId, StoredAttachment, Timestamp, ValidationError,
+    email,
 };
 
 use crate::Store;
@@ -19,7 +20,7 @@ use crate::activities::{self, NewEvent};
 use crate::emails::{EmailRow, NewDeliveryException, insert_delivery_exception, insert_email};
 use crate::error::StoreError;
 use crate::sql::{col, int_list, json, ts};
-use crate::{aliases, ingest::UNKNOWN_SENDER};
+use crate::{aliases, ingest::UNKNOWN_SENDER, review};
 
 /// What a reply created.
 #[derive(Debug, Clone)]
@@ -28,8 +29,11 @@ pub struct ReplyResult {
     pub email_id: EmailId,
     /// The outbound activity on the same case.
     pub outbound: Activity,
-    /// The answered activity after the reply (completed with "Send & Complete").
+    /// The answered activity after the reply (completed with "Send & Complete", unless the
+    /// reply waits for review).
     pub activity: Activity,
+    /// The review queue where the reply waits; `None` when it went to the outbox.
+    pub review_queue: Option<QueueId>,
 }
 
 /// Outbox counts by status.
@@ -115,6 +119,8 @@ struct Outgoing<'a> {
     attachments: Vec<switchboard_domain::StoredAttachment>,
     automatic: bool,
     actor: Actor,
+    /// Hold the reply in this review queue instead of the outbox.
+    hold: Option<QueueId>,
 }
 
 /// Writes the outbound activity, email and outbox entry of an answer.
@@ -155,8 +161,11 @@ async fn enqueue(
         custom_attributes: Default::default(),
     };
     let outbound = activities::insert(c, &n, o.actor, now).await?;
-    let outbound =
-        activities::act(c, outbound.id, ActivityAction::Complete, None, o.actor, now).await?;
+    let next = match o.hold {
+        Some(queue_id) => ActivityAction::Queue { queue_id },
+        None => ActivityAction::Complete,
+    };
+    let outbound = activities::act(c, outbound.id, next, None, o.actor, now).await?;
     let row = EmailRow {
         department_id: alias.department_id,
         alias_id: Some(alias.id),
@@ -186,7 +195,11 @@ async fn enqueue(
         },
         kind_reason: String::new(),
         outcome: Outcome::Outbound,
-        outcome_reason: String::new(),
+        outcome_reason: if o.hold.is_some() {
+            "waiting for review".into()
+        } else {
+            String::new()
+        },
         thread_rule: None,
         case_id: Some(case),
         activity_id: Some(outbound.id),
@@ -194,7 +207,9 @@ async fn enqueue(
         attachments: o.attachments,
     };
     let email_id = insert_email(c, &row, now).await?;
-    insert_entry(c, email_id, alias.id, now).await?;
+    if o.hold.is_none() {
+        insert_entry(c, email_id, alias.id, now).await?;
+    }
     Ok((email_id, outbound))
 }
 
@@ -225,6 +240,7 @@ pub(crate) async fn automatic_in(
         attachments: vec![],
         automatic: true,
         actor: Actor::System,
+        hold: None,
     };
     Ok(Some(enqueue(c, o, now).await?.0))
 }
@@ -278,7 +294,7 @@ pub(crate) async fn notification_in(
 }
 
 /// Puts a stored outbound email in the outbox, due now.
-async fn insert_entry(
+pub(crate) async fn insert_entry(
     c: &mut AnyConnection,
     email: EmailId,
     alias: AliasId,
@@ -456,13 +472,15 @@ impl Store {
         actor: Actor,
         now: Timestamp,
     ) -> Result<ReplyResult, StoreError> {
+        let cache = std::sync::Arc::clone(&self.inner.library);
         let out = self
             .inner
             .writer
             .write(move |c| {
                 let reply = reply.clone();
+                let cache = std::sync::Arc::clone(&cache);
                 Box::pin(async move {
-                    let a = activities::fetch(&mut *c, activity_id).await?;
+                    let mut a = activities::fetch(&mut *c, activity_id).await?;
                     if a.channel != ChannelKind::InboundEmail {
                         return Err(StoreError::Conflict(
                             "only inbound email activities can be answered by email".into(),
@@ -480,6 +498,17 @@ impl Store {
                     } else {
                         mailboxes(&reply.to)
                     };
+                    let cc = mailboxes(&reply.cc);
+                    let lib = cache.current(c).await?;
+                    let subject = email::reply_subject(&ans.subject);
+                    let people = |l: &[Mailbox]| l.iter().map(|m| m.address.clone()).collect();
+                    let draft = review::Draft {
+                        subject: &subject,
+                        to: people(&to),
+                        cc: people(&cc),
+                        text: &reply.text,
+                    };
+                    let plan = review::plan(c, &lib, &mut a, actor.user_id(), &draft, now).await?;
                     let complete = reply.complete;
                     let (email_id, outbound) = enqueue(
                         c,
@@ -487,26 +516,60 @@ impl Store {
                             activity: &a,
                             answered: &ans,
                             to,
-                            cc: mailboxes(&reply.cc),
+                            cc,
                             text: reply.text,
                             html: reply.html,
                             attachments: reply.attachments,
                             automatic: false,
                             actor,
+                            hold: plan.review,
                         },
                         now,
                     )
                     .await?;
-                    let data = serde_json::json!({ "email_id": email_id, "outbound_activity_id": outbound.id });
-                    let e = NewEvent {
-                        kind: EventKind::Replied,
-                        from: Some(a.status),
-                        to: a.status,
-                        actor,
-                        data,
-                    };
-                    activities::append_event(c, a.id, e, now).await?;
-                    let activity = if complete {
+                    let mut events = plan.events;
+                    events.extend(review::notify(c, &a, ans.alias_id, &plan.notify, now).await?);
+                    let mut data = serde_json::json!({ "email_id": email_id, "outbound_activity_id": outbound.id });
+                    if let Some(q) = plan.review {
+                        data["review_queue_id"] = serde_json::json!(q);
+                        events.push(NewEvent {
+                            kind: EventKind::ReviewRequested,
+                            from: Some(a.status),
+                            to: a.status,
+                            actor,
+                            data: data.clone(),
+                        });
+                        let held = serde_json::json!({
+                            "email_id": email_id, "answered_activity_id": a.id,
+                            "author_id": actor.user_id(), "complete": complete, "review_queue_id": q,
+                        });
+                        activities::append_event(
+                            c,
+                            outbound.id,
+                            NewEvent {
+                                kind: EventKind::ReviewRequested,
+                                from: Some(outbound.status),
+                                to: outbound.status,
+                                actor,
+                                data: held,
+                            },
+                            now,
+                        )
+                        .await?;
+                    }
+                    events.insert(
+                        0,
+                        NewEvent {
+                            kind: EventKind::Replied,
+                            from: Some(a.status),
+                            to: a.status,
+                            actor,
+                            data,
+                        },
+                    );
+                    activities::append_events(c, a.id, events, now).await?;
+                    // A reply waiting for review completes its activity when it is approved.
+                    let activity = if complete && plan.review.is_none() {
                         activities::act(c, a.id, ActivityAction::Complete, None, actor, now).await?
                     } else {
                         activities::fetch(&mut *c, a.id).await?
@@ -515,6 +578,7 @@ impl Store {
                         email_id,
                         outbound,
                         activity,
+                        review_queue: plan.review,
                     })
                 })
             })

@@ -144,8 +144,12 @@ async fn check_review(
     }
     match fetch(&mut *c, r).await {
         Ok(q) if q.department_id == dept && q.kind == QueueKind::Review => Ok(()),
-        Ok(_) => Err(ValidationError::new(field, "must be a review queue of the same department").into()),
-        Err(StoreError::NotFound { .. }) => Err(ValidationError::new(field, "no such queue").into()),
+        Ok(_) => {
+            Err(ValidationError::new(field, "must be a review queue of the same department").into())
+        }
+        Err(StoreError::NotFound { .. }) => {
+            Err(ValidationError::new(field, "no such queue").into())
+        }
         Err(e) => Err(e),
     }
 }

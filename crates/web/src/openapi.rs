@@ -13,6 +13,7 @@ use switchboard_domain::*;
 use crate::error::ErrorBody;
 use crate::routes::auth::{CreatedToken, Login, Me, NewToken};
 use crate::routes::emails::{ReplyAttachment, ReplyBody};
+use crate::routes::review::{Decision, ReviewBody};
 use crate::routes::routing::{
     MyWork, Offer, PresenceChange, PullRequest, QueueFigures, TransferRequest, WaitInfo,
 };
@@ -113,6 +114,8 @@ use crate::routes::system::Logging;
         EmailSettings,
         ReplyBody,
         ReplyAttachment,
+        ReviewBody,
+        Decision,
         RoutingSettings,
         Presence,
         PresenceChange,
@@ -510,11 +513,20 @@ pub fn document() -> utoipa::openapi::OpenApi {
         (
             "/api/v1/activities/{id}/reply",
             Post,
-            "Answer an email activity (Send, or Send & Complete with complete: true)",
+            "Answer an email activity (Send, or Send & Complete with complete: true); a reply that needs review comes back with `review` (its review queue and outbound activity) and is sent when approved",
             "email",
             One("ReplyBody"),
             "201",
             One("Email"),
+        ),
+        (
+            "/api/v1/activities/{id}/review",
+            Post,
+            "Approve (perhaps edited) and send, or reject with a comment, the reply held in this outbound activity",
+            "email",
+            One("ReviewBody"),
+            "200",
+            One("Activity"),
         ),
         (
             "/api/v1/emails",

@@ -336,7 +336,16 @@ pub async fn reply(
     .validate()?;
     let done = s.store.reply(activity, r, caller.actor(), now()).await?;
     let email = s.store.email(done.email_id).await?;
-    Ok((StatusCode::CREATED, Json(email)))
+    let mut body = serde_json::to_value(email)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    if let Some(q) = done.review_queue {
+        // Held for review: it is sent when a reviewer approves it.
+        body["review"] = serde_json::json!({
+            "queue_id": q,
+            "outbound_activity_id": done.outbound.id,
+        });
+    }
+    Ok((StatusCode::CREATED, Json(body)))
 }
 
 /// Filters of the delivery exception list.

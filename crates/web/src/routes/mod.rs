@@ -19,6 +19,7 @@ pub mod departments;
 pub mod emails;
 pub mod kb_folders;
 pub mod queues;
+pub mod review;
 pub mod routing;
 pub mod system;
 pub mod user_groups;

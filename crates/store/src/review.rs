@@ -1,0 +1,503 @@
+//! Outbound workflows and review queues. When an agent sends a reply, the department's outbound
+//! workflows run on it; the reply waits for a reviewer when a workflow says so or when the agent
+//! (or one of their groups) is flagged `reviewed`. A held reply is an outbound email with no
+//! outbox entry whose outbound activity waits in the review queue (the one the workflow names,
+//! else the one linked to the answered activity's queue). A reviewer approves it (perhaps
+//! edited): the outbox entry is written and it leaves from the alias the customer wrote to; or
+//! rejects it with a comment: it is never sent, and the author sees the comment on the activity
+//! they answered. Review time is its own pair of events, so service-level clocks stay honest.
+
+use sqlx::AnyConnection;
+use switchboard_domain::{
+    Activity, ActivityAction, ActivityId, Actor, ChannelKind, CustomAttributes, EmailId, EventKind,
+    QueueId, QueueKind, Timestamp, UserGroupId, UserId, ValidationError,
+};
+use switchboard_workflow::{ActivityFacts, AgentFacts, Facts, Message, Notice, run};
+
+use crate::activities::{self, NewEvent};
+use crate::automation::{self, Library};
+use crate::error::StoreError;
+use crate::sql::col;
+use crate::store::Store;
+use crate::{aliases, queues};
+
+/// What the outbound workflows and the review flags decided for one reply.
+#[derive(Default)]
+pub(crate) struct OutboundPlan {
+    /// Hold the reply in this review queue.
+    pub(crate) review: Option<QueueId>,
+    /// Events for the answered activity (workflow runs, changes).
+    pub(crate) events: Vec<NewEvent>,
+    /// Notifications to send.
+    pub(crate) notify: Vec<Notice>,
+}
+
+/// The reply as outbound workflows see it.
+pub(crate) struct Draft<'a> {
+    pub(crate) subject: &'a str,
+    pub(crate) to: Vec<String>,
+    pub(crate) cc: Vec<String>,
+    pub(crate) text: &'a str,
+}
+
+/// Runs the outbound workflows on a reply to `a` by `author`, applies their changes to `a`
+/// (category, attributes) and decides whether the reply waits for review, and where.
+pub(crate) async fn plan(
+    c: &mut AnyConnection,
+    lib: &Library,
+    a: &mut Activity,
+    author: Option<UserId>,
+    draft: &Draft<'_>,
+    now: Timestamp,
+) -> Result<OutboundPlan, StoreError> {
+    let mut out = OutboundPlan::default();
+    let agent = match author {
+        Some(u) => Some(agent_facts(c, u).await?),
+        None => None,
+    };
+    let flagged = match (author, &agent) {
+        (Some(u), Some(f)) => reviewed(c, u, &f.groups).await?,
+        _ => false,
+    };
+    let programs = lib.outbound(a.department_id);
+    let mut wanted: Option<Option<QueueId>> = flagged.then_some(None);
+    if !programs.is_empty() {
+        let customer: CustomAttributes =
+            match sqlx::query("SELECT attributes FROM customers WHERE id = $1")
+                .bind(a.customer_id.0)
+                .fetch_optional(&mut *c)
+                .await?
+            {
+                Some(r) => crate::sql::json(&r, "attributes")?,
+                None => CustomAttributes::new(),
+            };
+        let m = Message {
+            subject: draft.subject.to_string(),
+            from: vec![],
+            to: draft.to.clone(),
+            cc: draft.cc.clone(),
+            headers: vec![],
+            body: draft.text.to_string(),
+            attachments: vec![],
+        };
+        let facts = Facts {
+            now,
+            message: Some(&m),
+            activity: ActivityFacts {
+                channel: a.channel,
+                status: a.status,
+                priority: a.priority.get(),
+                category: a.category_id,
+                attributes: a.custom_attributes.clone(),
+                queue: a.queue_id,
+                subject: a.subject.clone(),
+                waiting_secs: None,
+                service_level_secs: None,
+            },
+            customer: &customer,
+            new_case: false,
+            agent: agent.as_ref(),
+        };
+        let outcome = run(programs, &facts);
+        let e = outcome.effects;
+        let mut changed = serde_json::Map::new();
+        let mut notes = Vec::new();
+        if let Some(k) = e.category
+            && a.category_id != Some(k)
+        {
+            match activities::check_category(c, a.department_id, k, "category_id").await {
+                Ok(()) => {
+                    a.category_id = Some(k);
+                    changed.insert("category_id".into(), k.0.into());
+                }
+                Err(StoreError::Invalid(v)) => {
+                    notes.push(format!("category {k} not set: {}", v.message))
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        for (k, v) in &e.attributes {
+            if a.custom_attributes.get(k) != Some(v) {
+                a.custom_attributes.insert(k.clone(), v.clone());
+                changed.insert(
+                    "custom_attributes".into(),
+                    serde_json::json!(a.custom_attributes),
+                );
+            }
+        }
+        if e.review.is_some() {
+            wanted = Some(e.review.flatten().or(wanted.flatten()));
+        }
+        out.notify = e.notify;
+        let n = outcome.runs.len();
+        for (i, r) in outcome.runs.into_iter().enumerate() {
+            let mut v = serde_json::json!({
+                "workflow_id": r.workflow,
+                "version": r.version,
+                "name": r.name,
+                "path": r.path,
+                "stopped": r.stopped,
+                "outbound": true,
+            });
+            if i + 1 == n && !notes.is_empty() {
+                v["notes"] = serde_json::json!(notes);
+            }
+            out.events.push(event(a, EventKind::WorkflowRan, v));
+        }
+        if !changed.is_empty() {
+            activities::save(c, a, now).await?;
+            a.version += 1;
+            out.events.push(event(
+                a,
+                EventKind::Updated,
+                serde_json::Value::Object(changed),
+            ));
+        }
+    }
+    if let Some(named) = wanted {
+        out.review = Some(review_queue(c, a, named).await?);
+    }
+    Ok(out)
+}
+
+fn event(a: &Activity, kind: EventKind, data: serde_json::Value) -> NewEvent {
+    NewEvent {
+        kind,
+        from: Some(a.status),
+        to: a.status,
+        actor: Actor::System,
+        data,
+    }
+}
+
+async fn agent_facts(c: &mut AnyConnection, u: UserId) -> Result<AgentFacts, StoreError> {
+    let rows = sqlx::query("SELECT group_id FROM user_group_members WHERE user_id = $1")
+        .bind(u.0)
+        .fetch_all(&mut *c)
+        .await?;
+    let groups = rows
+        .iter()
+        .map(|r| col(r, "group_id").map(UserGroupId))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(AgentFacts {
+        user: Some(u),
+        groups,
+    })
+}
+
+/// Whether the user or one of their groups is flagged `reviewed`.
+async fn reviewed(
+    c: &mut AnyConnection,
+    u: UserId,
+    groups: &[UserGroupId],
+) -> Result<bool, StoreError> {
+    let r = sqlx::query(&format!(
+        "SELECT (SELECT reviewed FROM users WHERE id = $1) AS u, \
+         (SELECT COUNT(*) FROM user_groups WHERE reviewed = 1 AND id IN ({})) AS g",
+        crate::sql::int_list(groups.iter().map(|g| g.0).chain(std::iter::once(0)))
+    ))
+    .bind(u.0)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok(col::<Option<i64>>(&r, "u")?.unwrap_or(0) != 0 || col::<i64>(&r, "g")? > 0)
+}
+
+/// The review queue for a held reply: the one named (a review queue of the department), else
+/// the one linked to the answered activity's queue. None usable is an error: nothing is sent
+/// unreviewed.
+async fn review_queue(
+    c: &mut AnyConnection,
+    a: &Activity,
+    named: Option<QueueId>,
+) -> Result<QueueId, StoreError> {
+    let refuse = |m: String| StoreError::Conflict(m);
+    let id = match named {
+        Some(q) => q,
+        None => {
+            let q = a.queue_id.ok_or_else(|| {
+                refuse("this reply needs review, but the activity is in no queue, so there is no review queue to send it to".into())
+            })?;
+            let queue = queues::fetch(&mut *c, q).await?;
+            queue.review_queue_id.ok_or_else(|| {
+                refuse(format!(
+                    "this reply needs review, but queue {} has no review queue; link one to the queue",
+                    queue.name
+                ))
+            })?
+        }
+    };
+    match queues::fetch(&mut *c, id).await {
+        Ok(q) if q.kind == QueueKind::Review && q.active && q.department_id == a.department_id => {
+            Ok(id)
+        }
+        Ok(q) => Err(refuse(format!(
+            "this reply needs review, but queue {} is not an active review queue of the department",
+            q.name
+        ))),
+        Err(StoreError::NotFound { .. }) => Err(refuse(format!(
+            "this reply needs review, but review queue {id} is gone"
+        ))),
+        Err(e) => Err(e),
+    }
+}
+
+/// Sends the plan's notifications about `a`.
+pub(crate) async fn notify(
+    c: &mut AnyConnection,
+    a: &Activity,
+    alias: switchboard_domain::AliasId,
+    notices: &[Notice],
+    now: Timestamp,
+) -> Result<Vec<NewEvent>, StoreError> {
+    if notices.is_empty() {
+        return Ok(vec![]);
+    }
+    let alias = aliases::fetch(&mut *c, alias).await?;
+    let values = automation::values(c, a, &alias).await?;
+    let mut events = Vec::new();
+    for n in notices {
+        let email = automation::notify(c, a, &alias, n, &values, now).await?;
+        events.push(event(
+            a,
+            EventKind::Notified,
+            serde_json::json!({ "email_id": email, "to": n.to }),
+        ));
+    }
+    Ok(events)
+}
+
+/// A reviewer's decision on a held reply.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReviewDecision {
+    /// Send it, with the reviewer's edits if any.
+    Approve {
+        /// New subject.
+        subject: Option<String>,
+        /// New text body.
+        text: Option<String>,
+        /// New HTML body.
+        html: Option<String>,
+        /// A note for the author.
+        comment: Option<String>,
+    },
+    /// Do not send it; the author gets the comment.
+    Reject {
+        /// Why (required).
+        comment: String,
+    },
+}
+
+/// What a review decided.
+#[derive(Debug, Clone)]
+pub struct ReviewResult {
+    /// The reply's email.
+    pub email_id: EmailId,
+    /// The reply's outbound activity (completed).
+    pub outbound: Activity,
+    /// The answered activity.
+    pub answered: Option<ActivityId>,
+    /// Approved (sent) or not.
+    pub approved: bool,
+}
+
+/// The held reply of an outbound activity, as `review_requested` recorded it.
+struct Held {
+    email: EmailId,
+    alias: switchboard_domain::AliasId,
+    answered: Option<ActivityId>,
+    author: Option<UserId>,
+    complete: bool,
+    since: Timestamp,
+}
+
+async fn held(c: &mut AnyConnection, o: &Activity) -> Result<Held, StoreError> {
+    let not_held = || {
+        StoreError::Conflict(format!(
+            "activity {} holds no reply waiting for review",
+            o.id
+        ))
+    };
+    if o.channel != ChannelKind::OutboundEmail || o.status.is_final() {
+        return Err(not_held());
+    }
+    let r = sqlx::query(
+        "SELECT e.id, e.alias_id FROM emails e WHERE e.activity_id = $1 AND e.direction = 'outbound' \
+         AND NOT EXISTS (SELECT 1 FROM outbox x WHERE x.email_id = e.id) ORDER BY e.id DESC LIMIT 1",
+    )
+    .bind(o.id.0)
+    .fetch_optional(&mut *c)
+    .await?
+    .ok_or_else(not_held)?;
+    let email = EmailId(col(&r, "id")?);
+    let alias = col::<Option<i64>>(&r, "alias_id")?
+        .map(switchboard_domain::AliasId)
+        .ok_or_else(|| StoreError::Conflict("the reply's alias was deleted".into()))?;
+    let ev = sqlx::query(
+        "SELECT data, at FROM activity_events WHERE activity_id = $1 AND kind = 'review_requested' ORDER BY id DESC LIMIT 1",
+    )
+    .bind(o.id.0)
+    .fetch_optional(&mut *c)
+    .await?
+    .ok_or_else(not_held)?;
+    let data: serde_json::Value = crate::sql::json(&ev, "data")?;
+    Ok(Held {
+        email,
+        alias,
+        answered: data["answered_activity_id"].as_i64().map(ActivityId),
+        author: data["author_id"].as_i64().map(UserId),
+        complete: data["complete"].as_bool().unwrap_or(false),
+        since: Timestamp::from_millis(col(&ev, "at")?),
+    })
+}
+
+impl Store {
+    /// A reviewer's decision on the reply held in outbound activity `id`. Approval writes the
+    /// outbox entry (the reply leaves from the alias the customer wrote to) and, when the author
+    /// asked for "Send & Complete", completes the answered activity; rejection keeps the reply
+    /// unsent and tells the author. Either way the outbound activity completes.
+    pub async fn review(
+        &self,
+        id: ActivityId,
+        decision: ReviewDecision,
+        reviewer: Actor,
+        now: Timestamp,
+    ) -> Result<ReviewResult, StoreError> {
+        if let ReviewDecision::Reject { comment } = &decision
+            && comment.trim().is_empty()
+        {
+            return Err(ValidationError::new("comment", "say why the reply is rejected").into());
+        }
+        let out = self
+            .inner
+            .writer
+            .write(move |c| {
+                let decision = decision.clone();
+                Box::pin(async move { decide(c, id, decision, reviewer, now).await })
+            })
+            .await;
+        if out.is_ok() {
+            self.inner.notify.outbox_changed();
+            self.inner.notify.routing_work_changed();
+        }
+        out
+    }
+}
+
+async fn decide(
+    c: &mut AnyConnection,
+    id: ActivityId,
+    decision: ReviewDecision,
+    reviewer: Actor,
+    now: Timestamp,
+) -> Result<ReviewResult, StoreError> {
+    let o = activities::fetch(&mut *c, id).await?;
+    let h = held(c, &o).await?;
+    let waited_ms = now.millis() - h.since.millis();
+    let (approved, data) = match &decision {
+        ReviewDecision::Approve {
+            subject,
+            text,
+            html,
+            comment,
+        } => {
+            let edited = subject.is_some() || text.is_some() || html.is_some();
+            sqlx::query(
+                "UPDATE emails SET subject = COALESCE($1, subject), text_body = COALESCE($2, text_body), \
+                 html_body = COALESCE($3, html_body), sent_at = $4, outcome_reason = '' WHERE id = $5",
+            )
+            .bind(subject.clone())
+            .bind(text.clone())
+            .bind(html.clone())
+            .bind(now.millis())
+            .bind(h.email.0)
+            .execute(&mut *c)
+            .await?;
+            crate::outbox::insert_entry(c, h.email, h.alias, now).await?;
+            let data = serde_json::json!({
+                "email_id": h.email, "reviewer_id": reviewer.user_id(), "edited": edited,
+                "comment": comment, "review_ms": waited_ms, "outbound_activity_id": o.id,
+            });
+            (true, data)
+        }
+        ReviewDecision::Reject { comment } => {
+            sqlx::query("UPDATE emails SET outcome_reason = $1 WHERE id = $2")
+                .bind(format!("rejected in review: {comment}"))
+                .bind(h.email.0)
+                .execute(&mut *c)
+                .await?;
+            let data = serde_json::json!({
+                "email_id": h.email, "reviewer_id": reviewer.user_id(), "comment": comment,
+                "review_ms": waited_ms, "outbound_activity_id": o.id, "author_id": h.author,
+            });
+            (false, data)
+        }
+    };
+    let kind = if approved {
+        EventKind::ReviewApproved
+    } else {
+        EventKind::ReviewRejected
+    };
+    // The reviewer takes it (when it still waits in the queue), then it completes.
+    if let (Some(u), false) = (
+        reviewer.user_id(),
+        matches!(
+            o.status,
+            switchboard_domain::ActivityStatus::Assigned
+                | switchboard_domain::ActivityStatus::InProgress
+                | switchboard_domain::ActivityStatus::Paused
+        ),
+    ) {
+        activities::act(
+            c,
+            o.id,
+            ActivityAction::Assign { agent_id: u },
+            None,
+            reviewer,
+            now,
+        )
+        .await?;
+    }
+    let before = activities::fetch(&mut *c, o.id).await?;
+    activities::append_event(
+        c,
+        o.id,
+        NewEvent {
+            kind,
+            from: Some(before.status),
+            to: before.status,
+            actor: reviewer,
+            data: data.clone(),
+        },
+        now,
+    )
+    .await?;
+    let outbound = activities::act(c, o.id, ActivityAction::Complete, None, reviewer, now).await?;
+    if let Some(a) = h.answered {
+        let answered = activities::fetch(&mut *c, a).await?;
+        activities::append_event(
+            c,
+            a,
+            NewEvent {
+                kind,
+                from: Some(answered.status),
+                to: answered.status,
+                actor: reviewer,
+                data,
+            },
+            now,
+        )
+        .await?;
+        if approved && h.complete && !answered.status.is_final() {
+            let action = ActivityAction::Complete;
+            if action.apply(answered.state()).is_ok() {
+                activities::act(c, a, action, None, reviewer, now).await?;
+            }
+        }
+    }
+    Ok(ReviewResult {
+        email_id: h.email,
+        outbound,
+        answered: h.answered,
+        approved,
+    })
+}
