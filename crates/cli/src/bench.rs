@@ -42,6 +42,9 @@ pub enum BenchCommand {
     /// Routing: decision latency with a deep backlog, durable assignments through the router
     /// service on SQLite, and one simulated day; each against a naive linear-scan router.
     Routing(crate::bench_routing::RoutingArgs),
+    /// Workflows: 500 rules on every message of a realistic set, against parse-only throughput
+    /// of the same messages in the same run.
+    Workflow(crate::bench_workflow::WorkflowArgs),
 }
 
 /// Runs a benchmark.
@@ -70,6 +73,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Ingest(a) => crate::bench_mail::ingest(a).await,
         BenchCommand::Dispatch(a) => crate::bench_mail::dispatch(a).await,
         BenchCommand::Routing(a) => crate::bench_routing::routing(a).await,
+        BenchCommand::Workflow(a) => crate::bench_workflow::workflow(a),
     }
 }
 

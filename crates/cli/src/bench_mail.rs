@@ -149,17 +149,17 @@ async fn world(
 }
 
 /// A small deterministic generator (no need for cryptographic randomness here).
-struct Lcg(u64);
+pub(crate) struct Lcg(pub(crate) u64);
 
 impl Lcg {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self
             .0
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
 }
@@ -206,7 +206,7 @@ fn text(rng: &mut Lcg, bytes: usize) -> String {
 
 /// Message `i` of a realistic mix: 60 % 2–10 KB text, 30 % 10–50 KB text + HTML, 10 % with a
 /// 40–190 KB attachment.
-fn message(i: usize, subject: &str) -> Vec<u8> {
+pub(crate) fn message(i: usize, subject: &str) -> Vec<u8> {
     let mut rng = Lcg(i as u64 + 1);
     let class = i % 100;
     let head = format!(

@@ -8,6 +8,7 @@ mod bench;
 mod bench_mail;
 mod bench_routing;
 mod bench_routing_durable;
+mod bench_workflow;
 mod config;
 mod logging;
 mod secret_key;

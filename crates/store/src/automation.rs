@@ -16,8 +16,8 @@ use switchboard_domain::{
     MessageParts, OpenHours, Priority, QueueId, QueueKind, Timestamp, search,
 };
 use switchboard_workflow::{
-    ActivityFacts, AttachmentFacts, Facts, Message, Notice, Program, RouteTo, WorkflowKind,
-    compile, run,
+    ActivityFacts, AttachmentFacts, Facts, Message, Notice, Program, RouteTo, Scanner,
+    WorkflowKind, compile, run_with,
 };
 
 use crate::activities::{self, NewEvent};
@@ -38,9 +38,16 @@ struct Programs {
     inbound: Vec<Program>,
     outbound: Vec<Program>,
     alarm: Vec<Program>,
+    /// The start and inbound workflows' text tests merged: one scan per field of an email.
+    scanner: Option<Scanner>,
 }
 
 impl Library {
+    /// The merged text index of the department's start and inbound workflows.
+    pub(crate) fn scanner(&self, dept: DepartmentId) -> Option<&Scanner> {
+        self.depts.get(&dept).and_then(|p| p.scanner.as_ref())
+    }
+
     /// The department's start workflows, then the inbound ones serving `alias`.
     pub(crate) fn inbound(
         &self,
@@ -128,6 +135,14 @@ async fn load(c: &mut AnyConnection, generation: i64) -> Result<Library, StoreEr
             WorkflowKind::Inbound => d.inbound.push(p),
             WorkflowKind::Outbound => d.outbound.push(p),
             WorkflowKind::Alarm => d.alarm.push(p),
+        }
+    }
+    for (dept, p) in &mut lib.depts {
+        match Scanner::new(p.start.iter().chain(p.inbound.iter())) {
+            Ok(s) => p.scanner = Some(s),
+            Err(e) => {
+                tracing::warn!(department = dept.0, error = %e, "the department's workflows are scanned one by one: their merged text tests exceed the size limits")
+            }
         }
     }
     Ok(lib)
@@ -237,7 +252,7 @@ pub(crate) async fn plan_inbound(
         new_case,
         agent: None,
     };
-    let out = run(programs, &facts);
+    let out = run_with(programs, lib.scanner(dept), &facts);
     let e = out.effects;
     let mut notes: Vec<String> = Vec::new();
     if let Some(p) = e.priority {

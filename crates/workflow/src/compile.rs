@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use jiff::tz::TimeZone;
 use regex::{RegexSet, RegexSetBuilder};
 use serde_json::Value;
@@ -77,7 +77,8 @@ pub enum Action {
 #[derive(Debug, Clone)]
 pub(crate) enum CStep {
     Branch {
-        id: String,
+        /// The path entry when no case holds (`id → otherwise`).
+        otherwise_entry: String,
         cases: Vec<CCase>,
         otherwise: Vec<CStep>,
     },
@@ -92,7 +93,8 @@ pub(crate) enum CStep {
 
 #[derive(Debug, Clone)]
 pub(crate) struct CCase {
-    pub label: String,
+    /// The path entry when this case runs (`id → label`).
+    pub entry: String,
     pub when: CCond,
     pub then: Vec<CStep>,
 }
@@ -158,6 +160,59 @@ pub(crate) struct FieldIndex {
     pub literals: Option<AhoCorasick>,
     pub literal_count: usize,
     pub regexes: Option<RegexSet>,
+    /// Whether a test compares whole entries (equals, starts or ends with).
+    pub whole: bool,
+    /// The lower-cased literals, in automaton order.
+    pub literal_src: Vec<String>,
+    /// Whether every literal is ASCII.
+    pub ascii_literals: bool,
+    /// The regular expressions, in set order.
+    pub regex_src: Vec<String>,
+}
+
+impl FieldIndex {
+    /// Builds one field's automaton and regex set.
+    pub(crate) fn build(
+        key: FieldKey,
+        literals: Vec<String>,
+        regexes: Vec<String>,
+        whole: bool,
+    ) -> Result<FieldIndex, ValidationError> {
+        let automaton = if literals.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .kind(Some(AhoCorasickKind::DFA))
+                    .build(&literals)
+                    .map_err(|e| ValidationError::new("definition", e.to_string()))?,
+            )
+        };
+        let set = if regexes.is_empty() {
+            None
+        } else {
+            let limit = REGEX_SIZE_LIMIT.saturating_mul(regexes.len().min(64));
+            Some(
+                RegexSetBuilder::new(&regexes)
+                    .size_limit(limit)
+                    .dfa_size_limit(limit)
+                    .build()
+                    .map_err(|e| ValidationError::new("definition", e.to_string()))?,
+            )
+        };
+        Ok(FieldIndex {
+            key,
+            literal_count: literals.len(),
+            literals: automaton,
+            regexes: set,
+            whole,
+            ascii_literals: literals.iter().all(|l| l.is_ascii()),
+            literal_src: literals,
+            regex_src: regexes,
+        })
+    }
 }
 
 /// A compiled workflow.
@@ -192,6 +247,7 @@ impl Program {
 struct FieldBuild {
     literals: Vec<String>,
     regexes: Vec<String>,
+    whole: bool,
 }
 
 struct Compiler<'a> {
@@ -212,35 +268,7 @@ pub fn compile(
     let steps = c.steps(&w.definition.steps)?;
     let mut fields = Vec::with_capacity(c.slots.len());
     for (key, b) in c.slots {
-        let literals = if b.literals.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .build(&b.literals)
-                    .map_err(|e| ValidationError::new("definition", e.to_string()))?,
-            )
-        };
-        let regexes = if b.regexes.is_empty() {
-            None
-        } else {
-            let limit = REGEX_SIZE_LIMIT.saturating_mul(b.regexes.len().min(64));
-            Some(
-                RegexSetBuilder::new(&b.regexes)
-                    .size_limit(limit)
-                    .dfa_size_limit(limit)
-                    .build()
-                    .map_err(|e| ValidationError::new("definition", e.to_string()))?,
-            )
-        };
-        fields.push(FieldIndex {
-            key,
-            literal_count: b.literals.len(),
-            literals,
-            regexes,
-        });
+        fields.push(FieldIndex::build(key, b.literals, b.regexes, b.whole)?);
     }
     Ok(Program {
         id: w.id,
@@ -276,18 +304,19 @@ impl Compiler<'_> {
             } => {
                 let mut out = Vec::with_capacity(cases.len());
                 for (i, c) in cases.iter().enumerate() {
+                    let label = if c.label.is_empty() {
+                        format!("case {}", i + 1)
+                    } else {
+                        c.label.clone()
+                    };
                     out.push(CCase {
-                        label: if c.label.is_empty() {
-                            format!("case {}", i + 1)
-                        } else {
-                            c.label.clone()
-                        },
+                        entry: format!("{id} → {label}"),
                         when: self.condition(&c.when)?,
                         then: self.steps(&c.then)?,
                     });
                 }
                 return Ok(CStep::Branch {
-                    id,
+                    otherwise_entry: format!("{id} → otherwise"),
                     cases: out,
                     otherwise: self.steps(otherwise)?,
                 });
@@ -381,9 +410,18 @@ impl Compiler<'_> {
                         b.regexes.push(value.clone());
                         TextTest::Matches(b.regexes.len() - 1)
                     }
-                    TextOp::Equals => TextTest::Equals(value.to_lowercase()),
-                    TextOp::StartsWith => TextTest::StartsWith(value.to_lowercase()),
-                    TextOp::EndsWith => TextTest::EndsWith(value.to_lowercase()),
+                    TextOp::Equals => {
+                        b.whole = true;
+                        TextTest::Equals(value.to_lowercase())
+                    }
+                    TextOp::StartsWith => {
+                        b.whole = true;
+                        TextTest::StartsWith(value.to_lowercase())
+                    }
+                    TextOp::EndsWith => {
+                        b.whole = true;
+                        TextTest::EndsWith(value.to_lowercase())
+                    }
                     TextOp::Exists => TextTest::Exists,
                 };
                 CCond::Text { slot, test }

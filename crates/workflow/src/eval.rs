@@ -6,10 +6,13 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use switchboard_domain::{ArticleId, CategoryId, QueueId, calendar};
 
-use crate::compile::{Action, CCond, CStep, FieldKey, Notice, Program, RouteTo, TextTest};
+use crate::compile::{
+    Action, CCond, CStep, FieldIndex, FieldKey, Notice, Program, RouteTo, TextTest,
+};
 use crate::facts::{ActivityFacts, Facts, MAX_BODY_SCANNED, Message};
 use crate::lang;
 use crate::model::{AttachmentOp, CaseState, Compare, ValueOp};
+use crate::scanner::{Place, Scanner};
 
 /// What the runs decided.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -65,10 +68,13 @@ pub struct Outcome {
     pub activity: Option<ActivityFacts>,
 }
 
-/// Per-run caches: each field scanned once per program, the language detected once.
-struct Scan<'m> {
+/// Per-run caches: each field scanned once per program (once for all with a scanner), the
+/// language detected once.
+struct Scan<'m, 's> {
     message: Option<&'m Message>,
     language: Option<Option<&'static str>>,
+    scanner: Option<&'s Scanner>,
+    merged: Vec<Option<Hits>>,
 }
 
 /// What one field's scan found.
@@ -80,11 +86,12 @@ struct Hits {
     regexes: Vec<bool>,
 }
 
-struct Exec<'a, 'm> {
+struct Exec<'a, 'm, 's> {
     program: &'a Program,
     facts: &'a Facts<'m>,
-    scan: &'a mut Scan<'m>,
+    scan: &'a mut Scan<'m, 's>,
     hits: Vec<Option<Hits>>,
+    places: Option<&'s [Place]>,
     activity: &'a mut ActivityFacts,
     effects: &'a mut Effects,
     path: Vec<String>,
@@ -92,20 +99,39 @@ struct Exec<'a, 'm> {
 
 /// Runs `programs` in order over `facts`; a `stop` ends the whole sequence.
 pub fn run<'a>(programs: impl IntoIterator<Item = &'a Program>, facts: &Facts<'_>) -> Outcome {
+    run_with(programs, None, facts)
+}
+
+/// [`run`], reading each field once for all programs that `scanner` merged.
+pub fn run_with<'a>(
+    programs: impl IntoIterator<Item = &'a Program>,
+    scanner: Option<&Scanner>,
+    facts: &Facts<'_>,
+) -> Outcome {
     let mut activity = facts.activity.clone();
     let mut effects = Effects::default();
     let mut runs = Vec::new();
     let mut scan = Scan {
         message: facts.message,
         language: None,
+        scanner,
+        merged: (0..scanner.map_or(0, |s| s.fields.len()))
+            .map(|_| None)
+            .collect(),
     };
     for p in programs {
         let (path, stopped) = {
+            let places = scanner.and_then(|s| s.places(p));
             let mut ex = Exec {
                 program: p,
                 facts,
                 scan: &mut scan,
-                hits: (0..p.fields.len()).map(|_| None).collect(),
+                places,
+                hits: if places.is_some() {
+                    Vec::new()
+                } else {
+                    (0..p.fields.len()).map(|_| None).collect()
+                },
                 activity: &mut activity,
                 effects: &mut effects,
                 path: Vec::new(),
@@ -131,7 +157,7 @@ pub fn run<'a>(programs: impl IntoIterator<Item = &'a Program>, facts: &Facts<'_
     }
 }
 
-impl Exec<'_, '_> {
+impl Exec<'_, '_, '_> {
     /// Runs steps; true when a `stop` ran.
     fn steps(&mut self, steps: &[CStep]) -> bool {
         for s in steps {
@@ -145,16 +171,23 @@ impl Exec<'_, '_> {
                     self.act(action);
                 }
                 CStep::Branch {
-                    id,
+                    otherwise_entry,
                     cases,
                     otherwise,
                 } => {
-                    let chosen = cases.iter().find(|c| self.holds(&c.when));
-                    let (label, then) = match chosen {
-                        Some(c) => (c.label.as_str(), &c.then),
-                        None => ("otherwise", otherwise),
+                    // A branch where no case holds and nothing is to be done otherwise leaves
+                    // no entry: a run of hundreds of rules records the ones that fired.
+                    let then = match cases.iter().find(|c| self.holds(&c.when)) {
+                        Some(c) => {
+                            self.path.push(c.entry.clone());
+                            &c.then
+                        }
+                        None if otherwise.is_empty() => continue,
+                        None => {
+                            self.path.push(otherwise_entry.clone());
+                            otherwise
+                        }
                     };
-                    self.path.push(format!("{id} → {label}"));
                     if self.steps(then) {
                         return true;
                     }
@@ -285,17 +318,43 @@ impl Exec<'_, '_> {
     }
 
     fn text(&mut self, slot: usize, test: &TextTest) -> bool {
-        if self.hits[slot].is_none() {
-            let h = self.scan_field(slot);
-            self.hits[slot] = Some(h);
-        }
-        let Some(h) = self.hits[slot].as_ref() else {
-            return false;
+        let (h, lit, re) = match self.places.and_then(|p| p.get(slot)).copied() {
+            Some(place) => {
+                let Some(index) = self.scan.scanner.and_then(|s| s.fields.get(place.field)) else {
+                    return false;
+                };
+                if self
+                    .scan
+                    .merged
+                    .get(place.field)
+                    .is_some_and(Option::is_none)
+                {
+                    let h = scan_field(index, self.scan.message, &self.activity.subject);
+                    self.scan.merged[place.field] = Some(h);
+                }
+                match self.scan.merged.get(place.field) {
+                    Some(Some(h)) => (h, place.literal, place.regex),
+                    _ => return false,
+                }
+            }
+            None => {
+                let Some(index) = self.program.fields.get(slot) else {
+                    return false;
+                };
+                if self.hits[slot].is_none() {
+                    let h = scan_field(index, self.scan.message, &self.activity.subject);
+                    self.hits[slot] = Some(h);
+                }
+                match self.hits[slot].as_ref() {
+                    Some(h) => (h, 0, 0),
+                    None => return false,
+                }
+            }
         };
         match test {
             TextTest::Exists => h.present,
-            TextTest::Contains(i) => h.literals.get(*i).copied().unwrap_or(false),
-            TextTest::Matches(i) => h.regexes.get(*i).copied().unwrap_or(false),
+            TextTest::Contains(i) => h.literals.get(lit + *i).copied().unwrap_or(false),
+            TextTest::Matches(i) => h.regexes.get(re + *i).copied().unwrap_or(false),
             TextTest::Equals(v) => h.lower.iter().any(|e| e.trim() == v),
             TextTest::StartsWith(v) => h
                 .lower
@@ -304,55 +363,63 @@ impl Exec<'_, '_> {
             TextTest::EndsWith(v) => h.lower.iter().any(|e| e.trim_end().ends_with(v.as_str())),
         }
     }
+}
 
-    /// Reads one field and runs its automaton and regex set over it.
-    fn scan_field(&self, slot: usize) -> Hits {
-        let f = &self.program.fields[slot];
-        let entries: Vec<&str> = match (self.scan.message, &f.key) {
-            (Some(m), FieldKey::Subject) => vec![m.subject.as_str()],
-            (None, FieldKey::Subject) => vec![self.activity.subject.as_str()],
-            (Some(m), FieldKey::From) => m.from.iter().map(String::as_str).collect(),
-            (Some(m), FieldKey::To) => m.to.iter().map(String::as_str).collect(),
-            (Some(m), FieldKey::Cc) => m.cc.iter().map(String::as_str).collect(),
-            (Some(m), FieldKey::Body) => vec![bounded(&m.body)],
-            (Some(m), FieldKey::Header(name)) => m
-                .headers
-                .iter()
-                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.as_str())
-                .collect(),
-            (None, _) => vec![],
+/// Reads one field and runs its automaton and regex set over it.
+fn scan_field(f: &FieldIndex, message: Option<&Message>, subject: &str) -> Hits {
+    let entries: Vec<&str> = match (message, &f.key) {
+        (Some(m), FieldKey::Subject) => vec![m.subject.as_str()],
+        (None, FieldKey::Subject) => vec![subject],
+        (Some(m), FieldKey::From) => m.from.iter().map(String::as_str).collect(),
+        (Some(m), FieldKey::To) => m.to.iter().map(String::as_str).collect(),
+        (Some(m), FieldKey::Cc) => m.cc.iter().map(String::as_str).collect(),
+        (Some(m), FieldKey::Body) => vec![bounded(&m.body)],
+        (Some(m), FieldKey::Header(name)) => m
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect(),
+        (None, _) => vec![],
+    };
+    let present = entries.iter().any(|e| !e.trim().is_empty());
+    let joined: std::borrow::Cow<'_, str> = match entries.as_slice() {
+        [one] => std::borrow::Cow::Borrowed(one),
+        many => std::borrow::Cow::Owned(many.join("\n")),
+    };
+    let mut literals = vec![false; f.literal_count];
+    if let Some(ac) = &f.literals {
+        let lowered;
+        // ASCII literals match case-insensitively on the text as it is; only a non-ASCII
+        // literal needs the text lower-cased first.
+        let hay = if f.ascii_literals || joined.is_ascii() {
+            joined.as_ref()
+        } else {
+            lowered = joined.to_lowercase();
+            lowered.as_str()
         };
-        let present = entries.iter().any(|e| !e.trim().is_empty());
-        let joined = entries.join("\n");
-        let mut literals = vec![false; f.literal_count];
-        if let Some(ac) = &f.literals {
-            let lowered;
-            let hay = if joined.is_ascii() {
-                joined.as_str()
-            } else {
-                lowered = joined.to_lowercase();
-                lowered.as_str()
-            };
-            for m in ac.find_overlapping_iter(hay) {
-                if let Some(x) = literals.get_mut(m.pattern().as_usize()) {
-                    *x = true;
-                }
+        for m in ac.find_overlapping_iter(hay) {
+            if let Some(x) = literals.get_mut(m.pattern().as_usize()) {
+                *x = true;
             }
         }
-        let mut regexes = Vec::new();
-        if let Some(set) = &f.regexes {
-            regexes = vec![false; set.len()];
-            for i in set.matches(&joined).iter() {
-                regexes[i] = true;
-            }
+    }
+    let mut regexes = Vec::new();
+    if let Some(set) = &f.regexes {
+        regexes = vec![false; set.len()];
+        for i in set.matches(&joined).iter() {
+            regexes[i] = true;
         }
-        Hits {
-            lower: entries.iter().map(|e| e.to_lowercase()).collect(),
-            present,
-            literals,
-            regexes,
-        }
+    }
+    Hits {
+        lower: if f.whole {
+            entries.iter().map(|e| e.to_lowercase()).collect()
+        } else {
+            Vec::new()
+        },
+        present,
+        literals,
+        regexes,
     }
 }
 

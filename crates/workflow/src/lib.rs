@@ -12,9 +12,11 @@ pub mod facts;
 pub mod lang;
 pub mod model;
 pub mod refs;
+pub mod scanner;
 pub mod validate;
 
 pub use compile::{Action, Notice, Program, RouteTo, compile};
-pub use eval::{Effects, Outcome, Ran, run};
+pub use eval::{Effects, Outcome, Ran, run, run_with};
 pub use facts::{ActivityFacts, AgentFacts, AttachmentFacts, Facts, Message};
 pub use model::{Definition, NewWorkflow, Workflow, WorkflowKind, WorkflowPatch};
+pub use scanner::Scanner;

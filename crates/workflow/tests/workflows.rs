@@ -15,7 +15,7 @@ use switchboard_domain::{
 use switchboard_workflow::model::Definition;
 use switchboard_workflow::{
     ActivityFacts, AgentFacts, AttachmentFacts, Facts, Message, NewWorkflow, Program, RouteTo,
-    Workflow, WorkflowKind, compile, run,
+    Scanner, Workflow, WorkflowKind, compile, run, run_with,
 };
 
 fn workflow(kind: WorkflowKind, steps: serde_json::Value) -> Workflow {
@@ -156,7 +156,8 @@ fn otherwise_runs_when_no_case_holds() {
     assert_eq!(out.effects.priority, None);
     assert_eq!(
         out.runs[0].path,
-        vec!["ack", "classify → otherwise", "general", "vip? → otherwise"]
+        vec!["ack", "classify → otherwise", "general"],
+        "a branch with nothing to do otherwise leaves no entry"
     );
 }
 
@@ -507,8 +508,22 @@ proptest! {
         let p = program(WorkflowKind::Inbound, json!(steps));
         let none = CustomAttributes::new();
         let out = run([&p], &facts(&m, &none, true));
+        // The same tests split over two workflows read through one merged scanner.
+        let half = steps.len().div_ceil(2);
+        let mut parts = Vec::new();
+        for (n, chunk) in [&steps[..half], &steps[half..]].into_iter().enumerate() {
+            if chunk.is_empty() {
+                continue;
+            }
+            let mut w = workflow(WorkflowKind::Inbound, json!(chunk));
+            w.id = WorkflowId(n as i64 + 1);
+            parts.push(compile(&w, &HashMap::new()).unwrap());
+        }
+        let scanner = Scanner::new(parts.iter()).unwrap();
+        let merged = run_with(parts.iter(), Some(&scanner), &facts(&m, &none, true));
         for (k, want) in expected {
             prop_assert_eq!(out.effects.attributes.contains_key(&k), want, "test {}", k);
+            prop_assert_eq!(merged.effects.attributes.contains_key(&k), want, "merged test {}", k);
         }
     }
 }
