@@ -225,10 +225,11 @@ async fn record(
         let e = &f.effects;
         let mut notes: Vec<String> = Vec::new();
         let mut events = Vec::new();
+        let status = a.status;
         let event = |kind: EventKind, data: serde_json::Value| NewEvent {
             kind,
-            from: Some(a.status),
-            to: a.status,
+            from: Some(status),
+            to: status,
             actor: Actor::System,
             data,
         };
@@ -239,29 +240,7 @@ async fn record(
             a.priority = p;
             changed.insert("priority".into(), i64::from(p.get()).into());
         }
-        if let Some(k) = e.category
-            && a.category_id != Some(k)
-        {
-            match activities::check_category(c, a.department_id, k, "category_id").await {
-                Ok(()) => {
-                    a.category_id = Some(k);
-                    changed.insert("category_id".into(), k.0.into());
-                }
-                Err(StoreError::Invalid(v)) => {
-                    notes.push(format!("category {k} not set: {}", v.message))
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        for (k, v) in &e.attributes {
-            if a.custom_attributes.get(k) != Some(v) {
-                a.custom_attributes.insert(k.clone(), v.clone());
-                changed.insert(
-                    "custom_attributes".into(),
-                    serde_json::json!(a.custom_attributes),
-                );
-            }
-        }
+        automation::classify(c, &mut a, e, &mut changed, &mut notes).await?;
         if !changed.is_empty() {
             activities::save(c, &a, now).await?;
             a.version += 1;
@@ -294,14 +273,8 @@ async fn record(
                 }
             }
         }
-        let mut data = serde_json::json!({
-            "workflow_id": f.ran.workflow,
-            "version": f.ran.version,
-            "name": f.ran.name,
-            "path": f.ran.path,
-            "stopped": f.ran.stopped,
-            "alarm": true,
-        });
+        let mut data = automation::run_record(&f.ran);
+        data["alarm"] = serde_json::json!(true);
         if let Some(to) = e.route {
             data["route"] = serde_json::json!(format!("{to:?}"));
         }

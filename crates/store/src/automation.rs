@@ -16,7 +16,7 @@ use switchboard_domain::{
     MessageParts, OpenHours, Priority, QueueId, QueueKind, Timestamp, search,
 };
 use switchboard_workflow::{
-    ActivityFacts, AttachmentFacts, Facts, Message, Notice, Program, RouteTo, Scanner,
+    ActivityFacts, AttachmentFacts, Facts, Message, Notice, Program, Ran, RouteTo, Scanner,
     WorkflowKind, compile, run_with,
 };
 
@@ -306,19 +306,59 @@ pub(crate) async fn plan_inbound(
     }
     plan.notify = e.notify;
     for (i, r) in out.runs.iter().enumerate() {
-        let mut v = serde_json::json!({
-            "workflow_id": r.workflow,
-            "version": r.version,
-            "name": r.name,
-            "path": r.path,
-            "stopped": r.stopped,
-        });
+        let mut v = run_record(r);
         if i + 1 == out.runs.len() && !notes.is_empty() {
             v["notes"] = serde_json::json!(notes);
         }
         plan.runs.push(v);
     }
     Ok(plan)
+}
+
+/// A workflow run as its `workflow_ran` event records it.
+pub(crate) fn run_record(r: &Ran) -> serde_json::Value {
+    serde_json::json!({
+        "workflow_id": r.workflow,
+        "version": r.version,
+        "name": r.name,
+        "path": r.path,
+        "stopped": r.stopped,
+    })
+}
+
+/// Applies a run's category and attributes to `a` (a category that does not fit is left out,
+/// with a note), recording what changed for the `updated` event.
+pub(crate) async fn classify(
+    c: &mut AnyConnection,
+    a: &mut Activity,
+    e: &switchboard_workflow::Effects,
+    changed: &mut serde_json::Map<String, serde_json::Value>,
+    notes: &mut Vec<String>,
+) -> Result<(), StoreError> {
+    if let Some(k) = e.category
+        && a.category_id != Some(k)
+    {
+        match activities::check_category(c, a.department_id, k, "category_id").await {
+            Ok(()) => {
+                a.category_id = Some(k);
+                changed.insert("category_id".into(), k.0.into());
+            }
+            Err(StoreError::Invalid(v)) => {
+                notes.push(format!("category {k} not set: {}", v.message))
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    for (k, v) in &e.attributes {
+        if a.custom_attributes.get(k) != Some(v) {
+            a.custom_attributes.insert(k.clone(), v.clone());
+            changed.insert(
+                "custom_attributes".into(),
+                serde_json::json!(a.custom_attributes),
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The acknowledgement article: the one named, else the alias's or department's part, else the

@@ -102,43 +102,15 @@ pub(crate) async fn plan(
         let e = outcome.effects;
         let mut changed = serde_json::Map::new();
         let mut notes = Vec::new();
-        if let Some(k) = e.category
-            && a.category_id != Some(k)
-        {
-            match activities::check_category(c, a.department_id, k, "category_id").await {
-                Ok(()) => {
-                    a.category_id = Some(k);
-                    changed.insert("category_id".into(), k.0.into());
-                }
-                Err(StoreError::Invalid(v)) => {
-                    notes.push(format!("category {k} not set: {}", v.message))
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        for (k, v) in &e.attributes {
-            if a.custom_attributes.get(k) != Some(v) {
-                a.custom_attributes.insert(k.clone(), v.clone());
-                changed.insert(
-                    "custom_attributes".into(),
-                    serde_json::json!(a.custom_attributes),
-                );
-            }
-        }
+        automation::classify(c, a, &e, &mut changed, &mut notes).await?;
         if e.review.is_some() {
             wanted = Some(e.review.flatten().or(wanted.flatten()));
         }
         out.notify = e.notify;
         let n = outcome.runs.len();
-        for (i, r) in outcome.runs.into_iter().enumerate() {
-            let mut v = serde_json::json!({
-                "workflow_id": r.workflow,
-                "version": r.version,
-                "name": r.name,
-                "path": r.path,
-                "stopped": r.stopped,
-                "outbound": true,
-            });
+        for (i, r) in outcome.runs.iter().enumerate() {
+            let mut v = automation::run_record(r);
+            v["outbound"] = serde_json::json!(true);
             if i + 1 == n && !notes.is_empty() {
                 v["notes"] = serde_json::json!(notes);
             }
