@@ -409,30 +409,17 @@ async fn decide(
     } else {
         EventKind::ReviewRejected
     };
-    // The reviewer takes it (when it still waits in the queue), then it completes.
-    if let (Some(u), false) = (
-        reviewer.user_id(),
-        matches!(
-            o.status,
-            switchboard_domain::ActivityStatus::Assigned
-                | switchboard_domain::ActivityStatus::InProgress
-                | switchboard_domain::ActivityStatus::Paused
-        ),
-    ) {
-        activities::act(
-            c,
-            o.id,
-            ActivityAction::Assign { agent_id: u },
-            None,
-            reviewer,
-            now,
-        )
-        .await?;
-    }
-    let before = activities::fetch(&mut *c, o.id).await?;
+    // The reviewer takes it when it cannot complete where it is (still waiting or offered).
+    let before = match reviewer.user_id() {
+        Some(u) if ActivityAction::Complete.apply(o.state()).is_err() => {
+            let take = ActivityAction::Assign { agent_id: u };
+            activities::act(c, id, take, None, reviewer, now).await?
+        }
+        _ => o,
+    };
     activities::append_event(
         c,
-        o.id,
+        id,
         NewEvent {
             kind,
             from: Some(before.status),
@@ -443,7 +430,7 @@ async fn decide(
         now,
     )
     .await?;
-    let outbound = activities::act(c, o.id, ActivityAction::Complete, None, reviewer, now).await?;
+    let outbound = activities::act(c, id, ActivityAction::Complete, None, reviewer, now).await?;
     if let Some(a) = h.answered {
         let answered = activities::fetch(&mut *c, a).await?;
         activities::append_event(
