@@ -225,6 +225,7 @@ fn decisions<R: Route>(r: &mut R, s: &Scenario, a: &RoutingArgs, n: usize) -> (L
             arrived_at: Timestamp::from_millis(t),
             last_agent: None,
             required: BTreeMap::new(),
+            pin: None,
         }
     };
     let fill = Instant::now();

@@ -218,6 +218,7 @@ async fn baseline(
             arrived_at: t,
             last_agent: None,
             required: Default::default(),
+            pin: None,
         };
         let actions = naive.handle(t, Event::Enqueue(w))?;
         for act in actions {

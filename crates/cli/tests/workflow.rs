@@ -728,3 +728,233 @@ async fn reviewed_reply_waits_for_a_reviewer_then_leaves_from_the_alias() {
         .unwrap();
     assert_eq!(ran["data"]["path"], json!(["promise → discount", "hold"]));
 }
+
+async fn ready(api: &Api) {
+    let (st, p) = api.put("/me/presence", json!({"ready": true})).await;
+    assert_eq!(st, 200, "{p}");
+}
+
+/// The data of the activity's latest `queued` event.
+async fn queued(api: &Api, activity: i64) -> Value {
+    let events = kinds(api, activity).await;
+    let e = events.iter().rev().find(|e| e["kind"] == "queued").unwrap();
+    e["data"].clone()
+}
+
+async fn status(api: &Api, activity: i64) -> (String, Option<i64>) {
+    let (_, a) = api.get(&format!("/activities/{activity}")).await;
+    (
+        a["status"].as_str().unwrap().to_string(),
+        a["assignee_id"].as_i64(),
+    )
+}
+
+#[tokio::test]
+async fn inbound_routes_to_a_user_a_group_and_another_department() {
+    if !servers_available() {
+        return;
+    }
+    let mut w = World::start(true, &[]).await;
+    let (ann, ann_api) = person(&w, "ann", json!({})).await;
+    let (bob, bob_api) = person(&w, "bob", json!({})).await;
+    let support = group_queue(&w, "Support", &[ann, bob], json!({})).await;
+    let (st, billing) = w
+        .api
+        .post(
+            "/user-groups",
+            json!({"department_id": w.dept, "name": "Billing", "members": [bob]}),
+        )
+        .await;
+    assert_eq!(st, 201, "{billing}");
+    let billing = billing["id"].as_i64().unwrap();
+
+    // Another department with its own agent, queue and inbound workflow.
+    let (st, legal) = w.api.post("/departments", json!({"name": "Legal"})).await;
+    assert_eq!(st, 201, "{legal}");
+    let legal = legal["id"].as_i64().unwrap();
+    let (st, lena) = w
+        .api
+        .post(
+            "/users",
+            json!({"department_id": legal, "email": "lena@acme.test", "name": "Lena",
+                   "role": "agent", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(st, 201, "{lena}");
+    let lena = lena["id"].as_i64().unwrap();
+    let (st, lawyers) = w
+        .api
+        .post(
+            "/user-groups",
+            json!({"department_id": legal, "name": "Lawyers", "members": [lena]}),
+        )
+        .await;
+    assert_eq!(st, 201, "{lawyers}");
+    let (st, desk) = w
+        .api
+        .post(
+            "/queues",
+            json!({"department_id": legal, "name": "Legal desk",
+                   "routing": {"type": "user_group", "user_group_id": lawyers["id"]}}),
+        )
+        .await;
+    assert_eq!(st, 201, "{desk}");
+    let desk = desk["id"].as_i64().unwrap();
+    let (st, to_desk) = w
+        .api
+        .post(
+            "/workflows",
+            json!({"department_id": legal, "name": "Desk", "kind": "inbound",
+                   "definition": {"steps": [{"id": "desk", "type": "route", "queue_id": desk}]}}),
+        )
+        .await;
+    assert_eq!(st, 201, "{to_desk}");
+
+    let inc = json!({"protocol": "imap", "port": w.dovecot.imap_port(), "security": "starttls"});
+    let alias = alias(
+        &w.api,
+        w.dept,
+        support,
+        "support@acme.test",
+        "support",
+        inc,
+        w.sink.as_ref(),
+    )
+    .await;
+    let alias_id = alias["id"].as_i64().unwrap();
+    let text =
+        |value: &str| json!({"type": "text", "field": "subject", "op": "contains", "value": value});
+    let (st, who) = w
+        .api
+        .post(
+            "/workflows",
+            json!({"department_id": w.dept, "name": "Who", "kind": "inbound",
+                   "definition": {"steps": [{"id": "who", "type": "branch", "cases": [
+                       {"label": "personal", "when": text("for bob"),
+                        "then": [{"id": "to_bob", "type": "route", "user_id": bob}]},
+                       {"label": "money", "when": text("invoice"),
+                        "then": [{"id": "to_billing", "type": "route", "group_id": billing}]},
+                       {"label": "legal", "when": text("lawsuit"),
+                        "then": [{"id": "to_legal", "type": "route", "department_id": legal}]}]}]}}),
+        )
+        .await;
+    assert_eq!(st, 201, "{who}");
+
+    // Ann is ready, Bob is not: the mail for Bob and the invoice (for Billing, which is Bob)
+    // wait for him, while mail that came after them goes to Ann.
+    ready(&ann_api).await;
+    let deliver = |subject: &str, id: &str, extra: &str| {
+        w.dovecot.deliver(
+            "support",
+            &message(
+                "carol@customer.test",
+                "support@acme.test",
+                subject,
+                id,
+                extra,
+                "Hello.",
+            ),
+        );
+    };
+    deliver("A note for bob", "p1@customer.test", "");
+    let personal = stored(&w.api, alias_id, "p1@customer.test").await["activity_id"]
+        .as_i64()
+        .unwrap();
+    deliver("Your invoice", "p2@customer.test", "");
+    let invoice = stored(&w.api, alias_id, "p2@customer.test").await["activity_id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(queued(&w.api, personal).await["for_user_id"], bob);
+    assert_eq!(queued(&w.api, invoice).await["for_group_id"], billing);
+    deliver("Hello", "p3@customer.test", "");
+    let later = stored(&w.api, alias_id, "p3@customer.test").await["activity_id"]
+        .as_i64()
+        .unwrap();
+    take(&ann_api, later).await;
+    for a in [personal, invoice] {
+        assert_eq!(status(&w.api, a).await, ("queued".to_string(), None));
+    }
+
+    // A restart keeps whom the work waits for.
+    assert_eq!(w.server.terminate(), Some(0));
+    w.server = common::Server::start_in(w.server.data_dir.clone(), w.server.env.clone());
+    let api = w.api.with_base(&w.server.url);
+    let ann_api = ann_api.with_base(&w.server.url);
+    let bob_api = bob_api.with_base(&w.server.url);
+    ready(&ann_api).await;
+    deliver("Hello again", "p4@customer.test", "");
+    let again = stored(&api, alias_id, "p4@customer.test").await["activity_id"]
+        .as_i64()
+        .unwrap();
+    take(&ann_api, again).await;
+    for a in [personal, invoice] {
+        assert_eq!(status(&api, a).await, ("queued".to_string(), None));
+    }
+    ready(&bob_api).await;
+    take(&bob_api, personal).await;
+    take(&bob_api, invoice).await;
+    for a in [personal, invoice] {
+        assert_eq!(status(&api, a).await, ("assigned".to_string(), Some(bob)));
+    }
+
+    // Mail about a lawsuit is handed over to Legal: its customer, its case, its workflows.
+    deliver("About the lawsuit", "p5@customer.test", "");
+    let email = stored(&api, alias_id, "p5@customer.test").await;
+    let handed = email["activity_id"].as_i64().unwrap();
+    let (_, a) = api.get(&format!("/activities/{handed}")).await;
+    assert_eq!(
+        (a["department_id"].as_i64(), a["queue_id"].as_i64()),
+        (Some(legal), Some(desk)),
+        "{a}"
+    );
+    let (_, customer) = api.get(&format!("/customers/{}", a["customer_id"])).await;
+    assert_eq!(customer["department_id"], legal, "{customer}");
+    let runs: Vec<Value> = kinds(&api, handed)
+        .await
+        .into_iter()
+        .filter(|e| e["kind"] == "workflow_ran")
+        .map(|e| e["data"].clone())
+        .collect();
+    // Support's start workflow and "Who", then Legal's start workflow and "Desk".
+    assert_eq!(runs.len(), 4, "{runs:?}");
+    assert_eq!(runs[1]["workflow_id"], who["id"], "{runs:?}");
+    assert_eq!(runs[1]["path"], json!(["who → legal", "to_legal"]));
+    assert_eq!(
+        runs.last().unwrap()["workflow_id"],
+        to_desk["id"],
+        "{runs:?}"
+    );
+    assert!(
+        runs.iter()
+            .any(|r| r["notes"].to_string().contains("handed over to department")),
+        "{runs:?}"
+    );
+
+    // Lena answers; the reply leaves from the alias the customer wrote to, and the customer's
+    // answer to it joins the same case in Legal.
+    let lena_api = Api::login(&w.server, "lena@acme.test", PASSWORD).await;
+    ready(&lena_api).await;
+    take(&lena_api, handed).await;
+    reply(&lena_api, handed, "Our lawyers will write to you.").await;
+    let raw = wait_for("Lena's reply", WAIT, || async {
+        w.dovecot.read_messages("carol").pop()
+    })
+    .await;
+    let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    assert_eq!(
+        parsed.from().unwrap().first().unwrap().address(),
+        Some("support@acme.test")
+    );
+    let reply_id = parsed.message_id().unwrap().to_string();
+    deliver(
+        "Re: About the lawsuit",
+        "p6@customer.test",
+        &format!("In-Reply-To: <{reply_id}>\r\n"),
+    );
+    let answer = stored(&api, alias_id, "p6@customer.test").await;
+    assert_eq!(answer["case_id"], a["case_id"], "{answer}");
+    let (_, next) = api
+        .get(&format!("/activities/{}", answer["activity_id"]))
+        .await;
+    assert_eq!(next["department_id"], legal, "{next}");
+}

@@ -197,8 +197,11 @@ impl Router {
             .agent()
             .ok_or(format!("{activity} is not with an agent"))?;
         let a = self.agents.get(i).ok_or("no agent")?;
-        // Work reserved for the case's last agent skips the queue (personalized assignment).
-        if w.new.last_agent == Some(a.rules.id) {
+        // Work reserved for the case's last agent (personalized assignment) or pinned to the
+        // agent skips the queue.
+        if w.new.last_agent == Some(a.rules.id)
+            || w.new.pin == Some(crate::model::Pin::Agent(a.rules.id))
+        {
             return Ok(());
         }
         if !self.naive_eligible(activity, i, now) {

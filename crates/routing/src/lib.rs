@@ -25,7 +25,7 @@ mod timers;
 
 pub use model::{
     Action, AgentRules, AssignReason, Config, DepartmentRules, Event, Held, MoveReason, NewWork,
-    QueueRules, ReturnReason, RouteError, Target,
+    Pin, QueueRules, ReturnReason, RouteError, Target,
 };
 pub use router::Router;
 pub use stats::QueueStats;

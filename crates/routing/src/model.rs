@@ -113,6 +113,19 @@ pub struct NewWork {
     pub last_agent: Option<UserId>,
     /// Attributes an agent must have, with the least value (1 for a boolean).
     pub required: BTreeMap<String, u8>,
+    /// Whom it waits for, if not for everyone eligible in its queue.
+    pub pin: Option<Pin>,
+}
+
+/// Whom waiting work is kept for (a workflow's route, a transfer to a user group).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pin {
+    /// Only this agent, also while they are logged out, until they decline it or let its offer
+    /// time out (then anyone eligible may take it). An agent the router does not know (inactive)
+    /// leaves the work to everyone.
+    Agent(UserId),
+    /// Only the members of this user group, in its queue.
+    Group(UserGroupId),
 }
 
 /// Where a transfer goes.
@@ -304,6 +317,8 @@ pub enum Action {
         reason: MoveReason,
         /// Whether it counts as abandoned.
         abandoned: bool,
+        /// The user group it now waits for (a transfer to a group).
+        group: Option<UserGroupId>,
     },
     /// Pause an interruptible task because other work was offered.
     Pause {
@@ -364,10 +379,15 @@ impl fmt::Display for Action {
                 to,
                 reason,
                 abandoned,
+                group,
             } => {
                 let to = to.map_or("nowhere".to_string(), |q| format!("Q{q}"));
                 let ab = if *abandoned { ", abandoned" } else { "" };
-                write!(f, "move A{activity} from Q{from} to {to} ({reason:?}{ab})")
+                let g = group.map_or(String::new(), |g| format!(" for group {g}"));
+                write!(
+                    f,
+                    "move A{activity} from Q{from} to {to}{g} ({reason:?}{ab})"
+                )
             }
             Action::Pause { activity, agent } => write!(f, "pause A{activity} of G{agent}"),
             Action::Resume { activity, agent } => write!(f, "resume A{activity} of G{agent}"),

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use common::*;
 use proptest::prelude::*;
 use switchboard_domain::{ActivityId, ChannelKind, QueueId, Timestamp, UserGroupId, UserId};
-use switchboard_routing::{Action, AssignReason, Event, NewWork, Router, Target};
+use switchboard_routing::{Action, AssignReason, Event, NewWork, Pin, Router, Target};
 
 const QUEUES: [QueueId; 5] = [SALES, BILLING, REVIEW, VIP, EXCEPTION];
 const CHANNELS: [ChannelKind; 3] = [
@@ -32,6 +32,7 @@ enum Op {
         priority: u8,
         last: Option<i64>,
         billing: Option<u8>,
+        pin: Option<(bool, i64)>,
     },
     Accept(usize),
     Decline(usize),
@@ -56,8 +57,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => agent.clone().prop_map(Op::Logout),
         1 => (agent.clone(), proptest::option::of(0usize..3), any::<bool>())
             .prop_map(|(a, c, r)| Op::Ready(a, c, r)),
-        3 => (0usize..5, 0usize..3, 1u8..=10, proptest::option::of(1i64..=4), proptest::option::of(1u8..=9))
-            .prop_map(|(queue, channel, priority, last, billing)| Op::Enqueue { queue, channel, priority, last, billing }),
+        3 => (0usize..5, 0usize..3, 1u8..=10, proptest::option::of(1i64..=4), proptest::option::of(1u8..=9), proptest::option::weighted(0.3, (any::<bool>(), 1i64..=4)))
+            .prop_map(|(queue, channel, priority, last, billing, pin)| Op::Enqueue { queue, channel, priority, last, billing, pin }),
         2 => any::<usize>().prop_map(Op::Accept),
         1 => any::<usize>().prop_map(Op::Decline),
         1 => any::<usize>().prop_map(Op::Start),
@@ -107,7 +108,7 @@ proptest! {
                 Op::Login(a) => Event::Login(UserId(a)),
                 Op::Logout(a) => Event::Logout(UserId(a)),
                 Op::Ready(a, c, ready) => Event::SetReady { agent: UserId(a), channel: c.map(|c| CHANNELS[c]), ready, reason: None },
-                Op::Enqueue { queue, channel, priority, last, billing } => {
+                Op::Enqueue { queue, channel, priority, last, billing, pin } => {
                     let id = ActivityId(ids.len() as i64 + 1);
                     ids.push(id);
                     Event::Enqueue(NewWork {
@@ -118,6 +119,7 @@ proptest! {
                         arrived_at: t,
                         last_agent: last.map(UserId),
                         required: billing.map(|b| ("billing".to_string(), b)).into_iter().collect::<BTreeMap<_, _>>(),
+                        pin: pin.map(|(agent, n)| if agent { Pin::Agent(UserId(n)) } else { Pin::Group(UserGroupId(1 + n % 2)) }),
                     })
                 }
                 Op::Accept(k) | Op::Decline(k) => {

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use common::*;
 use switchboard_domain::{ActivityId, ChannelKind, Timestamp, UserGroupId, UserId};
-use switchboard_routing::{Event, Held, NewWork, Router, Target};
+use switchboard_routing::{Event, Held, NewWork, Pin, Router, Target};
 
 fn a(id: i64) -> ActivityId {
     ActivityId(id)
@@ -288,6 +288,7 @@ fn personal(id: i64, queue: switchboard_domain::QueueId, t: i64, last: i64) -> E
         arrived_at: Timestamp::from_millis(t * 1000),
         last_agent: Some(g(last)),
         required: BTreeMap::new(),
+        pin: None,
     })
 }
 
@@ -407,6 +408,51 @@ fn limits_send_work_to_the_exception_queue() {
                 },
             ),
         ],
+    );
+    insta::assert_snapshot!(log);
+}
+
+fn pinned(id: i64, t: i64, pin: Pin) -> Event {
+    Event::Enqueue(NewWork {
+        activity: a(id),
+        channel: ChannelKind::InboundEmail,
+        queue: SALES,
+        priority: 5,
+        arrived_at: Timestamp::from_millis(t * 1000),
+        last_agent: None,
+        required: BTreeMap::new(),
+        pin: Some(pin),
+    })
+}
+
+#[test]
+fn pinned_work_waits_for_its_agent_or_group() {
+    let mut r = Router::new(config());
+    let decline = |id: i64, agent: i64| Event::Decline {
+        activity: a(id),
+        agent: g(agent),
+    };
+    let log = run(
+        &mut r,
+        &script(vec![
+            at(0, ready(&[1])),
+            // For G2, who is logged out: G1 does not get it.
+            vec![(1, pinned(10, 1, Pin::Agent(g(2))))],
+            at(2, ready(&[2])),
+            // Declined: anyone may take it now.
+            vec![(3, decline(10, 2))],
+            // G2 logs out: work pinned to them still waits for them.
+            vec![
+                (4, Event::Logout(g(2))),
+                (5, pinned(11, 5, Pin::Agent(g(2)))),
+            ],
+            at(6, ready(&[2])),
+            // For user group 2, in a queue of group 1: neither G1 nor G2.
+            vec![(7, pinned(12, 7, Pin::Group(UserGroupId(2))))],
+            at(8, ready(&[3])),
+            // For an agent the router does not know: anyone.
+            vec![(9, pinned(13, 9, Pin::Agent(g(99))))],
+        ]),
     );
     insta::assert_snapshot!(log);
 }

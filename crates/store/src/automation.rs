@@ -11,9 +11,10 @@ use sqlx::AnyConnection;
 use switchboard_domain::article::{Part, compose};
 use switchboard_domain::template::{self, Placeholder, Values};
 use switchboard_domain::{
-    Activity, ActivityAction, Actor, Alias, ArticleId, ArticleKind, CalendarId, CategoryId,
-    CustomAttributes, CustomerId, DepartmentId, EmailAddress, EventKind, InboundContent, Mailbox,
-    MessageParts, OpenHours, Priority, QueueId, QueueKind, Timestamp, search,
+    Activity, ActivityAction, Actor, Alias, AliasId, ArticleId, ArticleKind, CalendarId,
+    CategoryId, CustomAttributes, CustomerId, DepartmentId, EmailAddress, EventKind,
+    InboundContent, Mailbox, MessageParts, OpenHours, Priority, QueueId, QueueKind, Timestamp,
+    UserGroupId, UserId, search,
 };
 use switchboard_workflow::{
     ActivityFacts, AttachmentFacts, Facts, Message, Notice, Program, Ran, RouteTo, Scanner,
@@ -23,7 +24,7 @@ use switchboard_workflow::{
 use crate::activities::{self, NewEvent};
 use crate::error::StoreError;
 use crate::sql::col;
-use crate::{calendars, kb, outbox, queues, workflows};
+use crate::{calendars, departments, kb, outbox, queues, users, workflows};
 
 /// Compiled active workflows of every department, at one generation.
 #[derive(Default)]
@@ -162,6 +163,34 @@ pub(crate) struct InboundPlan {
     runs: Vec<serde_json::Value>,
     /// The department's message parts with the alias's overrides.
     parts: MessageParts,
+    /// The user the work waits for (a workflow routed it to them).
+    pub for_user: Option<UserId>,
+    /// The user group the work waits for, in its queue.
+    pub for_group: Option<UserGroupId>,
+    /// Another department to hand the email over to, before anything is written for it.
+    pub department: Option<DepartmentId>,
+}
+
+/// A new inbound email as a department's start and inbound workflows see it.
+pub(crate) struct Arrival<'a> {
+    /// The department whose workflows run.
+    pub dept: DepartmentId,
+    /// The alias the email came to (inbound workflows serving it run).
+    pub alias: AliasId,
+    /// The department's message parts (with the alias's overrides in its own department).
+    pub parts: MessageParts,
+    /// The email.
+    pub content: &'a InboundContent,
+    /// Its customer in `dept`.
+    pub customer: CustomerId,
+    /// Whether it starts a case.
+    pub new_case: bool,
+    /// Where it waits unless a workflow says otherwise.
+    pub queue: QueueId,
+    /// Whether a route to another department is followed (once: not after a hand-over).
+    pub may_hand_over: bool,
+    /// Now.
+    pub now: Timestamp,
 }
 
 impl InboundPlan {
@@ -170,6 +199,34 @@ impl InboundPlan {
         InboundPlan {
             queue: Some(queue),
             ..Default::default()
+        }
+    }
+
+    /// The plan of the department the email was handed over to, after `self`'s: its runs come
+    /// first, its notifications still go, its custom attributes stay under the new ones.
+    pub(crate) fn then(self, mut next: InboundPlan) -> InboundPlan {
+        let mut runs = self.runs;
+        runs.append(&mut next.runs);
+        next.runs = runs;
+        let mut notify = self.notify;
+        notify.append(&mut next.notify);
+        next.notify = notify;
+        let mut attributes = self.attributes;
+        attributes.extend(next.attributes);
+        next.attributes = attributes;
+        next
+    }
+
+    /// Adds a note to the last run record.
+    pub(crate) fn note(&mut self, text: String) {
+        if let Some(last) = self.runs.last_mut() {
+            match last
+                .get_mut("notes")
+                .and_then(serde_json::Value::as_array_mut)
+            {
+                Some(notes) => notes.push(text.into()),
+                None => last["notes"] = serde_json::json!([text]),
+            }
         }
     }
 }
@@ -201,29 +258,31 @@ fn message(content: &InboundContent) -> Message {
 }
 
 /// Runs the start and inbound workflows for a new inbound email and resolves their effects:
-/// a queue, category or article that does not fit is left out, with a note in the run record.
-/// `parts` are the department's message parts with the alias's overrides.
-#[allow(clippy::too_many_arguments)]
+/// a queue, user, group, department, category or article that does not fit is left out, with a
+/// note in the run record.
 pub(crate) async fn plan_inbound(
     c: &mut AnyConnection,
     lib: &Library,
-    alias: &Alias,
-    parts: MessageParts,
-    content: &InboundContent,
-    customer: CustomerId,
-    new_case: bool,
-    queue: QueueId,
-    now: Timestamp,
+    a: Arrival<'_>,
 ) -> Result<InboundPlan, StoreError> {
+    let Arrival {
+        dept,
+        parts,
+        content,
+        customer,
+        new_case,
+        queue,
+        now,
+        ..
+    } = a;
     let mut plan = InboundPlan {
         parts,
         ..InboundPlan::queued(queue)
     };
-    let programs = lib.inbound(alias.department_id, alias.id);
+    let programs = lib.inbound(dept, a.alias);
     if programs.is_empty() {
         return Ok(plan);
     }
-    let dept = alias.department_id;
     let attrs: CustomAttributes =
         match sqlx::query("SELECT attributes FROM customers WHERE id = $1")
             .bind(customer.0)
@@ -268,40 +327,38 @@ pub(crate) async fn plan_inbound(
         }
     }
     plan.attributes = e.attributes.into_iter().collect();
-    match e.route {
-        Some(RouteTo::Queue(q)) => match queues::fetch(&mut *c, q).await {
-            Ok(found) if found.department_id == dept && found.active && found.kind != QueueKind::Review => {
-                plan.queue = Some(q);
-            }
-            Ok(_) => notes.push(format!("queue {q} is inactive, a review queue or of another department: the mail stays in queue {queue}")),
-            Err(StoreError::NotFound { .. }) => notes.push(format!("queue {q} is gone: the mail stays in queue {queue}")),
-            Err(e) => return Err(e),
-        },
-        Some(other) => notes.push(format!("{other:?}: routing to a user, group or department is not available yet; the mail stays in queue {queue}")),
-        None => {}
+    if let Some(to) = e.route {
+        route(c, &mut plan, to, dept, a.may_hand_over, &mut notes).await?;
     }
-    if let Some(article) = e.acknowledge {
-        if !new_case {
-            notes.push("acknowledge: not a new case".into());
-        } else if content.kind.is_automatic() {
-            notes.push("acknowledge: automatic mail is never answered".into());
-        } else {
-            match ack_article(c, dept, &parts, article).await? {
-                Ok(id) => plan.acknowledge = Some(id),
-                Err(why) => notes.push(format!("acknowledge: {why}")),
-            }
-        }
-    }
-    if let Some((article, complete)) = e.auto_reply {
-        match usable_article(c, dept, article).await? {
-            Ok(()) if !content.kind.is_automatic() => {
-                plan.auto_reply = Some((article, complete));
-                if complete {
-                    plan.queue = None;
+    if let Some(d) = plan.department {
+        // The other department's workflows decide the queue and what the customer is sent.
+        notes.push(format!(
+            "handed over to department {d}: its workflows decide the queue, acknowledgement and answer"
+        ));
+    } else {
+        if let Some(article) = e.acknowledge {
+            if !new_case {
+                notes.push("acknowledge: not a new case".into());
+            } else if content.kind.is_automatic() {
+                notes.push("acknowledge: automatic mail is never answered".into());
+            } else {
+                match ack_article(c, dept, &parts, article).await? {
+                    Ok(id) => plan.acknowledge = Some(id),
+                    Err(why) => notes.push(format!("acknowledge: {why}")),
                 }
             }
-            Ok(()) => notes.push("auto_reply: automatic mail is never answered".into()),
-            Err(why) => notes.push(format!("auto_reply: {why}")),
+        }
+        if let Some((article, complete)) = e.auto_reply {
+            match usable_article(c, dept, article).await? {
+                Ok(()) if !content.kind.is_automatic() => {
+                    plan.auto_reply = Some((article, complete));
+                    if complete {
+                        plan.queue = None;
+                    }
+                }
+                Ok(()) => notes.push("auto_reply: automatic mail is never answered".into()),
+                Err(why) => notes.push(format!("auto_reply: {why}")),
+            }
         }
     }
     plan.notify = e.notify;
@@ -313,6 +370,70 @@ pub(crate) async fn plan_inbound(
         plan.runs.push(v);
     }
     Ok(plan)
+}
+
+/// Resolves a workflow's route for new inbound work of `dept`: a target that is gone, inactive
+/// or of another department leaves the work where it was, with a note.
+async fn route(
+    c: &mut AnyConnection,
+    plan: &mut InboundPlan,
+    to: RouteTo,
+    dept: DepartmentId,
+    may_hand_over: bool,
+    notes: &mut Vec<String>,
+) -> Result<(), StoreError> {
+    let stays = plan
+        .queue
+        .map_or_else(String::new, |q| format!(": the mail stays in queue {q}"));
+    match to {
+        RouteTo::Queue(q) => match queues::fetch(&mut *c, q).await {
+            Ok(found)
+                if found.department_id == dept
+                    && found.active
+                    && found.kind != QueueKind::Review =>
+            {
+                plan.queue = Some(q);
+            }
+            Ok(_) => notes.push(format!(
+                "queue {q} is inactive, a review queue or of another department{stays}"
+            )),
+            Err(StoreError::NotFound { .. }) => notes.push(format!("queue {q} is gone{stays}")),
+            Err(e) => return Err(e),
+        },
+        RouteTo::User(u) => match users::fetch(&mut *c, u).await {
+            Ok(user) if user.active => plan.for_user = Some(u),
+            Ok(_) => notes.push(format!("user {u} is inactive{stays} for everyone")),
+            Err(StoreError::NotFound { .. }) => {
+                notes.push(format!("user {u} is gone{stays} for everyone"))
+            }
+            Err(e) => return Err(e),
+        },
+        RouteTo::Group(g) => {
+            let found = sqlx::query("SELECT department_id FROM user_groups WHERE id = $1")
+                .bind(g.0)
+                .fetch_optional(&mut *c)
+                .await?;
+            match found {
+                Some(r) if col::<i64>(&r, "department_id")? == dept.0 => plan.for_group = Some(g),
+                Some(_) => notes.push(format!(
+                    "user group {g} is of another department{stays} for everyone"
+                )),
+                None => notes.push(format!("user group {g} is gone{stays} for everyone")),
+            }
+        }
+        RouteTo::Department(d) if d == dept => {}
+        RouteTo::Department(d) if !may_hand_over => notes.push(format!(
+            "department {d}: mail handed over once is not handed over again{stays}"
+        )),
+        RouteTo::Department(d) => match departments::fetch(&mut *c, d).await {
+            Ok(_) => plan.department = Some(d),
+            Err(StoreError::NotFound { .. }) => {
+                notes.push(format!("department {d} is gone{stays}"))
+            }
+            Err(e) => return Err(e),
+        },
+    }
+    Ok(())
 }
 
 /// A workflow run as its `workflow_ran` event records it.

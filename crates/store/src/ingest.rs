@@ -22,7 +22,7 @@ use switchboard_domain::{
 
 use crate::Store;
 use crate::activities::{self, NewEvent};
-use crate::automation::{self, InboundPlan, Library, LibraryCache};
+use crate::automation::{self, Arrival, InboundPlan, Library, LibraryCache};
 use crate::emails::{EmailRow, insert_attachments, insert_email_row};
 use crate::error::StoreError;
 use crate::notify::Notify;
@@ -459,9 +459,9 @@ async fn decide(
         let id = l.insert_email(c, &row, now).await?;
         return Ok(result(id, Outcome::Blocked, None, None));
     }
-    let (case, rule) = thread(c, dept, content, &sender).await?;
+    let (mut case, rule) = thread(c, dept, content, &sender).await?;
     row.thread_rule = Some(rule);
-    let customer = find_or_create_customer(c, l, dept, &sender, content, now).await?;
+    let mut customer = find_or_create_customer(c, l, dept, &sender, content, now).await?;
     if content.kind.is_automatic() {
         if let Some(case) = case {
             row.case_id = Some(case);
@@ -481,22 +481,35 @@ async fn decide(
         Some(q) => q,
         None => l.exception_queue(c, dept).await?,
     };
+    let mut dept = dept;
     let plan = match usable {
         Some(q) => {
             let lib = l.library(c).await?;
-            let parts = settings.parts.overridden_by(alias.parts);
-            automation::plan_inbound(
-                c,
-                &lib,
-                &alias,
-                parts,
+            let arrival = Arrival {
+                dept,
+                alias: alias.id,
+                parts: settings.parts.overridden_by(alias.parts),
                 content,
                 customer,
-                case.is_none(),
-                q,
+                new_case: case.is_none(),
+                queue: q,
+                may_hand_over: true,
                 now,
-            )
-            .await?
+            };
+            let plan = automation::plan_inbound(c, &lib, arrival).await?;
+            match plan.department {
+                Some(to) => {
+                    let h =
+                        hand_over(c, l, &lib, alias.id, content, &sender, to, plan, now).await?;
+                    dept = to;
+                    case = h.case;
+                    customer = h.customer;
+                    row.department_id = to;
+                    row.thread_rule = Some(h.rule);
+                    h.plan
+                }
+                None => plan,
+            }
         }
         None => InboundPlan::queued(queue),
     };
@@ -542,6 +555,60 @@ async fn decide(
         Some(activity.id),
         Some(activity.case_id),
     ))
+}
+
+/// An email handed over to another department.
+struct HandOver {
+    case: Option<CaseId>,
+    rule: ThreadRule,
+    customer: CustomerId,
+    plan: InboundPlan,
+}
+
+/// Hands a new email over to department `to`, as a workflow of the alias's department said,
+/// before anything is written for it: it is threaded among `to`'s cases and gets `to`'s
+/// customer; `to`'s start workflows (and its inbound workflows for every alias) decide its
+/// queue, acknowledgement and answer, by default its exception queue. The first department's
+/// runs are recorded first.
+#[allow(clippy::too_many_arguments)]
+async fn hand_over(
+    c: &mut AnyConnection,
+    l: &mut Lookups,
+    lib: &Library,
+    alias: AliasId,
+    content: &InboundContent,
+    sender: &EmailAddress,
+    to: DepartmentId,
+    first: InboundPlan,
+    now: Timestamp,
+) -> Result<HandOver, StoreError> {
+    let (case, rule) = thread(c, to, content, sender).await?;
+    let customer = find_or_create_customer(c, l, to, sender, content, now).await?;
+    let queue = l.exception_queue(c, to).await?;
+    let arrival = Arrival {
+        dept: to,
+        alias,
+        parts: l.settings(c, to).await?.parts,
+        content,
+        customer,
+        new_case: case.is_none(),
+        queue,
+        may_hand_over: false,
+        now,
+    };
+    let next = automation::plan_inbound(c, lib, arrival).await?;
+    let mut plan = first.then(next);
+    if plan.queue == Some(queue) {
+        plan.note(format!(
+            "the mail waits in department {to}'s exception queue {queue}"
+        ));
+    }
+    Ok(HandOver {
+        case,
+        rule,
+        customer,
+        plan,
+    })
 }
 
 fn result(
@@ -774,7 +841,17 @@ async fn create_activity(
         category_id: plan.category,
         custom_attributes: plan.attributes.clone(),
     };
-    let (activity, events) = activities::insert_in_case(c, &case, &n, Actor::System, now).await?;
+    let (activity, mut events) =
+        activities::insert_in_case(c, &case, &n, Actor::System, now).await?;
+    // Whom the work waits for goes with its queueing: the router reads it back from there.
+    for e in events.iter_mut().filter(|e| e.kind == EventKind::Queued) {
+        if let Some(u) = plan.for_user {
+            e.data["for_user_id"] = u.0.into();
+        }
+        if let Some(g) = plan.for_group {
+            e.data["for_group_id"] = g.0.into();
+        }
+    }
     l.events
         .extend(events.into_iter().map(|e| (activity.id, e)));
     Ok(activity)

@@ -167,7 +167,9 @@ async fn enqueue(
     };
     let outbound = activities::act(c, outbound.id, next, None, o.actor, now).await?;
     let row = EmailRow {
-        department_id: alias.department_id,
+        // The conversation's department (the alias's, unless a workflow handed the email over):
+        // the customer's answer threads there.
+        department_id: o.activity.department_id,
         alias_id: Some(alias.id),
         mailbox_alias_id: None,
         direction: Direction::Outbound,

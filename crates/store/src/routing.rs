@@ -66,6 +66,12 @@ pub struct RoutedActivity {
     pub queued_at: Timestamp,
     /// The agent of the case's latest other activity that had one (personalized assignment).
     pub last_agent: Option<UserId>,
+    /// The user it waits for, as its latest `queued` event says (`for_user_id`: a workflow
+    /// routed it to them).
+    pub for_user: Option<UserId>,
+    /// The user group it waits for, as its latest `queued` event says (`for_group_id`: a
+    /// workflow or a transfer sent it to the group).
+    pub for_group: Option<UserGroupId>,
 }
 
 /// An entry of the event log the router follows.
@@ -84,6 +90,11 @@ pub(crate) const OPEN: &str = "'queued', 'offered', 'assigned', 'in_progress', '
 
 fn routed_from_row(r: &AnyRow) -> Result<RoutedActivity, StoreError> {
     let priority: i64 = col(r, "priority")?;
+    let queued: serde_json::Value = match col::<Option<String>>(r, "queued_data")? {
+        Some(text) => serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        None => serde_json::Value::Null,
+    };
+    let id_at = |key: &str| queued.get(key).and_then(serde_json::Value::as_i64);
     Ok(RoutedActivity {
         id: ActivityId(col(r, "id")?),
         channel: parsed(r, "channel", ChannelKind::parse)?,
@@ -94,6 +105,8 @@ fn routed_from_row(r: &AnyRow) -> Result<RoutedActivity, StoreError> {
         queued_at: col::<Option<i64>>(r, "queued_at")?
             .map_or(ts(r, "created_at")?, Timestamp::from_millis),
         last_agent: col::<Option<i64>>(r, "last_agent")?.map(UserId),
+        for_user: id_at("for_user_id").map(UserId),
+        for_group: id_at("for_group_id").map(UserGroupId),
     })
 }
 
@@ -196,6 +209,8 @@ impl Store {
         let base = format!(
             "SELECT a.id, a.channel, a.status, a.queue_id, a.assignee_id, a.priority, a.created_at, \
              (SELECT MAX(e.at) FROM activity_events e WHERE e.activity_id = a.id AND e.kind = 'queued') AS queued_at, \
+             (SELECT e.data FROM activity_events e WHERE e.activity_id = a.id AND e.kind = 'queued' \
+               ORDER BY e.id DESC LIMIT 1) AS queued_data, \
              (SELECT b.assignee_id FROM activities b WHERE b.case_id = a.case_id AND b.id <> a.id \
                AND b.assignee_id IS NOT NULL ORDER BY b.id DESC LIMIT 1) AS last_agent \
              FROM activities a WHERE a.status IN ({OPEN})"

@@ -193,6 +193,7 @@ impl Sim {
                     arrived_at: Timestamp::from_millis(t),
                     last_agent: None,
                     required: Default::default(),
+                    pin: None,
                 };
                 self.feed(router, t, Event::Enqueue(new));
             }

@@ -7,7 +7,7 @@ use std::ops::Bound;
 use switchboard_domain::{ActivityId, QueueKind, Timestamp};
 
 use crate::Router;
-use crate::model::{Action, AssignReason, ReturnReason};
+use crate::model::{Action, AssignReason, Pin, ReturnReason};
 use crate::router::GONE;
 use crate::state::{CHANNELS, Phase, Work, ch, meets};
 use crate::timers::Timer;
@@ -464,6 +464,12 @@ impl Router {
             if reason == ReturnReason::Declined {
                 w.declined.push(i);
             }
+            // Work pinned to an agent who declines it or lets it time out is for anyone now.
+            if matches!(reason, ReturnReason::Declined | ReturnReason::OfferTimedOut)
+                && matches!(w.new.pin, Some(Pin::Agent(_)))
+            {
+                w.new.pin = None;
+            }
         }
         out.push(Action::Return {
             activity: id,
@@ -486,7 +492,8 @@ impl Router {
             self.evict(now, id, out);
             return;
         }
-        self.file_waiting(id, None);
+        let pinned = self.pinned_agent(id);
+        self.file_waiting(id, pinned);
         // Waited too long meanwhile: straight on to the exception queue.
         let max = self
             .departments

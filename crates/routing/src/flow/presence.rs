@@ -66,8 +66,9 @@ impl Router {
                 Timer::LogoutReturn(i, session),
             );
         }
-        if !keep_reserved {
-            for id in reserved {
+        for id in reserved {
+            // Work pinned to the agent waits for them.
+            if !keep_reserved && self.pinned_agent(id).is_none() {
                 self.unreserve(now, id, out);
             }
         }

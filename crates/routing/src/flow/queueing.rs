@@ -4,7 +4,7 @@
 use switchboard_domain::{ActivityId, ChannelKind, QueueKind, Timestamp};
 
 use crate::Router;
-use crate::model::{Action, MoveReason, NewWork, RouteError};
+use crate::model::{Action, MoveReason, NewWork, Pin, RouteError};
 use crate::state::{LaneKey, Phase, Work, ch};
 use crate::timers::Timer;
 
@@ -35,6 +35,10 @@ impl Router {
                 |d| d.channel(new.channel),
             )
             .interruptible;
+        let group = match new.pin {
+            Some(Pin::Group(g)) => Some(g),
+            _ => None,
+        };
         self.work.insert(
             id,
             Work {
@@ -42,7 +46,7 @@ impl Router {
                 department: dept,
                 queue: qi,
                 lane: None,
-                group: None,
+                group,
                 phase: Phase::Waiting { reserved_for: None },
                 declined: Vec::new(),
                 phase_gen: 0,
@@ -82,11 +86,15 @@ impl Router {
             self.send_to_exception(now, id, MoveReason::QueueFull, false, out);
             return;
         }
-        // Personalized assignment: the case's last agent first, for a while.
-        let reserve = self.reservation_for(id);
+        // Pinned to an agent: for them only. Personalized assignment: the case's last agent
+        // first, for a while.
+        let pinned = self.pinned_agent(id);
+        let reserve = pinned.or_else(|| self.reservation_for(id));
         self.file_waiting(id, reserve);
         let arrived = self.work.get(&id).map_or(0, |w| w.new.arrived_at.millis());
-        if let Some((_, until)) = reserve.zip(self.personal_until(id, now)) {
+        if pinned.is_none()
+            && let Some((_, until)) = reserve.zip(self.personal_until(id, now))
+        {
             let pg = self.bump_phase(id);
             self.timers.set(until, Timer::Reservation(id, pg));
         }
@@ -113,6 +121,14 @@ impl Router {
         if let Some(at) = slot.elig.next_step_at(step) {
             self.timers
                 .set(arrived.saturating_add(at), Timer::Widen(id, w.queue_gen));
+        }
+    }
+
+    /// The agent work is pinned to, if the router knows them.
+    pub(crate) fn pinned_agent(&self, id: ActivityId) -> Option<usize> {
+        match self.work.get(&id)?.new.pin? {
+            Pin::Agent(u) => self.agent_index.get(&u).copied(),
+            Pin::Group(_) => None,
         }
     }
 
@@ -301,6 +317,7 @@ impl Router {
             to: target.map(|(q, _)| q),
             reason,
             abandoned,
+            group: None,
         });
         match target {
             Some((q, qi)) => {
@@ -308,6 +325,7 @@ impl Router {
                     w.queue = qi;
                     w.new.queue = q;
                     w.new.arrived_at = now;
+                    w.new.pin = None;
                     w.group = None;
                     w.personal_done = true;
                     w.declined.clear();

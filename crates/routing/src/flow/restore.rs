@@ -3,7 +3,7 @@
 use switchboard_domain::{ActivityId, Timestamp, UserId};
 
 use crate::Router;
-use crate::model::{Action, Held, NewWork, ReturnReason, RouteError};
+use crate::model::{Action, Held, NewWork, Pin, ReturnReason, RouteError};
 use crate::router::GONE;
 use crate::state::{Phase, Work};
 use crate::timers::Timer;
@@ -44,6 +44,10 @@ impl Router {
                 by_router: false,
             },
         };
+        let group = match new.pin {
+            Some(Pin::Group(g)) => Some(g),
+            _ => None,
+        };
         self.work.insert(
             id,
             Work {
@@ -51,7 +55,7 @@ impl Router {
                 department,
                 queue: qi,
                 lane: None,
-                group: None,
+                group,
                 phase,
                 declined: Vec::new(),
                 phase_gen: 0,

@@ -3,7 +3,7 @@
 use switchboard_domain::{ActivityId, QueueKind, Timestamp, UserId};
 
 use crate::Router;
-use crate::model::{Action, AssignReason, MoveReason, RouteError, Target};
+use crate::model::{Action, AssignReason, MoveReason, Pin, RouteError, Target};
 use crate::router::GONE;
 use crate::state::{CHANNELS, Phase, ch};
 
@@ -68,6 +68,10 @@ impl Router {
             // Who gives work away does not get it pushed back (they may still pull it).
             w.declined.extend(holder);
             w.personal_done = true;
+            w.new.pin = match to {
+                Target::Group(g) => Some(Pin::Group(g)),
+                Target::Agent(_) | Target::Queue(_) => None,
+            };
         }
         // The room it leaves goes to work already waiting before this work is placed again.
         if let Some(i) = holder {
@@ -94,6 +98,7 @@ impl Router {
                     to: Some(q),
                     reason: MoveReason::Transfer,
                     abandoned: false,
+                    group: None,
                 });
                 self.start_waiting(now, id, out);
             }
@@ -111,6 +116,7 @@ impl Router {
                     to: Some(from_queue),
                     reason: MoveReason::Transfer,
                     abandoned: false,
+                    group: Some(g),
                 });
                 self.start_waiting(now, id, out);
             }

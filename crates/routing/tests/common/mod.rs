@@ -153,6 +153,7 @@ pub fn work(id: i64, channel: ChannelKind, queue: QueueId, t: i64) -> Event {
         arrived_at: Timestamp::from_millis(t * 1000),
         last_agent: None,
         required: BTreeMap::new(),
+        pin: None,
     })
 }
 
@@ -232,6 +233,15 @@ fn show(e: &Event) -> String {
             }
             if !w.required.is_empty() {
                 let _ = write!(s, ", requires {:?}", w.required);
+            }
+            match w.pin {
+                Some(switchboard_routing::Pin::Agent(a)) => {
+                    let _ = write!(s, ", for G{a} only");
+                }
+                Some(switchboard_routing::Pin::Group(g)) => {
+                    let _ = write!(s, ", for group {g} only");
+                }
+                None => {}
             }
             s
         }

@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 
 use switchboard_domain::{ActivityStatus, UserGroupId};
-use switchboard_routing::{AgentRules, Config, DepartmentRules, Event, Held, NewWork, QueueRules};
+use switchboard_routing::{
+    AgentRules, Config, DepartmentRules, Event, Held, NewWork, Pin, QueueRules,
+};
 use switchboard_store::{RoutedActivity, RoutingConfig};
 
 /// The router's configuration from the store's.
@@ -63,6 +65,11 @@ pub fn work(a: &RoutedActivity) -> Option<NewWork> {
         arrived_at: a.queued_at,
         last_agent: a.last_agent,
         required: BTreeMap::new(),
+        pin: match (a.for_user, a.for_group) {
+            (Some(u), _) => Some(Pin::Agent(u)),
+            (None, Some(g)) => Some(Pin::Group(g)),
+            (None, None) => None,
+        },
     })
 }
 

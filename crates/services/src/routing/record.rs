@@ -131,12 +131,17 @@ pub fn action(a: &Action, declined_by: Option<UserId>) -> (Option<RoutingChange>
             reason,
             abandoned,
             from,
+            group,
         } => {
-            let pairs = [
+            let mut pairs = vec![
                 ("reason", snake(reason).into()),
                 ("from_queue_id", from.0.into()),
                 ("counts_as_abandoned", (*abandoned).into()),
             ];
+            if let Some(g) = group {
+                // Read back after a restart: the work waits for the group again.
+                pairs.push(("for_group_id", g.0.into()));
+            }
             let act = match to {
                 Some(q) => ActivityAction::Queue { queue_id: *q },
                 None => ActivityAction::Abandon,
