@@ -51,10 +51,22 @@ async fn stored(api: &Api, alias: i64, message_id: &str) -> Value {
 
 #[tokio::test]
 async fn acknowledge_classify_route_and_change_live() {
-    if !servers_available() {
-        return;
+    if servers_available() {
+        acknowledge_story(World::start(true, &[]).await).await;
     }
-    let w = World::start(true, &[]).await;
+}
+
+#[tokio::test]
+async fn acknowledge_classify_route_and_change_live_on_postgres() {
+    if servers_available()
+        && let Some(w) = World::start_on_postgres(true, &[]).await
+    {
+        acknowledge_story(w).await;
+    }
+}
+
+/// One acknowledgement per new case, classification, a live change of the workflow.
+async fn acknowledge_story(w: World) {
     let (dovecot, api, dept, general) = (&w.dovecot, &w.api, w.dept, w.queue);
 
     // Knowledge base: the standard parts and the acknowledgement, with placeholders. An unknown
@@ -751,10 +763,22 @@ async fn status(api: &Api, activity: i64) -> (String, Option<i64>) {
 
 #[tokio::test]
 async fn inbound_routes_to_a_user_a_group_and_another_department() {
-    if !servers_available() {
-        return;
+    if servers_available() {
+        routes_story(World::start(true, &[]).await).await;
     }
-    let mut w = World::start(true, &[]).await;
+}
+
+#[tokio::test]
+async fn inbound_routes_on_postgres() {
+    if servers_available()
+        && let Some(w) = World::start_on_postgres(true, &[]).await
+    {
+        routes_story(w).await;
+    }
+}
+
+/// Routes to a user, a user group and another department, across a restart.
+async fn routes_story(mut w: World) {
     let (ann, ann_api) = person(&w, "ann", json!({})).await;
     let (bob, bob_api) = person(&w, "bob", json!({})).await;
     let support = group_queue(&w, "Support", &[ann, bob], json!({})).await;

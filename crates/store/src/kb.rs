@@ -512,7 +512,7 @@ impl Store {
             });
         }
         let figures = sqlx::query(
-            "SELECT COUNT(*) AS n, COALESCE(SUM(terms), 0) AS total FROM articles WHERE department_id = $1",
+            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(terms), 0) AS BIGINT) AS total FROM articles WHERE department_id = $1",
         )
         .bind(dept.0)
         .fetch_one(&mut *c)

@@ -161,6 +161,22 @@ pub struct World {
 impl World {
     /// Starts everything; `env` adds server settings.
     pub async fn start(with_sink: bool, env: &[(&str, &str)]) -> World {
+        World::start_with(with_sink, env, None).await
+    }
+
+    /// Starts everything on a fresh PostgreSQL database, if the test command provided a
+    /// server (`None`, with a notice, when it did not).
+    pub async fn start_on_postgres(with_sink: bool, env: &[(&str, &str)]) -> Option<World> {
+        let url = super::postgres_database().await?;
+        Some(World::start_with(with_sink, env, Some(url)).await)
+    }
+
+    async fn start_with(with_sink: bool, env: &[(&str, &str)], db: Option<String>) -> World {
+        let mut env: Vec<(&str, &str)> = env.to_vec();
+        if let Some(url) = &db {
+            env.push(("SWITCHBOARD_DATABASE_URL", url));
+        }
+        let env = env.as_slice();
         let dovecot = dovecot();
         let sink =
             with_sink.then(|| SmtpSink::start(&dovecot.maildir("carol"), Some(dovecot.ca())));
