@@ -49,21 +49,33 @@ async fn stored(api: &Api, alias: i64, message_id: &str) -> Value {
     .await
 }
 
-#[tokio::test]
-async fn acknowledge_classify_route_and_change_live() {
-    if servers_available() {
-        acknowledge_story(World::start(true, &[]).await).await;
-    }
+/// A story run as two system tests: on SQLite, and on PostgreSQL when the test command
+/// provides a server.
+macro_rules! on_both_engines {
+    ($sqlite:ident, $postgres:ident, $story:ident) => {
+        #[tokio::test]
+        async fn $sqlite() {
+            if servers_available() {
+                $story(World::start(true, &[]).await).await;
+            }
+        }
+
+        #[tokio::test]
+        async fn $postgres() {
+            if servers_available()
+                && let Some(w) = World::start_on_postgres(true, &[]).await
+            {
+                $story(w).await;
+            }
+        }
+    };
 }
 
-#[tokio::test]
-async fn acknowledge_classify_route_and_change_live_on_postgres() {
-    if servers_available()
-        && let Some(w) = World::start_on_postgres(true, &[]).await
-    {
-        acknowledge_story(w).await;
-    }
-}
+on_both_engines!(
+    acknowledge_classify_route_and_change_live,
+    acknowledge_classify_route_and_change_live_on_postgres,
+    acknowledge_story
+);
 
 /// One acknowledgement per new case, classification, a live change of the workflow.
 async fn acknowledge_story(w: World) {
@@ -523,6 +535,41 @@ async fn take(api: &Api, activity: i64) {
     assert_eq!(st, 200, "{a}");
 }
 
+/// The support@ alias on the support mailbox, into `queue` of the world's department.
+async fn support_alias(w: &World, queue: i64) -> i64 {
+    let inc = json!({"protocol": "imap", "port": w.dovecot.imap_port(), "security": "starttls"});
+    let alias = alias(
+        &w.api,
+        w.dept,
+        queue,
+        "support@acme.test",
+        "support",
+        inc,
+        w.sink.as_ref(),
+    )
+    .await;
+    alias["id"].as_i64().unwrap()
+}
+
+async fn ready(api: &Api) {
+    let (st, p) = api.put("/me/presence", json!({"ready": true})).await;
+    assert_eq!(st, 200, "{p}");
+}
+
+/// The customer's newest message, once there, checked to come from the support@ alias.
+async fn from_support(w: &World, what: &str) -> Vec<u8> {
+    let raw = wait_for(what, WAIT, || async {
+        w.dovecot.read_messages("carol").pop()
+    })
+    .await;
+    let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    assert_eq!(
+        parsed.from().unwrap().first().unwrap().address(),
+        Some("support@acme.test")
+    );
+    raw
+}
+
 async fn reply(api: &Api, activity: i64, text: &str) -> Value {
     let (st, r) = api
         .post(
@@ -557,21 +604,9 @@ async fn reviewed_reply_waits_for_a_reviewer_then_leaves_from_the_alias() {
         "{bad}"
     );
     let support = group_queue(&w, "Support", &[ann], json!({"review_queue_id": review})).await;
-    let inc = json!({"protocol": "imap", "port": w.dovecot.imap_port(), "security": "starttls"});
-    let alias = alias(
-        &w.api,
-        w.dept,
-        support,
-        "support@acme.test",
-        "support",
-        inc,
-        w.sink.as_ref(),
-    )
-    .await;
-    let alias_id = alias["id"].as_i64().unwrap();
+    let alias_id = support_alias(&w, support).await;
     for api in [&ann_api, &rita_api] {
-        let (st, p) = api.put("/me/presence", json!({"ready": true})).await;
-        assert_eq!(st, 200, "{p}");
+        ready(api).await;
     }
 
     w.dovecot.deliver(
@@ -667,15 +702,8 @@ async fn reviewed_reply_waits_for_a_reviewer_then_leaves_from_the_alias() {
         )
         .await;
     assert_eq!(st, 200, "{done}");
-    let raw = wait_for("the approved reply", WAIT, || async {
-        w.dovecot.read_messages("carol").pop()
-    })
-    .await;
+    let raw = from_support(&w, "the approved reply").await;
     let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
-    assert_eq!(
-        parsed.from().unwrap().first().unwrap().address(),
-        Some("support@acme.test")
-    );
     assert_eq!(parsed.in_reply_to().as_text(), Some("r1@customer.test"));
     let body = parsed.body_text(0).unwrap().to_string();
     assert!(body.contains("tracking 1Z999"), "{body}");
@@ -741,9 +769,11 @@ async fn reviewed_reply_waits_for_a_reviewer_then_leaves_from_the_alias() {
     assert_eq!(ran["data"]["path"], json!(["promise → discount", "hold"]));
 }
 
-async fn ready(api: &Api) {
-    let (st, p) = api.put("/me/presence", json!({"ready": true})).await;
-    assert_eq!(st, 200, "{p}");
+/// Posts `body` to `path`, expecting 201, and returns what was created.
+async fn created(api: &Api, path: &str, body: Value) -> Value {
+    let (st, v) = api.post(path, body).await;
+    assert_eq!(st, 201, "{path}: {v}");
+    v
 }
 
 /// The data of the activity's latest `queued` event.
@@ -761,108 +791,69 @@ async fn status(api: &Api, activity: i64) -> (String, Option<i64>) {
     )
 }
 
-#[tokio::test]
-async fn inbound_routes_to_a_user_a_group_and_another_department() {
-    if servers_available() {
-        routes_story(World::start(true, &[]).await).await;
-    }
-}
-
-#[tokio::test]
-async fn inbound_routes_on_postgres() {
-    if servers_available()
-        && let Some(w) = World::start_on_postgres(true, &[]).await
-    {
-        routes_story(w).await;
-    }
-}
+on_both_engines!(
+    inbound_routes_to_a_user_a_group_and_another_department,
+    inbound_routes_on_postgres,
+    routes_story
+);
 
 /// Routes to a user, a user group and another department, across a restart.
 async fn routes_story(mut w: World) {
     let (ann, ann_api) = person(&w, "ann", json!({})).await;
     let (bob, bob_api) = person(&w, "bob", json!({})).await;
     let support = group_queue(&w, "Support", &[ann, bob], json!({})).await;
-    let (st, billing) = w
-        .api
-        .post(
-            "/user-groups",
-            json!({"department_id": w.dept, "name": "Billing", "members": [bob]}),
-        )
-        .await;
-    assert_eq!(st, 201, "{billing}");
+    let billing = created(
+        &w.api,
+        "/user-groups",
+        json!({"department_id": w.dept, "name": "Billing", "members": [bob]}),
+    )
+    .await;
     let billing = billing["id"].as_i64().unwrap();
 
     // Another department with its own agent, queue and inbound workflow.
-    let (st, legal) = w.api.post("/departments", json!({"name": "Legal"})).await;
-    assert_eq!(st, 201, "{legal}");
+    let legal = created(&w.api, "/departments", json!({"name": "Legal"})).await;
     let legal = legal["id"].as_i64().unwrap();
-    let (st, lena) = w
-        .api
-        .post(
-            "/users",
-            json!({"department_id": legal, "email": "lena@acme.test", "name": "Lena",
-                   "role": "agent", "password": PASSWORD}),
-        )
-        .await;
-    assert_eq!(st, 201, "{lena}");
-    let lena = lena["id"].as_i64().unwrap();
-    let (st, lawyers) = w
-        .api
-        .post(
-            "/user-groups",
-            json!({"department_id": legal, "name": "Lawyers", "members": [lena]}),
-        )
-        .await;
-    assert_eq!(st, 201, "{lawyers}");
-    let (st, desk) = w
-        .api
-        .post(
-            "/queues",
-            json!({"department_id": legal, "name": "Legal desk",
-                   "routing": {"type": "user_group", "user_group_id": lawyers["id"]}}),
-        )
-        .await;
-    assert_eq!(st, 201, "{desk}");
-    let desk = desk["id"].as_i64().unwrap();
-    let (st, to_desk) = w
-        .api
-        .post(
-            "/workflows",
-            json!({"department_id": legal, "name": "Desk", "kind": "inbound",
-                   "definition": {"steps": [{"id": "desk", "type": "route", "queue_id": desk}]}}),
-        )
-        .await;
-    assert_eq!(st, 201, "{to_desk}");
-
-    let inc = json!({"protocol": "imap", "port": w.dovecot.imap_port(), "security": "starttls"});
-    let alias = alias(
+    let lena = created(
         &w.api,
-        w.dept,
-        support,
-        "support@acme.test",
-        "support",
-        inc,
-        w.sink.as_ref(),
+        "/users",
+        json!({"department_id": legal, "email": "lena@acme.test", "name": "Lena",
+                   "role": "agent", "password": PASSWORD}),
     )
     .await;
-    let alias_id = alias["id"].as_i64().unwrap();
+    let lena = lena["id"].as_i64().unwrap();
+    let lawyers = created(
+        &w.api,
+        "/user-groups",
+        json!({"department_id": legal, "name": "Lawyers", "members": [lena]}),
+    )
+    .await;
+    let desk = created(
+        &w.api,
+        "/queues",
+        json!({"department_id": legal, "name": "Legal desk",
+                   "routing": {"type": "user_group", "user_group_id": lawyers["id"]}}),
+    )
+    .await;
+    let desk = desk["id"].as_i64().unwrap();
+    let to_desk = created(
+        &w.api,
+        "/workflows",
+        json!({"department_id": legal, "name": "Desk", "kind": "inbound",
+                   "definition": {"steps": [{"id": "desk", "type": "route", "queue_id": desk}]}}),
+    )
+    .await;
+
+    let alias_id = support_alias(&w, support).await;
     let text =
         |value: &str| json!({"type": "text", "field": "subject", "op": "contains", "value": value});
-    let (st, who) = w
-        .api
-        .post(
-            "/workflows",
-            json!({"department_id": w.dept, "name": "Who", "kind": "inbound",
+    let who = created(&w.api, "/workflows", json!({"department_id": w.dept, "name": "Who", "kind": "inbound",
                    "definition": {"steps": [{"id": "who", "type": "branch", "cases": [
                        {"label": "personal", "when": text("for bob"),
                         "then": [{"id": "to_bob", "type": "route", "user_id": bob}]},
                        {"label": "money", "when": text("invoice"),
                         "then": [{"id": "to_billing", "type": "route", "group_id": billing}]},
                        {"label": "legal", "when": text("lawsuit"),
-                        "then": [{"id": "to_legal", "type": "route", "department_id": legal}]}]}]}}),
-        )
-        .await;
-    assert_eq!(st, 201, "{who}");
+                        "then": [{"id": "to_legal", "type": "route", "department_id": legal}]}]}]}})).await;
 
     // Ann is ready, Bob is not: the mail for Bob and the invoice (for Billing, which is Bob)
     // wait for him, while mail that came after them goes to Ann.
@@ -960,15 +951,8 @@ async fn routes_story(mut w: World) {
     ready(&lena_api).await;
     take(&lena_api, handed).await;
     reply(&lena_api, handed, "Our lawyers will write to you.").await;
-    let raw = wait_for("Lena's reply", WAIT, || async {
-        w.dovecot.read_messages("carol").pop()
-    })
-    .await;
+    let raw = from_support(&w, "Lena's reply").await;
     let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
-    assert_eq!(
-        parsed.from().unwrap().first().unwrap().address(),
-        Some("support@acme.test")
-    );
     let reply_id = parsed.message_id().unwrap().to_string();
     deliver(
         "Re: About the lawsuit",
