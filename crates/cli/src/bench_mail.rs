@@ -575,6 +575,7 @@ pub async fn dispatch(a: DispatchArgs) -> anyhow::Result<()> {
                 cc: vec![],
                 attachments: vec![],
                 complete: false,
+                compose: true,
             };
             store.reply(activity, r, Actor::System, now()).await
         });

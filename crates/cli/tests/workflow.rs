@@ -353,6 +353,54 @@ async fn acknowledge_story(w: World) {
     assert_eq!(st, 409, "{body}");
     let (st, body) = api.delete(&format!("/articles/{greeting}")).await;
     assert_eq!(st, 409, "{body}");
+
+    // 5. Replies get the standard parts too: the draft shows them around the body, and a reply
+    // is composed with them unless it says it already holds them.
+    let answering = next["activity_id"].as_i64().unwrap();
+    let (st, draft) = api
+        .get(&format!("/activities/{answering}/reply-draft"))
+        .await;
+    assert_eq!(st, 200, "{draft}");
+    assert_eq!(draft["before_text"], "Dear Carol Customer,", "{draft}");
+    assert!(
+        draft["after_html"]
+            .as_str()
+            .unwrap()
+            .contains("Kind regards,<br>Acme Support"),
+        "{draft}"
+    );
+    assert_eq!(draft["to"], json!(["dave@customer.test"]), "{draft}");
+    for (text, compose) in [("Your invoice is corrected.", true), ("Plain.", false)] {
+        let (st, sent) = api
+            .post(
+                &format!("/activities/{answering}/reply"),
+                json!({"text": text, "compose": compose}),
+            )
+            .await;
+        assert_eq!(st, 201, "{sent}");
+    }
+    let bodies = wait_for("both replies", WAIT, || async {
+        let bodies: Vec<String> = dovecot
+            .read_messages("carol")
+            .iter()
+            .filter_map(|raw| {
+                let parsed = mail_parser::MessageParser::default().parse(raw)?;
+                Some(parsed.body_text(0)?.to_string())
+            })
+            .filter(|b| b.contains("corrected") || b.contains("Plain."))
+            .collect();
+        (bodies.len() == 2).then_some(bodies)
+    })
+    .await;
+    let composed = bodies.iter().find(|b| b.contains("corrected")).unwrap();
+    let (greet, said, sign) = (
+        composed.find("Dear Carol Customer,").unwrap(),
+        composed.find("Your invoice is corrected.").unwrap(),
+        composed.find("Kind regards,").unwrap(),
+    );
+    assert!(greet < said && said < sign, "{composed}");
+    let plain = bodies.iter().find(|b| b.contains("Plain.")).unwrap();
+    assert_eq!(plain.trim(), "Plain.", "{plain}");
 }
 
 /// Workflow run records of alarms on an activity.

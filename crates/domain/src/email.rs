@@ -523,6 +523,27 @@ pub struct NewReply {
     pub attachments: Vec<StoredAttachment>,
     /// "Send & Complete" (true) or "Send" (false).
     pub complete: bool,
+    /// Put the department's standard parts (header, greeting, signature, footer) around the
+    /// body; false when the body already holds them (a composer that started from the draft).
+    pub compose: bool,
+}
+
+/// What a reply composer starts from: the subject, the recipients, and the department's standard
+/// parts before and after the agent's text with their placeholders filled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ReplyDraft {
+    /// The reply's subject.
+    pub subject: String,
+    /// The default recipients (the customer's Reply-To or From).
+    pub to: Vec<String>,
+    /// Header and greeting, as text.
+    pub before_text: String,
+    /// Header and greeting, as HTML.
+    pub before_html: String,
+    /// Signature and footer, as text.
+    pub after_text: String,
+    /// Signature and footer, as HTML.
+    pub after_html: String,
 }
 
 /// Most bytes of a reply body.

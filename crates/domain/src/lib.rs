@@ -51,7 +51,7 @@ pub use department::{Department, DepartmentPatch, NewDepartment};
 pub use email::{
     Attachment, BounceInfo, BouncedRecipient, DeliveryException, Direction, Email, EmailKind,
     EmailSettings, InboundContent, InboundEmail, IngestResult, Mailbox, NewReply, OutboundMessage,
-    Outcome, StoredAttachment, ThreadRule,
+    Outcome, ReplyDraft, StoredAttachment, ThreadRule,
 };
 pub use error::{TransitionError, ValidationError};
 pub use event::{ActivityEvent, Actor, EventKind};

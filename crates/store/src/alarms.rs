@@ -18,7 +18,7 @@ use crate::activities::{self, NewEvent};
 use crate::error::StoreError;
 use crate::sql::{col, json, parsed};
 use crate::store::Store;
-use crate::{aliases, automation};
+use crate::{aliases, automation, compose};
 
 /// When each alarm workflow last ran on this node.
 #[derive(Default)]
@@ -259,7 +259,7 @@ async fn record(
         if !e.notify.is_empty() {
             match sender(c, a.id, a.department_id).await? {
                 Some(alias) => {
-                    let values = automation::values(c, &a, &alias).await?;
+                    let values = compose::values(c, &a, &alias).await?;
                     for notice in &e.notify {
                         let email = automation::notify(c, &a, &alias, notice, &values, now).await?;
                         events.push(event(

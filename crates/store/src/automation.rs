@@ -8,8 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use sqlx::AnyConnection;
-use switchboard_domain::article::{Part, compose};
-use switchboard_domain::template::{self, Placeholder, Values};
+use switchboard_domain::template::{self, Values};
 use switchboard_domain::{
     Activity, ActivityAction, Actor, Alias, AliasId, ArticleId, ArticleKind, CalendarId,
     CategoryId, CustomAttributes, CustomerId, DepartmentId, EmailAddress, EventKind,
@@ -24,7 +23,7 @@ use switchboard_workflow::{
 use crate::activities::{self, NewEvent};
 use crate::error::StoreError;
 use crate::sql::col;
-use crate::{calendars, departments, kb, outbox, queues, users, workflows};
+use crate::{calendars, compose, departments, kb, outbox, queues, users, workflows};
 
 /// Compiled active workflows of every department, at one generation.
 #[derive(Default)]
@@ -550,9 +549,9 @@ pub(crate) async fn apply_inbound(
     if plan.acknowledge.is_none() && plan.auto_reply.is_none() && plan.notify.is_empty() {
         return Ok(events);
     }
-    let values = values(c, activity, alias).await?;
+    let values = compose::values(c, activity, alias).await?;
     if let Some(article) = plan.acknowledge {
-        let (text, html) = composed(c, &plan.parts, article, &values).await?;
+        let (text, html) = compose::composed(c, &plan.parts, article, &values).await?;
         if let Some(email) = outbox::automatic_in(c, activity, text, Some(html), now).await? {
             events.push(event(
                 EventKind::Acknowledged,
@@ -561,7 +560,7 @@ pub(crate) async fn apply_inbound(
         }
     }
     if let Some((article, complete)) = plan.auto_reply {
-        let (text, html) = composed(c, &plan.parts, article, &values).await?;
+        let (text, html) = compose::composed(c, &plan.parts, article, &values).await?;
         if let Some(email) = outbox::automatic_in(c, activity, text, Some(html), now).await? {
             events.push(event(
                 EventKind::AutoReplied,
@@ -639,96 +638,4 @@ pub(crate) async fn notify(
             })
             .collect();
     outbox::notification_in(c, alias, to, subject, text, Some(activity.case_id), now).await
-}
-
-/// Placeholder values for messages about `activity`.
-pub(crate) async fn values(
-    c: &mut AnyConnection,
-    activity: &Activity,
-    alias: &Alias,
-) -> Result<Values, StoreError> {
-    let mut v = Values::default();
-    let r = sqlx::query(
-        "SELECT cu.name AS customer, k.subject AS case_subject, d.name AS department FROM cases k \
-         JOIN customers cu ON cu.id = k.customer_id JOIN departments d ON d.id = k.department_id WHERE k.id = $1",
-    )
-    .bind(activity.case_id.0)
-    .fetch_optional(&mut *c)
-    .await?;
-    if let Some(r) = r {
-        v.set(Placeholder::CustomerName, col::<String>(&r, "customer")?);
-        v.set(Placeholder::CaseSubject, col::<String>(&r, "case_subject")?);
-        v.set(
-            Placeholder::DepartmentName,
-            col::<String>(&r, "department")?,
-        );
-    }
-    let email = sqlx::query(
-        "SELECT from_address FROM emails WHERE activity_id = $1 AND direction = 'inbound' ORDER BY id LIMIT 1",
-    )
-    .bind(activity.id.0)
-    .fetch_optional(&mut *c)
-    .await?;
-    if let Some(r) = email
-        && let Some(a) = col::<Option<String>>(&r, "from_address")?
-    {
-        v.set(Placeholder::CustomerEmail, a);
-    }
-    v.set(Placeholder::CaseId, activity.case_id.to_string())
-        .set(Placeholder::ActivityId, activity.id.to_string())
-        .set(Placeholder::AliasAddress, alias.address.to_string())
-        .set(Placeholder::AliasName, alias.display_name.clone());
-    if let Some(q) = activity.queue_id.or(alias.queue_id)
-        && let Ok(queue) = queues::fetch(&mut *c, q).await
-    {
-        v.set(Placeholder::QueueName, queue.name.clone());
-        v.set(
-            Placeholder::ExpectedResponse,
-            template::duration_words(u64::from(queue.service_level_secs)),
-        );
-    }
-    Ok(v)
-}
-
-/// An article with the standard parts around it, placeholders filled: (text, HTML).
-pub(crate) async fn composed(
-    c: &mut AnyConnection,
-    parts: &MessageParts,
-    body: ArticleId,
-    values: &Values,
-) -> Result<(String, String), StoreError> {
-    let ids = [
-        parts.header,
-        parts.greeting,
-        Some(body),
-        parts.signature,
-        parts.footer,
-    ];
-    let wanted: Vec<ArticleId> = ids.iter().flatten().copied().collect();
-    let found = kb::articles_by_id(c, &wanted).await?;
-    let rendered: Vec<Option<Part>> = ids
-        .iter()
-        .map(|id| {
-            let a = found.get(&(*id)?).filter(|a| a.active)?;
-            let text_src = if a.text.trim().is_empty() {
-                search::html_words(&a.html)
-            } else {
-                a.text.clone()
-            };
-            let html = if a.html.trim().is_empty() {
-                let mut esc = String::new();
-                template::escape_html(&template::render(&a.text, values, false), &mut esc);
-                esc.replace('\n', "<br>")
-            } else {
-                template::render(&a.html, values, true)
-            };
-            Some(Part {
-                text: template::render(&text_src, values, false),
-                html,
-            })
-        })
-        .collect();
-    let refs: Vec<Option<&Part>> = rendered.iter().map(Option::as_ref).collect();
-    let out = compose(&refs);
-    Ok((out.text, out.html))
 }

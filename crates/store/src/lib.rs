@@ -21,6 +21,7 @@ pub mod blob;
 pub mod calendars;
 pub mod cases;
 pub mod categories;
+mod compose;
 pub mod cursors;
 pub mod customers;
 pub mod departments;

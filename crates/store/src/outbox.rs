@@ -20,7 +20,7 @@ use crate::activities::{self, NewEvent};
 use crate::emails::{EmailRow, NewDeliveryException, insert_delivery_exception, insert_email};
 use crate::error::StoreError;
 use crate::sql::{col, int_list, json, ts};
-use crate::{aliases, ingest::UNKNOWN_SENDER, review};
+use crate::{aliases, compose, ingest::UNKNOWN_SENDER, review};
 
 /// What a reply created.
 #[derive(Debug, Clone)]
@@ -50,17 +50,20 @@ pub struct OutboxCounts {
 }
 
 /// The inbound email an activity answers: its alias, addresses and thread ids.
-struct Answered {
-    alias_id: AliasId,
+pub(crate) struct Answered {
+    pub(crate) alias_id: AliasId,
     kind: EmailKind,
     message_id: Option<String>,
     references: Vec<String>,
     from: Option<Mailbox>,
     reply_to: Vec<Mailbox>,
-    subject: String,
+    pub(crate) subject: String,
 }
 
-async fn answered(c: &mut AnyConnection, activity: ActivityId) -> Result<Answered, StoreError> {
+pub(crate) async fn answered(
+    c: &mut AnyConnection,
+    activity: ActivityId,
+) -> Result<Answered, StoreError> {
     let r = sqlx::query(
         "SELECT alias_id, kind, message_id, ref_ids, from_address, from_name, reply_to, subject FROM emails \
          WHERE activity_id = $1 AND direction = 'inbound' ORDER BY id DESC LIMIT 1",
@@ -97,7 +100,7 @@ fn new_message_id(alias: &EmailAddress) -> String {
 }
 
 /// Default recipients of an answer: Reply-To, else From; never our placeholder address.
-fn default_recipients(a: &Answered) -> Vec<Mailbox> {
+pub(crate) fn default_recipients(a: &Answered) -> Vec<Mailbox> {
     let list = if a.reply_to.is_empty() {
         a.from.iter().cloned().collect()
     } else {
@@ -495,6 +498,18 @@ impl Store {
                         )));
                     }
                     let ans = answered(c, a.id).await?;
+                    let mut reply = reply;
+                    if reply.compose {
+                        let alias = aliases::fetch(&mut *c, ans.alias_id).await?;
+                        let agent = actor.user_id();
+                        let body = (reply.text.as_str(), reply.html.as_deref());
+                        if let Some((text, html)) =
+                            compose::reply(c, &a, &alias, agent, body.0, body.1).await?
+                        {
+                            reply.text = text;
+                            reply.html = Some(html);
+                        }
+                    }
                     let to = if reply.to.is_empty() {
                         default_recipients(&ans)
                     } else {

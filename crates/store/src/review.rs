@@ -19,7 +19,7 @@ use crate::automation::{self, Library};
 use crate::error::StoreError;
 use crate::sql::col;
 use crate::store::Store;
-use crate::{aliases, queues};
+use crate::{aliases, compose, queues};
 
 /// What the outbound workflows and the review flags decided for one reply.
 #[derive(Default)]
@@ -225,7 +225,7 @@ pub(crate) async fn notify(
         return Ok(vec![]);
     }
     let alias = aliases::fetch(&mut *c, alias).await?;
-    let values = automation::values(c, a, &alias).await?;
+    let values = compose::values(c, a, &alias).await?;
     let mut events = Vec::new();
     for n in notices {
         let email = automation::notify(c, a, &alias, n, &values, now).await?;

@@ -185,6 +185,7 @@ pub fn app(state: AppState) -> Router {
             "/activities/{id}/reply",
             post(emails::reply).layer(DefaultBodyLimit::max(MAX_UPLOAD)),
         )
+        .route("/activities/{id}/reply-draft", get(emails::reply_draft))
         .fallback(not_found);
     Router::new()
         .nest("/api/v1", api)

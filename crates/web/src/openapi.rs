@@ -114,6 +114,7 @@ use crate::routes::system::Logging;
         EmailSettings,
         ReplyBody,
         ReplyAttachment,
+        ReplyDraft,
         ReviewBody,
         Decision,
         RoutingSettings,
@@ -518,6 +519,15 @@ pub fn document() -> utoipa::openapi::OpenApi {
             One("ReplyBody"),
             "201",
             One("Email"),
+        ),
+        (
+            "/api/v1/activities/{id}/reply-draft",
+            Get,
+            "What the caller's reply composer starts from: subject, recipients, and the department's standard parts before and after the body, placeholders filled (send it back with compose: false)",
+            "email",
+            None,
+            "200",
+            One("ReplyDraft"),
         ),
         (
             "/api/v1/activities/{id}/review",

@@ -65,6 +65,7 @@ fn reply(text: &str, complete: bool) -> NewReply {
         cc: vec![],
         attachments: vec![],
         complete,
+        compose: true,
     }
 }
 

@@ -12,7 +12,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 use switchboard_domain::{
     Access, ActivityId, AttachmentId, DeliveryException, DepartmentId, Direction, Email,
-    EmailAddress, EmailId, EmailKind, EmailSettings, NewReply, Outcome, Resource, Role,
+    EmailAddress, EmailId, EmailKind, EmailSettings, NewReply, Outcome, ReplyDraft, Resource, Role,
     StoredAttachment,
 };
 use switchboard_mail::sanitize::{SanitizeOptions, sanitize_html};
@@ -259,6 +259,14 @@ pub struct ReplyBody {
     /// "Send & Complete" (true) or "Send" (false).
     #[serde(default)]
     pub complete: bool,
+    /// Put the department's standard parts (header, greeting, signature, footer) around the
+    /// body (default true); false when the body already holds them, e.g. from the reply draft.
+    #[serde(default = "yes")]
+    pub compose: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn clean_name(i: usize, name: &str) -> ApiResult<String> {
@@ -332,6 +340,7 @@ pub async fn reply(
         cc: body.cc,
         attachments: files,
         complete: body.complete,
+        compose: body.compose,
     }
     .validate()?;
     let done = s.store.reply(activity, r, caller.actor(), now()).await?;
@@ -346,6 +355,26 @@ pub async fn reply(
         });
     }
     Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// What the caller's reply composer for an email activity starts from. Agents draft only
+/// their own activities.
+pub async fn reply_draft(
+    State(s): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> ApiResult<Json<ReplyDraft>> {
+    caller.require(Access::Read, Resource::Activities)?;
+    let activity = ActivityId(id);
+    if caller.user.role == Role::Agent {
+        let a = s.store.activity(activity).await?;
+        if a.assignee_id != Some(caller.user.id) {
+            return Err(ApiError::forbidden("answer this activity"));
+        }
+    }
+    Ok(Json(
+        s.store.reply_draft(activity, Some(caller.user.id)).await?,
+    ))
 }
 
 /// Filters of the delivery exception list.
