@@ -7,7 +7,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{Method, header};
 use axum_extra::extract::CookieJar;
-use switchboard_domain::{Access, Actor, Resource, User};
+use switchboard_domain::{Access, ActivityId, Actor, Resource, Role, User};
 
 use crate::error::ApiError;
 use crate::state::{AppState, now};
@@ -55,6 +55,22 @@ impl Caller {
                 &format!("{verb} {resource:?}").to_lowercase(),
             ))
         }
+    }
+
+    /// Refuses an agent acting on an activity they do not hold (to `what`, e.g. "answer this
+    /// activity"); supervisors and administrators act on any.
+    pub async fn require_holder(
+        &self,
+        store: &switchboard_store::Store,
+        activity: ActivityId,
+        what: &str,
+    ) -> Result<(), ApiError> {
+        if self.user.role == Role::Agent
+            && store.activity(activity).await?.assignee_id != Some(self.user.id)
+        {
+            return Err(ApiError::forbidden(what));
+        }
+        Ok(())
     }
 
     /// The caller as the actor of events.

@@ -12,7 +12,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 use switchboard_domain::{
     Access, ActivityId, AttachmentId, DeliveryException, DepartmentId, Direction, Email,
-    EmailAddress, EmailId, EmailKind, EmailSettings, NewReply, Outcome, ReplyDraft, Resource, Role,
+    EmailAddress, EmailId, EmailKind, EmailSettings, NewReply, Outcome, ReplyDraft, Resource,
     StoredAttachment,
 };
 use switchboard_mail::sanitize::{SanitizeOptions, sanitize_html};
@@ -293,12 +293,9 @@ pub async fn reply(
 ) -> ApiResult<impl IntoResponse> {
     caller.require(Access::Write, Resource::Activities)?;
     let activity = ActivityId(id);
-    if caller.user.role == Role::Agent {
-        let a = s.store.activity(activity).await?;
-        if a.assignee_id != Some(caller.user.id) {
-            return Err(ApiError::forbidden("answer this activity"));
-        }
-    }
+    caller
+        .require_holder(&s.store, activity, "answer this activity")
+        .await?;
     // Check every attachment first, then store them all with one round of syncing.
     let mut files = Vec::with_capacity(body.attachments.len());
     let mut contents = Vec::with_capacity(body.attachments.len());
@@ -366,12 +363,9 @@ pub async fn reply_draft(
 ) -> ApiResult<Json<ReplyDraft>> {
     caller.require(Access::Read, Resource::Activities)?;
     let activity = ActivityId(id);
-    if caller.user.role == Role::Agent {
-        let a = s.store.activity(activity).await?;
-        if a.assignee_id != Some(caller.user.id) {
-            return Err(ApiError::forbidden("answer this activity"));
-        }
-    }
+    caller
+        .require_holder(&s.store, activity, "answer this activity")
+        .await?;
     Ok(Json(
         s.store.reply_draft(activity, Some(caller.user.id)).await?,
     ))

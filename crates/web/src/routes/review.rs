@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
-use switchboard_domain::{Access, Activity, ActivityId, Resource, Role};
+use switchboard_domain::{Access, Activity, ActivityId, Resource};
 use switchboard_store::ReviewDecision;
 use utoipa::ToSchema;
 
@@ -52,12 +52,9 @@ pub async fn review(
 ) -> ApiResult<Json<Activity>> {
     caller.require(Access::Write, Resource::Activities)?;
     let id = ActivityId(id);
-    if caller.user.role == Role::Agent {
-        let a = s.store.activity(id).await?;
-        if a.assignee_id != Some(caller.user.id) {
-            return Err(ApiError::forbidden("review this reply"));
-        }
-    }
+    caller
+        .require_holder(&s.store, id, "review this reply")
+        .await?;
     let limit = |field: &str, v: &Option<String>, max: usize| -> ApiResult<()> {
         match v {
             Some(t) if t.len() > max => Err(ApiError::from(

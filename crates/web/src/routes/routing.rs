@@ -9,7 +9,7 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures_util::Stream;
 use serde::{Deserialize, Serialize};
 use switchboard_domain::{
-    Access, Activity, ActivityId, ActivityStatus, ChannelKind, Presence, QueueId, Resource, Role,
+    Access, Activity, ActivityId, ActivityStatus, ChannelKind, Presence, QueueId, Resource,
     Timestamp, UserGroupId, UserId,
 };
 use switchboard_routing::{Action, Target};
@@ -226,10 +226,9 @@ pub async fn transfer(
             )));
         }
     };
-    let a = s.store.activity(id).await?;
-    if caller.user.role == Role::Agent && a.assignee_id != Some(caller.user.id) {
-        return Err(ApiError::forbidden("transfer this activity"));
-    }
+    caller
+        .require_holder(&s.store, id, "transfer this activity")
+        .await?;
     s.router()?
         .request(Request::Transfer { activity: id, to }, caller.actor())
         .await?;
