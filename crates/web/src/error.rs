@@ -78,6 +78,11 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         self.status
     }
+
+    /// What went wrong, for people.
+    pub fn message(&self) -> &str {
+        &self.body.message
+    }
 }
 
 impl IntoResponse for ApiError {

@@ -11,6 +11,7 @@ pub mod extract;
 pub mod openapi;
 pub mod routes;
 pub mod state;
+pub mod ui;
 
 use std::time::Instant;
 
@@ -189,6 +190,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found);
     Router::new()
         .nest("/api/v1", api)
+        .merge(ui::router())
         .route("/healthz", get(system::healthz))
         .route("/metrics", get(system::metrics))
         .fallback(not_found)

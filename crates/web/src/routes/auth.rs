@@ -42,19 +42,19 @@ fn bad_login() -> ApiError {
     )
 }
 
-/// Checks email and password, opens a session and sets its cookie (HttpOnly, SameSite=Lax).
-pub async fn login(
-    State(s): State<AppState>,
-    jar: CookieJar,
-    ApiJson(body): ApiJson<Login>,
-) -> ApiResult<(CookieJar, Json<Me>)> {
-    let email = EmailAddress::parse(&body.email).map_err(|_| bad_login())?;
+/// Checks email and password and opens a session: the user, its cookie (HttpOnly,
+/// SameSite=Lax) and its CSRF token. Used by the API's login and the login page.
+pub async fn open_session(
+    s: &AppState,
+    email: &str,
+    password: String,
+) -> ApiResult<(User, Cookie<'static>, String)> {
+    let email = EmailAddress::parse(email).map_err(|_| bad_login())?;
     let user = s.store.user_by_email(&email).await?;
     let hash = match &user {
         Some(u) if u.active => s.store.password_hash(u.id).await?,
         _ => None,
     };
-    let password = body.password;
     // Verify even without a user, so timing does not reveal which addresses exist.
     let ok = tokio::task::spawn_blocking(move || {
         let h = hash.unwrap_or_else(|| "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".into());
@@ -78,6 +78,16 @@ pub async fn login(
         .max_age(time::Duration::seconds(s.config.session_ttl_secs))
         .build();
     tracing::info!(user = user.id.0, "login");
+    Ok((user, cookie, csrf))
+}
+
+/// Checks email and password, opens a session and sets its cookie (HttpOnly, SameSite=Lax).
+pub async fn login(
+    State(s): State<AppState>,
+    jar: CookieJar,
+    ApiJson(body): ApiJson<Login>,
+) -> ApiResult<(CookieJar, Json<Me>)> {
+    let (user, cookie, csrf) = open_session(&s, &body.email, body.password).await?;
     Ok((
         jar.add(cookie),
         Json(Me {

@@ -124,9 +124,13 @@ async fn mine(s: &AppState, me: UserId, status: ActivityStatus) -> ApiResult<Vec
 
 /// My offers and assigned work.
 pub async fn my_work(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<MyWork>> {
-    let me = caller.user.id;
+    Ok(Json(work_of(&s, caller.user.id).await?))
+}
+
+/// What `me` holds: offers with their expiry, and assigned work.
+pub async fn work_of(s: &AppState, me: UserId) -> ApiResult<MyWork> {
     let mut offers = Vec::new();
-    for a in mine(&s, me, ActivityStatus::Offered).await? {
+    for a in mine(s, me, ActivityStatus::Offered).await? {
         let expires_at = match &s.router {
             Some(r) => r.offer_expiry(a.id).await?,
             None => None,
@@ -142,10 +146,10 @@ pub async fn my_work(State(s): State<AppState>, caller: Caller) -> ApiResult<Jso
         ActivityStatus::InProgress,
         ActivityStatus::Paused,
     ] {
-        assigned.extend(mine(&s, me, st).await?);
+        assigned.extend(mine(s, me, st).await?);
     }
     assigned.sort_by_key(|a| a.id);
-    Ok(Json(MyWork { offers, assigned }))
+    Ok(MyWork { offers, assigned })
 }
 
 /// What to pull.

@@ -1,0 +1,106 @@
+//! The agent console: availability per channel in the header and the live list of my work
+//! (offers with their count-down, accept and decline; work in progress).
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use switchboard_domain::{ChannelKind, Presence};
+
+use super::page::{Chrome, Viewer, render};
+use crate::error::ApiResult;
+use crate::routes::routing::{MyWork, work_of};
+use crate::state::{AppState, now};
+
+/// Reasons an agent may give for not being ready.
+const REASONS: [&str; 5] = ["Break", "Lunch", "Meeting", "Training", "Other"];
+
+/// One channel's readiness switch.
+struct ChannelView {
+    kind: &'static str,
+    label: &'static str,
+    ready: bool,
+}
+
+/// The availability part of the header.
+struct PresenceView {
+    any_ready: bool,
+    channels: Vec<ChannelView>,
+    /// The reasons to choose from, with whether it is the current one.
+    reasons: Vec<(&'static str, bool)>,
+}
+
+fn label(c: ChannelKind) -> &'static str {
+    match c {
+        ChannelKind::InboundEmail => "Email",
+        ChannelKind::OutboundEmail => "Replies to review",
+        ChannelKind::Chat => "Chat",
+        ChannelKind::Callback => "Callback",
+        ChannelKind::DelayedCallback => "Delayed callback",
+    }
+}
+
+fn presence_view(viewer: &Viewer, p: &Presence) -> PresenceView {
+    let capacity = &viewer.0.user.capacity;
+    PresenceView {
+        any_ready: p.logged_in && p.ready.values().any(|r| *r),
+        channels: ChannelKind::ALL
+            .into_iter()
+            .filter(|c| capacity.get(c).is_some_and(|n| *n > 0))
+            .map(|c| ChannelView {
+                kind: c.as_str(),
+                label: label(c),
+                ready: p.ready.get(&c).copied().unwrap_or(false),
+            })
+            .collect(),
+        reasons: REASONS
+            .iter()
+            .map(|r| (*r, p.reason.as_deref() == Some(*r)))
+            .collect(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "agent.html")]
+struct AgentPage {
+    chrome: Chrome,
+    presence: PresenceView,
+    work: MyWork,
+}
+
+#[derive(Template)]
+#[template(path = "agent_work.html")]
+struct WorkFragment {
+    work: MyWork,
+}
+
+#[derive(Template)]
+#[template(path = "agent_presence.html")]
+struct PresenceFragment {
+    presence: PresenceView,
+}
+
+/// `GET /agent`.
+pub async fn console(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Response> {
+    let me = viewer.0.user.id;
+    let p = s.store.presence(me, now()).await?;
+    Ok(render(&AgentPage {
+        chrome: Chrome::new(&viewer, "/agent", "agent"),
+        presence: presence_view(&viewer, &p),
+        work: work_of(&s, me).await?,
+    }))
+}
+
+/// `GET /ui/agent/work`: the list, refreshed live.
+pub async fn work(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Response> {
+    Ok(render(&WorkFragment {
+        work: work_of(&s, viewer.0.user.id).await?,
+    }))
+}
+
+/// `GET /ui/agent/presence`: the availability switches, refreshed live.
+pub async fn presence(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Response> {
+    let p = s.store.presence(viewer.0.user.id, now()).await?;
+    Ok(render(&PresenceFragment {
+        presence: presence_view(&viewer, &p),
+    }))
+}

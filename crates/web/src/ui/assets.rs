@@ -1,0 +1,48 @@
+//! The stylesheet, script and vendored libraries, embedded in the binary.
+
+use axum::extract::Path;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+/// (path under `/static/`, content type, bytes, cache for a long time).
+const FILES: [(&str, &str, &[u8], bool); 3] = [
+    (
+        "app.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../static/app.css"),
+        false,
+    ),
+    (
+        "app.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/app.js"),
+        false,
+    ),
+    (
+        "vendor/htmx-2.0.4.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/vendor/htmx-2.0.4.min.js"),
+        true,
+    ),
+];
+
+/// `GET /static/{file}`.
+pub async fn serve(Path(file): Path<String>) -> Response {
+    let Some((_, kind, bytes, pinned)) = FILES.iter().find(|(name, ..)| *name == file) else {
+        return (StatusCode::NOT_FOUND, "no such file").into_response();
+    };
+    // Vendored files carry their version in the name; ours change with the binary.
+    let cache = if *pinned {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    (
+        [
+            (header::CONTENT_TYPE, *kind),
+            (header::CACHE_CONTROL, cache),
+        ],
+        *bytes,
+    )
+        .into_response()
+}

@@ -1,0 +1,35 @@
+//! The consoles people work in all day: server-rendered pages from askama templates
+//! (`crates/web/templates`), with the stylesheet, a small script and vendored libraries from
+//! `crates/web/static` embedded in the binary (no JavaScript build step). Pages read through the
+//! same calls as the API; their buttons call the REST API with the session's CSRF token, and the
+//! agent's event stream refreshes the live parts (htmx swaps server-rendered fragments).
+
+mod agent;
+mod assets;
+mod login;
+mod page;
+
+use axum::Router;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+
+use crate::state::AppState;
+
+/// The pages, the fragments they refresh, and the static files.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/agent", get(agent::console))
+        .route("/ui/agent/work", get(agent::work))
+        .route("/ui/agent/presence", get(agent::presence))
+        .route("/static/{*file}", get(assets::serve))
+}
+
+/// The console of the caller's role, or the login page.
+async fn home(viewer: Option<page::Viewer>) -> Response {
+    match viewer {
+        Some(_) => Redirect::to("/agent").into_response(),
+        None => Redirect::to("/login").into_response(),
+    }
+}

@@ -1,0 +1,104 @@
+//! What every page shares: the signed-in viewer (or a redirect to the login page) and the
+//! header's chrome, and rendering a template into a response.
+
+use askama::Template;
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+use crate::auth::{Caller, Credential};
+use crate::state::AppState;
+
+/// The signed-in person looking at a page; without a session, pages redirect to `/login`.
+pub struct Viewer(pub Caller);
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        Caller::from_request_parts(parts, state)
+            .await
+            .map(Viewer)
+            .map_err(|_| Redirect::to("/login").into_response())
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for Viewer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        Ok(Caller::from_request_parts(parts, state)
+            .await
+            .ok()
+            .map(Viewer))
+    }
+}
+
+/// A console in the header's navigation.
+pub struct NavLink {
+    /// Where.
+    pub href: &'static str,
+    /// Its name.
+    pub label: &'static str,
+    /// Whether it is the page shown.
+    pub current: bool,
+}
+
+/// The header every console page shows.
+pub struct Chrome {
+    /// The viewer's name.
+    pub name: String,
+    /// Their role.
+    pub role: &'static str,
+    /// The session's CSRF token, for the page's API calls.
+    pub csrf: String,
+    /// The consoles the viewer may open.
+    pub nav: Vec<NavLink>,
+    /// Which live stream the page follows (`agent`, or empty).
+    pub live: &'static str,
+}
+
+impl Chrome {
+    /// The chrome of page `current` (an href) for `viewer`.
+    pub fn new(viewer: &Viewer, current: &str, live: &'static str) -> Chrome {
+        let caller = &viewer.0;
+        let csrf = match &caller.credential {
+            Credential::Session { csrf, .. } => csrf.clone(),
+            Credential::Token => String::new(),
+        };
+        let consoles: [(&'static str, &'static str); 1] = [("/agent", "My work")];
+        Chrome {
+            name: caller.user.name.clone(),
+            role: caller.user.role.as_str(),
+            csrf,
+            nav: consoles
+                .iter()
+                .map(|(href, label)| NavLink {
+                    href,
+                    label,
+                    current: *href == current,
+                })
+                .collect(),
+            live,
+        }
+    }
+}
+
+/// Renders a template as an HTML response (a 500 naming nothing internal if it fails).
+pub fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the page could not be shown",
+            )
+                .into_response()
+        }
+    }
+}
