@@ -44,6 +44,17 @@ impl ChannelKind {
         }
     }
 
+    /// The name people read in the consoles.
+    pub fn label(self) -> &'static str {
+        match self {
+            ChannelKind::InboundEmail => "Email",
+            ChannelKind::OutboundEmail => "Reply",
+            ChannelKind::Chat => "Chat",
+            ChannelKind::Callback => "Callback",
+            ChannelKind::DelayedCallback => "Delayed callback",
+        }
+    }
+
     /// Parses the stable name.
     pub fn parse(s: &str) -> Option<ChannelKind> {
         ChannelKind::ALL.into_iter().find(|c| c.as_str() == s)

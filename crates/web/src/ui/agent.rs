@@ -29,16 +29,6 @@ struct PresenceView {
     reasons: Vec<(&'static str, bool)>,
 }
 
-fn label(c: ChannelKind) -> &'static str {
-    match c {
-        ChannelKind::InboundEmail => "Email",
-        ChannelKind::OutboundEmail => "Replies to review",
-        ChannelKind::Chat => "Chat",
-        ChannelKind::Callback => "Callback",
-        ChannelKind::DelayedCallback => "Delayed callback",
-    }
-}
-
 fn presence_view(viewer: &Viewer, p: &Presence) -> PresenceView {
     let capacity = &viewer.0.user.capacity;
     PresenceView {
@@ -48,7 +38,7 @@ fn presence_view(viewer: &Viewer, p: &Presence) -> PresenceView {
             .filter(|c| capacity.get(c).is_some_and(|n| *n > 0))
             .map(|c| ChannelView {
                 kind: c.as_str(),
-                label: label(c),
+                label: c.label(),
                 ready: p.ready.get(&c).copied().unwrap_or(false),
             })
             .collect(),

@@ -1,0 +1,205 @@
+//! Browser tests: the real binary, spawned on a free port, driven by a real headless Chromium.
+//!
+//! Each test starts a server and runs one Node script from `tests/browser/` (Playwright through
+//! the `playwright-core` package, which downloads no browser: it drives the system Chromium,
+//! `/usr/bin/chromium`, or `$SWITCHBOARD_TEST_CHROMIUM`, handed to the script as
+//! `SWITCHBOARD_CHROMIUM`; the server refuses unknown `SWITCHBOARD_*` variables other than
+//! `SWITCHBOARD_TEST_*`). Screenshots land in `target/browser-artifacts`.
+//!
+//! Run with `cargo test -p switchboard --test browser` after `npm ci` in `tests/browser`
+//! (`scripts/test` installs Chromium, Node and the npm packages when missing). Without Node, the
+//! npm packages or Chromium each test is skipped with a notice; under `CI` it fails instead.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod common;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Api, Server};
+use serde_json::json;
+
+/// How long one browser script may run before it is killed.
+const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The repository root (`crates/cli` → `../..`).
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The Chromium executable the scripts launch.
+fn chromium() -> PathBuf {
+    std::env::var_os("SWITCHBOARD_TEST_CHROMIUM")
+        .map_or_else(|| "/usr/bin/chromium".into(), Into::into)
+}
+
+/// Whether Node, the npm packages and Chromium are present; a notice and `false` when one is
+/// missing, a panic under `CI` (where the browser tests must run).
+fn browser_available() -> bool {
+    let node = Command::new("node")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    let missing = if !node {
+        "node not found"
+    } else if !repo_root()
+        .join("tests/browser/node_modules/playwright-core")
+        .is_dir()
+    {
+        "tests/browser/node_modules/playwright-core missing (run npm ci in tests/browser)"
+    } else if !chromium().is_file() {
+        "chromium executable not found"
+    } else {
+        return true;
+    };
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{missing}: CI must run the browser tests"
+    );
+    eprintln!("notice: {missing}; browser test skipped");
+    false
+}
+
+/// Runs `node tests/browser/<script>` against `server_url`, killing it after [`SCRIPT_TIMEOUT`];
+/// panics, with the script's output, unless it exits 0.
+fn run_script(script: &str, server_url: &str, extra_env: &[(&str, &str)]) {
+    let root = repo_root();
+    let mut child = Command::new("node")
+        .arg(Path::new("tests/browser").join(script))
+        .current_dir(&root)
+        .env("SWITCHBOARD_URL", server_url)
+        .env("SWITCHBOARD_CHROMIUM", chromium())
+        .env(
+            "SWITCHBOARD_ARTIFACTS",
+            root.join("target/browser-artifacts"),
+        )
+        .envs(extra_env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn node");
+    // Drain both pipes on threads so a chatty script cannot block on a full pipe.
+    let drain = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = r.read_to_string(&mut s);
+            s
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().unwrap()));
+    let err = drain(Box::new(child.stderr.take().unwrap()));
+    let deadline = Instant::now() + SCRIPT_TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if Instant::now() >= deadline {
+            // Chromium exits by itself once Node, which holds its control pipe, is gone.
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let (out, err) = (out.join().unwrap(), err.join().unwrap());
+    let outcome = match status {
+        Some(s) if s.success() => {
+            eprintln!("{script}:\n{out}{err}");
+            return;
+        }
+        Some(s) => format!("failed ({s})"),
+        None => format!("killed after {} s", SCRIPT_TIMEOUT.as_secs()),
+    };
+    panic!("browser script {script} {outcome}\n--- stdout\n{out}--- stderr\n{err}");
+}
+
+#[tokio::test]
+async fn smoke_healthz_in_a_real_browser() {
+    if !browser_available() {
+        return;
+    }
+    run("smoke.mjs", &Server::sqlite(), vec![]).await;
+}
+
+/// Runs `script` against `server` on a blocking thread, passing a panic on.
+async fn run(script: &'static str, server: &Server, env: Vec<(&'static str, String)>) {
+    let url = server.url.clone();
+    let run = tokio::task::spawn_blocking(move || {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        run_script(script, &url, &env);
+    })
+    .await;
+    if let Err(e) = run {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+/// Posts `body` to `path` as the administrator, expecting 201; the new object's id.
+async fn create(api: &Api, path: &str, body: serde_json::Value) -> i64 {
+    let (st, v) = api.post(path, body).await;
+    assert_eq!(st, 201, "{path}: {v}");
+    v["id"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn agent_console_offers_live_and_accepts_in_a_real_browser() {
+    if !browser_available() {
+        return;
+    }
+    let server = Server::sqlite();
+    let api = Api::admin(&server).await;
+    let (_, depts) = api.get("/departments").await;
+    let dept = depts["items"][0]["id"].as_i64().unwrap();
+    let password = "a long enough password";
+    let ann = create(
+        &api,
+        "/users",
+        json!({"department_id": dept, "email": "ann@acme.test", "name": "Ann Agent",
+               "role": "agent", "password": password}),
+    )
+    .await;
+    let group = create(
+        &api,
+        "/user-groups",
+        json!({"department_id": dept, "name": "Support", "members": [ann]}),
+    )
+    .await;
+    let queue = create(
+        &api,
+        "/queues",
+        json!({"department_id": dept, "name": "Support",
+               "routing": {"type": "user_group", "user_group_id": group}}),
+    )
+    .await;
+    let customer = create(
+        &api,
+        "/customers",
+        json!({"department_id": dept, "name": "Carol Customer",
+               "contact_points": [{"kind": "email", "value": "carol@customer.test"}]}),
+    )
+    .await;
+    run(
+        "agent_console.mjs",
+        &server,
+        vec![
+            ("SB_ADMIN_TOKEN", api.token.clone()),
+            ("SB_AGENT_EMAIL", "ann@acme.test".into()),
+            ("SB_AGENT_PASSWORD", password.into()),
+            ("SB_CUSTOMER_ID", customer.to_string()),
+            ("SB_QUEUE_ID", queue.to_string()),
+        ],
+    )
+    .await;
+    // What the browser did is what the store holds.
+    let ann_api = Api::login(&server, "ann@acme.test", password).await;
+    let (_, work) = ann_api.get("/me/work").await;
+    assert_eq!(work["assigned"].as_array().unwrap().len(), 1, "{work}");
+    let (_, p) = ann_api.get("/me/presence").await;
+    assert_eq!(p["reason"], "Lunch", "{p}");
+}

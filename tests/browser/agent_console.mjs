@@ -1,0 +1,101 @@
+// The agent console in a real browser: a wrong password is refused in place; the agent logs
+// in, becomes ready, gets an offer live (no reload) when work arrives, and accepts it.
+//
+// Environment (set by crates/cli/tests/browser.rs): SWITCHBOARD_URL, SB_ADMIN_TOKEN (to create
+// the work through the API), SB_AGENT_EMAIL, SB_AGENT_PASSWORD, SB_CUSTOMER_ID, SB_QUEUE_ID.
+
+import assert from 'node:assert/strict';
+import { baseUrl, launch, screenshot, step } from './lib/harness.mjs';
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set`);
+  return v;
+};
+
+async function newWork(subject) {
+  const res = await fetch(`${baseUrl}/api/v1/activities`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${env('SB_ADMIN_TOKEN')}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      customer_id: Number(env('SB_CUSTOMER_ID')),
+      channel: 'inbound_email',
+      subject,
+      queue_id: Number(env('SB_QUEUE_ID')),
+    }),
+  });
+  const body = await res.json();
+  assert.equal(res.status, 201, JSON.stringify(body));
+  return body.id;
+}
+
+const browser = await launch();
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  page.on('dialog', (d) => {
+    throw new Error(`unexpected dialog: ${d.message()}`);
+  });
+
+  await step('wrong password', async () => {
+    await page.goto(`${baseUrl}/agent`);
+    await page.waitForURL('**/login');
+    await page.fill('input[name=email]', env('SB_AGENT_EMAIL'));
+    await page.fill('input[name=password]', 'not the password');
+    await page.click('button[type=submit]');
+    await page.getByRole('alert').filter({ hasText: 'wrong email address or password' }).waitFor();
+    assert.equal(await page.inputValue('input[name=email]'), env('SB_AGENT_EMAIL'));
+    await screenshot(page, 'login-error');
+  });
+
+  await step('log in', async () => {
+    await page.fill('input[name=password]', env('SB_AGENT_PASSWORD'));
+    await page.click('button[type=submit]');
+    await page.waitForURL('**/agent');
+    await page.locator('#availability .badge.not-ready').waitFor();
+    await page.getByText('Nothing yet').waitFor();
+    await screenshot(page, 'agent-console');
+  });
+
+  await step('become ready', async () => {
+    await page.click('button[data-action=ready]');
+    await page.locator('#availability .badge.ready').waitFor();
+    assert.ok(await page.isChecked('input[data-channel=inbound_email]'));
+  });
+
+  let activity;
+  await step('offer arrives live', async () => {
+    activity = await newWork('Where is my parcel?');
+    const row = page.locator(`#work tr[data-activity="${activity}"]`);
+    await row.locator('.badge.offered').waitFor({ timeout: 15000 });
+    assert.match(await row.innerText(), /Where is my parcel\?/);
+    // The offer counts down to its expiry.
+    await page.waitForFunction(
+      (id) => /\d+ s/.test(document.querySelector(`tr[data-activity="${id}"] [data-expires]`)?.textContent ?? ''),
+      activity,
+    );
+    await screenshot(page, 'agent-offer');
+  });
+
+  await step('accept', async () => {
+    await page.click(`#work tr[data-activity="${activity}"] button[data-action=accept]`);
+    const row = page.locator(`#work tr[data-activity="${activity}"]`);
+    await row.locator(".badge", { hasText: "assigned" }).waitFor();
+    await screenshot(page, 'agent-assigned');
+  });
+
+  await step('not ready with a reason', async () => {
+    await page.selectOption('#reason', 'Lunch');
+    await page.click('button[data-action=not-ready]');
+    await page.locator('#availability .badge.not-ready').waitFor();
+    assert.equal(await page.inputValue('#reason'), 'Lunch');
+  });
+
+  await step('log out', async () => {
+    await page.click('button[data-action=logout]');
+    await page.waitForURL('**/login');
+  });
+  console.log('agent console: ok');
+} finally {
+  await browser.close();
+}

@@ -1,0 +1,74 @@
+// Shared harness for the browser tests: starts the system Chromium through playwright-core (which
+// downloads no browser of its own), names the server under test and keeps screenshots.
+//
+// Environment:
+//   SWITCHBOARD_URL        base URL of the running server under test (required)
+//   SWITCHBOARD_CHROMIUM   Chromium executable (default /usr/bin/chromium; the cargo test sets it
+//                          from SWITCHBOARD_TEST_CHROMIUM, as the server rejects unknown SWITCHBOARD_*)
+//   SWITCHBOARD_ARTIFACTS  where screenshots go (default tests/browser/artifacts)
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+/** Base URL of the server under test, without a trailing slash. */
+export const baseUrl = (process.env.SWITCHBOARD_URL || '').replace(/\/+$/, '');
+if (!baseUrl) {
+  throw new Error('SWITCHBOARD_URL is not set: run the browser tests through cargo test');
+}
+
+/** Directory for screenshots and other artifacts. */
+export const artifactsDir = process.env.SWITCHBOARD_ARTIFACTS || 'tests/browser/artifacts';
+
+// The browser launched last; `step` screenshots its pages when a step fails.
+let current = null;
+
+/** Launches headless Chromium; the caller closes it. */
+export async function launch() {
+  current = await chromium.launch({
+    executablePath: process.env.SWITCHBOARD_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox', // we may run as root, where the sandbox refuses to start
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      // No traffic of Chromium's own: updates, sync, background fetches, reporting.
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-domain-reliability',
+      '--no-pings',
+      // Only loopback names resolve, so a stray request fails at once instead of leaving the machine.
+      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
+    ],
+  });
+  return current;
+}
+
+/** Saves a full-page PNG of `page` as `<artifacts>/<name>.png` and returns its path. */
+export async function screenshot(page, name) {
+  mkdirSync(artifactsDir, { recursive: true });
+  const path = join(artifactsDir, `${name.replace(/[^\w.-]+/g, '_')}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/** Runs one named step; on failure screenshots the open pages as `failure-<name>`, then rethrows. */
+export async function step(name, fn) {
+  console.log(`step: ${name}`);
+  try {
+    return await fn();
+  } catch (err) {
+    const pages = current ? current.contexts().flatMap((c) => c.pages()) : [];
+    for (const [i, page] of pages.entries()) {
+      const shot = `failure-${name}${pages.length > 1 ? `-${i + 1}` : ''}`;
+      try {
+        console.error(`saved ${await screenshot(page, shot)}`);
+      } catch (shotErr) {
+        console.error(`no screenshot for ${shot}: ${shotErr.message}`);
+      }
+    }
+    throw err;
+  }
+}
