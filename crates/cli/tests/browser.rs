@@ -19,8 +19,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::mail::{World, emails, wait_for};
 use common::{Api, Server};
 use serde_json::json;
+use switchboard_testkit::require_or_skip;
 
 /// How long one browser script may run before it is killed.
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
@@ -202,4 +204,111 @@ async fn agent_console_offers_live_and_accepts_in_a_real_browser() {
     assert_eq!(work["assigned"].as_array().unwrap().len(), 1, "{work}");
     let (_, p) = ann_api.get("/me/presence").await;
     assert_eq!(p["reason"], "Lunch", "{p}");
+}
+
+/// A customer's HTML email that tries everything a hostile message can.
+fn hostile_email() -> Vec<u8> {
+    "From: Carol Customer <carol@customer.test>\r\nTo: support@acme.test\r\n\
+     Subject: My order\r\nMessage-ID: <b1@customer.test>\r\n\
+     Date: Sat, 21 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n\
+     Content-Type: text/html; charset=utf-8\r\n\r\n\
+     <html><head><script>document.title='pwned';alert('script')</script></head><body>\
+     <p>My order never arrived.</p>\
+     <img src=\"http://images.tracker.test/pixel.png\" onerror=\"alert('onerror')\">\
+     </body></html>\r\n"
+        .as_bytes()
+        .to_vec()
+}
+
+#[tokio::test]
+async fn agent_answers_an_email_with_a_kb_answer_in_a_real_browser() {
+    if !(browser_available() && require_or_skip("dovecot") && require_or_skip("aiosmtpd")) {
+        return;
+    }
+    let w = World::start(true, &[]).await;
+    let (api, dept) = (&w.api, w.dept);
+    let article = |kind: &'static str, title: &'static str, html: &'static str| json!({"department_id": dept, "kind": kind, "title": title, "html": html});
+    let greeting = create(
+        api,
+        "/articles",
+        article("greeting", "Greeting", "<p>Dear {{customer.name}},</p>"),
+    )
+    .await;
+    let signature = create(
+        api,
+        "/articles",
+        article(
+            "signature",
+            "Signature",
+            "<p>Kind regards,<br>{{agent.name}}</p>",
+        ),
+    )
+    .await;
+    create(
+        api,
+        "/articles",
+        article("answer", "Refunds", "<p>Refunds take five days.</p>"),
+    )
+    .await;
+    let path = format!("/departments/{dept}/email-settings");
+    let (_, mut settings) = api.get(&path).await;
+    settings["parts"] = json!({"greeting": greeting, "signature": signature});
+    let (st, body) = api.put(&path, settings).await;
+    assert_eq!(st, 200, "{body}");
+    let password = "a long enough password";
+    let ann = create(
+        api,
+        "/users",
+        json!({"department_id": dept, "email": "ann@acme.test", "name": "Ann Agent",
+               "role": "agent", "password": password}),
+    )
+    .await;
+    let group = create(
+        api,
+        "/user-groups",
+        json!({"department_id": dept, "name": "Support", "members": [ann]}),
+    )
+    .await;
+    let queue = create(
+        api,
+        "/queues",
+        json!({"department_id": dept, "name": "Support",
+               "routing": {"type": "user_group", "user_group_id": group}}),
+    )
+    .await;
+    let alias = w.support_alias(queue).await;
+    w.dovecot.deliver("support", &hostile_email());
+    let stored = wait_for("the customer's email", Duration::from_secs(30), || async {
+        emails(api, &format!("alias_id={alias}&direction=inbound"))
+            .await
+            .into_iter()
+            .next()
+    })
+    .await;
+    let activity = stored["activity_id"].as_i64().unwrap();
+    run(
+        "agent_reply.mjs",
+        &w.server,
+        vec![
+            ("SB_AGENT_EMAIL", "ann@acme.test".into()),
+            ("SB_AGENT_PASSWORD", password.into()),
+            ("SB_ACTIVITY_ID", activity.to_string()),
+            ("SB_REMOTE_HOST", "images.tracker.test".into()),
+        ],
+    )
+    .await;
+
+    // The reply reached the customer: greeting, the inserted answer, the signature.
+    let raw = w.reply_from_support("the reply").await;
+    let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    let body = parsed.body_text(0).unwrap().to_string();
+    for part in [
+        "Dear Carol Customer,",
+        "Refunds take five days.",
+        "Ann Agent",
+    ] {
+        assert!(body.contains(part), "{part} in {body}");
+    }
+    let (_, a) = api.get(&format!("/activities/{activity}")).await;
+    assert_eq!(a["status"], "completed", "{a}");
 }

@@ -583,39 +583,9 @@ async fn take(api: &Api, activity: i64) {
     assert_eq!(st, 200, "{a}");
 }
 
-/// The support@ alias on the support mailbox, into `queue` of the world's department.
-async fn support_alias(w: &World, queue: i64) -> i64 {
-    let inc = json!({"protocol": "imap", "port": w.dovecot.imap_port(), "security": "starttls"});
-    let alias = alias(
-        &w.api,
-        w.dept,
-        queue,
-        "support@acme.test",
-        "support",
-        inc,
-        w.sink.as_ref(),
-    )
-    .await;
-    alias["id"].as_i64().unwrap()
-}
-
 async fn ready(api: &Api) {
     let (st, p) = api.put("/me/presence", json!({"ready": true})).await;
     assert_eq!(st, 200, "{p}");
-}
-
-/// The customer's newest message, once there, checked to come from the support@ alias.
-async fn from_support(w: &World, what: &str) -> Vec<u8> {
-    let raw = wait_for(what, WAIT, || async {
-        w.dovecot.read_messages("carol").pop()
-    })
-    .await;
-    let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
-    assert_eq!(
-        parsed.from().unwrap().first().unwrap().address(),
-        Some("support@acme.test")
-    );
-    raw
 }
 
 async fn reply(api: &Api, activity: i64, text: &str) -> Value {
@@ -652,7 +622,7 @@ async fn reviewed_reply_waits_for_a_reviewer_then_leaves_from_the_alias() {
         "{bad}"
     );
     let support = group_queue(&w, "Support", &[ann], json!({"review_queue_id": review})).await;
-    let alias_id = support_alias(&w, support).await;
+    let alias_id = w.support_alias(support).await;
     for api in [&ann_api, &rita_api] {
         ready(api).await;
     }
@@ -750,7 +720,7 @@ async fn reviewed_reply_waits_for_a_reviewer_then_leaves_from_the_alias() {
         )
         .await;
     assert_eq!(st, 200, "{done}");
-    let raw = from_support(&w, "the approved reply").await;
+    let raw = w.reply_from_support("the approved reply").await;
     let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
     assert_eq!(parsed.in_reply_to().as_text(), Some("r1@customer.test"));
     let body = parsed.body_text(0).unwrap().to_string();
@@ -891,7 +861,7 @@ async fn routes_story(mut w: World) {
     )
     .await;
 
-    let alias_id = support_alias(&w, support).await;
+    let alias_id = w.support_alias(support).await;
     let text =
         |value: &str| json!({"type": "text", "field": "subject", "op": "contains", "value": value});
     let who = created(&w.api, "/workflows", json!({"department_id": w.dept, "name": "Who", "kind": "inbound",
@@ -999,7 +969,7 @@ async fn routes_story(mut w: World) {
     ready(&lena_api).await;
     take(&lena_api, handed).await;
     reply(&lena_api, handed, "Our lawyers will write to you.").await;
-    let raw = from_support(&w, "Lena's reply").await;
+    let raw = w.reply_from_support("Lena's reply").await;
     let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
     let reply_id = parsed.message_id().unwrap().to_string();
     deliver(

@@ -196,6 +196,39 @@ impl World {
         }
     }
 
+    /// `support@acme.test` on the `support` mailbox (IMAP with STARTTLS) into `queue`, sending
+    /// through the sink; its id.
+    pub async fn support_alias(&self, queue: i64) -> i64 {
+        let inc =
+            json!({"protocol": "imap", "port": self.dovecot.imap_port(), "security": "starttls"});
+        let a = alias(
+            &self.api,
+            self.dept,
+            queue,
+            "support@acme.test",
+            "support",
+            inc,
+            self.sink.as_ref(),
+        )
+        .await;
+        a["id"].as_i64().unwrap()
+    }
+
+    /// The customer's newest message, once there (within 30 s), checked to come from
+    /// `support@acme.test`; its raw bytes.
+    pub async fn reply_from_support(&self, what: &str) -> Vec<u8> {
+        let raw = wait_for(what, Duration::from_secs(30), || async {
+            self.dovecot.read_messages("carol").pop()
+        })
+        .await;
+        let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
+        assert_eq!(
+            parsed.from().unwrap().first().unwrap().address(),
+            Some("support@acme.test")
+        );
+        raw
+    }
+
     /// An alias on the `support` mailbox with `incoming` settings, sending through the sink.
     pub async fn alias(&self, address: &str, incoming: Value) -> Value {
         alias(

@@ -4,6 +4,7 @@
 //! same calls as the API; their buttons call the REST API with the session's CSRF token, and the
 //! agent's event stream refreshes the live parts (htmx swaps server-rendered fragments).
 
+mod activity;
 mod agent;
 mod assets;
 mod login;
@@ -21,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(home))
         .route("/login", get(login::form).post(login::submit))
         .route("/agent", get(agent::console))
+        .route("/activities/{id}", get(activity::view))
         .route("/ui/agent/work", get(agent::work))
         .route("/ui/agent/presence", get(agent::presence))
         .route("/static/{*file}", get(assets::serve))

@@ -1,0 +1,101 @@
+//! The activity view: the case's email thread (customer HTML in a sandboxed frame, remote
+//! images off until asked for), attachments, the customer and their other cases, the activity's
+//! history, and — for an email the viewer holds — the reply composer.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use switchboard_domain::{
+    Activity, ActivityEvent, ActivityStatus, Case, ChannelKind, Customer, Email, ReplyDraft, Role,
+};
+use switchboard_store::cases::CaseFilter;
+use switchboard_store::emails::EmailFilter;
+use switchboard_store::{PageRequest, StoreError};
+
+use super::page::{Chrome, Viewer, render};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Id;
+use crate::state::AppState;
+
+/// Most emails, events and other cases shown.
+const SHOWN: u32 = 200;
+
+#[derive(Template)]
+#[template(path = "activity.html")]
+struct ActivityPage {
+    chrome: Chrome,
+    activity: Activity,
+    customer: Customer,
+    emails: Vec<Email>,
+    other_cases: Vec<Case>,
+    events: Vec<ActivityEvent>,
+    /// The composer's start, when the viewer may answer.
+    draft: Option<ReplyDraft>,
+}
+
+/// Whether the viewer may answer `a` by email now.
+fn may_answer(viewer: &Viewer, a: &Activity) -> bool {
+    let holder = viewer.0.user.role != Role::Agent || a.assignee_id == Some(viewer.0.user.id);
+    holder
+        && a.channel == ChannelKind::InboundEmail
+        && !matches!(
+            a.status,
+            ActivityStatus::Completed | ActivityStatus::Abandoned
+        )
+}
+
+/// `GET /activities/{id}`.
+pub async fn view(State(s): State<AppState>, viewer: Viewer, Id(id): Id) -> ApiResult<Response> {
+    let activity = s.store.activity(switchboard_domain::ActivityId(id)).await?;
+    let me = &viewer.0.user;
+    if me.role == Role::Agent && activity.assignee_id != Some(me.id) {
+        return Err(ApiError::forbidden("open this activity"));
+    }
+    let page = PageRequest::first(SHOWN);
+    let emails = s
+        .store
+        .list_emails(
+            &EmailFilter {
+                case_id: Some(activity.case_id),
+                ..EmailFilter::default()
+            },
+            &page,
+        )
+        .await?
+        .items;
+    let customer = s.store.customer(activity.customer_id).await?;
+    let other_cases = s
+        .store
+        .list_cases(
+            &CaseFilter {
+                customer_id: Some(customer.id),
+                ..CaseFilter::default()
+            },
+            &page,
+        )
+        .await?
+        .items
+        .into_iter()
+        .filter(|k| k.id != activity.case_id)
+        .collect();
+    let events = s.store.activity_events(activity.id, &page).await?.items;
+    let draft = if may_answer(&viewer, &activity) {
+        // Work without an inbound email (created by hand) has nothing to answer.
+        match s.store.reply_draft(activity.id, Some(me.id)).await {
+            Ok(d) => Some(d),
+            Err(StoreError::NotFound { .. } | StoreError::Conflict(_)) => None,
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        None
+    };
+    Ok(render(&ActivityPage {
+        chrome: Chrome::new(&viewer, "", "agent"),
+        activity,
+        customer,
+        emails,
+        other_cases,
+        events,
+        draft,
+    }))
+}
