@@ -180,8 +180,8 @@ pub(crate) struct Arrival<'a> {
     pub parts: MessageParts,
     /// The email.
     pub content: &'a InboundContent,
-    /// Its customer in `dept`.
-    pub customer: CustomerId,
+    /// Its customer in `dept`; `None` while the sender is not one yet (no attributes).
+    pub customer: Option<CustomerId>,
     /// Whether it starts a case.
     pub new_case: bool,
     /// Where it waits unless a workflow says otherwise.
@@ -282,15 +282,19 @@ pub(crate) async fn plan_inbound(
     if programs.is_empty() {
         return Ok(plan);
     }
-    let attrs: CustomAttributes =
-        match sqlx::query("SELECT attributes FROM customers WHERE id = $1")
-            .bind(customer.0)
-            .fetch_optional(&mut *c)
-            .await?
-        {
-            Some(r) => crate::sql::json(&r, "attributes")?,
-            None => CustomAttributes::new(),
-        };
+    let row = match customer {
+        Some(k) => {
+            sqlx::query("SELECT attributes FROM customers WHERE id = $1")
+                .bind(k.0)
+                .fetch_optional(&mut *c)
+                .await?
+        }
+        None => None,
+    };
+    let attrs: CustomAttributes = match row {
+        Some(r) => crate::sql::json(&r, "attributes")?,
+        None => CustomAttributes::new(),
+    };
     let m = message(content);
     let facts = Facts {
         now,

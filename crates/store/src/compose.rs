@@ -161,8 +161,12 @@ pub(crate) async fn around_reply(
     agent: Option<UserId>,
 ) -> Result<(Composed, Composed), StoreError> {
     let parts = parts_for(c, activity, alias).await?;
-    let values = reply_values(c, activity, alias, agent).await?;
     let ids = [parts.header, parts.greeting, parts.signature, parts.footer];
+    if ids.iter().all(Option::is_none) {
+        // No parts: nothing to fill in (the common case of a reply costs no more reads).
+        return Ok((Composed::default(), Composed::default()));
+    }
+    let values = reply_values(c, activity, alias, agent).await?;
     let r = render(c, &ids, &values).await?;
     let pair = |a: &Option<Part>, b: &Option<Part>| compose(&[a.as_ref(), b.as_ref()]);
     Ok((pair(&r[0], &r[1]), pair(&r[2], &r[3])))

@@ -461,7 +461,8 @@ async fn decide(
     }
     let (mut case, rule) = thread(c, dept, content, &sender).await?;
     row.thread_rule = Some(rule);
-    let mut customer = find_or_create_customer(c, l, dept, &sender, content, now).await?;
+    // Created only once the email stays in this department (not when a workflow hands it over).
+    let mut customer = find_customer(c, l, dept, &sender).await?;
     if content.kind.is_automatic() {
         if let Some(case) = case {
             row.case_id = Some(case);
@@ -471,6 +472,10 @@ async fn decide(
             return Ok(result(id, Outcome::Attached, None, Some(case)));
         }
         row.outcome_reason = format!("{} outside any known thread", content.kind.as_str());
+        let customer = match customer {
+            Some(k) => k,
+            None => create_customer(c, l, dept, &sender, content, now).await?,
+        };
         return to_exception_queue(c, l, row, Some(customer), content.kind.as_str(), now).await;
     }
     let usable = match alias.queue_id {
@@ -503,7 +508,7 @@ async fn decide(
                         hand_over(c, l, &lib, alias.id, content, &sender, to, plan, now).await?;
                     dept = to;
                     case = h.case;
-                    customer = h.customer;
+                    customer = Some(h.customer);
                     row.department_id = to;
                     row.thread_rule = Some(h.rule);
                     h.plan
@@ -512,6 +517,10 @@ async fn decide(
             }
         }
         None => InboundPlan::queued(queue),
+    };
+    let customer = match customer {
+        Some(k) => k,
+        None => create_customer(c, l, dept, &sender, content, now).await?,
     };
     let activity = create_activity(
         c,
@@ -590,7 +599,7 @@ async fn hand_over(
         alias,
         parts: l.settings(c, to).await?.parts,
         content,
-        customer,
+        customer: Some(customer),
         new_case: case.is_none(),
         queue,
         may_hand_over: false,
@@ -739,16 +748,42 @@ async fn find_or_create_customer(
     content: &InboundContent,
     now: Timestamp,
 ) -> Result<CustomerId, StoreError> {
+    match find_customer(c, l, dept, sender).await? {
+        Some(found) => Ok(found),
+        None => create_customer(c, l, dept, sender, content, now).await,
+    }
+}
+
+/// The customer of `dept` with the sender's address, if there is one.
+async fn find_customer(
+    c: &mut AnyConnection,
+    l: &mut Lookups,
+    dept: DepartmentId,
+    sender: &EmailAddress,
+) -> Result<Option<CustomerId>, StoreError> {
     let key = sender.lookup_key();
     if let Some(found) = l.customers.get(&(dept, key.clone())) {
-        return Ok(*found);
+        return Ok(Some(*found));
     }
     if !l.senders_loaded.contains(&key)
         && let Some(found) = customers::by_contact(c, dept, ContactKind::Email, &key).await?
     {
         l.customers.insert((dept, key), found.id);
-        return Ok(found.id);
+        return Ok(Some(found.id));
     }
+    Ok(None)
+}
+
+/// A new customer of `dept` for the sender, named as the message's From says.
+async fn create_customer(
+    c: &mut AnyConnection,
+    l: &mut Lookups,
+    dept: DepartmentId,
+    sender: &EmailAddress,
+    content: &InboundContent,
+    now: Timestamp,
+) -> Result<CustomerId, StoreError> {
+    let key = sender.lookup_key();
     let name = content
         .from
         .as_ref()

@@ -9,10 +9,10 @@ use std::collections::HashMap;
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use switchboard_domain::{
-    Activity, ActivityAction, ActivityId, ActivityStatus, Actor, AliasId, CaseId, ChannelKind,
-    Direction, EmailAddress, EmailId, EmailKind, EventKind, Mailbox, NewActivity, NewReply,
-    OutboundMessage, Outcome, Priority, QueueId, StoredAttachment, Timestamp, ValidationError,
-    email,
+    Activity, ActivityAction, ActivityId, ActivityStatus, Actor, Alias, AliasId, CaseId,
+    ChannelKind, Direction, EmailAddress, EmailId, EmailKind, EventKind, Mailbox, NewActivity,
+    NewReply, OutboundMessage, Outcome, Priority, QueueId, StoredAttachment, Timestamp,
+    ValidationError, email,
 };
 
 use crate::Store;
@@ -115,6 +115,8 @@ pub(crate) fn default_recipients(a: &Answered) -> Vec<Mailbox> {
 struct Outgoing<'a> {
     activity: &'a Activity,
     answered: &'a Answered,
+    /// The answered email's alias, which sends it.
+    alias: &'a Alias,
     to: Vec<Mailbox>,
     cc: Vec<Mailbox>,
     text: String,
@@ -132,7 +134,7 @@ async fn enqueue(
     o: Outgoing<'_>,
     now: Timestamp,
 ) -> Result<(EmailId, Activity), StoreError> {
-    let alias = aliases::fetch(&mut *c, o.answered.alias_id).await?;
+    let alias = o.alias;
     if !alias.active {
         return Err(StoreError::Conflict(format!(
             "alias {} is inactive: nothing can be sent from it",
@@ -235,9 +237,11 @@ pub(crate) async fn automatic_in(
     if to.is_empty() {
         return Ok(None);
     }
+    let alias = aliases::fetch(&mut *c, ans.alias_id).await?;
     let o = Outgoing {
         activity,
         answered: &ans,
+        alias: &alias,
         to,
         cc: vec![],
         text,
@@ -498,9 +502,9 @@ impl Store {
                         )));
                     }
                     let ans = answered(c, a.id).await?;
+                    let alias = aliases::fetch(&mut *c, ans.alias_id).await?;
                     let mut reply = reply;
                     if reply.compose {
-                        let alias = aliases::fetch(&mut *c, ans.alias_id).await?;
                         let agent = actor.user_id();
                         let body = (reply.text.as_str(), reply.html.as_deref());
                         if let Some((text, html)) =
@@ -532,6 +536,7 @@ impl Store {
                         Outgoing {
                             activity: &a,
                             answered: &ans,
+                            alias: &alias,
                             to,
                             cc,
                             text: reply.text,

@@ -208,12 +208,13 @@ impl Store {
     ) -> Result<Vec<RoutedActivity>, StoreError> {
         let base = format!(
             "SELECT a.id, a.channel, a.status, a.queue_id, a.assignee_id, a.priority, a.created_at, \
-             (SELECT MAX(e.at) FROM activity_events e WHERE e.activity_id = a.id AND e.kind = 'queued') AS queued_at, \
-             (SELECT e.data FROM activity_events e WHERE e.activity_id = a.id AND e.kind = 'queued' \
-               ORDER BY e.id DESC LIMIT 1) AS queued_data, \
+             q.at AS queued_at, q.data AS queued_data, \
              (SELECT b.assignee_id FROM activities b WHERE b.case_id = a.case_id AND b.id <> a.id \
                AND b.assignee_id IS NOT NULL ORDER BY b.id DESC LIMIT 1) AS last_agent \
-             FROM activities a WHERE a.status IN ({OPEN})"
+             FROM activities a \
+             LEFT JOIN activity_events q ON q.id = (SELECT MAX(e.id) FROM activity_events e \
+               WHERE e.activity_id = a.id AND e.kind = 'queued') \
+             WHERE a.status IN ({OPEN})"
         );
         let mut out = Vec::new();
         match only {

@@ -7,7 +7,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{Method, header};
 use axum_extra::extract::CookieJar;
-use switchboard_domain::{Access, ActivityId, Actor, Resource, Role, User};
+use switchboard_domain::{Access, Activity, ActivityId, Actor, Resource, Role, User};
 
 use crate::error::ApiError;
 use crate::state::{AppState, now};
@@ -65,12 +65,16 @@ impl Caller {
         activity: ActivityId,
         what: &str,
     ) -> Result<(), ApiError> {
-        if self.user.role == Role::Agent
-            && store.activity(activity).await?.assignee_id != Some(self.user.id)
-        {
+        if self.user.role == Role::Agent && !self.holds(&store.activity(activity).await?) {
             return Err(ApiError::forbidden(what));
         }
         Ok(())
+    }
+
+    /// Whether the caller may act on `a`: an agent only on what they hold, supervisors and
+    /// administrators on anything.
+    pub fn holds(&self, a: &Activity) -> bool {
+        self.user.role != Role::Agent || a.assignee_id == Some(self.user.id)
     }
 
     /// The caller as the actor of events.

@@ -6,7 +6,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use switchboard_domain::{
-    Activity, ActivityEvent, ActivityStatus, Case, ChannelKind, Customer, Email, ReplyDraft, Role,
+    Activity, ActivityEvent, ActivityStatus, Case, ChannelKind, Customer, Email, ReplyDraft,
 };
 use switchboard_store::cases::CaseFilter;
 use switchboard_store::emails::EmailFilter;
@@ -35,8 +35,7 @@ struct ActivityPage {
 
 /// Whether the viewer may answer `a` by email now.
 fn may_answer(viewer: &Viewer, a: &Activity) -> bool {
-    let holder = viewer.0.user.role != Role::Agent || a.assignee_id == Some(viewer.0.user.id);
-    holder
+    viewer.0.holds(a)
         && a.channel == ChannelKind::InboundEmail
         && !matches!(
             a.status,
@@ -48,7 +47,7 @@ fn may_answer(viewer: &Viewer, a: &Activity) -> bool {
 pub async fn view(State(s): State<AppState>, viewer: Viewer, Id(id): Id) -> ApiResult<Response> {
     let activity = s.store.activity(switchboard_domain::ActivityId(id)).await?;
     let me = &viewer.0.user;
-    if me.role == Role::Agent && activity.assignee_id != Some(me.id) {
+    if !viewer.0.holds(&activity) {
         return Err(ApiError::forbidden("open this activity"));
     }
     let page = PageRequest::first(SHOWN);
