@@ -180,6 +180,7 @@ async fn baseline(
             order: AgentOrder::LongestAvailable,
             priority: 5,
             active: true,
+            service_level_secs: 3600,
         }],
         agents: agents
             .iter()

@@ -133,17 +133,22 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     })
 }
 
+/// The certificates mail servers are checked against (the system's and the configured extra).
+fn mail_trust(c: &Config) -> anyhow::Result<TlsTrust> {
+    let ca = (!c.mail.extra_ca_file.trim().is_empty())
+        .then(|| std::path::PathBuf::from(c.mail.extra_ca_file.trim()));
+    TlsTrust::from_file(ca.as_deref()).context("mail.extra_ca_file")
+}
+
 /// Starts the retriever and dispatcher (as configured); returns their tasks.
 fn start_services(
     c: &Config,
     store: &Store,
     blobs: &Arc<dyn BlobStore>,
     registry: &Registry,
+    trust: TlsTrust,
     stop: switchboard_services::Shutdown,
 ) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
-    let ca = (!c.mail.extra_ca_file.trim().is_empty())
-        .then(|| std::path::PathBuf::from(c.mail.extra_ca_file.trim()));
-    let trust = TlsTrust::from_file(ca.as_deref()).context("mail.extra_ca_file")?;
     let ctx = MailContext {
         store: store.clone(),
         blobs: Arc::clone(blobs),
@@ -206,7 +211,15 @@ pub async fn run(
     let blobs: Arc<dyn BlobStore> = Arc::new(LocalBlobStore::new(c.data_dir.join("blobs")));
     let registry = Registry::default();
     let (stop_services, services_stop) = tokio::sync::watch::channel(false);
-    let mut services = start_services(&c, &store, &blobs, &registry, services_stop.clone())?;
+    let trust = mail_trust(&c)?;
+    let mut services = start_services(
+        &c,
+        &store,
+        &blobs,
+        &registry,
+        trust.clone(),
+        services_stop.clone(),
+    )?;
     let (router, router_task) =
         switchboard_services::routing::start(store.clone(), registry.clone(), services_stop)
             .await
@@ -237,7 +250,8 @@ pub async fn run(
         blobs,
         registry,
     )
-    .with_router(router);
+    .with_router(router)
+    .with_mail(trust, Duration::from_secs(c.mail.timeout_secs.max(1)));
     let app = switchboard_web::app(state.clone());
     let signal = shutdown_signal()?;
     let closing = state.clone();

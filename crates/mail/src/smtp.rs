@@ -160,6 +160,27 @@ impl SmtpSender {
         Ok(conn)
     }
 
+    /// Connects, secures and logs in as configured, then says goodbye; returns what the server
+    /// said about itself (for an administrator's "Test connection").
+    pub async fn probe(&self) -> Result<String, SendError> {
+        let limit = self.inner.timeout;
+        let mut conn = tokio::time::timeout(limit, self.connect())
+            .await
+            .map_err(|_| SendError::Transient(format!("no answer within {limit:?}")))??;
+        let name = conn.server_info().name().to_string();
+        let _ = conn.quit().await;
+        let login = match &self.inner.credentials {
+            Some(_) => ", logged in",
+            None => "",
+        };
+        let tls = match self.inner.security {
+            MailSecurity::Tls => " over TLS",
+            MailSecurity::Starttls => " with STARTTLS",
+            MailSecurity::None => "",
+        };
+        Ok(format!("{name} answered{tls}{login}"))
+    }
+
     fn take_idle(&self) -> Option<AsyncSmtpConnection> {
         self.inner.idle.lock().ok().and_then(|mut v| v.pop())
     }

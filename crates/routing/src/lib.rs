@@ -18,6 +18,7 @@ mod check;
 mod eligibility;
 mod flow;
 pub mod model;
+pub mod monitor;
 mod router;
 mod state;
 pub mod stats;
@@ -28,4 +29,5 @@ pub use model::{
     Pin, QueueRules, ReturnReason, RouteError, Target,
 };
 pub use router::Router;
+pub use monitor::AgentState;
 pub use stats::QueueStats;

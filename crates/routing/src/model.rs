@@ -68,6 +68,8 @@ pub struct QueueRules {
     pub priority: u8,
     /// Whether it takes new work.
     pub active: bool,
+    /// Work taken by an agent within this many seconds counts as within service level.
+    pub service_level_secs: u32,
 }
 
 /// An agent as the router sees it.

@@ -15,7 +15,7 @@ use crate::bitset::BitSet;
 use crate::eligibility::Eligibility;
 use crate::model::{Action, Config, DepartmentRules, Event, RouteError};
 use crate::state::{Agent, CHANNELS, Lane, LaneKey, Phase, QueueSlot, Work};
-use crate::stats::Rate;
+use crate::stats::{Rate, ServiceCount};
 use crate::timers::{Timer, Timers};
 
 /// The queue index of work whose queue is gone (it goes to the exception queue if it ever
@@ -66,10 +66,10 @@ impl Router {
             v.into_iter().map(|(_, id)| id).collect()
         };
         let old_queues: Vec<QueueId> = self.queues.iter().map(|q| q.rules.id).collect();
-        let departures: HashMap<QueueId, Rate> = self
+        let departures: HashMap<QueueId, (Rate, ServiceCount)> = self
             .queues
             .iter()
-            .map(|q| (q.rules.id, q.departures))
+            .map(|q| (q.rules.id, (q.departures, q.service)))
             .collect();
         self.departments = config.departments.into_iter().map(|d| (d.id, d)).collect();
         self.agents.clear();
@@ -91,8 +91,10 @@ impl Router {
         for rules in config.queues {
             let elig = Eligibility::compile(&rules, self.agents.iter().map(|a| &a.rules));
             self.queue_index.insert(rules.id, self.queues.len());
+            let (rate, service) = departures.get(&rules.id).copied().unwrap_or_default();
             self.queues.push(QueueSlot {
-                departures: departures.get(&rules.id).copied().unwrap_or_default(),
+                departures: rate,
+                service,
                 rules,
                 elig,
                 lanes: Vec::new(),

@@ -179,6 +179,8 @@ pub(crate) struct QueueSlot {
     pub(crate) lanes: Vec<usize>,
     /// Work leaving the queue for an agent, for the expected wait.
     pub(crate) departures: Rate,
+    /// Today's work taken by an agent, and how much of it within the service level.
+    pub(crate) service: crate::stats::ServiceCount,
 }
 
 /// Whether an agent meets a lane's required attributes.

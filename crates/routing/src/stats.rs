@@ -60,6 +60,43 @@ impl Rate {
     }
 }
 
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Work a queue gave to agents today (UTC), and how much of it within the queue's service level.
+/// Counted in memory: a restart starts the day's count afresh.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct ServiceCount {
+    day: i64,
+    taken: u32,
+    within: u32,
+}
+
+impl ServiceCount {
+    /// Counts one activity taken by an agent at `now`.
+    pub(crate) fn count(&mut self, now: i64, within: bool) {
+        self.roll(now);
+        self.taken = self.taken.saturating_add(1);
+        self.within = self.within.saturating_add(u32::from(within));
+    }
+
+    fn roll(&mut self, now: i64) {
+        let day = now.div_euclid(DAY_MS);
+        if day != self.day {
+            *self = ServiceCount {
+                day,
+                taken: 0,
+                within: 0,
+            };
+        }
+    }
+
+    /// `(taken, within)` of the day of `now`.
+    fn today(mut self, now: i64) -> (u32, u32) {
+        self.roll(now);
+        (self.taken, self.within)
+    }
+}
+
 /// A queue's figures now.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct QueueStats {
@@ -75,6 +112,25 @@ pub struct QueueStats {
     pub agents_available: usize,
     /// Recent departures to agents per second.
     pub service_rate: f64,
+    /// Activities agents took from the queue today (UTC, since this router started).
+    pub taken_today: u32,
+    /// Of those, taken within the queue's service level.
+    pub within_service_level: u32,
+    /// Activities waiting now for longer than the service level (already missed it).
+    pub waiting_past_service_level: usize,
+    /// Per channel (in `ChannelKind::ALL` order): member agents logged in and ready.
+    pub ready: [usize; CHANNELS],
+    /// Per channel: member agents holding work of that channel.
+    pub busy: [usize; CHANNELS],
+}
+
+impl QueueStats {
+    /// Today's service level in percent: work taken within the service level over all work
+    /// taken plus work still waiting past it; `None` before any.
+    pub fn service_level_pct(&self) -> Option<f64> {
+        let total = self.taken_today as usize + self.waiting_past_service_level;
+        (total > 0).then(|| f64::from(self.within_service_level) * 100.0 / total as f64)
+    }
 }
 
 impl Router {
@@ -84,10 +140,13 @@ impl Router {
         let slot = self.queues.get(qi)?;
         let mut waiting = 0;
         let mut oldest = i64::MAX;
+        let mut late = 0;
+        let threshold = now.millis() - i64::from(slot.rules.service_level_secs) * 1000;
         for &l in &slot.lanes {
             for (_, arrived, _) in self.lanes.get(l).map(|l| &l.waiting).into_iter().flatten() {
                 waiting += 1;
                 oldest = oldest.min(*arrived);
+                late += usize::from(*arrived < threshold);
             }
         }
         for r in self.agents.iter().flat_map(|a| &a.reserved) {
@@ -96,15 +155,23 @@ impl Router {
             {
                 waiting += 1;
                 oldest = oldest.min(w.new.arrived_at.millis());
+                late += usize::from(w.new.arrived_at.millis() < threshold);
             }
         }
         let (mut logged_in, mut available) = (0, 0);
+        let (mut ready, mut busy) = ([0; CHANNELS], [0; CHANNELS]);
         for i in slot.elig.members.iter() {
             if let Some(a) = self.agents.get(i) {
                 logged_in += usize::from(a.logged_in);
                 available += usize::from((0..CHANNELS).any(|c| a.available(c)));
+                let channels = ready.iter_mut().zip(busy.iter_mut());
+                for (c, (r, b)) in channels.enumerate() {
+                    *r += usize::from(a.logged_in && a.ready.get(c).copied().unwrap_or(false));
+                    *b += usize::from(a.load.get(c).is_some_and(|n| *n > 0));
+                }
             }
         }
+        let (taken, within) = slot.service.today(now.millis());
         Some(QueueStats {
             queue: q,
             waiting,
@@ -116,6 +183,11 @@ impl Router {
             agents_logged_in: logged_in,
             agents_available: available,
             service_rate: slot.departures.per_sec(now.millis()),
+            taken_today: taken,
+            within_service_level: within,
+            waiting_past_service_level: late,
+            ready,
+            busy,
         })
     }
 

@@ -15,6 +15,7 @@
 pub mod alarms;
 pub mod backoff;
 pub mod dispatcher;
+pub mod probe;
 pub mod retriever;
 pub mod routing;
 pub mod status;

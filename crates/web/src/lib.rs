@@ -169,6 +169,7 @@ pub fn app(state: AppState) -> Router {
                 .put(aliases::update)
                 .delete(aliases::delete),
         )
+        .route("/aliases/{id}/test", post(aliases::test))
         .route("/emails", get(emails::list))
         .route("/emails/{id}", get(emails::get))
         .route("/emails/{id}/html", get(emails::html))

@@ -11,6 +11,7 @@ use utoipa::openapi::{
 use switchboard_domain::*;
 
 use crate::error::ErrorBody;
+use crate::routes::aliases::{ConnectionTest, ProbeAnswer};
 use crate::routes::auth::{CreatedToken, Login, Me, NewToken};
 use crate::routes::emails::{ReplyAttachment, ReplyBody};
 use crate::routes::review::{Decision, ReviewBody};
@@ -45,6 +46,8 @@ use crate::routes::system::Logging;
         WeeklyHours,
         Holiday,
         switchboard_workflow::Workflow,
+        ConnectionTest,
+        ProbeAnswer,
         switchboard_workflow::NewWorkflow,
         switchboard_workflow::WorkflowPatch,
         switchboard_workflow::WorkflowKind,
@@ -295,6 +298,15 @@ pub fn document() -> utoipa::openapi::OpenApi {
         ));
     }
     let extra = [
+        (
+            "/api/v1/aliases/{id}/test",
+            Post,
+            "Test connection: log in to the alias's incoming and outgoing servers, fetch and send nothing",
+            "aliases",
+            None,
+            "200",
+            One("ConnectionTest"),
+        ),
         (
             "/api/v1/articles/search",
             Get,

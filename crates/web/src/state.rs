@@ -45,6 +45,9 @@ pub struct AppState {
     pub services: Registry,
     /// The router service (absent when the server runs without it, e.g. in some tests).
     pub router: Option<RouterHandle>,
+    /// Trusted certificates and the network time limit for trying mail servers ("Test
+    /// connection"); absent, the test is unavailable.
+    pub mail: Option<(switchboard_mail::tls::TlsTrust, Duration)>,
     /// Turns true when the server starts shutting down: long-lived responses (event streams)
     /// end, so the graceful shutdown does not wait for them.
     closing: Arc<tokio::sync::watch::Sender<bool>>,
@@ -69,6 +72,7 @@ impl AppState {
             blobs,
             services,
             router: None,
+            mail: None,
             closing: Arc::new(tokio::sync::watch::channel(false).0),
             ready: Arc::new(AtomicBool::new(false)),
         }
@@ -77,6 +81,12 @@ impl AppState {
     /// Attaches the router service.
     pub fn with_router(mut self, router: RouterHandle) -> AppState {
         self.router = Some(router);
+        self
+    }
+
+    /// Lets administrators try aliases' mail servers with `trust`, each step within `limit`.
+    pub fn with_mail(mut self, trust: switchboard_mail::tls::TlsTrust, limit: Duration) -> AppState {
+        self.mail = Some((trust, limit));
         self
     }
 

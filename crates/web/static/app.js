@@ -168,3 +168,221 @@ document.addEventListener("input", (e) => {
     );
   }, 200);
 });
+
+// ---- Administration forms -------------------------------------------------------------------
+// Each control carries its JSON path (data-path) and type (data-type); the form becomes the API's
+// JSON, is sent, and a validation error is shown beside the control whose path it names.
+
+function setPath(obj, path, value) {
+  const keys = path.split(".");
+  let at = obj;
+  for (const k of keys.slice(0, -1)) {
+    if (typeof at[k] !== "object" || at[k] === null) at[k] = {};
+    at = at[k];
+  }
+  at[keys[keys.length - 1]] = value;
+}
+
+class FieldError extends Error {
+  constructor(path, message) {
+    super(message);
+    this.path = path;
+  }
+}
+
+function scalar(v) {
+  if (v === "true") return true;
+  if (v === "false") return false;
+  if (/^-?\d+$/.test(v)) return Number(v);
+  return v;
+}
+
+// The JSON value of one control, or undefined to leave it out.
+function valueOf(el, path) {
+  const raw = el.value;
+  switch (el.dataset.type) {
+    case "check":
+      return el.checked;
+    case "number":
+      if (raw.trim() === "") return undefined;
+      if (!/^-?\d+$/.test(raw.trim())) throw new FieldError(path, "must be a whole number");
+      return Number(raw);
+    case "password":
+      return raw === "" ? undefined : raw;
+    case "select":
+      if (raw === "") return null;
+      return "numeric" in el.dataset ? Number(raw) : raw;
+    case "multi":
+      return [...el.querySelectorAll("input[type=checkbox]:checked")].map((b) =>
+        "numeric" in el.dataset ? Number(b.value) : b.value,
+      );
+    case "lines":
+      return raw.split("\n").map((l) => l.trim()).filter(Boolean);
+    case "map": {
+      const out = {};
+      for (const [i, line] of raw.split("\n").entries()) {
+        if (!line.trim()) continue;
+        const at = line.indexOf("=");
+        if (at < 1) throw new FieldError(path, `line ${i + 1}: write key = value`);
+        out[line.slice(0, at).trim()] = scalar(line.slice(at + 1).trim());
+      }
+      return out;
+    }
+    case "json":
+      try {
+        return JSON.parse(raw);
+      } catch (e) {
+        throw new FieldError(path, `not valid JSON: ${e.message}`);
+      }
+    case "rows":
+      return [...el.querySelectorAll("tbody > tr.row")].map((tr, i) => {
+        const item = {};
+        for (const c of tr.querySelectorAll("[data-path]")) {
+          const full = `${path}[${i}].${c.dataset.path}`;
+          c.dataset.full = full;
+          const v = valueOf(c, full);
+          if (v !== undefined && v !== null && v !== "") setPath(item, c.dataset.path, v);
+        }
+        return item;
+      });
+    default:
+      return raw;
+  }
+}
+
+// Whether a field's `data-when="path=value"` condition holds in its form.
+function shown(form, field) {
+  const when = field.dataset.when;
+  if (!when) return true;
+  const [path, want] = when.split("=");
+  const ctl = form.querySelector(`[data-path="${path}"], [data-cond="${path}"]`);
+  return !!ctl && (ctl.dataset.value ?? ctl.value) === want;
+}
+
+function applyConditions(form) {
+  for (const field of form.querySelectorAll(".field[data-when]")) field.hidden = !shown(form, field);
+}
+
+function formJson(form) {
+  const body = {};
+  for (const field of form.querySelectorAll(":scope .grid > .field")) {
+    if (!shown(form, field)) continue;
+    const el = field.querySelector("[data-path]");
+    if (!el) continue;
+    const v = valueOf(el, el.dataset.path);
+    if (v !== undefined) setPath(body, el.dataset.path, v);
+  }
+  return body;
+}
+
+function clearErrors(form) {
+  for (const p of form.querySelectorAll(".field-error, .form-error")) p.textContent = "";
+  for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+}
+
+// Shows `message` beside the control of `path` (or its nearest parent path), else atop the form.
+function showError(form, path, message) {
+  let target = null;
+  let p = path || "";
+  while (p && !target) {
+    target =
+      form.querySelector(`[data-full="${CSS.escape(p)}"]`) ||
+      form.querySelector(`.field > [data-path="${CSS.escape(p)}"], .field label > [data-path="${CSS.escape(p)}"]`);
+    if (!target) p = p.replace(/(\[\d+\]|\.[^.[\]]*)$/, "").replace(/^[^.[\]]*$/, "");
+  }
+  if (!target) {
+    form.querySelector(".form-error").textContent = path ? `${path}: ${message}` : message;
+    return;
+  }
+  target.setAttribute("aria-invalid", "true");
+  const field = target.closest(".field");
+  field.querySelector(".field-error").textContent = message;
+  target.focus();
+}
+
+async function sendForm(form) {
+  clearErrors(form);
+  flash("");
+  let body;
+  try {
+    body = formJson(form);
+  } catch (e) {
+    if (e instanceof FieldError) return showError(form, e.path, e.message);
+    throw e;
+  }
+  const id = form.dataset.id;
+  const method = form.dataset.method || (id ? "PUT" : "POST");
+  const path = form.dataset.method ? form.dataset.api : id ? `${form.dataset.api}/${id}` : form.dataset.api;
+  if (id) body.version = Number(form.dataset.version);
+  const res = await fetch("/api/v1" + path, {
+    method,
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
+    body: JSON.stringify(body),
+  });
+  const data = await res.json().catch(() => ({}));
+  if (!res.ok) return showError(form, data.field, data.message || `${res.status} ${res.statusText}`);
+  if (!id && !form.dataset.method) {
+    window.location.assign(`/admin/${form.dataset.kind}/${data.id}`);
+    return;
+  }
+  if (data.version !== undefined) form.dataset.version = data.version;
+  form.querySelector(".form-status").textContent = `Saved at ${new Date().toLocaleTimeString()}.`;
+}
+
+document.addEventListener("submit", (e) => {
+  const form = e.target.closest("form.admin-form");
+  if (!form) return;
+  e.preventDefault();
+  if ("readonly" in form.dataset) return;
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
+  sendForm(form)
+    .catch((err) => flash(err.message))
+    .finally(() => {
+      button.disabled = false;
+    });
+});
+
+document.addEventListener("change", (e) => {
+  const form = e.target.closest("form.admin-form");
+  if (form) applyConditions(form);
+});
+
+document.addEventListener("click", (e) => {
+  const add = e.target.closest("[data-add-row]");
+  if (add) {
+    const rows = add.closest(".rows");
+    rows.querySelector("tbody").append(rows.querySelector("template").content.cloneNode(true));
+    return;
+  }
+  const remove = e.target.closest("[data-remove-row]");
+  if (remove) remove.closest("tr").remove();
+});
+
+for (const form of document.querySelectorAll("form.admin-form")) applyConditions(form);
+
+actions["delete-object"] = async (b) => {
+  const form = b.closest("form");
+  if (!window.confirm("Delete this for good? Deactivating keeps its history.")) return;
+  await api("DELETE", `${form.dataset.api}/${form.dataset.id}`);
+  window.location.assign(`/admin/${form.dataset.kind}`);
+};
+
+actions["test-alias"] = async (b) => {
+  const out = document.getElementById("alias-test");
+  out.textContent = "Trying the servers…";
+  const r = await api("POST", `/aliases/${b.dataset.alias}/test`);
+  out.replaceChildren(
+    ...[
+      ["Incoming", r.incoming],
+      ["Outgoing", r.outgoing],
+    ].map(([name, p]) => {
+      const row = document.createElement("p");
+      row.className = p.ok ? "probe-ok" : "probe-bad";
+      row.dataset.probe = name.toLowerCase();
+      row.textContent = `${name}: ${p.ok ? "OK" : "failed"} — ${p.answer}`;
+      return row;
+    }),
+  );
+};

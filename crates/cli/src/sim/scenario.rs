@@ -252,6 +252,7 @@ impl Scenario {
                 order: q.order,
                 priority: q.priority,
                 active: true,
+                service_level_secs: 3600,
             })
             .collect();
         queues.push(QueueRules {
@@ -262,6 +263,7 @@ impl Scenario {
             order: AgentOrder::LongestAvailable,
             priority: 1,
             active: true,
+            service_level_secs: 3600,
         });
         let mut agents = Vec::new();
         let mut pools = Vec::new();

@@ -241,8 +241,11 @@ impl Router {
         let settings = rules.map_or_else(|| c.default_settings(), |d| d.channel(c));
         let auto = rules.is_some_and(|d| d.auto_accept.contains(&c));
         let agent = self.agent_id(i);
+        let arrived = w.new.arrived_at.millis();
         if let Some(q) = self.queues.get_mut(qi) {
             q.departures.tick(now.millis());
+            let within = now.millis() - arrived <= i64::from(q.rules.service_level_secs) * 1000;
+            q.service.count(now.millis(), within);
         }
         let how = how.or(auto.then_some(AssignReason::AutoAccept));
         let pg = self.bump_phase(id);

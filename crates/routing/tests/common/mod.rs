@@ -69,6 +69,7 @@ fn queue(
         order,
         priority,
         active: true,
+        service_level_secs: 3600,
     }
 }
 

@@ -35,6 +35,7 @@ pub fn config(c: &RoutingConfig) -> Config {
                 order: q.agent_order,
                 priority: q.priority,
                 active: q.active,
+                service_level_secs: q.service_level_secs,
             })
             .collect(),
         agents: c

@@ -205,6 +205,15 @@ impl Host {
                 Msg::Stats { queue, reply } => {
                     let _ = reply.send(self.router.queue_stats(queue, t));
                 }
+                Msg::Monitor { reply } => {
+                    let queues = self
+                        .router
+                        .queue_ids()
+                        .into_iter()
+                        .filter_map(|q| self.router.queue_stats(q, t))
+                        .collect();
+                    let _ = reply.send((queues, self.router.agent_states()));
+                }
                 Msg::Wait { activity, reply } => {
                     let w = self.router.position(activity).map(|p| WaitEstimate {
                         position: p,

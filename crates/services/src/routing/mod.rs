@@ -18,7 +18,7 @@ mod host;
 pub mod record;
 
 use switchboard_domain::{ActivityId, Actor, ChannelKind, QueueId, Timestamp, UserId};
-use switchboard_routing::{Action, QueueStats, RouteError, Target};
+use switchboard_routing::{Action, AgentState, QueueStats, RouteError, Target};
 use switchboard_store::{Store, StoreError};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -127,6 +127,9 @@ enum Msg {
         queue: QueueId,
         reply: oneshot::Sender<Option<QueueStats>>,
     },
+    Monitor {
+        reply: oneshot::Sender<(Vec<QueueStats>, Vec<AgentState>)>,
+    },
     Wait {
         activity: ActivityId,
         reply: oneshot::Sender<Option<WaitEstimate>>,
@@ -167,6 +170,14 @@ impl RouterHandle {
     pub async fn queue_stats(&self, queue: QueueId) -> Result<Option<QueueStats>, RouterError> {
         let (reply, rx) = oneshot::channel();
         self.send(Msg::Stats { queue, reply }).await?;
+        rx.await.map_err(|_| RouterError::NotRunning)
+    }
+
+    /// Every queue's figures and every agent's state now, in one look (the supervisor's
+    /// monitor).
+    pub async fn monitor(&self) -> Result<(Vec<QueueStats>, Vec<AgentState>), RouterError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Msg::Monitor { reply }).await?;
         rx.await.map_err(|_| RouterError::NotRunning)
     }
 

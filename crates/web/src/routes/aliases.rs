@@ -4,14 +4,16 @@
 
 use axum::Json;
 use axum::extract::State;
-use serde::Deserialize;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use switchboard_domain::{Access, Alias, AliasId, AliasPatch, DepartmentId, NewAlias, Resource};
 use switchboard_store::AliasFilter;
 
 use super::{ListResponse, crud_handlers, page};
 use crate::auth::Caller;
-use crate::error::ApiResult;
-use crate::extract::ApiQuery;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiQuery, Id};
 use crate::state::AppState;
 
 crud_handlers!(resource: Resource::Aliases, id: AliasId, new: NewAlias, patch: AliasPatch,
@@ -44,4 +46,57 @@ pub async fn list(
             .await?
             .into(),
     ))
+}
+
+/// How one mail server answered a connection test.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProbeAnswer {
+    /// Whether connecting, securing and logging in worked.
+    pub ok: bool,
+    /// What the server said, or why it failed.
+    pub answer: String,
+}
+
+/// The result of testing an alias's servers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConnectionTest {
+    /// The incoming (IMAP or POP3) server.
+    pub incoming: ProbeAnswer,
+    /// The outgoing (SMTP) server.
+    pub outgoing: ProbeAnswer,
+}
+
+/// Tries the alias's stored incoming and outgoing servers: connects, secures and logs in the way
+/// the retriever and dispatcher would, fetching and sending nothing.
+pub async fn test(
+    State(s): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> ApiResult<Json<ConnectionTest>> {
+    caller.require(Access::Write, Resource::Aliases)?;
+    let Some((trust, limit)) = &s.mail else {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "this server cannot reach mail servers",
+        ));
+    };
+    let creds = s
+        .store
+        .alias_credentials()
+        .await?
+        .into_iter()
+        .find(|c| c.alias.id == AliasId(id))
+        .ok_or_else(|| {
+            ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no alias {id}"))
+        })?;
+    let (incoming, outgoing) = switchboard_services::probe::alias(&creds, trust, *limit).await;
+    let answer = |p: switchboard_services::probe::Probe| ProbeAnswer {
+        ok: p.ok,
+        answer: p.answer,
+    };
+    Ok(Json(ConnectionTest {
+        incoming: answer(incoming),
+        outgoing: answer(outgoing),
+    }))
 }

@@ -41,7 +41,9 @@ pub async fn submit(
     Form(f): Form<LoginForm>,
 ) -> Response {
     match open_session(&s, &f.email, f.password).await {
-        Ok((_, cookie, _)) => (jar.add(cookie), Redirect::to("/agent")).into_response(),
+        Ok((user, cookie, _)) => {
+            (jar.add(cookie), Redirect::to(super::page::home_of(user.role))).into_response()
+        }
         Err(e) => {
             let status = e.status();
             let page = render(&LoginPage {

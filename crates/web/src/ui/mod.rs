@@ -5,6 +5,7 @@
 //! agent's event stream refreshes the live parts (htmx swaps server-rendered fragments).
 
 mod activity;
+mod admin;
 mod agent;
 mod assets;
 mod login;
@@ -23,6 +24,10 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login::form).post(login::submit))
         .route("/agent", get(agent::console))
         .route("/activities/{id}", get(activity::view))
+        .route("/admin", get(admin::index))
+        .route("/admin/{kind}", get(admin::list))
+        .route("/admin/{kind}/new", get(admin::new))
+        .route("/admin/{kind}/{id}", get(admin::edit))
         .route("/ui/agent/work", get(agent::work))
         .route("/ui/agent/presence", get(agent::presence))
         .route("/static/{*file}", get(assets::serve))
@@ -31,7 +36,7 @@ pub fn router() -> Router<AppState> {
 /// The console of the caller's role, or the login page.
 async fn home(viewer: Option<page::Viewer>) -> Response {
     match viewer {
-        Some(_) => Redirect::to("/agent").into_response(),
+        Some(v) => Redirect::to(page::home_of(v.0.user.role)).into_response(),
         None => Redirect::to("/login").into_response(),
     }
 }

@@ -7,6 +7,8 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
+use switchboard_domain::Role;
+
 use crate::auth::{Caller, Credential};
 use crate::state::AppState;
 
@@ -70,7 +72,7 @@ impl Chrome {
             Credential::Session { csrf, .. } => csrf.clone(),
             Credential::Token => String::new(),
         };
-        let consoles: [(&'static str, &'static str); 1] = [("/agent", "My work")];
+        let consoles = consoles(caller.user.role);
         Chrome {
             name: caller.user.name.clone(),
             role: caller.user.role.as_str(),
@@ -86,6 +88,30 @@ impl Chrome {
             live,
         }
     }
+}
+
+/// The consoles a role opens: `(href, label)`, its home first.
+pub fn consoles(role: Role) -> &'static [(&'static str, &'static str)] {
+    match role {
+        Role::Agent => &[("/agent", "My work")],
+        Role::Supervisor => &[
+            ("/supervisor", "Monitor"),
+            ("/supervisor/review", "Review"),
+            ("/agent", "My work"),
+            ("/admin", "Setup"),
+        ],
+        Role::Admin => &[
+            ("/admin", "Administration"),
+            ("/supervisor", "Monitor"),
+            ("/supervisor/review", "Review"),
+            ("/agent", "My work"),
+        ],
+    }
+}
+
+/// Where a role lands after logging in.
+pub fn home_of(role: Role) -> &'static str {
+    consoles(role).first().map_or("/agent", |c| c.0)
 }
 
 /// Renders a template as an HTML response (a 500 naming nothing internal if it fails).

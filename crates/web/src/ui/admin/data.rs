@@ -1,0 +1,191 @@
+//! Reading the console's objects from the store as JSON (the same JSON the API returns), and the
+//! choices of select fields.
+
+use serde::Serialize;
+use serde_json::Value;
+use switchboard_domain::{
+    AliasId, ArticleId, CalendarId, CategoryId, ChannelKind, DepartmentId, FolderId, QueueId,
+    UserGroupId, UserId, WorkflowId,
+};
+use switchboard_store::{
+    AliasFilter, ArticleFilter, Page, PageRequest, QueueFilter, UserFilter, UserGroupFilter,
+    WorkflowFilter,
+};
+
+use super::schema::Source;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+fn json_page<T: Serialize>(p: Page<T>) -> (Vec<Value>, Option<String>) {
+    let items = p
+        .items
+        .iter()
+        .filter_map(|i| serde_json::to_value(i).ok())
+        .collect();
+    (items, p.next_cursor)
+}
+
+fn json<T: Serialize>(v: T) -> ApiResult<Value> {
+    serde_json::to_value(v).map_err(|e| ApiError::malformed(e.to_string()))
+}
+
+/// One page of the kind's objects, with the cursor of the next.
+pub async fn list(
+    s: &AppState,
+    slug: &str,
+    dept: Option<DepartmentId>,
+    page: &PageRequest,
+) -> ApiResult<(Vec<Value>, Option<String>)> {
+    let st = &s.store;
+    Ok(match slug {
+        "departments" => json_page(st.list_departments(page).await?),
+        "users" => json_page(
+            st.list_users(
+                &UserFilter {
+                    department_id: dept,
+                    ..UserFilter::default()
+                },
+                page,
+            )
+            .await?,
+        ),
+        "user-groups" => json_page(
+            st.list_user_groups(
+                &UserGroupFilter {
+                    department_id: dept,
+                    ..UserGroupFilter::default()
+                },
+                page,
+            )
+            .await?,
+        ),
+        "queues" => json_page(
+            st.list_queues(
+                &QueueFilter {
+                    department_id: dept,
+                    ..QueueFilter::default()
+                },
+                page,
+            )
+            .await?,
+        ),
+        "aliases" => json_page(
+            st.list_aliases(
+                &AliasFilter {
+                    department_id: dept,
+                    ..AliasFilter::default()
+                },
+                page,
+            )
+            .await?,
+        ),
+        "kb-folders" => json_page(st.list_folders(dept, page).await?),
+        "articles" => json_page(
+            st.list_articles(
+                &ArticleFilter {
+                    department_id: dept,
+                    ..ArticleFilter::default()
+                },
+                page,
+            )
+            .await?,
+        ),
+        "workflows" => json_page(
+            st.list_workflows(
+                &WorkflowFilter {
+                    department_id: dept,
+                    ..WorkflowFilter::default()
+                },
+                page,
+            )
+            .await?,
+        ),
+        "categories" => json_page(st.list_categories(dept, page).await?),
+        "calendars" => json_page(st.list_calendars(dept, page).await?),
+        _ => (Vec::new(), None),
+    })
+}
+
+/// One object of the kind.
+pub async fn get(s: &AppState, slug: &str, id: i64) -> ApiResult<Value> {
+    let st = &s.store;
+    match slug {
+        "departments" => json(st.department(DepartmentId(id)).await?),
+        "users" => json(st.user(UserId(id)).await?),
+        "user-groups" => json(st.user_group(UserGroupId(id)).await?),
+        "queues" => json(st.queue(QueueId(id)).await?),
+        "aliases" => json(st.alias(AliasId(id)).await?),
+        "kb-folders" => json(st.folder(FolderId(id)).await?),
+        "articles" => json(st.article(ArticleId(id)).await?),
+        "workflows" => json(st.workflow(WorkflowId(id)).await?),
+        "categories" => json(st.category(CategoryId(id)).await?),
+        "calendars" => json(st.calendar(CalendarId(id)).await?),
+        _ => Err(ApiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no such objects: {slug}"),
+        )),
+    }
+}
+
+/// A department's settings section (`/channels/…`, `/routing`, `/email-settings`) as JSON.
+pub async fn section(s: &AppState, dept: DepartmentId, api: &str) -> ApiResult<Value> {
+    let st = &s.store;
+    if let Some(ch) = api.strip_prefix("/channels/") {
+        let channel = ChannelKind::parse(ch).ok_or_else(|| ApiError::malformed("channel"))?;
+        return json(st.channel_settings(dept, channel).await?);
+    }
+    match api {
+        "/routing" => json(st.routing_settings(dept).await?),
+        _ => json(st.email_settings(dept).await?),
+    }
+}
+
+/// `(value, label)` choices of a select, from objects of `dept` when given.
+pub async fn choices(
+    s: &AppState,
+    source: Source,
+    dept: Option<DepartmentId>,
+) -> ApiResult<Vec<(String, String)>> {
+    let slug = match source {
+        Source::Fixed(list) => {
+            return Ok(list
+                .iter()
+                .map(|(v, l)| ((*v).to_string(), (*l).to_string()))
+                .collect());
+        }
+        Source::Channels => {
+            return Ok(ChannelKind::ALL
+                .iter()
+                .map(|c| (c.as_str().to_string(), c.label().to_string()))
+                .collect());
+        }
+        Source::Departments => "departments",
+        Source::Queues => "queues",
+        Source::Groups => "user-groups",
+        Source::Users => "users",
+        Source::Aliases => "aliases",
+        Source::Folders => "kb-folders",
+        Source::Articles => "articles",
+    };
+    let page = PageRequest {
+        limit: switchboard_store::MAX_PAGE,
+        after: None,
+    };
+    let (items, _) = list(s, slug, dept, &page).await?;
+    Ok(items
+        .iter()
+        .map(|v| {
+            let id = v.get("id").map(Value::to_string).unwrap_or_default();
+            let name = ["name", "title", "address"]
+                .iter()
+                .find_map(|k| v.get(*k).and_then(Value::as_str))
+                .unwrap_or_default();
+            let label = match v.get("kind").and_then(Value::as_str) {
+                Some(kind) if slug == "articles" || slug == "queues" => format!("{name} ({kind})"),
+                _ => name.to_string(),
+            };
+            (id, label)
+        })
+        .collect())
+}

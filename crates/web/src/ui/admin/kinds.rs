@@ -1,0 +1,478 @@
+//! The objects the administration console edits: for each, its API path, its list's columns and
+//! its form's fields (see [`schema`](super::schema)).
+
+use switchboard_domain::Resource;
+
+use super::schema::{Control as C, Field as F, Source as S};
+
+const ROLES: &[(&str, &str)] = &[
+    ("agent", "Agent"),
+    ("supervisor", "Supervisor"),
+    ("admin", "Administrator"),
+];
+const QUEUE_KINDS: &[(&str, &str)] = &[("standard", "Standard"), ("review", "Review")];
+const ROUTINGS: &[(&str, &str)] = &[
+    ("user_group", "Skill group"),
+    ("precision", "Precision (steps)"),
+    ("manual", "Manual (agents pull)"),
+];
+const ORDERS: &[(&str, &str)] = &[
+    ("longest_available", "Longest available"),
+    ("most_skilled", "Most skilled"),
+    ("least_skilled", "Least skilled"),
+];
+const PROTOCOLS: &[(&str, &str)] = &[("imap", "IMAP"), ("pop3", "POP3")];
+const SECURITY: &[(&str, &str)] = &[
+    ("tls", "TLS"),
+    ("starttls", "STARTTLS"),
+    ("none", "None (plain)"),
+];
+const DISPOSITIONS: &[(&str, &str)] = &[
+    ("keep_seen", "Keep, mark seen"),
+    ("move", "Move to folder"),
+    ("delete", "Delete"),
+];
+const ARTICLE_KINDS: &[(&str, &str)] = &[
+    ("answer", "Answer"),
+    ("greeting", "Greeting"),
+    ("signature", "Signature"),
+    ("header", "Header"),
+    ("footer", "Footer"),
+    ("auto_acknowledgement", "Auto-acknowledgement"),
+];
+const WORKFLOW_KINDS: &[(&str, &str)] = &[
+    ("inbound", "Inbound"),
+    ("start", "Start"),
+    ("outbound", "Outbound"),
+    ("alarm", "Alarm"),
+];
+
+const STEP_COLUMNS: &[F] = &[
+    F::new("expression", "Expression", C::Text)
+        .required()
+        .help("over agent attributes, e.g. language_es AND billing >= 7"),
+    F::new("wait_secs", "Wait (s)", C::Number).default("60"),
+];
+const HOLIDAY_COLUMNS: &[F] = &[
+    F::new("date", "Date", C::Text)
+        .required()
+        .help("YYYY-MM-DD"),
+    F::new("name", "Name", C::Text),
+];
+
+const PARTS: [F; 5] = [
+    F::new("parts.greeting", "Greeting", C::Select(S::Articles)),
+    F::new("parts.signature", "Signature", C::Select(S::Articles)),
+    F::new("parts.header", "Header", C::Select(S::Articles)),
+    F::new("parts.footer", "Footer", C::Select(S::Articles)),
+    F::new(
+        "parts.acknowledgement",
+        "Auto-acknowledgement",
+        C::Select(S::Articles),
+    ),
+];
+
+/// An object kind of the administration console.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kind {
+    /// In URLs: `/admin/{slug}`.
+    pub slug: &'static str,
+    /// Plural title.
+    pub title: &'static str,
+    /// One of them.
+    pub one: &'static str,
+    /// The API collection (`/api/v1{api}`).
+    pub api: &'static str,
+    /// Who may change them.
+    pub resource: Resource,
+    /// The list's columns: `(label, JSON path)`.
+    pub columns: &'static [(&'static str, &'static str)],
+    /// The form.
+    pub fields: &'static [F],
+}
+
+/// Every kind, in the console's order.
+pub const KINDS: &[Kind] = &[
+    Kind {
+        slug: "departments",
+        title: "Departments",
+        one: "department",
+        api: "/departments",
+        resource: Resource::Departments,
+        columns: &[("Name", "name"), ("Description", "description")],
+        fields: &[
+            F::new("name", "Name", C::Text).required(),
+            F::new("description", "Description", C::Area),
+        ],
+    },
+    Kind {
+        slug: "users",
+        title: "Users",
+        one: "user",
+        api: "/users",
+        resource: Resource::Users,
+        columns: &[
+            ("Name", "name"),
+            ("Email", "email"),
+            ("Role", "role"),
+            ("Department", "department_id"),
+            ("Active", "active"),
+        ],
+        fields: &[
+            F::new("department_id", "Department", C::Select(S::Departments)).required(),
+            F::new("name", "Name", C::Text).required(),
+            F::new("email", "Email (login)", C::Text).required(),
+            F::new("role", "Role", C::Select(S::Fixed(ROLES)))
+                .required()
+                .default("agent"),
+            F::new("password", "Password", C::Password)
+                .help("at least 12 characters; leave empty to keep the current one"),
+            F::new("active", "Active", C::Check).edit_only(),
+            F::new("capacity.inbound_email", "Inbound email at once", C::Number).default("5"),
+            F::new("capacity.outbound_email", "Outbound email at once", C::Number).default("5"),
+            F::new("capacity.chat", "Chats at once", C::Number).default("3"),
+            F::new("capacity.callback", "Callbacks at once", C::Number).default("1"),
+            F::new(
+                "capacity.delayed_callback",
+                "Delayed callbacks at once",
+                C::Number,
+            )
+            .default("1"),
+            F::new("attributes", "Attributes", C::Map)
+                .help("one per line: language_es = true, billing = 7 (proficiency 1–10)"),
+            F::new("reviewed", "Replies need review", C::Check),
+        ],
+    },
+    Kind {
+        slug: "user-groups",
+        title: "User groups",
+        one: "user group",
+        api: "/user-groups",
+        resource: Resource::UserGroups,
+        columns: &[("Name", "name"), ("Department", "department_id")],
+        fields: &[
+            F::new("department_id", "Department", C::Select(S::Departments))
+                .required()
+                .create_only(),
+            F::new("name", "Name", C::Text).required(),
+            F::new("description", "Description", C::Area),
+            F::new("members", "Members", C::Multi(S::Users)),
+            F::new("reviewed", "Members' replies need review", C::Check),
+        ],
+    },
+    Kind {
+        slug: "queues",
+        title: "Queues",
+        one: "queue",
+        api: "/queues",
+        resource: Resource::Queues,
+        columns: &[
+            ("Name", "name"),
+            ("Kind", "kind"),
+            ("Routing", "routing.type"),
+            ("Department", "department_id"),
+            ("Active", "active"),
+        ],
+        fields: &[
+            F::new("department_id", "Department", C::Select(S::Departments))
+                .required()
+                .create_only(),
+            F::new("name", "Name", C::Text).required(),
+            F::new("description", "Description", C::Area),
+            F::new("kind", "Kind", C::Select(S::Fixed(QUEUE_KINDS)))
+                .required()
+                .create_only()
+                .default("standard"),
+            F::new("routing.type", "Routing", C::Select(S::Fixed(ROUTINGS)))
+                .required()
+                .default("user_group"),
+            F::new("routing.user_group_id", "Skill group", C::Select(S::Groups))
+                .required()
+                .when("routing.type=user_group"),
+            F::new("routing.steps", "Steps, narrowest first", C::Rows(STEP_COLUMNS))
+                .when("routing.type=precision"),
+            F::new("agent_order", "Agent order", C::Select(S::Fixed(ORDERS)))
+                .required()
+                .default("longest_available"),
+            F::new("service_level_secs", "Service level (s)", C::Number)
+                .default("3600")
+                .help("answered within this many seconds counts as within service level"),
+            F::new("priority", "Priority (1–10)", C::Number).default("5"),
+            F::new("review_queue_id", "Review queue", C::Select(S::Queues)),
+            F::new("active", "Active", C::Check).default("true"),
+        ],
+    },
+    Kind {
+        slug: "aliases",
+        title: "Email aliases",
+        one: "alias",
+        api: "/aliases",
+        resource: Resource::Aliases,
+        columns: &[
+            ("Address", "address"),
+            ("Name", "display_name"),
+            ("Incoming", "incoming.host"),
+            ("Department", "department_id"),
+            ("Active", "active"),
+        ],
+        fields: &[
+            F::new("department_id", "Department", C::Select(S::Departments))
+                .required()
+                .create_only(),
+            F::new("address", "Address", C::Text).required(),
+            F::new("display_name", "Display name", C::Text),
+            F::new("queue_id", "Queue", C::Select(S::Queues))
+                .help("where new mail goes unless a workflow says otherwise"),
+            F::new("active", "Active", C::Check).default("true"),
+            F::new("incoming.protocol", "Incoming protocol", C::Select(S::Fixed(PROTOCOLS)))
+                .required()
+                .default("imap"),
+            F::new("incoming.host", "Incoming server", C::Text).required(),
+            F::new("incoming.port", "Incoming port", C::Number).default("993"),
+            F::new("incoming.security", "Incoming security", C::Select(S::Fixed(SECURITY)))
+                .required()
+                .default("tls"),
+            F::new("incoming.username", "Incoming user", C::Text),
+            F::new("incoming_password", "Incoming password", C::Password)
+                .help("leave empty to keep the stored one"),
+            F::new("incoming.folder", "Folder (IMAP)", C::Text).default("INBOX"),
+            F::new(
+                "incoming.disposition.action",
+                "After retrieval",
+                C::Select(S::Fixed(DISPOSITIONS)),
+            )
+            .required()
+            .default("keep_seen"),
+            F::new("incoming.disposition.folder", "Move to folder", C::Text)
+                .when("incoming.disposition.action=move"),
+            F::new("incoming.poll_secs", "Poll every (s)", C::Number).default("30"),
+            F::new("outgoing.host", "Outgoing (SMTP) server", C::Text).required(),
+            F::new("outgoing.port", "Outgoing port", C::Number).default("587"),
+            F::new("outgoing.security", "Outgoing security", C::Select(S::Fixed(SECURITY)))
+                .required()
+                .default("starttls"),
+            F::new("outgoing.username", "Outgoing user", C::Text),
+            F::new("outgoing_password", "Outgoing password", C::Password)
+                .help("leave empty to keep the stored one"),
+            PARTS[0],
+            PARTS[1],
+            PARTS[2],
+            PARTS[3],
+            PARTS[4],
+        ],
+    },
+    Kind {
+        slug: "kb-folders",
+        title: "KB folders",
+        one: "folder",
+        api: "/kb-folders",
+        resource: Resource::Knowledge,
+        columns: &[
+            ("Name", "name"),
+            ("Parent", "parent_id"),
+            ("Department", "department_id"),
+        ],
+        fields: &[
+            F::new("department_id", "Department", C::Select(S::Departments))
+                .required()
+                .create_only(),
+            F::new("name", "Name", C::Text).required(),
+            F::new("parent_id", "Parent folder", C::Select(S::Folders)),
+        ],
+    },
+    Kind {
+        slug: "articles",
+        title: "KB articles",
+        one: "article",
+        api: "/articles",
+        resource: Resource::Knowledge,
+        columns: &[
+            ("Title", "title"),
+            ("Kind", "kind"),
+            ("Folder", "folder_id"),
+            ("Department", "department_id"),
+            ("Active", "active"),
+        ],
+        fields: &[
+            F::new("department_id", "Department", C::Select(S::Departments))
+                .required()
+                .create_only(),
+            F::new("folder_id", "Folder", C::Select(S::Folders)),
+            F::new("kind", "Kind", C::Select(S::Fixed(ARTICLE_KINDS)))
+                .required()
+                .create_only()
+                .default("answer"),
+            F::new("title", "Title", C::Text).required(),
+            F::new("html", "Content (HTML)", C::Area)
+                .help("placeholders such as {{customer.first_name}} are filled when sent"),
+            F::new("text", "Plain-text version", C::Area)
+                .help("left empty, it is made from the HTML"),
+            F::new("active", "Active", C::Check).default("true"),
+        ],
+    },
+    Kind {
+        slug: "workflows",
+        title: "Workflows",
+        one: "workflow",
+        api: "/workflows",
+        resource: Resource::Workflows,
+        columns: &[
+            ("Name", "name"),
+            ("Kind", "kind"),
+            ("Department", "department_id"),
+            ("Active", "active"),
+        ],
+        fields: &[
+            F::new("department_id", "Department", C::Select(S::Departments))
+                .required()
+                .create_only(),
+            F::new("name", "Name", C::Text).required(),
+            F::new("description", "Description", C::Area),
+            F::new("kind", "Runs", C::Select(S::Fixed(WORKFLOW_KINDS)))
+                .required()
+                .create_only()
+                .default("inbound"),
+            F::new("alias_ids", "For aliases", C::Multi(S::Aliases))
+                .when("kind=inbound")
+                .help("none: every alias of the department"),
+            F::new("interval_secs", "Every (s)", C::Number)
+                .when("kind=alarm")
+                .default("60"),
+            F::new("active", "Active", C::Check).default("true"),
+            F::new("definition", "Steps", C::Json)
+                .required()
+                .default("{\"steps\": []}"),
+        ],
+    },
+    Kind {
+        slug: "categories",
+        title: "Categories",
+        one: "category",
+        api: "/categories",
+        resource: Resource::Categories,
+        columns: &[("Name", "name"), ("Department", "department_id")],
+        fields: &[
+            F::new("department_id", "Department", C::Select(S::Departments))
+                .required()
+                .create_only(),
+            F::new("name", "Name", C::Text).required(),
+            F::new("description", "Description", C::Area),
+        ],
+    },
+    Kind {
+        slug: "calendars",
+        title: "Business calendars",
+        one: "calendar",
+        api: "/calendars",
+        resource: Resource::Calendars,
+        columns: &[
+            ("Name", "name"),
+            ("Time zone", "time_zone"),
+            ("Department", "department_id"),
+        ],
+        fields: &[
+            F::new("department_id", "Department", C::Select(S::Departments))
+                .required()
+                .create_only(),
+            F::new("name", "Name", C::Text).required(),
+            F::new("time_zone", "Time zone", C::Text)
+                .required()
+                .default("UTC")
+                .help("e.g. Europe/Berlin"),
+            F::new("hours.mon", "Monday", C::Lines)
+                .default("09:00-17:00")
+                .help("one opening per line, HH:MM-HH:MM"),
+            F::new("hours.tue", "Tuesday", C::Lines).default("09:00-17:00"),
+            F::new("hours.wed", "Wednesday", C::Lines).default("09:00-17:00"),
+            F::new("hours.thu", "Thursday", C::Lines).default("09:00-17:00"),
+            F::new("hours.fri", "Friday", C::Lines).default("09:00-17:00"),
+            F::new("hours.sat", "Saturday", C::Lines),
+            F::new("hours.sun", "Sunday", C::Lines),
+            F::new("holidays", "Holidays", C::Rows(HOLIDAY_COLUMNS)),
+        ],
+    },
+];
+
+/// The kind with this slug.
+pub fn kind(slug: &str) -> Option<&'static Kind> {
+    KINDS.iter().find(|k| k.slug == slug)
+}
+
+/// A department's settings edited on its page (no version; the whole object is replaced).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Section {
+    /// Heading.
+    pub title: &'static str,
+    /// The API path after `/departments/{id}`.
+    pub api: &'static str,
+    /// The fields.
+    pub fields: &'static [F],
+}
+
+const CHANNEL_FIELDS: &[F] = &[
+    F::new("interruptible", "Interruptible", C::Check),
+    F::new("max_queued", "Most waiting", C::Number),
+    F::new("max_time_in_queue_secs", "Longest wait (s, 0 = none)", C::Number),
+    F::new("task_life_secs", "Task life (s)", C::Number),
+    F::new("start_timeout_secs", "Offer time-out (s)", C::Number),
+    F::new("max_duration_secs", "Longest task (s)", C::Number),
+];
+
+/// The department page's sections.
+pub const DEPARTMENT_SECTIONS: &[Section] = &[
+    Section {
+        title: "Inbound email",
+        api: "/channels/inbound_email",
+        fields: CHANNEL_FIELDS,
+    },
+    Section {
+        title: "Outbound email",
+        api: "/channels/outbound_email",
+        fields: CHANNEL_FIELDS,
+    },
+    Section {
+        title: "Chat",
+        api: "/channels/chat",
+        fields: CHANNEL_FIELDS,
+    },
+    Section {
+        title: "Callback",
+        api: "/channels/callback",
+        fields: CHANNEL_FIELDS,
+    },
+    Section {
+        title: "Delayed callback",
+        api: "/channels/delayed_callback",
+        fields: CHANNEL_FIELDS,
+    },
+    Section {
+        title: "Routing",
+        api: "/routing",
+        fields: &[
+            F::new("auto_accept", "Accept offers automatically for", C::Multi(S::Channels)),
+            F::new("personal_wait_secs", "Wait for the personal agent (s)", C::Number),
+            F::new(
+                "queue_if_agent_not_logged_in",
+                "Queue for a personal agent who is logged out",
+                C::Check,
+            ),
+            F::new("logout_return_secs", "Return work of logged-out agents after (s)", C::Number),
+        ],
+    },
+    Section {
+        title: "Email hygiene and standard parts",
+        api: "/email-settings",
+        fields: &[
+            F::new("blocked_addresses", "Blocked sender addresses", C::Lines)
+                .help("one per line; mail from them is kept but not routed"),
+            F::new("blocked_domains", "Blocked sender domains", C::Lines),
+            F::new("blocked_extensions", "Blocked attachment extensions", C::Lines)
+                .help("one per line, e.g. exe"),
+            PARTS[0],
+            PARTS[1],
+            PARTS[2],
+            PARTS[3],
+            PARTS[4],
+        ],
+    },
+];

@@ -1,0 +1,254 @@
+//! The administration console: lists and forms for every object an administrator sets up.
+//! Forms are described once ([`kinds`]), shown from the object's API JSON, and sent by the
+//! browser to the REST API, whose validation errors appear beside the field at fault.
+
+mod data;
+mod kinds;
+pub mod schema;
+mod view;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+use serde_json::Value;
+use switchboard_domain::{Access, DepartmentId};
+use switchboard_store::PageRequest;
+
+use super::page::{Chrome, Viewer, render};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use kinds::{DEPARTMENT_SECTIONS, KINDS, Kind};
+use view::{Choices, FieldView};
+
+/// What the list and form pages take from the query string.
+#[derive(Debug, Deserialize)]
+pub struct Params {
+    department_id: Option<i64>,
+    cursor: Option<String>,
+}
+
+/// A kind in the console's side navigation.
+struct KindLink {
+    slug: &'static str,
+    title: &'static str,
+    current: bool,
+}
+
+fn side(viewer: &Viewer, current: &str) -> Vec<KindLink> {
+    KINDS
+        .iter()
+        .filter(|k| viewer.0.user.role.may(Access::Read, k.resource))
+        .map(|k| KindLink {
+            slug: k.slug,
+            title: k.title,
+            current: k.slug == current,
+        })
+        .collect()
+}
+
+fn kind_of(slug: &str) -> ApiResult<&'static Kind> {
+    kinds::kind(slug).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("nothing to set up called {slug:?}"),
+        )
+    })
+}
+
+/// One row of a list.
+struct Row {
+    id: String,
+    cells: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin_list.html")]
+struct ListPage {
+    chrome: Chrome,
+    side: Vec<KindLink>,
+    kind: &'static Kind,
+    writable: bool,
+    rows: Vec<Row>,
+    next: Option<String>,
+    department: Option<i64>,
+}
+
+/// `GET /admin`: the first kind the viewer may see.
+pub async fn index(viewer: Viewer) -> Response {
+    let first = side(&viewer, "")
+        .first()
+        .map_or("departments", |k| k.slug);
+    axum::response::IntoResponse::into_response(axum::response::Redirect::to(&format!(
+        "/admin/{first}"
+    )))
+}
+
+fn require(viewer: &Viewer, kind: &Kind, access: Access) -> ApiResult<()> {
+    viewer.0.require(access, kind.resource)
+}
+
+/// `GET /admin/{kind}`.
+pub async fn list(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    Query(q): Query<Params>,
+) -> ApiResult<Response> {
+    let kind = kind_of(&slug)?;
+    require(&viewer, kind, Access::Read)?;
+    let page = PageRequest::parse(Some(100), q.cursor.as_deref())?;
+    let dept = q.department_id.map(DepartmentId);
+    let (items, next) = data::list(&s, kind.slug, dept, &page).await?;
+    let names = department_names(&s).await?;
+    let rows = items
+        .iter()
+        .map(|v| Row {
+            id: v.get("id").map(Value::to_string).unwrap_or_default(),
+            cells: kind
+                .columns
+                .iter()
+                .map(|(_, path)| cell(v, path, &names))
+                .collect(),
+        })
+        .collect();
+    Ok(render(&ListPage {
+        chrome: Chrome::new(&viewer, "/admin", ""),
+        side: side(&viewer, kind.slug),
+        kind,
+        writable: viewer.0.user.role.may(Access::Write, kind.resource),
+        rows,
+        next,
+        department: q.department_id,
+    }))
+}
+
+async fn department_names(s: &AppState) -> ApiResult<Vec<(String, String)>> {
+    data::choices(s, schema::Source::Departments, None).await
+}
+
+fn cell(v: &Value, path: &str, departments: &[(String, String)]) -> String {
+    let value = schema::lookup(v, path).cloned().unwrap_or(Value::Null);
+    if path == "department_id" {
+        let id = value.to_string();
+        if let Some((_, name)) = departments.iter().find(|(d, _)| *d == id) {
+            return name.clone();
+        }
+    }
+    match value {
+        Value::Bool(true) => "yes".into(),
+        Value::Bool(false) => "no".into(),
+        Value::Null => "—".into(),
+        v => schema::display(schema::Control::Text, &v),
+    }
+}
+
+/// A department's settings section on its page.
+struct SectionView {
+    title: &'static str,
+    prefix: String,
+    api: String,
+    fields: Vec<FieldView>,
+}
+
+#[derive(Template)]
+#[template(path = "admin_form.html")]
+struct FormPage {
+    chrome: Chrome,
+    side: Vec<KindLink>,
+    kind: &'static Kind,
+    writable: bool,
+    /// The object's id and version when editing.
+    id: String,
+    version: String,
+    heading: String,
+    fields: Vec<FieldView>,
+    sections: Vec<SectionView>,
+}
+
+/// `GET /admin/{kind}/new`.
+pub async fn new(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    Query(q): Query<Params>,
+) -> ApiResult<Response> {
+    let kind = kind_of(&slug)?;
+    require(&viewer, kind, Access::Write)?;
+    let mut choices = Choices::of(q.department_id.map(DepartmentId));
+    let fields = view::fields(&s, kind.fields, None, &mut choices).await?;
+    Ok(render(&FormPage {
+        chrome: Chrome::new(&viewer, "/admin", ""),
+        side: side(&viewer, kind.slug),
+        kind,
+        writable: true,
+        id: String::new(),
+        version: String::new(),
+        heading: format!("New {}", kind.one),
+        fields,
+        sections: Vec::new(),
+    }))
+}
+
+/// `GET /admin/{kind}/{id}`.
+pub async fn edit(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    Path((slug, id)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let kind = kind_of(&slug)?;
+    require(&viewer, kind, Access::Read)?;
+    let id: i64 = id.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no {} {id:?}", kind.one),
+        )
+    })?;
+    let obj = data::get(&s, kind.slug, id).await?;
+    let dept = if kind.slug == "departments" {
+        Some(DepartmentId(id))
+    } else {
+        obj.get("department_id")
+            .and_then(Value::as_i64)
+            .map(DepartmentId)
+    };
+    let mut choices = Choices::of(dept);
+    let fields = view::fields(&s, kind.fields, Some(&obj), &mut choices).await?;
+    let mut sections = Vec::new();
+    if kind.slug == "departments" {
+        for (i, sec) in DEPARTMENT_SECTIONS.iter().enumerate() {
+            let v = data::section(&s, DepartmentId(id), sec.api).await?;
+            sections.push(SectionView {
+                title: sec.title,
+                prefix: format!("s{i}-"),
+                api: format!("/departments/{id}{}", sec.api),
+                fields: view::fields(&s, sec.fields, Some(&v), &mut choices).await?,
+            });
+        }
+    }
+    let name = ["name", "title", "address"]
+        .iter()
+        .find_map(|k| obj.get(*k).and_then(Value::as_str))
+        .unwrap_or_default();
+    Ok(render(&FormPage {
+        chrome: Chrome::new(&viewer, "/admin", ""),
+        side: side(&viewer, kind.slug),
+        kind,
+        writable: viewer.0.user.role.may(Access::Write, kind.resource),
+        id: id.to_string(),
+        version: obj.get("version").map(Value::to_string).unwrap_or_default(),
+        heading: format!("{} {name}", capitalized(kind.one)),
+        fields,
+        sections,
+    }))
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
