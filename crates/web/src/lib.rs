@@ -105,6 +105,7 @@ pub fn app(state: AppState) -> Router {
         .route("/me/work", get(routing::my_work))
         .route("/me/pull", post(routing::pull))
         .route("/me/events", get(routing::my_events))
+        .route("/monitor/events", get(routing::monitor_events))
         .route("/activities/{id}/transfer", post(routing::transfer))
         .route("/activities/{id}/review", post(review::review))
         .route("/activities/{id}/wait", get(routing::wait))

@@ -299,6 +299,15 @@ pub fn document() -> utoipa::openapi::OpenApi {
     }
     let extra = [
         (
+            "/api/v1/monitor/events",
+            Get,
+            "Server-sent events for supervisors' monitors: `changed` whenever routing changes",
+            "routing",
+            None,
+            "200",
+            None,
+        ),
+        (
             "/api/v1/aliases/{id}/test",
             Post,
             "Test connection: log in to the alias's incoming and outgoing servers, fetch and send nothing",

@@ -135,6 +135,12 @@ if (document.body.dataset.live === "agent") {
   }
 }
 
+// The supervisor's monitor: any routing change refreshes it at once (it also polls).
+if (document.body.dataset.live === "monitor") {
+  const stream = new EventSource("/api/v1/monitor/events");
+  stream.addEventListener("changed", () => refresh());
+}
+
 // Knowledge-base search in the composer: hits with an Insert button.
 let kbTimer = null;
 document.addEventListener("input", (e) => {
@@ -385,4 +391,59 @@ actions["test-alias"] = async (b) => {
       return row;
     }),
   );
+};
+
+// ---- Moving, closing and reviewing an activity ----------------------------------------------
+
+function escapeHtml(s) {
+  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+}
+
+actions.transfer = async (b) => {
+  const pick = (id) => document.getElementById(id)?.value || "";
+  const body = {};
+  if (pick("to-agent")) body.agent_id = Number(pick("to-agent"));
+  if (pick("to-group")) body.user_group_id = Number(pick("to-group"));
+  if (pick("to-queue")) body.queue_id = Number(pick("to-queue"));
+  if (Object.keys(body).length !== 1) {
+    flash("Choose one agent, one group or one queue to transfer to.");
+    return;
+  }
+  await api("POST", `/activities/${b.dataset.activity}/transfer`, body);
+  document.getElementById("handle-result").textContent = "Transferred.";
+  window.setTimeout(() => window.location.reload(), 600);
+};
+
+actions.complete = async (b) => {
+  await api("POST", `/activities/${b.dataset.activity}/actions`, { action: "complete" });
+  document.getElementById("handle-result").textContent = "Completed.";
+  window.setTimeout(() => window.location.reload(), 600);
+};
+
+actions.approve = async (b) => {
+  const subject = document.getElementById("review-subject");
+  const text = document.getElementById("review-text");
+  const body = { decision: "approve" };
+  if (subject.value !== subject.dataset.original) body.subject = subject.value;
+  if (text.value !== text.dataset.original) {
+    body.text = text.value;
+    body.html = `<p>${escapeHtml(text.value).replace(/\n/g, "<br>")}</p>`;
+  }
+  const comment = document.getElementById("review-comment").value.trim();
+  if (comment) body.comment = comment;
+  await api("POST", `/activities/${b.dataset.activity}/review`, body);
+  document.getElementById("review-result").textContent = "Approved: the reply is on its way.";
+  for (const x of b.closest(".review").querySelectorAll("button")) x.remove();
+};
+
+actions.reject = async (b) => {
+  const comment = document.getElementById("review-comment").value.trim();
+  if (!comment) {
+    flash("Say why in the comment: the agent sees it.");
+    document.getElementById("review-comment").focus();
+    return;
+  }
+  await api("POST", `/activities/${b.dataset.activity}/review`, { decision: "reject", comment });
+  document.getElementById("review-result").textContent = "Rejected: the agent sees your comment.";
+  for (const x of b.closest(".review").querySelectorAll("button")) x.remove();
 };

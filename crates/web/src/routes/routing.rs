@@ -351,6 +351,39 @@ pub async fn my_events(
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
+/// `GET /api/v1/monitor/events` (supervisors and administrators): an event `changed` whenever
+/// the router announces anything (offers, assignments, returns, pauses, readiness), so live
+/// monitors refresh at once instead of waiting for their next poll.
+pub async fn monitor_events(
+    State(s): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
+    if caller.user.role == switchboard_domain::Role::Agent {
+        return Err(ApiError::forbidden("follow the supervisor's monitor"));
+    }
+    let mut rx = s.router()?.subscribe();
+    let mut closing = s.closing();
+    let stream = async_stream(move |tx| async move {
+        loop {
+            let got = tokio::select! {
+                r = rx.recv() => r,
+                _ = closing.wait_for(|c| *c) => return,
+                _ = tx.closed() => return,
+            };
+            let kind = match got {
+                Ok(n) => n.kind,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => "lagged",
+                Err(_) => return,
+            };
+            let ev = SseEvent::default().event("changed").data(kind);
+            if tx.send(Ok(ev)).await.is_err() {
+                return;
+            }
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
 /// A stream fed by a task through a small channel (the task ends when the client goes).
 fn async_stream<F, Fut>(f: F) -> impl Stream<Item = Result<SseEvent, Infallible>>
 where

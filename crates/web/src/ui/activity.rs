@@ -6,12 +6,15 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use switchboard_domain::{
-    Activity, ActivityEvent, ActivityStatus, Case, ChannelKind, Customer, Email, ReplyDraft,
+    Activity, ActivityEvent, ActivityStatus, Case, ChannelKind, Customer, Direction, Email,
+    QueueKind, ReplyDraft,
 };
 use switchboard_store::cases::CaseFilter;
 use switchboard_store::emails::EmailFilter;
 use switchboard_store::{PageRequest, StoreError};
 
+use super::admin::schema::Source;
+use super::admin::choices;
 use super::page::{Chrome, Viewer, render};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Id;
@@ -31,6 +34,33 @@ struct ActivityPage {
     events: Vec<ActivityEvent>,
     /// The composer's start, when the viewer may answer.
     draft: Option<ReplyDraft>,
+    /// Transfer targets and completion, when the viewer may move or close it.
+    handle: Option<Handle>,
+    /// The held reply, when it waits for the viewer's review.
+    review: Option<Email>,
+}
+
+/// Where the viewer may transfer the activity: `(id, name)` of agents, groups and queues.
+struct Handle {
+    agents: Vec<(String, String)>,
+    groups: Vec<(String, String)>,
+    queues: Vec<(String, String)>,
+}
+
+fn open(a: &Activity) -> bool {
+    !matches!(
+        a.status,
+        ActivityStatus::Completed | ActivityStatus::Abandoned
+    )
+}
+
+async fn handle(s: &AppState, a: &Activity) -> ApiResult<Handle> {
+    let dept = Some(a.department_id);
+    Ok(Handle {
+        agents: choices(s, Source::Users, dept).await?,
+        groups: choices(s, Source::Groups, dept).await?,
+        queues: choices(s, Source::Queues, dept).await?,
+    })
 }
 
 /// Whether the viewer may answer `a` by email now.
@@ -88,7 +118,29 @@ pub async fn view(State(s): State<AppState>, viewer: Viewer, Id(id): Id) -> ApiR
     } else {
         None
     };
+    let handle = if open(&activity) {
+        Some(handle(&s, &activity).await?)
+    } else {
+        None
+    };
+    // A reply held for review is the outbound email of this (outbound) activity.
+    let in_review = match activity.queue_id {
+        Some(q) if activity.channel == ChannelKind::OutboundEmail && open(&activity) => {
+            s.store.queue(q).await?.kind == QueueKind::Review
+        }
+        _ => false,
+    };
+    let review = if in_review {
+        emails
+            .iter()
+            .find(|e| e.activity_id == Some(activity.id) && e.direction == Direction::Outbound)
+            .cloned()
+    } else {
+        None
+    };
     Ok(render(&ActivityPage {
+        handle,
+        review,
         chrome: Chrome::new(&viewer, "", "agent"),
         activity,
         customer,

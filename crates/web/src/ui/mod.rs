@@ -10,6 +10,7 @@ mod agent;
 mod assets;
 mod login;
 mod page;
+mod supervisor;
 
 use axum::Router;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -28,6 +29,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/{kind}", get(admin::list))
         .route("/admin/{kind}/new", get(admin::new))
         .route("/admin/{kind}/{id}", get(admin::edit))
+        .route("/supervisor", get(supervisor::console))
+        .route("/supervisor/review", get(supervisor::review))
+        .route("/ui/supervisor/monitor", get(supervisor::figures))
         .route("/ui/agent/work", get(agent::work))
         .route("/ui/agent/presence", get(agent::presence))
         .route("/static/{*file}", get(assets::serve))

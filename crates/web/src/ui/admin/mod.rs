@@ -3,6 +3,7 @@
 //! browser to the REST API, whose validation errors appear beside the field at fault.
 
 mod data;
+pub(crate) use data::choices;
 mod kinds;
 pub mod schema;
 mod view;
