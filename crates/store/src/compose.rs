@@ -230,3 +230,28 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// Article `article` with its placeholders filled for `agent`'s reply to `activity`, as
+    /// the composer inserts it: (text, HTML). An inactive article is not found.
+    pub async fn article_for_reply(
+        &self,
+        activity: ActivityId,
+        article: ArticleId,
+        agent: Option<UserId>,
+    ) -> Result<(String, String), StoreError> {
+        let mut c = self.inner.read.acquire().await?;
+        let c = &mut *c;
+        let a = activities::fetch(&mut *c, activity).await?;
+        let ans = outbox::answered(c, a.id).await?;
+        let alias = aliases::fetch(&mut *c, ans.alias_id).await?;
+        let values = reply_values(c, &a, &alias, agent).await?;
+        match render(c, &[Some(article)], &values).await?.pop().flatten() {
+            Some(p) => Ok((p.text, p.html)),
+            None => Err(StoreError::NotFound {
+                entity: "article",
+                id: article.0,
+            }),
+        }
+    }
+}

@@ -189,6 +189,10 @@ pub fn app(state: AppState) -> Router {
             post(emails::reply).layer(DefaultBodyLimit::max(MAX_UPLOAD)),
         )
         .route("/activities/{id}/reply-draft", get(emails::reply_draft))
+        .route(
+            "/activities/{id}/articles/{article}",
+            get(emails::article_for_reply),
+        )
         .fallback(not_found);
     Router::new()
         .nest("/api/v1", api)

@@ -13,7 +13,7 @@ use switchboard_domain::*;
 use crate::error::ErrorBody;
 use crate::routes::aliases::{ConnectionTest, ProbeAnswer};
 use crate::routes::auth::{CreatedToken, Login, Me, NewToken};
-use crate::routes::emails::{ReplyAttachment, ReplyBody};
+use crate::routes::emails::{InsertableArticle, ReplyAttachment, ReplyBody};
 use crate::routes::review::{Decision, ReviewBody};
 use crate::routes::routing::{
     MyWork, Offer, PresenceChange, PullRequest, QueueFigures, TransferRequest, WaitInfo,
@@ -47,6 +47,7 @@ use crate::routes::system::Logging;
         Holiday,
         switchboard_workflow::Workflow,
         ConnectionTest,
+        InsertableArticle,
         ProbeAnswer,
         switchboard_workflow::NewWorkflow,
         switchboard_workflow::WorkflowPatch,
@@ -298,6 +299,15 @@ pub fn document() -> utoipa::openapi::OpenApi {
         ));
     }
     let extra = [
+        (
+            "/api/v1/activities/{id}/articles/{article}",
+            Get,
+            "A knowledge-base article with its placeholders filled for the caller's reply",
+            "knowledge base",
+            None,
+            "200",
+            One("InsertableArticle"),
+        ),
         (
             "/api/v1/monitor/events",
             Get,

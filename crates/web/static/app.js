@@ -46,7 +46,8 @@ const actions = {
     b.remove();
   },
   insert: async (b) => {
-    const article = await api("GET", `/articles/${b.dataset.article}`);
+    const activity = b.closest(".composer").dataset.activity;
+    const article = await api("GET", `/activities/${activity}/articles/${b.dataset.article}`);
     const slot = document.getElementById("body-slot");
     const block = document.createElement("div");
     block.innerHTML = article.html;

@@ -9,7 +9,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use switchboard_domain::{
     Access, ActivityId, AttachmentId, DeliveryException, DepartmentId, Direction, Email,
     EmailAddress, EmailId, EmailKind, EmailSettings, NewReply, Outcome, ReplyDraft, Resource,
@@ -283,6 +283,16 @@ fn clean_name(i: usize, name: &str) -> ApiResult<String> {
     Ok(n)
 }
 
+/// An agent's or reviewer's HTML as it may leave: the same sanitizer as customers' mail (no
+/// scripts, handlers, forms or frames), remote images kept (the agent put them there).
+pub(crate) fn agent_html(html: &str) -> String {
+    let opts = SanitizeOptions {
+        allow_remote_images: true,
+        ..SanitizeOptions::default()
+    };
+    sanitize_html(html, &opts).html
+}
+
 /// Answers an email activity. The reply goes into the outbox in the same transaction as the
 /// activity change; 201 with the outbound email. Agents answer only their own activities.
 pub async fn reply(
@@ -332,7 +342,7 @@ pub async fn reply(
     }
     let r = NewReply {
         text: body.text,
-        html: body.html,
+        html: body.html.as_deref().map(agent_html),
         to: body.to,
         cc: body.cc,
         attachments: files,
@@ -423,4 +433,45 @@ pub async fn put_settings(
             .set_email_settings(DepartmentId(id), body.validate()?)
             .await?,
     ))
+}
+
+/// A knowledge-base article ready to insert into a reply.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InsertableArticle {
+    /// Plain text, placeholders filled.
+    pub text: String,
+    /// HTML, placeholders filled (values escaped).
+    pub html: String,
+}
+
+/// `GET /activities/{id}/articles/{article}`: the article with its placeholders filled for the
+/// caller's reply to the activity (customer, case, agent…), as the composer inserts it.
+pub async fn article_for_reply(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((id, article)): Path<(String, String)>,
+) -> ApiResult<Json<InsertableArticle>> {
+    caller.require(Access::Read, Resource::Knowledge)?;
+    let parse = |raw: &str, what: &str| -> ApiResult<i64> {
+        raw.parse().map_err(|_| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("no {what} {raw:?}"),
+            )
+        })
+    };
+    let activity = ActivityId(parse(&id, "activity")?);
+    caller
+        .require_holder(&s.store, activity, "answer this activity")
+        .await?;
+    let (text, html) = s
+        .store
+        .article_for_reply(
+            activity,
+            switchboard_domain::ArticleId(parse(&article, "article")?),
+            Some(caller.user.id),
+        )
+        .await?;
+    Ok(Json(InsertableArticle { text, html }))
 }

@@ -79,7 +79,7 @@ pub async fn review(
         Decision::Approve => ReviewDecision::Approve {
             subject: body.subject,
             text: body.text,
-            html: body.html,
+            html: body.html.as_deref().map(super::emails::agent_html),
             comment: body.comment,
         },
         Decision::Reject => {
