@@ -312,3 +312,94 @@ async fn agent_answers_an_email_with_a_kb_answer_in_a_real_browser() {
     let (_, a) = api.get(&format!("/activities/{activity}")).await;
     assert_eq!(a["status"], "completed", "{a}");
 }
+
+/// A plain customer email to `support@acme.test`.
+fn customer_email() -> Vec<u8> {
+    "From: Carol Customer <carol@customer.test>\r\nTo: support@acme.test\r\n\
+     Subject: Refund for invoice 4471\r\nMessage-ID: <refund1@customer.test>\r\n\
+     Date: Sat, 21 Nov 2026 11:00:00 +0000\r\nMIME-Version: 1.0\r\n\
+     Content-Type: text/plain; charset=utf-8\r\n\r\n\
+     Hello, I was charged twice for invoice 4471. Can I get a refund?\r\n"
+        .as_bytes()
+        .to_vec()
+}
+
+/// The issue's whole scenario through the consoles: everything is set up through the
+/// administration forms; the customer's email arrives (delivered to the real Dovecot when the
+/// script asks); the agent answers it from the browser while the supervisor's monitor shows the
+/// queue drain; the reply reaches the customer's mailbox through the real SMTP server.
+#[tokio::test]
+async fn the_whole_scenario_through_the_consoles_in_a_real_browser() {
+    if !(browser_available() && require_or_skip("dovecot") && require_or_skip("aiosmtpd")) {
+        return;
+    }
+    let w = World::start(true, &[]).await;
+    let signals = tempfile::tempdir().unwrap();
+    let dir = signals.path().to_path_buf();
+    let deliver = {
+        let dovecot_dir = dir.clone();
+        let dovecot = &w.dovecot;
+        let wait = async move {
+            let started = Instant::now();
+            while !dovecot_dir.join("deliver").exists() {
+                if started.elapsed() > SCRIPT_TIMEOUT {
+                    return false;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            true
+        };
+        async move {
+            if wait.await {
+                dovecot.deliver("support", &customer_email());
+                std::fs::write(dir.join("delivered"), b"").unwrap();
+            }
+        }
+    };
+    let script = run(
+        "full_scenario.mjs",
+        &w.server,
+        vec![
+            ("SB_ADMIN_EMAIL", common::ADMIN_EMAIL.into()),
+            ("SB_ADMIN_PASSWORD", common::ADMIN_PASSWORD.into()),
+            ("SB_IMAP_PORT", w.dovecot.imap_port().to_string()),
+            ("SB_SMTP_PORT", w.sink.as_ref().unwrap().port().to_string()),
+            (
+                "SB_SIGNAL_DIR",
+                signals.path().to_string_lossy().into_owned(),
+            ),
+        ],
+    );
+    tokio::join!(script, deliver);
+
+    // The reply reached the customer: the KB answer with the customer's name filled in.
+    let raw = w.reply_from_support("the reply").await;
+    let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    let body = parsed.body_text(0).unwrap().to_string();
+    assert!(
+        body.contains("Dear Carol Customer, refunds take five days."),
+        "{body}"
+    );
+    assert!(
+        parsed
+            .subject()
+            .unwrap()
+            .contains("Refund for invoice 4471"),
+        "{:?}",
+        parsed.subject()
+    );
+    // It went out of the department the administrator created, and the activity is done.
+    let (_, list) = w.api.get("/activities?status=completed").await;
+    let done: Vec<&serde_json::Value> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["channel"] == "inbound_email")
+        .collect();
+    assert_eq!(done.len(), 1, "{list}");
+    let (_, dept) = w
+        .api
+        .get(&format!("/departments/{}", done[0]["department_id"]))
+        .await;
+    assert_eq!(dept["name"], "Billing", "{dept}");
+}

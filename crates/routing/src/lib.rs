@@ -28,6 +28,6 @@ pub use model::{
     Action, AgentRules, AssignReason, Config, DepartmentRules, Event, Held, MoveReason, NewWork,
     Pin, QueueRules, ReturnReason, RouteError, Target,
 };
-pub use router::Router;
 pub use monitor::AgentState;
+pub use router::Router;
 pub use stats::QueueStats;

@@ -48,7 +48,11 @@ async fn bounded(
         .unwrap_or_else(|_| Err(format!("no answer within {:?}", limit * 3)))
 }
 
-async fn incoming(creds: &AliasCredentials, trust: &TlsTrust, limit: Duration) -> Result<String, String> {
+async fn incoming(
+    creds: &AliasCredentials,
+    trust: &TlsTrust,
+    limit: Duration,
+) -> Result<String, String> {
     let inc = &creds.alias.incoming;
     let password = creds.incoming_password.as_deref().unwrap_or_default();
     match inc.protocol {
@@ -94,7 +98,11 @@ async fn incoming(creds: &AliasCredentials, trust: &TlsTrust, limit: Duration) -
     }
 }
 
-async fn outgoing(creds: &AliasCredentials, trust: &TlsTrust, limit: Duration) -> Result<String, String> {
+async fn outgoing(
+    creds: &AliasCredentials,
+    trust: &TlsTrust,
+    limit: Duration,
+) -> Result<String, String> {
     let sender = SmtpSender::new(
         &creds.alias.outgoing,
         creds.outgoing_password.as_deref(),

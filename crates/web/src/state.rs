@@ -85,7 +85,11 @@ impl AppState {
     }
 
     /// Lets administrators try aliases' mail servers with `trust`, each step within `limit`.
-    pub fn with_mail(mut self, trust: switchboard_mail::tls::TlsTrust, limit: Duration) -> AppState {
+    pub fn with_mail(
+        mut self,
+        trust: switchboard_mail::tls::TlsTrust,
+        limit: Duration,
+    ) -> AppState {
         self.mail = Some((trust, limit));
         self
     }

@@ -6,9 +6,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use switchboard_domain::{Access, Alias, AliasId, AliasPatch, DepartmentId, NewAlias, Resource};
 use switchboard_store::AliasFilter;
+use utoipa::ToSchema;
 
 use super::{ListResponse, crud_handlers, page};
 use crate::auth::Caller;

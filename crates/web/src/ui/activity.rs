@@ -13,8 +13,8 @@ use switchboard_store::cases::CaseFilter;
 use switchboard_store::emails::EmailFilter;
 use switchboard_store::{PageRequest, StoreError};
 
-use super::admin::schema::Source;
 use super::admin::choices;
+use super::admin::schema::Source;
 use super::page::{Chrome, Viewer, render};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Id;

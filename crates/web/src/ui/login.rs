@@ -41,9 +41,11 @@ pub async fn submit(
     Form(f): Form<LoginForm>,
 ) -> Response {
     match open_session(&s, &f.email, f.password).await {
-        Ok((user, cookie, _)) => {
-            (jar.add(cookie), Redirect::to(super::page::home_of(user.role))).into_response()
-        }
+        Ok((user, cookie, _)) => (
+            jar.add(cookie),
+            Redirect::to(super::page::home_of(user.role)),
+        )
+            .into_response(),
         Err(e) => {
             let status = e.status();
             let page = render(&LoginPage {

@@ -133,7 +133,9 @@ fn agent_row(a: &AgentState, name: String) -> AgentRow {
 async fn all_pages<T, F, Fut>(mut read: F) -> ApiResult<Vec<T>>
 where
     F: FnMut(PageRequest) -> Fut,
-    Fut: std::future::Future<Output = Result<switchboard_store::Page<T>, switchboard_store::StoreError>>,
+    Fut: std::future::Future<
+            Output = Result<switchboard_store::Page<T>, switchboard_store::StoreError>,
+        >,
     T: HasId,
 {
     let mut out = Vec::new();
@@ -179,8 +181,10 @@ async fn monitor(s: &AppState) -> ApiResult<Monitor> {
     };
     let (stats, agents) = router.monitor().await.map_err(ApiError::from)?;
     let st = &s.store;
-    let queues = all_pages(|p| async move { st.list_queues(&QueueFilter::default(), &p).await }).await?;
-    let users = all_pages(|p| async move { st.list_users(&UserFilter::default(), &p).await }).await?;
+    let queues =
+        all_pages(|p| async move { st.list_queues(&QueueFilter::default(), &p).await }).await?;
+    let users =
+        all_pages(|p| async move { st.list_users(&UserFilter::default(), &p).await }).await?;
     let departments: HashMap<i64, String> = st
         .list_departments(&PageRequest {
             limit: switchboard_store::MAX_PAGE,
@@ -215,7 +219,9 @@ async fn monitor(s: &AppState) -> ApiResult<Monitor> {
         .iter()
         .filter(|a| a.logged_in || !a.work.is_empty())
         .map(|a| {
-            let name = names.get(&a.id).map_or_else(|| format!("#{}", a.id.0), |n| (*n).to_string());
+            let name = names
+                .get(&a.id)
+                .map_or_else(|| format!("#{}", a.id.0), |n| (*n).to_string());
             agent_row(a, name)
         })
         .collect();
@@ -271,7 +277,8 @@ struct ReviewPage {
 pub async fn review(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Response> {
     require_supervisor(&viewer)?;
     let st = &s.store;
-    let queues = all_pages(|p| async move { st.list_queues(&QueueFilter::default(), &p).await }).await?;
+    let queues =
+        all_pages(|p| async move { st.list_queues(&QueueFilter::default(), &p).await }).await?;
     let now = crate::state::now();
     let mut rows = Vec::new();
     for q in queues.iter().filter(|q| q.kind == QueueKind::Review) {

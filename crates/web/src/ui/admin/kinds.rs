@@ -129,7 +129,12 @@ pub const KINDS: &[Kind] = &[
                 .help("at least 12 characters; leave empty to keep the current one"),
             F::new("active", "Active", C::Check).edit_only(),
             F::new("capacity.inbound_email", "Inbound email at once", C::Number).default("5"),
-            F::new("capacity.outbound_email", "Outbound email at once", C::Number).default("5"),
+            F::new(
+                "capacity.outbound_email",
+                "Outbound email at once",
+                C::Number,
+            )
+            .default("5"),
             F::new("capacity.chat", "Chats at once", C::Number).default("3"),
             F::new("capacity.callback", "Callbacks at once", C::Number).default("1"),
             F::new(
@@ -189,8 +194,12 @@ pub const KINDS: &[Kind] = &[
             F::new("routing.user_group_id", "Skill group", C::Select(S::Groups))
                 .required()
                 .when("routing.type=user_group"),
-            F::new("routing.steps", "Steps, narrowest first", C::Rows(STEP_COLUMNS))
-                .when("routing.type=precision"),
+            F::new(
+                "routing.steps",
+                "Steps, narrowest first",
+                C::Rows(STEP_COLUMNS),
+            )
+            .when("routing.type=precision"),
             F::new("agent_order", "Agent order", C::Select(S::Fixed(ORDERS)))
                 .required()
                 .default("longest_available"),
@@ -224,14 +233,22 @@ pub const KINDS: &[Kind] = &[
             F::new("queue_id", "Queue", C::Select(S::Queues))
                 .help("where new mail goes unless a workflow says otherwise"),
             F::new("active", "Active", C::Check).default("true"),
-            F::new("incoming.protocol", "Incoming protocol", C::Select(S::Fixed(PROTOCOLS)))
-                .required()
-                .default("imap"),
+            F::new(
+                "incoming.protocol",
+                "Incoming protocol",
+                C::Select(S::Fixed(PROTOCOLS)),
+            )
+            .required()
+            .default("imap"),
             F::new("incoming.host", "Incoming server", C::Text).required(),
             F::new("incoming.port", "Incoming port", C::Number).default("993"),
-            F::new("incoming.security", "Incoming security", C::Select(S::Fixed(SECURITY)))
-                .required()
-                .default("tls"),
+            F::new(
+                "incoming.security",
+                "Incoming security",
+                C::Select(S::Fixed(SECURITY)),
+            )
+            .required()
+            .default("tls"),
             F::new("incoming.username", "Incoming user", C::Text),
             F::new("incoming_password", "Incoming password", C::Password)
                 .help("leave empty to keep the stored one"),
@@ -248,9 +265,13 @@ pub const KINDS: &[Kind] = &[
             F::new("incoming.poll_secs", "Poll every (s)", C::Number).default("30"),
             F::new("outgoing.host", "Outgoing (SMTP) server", C::Text).required(),
             F::new("outgoing.port", "Outgoing port", C::Number).default("587"),
-            F::new("outgoing.security", "Outgoing security", C::Select(S::Fixed(SECURITY)))
-                .required()
-                .default("starttls"),
+            F::new(
+                "outgoing.security",
+                "Outgoing security",
+                C::Select(S::Fixed(SECURITY)),
+            )
+            .required()
+            .default("starttls"),
             F::new("outgoing.username", "Outgoing user", C::Text),
             F::new("outgoing_password", "Outgoing password", C::Password)
                 .help("leave empty to keep the stored one"),
@@ -412,7 +433,11 @@ pub struct Section {
 const CHANNEL_FIELDS: &[F] = &[
     F::new("interruptible", "Interruptible", C::Check),
     F::new("max_queued", "Most waiting", C::Number),
-    F::new("max_time_in_queue_secs", "Longest wait (s, 0 = none)", C::Number),
+    F::new(
+        "max_time_in_queue_secs",
+        "Longest wait (s, 0 = none)",
+        C::Number,
+    ),
     F::new("task_life_secs", "Task life (s)", C::Number),
     F::new("start_timeout_secs", "Offer time-out (s)", C::Number),
     F::new("max_duration_secs", "Longest task (s)", C::Number),
@@ -449,14 +474,26 @@ pub const DEPARTMENT_SECTIONS: &[Section] = &[
         title: "Routing",
         api: "/routing",
         fields: &[
-            F::new("auto_accept", "Accept offers automatically for", C::Multi(S::Channels)),
-            F::new("personal_wait_secs", "Wait for the personal agent (s)", C::Number),
+            F::new(
+                "auto_accept",
+                "Accept offers automatically for",
+                C::Multi(S::Channels),
+            ),
+            F::new(
+                "personal_wait_secs",
+                "Wait for the personal agent (s)",
+                C::Number,
+            ),
             F::new(
                 "queue_if_agent_not_logged_in",
                 "Queue for a personal agent who is logged out",
                 C::Check,
             ),
-            F::new("logout_return_secs", "Return work of logged-out agents after (s)", C::Number),
+            F::new(
+                "logout_return_secs",
+                "Return work of logged-out agents after (s)",
+                C::Number,
+            ),
         ],
     },
     Section {
@@ -466,8 +503,12 @@ pub const DEPARTMENT_SECTIONS: &[Section] = &[
             F::new("blocked_addresses", "Blocked sender addresses", C::Lines)
                 .help("one per line; mail from them is kept but not routed"),
             F::new("blocked_domains", "Blocked sender domains", C::Lines),
-            F::new("blocked_extensions", "Blocked attachment extensions", C::Lines)
-                .help("one per line, e.g. exe"),
+            F::new(
+                "blocked_extensions",
+                "Blocked attachment extensions",
+                C::Lines,
+            )
+            .help("one per line, e.g. exe"),
             PARTS[0],
             PARTS[1],
             PARTS[2],

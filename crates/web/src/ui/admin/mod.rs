@@ -79,9 +79,7 @@ struct ListPage {
 
 /// `GET /admin`: the first kind the viewer may see.
 pub async fn index(viewer: Viewer) -> Response {
-    let first = side(&viewer, "")
-        .first()
-        .map_or("departments", |k| k.slug);
+    let first = side(&viewer, "").first().map_or("departments", |k| k.slug);
     axum::response::IntoResponse::into_response(axum::response::Redirect::to(&format!(
         "/admin/{first}"
     )))

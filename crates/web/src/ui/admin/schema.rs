@@ -193,7 +193,10 @@ mod tests {
             display(Control::Number, &v["incoming"]["port"]),
             "993".to_string()
         );
-        assert_eq!(display(Control::Lines, &v["hours"]), "09:00-12:00\n13:00-17:00");
+        assert_eq!(
+            display(Control::Lines, &v["hours"]),
+            "09:00-12:00\n13:00-17:00"
+        );
         assert_eq!(
             display(Control::Map, &v["attrs"]),
             "billing = 7\nes = true\nt = x"
