@@ -403,3 +403,128 @@ async fn the_whole_scenario_through_the_consoles_in_a_real_browser() {
         .await;
     assert_eq!(dept["name"], "Billing", "{dept}");
 }
+
+/// A customer email with `subject` and `body` to `support@acme.test`.
+fn email_with(id: &str, subject: &str, body: &str) -> Vec<u8> {
+    format!(
+        "From: Carol Customer <carol@customer.test>\r\nTo: support@acme.test\r\n\
+         Subject: {subject}\r\nMessage-ID: <{id}@customer.test>\r\n\
+         Date: Sat, 21 Nov 2026 12:00:00 +0000\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    )
+    .into_bytes()
+}
+
+/// The workflow form editor, pulling from a queue, search, review (edit and approve) and
+/// transfer, each through the browser against real Dovecot and SMTP.
+#[tokio::test]
+async fn workflow_editor_pull_search_review_and_transfer_in_a_real_browser() {
+    if !(browser_available() && require_or_skip("dovecot") && require_or_skip("aiosmtpd")) {
+        return;
+    }
+    let w = World::start(true, &[]).await;
+    let (api, dept) = (&w.api, w.dept);
+    let password = "a long enough password";
+    let ann = create(
+        api,
+        "/users",
+        json!({"department_id": dept, "email": "ann@acme.test", "name": "Ann Agent",
+               "role": "agent", "password": password, "reviewed": true}),
+    )
+    .await;
+    create(
+        api,
+        "/users",
+        json!({"department_id": dept, "email": "sam@acme.test", "name": "Sam Supervisor",
+               "role": "supervisor", "password": password}),
+    )
+    .await;
+    let group = create(
+        api,
+        "/user-groups",
+        json!({"department_id": dept, "name": "Support", "members": [ann]}),
+    )
+    .await;
+    let review = create(
+        api,
+        "/queues",
+        json!({"department_id": dept, "name": "Quality", "kind": "review"}),
+    )
+    .await;
+    let queue = create(
+        api,
+        "/queues",
+        json!({"department_id": dept, "name": "Support", "review_queue_id": review,
+               "routing": {"type": "user_group", "user_group_id": group}}),
+    )
+    .await;
+    let alias = w.support_alias(queue).await;
+    w.dovecot.deliver(
+        "support",
+        &email_with("c1", "Charged twice", "I was charged twice this month."),
+    );
+    w.dovecot.deliver(
+        "support",
+        &email_with("c2", "Address change", "Please update my address."),
+    );
+    let stored = wait_for("both emails", Duration::from_secs(30), || async {
+        let list = emails(api, &format!("alias_id={alias}&direction=inbound")).await;
+        (list.len() == 2).then_some(list)
+    })
+    .await;
+    let id_of = |subject: &str| {
+        stored.iter().find(|e| e["subject"] == subject).unwrap()["activity_id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (pull, other) = (id_of("Charged twice"), id_of("Address change"));
+    let (_, queues) = api.get(&format!("/queues?department_id={dept}")).await;
+    let exception = queues["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["kind"] == "exception")
+        .unwrap()
+        .clone();
+    run(
+        "console_tools.mjs",
+        &w.server,
+        vec![
+            ("SB_ADMIN_EMAIL", common::ADMIN_EMAIL.into()),
+            ("SB_ADMIN_PASSWORD", common::ADMIN_PASSWORD.into()),
+            ("SB_PASSWORD", password.into()),
+            ("SB_PULL_ID", pull.to_string()),
+            ("SB_OTHER_ID", other.to_string()),
+            (
+                "SB_EXCEPTION_QUEUE",
+                format!("{} (exception)", exception["name"].as_str().unwrap()),
+            ),
+        ],
+    )
+    .await;
+
+    // The approved reply, as the reviewer edited it, reached the customer.
+    let raw = w.reply_from_support("the reviewed reply").await;
+    let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    let body = parsed.body_text(0).unwrap().to_string();
+    assert!(body.contains("refunded the second charge"), "{body}");
+    assert!(body.contains("Reviewed: the refund shows"), "{body}");
+    let (_, a) = api.get(&format!("/activities/{pull}")).await;
+    assert_eq!(a["status"], "completed", "{a}");
+    // The other email now waits in the exception queue.
+    let (_, o) = api.get(&format!("/activities/{other}")).await;
+    assert_eq!(o["queue_id"], exception["id"], "{o}");
+    // The workflow saved from the form editor is the model the editor built.
+    let (_, wfs) = api.get(&format!("/workflows?department_id={dept}")).await;
+    let wf = wfs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["name"] == "Urgent subjects")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        wf["definition"]["steps"][0]["cases"][0]["then"][0]["priority"], 9,
+        "{wf}"
+    );
+}

@@ -1,6 +1,6 @@
 //! What a supervisor's agent monitor shows: each agent's state, load per channel and work.
 
-use switchboard_domain::{ActivityId, ChannelKind, DepartmentId, UserId};
+use switchboard_domain::{ActivityId, ChannelKind, DepartmentId, QueueId, UserId};
 
 use crate::Router;
 use crate::state::CHANNELS;
@@ -24,11 +24,13 @@ pub struct AgentState {
     pub capacity: [u8; CHANNELS],
     /// The activities they hold.
     pub work: Vec<ActivityId>,
+    /// The queues they serve (may pull from).
+    pub queues: Vec<QueueId>,
 }
 
 impl Router {
     /// Every queue the router knows, in its order.
-    pub fn queue_ids(&self) -> Vec<switchboard_domain::QueueId> {
+    pub fn queue_ids(&self) -> Vec<QueueId> {
         self.queues.iter().map(|q| q.rules.id).collect()
     }
 
@@ -45,6 +47,11 @@ impl Router {
                 load: a.load,
                 capacity: a.capacity,
                 work: a.tasks.clone(),
+                queues: a
+                    .queues
+                    .iter()
+                    .filter_map(|q| self.queues.get(*q).map(|s| s.rules.id))
+                    .collect(),
             })
             .collect()
     }

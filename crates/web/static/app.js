@@ -36,6 +36,12 @@ const actions = {
   decline: (b) => api("POST", `/activities/${b.dataset.activity}/actions`, { action: "decline" }),
   start: (b) => api("POST", `/activities/${b.dataset.activity}/actions`, { action: "start" }),
   ready: () => api("PUT", "/me/presence", { ready: true }),
+  pull: async (b) => {
+    const body = b.dataset.activity ? { activity_id: Number(b.dataset.activity) } : {};
+    const got = await api("POST", "/me/pull", body);
+    flash("");
+    window.location.assign(`/activities/${got.id}`);
+  },
   "not-ready": () => {
     const reason = document.getElementById("reason")?.value || null;
     return api("PUT", "/me/presence", { ready: false, reason });

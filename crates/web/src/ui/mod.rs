@@ -7,6 +7,7 @@
 mod activity;
 mod admin;
 mod agent;
+mod agent_queues;
 mod assets;
 mod login;
 mod page;
@@ -33,6 +34,8 @@ pub fn router() -> Router<AppState> {
         .route("/supervisor/review", get(supervisor::review))
         .route("/ui/supervisor/monitor", get(supervisor::figures))
         .route("/ui/agent/work", get(agent::work))
+        .route("/ui/agent/queues", get(agent_queues::queues))
+        .route("/agent/search", get(agent_queues::search))
         .route("/ui/agent/presence", get(agent::presence))
         .route("/static/{*file}", get(assets::serve))
 }
