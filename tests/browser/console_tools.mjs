@@ -8,25 +8,13 @@
 // supervisor), SB_PULL_ID, SB_OTHER_ID (the two waiting activities), SB_EXCEPTION_QUEUE (name).
 
 import assert from 'node:assert/strict';
-import { baseUrl, launch, screenshot, step } from './lib/harness.mjs';
+import { baseUrl, launch, login, screenshot, step } from './lib/harness.mjs';
 
 const env = (name) => {
   const v = process.env[name];
   if (!v) throw new Error(`${name} is not set`);
   return v;
 };
-
-async function login(browser, email, password, landing) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  page.on('pageerror', (e) => console.error(`page error (${email}): ${e.message}`));
-  await page.goto(`${baseUrl}/login`);
-  await page.fill('input[name=email]', email);
-  await page.fill('input[name=password]', password);
-  await page.click('button[type=submit]');
-  await page.waitForURL(`**${landing}`);
-  return page;
-}
 
 const browser = await launch();
 try {

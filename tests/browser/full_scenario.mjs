@@ -13,7 +13,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { baseUrl, launch, screenshot, step } from './lib/harness.mjs';
+import { baseUrl, launch, login, screenshot, step } from './lib/harness.mjs';
 
 const env = (name) => {
   const v = process.env[name];
@@ -22,19 +22,7 @@ const env = (name) => {
 };
 const PASSWORD = 'a long enough password';
 
-async function login(browser, email, password, landing) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  page.on('pageerror', (e) => console.error(`page error (${email}): ${e.message}`));
-  await page.goto(`${baseUrl}/login`);
-  await page.fill('input[name=email]', email);
-  await page.fill('input[name=password]', password);
-  await page.click('button[type=submit]');
-  await page.waitForURL(`**${landing}`);
-  return page;
-}
-
-/// Fills the form field whose JSON path is `path`.
+// Fills the form field whose JSON path is `path`.
 async function fill(page, path, value) {
   const el = page.locator(`form.admin-form [data-path="${path}"]`).first();
   const tag = await el.evaluate((e) => e.tagName);
@@ -42,7 +30,7 @@ async function fill(page, path, value) {
   else await el.fill(value);
 }
 
-/// Opens the new-object form of `kind`, fills `fields` and creates it; the new object's id.
+// Opens the new-object form of `kind`, fills `fields` and creates it; the new object's id.
 async function create(page, kind, fields, check = []) {
   await page.goto(`${baseUrl}/admin/${kind}`);
   await page.click('a.button.primary');

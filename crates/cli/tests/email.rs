@@ -284,3 +284,50 @@ async fn pop3_over_tls_deletes_what_it_stored_and_send_failures_are_recorded() {
             >= 3
     );
 }
+
+/// Test connection logs in to both servers and reports each answer: OK with the right
+/// settings; with a wrong password or an unreachable SMTP port, the failure and why.
+#[tokio::test]
+async fn test_connection_reports_each_servers_answer() {
+    if !(require_or_skip("dovecot") && require_or_skip("aiosmtpd")) {
+        return;
+    }
+    let w = World::start(true, &[]).await;
+    let imap = json!({"protocol": "imap", "port": w.dovecot.imap_port(), "security": "starttls"});
+    let a = w.alias("support@acme.test", imap).await;
+    let id = a["id"].as_i64().unwrap();
+    let (st, r) = w.api.post(&format!("/aliases/{id}/test"), json!({})).await;
+    assert_eq!(st, 200, "{r}");
+    assert_eq!(r["incoming"]["ok"], true, "{r}");
+    assert!(
+        r["incoming"]["answer"]
+            .as_str()
+            .unwrap()
+            .contains("IMAP login as support"),
+        "{r}"
+    );
+    assert_eq!(r["outgoing"]["ok"], true, "{r}");
+
+    let (_, a) = w.api.get(&format!("/aliases/{id}")).await;
+    let (st, body) = w
+        .api
+        .put(
+            &format!("/aliases/{id}"),
+            json!({"version": a["version"], "incoming_password": "wrong",
+                   "outgoing": {"host": "127.0.0.1", "port": 9, "security": "none"}}),
+        )
+        .await;
+    assert_eq!(st, 200, "{body}");
+    let (st, r) = w.api.post(&format!("/aliases/{id}/test"), json!({})).await;
+    assert_eq!(st, 200, "{r}");
+    assert_eq!(r["incoming"]["ok"], false, "{r}");
+    assert!(!r["incoming"]["answer"].as_str().unwrap().is_empty(), "{r}");
+    assert_eq!(r["outgoing"]["ok"], false, "{r}");
+    assert!(
+        r["outgoing"]["answer"]
+            .as_str()
+            .unwrap()
+            .contains("127.0.0.1:9"),
+        "{r}"
+    );
+}

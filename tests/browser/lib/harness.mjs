@@ -72,3 +72,16 @@ export async function step(name, fn) {
     throw err;
   }
 }
+
+/** Opens a new 1280×800 context, logs in as `email` and waits to land on `landing`. */
+export async function login(browser, email, password, landing) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`page error (${email}): ${e.message}`));
+  await page.goto(`${baseUrl}/login`);
+  await page.fill('input[name=email]', email);
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+  await page.waitForURL(`**${landing}`);
+  return page;
+}

@@ -322,33 +322,13 @@ pub async fn my_events(
     State(s): State<AppState>,
     caller: Caller,
 ) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
-    let mut rx = s.router()?.subscribe();
-    let mut closing = s.closing();
     let me = caller.user.id;
-    let stream = async_stream(move |tx| async move {
-        loop {
-            let got = tokio::select! {
-                r = rx.recv() => r,
-                _ = closing.wait_for(|c| *c) => return,
-                _ = tx.closed() => return,
-            };
-            let ev = match got {
-                Ok(n) if n.agent == me => {
-                    let data = serde_json::to_string(&n).unwrap_or_default();
-                    SseEvent::default().event(n.kind).data(data)
-                }
-                Ok(_) => continue,
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => SseEvent::default()
-                    .event("lagged")
-                    .data(format!("{{\"missed\":{n}}}")),
-                Err(_) => return,
-            };
-            if tx.send(Ok(ev)).await.is_err() {
-                return;
-            }
-        }
-    });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+    notices(&s, move |n| {
+        (n.agent == me).then(|| {
+            let data = serde_json::to_string(n).unwrap_or_default();
+            SseEvent::default().event(n.kind).data(data)
+        })
+    })
 }
 
 /// `GET /api/v1/monitor/events` (supervisors and administrators): an event `changed` whenever
@@ -361,6 +341,20 @@ pub async fn monitor_events(
     if caller.user.role == switchboard_domain::Role::Agent {
         return Err(ApiError::forbidden("follow the supervisor's monitor"));
     }
+    notices(&s, |n| {
+        Some(SseEvent::default().event("changed").data(n.kind))
+    })
+}
+
+/// The router's notices as server-sent events, each turned into an event by `pick` (or
+/// skipped); `lagged` when the client fell behind; ends when the server shuts down.
+fn notices<F>(
+    s: &AppState,
+    pick: F,
+) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>> + use<F>>>
+where
+    F: Fn(&switchboard_services::routing::Notice) -> Option<SseEvent> + Send + 'static,
+{
     let mut rx = s.router()?.subscribe();
     let mut closing = s.closing();
     let stream = async_stream(move |tx| async move {
@@ -370,12 +364,16 @@ pub async fn monitor_events(
                 _ = closing.wait_for(|c| *c) => return,
                 _ = tx.closed() => return,
             };
-            let kind = match got {
-                Ok(n) => n.kind,
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => "lagged",
+            let ev = match got {
+                Ok(n) => match pick(&n) {
+                    Some(ev) => ev,
+                    None => continue,
+                },
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => SseEvent::default()
+                    .event("lagged")
+                    .data(format!("{{\"missed\":{n}}}")),
                 Err(_) => return,
             };
-            let ev = SseEvent::default().event("changed").data(kind);
             if tx.send(Ok(ev)).await.is_err() {
                 return;
             }

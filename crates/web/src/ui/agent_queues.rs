@@ -9,6 +9,7 @@ use switchboard_domain::{Activity, ActivityStatus};
 use switchboard_store::{ActivityFilter, PageRequest};
 
 use super::page::{Chrome, Viewer, render};
+use super::supervisor::age;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -28,15 +29,6 @@ struct QueueView {
 #[template(path = "agent_queues.html")]
 struct QueuesFragment {
     queues: Vec<QueueView>,
-}
-
-fn age(ms: i64) -> String {
-    let s = (ms / 1000).max(0);
-    match s {
-        0..60 => format!("{s} s"),
-        60..3600 => format!("{} m", s / 60),
-        _ => format!("{} h {:02} m", s / 3600, (s % 3600) / 60),
-    }
 }
 
 /// `GET /ui/agent/queues`: the queues the viewer serves, refreshed live.

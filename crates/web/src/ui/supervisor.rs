@@ -67,7 +67,7 @@ struct MonitorFragment {
 }
 
 /// `1 h 02 m`, `3 m 12 s`, `45 s`.
-fn age(ms: i64) -> String {
+pub(super) fn age(ms: i64) -> String {
     let s = (ms / 1000).max(0);
     match s {
         0..60 => format!("{s} s"),
