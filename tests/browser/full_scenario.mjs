@@ -167,6 +167,11 @@ try {
     await agent.locator('#kb-hits button[data-action=insert]').first().click();
     // The placeholder is filled for this customer.
     await agent.locator('#editor').getByText('Dear Carol Customer, refunds take five days.').waitFor();
+    await agent.setInputFiles('#reply-files', {
+      name: 'refund-form.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('Refund form for invoice 4471'),
+    });
     await screenshot(agent, 'agent-composer');
     await agent.click('button[data-action=send][data-complete=true]');
     await agent.locator('#reply-result', { hasText: 'Sent.' }).waitFor();

@@ -380,6 +380,13 @@ async fn the_whole_scenario_through_the_consoles_in_a_real_browser() {
         body.contains("Dear Carol Customer, refunds take five days."),
         "{body}"
     );
+    // With the file the agent attached in the composer.
+    use mail_parser::MimeHeaders;
+    let attached = parsed
+        .attachments()
+        .find(|a| a.attachment_name() == Some("refund-form.txt"))
+        .expect("the attachment the agent added");
+    assert_eq!(attached.contents(), b"Refund form for invoice 4471");
     assert!(
         parsed
             .subject()

@@ -26,6 +26,16 @@ async function api(method, path, body) {
   return data;
 }
 
+// A file's bytes as base64 (for the reply API's attachments).
+function base64(file) {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(String(r.result).split(",", 2)[1] ?? "");
+    r.onerror = () => reject(new Error(`cannot read ${file.name}`));
+    r.readAsDataURL(file);
+  });
+}
+
 function refresh() {
   document.body.dispatchEvent(new Event("sb:refresh"));
 }
@@ -62,11 +72,18 @@ const actions = {
   send: async (b) => {
     const composer = b.closest(".composer");
     const editor = document.getElementById("editor");
+    const files = [...(document.getElementById("reply-files")?.files ?? [])];
+    const attachments = await Promise.all(files.map(async (f) => ({
+      name: f.name,
+      content_type: f.type || null,
+      content_base64: await base64(f),
+    })));
     const done = await api("POST", `/activities/${composer.dataset.activity}/reply`, {
       text: editor.innerText,
       html: editor.innerHTML,
       compose: false,
       complete: b.dataset.complete === "true",
+      attachments,
     });
     const result = document.getElementById("reply-result");
     result.textContent = done.review
