@@ -149,6 +149,24 @@ async fn create(api: &Api, path: &str, body: serde_json::Value) -> i64 {
     v["id"].as_i64().unwrap()
 }
 
+/// Agent Ann (`ann@acme.test`, replies reviewed if `reviewed`) in a new group "Support" of
+/// `dept`; the group's id.
+async fn ann_in_support(api: &Api, dept: i64, password: &str, reviewed: bool) -> i64 {
+    let ann = create(
+        api,
+        "/users",
+        json!({"department_id": dept, "email": "ann@acme.test", "name": "Ann Agent",
+               "role": "agent", "password": password, "reviewed": reviewed}),
+    )
+    .await;
+    create(
+        api,
+        "/user-groups",
+        json!({"department_id": dept, "name": "Support", "members": [ann]}),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn agent_console_offers_live_and_accepts_in_a_real_browser() {
     if !browser_available() {
@@ -159,19 +177,7 @@ async fn agent_console_offers_live_and_accepts_in_a_real_browser() {
     let (_, depts) = api.get("/departments").await;
     let dept = depts["items"][0]["id"].as_i64().unwrap();
     let password = "a long enough password";
-    let ann = create(
-        &api,
-        "/users",
-        json!({"department_id": dept, "email": "ann@acme.test", "name": "Ann Agent",
-               "role": "agent", "password": password}),
-    )
-    .await;
-    let group = create(
-        &api,
-        "/user-groups",
-        json!({"department_id": dept, "name": "Support", "members": [ann]}),
-    )
-    .await;
+    let group = ann_in_support(&api, dept, password, false).await;
     let queue = create(
         &api,
         "/queues",
@@ -256,19 +262,7 @@ async fn agent_answers_an_email_with_a_kb_answer_in_a_real_browser() {
     let (st, body) = api.put(&path, settings).await;
     assert_eq!(st, 200, "{body}");
     let password = "a long enough password";
-    let ann = create(
-        api,
-        "/users",
-        json!({"department_id": dept, "email": "ann@acme.test", "name": "Ann Agent",
-               "role": "agent", "password": password}),
-    )
-    .await;
-    let group = create(
-        api,
-        "/user-groups",
-        json!({"department_id": dept, "name": "Support", "members": [ann]}),
-    )
-    .await;
+    let group = ann_in_support(api, dept, password, false).await;
     let queue = create(
         api,
         "/queues",
@@ -432,13 +426,6 @@ async fn workflow_editor_pull_search_review_and_transfer_in_a_real_browser() {
     let w = World::start(true, &[]).await;
     let (api, dept) = (&w.api, w.dept);
     let password = "a long enough password";
-    let ann = create(
-        api,
-        "/users",
-        json!({"department_id": dept, "email": "ann@acme.test", "name": "Ann Agent",
-               "role": "agent", "password": password, "reviewed": true}),
-    )
-    .await;
     create(
         api,
         "/users",
@@ -446,12 +433,7 @@ async fn workflow_editor_pull_search_review_and_transfer_in_a_real_browser() {
                "role": "supervisor", "password": password}),
     )
     .await;
-    let group = create(
-        api,
-        "/user-groups",
-        json!({"department_id": dept, "name": "Support", "members": [ann]}),
-    )
-    .await;
+    let group = ann_in_support(api, dept, password, true).await;
     let review = create(
         api,
         "/queues",

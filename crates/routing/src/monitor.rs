@@ -29,6 +29,21 @@ pub struct AgentState {
 }
 
 impl Router {
+    /// The queues `agent` serves (may pull from); empty for an unknown agent.
+    pub fn queues_of(&self, agent: UserId) -> Vec<QueueId> {
+        let Some(a) = self
+            .agent_index
+            .get(&agent)
+            .and_then(|i| self.agents.get(*i))
+        else {
+            return Vec::new();
+        };
+        a.queues
+            .iter()
+            .filter_map(|q| self.queues.get(*q).map(|s| s.rules.id))
+            .collect()
+    }
+
     /// Every queue the router knows, in its order.
     pub fn queue_ids(&self) -> Vec<QueueId> {
         self.queues.iter().map(|q| q.rules.id).collect()
@@ -47,11 +62,7 @@ impl Router {
                 load: a.load,
                 capacity: a.capacity,
                 work: a.tasks.clone(),
-                queues: a
-                    .queues
-                    .iter()
-                    .filter_map(|q| self.queues.get(*q).map(|s| s.rules.id))
-                    .collect(),
+                queues: self.queues_of(a.rules.id),
             })
             .collect()
     }

@@ -200,20 +200,33 @@ impl Store {
         let rows = sqlx::query("SELECT * FROM aliases ORDER BY id")
             .fetch_all(&self.inner.read)
             .await?;
-        rows.iter()
-            .map(|r| {
-                let open = |column: &str, purpose: &str| -> Result<Option<String>, StoreError> {
-                    col::<Option<String>>(r, column)?
-                        .map(|s| self.sealer()?.open(purpose, &s))
-                        .transpose()
-                };
-                Ok(AliasCredentials {
-                    alias: from_row(r)?,
-                    incoming_password: open("incoming_secret", INCOMING)?,
-                    outgoing_password: open("outgoing_secret", OUTGOING)?,
-                })
-            })
-            .collect()
+        rows.iter().map(|r| self.credentials_of(r)).collect()
+    }
+
+    /// One alias with its passwords opened (an administrator's Test connection).
+    pub async fn alias_credential(&self, id: AliasId) -> Result<AliasCredentials, StoreError> {
+        let row = sqlx::query("SELECT * FROM aliases WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.inner.read)
+            .await?
+            .ok_or(StoreError::NotFound {
+                entity: "alias",
+                id: id.0,
+            })?;
+        self.credentials_of(&row)
+    }
+
+    fn credentials_of(&self, r: &AnyRow) -> Result<AliasCredentials, StoreError> {
+        let open = |column: &str, purpose: &str| -> Result<Option<String>, StoreError> {
+            col::<Option<String>>(r, column)?
+                .map(|s| self.sealer()?.open(purpose, &s))
+                .transpose()
+        };
+        Ok(AliasCredentials {
+            alias: from_row(r)?,
+            incoming_password: open("incoming_secret", INCOMING)?,
+            outgoing_password: open("outgoing_secret", OUTGOING)?,
+        })
     }
 
     /// Applies a partial update if `patch.version` is current.

@@ -205,6 +205,15 @@ impl Host {
                 Msg::Stats { queue, reply } => {
                     let _ = reply.send(self.router.queue_stats(queue, t));
                 }
+                Msg::AgentQueues { agent, reply } => {
+                    let queues = self
+                        .router
+                        .queues_of(agent)
+                        .into_iter()
+                        .filter_map(|q| self.router.queue_stats(q, t))
+                        .collect();
+                    let _ = reply.send(queues);
+                }
                 Msg::Monitor { reply } => {
                     let queues = self
                         .router

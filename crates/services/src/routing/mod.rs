@@ -130,6 +130,10 @@ enum Msg {
     Monitor {
         reply: oneshot::Sender<(Vec<QueueStats>, Vec<AgentState>)>,
     },
+    AgentQueues {
+        agent: UserId,
+        reply: oneshot::Sender<Vec<QueueStats>>,
+    },
     Wait {
         activity: ActivityId,
         reply: oneshot::Sender<Option<WaitEstimate>>,
@@ -178,6 +182,13 @@ impl RouterHandle {
     pub async fn monitor(&self) -> Result<(Vec<QueueStats>, Vec<AgentState>), RouterError> {
         let (reply, rx) = oneshot::channel();
         self.send(Msg::Monitor { reply }).await?;
+        rx.await.map_err(|_| RouterError::NotRunning)
+    }
+
+    /// The figures of the queues `agent` serves (the agent console's pull list).
+    pub async fn agent_queues(&self, agent: UserId) -> Result<Vec<QueueStats>, RouterError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Msg::AgentQueues { agent, reply }).await?;
         rx.await.map_err(|_| RouterError::NotRunning)
     }
 

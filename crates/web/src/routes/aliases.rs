@@ -81,15 +81,7 @@ pub async fn test(
             "this server cannot reach mail servers",
         ));
     };
-    let creds = s
-        .store
-        .alias_credentials()
-        .await?
-        .into_iter()
-        .find(|c| c.alias.id == AliasId(id))
-        .ok_or_else(|| {
-            ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no alias {id}"))
-        })?;
+    let creds = s.store.alias_credential(AliasId(id)).await?;
     let (incoming, outgoing) = switchboard_services::probe::alias(&creds, trust, *limit).await;
     let answer = |p: switchboard_services::probe::Probe| ProbeAnswer {
         ok: p.ok,

@@ -36,13 +36,8 @@ pub async fn queues(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Resp
     let me = viewer.0.user.id;
     let mut out = Vec::new();
     if let Ok(router) = s.router() {
-        let (stats, agents) = router.monitor().await.map_err(ApiError::from)?;
-        let mine = agents
-            .into_iter()
-            .find(|a| a.id == me)
-            .map(|a| a.queues)
-            .unwrap_or_default();
-        for st in stats.iter().filter(|st| mine.contains(&st.queue)) {
+        let stats = router.agent_queues(me).await.map_err(ApiError::from)?;
+        for st in &stats {
             let q = s.store.queue(st.queue).await?;
             let items = s
                 .store

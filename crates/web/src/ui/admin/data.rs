@@ -141,6 +141,14 @@ pub async fn section(s: &AppState, dept: DepartmentId, api: &str) -> ApiResult<V
     }
 }
 
+/// What an object is called: its name, title or address.
+pub fn title_of(v: &Value) -> &str {
+    ["name", "title", "address"]
+        .iter()
+        .find_map(|k| v.get(*k).and_then(Value::as_str))
+        .unwrap_or_default()
+}
+
 /// `(value, label)` choices of a select, from objects of `dept` when given.
 pub async fn choices(
     s: &AppState,
@@ -177,10 +185,7 @@ pub async fn choices(
         .iter()
         .map(|v| {
             let id = v.get("id").map(Value::to_string).unwrap_or_default();
-            let name = ["name", "title", "address"]
-                .iter()
-                .find_map(|k| v.get(*k).and_then(Value::as_str))
-                .unwrap_or_default();
+            let name = title_of(v);
             let label = match v.get("kind").and_then(Value::as_str) {
                 Some(kind) if slug == "articles" || slug == "queues" => format!("{name} ({kind})"),
                 _ => name.to_string(),

@@ -228,10 +228,7 @@ pub async fn edit(
             });
         }
     }
-    let name = ["name", "title", "address"]
-        .iter()
-        .find_map(|k| obj.get(*k).and_then(Value::as_str))
-        .unwrap_or_default();
+    let name = data::title_of(&obj);
     Ok(render(&FormPage {
         chrome: Chrome::new(&viewer, "/admin", ""),
         side: side(&viewer, kind.slug),
