@@ -2,9 +2,9 @@
 // KB answer and an alias through the forms (a form error shows in place; Test connection reaches
 // the real mail servers). A supervisor watches the monitor. A customer email arrives (the Rust
 // test delivers it when this script asks) and waits; the agent, in another browser context,
-// becomes ready, gets the offer live, opens it, inserts the KB answer and clicks Send & Complete
-// while the supervisor's monitor shows the queue drain. (The Rust test then checks the
-// customer's mailbox.)
+// becomes ready, gets the offer live, opens it, inserts the KB answer, attaches a file, saves the
+// draft and finds it again after a reload, and clicks Send & Complete while the supervisor's
+// monitor shows the queue drain. (The Rust test then checks the customer's mailbox.)
 //
 // Environment (set by crates/cli/tests/browser.rs): SWITCHBOARD_URL, SB_ADMIN_EMAIL,
 // SB_ADMIN_PASSWORD, SB_IMAP_PORT, SB_SMTP_PORT, SB_SIGNAL_DIR (this script creates
@@ -172,6 +172,14 @@ try {
       mimeType: 'text/plain',
       buffer: Buffer.from('Refund form for invoice 4471'),
     });
+    // The file goes to the draft at once; Save draft keeps the text: a reload loses nothing.
+    await agent.locator('#draft-files li', { hasText: 'refund-form.txt' }).waitFor();
+    await agent.click('button[data-action=save-draft]');
+    await agent.locator('#draft-status', { hasText: 'Draft saved' }).waitFor();
+    await agent.reload();
+    await agent.locator('#editor').getByText('Dear Carol Customer, refunds take five days.').waitFor();
+    await agent.locator('#draft-files li', { hasText: 'refund-form.txt' }).waitFor();
+    await agent.locator('#draft-status', { hasText: 'by Bea Agent' }).waitFor();
     await screenshot(agent, 'agent-composer');
     await agent.click('button[data-action=send][data-complete=true]');
     await agent.locator('#reply-result', { hasText: 'Sent.' }).waitFor();

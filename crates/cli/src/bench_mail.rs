@@ -576,6 +576,7 @@ pub async fn dispatch(a: DispatchArgs) -> anyhow::Result<()> {
                 attachments: vec![],
                 complete: false,
                 compose: true,
+                draft_attachments: false,
             };
             store.reply(activity, r, Actor::System, now()).await
         });

@@ -331,3 +331,117 @@ async fn test_connection_reports_each_servers_answer() {
         "{r}"
     );
 }
+
+#[tokio::test]
+async fn a_saved_draft_keeps_its_files_and_the_reply_sends_them() {
+    use base64::Engine as _;
+    use mail_parser::MimeHeaders as _;
+    if !servers_available() {
+        return;
+    }
+    let w = World::start(true, &[]).await;
+    let api = &w.api;
+    let alias_id = w.support_alias(w.queue).await;
+    w.dovecot.deliver(
+        "support",
+        &message(
+            "carol@customer.test",
+            "support@acme.test",
+            "Invoice copy",
+            "d1@customer.test",
+            "",
+            "Please send the invoice again.",
+        ),
+    );
+    let first = wait_emails(
+        api,
+        &format!("alias_id={alias_id}&direction=inbound"),
+        1,
+        WAIT,
+    )
+    .await;
+    let activity = first[0]["activity_id"].as_i64().unwrap();
+    let draft = format!("/activities/{activity}/draft");
+    let (st, _) = api.get(&draft).await;
+    assert_eq!(st, 404);
+
+    // The body and recipients are saved (HTML sanitized); a bad address names its field.
+    let (st, d) = api
+        .put(
+            &draft,
+            json!({"text": "Here it is.", "html": "<p>Here it is.<script>alert(1)</script></p>",
+                   "cc": ["boss@acme.test"]}),
+        )
+        .await;
+    assert_eq!(st, 200, "{d}");
+    assert_eq!(d["version"], 1);
+    assert_eq!(d["cc"], json!(["boss@acme.test"]));
+    assert!(!d["html"].as_str().unwrap().contains("script"), "{d}");
+    let (st, e) = api.put(&draft, json!({"cc": ["not an address"]})).await;
+    assert_eq!((st, e["field"].as_str()), (422, Some("cc[0]")), "{e}");
+
+    // Files: bad base64 is refused by name; good ones are kept, downloadable and removable.
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let files = format!("{draft}/attachments");
+    let (st, e) = api
+        .post(
+            &files,
+            json!({"attachments": [{"name": "x.pdf", "content_base64": "not base64!"}]}),
+        )
+        .await;
+    assert_eq!(st, 400, "{e}");
+    assert_eq!(e["field"], "attachments[0].content_base64", "{e}");
+    let invoice = b"%PDF-1.4 invoice 2026-11".to_vec();
+    let (st, d) = api
+        .post(
+            &files,
+            json!({"attachments": [
+                {"name": "invoice.pdf", "content_type": "application/pdf", "content_base64": b64(&invoice)},
+                {"name": "extra.txt", "content_base64": b64(b"not this one")}]}),
+        )
+        .await;
+    assert_eq!(st, 200, "{d}");
+    assert_eq!(d["text"], "Here it is.", "{d}");
+    assert_eq!(d["attachments"].as_array().unwrap().len(), 2, "{d}");
+    let (st, got) = api.bytes(&format!("{files}/0/content")).await;
+    assert_eq!((st, got), (200, invoice.clone()));
+    let (st, _) = api.delete(&format!("{files}/5")).await;
+    assert_eq!(st, 404);
+    let (st, d) = api.delete(&format!("{files}/1")).await;
+    assert_eq!(st, 200, "{d}");
+    assert_eq!(d["attachments"][0]["name"], "invoice.pdf", "{d}");
+    assert_eq!(d["version"], 3, "{d}");
+
+    // An agent who does not hold the activity neither reads nor writes its draft.
+    let password = "a long enough password";
+    let (st, u) = api
+        .post(
+            "/users",
+            json!({"department_id": w.dept, "email": "ann@acme.test", "name": "Ann Agent",
+                   "role": "agent", "password": password}),
+        )
+        .await;
+    assert_eq!(st, 201, "{u}");
+    let ann = common::Api::login(&w.server, "ann@acme.test", password).await;
+    assert_eq!(ann.get(&draft).await.0, 403);
+    assert_eq!(ann.put(&draft, json!({"text": "mine"})).await.0, 403);
+
+    // The reply takes the draft's files and removes it.
+    let (st, sent) = api
+        .post(
+            &format!("/activities/{activity}/reply"),
+            json!({"text": "Here it is.", "draft_attachments": true}),
+        )
+        .await;
+    assert_eq!(st, 201, "{sent}");
+    assert_eq!(api.get(&draft).await.0, 404);
+    let raw = w.reply_from_support("the reply with the invoice").await;
+    let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    let names: Vec<&str> = parsed
+        .attachments()
+        .filter_map(|a| a.attachment_name())
+        .collect();
+    assert_eq!(names, vec!["invoice.pdf"]);
+    let att = parsed.attachments().next().unwrap();
+    assert_eq!(att.contents(), invoice.as_slice());
+}

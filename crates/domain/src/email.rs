@@ -526,6 +526,8 @@ pub struct NewReply {
     /// Put the department's standard parts (header, greeting, signature, footer) around the
     /// body; false when the body already holds them (a composer that started from the draft).
     pub compose: bool,
+    /// Send the files saved with the activity's draft too.
+    pub draft_attachments: bool,
 }
 
 /// What a reply composer starts from: the subject, the recipients, and the department's standard
@@ -564,7 +566,7 @@ impl NewReply {
         if self.to.len() + self.cc.len() > 100 {
             return Err(ValidationError::new("to", "at most 100 recipients"));
         }
-        if self.attachments.len() > 50 {
+        if self.attachments.len() > crate::draft::MAX_DRAFT_ATTACHMENTS {
             return Err(ValidationError::new(
                 "attachments",
                 "at most 50 attachments",

@@ -17,6 +17,7 @@ pub mod category;
 pub mod channel;
 pub mod customer;
 pub mod department;
+pub mod draft;
 pub mod email;
 pub mod error;
 pub mod event;
@@ -48,6 +49,7 @@ pub use category::{Category, CategoryPatch, NewCategory};
 pub use channel::{ChannelKind, ChannelSettings};
 pub use customer::{ContactKind, ContactPoint, Customer, CustomerPatch, NewCustomer};
 pub use department::{Department, DepartmentPatch, NewDepartment};
+pub use draft::{DraftText, SavedDraft};
 pub use email::{
     Attachment, BounceInfo, BouncedRecipient, DeliveryException, Direction, Email, EmailKind,
     EmailSettings, InboundContent, InboundEmail, IngestResult, Mailbox, NewReply, OutboundMessage,

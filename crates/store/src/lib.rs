@@ -25,6 +25,7 @@ mod compose;
 pub mod cursors;
 pub mod customers;
 pub mod departments;
+mod drafts;
 pub mod emails;
 pub mod error;
 pub mod groups;

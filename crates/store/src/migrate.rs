@@ -23,6 +23,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "workflow",
         include_str!("../migrations/0005_workflow.sql"),
     ),
+    (6, "drafts", include_str!("../migrations/0006_drafts.sql")),
 ];
 
 /// The newest schema version this build knows.
@@ -41,6 +42,21 @@ fn dialect(sql: &str, backend: Backend) -> String {
             )
             .replace("INTEGER PRIMARY KEY", "BIGINT PRIMARY KEY"),
     }
+}
+
+/// A migration's statements: comment lines dropped first (they may hold a `;`), then split on
+/// `;`, empty ones skipped.
+fn statements(sql: &str) -> Vec<String> {
+    let code: String = sql
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    code.split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// Applies pending migrations; returns the versions applied. Safe to run while a server runs:
@@ -70,15 +86,8 @@ pub(crate) async fn run(
         if done > 0 {
             continue;
         }
-        for stmt in dialect(sql, backend).split(';') {
-            let body: String = stmt
-                .lines()
-                .filter(|l| !l.trim_start().starts_with("--"))
-                .collect::<Vec<_>>()
-                .join("\n");
-            if !body.trim().is_empty() {
-                tx.execute(body.as_str()).await?;
-            }
+        for stmt in statements(&dialect(sql, backend)) {
+            tx.execute(stmt.as_str()).await?;
         }
         sqlx::query(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
@@ -104,5 +113,19 @@ pub(crate) async fn current_version(pool: &AnyPool) -> Result<i64, StoreError> {
         Ok(row) => Ok(row.try_get::<Option<i64>, _>(0)?.unwrap_or(0)),
         Err(sqlx::Error::Database(_)) => Ok(0),
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::statements;
+
+    #[test]
+    fn a_semicolon_in_a_comment_does_not_split_a_statement() {
+        let sql = "-- one; two\nCREATE TABLE a (x TEXT);\n\n-- last;\nCREATE INDEX b ON a (x);\n";
+        assert_eq!(
+            statements(sql),
+            vec!["CREATE TABLE a (x TEXT)", "CREATE INDEX b ON a (x)"]
+        );
     }
 }

@@ -20,7 +20,8 @@ use crate::activities::{self, NewEvent};
 use crate::emails::{EmailRow, NewDeliveryException, insert_delivery_exception, insert_email};
 use crate::error::StoreError;
 use crate::sql::{col, int_list, json, ts};
-use crate::{aliases, compose, ingest::UNKNOWN_SENDER, review};
+use crate::{aliases, compose, drafts, ingest::UNKNOWN_SENDER, review};
+use switchboard_domain::draft::MAX_DRAFT_ATTACHMENTS;
 
 /// What a reply created.
 #[derive(Debug, Clone)]
@@ -504,6 +505,20 @@ impl Store {
                     let ans = answered(c, a.id).await?;
                     let alias = aliases::fetch(&mut *c, ans.alias_id).await?;
                     let mut reply = reply;
+                    // The reply sends the draft: its files go too when asked, and it is gone.
+                    if reply.draft_attachments
+                        && let Some(d) = drafts::get(c, a.id).await?
+                    {
+                        reply.attachments.extend(d.attachments);
+                        if reply.attachments.len() > MAX_DRAFT_ATTACHMENTS {
+                            return Err(ValidationError::new(
+                                "attachments",
+                                format!("at most {MAX_DRAFT_ATTACHMENTS} attachments"),
+                            )
+                            .into());
+                        }
+                    }
+                    drafts::delete(c, a.id).await?;
                     if reply.compose {
                         let agent = actor.user_id();
                         let body = (reply.text.as_str(), reply.html.as_deref());

@@ -18,7 +18,7 @@ use std::time::Instant;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -189,6 +189,26 @@ pub fn app(state: AppState) -> Router {
             post(emails::reply).layer(DefaultBodyLimit::max(MAX_UPLOAD)),
         )
         .route("/activities/{id}/reply-draft", get(emails::reply_draft))
+        // Drafts carry a reply's body and files: the same limit as a reply.
+        .route(
+            "/activities/{id}/draft",
+            get(drafts::get)
+                .put(drafts::put)
+                .delete(drafts::delete)
+                .layer(DefaultBodyLimit::max(MAX_UPLOAD)),
+        )
+        .route(
+            "/activities/{id}/draft/attachments",
+            post(drafts::add_files).layer(DefaultBodyLimit::max(MAX_UPLOAD)),
+        )
+        .route(
+            "/activities/{id}/draft/attachments/{n}",
+            delete(drafts::remove_file),
+        )
+        .route(
+            "/activities/{id}/draft/attachments/{n}/content",
+            get(drafts::file),
+        )
         .route(
             "/activities/{id}/articles/{article}",
             get(emails::article_for_reply),

@@ -13,7 +13,9 @@ use switchboard_domain::*;
 use crate::error::ErrorBody;
 use crate::routes::aliases::{ConnectionTest, ProbeAnswer};
 use crate::routes::auth::{CreatedToken, Login, Me, NewToken};
-use crate::routes::emails::{InsertableArticle, ReplyAttachment, ReplyBody};
+use crate::routes::drafts::DraftFiles;
+use crate::routes::emails::{InsertableArticle, ReplyBody};
+use crate::routes::files::ReplyAttachment;
 use crate::routes::review::{Decision, ReviewBody};
 use crate::routes::routing::{
     MyWork, Offer, PresenceChange, PullRequest, QueueFigures, TransferRequest, WaitInfo,
@@ -119,6 +121,10 @@ use crate::routes::system::Logging;
         ReplyBody,
         ReplyAttachment,
         ReplyDraft,
+        SavedDraft,
+        DraftText,
+        DraftFiles,
+        StoredAttachment,
         ReviewBody,
         Decision,
         RoutingSettings,
@@ -559,6 +565,60 @@ pub fn document() -> utoipa::openapi::OpenApi {
             None,
             "200",
             One("ReplyDraft"),
+        ),
+        (
+            "/api/v1/activities/{id}/draft",
+            Get,
+            "The reply draft saved for this activity (404 when none); it stays with the activity when the work moves on",
+            "email",
+            None,
+            "200",
+            One("SavedDraft"),
+        ),
+        (
+            "/api/v1/activities/{id}/draft",
+            Put,
+            "Save the draft's body and recipients (HTML sanitized); its files stay",
+            "email",
+            One("DraftText"),
+            "200",
+            One("SavedDraft"),
+        ),
+        (
+            "/api/v1/activities/{id}/draft",
+            Delete,
+            "Throw the draft away",
+            "email",
+            None,
+            "204",
+            None,
+        ),
+        (
+            "/api/v1/activities/{id}/draft/attachments",
+            Post,
+            "Add files to the draft (sent with the reply that says draft_attachments: true)",
+            "email",
+            One("DraftFiles"),
+            "200",
+            One("SavedDraft"),
+        ),
+        (
+            "/api/v1/activities/{id}/draft/attachments/{n}",
+            Delete,
+            "Remove file n (from 0) from the draft",
+            "email",
+            None,
+            "200",
+            One("SavedDraft"),
+        ),
+        (
+            "/api/v1/activities/{id}/draft/attachments/{n}/content",
+            Get,
+            "File n of the draft, as a download",
+            "email",
+            None,
+            "200",
+            None,
         ),
         (
             "/api/v1/activities/{id}/review",

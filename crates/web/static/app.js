@@ -26,16 +26,6 @@ async function api(method, path, body) {
   return data;
 }
 
-// A file's bytes as base64 (for the reply API's attachments).
-function base64(file) {
-  return new Promise((resolve, reject) => {
-    const r = new FileReader();
-    r.onload = () => resolve(String(r.result).split(",", 2)[1] ?? "");
-    r.onerror = () => reject(new Error(`cannot read ${file.name}`));
-    r.readAsDataURL(file);
-  });
-}
-
 function refresh() {
   document.body.dispatchEvent(new Event("sb:refresh"));
 }
@@ -60,37 +50,6 @@ const actions = {
     const frame = document.querySelector(`[data-email-frame="${b.dataset.email}"]`);
     if (frame) frame.src = `/api/v1/emails/${b.dataset.email}/html?remote_images=true`;
     b.remove();
-  },
-  insert: async (b) => {
-    const activity = b.closest(".composer").dataset.activity;
-    const article = await api("GET", `/activities/${activity}/articles/${b.dataset.article}`);
-    const slot = document.getElementById("body-slot");
-    const block = document.createElement("div");
-    block.innerHTML = article.html;
-    slot.before(block);
-  },
-  send: async (b) => {
-    const composer = b.closest(".composer");
-    const editor = document.getElementById("editor");
-    const files = [...(document.getElementById("reply-files")?.files ?? [])];
-    const attachments = await Promise.all(files.map(async (f) => ({
-      name: f.name,
-      content_type: f.type || null,
-      content_base64: await base64(f),
-    })));
-    const done = await api("POST", `/activities/${composer.dataset.activity}/reply`, {
-      text: editor.innerText,
-      html: editor.innerHTML,
-      compose: false,
-      complete: b.dataset.complete === "true",
-      attachments,
-    });
-    const result = document.getElementById("reply-result");
-    result.textContent = done.review
-      ? `Your reply waits for review (queue ${done.review.queue_id}); it is sent once approved.`
-      : "Sent.";
-    for (const button of composer.querySelectorAll("[data-action=send]")) button.remove();
-    editor.contentEditable = "false";
   },
   logout: async () => {
     await api("POST", "/auth/logout");
@@ -165,39 +124,6 @@ if (document.body.dataset.live === "monitor") {
   stream.addEventListener("changed", () => refresh());
 }
 
-// Knowledge-base search in the composer: hits with an Insert button.
-let kbTimer = null;
-document.addEventListener("input", (e) => {
-  if (e.target.id !== "kb-query") return;
-  clearTimeout(kbTimer);
-  kbTimer = setTimeout(async () => {
-    const q = e.target.value.trim();
-    const list = document.getElementById("kb-hits");
-    const dept = e.target.closest(".composer").dataset.department;
-    if (!q) {
-      list.replaceChildren();
-      return;
-    }
-    const hits = await api("GET", `/articles/search?department_id=${dept}&q=${encodeURIComponent(q)}`);
-    list.replaceChildren(
-      ...hits.map((h) => {
-        const li = document.createElement("li");
-        const b = document.createElement("button");
-        b.type = "button";
-        b.dataset.action = "insert";
-        b.dataset.article = h.article.id;
-        b.textContent = "Insert";
-        const title = document.createElement("strong");
-        title.textContent = h.article.title;
-        const snippet = document.createElement("span");
-        snippet.className = "muted";
-        snippet.textContent = h.snippet;
-        li.append(b, title, snippet);
-        return li;
-      }),
-    );
-  }, 200);
-});
 
 // ---- Administration forms -------------------------------------------------------------------
 // Each control carries its JSON path (data-path) and type (data-type); the form becomes the API's

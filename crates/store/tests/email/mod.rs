@@ -6,6 +6,8 @@ use switchboard_store::*;
 
 use super::{R, now};
 
+mod drafts;
+
 fn alias_input(dept: DepartmentId, address: &str, queue: Option<QueueId>) -> NewAlias {
     serde_json::from_value::<NewAlias>(serde_json::json!({
         "department_id": dept,
@@ -66,6 +68,7 @@ fn reply(text: &str, complete: bool) -> NewReply {
         attachments: vec![],
         complete,
         compose: true,
+        draft_attachments: false,
     }
 }
 
@@ -82,6 +85,7 @@ pub async fn suite(s: &Store, dept: DepartmentId) -> R {
     hygiene(s, dept, &alias).await?;
     batch(s, dept, &alias, queue.id).await?;
     known(s, &alias).await?;
+    drafts::drafts(s, dept, &alias).await?;
     Ok(())
 }
 

@@ -3,22 +3,20 @@
 //! (`POST /activities/{id}/reply`, "Send" or "Send & Complete").
 
 use axum::Json;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use switchboard_domain::{
     Access, ActivityId, AttachmentId, DeliveryException, DepartmentId, Direction, Email,
     EmailAddress, EmailId, EmailKind, EmailSettings, NewReply, Outcome, ReplyDraft, Resource,
-    StoredAttachment,
 };
 use switchboard_mail::sanitize::{SanitizeOptions, sanitize_html};
-use switchboard_store::{BlobKey, EmailFilter};
+use switchboard_store::EmailFilter;
 use utoipa::ToSchema;
 
+use super::files::{ReplyAttachment, blob, download, store_files};
 use super::{ListResponse, page};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -145,20 +143,6 @@ pub async fn html(
         .into_response())
 }
 
-async fn blob(s: &AppState, key: Option<String>) -> ApiResult<Vec<u8>> {
-    let key = key
-        .as_deref()
-        .and_then(BlobKey::parse)
-        .ok_or_else(|| ApiError::new(StatusCode::GONE, "blocked", "the content was not kept"))?;
-    s.blobs.get(&key).await.map_err(|e| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            e.to_string(),
-        )
-    })
-}
-
 /// The raw message as it was received (or as stored for outbound mail), `message/rfc822`.
 pub async fn raw(State(s): State<AppState>, caller: Caller, Id(id): Id) -> ApiResult<Response> {
     caller.require(Access::Read, Resource::Activities)?;
@@ -185,56 +169,11 @@ pub async fn attachment(
     caller.require(Access::Read, Resource::Activities)?;
     let a = s.store.attachment(AttachmentId(id)).await?;
     let bytes = blob(&s, a.blob).await?;
-    let name: String = a
-        .attachment
-        .name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != '"' && c != '\\' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    // Images may show inline (cid: pictures); everything else downloads.
-    let ct = a.attachment.content_type.to_ascii_lowercase();
-    let inline = ct.starts_with("image/") && !ct.contains("svg");
-    let disposition = if inline { "inline" } else { "attachment" };
-    let content_type = if inline {
-        ct
-    } else {
-        "application/octet-stream".into()
-    };
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("{disposition}; filename=\"{name}\""),
-            ),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; sandbox".to_string(),
-            ),
-        ],
-        Body::from(bytes),
-    )
-        .into_response())
-}
-
-/// A file sent with a reply.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReplyAttachment {
-    /// File name.
-    pub name: String,
-    /// MIME type (default `application/octet-stream`).
-    #[serde(default)]
-    pub content_type: Option<String>,
-    /// The bytes, base64.
-    pub content_base64: String,
+    Ok(download(
+        &a.attachment.name,
+        &a.attachment.content_type,
+        bytes,
+    ))
 }
 
 /// The body of `POST /activities/{id}/reply`.
@@ -263,24 +202,13 @@ pub struct ReplyBody {
     /// body (default true); false when the body already holds them, e.g. from the reply draft.
     #[serde(default = "yes")]
     pub compose: bool,
+    /// Send the files saved with the activity's draft too (the composer does).
+    #[serde(default)]
+    pub draft_attachments: bool,
 }
 
 fn yes() -> bool {
     true
-}
-
-fn clean_name(i: usize, name: &str) -> ApiResult<String> {
-    let n: String = name
-        .trim()
-        .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '/' | '\\'))
-        .take(200)
-        .collect();
-    if n.is_empty() {
-        return Err(ApiError::malformed("an attachment needs a name")
-            .field(format!("attachments[{i}].name")));
-    }
-    Ok(n)
 }
 
 /// An agent's or reviewer's HTML as it may leave: the same sanitizer as customers' mail (no
@@ -306,40 +234,7 @@ pub async fn reply(
     caller
         .require_holder(&s.store, activity, "answer this activity")
         .await?;
-    // Check every attachment first, then store them all with one round of syncing.
-    let mut files = Vec::with_capacity(body.attachments.len());
-    let mut contents = Vec::with_capacity(body.attachments.len());
-    for (i, a) in body.attachments.iter().enumerate() {
-        let bytes = STANDARD.decode(a.content_base64.trim()).map_err(|_| {
-            ApiError::malformed("not valid base64")
-                .field(format!("attachments[{i}].content_base64"))
-        })?;
-        files.push(StoredAttachment {
-            name: clean_name(i, &a.name)?,
-            content_type: a
-                .content_type
-                .clone()
-                .filter(|c| c.contains('/') && c.len() < 100 && !c.chars().any(char::is_control))
-                .unwrap_or_else(|| "application/octet-stream".into()),
-            size: bytes.len() as u64,
-            blob: None,
-            content_id: None,
-            inline: false,
-        });
-        contents.push(Bytes::from(bytes));
-    }
-    if !contents.is_empty() {
-        let keys = s.blobs.put_many(contents).await.map_err(|e| {
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                e.to_string(),
-            )
-        })?;
-        for (f, k) in files.iter_mut().zip(keys) {
-            f.blob = Some(k.as_str().to_string());
-        }
-    }
+    let files = store_files(&s, &body.attachments).await?;
     let r = NewReply {
         text: body.text,
         html: body.html.as_deref().map(agent_html),
@@ -348,6 +243,7 @@ pub async fn reply(
         attachments: files,
         complete: body.complete,
         compose: body.compose,
+        draft_attachments: body.draft_attachments,
     }
     .validate()?;
     let done = s.store.reply(activity, r, caller.actor(), now()).await?;

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::response::Response;
 use switchboard_domain::{
     Activity, ActivityEvent, ActivityStatus, Case, ChannelKind, Customer, Direction, Email,
-    QueueKind, ReplyDraft,
+    QueueKind, ReplyDraft, SavedDraft, StoredAttachment, template,
 };
 use switchboard_store::cases::CaseFilter;
 use switchboard_store::emails::EmailFilter;
@@ -34,6 +34,16 @@ struct ActivityPage {
     events: Vec<ActivityEvent>,
     /// The composer's start, when the viewer may answer.
     draft: Option<ReplyDraft>,
+    /// What the editor holds: the saved draft, or the standard parts around an empty body.
+    editor_html: String,
+    /// The recipients in the composer (saved ones, or the customer).
+    to: String,
+    /// Copy recipients in the composer.
+    cc: String,
+    /// Files saved with the draft.
+    files: Vec<StoredAttachment>,
+    /// When the draft was saved and by whom, or nothing.
+    draft_status: String,
     /// Transfer targets and completion, when the viewer may move or close it.
     handle: Option<Handle>,
     /// The held reply, when it waits for the viewer's review.
@@ -71,6 +81,70 @@ fn may_answer(viewer: &Viewer, a: &Activity) -> bool {
             a.status,
             ActivityStatus::Completed | ActivityStatus::Abandoned
         )
+}
+
+/// The composer as the viewer finds it: a saved draft, or the start built from the standard
+/// parts.
+#[derive(Default)]
+struct Composer {
+    editor_html: String,
+    to: String,
+    cc: String,
+    files: Vec<StoredAttachment>,
+    status: String,
+}
+
+fn join(list: &[switchboard_domain::EmailAddress]) -> String {
+    list.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn composer(
+    s: &AppState,
+    start: &ReplyDraft,
+    saved: Option<SavedDraft>,
+) -> ApiResult<Composer> {
+    let Some(d) = saved else {
+        return Ok(Composer {
+            editor_html: format!(
+                "{}<p id=\"body-slot\"><br></p>{}",
+                start.before_html, start.after_html
+            ),
+            to: start.to.join(", "),
+            ..Composer::default()
+        });
+    };
+    let editor_html = match d.html.as_deref().filter(|h| !h.trim().is_empty()) {
+        Some(h) => h.to_string(),
+        None => {
+            let mut esc = String::new();
+            template::escape_html(&d.text, &mut esc);
+            esc.replace('\n', "<br>")
+        }
+    };
+    let by = match d.author_id {
+        Some(u) => match s.store.user(u).await {
+            Ok(u) => format!(" by {}", u.name),
+            Err(StoreError::NotFound { .. }) => String::new(),
+            Err(e) => return Err(e.into()),
+        },
+        None => String::new(),
+    };
+    let when = d.updated_at.to_rfc3339();
+    let when = when.get(..16).unwrap_or(&when).replace('T', " ");
+    Ok(Composer {
+        editor_html,
+        to: if d.to.is_empty() {
+            start.to.join(", ")
+        } else {
+            join(&d.to)
+        },
+        cc: join(&d.cc),
+        files: d.attachments,
+        status: format!("Draft saved {when} UTC{by}"),
+    })
 }
 
 /// `GET /activities/{id}`.
@@ -118,6 +192,14 @@ pub async fn view(State(s): State<AppState>, viewer: Viewer, Id(id): Id) -> ApiR
     } else {
         None
     };
+    let saved = match &draft {
+        Some(_) => s.store.draft(activity.id).await?,
+        None => None,
+    };
+    let composer = match &draft {
+        Some(d) => Some(composer(&s, d, saved).await?),
+        None => None,
+    };
     let handle = if open(&activity) {
         Some(handle(&s, &activity).await?)
     } else {
@@ -138,7 +220,13 @@ pub async fn view(State(s): State<AppState>, viewer: Viewer, Id(id): Id) -> ApiR
     } else {
         None
     };
+    let c = composer.unwrap_or_default();
     Ok(render(&ActivityPage {
+        editor_html: c.editor_html,
+        to: c.to,
+        cc: c.cc,
+        files: c.files,
+        draft_status: c.status,
         handle,
         review,
         chrome: Chrome::new(&viewer, "", "agent"),

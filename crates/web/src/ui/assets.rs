@@ -5,7 +5,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 /// (path under `/static/`, content type, bytes, cache for a long time).
-const FILES: [(&str, &str, &[u8], bool); 4] = [
+const FILES: [(&str, &str, &[u8], bool); 5] = [
     (
         "app.css",
         "text/css; charset=utf-8",
@@ -16,6 +16,12 @@ const FILES: [(&str, &str, &[u8], bool); 4] = [
         "app.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../static/app.js"),
+        false,
+    ),
+    (
+        "composer.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/composer.js"),
         false,
     ),
     (
