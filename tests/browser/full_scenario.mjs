@@ -87,6 +87,19 @@ try {
   let queueId;
   await step('create the skill group and the queue', async () => {
     await create(admin, 'user-groups', [['department_id', 'Billing'], ['name', 'Billing team']], ['Bea Agent']);
+    // A user's page shows their groups and changes them.
+    const refunds = await create(admin, 'user-groups', [['department_id', 'Billing'], ['name', 'Refunds']]);
+    await admin.goto(`${baseUrl}/admin/users`);
+    await admin.locator('table.list a', { hasText: 'Bea Agent' }).click();
+    const groups = admin.locator('section', { has: admin.locator('h2', { hasText: 'Groups' }) });
+    const member = (form, label) => form.locator('fieldset.multi label', { hasText: label }).locator('input');
+    assert.ok(await member(groups, 'Billing team').isChecked(), 'Bea is in the Billing team');
+    await member(groups, 'Refunds').check();
+    await groups.locator('button[type=submit]').click();
+    await groups.locator('.form-status', { hasText: 'Saved' }).waitFor();
+    await screenshot(admin, 'admin-user-groups');
+    await admin.goto(`${baseUrl}/admin/user-groups/${refunds}`);
+    assert.ok(await member(admin.locator('form.admin-form'), 'Bea Agent').isChecked(), 'Refunds lists Bea');
     await admin.goto(`${baseUrl}/admin/queues/new`);
     await fill(admin, 'department_id', 'Billing');
     await fill(admin, 'name', 'Billing');

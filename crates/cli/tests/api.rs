@@ -118,6 +118,47 @@ async fn api_story(server: &Server) {
         )
         .await;
     assert_eq!(st, 201, "{group}");
+    // Membership from the user's side: exactly the groups given, each changed group bumped.
+    let (st, other) = api
+        .post(
+            "/user-groups",
+            json!({"department_id": dept, "name": "Refunds"}),
+        )
+        .await;
+    assert_eq!(st, 201, "{other}");
+    let groups_of_agent = format!("/users/{}/groups", agent["id"]);
+    let (st, m) = api.get(&groups_of_agent).await;
+    assert_eq!((st, m["group_ids"].clone()), (200, json!([group["id"]])));
+    let (st, m) = api
+        .put(
+            &groups_of_agent,
+            json!({"group_ids": [other["id"], other["id"]]}),
+        )
+        .await;
+    assert_eq!((st, m["group_ids"].clone()), (200, json!([other["id"]])));
+    let (_, g) = api.get(&format!("/user-groups/{}", group["id"])).await;
+    assert_eq!(
+        (g["members"].clone(), g["version"].clone()),
+        (json!([]), json!(2))
+    );
+    let (_, g) = api.get(&format!("/user-groups/{}", other["id"])).await;
+    assert_eq!(g["members"], json!([agent["id"]]));
+    let (st, e) = api
+        .put(&groups_of_agent, json!({"group_ids": [999_999]}))
+        .await;
+    assert_eq!(
+        (st, e["field"].as_str()),
+        (422, Some("group_ids[0]")),
+        "{e}"
+    );
+    let (st, _) = as_agent
+        .put(&groups_of_agent, json!({"group_ids": []}))
+        .await;
+    assert_eq!(st, 403);
+    let (st, m) = api
+        .put(&groups_of_agent, json!({"group_ids": [group["id"]]}))
+        .await;
+    assert_eq!((st, m["group_ids"].clone()), (200, json!([group["id"]])));
     let (st, queue) = api
         .post("/queues", json!({"department_id": dept, "name": "Billing", "routing": {"type": "user_group", "user_group_id": group["id"]}}))
         .await;

@@ -66,4 +66,4 @@ pub use routing::{Presence, RoutingSettings};
 pub use text::{CustomAttributes, EmailAddress};
 pub use time::Timestamp;
 pub use user::{AgentAttribute, NewUser, User, UserPatch};
-pub use user_group::{NewUserGroup, UserGroup, UserGroupPatch};
+pub use user_group::{Membership, NewUserGroup, UserGroup, UserGroupPatch};

@@ -34,6 +34,29 @@ pub struct UserGroup {
     pub updated_at: Timestamp,
 }
 
+/// The groups one user belongs to, as read and written from the user's side.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Membership {
+    /// The groups, by id, ascending.
+    pub group_ids: Vec<UserGroupId>,
+}
+
+impl Membership {
+    /// Validates and normalises (sorted, duplicates removed).
+    pub fn validate(mut self) -> Result<Self, ValidationError> {
+        if self.group_ids.len() > MAX_MEMBERS {
+            return Err(ValidationError::new(
+                "group_ids",
+                format!("at most {MAX_MEMBERS} groups"),
+            ));
+        }
+        self.group_ids.sort_unstable();
+        self.group_ids.dedup();
+        Ok(self)
+    }
+}
+
 /// Input to create a user group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -31,6 +31,7 @@ pub mod error;
 pub mod groups;
 mod ingest;
 pub mod kb;
+mod membership;
 mod migrate;
 pub mod notify;
 pub mod outbox;

@@ -66,6 +66,10 @@ pub fn app(state: AppState) -> Router {
             get(users::get).put(users::update).delete(users::delete),
         )
         .route(
+            "/users/{id}/groups",
+            get(users::groups).put(users::set_groups),
+        )
+        .route(
             "/user-groups",
             get(user_groups::list).post(user_groups::create),
         )

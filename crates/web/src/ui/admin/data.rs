@@ -128,9 +128,14 @@ pub async fn get(s: &AppState, slug: &str, id: i64) -> ApiResult<Value> {
     }
 }
 
-/// A department's settings section (`/channels/…`, `/routing`, `/email-settings`) as JSON.
-pub async fn section(s: &AppState, dept: DepartmentId, api: &str) -> ApiResult<Value> {
+/// A section of an object's page as JSON: a department's `/channels/…`, `/routing` or
+/// `/email-settings`, a user's `/groups`.
+pub async fn section(s: &AppState, slug: &str, id: i64, api: &str) -> ApiResult<Value> {
     let st = &s.store;
+    if slug == "users" {
+        return json(st.user_membership(UserId(id)).await?);
+    }
+    let dept = DepartmentId(id);
     if let Some(ch) = api.strip_prefix("/channels/") {
         let channel = ChannelKind::parse(ch).ok_or_else(|| ApiError::malformed("channel"))?;
         return json(st.channel_settings(dept, channel).await?);

@@ -424,7 +424,7 @@ pub fn kind(slug: &str) -> Option<&'static Kind> {
 pub struct Section {
     /// Heading.
     pub title: &'static str,
-    /// The API path after `/departments/{id}`.
+    /// The API path after the object's own, e.g. `/routing` after `/departments/{id}`.
     pub api: &'static str,
     /// The fields.
     pub fields: &'static [F],
@@ -442,6 +442,23 @@ const CHANNEL_FIELDS: &[F] = &[
     F::new("start_timeout_secs", "Offer time-out (s)", C::Number),
     F::new("max_duration_secs", "Longest task (s)", C::Number),
 ];
+
+/// The user page's sections.
+pub const USER_SECTIONS: &[Section] = &[Section {
+    title: "Groups",
+    api: "/groups",
+    fields: &[F::new("group_ids", "Member of", C::Multi(S::Groups))
+        .help("the skill groups this user gets work through")],
+}];
+
+/// The sections an object's page has below its own form.
+pub fn sections_of(kind: &Kind) -> &'static [Section] {
+    match kind.slug {
+        "departments" => DEPARTMENT_SECTIONS,
+        "users" => USER_SECTIONS,
+        _ => &[],
+    }
+}
 
 /// The department page's sections.
 pub const DEPARTMENT_SECTIONS: &[Section] = &[

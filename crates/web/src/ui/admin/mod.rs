@@ -20,7 +20,7 @@ use switchboard_store::PageRequest;
 use super::page::{Chrome, Viewer, render};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use kinds::{DEPARTMENT_SECTIONS, KINDS, Kind};
+use kinds::{KINDS, Kind, sections_of};
 use view::{Choices, FieldView};
 
 /// What the list and form pages take from the query string.
@@ -144,7 +144,7 @@ fn cell(v: &Value, path: &str, departments: &[(String, String)]) -> String {
     }
 }
 
-/// A department's settings section on its page.
+/// A section below an object's form (a department's settings, a user's groups).
 struct SectionView {
     title: &'static str,
     prefix: String,
@@ -217,16 +217,14 @@ pub async fn edit(
     let mut choices = Choices::of(dept);
     let fields = view::fields(&s, kind.fields, Some(&obj), &mut choices).await?;
     let mut sections = Vec::new();
-    if kind.slug == "departments" {
-        for (i, sec) in DEPARTMENT_SECTIONS.iter().enumerate() {
-            let v = data::section(&s, DepartmentId(id), sec.api).await?;
-            sections.push(SectionView {
-                title: sec.title,
-                prefix: format!("s{i}-"),
-                api: format!("/departments/{id}{}", sec.api),
-                fields: view::fields(&s, sec.fields, Some(&v), &mut choices).await?,
-            });
-        }
+    for (i, sec) in sections_of(kind).iter().enumerate() {
+        let v = data::section(&s, kind.slug, id, sec.api).await?;
+        sections.push(SectionView {
+            title: sec.title,
+            prefix: format!("s{i}-"),
+            api: format!("{}/{id}{}", kind.api, sec.api),
+            fields: view::fields(&s, sec.fields, Some(&v), &mut choices).await?,
+        });
     }
     let name = data::title_of(&obj);
     Ok(render(&FormPage {
