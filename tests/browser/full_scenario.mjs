@@ -214,6 +214,12 @@ try {
     await supervisor.goto(`${baseUrl}/supervisor/review`);
     await supervisor.locator('#review-title').waitFor();
     await screenshot(supervisor, 'supervisor-review');
+    // A stale link shows a page with the reason and a way back, not JSON.
+    const gone = await admin.goto(`${baseUrl}/activities/999999`);
+    assert.equal(gone.status(), 404);
+    await admin.locator('h1', { hasText: 'Not found' }).waitFor();
+    await admin.locator('[role=alert]', { hasText: 'activity 999999 not found' }).waitFor();
+    await screenshot(admin, 'error-page');
   });
   assert.ok(!existsSync(join(env('SB_SIGNAL_DIR'), 'failed')), 'delivery failed');
   console.log(`full scenario: ok (activity ${activity})`);

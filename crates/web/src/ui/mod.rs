@@ -9,19 +9,21 @@ mod admin;
 mod agent;
 mod agent_queues;
 mod assets;
+mod errors;
 mod login;
 mod page;
 mod supervisor;
 
-use axum::Router;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use axum::{Router, middleware};
 
 use crate::state::AppState;
 
 /// The pages, the fragments they refresh, and the static files.
 pub fn router() -> Router<AppState> {
-    Router::new()
+    // Full pages show their errors as a page; fragments and files answer as they are.
+    let pages = Router::new()
         .route("/", get(home))
         .route("/login", get(login::form).post(login::submit))
         .route("/agent", get(agent::console))
@@ -32,10 +34,13 @@ pub fn router() -> Router<AppState> {
         .route("/admin/{kind}/{id}", get(admin::edit))
         .route("/supervisor", get(supervisor::console))
         .route("/supervisor/review", get(supervisor::review))
+        .route("/agent/search", get(agent_queues::search))
+        .layer(middleware::map_response(errors::as_page));
+    Router::new()
+        .merge(pages)
         .route("/ui/supervisor/monitor", get(supervisor::figures))
         .route("/ui/agent/work", get(agent::work))
         .route("/ui/agent/queues", get(agent_queues::queues))
-        .route("/agent/search", get(agent_queues::search))
         .route("/ui/agent/presence", get(agent::presence))
         .route("/static/{*file}", get(assets::serve))
 }
