@@ -82,6 +82,8 @@ try {
     await screenshot(sup, 'supervisor-review-list');
     await row.locator('a').click();
     await sup.locator('#review-text').waitFor();
+    // The held reply shows in the conversation as the customer will see it.
+    await sup.frameLocator('iframe.email-html').last().locator('body', { hasText: 'refunded the second charge' }).waitFor();
     const text = await sup.locator('#review-text').inputValue();
     assert.match(text, /refunded the second charge/);
     await sup.fill('#review-text', `${text.trim()}\nReviewed: the refund shows within five days.`);

@@ -48,6 +48,8 @@ pub struct AppState {
     /// Trusted certificates and the network time limit for trying mail servers ("Test
     /// connection"); absent, the test is unavailable.
     pub mail: Option<(switchboard_mail::tls::TlsTrust, Duration)>,
+    /// Queue and user names for the supervisors' monitor.
+    pub(crate) monitor_names: Arc<crate::ui::NameCache>,
     /// Turns true when the server starts shutting down: long-lived responses (event streams)
     /// end, so the graceful shutdown does not wait for them.
     closing: Arc<tokio::sync::watch::Sender<bool>>,
@@ -73,6 +75,7 @@ impl AppState {
             services,
             router: None,
             mail: None,
+            monitor_names: Arc::default(),
             closing: Arc::new(tokio::sync::watch::channel(false).0),
             ready: Arc::new(AtomicBool::new(false)),
         }

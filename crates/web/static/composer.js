@@ -94,6 +94,7 @@ document.addEventListener("input", (e) => {
 // transfer or a restart loses nothing. Sending the reply sends the draft's files and removes it.
 let draftTimer = null;
 let dirty = false;
+let saving = false;
 let sent = false;
 
 function composerActivity() {
@@ -124,12 +125,16 @@ async function saveDraft(quiet) {
   if (!activity || sent) return;
   clearTimeout(draftTimer);
   dirty = false;
+  saving = true;
+  document.getElementById("draft-status").textContent = "Saving draft…";
   try {
     savedNow(await api("PUT", `/activities/${activity}/draft`, draftBody()));
   } catch (e) {
     dirty = true;
-    if (!quiet) throw e;
     document.getElementById("draft-status").textContent = "Draft not saved";
+    if (!quiet) throw e;
+  } finally {
+    saving = false;
   }
 }
 
@@ -204,10 +209,11 @@ document.addEventListener("change", async (e) => {
   }
 });
 
-// Leaving the page saves what was typed since the last save.
+// Leaving the page saves what was typed since the last save, or what a save still on its way
+// carries (leaving would cancel it); a request that outlives the page holds at most 64 KiB.
 window.addEventListener("pagehide", () => {
   const activity = composerActivity();
-  if (!activity || sent || !dirty) return;
+  if (!activity || sent || !(dirty || saving)) return;
   clearTimeout(draftTimer);
   dirty = false;
   fetch(`/api/v1/activities/${activity}/draft`, {

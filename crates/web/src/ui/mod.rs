@@ -11,12 +11,15 @@ mod agent_queues;
 mod assets;
 mod errors;
 mod login;
+mod names;
 mod page;
 mod supervisor;
 
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Router, middleware};
+
+pub(crate) use names::NameCache;
 
 use crate::state::AppState;
 

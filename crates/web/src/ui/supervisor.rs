@@ -2,15 +2,14 @@
 //! agents ready and busy per channel) and of agents (state, load per channel, current work), and
 //! the review queue (replies waiting for a reviewer).
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use switchboard_domain::{Activity, ActivityStatus, ChannelKind, QueueId, QueueKind, Role, UserId};
+use switchboard_domain::{Activity, ActivityStatus, ChannelKind, QueueKind, Role};
 use switchboard_routing::{AgentState, QueueStats};
-use switchboard_store::{ActivityFilter, PageRequest, QueueFilter, UserFilter};
+use switchboard_store::{ActivityFilter, PageRequest, QueueFilter};
 
+use super::names::all_pages;
 use super::page::{Chrome, Viewer, render};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -130,46 +129,6 @@ fn agent_row(a: &AgentState, name: String) -> AgentRow {
     }
 }
 
-async fn all_pages<T, F, Fut>(mut read: F) -> ApiResult<Vec<T>>
-where
-    F: FnMut(PageRequest) -> Fut,
-    Fut: std::future::Future<
-            Output = Result<switchboard_store::Page<T>, switchboard_store::StoreError>,
-        >,
-    T: HasId,
-{
-    let mut out = Vec::new();
-    let mut after = None;
-    loop {
-        let page = read(PageRequest {
-            limit: switchboard_store::MAX_PAGE,
-            after,
-        })
-        .await?;
-        let more = page.next_cursor.is_some();
-        after = page.items.last().map(HasId::id);
-        out.extend(page.items);
-        if !more || after.is_none() {
-            return Ok(out);
-        }
-    }
-}
-
-/// Objects with a numeric id (for reading every page).
-trait HasId {
-    fn id(&self) -> i64;
-}
-impl HasId for switchboard_domain::User {
-    fn id(&self) -> i64 {
-        self.id.0
-    }
-}
-impl HasId for switchboard_domain::Queue {
-    fn id(&self) -> i64 {
-        self.id.0
-    }
-}
-
 async fn monitor(s: &AppState) -> ApiResult<Monitor> {
     let Ok(router) = s.router() else {
         return Ok(Monitor {
@@ -180,37 +139,24 @@ async fn monitor(s: &AppState) -> ApiResult<Monitor> {
         });
     };
     let (stats, agents) = router.monitor().await.map_err(ApiError::from)?;
-    let st = &s.store;
-    let queues =
-        all_pages(|p| async move { st.list_queues(&QueueFilter::default(), &p).await }).await?;
-    let users =
-        all_pages(|p| async move { st.list_users(&UserFilter::default(), &p).await }).await?;
-    let departments: HashMap<i64, String> = st
-        .list_departments(&PageRequest {
-            limit: switchboard_store::MAX_PAGE,
-            after: None,
-        })
-        .await?
-        .items
-        .into_iter()
-        .map(|d| (d.id.0, d.name))
-        .collect();
-    let queue_info: HashMap<QueueId, (String, i64, u32)> = queues
-        .iter()
-        .map(|q| {
-            (
-                q.id,
-                (q.name.clone(), q.department_id.0, q.service_level_secs),
-            )
-        })
-        .collect();
-    let names: HashMap<UserId, &str> = users.iter().map(|u| (u.id, u.name.as_str())).collect();
+    let names = s
+        .monitor_names
+        .get(
+            s,
+            stats.iter().map(|q| q.queue),
+            agents.iter().map(|a| a.id),
+        )
+        .await?;
     let mut rows: Vec<QueueRow> = stats
         .iter()
         .filter_map(|st| {
-            let (name, dept, sl) = queue_info.get(&st.queue)?;
-            let dname = departments.get(dept).cloned().unwrap_or_default();
-            Some(queue_row(st, name.clone(), dname, *sl))
+            let q = names.queues.get(&st.queue)?;
+            Some(queue_row(
+                st,
+                q.name.clone(),
+                q.department.clone(),
+                q.service_level_secs,
+            ))
         })
         .collect();
     rows.sort_by(|a, b| (&a.department, &a.name).cmp(&(&b.department, &b.name)));
@@ -220,8 +166,9 @@ async fn monitor(s: &AppState) -> ApiResult<Monitor> {
         .filter(|a| a.logged_in || !a.work.is_empty())
         .map(|a| {
             let name = names
+                .users
                 .get(&a.id)
-                .map_or_else(|| format!("#{}", a.id.0), |n| (*n).to_string());
+                .map_or_else(|| format!("#{}", a.id.0), Clone::clone);
             agent_row(a, name)
         })
         .collect();
