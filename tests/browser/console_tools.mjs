@@ -30,6 +30,9 @@ try {
     // A step inside the case: raise the priority.
     await editor.locator('.wf-case select[aria-label="add a step"]').selectOption('set_priority');
     await editor.locator('[data-full="definition.steps[0].cases[0].then[0].priority"]').fill('9');
+    // Then route it: the queue is picked by name.
+    await editor.locator('.wf-case select[aria-label="add a step"]').selectOption('route');
+    await editor.locator('[data-full="definition.steps[0].cases[0].then[1].queue_id"]').selectOption({ label: 'Support' });
     // The same id twice: the server says so beside the second id.
     await editor.locator('[data-full="definition.steps[0].cases[0].then[0].id"]').fill('step1');
     await admin.click('form.admin-form button[type=submit]');
@@ -47,6 +50,11 @@ try {
     const raw = JSON.parse(await admin.locator('textarea[data-path="definition"]').inputValue());
     assert.equal(raw.steps[0].type, 'branch');
     assert.equal(raw.steps[0].cases[0].then[0].priority, 9);
+    assert.equal(raw.steps[0].cases[0].then[1].queue_id, Number(env('SB_SUPPORT_QUEUE')));
+    assert.equal(
+      await admin.locator('[data-full="definition.steps[0].cases[0].then[1].queue_id"] option:checked').textContent(),
+      'Support',
+    );
     await screenshot(admin, 'admin-workflow-saved');
   });
 

@@ -484,6 +484,7 @@ async fn workflow_editor_pull_search_review_and_transfer_in_a_real_browser() {
             ("SB_PASSWORD", password.into()),
             ("SB_PULL_ID", pull.to_string()),
             ("SB_OTHER_ID", other.to_string()),
+            ("SB_SUPPORT_QUEUE", queue.to_string()),
             (
                 "SB_EXCEPTION_QUEUE",
                 format!("{} (exception)", exception["name"].as_str().unwrap()),

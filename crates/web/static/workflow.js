@@ -50,6 +50,37 @@
     case: { is: ["new", "reply"] },
   };
   const STEP_LISTS = new Set(["steps", "otherwise", "then"]);
+  // Fields naming objects get a picker: the field, its list (`/api/v1/…`), and whether that list
+  // is narrowed to the workflow's department (queues and departments are not: a workflow may
+  // hand work over to another department).
+  const PICKS = {
+    queue_id: "queue", queue_ids: "queue", user_id: "user", user_ids: "user",
+    group_id: "group", group_ids: "group", category_id: "category", category_ids: "category",
+    article_id: "article", calendar_id: "calendar", department_id: "department",
+  };
+  const SOURCES = {
+    queue: ["/queues", false], user: ["/users", true], group: ["/user-groups", true],
+    category: ["/categories", true], article: ["/articles", true], calendar: ["/calendars", true],
+    department: ["/departments", false],
+  };
+
+  // Every source's first 500 objects as [id, label]; a source that cannot be read is left out
+  // (its fields stay number inputs).
+  async function loadPicks(dept) {
+    const picks = {};
+    await Promise.all(Object.entries(SOURCES).map(async ([name, [path, scoped]]) => {
+      const q = scoped && dept ? `&department_id=${dept}` : "";
+      try {
+        const res = await fetch(`/api/v1${path}?limit=500${q}`, { credentials: "same-origin" });
+        if (!res.ok) return;
+        const body = await res.json();
+        picks[name] = body.items.map((o) => [o.id, o.name ?? o.title ?? o.address ?? `#${o.id}`]);
+      } catch (_) {
+        // No picker for this source.
+      }
+    }));
+    return picks;
+  }
 
   const el = (tag, props = {}, ...kids) => {
     const e = document.createElement(tag);
@@ -64,7 +95,7 @@
   const words = (s) => s.replace(/_/g, " ");
   const scalar = (v) => (v === "true" ? true : v === "false" ? false : /^-?\d+$/.test(v) ? Number(v) : v);
 
-  function mount(textarea) {
+  function mount(textarea, picks) {
     let model;
     const root = el("div", { class: "wf-editor" });
     const toggle = el("button", { type: "button", textContent: "Edit as JSON", class: "small wf-toggle" });
@@ -96,6 +127,8 @@
       } else if (kind && ENUMS[kind] && ENUMS[kind][key]) {
         ctl = el("select", {}, ...ENUMS[kind][key].map((o) => el("option", { value: o, textContent: words(o), selected: o === v })));
         ctl.addEventListener("change", () => { obj[key] = ctl.value; sync(); });
+      } else if (picks[PICKS[key]] && (v === null || typeof v === "number" || Array.isArray(v))) {
+        ctl = picker(picks[PICKS[key]], v, obj, key);
       } else if (Array.isArray(v)) {
         ctl = el("input", { type: "text", value: v.join(", "), placeholder: "comma-separated" });
         ctl.addEventListener("input", () => {
@@ -114,6 +147,24 @@
       }
       ctl.dataset.full = `${path}.${key}`;
       return el("label", { class: "wf-field" }, el("span", { textContent: words(key) }), ctl);
+    }
+
+    // A select of named objects: one (with "—" for none) or, for a list, several.
+    function picker(options, v, obj, key) {
+      const many = Array.isArray(v);
+      const chosen = new Set(many ? v : v === null ? [] : [v]);
+      const known = new Set(options.map(([id]) => id));
+      const all = [...options, ...[...chosen].filter((id) => !known.has(id)).map((id) => [id, `#${id}`])];
+      const opts = all.map(([id, label]) => el("option", { value: String(id), textContent: label, selected: chosen.has(id) }));
+      const ctl = many
+        ? el("select", { multiple: true, size: Math.min(4, Math.max(2, all.length)) }, ...opts)
+        : el("select", {}, el("option", { value: "", textContent: "—", selected: v === null }), ...opts);
+      ctl.addEventListener("change", () => {
+        const ids = [...ctl.selectedOptions].map((o) => o.value).filter(Boolean).map(Number);
+        obj[key] = many ? ids : ids[0] ?? null;
+        sync();
+      });
+      return ctl;
     }
 
     function typeSelect(obj, kinds, path, onChange) {
@@ -224,5 +275,10 @@
   }
 
   const target = document.querySelector('form[data-kind="workflows"] textarea[data-path="definition"]');
-  if (target) mount(target);
+  if (target) {
+    // The department is a select on a new workflow and fixed text (with its value) afterwards.
+    const d = target.form.querySelector('[data-path="department_id"], [data-cond="department_id"]');
+    const dept = d?.dataset.value || d?.value;
+    loadPicks(dept).then((picks) => mount(target, picks));
+  }
 })();
