@@ -28,6 +28,10 @@ async function fill(page, path, value) {
   const tag = await el.evaluate((e) => e.tagName);
   if (tag === 'SELECT') await el.selectOption({ label: value });
   else await el.fill(value);
+  // A new object's department brings its own choices: the form is shown again with them.
+  if (path === 'department_id' && (await page.locator('form.admin-form[data-scoped]').count())) {
+    await page.waitForURL(/department_id=\d+/);
+  }
 }
 
 // Opens the new-object form of `kind`, fills `fields` and creates it; the new object's id.
@@ -82,6 +86,16 @@ try {
     await admin.goto(`${baseUrl}/admin/users`);
     await admin.locator('table.list td', { hasText: 'bea@acme.test' }).waitFor();
     await screenshot(admin, 'admin-users');
+  });
+
+  await step("a new object's choices are those of its department", async () => {
+    await admin.goto(`${baseUrl}/admin/user-groups/new`);
+    await fill(admin, 'name', 'Typed before the department');
+    await fill(admin, 'department_id', 'Billing');
+    assert.equal(await admin.inputValue('[data-path="name"]'), 'Typed before the department');
+    const members = admin.locator('form.admin-form fieldset.multi label');
+    await members.filter({ hasText: 'Bea Agent' }).waitFor();
+    assert.equal(await members.filter({ hasText: 'Administrator' }).count(), 0);
   });
 
   let queueId;

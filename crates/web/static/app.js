@@ -303,7 +303,30 @@ document.addEventListener("submit", (e) => {
 document.addEventListener("change", (e) => {
   const form = e.target.closest("form.admin-form");
   if (form) applyConditions(form);
+  if (form && form.dataset.id === "" && e.target.dataset.path === "department_id") departmentChosen(form, e.target);
 });
+
+// A new object's choices (queues, groups, users…) are those of its department: choosing the
+// department shows the form again with them; what was typed so far comes along.
+function departmentChosen(form, select) {
+  if (!form.hasAttribute("data-scoped") || !select.value) return;
+  const typed = {};
+  for (const el of form.querySelectorAll("input[data-path], textarea[data-path]")) {
+    if (el.type !== "password" && el.type !== "checkbox" && el.value) typed[el.dataset.path] = el.value;
+  }
+  sessionStorage.setItem(`sb:new:${form.dataset.kind}`, JSON.stringify(typed));
+  window.location.replace(`${window.location.pathname}?department_id=${encodeURIComponent(select.value)}`);
+}
+
+for (const form of document.querySelectorAll('form.admin-form[data-id=""]')) {
+  const key = `sb:new:${form.dataset.kind}`;
+  const typed = JSON.parse(sessionStorage.getItem(key) || "{}");
+  sessionStorage.removeItem(key);
+  for (const [path, value] of Object.entries(typed)) {
+    const el = form.querySelector(`[data-path="${CSS.escape(path)}"]`);
+    if (el) el.value = value;
+  }
+}
 
 document.addEventListener("click", (e) => {
   const add = e.target.closest("[data-add-row]");

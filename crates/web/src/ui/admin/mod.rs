@@ -165,6 +165,8 @@ struct FormPage {
     heading: String,
     fields: Vec<FieldView>,
     sections: Vec<SectionView>,
+    /// A new object whose choices depend on its department: choosing it shows the form again.
+    scoped: bool,
 }
 
 /// `GET /admin/{kind}/new`.
@@ -177,7 +179,10 @@ pub async fn new(
     let kind = kind_of(&slug)?;
     require(&viewer, kind, Access::Write)?;
     let mut choices = Choices::of(q.department_id.map(DepartmentId));
-    let fields = view::fields(&s, kind.fields, None, &mut choices).await?;
+    let mut fields = view::fields(&s, kind.fields, None, &mut choices).await?;
+    if let Some(d) = q.department_id {
+        view::preselect(&mut fields, "department_id", &d.to_string());
+    }
     Ok(render(&FormPage {
         chrome: Chrome::new(&viewer, "/admin", ""),
         side: side(&viewer, kind.slug),
@@ -188,6 +193,7 @@ pub async fn new(
         heading: format!("New {}", kind.one),
         fields,
         sections: Vec::new(),
+        scoped: schema::department_scoped(kind.fields),
     }))
 }
 
@@ -237,6 +243,7 @@ pub async fn edit(
         heading: format!("{} {name}", capitalized(kind.one)),
         fields,
         sections,
+        scoped: false,
     }))
 }
 

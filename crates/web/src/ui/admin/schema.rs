@@ -28,6 +28,24 @@ pub enum Source {
     Fixed(&'static [(&'static str, &'static str)]),
 }
 
+impl Source {
+    /// Whether the choices are one department's objects (queues, groups, users…).
+    pub fn per_department(self) -> bool {
+        !matches!(
+            self,
+            Source::Departments | Source::Channels | Source::Fixed(_)
+        )
+    }
+}
+
+/// Whether any of `fields` chooses among one department's objects.
+pub fn department_scoped(fields: &[Field]) -> bool {
+    fields.iter().any(|f| match f.control {
+        Control::Select(s) | Control::Multi(s) => s.per_department(),
+        _ => false,
+    })
+}
+
 /// How a field is edited and what JSON it becomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Control {

@@ -102,6 +102,17 @@ fn numeric(source: Source) -> bool {
     !matches!(source, Source::Fixed(_) | Source::Channels)
 }
 
+/// Chooses `value` in the select at `path` (a new object's department, from the address).
+pub fn preselect(fields: &mut [FieldView], path: &str, value: &str) {
+    for f in fields.iter_mut().filter(|f| f.path == path) {
+        value.clone_into(&mut f.value);
+        value.clone_into(&mut f.raw);
+        for c in &mut f.choices {
+            c.selected = c.value == value;
+        }
+    }
+}
+
 /// The views of `fields` for `obj` (editing) or a new object (`None`).
 pub async fn fields(
     s: &AppState,
