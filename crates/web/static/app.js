@@ -420,3 +420,20 @@ actions.reject = async (b) => {
   document.getElementById("review-result").textContent = "Rejected: the agent sees your comment.";
   for (const x of b.closest(".review").querySelectorAll("button")) x.remove();
 };
+
+// Times are sent in UTC (RFC 3339) and shown in the reader's own time: "21 Nov, 14:05" (the
+// year when it is not this one); the exact value stays in the tooltip.
+function localTimes(root) {
+  const now = new Date();
+  for (const t of root.querySelectorAll("time[datetime]:not([data-local])")) {
+    const d = new Date(t.getAttribute("datetime"));
+    if (Number.isNaN(d.getTime())) continue;
+    const opts = { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" };
+    if (d.getFullYear() !== now.getFullYear()) opts.year = "numeric";
+    t.title = t.getAttribute("datetime");
+    t.textContent = d.toLocaleString([], opts);
+    t.dataset.local = "";
+  }
+}
+localTimes(document);
+document.body.addEventListener("htmx:afterSwap", (e) => localTimes(e.target));

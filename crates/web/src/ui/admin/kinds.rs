@@ -61,7 +61,7 @@ const HOLIDAY_COLUMNS: &[F] = &[
 ];
 
 const PARTS: [F; 5] = [
-    F::new("parts.greeting", "Greeting", C::Select(S::Articles)),
+    F::new("parts.greeting", "Greeting", C::Select(S::Articles)).starts("Standard parts"),
     F::new("parts.signature", "Signature", C::Select(S::Articles)),
     F::new("parts.header", "Header", C::Select(S::Articles)),
     F::new("parts.footer", "Footer", C::Select(S::Articles)),
@@ -128,7 +128,9 @@ pub const KINDS: &[Kind] = &[
             F::new("password", "Password", C::Password)
                 .help("at least 12 characters; leave empty to keep the current one"),
             F::new("active", "Active", C::Check).edit_only(),
-            F::new("capacity.inbound_email", "Inbound email at once", C::Number).default("5"),
+            F::new("capacity.inbound_email", "Inbound email at once", C::Number)
+                .default("5")
+                .starts("Capacity and skills"),
             F::new(
                 "capacity.outbound_email",
                 "Outbound email at once",
@@ -239,7 +241,8 @@ pub const KINDS: &[Kind] = &[
                 C::Select(S::Fixed(PROTOCOLS)),
             )
             .required()
-            .default("imap"),
+            .default("imap")
+            .starts("Incoming mail"),
             F::new("incoming.host", "Incoming server", C::Text).required(),
             F::new("incoming.port", "Incoming port", C::Number).default("993"),
             F::new(
@@ -263,7 +266,9 @@ pub const KINDS: &[Kind] = &[
             F::new("incoming.disposition.folder", "Move to folder", C::Text)
                 .when("incoming.disposition.action=move"),
             F::new("incoming.poll_secs", "Poll every (s)", C::Number).default("30"),
-            F::new("outgoing.host", "Outgoing (SMTP) server", C::Text).required(),
+            F::new("outgoing.host", "Outgoing (SMTP) server", C::Text)
+                .required()
+                .starts("Outgoing mail"),
             F::new("outgoing.port", "Outgoing port", C::Number).default("587"),
             F::new(
                 "outgoing.security",

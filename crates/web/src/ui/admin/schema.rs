@@ -103,6 +103,8 @@ pub struct Field {
     pub help: &'static str,
     /// Shown (and sent) only when another field has a value: `path=value`.
     pub when: &'static str,
+    /// A heading over this field and the ones after it (e.g. "Incoming mail").
+    pub group: &'static str,
 }
 
 impl Field {
@@ -117,7 +119,14 @@ impl Field {
             default: "",
             help: "",
             when: "",
+            group: "",
         }
+    }
+
+    /// Starts a group of fields under `heading`.
+    pub const fn starts(mut self, heading: &'static str) -> Field {
+        self.group = heading;
+        self
     }
 
     /// Must be filled.

@@ -22,6 +22,8 @@ pub struct Choice {
 pub struct FieldView {
     /// JSON path (`data-path`).
     pub path: &'static str,
+    /// The heading of the group this field starts, or empty.
+    pub group: &'static str,
     /// Label.
     pub label: &'static str,
     /// Help.
@@ -145,6 +147,7 @@ async fn field(
     };
     let mut view = FieldView {
         path: f.path,
+        group: f.group,
         label: f.label,
         help: f.help,
         control: control_name(f.control),
