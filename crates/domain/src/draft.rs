@@ -57,18 +57,46 @@ pub struct DraftText {
     pub cc: Vec<EmailAddress>,
 }
 
+/// The limits a reply and its draft share: body sizes and the number of recipients.
+pub fn check_sizes(
+    text: &str,
+    html: Option<&str>,
+    recipients: usize,
+) -> Result<(), ValidationError> {
+    if text.len() > MAX_REPLY_BODY {
+        return Err(ValidationError::new("text", "at most 4 MiB"));
+    }
+    if html.is_some_and(|h| h.len() > MAX_REPLY_BODY) {
+        return Err(ValidationError::new("html", "at most 4 MiB"));
+    }
+    if recipients > MAX_DRAFT_RECIPIENTS {
+        return Err(ValidationError::new(
+            "to",
+            format!("at most {MAX_DRAFT_RECIPIENTS} recipients"),
+        ));
+    }
+    Ok(())
+}
+
+/// The limit on files a reply (its own and its draft's together) carries.
+pub fn check_attachments(count: usize) -> Result<(), ValidationError> {
+    if count > MAX_DRAFT_ATTACHMENTS {
+        return Err(ValidationError::new(
+            "attachments",
+            format!("at most {MAX_DRAFT_ATTACHMENTS} attachments"),
+        ));
+    }
+    Ok(())
+}
+
 impl DraftText {
     /// Validates the sizes. An empty body is allowed: a draft may hold only files so far.
     pub fn validate(self) -> Result<Self, ValidationError> {
-        if self.text.len() > MAX_REPLY_BODY {
-            return Err(ValidationError::new("text", "at most 4 MiB"));
-        }
-        if self.html.as_ref().is_some_and(|h| h.len() > MAX_REPLY_BODY) {
-            return Err(ValidationError::new("html", "at most 4 MiB"));
-        }
-        if self.to.len() + self.cc.len() > MAX_DRAFT_RECIPIENTS {
-            return Err(ValidationError::new("to", "at most 100 recipients"));
-        }
+        check_sizes(
+            &self.text,
+            self.html.as_deref(),
+            self.to.len() + self.cc.len(),
+        )?;
         Ok(self)
     }
 }

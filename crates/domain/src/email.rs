@@ -557,21 +557,12 @@ impl NewReply {
         if self.text.trim().is_empty() && self.html.as_deref().is_none_or(|h| h.trim().is_empty()) {
             return Err(ValidationError::new("text", "a reply needs a body"));
         }
-        if self.text.len() > MAX_REPLY_BODY {
-            return Err(ValidationError::new("text", "at most 4 MiB"));
-        }
-        if self.html.as_ref().is_some_and(|h| h.len() > MAX_REPLY_BODY) {
-            return Err(ValidationError::new("html", "at most 4 MiB"));
-        }
-        if self.to.len() + self.cc.len() > 100 {
-            return Err(ValidationError::new("to", "at most 100 recipients"));
-        }
-        if self.attachments.len() > crate::draft::MAX_DRAFT_ATTACHMENTS {
-            return Err(ValidationError::new(
-                "attachments",
-                "at most 50 attachments",
-            ));
-        }
+        crate::draft::check_sizes(
+            &self.text,
+            self.html.as_deref(),
+            self.to.len() + self.cc.len(),
+        )?;
+        crate::draft::check_attachments(self.attachments.len())?;
         Ok(self)
     }
 }

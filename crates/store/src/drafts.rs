@@ -4,10 +4,10 @@
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
-use switchboard_domain::draft::MAX_DRAFT_ATTACHMENTS;
+use switchboard_domain::draft::check_attachments;
 use switchboard_domain::{
     ActivityId, ActivityStatus, ChannelKind, DraftText, EmailAddress, SavedDraft, StoredAttachment,
-    Timestamp, UserId, ValidationError,
+    Timestamp, UserId,
 };
 
 use crate::Store;
@@ -187,13 +187,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<SavedDraft, StoreError> {
         change(self, activity, author, now, move |d| {
-            if d.attachments.len() + files.len() > MAX_DRAFT_ATTACHMENTS {
-                return Err(ValidationError::new(
-                    "attachments",
-                    format!("at most {MAX_DRAFT_ATTACHMENTS} attachments"),
-                )
-                .into());
-            }
+            check_attachments(d.attachments.len() + files.len())?;
             d.attachments.extend(files.iter().cloned());
             Ok(())
         })

@@ -21,7 +21,7 @@ use crate::emails::{EmailRow, NewDeliveryException, insert_delivery_exception, i
 use crate::error::StoreError;
 use crate::sql::{col, int_list, json, ts};
 use crate::{aliases, compose, drafts, ingest::UNKNOWN_SENDER, review};
-use switchboard_domain::draft::MAX_DRAFT_ATTACHMENTS;
+use switchboard_domain::draft::check_attachments;
 
 /// What a reply created.
 #[derive(Debug, Clone)]
@@ -510,13 +510,7 @@ impl Store {
                         && let Some(d) = drafts::get(c, a.id).await?
                     {
                         reply.attachments.extend(d.attachments);
-                        if reply.attachments.len() > MAX_DRAFT_ATTACHMENTS {
-                            return Err(ValidationError::new(
-                                "attachments",
-                                format!("at most {MAX_DRAFT_ATTACHMENTS} attachments"),
-                            )
-                            .into());
-                        }
+                        check_attachments(reply.attachments.len())?;
                     }
                     drafts::delete(c, a.id).await?;
                     if reply.compose {
