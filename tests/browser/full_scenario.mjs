@@ -202,7 +202,8 @@ try {
     // The file goes to the draft at once; Save draft keeps the text: a reload loses nothing.
     await agent.locator('#draft-files li', { hasText: 'refund-form.txt' }).waitFor();
     const saved = agent.waitForResponse((r) => r.url().endsWith('/draft') && r.request().method() === 'PUT');
-    await agent.click('button[data-action=save-draft]');
+    // Ctrl+S in the editor saves the draft.
+    await agent.locator('#editor').press('Control+s');
     assert.equal((await saved).status(), 200);
     await agent.locator('#draft-status', { hasText: 'Draft saved' }).waitFor();
     await agent.reload();

@@ -135,6 +135,9 @@ pub(crate) struct Work {
     pub(crate) phase_gen: u64,
     /// Changes when it enters a queue: age-based timers of an earlier queue are void.
     pub(crate) queue_gen: u64,
+    /// The `queue_gen` in which the queue counted it as taken (a declined or expired offer
+    /// given again in the same queue is not taken twice).
+    pub(crate) counted_gen: u64,
     /// Whether the personalized wait was already given.
     pub(crate) personal_done: bool,
     /// Whether its channel may be interrupted (fixed when it reaches an agent).

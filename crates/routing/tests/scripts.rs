@@ -113,6 +113,9 @@ fn a_declined_offer_goes_to_someone_else_and_not_back() {
         ]),
     );
     insta::assert_snapshot!(log);
+    // Offered twice, taken once.
+    let stats = r.queue_stats(SALES, Timestamp::from_millis(8_000));
+    assert_eq!(stats.map(|s| s.taken_today), Some(1));
 }
 
 #[test]

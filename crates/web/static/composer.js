@@ -241,3 +241,13 @@ document.addEventListener("click", (e) => {
   document.execCommand(format, false, value);
   draftChanged();
 });
+
+// Keys in the composer: Ctrl+S (⌘S) saves the draft, Ctrl+Enter (⌘Enter) sends.
+document.addEventListener("keydown", (e) => {
+  if (!(e.ctrlKey || e.metaKey) || !e.target.closest?.(".composer")) return;
+  const which = e.key === "s" ? "[data-action=save-draft]" : e.key === "Enter" ? "[data-action=send][data-complete=false]" : null;
+  const button = which && document.querySelector(`.composer ${which}`);
+  if (!button) return;
+  e.preventDefault();
+  button.click();
+});

@@ -242,10 +242,16 @@ impl Router {
         let auto = rules.is_some_and(|d| d.auto_accept.contains(&c));
         let agent = self.agent_id(i);
         let arrived = w.new.arrived_at.millis();
+        let first = w.counted_gen != w.queue_gen;
         if let Some(q) = self.queues.get_mut(qi) {
             q.departures.tick(now.millis());
-            let within = now.millis() - arrived <= i64::from(q.rules.service_level_secs) * 1000;
-            q.service.count(now.millis(), within);
+            if first {
+                let sl = i64::from(q.rules.service_level_secs) * 1000;
+                q.service.count(now.millis(), now.millis() - arrived <= sl);
+            }
+        }
+        if let Some(w) = self.work.get_mut(&id) {
+            w.counted_gen = w.queue_gen;
         }
         let how = how.or(auto.then_some(AssignReason::AutoAccept));
         let pg = self.bump_phase(id);

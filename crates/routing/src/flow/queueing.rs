@@ -51,6 +51,7 @@ impl Router {
                 declined: Vec::new(),
                 phase_gen: 0,
                 queue_gen: 0,
+                counted_gen: 0,
                 personal_done: false,
                 interruptible,
                 filed: false,

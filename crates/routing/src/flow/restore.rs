@@ -60,6 +60,7 @@ impl Router {
                 declined: Vec::new(),
                 phase_gen: 0,
                 queue_gen: 0,
+                counted_gen: 0,
                 personal_done: true,
                 interruptible: settings.interruptible,
                 filed: false,
