@@ -89,12 +89,17 @@ try {
     await row.waitFor();
     await screenshot(sup, 'supervisor-review-list');
     await row.locator('a').click();
-    await sup.locator('#review-text').waitFor();
+    await sup.locator('#review-editor').waitFor();
     // The held reply shows in the conversation as the customer will see it.
     await sup.frameLocator('iframe.email-html').last().locator('body', { hasText: 'refunded the second charge' }).waitFor();
-    const text = await sup.locator('#review-text').inputValue();
-    assert.match(text, /refunded the second charge/);
-    await sup.fill('#review-text', `${text.trim()}\nReviewed: the refund shows within five days.`);
+    const editor = sup.locator('#review-editor');
+    assert.match(await editor.innerText(), /refunded the second charge/);
+    // The reviewer adds a line in bold at the end: the formatting goes out with it.
+    await editor.click();
+    await sup.keyboard.press('Control+End');
+    await sup.keyboard.press('Enter');
+    await sup.keyboard.press('Control+b');
+    await sup.keyboard.type('Reviewed: the refund shows within five days.');
     await screenshot(sup, 'supervisor-review-edit');
     await sup.click('button[data-action=approve]');
     await sup.locator('#review-result', { hasText: 'Approved' }).waitFor();

@@ -499,6 +499,11 @@ async fn workflow_editor_pull_search_review_and_transfer_in_a_real_browser() {
     let body = parsed.body_text(0).unwrap().to_string();
     assert!(body.contains("refunded the second charge"), "{body}");
     assert!(body.contains("Reviewed: the refund shows"), "{body}");
+    let html = parsed.body_html(0).unwrap().to_string();
+    assert!(
+        html.contains("<b>Reviewed: the refund shows within five days.</b>"),
+        "{html}"
+    );
     let (_, a) = api.get(&format!("/activities/{pull}")).await;
     assert_eq!(a["status"], "completed", "{a}");
     // The other email now waits in the exception queue.

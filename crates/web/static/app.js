@@ -368,10 +368,6 @@ actions["test-alias"] = async (b) => {
 
 // ---- Moving, closing and reviewing an activity ----------------------------------------------
 
-function escapeHtml(s) {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-}
-
 actions.transfer = async (b) => {
   const pick = (id) => document.getElementById(id)?.value || "";
   const body = {};
@@ -393,14 +389,18 @@ actions.complete = async (b) => {
   window.setTimeout(() => window.location.reload(), 600);
 };
 
+// The held reply as the reviewer first saw it, to tell whether they edited it.
+const reviewOriginal = document.getElementById("review-editor")?.innerHTML;
+
 actions.approve = async (b) => {
   const subject = document.getElementById("review-subject");
-  const text = document.getElementById("review-text");
+  const editor = document.getElementById("review-editor");
   const body = { decision: "approve" };
   if (subject.value !== subject.dataset.original) body.subject = subject.value;
-  if (text.value !== text.dataset.original) {
-    body.text = text.value;
-    body.html = `<p>${escapeHtml(text.value).replace(/\n/g, "<br>")}</p>`;
+  // An edited reply keeps its formatting: the HTML as edited, and its text.
+  if (editor.innerHTML !== reviewOriginal) {
+    body.text = editor.innerText;
+    body.html = editor.innerHTML;
   }
   const comment = document.getElementById("review-comment").value.trim();
   if (comment) body.comment = comment;

@@ -48,6 +48,8 @@ struct ActivityPage {
     handle: Option<Handle>,
     /// The held reply, when it waits for the viewer's review.
     review: Option<Email>,
+    /// The held reply's HTML for the reviewer's editor (sanitized), or its text as HTML.
+    review_html: String,
 }
 
 /// Where the viewer may transfer the activity: `(id, name)` of agents, groups and queues.
@@ -118,11 +120,7 @@ async fn composer(
     };
     let editor_html = match d.html.as_deref().filter(|h| !h.trim().is_empty()) {
         Some(h) => h.to_string(),
-        None => {
-            let mut esc = String::new();
-            template::escape_html(&d.text, &mut esc);
-            esc.replace('\n', "<br>")
-        }
+        None => text_as_html(&d.text),
     };
     let by = match d.author_id {
         Some(u) => match s.store.user(u).await {
@@ -145,6 +143,21 @@ async fn composer(
         files: d.attachments,
         status: format!("Draft saved {when} UTC{by}"),
     })
+}
+
+/// A held reply as the reviewer edits it: its HTML sanitized as a reply's is, or its text.
+async fn editable(s: &AppState, e: &Email) -> ApiResult<String> {
+    Ok(match s.store.email_html(e.id).await? {
+        Some(h) if !h.trim().is_empty() => crate::routes::emails::agent_html(&h),
+        _ => text_as_html(&e.text),
+    })
+}
+
+/// Plain text as HTML: escaped, line breaks kept.
+fn text_as_html(text: &str) -> String {
+    let mut esc = String::new();
+    template::escape_html(text, &mut esc);
+    esc.replace('\n', "<br>")
 }
 
 /// `GET /activities/{id}`.
@@ -220,6 +233,10 @@ pub async fn view(State(s): State<AppState>, viewer: Viewer, Id(id): Id) -> ApiR
     } else {
         None
     };
+    let review_html = match &review {
+        Some(e) => editable(&s, e).await?,
+        None => String::new(),
+    };
     let c = composer.unwrap_or_default();
     Ok(render(&ActivityPage {
         editor_html: c.editor_html,
@@ -229,6 +246,7 @@ pub async fn view(State(s): State<AppState>, viewer: Viewer, Id(id): Id) -> ApiR
         draft_status: c.status,
         handle,
         review,
+        review_html,
         chrome: Chrome::new(&viewer, "", "agent"),
         activity,
         customer,
