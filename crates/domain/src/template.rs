@@ -200,6 +200,13 @@ pub fn render(s: &str, values: &Values, html: bool) -> String {
     out
 }
 
+/// Plain text as HTML: escaped, line breaks kept.
+pub fn text_html(text: &str) -> String {
+    let mut esc = String::with_capacity(text.len());
+    escape_html(text, &mut esc);
+    esc.replace('\n', "<br>")
+}
+
 /// Appends `s` to `out` with `& < > " '` escaped.
 pub fn escape_html(s: &str, out: &mut String) {
     for ch in s.chars() {

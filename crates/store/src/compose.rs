@@ -6,8 +6,7 @@ use sqlx::AnyConnection;
 use switchboard_domain::article::{Composed, Part, compose};
 use switchboard_domain::template::{self, Placeholder, Values};
 use switchboard_domain::{
-    Activity, ActivityId, Alias, ArticleId, ChannelKind, MessageParts, ReplyDraft, UserId, email,
-    search,
+    Activity, ActivityId, Alias, ArticleId, MessageParts, ReplyDraft, UserId, email, search,
 };
 
 use crate::Store;
@@ -82,7 +81,7 @@ async fn render(
                 a.text.clone()
             };
             let html = if a.html.trim().is_empty() {
-                text_html(&template::render(&a.text, values, false))
+                template::text_html(&template::render(&a.text, values, false))
             } else {
                 template::render(&a.html, values, true)
             };
@@ -92,13 +91,6 @@ async fn render(
             })
         })
         .collect())
-}
-
-/// Plain text as HTML: escaped, line breaks kept.
-fn text_html(text: &str) -> String {
-    let mut esc = String::new();
-    template::escape_html(text, &mut esc);
-    esc.replace('\n', "<br>")
 }
 
 /// An article with the standard parts around it, placeholders filled: (text, HTML).
@@ -188,7 +180,7 @@ pub(crate) async fn reply(
     }
     let body = Part {
         text: text.to_string(),
-        html: html.map_or_else(|| text_html(text), str::to_string),
+        html: html.map_or_else(|| template::text_html(text), str::to_string),
     };
     let as_part = |p: Composed| Part {
         text: p.text,
@@ -209,11 +201,7 @@ impl Store {
         let mut c = self.inner.read.acquire().await?;
         let c = &mut *c;
         let a = activities::fetch(&mut *c, activity).await?;
-        if a.channel != ChannelKind::InboundEmail {
-            return Err(StoreError::Conflict(
-                "only inbound email activities can be answered by email".into(),
-            ));
-        }
+        outbox::by_email(&a)?;
         let ans = outbox::answered(c, a.id).await?;
         let alias = aliases::fetch(&mut *c, ans.alias_id).await?;
         let (before, after) = around_reply(c, &a, &alias, agent).await?;

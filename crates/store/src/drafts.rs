@@ -6,14 +6,13 @@ use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use switchboard_domain::draft::check_attachments;
 use switchboard_domain::{
-    ActivityId, ActivityStatus, ChannelKind, DraftText, EmailAddress, SavedDraft, StoredAttachment,
-    Timestamp, UserId,
+    ActivityId, DraftText, EmailAddress, SavedDraft, StoredAttachment, Timestamp, UserId,
 };
 
 use crate::Store;
-use crate::activities;
 use crate::error::StoreError;
 use crate::sql::{col, json, to_json, ts};
+use crate::{activities, outbox};
 
 /// The recipients column.
 #[derive(Serialize, Deserialize, Default)]
@@ -57,26 +56,6 @@ pub(crate) async fn delete(c: &mut AnyConnection, activity: ActivityId) -> Resul
         .bind(activity.0)
         .execute(&mut *c)
         .await?;
-    Ok(())
-}
-
-/// Refuses a draft for work that cannot be answered by email.
-async fn answerable(c: &mut AnyConnection, activity: ActivityId) -> Result<(), StoreError> {
-    let a = activities::fetch(&mut *c, activity).await?;
-    if a.channel != ChannelKind::InboundEmail {
-        return Err(StoreError::Conflict(
-            "only inbound email activities can be answered by email".into(),
-        ));
-    }
-    if matches!(
-        a.status,
-        ActivityStatus::Completed | ActivityStatus::Abandoned
-    ) {
-        return Err(StoreError::Conflict(format!(
-            "the activity is {}: it can no longer be answered",
-            a.status.as_str()
-        )));
-    }
     Ok(())
 }
 
@@ -141,7 +120,7 @@ where
         .write(move |c| {
             let change = change.clone();
             Box::pin(async move {
-                answerable(c, activity).await?;
+                outbox::answerable(&activities::fetch(&mut *c, activity).await?)?;
                 let mut d = get(c, activity)
                     .await?
                     .unwrap_or_else(|| blank(activity, now));

@@ -471,6 +471,31 @@ async fn record_sent(
     activities::append_many(c, &events, now).await
 }
 
+/// Refuses work that is not an inbound email.
+pub(crate) fn by_email(a: &Activity) -> Result<(), StoreError> {
+    if a.channel != ChannelKind::InboundEmail {
+        return Err(StoreError::Conflict(
+            "only inbound email activities can be answered by email".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses work that cannot be answered by email now: another channel, or finished.
+pub(crate) fn answerable(a: &Activity) -> Result<(), StoreError> {
+    by_email(a)?;
+    if matches!(
+        a.status,
+        ActivityStatus::Completed | ActivityStatus::Abandoned
+    ) {
+        return Err(StoreError::Conflict(format!(
+            "the activity is {}: it can no longer be answered",
+            a.status.as_str()
+        )));
+    }
+    Ok(())
+}
+
 impl Store {
     /// Answers an email activity: the outbound email, its outbound activity on the same case and
     /// the outbox entry are written in one transaction with the `replied` event (and, for "Send &
@@ -491,17 +516,7 @@ impl Store {
                 let cache = std::sync::Arc::clone(&cache);
                 Box::pin(async move {
                     let mut a = activities::fetch(&mut *c, activity_id).await?;
-                    if a.channel != ChannelKind::InboundEmail {
-                        return Err(StoreError::Conflict(
-                            "only inbound email activities can be answered by email".into(),
-                        ));
-                    }
-                    if matches!(a.status, ActivityStatus::Completed | ActivityStatus::Abandoned) {
-                        return Err(StoreError::Conflict(format!(
-                            "the activity is {}: it can no longer be answered",
-                            a.status.as_str()
-                        )));
-                    }
+                    answerable(&a)?;
                     let ans = answered(c, a.id).await?;
                     let alias = aliases::fetch(&mut *c, ans.alias_id).await?;
                     let mut reply = reply;

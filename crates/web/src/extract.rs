@@ -89,6 +89,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
+/// A numeric path segment naming `what`; anything else is a 404 (no such object can exist).
+pub fn number(raw: &str, what: &str) -> Result<i64, ApiError> {
+    raw.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no {what} {raw:?}"),
+        )
+    })
+}
+
 /// A numeric id in the path; anything else is a 404 (no such object can exist).
 pub struct Id(pub i64);
 

@@ -250,12 +250,10 @@ impl Router {
                 q.service.count(now.millis(), now.millis() - arrived <= sl);
             }
         }
-        if let Some(w) = self.work.get_mut(&id) {
-            w.counted_gen = w.queue_gen;
-        }
         let how = how.or(auto.then_some(AssignReason::AutoAccept));
         let pg = self.bump_phase(id);
         if let Some(w) = self.work.get_mut(&id) {
+            w.counted_gen = w.queue_gen;
             w.phase = match how {
                 Some(_) => Phase::Assigned { agent: i },
                 None => Phase::Offered { agent: i },

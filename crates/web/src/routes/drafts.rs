@@ -14,7 +14,7 @@ use super::emails::agent_html;
 use super::files::{ReplyAttachment, blob, download, store_files};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, Id};
+use crate::extract::{ApiJson, Id, number};
 use crate::state::{AppState, now};
 
 /// The body of `POST /activities/{id}/draft/attachments`.
@@ -23,16 +23,6 @@ use crate::state::{AppState, now};
 pub struct DraftFiles {
     /// The files to add.
     pub attachments: Vec<ReplyAttachment>,
-}
-
-fn number(raw: &str, what: &str) -> ApiResult<i64> {
-    raw.parse().map_err(|_| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("no {what} {raw:?}"),
-        )
-    })
 }
 
 /// The caller may answer `id`: they read or write its draft.

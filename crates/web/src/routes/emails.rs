@@ -20,7 +20,7 @@ use super::files::{ReplyAttachment, blob, download, store_files};
 use super::{ListResponse, page};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery, Id};
+use crate::extract::{ApiJson, ApiQuery, Id, number};
 use crate::state::{AppState, now};
 
 /// Filters of the email list.
@@ -348,16 +348,7 @@ pub async fn article_for_reply(
     Path((id, article)): Path<(String, String)>,
 ) -> ApiResult<Json<InsertableArticle>> {
     caller.require(Access::Read, Resource::Knowledge)?;
-    let parse = |raw: &str, what: &str| -> ApiResult<i64> {
-        raw.parse().map_err(|_| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                format!("no {what} {raw:?}"),
-            )
-        })
-    };
-    let activity = ActivityId(parse(&id, "activity")?);
+    let activity = ActivityId(number(&id, "activity")?);
     caller
         .require_holder(&s.store, activity, "answer this activity")
         .await?;
@@ -365,7 +356,7 @@ pub async fn article_for_reply(
         .store
         .article_for_reply(
             activity,
-            switchboard_domain::ArticleId(parse(&article, "article")?),
+            switchboard_domain::ArticleId(number(&article, "article")?),
             Some(caller.user.id),
         )
         .await?;

@@ -120,7 +120,7 @@ async fn composer(
     };
     let editor_html = match d.html.as_deref().filter(|h| !h.trim().is_empty()) {
         Some(h) => h.to_string(),
-        None => text_as_html(&d.text),
+        None => template::text_html(&d.text),
     };
     let by = match d.author_id {
         Some(u) => match s.store.user(u).await {
@@ -149,15 +149,8 @@ async fn composer(
 async fn editable(s: &AppState, e: &Email) -> ApiResult<String> {
     Ok(match s.store.email_html(e.id).await? {
         Some(h) if !h.trim().is_empty() => crate::routes::emails::agent_html(&h),
-        _ => text_as_html(&e.text),
+        _ => template::text_html(&e.text),
     })
-}
-
-/// Plain text as HTML: escaped, line breaks kept.
-fn text_as_html(text: &str) -> String {
-    let mut esc = String::new();
-    template::escape_html(text, &mut esc);
-    esc.replace('\n', "<br>")
 }
 
 /// `GET /activities/{id}`.
