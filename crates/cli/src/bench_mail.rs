@@ -22,7 +22,7 @@ use switchboard_domain::{
 };
 use switchboard_mail::TlsTrust;
 use switchboard_mail::imap::ImapConnection;
-use switchboard_services::retriever::ingest::{Fetched, ingest_batch};
+use switchboard_services::retriever::ingest::{Fetched, Strikes, ingest_batch};
 use switchboard_services::status::Registry;
 use switchboard_services::{MailContext, MailSettings};
 use switchboard_store::{BlobStore, LocalBlobStore, PageRequest, Sealer, Store, StoreOptions};
@@ -292,6 +292,7 @@ pub async fn ingest(a: IngestArgs) -> anyhow::Result<()> {
 
     // 1. The ceiling: blob store + parse + store ingest, no network.
     let w = world("ceiling", incoming.clone(), outgoing.clone()).await?;
+    let strikes = Strikes::default();
     let started = Instant::now();
     // Two batches in flight, as the retriever runs them.
     let mut batches =
@@ -304,7 +305,7 @@ pub async fn ingest(a: IngestArgs) -> anyhow::Result<()> {
                     raw: raw.clone(),
                 })
                 .collect();
-            ingest_batch(&w.store, &w.blobs, w.alias, batch)
+            ingest_batch(&w.store, &w.blobs, w.alias, batch, &strikes)
         }))
         .buffered(2);
     while let Some(results) = batches.next().await {

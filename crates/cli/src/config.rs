@@ -42,6 +42,8 @@ pub struct Config {
     pub mail: MailSection,
     /// Workflow services.
     pub workflows: WorkflowSection,
+    /// The blob store's upkeep.
+    pub blobs: BlobsSection,
     /// Base64 of 32 bytes sealing mail server passwords in the database; empty means the key
     /// file `<data_dir>/secret.key` (created on first start). Every node of a cluster needs the
     /// same key.
@@ -64,14 +66,24 @@ pub struct MailSection {
     pub fetch_batch_mib: u64,
     /// Network timeout of one mail server command, in seconds.
     pub timeout_secs: u64,
-    /// How long one IMAP IDLE lasts before it is renewed, in seconds.
+    /// How long one IMAP IDLE lasts before it is renewed, in seconds: the renewal is the
+    /// keepalive that notices a dead connection (this plus 15 s at most).
     pub idle_secs: u64,
     /// SMTP connections per alias.
     pub smtp_connections: u32,
-    /// Send attempts before a temporary failure counts as permanent.
+    /// Send attempts before a temporary failure counts as permanent; 0: no limit (the
+    /// lifetime decides).
     pub max_send_attempts: u32,
-    /// Seconds before the first send retry; doubles with each attempt, at most an hour.
+    /// Seconds before the first send retry; doubles with each attempt up to `retry_max_secs`.
     pub retry_base_secs: u64,
+    /// Longest wait between two send attempts, in seconds.
+    pub retry_max_secs: u64,
+    /// How long a reply keeps being retried after it was queued, in seconds (as mail servers
+    /// do: 5 days); then it becomes a delivery exception.
+    pub send_lifetime_secs: u64,
+    /// How long a claim on an outbox entry lasts without renewal, in seconds: entries claimed
+    /// by a process that died are sent again after this; a live process renews its claims.
+    pub claim_secs: u64,
 }
 
 impl Default for MailSection {
@@ -83,10 +95,37 @@ impl Default for MailSection {
             fetch_batch: 200,
             fetch_batch_mib: 32,
             timeout_secs: 60,
-            idle_secs: 300,
+            idle_secs: 30,
             smtp_connections: 4,
-            max_send_attempts: 10,
+            max_send_attempts: 0,
             retry_base_secs: 30,
+            retry_max_secs: 3600,
+            send_lifetime_secs: 5 * 24 * 3600,
+            claim_secs: 120,
+        }
+    }
+}
+
+/// Blob store upkeep: the collector that removes files no row refers to (packs of a batch whose
+/// write failed, files of a process that died mid-write, stale temporary files).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BlobsSection {
+    /// Run the collector on this node.
+    pub gc: bool,
+    /// Seconds between two runs.
+    pub gc_interval_secs: u64,
+    /// Files younger than this many seconds are never removed (their rows may not be written
+    /// yet); at least 60.
+    pub gc_grace_secs: u64,
+}
+
+impl Default for BlobsSection {
+    fn default() -> Self {
+        BlobsSection {
+            gc: true,
+            gc_interval_secs: 6 * 3600,
+            gc_grace_secs: 3600,
         }
     }
 }
@@ -169,6 +208,7 @@ impl Default for Config {
             web: WebSection::default(),
             mail: MailSection::default(),
             workflows: WorkflowSection::default(),
+            blobs: BlobsSection::default(),
             secret_key: Secret::default(),
         }
     }
@@ -262,16 +302,29 @@ dispatcher = true
 # PEM file of extra CA certificates to trust for mail servers with private certificates.
 extra_ca_file = ""
 # Most messages and MiB fetched per round; network timeout per command; IMAP IDLE renewal, in
-# seconds.
+# seconds (the renewal is the keepalive: a dead connection is noticed within it plus 15 s).
 fetch_batch = 200
 fetch_batch_mib = 32
 timeout_secs = 60
-idle_secs = 300
-# SMTP connections per alias; send attempts before a temporary failure becomes permanent; seconds
-# before the first retry (doubling with each attempt, at most an hour).
+idle_secs = 30
+# SMTP connections per alias; send attempts before a temporary failure becomes permanent (0: no
+# limit); seconds before the first retry, doubling up to retry_max_secs; how long a reply keeps
+# being retried (5 days, as mail servers do) before it becomes a delivery exception; how long a
+# claim on a reply being sent lasts without renewal (a process that died: sent again after it).
 smtp_connections = 4
-max_send_attempts = 10
+max_send_attempts = 0
 retry_base_secs = 30
+retry_max_secs = 3600
+send_lifetime_secs = 432000
+claim_secs = 120
+
+[blobs]
+# Remove files of the blob store that no row refers to (after failed or killed writes): whether
+# this node runs the collector, how often, and the age below which a file is never removed.
+# `switchboard blobs gc [--dry-run]` runs it by hand.
+gc = true
+gc_interval_secs = 21600
+gc_grace_secs = 3600
 
 [workflows]
 # Run alarm workflows on this node; how often to look for due ones, in seconds (each alarm

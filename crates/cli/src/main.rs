@@ -9,6 +9,7 @@ mod bench_mail;
 mod bench_routing;
 mod bench_routing_durable;
 mod bench_workflow;
+mod blobs;
 mod config;
 mod logging;
 mod secret_key;
@@ -69,6 +70,13 @@ enum Command {
         common: Common,
         #[command(subcommand)]
         command: admin::AdminCommand,
+    },
+    /// The blob store (raw messages and files): `gc` removes what no row refers to.
+    Blobs {
+        #[command(flatten)]
+        common: Common,
+        #[command(subcommand)]
+        command: blobs::BlobsCommand,
     },
     /// Simulate a contact center: the router over synthetic arrivals, handling times, shifts
     /// and skills in virtual time; prints service level, waits, abandonment and occupancy.
@@ -134,6 +142,7 @@ fn main() -> ExitCode {
                 Ok(())
             }
             Command::Admin { common, command } => admin::run(common, command).await,
+            Command::Blobs { common, command } => blobs::run(common, command).await,
             Command::Bench { command } => bench::run(command).await,
             Command::Simulate { scenario } => sim::simulate(&scenario),
         }

@@ -157,10 +157,15 @@ fn start_services(
             fetch_batch: c.mail.fetch_batch.max(1),
             fetch_batch_bytes: c.mail.fetch_batch_mib.max(1) * 1024 * 1024,
             timeout: Duration::from_secs(c.mail.timeout_secs.max(1)),
-            idle_secs: c.mail.idle_secs.max(10),
+            idle_secs: c.mail.idle_secs.max(5),
             smtp_connections: c.mail.smtp_connections.max(1),
-            max_attempts: c.mail.max_send_attempts.max(1),
+            max_attempts: c.mail.max_send_attempts,
             retry_base: Duration::from_secs(c.mail.retry_base_secs.max(1)),
+            retry_max: Duration::from_secs(
+                c.mail.retry_max_secs.max(c.mail.retry_base_secs).max(1),
+            ),
+            send_lifetime: Duration::from_secs(c.mail.send_lifetime_secs.max(1)),
+            claim: Duration::from_secs(c.mail.claim_secs.max(2)),
             ..MailSettings::default()
         },
         status: registry.clone(),
@@ -169,6 +174,14 @@ fn start_services(
     if c.mail.retriever {
         tasks.push(tokio::spawn(switchboard_services::retriever::run(
             ctx.clone(),
+            stop.clone(),
+        )));
+    }
+    if c.blobs.gc {
+        tasks.push(tokio::spawn(switchboard_services::blob_gc::run(
+            ctx.clone(),
+            Duration::from_secs(c.blobs.gc_interval_secs.max(60)),
+            Duration::from_secs(c.blobs.gc_grace_secs),
             stop.clone(),
         )));
     }

@@ -602,4 +602,6 @@ pub struct OutboundMessage {
     pub automatic: bool,
     /// Attachments with their blob keys.
     pub attachments: Vec<StoredAttachment>,
+    /// When it was queued: retries go on for the dispatcher's lifetime from here.
+    pub queued_at: Timestamp,
 }

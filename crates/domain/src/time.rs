@@ -27,6 +27,12 @@ impl Timestamp {
         Timestamp(self.0.saturating_add(secs.saturating_mul(1000)))
     }
 
+    /// This instant plus a duration (saturating).
+    pub fn plus(self, d: std::time::Duration) -> Self {
+        let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        Timestamp(self.0.saturating_add(ms))
+    }
+
     /// Parses an RFC 3339 date-time such as `2026-11-21T10:00:00Z`.
     pub fn parse_rfc3339(s: &str) -> Option<Self> {
         let t = OffsetDateTime::parse(s, &Rfc3339).ok()?;

@@ -123,6 +123,7 @@ mod tests {
             date: Timestamp::from_millis(1_795_000_000_000),
             automatic: true,
             attachments: vec![],
+            queued_at: Timestamp::from_millis(1_795_000_000_000),
         }
     }
 

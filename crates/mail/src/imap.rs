@@ -354,9 +354,13 @@ impl ImapConnection {
 
     /// Waits for the server to report a change, for at most `wait`, or until `stop` resolves.
     /// Consumes the connection and gives it back (IDLE takes over the session meanwhile).
+    /// Starting and ending IDLE must be answered within `answer_within`: a short `wait` and
+    /// `answer_within` make IDLE a keepalive that notices a dead connection (a frozen server, a
+    /// NAT that dropped the session) within their sum.
     pub async fn idle(
         self,
         wait: Duration,
+        answer_within: Duration,
         stop: impl Future<Output = ()>,
     ) -> Result<(ImapConnection, IdleEnd), ImapError> {
         let ImapConnection {
@@ -367,7 +371,7 @@ impl ImapConnection {
             moves,
         } = self;
         let mut handle = session.idle();
-        within(limit, handle.init()).await?;
+        within(answer_within, handle.init()).await?;
         let end = {
             let (fut, interrupt) = handle.wait_with_timeout(wait);
             tokio::pin!(stop);
@@ -382,7 +386,7 @@ impl ImapConnection {
             drop(interrupt);
             end
         };
-        let session = within(limit, handle.done()).await?;
+        let session = within(answer_within, handle.done()).await?;
         Ok((
             ImapConnection {
                 session,

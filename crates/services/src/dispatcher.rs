@@ -1,22 +1,26 @@
 //! The dispatcher: claims due outbox entries, builds each message (fixed Message-ID and Date, so
 //! a resend is the same message), sends it through its alias's SMTP server, and records the
 //! outcome: accepted, retry later with back-off (transient failure), or a delivery exception
-//! (permanent failure, or too many attempts). Entries left `sending` by a crash are recovered
-//! at start. Outcomes go to a recorder task that writes whatever has accumulated in one store
+//! (permanent failure, or still failing when its lifetime ends — 5 days by default). Each claim
+//! on an entry runs out unless renewed: this process renews the claims of what it is sending,
+//! and puts back for sending only entries whose claim ran out (their process died), at start
+//! and from time to time, so a second process never sends what another is sending. Outcomes go
+//! to a recorder task that writes whatever has accumulated in one store
 //! write, so the record follows the server's acceptance closely at a few statements per batch.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_domain::{AliasId, OutboundMessage, Timestamp};
+use switchboard_domain::{AliasId, OutboundMessage};
 use switchboard_mail::build::{AttachmentBytes, build_message};
 use switchboard_mail::smtp::{SendError, SmtpSender};
 use switchboard_store::{AliasCredentials, BlobKey, StoreError};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
-use crate::backoff::delay;
+use crate::backoff::{delay, random_jitter};
+use crate::send_retry::{Next, RetryPolicy, after_transient};
 use crate::{MailContext, Shutdown, now, stopped};
 
 const NAME: &str = "dispatcher";
@@ -44,20 +48,16 @@ enum Outcome {
 /// connections do not wait for the database between batches.
 pub async fn run(ctx: MailContext, mut shutdown: Shutdown) {
     ctx.status.state(NAME, "starting");
-    match ctx.store.outbox_recover().await {
-        Ok(0) => {}
-        Ok(n) => tracing::warn!(
-            entries = n,
-            "outbox entries were being sent when the server stopped; sending them again"
-        ),
-        Err(e) => ctx.status.error(NAME, &e.to_string(), now()),
-    }
+    recover(&ctx).await;
+    let mut recovered_at = std::time::Instant::now();
+    let claims = Claims::default();
+    let renewer = tokio::spawn(renew_loop(ctx.clone(), claims.clone()));
     let mut outbox = ctx.store.notify().outbox();
     let mut alias_changes = ctx.store.notify().aliases();
     let mut senders: HashMap<AliasId, Arc<Sender>> = HashMap::new();
     let mut reload = true;
     let (outcomes, rx) = mpsc::unbounded_channel();
-    let recorder = tokio::spawn(record_loop(ctx.clone(), rx));
+    let recorder = tokio::spawn(record_loop(ctx.clone(), rx, claims.clone()));
     let batch = ctx.settings.dispatch_batch.max(1);
     let in_flight = Arc::new(Semaphore::new(2 * batch as usize));
     let mut sending = JoinSet::new();
@@ -86,7 +86,12 @@ pub async fn run(ctx: MailContext, mut shutdown: Shutdown) {
         };
         drop(room);
         outbox.mark_unchanged();
-        let claimed = match ctx.store.outbox_claim(batch, now()).await {
+        let t = now();
+        let claimed = match ctx
+            .store
+            .outbox_claim(batch, t, t.plus(ctx.settings.claim))
+            .await
+        {
             Ok(c) => c,
             Err(e) => {
                 ctx.status.error(NAME, &e.to_string(), now());
@@ -102,6 +107,10 @@ pub async fn run(ctx: MailContext, mut shutdown: Shutdown) {
             if sending.is_empty() {
                 ctx.status.state(NAME, "idle");
             }
+            if recovered_at.elapsed() >= ctx.settings.claim / 2 {
+                recover(&ctx).await;
+                recovered_at = std::time::Instant::now();
+            }
             let wait = next_wait(&ctx).await;
             tokio::select! {
                 _ = outbox.changed() => {},
@@ -112,6 +121,7 @@ pub async fn run(ctx: MailContext, mut shutdown: Shutdown) {
             continue;
         }
         ctx.status.state(NAME, "running");
+        claims.add(claimed.iter().map(|m| m.outbox_id));
         for m in claimed {
             let Ok(permit) = in_flight.clone().acquire_owned().await else {
                 break;
@@ -141,7 +151,62 @@ pub async fn run(ctx: MailContext, mut shutdown: Shutdown) {
     if let Err(e) = recorder.await {
         tracing::error!(error = %e, "the dispatcher's recorder failed");
     }
+    renewer.abort();
     ctx.status.state(NAME, "stopped");
+}
+
+/// Puts back entries whose claim ran out.
+async fn recover(ctx: &MailContext) {
+    match ctx.store.outbox_recover(now()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(
+            entries = n,
+            "outbox entries claimed by a process that stopped renewing them are sent again"
+        ),
+        Err(e) => ctx.status.error(NAME, &e.to_string(), now()),
+    }
+}
+
+/// The outbox entries this process has claimed and not yet recorded.
+#[derive(Debug, Clone, Default)]
+struct Claims(Arc<std::sync::Mutex<std::collections::HashSet<i64>>>);
+
+impl Claims {
+    fn add(&self, ids: impl Iterator<Item = i64>) {
+        if let Ok(mut set) = self.0.lock() {
+            set.extend(ids);
+        }
+    }
+
+    fn remove(&self, id: i64) {
+        if let Ok(mut set) = self.0.lock() {
+            set.remove(&id);
+        }
+    }
+
+    fn all(&self) -> Vec<i64> {
+        self.0
+            .lock()
+            .map(|set| set.iter().copied().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Renews the claims of what this process is sending, three times per claim period.
+async fn renew_loop(ctx: MailContext, claims: Claims) {
+    let every = ctx.settings.claim / 3;
+    loop {
+        tokio::time::sleep(every).await;
+        let ids = claims.all();
+        if let Err(e) = ctx
+            .store
+            .outbox_renew(ids, now().plus(ctx.settings.claim))
+            .await
+        {
+            tracing::warn!(error = %e, "dispatcher cannot renew its claims");
+            ctx.status.error(NAME, &e.to_string(), now());
+        }
+    }
 }
 
 /// How long to sleep with nothing to send: until the next retry is due, at most the reload time.
@@ -239,6 +304,7 @@ const RECORD_BATCH: usize = 1024;
 async fn record_loop(
     ctx: MailContext,
     mut rx: mpsc::UnboundedReceiver<(OutboundMessage, Outcome)>,
+    claims: Claims,
 ) {
     while let Some(first) = rx.recv().await {
         let mut items = vec![first];
@@ -252,11 +318,16 @@ async fn record_loop(
         for (m, outcome) in items {
             match outcome {
                 Outcome::Sent(size) => sent.push((m.outbox_id, size)),
-                other => record(&ctx, &m, other).await,
+                other => {
+                    record(&ctx, &m, other).await;
+                    claims.remove(m.outbox_id);
+                }
             }
         }
         if !sent.is_empty() {
+            let ids: Vec<i64> = sent.iter().map(|(id, _)| *id).collect();
             record_sent(&ctx, sent).await;
+            ids.into_iter().for_each(|id| claims.remove(id));
         }
     }
 }
@@ -292,44 +363,47 @@ where
     }
 }
 
-/// Writes an outcome (see [`persist`]).
+/// Writes an outcome (see [`persist`]): a transient failure is tried again later, or given up
+/// as a delivery exception when its lifetime is over (see [`after_transient`]).
 async fn record(ctx: &MailContext, m: &OutboundMessage, outcome: Outcome) {
-    let name = NAME;
-    let (outcome, counter) = match outcome {
-        Outcome::Retry(e) if m.attempts >= ctx.settings.max_attempts => (
-            Outcome::Failed(None, format!("gave up after {} attempts: {e}", m.attempts)),
-            "failed",
-        ),
-        Outcome::Sent(n) => (Outcome::Sent(n), "sent"),
-        Outcome::Retry(e) => (Outcome::Retry(e), "retried"),
-        Outcome::Failed(c, e) => (Outcome::Failed(c, e), "failed"),
+    let policy = RetryPolicy {
+        base: ctx.settings.retry_base,
+        max: ctx.settings.retry_max,
+        lifetime: ctx.settings.send_lifetime,
+        max_attempts: ctx.settings.max_attempts,
     };
-    ctx.status.add(name, counter, 1);
-    metrics::counter!("switchboard_dispatcher_messages_total", "outcome" => counter).increment(1);
-    match &outcome {
+    match outcome {
         Outcome::Sent(size) => {
-            let sent = vec![(m.outbox_id, *size)];
+            count(ctx, "sent");
+            let sent = vec![(m.outbox_id, size)];
             persist(ctx, || ctx.store.outbox_sent(sent.clone(), now())).await;
         }
         Outcome::Retry(e) => {
-            let wait = delay(
-                ctx.settings.retry_base,
-                Duration::from_secs(3600),
-                m.attempts.saturating_sub(1),
-            );
-            let at = Timestamp::from_millis(
-                now().millis() + i64::try_from(wait.as_millis()).unwrap_or(0),
-            );
-            tracing::info!(email = %m.email_id, attempt = m.attempts, error = %e, "send failed; will retry");
-            persist(ctx, || ctx.store.outbox_retry(m.outbox_id, e.clone(), at)).await;
+            match after_transient(&policy, m.attempts, m.queued_at, now(), random_jitter()) {
+                Next::RetryAt(at) => {
+                    count(ctx, "retried");
+                    tracing::info!(email = %m.email_id, attempt = m.attempts, error = %e, "send failed; will retry");
+                    persist(ctx, || ctx.store.outbox_retry(m.outbox_id, e.clone(), at)).await;
+                }
+                Next::GiveUp(why) => failed(ctx, m, None, format!("{why}: {e}")).await,
+            }
         }
-        Outcome::Failed(code, e) => {
-            tracing::warn!(email = %m.email_id, error = %e, "send failed for good");
-            persist(ctx, || {
-                ctx.store
-                    .outbox_failed(m.outbox_id, code.clone(), e.clone(), now())
-            })
-            .await;
-        }
+        Outcome::Failed(code, e) => failed(ctx, m, code, e).await,
     }
+}
+
+fn count(ctx: &MailContext, outcome: &'static str) {
+    ctx.status.add(NAME, outcome, 1);
+    metrics::counter!("switchboard_dispatcher_messages_total", "outcome" => outcome).increment(1);
+}
+
+/// Records a message given up for good: a delivery exception.
+async fn failed(ctx: &MailContext, m: &OutboundMessage, code: Option<String>, e: String) {
+    count(ctx, "failed");
+    tracing::warn!(email = %m.email_id, error = %e, "send failed for good");
+    persist(ctx, || {
+        ctx.store
+            .outbox_failed(m.outbox_id, code.clone(), e.clone(), now())
+    })
+    .await;
 }

@@ -14,10 +14,12 @@
 
 pub mod alarms;
 pub mod backoff;
+pub mod blob_gc;
 pub mod dispatcher;
 pub mod probe;
 pub mod retriever;
 pub mod routing;
+pub mod send_retry;
 pub mod status;
 
 use std::sync::Arc;
@@ -66,10 +68,16 @@ pub struct MailSettings {
     pub smtp_connections: u32,
     /// Outbox entries claimed at once.
     pub dispatch_batch: u32,
-    /// Send attempts before a transient failure becomes permanent.
+    /// Send attempts before a transient failure becomes permanent; 0: no limit.
     pub max_attempts: u32,
-    /// Wait before the first send retry; doubles with each attempt, at most an hour.
+    /// Wait before the first send retry; doubles with each attempt up to `retry_max`.
     pub retry_base: Duration,
+    /// Longest wait between two send attempts.
+    pub retry_max: Duration,
+    /// How long after it was queued a message keeps being retried.
+    pub send_lifetime: Duration,
+    /// How long a claim on an outbox entry lasts without renewal.
+    pub claim: Duration,
 }
 
 impl Default for MailSettings {
@@ -78,12 +86,15 @@ impl Default for MailSettings {
             fetch_batch: 200,
             fetch_batch_bytes: 32 * 1024 * 1024,
             timeout: Duration::from_secs(60),
-            idle_secs: 300,
+            idle_secs: 30,
             reload_secs: 30,
             smtp_connections: 4,
             dispatch_batch: 256,
-            max_attempts: 10,
+            max_attempts: 0,
             retry_base: Duration::from_secs(30),
+            retry_max: Duration::from_secs(3600),
+            send_lifetime: Duration::from_secs(5 * 24 * 3600),
+            claim: Duration::from_secs(120),
         }
     }
 }

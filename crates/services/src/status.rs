@@ -20,6 +20,32 @@ pub struct ServiceStatus {
     pub counters: BTreeMap<String, u64>,
     /// Progress of the current job, e.g. `1200/5000`.
     pub progress: Option<String>,
+    /// Failures in a row since the last progress (0 when the last attempt went well).
+    pub failures: u32,
+    /// What kind of failure the last one was (`unreachable`, `refused`, `storage`…).
+    pub failure_kind: Option<String>,
+    /// When the next attempt is due, while backing off.
+    pub retry_at: Option<Timestamp>,
+    /// The last thing an operator should know that is not an error of the service itself, e.g.
+    /// a message recorded as an exception after failing again and again; kept until replaced.
+    pub notice: Option<String>,
+    /// When the notice was given.
+    pub notice_at: Option<Timestamp>,
+}
+
+/// A failure as [`Registry::backing_off`] records it.
+#[derive(Debug, Clone, Copy)]
+pub struct Failed<'a> {
+    /// What went wrong.
+    pub error: &'a str,
+    /// Its kind, e.g. `unreachable`.
+    pub kind: &'a str,
+    /// When it happened.
+    pub at: Timestamp,
+    /// Failures in a row, this one included.
+    pub failures: u32,
+    /// When the next attempt is due.
+    pub retry_at: Timestamp,
 }
 
 /// All reports, shared by the services and the web layer; cheap to clone.
@@ -40,6 +66,7 @@ impl Registry {
         self.with(name, |s| {
             if state != "backing_off" {
                 s.last_error = None;
+                s.retry_at = None;
             }
             s.state = state.to_string();
         });
@@ -52,6 +79,35 @@ impl Registry {
             s.last_error = Some(error.to_string());
             s.last_error_at = Some(at);
             *s.counters.entry("errors".into()).or_default() += 1;
+        });
+    }
+
+    /// Records a failure and the back-off that follows it: `failures` in a row so far, of kind
+    /// `kind`, the next attempt at `retry_at`.
+    pub fn backing_off(&self, name: &str, failure: Failed<'_>) {
+        self.error(name, failure.error, failure.at);
+        self.with(name, |s| {
+            s.failures = failure.failures;
+            s.failure_kind = Some(failure.kind.to_string());
+            s.retry_at = Some(failure.retry_at);
+        });
+    }
+
+    /// Records progress after failures: the back-off starts over.
+    pub fn recovered(&self, name: &str) {
+        self.with(name, |s| {
+            s.failures = 0;
+            s.failure_kind = None;
+            s.retry_at = None;
+        });
+    }
+
+    /// Gives an operator notice (kept until the next one) and counts it under `counter`.
+    pub fn notice(&self, name: &str, counter: &str, text: &str, at: Timestamp) {
+        self.with(name, |s| {
+            s.notice = Some(text.to_string());
+            s.notice_at = Some(at);
+            *s.counters.entry(counter.to_string()).or_default() += 1;
         });
     }
 

@@ -46,9 +46,11 @@ impl Store {
     /// database, the message is still recorded, with an activity in the exception queue.
     pub async fn ingest_email(
         &self,
-        mail: InboundEmail,
+        mut mail: InboundEmail,
         now: Timestamp,
     ) -> Result<IngestResult, StoreError> {
+        // Customer text may hold characters an engine refuses (NUL): made storable here, once.
+        mail.make_storable();
         let cache = Arc::clone(&self.inner.library);
         let out = self
             .inner
@@ -70,9 +72,10 @@ impl Store {
     /// others: the batch then runs again message by message.
     pub async fn ingest_emails(
         &self,
-        mails: Vec<InboundEmail>,
+        mut mails: Vec<InboundEmail>,
         now: Timestamp,
     ) -> Vec<Result<IngestResult, StoreError>> {
+        mails.iter_mut().for_each(InboundEmail::make_storable);
         let out = self.ingest_batch(mails, now).await;
         if out.iter().any(Result::is_ok) {
             self.inner.notify.routing_work_changed();
@@ -151,7 +154,9 @@ async fn ingest_one(
             let mut l = Lookups::default();
             let alias = l.alias(c, m.mailbox_alias_id).await?;
             let mut row = EmailRow::inbound(&m, alias.department_id, &alias);
-            row.outcome_reason = format!("processing failed: {e}");
+            row.outcome_reason =
+                switchboard_domain::storable::storable(&format!("processing failed: {e}"))
+                    .into_owned();
             let r = to_exception_queue(c, &mut l, row, None, "processing_failed", now).await?;
             l.flush(c, now).await?;
             Ok(r)

@@ -18,6 +18,7 @@ pub mod aliases;
 pub mod auth;
 mod automation;
 pub mod blob;
+mod blob_refs;
 pub mod calendars;
 pub mod cases;
 pub mod categories;
@@ -50,7 +51,10 @@ pub use activities::ActivityFilter;
 pub use alarms::{AlarmRound, AlarmTransfer};
 pub use aliases::{AliasCredentials, AliasFilter};
 pub use auth::{ApiToken, Session};
-pub use blob::{BlobError, BlobKey, BlobStore, LocalBlobStore};
+pub use blob::{
+    BlobError, BlobKey, BlobStore, GcError, GcOptions, GcProgress, GcSummary, LocalBlobStore,
+    ReferencedBlobs, collect_garbage,
+};
 pub use cases::CaseFilter;
 pub use cursors::MailCursor;
 pub use customers::CustomerFilter;

@@ -24,6 +24,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0005_workflow.sql"),
     ),
     (6, "drafts", include_str!("../migrations/0006_drafts.sql")),
+    (
+        7,
+        "outbox claims",
+        include_str!("../migrations/0007_outbox_claims.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

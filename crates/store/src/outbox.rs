@@ -4,15 +4,15 @@
 //! between the server's acceptance and our record of it) is sent again with the same
 //! Message-ID and Date — the only window in which a message can leave twice.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use switchboard_domain::{
     Activity, ActivityAction, ActivityId, ActivityStatus, Actor, Alias, AliasId, CaseId,
     ChannelKind, Direction, EmailAddress, EmailId, EmailKind, EventKind, Mailbox, NewActivity,
-    NewReply, OutboundMessage, Outcome, Priority, QueueId, StoredAttachment, Timestamp,
-    ValidationError, email,
+    NewReply, OutboundMessage, Outcome, Priority, QueueId, RetryingMessage, StoredAttachment,
+    Timestamp, ValidationError, email,
 };
 
 use crate::Store;
@@ -22,6 +22,7 @@ use crate::error::StoreError;
 use crate::sql::{col, int_list, json, ts};
 use crate::{aliases, compose, drafts, ingest::UNKNOWN_SENDER, review};
 use switchboard_domain::draft::check_attachments;
+use switchboard_domain::storable::storable;
 
 /// What a reply created.
 #[derive(Debug, Clone)]
@@ -353,6 +354,7 @@ fn outbound_from_row(r: &AnyRow) -> Result<OutboundMessage, StoreError> {
             .map_or_else(|| ts(r, "created_at"), |m| Ok(Timestamp::from_millis(m)))?,
         automatic: col::<i64>(r, "automatic")? != 0,
         attachments: vec![],
+        queued_at: ts(r, "queued_at")?,
     })
 }
 
@@ -661,15 +663,19 @@ impl Store {
         Ok(out)
     }
 
-    /// Puts entries left `sending` by a process that died back to `pending`; returns how many.
-    pub async fn outbox_recover(&self) -> Result<u64, StoreError> {
+    /// Puts entries whose claim ran out (the process sending them died, or stopped renewing)
+    /// back to `pending`; returns how many. An entry another live process is sending keeps its
+    /// claim, so this never causes a second send.
+    pub async fn outbox_recover(&self, now: Timestamp) -> Result<u64, StoreError> {
         self.inner
             .writer
-            .write(|c| {
+            .write(move |c| {
                 Box::pin(async move {
                     let r = sqlx::query(
-                        "UPDATE outbox SET status = 'pending' WHERE status = 'sending'",
+                        "UPDATE outbox SET status = 'pending', claimed_until = NULL \
+                         WHERE status = 'sending' AND (claimed_until IS NULL OR claimed_until < $1)",
                     )
+                    .bind(now.millis())
                     .execute(&mut *c)
                     .await?;
                     Ok(r.rows_affected())
@@ -678,11 +684,41 @@ impl Store {
             .await
     }
 
-    /// Claims up to `limit` due entries for sending (marks them `sending`, counts the attempt).
+    /// Extends the claims on entries this process is still sending until `until`.
+    pub async fn outbox_renew(&self, ids: Vec<i64>, until: Timestamp) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.inner
+            .writer
+            .write(move |c| {
+                let ids = ids.clone();
+                Box::pin(async move {
+                    for chunk in ids.chunks(IDS_PER_STATEMENT) {
+                        let sql = format!(
+                            "UPDATE outbox SET claimed_until = $1 WHERE status = 'sending' AND id IN ({})",
+                            int_list(chunk.iter().copied())
+                        );
+                        sqlx::query(&sql)
+                            .persistent(false)
+                            .bind(until.millis())
+                            .execute(&mut *c)
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .await
+    }
+
+    /// Claims up to `limit` due entries for sending until `claim_until` (marks them `sending`,
+    /// counts the attempt). An entry is claimed by one process only: the update takes only
+    /// entries still pending, and only those it took are returned.
     pub async fn outbox_claim(
         &self,
         limit: u32,
         now: Timestamp,
+        claim_until: Timestamp,
     ) -> Result<Vec<OutboundMessage>, StoreError> {
         let mut claimed = self
             .inner
@@ -690,8 +726,8 @@ impl Store {
             .write(move |c| {
                 Box::pin(async move {
                     let rows = sqlx::query(
-                        "SELECT o.id AS outbox_id, o.email_id, o.alias_id, o.attempts + 1 AS attempts, e.message_id, \
-                         e.in_reply_to, e.ref_ids, e.from_name, e.from_address, e.to_list, e.cc_list, e.subject, \
+                        "SELECT o.id AS outbox_id, o.email_id, o.alias_id, o.attempts + 1 AS attempts, o.created_at AS queued_at, \
+                         e.message_id, e.in_reply_to, e.ref_ids, e.from_name, e.from_address, e.to_list, e.cc_list, e.subject, \
                          e.text_body, e.html_body, e.sent_at, e.created_at, e.automatic \
                          FROM outbox o JOIN emails e ON e.id = o.email_id \
                          WHERE o.status = 'pending' AND o.next_attempt_at <= $1 ORDER BY o.next_attempt_at, o.id LIMIT $2",
@@ -705,14 +741,26 @@ impl Store {
                         .map(outbound_from_row)
                         .collect::<Result<Vec<_>, _>>()?;
                     let ids: Vec<i64> = items.iter().map(|m| m.outbox_id).collect();
+                    let mut taken: HashSet<i64> = HashSet::with_capacity(ids.len());
                     for chunk in ids.chunks(IDS_PER_STATEMENT) {
                         let sql = format!(
-                            "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id IN ({})",
+                            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_until = $1 \
+                             WHERE status = 'pending' AND id IN ({}) RETURNING id",
                             int_list(chunk.iter().copied())
                         );
-                        sqlx::query(&sql).persistent(false).execute(&mut *c).await?;
+                        for r in sqlx::query(&sql)
+                            .persistent(false)
+                            .bind(claim_until.millis())
+                            .fetch_all(&mut *c)
+                            .await?
+                        {
+                            taken.insert(col(&r, "id")?);
+                        }
                     }
-                    Ok(items)
+                    Ok(items
+                        .into_iter()
+                        .filter(|m| taken.contains(&m.outbox_id))
+                        .collect::<Vec<_>>())
                 })
             })
             .await?;
@@ -776,9 +824,9 @@ impl Store {
         self.inner
             .writer
             .write(move |c| {
-                let error: String = error.chars().take(2000).collect();
+                let error: String = storable(&error).chars().take(2000).collect();
                 Box::pin(async move {
-                    sqlx::query("UPDATE outbox SET status = 'pending', next_attempt_at = $1, last_error = $2 WHERE id = $3")
+                    sqlx::query("UPDATE outbox SET status = 'pending', next_attempt_at = $1, last_error = $2, claimed_until = NULL WHERE id = $3")
                         .bind(next_at.millis())
                         .bind(error)
                         .bind(outbox_id)
@@ -805,8 +853,10 @@ impl Store {
         self.inner
             .writer
             .write(move |c| {
-                let (status, error) =
-                    (status.clone(), error.chars().take(2000).collect::<String>());
+                let (status, error) = (
+                    status.clone(),
+                    storable(&error).chars().take(2000).collect::<String>(),
+                );
                 Box::pin(async move {
                     let (email_id, dept, activity) = outbound_activity(c, outbox_id).await?;
                     sqlx::query(
@@ -851,6 +901,43 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// Queued messages whose last attempt failed and that are being retried, of one
+    /// department or all, oldest entry first.
+    pub async fn list_retrying(
+        &self,
+        department: Option<switchboard_domain::DepartmentId>,
+        page: &crate::PageRequest,
+    ) -> Result<crate::Page<RetryingMessage>, StoreError> {
+        let mut s = crate::sql::Select::new(
+            "SELECT * FROM (SELECT o.id, o.email_id, e.activity_id, e.department_id, e.to_list, e.subject, \
+             o.attempts, o.last_error, o.next_attempt_at, o.created_at FROM outbox o JOIN emails e ON e.id = o.email_id \
+             WHERE o.status IN ('pending', 'sending') AND o.last_error IS NOT NULL) r",
+        );
+        s.eq_opt(
+            "department_id",
+            department.map(|d| crate::sql::Arg::Int(d.0)),
+        );
+        let (rows, more) = s.page(&self.inner.read, page).await?;
+        let items = rows
+            .iter()
+            .map(|r| {
+                Ok(RetryingMessage {
+                    id: col(r, "id")?,
+                    email_id: EmailId(col(r, "email_id")?),
+                    activity_id: col::<Option<i64>>(r, "activity_id")?.map(ActivityId),
+                    department_id: switchboard_domain::DepartmentId(col(r, "department_id")?),
+                    to: json(r, "to_list")?,
+                    subject: col(r, "subject")?,
+                    attempts: u32::try_from(col::<i64>(r, "attempts")?).unwrap_or(u32::MAX),
+                    last_error: col::<Option<String>>(r, "last_error")?.unwrap_or_default(),
+                    next_attempt_at: ts(r, "next_attempt_at")?,
+                    queued_at: ts(r, "created_at")?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(crate::Page::of(items, more, |m| m.id))
     }
 
     /// The earliest time a pending entry is due, if any.

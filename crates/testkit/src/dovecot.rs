@@ -280,9 +280,26 @@ impl Dovecot {
             .is_some_and(|process| process.0.exit_status().is_none())
     }
 
+    /// Freezes every Dovecot process (SIGSTOP): connections stay open and nothing answers, as
+    /// with a hung server or a network that silently drops the session. [`Dovecot::thaw`]
+    /// undoes it.
+    pub fn freeze(&self) {
+        if let Some(p) = &self.process {
+            p.0.signal_tree("STOP");
+        }
+    }
+
+    /// Lets a frozen Dovecot go on (SIGCONT).
+    pub fn thaw(&self) {
+        if let Some(p) = &self.process {
+            p.0.signal_tree("CONT");
+        }
+    }
+
     /// Stops Dovecot (SIGTERM, at most 10 s, then SIGKILL of every process of the instance);
     /// the ports and mailboxes stay for [`Dovecot::start_again`]. Does nothing when stopped.
     pub fn stop(&mut self) {
+        self.thaw();
         if let Some(mut process) = self.process.take() {
             process.0.stop();
         }

@@ -43,6 +43,18 @@ impl Supervised {
         }
     }
 
+    /// Sends `signal` (e.g. `STOP`, `CONT`) to the process and every process below it, so a
+    /// server can be frozen (its connections stay open, nothing answers) and thawed.
+    pub(crate) fn signal_tree(&self, signal: &str) {
+        let mut pids = vec![self.child.id()];
+        let mut i = 0;
+        while let Some(&parent) = pids.get(i) {
+            pids.extend(children(parent));
+            i += 1;
+        }
+        kill(&pids, signal);
+    }
+
     /// Waits until `ready()` says so, at most [`START_TIMEOUT`]; panics with `log()` when the
     /// process exits first or the time runs out (after stopping it).
     pub(crate) fn wait_ready(&mut self, mut ready: impl FnMut() -> bool, log: impl Fn() -> String) {
@@ -164,6 +176,25 @@ fn instance_pids(marker: &str) -> Vec<u32> {
                 stat.rsplit_once(')')
                     .and_then(|(_, rest)| rest.split_whitespace().next())
                     .is_some_and(|state| state != "Z" && state != "X")
+            })
+        })
+        .collect()
+}
+
+/// The processes whose parent is `parent`.
+fn children(parent: u32) -> Vec<u32> {
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            // Field 4 of /proc/PID/stat, after the parenthesised command name, is the parent.
+            fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+                stat.rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                    .and_then(|p| p.parse::<u32>().ok())
+                    == Some(parent)
             })
         })
         .collect()

@@ -135,11 +135,84 @@ impl From<StoreError> for ApiError {
                 ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "unavailable",
-                    "the database is unavailable; retry shortly",
+                    format!(
+                        "the database is unavailable ({}); retry shortly",
+                        reason(&m)
+                    ),
+                )
+            }
+            StoreError::Full(m) => {
+                tracing::error!(error = %m, "database disk full");
+                ApiError::new(
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    "insufficient_storage",
+                    format!(
+                        "the database's disk is full ({}); nothing was changed: retry when space is freed",
+                        reason(&m)
+                    ),
                 )
             }
             StoreError::Internal(m) => {
                 tracing::error!(error = %m, "internal store error");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error; see the server log",
+                )
+            }
+        }
+    }
+}
+
+/// The first line of a resource error, short enough for a client.
+fn reason(m: &str) -> String {
+    m.lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect()
+}
+
+/// A blob store failure: a full disk is a 507, a read-only or missing one a 503, each with the
+/// reason; a blob that is not there a 404; anything else a 500.
+impl From<switchboard_store::BlobError> for ApiError {
+    fn from(e: switchboard_store::BlobError) -> ApiError {
+        use std::io::ErrorKind;
+        use switchboard_store::BlobError;
+        match &e {
+            BlobError::NotFound(_) => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string())
+            }
+            BlobError::Io(io)
+                if io.kind() == ErrorKind::StorageFull || io.kind() == ErrorKind::QuotaExceeded =>
+            {
+                tracing::error!(error = %e, "blob store full");
+                ApiError::new(
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    "insufficient_storage",
+                    format!(
+                        "the file store is full ({io}); nothing was changed: retry when space is freed"
+                    ),
+                )
+            }
+            BlobError::Io(io)
+                if matches!(
+                    io.kind(),
+                    ErrorKind::ReadOnlyFilesystem
+                        | ErrorKind::PermissionDenied
+                        | ErrorKind::NotFound
+                ) =>
+            {
+                tracing::error!(error = %e, "blob store cannot be written");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    format!("the file store cannot be written ({io}); retry shortly"),
+                )
+            }
+            _ => {
+                tracing::error!(error = %e, "blob store error");
                 ApiError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal",

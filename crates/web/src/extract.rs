@@ -40,8 +40,21 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// Parses JSON, telling syntax errors (400) from wrong values (422 naming the field).
+/// Parses JSON, telling syntax errors (400) from wrong values (422 naming the field). A string
+/// holding the NUL character (which no text column of PostgreSQL accepts) is a 422 naming it.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if let Some(field) = nul_field(bytes) {
+        let err = ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            "text must not contain the NUL character (\\u0000)",
+        );
+        return Err(if field.is_empty() {
+            err
+        } else {
+            err.field(field)
+        });
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -66,6 +79,43 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })
 }
 
+/// The JSON path of the first string (or object key) holding NUL, when the body has one. Cheap
+/// when it has none: only a body containing the escape `\u0000` is parsed twice.
+fn nul_field(bytes: &[u8]) -> Option<String> {
+    const ESCAPE: &[u8] = b"\\u0000";
+    if !bytes.windows(ESCAPE.len()).any(|w| w == ESCAPE) {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    find_nul(&value, String::new())
+}
+
+fn find_nul(v: &serde_json::Value, path: String) -> Option<String> {
+    use serde_json::Value;
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match v {
+        Value::String(s) if s.contains('\0') => Some(path),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| find_nul(item, format!("{path}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, item)| {
+            if k.contains('\0') {
+                Some(join(&k.replace('\0', "\u{FFFD}")))
+            } else {
+                find_nul(item, join(k))
+            }
+        }),
+        _ => None,
+    }
+}
+
 /// A query string.
 pub struct ApiQuery<T>(pub T);
 
@@ -74,6 +124,16 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let q = parts.uri.query().unwrap_or("");
+        if let Some((name, _)) =
+            form_urlencoded::parse(q.as_bytes()).find(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_parameter",
+                "a parameter must not contain the NUL character (%00)",
+            )
+            .field(name.replace('\0', "\u{FFFD}")));
+        }
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
         serde_path_to_error::deserialize(de)
             .map(ApiQuery)
@@ -118,5 +178,24 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
                 format!("no object has id {raw:?}"),
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nul_in_a_json_string_names_its_field() {
+        let body = br#"{"name":"ok","contact_points":[{"value":"a\u0000b"}]}"#;
+        assert_eq!(nul_field(body).as_deref(), Some("contact_points[0].value"));
+        assert_eq!(
+            nul_field(br#"{"name":"a\\u0000"}"#),
+            None,
+            "an escaped backslash is not NUL"
+        );
+        assert_eq!(nul_field(br#"{"name":"plain"}"#), None);
+        let err = parse::<serde_json::Value>(br#"{"x":"\u0000"}"#).err();
+        assert!(err.is_some());
     }
 }

@@ -181,6 +181,7 @@ pub fn app(state: AppState) -> Router {
         .route("/emails/{id}/raw", get(emails::raw))
         .route("/attachments/{id}/content", get(emails::attachment))
         .route("/delivery-exceptions", get(emails::delivery_exceptions))
+        .route("/outbox/retrying", get(emails::retrying))
         .route(
             "/departments/{id}/email-settings",
             get(emails::get_settings).put(emails::put_settings),

@@ -117,6 +117,7 @@ use crate::routes::system::Logging;
         Outcome,
         ThreadRule,
         DeliveryException,
+        RetryingMessage,
         EmailSettings,
         ReplyBody,
         ReplyAttachment,
@@ -701,6 +702,15 @@ pub fn document() -> utoipa::openapi::OpenApi {
             None,
             "200",
             List("DeliveryException"),
+        ),
+        (
+            "/api/v1/outbox/retrying",
+            Get,
+            "Queued messages that failed for now and are being retried, with the last error",
+            "email",
+            None,
+            "200",
+            List("RetryingMessage"),
         ),
         (
             "/api/v1/departments/{id}/email-settings",

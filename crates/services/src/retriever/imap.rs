@@ -10,9 +10,8 @@ use switchboard_mail::imap::{FolderState, IdleEnd, ImapConnection};
 use switchboard_store::{AliasCredentials, BlobKey, MailCursor};
 use tokio::task::JoinHandle;
 
-use super::ingest::{Fetched, IngestError, ingest_batch};
-use super::{progress, rounds, worker_name};
-use crate::backoff::Backoff;
+use super::ingest::{Fetched, IngestError, Strikes, ingest_batch};
+use super::{SessionError, WorkerState, progress, rounds, worker_name};
 use crate::{MailContext, Shutdown, now, stopped};
 
 type Batch = (JoinHandle<Vec<Result<(), IngestError>>>, Vec<u32>, Vec<u32>);
@@ -21,13 +20,16 @@ type Batch = (JoinHandle<Vec<Result<(), IngestError>>>, Vec<u32>, Vec<u32>);
 /// blobs synced. (Three measured no faster on two cores.)
 const IN_FLIGHT: usize = 2;
 
+/// How long the server may take to start or end IDLE before the connection counts as dead.
+const KEEPALIVE_ANSWER: Duration = Duration::from_secs(15);
+
 /// Runs until stopped (`Ok`) or until the connection fails (`Err`, the caller backs off).
 pub(super) async fn session(
     ctx: &MailContext,
     creds: &AliasCredentials,
-    backoff: &mut Backoff,
+    w: &mut WorkerState,
     stop: &mut Shutdown,
-) -> Result<(), String> {
+) -> Result<(), SessionError> {
     let alias = &creds.alias;
     let inc = &alias.incoming;
     let name = worker_name(alias.id);
@@ -40,27 +42,32 @@ pub(super) async fn session(
         creds.incoming_password.as_deref().unwrap_or_default(),
         ctx.settings.timeout,
     )
-    .await
-    .map_err(|e| e.to_string())?;
+    .await?;
     loop {
-        let state = conn.select(&inc.folder).await.map_err(|e| e.to_string())?;
-        backoff.reset();
+        let state = conn.select(&inc.folder).await?;
         ctx.status.state(&name, "running");
-        drain(ctx, creds, &mut conn, state).await?;
+        drain(ctx, creds, &mut conn, state, &w.strikes).await?;
+        w.progressed(ctx, &name);
         if conn.new_mail_announced() {
             continue;
         }
         ctx.status.state(&name, "idle");
         if conn.supports_idle() {
+            // IDLE renewed often is the keepalive: a dead connection fails within
+            // `idle_secs` + KEEPALIVE_ANSWER. Renewing finds nothing new to fetch.
             let wait = Duration::from_secs(ctx.settings.idle_secs);
-            let (c, end) = conn
-                .idle(wait, stopped(stop))
-                .await
-                .map_err(|e| e.to_string())?;
-            conn = c;
-            if end == IdleEnd::Stopped {
-                conn.logout().await;
-                return Ok(());
+            let answer = KEEPALIVE_ANSWER.min(ctx.settings.timeout);
+            loop {
+                let (c, end) = conn.idle(wait, answer, stopped(stop)).await?;
+                conn = c;
+                match end {
+                    IdleEnd::Stopped => {
+                        conn.logout().await;
+                        return Ok(());
+                    }
+                    IdleEnd::Timeout if !conn.new_mail_announced() => {}
+                    _ => break,
+                }
             }
         } else {
             tokio::select! {
@@ -77,14 +84,15 @@ async fn drain(
     creds: &AliasCredentials,
     conn: &mut ImapConnection,
     state: FolderState,
-) -> Result<(), String> {
+    strikes: &Strikes,
+) -> Result<(), SessionError> {
     let alias = creds.alias.id;
     let folder = creds.alias.incoming.folder.clone();
     let cursor = ctx
         .store
         .mail_cursor(alias, &folder)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(SessionError::storage)?;
     // After a UIDVALIDITY change every UID is new: start over, and skip content already stored.
     let (last, revalidated) = match cursor {
         Some(c) if c.uid_validity == state.uid_validity => (c.last_uid, false),
@@ -97,7 +105,7 @@ async fn drain(
     if state.exists == 0 {
         return Ok(());
     }
-    let sizes = conn.sizes_after(last).await.map_err(|e| e.to_string())?;
+    let sizes = conn.sizes_after(last).await?;
     if sizes.is_empty() {
         return Ok(());
     }
@@ -111,7 +119,7 @@ async fn drain(
     let settings = &ctx.settings;
     for chunk in rounds(&sizes, settings.fetch_batch, settings.fetch_batch_bytes) {
         let chunk = chunk.as_slice();
-        let fetched = conn.fetch(chunk).await.map_err(|e| e.to_string())?;
+        let fetched = conn.fetch(chunk).await?;
         let bytes: usize = fetched.iter().map(|(_, b)| b.len()).sum();
         let mut items: Vec<(u32, Fetched)> = fetched
             .into_iter()
@@ -135,7 +143,7 @@ async fn drain(
                 .store
                 .known_raw(alias, &keys)
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(SessionError::storage)?;
             let (old, new): (Vec<_>, Vec<_>) = items
                 .into_iter()
                 .zip(keys)
@@ -149,10 +157,10 @@ async fn drain(
             done += finish(ctx, creds, conn, state, b).await?;
         }
         let batch_uids: Vec<u32> = items.iter().map(|(u, _)| *u).collect();
-        let (store, blobs) = (ctx.store.clone(), ctx.blobs.clone());
+        let (store, blobs, strikes) = (ctx.store.clone(), ctx.blobs.clone(), strikes.clone());
         let handle = tokio::spawn(async move {
             let batch = items.into_iter().map(|(_, f)| f).collect();
-            ingest_batch(&store, &blobs, alias, batch)
+            ingest_batch(&store, &blobs, alias, batch, &strikes)
                 .await
                 .into_iter()
                 .map(|r| r.map(|_| ()))
@@ -182,18 +190,20 @@ async fn finish(
     conn: &mut ImapConnection,
     state: FolderState,
     (handle, ingested, chunk): Batch,
-) -> Result<usize, String> {
+) -> Result<usize, SessionError> {
     let alias: AliasId = creds.alias.id;
     let results = handle
         .await
-        .map_err(|e| format!("ingest task failed: {e}"))?;
+        .map_err(|e| SessionError::storage(format!("ingest task failed: {e}")))?;
     let mut stored = Vec::new();
     let mut first_error = None;
     for (uid, r) in ingested.iter().zip(results) {
         match r {
             Ok(()) => stored.push(*uid),
             Err(e) => {
-                first_error.get_or_insert_with(|| format!("storing UID {uid}: {e}"));
+                first_error.get_or_insert_with(|| {
+                    SessionError::storage(format!("storing UID {uid}: {e}"))
+                });
             }
         }
     }
@@ -209,7 +219,9 @@ async fn finish(
         Disposition::Move { folder } => conn.move_to(&disposable, folder).await,
         Disposition::Delete => conn.delete(&disposable).await,
     };
-    result.map_err(|e| format!("applying the disposition: {e}"))?;
+    result.map_err(|e| {
+        SessionError::server(format!("applying the disposition: {e}"), e.is_transient())
+    })?;
     let failed_min = chunk
         .iter()
         .copied()
@@ -227,7 +239,7 @@ async fn finish(
         ctx.store
             .set_mail_cursor(alias, &creds.alias.incoming.folder, c, now())
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(SessionError::storage)?;
     }
     match first_error {
         Some(e) => Err(e),

@@ -2,7 +2,8 @@
 //! work), raw bytes and attachments into the blob store (durable, one round of syncing), then
 //! the store's ingest, which threads and routes the whole batch in one write.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 
@@ -27,12 +28,23 @@ pub struct Fetched {
 /// Why a message could not be taken in (it stays on the server and is fetched again).
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    /// The blob store failed.
-    #[error("blob store: {0}")]
+    /// The blob store failed (its error says so).
+    #[error("{0}")]
     Blob(String),
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl IngestError {
+    /// Whether this message itself failed (it would fail again), rather than a resource every
+    /// message needs (disk, blob store, a database that cannot be reached or is full).
+    pub fn is_message_specific(&self) -> bool {
+        match self {
+            IngestError::Blob(_) => false,
+            IngestError::Store(e) => !e.is_resource(),
+        }
+    }
 }
 
 /// Maps parsed mail to the domain's inbound content (attachments already stored).
@@ -86,16 +98,73 @@ async fn parse_all(raws: &[Bytes]) -> Vec<Result<ParsedMail, parse::ParseError>>
     join_all(tasks).await.into_iter().flatten().collect()
 }
 
-/// Takes in a batch: parse every message, store every raw message and attachment in the blob
-/// store with one round of syncing, then record them all in one store write. The raw bytes are
-/// durable before any record points at them. The result is per message, in order.
+/// What became of one fetched message.
+pub type Taken = Result<Option<IngestResult>, IngestError>;
+
+/// Takes in a batch: messages this mailbox stored before are skipped before anything is
+/// written (`Ok(None)`); the others are parsed, their raw bytes and attachments stored in the
+/// blob store with one round of syncing, then recorded in one store write. The raw bytes are
+/// durable before any record points at them. A message that fails for its own sake counts a
+/// strike in `strikes`; at [`MAX_ATTEMPTS`] it is recorded as an exception with its raw bytes
+/// only, so it cannot hold the mailbox. The result is per message, in order.
 pub async fn ingest_batch(
     store: &Store,
     blobs: &Arc<dyn BlobStore>,
     mailbox: AliasId,
     batch: Vec<Fetched>,
-) -> Vec<Result<IngestResult, IngestError>> {
+    strikes: &Strikes,
+) -> Vec<Taken> {
+    let keys: Vec<String> = batch.iter().map(|f| f.source_key.clone()).collect();
+    let known = match store.known_sources(mailbox, &keys).await {
+        Ok(k) => k,
+        Err(e) => {
+            let why = e.to_string();
+            return batch
+                .iter()
+                .map(|_| Err(IngestError::Store(StoreError::Unavailable(why.clone()))))
+                .collect();
+        }
+    };
+    let (old, new): (Vec<_>, Vec<_>) = batch
+        .into_iter()
+        .enumerate()
+        .partition(|(_, f)| known.contains(&f.source_key));
+    let (places, new): (Vec<usize>, Vec<Fetched>) = new.into_iter().unzip();
+    let mut out: Vec<Option<Taken>> = (0..keys.len()).map(|_| None).collect();
+    for (i, _) in old {
+        if let Some(slot) = out.get_mut(i) {
+            *slot = Some(Ok(None));
+        }
+    }
+    let taken = store_new(store, blobs, mailbox, new, strikes).await;
+    for (i, r) in places.into_iter().zip(taken) {
+        if let Some(slot) = out.get_mut(i) {
+            *slot = Some(r);
+        }
+    }
+    out.into_iter()
+        .map(|r| {
+            r.unwrap_or_else(|| {
+                Err(IngestError::Blob(
+                    "the message was lost in the batch".into(),
+                ))
+            })
+        })
+        .collect()
+}
+
+/// Parses, stores the blobs of and records messages not stored before.
+async fn store_new(
+    store: &Store,
+    blobs: &Arc<dyn BlobStore>,
+    mailbox: AliasId,
+    batch: Vec<Fetched>,
+    strikes: &Strikes,
+) -> Vec<Taken> {
     let n = batch.len();
+    if n == 0 {
+        return Vec::new();
+    }
     let (sources, raws): (Vec<String>, Vec<Bytes>) = batch
         .into_iter()
         .map(|f| (f.source_key, Bytes::from(f.raw)))
@@ -169,10 +238,119 @@ pub async fn ingest_batch(
             }
         })
         .collect();
-    store
-        .ingest_emails(mails, now())
-        .await
-        .into_iter()
-        .map(|r| r.map_err(IngestError::from))
-        .collect()
+    let raw: Vec<(String, String, u64)> = mails
+        .iter()
+        .map(|m| (m.source_key.clone(), m.raw_blob.clone(), m.raw_size))
+        .collect();
+    let results = store.ingest_emails(mails, now()).await;
+    let mut out = Vec::with_capacity(n);
+    for ((source_key, raw_blob, raw_size), r) in raw.into_iter().zip(results) {
+        let r = match r {
+            Ok(done) => {
+                strikes.clear(&source_key);
+                Ok(Some(done))
+            }
+            Err(e) => {
+                let e = IngestError::from(e);
+                let poison = Poison {
+                    mailbox,
+                    source_key,
+                    raw_blob,
+                    raw_size,
+                };
+                strike(store, strikes, poison, e).await
+            }
+        };
+        out.push(r);
+    }
+    out
+}
+
+/// A message that failed, with what is needed to record it without its content.
+struct Poison {
+    mailbox: AliasId,
+    source_key: String,
+    raw_blob: String,
+    raw_size: u64,
+}
+
+/// Counts a failure of one message; at [`MAX_ATTEMPTS`] failures of its own, records it as an
+/// exception (its raw bytes and source only: the content that failed is left out, so this
+/// cannot fail for the same reason) and gives the mailbox's status a notice naming it.
+async fn strike(store: &Store, strikes: &Strikes, p: Poison, e: IngestError) -> Taken {
+    if !e.is_message_specific() {
+        return Err(e);
+    }
+    let n = strikes.strike(&p.source_key);
+    if n < MAX_ATTEMPTS {
+        return Err(e);
+    }
+    let why = format!("not taken in after {n} attempts: {e}");
+    let record = InboundEmail {
+        mailbox_alias_id: p.mailbox,
+        source_key: p.source_key.clone(),
+        raw_blob: p.raw_blob,
+        raw_size: p.raw_size,
+        content: None,
+        parse_error: Some(why.chars().take(2000).collect()),
+    };
+    match store.ingest_email(record, now()).await {
+        Ok(done) => {
+            tracing::warn!(mailbox = %p.mailbox, source = %p.source_key, error = %e, attempts = n, "message recorded as an exception after failing again and again");
+            strikes.clear(&p.source_key);
+            strikes.notify(format!(
+                "message {} recorded as exception (email {}) after {n} failed attempts: {e}",
+                p.source_key, done.email_id
+            ));
+            Ok(Some(done))
+        }
+        Err(again) => Err(IngestError::from(again)),
+    }
+}
+
+/// Failures of one message before it is recorded as an exception without its content.
+pub const MAX_ATTEMPTS: u32 = 3;
+
+/// Failed attempts per message of one mailbox (shared by its batches in flight), and the
+/// notices of messages recorded as exceptions, for the mailbox's status.
+#[derive(Debug, Clone, Default)]
+pub struct Strikes {
+    inner: Arc<Mutex<StrikesInner>>,
+}
+
+#[derive(Debug, Default)]
+struct StrikesInner {
+    counts: HashMap<String, u32>,
+    notices: Vec<String>,
+}
+
+impl Strikes {
+    fn with<T>(&self, f: impl FnOnce(&mut StrikesInner) -> T) -> Option<T> {
+        self.inner.lock().ok().map(|mut g| f(&mut g))
+    }
+
+    /// Counts a failure of `source_key`; returns its failures so far.
+    fn strike(&self, source_key: &str) -> u32 {
+        self.with(|s| {
+            let n = s.counts.entry(source_key.to_string()).or_default();
+            *n += 1;
+            *n
+        })
+        .unwrap_or(MAX_ATTEMPTS)
+    }
+
+    /// Forgets `source_key`'s failures (it was stored).
+    fn clear(&self, source_key: &str) {
+        self.with(|s| s.counts.remove(source_key));
+    }
+
+    fn notify(&self, text: String) {
+        self.with(|s| s.notices.push(text));
+    }
+
+    /// Notices of messages recorded as exceptions since the last call.
+    pub fn take_notices(&self) -> Vec<String> {
+        self.with(|s| std::mem::take(&mut s.notices))
+            .unwrap_or_default()
+    }
 }

@@ -16,7 +16,11 @@ use switchboard_store::AliasCredentials;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::backoff::Backoff;
+use switchboard_domain::Timestamp;
+
+use self::ingest::Strikes;
+use crate::backoff::{Backoff, Failure, random_jitter};
+use crate::status::Failed;
 use crate::{MailContext, Shutdown, now, stopped};
 
 struct Worker {
@@ -105,23 +109,87 @@ fn reconcile(
     }
 }
 
-/// One alias: connect, drain, wait; on error back off and try again, until told to stop.
+/// Why a mailbox session ended early, and so how long to wait before the next.
+#[derive(Debug)]
+pub(super) struct SessionError {
+    why: Failure,
+    message: String,
+}
+
+impl SessionError {
+    /// Fetched mail could not be stored.
+    fn storage(e: impl std::fmt::Display) -> SessionError {
+        SessionError {
+            why: Failure::Storage,
+            message: e.to_string(),
+        }
+    }
+
+    /// A mail server error: one worth retrying soon, or a refusal.
+    fn server(e: impl std::fmt::Display, transient: bool) -> SessionError {
+        SessionError {
+            why: if transient {
+                Failure::Unreachable
+            } else {
+                Failure::Refused
+            },
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<switchboard_mail::imap::ImapError> for SessionError {
+    fn from(e: switchboard_mail::imap::ImapError) -> SessionError {
+        let transient = e.is_transient();
+        SessionError::server(e, transient)
+    }
+}
+
+impl From<switchboard_mail::pop3::Pop3Error> for SessionError {
+    fn from(e: switchboard_mail::pop3::Pop3Error) -> SessionError {
+        let transient = e.is_transient();
+        SessionError::server(e, transient)
+    }
+}
+
+/// One alias: connect, drain, wait; on error back off and try again, until told to stop. The
+/// back-off grows with every failure, of whatever kind, and starts over only after progress (a
+/// drained mailbox); its kind sets its ceiling (an unreachable server is tried again within
+/// seconds, a refusal or a storage failure waits longer).
 async fn work(ctx: MailContext, creds: AliasCredentials, mut stop: Shutdown) {
     let name = worker_name(creds.alias.id);
-    let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(300));
+    let mut w = WorkerState {
+        backoff: Backoff::new(),
+        strikes: Strikes::default(),
+    };
     ctx.status.state(&name, "starting");
     loop {
         let r = match creds.alias.incoming.protocol {
-            MailProtocol::Imap => imap::session(&ctx, &creds, &mut backoff, &mut stop).await,
-            MailProtocol::Pop3 => pop3::session(&ctx, &creds, &mut backoff, &mut stop).await,
+            MailProtocol::Imap => imap::session(&ctx, &creds, &mut w, &mut stop).await,
+            MailProtocol::Pop3 => pop3::session(&ctx, &creds, &mut w, &mut stop).await,
         };
+        w.give_notices(&ctx, &name);
         match r {
             Ok(()) => break,
             Err(e) => {
-                let wait = backoff.fail();
-                tracing::warn!(alias = %creds.alias.id, error = %e, retry_in_secs = wait.as_secs(), "mailbox unreachable");
-                ctx.status.error(&name, &e, now());
-                metrics::counter!("switchboard_retriever_errors_total").increment(1);
+                let wait = w.backoff.fail(e.why, random_jitter());
+                let at = now();
+                let retry_at = Timestamp::from_millis(
+                    at.millis() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 4),
+                );
+                tracing::warn!(alias = %creds.alias.id, error = %e.message, kind = e.why.as_str(), failures = w.backoff.failures(), retry_in_ms = wait.as_millis() as u64, "mailbox session failed");
+                ctx.status.backing_off(
+                    &name,
+                    Failed {
+                        error: &e.message,
+                        kind: e.why.as_str(),
+                        at,
+                        failures: w.backoff.failures(),
+                        retry_at,
+                    },
+                );
+                metrics::counter!("switchboard_retriever_errors_total", "kind" => e.why.as_str())
+                    .increment(1);
                 tokio::select! {
                     () = tokio::time::sleep(wait) => {},
                     () = stopped(&mut stop) => break,
@@ -130,6 +198,32 @@ async fn work(ctx: MailContext, creds: AliasCredentials, mut stop: Shutdown) {
         }
     }
     ctx.status.state(&name, "stopped");
+}
+
+/// What a worker keeps across its sessions.
+pub(super) struct WorkerState {
+    /// Failures in a row since the last progress.
+    backoff: Backoff,
+    /// Failed attempts per message, shared with the batches in flight.
+    strikes: Strikes,
+}
+
+impl WorkerState {
+    /// Records progress: the back-off starts over.
+    fn progressed(&mut self, ctx: &MailContext, name: &str) {
+        if self.backoff.failures() > 0 {
+            self.backoff.reset();
+            ctx.status.recovered(name);
+        }
+        self.give_notices(ctx, name);
+    }
+
+    /// Shows the messages recorded as exceptions in the alias's status.
+    fn give_notices(&self, ctx: &MailContext, name: &str) {
+        for n in self.strikes.take_notices() {
+            ctx.status.notice(name, "exceptions", &n, now());
+        }
+    }
 }
 
 /// Records a batch's progress in logs, metrics and the status registry.

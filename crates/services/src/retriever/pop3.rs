@@ -8,23 +8,22 @@ use switchboard_domain::Disposition;
 use switchboard_mail::pop3::{Pop3Client, Pop3Options};
 use switchboard_store::AliasCredentials;
 
-use super::ingest::{Fetched, ingest_batch};
-use super::{progress, rounds, worker_name};
-use crate::backoff::Backoff;
+use super::ingest::{Fetched, Strikes, ingest_batch};
+use super::{SessionError, WorkerState, progress, rounds, worker_name};
 use crate::{MailContext, Shutdown, stopped};
 
 /// Runs until stopped (`Ok`) or until the connection fails (`Err`, the caller backs off).
 pub(super) async fn session(
     ctx: &MailContext,
     creds: &AliasCredentials,
-    backoff: &mut Backoff,
+    w: &mut WorkerState,
     stop: &mut Shutdown,
-) -> Result<(), String> {
+) -> Result<(), SessionError> {
     let name = worker_name(creds.alias.id);
     loop {
         ctx.status.state(&name, "running");
-        poll(ctx, creds).await?;
-        backoff.reset();
+        poll(ctx, creds, &w.strikes).await?;
+        w.progressed(ctx, &name);
         ctx.status.state(&name, "idle");
         let wait = Duration::from_secs(u64::from(creds.alias.incoming.poll_secs));
         tokio::select! {
@@ -35,28 +34,29 @@ pub(super) async fn session(
 }
 
 /// One visit to the mailbox.
-async fn poll(ctx: &MailContext, creds: &AliasCredentials) -> Result<(), String> {
+async fn poll(
+    ctx: &MailContext,
+    creds: &AliasCredentials,
+    strikes: &Strikes,
+) -> Result<(), SessionError> {
     let alias = creds.alias.id;
     let inc = &creds.alias.incoming;
     let opts = Pop3Options {
         timeout: ctx.settings.timeout,
         ..Pop3Options::default()
     };
-    let err = |e: switchboard_mail::pop3::Pop3Error| e.to_string();
-    let mut client = Pop3Client::connect(&inc.host, inc.port, inc.security, &ctx.trust, opts)
-        .await
-        .map_err(err)?;
+    let mut client =
+        Pop3Client::connect(&inc.host, inc.port, inc.security, &ctx.trust, opts).await?;
     client
         .login(
             &inc.username,
             creds.incoming_password.as_deref().unwrap_or_default(),
         )
-        .await
-        .map_err(err)?;
-    let listing = client.uidl().await.map_err(err)?;
+        .await?;
+    let listing = client.uidl().await?;
     // A message over the size limit would fail every poll: leave it and say so.
     let limit = Pop3Options::default().max_message_bytes as u64;
-    let sizes = client.list().await.map_err(err)?;
+    let sizes = client.list().await?;
     let too_large: Vec<u32> = sizes
         .iter()
         .filter(|(_, size)| *size > limit)
@@ -83,7 +83,7 @@ async fn poll(ctx: &MailContext, creds: &AliasCredentials) -> Result<(), String>
         .store
         .known_sources(alias, &keys)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(SessionError::storage)?;
     let delete = inc.disposition == Disposition::Delete;
     let mut to_delete: Vec<u32> = Vec::new();
     let size_of: std::collections::HashMap<u32, u64> = sizes.iter().copied().collect();
@@ -104,7 +104,7 @@ async fn poll(ctx: &MailContext, creds: &AliasCredentials) -> Result<(), String>
     let settings = &ctx.settings;
     for chunk in rounds(&new, settings.fetch_batch, settings.fetch_batch_bytes) {
         let numbers: Vec<u32> = chunk.iter().map(|(n, _)| *n).collect();
-        let raws = client.retr_many(&numbers).await.map_err(err)?;
+        let raws = client.retr_many(&numbers).await?;
         let bytes: usize = raws.iter().map(Vec::len).sum();
         let batch: Vec<Fetched> = chunk
             .iter()
@@ -114,12 +114,14 @@ async fn poll(ctx: &MailContext, creds: &AliasCredentials) -> Result<(), String>
                 raw,
             })
             .collect();
-        let results = ingest_batch(&ctx.store, &ctx.blobs, alias, batch).await;
+        let results = ingest_batch(&ctx.store, &ctx.blobs, alias, batch, strikes).await;
         for ((n, key), r) in chunk.iter().zip(results) {
             match r {
                 Ok(_) => to_delete.push(*n),
                 Err(e) => {
-                    failure.get_or_insert_with(|| format!("storing {key}: {e}"));
+                    failure.get_or_insert_with(|| {
+                        SessionError::storage(format!("storing {key}: {e}"))
+                    });
                 }
             }
         }
@@ -134,10 +136,10 @@ async fn poll(ctx: &MailContext, creds: &AliasCredentials) -> Result<(), String>
     ctx.status.progress(&worker_name(alias), None);
     if delete {
         for n in to_delete {
-            client.dele(n).await.map_err(err)?;
+            client.dele(n).await?;
         }
     }
-    client.quit().await.map_err(err)?;
+    client.quit().await?;
     match failure {
         Some(f) => Err(f),
         None => Ok(()),

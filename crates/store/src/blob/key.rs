@@ -29,6 +29,20 @@ fn is_hex(s: &str) -> bool {
         .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
+/// Whether `s` is a content hash as keys spell it: 64 lower-case hex digits.
+pub(crate) fn is_hash(s: &str) -> bool {
+    s.len() == HASH_LEN && is_hex(s)
+}
+
+/// Whether `s` can be a pack's name: 1 to 64 lower-case hex digits and `-` (so it is
+/// path-safe).
+pub(crate) fn is_pack_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= PACK_MAX
+        && s.bytes()
+            .all(|b| b == b'-' || (b.is_ascii_hexdigit() && !b.is_ascii_uppercase()))
+}
+
 impl BlobKey {
     /// The content address of some bytes (the key of a blob in its own file).
     pub fn of(bytes: &[u8]) -> BlobKey {
@@ -76,12 +90,7 @@ impl BlobKey {
         let pack = parts.next()?;
         let offset = parts.next()?.parse().ok()?;
         let len = parts.next()?.parse().ok()?;
-        let name_ok = !pack.is_empty()
-            && pack.len() <= PACK_MAX
-            && pack
-                .bytes()
-                .all(|b| b == b'-' || (b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
-        (parts.next().is_none() && name_ok).then_some(Location { pack, offset, len })
+        (parts.next().is_none() && is_pack_name(pack)).then_some(Location { pack, offset, len })
     }
 }
 

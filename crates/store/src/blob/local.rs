@@ -5,10 +5,15 @@ use std::collections::HashSet;
 use std::fs::File;
 use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use bytes::Bytes;
 
-use super::{BlobError, BlobKey, BlobStore, BoxFut, pack};
+use switchboard_domain::Timestamp;
+
+use super::{
+    BlobError, BlobKey, BlobStore, BoxFut, Removal, StoredFile, Tally, local_gc, lock, pack,
+};
 
 /// Blobs under a directory. A batch of two or more blobs is written as one pack file (see
 /// `pack.rs`); a lone blob is a file of its own, `ab/abcd…` (256 directories, so a busy store
@@ -50,10 +55,13 @@ impl LocalBlobStore {
         Ok(hashes)
     }
 
-    /// Writes one blob as a file of its own, unless it is already there.
+    /// Writes one blob as a file of its own, unless it is already there: then the file is
+    /// marked as just used, so the garbage collector's grace period protects it until the row
+    /// that refers to it is written (see `lock.rs`).
     fn put_loose(&self, bytes: &[u8], key: &BlobKey) -> std::io::Result<()> {
+        let _lock = lock::shared(&self.root);
         let path = self.path(key);
-        if path.try_exists()? {
+        if refresh(&path)? {
             return Ok(());
         }
         let dir = path
@@ -104,6 +112,35 @@ impl LocalBlobStore {
     }
 }
 
+/// Sets an existing file's modification time to now; false when there is no such file or it
+/// cannot be opened or changed (then the blob is written again, over it).
+fn refresh(path: &Path) -> std::io::Result<bool> {
+    match File::open(path) {
+        Ok(f) => Ok(f.set_modified(SystemTime::now()).is_ok()),
+        Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::PermissionDenied) => {
+            Ok(false)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Bytes the write probe writes: a block, so a full disk refuses it.
+const PROBE_BYTES: usize = 4096;
+
+/// Writes a block to a temporary file in `root` and removes it: fails when the file system is
+/// full or cannot be written. No sync, so it stays cheap enough for every health check.
+fn probe_write(root: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(root)?;
+    let path = root.join(format!(".probe.{}.tmp", crate::auth::random_secret()));
+    let written = File::create(&path).and_then(|mut f| f.write_all(&[0u8; PROBE_BYTES]));
+    let removed = std::fs::remove_file(&path);
+    match (written, removed) {
+        (Err(e), _) => Err(e),
+        (Ok(()), Err(e)) if e.kind() != ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
 fn blocking_error(e: tokio::task::JoinError) -> BlobError {
     BlobError::Io(std::io::Error::other(e.to_string()))
 }
@@ -128,17 +165,54 @@ impl BlobStore for LocalBlobStore {
                 .map_err(blocking_error)?
         })
     }
+
+    fn check_writable(&self) -> BoxFut<'_, ()> {
+        Box::pin(async move {
+            let root = self.root.clone();
+            tokio::task::spawn_blocking(move || probe_write(&root))
+                .await
+                .map_err(blocking_error)?
+                .map_err(BlobError::Io)
+        })
+    }
+
+    fn list_files(&self, tally: Tally) -> BoxFut<'_, Vec<StoredFile>> {
+        Box::pin(async move {
+            let root = self.root.clone();
+            tokio::task::spawn_blocking(move || local_gc::list(&root, &tally))
+                .await
+                .map_err(blocking_error)?
+                .map_err(BlobError::Io)
+        })
+    }
+
+    fn remove_files(
+        &self,
+        files: Vec<StoredFile>,
+        cutoff: Timestamp,
+        tally: Tally,
+    ) -> BoxFut<'_, Removal> {
+        Box::pin(async move {
+            let root = self.root.clone();
+            tokio::task::spawn_blocking(move || local_gc::remove(&root, files, cutoff, &tally))
+                .await
+                .map_err(blocking_error)
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Every file under `dir`, recursively.
+    /// Every file under `dir`, recursively (but the garbage collector's lock file).
     fn files(dir: &Path) -> Vec<PathBuf> {
         let mut out = Vec::new();
         for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
             let path = entry.path();
+            if entry.file_name() == ".gc.lock" {
+                continue;
+            }
             if path.is_dir() {
                 out.extend(files(&path));
             } else {
@@ -231,6 +305,20 @@ mod tests {
         let lone = store.put(b"lone").await?;
         std::fs::write(store.path(&lone), b"LONE")?;
         assert!(matches!(store.get(&lone).await, Err(BlobError::Damaged(_))));
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn storing_a_lone_blob_again_marks_its_file_as_just_used() -> Result<(), BlobError> {
+        let dir = tempfile::tempdir()?;
+        let store = LocalBlobStore::new(dir.path());
+        let key = store.put(b"again").await?;
+        let long_ago = SystemTime::now() - std::time::Duration::from_secs(86_400);
+        File::open(store.path(&key))?.set_modified(long_ago)?;
+        assert_eq!(store.put(b"again").await?, key);
+        let modified = std::fs::metadata(store.path(&key))?.modified()?;
+        assert!(modified > long_ago + std::time::Duration::from_secs(3600));
+        assert_eq!(store.get(&key).await?, b"again");
         Ok(())
     }
 

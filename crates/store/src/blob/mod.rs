@@ -1,19 +1,34 @@
 //! The blob store: raw messages and attachments. Every blob is named by the SHA-256 of its
 //! content; a blob written as part of a batch also carries where it lies in that batch's pack
 //! file. The local directory backend is the default; an S3 backend implements the same trait
-//! later.
+//! later. [`collect_garbage`] removes what no row refers to (see `gc.rs`).
 
+mod gc;
+mod inventory;
 mod key;
 mod local;
+mod local_gc;
+mod lock;
 mod pack;
+mod plan;
+mod references;
 
 use std::future::Future;
 use std::pin::Pin;
 
 use bytes::Bytes;
 
+use switchboard_domain::Timestamp;
+
+pub use gc::{
+    DEFAULT_GRACE, GcError, GcOptions, GcPhase, GcProgress, GcProgressFn, GcSummary, MIN_GRACE,
+    collect_garbage,
+};
+pub use inventory::{FileKind, Removal, StoredFile, Tally};
 pub use key::BlobKey;
 pub use local::LocalBlobStore;
+pub use plan::{Plan, Verdict, cutoff, plan, verdict};
+pub use references::ReferencedBlobs;
 
 /// A blob store error.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +42,9 @@ pub enum BlobError {
     /// The backend failed.
     #[error("blob store: {0}")]
     Io(#[from] std::io::Error),
+    /// The backend cannot do this (e.g. collect garbage).
+    #[error("the blob store does not support {0}")]
+    Unsupported(&'static str),
 }
 
 type BoxFut<'a, T> = Pin<Box<dyn Future<Output = Result<T, BlobError>> + Send + 'a>>;
@@ -46,5 +64,32 @@ pub trait BlobStore: Send + Sync {
             keys.pop()
                 .ok_or_else(|| BlobError::Io(std::io::Error::other("the blob store lost a key")))
         })
+    }
+
+    /// Checks that blobs can be written now (space, permissions) without keeping anything, for
+    /// health checks. Without an implementation: assumed writable.
+    fn check_writable(&self) -> BoxFut<'_, ()> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Lists every file (or object) where blobs live, for the garbage collector; `tally` hears
+    /// the files and bytes listed so far. Without an implementation: [`BlobError::Unsupported`].
+    fn list_files(&self, tally: Tally) -> BoxFut<'_, Vec<StoredFile>> {
+        let _ = tally;
+        Box::pin(async { Err(BlobError::Unsupported("garbage collection")) })
+    }
+
+    /// Removes the garbage the collector chose from a listing: each file only if it is still
+    /// what was listed and was last modified before `cutoff` (so one used again since is kept);
+    /// `tally` hears the files and bytes removed so far. Without an implementation:
+    /// [`BlobError::Unsupported`].
+    fn remove_files(
+        &self,
+        files: Vec<StoredFile>,
+        cutoff: Timestamp,
+        tally: Tally,
+    ) -> BoxFut<'_, Removal> {
+        let _ = (files, cutoff, tally);
+        Box::pin(async { Err(BlobError::Unsupported("garbage collection")) })
     }
 }

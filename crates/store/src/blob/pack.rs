@@ -17,9 +17,9 @@ use super::BlobError;
 use super::key::{BlobKey, Location};
 
 /// The directory of all packs, under the store's root.
-const PACKS: &str = "packs";
+pub(super) const PACKS: &str = "packs";
 /// Leading digits of a pack name that name its directory.
-const SHARD: usize = 5;
+pub(super) const SHARD: usize = 5;
 
 /// A new pack name: creation time, then a random part.
 fn new_name() -> String {

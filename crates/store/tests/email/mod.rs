@@ -402,17 +402,32 @@ async fn first_agent(s: &Store, dept: DepartmentId) -> Result<UserId, Box<dyn st
 }
 
 async fn check_outbox(s: &Store) -> R {
-    let claimed = s.outbox_claim(100, now()).await?;
+    let t0 = now();
+    let at = |secs: i64| Timestamp::from_millis(t0.millis() + secs * 1000);
+    let claimed = s.outbox_claim(100, t0, at(60)).await?;
     assert_eq!(claimed.len(), 3, "two replies and one automatic message");
     assert!(claimed.iter().all(|m| m.attempts == 1));
     assert!(claimed.iter().any(|m| m.automatic));
+    assert!(claimed.iter().all(|m| m.queued_at <= t0));
     assert_eq!(
-        s.outbox_claim(100, now()).await?.len(),
+        s.outbox_claim(100, t0, at(60)).await?.len(),
         0,
         "claimed entries are not claimed twice"
     );
-    assert_eq!(s.outbox_recover().await?, 3);
-    let claimed = s.outbox_claim(100, now()).await?;
+    assert_eq!(
+        s.outbox_recover(at(30)).await?,
+        0,
+        "a claim that has not run out is left to its process"
+    );
+    let ids: Vec<i64> = claimed.iter().map(|m| m.outbox_id).collect();
+    s.outbox_renew(ids[..1].to_vec(), at(120)).await?;
+    assert_eq!(
+        s.outbox_recover(at(90)).await?,
+        2,
+        "claims that ran out are put back; the renewed one is not"
+    );
+    assert_eq!(s.outbox_recover(at(121)).await?, 1);
+    let claimed = s.outbox_claim(100, now(), at(60)).await?;
     assert!(claimed.iter().all(|m| m.attempts == 2));
     s.outbox_sent(vec![(claimed[0].outbox_id, 1234)], now())
         .await?;
@@ -435,7 +450,11 @@ async fn check_outbox(s: &Store) -> R {
             failed: 1
         }
     );
-    assert_eq!(s.outbox_claim(100, now()).await?.len(), 0, "not due yet");
+    assert_eq!(
+        s.outbox_claim(100, now(), at(60)).await?.len(),
+        0,
+        "not due yet"
+    );
     assert_eq!(s.outbox_next_due().await?, Some(later));
     let failed = s.email(claimed[2].email_id).await?;
     let de = s

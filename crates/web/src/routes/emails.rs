@@ -306,6 +306,39 @@ pub async fn delivery_exceptions(
     ))
 }
 
+/// Filters of the list of messages being retried.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetryingQuery {
+    limit: Option<u32>,
+    cursor: Option<String>,
+    department_id: Option<i64>,
+}
+
+/// Lists queued messages whose last attempt failed for now and that are being retried, with
+/// the last error (supervisors and administrators).
+pub async fn retrying(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<RetryingQuery>,
+) -> ApiResult<Json<ListResponse<switchboard_domain::RetryingMessage>>> {
+    caller.require(Access::Read, Resource::Activities)?;
+    if caller.user.role == switchboard_domain::Role::Agent {
+        return Err(crate::error::ApiError::forbidden(
+            "see the messages being retried",
+        ));
+    }
+    Ok(Json(
+        s.store
+            .list_retrying(
+                q.department_id.map(DepartmentId),
+                &page(q.limit, q.cursor.as_deref())?,
+            )
+            .await?
+            .into(),
+    ))
+}
+
 /// A department's email hygiene settings.
 pub async fn get_settings(
     State(s): State<AppState>,

@@ -41,14 +41,6 @@ fn clean_name(i: usize, name: &str) -> ApiResult<String> {
     Ok(n)
 }
 
-fn unavailable(e: impl ToString) -> ApiError {
-    ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "unavailable",
-        e.to_string(),
-    )
-}
-
 /// Checks every file first (an error names `attachments[i]…`), then stores them all with one
 /// round of syncing.
 pub(crate) async fn store_files(
@@ -77,7 +69,7 @@ pub(crate) async fn store_files(
         contents.push(Bytes::from(bytes));
     }
     if !contents.is_empty() {
-        let keys = s.blobs.put_many(contents).await.map_err(unavailable)?;
+        let keys = s.blobs.put_many(contents).await.map_err(ApiError::from)?;
         for (f, k) in files.iter_mut().zip(keys) {
             f.blob = Some(k.as_str().to_string());
         }
@@ -91,7 +83,7 @@ pub(crate) async fn blob(s: &AppState, key: Option<String>) -> ApiResult<Vec<u8>
         .as_deref()
         .and_then(BlobKey::parse)
         .ok_or_else(|| ApiError::new(StatusCode::GONE, "blocked", "the content was not kept"))?;
-    s.blobs.get(&key).await.map_err(unavailable)
+    s.blobs.get(&key).await.map_err(ApiError::from)
 }
 
 /// A stored file as a response: images (not SVG) may show inline for `cid:` pictures,

@@ -15,7 +15,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use crate::state::AppState;
 
-/// 200 once start-up finished and the database answers; 503 otherwise.
+/// 200 `ok` once start-up finished, the database answers, the blob store can be written and no
+/// service is failing to store what it fetched; otherwise 503 with the status (`starting`,
+/// `database_unavailable`, or `degraded` with the problems, e.g. a full disk).
 pub async fn healthz(State(s): State<AppState>) -> impl IntoResponse {
     if !s.is_ready() {
         return (
@@ -23,16 +25,31 @@ pub async fn healthz(State(s): State<AppState>) -> impl IntoResponse {
             Json(serde_json::json!({"status": "starting"})),
         );
     }
-    match s.store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(serde_json::json!({"status": "ok"}))),
-        Err(e) => {
-            tracing::warn!(error = %e, "health check: database unavailable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(serde_json::json!({"status": "database_unavailable"})),
-            )
+    if let Err(e) = s.store.ping().await {
+        tracing::warn!(error = %e, "health check: database unavailable");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({"status": "database_unavailable"})),
+        );
+    }
+    let mut problems = Vec::new();
+    if let Err(e) = s.blobs.check_writable().await {
+        problems.push(e.to_string());
+    }
+    // Anyone may ask for health: the services' own errors stay on the administrators' page.
+    for (name, st) in s.services.snapshot() {
+        if st.failure_kind.as_deref() == Some("storage") {
+            problems.push(format!("{name}: cannot store what it fetched"));
         }
     }
+    if problems.is_empty() {
+        return (StatusCode::OK, Json(serde_json::json!({"status": "ok"})));
+    }
+    tracing::warn!(?problems, "health check: degraded");
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Json(serde_json::json!({"status": "degraded", "problems": problems})),
+    )
 }
 
 /// Prometheus text format.

@@ -14,6 +14,7 @@ mod login;
 mod names;
 mod page;
 mod supervisor;
+mod supervisor_outbox;
 
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/{kind}/{id}", get(admin::edit))
         .route("/supervisor", get(supervisor::console))
         .route("/supervisor/review", get(supervisor::review))
+        .route("/supervisor/outbox", get(supervisor_outbox::outbox))
         .route("/agent/search", get(agent_queues::search))
         .layer(middleware::map_response(errors::as_page));
     Router::new()

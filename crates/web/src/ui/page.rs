@@ -97,6 +97,7 @@ pub fn consoles(role: Role) -> &'static [(&'static str, &'static str)] {
         Role::Supervisor => &[
             ("/supervisor", "Monitor"),
             ("/supervisor/review", "Review"),
+            ("/supervisor/outbox", "Outbox"),
             ("/agent", "My work"),
             ("/admin", "Setup"),
         ],
@@ -104,6 +105,7 @@ pub fn consoles(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/admin", "Administration"),
             ("/supervisor", "Monitor"),
             ("/supervisor/review", "Review"),
+            ("/supervisor/outbox", "Outbox"),
             ("/agent", "My work"),
         ],
     }

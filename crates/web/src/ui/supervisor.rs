@@ -182,7 +182,7 @@ async fn monitor(s: &AppState) -> ApiResult<Monitor> {
 }
 
 /// Supervisors and administrators only.
-fn require_supervisor(viewer: &Viewer) -> ApiResult<()> {
+pub(super) fn require_supervisor(viewer: &Viewer) -> ApiResult<()> {
     if viewer.0.user.role == Role::Agent {
         return Err(ApiError::forbidden("open the supervisor console"));
     }
