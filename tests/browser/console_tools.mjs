@@ -105,6 +105,13 @@ try {
     await sup.locator('#review-result', { hasText: 'Approved' }).waitFor();
   });
 
+  await step('outbox: replies the mail server has not taken yet', async () => {
+    await sup.goto(`${baseUrl}/supervisor/outbox`);
+    await sup.locator('#outbox-title').waitFor();
+    assert.equal(await sup.locator('nav a[aria-current="page"]').innerText(), 'Outbox');
+    await screenshot(sup, 'supervisor-outbox');
+  });
+
   await step('transfer the other email to another queue', async () => {
     await sup.goto(`${baseUrl}/activities/${env('SB_OTHER_ID')}`);
     await sup.locator('#to-queue').selectOption({ label: env('SB_EXCEPTION_QUEUE') });

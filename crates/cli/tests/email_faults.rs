@@ -11,6 +11,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use common::Api;
+use common::blobs::{collect_and_check, pack_count};
 use common::mail::*;
 use serde_json::json;
 use switchboard_testkit::require_or_skip;
@@ -66,6 +67,19 @@ async fn sigkill_mid_backlog_stores_everything_exactly_once() {
         .map(|e| e["activity_id"].as_i64().unwrap())
         .collect();
     assert_eq!(activities.len(), BACKLOG, "one activity per message");
+
+    // Messages in flight when the process died were written again into new packs after the
+    // restart: the collector removes the orphans and nothing in use.
+    let data = w.dir.path();
+    let before = pack_count(data);
+    let swept = collect_and_check(data);
+    let after = pack_count(data);
+    eprintln!("packs: {before} before the collector, {after} after; {swept}");
+    for e in stored.iter().step_by(25) {
+        let (st, raw) = api.bytes(&format!("/emails/{}/raw", e["id"])).await;
+        assert_eq!(st, 200, "{e}");
+        assert!(!raw.is_empty());
+    }
 }
 
 #[tokio::test]

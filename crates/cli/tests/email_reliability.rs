@@ -108,6 +108,15 @@ async fn nul_text_is_stored(postgres: bool) {
     }
     let status = alias_status(&w.api, imap).await;
     assert!(status["last_error"].is_null(), "{status}");
+    // Through the API, NUL is refused with the field named (never a 500 from the database).
+    let (st, r) = w
+        .api
+        .post(
+            "/customers",
+            json!({"department_id": w.dept, "name": "Carla\0", "contact_points": []}),
+        )
+        .await;
+    assert_eq!((st, r["field"].as_str()), (422, Some("name")), "{r}");
 }
 
 #[tokio::test]

@@ -9,12 +9,13 @@
 mod common;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
+use common::blobs::collect_and_check;
 use common::mail::*;
-use common::{Api, BIN, Server};
+use common::{Api, Server};
 use serde_json::{Value, json};
 use switchboard_testkit::require_or_skip;
 
@@ -82,37 +83,6 @@ async fn health(server: &Server) -> (u16, Value) {
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
 
-/// Every file under `dir`, made two hours old (older than any grace period).
-fn age_files(dir: &Path) {
-    let old = SystemTime::now() - Duration::from_secs(7200);
-    for e in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
-        let p = e.path();
-        if p.is_dir() {
-            age_files(&p);
-        } else if let Ok(f) = std::fs::File::options().write(true).open(&p) {
-            let _ = f.set_modified(old);
-        }
-    }
-}
-
-/// Runs `switchboard blobs gc` on the server's data directory; its standard output.
-fn gc(data: &Path, dry_run: bool) -> String {
-    let mut cmd = Command::new(BIN);
-    cmd.args(["blobs", "gc", "--grace-secs", "60", "--data-dir"])
-        .arg(data);
-    if dry_run {
-        cmd.arg("--dry-run");
-    }
-    let out = cmd.output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-}
-
 #[tokio::test]
 async fn a_full_disk_loses_nothing_and_backs_off() {
     if !require_or_skip("dovecot") {
@@ -173,14 +143,8 @@ async fn a_full_disk_loses_nothing_and_backs_off() {
     assert_eq!(alias_status(&api, alias).await["failures"], 0);
 
     // The collector removes only what no row refers to, and leaves nothing behind.
-    age_files(&data.join("blobs"));
-    let swept = gc(&data, false);
+    let swept = collect_and_check(&data);
     eprintln!("gc: {swept}");
-    let again = gc(&data, true);
-    assert!(
-        !again.lines().any(|l| l.starts_with("would remove")),
-        "no orphan left: {again}"
-    );
     for e in &all {
         let (st, _) = api.bytes(&format!("/emails/{}/raw", e["id"])).await;
         assert_eq!(st, 200, "{e}");

@@ -12,6 +12,7 @@ pub mod imap;
 pub mod parse;
 pub mod pop3;
 pub mod sanitize;
+mod sanitize_depth;
 pub mod smtp;
 pub mod stream;
 pub mod thread;

@@ -23,6 +23,9 @@
 //!   source is dropped); remote `http(s)` sources are dropped unless
 //!   [`SanitizeOptions::allow_remote_images`], and counted in
 //!   [`Sanitized::blocked_remote_images`] so the UI can offer to load them.
+//! - **Nesting**: bounded before parsing, so that sanitizing stays linear in the input: at most
+//!   256 open elements and 32 active formatting elements (`b`, `font`, `a`…); start tags beyond
+//!   that are dropped with their end tags, their text is kept (see `sanitize_depth/`).
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -31,6 +34,7 @@ use std::sync::{Arc, Mutex};
 
 use ammonia::{Builder, Url, UrlRelative};
 
+use crate::sanitize_depth::bound_nesting;
 use crate::thread::normalize_message_id;
 
 /// Maps a Content-ID (without `<>`) to the URL an attachment is served from.
@@ -239,8 +243,9 @@ const LINK_SCHEMES: &[&str] = &["http", "https", "mailto", "tel"];
 
 /// Sanitizes an HTML body for display. See the module documentation for the policy.
 pub fn sanitize_html(html: &str, opts: &SanitizeOptions) -> Sanitized {
+    let html = bound_nesting(html);
     let cid_urls = if html.to_ascii_lowercase().contains("cid:") {
-        resolve_cids(html, opts)
+        resolve_cids(&html, opts)
     } else {
         HashMap::new()
     };
@@ -254,7 +259,7 @@ pub fn sanitize_html(html: &str, opts: &SanitizeOptions) -> Sanitized {
     builder.attribute_filter(move |element, attribute, value| {
         policy.filter(element, attribute, value)
     });
-    let html = builder.clean(html).to_string();
+    let html = builder.clean(&html).to_string();
     Sanitized {
         html,
         blocked_remote_images: blocked.load(Ordering::Relaxed),
@@ -400,7 +405,10 @@ fn percent_decode(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::time::{Duration, Instant};
+
     use super::*;
+    use crate::sanitize_depth::{MAX_DEPTH, MAX_FORMATTING};
 
     fn clean(html: &str) -> Sanitized {
         sanitize_html(html, &SanitizeOptions::default())
@@ -552,5 +560,104 @@ mod tests {
             out.contains("<td colspan=\"2\" bgcolor=\"#fff\"><b>bold</b> <i>it</i></td>"),
             "{out}"
         );
+    }
+
+    /// `open` repeated `depth` times around a text, then `close` repeated (empty: unclosed).
+    fn nested(open: &str, close: &str, depth: usize) -> String {
+        format!("{}deep text{}", open.repeat(depth), close.repeat(depth))
+    }
+
+    /// Sanitizes `html`, asserting it takes well under a second (debug build included).
+    fn clean_quickly(html: &str, what: &str) -> String {
+        let started = Instant::now();
+        let out = clean(html).html;
+        let elapsed = started.elapsed();
+        assert!(elapsed < Duration::from_secs(1), "{what}: {elapsed:?}");
+        out
+    }
+
+    #[test]
+    fn deep_nesting_sanitizes_in_linear_time() {
+        for (open, close) in [
+            ("<div>", "</div>"),
+            ("<b>", "</b>"),
+            ("<font color=\"red\">", "</font>"),
+            ("<table><tr><td>", "</td></tr></table>"),
+            ("<p>", ""),
+            ("<li>", ""),
+        ] {
+            let out = clean_quickly(&nested(open, close, 50_000), open);
+            assert!(out.contains("deep text"), "{open}: text lost");
+        }
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let out = clean(&nested("<div>", "</div>", 50_000)).html;
+        assert_eq!(out.matches("<div>").count(), MAX_DEPTH);
+        assert_eq!(out.matches("</div>").count(), MAX_DEPTH);
+        // Identical formatting elements stay open but only three stay active (Noah's Ark).
+        let out = clean(&nested("<b>", "</b>", 50_000)).html;
+        assert_eq!(out.matches("<b>").count(), MAX_DEPTH);
+        let distinct: String = (0..50_000).map(|i| format!("<b title=\"{i}\">")).collect();
+        let out = clean(&distinct).html;
+        assert_eq!(out.matches("<b ").count(), MAX_FORMATTING);
+    }
+
+    #[test]
+    fn reopened_formatting_stays_linear() {
+        let distinct: String = (0..10_000)
+            .map(|i| format!("<p><b title=\"{i}\">@"))
+            .collect();
+        let orphans = "<div><b></div>@".repeat(10_000);
+        let adopted = "<b><div></b>@".repeat(10_000);
+        for (html, what) in [
+            (distinct, "distinct"),
+            (orphans, "orphans"),
+            (adopted, "adopted"),
+        ] {
+            let out = clean_quickly(&html, what);
+            assert_eq!(out.matches('@').count(), 10_000, "{what}: text lost");
+            assert!(out.len() < 4 * html.len(), "{what}: {} bytes", out.len());
+        }
+    }
+
+    #[test]
+    fn text_inside_deep_nesting_is_kept() {
+        let html: String = (0..5_000).map(|i| format!("<div><span>[{i}]")).collect();
+        let out = clean(&html).html;
+        for i in 0..5_000 {
+            assert!(out.contains(&format!("[{i}]")), "[{i}] lost");
+        }
+        assert!(out.matches("<div>").count() <= MAX_DEPTH);
+    }
+
+    #[test]
+    fn ordinary_html_is_left_as_is() {
+        let gmail_thread = "<div dir=\"ltr\">Reply<br><div class=\"gmail_quote\">\
+<div dir=\"ltr\" class=\"gmail_attr\">On Mon, A wrote:<br></div>\
+<blockquote class=\"gmail_quote\" style=\"margin:0px 0px 0px 0.8ex\">"
+            .repeat(40);
+        let newsletter = "<table width=\"600\" cellpadding=\"0\"><tr><td align=\"center\">\
+<font face=\"Arial\" size=\"2\">cell<td><a href=\"https://e.example/?a=1&amp;b=2\">link</a>"
+            .repeat(30);
+        let outlook = "<html><head><meta charset=\"utf-8\"><style><!-- p.MsoNormal {margin:0} \
+--></style><!--[if gte mso 9]><xml><o:shapedefaults v:ext=\"edit\" spidmax=\"1026\" />\
+</xml><![endif]--></head><body lang=EN-US><div class=WordSection1><p class=MsoNormal>Hi,\
+<o:p></o:p></p><p class=MsoNormal><o:p>&nbsp;</o:p></p><ul><li>one<li>two</ul></div>\
+</body></html>";
+        let sloppy = "<p><font face=Arial>paragraph <b>bold".repeat(500);
+        let deepest_allowed = nested("<div>", "</div>", MAX_DEPTH);
+        for html in [
+            gmail_thread.as_str(),
+            &newsletter,
+            outlook,
+            &sloppy,
+            &deepest_allowed,
+        ] {
+            assert!(matches!(bound_nesting(html), Cow::Borrowed(_)), "{html}");
+        }
+        let kept = clean(&deepest_allowed).html;
+        assert_eq!(kept.matches("<div>").count(), MAX_DEPTH, "{kept}");
     }
 }

@@ -87,6 +87,7 @@ impl Registry {
     pub fn backing_off(&self, name: &str, failure: Failed<'_>) {
         self.error(name, failure.error, failure.at);
         self.with(name, |s| {
+            s.progress = None;
             s.failures = failure.failures;
             s.failure_kind = Some(failure.kind.to_string());
             s.retry_at = Some(failure.retry_at);

@@ -8,6 +8,7 @@
     missing_docs
 )]
 
+pub mod blobs;
 pub mod mail;
 
 use std::io::{BufRead, BufReader};
