@@ -50,22 +50,6 @@ async fn reply(api: &Api, email: &Value, text: &str) {
     assert_eq!(st, 201, "{r}");
 }
 
-/// Message-IDs of the messages in the customer's mailbox.
-fn delivered_ids(w: &World) -> Vec<String> {
-    w.dovecot
-        .read_messages("carol")
-        .iter()
-        .map(|r| {
-            mail_parser::MessageParser::default()
-                .parse(r)
-                .unwrap()
-                .message_id()
-                .unwrap()
-                .to_string()
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn replies_outlive_an_outage_longer_than_the_old_attempt_limit() {
     if !(require_or_skip("dovecot") && require_or_skip("aiosmtpd")) {
@@ -215,6 +199,6 @@ async fn two_processes_on_one_postgres_send_each_reply_once() {
     .await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(sink.count(), REPLIES, "no reply sent twice");
-    let ids: HashSet<String> = delivered_ids(&w).into_iter().collect();
+    let ids: HashSet<String> = message_ids(&w.dovecot, "carol").into_iter().collect();
     assert_eq!(ids.len(), REPLIES);
 }

@@ -72,7 +72,7 @@ async fn sigkill_mid_backlog_stores_everything_exactly_once() {
     // restart: the collector removes the orphans and nothing in use.
     let data = w.dir.path();
     let before = pack_count(data);
-    let swept = collect_and_check(data);
+    let swept = collect_and_check(data, &server.env);
     let after = pack_count(data);
     eprintln!("packs: {before} before the collector, {after} after; {swept}");
     for e in stored.iter().step_by(25) {
@@ -195,17 +195,6 @@ async fn mail_servers_stopped_mid_run_lose_nothing_and_send_nothing_twice() {
     .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(sink.count(), 20, "no reply sent twice");
-    let raws = dovecot.read_messages("carol");
-    let ids: HashSet<String> = raws
-        .iter()
-        .map(|r| {
-            mail_parser::MessageParser::default()
-                .parse(r)
-                .unwrap()
-                .message_id()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let ids: HashSet<String> = message_ids(dovecot, "carol").into_iter().collect();
     assert_eq!(ids.len(), 20);
 }

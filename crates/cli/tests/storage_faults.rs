@@ -84,16 +84,38 @@ async fn health(server: &Server) -> (u16, Value) {
 }
 
 #[tokio::test]
-async fn a_full_disk_loses_nothing_and_backs_off() {
+async fn a_full_disk_loses_nothing_and_backs_off_on_sqlite() {
+    full_disk(false).await;
+}
+
+/// On PostgreSQL the database lives elsewhere: the full disk is the blob store's.
+#[tokio::test]
+async fn a_full_disk_loses_nothing_and_backs_off_on_postgres() {
+    full_disk(true).await;
+}
+
+async fn full_disk(postgres: bool) {
     if !require_or_skip("dovecot") {
         return;
     }
+    let url = if postgres {
+        let Some(url) = common::postgres_database().await else {
+            return;
+        };
+        Some(url)
+    } else {
+        None
+    };
     let Some(disk) = SmallDisk::mount(48) else {
         return;
     };
     let dovecot = dovecot();
     let data = disk.path.join("data");
-    let server = server(&data, &dovecot, &[]);
+    let env: Vec<(&str, &str)> = url
+        .as_deref()
+        .map(|u| vec![("SWITCHBOARD_DATABASE_URL", u)])
+        .unwrap_or_default();
+    let server = server(&data, &dovecot, &env);
     let api = Api::admin(&server).await;
     let dept = department(&api).await;
     let q = queue(&api, dept, "Email").await;
@@ -143,7 +165,7 @@ async fn a_full_disk_loses_nothing_and_backs_off() {
     assert_eq!(alias_status(&api, alias).await["failures"], 0);
 
     // The collector removes only what no row refers to, and leaves nothing behind.
-    let swept = collect_and_check(&data);
+    let swept = collect_and_check(&data, &server.env);
     eprintln!("gc: {swept}");
     for e in &all {
         let (st, _) = api.bytes(&format!("/emails/{}/raw", e["id"])).await;

@@ -249,3 +249,51 @@ impl From<RouterError> for ApiError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Error, ErrorKind};
+
+    use switchboard_store::BlobError;
+
+    use super::*;
+
+    #[test]
+    fn resource_failures_answer_with_their_reason() {
+        let cases = [
+            (
+                ApiError::from(BlobError::Io(Error::from(ErrorKind::StorageFull))),
+                507,
+                "insufficient_storage",
+            ),
+            (
+                ApiError::from(BlobError::Io(Error::from(ErrorKind::ReadOnlyFilesystem))),
+                503,
+                "unavailable",
+            ),
+            (
+                ApiError::from(BlobError::NotFound("k".into())),
+                404,
+                "not_found",
+            ),
+            (
+                ApiError::from(StoreError::Full("database or disk is full".into())),
+                507,
+                "insufficient_storage",
+            ),
+            (
+                ApiError::from(StoreError::Unavailable(
+                    "attempt to write a readonly database".into(),
+                )),
+                503,
+                "unavailable",
+            ),
+        ];
+        for (err, status, code) in cases {
+            assert_eq!(err.status.as_u16(), status, "{:?}", err.body.message);
+            assert_eq!(err.body.code, code);
+        }
+        let full = ApiError::from(StoreError::Full("database or disk is full".into()));
+        assert!(full.body.message.contains("database or disk is full"));
+    }
+}

@@ -20,11 +20,13 @@ pub fn age_files(dir: &Path) {
     }
 }
 
-/// Runs `switchboard blobs gc` (grace period 60 s) on a data directory; its standard output.
-pub fn gc(data: &Path, dry_run: bool) -> String {
+/// Runs `switchboard blobs gc` (grace period 60 s) on a data directory, with the server's
+/// environment `env` (its database); its standard output.
+pub fn gc(data: &Path, env: &[(String, String)], dry_run: bool) -> String {
     let mut cmd = Command::new(BIN);
     cmd.args(["blobs", "gc", "--grace-secs", "60", "--data-dir"])
-        .arg(data);
+        .arg(data)
+        .envs(env.iter().map(|(k, v)| (k, v)));
     if dry_run {
         cmd.arg("--dry-run");
     }
@@ -39,11 +41,11 @@ pub fn gc(data: &Path, dry_run: bool) -> String {
 }
 
 /// Ages every blob file under `data`, collects garbage, and checks that a dry run afterwards
-/// finds nothing left to remove; the collector's output.
-pub fn collect_and_check(data: &Path) -> String {
+/// finds nothing left to remove; the collector's output. `env`: the server's environment.
+pub fn collect_and_check(data: &Path, env: &[(String, String)]) -> String {
     age_files(&data.join("blobs"));
-    let swept = gc(data, false);
-    let again = gc(data, true);
+    let swept = gc(data, env, false);
+    let again = gc(data, env, true);
     assert!(
         !again.lines().any(|l| l.starts_with("would remove")),
         "no orphan left: {again}"

@@ -243,3 +243,19 @@ impl World {
         .await
     }
 }
+
+/// The Message-IDs of the messages in `user`'s mailbox.
+pub fn message_ids(dovecot: &Dovecot, user: &str) -> Vec<String> {
+    dovecot
+        .read_messages(user)
+        .iter()
+        .map(|r| {
+            mail_parser::MessageParser::default()
+                .parse(r)
+                .unwrap()
+                .message_id()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
