@@ -231,6 +231,10 @@ try {
     await supervisor.goto(`${baseUrl}/supervisor/review`);
     await supervisor.locator('#review-title').waitFor();
     await screenshot(supervisor, 'supervisor-review');
+    // The services: the alias's mail worker is there, live.
+    await admin.goto(`${baseUrl}/admin/services`);
+    await admin.locator('#services-list tr[data-service^="retriever.alias."]').first().waitFor();
+    await screenshot(admin, 'admin-services');
     // A stale link shows a page with the reason and a way back, not JSON.
     const gone = await admin.goto(`${baseUrl}/activities/999999`);
     assert.equal(gone.status(), 404);

@@ -204,6 +204,22 @@ async fn a_poison_message_does_not_hold_the_mailbox(postgres: bool) {
         "the alias's status names the message: {status}"
     );
     assert_eq!(status["counters"]["exceptions"], 1, "{status}");
+    // The administrator sees it on the Services page too.
+    let page = w
+        .api
+        .http
+        .get(format!("{}/admin/services", w.api.base))
+        .bearer_auth(&w.api.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains(&format!("retriever.alias.{alias}"))
+            && html.contains(":2 recorded as exception"),
+        "{html}"
+    );
     // The cursor moved on: the next message arrives as usual.
     w.dovecot.deliver("support", &plain(4, "Fourth"));
     let stored = wait_emails(&w.api, &q, 4, Duration::from_secs(60)).await;

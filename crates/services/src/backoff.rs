@@ -23,7 +23,7 @@ impl Failure {
     /// The first wait and the ceiling for this kind of failure.
     pub fn bounds(self) -> (Duration, Duration) {
         match self {
-            Failure::Unreachable => (Duration::from_secs(1), Duration::from_secs(8)),
+            Failure::Unreachable => (Duration::from_secs(1), Duration::from_secs(6)),
             Failure::Refused => (Duration::from_secs(30), Duration::from_secs(1800)),
             Failure::Storage => (Duration::from_secs(2), Duration::from_secs(120)),
         }

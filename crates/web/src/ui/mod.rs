@@ -6,6 +6,7 @@
 
 mod activity;
 mod admin;
+mod admin_services;
 mod agent;
 mod agent_queues;
 mod assets;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/agent", get(agent::console))
         .route("/activities/{id}", get(activity::view))
         .route("/admin", get(admin::index))
+        .route("/admin/services", get(admin_services::page))
         .route("/admin/{kind}", get(admin::list))
         .route("/admin/{kind}/new", get(admin::new))
         .route("/admin/{kind}/{id}", get(admin::edit))
@@ -44,6 +46,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(pages)
         .route("/ui/supervisor/monitor", get(supervisor::figures))
+        .route("/ui/admin/services", get(admin_services::table))
         .route("/ui/agent/work", get(agent::work))
         .route("/ui/agent/queues", get(agent_queues::queues))
         .route("/ui/agent/presence", get(agent::presence))

@@ -103,6 +103,7 @@ pub fn consoles(role: Role) -> &'static [(&'static str, &'static str)] {
         ],
         Role::Admin => &[
             ("/admin", "Administration"),
+            ("/admin/services", "Services"),
             ("/supervisor", "Monitor"),
             ("/supervisor/review", "Review"),
             ("/supervisor/outbox", "Outbox"),

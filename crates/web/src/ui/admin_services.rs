@@ -1,0 +1,83 @@
+//! The administrator's view of the background services: each service and each alias's mail
+//! worker with its state, the failures in a row and their kind, when it tries again, the last
+//! error, the last notice (e.g. a message recorded as an exception) and its counters — the same
+//! facts as `GET /api/v1/system/services`, refreshed every few seconds.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use switchboard_domain::{Access, Resource, Timestamp};
+
+use super::page::{Chrome, Viewer, render};
+use crate::error::ApiResult;
+use crate::state::AppState;
+
+/// One service's row.
+struct Row {
+    name: String,
+    state: String,
+    /// `3 × storage`, or empty when the last attempt went well.
+    failures: String,
+    retry_at: Option<Timestamp>,
+    last_error: String,
+    notice: String,
+    progress: String,
+    /// `messages 120 · bytes 51234`.
+    counters: String,
+    /// Failing now.
+    failing: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin_services.html")]
+struct ServicesPage {
+    chrome: Chrome,
+    rows: Vec<Row>,
+}
+
+#[derive(Template)]
+#[template(path = "admin_services_table.html")]
+struct ServicesTable {
+    rows: Vec<Row>,
+}
+
+fn rows(s: &AppState) -> Vec<Row> {
+    s.services
+        .snapshot()
+        .into_iter()
+        .map(|(name, st)| Row {
+            failing: st.failures > 0 || st.last_error.is_some(),
+            failures: match (&st.failure_kind, st.failures) {
+                (Some(kind), n) if n > 0 => format!("{n} × {kind}"),
+                _ => String::new(),
+            },
+            retry_at: st.retry_at,
+            last_error: st.last_error.unwrap_or_default(),
+            notice: st.notice.unwrap_or_default(),
+            progress: st.progress.unwrap_or_default(),
+            counters: st
+                .counters
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect::<Vec<_>>()
+                .join(" · "),
+            state: st.state,
+            name,
+        })
+        .collect()
+}
+
+/// `GET /admin/services` (administrators).
+pub async fn page(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Response> {
+    viewer.0.require(Access::Read, Resource::System)?;
+    Ok(render(&ServicesPage {
+        chrome: Chrome::new(&viewer, "/admin/services", ""),
+        rows: rows(&s),
+    }))
+}
+
+/// `GET /ui/admin/services`: the table, polled by the page.
+pub async fn table(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Response> {
+    viewer.0.require(Access::Read, Resource::System)?;
+    Ok(render(&ServicesTable { rows: rows(&s) }))
+}
