@@ -423,3 +423,20 @@ async fn api_on_postgres() {
         api_story(&server).await;
     }
 }
+
+#[tokio::test]
+async fn pages_and_api_send_security_headers() {
+    let server = Server::sqlite();
+    for path in ["/login", "/api/v1/departments", "/healthz"] {
+        let r = reqwest::get(format!("{}{path}", server.url)).await.unwrap();
+        let h = r.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("script-src 'self';") && csp.contains("frame-ancestors 'none'"),
+            "{path}: {csp}"
+        );
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "same-origin", "{path}");
+    }
+}

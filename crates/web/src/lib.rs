@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod headers;
 pub mod openapi;
 pub mod routes;
 pub mod state;
@@ -235,6 +236,7 @@ pub fn app(state: AppState) -> Router {
             )
             .into_response()
         }))
+        .layer(middleware::map_response(headers::secure))
         .with_state(state)
 }
 
