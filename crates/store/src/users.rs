@@ -201,7 +201,11 @@ impl Store {
                     if u.version != patch.version {
                         return Err(StoreError::stale("user", id.0));
                     }
+                    let was_admin = is_active_admin(&u);
                     patch.apply(&mut u);
+                    if was_admin && !is_active_admin(&u) {
+                        keep_an_admin(c, id, "deactivated or given another role").await?;
+                    }
                     sqlx::query(
                         "UPDATE users SET department_id = $1, email = $2, email_key = $3, name = $4, role = $5, \
                          active = $6, attributes = $7, password_hash = COALESCE($8, password_hash), \
@@ -243,7 +247,10 @@ impl Store {
             .writer
             .write(move |c| {
                 Box::pin(async move {
-                    fetch(&mut *c, id).await?;
+                    let u = fetch(&mut *c, id).await?;
+                    if is_active_admin(&u) {
+                        keep_an_admin(c, id, "deleted").await?;
+                    }
                     crate::sql::delete_by_id(c, "users", id.0, || {
                         format!("user {id} owns cases or activities; deactivate the user instead")
                     })
@@ -255,4 +262,29 @@ impl Store {
         self.announce(&out, Notify::routing_config_changed);
         out
     }
+}
+
+fn is_active_admin(u: &User) -> bool {
+    u.active && u.role == Role::Admin
+}
+
+/// Refuses a change that would leave no active administrator (nobody could set anything up
+/// again): `what` says what was asked of user `id`.
+async fn keep_an_admin(
+    c: &mut sqlx::AnyConnection,
+    id: UserId,
+    what: &str,
+) -> Result<(), StoreError> {
+    let r = sqlx::query(
+        "SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND active = 1 AND id <> $1",
+    )
+    .bind(id.0)
+    .fetch_one(&mut *c)
+    .await?;
+    if col::<i64>(&r, "n")? == 0 {
+        return Err(StoreError::Conflict(format!(
+            "user {id} is the last active administrator and cannot be {what}; make another administrator first"
+        )));
+    }
+    Ok(())
 }

@@ -185,6 +185,32 @@ async fn users(s: &Store, dept: DepartmentId) -> Result<(User, User), Box<dyn st
         1
     );
     assert_eq!(departments_id(s).await?, dept);
+    // The last active administrator can be neither deleted nor deactivated nor demoted.
+    let last = s.delete_user(admin.id).await;
+    assert!(
+        matches!(last, Err(StoreError::Conflict(ref m)) if m.contains("last active administrator")),
+        "{last:?}"
+    );
+    let patch = |active: Option<bool>, role: Option<Role>| UserPatch {
+        version: admin.version,
+        department_id: None,
+        email: None,
+        name: None,
+        role,
+        active,
+        password: None,
+        attributes: None,
+        capacity: None,
+        reviewed: None,
+    };
+    for patch in [
+        patch(Some(false), None),
+        patch(None, Some(Role::Supervisor)),
+    ] {
+        let r = s.update_user(admin.id, patch, now()).await;
+        assert!(matches!(r, Err(StoreError::Conflict(_))), "{r:?}");
+    }
+    assert!(s.user(admin.id).await?.active);
     Ok((agent, admin))
 }
 

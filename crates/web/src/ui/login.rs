@@ -1,9 +1,11 @@
-//! The login page: a plain form that opens the same session as the API's login.
+//! The login page: a plain form that opens the same session as the API's login. A form posted
+//! from another site's page (its `Origin` is not this server) is refused, so nobody can log a
+//! visitor into an account of theirs (login CSRF).
 
 use askama::Template;
 use axum::Form;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
@@ -37,9 +39,17 @@ pub async fn form() -> Response {
 /// `POST /login`: to the console, or the form again with the error in place.
 pub async fn submit(
     State(s): State<AppState>,
+    headers: HeaderMap,
     jar: CookieJar,
     Form(f): Form<LoginForm>,
 ) -> Response {
+    if !same_origin(&headers) {
+        let page = render(&LoginPage {
+            email: f.email,
+            error: Some("Log in from this server's own login page.".into()),
+        });
+        return (StatusCode::FORBIDDEN, page).into_response();
+    }
     match open_session(&s, &f.email, f.password).await {
         Ok((user, cookie, _)) => (
             jar.add(cookie),
@@ -61,6 +71,84 @@ pub async fn submit(
                 page,
             )
                 .into_response()
+        }
+    }
+}
+
+/// Whether a form post comes from this server's own pages: no `Origin` (not a browser, or one
+/// that does not send it), or an `Origin` whose host and port are the request's `Host` (or the
+/// `X-Forwarded-Host` a reverse proxy set).
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let Some(authority) = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, rest)| rest.trim_end_matches('/'))
+    else {
+        return false;
+    };
+    [header::HOST.as_str(), "x-forwarded-host"]
+        .iter()
+        .filter_map(|h| headers.get(*h)?.to_str().ok())
+        .any(|host| host.eq_ignore_ascii_case(authority))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, v.parse().unwrap_or_else(|_| panic!("{v}")));
+        }
+        h
+    }
+
+    #[test]
+    fn only_our_own_pages_may_post_the_login_form() {
+        let cases = [
+            (vec![("host", "sb.example:8080")], true),
+            (
+                vec![
+                    ("host", "sb.example:8080"),
+                    ("origin", "http://sb.example:8080"),
+                ],
+                true,
+            ),
+            (
+                vec![("host", "SB.example"), ("origin", "https://sb.example")],
+                true,
+            ),
+            (
+                vec![
+                    ("host", "10.0.0.5:8080"),
+                    ("x-forwarded-host", "sb.example"),
+                    ("origin", "https://sb.example"),
+                ],
+                true,
+            ),
+            (
+                vec![
+                    ("host", "sb.example:8080"),
+                    ("origin", "https://evil.example"),
+                ],
+                false,
+            ),
+            (
+                vec![
+                    ("host", "sb.example:8080"),
+                    ("origin", "http://sb.example:9999"),
+                ],
+                false,
+            ),
+            (vec![("host", "sb.example"), ("origin", "null")], false),
+        ];
+        for (pairs, want) in cases {
+            assert_eq!(same_origin(&headers(&pairs)), want, "{pairs:?}");
         }
     }
 }
