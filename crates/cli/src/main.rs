@@ -12,6 +12,7 @@ mod bench_workflow;
 mod blobs;
 mod config;
 mod logging;
+mod private_files;
 mod secret_key;
 mod serve;
 mod sim;
@@ -117,6 +118,8 @@ pub fn load_config(common: &Common) -> anyhow::Result<config::Config> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The database, blobs, logs and key are created readable by this user only.
+    private_files::restrict_new_files();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

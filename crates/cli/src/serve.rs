@@ -38,8 +38,12 @@ pub fn redact_url(url: &str) -> String {
 
 /// Opens and migrates the store named by the settings.
 pub async fn open_store(c: &Config) -> anyhow::Result<Store> {
-    std::fs::create_dir_all(&c.data_dir)
-        .with_context(|| format!("cannot create data directory {}", c.data_dir.display()))?;
+    crate::private_files::private_dir(&c.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {} (or make it private)",
+            c.data_dir.display()
+        )
+    })?;
     let url = c.database_url();
     let options = StoreOptions {
         max_connections: c.database.max_connections,
@@ -203,8 +207,12 @@ pub async fn run(
     if let Some(l) = listen {
         c.listen = l;
     }
-    std::fs::create_dir_all(&c.data_dir)
-        .with_context(|| format!("cannot create data directory {}", c.data_dir.display()))?;
+    crate::private_files::private_dir(&c.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {} (or make it private)",
+            c.data_dir.display()
+        )
+    })?;
     let file = if c.log.file {
         let path = c.data_dir.join("logs").join("switchboard.log");
         Some(
@@ -215,6 +223,14 @@ pub async fn run(
         None
     };
     let levels = logging::init(&c.log.level, file)?;
+    let loose = crate::private_files::readable_by_others(&c.data_dir);
+    if !loose.is_empty() {
+        let shown: Vec<String> = loose
+            .iter()
+            .map(|(p, mode)| format!("{} ({mode:o})", p.display()))
+            .collect();
+        tracing::warn!(files = ?shown, "files in the data directory are readable by other users; make them 0600 (directories 0700)");
+    }
     let metrics = PrometheusBuilder::new().install_recorder().ok();
 
     let store = open_store(&c).await?;

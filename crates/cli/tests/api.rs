@@ -440,3 +440,27 @@ async fn pages_and_api_send_security_headers() {
         assert_eq!(h["referrer-policy"], "same-origin", "{path}");
     }
 }
+
+#[tokio::test]
+async fn the_data_directory_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = Server::sqlite();
+    let mode = |name: &str| {
+        let p = server.data_dir.join(name);
+        std::fs::metadata(&p)
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    };
+    assert_eq!(mode(""), 0o700);
+    for file in ["switchboard.db", "switchboard.db-wal", "secret.key"] {
+        assert_eq!(mode(file), 0o600, "{file}");
+    }
+    for entry in std::fs::read_dir(&server.data_dir).unwrap() {
+        let m = entry.unwrap().metadata().unwrap().permissions().mode();
+        assert_eq!(
+            m & 0o077,
+            0,
+            "nothing in the data directory is readable by others"
+        );
+    }
+}
