@@ -89,16 +89,8 @@ async fn replies_outlive_an_outage_longer_than_the_old_attempt_limit() {
     let (_, exceptions) = w.api.get("/delivery-exceptions").await;
     assert_eq!(exceptions["items"], json!([]), "nothing given up");
     // The supervisor's console shows them with the last error.
-    let page = w
-        .api
-        .http
-        .get(format!("{}/supervisor/outbox", w.api.base))
-        .bearer_auth(&w.api.token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status(), 200);
-    let html = page.text().await.unwrap();
+    let (st, html) = w.api.page("/supervisor/outbox").await;
+    assert_eq!(st, 200);
     assert!(html.contains("Re: Question 0"), "{html}");
     // The error as written, up to the first character HTML would escape.
     let error = waiting[0]["last_error"].as_str().unwrap();

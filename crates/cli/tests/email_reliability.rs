@@ -11,9 +11,8 @@ mod common;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::Api;
 use common::mail::*;
-use serde_json::{Value, json};
+use serde_json::json;
 use switchboard_testkit::require_or_skip;
 
 /// A message whose base64 text part decodes to `hello \0 world`, and whose HTML part holds NUL
@@ -43,12 +42,6 @@ fn plain_to(n: usize, subject: &str, to: &str) -> Vec<u8> {
         "",
         "Hello",
     )
-}
-
-/// The alias's status in the service list.
-async fn alias_status(api: &Api, alias: i64) -> Value {
-    let (_, services) = api.get("/system/services").await;
-    services[format!("retriever.alias.{alias}")].clone()
 }
 
 async fn nul_text_is_stored(postgres: bool) {
@@ -205,16 +198,8 @@ async fn a_poison_message_does_not_hold_the_mailbox(postgres: bool) {
     );
     assert_eq!(status["counters"]["exceptions"], 1, "{status}");
     // The administrator sees it on the Services page too.
-    let page = w
-        .api
-        .http
-        .get(format!("{}/admin/services", w.api.base))
-        .bearer_auth(&w.api.token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status(), 200);
-    let html = page.text().await.unwrap();
+    let (st, html) = w.api.page("/admin/services").await;
+    assert_eq!(st, 200);
     assert!(
         html.contains(&format!("retriever.alias.{alias}"))
             && html.contains(":2 recorded as exception"),

@@ -71,11 +71,6 @@ fn plain(n: usize) -> Vec<u8> {
     )
 }
 
-async fn alias_status(api: &Api, alias: i64) -> Value {
-    let (_, services) = api.get("/system/services").await;
-    services[format!("retriever.alias.{alias}")].clone()
-}
-
 async fn health(server: &Server) -> (u16, Value) {
     let r = reqwest::get(format!("{}/healthz", server.url))
         .await

@@ -30,10 +30,6 @@ pub enum Next {
     GiveUp(String),
 }
 
-fn millis(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 4)
-}
-
 /// A lifetime in the largest whole unit: `5 days`, `36 hours`, `90 seconds`.
 fn span(d: Duration) -> String {
     let s = d.as_secs();
@@ -59,7 +55,7 @@ pub fn after_transient(
     if p.max_attempts > 0 && attempts >= p.max_attempts {
         return Next::GiveUp(format!("gave up after {attempts} attempts"));
     }
-    let end = queued_at.millis().saturating_add(millis(p.lifetime));
+    let end = queued_at.plus(p.lifetime).millis();
     if now.millis() >= end {
         return Next::GiveUp(format!(
             "gave up after {attempts} attempts over {}",
@@ -67,8 +63,7 @@ pub fn after_transient(
         ));
     }
     let wait = jittered(delay(p.base, p.max, attempts.saturating_sub(1)), jitter);
-    let at = now.millis().saturating_add(millis(wait)).min(end);
-    Next::RetryAt(Timestamp::from_millis(at))
+    Next::RetryAt(now.plus(wait).min(Timestamp::from_millis(end)))
 }
 
 #[cfg(test)]

@@ -244,6 +244,12 @@ impl World {
     }
 }
 
+/// An alias's mail worker in the service status.
+pub async fn alias_status(api: &Api, alias: i64) -> Value {
+    let (_, services) = api.get("/system/services").await;
+    services[format!("retriever.alias.{alias}")].clone()
+}
+
 /// The Message-IDs of the messages in `user`'s mailbox.
 pub fn message_ids(dovecot: &Dovecot, user: &str) -> Vec<String> {
     dovecot

@@ -241,6 +241,18 @@ impl Api {
         )
     }
 
+    /// A console page (outside `/api/v1`) fetched with the bearer token: status and HTML.
+    pub async fn page(&self, path: &str) -> (u16, String) {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    }
+
     /// The raw bytes of a GET.
     pub async fn bytes(&self, path: &str) -> (u16, Vec<u8>) {
         let resp = self

@@ -16,8 +16,6 @@ use switchboard_store::AliasCredentials;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use switchboard_domain::Timestamp;
-
 use self::ingest::Strikes;
 use crate::backoff::{Backoff, Failure, random_jitter};
 use crate::status::Failed;
@@ -174,9 +172,7 @@ async fn work(ctx: MailContext, creds: AliasCredentials, mut stop: Shutdown) {
             Err(e) => {
                 let wait = w.backoff.fail(e.why, random_jitter());
                 let at = now();
-                let retry_at = Timestamp::from_millis(
-                    at.millis() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 4),
-                );
+                let retry_at = at.plus(wait);
                 tracing::warn!(alias = %creds.alias.id, error = %e.message, kind = e.why.as_str(), failures = w.backoff.failures(), retry_in_ms = wait.as_millis() as u64, "mailbox session failed");
                 ctx.status.backing_off(
                     &name,

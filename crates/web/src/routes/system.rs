@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use switchboard_domain::{Access, Resource};
 use utoipa::ToSchema;
 
+use switchboard_services::backoff::Failure;
+
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
@@ -38,7 +40,7 @@ pub async fn healthz(State(s): State<AppState>) -> impl IntoResponse {
     }
     // Anyone may ask for health: the services' own errors stay on the administrators' page.
     for (name, st) in s.services.snapshot() {
-        if st.failure_kind.as_deref() == Some("storage") {
+        if st.failure_kind.as_deref() == Some(Failure::Storage.as_str()) {
             problems.push(format!("{name}: cannot store what it fetched"));
         }
     }
