@@ -103,6 +103,33 @@ async fn replies_outlive_an_outage_longer_than_the_old_attempt_limit() {
         "{error} in {html}"
     );
 
+    // A supervisor sees their own department's replies only; another department is not found.
+    let supervisor = |dept: i64, email: &'static str| {
+        json!({"department_id": dept, "email": email, "name": "Sue", "role": "supervisor",
+               "password": "correct horse battery staple"})
+    };
+    let (st, other) = w.api.post("/departments", json!({"name": "Legal"})).await;
+    assert_eq!(st, 201, "{other}");
+    for (dept, email) in [
+        (w.dept, "sue@acme.test"),
+        (other["id"].as_i64().unwrap(), "leo@acme.test"),
+    ] {
+        let (st, u) = w.api.post("/users", supervisor(dept, email)).await;
+        assert_eq!(st, 201, "{u}");
+    }
+    let own = Api::login(&w.server, "sue@acme.test", "correct horse battery staple").await;
+    let (_, page) = own.get("/outbox/retrying").await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 3, "{page}");
+    let outsider = Api::login(&w.server, "leo@acme.test", "correct horse battery staple").await;
+    let (st, page) = outsider.get("/outbox/retrying").await;
+    assert_eq!((st, page["items"].clone()), (200, json!([])), "{page}");
+    let (st, _) = outsider
+        .get(&format!("/outbox/retrying?department_id={}", w.dept))
+        .await;
+    assert_eq!(st, 404);
+    let (st, html) = outsider.page("/supervisor/outbox").await;
+    assert!(st == 200 && !html.contains("Re: Question 0"), "{html}");
+
     w.sink.as_mut().unwrap().start_again();
     let sink = w.sink.as_ref().unwrap();
     wait_for("3 replies delivered", Duration::from_secs(60), || async {

@@ -706,7 +706,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         (
             "/api/v1/outbox/retrying",
             Get,
-            "Queued messages that failed for now and are being retried, with the last error",
+            "Queued messages that failed for now and are being retried, with the last error (supervisors: their own department; another is not found)",
             "email",
             None,
             "200",

@@ -328,15 +328,32 @@ pub async fn retrying(
             "see the messages being retried",
         ));
     }
+    let department = retrying_scope(&caller.user, q.department_id.map(DepartmentId))?;
     Ok(Json(
         s.store
-            .list_retrying(
-                q.department_id.map(DepartmentId),
-                &page(q.limit, q.cursor.as_deref())?,
-            )
+            .list_retrying(department, &page(q.limit, q.cursor.as_deref())?)
             .await?
             .into(),
     ))
+}
+
+/// Whose retried messages `user` may see: an administrator any department's (or all), a
+/// supervisor only their own department's; another department is not found.
+pub(crate) fn retrying_scope(
+    user: &switchboard_domain::User,
+    asked: Option<DepartmentId>,
+) -> ApiResult<Option<DepartmentId>> {
+    if user.role == switchboard_domain::Role::Admin {
+        return Ok(asked);
+    }
+    match asked {
+        Some(d) if d != user.department_id => Err(crate::error::ApiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "not_found",
+            format!("department {d} not found"),
+        )),
+        _ => Ok(Some(user.department_id)),
+    }
 }
 
 /// A department's email hygiene settings.

@@ -1,6 +1,7 @@
 //! The supervisor's view of mail that has not left: queued replies whose last attempt failed
 //! for now and that the dispatcher keeps retrying, with the last error, the attempts made and
-//! when the next one is due. (Mail given up for good is a delivery exception.)
+//! when the next one is due, of the supervisor's own department (administrators: all). (Mail
+//! given up for good is a delivery exception.)
 
 use askama::Template;
 use axum::extract::State;
@@ -34,9 +35,10 @@ struct OutboxPage {
 /// `GET /supervisor/outbox`: replies waiting to be sent again, oldest first.
 pub async fn outbox(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Response> {
     require_supervisor(&viewer)?;
+    let department = crate::routes::emails::retrying_scope(&viewer.0.user, None)?;
     let page = s
         .store
-        .list_retrying(None, &PageRequest::first(switchboard_store::MAX_PAGE))
+        .list_retrying(department, &PageRequest::first(switchboard_store::MAX_PAGE))
         .await?;
     let now = crate::state::now();
     let rows = page
