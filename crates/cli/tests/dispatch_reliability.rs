@@ -129,6 +129,10 @@ async fn replies_outlive_an_outage_longer_than_the_old_attempt_limit() {
     assert_eq!(st, 404);
     let (st, html) = outsider.page("/supervisor/outbox").await;
     assert!(st == 200 && !html.contains("Re: Question 0"), "{html}");
+    // The services (every alias's worker) are the administrators' only.
+    for path in ["/admin/services", "/ui/admin/services"] {
+        assert_eq!(own.page(path).await.0, 403, "{path}");
+    }
 
     w.sink.as_mut().unwrap().start_again();
     let sink = w.sink.as_ref().unwrap();
