@@ -82,7 +82,7 @@ pub async fn run(common: Common, command: AdminCommand) -> anyhow::Result<()> {
             let department_id = match department {
                 Some(d) => switchboard_domain::DepartmentId(d),
                 None => match store
-                    .list_departments(&PageRequest::first(1))
+                    .list_departments(&switchboard_domain::Scope::All, &PageRequest::first(1))
                     .await?
                     .items
                     .first()
@@ -125,7 +125,9 @@ pub async fn run(common: Common, command: AdminCommand) -> anyhow::Result<()> {
                 .user_by_email(&email)
                 .await?
                 .with_context(|| format!("no user {email}"))?;
-            let (_, secret) = store.create_token(user.id, &name, now()).await?;
+            let (_, secret) = store
+                .create_token(user.id, &name, None, None, now())
+                .await?;
             println!("{secret}");
         }
     }

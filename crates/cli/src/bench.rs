@@ -45,6 +45,9 @@ pub enum BenchCommand {
     /// Workflows: 500 rules on every message of a realistic set, against parse-only throughput
     /// of the same messages in the same run.
     Workflow(crate::bench_workflow::WorkflowArgs),
+    /// Logins: the server's memory while every agent logs in at once, against plain argon2
+    /// verifications in the same run.
+    Login(crate::bench_login::LoginArgs),
 }
 
 /// Runs a benchmark.
@@ -74,10 +77,12 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Dispatch(a) => crate::bench_mail::dispatch(a).await,
         BenchCommand::Routing(a) => crate::bench_routing::routing(a).await,
         BenchCommand::Workflow(a) => crate::bench_workflow::workflow(a),
+        BenchCommand::Login(a) => crate::bench_login::login(a).await,
     }
 }
 
-fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+/// A scratch directory for one benchmark process.
+pub(crate) fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
     let dir = std::env::temp_dir().join(format!("switchboard-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).context("cannot create a temporary directory")?;
     Ok(dir)

@@ -464,7 +464,9 @@ async fn latencies(store: &Store) -> anyhow::Result<Vec<i64>> {
     let mut page = PageRequest::first(500);
     let f = switchboard_store::EmailFilter::default();
     loop {
-        let p = store.list_emails(&f, &page).await?;
+        let p = store
+            .list_emails(&switchboard_domain::Scope::All, &f, &page)
+            .await?;
         for e in &p.items {
             if let Some(ms) = e
                 .subject
@@ -578,6 +580,7 @@ pub async fn dispatch(a: DispatchArgs) -> anyhow::Result<()> {
                 complete: false,
                 compose: true,
                 draft_attachments: false,
+                any_recipient: true,
             };
             store.reply(activity, r, Actor::System, now()).await
         });

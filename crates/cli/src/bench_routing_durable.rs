@@ -288,7 +288,7 @@ pub async fn durable(a: &RoutingArgs) -> anyhow::Result<()> {
         ..ActivityFilter::default()
     };
     let left = store
-        .list_activities(&f, &PageRequest::first(10))
+        .list_activities(&switchboard_domain::Scope::All, &f, &PageRequest::first(10))
         .await?
         .items
         .len();

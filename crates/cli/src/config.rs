@@ -193,6 +193,12 @@ pub struct WebSection {
     pub secure_cookies: bool,
     /// Login session length in seconds.
     pub session_ttl_secs: i64,
+    /// Whether agents may address a reply to anyone (supervisors and administrators always
+    /// may); otherwise only the case's customer and the addresses that took part in its thread.
+    pub agents_write_to_any_address: bool,
+    /// Whether a reverse proxy in front sets X-Forwarded-For (login throttling then counts the
+    /// client address it names).
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for Config {
@@ -248,6 +254,8 @@ impl Default for WebSection {
         WebSection {
             secure_cookies: false,
             session_ttl_secs: 12 * 3600,
+            agents_write_to_any_address: false,
+            trust_forwarded_for: false,
         }
     }
 }
@@ -294,6 +302,12 @@ max_files = 5
 secure_cookies = false
 # Login session length in seconds.
 session_ttl_secs = 43200
+# Whether agents may address a reply to anyone. Off: only the case's customer and the
+# addresses that took part in its thread (supervisors and administrators always may).
+agents_write_to_any_address = false
+# Set when a reverse proxy in front adds X-Forwarded-For: failed logins are then counted per
+# the client address it names rather than the proxy's.
+trust_forwarded_for = false
 
 [mail]
 # Fetch mail from the aliases' mailboxes (IMAP/POP3) and send the outbox (SMTP).

@@ -5,6 +5,7 @@
 
 mod admin;
 mod bench;
+mod bench_login;
 mod bench_mail;
 mod bench_routing;
 mod bench_routing_durable;

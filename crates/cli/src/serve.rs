@@ -72,7 +72,9 @@ async fn bootstrap(
     admin_password: Option<String>,
 ) -> anyhow::Result<Option<(String, String)>> {
     store.ensure_partition(&c.partition_name, now()).await?;
-    let depts = store.list_departments(&PageRequest::first(1)).await?;
+    let depts = store
+        .list_departments(&switchboard_domain::Scope::All, &PageRequest::first(1))
+        .await?;
     let dept: DepartmentId = match depts.items.first() {
         Some(d) => d.id,
         None => {
@@ -85,6 +87,7 @@ async fn bootstrap(
     };
     let admins = store
         .list_users(
+            &switchboard_domain::Scope::All,
             &UserFilter {
                 role: Some(Role::Admin),
                 ..Default::default()
@@ -275,6 +278,8 @@ pub async fn run(
         WebConfig {
             secure_cookies: c.web.secure_cookies,
             session_ttl_secs: c.web.session_ttl_secs,
+            agents_write_to_any_address: c.web.agents_write_to_any_address,
+            trust_forwarded_for: c.web.trust_forwarded_for,
         },
         blobs,
         registry,
@@ -300,6 +305,7 @@ pub async fn run(
     }
     state.set_ready(true);
     tracing::info!(%addr, "listening");
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

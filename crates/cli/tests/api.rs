@@ -198,6 +198,19 @@ async fn api_story(server: &Server) {
         st, 403,
         "an agent cannot start work that is not theirs: {e}"
     );
+    let take = json!({"action": "assign", "agent_id": agent["id"]});
+    let (st, e) = as_agent
+        .post(&format!("/activities/{id}/actions"), take.clone())
+        .await;
+    assert_eq!(
+        (st, e["code"].as_str()),
+        (409, Some("not_logged_in")),
+        "{e}"
+    );
+    let (st, _) = as_agent
+        .put("/me/presence", json!({"logged_in": true}))
+        .await;
+    assert_eq!(st, 200);
     let (st, a) = as_agent
         .post(
             &format!("/activities/{id}/actions"),
@@ -218,7 +231,8 @@ async fn api_story(server: &Server) {
             json!({"action": "resume"}),
         )
         .await;
-    assert_eq!((st, e["code"].as_str()), (409, Some("illegal_transition")));
+    // The router holds the work it gave: it refuses the transition.
+    assert_eq!((st, e["code"].as_str()), (409, Some("wrong_state")), "{e}");
     let (st, e) = as_agent
         .post(
             &format!("/activities/{id}/actions"),

@@ -103,7 +103,8 @@ async fn replies_outlive_an_outage_longer_than_the_old_attempt_limit() {
         "{error} in {html}"
     );
 
-    // A supervisor sees their own department's replies only; another department is not found.
+    // A supervisor sees their own department's replies only; another department does not exist
+    // for them.
     let supervisor = |dept: i64, email: &'static str| {
         json!({"department_id": dept, "email": email, "name": "Sue", "role": "supervisor",
                "password": "correct horse battery staple"})
@@ -123,10 +124,14 @@ async fn replies_outlive_an_outage_longer_than_the_old_attempt_limit() {
     let outsider = Api::login(&w.server, "leo@acme.test", "correct horse battery staple").await;
     let (st, page) = outsider.get("/outbox/retrying").await;
     assert_eq!((st, page["items"].clone()), (200, json!([])), "{page}");
-    let (st, _) = outsider
+    let (st, e) = outsider
         .get(&format!("/outbox/retrying?department_id={}", w.dept))
         .await;
-    assert_eq!(st, 404);
+    assert_eq!(
+        (st, e["field"].as_str()),
+        (422, Some("department_id")),
+        "{e}"
+    );
     let (st, html) = outsider.page("/supervisor/outbox").await;
     assert!(st == 200 && !html.contains("Re: Question 0"), "{html}");
     // The services (every alias's worker) are the administrators' only.

@@ -8,6 +8,9 @@ use crate::ids::DepartmentId;
 use crate::text::{self, MAX_NAME, MAX_TEXT};
 use crate::time::Timestamp;
 
+/// Most departments one department can share its objects with.
+pub const MAX_SHARED: usize = 1000;
+
 /// A department of the business partition.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Department {
@@ -17,6 +20,11 @@ pub struct Department {
     pub name: String,
     /// What the department is for.
     pub description: String,
+    /// The departments whose users may see and work on this department's objects, as if it
+    /// were their own (ECE's sharing between departments). Empty: only its own users (and
+    /// administrators).
+    #[serde(default)]
+    pub shared_with: Vec<DepartmentId>,
     /// Optimistic-concurrency version: send it back with an update.
     pub version: i64,
     /// When it was created.
@@ -56,6 +64,9 @@ pub struct DepartmentPatch {
     pub name: Option<String>,
     /// New description.
     pub description: Option<String>,
+    /// Replaces the departments this one shares its objects with.
+    #[serde(default)]
+    pub shared_with: Option<Vec<DepartmentId>>,
 }
 
 impl DepartmentPatch {
@@ -67,6 +78,16 @@ impl DepartmentPatch {
         if let Some(d) = &self.description {
             self.description = Some(text::optional("description", d, MAX_TEXT)?);
         }
+        if let Some(ds) = &mut self.shared_with {
+            ds.sort_unstable();
+            ds.dedup();
+            if ds.len() > MAX_SHARED {
+                return Err(ValidationError::new(
+                    "shared_with",
+                    format!("at most {MAX_SHARED} departments"),
+                ));
+            }
+        }
         Ok(self)
     }
 
@@ -77,6 +98,9 @@ impl DepartmentPatch {
         }
         if let Some(x) = &self.description {
             d.description.clone_from(x);
+        }
+        if let Some(x) = &self.shared_with {
+            d.shared_with.clone_from(x);
         }
     }
 }

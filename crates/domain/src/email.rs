@@ -458,6 +458,27 @@ pub fn reply_subject(subject: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_participants_are_written_to() {
+        use crate::text::EmailAddress;
+        let a = |s: &str| EmailAddress::parse(s).expect("address");
+        let known: std::collections::HashSet<String> =
+            ["ann@example.com".to_string(), "bob@example.org".to_string()].into();
+        let to = [a("Ann@Example.com")];
+        assert_eq!(
+            super::outside_participants(&to, &[a("bob@example.org")], &known),
+            None
+        );
+        assert_eq!(
+            super::outside_participants(&to, &[a("bob@example.org"), a("eve@evil.test")], &known),
+            Some(("cc[1]".into(), "eve@evil.test".into()))
+        );
+        assert_eq!(
+            super::outside_participants(&[a("eve@evil.test")], &[], &known),
+            Some(("to[0]".into(), "eve@evil.test".into()))
+        );
+    }
+
     use super::*;
     use proptest::prelude::*;
 
@@ -528,6 +549,27 @@ pub struct NewReply {
     pub compose: bool,
     /// Send the files saved with the activity's draft too.
     pub draft_attachments: bool,
+    /// Whether the author may address anyone; otherwise only the case's participants
+    /// ([`outside_participants`]).
+    pub any_recipient: bool,
+}
+
+/// The first explicit recipient who is not a participant of the case — `("to[i]" or "cc[i]",
+/// address)` — or `None` when all are. Participants are the customer's email addresses and every
+/// address that took part in the case's thread, lower-cased.
+pub fn outside_participants(
+    to: &[crate::text::EmailAddress],
+    cc: &[crate::text::EmailAddress],
+    participants: &std::collections::HashSet<String>,
+) -> Option<(String, String)> {
+    let lists = [("to", to), ("cc", cc)];
+    lists.iter().find_map(|(name, list)| {
+        list.iter().enumerate().find_map(|(i, a)| {
+            let address = a.to_string();
+            (!participants.contains(&address.to_lowercase()))
+                .then(|| (format!("{name}[{i}]"), address))
+        })
+    })
 }
 
 /// What a reply composer starts from: the subject, the recipients, and the department's standard

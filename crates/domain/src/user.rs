@@ -12,10 +12,7 @@ use crate::role::Role;
 use crate::text::{self, EmailAddress, MAX_NAME};
 use crate::time::Timestamp;
 
-/// Shortest password accepted.
-pub const MIN_PASSWORD: usize = 12;
-/// Longest password accepted (argon2 input is bounded to keep hashing cheap to refuse).
-pub const MAX_PASSWORD: usize = 256;
+pub use crate::password::{MAX_PASSWORD, MIN_PASSWORD};
 
 /// Most activities of one channel an agent may hold at once.
 pub const MAX_CAPACITY: u8 = 50;
@@ -117,7 +114,9 @@ impl NewUser {
     pub fn validate(mut self) -> Result<Self, ValidationError> {
         self.name = text::required("name", &self.name, MAX_NAME)?;
         if let Some(p) = &self.password {
-            validate_password("password", p)?;
+            let address = self.email.to_string();
+            let local = address.split('@').next().unwrap_or_default();
+            crate::password::check("password", p, &[&address, local])?;
         }
         validate_attributes(&self.attributes)?;
         validate_capacity(&self.capacity)?;
@@ -167,7 +166,10 @@ impl UserPatch {
             self.name = Some(text::required("name", n, MAX_NAME)?);
         }
         if let Some(p) = &self.password {
-            validate_password("password", p)?;
+            let address = self.email.as_ref().map(ToString::to_string);
+            let local = address.as_deref().and_then(|a| a.split('@').next());
+            let context: Vec<&str> = address.as_deref().into_iter().chain(local).collect();
+            crate::password::check("password", p, &context)?;
         }
         if let Some(a) = &self.attributes {
             validate_attributes(a)?;
@@ -205,23 +207,6 @@ impl UserPatch {
             u.reviewed = r;
         }
     }
-}
-
-/// Password rules: 12–256 characters, not all the same character.
-pub fn validate_password(field: &str, p: &str) -> Result<(), ValidationError> {
-    let n = p.chars().count();
-    if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&n) {
-        return Err(ValidationError::new(
-            field,
-            format!("must be {MIN_PASSWORD} to {MAX_PASSWORD} characters"),
-        ));
-    }
-    let mut chars = p.chars();
-    let first = chars.next();
-    if chars.all(|c| Some(c) == first) {
-        return Err(ValidationError::new(field, "must not repeat one character"));
-    }
-    Ok(())
 }
 
 fn validate_capacity(c: &BTreeMap<ChannelKind, u8>) -> Result<(), ValidationError> {
@@ -268,12 +253,5 @@ mod tests {
             validate_attributes(&bad).map_err(|e| e.field),
             Err("attributes.billing".to_string())
         );
-    }
-
-    #[test]
-    fn password_rules() {
-        assert!(validate_password("p", "short").is_err());
-        assert!(validate_password("p", "aaaaaaaaaaaaaaaa").is_err());
-        assert!(validate_password("p", "correct horse battery").is_ok());
     }
 }

@@ -461,10 +461,12 @@ impl Store {
     /// Lists activities by id.
     pub async fn list_activities(
         &self,
+        scope: &switchboard_domain::Scope,
         f: &ActivityFilter,
         page: &PageRequest,
     ) -> Result<Page<Activity>, StoreError> {
         let mut s = Select::new("SELECT * FROM activities");
+        s.scope("department_id", scope);
         s.eq_opt("department_id", f.department_id.map(|d| Arg::Int(d.0)))
             .eq_opt("status", f.status.map(|x| Arg::Text(x.as_str().into())))
             .eq_opt("queue_id", f.queue_id.map(|d| Arg::Int(d.0)))

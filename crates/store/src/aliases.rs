@@ -184,10 +184,12 @@ impl Store {
     /// Lists aliases by id.
     pub async fn list_aliases(
         &self,
+        scope: &switchboard_domain::Scope,
         f: &AliasFilter,
         page: &PageRequest,
     ) -> Result<Page<Alias>, StoreError> {
         let mut s = Select::new("SELECT * FROM aliases");
+        s.scope("department_id", scope);
         s.eq_opt("department_id", f.department_id.map(|d| Arg::Int(d.0)))
             .eq_opt("active", f.active.map(|a| Arg::Int(i64::from(a))));
         let (rows, more) = s.page(&self.inner.read, page).await?;

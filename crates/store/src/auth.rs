@@ -9,7 +9,7 @@ use rand::rngs::OsRng;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
-use switchboard_domain::{Timestamp, TokenId, User, UserId};
+use switchboard_domain::{SecurityEventKind, Timestamp, TokenId, User, UserId};
 
 use crate::Store;
 use crate::error::StoreError;
@@ -31,6 +31,8 @@ pub struct ApiToken {
     pub created_at: Timestamp,
     /// When it was revoked.
     pub revoked_at: Option<Timestamp>,
+    /// When it stops working, if ever.
+    pub expires_at: Option<Timestamp>,
 }
 
 /// A login session found by its cookie.
@@ -53,11 +55,10 @@ pub fn hash_password(password: &str) -> Result<String, StoreError> {
         .map_err(|e| StoreError::Internal(format!("password hashing failed: {e}")))
 }
 
-/// Hashes on a blocking thread: argon2 takes tens of milliseconds on purpose.
+/// Hashes on a blocking thread with bounded memory ([`crate::passwords`]): argon2 takes tens of
+/// milliseconds and 19 MiB on purpose.
 pub(crate) async fn hash_password_blocking(password: String) -> Result<String, StoreError> {
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| StoreError::Internal(e.to_string()))?
+    crate::passwords::hash(password).await
 }
 
 /// Checks a password against a stored hash (constant time inside argon2).
@@ -90,15 +91,19 @@ fn token_from_row(r: &AnyRow) -> Result<ApiToken, StoreError> {
         name: col(r, "name")?,
         created_at: ts(r, "created_at")?,
         revoked_at: col::<Option<i64>>(r, "revoked_at")?.map(Timestamp::from_millis),
+        expires_at: col::<Option<i64>>(r, "expires_at")?.map(Timestamp::from_millis),
     })
 }
 
 impl Store {
-    /// Issues an API token for a user; returns it with the secret, shown only now.
+    /// Issues an API token for a user, working until `expires_at` if given; returns it with the
+    /// secret, shown only now. A `token_created` security event goes with it.
     pub async fn create_token(
         &self,
         user: UserId,
         name: &str,
+        expires_at: Option<Timestamp>,
+        actor: Option<UserId>,
         now: Timestamp,
     ) -> Result<(ApiToken, String), StoreError> {
         let secret = format!("{TOKEN_PREFIX}{}", random_secret());
@@ -112,29 +117,48 @@ impl Store {
                 Box::pin(async move {
                     crate::users::fetch(&mut *c, user).await?;
                     let id: i64 = sqlx::query(
-                        "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                        "INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) \
+                         VALUES ($1, $2, $3, $4, $5) RETURNING id",
                     )
                     .bind(user.0)
                     .bind(&name)
                     .bind(hash)
                     .bind(now.millis())
+                    .bind(expires_at.map(Timestamp::millis))
                     .fetch_one(&mut *c)
                     .await
                     .map_err(StoreError::from)
                     .and_then(|r| col(&r, "id"))?;
-                    Ok(ApiToken { id: TokenId(id), user_id: user, name, created_at: now, revoked_at: None })
+                    let token_id = TokenId(id);
+                    let event = SecurityEventKind::TokenCreated { token_id, user_id: user, expires_at };
+                    crate::security::record(c, &event, actor, now).await?;
+                    Ok(ApiToken {
+                        id: token_id,
+                        user_id: user,
+                        name,
+                        created_at: now,
+                        revoked_at: None,
+                        expires_at,
+                    })
                 })
             })
             .await?;
         Ok((token, secret))
     }
 
-    /// The active user a bearer token belongs to, if the token is valid and not revoked.
-    pub async fn user_by_token(&self, secret: &str) -> Result<Option<User>, StoreError> {
+    /// The active user a bearer token belongs to, if the token is valid at `now`: neither
+    /// revoked nor expired.
+    pub async fn user_by_token(
+        &self,
+        secret: &str,
+        now: Timestamp,
+    ) -> Result<Option<User>, StoreError> {
         let row = sqlx::query(
-            "SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+            "SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL \
+             AND (expires_at IS NULL OR expires_at > $2)",
         )
         .bind(secret_hash(secret))
+        .bind(now.millis())
         .fetch_optional(&self.inner.read)
         .await?;
         let Some(row) = row else { return Ok(None) };
@@ -168,20 +192,38 @@ impl Store {
             })
     }
 
-    /// Revokes a token; it stops working at once.
-    pub async fn revoke_token(&self, id: TokenId, now: Timestamp) -> Result<(), StoreError> {
+    /// Every user's tokens, by id (for administrators).
+    pub async fn all_tokens(&self) -> Result<Vec<ApiToken>, StoreError> {
+        sqlx::query("SELECT * FROM api_tokens ORDER BY id")
+            .fetch_all(&self.inner.read)
+            .await?
+            .iter()
+            .map(token_from_row)
+            .collect()
+    }
+
+    /// Revokes a token; it stops working at once. A `token_revoked` security event goes with it.
+    pub async fn revoke_token(
+        &self,
+        id: TokenId,
+        actor: Option<UserId>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         self.inner
             .writer
             .write(move |c| {
                 Box::pin(async move {
-                    let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                    let row = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING user_id")
                         .bind(now.millis())
                         .bind(id.0)
-                        .execute(&mut *c)
+                        .fetch_optional(&mut *c)
                         .await?;
-                    if done.rows_affected() == 0 {
+                    let Some(row) = row else {
                         return Err(StoreError::NotFound { entity: "token", id: id.0 });
-                    }
+                    };
+                    let user_id = UserId(col(&row, "user_id")?);
+                    let event = SecurityEventKind::TokenRevoked { token_id: id, user_id };
+                    crate::security::record(c, &event, actor, now).await?;
                     Ok(())
                 })
             })

@@ -88,12 +88,14 @@ impl Store {
     /// Lists business calendars, optionally of one department.
     pub async fn list_calendars(
         &self,
+        scope: &switchboard_domain::Scope,
         department: Option<DepartmentId>,
         page: &PageRequest,
     ) -> Result<Page<BusinessCalendar>, StoreError> {
         crate::sql::department_page(
             &self.inner.read,
             "calendars",
+            scope,
             department,
             page,
             from_row,

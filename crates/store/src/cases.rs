@@ -130,10 +130,12 @@ impl Store {
     /// Lists cases by id.
     pub async fn list_cases(
         &self,
+        scope: &switchboard_domain::Scope,
         f: &CaseFilter,
         page: &PageRequest,
     ) -> Result<Page<Case>, StoreError> {
         let mut s = Select::new("SELECT * FROM cases");
+        s.scope("department_id", scope);
         s.eq_opt("department_id", f.department_id.map(|d| Arg::Int(d.0)))
             .eq_opt("customer_id", f.customer_id.map(|d| Arg::Int(d.0)))
             .eq_opt("status", f.status.map(|x| Arg::Text(x.as_str().into())))

@@ -78,12 +78,14 @@ impl Store {
     /// Lists categories, optionally of one department.
     pub async fn list_categories(
         &self,
+        scope: &switchboard_domain::Scope,
         department: Option<DepartmentId>,
         page: &PageRequest,
     ) -> Result<Page<Category>, StoreError> {
         crate::sql::department_page(
             &self.inner.read,
             "categories",
+            scope,
             department,
             page,
             from_row,

@@ -179,10 +179,12 @@ impl Store {
     /// Lists customers by id.
     pub async fn list_customers(
         &self,
+        scope: &switchboard_domain::Scope,
         f: &CustomerFilter,
         page: &PageRequest,
     ) -> Result<Page<Customer>, StoreError> {
         let mut s = Select::new("SELECT * FROM customers");
+        s.scope("department_id", scope);
         s.eq_opt("department_id", f.department_id.map(|d| Arg::Int(d.0)));
         if let Some(v) = &f.contact {
             s.cond(

@@ -6,7 +6,8 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Executor};
 use switchboard_domain::{
     AgentOrder, ChannelKind, ChannelSettings, Department, DepartmentId, DepartmentPatch,
-    NewDepartment, QueueKind, QueueRouting, Timestamp,
+    NewDepartment, ObjectKind, QueueKind, QueueRouting, Role, Scope, Timestamp, User,
+    ValidationError,
 };
 
 use crate::Store;
@@ -23,6 +24,7 @@ fn from_row(r: &AnyRow) -> Result<Department, StoreError> {
         id: DepartmentId(col(r, "id")?),
         name: col(r, "name")?,
         description: col(r, "description")?,
+        shared_with: json(r, "shared_with")?,
         version: col(r, "version")?,
         created_at: ts(r, "created_at")?,
         updated_at: ts(r, "updated_at")?,
@@ -103,13 +105,117 @@ async fn insert(
         id,
         name: input.name.clone(),
         description: input.description.clone(),
+        shared_with: Vec::new(),
         version: 1,
         created_at: now,
         updated_at: now,
     })
 }
 
+/// Checks a sharing list: existing departments other than the department itself.
+async fn check_shares(
+    c: &mut AnyConnection,
+    id: DepartmentId,
+    shared_with: &[DepartmentId],
+) -> Result<(), StoreError> {
+    for (i, d) in shared_with.iter().enumerate() {
+        if *d == id {
+            return Err(ValidationError::new(
+                format!("shared_with[{i}]"),
+                "a department always sees its own objects; list other departments",
+            )
+            .into());
+        }
+        let found = sqlx::query("SELECT id FROM departments WHERE id = $1")
+            .bind(d.0)
+            .fetch_optional(&mut *c)
+            .await?;
+        if found.is_none() {
+            return Err(
+                ValidationError::new(format!("shared_with[{i}]"), "no such department").into(),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Removes a department about to be deleted from every sharing list.
+async fn unshare(c: &mut AnyConnection, id: DepartmentId) -> Result<(), StoreError> {
+    for (other, mut list) in sharing(&mut *c).await? {
+        if list.contains(&id) {
+            list.retain(|d| *d != id);
+            sqlx::query("UPDATE departments SET shared_with = $1 WHERE id = $2")
+                .bind(to_json(&list)?)
+                .bind(other.0)
+                .execute(&mut *c)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Every department that shares with some other, with its list.
+async fn sharing<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+) -> Result<Vec<(DepartmentId, Vec<DepartmentId>)>, StoreError> {
+    sqlx::query("SELECT id, shared_with FROM departments WHERE shared_with <> '[]'")
+        .fetch_all(e)
+        .await?
+        .iter()
+        .map(|r| Ok((DepartmentId(col(r, "id")?), json(r, "shared_with")?)))
+        .collect()
+}
+
 impl Store {
+    /// The departments `user` may see and act in: all for an administrator; otherwise the
+    /// user's own department and those that share their objects with it.
+    pub async fn scope_of(&self, user: &User) -> Result<Scope, StoreError> {
+        if user.role == Role::Admin {
+            return Ok(Scope::All);
+        }
+        let own = user.department_id;
+        let shared = sharing(&self.inner.read)
+            .await?
+            .into_iter()
+            .filter(|(_, list)| list.contains(&own))
+            .map(|(d, _)| d);
+        Ok(Scope::of(user.role, own, shared))
+    }
+
+    /// The department owning object `id` of `kind`, or `None` when there is no such object.
+    pub async fn department_of(
+        &self,
+        kind: ObjectKind,
+        id: i64,
+    ) -> Result<Option<DepartmentId>, StoreError> {
+        let sql = match kind {
+            ObjectKind::Department => "SELECT id AS d FROM departments WHERE id = $1",
+            ObjectKind::User => "SELECT department_id AS d FROM users WHERE id = $1",
+            ObjectKind::UserGroup => "SELECT department_id AS d FROM user_groups WHERE id = $1",
+            ObjectKind::Queue => "SELECT department_id AS d FROM queues WHERE id = $1",
+            ObjectKind::Customer => "SELECT department_id AS d FROM customers WHERE id = $1",
+            ObjectKind::Case => "SELECT department_id AS d FROM cases WHERE id = $1",
+            ObjectKind::Activity => "SELECT department_id AS d FROM activities WHERE id = $1",
+            ObjectKind::Alias => "SELECT department_id AS d FROM aliases WHERE id = $1",
+            ObjectKind::Email => "SELECT department_id AS d FROM emails WHERE id = $1",
+            ObjectKind::Attachment => {
+                "SELECT e.department_id AS d FROM email_attachments a \
+                 JOIN emails e ON e.id = a.email_id WHERE a.id = $1"
+            }
+            ObjectKind::Folder => "SELECT department_id AS d FROM kb_folders WHERE id = $1",
+            ObjectKind::Article => "SELECT department_id AS d FROM articles WHERE id = $1",
+            ObjectKind::Category => "SELECT department_id AS d FROM categories WHERE id = $1",
+            ObjectKind::Calendar => "SELECT department_id AS d FROM calendars WHERE id = $1",
+            ObjectKind::Workflow => "SELECT department_id AS d FROM workflows WHERE id = $1",
+        };
+        sqlx::query(sql)
+            .bind(id)
+            .fetch_optional(&self.inner.read)
+            .await?
+            .map(|r| col::<i64>(&r, "d").map(DepartmentId))
+            .transpose()
+    }
+
     /// Creates the business partition if missing; returns whether it was created (first start).
     pub async fn ensure_partition(&self, name: &str, now: Timestamp) -> Result<bool, StoreError> {
         let name = name.to_string();
@@ -164,14 +270,15 @@ impl Store {
         fetch(&self.inner.read, id).await
     }
 
-    /// Lists departments by id.
+    /// Lists the departments within `scope` by id.
     pub async fn list_departments(
         &self,
+        scope: &Scope,
         page: &PageRequest,
     ) -> Result<Page<Department>, StoreError> {
-        let (rows, more) = Select::new("SELECT * FROM departments")
-            .page(&self.inner.read, page)
-            .await?;
+        let mut q = Select::new("SELECT * FROM departments");
+        q.scope("id", scope);
+        let (rows, more) = q.page(&self.inner.read, page).await?;
         let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
         Ok(Page::of(items, more, |d| d.id.0))
     }
@@ -183,7 +290,8 @@ impl Store {
         patch: DepartmentPatch,
         now: Timestamp,
     ) -> Result<Department, StoreError> {
-        let out = self.inner
+        let out = self
+            .inner
             .writer
             .write(move |c| {
                 let patch = patch.clone();
@@ -193,12 +301,14 @@ impl Store {
                         return Err(StoreError::stale("department", id.0));
                     }
                     patch.apply(&mut d);
+                    check_shares(c, id, &d.shared_with).await?;
                     sqlx::query(
-                        "UPDATE departments SET name = $1, description = $2, version = version + 1, updated_at = $3 \
-                         WHERE id = $4",
+                        "UPDATE departments SET name = $1, description = $2, shared_with = $3, \
+                         version = version + 1, updated_at = $4 WHERE id = $5",
                     )
                     .bind(&d.name)
                     .bind(&d.description)
+                    .bind(to_json(&d.shared_with)?)
                     .bind(now.millis())
                     .bind(id.0)
                     .execute(&mut *c)
@@ -237,6 +347,7 @@ impl Store {
                         .execute(&mut *c)
                         .await?;
                     crate::workflows::bump_generation(c).await?;
+                    unshare(c, id).await?;
                     sqlx::query("DELETE FROM departments WHERE id = $1")
                         .bind(id.0)
                         .execute(&mut *c)

@@ -411,10 +411,12 @@ impl Store {
     /// Lists emails by id.
     pub async fn list_emails(
         &self,
+        scope: &switchboard_domain::Scope,
         f: &EmailFilter,
         page: &PageRequest,
     ) -> Result<Page<Email>, StoreError> {
         let mut s = Select::new(&format!("SELECT {EMAIL_COLUMNS} FROM emails"));
+        s.scope("department_id", scope);
         s.eq_opt("department_id", f.department_id.map(|d| Arg::Int(d.0)))
             .eq_opt("alias_id", f.alias_id.map(|d| Arg::Int(d.0)))
             .eq_opt("case_id", f.case_id.map(|d| Arg::Int(d.0)))
@@ -442,11 +444,13 @@ impl Store {
     /// Lists delivery exceptions by id.
     pub async fn list_delivery_exceptions(
         &self,
+        scope: &switchboard_domain::Scope,
         department_id: Option<DepartmentId>,
         email_id: Option<EmailId>,
         page: &PageRequest,
     ) -> Result<Page<DeliveryException>, StoreError> {
         let mut s = Select::new("SELECT * FROM delivery_exceptions");
+        s.scope("department_id", scope);
         s.eq_opt("department_id", department_id.map(|d| Arg::Int(d.0)))
             .eq_opt("email_id", email_id.map(|d| Arg::Int(d.0)));
         let (rows, more) = s.page(&self.inner.read, page).await?;

@@ -165,10 +165,12 @@ impl Store {
     /// Lists user groups by id, with members.
     pub async fn list_user_groups(
         &self,
+        scope: &switchboard_domain::Scope,
         f: &UserGroupFilter,
         page: &PageRequest,
     ) -> Result<Page<UserGroup>, StoreError> {
         let mut s = Select::new("SELECT * FROM user_groups");
+        s.scope("department_id", scope);
         s.eq_opt("department_id", f.department_id.map(|d| Arg::Int(d.0)));
         if let Some(m) = f.member {
             s.cond(

@@ -271,12 +271,14 @@ impl Store {
     /// Lists folders, optionally of one department.
     pub async fn list_folders(
         &self,
+        scope: &switchboard_domain::Scope,
         department: Option<DepartmentId>,
         page: &PageRequest,
     ) -> Result<Page<Folder>, StoreError> {
         crate::sql::department_page(
             &self.inner.read,
             "kb_folders",
+            scope,
             department,
             page,
             folder_from_row,
@@ -386,10 +388,12 @@ impl Store {
     /// Lists articles by id.
     pub async fn list_articles(
         &self,
+        scope: &switchboard_domain::Scope,
         f: &ArticleFilter,
         page: &PageRequest,
     ) -> Result<Page<Article>, StoreError> {
         let mut s = Select::new("SELECT * FROM articles");
+        s.scope("department_id", scope);
         s.eq_opt("department_id", f.department_id.map(|d| Arg::Int(d.0)));
         s.eq_opt("folder_id", f.folder_id.map(|d| Arg::Int(d.0)));
         s.eq_opt("kind", f.kind.map(|k| Arg::Text(k.as_str().into())));

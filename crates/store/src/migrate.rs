@@ -29,6 +29,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "outbox claims",
         include_str!("../migrations/0007_outbox_claims.sql"),
     ),
+    (
+        8,
+        "department sharing",
+        include_str!("../migrations/0008_department_sharing.sql"),
+    ),
+    (
+        9,
+        "security",
+        include_str!("../migrations/0009_security.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

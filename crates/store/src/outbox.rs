@@ -484,6 +484,46 @@ pub(crate) fn by_email(a: &Activity) -> Result<(), StoreError> {
 }
 
 /// Refuses work that cannot be answered by email now: another channel, or finished.
+/// Most of a case's emails read for its participants (the newest).
+const PARTICIPANT_EMAILS: i64 = 2000;
+
+/// Who may be written to about `a` without the permission to write to anyone: the customer's
+/// email addresses and every address on the case's emails (from, Reply-To, To, Cc), lower-cased.
+async fn participants(
+    c: &mut AnyConnection,
+    a: &Activity,
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    let mut known = std::collections::HashSet::new();
+    let rows = sqlx::query(
+        "SELECT value_key FROM contact_points WHERE customer_id = $1 AND kind = 'email'",
+    )
+    .bind(a.customer_id.0)
+    .fetch_all(&mut *c)
+    .await?;
+    for r in &rows {
+        known.insert(col::<String>(r, "value_key")?.to_lowercase());
+    }
+    let rows = sqlx::query(
+        "SELECT from_address, reply_to, to_list, cc_list FROM emails WHERE case_id = $1 \
+         ORDER BY id DESC LIMIT $2",
+    )
+    .bind(a.case_id.0)
+    .bind(PARTICIPANT_EMAILS)
+    .fetch_all(&mut *c)
+    .await?;
+    for r in &rows {
+        if let Some(f) = col::<Option<String>>(r, "from_address")? {
+            known.insert(f.to_lowercase());
+        }
+        for column in ["reply_to", "to_list", "cc_list"] {
+            for m in json::<Vec<Mailbox>>(r, column)? {
+                known.insert(m.address.to_lowercase());
+            }
+        }
+    }
+    Ok(known)
+}
+
 pub(crate) fn answerable(a: &Activity) -> Result<(), StoreError> {
     by_email(a)?;
     if matches!(
@@ -538,6 +578,21 @@ impl Store {
                         {
                             reply.text = text;
                             reply.html = Some(html);
+                        }
+                    }
+                    if !reply.any_recipient && (!reply.to.is_empty() || !reply.cc.is_empty()) {
+                        let known = participants(c, &a).await?;
+                        if let Some((field, address)) =
+                            email::outside_participants(&reply.to, &reply.cc, &known)
+                        {
+                            return Err(ValidationError::new(
+                                field,
+                                format!(
+                                    "{address} took no part in this case: write to the customer or \
+                                     to addresses of its thread (a supervisor may write to others)"
+                                ),
+                            )
+                            .into());
                         }
                     }
                     let to = if reply.to.is_empty() {
@@ -907,6 +962,7 @@ impl Store {
     /// department or all, oldest entry first.
     pub async fn list_retrying(
         &self,
+        scope: &switchboard_domain::Scope,
         department: Option<switchboard_domain::DepartmentId>,
         page: &crate::PageRequest,
     ) -> Result<crate::Page<RetryingMessage>, StoreError> {
@@ -915,6 +971,7 @@ impl Store {
              o.attempts, o.last_error, o.next_attempt_at, o.created_at FROM outbox o JOIN emails e ON e.id = o.email_id \
              WHERE o.status IN ('pending', 'sending') AND o.last_error IS NOT NULL) r",
         );
+        s.scope("department_id", scope);
         s.eq_opt(
             "department_id",
             department.map(|d| crate::sql::Arg::Int(d.0)),

@@ -259,10 +259,12 @@ impl Store {
     /// Lists queues by id.
     pub async fn list_queues(
         &self,
+        scope: &switchboard_domain::Scope,
         f: &QueueFilter,
         page: &PageRequest,
     ) -> Result<Page<Queue>, StoreError> {
         let mut s = Select::new("SELECT * FROM queues");
+        s.scope("department_id", scope);
         s.eq_opt("department_id", f.department_id.map(|d| Arg::Int(d.0)))
             .eq_opt("kind", f.kind.map(|k| Arg::Text(k.as_str().into())));
         let (rows, more) = s.page(&self.inner.read, page).await?;

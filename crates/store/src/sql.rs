@@ -153,6 +153,20 @@ impl Select {
         self
     }
 
+    /// Keeps only rows whose `column` (a department id) is within `scope`.
+    pub(crate) fn scope(&mut self, column: &str, scope: &switchboard_domain::Scope) -> &mut Self {
+        if let Some(ds) = scope.departments() {
+            self.sql
+                .push_str(if self.has_where { " AND " } else { " WHERE " });
+            self.has_where = true;
+            self.sql.push_str(&format!(
+                "{column} IN ({})",
+                int_list(ds.iter().map(|d| d.0))
+            ));
+        }
+        self
+    }
+
     /// Appends raw SQL (no user input!) after the last condition.
     pub(crate) fn raw(&mut self, sql: &str) -> &mut Self {
         self.sql.push_str(sql);
@@ -192,16 +206,19 @@ impl Select {
     }
 }
 
-/// One page of `table` (a department-scoped object), all departments' or one's, by id.
+/// One page of `table` (a department-scoped object) within `scope`, all its departments' or
+/// one's, by id.
 pub(crate) async fn department_page<T>(
     pool: &AnyPool,
     table: &str,
+    scope: &switchboard_domain::Scope,
     department: Option<switchboard_domain::DepartmentId>,
     page: &PageRequest,
     map: fn(&AnyRow) -> Result<T, StoreError>,
     id: impl Fn(&T) -> i64,
 ) -> Result<Page<T>, StoreError> {
     let mut s = Select::new(&format!("SELECT * FROM {table}"));
+    s.scope("department_id", scope);
     s.eq_opt("department_id", department.map(|d| Arg::Int(d.0)));
     let (rows, more) = s.page(pool, page).await?;
     let items = rows.iter().map(map).collect::<Result<Vec<_>, _>>()?;

@@ -5,7 +5,8 @@ use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor};
 use switchboard_domain::{
-    DepartmentId, EmailAddress, NewUser, Role, Timestamp, User, UserId, UserPatch, ValidationError,
+    DepartmentId, EmailAddress, NewUser, Role, SecurityEventKind, Timestamp, User, UserId,
+    UserPatch, ValidationError,
 };
 
 use crate::Store;
@@ -164,10 +165,12 @@ impl Store {
     /// Lists users by id.
     pub async fn list_users(
         &self,
+        scope: &switchboard_domain::Scope,
         f: &UserFilter,
         page: &PageRequest,
     ) -> Result<Page<User>, StoreError> {
         let mut s = Select::new(&format!("SELECT {COLUMNS} FROM users"));
+        s.scope("department_id", scope);
         s.eq_opt("department_id", f.department_id.map(|d| Arg::Int(d.0)))
             .eq_opt("role", f.role.map(|r| Arg::Text(r.as_str().into())))
             .eq_opt(
@@ -187,6 +190,24 @@ impl Store {
         patch: UserPatch,
         now: Timestamp,
     ) -> Result<User, StoreError> {
+        self.update_user_by(id, patch, None, None, now).await
+    }
+
+    /// [`Store::update_user`] by `actor`: a new password ends every session of the user but
+    /// `keep_session` (the secret of the session the change was made in, when the user changes
+    /// their own), and records a `password_changed` security event, in the same transaction.
+    pub async fn update_user_by(
+        &self,
+        id: UserId,
+        patch: UserPatch,
+        actor: Option<UserId>,
+        keep_session: Option<String>,
+        now: Timestamp,
+    ) -> Result<User, StoreError> {
+        let keep = keep_session
+            .as_deref()
+            .map(crate::auth::secret_hash)
+            .unwrap_or_default();
         let hash = match &patch.password {
             Some(p) => Some(hash_password_blocking(p.clone()).await?),
             None => None,
@@ -196,7 +217,9 @@ impl Store {
             .write(move |c| {
                 let patch = patch.clone();
                 let hash = hash.clone();
+                let keep = keep.clone();
                 Box::pin(async move {
+                    let new_password = hash.is_some();
                     let mut u = fetch(&mut *c, id).await?;
                     if u.version != patch.version {
                         return Err(StoreError::stale("user", id.0));
@@ -228,6 +251,15 @@ impl Store {
                     .map_err(write_error)?;
                     if !u.active {
                         sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.0).execute(&mut *c).await?;
+                    } else if new_password {
+                        let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+                            .bind(id.0)
+                            .bind(&keep)
+                            .execute(&mut *c)
+                            .await?
+                            .rows_affected();
+                        let event = SecurityEventKind::PasswordChanged { user_id: id, sessions_ended: ended };
+                        crate::security::record(c, &event, actor, now).await?;
                     }
                     u.version += 1;
                     u.updated_at = now;

@@ -282,10 +282,12 @@ impl Store {
     /// Lists workflows by id.
     pub async fn list_workflows(
         &self,
+        scope: &switchboard_domain::Scope,
         f: &WorkflowFilter,
         page: &PageRequest,
     ) -> Result<Page<Workflow>, StoreError> {
         let mut s = Select::new("SELECT * FROM workflows");
+        s.scope("department_id", scope);
         s.eq_opt("department_id", f.department_id.map(|d| Arg::Int(d.0)));
         s.eq_opt("kind", f.kind.map(|k| Arg::Text(k.as_str().into())));
         let (rows, more) = s.page(&self.inner.read, page).await?;

@@ -52,6 +52,7 @@ async fn suite(s: &Store) -> R {
     migrations_are_idempotent(s).await?;
     let dept = departments(s).await?;
     let (agent, _admin) = users(s, dept.id).await?;
+    sharing(s, &agent).await?;
     groups_and_queues(s, dept.id, agent.id).await?;
     let customer = customers(s, dept.id).await?;
     activities(s, dept.id, customer.id, agent.id).await?;
@@ -108,6 +109,7 @@ async fn departments(s: &Store) -> Result<Department, Box<dyn std::error::Error>
                 version: 1,
                 name: Some("Care".into()),
                 description: None,
+                shared_with: None,
             },
             now(),
         )
@@ -120,6 +122,7 @@ async fn departments(s: &Store) -> Result<Department, Box<dyn std::error::Error>
                 version: 1,
                 name: None,
                 description: None,
+                shared_with: None,
             },
             now(),
         )
@@ -142,8 +145,73 @@ async fn departments(s: &Store) -> Result<Department, Box<dyn std::error::Error>
     Ok(patched)
 }
 
+/// A department's sharing list widens the scope of the other department's users, and only theirs.
+async fn sharing(s: &Store, agent: &User) -> R {
+    use switchboard_domain::{ObjectKind, Scope};
+    let own = agent.department_id;
+    let patch = |version, shared_with| DepartmentPatch {
+        version,
+        name: None,
+        description: None,
+        shared_with: Some(shared_with),
+    };
+    assert_eq!(s.scope_of(agent).await?, Scope::Departments(vec![own]));
+    let legal = s
+        .create_department(
+            NewDepartment {
+                name: "Legal".into(),
+                description: String::new(),
+            },
+            now(),
+        )
+        .await?;
+    let mine = Scope::Departments(vec![own]);
+    let listed = s.list_departments(&mine, &PageRequest::first(10)).await?;
+    assert_eq!(listed.items.iter().map(|d| d.id).collect::<Vec<_>>(), [own]);
+    let shared = s
+        .update_department(legal.id, patch(1, vec![own, own]).validate()?, now())
+        .await?;
+    assert_eq!(shared.shared_with, [own]);
+    assert_eq!(s.department(legal.id).await?.shared_with, [own]);
+    assert_eq!(
+        s.scope_of(agent).await?,
+        Scope::Departments(vec![own, legal.id])
+    );
+    for bad in [vec![legal.id], vec![DepartmentId(999_999)]] {
+        let refused = s.update_department(legal.id, patch(2, bad), now()).await;
+        assert!(
+            matches!(refused, Err(StoreError::Invalid(_))),
+            "{refused:?}"
+        );
+    }
+    assert_eq!(
+        s.department_of(ObjectKind::User, agent.id.0).await?,
+        Some(own)
+    );
+    assert_eq!(
+        s.department_of(ObjectKind::Department, legal.id.0).await?,
+        Some(legal.id)
+    );
+    assert_eq!(s.department_of(ObjectKind::Customer, 999_999).await?, None);
+    // A department that shares with a deleted one no longer names it.
+    let own_dept = s.department(own).await?;
+    s.update_department(own, patch(own_dept.version, vec![legal.id]), now())
+        .await?;
+    s.update_department(legal.id, patch(2, vec![]), now())
+        .await?;
+    s.delete_department(legal.id).await?;
+    assert!(s.department(own).await?.shared_with.is_empty());
+    assert_eq!(s.scope_of(agent).await?, mine);
+    Ok(())
+}
+
 async fn departments_id(s: &Store) -> Result<DepartmentId, Box<dyn std::error::Error>> {
-    Ok(s.list_departments(&PageRequest::first(10)).await?.items[0].id)
+    Ok(
+        s.list_departments(&switchboard_domain::Scope::All, &PageRequest::first(10))
+            .await?
+            .items[0]
+            .id,
+    )
 }
 
 async fn users(s: &Store, dept: DepartmentId) -> Result<(User, User), Box<dyn std::error::Error>> {
@@ -181,7 +249,10 @@ async fn users(s: &Store, dept: DepartmentId) -> Result<(User, User), Box<dyn st
         ..Default::default()
     };
     assert_eq!(
-        s.list_users(&f, &PageRequest::first(10)).await?.items.len(),
+        s.list_users(&switchboard_domain::Scope::All, &f, &PageRequest::first(10))
+            .await?
+            .items
+            .len(),
         1
     );
     assert_eq!(departments_id(s).await?, dept);
@@ -246,6 +317,7 @@ async fn groups_and_queues(s: &Store, dept: DepartmentId, agent: UserId) -> R {
     );
     let mine = s
         .list_user_groups(
+            &switchboard_domain::Scope::All,
             &UserGroupFilter {
                 member: Some(agent),
                 ..Default::default()
@@ -270,6 +342,7 @@ async fn groups_and_queues(s: &Store, dept: DepartmentId, agent: UserId) -> R {
     ));
     let page = s
         .list_queues(
+            &switchboard_domain::Scope::All,
             &QueueFilter {
                 department_id: Some(dept),
                 ..Default::default()
@@ -281,6 +354,7 @@ async fn groups_and_queues(s: &Store, dept: DepartmentId, agent: UserId) -> R {
     let next = PageRequest::parse(Some(1), page.next_cursor.as_deref())?;
     let page2 = s
         .list_queues(
+            &switchboard_domain::Scope::All,
             &QueueFilter {
                 department_id: Some(dept),
                 ..Default::default()
@@ -314,7 +388,7 @@ async fn customers(s: &Store, dept: DepartmentId) -> Result<Customer, Box<dyn st
         ..Default::default()
     };
     assert_eq!(
-        s.list_customers(&f, &PageRequest::first(5))
+        s.list_customers(&switchboard_domain::Scope::All, &f, &PageRequest::first(5))
             .await?
             .items
             .len(),
@@ -326,6 +400,7 @@ async fn customers(s: &Store, dept: DepartmentId) -> Result<Customer, Box<dyn st
 async fn activities(s: &Store, dept: DepartmentId, customer: CustomerId, agent: UserId) -> R {
     let queue = s
         .list_queues(
+            &switchboard_domain::Scope::All,
             &QueueFilter {
                 department_id: Some(dept),
                 kind: Some(QueueKind::Standard),
@@ -430,10 +505,14 @@ async fn activities(s: &Store, dept: DepartmentId, customer: CustomerId, agent: 
         ..Default::default()
     };
     assert_eq!(
-        s.list_activities(&mine, &PageRequest::first(10))
-            .await?
-            .items
-            .len(),
+        s.list_activities(
+            &switchboard_domain::Scope::All,
+            &mine,
+            &PageRequest::first(10)
+        )
+        .await?
+        .items
+        .len(),
         1
     );
     assert!(matches!(
@@ -506,7 +585,9 @@ async fn group_commit_batches_concurrent_writers(s: &Store, customer: CustomerId
     let mut seen = 0;
     let mut page = PageRequest::first(50);
     loop {
-        let p = s.list_activities(&f, &page).await?;
+        let p = s
+            .list_activities(&switchboard_domain::Scope::All, &f, &page)
+            .await?;
         seen += p.items.len();
         match p.next_cursor {
             Some(c) => page = PageRequest::parse(Some(50), Some(&c))?,
@@ -520,12 +601,15 @@ async fn group_commit_batches_concurrent_writers(s: &Store, customer: CustomerId
 }
 
 async fn tokens_and_sessions(s: &Store, agent: UserId) -> R {
-    let (tok, secret) = s.create_token(agent, "ci", now()).await?;
+    let (tok, secret) = s.create_token(agent, "ci", None, None, now()).await?;
     assert!(secret.starts_with(auth::TOKEN_PREFIX));
-    assert_eq!(s.user_by_token(&secret).await?.map(|u| u.id), Some(agent));
-    assert!(s.user_by_token("sbt_nope").await?.is_none());
-    s.revoke_token(tok.id, now()).await?;
-    assert!(s.user_by_token(&secret).await?.is_none());
+    assert_eq!(
+        s.user_by_token(&secret, now()).await?.map(|u| u.id),
+        Some(agent)
+    );
+    assert!(s.user_by_token("sbt_nope", now()).await?.is_none());
+    s.revoke_token(tok.id, None, now()).await?;
+    assert!(s.user_by_token(&secret, now()).await?.is_none());
     let (sid, csrf) = s.create_session(agent, now(), 3600).await?;
     let live = s.session(&sid, now()).await?.ok_or("no session")?;
     assert_eq!(
@@ -535,6 +619,63 @@ async fn tokens_and_sessions(s: &Store, agent: UserId) -> R {
     assert!(s.session(&sid, now().plus_secs(7200)).await?.is_none());
     s.delete_session(&sid).await?;
     assert!(s.session(&sid, now()).await?.is_none());
+
+    // A token with an expiry stops working then.
+    let (_, timed) = s
+        .create_token(
+            agent,
+            "short",
+            Some(now().plus_secs(60)),
+            Some(agent),
+            now(),
+        )
+        .await?;
+    assert!(s.user_by_token(&timed, now()).await?.is_some());
+    assert!(
+        s.user_by_token(&timed, now().plus_secs(61))
+            .await?
+            .is_none()
+    );
+
+    // A new password ends the user's other sessions, keeps the one it was made in, and is a
+    // security event.
+    let (kept, _) = s.create_session(agent, now(), 3600).await?;
+    let (other, _) = s.create_session(agent, now(), 3600).await?;
+    let user = s.user(agent).await?;
+    let patch = switchboard_domain::UserPatch {
+        version: user.version,
+        department_id: None,
+        email: None,
+        name: None,
+        role: None,
+        active: None,
+        password: Some("a fresh long passphrase".into()),
+        attributes: None,
+        capacity: None,
+        reviewed: None,
+    };
+    s.update_user_by(agent, patch, Some(agent), Some(kept.clone()), now())
+        .await?;
+    assert!(s.session(&kept, now()).await?.is_some());
+    assert!(s.session(&other, now()).await?.is_none());
+    let events = s.list_security_events(&PageRequest::first(50)).await?.items;
+    let kinds: Vec<&str> = events.iter().map(|e| e.event.name()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "token_created",
+            "token_revoked",
+            "token_created",
+            "password_changed"
+        ]
+    );
+    assert_eq!(
+        events[3].event,
+        switchboard_domain::SecurityEventKind::PasswordChanged {
+            user_id: agent,
+            sessions_ended: 1
+        }
+    );
     Ok(())
 }
 
@@ -573,7 +714,7 @@ async fn sqlite_survives_reopen() -> R {
     let s = Store::open(&url, &StoreOptions::default()).await?;
     assert_eq!(s.migrate(0).await?, Vec::<i64>::new());
     assert_eq!(
-        s.list_departments(&PageRequest::first(10))
+        s.list_departments(&switchboard_domain::Scope::All, &PageRequest::first(10))
             .await?
             .items
             .len(),

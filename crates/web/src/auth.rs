@@ -7,7 +7,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{Method, header};
 use axum_extra::extract::CookieJar;
-use switchboard_domain::{Access, Activity, ActivityId, Actor, Resource, Role, User};
+use switchboard_domain::{Access, Activity, ActivityId, Actor, Resource, Role, Scope, User};
 
 use crate::error::ApiError;
 use crate::state::{AppState, now};
@@ -38,6 +38,8 @@ pub struct Caller {
     pub user: User,
     /// How they authenticated.
     pub credential: Credential,
+    /// The departments they may see and act in.
+    pub scope: Scope,
 }
 
 impl Caller {
@@ -87,55 +89,69 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
-            let value = auth.to_str().map_err(|_| ApiError::unauthenticated())?;
-            let secret = value
-                .strip_prefix("Bearer ")
-                .or_else(|| value.strip_prefix("bearer "))
-                .ok_or_else(ApiError::unauthenticated)?;
-            let user = state
-                .store
-                .user_by_token(secret.trim())
-                .await?
-                .ok_or_else(ApiError::unauthenticated)?;
-            return Ok(Caller {
-                user,
-                credential: Credential::Token,
-            });
+        if let Some(c) = parts.extensions.get::<Caller>() {
+            return Ok(c.clone());
         }
-        let jar = CookieJar::from_headers(&parts.headers);
-        let secret = jar
-            .get(SESSION_COOKIE)
-            .map(|c| c.value().to_string())
+        let caller = authenticate(parts, state).await?;
+        parts.extensions.insert(caller.clone());
+        Ok(caller)
+    }
+}
+
+/// Resolves the caller of a request (once: the result is kept in the request's extensions).
+async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<Caller, ApiError> {
+    if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
+        let value = auth.to_str().map_err(|_| ApiError::unauthenticated())?;
+        let secret = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
             .ok_or_else(ApiError::unauthenticated)?;
-        let session = state
+        let user = state
             .store
-            .session(&secret, now())
+            .user_by_token(secret.trim(), now())
             .await?
             .ok_or_else(ApiError::unauthenticated)?;
-        let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-        if !safe {
-            let sent = parts
-                .headers
-                .get(CSRF_HEADER)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            if !constant_time_eq(sent.as_bytes(), session.csrf_token.as_bytes()) {
-                return Err(ApiError::new(
-                    axum::http::StatusCode::FORBIDDEN,
-                    "csrf_failed",
-                    "missing or wrong X-CSRF-Token header for a cookie-authenticated request",
-                ));
-            }
-        }
-        Ok(Caller {
-            user: session.user,
-            credential: Credential::Session {
-                secret,
-                csrf: session.csrf_token,
-            },
-        })
+        let scope = state.store.scope_of(&user).await?;
+        return Ok(Caller {
+            user,
+            credential: Credential::Token,
+            scope,
+        });
     }
+    let jar = CookieJar::from_headers(&parts.headers);
+    let secret = jar
+        .get(SESSION_COOKIE)
+        .map(|c| c.value().to_string())
+        .ok_or_else(ApiError::unauthenticated)?;
+    let session = state
+        .store
+        .session(&secret, now())
+        .await?
+        .ok_or_else(ApiError::unauthenticated)?;
+    let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe {
+        let sent = parts
+            .headers
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !constant_time_eq(sent.as_bytes(), session.csrf_token.as_bytes()) {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "csrf_failed",
+                "missing or wrong X-CSRF-Token header for a cookie-authenticated request",
+            ));
+        }
+    }
+    let scope = state.store.scope_of(&session.user).await?;
+    Ok(Caller {
+        user: session.user,
+        credential: Credential::Session {
+            secret,
+            csrf: session.csrf_token,
+        },
+        scope,
+    })
 }
 
 /// Compares secrets without leaking where they differ.

@@ -27,6 +27,7 @@ pub struct ErrorBody {
 pub struct ApiError {
     status: StatusCode,
     body: ErrorBody,
+    retry_after: Option<i64>,
 }
 
 /// What handlers return.
@@ -42,7 +43,14 @@ impl ApiError {
                 message: message.into(),
                 field: None,
             },
+            retry_after: None,
         }
+    }
+
+    /// Tells the client when to come back (`Retry-After`, in seconds).
+    pub fn retry_after(mut self, secs: i64) -> ApiError {
+        self.retry_after = Some(secs.max(1));
+        self
     }
 
     /// Names the field at fault.
@@ -87,7 +95,13 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, axum::Json(self.body)).into_response()
+        let mut r = (self.status, axum::Json(self.body)).into_response();
+        if let Some(secs) = self.retry_after
+            && let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string())
+        {
+            r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+        }
+        r
     }
 }
 

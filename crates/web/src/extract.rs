@@ -8,15 +8,20 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use crate::error::ApiError;
+use switchboard_domain::Refers;
 
-/// A JSON body.
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// A JSON body. The objects it names ([`Refers`]) must be within the caller's department scope
+/// (see [`crate::scope`]).
 pub struct ApiJson<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+impl<T: DeserializeOwned + Refers + Send> FromRequest<AppState> for ApiJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
         let json = req
             .headers()
             .get(CONTENT_TYPE)
@@ -29,6 +34,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 "send the body as application/json",
             ));
         }
+        // What the scope check needs of the request once its body is read.
+        let mut head = Request::new(());
+        *head.method_mut() = req.method().clone();
+        *head.headers_mut() = req.headers().clone();
+        *head.extensions_mut() = req.extensions().clone();
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -36,8 +46,28 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 e.body_text(),
             )
         })?;
-        parse(&bytes).map(ApiJson)
+        let body: T = parse(&bytes)?;
+        let (mut parts, ()) = head.into_parts();
+        in_scope(&mut parts, state, body.refs()).await?;
+        Ok(ApiJson(body))
     }
+}
+
+/// Checks the objects a request names against the caller's scope; naming objects needs a
+/// caller.
+async fn in_scope(
+    parts: &mut Parts,
+    state: &AppState,
+    refs: Vec<switchboard_domain::ObjectRef>,
+) -> Result<(), ApiError> {
+    if refs.is_empty() {
+        return Ok(());
+    }
+    let caller = match parts.extensions.get::<Caller>() {
+        Some(c) => c.clone(),
+        None => Caller::from_request_parts(parts, state).await?,
+    };
+    crate::scope::check_refs(state, &caller, &refs).await
 }
 
 /// Parses JSON, telling syntax errors (400) from wrong values (422 naming the field). A string
@@ -116,13 +146,14 @@ fn find_nul(v: &serde_json::Value, path: String) -> Option<String> {
     }
 }
 
-/// A query string.
+/// A query string. The objects it names ([`Refers`]) must be within the caller's department
+/// scope (see [`crate::scope`]).
 pub struct ApiQuery<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+impl<T: DeserializeOwned + Refers + Send> FromRequestParts<AppState> for ApiQuery<T> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let q = parts.uri.query().unwrap_or("");
         if let Some((name, _)) =
             form_urlencoded::parse(q.as_bytes()).find(|(k, v)| k.contains('\0') || v.contains('\0'))
@@ -135,17 +166,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
             .field(name.replace('\0', "\u{FFFD}")));
         }
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
-        serde_path_to_error::deserialize(de)
-            .map(ApiQuery)
-            .map_err(|e| {
-                let field = e.path().to_string();
-                ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_parameter",
-                    e.into_inner().to_string(),
-                )
-                .field(field)
-            })
+        let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
+            let field = e.path().to_string();
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_parameter",
+                e.into_inner().to_string(),
+            )
+            .field(field)
+        })?;
+        in_scope(parts, state, value.refs()).await?;
+        Ok(ApiQuery(value))
     }
 }
 

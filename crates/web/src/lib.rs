@@ -11,7 +11,9 @@ pub mod extract;
 pub mod headers;
 pub mod openapi;
 pub mod routes;
+pub mod scope;
 pub mod state;
+pub mod throttle;
 pub mod ui;
 
 use std::time::Instant;
@@ -118,6 +120,8 @@ pub fn app(state: AppState) -> Router {
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/auth/me", get(auth::me))
+        .route("/auth/password", axum::routing::put(auth::change_password))
+        .route("/security-events", get(system::security_events))
         .route("/tokens", get(auth::list_tokens).post(auth::create_token))
         .route("/tokens/{id}", axum::routing::delete(auth::revoke_token))
         .route(
@@ -219,10 +223,12 @@ pub fn app(state: AppState) -> Router {
             "/activities/{id}/articles/{article}",
             get(emails::article_for_reply),
         )
+        // Every route: an object named in the path must be within the caller's scope.
+        .route_layer(middleware::from_fn_with_state(state.clone(), scope::guard))
         .fallback(not_found);
     Router::new()
         .nest("/api/v1", api)
-        .merge(ui::router())
+        .merge(ui::router(state.clone()))
         .route("/healthz", get(system::healthz))
         .route("/metrics", get(system::metrics))
         .fallback(not_found)

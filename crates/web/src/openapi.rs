@@ -12,7 +12,7 @@ use switchboard_domain::*;
 
 use crate::error::ErrorBody;
 use crate::routes::aliases::{ConnectionTest, ProbeAnswer};
-use crate::routes::auth::{CreatedToken, Login, Me, NewToken};
+use crate::routes::auth::{CreatedToken, Login, Me, NewToken, PasswordChange};
 use crate::routes::drafts::DraftFiles;
 use crate::routes::emails::{InsertableArticle, ReplyBody};
 use crate::routes::files::ReplyAttachment;
@@ -100,6 +100,9 @@ use crate::routes::system::Logging;
         Me,
         NewToken,
         CreatedToken,
+        PasswordChange,
+        SecurityEvent,
+        SecurityEventKind,
         Logging,
         Alias,
         NewAlias,
@@ -506,9 +509,27 @@ pub fn document() -> utoipa::openapi::OpenApi {
             One("Me"),
         ),
         (
+            "/api/v1/auth/password",
+            Put,
+            "Change the caller's own password (ends their other sessions)",
+            "auth",
+            One("PasswordChange"),
+            "204",
+            None,
+        ),
+        (
+            "/api/v1/security-events",
+            Get,
+            "The security event log: lock-outs, password changes, tokens (administrators)",
+            "system",
+            None,
+            "200",
+            List("SecurityEvent"),
+        ),
+        (
             "/api/v1/tokens",
             Get,
-            "The caller's API tokens",
+            "API tokens: the caller's; administrators also one user's (`user_id`) or all (`all`)",
             "auth",
             None,
             "200",

@@ -26,6 +26,11 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// How long a login session lasts, in seconds.
     pub session_ttl_secs: i64,
+    /// Whether agents may address a reply to anyone, not only the case's participants.
+    pub agents_write_to_any_address: bool,
+    /// Whether a reverse proxy in front sets `X-Forwarded-For` (its last address is then the
+    /// client's, for login throttling).
+    pub trust_forwarded_for: bool,
 }
 
 /// Shared state of the HTTP server.
@@ -50,6 +55,8 @@ pub struct AppState {
     pub mail: Option<(switchboard_mail::tls::TlsTrust, Duration)>,
     /// Queue and user names for the supervisors' monitor.
     pub(crate) monitor_names: Arc<crate::ui::NameCache>,
+    /// Failed logins per account and client address.
+    pub(crate) logins: Arc<crate::throttle::LoginThrottle>,
     /// Turns true when the server starts shutting down: long-lived responses (event streams)
     /// end, so the graceful shutdown does not wait for them.
     closing: Arc<tokio::sync::watch::Sender<bool>>,
@@ -76,6 +83,7 @@ impl AppState {
             router: None,
             mail: None,
             monitor_names: Arc::default(),
+            logins: Arc::default(),
             closing: Arc::new(tokio::sync::watch::channel(false).0),
             ready: Arc::new(AtomicBool::new(false)),
         }

@@ -623,3 +623,31 @@ impl Day {
         self as usize
     }
 }
+
+impl switchboard_domain::Refers for NewWorkflow {
+    fn refs(&self) -> Vec<switchboard_domain::ObjectRef> {
+        use switchboard_domain::{ObjectKind, ObjectRef};
+        let mut r = vec![ObjectRef::new(
+            "department_id",
+            ObjectKind::Department,
+            self.department_id.0,
+        )];
+        r.extend(
+            self.alias_ids
+                .iter()
+                .map(|a| ObjectRef::new("alias_ids", ObjectKind::Alias, a.0)),
+        );
+        r
+    }
+}
+
+impl switchboard_domain::Refers for WorkflowPatch {
+    fn refs(&self) -> Vec<switchboard_domain::ObjectRef> {
+        use switchboard_domain::{ObjectKind, ObjectRef};
+        self.alias_ids
+            .iter()
+            .flatten()
+            .map(|a| ObjectRef::new("alias_ids", ObjectKind::Alias, a.0))
+            .collect()
+    }
+}

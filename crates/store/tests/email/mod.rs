@@ -69,6 +69,7 @@ fn reply(text: &str, complete: bool) -> NewReply {
         complete,
         compose: true,
         draft_attachments: false,
+        any_recipient: true,
     }
 }
 
@@ -324,7 +325,11 @@ async fn ingest_and_thread(s: &Store, dept: DepartmentId, alias: &Alias, queue: 
         permanent: true,
     });
     let cases_before = s
-        .list_cases(&CaseFilter::default(), &PageRequest::first(500))
+        .list_cases(
+            &switchboard_domain::Scope::All,
+            &CaseFilter::default(),
+            &PageRequest::first(500),
+        )
         .await?
         .items
         .len();
@@ -334,13 +339,22 @@ async fn ingest_and_thread(s: &Store, dept: DepartmentId, alias: &Alias, queue: 
     assert_eq!(r8.outcome, Outcome::DeliveryException);
     assert_eq!(r8.activity_id, None);
     let cases_after = s
-        .list_cases(&CaseFilter::default(), &PageRequest::first(500))
+        .list_cases(
+            &switchboard_domain::Scope::All,
+            &CaseFilter::default(),
+            &PageRequest::first(500),
+        )
         .await?
         .items
         .len();
     assert_eq!(cases_before, cases_after);
     let de = s
-        .list_delivery_exceptions(Some(dept), Some(sent.email_id), &PageRequest::first(10))
+        .list_delivery_exceptions(
+            &switchboard_domain::Scope::All,
+            Some(dept),
+            Some(sent.email_id),
+            &PageRequest::first(10),
+        )
         .await?;
     assert_eq!(de.items.len(), 1);
     assert_eq!(de.items[0].status.as_deref(), Some("5.1.1"));
@@ -398,7 +412,12 @@ async fn first_agent(s: &Store, dept: DepartmentId) -> Result<UserId, Box<dyn st
         department_id: Some(dept),
         ..UserFilter::default()
     };
-    Ok(s.list_users(&f, &PageRequest::first(1)).await?.items[0].id)
+    Ok(
+        s.list_users(&switchboard_domain::Scope::All, &f, &PageRequest::first(1))
+            .await?
+            .items[0]
+            .id,
+    )
 }
 
 async fn check_outbox(s: &Store) -> R {
@@ -459,6 +478,7 @@ async fn check_outbox(s: &Store) -> R {
     let failed = s.email(claimed[2].email_id).await?;
     let de = s
         .list_delivery_exceptions(
+            &switchboard_domain::Scope::All,
             Some(failed.department_id),
             Some(failed.id),
             &PageRequest::first(10),
@@ -551,6 +571,7 @@ async fn hygiene(s: &Store, dept: DepartmentId, alias: &Alias) -> R {
     assert!(s.count_inbound(alias.id).await? >= 12);
     let page = s
         .list_emails(
+            &switchboard_domain::Scope::All,
             &EmailFilter {
                 outcome: Some(Outcome::Blocked),
                 ..EmailFilter::default()

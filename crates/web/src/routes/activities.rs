@@ -9,7 +9,7 @@ use switchboard_domain::{
     Access, Activity, ActivityAction, ActivityEvent, ActivityId, ActivityPatch, ActivityStatus,
     CaseId, ChannelKind, CustomerId, DepartmentId, NewActivity, QueueId, Resource, Role, UserId,
 };
-use switchboard_routing::{RouteError, Target};
+use switchboard_routing::{Action, RouteError, Target};
 use switchboard_services::routing::{Request, RouterError};
 use switchboard_store::{ActivityFilter, StoreError};
 
@@ -51,11 +51,79 @@ pub async fn update(
     ApiJson(body): ApiJson<ActivityPatch>,
 ) -> ApiResult<Json<Activity>> {
     caller.require(Access::Write, Resource::Activities)?;
+    caller
+        .require_holder(&s.store, ActivityId(id), "change this activity")
+        .await?;
     Ok(Json(
         s.store
             .update_activity(ActivityId(id), body.validate()?, caller.actor(), now())
             .await?,
     ))
+}
+
+/// An agent taking `a` for themselves: only work waiting in a queue they serve (the router's
+/// pull), never work someone holds. Without the router (a server run without routing), only
+/// waiting work nobody holds.
+async fn take(
+    s: &AppState,
+    caller: &Caller,
+    a: &Activity,
+    expected: Option<i64>,
+) -> ApiResult<Activity> {
+    if expected.is_some_and(|v| v != a.version) {
+        return Err(StoreError::stale("activity", a.id.0).into());
+    }
+    let refused = || {
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "not_available",
+            "this activity is not waiting in a queue you serve",
+        )
+    };
+    let waiting = matches!(a.status, ActivityStatus::New | ActivityStatus::Queued);
+    if a.assignee_id.is_some() || !waiting {
+        return Err(refused());
+    }
+    let Some(router) = &s.router else {
+        let me = caller.user.id;
+        let action = ActivityAction::Assign { agent_id: me };
+        return Ok(s
+            .store
+            .act_on_activity(a.id, action, Some(a.version), caller.actor(), now())
+            .await?);
+    };
+    let pull = Request::Pull {
+        agent: caller.user.id,
+        activity: Some(a.id),
+    };
+    match router.request(pull, caller.actor()).await {
+        Ok(actions) => {
+            let got = actions.iter().any(|x| {
+                matches!(x, Action::Assign { activity, agent, .. }
+                    if *activity == a.id && *agent == caller.user.id)
+            });
+            if !got {
+                return Err(refused());
+            }
+        }
+        Err(RouterError::Refused(RouteError::NotLoggedIn(_))) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "not_logged_in",
+                "log in to take work (PUT /me/presence)",
+            ));
+        }
+        Err(RouterError::Refused(RouteError::NoCapacity(_))) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "no_capacity",
+                "you have no room for more work on this channel",
+            ));
+        }
+        Err(RouterError::Refused(_)) => return Err(refused()),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(s.store.activity(a.id).await?)
 }
 
 /// Deletes an activity and its events; 204.
@@ -102,7 +170,7 @@ pub async fn list(
     };
     Ok(Json(
         s.store
-            .list_activities(&f, &page(q.limit, q.cursor.as_deref())?)
+            .list_activities(&caller.scope, &f, &page(q.limit, q.cursor.as_deref())?)
             .await?
             .into(),
     ))
@@ -159,8 +227,15 @@ pub async fn act(
     if caller.user.role == Role::Agent {
         let a = s.store.activity(id).await?;
         let me = caller.user.id;
+        if let ActivityAction::Assign { agent_id } = action {
+            if agent_id != me {
+                return Err(ApiError::forbidden("assign work to someone else"));
+            }
+            // An agent takes work only the way the router would give it: a pull.
+            return take(&s, &caller, &a, expected).await.map(Json);
+        }
         let allowed = match action {
-            ActivityAction::Assign { agent_id } => agent_id == me,
+            ActivityAction::Assign { .. } => false,
             ActivityAction::Accept
             | ActivityAction::Decline
             | ActivityAction::Start
@@ -257,4 +332,38 @@ pub async fn act(
         Err(e) => return Err(e.into()),
     }
     Ok(Json(s.store.activity(id).await?))
+}
+
+switchboard_domain::refers_nothing!(EventQuery);
+
+impl switchboard_domain::Refers for Query {
+    fn refs(&self) -> Vec<switchboard_domain::ObjectRef> {
+        switchboard_domain::scope::refs_of(&[
+            (
+                "department_id",
+                switchboard_domain::ObjectKind::Department,
+                self.department_id,
+            ),
+            (
+                "queue_id",
+                switchboard_domain::ObjectKind::Queue,
+                self.queue_id,
+            ),
+            (
+                "assignee_id",
+                switchboard_domain::ObjectKind::User,
+                self.assignee_id,
+            ),
+            (
+                "case_id",
+                switchboard_domain::ObjectKind::Case,
+                self.case_id,
+            ),
+            (
+                "customer_id",
+                switchboard_domain::ObjectKind::Customer,
+                self.customer_id,
+            ),
+        ])
+    }
 }

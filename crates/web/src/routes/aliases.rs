@@ -42,7 +42,7 @@ pub async fn list(
     };
     Ok(Json(
         s.store
-            .list_aliases(&f, &page(q.limit, q.cursor.as_deref())?)
+            .list_aliases(&caller.scope, &f, &page(q.limit, q.cursor.as_deref())?)
             .await?
             .into(),
     ))
@@ -91,4 +91,14 @@ pub async fn test(
         incoming: answer(incoming),
         outgoing: answer(outgoing),
     }))
+}
+
+impl switchboard_domain::Refers for Query {
+    fn refs(&self) -> Vec<switchboard_domain::ObjectRef> {
+        switchboard_domain::scope::refs_of(&[(
+            "department_id",
+            switchboard_domain::ObjectKind::Department,
+            self.department_id,
+        )])
+    }
 }

@@ -135,7 +135,9 @@ pub async fn list(
         kind: kind(q.kind.as_deref())?,
     };
     let p = page(q.limit, q.cursor.as_deref())?;
-    Ok(Json(s.store.list_articles(&f, &p).await?.into()))
+    Ok(Json(
+        s.store.list_articles(&caller.scope, &f, &p).await?.into(),
+    ))
 }
 
 /// Search parameters.
@@ -171,4 +173,31 @@ pub async fn search(
             )
             .await?,
     ))
+}
+
+impl switchboard_domain::Refers for Query {
+    fn refs(&self) -> Vec<switchboard_domain::ObjectRef> {
+        switchboard_domain::scope::refs_of(&[
+            (
+                "department_id",
+                switchboard_domain::ObjectKind::Department,
+                self.department_id,
+            ),
+            (
+                "folder_id",
+                switchboard_domain::ObjectKind::Folder,
+                self.folder_id,
+            ),
+        ])
+    }
+}
+
+impl switchboard_domain::Refers for SearchQuery {
+    fn refs(&self) -> Vec<switchboard_domain::ObjectRef> {
+        switchboard_domain::scope::refs_of(&[(
+            "department_id",
+            switchboard_domain::ObjectKind::Department,
+            Some(self.department_id),
+        )])
+    }
 }

@@ -44,8 +44,30 @@ pub async fn list(
     };
     Ok(Json(
         s.store
-            .list_cases(&f, &page(q.limit, q.cursor.as_deref())?)
+            .list_cases(&caller.scope, &f, &page(q.limit, q.cursor.as_deref())?)
             .await?
             .into(),
     ))
+}
+
+impl switchboard_domain::Refers for Query {
+    fn refs(&self) -> Vec<switchboard_domain::ObjectRef> {
+        switchboard_domain::scope::refs_of(&[
+            (
+                "department_id",
+                switchboard_domain::ObjectKind::Department,
+                self.department_id,
+            ),
+            (
+                "customer_id",
+                switchboard_domain::ObjectKind::Customer,
+                self.customer_id,
+            ),
+            (
+                "owner_id",
+                switchboard_domain::ObjectKind::User,
+                self.owner_id,
+            ),
+        ])
+    }
 }

@@ -35,8 +35,18 @@ pub async fn list(
     let p = page(q.limit, q.cursor.as_deref())?;
     Ok(Json(
         s.store
-            .list_categories(q.department_id.map(DepartmentId), &p)
+            .list_categories(&caller.scope, q.department_id.map(DepartmentId), &p)
             .await?
             .into(),
     ))
+}
+
+impl switchboard_domain::Refers for Query {
+    fn refs(&self) -> Vec<switchboard_domain::ObjectRef> {
+        switchboard_domain::scope::refs_of(&[(
+            "department_id",
+            switchboard_domain::ObjectKind::Department,
+            self.department_id,
+        )])
+    }
 }

@@ -34,7 +34,7 @@ pub async fn list(
     caller.require(Access::Read, Resource::Departments)?;
     Ok(Json(
         s.store
-            .list_departments(&page(q.limit, q.cursor.as_deref())?)
+            .list_departments(&caller.scope, &page(q.limit, q.cursor.as_deref())?)
             .await?
             .into(),
     ))
@@ -111,3 +111,5 @@ pub async fn put_routing(
         s.store.set_routing_settings(DepartmentId(id), body).await?,
     ))
 }
+
+switchboard_domain::refers_nothing!(Query);

@@ -147,3 +147,5 @@ pub async fn file(
     let bytes = blob(&s, f.blob.clone()).await?;
     Ok(download(&f.name, &f.content_type, bytes))
 }
+
+switchboard_domain::refers_nothing!(DraftFiles);

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use switchboard_domain::{
     Access, ActivityId, AttachmentId, DeliveryException, DepartmentId, Direction, Email,
-    EmailAddress, EmailId, EmailKind, EmailSettings, NewReply, Outcome, ReplyDraft, Resource,
+    EmailAddress, EmailId, EmailKind, EmailSettings, NewReply, Outcome, ReplyDraft, Resource, Role,
 };
 use switchboard_mail::sanitize::{SanitizeOptions, sanitize_html};
 use switchboard_store::EmailFilter;
@@ -56,7 +56,7 @@ pub async fn list(
     };
     Ok(Json(
         s.store
-            .list_emails(&f, &page(q.limit, q.cursor.as_deref())?)
+            .list_emails(&caller.scope, &f, &page(q.limit, q.cursor.as_deref())?)
             .await?
             .into(),
     ))
@@ -244,6 +244,7 @@ pub async fn reply(
         complete: body.complete,
         compose: body.compose,
         draft_attachments: body.draft_attachments,
+        any_recipient: caller.user.role != Role::Agent || s.config.agents_write_to_any_address,
     }
     .validate()?;
     let done = s.store.reply(activity, r, caller.actor(), now()).await?;
@@ -297,6 +298,7 @@ pub async fn delivery_exceptions(
     Ok(Json(
         s.store
             .list_delivery_exceptions(
+                &caller.scope,
                 q.department_id.map(DepartmentId),
                 q.email_id.map(EmailId),
                 &page(q.limit, q.cursor.as_deref())?,
@@ -328,32 +330,16 @@ pub async fn retrying(
             "see the messages being retried",
         ));
     }
-    let department = retrying_scope(&caller.user, q.department_id.map(DepartmentId))?;
     Ok(Json(
         s.store
-            .list_retrying(department, &page(q.limit, q.cursor.as_deref())?)
+            .list_retrying(
+                &caller.scope,
+                q.department_id.map(DepartmentId),
+                &page(q.limit, q.cursor.as_deref())?,
+            )
             .await?
             .into(),
     ))
-}
-
-/// Whose retried messages `user` may see: an administrator any department's (or all), a
-/// supervisor only their own department's; another department is not found.
-pub(crate) fn retrying_scope(
-    user: &switchboard_domain::User,
-    asked: Option<DepartmentId>,
-) -> ApiResult<Option<DepartmentId>> {
-    if user.role == switchboard_domain::Role::Admin {
-        return Ok(asked);
-    }
-    match asked {
-        Some(d) if d != user.department_id => Err(crate::error::ApiError::new(
-            axum::http::StatusCode::NOT_FOUND,
-            "not_found",
-            format!("department {d} not found"),
-        )),
-        _ => Ok(Some(user.department_id)),
-    }
 }
 
 /// A department's email hygiene settings.
@@ -411,4 +397,60 @@ pub async fn article_for_reply(
         )
         .await?;
     Ok(Json(InsertableArticle { text, html }))
+}
+
+switchboard_domain::refers_nothing!(HtmlQuery, ReplyBody);
+
+impl switchboard_domain::Refers for Query {
+    fn refs(&self) -> Vec<switchboard_domain::ObjectRef> {
+        switchboard_domain::scope::refs_of(&[
+            (
+                "department_id",
+                switchboard_domain::ObjectKind::Department,
+                self.department_id,
+            ),
+            (
+                "alias_id",
+                switchboard_domain::ObjectKind::Alias,
+                self.alias_id,
+            ),
+            (
+                "case_id",
+                switchboard_domain::ObjectKind::Case,
+                self.case_id,
+            ),
+            (
+                "activity_id",
+                switchboard_domain::ObjectKind::Activity,
+                self.activity_id,
+            ),
+        ])
+    }
+}
+
+impl switchboard_domain::Refers for ExceptionQuery {
+    fn refs(&self) -> Vec<switchboard_domain::ObjectRef> {
+        switchboard_domain::scope::refs_of(&[
+            (
+                "department_id",
+                switchboard_domain::ObjectKind::Department,
+                self.department_id,
+            ),
+            (
+                "email_id",
+                switchboard_domain::ObjectKind::Email,
+                self.email_id,
+            ),
+        ])
+    }
+}
+
+impl switchboard_domain::Refers for RetryingQuery {
+    fn refs(&self) -> Vec<switchboard_domain::ObjectRef> {
+        switchboard_domain::scope::refs_of(&[(
+            "department_id",
+            switchboard_domain::ObjectKind::Department,
+            self.department_id,
+        )])
+    }
 }

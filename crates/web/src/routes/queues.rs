@@ -40,8 +40,18 @@ pub async fn list(
     };
     Ok(Json(
         s.store
-            .list_queues(&f, &page(q.limit, q.cursor.as_deref())?)
+            .list_queues(&caller.scope, &f, &page(q.limit, q.cursor.as_deref())?)
             .await?
             .into(),
     ))
+}
+
+impl switchboard_domain::Refers for Query {
+    fn refs(&self) -> Vec<switchboard_domain::ObjectRef> {
+        switchboard_domain::scope::refs_of(&[(
+            "department_id",
+            switchboard_domain::ObjectKind::Department,
+            self.department_id,
+        )])
+    }
 }

@@ -97,3 +97,5 @@ pub async fn review(
     let done = s.store.review(id, decision, caller.actor(), now()).await?;
     Ok(Json(done.outbound))
 }
+
+switchboard_domain::refers_nothing!(ReviewBody);

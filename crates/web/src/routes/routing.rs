@@ -9,7 +9,7 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures_util::Stream;
 use serde::{Deserialize, Serialize};
 use switchboard_domain::{
-    Access, Activity, ActivityId, ActivityStatus, ChannelKind, Presence, QueueId, Resource,
+    Access, Activity, ActivityId, ActivityStatus, ChannelKind, Presence, QueueId, Resource, Scope,
     Timestamp, UserGroupId, UserId,
 };
 use switchboard_routing::{Action, Target};
@@ -116,8 +116,9 @@ async fn mine(s: &AppState, me: UserId, status: ActivityStatus) -> ApiResult<Vec
         status: Some(status),
         ..ActivityFilter::default()
     };
+    // Only the caller's own work: the assignee filter is the scope.
     Ok(s.store
-        .list_activities(&f, &PageRequest::first(MY_WORK_LIMIT))
+        .list_activities(&Scope::All, &f, &PageRequest::first(MY_WORK_LIMIT))
         .await?
         .items)
 }
@@ -391,4 +392,38 @@ where
     let (tx, mut rx) = tokio::sync::mpsc::channel(64);
     tokio::spawn(f(tx));
     futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}
+
+switchboard_domain::refers_nothing!(PresenceChange);
+
+impl switchboard_domain::Refers for PullRequest {
+    fn refs(&self) -> Vec<switchboard_domain::ObjectRef> {
+        switchboard_domain::scope::refs_of(&[(
+            "activity_id",
+            switchboard_domain::ObjectKind::Activity,
+            self.activity_id.map(|x| x.0),
+        )])
+    }
+}
+
+impl switchboard_domain::Refers for TransferRequest {
+    fn refs(&self) -> Vec<switchboard_domain::ObjectRef> {
+        switchboard_domain::scope::refs_of(&[
+            (
+                "agent_id",
+                switchboard_domain::ObjectKind::User,
+                self.agent_id.map(|x| x.0),
+            ),
+            (
+                "user_group_id",
+                switchboard_domain::ObjectKind::UserGroup,
+                self.user_group_id.map(|x| x.0),
+            ),
+            (
+                "queue_id",
+                switchboard_domain::ObjectKind::Queue,
+                self.queue_id.map(|x| x.0),
+            ),
+        ])
+    }
 }

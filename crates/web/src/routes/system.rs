@@ -120,3 +120,27 @@ pub async fn services(
     caller.require(Access::Read, Resource::System)?;
     Ok(Json(s.services.snapshot()))
 }
+
+switchboard_domain::refers_nothing!(Logging);
+
+/// Paging of the security event log.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventPage {
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+switchboard_domain::refers_nothing!(EventPage);
+
+/// The security event log (lock-outs, password changes, tokens made and revoked), oldest
+/// first. Administrators only.
+pub async fn security_events(
+    State(s): State<AppState>,
+    caller: Caller,
+    crate::extract::ApiQuery(q): crate::extract::ApiQuery<EventPage>,
+) -> ApiResult<Json<super::ListResponse<switchboard_domain::SecurityEvent>>> {
+    caller.require(Access::Read, Resource::System)?;
+    let page = super::page(q.limit, q.cursor.as_deref())?;
+    Ok(Json(s.store.list_security_events(&page).await?.into()))
+}

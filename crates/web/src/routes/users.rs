@@ -43,7 +43,7 @@ pub async fn list(
     };
     Ok(Json(
         s.store
-            .list_users(&f, &page(q.limit, q.cursor.as_deref())?)
+            .list_users(&caller.scope, &f, &page(q.limit, q.cursor.as_deref())?)
             .await?
             .into(),
     ))
@@ -74,4 +74,14 @@ pub async fn set_groups(
         .set_user_membership(UserId(id), body.validate()?, now())
         .await?;
     Ok(Json(m))
+}
+
+impl switchboard_domain::Refers for Query {
+    fn refs(&self) -> Vec<switchboard_domain::ObjectRef> {
+        switchboard_domain::scope::refs_of(&[(
+            "department_id",
+            switchboard_domain::ObjectKind::Department,
+            self.department_id,
+        )])
+    }
 }

@@ -49,7 +49,9 @@ pub async fn list(
         kind,
     };
     let p = page(q.limit, q.cursor.as_deref())?;
-    Ok(Json(s.store.list_workflows(&f, &p).await?.into()))
+    Ok(Json(
+        s.store.list_workflows(&caller.scope, &f, &p).await?.into(),
+    ))
 }
 
 /// Every saved version of a workflow, newest first.
@@ -60,4 +62,14 @@ pub async fn versions(
 ) -> ApiResult<Json<Vec<WorkflowVersion>>> {
     caller.require(Access::Read, Resource::Workflows)?;
     Ok(Json(s.store.workflow_versions(WorkflowId(id)).await?))
+}
+
+impl switchboard_domain::Refers for Query {
+    fn refs(&self) -> Vec<switchboard_domain::ObjectRef> {
+        switchboard_domain::scope::refs_of(&[(
+            "department_id",
+            switchboard_domain::ObjectKind::Department,
+            self.department_id,
+        )])
+    }
 }

@@ -5,6 +5,7 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
+use switchboard_domain::Scope;
 use switchboard_domain::{
     Activity, ActivityEvent, ActivityStatus, Case, ChannelKind, Customer, Direction, Email,
     QueueKind, ReplyDraft, SavedDraft, StoredAttachment, template,
@@ -66,12 +67,12 @@ fn open(a: &Activity) -> bool {
     )
 }
 
-async fn handle(s: &AppState, a: &Activity) -> ApiResult<Handle> {
+async fn handle(s: &AppState, scope: &Scope, a: &Activity) -> ApiResult<Handle> {
     let dept = Some(a.department_id);
     Ok(Handle {
-        agents: choices(s, Source::Users, dept).await?,
-        groups: choices(s, Source::Groups, dept).await?,
-        queues: choices(s, Source::Queues, dept).await?,
+        agents: choices(s, scope, Source::Users, dept).await?,
+        groups: choices(s, scope, Source::Groups, dept).await?,
+        queues: choices(s, scope, Source::Queues, dept).await?,
     })
 }
 
@@ -164,6 +165,7 @@ pub async fn view(State(s): State<AppState>, viewer: Viewer, Id(id): Id) -> ApiR
     let emails = s
         .store
         .list_emails(
+            &viewer.0.scope,
             &EmailFilter {
                 case_id: Some(activity.case_id),
                 ..EmailFilter::default()
@@ -176,6 +178,7 @@ pub async fn view(State(s): State<AppState>, viewer: Viewer, Id(id): Id) -> ApiR
     let other_cases = s
         .store
         .list_cases(
+            &viewer.0.scope,
             &CaseFilter {
                 customer_id: Some(customer.id),
                 ..CaseFilter::default()
@@ -207,7 +210,7 @@ pub async fn view(State(s): State<AppState>, viewer: Viewer, Id(id): Id) -> ApiR
         None => None,
     };
     let handle = if open(&activity) {
-        Some(handle(&s, &activity).await?)
+        Some(handle(&s, &viewer.0.scope, &activity).await?)
     } else {
         None
     };

@@ -42,6 +42,7 @@ pub async fn queues(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Resp
             let items = s
                 .store
                 .list_activities(
+                    &viewer.0.scope,
                     &ActivityFilter {
                         queue_id: Some(st.queue),
                         status: Some(ActivityStatus::Queued),
@@ -96,6 +97,7 @@ pub async fn search(
     let mine = s
         .store
         .list_activities(
+            &viewer.0.scope,
             &ActivityFilter {
                 assignee_id: Some(viewer.0.user.id),
                 ..ActivityFilter::default()

@@ -40,6 +40,7 @@ pub async fn form() -> Response {
 pub async fn submit(
     State(s): State<AppState>,
     headers: HeaderMap,
+    client: crate::throttle::ClientAddr,
     jar: CookieJar,
     Form(f): Form<LoginForm>,
 ) -> Response {
@@ -50,7 +51,7 @@ pub async fn submit(
         });
         return (StatusCode::FORBIDDEN, page).into_response();
     }
-    match open_session(&s, &f.email, f.password).await {
+    match open_session(&s, &f.email, f.password, client).await {
         Ok((user, cookie, _)) => (
             jar.add(cookie),
             Redirect::to(super::page::home_of(user.role)),
@@ -62,15 +63,12 @@ pub async fn submit(
                 email: f.email,
                 error: Some(e.message().to_string()),
             });
-            (
-                if status.is_server_error() {
-                    status
-                } else {
-                    StatusCode::UNAUTHORIZED
-                },
-                page,
-            )
-                .into_response()
+            let status = if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+                status
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
+            (status, page).into_response()
         }
     }
 }

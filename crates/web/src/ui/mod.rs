@@ -26,7 +26,9 @@ pub(crate) use names::NameCache;
 use crate::state::AppState;
 
 /// The pages, the fragments they refresh, and the static files.
-pub fn router() -> Router<AppState> {
+pub fn router(state: AppState) -> Router<AppState> {
+    // An object named in a page's path must be within the viewer's scope.
+    let guard = || middleware::from_fn_with_state(state.clone(), crate::scope::guard);
     // Full pages show their errors as a page; fragments and files answer as they are.
     let pages = Router::new()
         .route("/", get(home))
@@ -42,15 +44,17 @@ pub fn router() -> Router<AppState> {
         .route("/supervisor/review", get(supervisor::review))
         .route("/supervisor/outbox", get(supervisor_outbox::outbox))
         .route("/agent/search", get(agent_queues::search))
+        .route_layer(guard())
         .layer(middleware::map_response(errors::as_page));
-    Router::new()
-        .merge(pages)
+    let fragments = Router::new()
         .route("/ui/supervisor/monitor", get(supervisor::figures))
         .route("/ui/admin/services", get(admin_services::table))
         .route("/ui/agent/work", get(agent::work))
         .route("/ui/agent/queues", get(agent_queues::queues))
         .route("/ui/agent/presence", get(agent::presence))
         .route("/static/{*file}", get(assets::serve))
+        .route_layer(guard());
+    Router::new().merge(pages).merge(fragments)
 }
 
 /// The console of the caller's role, or the login page.

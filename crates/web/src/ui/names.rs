@@ -7,8 +7,9 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use switchboard_domain::Scope;
 
-use switchboard_domain::{Queue, QueueId, User, UserId};
+use switchboard_domain::{DepartmentId, Queue, QueueId, User, UserId};
 use switchboard_store::{Page, PageRequest, QueueFilter, StoreError, UserFilter};
 use tokio::sync::Mutex;
 
@@ -24,6 +25,8 @@ pub struct QueueName {
     pub name: String,
     /// Its department's name.
     pub department: String,
+    /// Its department.
+    pub department_id: DepartmentId,
     /// Its service level, in seconds.
     pub service_level_secs: u32,
 }
@@ -34,6 +37,8 @@ pub struct Names {
     pub queues: HashMap<QueueId, QueueName>,
     /// User names by id.
     pub users: HashMap<UserId, String>,
+    /// Users' departments by id.
+    pub user_departments: HashMap<UserId, DepartmentId>,
     version: u64,
     loaded: Instant,
 }
@@ -72,14 +77,22 @@ impl NameCache {
     }
 }
 
+/// Names of every department's objects: pages show names only of objects they may show.
 async fn read(s: &AppState, version: u64) -> ApiResult<Names> {
     let st = &s.store;
-    let queues: Vec<Queue> =
-        all_pages(|p| async move { st.list_queues(&QueueFilter::default(), &p).await }).await?;
+    let queues: Vec<Queue> = all_pages(|p| async move {
+        st.list_queues(&Scope::All, &QueueFilter::default(), &p)
+            .await
+    })
+    .await?;
     let users: Vec<User> =
-        all_pages(|p| async move { st.list_users(&UserFilter::default(), &p).await }).await?;
+        all_pages(|p| async move { st.list_users(&Scope::All, &UserFilter::default(), &p).await })
+            .await?;
     let departments: HashMap<i64, String> = st
-        .list_departments(&PageRequest::first(switchboard_store::MAX_PAGE))
+        .list_departments(
+            &Scope::All,
+            &PageRequest::first(switchboard_store::MAX_PAGE),
+        )
         .await?
         .items
         .into_iter()
@@ -96,11 +109,13 @@ async fn read(s: &AppState, version: u64) -> ApiResult<Names> {
                 let name = QueueName {
                     name: q.name,
                     department,
+                    department_id: q.department_id,
                     service_level_secs: q.service_level_secs,
                 };
                 (q.id, name)
             })
             .collect(),
+        user_departments: users.iter().map(|u| (u.id, u.department_id)).collect(),
         users: users.into_iter().map(|u| (u.id, u.name)).collect(),
         version,
         loaded: Instant::now(),

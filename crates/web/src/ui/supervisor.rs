@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use switchboard_domain::{Activity, ActivityStatus, ChannelKind, QueueKind, Role};
+use switchboard_domain::{Activity, ActivityStatus, ChannelKind, QueueKind, Role, Scope};
 use switchboard_routing::{AgentState, QueueStats};
 use switchboard_store::{ActivityFilter, PageRequest, QueueFilter};
 
@@ -129,7 +129,8 @@ fn agent_row(a: &AgentState, name: String) -> AgentRow {
     }
 }
 
-async fn monitor(s: &AppState) -> ApiResult<Monitor> {
+/// The router's figures for the queues and agents within `scope`.
+async fn monitor(s: &AppState, scope: &Scope) -> ApiResult<Monitor> {
     let Ok(router) = s.router() else {
         return Ok(Monitor {
             queues: Vec::new(),
@@ -151,6 +152,9 @@ async fn monitor(s: &AppState) -> ApiResult<Monitor> {
         .iter()
         .filter_map(|st| {
             let q = names.queues.get(&st.queue)?;
+            if !scope.allows(q.department_id) {
+                return None;
+            }
             Some(queue_row(
                 st,
                 q.name.clone(),
@@ -160,6 +164,15 @@ async fn monitor(s: &AppState) -> ApiResult<Monitor> {
         })
         .collect();
     rows.sort_by(|a, b| (&a.department, &a.name).cmp(&(&b.department, &b.name)));
+    let agents: Vec<_> = agents
+        .iter()
+        .filter(|a| {
+            names
+                .user_departments
+                .get(&a.id)
+                .is_some_and(|d| scope.allows(*d))
+        })
+        .collect();
     let logged_out = agents.iter().filter(|a| !a.logged_in).count();
     let mut agent_rows: Vec<AgentRow> = agents
         .iter()
@@ -194,7 +207,7 @@ pub async fn console(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Res
     require_supervisor(&viewer)?;
     Ok(render(&MonitorPage {
         chrome: Chrome::new(&viewer, "/supervisor", "monitor"),
-        monitor: monitor(&s).await?,
+        monitor: monitor(&s, &viewer.0.scope).await?,
     }))
 }
 
@@ -202,7 +215,7 @@ pub async fn console(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Res
 pub async fn figures(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Response> {
     require_supervisor(&viewer)?;
     Ok(render(&MonitorFragment {
-        monitor: monitor(&s).await?,
+        monitor: monitor(&s, &viewer.0.scope).await?,
     }))
 }
 
@@ -224,8 +237,10 @@ struct ReviewPage {
 pub async fn review(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Response> {
     require_supervisor(&viewer)?;
     let st = &s.store;
+    let scope = &viewer.0.scope;
     let queues =
-        all_pages(|p| async move { st.list_queues(&QueueFilter::default(), &p).await }).await?;
+        all_pages(|p| async move { st.list_queues(scope, &QueueFilter::default(), &p).await })
+            .await?;
     let now = crate::state::now();
     let mut rows = Vec::new();
     for q in queues.iter().filter(|q| q.kind == QueueKind::Review) {
@@ -235,6 +250,7 @@ pub async fn review(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Resp
         };
         let items = st
             .list_activities(
+                &viewer.0.scope,
                 &ActivityFilter {
                     queue_id: Some(q.id),
                     ..ActivityFilter::default()

@@ -35,10 +35,13 @@ struct OutboxPage {
 /// `GET /supervisor/outbox`: replies waiting to be sent again, oldest first.
 pub async fn outbox(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Response> {
     require_supervisor(&viewer)?;
-    let department = crate::routes::emails::retrying_scope(&viewer.0.user, None)?;
     let page = s
         .store
-        .list_retrying(department, &PageRequest::first(switchboard_store::MAX_PAGE))
+        .list_retrying(
+            &viewer.0.scope,
+            None,
+            &PageRequest::first(switchboard_store::MAX_PAGE),
+        )
         .await?;
     let now = crate::state::now();
     let rows = page

@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 use switchboard_domain::{
     AliasId, ArticleId, CalendarId, CategoryId, ChannelKind, DepartmentId, FolderId, QueueId,
-    UserGroupId, UserId, WorkflowId,
+    Scope, UserGroupId, UserId, WorkflowId,
 };
 use switchboard_store::{
     AliasFilter, ArticleFilter, Page, PageRequest, QueueFilter, UserFilter, UserGroupFilter,
@@ -29,18 +29,20 @@ fn json<T: Serialize>(v: T) -> ApiResult<Value> {
     serde_json::to_value(v).map_err(|e| ApiError::malformed(e.to_string()))
 }
 
-/// One page of the kind's objects, with the cursor of the next.
+/// One page of the kind's objects within `scope`, with the cursor of the next.
 pub async fn list(
     s: &AppState,
+    scope: &Scope,
     slug: &str,
     dept: Option<DepartmentId>,
     page: &PageRequest,
 ) -> ApiResult<(Vec<Value>, Option<String>)> {
     let st = &s.store;
     Ok(match slug {
-        "departments" => json_page(st.list_departments(page).await?),
+        "departments" => json_page(st.list_departments(scope, page).await?),
         "users" => json_page(
             st.list_users(
+                scope,
                 &UserFilter {
                     department_id: dept,
                     ..UserFilter::default()
@@ -51,6 +53,7 @@ pub async fn list(
         ),
         "user-groups" => json_page(
             st.list_user_groups(
+                scope,
                 &UserGroupFilter {
                     department_id: dept,
                     ..UserGroupFilter::default()
@@ -61,6 +64,7 @@ pub async fn list(
         ),
         "queues" => json_page(
             st.list_queues(
+                scope,
                 &QueueFilter {
                     department_id: dept,
                     ..QueueFilter::default()
@@ -71,6 +75,7 @@ pub async fn list(
         ),
         "aliases" => json_page(
             st.list_aliases(
+                scope,
                 &AliasFilter {
                     department_id: dept,
                     ..AliasFilter::default()
@@ -79,9 +84,10 @@ pub async fn list(
             )
             .await?,
         ),
-        "kb-folders" => json_page(st.list_folders(dept, page).await?),
+        "kb-folders" => json_page(st.list_folders(scope, dept, page).await?),
         "articles" => json_page(
             st.list_articles(
+                scope,
                 &ArticleFilter {
                     department_id: dept,
                     ..ArticleFilter::default()
@@ -92,6 +98,7 @@ pub async fn list(
         ),
         "workflows" => json_page(
             st.list_workflows(
+                scope,
                 &WorkflowFilter {
                     department_id: dept,
                     ..WorkflowFilter::default()
@@ -100,8 +107,8 @@ pub async fn list(
             )
             .await?,
         ),
-        "categories" => json_page(st.list_categories(dept, page).await?),
-        "calendars" => json_page(st.list_calendars(dept, page).await?),
+        "categories" => json_page(st.list_categories(scope, dept, page).await?),
+        "calendars" => json_page(st.list_calendars(scope, dept, page).await?),
         _ => (Vec::new(), None),
     })
 }
@@ -154,9 +161,10 @@ pub fn title_of(v: &Value) -> &str {
         .unwrap_or_default()
 }
 
-/// `(value, label)` choices of a select, from objects of `dept` when given.
+/// `(value, label)` choices of a select, from objects within `scope` (of `dept` when given).
 pub async fn choices(
     s: &AppState,
+    scope: &Scope,
     source: Source,
     dept: Option<DepartmentId>,
 ) -> ApiResult<Vec<(String, String)>> {
@@ -185,7 +193,7 @@ pub async fn choices(
         limit: switchboard_store::MAX_PAGE,
         after: None,
     };
-    let (items, _) = list(s, slug, dept, &page).await?;
+    let (items, _) = list(s, scope, slug, dept, &page).await?;
     Ok(items
         .iter()
         .map(|v| {

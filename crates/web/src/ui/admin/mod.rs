@@ -14,6 +14,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::Value;
+use switchboard_domain::Scope;
 use switchboard_domain::{Access, DepartmentId};
 use switchboard_store::PageRequest;
 
@@ -100,8 +101,8 @@ pub async fn list(
     require(&viewer, kind, Access::Read)?;
     let page = PageRequest::parse(Some(100), q.cursor.as_deref())?;
     let dept = q.department_id.map(DepartmentId);
-    let (items, next) = data::list(&s, kind.slug, dept, &page).await?;
-    let names = department_names(&s).await?;
+    let (items, next) = data::list(&s, &viewer.0.scope, kind.slug, dept, &page).await?;
+    let names = department_names(&s, &viewer.0.scope).await?;
     let rows = items
         .iter()
         .map(|v| Row {
@@ -124,8 +125,8 @@ pub async fn list(
     }))
 }
 
-async fn department_names(s: &AppState) -> ApiResult<Vec<(String, String)>> {
-    data::choices(s, schema::Source::Departments, None).await
+async fn department_names(s: &AppState, scope: &Scope) -> ApiResult<Vec<(String, String)>> {
+    data::choices(s, scope, schema::Source::Departments, None).await
 }
 
 fn cell(v: &Value, path: &str, departments: &[(String, String)]) -> String {
@@ -178,7 +179,7 @@ pub async fn new(
 ) -> ApiResult<Response> {
     let kind = kind_of(&slug)?;
     require(&viewer, kind, Access::Write)?;
-    let mut choices = Choices::of(q.department_id.map(DepartmentId));
+    let mut choices = Choices::of(viewer.0.scope.clone(), q.department_id.map(DepartmentId));
     let mut fields = view::fields(&s, kind.fields, None, &mut choices).await?;
     if let Some(d) = q.department_id {
         view::preselect(&mut fields, "department_id", &d.to_string());
@@ -220,7 +221,7 @@ pub async fn edit(
             .and_then(Value::as_i64)
             .map(DepartmentId)
     };
-    let mut choices = Choices::of(dept);
+    let mut choices = Choices::of(viewer.0.scope.clone(), dept);
     let fields = view::fields(&s, kind.fields, Some(&obj), &mut choices).await?;
     let mut sections = Vec::new();
     for (i, sec) in sections_of(kind).iter().enumerate() {

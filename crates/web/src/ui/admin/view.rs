@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 use switchboard_domain::DepartmentId;
+use switchboard_domain::Scope;
 
 use super::data;
 use super::schema::{Control, Field, On, Source, chosen, display, lookup};
@@ -52,16 +53,17 @@ pub struct FieldView {
 }
 
 /// Choices read once per page.
-#[derive(Default)]
 pub struct Choices {
+    scope: Scope,
     dept: Option<DepartmentId>,
     loaded: Vec<(Source, Vec<(String, String)>)>,
 }
 
 impl Choices {
-    /// Choices limited to `dept`'s objects when given.
-    pub fn of(dept: Option<DepartmentId>) -> Choices {
+    /// Choices within `scope`, limited to `dept`'s objects when given.
+    pub fn of(scope: Scope, dept: Option<DepartmentId>) -> Choices {
         Choices {
+            scope,
             dept,
             loaded: Vec::new(),
         }
@@ -75,7 +77,7 @@ impl Choices {
                 let dept = (source != Source::Departments)
                     .then_some(self.dept)
                     .flatten();
-                let list = data::choices(s, source, dept).await?;
+                let list = data::choices(s, &self.scope, source, dept).await?;
                 self.loaded.push((source, list));
                 self.loaded.len() - 1
             }

@@ -1,0 +1,320 @@
+//! `switchboard bench login`: the 8 am rush. A server (this binary, in its own process on a
+//! temporary SQLite database) gets its agents created, rests until idle, then every agent logs
+//! in at once over HTTP; the server's resident memory is sampled throughout: idle, peak, and how
+//! long it takes to come back to idle. The baseline, in the same run: the same number of argon2
+//! verifications done the plain way (a fresh 19 MiB working area each, one per core at once) in
+//! the benchmark's own process, whose memory growth is what the server showed before.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::Args;
+use serde_json::{Value, json};
+
+/// Options of the login benchmark.
+#[derive(Args)]
+pub struct LoginArgs {
+    /// Agents that log in.
+    #[arg(long, default_value_t = 2_500)]
+    agents: usize,
+    /// Logins in flight at once.
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// Growth allowed, in MB (the target).
+    #[arg(long, default_value_t = 50)]
+    target_mb: u64,
+}
+
+const ADMIN_EMAIL: &str = "admin@switchboard.localhost";
+const ADMIN_PASSWORD: &str = "benchmark administrator phrase";
+const AGENT_PASSWORD: &str = "an agent's morning passphrase";
+
+/// A resident set size in bytes, from `/proc/<pid>/status`.
+fn rss(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+fn mb(bytes: u64) -> f64 {
+    bytes as f64 / 1_000_000.0
+}
+
+/// The server under test; killed when dropped.
+struct Server {
+    child: Child,
+    url: String,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn start() -> anyhow::Result<Server> {
+    let dir = crate::bench::tempfile_dir()?.join("login");
+    std::fs::create_dir_all(&dir)?;
+    let exe = std::env::current_exe()?;
+    let mut child = Command::new(exe)
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&dir)
+        .env("SWITCHBOARD_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("SWITCHBOARD_LOG_LEVEL", "warn")
+        .env("SWITCHBOARD_MAIL_RETRIEVER", "false")
+        .env("SWITCHBOARD_MAIL_DISPATCHER", "false")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .context("start the server")?;
+    let stdout = child.stdout.take().context("server output")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(url) = line.strip_prefix("Switchboard is running at ") {
+                let _ = tx.send(url.trim().to_string());
+            }
+        }
+    });
+    let url = rx
+        .recv_timeout(Duration::from_secs(60))
+        .context("the server did not start")?;
+    Ok(Server { child, url, dir })
+}
+
+async fn post(
+    http: &reqwest::Client,
+    url: &str,
+    token: Option<&str>,
+    body: Value,
+) -> anyhow::Result<(u16, Value)> {
+    let mut req = http.post(url).json(&body);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let r = req.send().await?;
+    let st = r.status().as_u16();
+    Ok((st, r.json().await.unwrap_or(Value::Null)))
+}
+
+/// Runs `n` jobs, `width` at a time, printing progress.
+async fn each<F, Fut>(
+    what: &'static str,
+    n: usize,
+    width: usize,
+    job: F,
+) -> anyhow::Result<Duration>
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
+{
+    let started = Instant::now();
+    let job = Arc::new(job);
+    let next = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..width.max(1) {
+        let (job, next) = (Arc::clone(&job), Arc::clone(&next));
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::SeqCst) as usize;
+                if i >= n {
+                    return Ok::<(), anyhow::Error>(());
+                }
+                job(i).await?;
+                if (i + 1).is_multiple_of(500) {
+                    eprintln!("  {what}: {}/{n}", i + 1);
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    Ok(started.elapsed())
+}
+
+/// Samples `pid`'s RSS every 100 ms until `stop`; returns the highest.
+fn sampler(pid: u32, stop: Arc<std::sync::atomic::AtomicBool>) -> std::thread::JoinHandle<u64> {
+    std::thread::spawn(move || {
+        let mut peak = 0;
+        while !stop.load(Ordering::SeqCst) {
+            peak = peak.max(rss(pid));
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        peak.max(rss(pid))
+    })
+}
+
+/// Runs the benchmark.
+pub async fn login(a: LoginArgs) -> anyhow::Result<()> {
+    let server = start()?;
+    let pid = server.child.id();
+    let http = reqwest::Client::new();
+    let base = format!("{}/api/v1", server.url);
+    let (st, tok) = {
+        let cookie_http = reqwest::Client::builder().cookie_store(true).build()?;
+        let (_, me) = post(
+            &cookie_http,
+            &format!("{base}/auth/login"),
+            None,
+            json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}),
+        )
+        .await?;
+        let csrf = me["csrf_token"].as_str().unwrap_or_default().to_string();
+        let r = cookie_http
+            .post(format!("{base}/tokens"))
+            .header("x-csrf-token", csrf)
+            .json(&json!({"name": "bench"}))
+            .send()
+            .await?;
+        (
+            r.status().as_u16(),
+            r.json::<Value>().await.unwrap_or(Value::Null),
+        )
+    };
+    if st != 201 {
+        bail!("token: {st} {tok}");
+    }
+    let token = tok["token"].as_str().unwrap_or_default().to_string();
+    let (_, depts) = {
+        let r = http
+            .get(format!("{base}/departments"))
+            .bearer_auth(&token)
+            .send()
+            .await?;
+        (r.status().as_u16(), r.json::<Value>().await?)
+    };
+    let dept = depts["items"][0]["id"].as_i64().context("a department")?;
+    println!(
+        "login: {} agents, {} at once; server pid {pid}",
+        a.agents, a.concurrency
+    );
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    {
+        let (http, base, token) = (http.clone(), base.clone(), token.clone());
+        let took = each("agents created", a.agents, cores * 2, move |i| {
+            let (http, base, token) = (http.clone(), base.clone(), token.clone());
+            async move {
+                let body = json!({"department_id": dept, "email": format!("agent{i}@bench.test"),
+                                  "name": format!("Agent {i}"), "role": "agent", "password": AGENT_PASSWORD});
+                let (st, v) = post(&http, &format!("{base}/users"), Some(&token), body).await?;
+                if st != 201 {
+                    bail!("create agent {i}: {st} {v}");
+                }
+                Ok(())
+            }
+        })
+        .await?;
+        println!("  created in {:.1} s", took.as_secs_f64());
+    }
+    // Rest until the server is idle (its password buffers released).
+    let rest = switchboard_store::passwords::IDLE_RELEASE + Duration::from_secs(5);
+    tokio::time::sleep(rest).await;
+    let idle = rss(pid);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let peak_thread = sampler(pid, Arc::clone(&stop));
+    let took = {
+        let (http, base) = (http.clone(), base.clone());
+        each("logins", a.agents, a.concurrency, move |i| {
+            let (http, base) = (http.clone(), base.clone());
+            async move {
+                let body =
+                    json!({"email": format!("agent{i}@bench.test"), "password": AGENT_PASSWORD});
+                let (st, v) = post(&http, &format!("{base}/auth/login"), None, body).await?;
+                if st != 200 {
+                    bail!("login of agent {i}: {st} {v}");
+                }
+                Ok(())
+            }
+        })
+        .await?
+    };
+    stop.store(true, Ordering::SeqCst);
+    let peak = peak_thread.join().unwrap_or(0);
+    let after = rss(pid);
+    let mut back = None;
+    let settle = Instant::now();
+    while settle.elapsed() < Duration::from_secs(60) {
+        if rss(pid) <= idle + 5_000_000 {
+            back = Some(settle.elapsed());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let settled = rss(pid);
+    drop(server);
+
+    // Baseline: the same verifications the plain way, in this process.
+    let hash = switchboard_store::auth::hash_password(AGENT_PASSWORD)?;
+    let own = std::process::id();
+    let base_idle = rss(own);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let base_peak_thread = sampler(own, Arc::clone(&stop));
+    let base_took = each("baseline verifications", a.agents, cores, move |_| {
+        let hash = hash.clone();
+        async move {
+            let ok = tokio::task::spawn_blocking(move || {
+                switchboard_store::auth::verify_password(AGENT_PASSWORD, &hash)
+            })
+            .await?;
+            if !ok {
+                bail!("baseline verification failed");
+            }
+            Ok(())
+        }
+    })
+    .await?;
+    stop.store(true, Ordering::SeqCst);
+    let base_peak = base_peak_thread.join().unwrap_or(0);
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let base_after = rss(own);
+
+    let growth = peak.saturating_sub(idle);
+    let base_growth = base_peak.saturating_sub(base_idle);
+    println!(
+        "  server: idle {:.1} MB, peak {:.1} MB (growth {:.1} MB), right after {:.1} MB, after settling {:.1} MB",
+        mb(idle),
+        mb(peak),
+        mb(growth),
+        mb(after),
+        mb(settled)
+    );
+    println!(
+        "  logins: {:.1} s, {:.0}/s; back to idle (+5 MB): {}",
+        took.as_secs_f64(),
+        a.agents as f64 / took.as_secs_f64(),
+        back.map_or_else(
+            || "not within 60 s".to_string(),
+            |d| format!("after {:.1} s", d.as_secs_f64())
+        )
+    );
+    println!(
+        "  baseline (plain argon2, {cores} at once): growth {:.1} MB, {:.1} MB still held 10 s later, {:.1} s",
+        mb(base_growth),
+        mb(base_after.saturating_sub(base_idle)),
+        base_took.as_secs_f64()
+    );
+    println!(
+        "  growth vs baseline: {:.2}x; target growth <= {} MB: {}",
+        growth as f64 / base_growth.max(1) as f64,
+        a.target_mb,
+        if growth <= a.target_mb * 1_000_000 && back.is_some() {
+            "met"
+        } else {
+            "NOT met"
+        }
+    );
+    Ok(())
+}
