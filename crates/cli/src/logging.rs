@@ -135,6 +135,15 @@ impl switchboard_web::LogControl for Levels {
     }
 }
 
+/// Whether an event at `level` from `target` could hold a mail server's credentials: the
+/// protocol libraries' debug and trace output (see `CREDENTIAL_LOG_TARGETS`), never logged.
+fn carries_credentials(target: &str, level: tracing::Level) -> bool {
+    level > tracing::Level::INFO
+        && switchboard_mail::CREDENTIAL_LOG_TARGETS
+            .iter()
+            .any(|t| target == *t || target.starts_with(&format!("{t}::")))
+}
+
 /// Installs the global subscriber. `file` is the rotating JSON log, if wanted.
 pub fn init(level: &str, file: Option<RotatingFile>) -> anyhow::Result<Levels> {
     let filter = EnvFilter::try_new(level)
@@ -150,6 +159,9 @@ pub fn init(level: &str, file: Option<RotatingFile>) -> anyhow::Result<Levels> {
     });
     tracing_subscriber::registry()
         .with(filter)
+        .with(tracing_subscriber::filter::filter_fn(|meta| {
+            !carries_credentials(meta.target(), *meta.level())
+        }))
         .with(stderr)
         .with(json)
         .try_init()?;
@@ -163,6 +175,28 @@ pub fn init(level: &str, file: Option<RotatingFile>) -> anyhow::Result<Levels> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn protocol_traces_never_pass() {
+        use tracing::Level;
+        assert!(super::carries_credentials(
+            "async_imap::imap_stream",
+            Level::TRACE
+        ));
+        assert!(super::carries_credentials(
+            "lettre::transport::smtp::client",
+            Level::DEBUG
+        ));
+        assert!(!super::carries_credentials("lettre", Level::INFO));
+        assert!(!super::carries_credentials(
+            "async_imap_other",
+            Level::TRACE
+        ));
+        assert!(!super::carries_credentials(
+            "switchboard_mail::pop3",
+            Level::TRACE
+        ));
+    }
+
     use super::*;
 
     #[test]

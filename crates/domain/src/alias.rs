@@ -252,6 +252,28 @@ impl AliasPatch {
             a.outgoing = v.clone();
         }
     }
+
+    /// The password field that must come with this patch: a stored password goes only to the
+    /// server it was given for, so changing a server's host or port (or the incoming protocol)
+    /// needs its password again. `None` when the patch may apply.
+    pub fn password_needed(&self, before: &Alias) -> Option<&'static str> {
+        let moved = |h: &str, p: u16, h2: &str, p2: u16| !h.eq_ignore_ascii_case(h2) || p != p2;
+        if let Some(i) = &self.incoming {
+            let b = &before.incoming;
+            let elsewhere = moved(&i.host, i.port, &b.host, b.port) || i.protocol != b.protocol;
+            if elsewhere && before.incoming_password_set && self.incoming_password.is_none() {
+                return Some("incoming_password");
+            }
+        }
+        if let Some(o) = &self.outgoing {
+            let b = &before.outgoing;
+            let elsewhere = moved(&o.host, o.port, &b.host, b.port);
+            if elsewhere && before.outgoing_password_set && self.outgoing_password.is_none() {
+                return Some("outgoing_password");
+            }
+        }
+        None
+    }
 }
 
 fn validate_host(host: &str) -> Result<String, ValidationError> {
@@ -386,5 +408,44 @@ mod tests {
         v["incoming_password"] = "a\nb".into();
         let a: NewAlias = serde_json::from_value(v).unwrap();
         assert_eq!(a.validate().unwrap_err().field, "incoming_password");
+    }
+
+    #[test]
+    fn a_stored_password_goes_only_to_its_server() {
+        let stored: Alias = serde_json::from_value(serde_json::json!({
+            "id": 1, "department_id": 1, "address": "support@example.com", "display_name": "",
+            "queue_id": null, "active": true,
+            "parts": {"header": null, "greeting": null, "signature": null, "footer": null},
+            "incoming": {"protocol": "imap", "host": "mail.example.com", "port": 993,
+                         "security": "tls", "username": "support"},
+            "incoming_password_set": true,
+            "outgoing": {"host": "smtp.example.com", "port": 587, "security": "starttls",
+                         "username": "support"},
+            "outgoing_password_set": true,
+            "version": 1, "created_at": "2026-12-01T00:00:00Z", "updated_at": "2026-12-01T00:00:00Z"
+        }))
+        .unwrap();
+        let patch = |v: serde_json::Value| -> AliasPatch { serde_json::from_value(v).unwrap() };
+        let mut elsewhere = serde_json::to_value(&stored.incoming).unwrap();
+        elsewhere["host"] = "evil.example.net".into();
+        let p = patch(serde_json::json!({"version": 1, "incoming": elsewhere}));
+        assert_eq!(p.password_needed(&stored), Some("incoming_password"));
+        let p = patch(
+            serde_json::json!({"version": 1, "incoming": elsewhere, "incoming_password": "again"}),
+        );
+        assert_eq!(p.password_needed(&stored), None);
+        let mut same = serde_json::to_value(&stored.incoming).unwrap();
+        same["host"] = "MAIL.example.com".into();
+        same["poll_secs"] = 5.into();
+        let p = patch(serde_json::json!({"version": 1, "incoming": same}));
+        assert_eq!(
+            p.password_needed(&stored),
+            None,
+            "same server, other settings"
+        );
+        let mut port = serde_json::to_value(&stored.outgoing).unwrap();
+        port["port"] = 2525.into();
+        let p = patch(serde_json::json!({"version": 1, "outgoing": port}));
+        assert_eq!(p.password_needed(&stored), Some("outgoing_password"));
     }
 }

@@ -20,3 +20,8 @@ pub mod tls;
 
 pub use stream::MailStream;
 pub use tls::{TlsError, TlsTrust};
+
+/// Log targets of the protocol libraries that write the commands they send — the IMAP `LOGIN`
+/// line, the SMTP `AUTH` exchange — at their debug and trace levels. Whatever filter is set,
+/// nothing above `info` may be logged from them (the server's logging enforces it).
+pub const CREDENTIAL_LOG_TARGETS: &[&str] = &["async_imap", "imap_proto", "lettre"];

@@ -254,6 +254,14 @@ impl Store {
                     if a.version != patch.version {
                         return Err(StoreError::stale("alias", id.0));
                     }
+                    if let Some(field) = patch.password_needed(&a) {
+                        return Err(ValidationError::new(
+                            field,
+                            "the server changed: enter its password again (a stored password \
+                             goes only to the server it was given for)",
+                        )
+                        .into());
+                    }
                     patch.apply(&mut a);
                     check_queue(c, a.department_id, a.queue_id).await?;
                     crate::kb::check_parts(c, a.department_id, &a.parts, "parts").await?;
