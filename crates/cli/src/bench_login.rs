@@ -30,7 +30,7 @@ pub struct LoginArgs {
 }
 
 const ADMIN_EMAIL: &str = "admin@switchboard.localhost";
-const ADMIN_PASSWORD: &str = "benchmark administrator phrase";
+const ADMIN_PASSWORD: &str = "benchmark overseer passphrase";
 const AGENT_PASSWORD: &str = "an agent's morning passphrase";
 
 /// A resident set size in bytes, from `/proc/<pid>/status`.

@@ -199,6 +199,22 @@ pub struct WebSection {
     /// Whether a reverse proxy in front sets X-Forwarded-For (login throttling then counts the
     /// client address it names).
     pub trust_forwarded_for: bool,
+    /// A bearer token that reads `/metrics` (for a scraper); without it, and without
+    /// `metrics_listen`, only an administrator's token or session may read them.
+    pub metrics_token: Secret,
+    /// A separate address serving only `/metrics`, without authentication (a private network);
+    /// the main address then answers `/metrics` with 404.
+    pub metrics_listen: String,
+    /// Serve HTTPS with this PEM certificate chain (and `tls_key`); reloaded when the files
+    /// change, or on SIGHUP.
+    pub tls_cert: String,
+    /// The PEM private key of `tls_cert`.
+    pub tls_key: String,
+    /// How often to look for a renewed certificate, in seconds.
+    pub tls_reload_secs: u64,
+    /// Send `Strict-Transport-Security` with this max-age (seconds) when above 0: set it once
+    /// HTTPS works for good, here or at a proxy in front.
+    pub hsts_max_age_secs: u64,
 }
 
 impl Default for Config {
@@ -256,6 +272,12 @@ impl Default for WebSection {
             session_ttl_secs: 12 * 3600,
             agents_write_to_any_address: false,
             trust_forwarded_for: false,
+            metrics_token: Secret::default(),
+            metrics_listen: String::new(),
+            tls_cert: String::new(),
+            tls_key: String::new(),
+            tls_reload_secs: 60,
+            hsts_max_age_secs: 0,
         }
     }
 }
@@ -308,6 +330,18 @@ agents_write_to_any_address = false
 # Set when a reverse proxy in front adds X-Forwarded-For: failed logins are then counted per
 # the client address it names rather than the proxy's.
 trust_forwarded_for = false
+# /metrics: a bearer token for the scraper, or a separate private listen address serving only
+# /metrics (the main address then has none). Without either, an administrator's token is needed.
+metrics_token = ""
+metrics_listen = ""
+# HTTPS built in: PEM certificate chain and key, reloaded when the files change (checked every
+# tls_reload_secs) or on SIGHUP. Session cookies are then Secure. A reverse proxy in front that
+# terminates TLS works as well (leave these empty and set secure_cookies).
+tls_cert = ""
+tls_key = ""
+tls_reload_secs = 60
+# Strict-Transport-Security max-age in seconds, sent when above 0 (once HTTPS is there to stay).
+hsts_max_age_secs = 0
 
 [mail]
 # Fetch mail from the aliases' mailboxes (IMAP/POP3) and send the outbox (SMTP).

@@ -17,6 +17,7 @@ mod private_files;
 mod secret_key;
 mod serve;
 mod sim;
+mod tls;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use metrics_exporter_prometheus::PrometheusBuilder;
 use switchboard_domain::{DepartmentId, EmailAddress, NewDepartment, NewUser, Role};
 use switchboard_mail::TlsTrust;
@@ -271,15 +271,38 @@ pub async fn run(
         .await
         .with_context(|| format!("cannot listen on {}", c.listen))?;
     let addr = listener.local_addr()?;
+    let tls = match (c.web.tls_cert.trim(), c.web.tls_key.trim()) {
+        ("", "") => None,
+        ("", _) | (_, "") => bail!("[web] tls_cert and tls_key go together: set both or neither"),
+        (cert, key) => {
+            let (cert, key) = (
+                std::path::PathBuf::from(cert),
+                std::path::PathBuf::from(key),
+            );
+            Some((crate::tls::load(&cert, &key).await?, cert, key))
+        }
+    };
+    let metrics_listener = match c.web.metrics_listen.trim() {
+        "" => None,
+        a => Some(
+            tokio::net::TcpListener::bind(a)
+                .await
+                .with_context(|| format!("cannot listen on {a} for /metrics"))?,
+        ),
+    };
+    let metrics_token = Some(c.web.metrics_token.0.trim().to_string()).filter(|t| !t.is_empty());
     let state = AppState::new(
         store.clone(),
         metrics,
         Arc::new(levels),
         WebConfig {
-            secure_cookies: c.web.secure_cookies,
+            secure_cookies: c.web.secure_cookies || tls.is_some(),
             session_ttl_secs: c.web.session_ttl_secs,
             agents_write_to_any_address: c.web.agents_write_to_any_address,
             trust_forwarded_for: c.web.trust_forwarded_for,
+            metrics_token,
+            metrics_elsewhere: metrics_listener.is_some(),
+            hsts_max_age_secs: c.web.hsts_max_age_secs,
         },
         blobs,
         registry,
@@ -293,10 +316,11 @@ pub async fn run(
         signal.await;
         closing.close_streams();
     };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let url = c
         .public_url
         .clone()
-        .unwrap_or_else(|| format!("http://{addr}"));
+        .unwrap_or_else(|| format!("{scheme}://{addr}"));
     println!("Switchboard is running at {url}");
     println!("  API: {url}/api/v1   OpenAPI: {url}/api/v1/openapi.json   health: {url}/healthz");
     if let Some((email, password)) = generated {
@@ -305,11 +329,44 @@ pub async fn run(
     }
     state.set_ready(true);
     tracing::info!(%addr, "listening");
+    if let Some(l) = metrics_listener {
+        tracing::info!(addr = %l.local_addr()?, "serving /metrics");
+        let app = switchboard_web::metrics_app(state.clone());
+        let mut stop = stop_services.subscribe();
+        tokio::spawn(async move {
+            let served = axum::serve(l, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                })
+                .await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "the /metrics listener failed");
+            }
+        });
+    }
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("HTTP server failed")?;
+    match tls {
+        None => axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("HTTP server failed")?,
+        Some((config, cert, key)) => {
+            let every = Duration::from_secs(c.web.tls_reload_secs.max(1));
+            crate::tls::watch(config.clone(), cert, key, every, stop_services.subscribe())?;
+            let handle = axum_server::Handle::new();
+            let h = handle.clone();
+            tokio::spawn(async move {
+                shutdown.await;
+                h.graceful_shutdown(Some(Duration::from_secs(30)));
+            });
+            let listener = listener.into_std()?;
+            axum_server::from_tcp_rustls(listener, config)?
+                .handle(handle)
+                .serve(app)
+                .await
+                .context("HTTPS server failed")?;
+        }
+    }
     state.set_ready(false);
     let _ = stop_services.send(true);
     for h in services {

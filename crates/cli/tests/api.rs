@@ -416,7 +416,15 @@ async fn api_story(server: &Server) {
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let (_, l) = api.get("/system/logging").await;
     assert_eq!(l["filter"], "warn", "a timed level falls back by itself");
-    let metrics = reqwest::get(format!("{}/metrics", server.url))
+    let anonymous = reqwest::get(format!("{}/metrics", server.url))
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401, "metrics are not public");
+    let metrics = api
+        .http
+        .get(format!("{}/metrics", server.url))
+        .bearer_auth(&api.token)
+        .send()
         .await
         .unwrap()
         .text()
@@ -438,11 +446,40 @@ async fn api_on_postgres() {
     }
 }
 
+/// Every console page, fragment, API answer and error carries the security headers.
 #[tokio::test]
 async fn pages_and_api_send_security_headers() {
     let server = Server::sqlite();
-    for path in ["/login", "/api/v1/departments", "/healthz"] {
-        let r = reqwest::get(format!("{}{path}", server.url)).await.unwrap();
+    let admin = Api::admin(&server).await;
+    let (_, depts) = admin.get("/departments").await;
+    let dept = depts["items"][0]["id"].as_i64().unwrap();
+    let pages = [
+        "/login".to_string(),
+        "/api/v1/departments".into(),
+        "/healthz".into(),
+        "/agent".into(),
+        "/agent/search?q=x".into(),
+        "/supervisor".into(),
+        "/supervisor/review".into(),
+        "/supervisor/outbox".into(),
+        "/admin".into(),
+        "/admin/services".into(),
+        "/admin/departments".into(),
+        format!("/admin/departments/{dept}"),
+        "/admin/users/new".into(),
+        "/ui/agent/work".into(),
+        "/ui/supervisor/monitor".into(),
+        "/no/such/page".into(),
+    ];
+    for path in pages {
+        let r = admin
+            .http
+            .get(format!("{}{path}", server.url))
+            .bearer_auth(&admin.token)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().as_u16() < 500, "{path}: {}", r.status());
         let h = r.headers();
         let csp = h["content-security-policy"].to_str().unwrap();
         assert!(

@@ -448,6 +448,23 @@ async fn story(w: World) {
     assert!(page.contains("Mail A"), "{page}");
     assert!(!page.contains("Mail B"), "the monitor shows B's queue");
 
+    // Even an administrator cannot put a user into another department's group.
+    let mixed = json!({"department_id": a.dept, "name": "Mixed", "members": [b.agent]});
+    let (st, e) = w.api.post("/user-groups", mixed).await;
+    assert_eq!((st, e["field"].as_str()), (422, Some("members[0]")), "{e}");
+    let (st, e) = w
+        .api
+        .put(
+            &format!("/users/{}/groups", a.agent),
+            json!({"group_ids": [b.group]}),
+        )
+        .await;
+    assert_eq!(
+        (st, e["field"].as_str()),
+        (422, Some("group_ids[0]")),
+        "{e}"
+    );
+
     // Sharing: B shares with A — A's people see and work on B's objects; a third department
     // stays closed.
     let c = w
@@ -493,6 +510,12 @@ async fn story(w: World) {
     assert!(!ids.contains(&c_customer));
     let (st, _) = agent_a.get(&format!("/customers/{c_customer}")).await;
     assert_eq!(st, 404, "C shares nothing");
+    let shared_team = json!({"department_id": b.dept, "name": "With A", "members": [a.agent]});
+    let (st, e) = w.api.post("/user-groups", shared_team).await;
+    assert_eq!(
+        st, 201,
+        "B's group may hold A's agent once B shares with A: {e}"
+    );
     let (st, hits) = agent_a
         .get(&format!(
             "/articles/search?department_id={}&q=secretB",
@@ -508,6 +531,13 @@ async fn story(w: World) {
     let agent_b = Api::login(&w.server, "agent.B@example.org", PASSWORD).await;
     let (st, _) = agent_b.get(&format!("/customers/{}", a.customer)).await;
     assert_eq!(st, 404);
+    // The administration console sets it too; its choices are the other departments.
+    let (st, form) = w.api.page(&format!("/admin/departments/{}", b.dept)).await;
+    assert_eq!(st, 200);
+    assert!(
+        form.contains("Shared with") && form.contains("Dept C"),
+        "{form}"
+    );
     // Only administrators set sharing.
     let (st, _) = supervisor_a
         .put(
@@ -527,6 +557,10 @@ async fn story(w: World) {
     assert_eq!(st, 200);
     let (st, _) = agent_a.get(&format!("/customers/{}", b.customer)).await;
     assert_eq!(st, 404);
+    let (st, _) = supervisor_a
+        .page(&format!("/admin/user-groups/{}", b.group))
+        .await;
+    assert_eq!(st, 404, "the console of another department's group");
 
     ownership(&w, &a, &agent_a).await;
 }

@@ -139,6 +139,34 @@ async fn check_shares(
     Ok(())
 }
 
+/// Whether objects of department `owner` may name things of department `other`: the same
+/// department, or one `owner` shares its objects with (their users work on `owner`'s objects).
+pub(crate) async fn shares(
+    c: &mut AnyConnection,
+    owner: DepartmentId,
+    other: DepartmentId,
+) -> Result<bool, StoreError> {
+    if owner == other {
+        return Ok(true);
+    }
+    let d = fetch(&mut *c, owner).await?;
+    Ok(d.shared_with.contains(&other))
+}
+
+/// The department of a user, of a group (inside a transaction); `None` when missing.
+pub(crate) async fn of(
+    c: &mut AnyConnection,
+    table: &str,
+    id: i64,
+) -> Result<Option<DepartmentId>, StoreError> {
+    sqlx::query(&format!("SELECT department_id FROM {table} WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?
+        .map(|r| col::<i64>(&r, "department_id").map(DepartmentId))
+        .transpose()
+}
+
 /// Removes a department about to be deleted from every sharing list.
 async fn unshare(c: &mut AnyConnection, id: DepartmentId) -> Result<(), StoreError> {
     for (other, mut list) in sharing(&mut *c).await? {

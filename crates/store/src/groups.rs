@@ -92,6 +92,23 @@ async fn set_members(
     id: UserGroupId,
     members: &[UserId],
 ) -> Result<(), StoreError> {
+    let group_dept = crate::departments::of(c, "user_groups", id.0)
+        .await?
+        .ok_or(StoreError::NotFound {
+            entity: "user group",
+            id: id.0,
+        })?;
+    for (i, m) in members.iter().enumerate() {
+        if let Some(d) = crate::departments::of(c, "users", m.0).await?
+            && !crate::departments::shares(c, group_dept, d).await?
+        {
+            return Err(ValidationError::new(
+                format!("members[{i}]"),
+                "the user belongs to a department this group's department does not share with",
+            )
+            .into());
+        }
+    }
     sqlx::query("DELETE FROM user_group_members WHERE group_id = $1")
         .bind(id.0)
         .execute(&mut *c)

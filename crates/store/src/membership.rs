@@ -63,7 +63,18 @@ impl Store {
             .write(move |c| {
                 let wanted = m.group_ids.clone();
                 Box::pin(async move {
-                    users::fetch(&mut *c, user).await?;
+                    let u = users::fetch(&mut *c, user).await?;
+                    for (i, g) in wanted.iter().enumerate() {
+                        if let Some(d) = crate::departments::of(c, "user_groups", g.0).await?
+                            && !crate::departments::shares(c, d, u.department_id).await?
+                        {
+                            return Err(ValidationError::new(
+                                format!("group_ids[{i}]"),
+                                "the group belongs to a department that does not share with the user's",
+                            )
+                            .into());
+                        }
+                    }
                     let had: BTreeSet<UserGroupId> =
                         groups_of(&mut *c, user).await?.into_iter().collect();
                     for (i, g) in wanted.iter().enumerate() {

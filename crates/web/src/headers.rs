@@ -36,6 +36,18 @@ pub async fn secure(mut res: Response) -> Response {
     res
 }
 
+/// Adds `Strict-Transport-Security` with `max_age` seconds when above 0 (configured once HTTPS
+/// is there to stay).
+pub fn hsts(res: &mut Response, max_age: u64) {
+    if max_age == 0 {
+        return;
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!("max-age={max_age}; includeSubDomains")) {
+        res.headers_mut()
+            .insert(axum::http::header::STRICT_TRANSPORT_SECURITY, v);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use axum::body::Body;

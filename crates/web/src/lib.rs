@@ -21,7 +21,7 @@ use std::time::Instant;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{MethodRouter, delete, get, post};
 use axum::{Json, Router};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -35,202 +35,270 @@ pub const MAX_BODY: usize = 1024 * 1024;
 /// Largest reply with attachments accepted (34 MiB: 25 MiB of files, base64-encoded).
 pub const MAX_UPLOAD: usize = 34 * 1024 * 1024;
 
-/// The whole HTTP application.
-pub fn app(state: AppState) -> Router {
+/// The REST API's routes under `/api/v1`: one table, so the OpenAPI document can be checked
+/// against it (a test walks both). Bodies are limited to [`MAX_BODY`], replies and drafts (with
+/// files) to [`MAX_UPLOAD`].
+pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
     use routes::*;
-    let api = Router::new()
-        .route("/customers", get(customers::list).post(customers::create))
-        .route(
+    fn limited(m: MethodRouter<AppState>) -> MethodRouter<AppState> {
+        m.layer(RequestBodyLimitLayer::new(MAX_BODY))
+    }
+    vec![
+        (
+            "/customers",
+            limited(get(customers::list).post(customers::create)),
+        ),
+        (
             "/customers/{id}",
-            get(customers::get)
-                .put(customers::update)
-                .delete(customers::delete),
-        )
-        .route("/cases", get(cases::list).post(cases::create))
-        .route(
+            limited(
+                get(customers::get)
+                    .put(customers::update)
+                    .delete(customers::delete),
+            ),
+        ),
+        ("/cases", limited(get(cases::list).post(cases::create))),
+        (
             "/cases/{id}",
-            get(cases::get).put(cases::update).delete(cases::delete),
-        )
-        .route(
+            limited(get(cases::get).put(cases::update).delete(cases::delete)),
+        ),
+        (
             "/activities",
-            get(activities::list).post(activities::create),
-        )
-        .route(
+            limited(get(activities::list).post(activities::create)),
+        ),
+        (
             "/activities/{id}",
-            get(activities::get)
-                .put(activities::update)
-                .delete(activities::delete),
-        )
-        .route("/activities/{id}/events", get(activities::events))
-        .route("/activities/{id}/actions", post(activities::act))
-        .route("/users", get(users::list).post(users::create))
-        .route(
+            limited(
+                get(activities::get)
+                    .put(activities::update)
+                    .delete(activities::delete),
+            ),
+        ),
+        ("/activities/{id}/events", limited(get(activities::events))),
+        ("/activities/{id}/actions", limited(post(activities::act))),
+        ("/users", limited(get(users::list).post(users::create))),
+        (
             "/users/{id}",
-            get(users::get).put(users::update).delete(users::delete),
-        )
-        .route(
+            limited(get(users::get).put(users::update).delete(users::delete)),
+        ),
+        (
             "/users/{id}/groups",
-            get(users::groups).put(users::set_groups),
-        )
-        .route(
+            limited(get(users::groups).put(users::set_groups)),
+        ),
+        (
             "/user-groups",
-            get(user_groups::list).post(user_groups::create),
-        )
-        .route(
+            limited(get(user_groups::list).post(user_groups::create)),
+        ),
+        (
             "/user-groups/{id}",
-            get(user_groups::get)
-                .put(user_groups::update)
-                .delete(user_groups::delete),
-        )
-        .route("/queues", get(queues::list).post(queues::create))
-        .route(
+            limited(
+                get(user_groups::get)
+                    .put(user_groups::update)
+                    .delete(user_groups::delete),
+            ),
+        ),
+        ("/queues", limited(get(queues::list).post(queues::create))),
+        (
             "/queues/{id}",
-            get(queues::get).put(queues::update).delete(queues::delete),
-        )
-        .route(
+            limited(get(queues::get).put(queues::update).delete(queues::delete)),
+        ),
+        (
             "/departments",
-            get(departments::list).post(departments::create),
-        )
-        .route(
+            limited(get(departments::list).post(departments::create)),
+        ),
+        (
             "/departments/{id}",
-            get(departments::get)
-                .put(departments::update)
-                .delete(departments::delete),
-        )
-        .route(
+            limited(
+                get(departments::get)
+                    .put(departments::update)
+                    .delete(departments::delete),
+            ),
+        ),
+        (
             "/departments/{id}/channels/{channel}",
-            get(departments::get_channel).put(departments::put_channel),
-        )
-        .route(
+            limited(get(departments::get_channel).put(departments::put_channel)),
+        ),
+        (
             "/departments/{id}/routing",
-            get(departments::get_routing).put(departments::put_routing),
-        )
-        .route(
+            limited(get(departments::get_routing).put(departments::put_routing)),
+        ),
+        (
             "/me/presence",
-            get(routing::get_presence).put(routing::put_presence),
-        )
-        .route("/me/work", get(routing::my_work))
-        .route("/me/pull", post(routing::pull))
-        .route("/me/events", get(routing::my_events))
-        .route("/monitor/events", get(routing::monitor_events))
-        .route("/activities/{id}/transfer", post(routing::transfer))
-        .route("/activities/{id}/review", post(review::review))
-        .route("/activities/{id}/wait", get(routing::wait))
-        .route("/queues/{id}/stats", get(routing::queue_stats))
-        .route("/auth/login", post(auth::login))
-        .route("/auth/logout", post(auth::logout))
-        .route("/auth/me", get(auth::me))
-        .route("/auth/password", axum::routing::put(auth::change_password))
-        .route("/security-events", get(system::security_events))
-        .route("/tokens", get(auth::list_tokens).post(auth::create_token))
-        .route("/tokens/{id}", axum::routing::delete(auth::revoke_token))
-        .route(
+            limited(get(routing::get_presence).put(routing::put_presence)),
+        ),
+        ("/me/work", limited(get(routing::my_work))),
+        ("/me/pull", limited(post(routing::pull))),
+        ("/me/events", limited(get(routing::my_events))),
+        ("/monitor/events", limited(get(routing::monitor_events))),
+        (
+            "/activities/{id}/transfer",
+            limited(post(routing::transfer)),
+        ),
+        ("/activities/{id}/review", limited(post(review::review))),
+        ("/activities/{id}/wait", limited(get(routing::wait))),
+        ("/queues/{id}/stats", limited(get(routing::queue_stats))),
+        ("/auth/login", limited(post(auth::login))),
+        ("/auth/logout", limited(post(auth::logout))),
+        ("/auth/me", limited(get(auth::me))),
+        (
+            "/auth/password",
+            limited(axum::routing::put(auth::change_password)),
+        ),
+        ("/security-events", limited(get(system::security_events))),
+        (
+            "/tokens",
+            limited(get(auth::list_tokens).post(auth::create_token)),
+        ),
+        (
+            "/tokens/{id}",
+            limited(axum::routing::delete(auth::revoke_token)),
+        ),
+        (
             "/system/logging",
-            get(system::get_logging).put(system::put_logging),
-        )
-        .route("/system/services", get(system::services))
-        .route("/articles", get(articles::list).post(articles::create))
-        .route("/articles/search", get(articles::search))
-        .route(
+            limited(get(system::get_logging).put(system::put_logging)),
+        ),
+        ("/system/services", limited(get(system::services))),
+        (
+            "/articles",
+            limited(get(articles::list).post(articles::create)),
+        ),
+        ("/articles/search", limited(get(articles::search))),
+        (
             "/articles/{id}",
-            get(articles::get)
-                .put(articles::update)
-                .delete(articles::delete),
-        )
-        .route(
+            limited(
+                get(articles::get)
+                    .put(articles::update)
+                    .delete(articles::delete),
+            ),
+        ),
+        (
             "/kb-folders",
-            get(kb_folders::list).post(kb_folders::create),
-        )
-        .route(
+            limited(get(kb_folders::list).post(kb_folders::create)),
+        ),
+        (
             "/kb-folders/{id}",
-            get(kb_folders::get)
-                .put(kb_folders::update)
-                .delete(kb_folders::delete),
-        )
-        .route(
+            limited(
+                get(kb_folders::get)
+                    .put(kb_folders::update)
+                    .delete(kb_folders::delete),
+            ),
+        ),
+        (
             "/categories",
-            get(categories::list).post(categories::create),
-        )
-        .route(
+            limited(get(categories::list).post(categories::create)),
+        ),
+        (
             "/categories/{id}",
-            get(categories::get)
-                .put(categories::update)
-                .delete(categories::delete),
-        )
-        .route("/calendars", get(calendars::list).post(calendars::create))
-        .route(
+            limited(
+                get(categories::get)
+                    .put(categories::update)
+                    .delete(categories::delete),
+            ),
+        ),
+        (
+            "/calendars",
+            limited(get(calendars::list).post(calendars::create)),
+        ),
+        (
             "/calendars/{id}",
-            get(calendars::get)
-                .put(calendars::update)
-                .delete(calendars::delete),
-        )
-        .route("/workflows", get(workflows::list).post(workflows::create))
-        .route(
+            limited(
+                get(calendars::get)
+                    .put(calendars::update)
+                    .delete(calendars::delete),
+            ),
+        ),
+        (
+            "/workflows",
+            limited(get(workflows::list).post(workflows::create)),
+        ),
+        (
             "/workflows/{id}",
-            get(workflows::get)
-                .put(workflows::update)
-                .delete(workflows::delete),
-        )
-        .route("/workflows/{id}/versions", get(workflows::versions))
-        .route("/aliases", get(aliases::list).post(aliases::create))
-        .route(
+            limited(
+                get(workflows::get)
+                    .put(workflows::update)
+                    .delete(workflows::delete),
+            ),
+        ),
+        (
+            "/workflows/{id}/versions",
+            limited(get(workflows::versions)),
+        ),
+        (
+            "/aliases",
+            limited(get(aliases::list).post(aliases::create)),
+        ),
+        (
             "/aliases/{id}",
-            get(aliases::get)
-                .put(aliases::update)
-                .delete(aliases::delete),
-        )
-        .route("/aliases/{id}/test", post(aliases::test))
-        .route("/emails", get(emails::list))
-        .route("/emails/{id}", get(emails::get))
-        .route("/emails/{id}/html", get(emails::html))
-        .route("/emails/{id}/raw", get(emails::raw))
-        .route("/attachments/{id}/content", get(emails::attachment))
-        .route("/delivery-exceptions", get(emails::delivery_exceptions))
-        .route("/outbox/retrying", get(emails::retrying))
-        .route(
+            limited(
+                get(aliases::get)
+                    .put(aliases::update)
+                    .delete(aliases::delete),
+            ),
+        ),
+        ("/aliases/{id}/test", limited(post(aliases::test))),
+        ("/emails", limited(get(emails::list))),
+        ("/emails/{id}", limited(get(emails::get))),
+        ("/emails/{id}/html", limited(get(emails::html))),
+        ("/emails/{id}/raw", limited(get(emails::raw))),
+        (
+            "/attachments/{id}/content",
+            limited(get(emails::attachment)),
+        ),
+        (
+            "/delivery-exceptions",
+            limited(get(emails::delivery_exceptions)),
+        ),
+        ("/outbox/retrying", limited(get(emails::retrying))),
+        (
             "/departments/{id}/email-settings",
-            get(emails::get_settings).put(emails::put_settings),
-        )
-        .route("/openapi.json", get(openapi_json))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY))
-        // Replies carry attachments: a larger limit for this route alone.
-        .route(
+            limited(get(emails::get_settings).put(emails::put_settings)),
+        ),
+        ("/openapi.json", limited(get(openapi_json))),
+        (
             "/activities/{id}/reply",
             post(emails::reply).layer(DefaultBodyLimit::max(MAX_UPLOAD)),
-        )
-        .route("/activities/{id}/reply-draft", get(emails::reply_draft))
-        // Drafts carry a reply's body and files: the same limit as a reply.
-        .route(
+        ),
+        ("/activities/{id}/reply-draft", get(emails::reply_draft)),
+        (
             "/activities/{id}/draft",
             get(drafts::get)
                 .put(drafts::put)
                 .delete(drafts::delete)
                 .layer(DefaultBodyLimit::max(MAX_UPLOAD)),
-        )
-        .route(
+        ),
+        (
             "/activities/{id}/draft/attachments",
             post(drafts::add_files).layer(DefaultBodyLimit::max(MAX_UPLOAD)),
-        )
-        .route(
+        ),
+        (
             "/activities/{id}/draft/attachments/{n}",
             delete(drafts::remove_file),
-        )
-        .route(
+        ),
+        (
             "/activities/{id}/draft/attachments/{n}/content",
             get(drafts::file),
-        )
-        .route(
+        ),
+        (
             "/activities/{id}/articles/{article}",
             get(emails::article_for_reply),
-        )
+        ),
+    ]
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    let mut api = Router::new();
+    for (path, route) in api_routes() {
+        api = api.route(path, route);
+    }
+    let api = api
         // Every route: an object named in the path must be within the caller's scope.
         .route_layer(middleware::from_fn_with_state(state.clone(), scope::guard))
         .fallback(not_found);
     Router::new()
         .nest("/api/v1", api)
         .merge(ui::router(state.clone()))
-        .route("/healthz", get(system::healthz))
-        .route("/metrics", get(system::metrics))
+        .route("/healthz", get(routes::system::healthz))
+        .route("/metrics", get(routes::system::metrics))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .layer(TraceLayer::new_for_http())
@@ -243,6 +311,21 @@ pub fn app(state: AppState) -> Router {
             .into_response()
         }))
         .layer(middleware::map_response(headers::secure))
+        .layer(middleware::map_response_with_state(
+            state.clone(),
+            |State(s): State<AppState>, mut res: Response| async move {
+                headers::hsts(&mut res, s.config.hsts_max_age_secs);
+                res
+            },
+        ))
+        .with_state(state)
+}
+
+/// `/metrics` alone, without authentication, for a separate private listen address.
+pub fn metrics_app(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(routes::system::open_metrics))
+        .fallback(not_found)
         .with_state(state)
 }
 

@@ -4,8 +4,12 @@
 use utoipa::OpenApi;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::{
     ArrayBuilder, ContentBuilder, ObjectBuilder, Ref, RefOr, ResponseBuilder, Schema, Type,
+    schema::SchemaType,
 };
 
 use switchboard_domain::*;
@@ -145,6 +149,39 @@ use crate::routes::system::Logging;
 )]
 struct Components;
 
+/// The security scheme of API tokens.
+const BEARER: &str = "bearer";
+/// The security scheme of login sessions.
+const SESSION: &str = "session";
+
+/// Operations anyone may call.
+const PUBLIC: &[&str] = &["/api/v1/auth/login", "/api/v1/openapi.json"];
+
+/// The `{name}` parameters of a path template.
+pub fn path_parameters(path: &str) -> Vec<&str> {
+    path.split('/')
+        .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+        .collect()
+}
+
+/// The schema of a path parameter: a channel's name, or an id or index (a positive integer).
+fn path_parameter_schema(name: &str) -> RefOr<Schema> {
+    if name == "channel" {
+        return ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(ChannelKind::ALL.iter().map(|c| c.as_str())))
+            .into();
+    }
+    let min = if name == "n" { 0.0 } else { 1.0 };
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+            utoipa::openapi::KnownFormat::Int64,
+        )))
+        .minimum(Some(min))
+        .into()
+}
+
 enum Body {
     None,
     One(&'static str),
@@ -166,9 +203,12 @@ fn content(body: &Body) -> Option<utoipa::openapi::Content> {
                 ArrayBuilder::new().items(Ref::from_schema_name(*name)),
             )
             .required("items")
+            .required("next_cursor")
             .property(
                 "next_cursor",
-                ObjectBuilder::new().schema_type(Type::String),
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+                    .description(Some("Pass as `cursor` for the next page; null on the last")),
             )
             .into(),
     };
@@ -518,6 +558,15 @@ pub fn document() -> utoipa::openapi::OpenApi {
             None,
         ),
         (
+            "/api/v1/openapi.json",
+            Get,
+            "This document",
+            "system",
+            None,
+            "200",
+            None,
+        ),
+        (
             "/api/v1/security-events",
             Get,
             "The security event log: lock-outs, password changes, tokens (administrators)",
@@ -766,17 +815,36 @@ pub fn document() -> utoipa::openapi::OpenApi {
     }
 
     let mut doc = Components::openapi();
+    if let Some(c) = doc.components.as_mut() {
+        c.add_security_scheme(
+            BEARER,
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        c.add_security_scheme(
+            SESSION,
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::auth::SESSION_COOKIE,
+                "A login session (POST /auth/login); changes also need the X-CSRF-Token header",
+            ))),
+        );
+    }
+    doc.security = Some(vec![
+        SecurityRequirement::new(BEARER, Vec::<String>::new()),
+        SecurityRequirement::new(SESSION, Vec::<String>::new()),
+    ]);
     for (path, method, summary, tag, req, status, resp) in ops {
         let mut op = OperationBuilder::new().summary(Some(summary)).tag(tag);
-        for name in ["id", "channel"] {
-            if path.contains(&format!("{{{name}}}")) {
-                op = op.parameter(
-                    ParameterBuilder::new()
-                        .name(name)
-                        .parameter_in(ParameterIn::Path)
-                        .required(utoipa::openapi::Required::True),
-                );
-            }
+        if PUBLIC.contains(&path.as_str()) {
+            op = op.securities(Some(Vec::<SecurityRequirement>::new()));
+        }
+        for name in path_parameters(&path) {
+            op = op.parameter(
+                ParameterBuilder::new()
+                    .name(name)
+                    .parameter_in(ParameterIn::Path)
+                    .required(utoipa::openapi::Required::True)
+                    .schema(Some(path_parameter_schema(name))),
+            );
         }
         if let Some(c) = content(&req) {
             op = op.request_body(Some(
@@ -812,7 +880,16 @@ pub fn document() -> utoipa::openapi::OpenApi {
                 err("Version conflict, duplicate or illegal transition"),
             )
             .response("422", err("Invalid field (named in `field`)"))
+            .response(
+                "429",
+                err("Too many attempts: wait as long as Retry-After says"),
+            )
             .response("503", err("Database unavailable"));
+        if !matches!(req, None) {
+            op = op
+                .response("413", err("Body too large"))
+                .response("415", err("The body is not application/json"));
+        }
         doc.paths.add_path_operation(path, vec![method], op.build());
     }
     doc

@@ -31,6 +31,12 @@ pub struct WebConfig {
     /// Whether a reverse proxy in front sets `X-Forwarded-For` (its last address is then the
     /// client's, for login throttling).
     pub trust_forwarded_for: bool,
+    /// A bearer token that reads `/metrics`, if any.
+    pub metrics_token: Option<String>,
+    /// Whether `/metrics` is served on a separate address (and not on this one).
+    pub metrics_elsewhere: bool,
+    /// `Strict-Transport-Security` max-age, when above 0.
+    pub hsts_max_age_secs: u64,
 }
 
 /// Shared state of the HTTP server.

@@ -164,7 +164,7 @@ pub async fn raw(State(s): State<AppState>, caller: Caller, Id(id): Id) -> ApiRe
 pub async fn attachment(
     State(s): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> ApiResult<Response> {
     caller.require(Access::Read, Resource::Activities)?;
     let a = s.store.attachment(AttachmentId(id)).await?;

@@ -54,10 +54,42 @@ pub async fn healthz(State(s): State<AppState>) -> impl IntoResponse {
     )
 }
 
-/// Prometheus text format.
-pub async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
+/// Prometheus text format, for the scraper's token (`[web] metrics_token`) or an administrator;
+/// 404 when the metrics are served on a separate address.
+pub async fn metrics(
+    State(s): State<AppState>,
+    headers: axum::http::HeaderMap,
+    caller: Result<Caller, ApiError>,
+) -> ApiResult<axum::response::Response> {
+    if s.config.metrics_elsewhere {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no such endpoint",
+        ));
+    }
+    let scraper = s.config.metrics_token.as_deref().is_some_and(|t| {
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|sent| crate::auth::constant_time_eq(sent.trim().as_bytes(), t.as_bytes()))
+    });
+    if !scraper {
+        caller?.require(Access::Read, Resource::System)?;
+    }
+    Ok(render_metrics(&s).into_response())
+}
+
+/// The Prometheus text of the server's metrics.
+pub fn render_metrics(s: &AppState) -> impl IntoResponse + use<> {
     let body = s.metrics.as_ref().map(|m| m.render()).unwrap_or_default();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
+}
+
+/// `/metrics` alone, without authentication: for a separate, private listen address.
+pub async fn open_metrics(State(s): State<AppState>) -> impl IntoResponse {
+    render_metrics(&s)
 }
 
 /// The log filter in force.

@@ -103,6 +103,9 @@ pub const KINDS: &[Kind] = &[
         fields: &[
             F::new("name", "Name", C::Text).required(),
             F::new("description", "Description", C::Area),
+            F::new("shared_with", "Shared with", C::Multi(S::Departments))
+                .edit_only()
+                .help("the users of these departments see and work on this one's objects"),
         ],
     },
     Kind {
