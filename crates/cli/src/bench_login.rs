@@ -219,8 +219,9 @@ pub async fn login(a: LoginArgs) -> anyhow::Result<()> {
         .await?;
         println!("  created in {:.1} s", took.as_secs_f64());
     }
-    // Rest until the server is idle (its password buffers released).
-    let rest = switchboard_store::passwords::IDLE_RELEASE + Duration::from_secs(5);
+    // Rest until the server is idle: its password buffers are released within two quiet
+    // periods of the last use.
+    let rest = switchboard_store::passwords::IDLE_RELEASE * 2 + Duration::from_secs(5);
     tokio::time::sleep(rest).await;
     let idle = rss(pid);
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));

@@ -129,6 +129,51 @@ async fn smoke_healthz_in_a_real_browser() {
     run("smoke.mjs", &Server::sqlite(), vec![]).await;
 }
 
+/// One scenario over the server's own HTTPS, with a test certificate Chromium accepts by its
+/// public key: login through the form, the console, a Secure HttpOnly session cookie.
+#[tokio::test]
+async fn login_over_https_in_a_real_browser() {
+    if !browser_available() {
+        return;
+    }
+    let ca = switchboard_testkit::TestCa::generate();
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_in(
+        dir.path().to_path_buf(),
+        vec![
+            (
+                "SWITCHBOARD_WEB_TLS_CERT".into(),
+                ca.cert_path().display().to_string(),
+            ),
+            (
+                "SWITCHBOARD_WEB_TLS_KEY".into(),
+                ca.key_path().display().to_string(),
+            ),
+        ],
+    );
+    let spki = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "openssl x509 -in '{}' -pubkey -noout | openssl pkey -pubin -outform der \
+             | openssl dgst -sha256 -binary | base64",
+            ca.cert_path().display()
+        ))
+        .output()
+        .unwrap();
+    assert!(spki.status.success());
+    let spki = String::from_utf8(spki.stdout).unwrap().trim().to_string();
+    run(
+        "https_login.mjs",
+        &server,
+        vec![
+            ("SWITCHBOARD_SPKI", spki),
+            ("SB_ADMIN_EMAIL", common::ADMIN_EMAIL.into()),
+            ("SB_ADMIN_PASSWORD", common::ADMIN_PASSWORD.into()),
+        ],
+    )
+    .await;
+}
+
 /// Runs `script` against `server` on a blocking thread, passing a panic on.
 async fn run(script: &'static str, server: &Server, env: Vec<(&'static str, String)>) {
     let url = server.url.clone();

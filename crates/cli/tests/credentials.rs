@@ -299,6 +299,19 @@ async fn logins_are_throttled_and_credentials_managed() {
         .collect();
     assert!(kinds.contains(&"token_created".to_string()));
     assert_eq!(kinds.iter().filter(|k| *k == "token_revoked").count(), 1);
+    // The last active administrator can be neither deleted nor deactivated nor demoted.
+    let (_, me) = admin.get("/auth/me").await;
+    let admin_id = me["user"]["id"].as_i64().unwrap();
+    let (st, e) = admin.delete(&format!("/users/{admin_id}")).await;
+    assert_eq!((st, e["code"].as_str()), (409, Some("conflict")), "{e}");
+    for change in [json!({"active": false}), json!({"role": "supervisor"})] {
+        let (_, u) = admin.get(&format!("/users/{admin_id}")).await;
+        let mut body = change.clone();
+        body["version"] = u["version"].clone();
+        let (st, e) = admin.put(&format!("/users/{admin_id}"), body).await;
+        assert_eq!(st, 409, "{change}: {e}");
+    }
+
     // The log is the administrators'.
     let agent = Api::login(&server, "ann.agent@example.org", "reset by the admin today").await;
     assert_eq!(agent.get("/security-events").await.0, 403);

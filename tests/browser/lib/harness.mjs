@@ -6,6 +6,8 @@
 //   SWITCHBOARD_CHROMIUM   Chromium executable (default /usr/bin/chromium; the cargo test sets it
 //                          from SWITCHBOARD_TEST_CHROMIUM, as the server rejects unknown SWITCHBOARD_*)
 //   SWITCHBOARD_ARTIFACTS  where screenshots go (default tests/browser/artifacts)
+//   SWITCHBOARD_SPKI       for a server on HTTPS with a test certificate: the base64 SHA-256 of
+//                          its public key, the one certificate Chromium then accepts
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,6 +43,10 @@ export async function launch() {
       '--no-pings',
       // Only loopback names resolve, so a stray request fails at once instead of leaving the machine.
       '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
+      // A test certificate is trusted by its public key alone, not by turning checks off.
+      ...(process.env.SWITCHBOARD_SPKI
+        ? [`--ignore-certificate-errors-spki-list=${process.env.SWITCHBOARD_SPKI}`]
+        : []),
     ],
   });
   return current;

@@ -40,11 +40,12 @@ pub async fn form() -> Response {
 pub async fn submit(
     State(s): State<AppState>,
     headers: HeaderMap,
+    uri: axum::http::Uri,
     client: crate::throttle::ClientAddr,
     jar: CookieJar,
     Form(f): Form<LoginForm>,
 ) -> Response {
-    if !same_origin(&headers) {
+    if !same_origin(&headers, uri.authority().map(|a| a.as_str())) {
         let page = render(&LoginPage {
             email: f.email,
             error: Some("Log in from this server's own login page.".into()),
@@ -74,13 +75,14 @@ pub async fn submit(
 }
 
 /// Whether a form post comes from this server's own pages: no `Origin` (not a browser, or one
-/// that does not send it), or an `Origin` whose host and port are the request's `Host` (or the
-/// `X-Forwarded-Host` a reverse proxy set).
-fn same_origin(headers: &HeaderMap) -> bool {
+/// that does not send it), or an `Origin` whose host and port are the request's `Host`, its
+/// HTTP/2 `:authority` (`authority`, from the request URI), or the `X-Forwarded-Host` a reverse
+/// proxy set.
+fn same_origin(headers: &HeaderMap, authority: Option<&str>) -> bool {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return true;
     };
-    let Some(authority) = origin
+    let Some(authority_of_origin) = origin
         .to_str()
         .ok()
         .and_then(|o| o.split_once("://"))
@@ -91,7 +93,8 @@ fn same_origin(headers: &HeaderMap) -> bool {
     [header::HOST.as_str(), "x-forwarded-host"]
         .iter()
         .filter_map(|h| headers.get(*h)?.to_str().ok())
-        .any(|host| host.eq_ignore_ascii_case(authority))
+        .chain(authority)
+        .any(|host| host.eq_ignore_ascii_case(authority_of_origin))
 }
 
 #[cfg(test)]
@@ -146,7 +149,12 @@ mod tests {
             (vec![("host", "sb.example"), ("origin", "null")], false),
         ];
         for (pairs, want) in cases {
-            assert_eq!(same_origin(&headers(&pairs)), want, "{pairs:?}");
+            assert_eq!(same_origin(&headers(&pairs), None), want, "{pairs:?}");
         }
+        // HTTP/2 has no Host header: the authority comes with the request URI.
+        let h2 = headers(&[("origin", "https://sb.example:8443")]);
+        assert!(same_origin(&h2, Some("sb.example:8443")));
+        assert!(!same_origin(&h2, Some("other.example:8443")));
+        assert!(!same_origin(&h2, None));
     }
 }
