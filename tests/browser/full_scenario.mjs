@@ -92,10 +92,17 @@ try {
     await admin.goto(`${baseUrl}/admin/user-groups/new`);
     await fill(admin, 'name', 'Typed before the department');
     await fill(admin, 'department_id', 'Billing');
-    assert.equal(await admin.inputValue('[data-path="name"]'), 'Typed before the department');
+    // Choosing the department reloads the form with its choices; what was typed comes back.
+    await admin.waitForURL('**/admin/user-groups/new?department_id=*');
     const members = admin.locator('form.admin-form fieldset.multi label');
     await members.filter({ hasText: 'Bea Agent' }).waitFor();
     assert.equal(await members.filter({ hasText: 'Administrator' }).count(), 0);
+    const name = admin.locator('[data-path="name"]');
+    await admin.waitForFunction(
+      (el) => el.value === 'Typed before the department',
+      await name.elementHandle(),
+      { timeout: 5000 },
+    );
   });
 
   let queueId;
