@@ -22,6 +22,7 @@ pub mod email;
 pub mod error;
 pub mod event;
 pub mod expression;
+pub mod html_text;
 pub mod ids;
 pub mod lifecycle;
 pub mod outbox;

@@ -13,7 +13,7 @@ use switchboard_domain::{
     Activity, ActivityAction, Actor, Alias, AliasId, ArticleId, ArticleKind, CalendarId,
     CategoryId, CustomAttributes, CustomerId, DepartmentId, EmailAddress, EventKind,
     InboundContent, Mailbox, MessageParts, OpenHours, Priority, QueueId, QueueKind, Timestamp,
-    UserGroupId, UserId, search,
+    UserGroupId, UserId,
 };
 use switchboard_workflow::{
     ActivityFacts, AttachmentFacts, Facts, Message, Notice, Program, Ran, RouteTo, Scanner,
@@ -624,7 +624,7 @@ pub(crate) async fn notify(
         && let Ok(article) = kb::fetch_article(c, a).await
     {
         let body = if article.text.trim().is_empty() {
-            search::html_words(&article.html)
+            switchboard_domain::html_text::html_to_text(&article.html)
         } else {
             article.text
         };

@@ -6,7 +6,7 @@ use sqlx::AnyConnection;
 use switchboard_domain::article::{Composed, Part, compose};
 use switchboard_domain::template::{self, Placeholder, Values};
 use switchboard_domain::{
-    Activity, ActivityId, Alias, ArticleId, MessageParts, ReplyDraft, UserId, email, search,
+    Activity, ActivityId, Alias, ArticleId, MessageParts, ReplyDraft, UserId, email,
 };
 
 use crate::Store;
@@ -76,7 +76,7 @@ async fn render(
         .map(|id| {
             let a = found.get(&(*id)?).filter(|a| a.active)?;
             let text_src = if a.text.trim().is_empty() {
-                search::html_words(&a.html)
+                switchboard_domain::html_text::html_to_text(&a.html)
             } else {
                 a.text.clone()
             };

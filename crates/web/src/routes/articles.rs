@@ -6,11 +6,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
+use switchboard_domain::html_text::html_to_text;
 use switchboard_domain::{
     Access, Article, ArticleHit, ArticleId, ArticleKind, ArticlePatch, DepartmentId, FolderId,
     NewArticle, Resource, ValidationError,
 };
-use switchboard_mail::parse::html_to_text;
 use switchboard_mail::sanitize::{SanitizeOptions, sanitize_html};
 use switchboard_store::ArticleFilter;
 
