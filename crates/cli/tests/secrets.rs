@@ -15,7 +15,11 @@ const MAILBOX_PASSWORD: &str = "Kx7-mailbox-pass-9Qz";
 
 #[tokio::test]
 async fn traces_hold_no_password_and_a_password_stays_with_its_server() {
-    let w = World::start(true, &[("SWITCHBOARD_LOG_LEVEL", "trace")]).await;
+    // Trace for the mail protocols, debug for the HTTP requests (proof that the filter is in
+    // force); not for every crate, so the test's output stays readable.
+    let level = "info,async_imap=trace,imap_proto=trace,lettre=trace,switchboard_mail=trace,\
+                 tower_http=debug";
+    let w = World::start(true, &[("SWITCHBOARD_LOG_LEVEL", level)]).await;
     w.dovecot.add_user("vault", MAILBOX_PASSWORD);
     let inc = json!({"protocol": "imap", "host": "127.0.0.1", "port": w.dovecot.imap_port(),
                      "security": "starttls", "username": "vault", "poll_secs": 1});
