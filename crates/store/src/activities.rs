@@ -161,13 +161,13 @@ async fn check_queue(
         StoreError::NotFound { .. } => ValidationError::new(field, "no such queue").into(),
         e => e,
     })?;
-    if queue.department_id != dept {
-        return Err(ValidationError::new(field, "the queue belongs to another department").into());
+    match queue.accepts(dept, switchboard_domain::QueueUse::Work) {
+        Ok(()) => Ok(queue),
+        Err(switchboard_domain::QueueRefusal::OtherDepartment) => {
+            Err(ValidationError::new(field, "the queue belongs to another department").into())
+        }
+        Err(_) => Err(ValidationError::new(field, "the queue is inactive").into()),
     }
-    if !queue.active {
-        return Err(ValidationError::new(field, "the queue is inactive").into());
-    }
-    Ok(queue)
 }
 
 /// Only a reply being held for review (a new outbound activity) or work already in a review

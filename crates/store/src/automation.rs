@@ -12,8 +12,8 @@ use switchboard_domain::template::{self, Values};
 use switchboard_domain::{
     Activity, ActivityAction, Actor, Alias, AliasId, ArticleId, ArticleKind, CalendarId,
     CategoryId, CustomAttributes, CustomerId, DepartmentId, EmailAddress, EventKind,
-    InboundContent, Mailbox, MessageParts, OpenHours, Priority, QueueId, QueueKind, Timestamp,
-    UserGroupId, UserId,
+    InboundContent, Mailbox, MessageParts, OpenHours, Priority, QueueId, Timestamp, UserGroupId,
+    UserId,
 };
 use switchboard_workflow::{
     ActivityFacts, AttachmentFacts, Facts, Message, Notice, Program, Ran, RouteTo, Scanner,
@@ -391,9 +391,9 @@ async fn route(
     match to {
         RouteTo::Queue(q) => match queues::fetch(&mut *c, q).await {
             Ok(found)
-                if found.department_id == dept
-                    && found.active
-                    && found.kind != QueueKind::Review =>
+                if found
+                    .accepts(dept, switchboard_domain::QueueUse::Route)
+                    .is_ok() =>
             {
                 plan.queue = Some(q);
             }

@@ -388,7 +388,9 @@ impl Lookups {
             return Ok(*ok);
         }
         let ok = match queues::fetch(&mut *c, q).await {
-            Ok(queue) => queue.active && queue.department_id == dept,
+            Ok(queue) => queue
+                .accepts(dept, switchboard_domain::QueueUse::Work)
+                .is_ok(),
             Err(StoreError::NotFound { .. }) => false,
             Err(e) => return Err(e),
         };

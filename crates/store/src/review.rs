@@ -10,7 +10,7 @@
 use sqlx::AnyConnection;
 use switchboard_domain::{
     Activity, ActivityAction, ActivityId, Actor, ChannelKind, CustomAttributes, EmailId, EventKind,
-    QueueId, QueueKind, Timestamp, UserGroupId, UserId, ValidationError,
+    QueueId, Timestamp, UserGroupId, UserId, ValidationError,
 };
 use switchboard_workflow::{ActivityFacts, AgentFacts, Facts, Message, Notice, run};
 
@@ -199,7 +199,10 @@ async fn review_queue(
         }
     };
     match queues::fetch(&mut *c, id).await {
-        Ok(q) if q.kind == QueueKind::Review && q.active && q.department_id == a.department_id => {
+        Ok(q)
+            if q.accepts(a.department_id, switchboard_domain::QueueUse::Review)
+                .is_ok() =>
+        {
             Ok(id)
         }
         Ok(q) => Err(refuse(format!(
