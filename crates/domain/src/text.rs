@@ -102,7 +102,7 @@ impl EmailAddress {
 
     /// The form used to look an address up: all lower case.
     pub fn lookup_key(&self) -> String {
-        self.0.to_lowercase()
+        lookup_key(&self.0)
     }
 }
 
@@ -152,6 +152,12 @@ where
     D: serde::Deserializer<'de>,
 {
     Option::<T>::deserialize(d).map(Some)
+}
+
+/// The key a value is looked up by (email addresses, contact points, Message-IDs): trimmed and
+/// lower-cased, the same everywhere it is written and searched.
+pub fn lookup_key(value: &str) -> String {
+    value.trim().to_lowercase()
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use switchboard_domain::{
 use crate::Store;
 use crate::error::{StoreError, Violation, violation};
 use crate::sql::{Arg, Page, PageRequest, Select, col, json, to_json, ts};
+use switchboard_domain::text::lookup_key;
 
 /// Filters for listing customers.
 #[derive(Debug, Clone, Default)]
@@ -173,7 +174,7 @@ impl Store {
         value: &str,
     ) -> Result<Option<Customer>, StoreError> {
         let mut c = self.inner.read.acquire().await?;
-        by_contact(&mut c, dept, kind, &value.trim().to_lowercase()).await
+        by_contact(&mut c, dept, kind, &lookup_key(value)).await
     }
 
     /// Lists customers by id.
@@ -190,7 +191,7 @@ impl Store {
             s.cond(
                 "id IN (SELECT customer_id FROM contact_points WHERE value_key",
                 "=",
-                Arg::Text(v.trim().to_lowercase()),
+                Arg::Text(lookup_key(v)),
             );
             s.raw(")");
         }

@@ -13,6 +13,7 @@ use crate::Store;
 use crate::blob::BlobKey;
 use crate::error::StoreError;
 use crate::sql::{Arg, Page, PageRequest, Select, col, json, parsed, to_json, ts};
+use switchboard_domain::text::lookup_key;
 
 /// Filters for listing emails.
 #[derive(Debug, Clone, Default)]
@@ -128,7 +129,7 @@ pub(crate) async fn insert_email_row(
     r: &EmailRow,
     now: Timestamp,
 ) -> Result<EmailId, StoreError> {
-    let from_key = r.from.as_ref().map(|f| f.address.trim().to_lowercase());
+    let from_key = r.from.as_ref().map(|f| lookup_key(&f.address));
     let id: i64 = sqlx::query(
         "INSERT INTO emails (department_id, alias_id, mailbox_alias_id, direction, source_key, raw_blob, raw_hash, \
          raw_size, message_id, message_id_key, in_reply_to, ref_ids, from_address, from_key, from_name, reply_to, \
@@ -146,7 +147,7 @@ pub(crate) async fn insert_email_row(
     .bind(r.raw_blob.as_deref().map(raw_hash))
     .bind(i64::try_from(r.raw_size).unwrap_or(i64::MAX))
     .bind(r.message_id.clone())
-    .bind(r.message_id.as_ref().map(|m| m.trim().to_lowercase()))
+    .bind(r.message_id.as_deref().map(lookup_key))
     .bind(to_json(&r.in_reply_to)?)
     .bind(to_json(&r.references)?)
     .bind(r.from.as_ref().map(|f| f.address.clone()))

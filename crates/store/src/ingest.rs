@@ -28,6 +28,7 @@ use crate::error::StoreError;
 use crate::notify::Notify;
 use crate::sql::{col, placeholders};
 use crate::{aliases, cases, customers, queues};
+use switchboard_domain::text::lookup_key;
 
 /// The customer that holds mail without a usable sender address (one per department). The
 /// `.invalid` top-level domain can never be delivered to.
@@ -710,7 +711,7 @@ async fn case_of_message(
     dept: DepartmentId,
     message_id: &str,
 ) -> Result<Option<CaseId>, StoreError> {
-    let key = message_id.trim().to_lowercase();
+    let key = lookup_key(message_id);
     if key.is_empty() {
         return Ok(None);
     }
@@ -965,7 +966,7 @@ async fn record_bounce(
              AND direction = 'outbound' ORDER BY id LIMIT 1",
         )
         .bind(dept.0)
-        .bind(id.trim().to_lowercase())
+        .bind(lookup_key(id))
         .fetch_optional(&mut *c)
         .await?;
         if let Some(r) = r {
