@@ -276,6 +276,41 @@ pub enum AssignReason {
     Transfer,
 }
 
+impl ReturnReason {
+    /// The stable name written in events.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReturnReason::Declined => "declined",
+            ReturnReason::OfferTimedOut => "offer_timed_out",
+            ReturnReason::AgentLoggedOut => "agent_logged_out",
+            ReturnReason::AgentGone => "agent_gone",
+        }
+    }
+}
+
+impl MoveReason {
+    /// The stable name written in events.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MoveReason::QueueFull => "queue_full",
+            MoveReason::MaxTimeInQueue => "max_time_in_queue",
+            MoveReason::QueueUnavailable => "queue_unavailable",
+            MoveReason::Transfer => "transfer",
+        }
+    }
+}
+
+impl AssignReason {
+    /// The stable name written in events.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssignReason::AutoAccept => "auto_accept",
+            AssignReason::Pull => "pull",
+            AssignReason::Transfer => "transfer",
+        }
+    }
+}
+
 /// What the router decided; the service records each as events before announcing it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {

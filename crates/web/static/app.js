@@ -109,7 +109,8 @@ function chime() {
 // The agent's event stream: every notice refreshes the live parts; an offer also chimes.
 if (document.body.dataset.live === "agent") {
   const stream = new EventSource("/api/v1/me/events");
-  const kinds = ["offered", "assigned", "returned", "paused", "resumed", "not_ready", "expired"];
+  // The event names come from the server (the page's data-notices), never a list kept here.
+  const kinds = (document.body.dataset.notices || "").split(" ").filter(Boolean);
   for (const kind of kinds) {
     stream.addEventListener(kind, () => {
       if (kind === "offered") chime();

@@ -23,7 +23,7 @@ use switchboard_store::{Store, StoreError};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-pub use record::Notice;
+pub use record::{Notice, NoticeKind};
 
 use crate::Shutdown;
 use crate::status::Registry;

@@ -5,14 +5,56 @@ use switchboard_domain::{ActivityAction, ActivityId, ActivityStatus, Actor, Time
 use switchboard_routing::{Action, AssignReason, MoveReason, ReturnReason};
 use switchboard_store::RoutingChange;
 
+/// What an agent is told happened to their work. The names are the agent console's event
+/// names: the page hands them to its script ([`NoticeKind::ALL`]), which keeps no list of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// Work is offered to the agent.
+    Offered,
+    /// Work is the agent's.
+    Assigned,
+    /// The agent's work was set aside by an interruption.
+    Paused,
+    /// The agent's work resumed.
+    Resumed,
+    /// The agent was set not ready (an offer ran out, for instance).
+    NotReady,
+    /// An offer to the agent ran out.
+    Expired,
+}
+
+impl NoticeKind {
+    /// Every kind.
+    pub const ALL: [NoticeKind; 6] = [
+        NoticeKind::Offered,
+        NoticeKind::Assigned,
+        NoticeKind::Paused,
+        NoticeKind::Resumed,
+        NoticeKind::NotReady,
+        NoticeKind::Expired,
+    ];
+
+    /// The stable name: the server-sent event's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::Offered => "offered",
+            NoticeKind::Assigned => "assigned",
+            NoticeKind::Paused => "paused",
+            NoticeKind::Resumed => "resumed",
+            NoticeKind::NotReady => "not_ready",
+            NoticeKind::Expired => "expired",
+        }
+    }
+}
+
 /// What an agent is told (on the event bus).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Notice {
     /// The agent.
     pub agent: UserId,
-    /// What happened: `offered`, `assigned`, `returned`, `paused`, `resumed`, `not_ready`,
-    /// `expired`.
-    pub kind: &'static str,
+    /// What happened.
+    pub kind: NoticeKind,
     /// The activity, if one.
     pub activity: Option<ActivityId>,
     /// Until when an offer stands.
@@ -42,21 +84,6 @@ fn change(
     }
 }
 
-fn snake(s: impl std::fmt::Debug) -> String {
-    let mut out = String::new();
-    for (i, ch) in format!("{s:?}").chars().enumerate() {
-        if ch.is_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.extend(ch.to_lowercase());
-        } else {
-            out.push(ch);
-        }
-    }
-    out
-}
-
 /// The store change and the agent notice of one router action. `declined_by` is the agent
 /// whose decline caused a return (the event's actor).
 pub fn action(a: &Action, declined_by: Option<UserId>) -> (Option<RoutingChange>, Option<Notice>) {
@@ -75,7 +102,7 @@ pub fn action(a: &Action, declined_by: Option<UserId>) -> (Option<RoutingChange>
             )),
             Some(notice(
                 *agent,
-                "offered",
+                NoticeKind::Offered,
                 Some(*activity),
                 Some(*expires_at),
                 None,
@@ -95,9 +122,15 @@ pub fn action(a: &Action, declined_by: Option<UserId>) -> (Option<RoutingChange>
                     *activity,
                     ActivityAction::Assign { agent_id: *agent },
                     actor,
-                    &[("reason", snake(reason).into())],
+                    &[("reason", reason.as_str().into())],
                 )),
-                Some(notice(*agent, "assigned", Some(*activity), None, None)),
+                Some(notice(
+                    *agent,
+                    NoticeKind::Assigned,
+                    Some(*activity),
+                    None,
+                    None,
+                )),
             )
         }
         Action::Return {
@@ -120,7 +153,7 @@ pub fn action(a: &Action, declined_by: Option<UserId>) -> (Option<RoutingChange>
                     *activity,
                     act,
                     actor,
-                    &[("reason", snake(reason).into())],
+                    &[("reason", reason.as_str().into())],
                 )),
                 None,
             )
@@ -134,7 +167,7 @@ pub fn action(a: &Action, declined_by: Option<UserId>) -> (Option<RoutingChange>
             group,
         } => {
             let mut pairs = vec![
-                ("reason", snake(reason).into()),
+                ("reason", reason.as_str().into()),
                 ("from_queue_id", from.0.into()),
                 ("counts_as_abandoned", (*abandoned).into()),
             ];
@@ -160,17 +193,29 @@ pub fn action(a: &Action, declined_by: Option<UserId>) -> (Option<RoutingChange>
                 sys,
                 &[("reason", "interrupted".into())],
             )),
-            Some(notice(*agent, "paused", Some(*activity), None, None)),
+            Some(notice(
+                *agent,
+                NoticeKind::Paused,
+                Some(*activity),
+                None,
+                None,
+            )),
         ),
         Action::Resume { activity, agent } => (
             Some(change(*activity, ActivityAction::Resume, sys, &[])),
-            Some(notice(*agent, "resumed", Some(*activity), None, None)),
+            Some(notice(
+                *agent,
+                NoticeKind::Resumed,
+                Some(*activity),
+                None,
+                None,
+            )),
         ),
         Action::NotReady { agent, reason } => (
             None,
             Some(notice(
                 *agent,
-                "not_ready",
+                NoticeKind::NotReady,
                 None,
                 None,
                 Some(reason.clone()),
@@ -178,14 +223,20 @@ pub fn action(a: &Action, declined_by: Option<UserId>) -> (Option<RoutingChange>
         ),
         Action::Expired { activity, agent } => (
             None,
-            Some(notice(*agent, "expired", Some(*activity), None, None)),
+            Some(notice(
+                *agent,
+                NoticeKind::Expired,
+                Some(*activity),
+                None,
+                None,
+            )),
         ),
     }
 }
 
 fn notice(
     agent: UserId,
-    kind: &'static str,
+    kind: NoticeKind,
     activity: Option<ActivityId>,
     expires_at: Option<Timestamp>,
     reason: Option<String>,
@@ -209,4 +260,17 @@ pub fn is_open(status: ActivityStatus) -> bool {
             | ActivityStatus::InProgress
             | ActivityStatus::Paused
     )
+}
+
+#[cfg(test)]
+mod notice_tests {
+    use super::NoticeKind;
+
+    #[test]
+    fn names_are_the_serialized_names() {
+        for k in NoticeKind::ALL {
+            let json = serde_json::to_value(k).unwrap_or_default();
+            assert_eq!(json.as_str(), Some(k.as_str()));
+        }
+    }
 }

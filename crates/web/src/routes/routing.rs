@@ -327,7 +327,7 @@ pub async fn my_events(
     notices(&s, move |n| {
         (n.agent == me).then(|| {
             let data = serde_json::to_string(n).unwrap_or_default();
-            SseEvent::default().event(n.kind).data(data)
+            SseEvent::default().event(n.kind.as_str()).data(data)
         })
     })
 }
@@ -343,7 +343,7 @@ pub async fn monitor_events(
         return Err(ApiError::forbidden("follow the supervisor's monitor"));
     }
     notices(&s, |n| {
-        Some(SseEvent::default().event("changed").data(n.kind))
+        Some(SseEvent::default().event("changed").data(n.kind.as_str()))
     })
 }
 

@@ -62,6 +62,9 @@ pub struct Chrome {
     pub nav: Vec<NavLink>,
     /// Which live stream the page follows (`agent`, or empty).
     pub live: &'static str,
+    /// The names of the events the agent's stream sends, for the page's script (which keeps no
+    /// list of its own).
+    pub notices: String,
 }
 
 impl Chrome {
@@ -86,6 +89,11 @@ impl Chrome {
                 })
                 .collect(),
             live,
+            notices: switchboard_services::routing::NoticeKind::ALL
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
         }
     }
 }
