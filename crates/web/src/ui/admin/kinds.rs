@@ -542,3 +542,51 @@ pub const DEPARTMENT_SECTIONS: &[Section] = &[
         ],
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use serde::de::DeserializeOwned;
+    use serde_json::json;
+    use switchboard_domain::{
+        AgentOrder, ArticleKind, Disposition, MailProtocol, MailSecurity, QueueKind, QueueRouting,
+        Role,
+    };
+    use switchboard_workflow::WorkflowKind;
+
+    use super::*;
+
+    /// Every wire name the console offers is one the domain reads (the labels are the console's
+    /// own; the names must not drift from the domain's).
+    fn names_parse<T: DeserializeOwned>(
+        what: &str,
+        list: &[(&str, &str)],
+        value: fn(&str) -> serde_json::Value,
+    ) {
+        for (name, _) in list {
+            let parsed = serde_json::from_value::<T>(value(name));
+            assert!(parsed.is_ok(), "{what} {name:?}: {:?}", parsed.err());
+        }
+    }
+
+    #[test]
+    fn choices_are_the_domains_wire_names() {
+        let plain = |n: &str| json!(n);
+        names_parse::<Role>("role", ROLES, plain);
+        names_parse::<QueueKind>("queue kind", QUEUE_KINDS, plain);
+        names_parse::<AgentOrder>("agent order", ORDERS, plain);
+        names_parse::<MailProtocol>("protocol", PROTOCOLS, plain);
+        names_parse::<MailSecurity>("security", SECURITY, plain);
+        names_parse::<ArticleKind>("article kind", ARTICLE_KINDS, plain);
+        names_parse::<WorkflowKind>("workflow kind", WORKFLOW_KINDS, plain);
+        names_parse::<Disposition>("disposition", DISPOSITIONS, |n| match n {
+            "move" => json!({"action": n, "folder": "Done"}),
+            _ => json!({"action": n}),
+        });
+        names_parse::<QueueRouting>("routing", ROUTINGS, |n| match n {
+            "user_group" => json!({"type": n, "user_group_id": 1}),
+            "precision" => json!({"type": n, "steps": []}),
+            _ => json!({"type": n}),
+        });
+        assert_eq!(ROLES.len(), 3, "every role can be given");
+    }
+}
