@@ -18,6 +18,12 @@ macro_rules! id_type {
             }
         }
 
+        impl $crate::scope::AsId for $name {
+            fn as_id(&self) -> Option<i64> {
+                Some(self.0)
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 self.0.fmt(f)

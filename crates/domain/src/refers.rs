@@ -10,47 +10,27 @@ fn each<T: Copy>(field: &'static str, kind: K, ids: &[T], id: fn(T) -> i64) -> V
         .collect()
 }
 
-impl Refers for NewCustomer {
-    fn refs(&self) -> Vec<ObjectRef> {
-        refs_of(&[("department_id", K::Department, Some(self.department_id.0))])
-    }
-}
+crate::refers_fields!(NewCustomer {
+    department_id: Department
+});
 
-impl Refers for NewCase {
-    fn refs(&self) -> Vec<ObjectRef> {
-        refs_of(&[
-            ("customer_id", K::Customer, Some(self.customer_id.0)),
-            ("owner_id", K::User, self.owner_id.map(|u| u.0)),
-        ])
-    }
-}
+crate::refers_fields!(NewCase {
+    customer_id: Customer,
+    owner_id: User
+});
 
-impl Refers for CasePatch {
-    fn refs(&self) -> Vec<ObjectRef> {
-        refs_of(&[("owner_id", K::User, self.owner_id.flatten().map(|u| u.0))])
-    }
-}
+crate::refers_fields!(CasePatch { owner_id: User });
 
-impl Refers for NewActivity {
-    fn refs(&self) -> Vec<ObjectRef> {
-        refs_of(&[
-            ("customer_id", K::Customer, Some(self.customer_id.0)),
-            ("case_id", K::Case, self.case_id.map(|c| c.0)),
-            ("queue_id", K::Queue, self.queue_id.map(|q| q.0)),
-            ("category_id", K::Category, self.category_id.map(|c| c.0)),
-        ])
-    }
-}
+crate::refers_fields!(NewActivity {
+    customer_id: Customer,
+    case_id: Case,
+    queue_id: Queue,
+    category_id: Category
+});
 
-impl Refers for ActivityPatch {
-    fn refs(&self) -> Vec<ObjectRef> {
-        refs_of(&[(
-            "category_id",
-            K::Category,
-            self.category_id.flatten().map(|c| c.0),
-        )])
-    }
-}
+crate::refers_fields!(ActivityPatch {
+    category_id: Category
+});
 
 impl Refers for ActivityAction {
     fn refs(&self) -> Vec<ObjectRef> {
@@ -66,21 +46,13 @@ impl Refers for ActivityAction {
     }
 }
 
-impl Refers for NewUser {
-    fn refs(&self) -> Vec<ObjectRef> {
-        refs_of(&[("department_id", K::Department, Some(self.department_id.0))])
-    }
-}
+crate::refers_fields!(NewUser {
+    department_id: Department
+});
 
-impl Refers for UserPatch {
-    fn refs(&self) -> Vec<ObjectRef> {
-        refs_of(&[(
-            "department_id",
-            K::Department,
-            self.department_id.map(|d| d.0),
-        )])
-    }
-}
+crate::refers_fields!(UserPatch {
+    department_id: Department
+});
 
 impl Refers for NewUserGroup {
     fn refs(&self) -> Vec<ObjectRef> {
@@ -107,93 +79,43 @@ impl Refers for Membership {
     }
 }
 
-impl Refers for NewQueue {
-    fn refs(&self) -> Vec<ObjectRef> {
-        refs_of(&[
-            ("department_id", K::Department, Some(self.department_id.0)),
-            (
-                "review_queue_id",
-                K::Queue,
-                self.review_queue_id.map(|q| q.0),
-            ),
-        ])
-    }
-}
+crate::refers_fields!(NewQueue {
+    department_id: Department,
+    review_queue_id: Queue
+});
 
-impl Refers for QueuePatch {
-    fn refs(&self) -> Vec<ObjectRef> {
-        refs_of(&[(
-            "review_queue_id",
-            K::Queue,
-            self.review_queue_id.flatten().map(|q| q.0),
-        )])
-    }
-}
+crate::refers_fields!(QueuePatch {
+    review_queue_id: Queue
+});
 
-impl Refers for NewAlias {
-    fn refs(&self) -> Vec<ObjectRef> {
-        refs_of(&[
-            ("department_id", K::Department, Some(self.department_id.0)),
-            ("queue_id", K::Queue, self.queue_id.map(|q| q.0)),
-        ])
-    }
-}
+crate::refers_fields!(NewAlias {
+    department_id: Department,
+    queue_id: Queue
+});
 
-impl Refers for AliasPatch {
-    fn refs(&self) -> Vec<ObjectRef> {
-        refs_of(&[("queue_id", K::Queue, self.queue_id.flatten().map(|q| q.0))])
-    }
-}
+crate::refers_fields!(AliasPatch { queue_id: Queue });
 
-impl Refers for NewFolder {
-    fn refs(&self) -> Vec<ObjectRef> {
-        refs_of(&[
-            ("department_id", K::Department, Some(self.department_id.0)),
-            ("parent_id", K::Folder, self.parent_id.map(|f| f.0)),
-        ])
-    }
-}
+crate::refers_fields!(NewFolder {
+    department_id: Department,
+    parent_id: Folder
+});
 
-impl Refers for FolderPatch {
-    fn refs(&self) -> Vec<ObjectRef> {
-        refs_of(&[(
-            "parent_id",
-            K::Folder,
-            self.parent_id.flatten().map(|f| f.0),
-        )])
-    }
-}
+crate::refers_fields!(FolderPatch { parent_id: Folder });
 
-impl Refers for NewArticle {
-    fn refs(&self) -> Vec<ObjectRef> {
-        refs_of(&[
-            ("department_id", K::Department, Some(self.department_id.0)),
-            ("folder_id", K::Folder, self.folder_id.map(|f| f.0)),
-        ])
-    }
-}
+crate::refers_fields!(NewArticle {
+    department_id: Department,
+    folder_id: Folder
+});
 
-impl Refers for ArticlePatch {
-    fn refs(&self) -> Vec<ObjectRef> {
-        refs_of(&[(
-            "folder_id",
-            K::Folder,
-            self.folder_id.flatten().map(|f| f.0),
-        )])
-    }
-}
+crate::refers_fields!(ArticlePatch { folder_id: Folder });
 
-impl Refers for NewCategory {
-    fn refs(&self) -> Vec<ObjectRef> {
-        refs_of(&[("department_id", K::Department, Some(self.department_id.0))])
-    }
-}
+crate::refers_fields!(NewCategory {
+    department_id: Department
+});
 
-impl Refers for NewCalendar {
-    fn refs(&self) -> Vec<ObjectRef> {
-        refs_of(&[("department_id", K::Department, Some(self.department_id.0))])
-    }
-}
+crate::refers_fields!(NewCalendar {
+    department_id: Department
+});
 
 impl Refers for DepartmentPatch {
     fn refs(&self) -> Vec<ObjectRef> {

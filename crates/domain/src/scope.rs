@@ -149,6 +149,41 @@ macro_rules! refers_nothing {
     )*};
 }
 
+/// A field that may name an object by id: a raw id, an id newtype, or either optional.
+pub trait AsId {
+    /// The id, when the field holds one.
+    fn as_id(&self) -> Option<i64>;
+}
+
+impl AsId for i64 {
+    fn as_id(&self) -> Option<i64> {
+        Some(*self)
+    }
+}
+
+impl<T: AsId> AsId for Option<T> {
+    fn as_id(&self) -> Option<i64> {
+        self.as_ref().and_then(AsId::as_id)
+    }
+}
+
+/// Implements [`Refers`] for a type whose fields name objects:
+/// `refers_fields!(Query { department_id: Department, case_id: Case });`
+#[macro_export]
+macro_rules! refers_fields {
+    ($t:ty { $($field:ident : $kind:ident),* $(,)? }) => {
+        impl $crate::scope::Refers for $t {
+            fn refs(&self) -> Vec<$crate::scope::ObjectRef> {
+                $crate::scope::refs_of(&[$((
+                    stringify!($field),
+                    $crate::scope::ObjectKind::$kind,
+                    $crate::scope::AsId::as_id(&self.$field),
+                )),*])
+            }
+        }
+    };
+}
+
 /// Builds a reference list from `(field, kind, optional id)` triples.
 pub fn refs_of(items: &[(&'static str, ObjectKind, Option<i64>)]) -> Vec<ObjectRef> {
     items

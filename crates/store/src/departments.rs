@@ -153,18 +153,43 @@ pub(crate) async fn shares(
     Ok(d.shared_with.contains(&other))
 }
 
-/// The department of a user, of a group (inside a transaction); `None` when missing.
-pub(crate) async fn of(
-    c: &mut AnyConnection,
-    table: &str,
+/// The department of object `id` of `kind` (inside a transaction or on the read pool); `None`
+/// when there is no such object.
+pub(crate) async fn of<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    kind: ObjectKind,
     id: i64,
 ) -> Result<Option<DepartmentId>, StoreError> {
-    sqlx::query(&format!("SELECT department_id FROM {table} WHERE id = $1"))
+    sqlx::query(department_sql(kind))
         .bind(id)
-        .fetch_optional(&mut *c)
+        .fetch_optional(e)
         .await?
-        .map(|r| col::<i64>(&r, "department_id").map(DepartmentId))
+        .map(|r| col::<i64>(&r, "d").map(DepartmentId))
         .transpose()
+}
+
+/// The query reading the department of one object of `kind` (`$1` its id), as column `d`.
+fn department_sql(kind: ObjectKind) -> &'static str {
+    match kind {
+        ObjectKind::Department => "SELECT id AS d FROM departments WHERE id = $1",
+        ObjectKind::User => "SELECT department_id AS d FROM users WHERE id = $1",
+        ObjectKind::UserGroup => "SELECT department_id AS d FROM user_groups WHERE id = $1",
+        ObjectKind::Queue => "SELECT department_id AS d FROM queues WHERE id = $1",
+        ObjectKind::Customer => "SELECT department_id AS d FROM customers WHERE id = $1",
+        ObjectKind::Case => "SELECT department_id AS d FROM cases WHERE id = $1",
+        ObjectKind::Activity => "SELECT department_id AS d FROM activities WHERE id = $1",
+        ObjectKind::Alias => "SELECT department_id AS d FROM aliases WHERE id = $1",
+        ObjectKind::Email => "SELECT department_id AS d FROM emails WHERE id = $1",
+        ObjectKind::Attachment => {
+            "SELECT e.department_id AS d FROM email_attachments a \
+             JOIN emails e ON e.id = a.email_id WHERE a.id = $1"
+        }
+        ObjectKind::Folder => "SELECT department_id AS d FROM kb_folders WHERE id = $1",
+        ObjectKind::Article => "SELECT department_id AS d FROM articles WHERE id = $1",
+        ObjectKind::Category => "SELECT department_id AS d FROM categories WHERE id = $1",
+        ObjectKind::Calendar => "SELECT department_id AS d FROM calendars WHERE id = $1",
+        ObjectKind::Workflow => "SELECT department_id AS d FROM workflows WHERE id = $1",
+    }
 }
 
 /// Removes a department about to be deleted from every sharing list.
@@ -216,32 +241,7 @@ impl Store {
         kind: ObjectKind,
         id: i64,
     ) -> Result<Option<DepartmentId>, StoreError> {
-        let sql = match kind {
-            ObjectKind::Department => "SELECT id AS d FROM departments WHERE id = $1",
-            ObjectKind::User => "SELECT department_id AS d FROM users WHERE id = $1",
-            ObjectKind::UserGroup => "SELECT department_id AS d FROM user_groups WHERE id = $1",
-            ObjectKind::Queue => "SELECT department_id AS d FROM queues WHERE id = $1",
-            ObjectKind::Customer => "SELECT department_id AS d FROM customers WHERE id = $1",
-            ObjectKind::Case => "SELECT department_id AS d FROM cases WHERE id = $1",
-            ObjectKind::Activity => "SELECT department_id AS d FROM activities WHERE id = $1",
-            ObjectKind::Alias => "SELECT department_id AS d FROM aliases WHERE id = $1",
-            ObjectKind::Email => "SELECT department_id AS d FROM emails WHERE id = $1",
-            ObjectKind::Attachment => {
-                "SELECT e.department_id AS d FROM email_attachments a \
-                 JOIN emails e ON e.id = a.email_id WHERE a.id = $1"
-            }
-            ObjectKind::Folder => "SELECT department_id AS d FROM kb_folders WHERE id = $1",
-            ObjectKind::Article => "SELECT department_id AS d FROM articles WHERE id = $1",
-            ObjectKind::Category => "SELECT department_id AS d FROM categories WHERE id = $1",
-            ObjectKind::Calendar => "SELECT department_id AS d FROM calendars WHERE id = $1",
-            ObjectKind::Workflow => "SELECT department_id AS d FROM workflows WHERE id = $1",
-        };
-        sqlx::query(sql)
-            .bind(id)
-            .fetch_optional(&self.inner.read)
-            .await?
-            .map(|r| col::<i64>(&r, "d").map(DepartmentId))
-            .transpose()
+        of(&self.inner.read, kind, id).await
     }
 
     /// Creates the business partition if missing; returns whether it was created (first start).

@@ -11,6 +11,7 @@ use crate::Store;
 use crate::error::{StoreError, Violation, violation};
 use crate::notify::Notify;
 use crate::sql::{Arg, Page, PageRequest, Select, col, ts};
+use switchboard_domain::ObjectKind;
 
 /// Filters for listing user groups.
 #[derive(Debug, Clone, Default)]
@@ -92,14 +93,14 @@ async fn set_members(
     id: UserGroupId,
     members: &[UserId],
 ) -> Result<(), StoreError> {
-    let group_dept = crate::departments::of(c, "user_groups", id.0)
+    let group_dept = crate::departments::of(&mut *c, ObjectKind::UserGroup, id.0)
         .await?
         .ok_or(StoreError::NotFound {
             entity: "user group",
             id: id.0,
         })?;
     for (i, m) in members.iter().enumerate() {
-        if let Some(d) = crate::departments::of(c, "users", m.0).await?
+        if let Some(d) = crate::departments::of(&mut *c, ObjectKind::User, m.0).await?
             && !crate::departments::shares(c, group_dept, d).await?
         {
             return Err(ValidationError::new(

@@ -10,6 +10,7 @@ use crate::error::StoreError;
 use crate::notify::Notify;
 use crate::sql::col;
 use crate::{Store, users};
+use switchboard_domain::ObjectKind;
 
 async fn groups_of(c: &mut AnyConnection, user: UserId) -> Result<Vec<UserGroupId>, StoreError> {
     sqlx::query("SELECT group_id FROM user_group_members WHERE user_id = $1 ORDER BY group_id")
@@ -65,7 +66,7 @@ impl Store {
                 Box::pin(async move {
                     let u = users::fetch(&mut *c, user).await?;
                     for (i, g) in wanted.iter().enumerate() {
-                        if let Some(d) = crate::departments::of(c, "user_groups", g.0).await?
+                        if let Some(d) = crate::departments::of(&mut *c, ObjectKind::UserGroup, g.0).await?
                             && !crate::departments::shares(c, d, u.department_id).await?
                         {
                             return Err(ValidationError::new(

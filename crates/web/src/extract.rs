@@ -34,11 +34,15 @@ impl<T: DeserializeOwned + Refers + Send> FromRequest<AppState> for ApiJson<T> {
                 "send the body as application/json",
             ));
         }
-        // What the scope check needs of the request once its body is read.
-        let mut head = Request::new(());
-        *head.method_mut() = req.method().clone();
-        *head.headers_mut() = req.headers().clone();
-        *head.extensions_mut() = req.extensions().clone();
+        // The caller, when an earlier extractor resolved it; otherwise what resolving it needs
+        // once the body is read (only then are the headers copied).
+        let known = req.extensions().get::<Caller>().cloned();
+        let head = known.is_none().then(|| {
+            let mut head = Request::new(());
+            *head.method_mut() = req.method().clone();
+            *head.headers_mut() = req.headers().clone();
+            head
+        });
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -47,8 +51,17 @@ impl<T: DeserializeOwned + Refers + Send> FromRequest<AppState> for ApiJson<T> {
             )
         })?;
         let body: T = parse(&bytes)?;
-        let (mut parts, ()) = head.into_parts();
-        in_scope(&mut parts, state, body.refs()).await?;
+        let refs = body.refs();
+        if !refs.is_empty() {
+            let caller = match (known, head) {
+                (Some(c), _) => c,
+                (None, Some(head)) => {
+                    Caller::from_request_parts(&mut head.into_parts().0, state).await?
+                }
+                (None, None) => return Err(ApiError::unauthenticated()),
+            };
+            crate::scope::check_refs(state, &caller, &refs).await?;
+        }
         Ok(ApiJson(body))
     }
 }

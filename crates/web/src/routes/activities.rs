@@ -336,34 +336,10 @@ pub async fn act(
 
 switchboard_domain::refers_nothing!(EventQuery);
 
-impl switchboard_domain::Refers for Query {
-    fn refs(&self) -> Vec<switchboard_domain::ObjectRef> {
-        switchboard_domain::scope::refs_of(&[
-            (
-                "department_id",
-                switchboard_domain::ObjectKind::Department,
-                self.department_id,
-            ),
-            (
-                "queue_id",
-                switchboard_domain::ObjectKind::Queue,
-                self.queue_id,
-            ),
-            (
-                "assignee_id",
-                switchboard_domain::ObjectKind::User,
-                self.assignee_id,
-            ),
-            (
-                "case_id",
-                switchboard_domain::ObjectKind::Case,
-                self.case_id,
-            ),
-            (
-                "customer_id",
-                switchboard_domain::ObjectKind::Customer,
-                self.customer_id,
-            ),
-        ])
-    }
-}
+switchboard_domain::refers_fields!(Query {
+    department_id: Department,
+    queue_id: Queue,
+    assignee_id: User,
+    case_id: Case,
+    customer_id: Customer
+});

@@ -175,29 +175,11 @@ pub async fn search(
     ))
 }
 
-impl switchboard_domain::Refers for Query {
-    fn refs(&self) -> Vec<switchboard_domain::ObjectRef> {
-        switchboard_domain::scope::refs_of(&[
-            (
-                "department_id",
-                switchboard_domain::ObjectKind::Department,
-                self.department_id,
-            ),
-            (
-                "folder_id",
-                switchboard_domain::ObjectKind::Folder,
-                self.folder_id,
-            ),
-        ])
-    }
-}
+switchboard_domain::refers_fields!(Query {
+    department_id: Department,
+    folder_id: Folder
+});
 
-impl switchboard_domain::Refers for SearchQuery {
-    fn refs(&self) -> Vec<switchboard_domain::ObjectRef> {
-        switchboard_domain::scope::refs_of(&[(
-            "department_id",
-            switchboard_domain::ObjectKind::Department,
-            Some(self.department_id),
-        )])
-    }
-}
+switchboard_domain::refers_fields!(SearchQuery {
+    department_id: Department
+});

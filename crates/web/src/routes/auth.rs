@@ -231,15 +231,7 @@ pub struct TokenQuery {
     all: bool,
 }
 
-impl switchboard_domain::Refers for TokenQuery {
-    fn refs(&self) -> Vec<switchboard_domain::ObjectRef> {
-        switchboard_domain::scope::refs_of(&[(
-            "user_id",
-            switchboard_domain::ObjectKind::User,
-            self.user_id,
-        )])
-    }
-}
+switchboard_domain::refers_fields!(TokenQuery { user_id: User });
 
 /// Tokens (never their secrets): the caller's; administrators also one user's or everyone's.
 pub async fn list_tokens(

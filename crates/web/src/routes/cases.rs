@@ -50,24 +50,8 @@ pub async fn list(
     ))
 }
 
-impl switchboard_domain::Refers for Query {
-    fn refs(&self) -> Vec<switchboard_domain::ObjectRef> {
-        switchboard_domain::scope::refs_of(&[
-            (
-                "department_id",
-                switchboard_domain::ObjectKind::Department,
-                self.department_id,
-            ),
-            (
-                "customer_id",
-                switchboard_domain::ObjectKind::Customer,
-                self.customer_id,
-            ),
-            (
-                "owner_id",
-                switchboard_domain::ObjectKind::User,
-                self.owner_id,
-            ),
-        ])
-    }
-}
+switchboard_domain::refers_fields!(Query {
+    department_id: Department,
+    customer_id: Customer,
+    owner_id: User
+});

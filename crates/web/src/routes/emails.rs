@@ -401,56 +401,18 @@ pub async fn article_for_reply(
 
 switchboard_domain::refers_nothing!(HtmlQuery, ReplyBody);
 
-impl switchboard_domain::Refers for Query {
-    fn refs(&self) -> Vec<switchboard_domain::ObjectRef> {
-        switchboard_domain::scope::refs_of(&[
-            (
-                "department_id",
-                switchboard_domain::ObjectKind::Department,
-                self.department_id,
-            ),
-            (
-                "alias_id",
-                switchboard_domain::ObjectKind::Alias,
-                self.alias_id,
-            ),
-            (
-                "case_id",
-                switchboard_domain::ObjectKind::Case,
-                self.case_id,
-            ),
-            (
-                "activity_id",
-                switchboard_domain::ObjectKind::Activity,
-                self.activity_id,
-            ),
-        ])
-    }
-}
+switchboard_domain::refers_fields!(Query {
+    department_id: Department,
+    alias_id: Alias,
+    case_id: Case,
+    activity_id: Activity
+});
 
-impl switchboard_domain::Refers for ExceptionQuery {
-    fn refs(&self) -> Vec<switchboard_domain::ObjectRef> {
-        switchboard_domain::scope::refs_of(&[
-            (
-                "department_id",
-                switchboard_domain::ObjectKind::Department,
-                self.department_id,
-            ),
-            (
-                "email_id",
-                switchboard_domain::ObjectKind::Email,
-                self.email_id,
-            ),
-        ])
-    }
-}
+switchboard_domain::refers_fields!(ExceptionQuery {
+    department_id: Department,
+    email_id: Email
+});
 
-impl switchboard_domain::Refers for RetryingQuery {
-    fn refs(&self) -> Vec<switchboard_domain::ObjectRef> {
-        switchboard_domain::scope::refs_of(&[(
-            "department_id",
-            switchboard_domain::ObjectKind::Department,
-            self.department_id,
-        )])
-    }
-}
+switchboard_domain::refers_fields!(RetryingQuery {
+    department_id: Department
+});

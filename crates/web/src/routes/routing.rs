@@ -396,34 +396,12 @@ where
 
 switchboard_domain::refers_nothing!(PresenceChange);
 
-impl switchboard_domain::Refers for PullRequest {
-    fn refs(&self) -> Vec<switchboard_domain::ObjectRef> {
-        switchboard_domain::scope::refs_of(&[(
-            "activity_id",
-            switchboard_domain::ObjectKind::Activity,
-            self.activity_id.map(|x| x.0),
-        )])
-    }
-}
+switchboard_domain::refers_fields!(PullRequest {
+    activity_id: Activity
+});
 
-impl switchboard_domain::Refers for TransferRequest {
-    fn refs(&self) -> Vec<switchboard_domain::ObjectRef> {
-        switchboard_domain::scope::refs_of(&[
-            (
-                "agent_id",
-                switchboard_domain::ObjectKind::User,
-                self.agent_id.map(|x| x.0),
-            ),
-            (
-                "user_group_id",
-                switchboard_domain::ObjectKind::UserGroup,
-                self.user_group_id.map(|x| x.0),
-            ),
-            (
-                "queue_id",
-                switchboard_domain::ObjectKind::Queue,
-                self.queue_id.map(|x| x.0),
-            ),
-        ])
-    }
-}
+switchboard_domain::refers_fields!(TransferRequest {
+    agent_id: User,
+    user_group_id: UserGroup,
+    queue_id: Queue
+});

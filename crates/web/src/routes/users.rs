@@ -76,12 +76,6 @@ pub async fn set_groups(
     Ok(Json(m))
 }
 
-impl switchboard_domain::Refers for Query {
-    fn refs(&self) -> Vec<switchboard_domain::ObjectRef> {
-        switchboard_domain::scope::refs_of(&[(
-            "department_id",
-            switchboard_domain::ObjectKind::Department,
-            self.department_id,
-        )])
-    }
-}
+switchboard_domain::refers_fields!(Query {
+    department_id: Department
+});

@@ -64,12 +64,6 @@ pub async fn versions(
     Ok(Json(s.store.workflow_versions(WorkflowId(id)).await?))
 }
 
-impl switchboard_domain::Refers for Query {
-    fn refs(&self) -> Vec<switchboard_domain::ObjectRef> {
-        switchboard_domain::scope::refs_of(&[(
-            "department_id",
-            switchboard_domain::ObjectKind::Department,
-            self.department_id,
-        )])
-    }
-}
+switchboard_domain::refers_fields!(Query {
+    department_id: Department
+});
