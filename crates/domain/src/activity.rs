@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 
 use crate::channel::ChannelKind;
 use crate::error::ValidationError;
+use crate::event::Changes;
 use crate::ids::{ActivityId, CaseId, CategoryId, CustomerId, DepartmentId, QueueId, UserId};
 use crate::lifecycle::{ActivityState, ActivityStatus};
 use crate::text::{self, CustomAttributes, MAX_TEXT};
@@ -207,49 +208,43 @@ impl ActivityPatch {
 
     /// Applies the patch and returns the changed fields with their new values, for the
     /// `updated` event.
-    pub fn apply(&self, a: &mut Activity) -> serde_json::Map<String, serde_json::Value> {
-        let mut changed = serde_json::Map::new();
-        let mut note = |k: &str, v: serde_json::Value| {
-            changed.insert(k.to_string(), v);
-        };
+    pub fn apply(&self, a: &mut Activity) -> Changes {
+        let mut changed = Changes::default();
         if let Some(s) = &self.subject
             && *s != a.subject
         {
             a.subject.clone_from(s);
-            note("subject", s.as_str().into());
+            changed.subject = Some(s.clone());
         }
         if let Some(p) = self.priority
             && p != a.priority
         {
             a.priority = p;
-            note("priority", i64::from(p).into());
+            changed.priority = Some(p);
         }
         if let Some(d) = self.due_at
             && d != a.due_at
         {
             a.due_at = d;
-            note("due_at", serde_json::to_value(d).unwrap_or_default());
+            changed.due_at = Some(d);
         }
         if let Some(s) = &self.sub_status
             && *s != a.sub_status
         {
             a.sub_status.clone_from(s);
-            note("sub_status", serde_json::to_value(s).unwrap_or_default());
+            changed.sub_status = Some(s.clone());
         }
         if let Some(c) = self.category_id
             && c != a.category_id
         {
             a.category_id = c;
-            note("category_id", serde_json::to_value(c).unwrap_or_default());
+            changed.category_id = Some(c);
         }
         if let Some(c) = &self.custom_attributes
             && *c != a.custom_attributes
         {
             a.custom_attributes.clone_from(c);
-            note(
-                "custom_attributes",
-                serde_json::to_value(c).unwrap_or_default(),
-            );
+            changed.custom_attributes = Some(c.clone());
         }
         changed
     }
@@ -294,7 +289,13 @@ mod tests {
         )
         .unwrap_or_else(|e| panic!("{e}"));
         let changed = patch.apply(&mut a);
-        assert_eq!(changed.keys().collect::<Vec<_>>(), ["priority"]);
+        assert_eq!(
+            changed,
+            Changes {
+                priority: Priority::new(8).ok(),
+                ..Changes::default()
+            }
+        );
         assert_eq!(a.priority.get(), 8);
     }
 }

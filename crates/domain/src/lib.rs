@@ -24,12 +24,14 @@ pub mod event;
 pub mod expression;
 pub mod html_text;
 pub mod ids;
+pub mod inbound;
 pub mod lifecycle;
 pub mod outbox;
 pub mod password;
 pub mod queue;
 pub mod queue_use;
 pub mod refers;
+pub mod review;
 pub mod role;
 pub mod routing;
 pub mod scope;
@@ -65,7 +67,7 @@ pub use email::{
     Outcome, ReplyDraft, StoredAttachment, ThreadRule,
 };
 pub use error::{TransitionError, ValidationError};
-pub use event::{ActivityEvent, Actor, EventKind};
+pub use event::{ActivityEvent, Actor, EventKind, EventPayload};
 pub use expression::Expression;
 pub use ids::*;
 pub use lifecycle::{ActivityAction, ActivityState, ActivityStatus};

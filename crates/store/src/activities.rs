@@ -4,10 +4,11 @@
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor};
+use switchboard_domain::event::{Created, Queued, TransitionDetails};
 use switchboard_domain::{
     Activity, ActivityAction, ActivityEvent, ActivityId, ActivityPatch, ActivityStatus, Actor,
-    Case, CaseId, ChannelKind, CustomerId, DepartmentId, EventId, EventKind, NewActivity, NewCase,
-    Priority, QueueId, Timestamp, UserId, ValidationError,
+    Case, CaseId, ChannelKind, CustomerId, DepartmentId, EventId, EventKind, EventPayload,
+    NewActivity, NewCase, Priority, QueueId, Timestamp, UserId, ValidationError,
 };
 
 use crate::error::StoreError;
@@ -60,7 +61,8 @@ fn event_from_row(r: &AnyRow) -> Result<ActivityEvent, StoreError> {
     Ok(ActivityEvent {
         id: EventId(col(r, "id")?),
         activity_id: ActivityId(col(r, "activity_id")?),
-        kind: parsed(r, "kind", EventKind::parse)?,
+        payload: payload(r)?,
+        version: stored_version(r)?,
         from_status: col::<Option<String>>(r, "from_status")?
             .map(|s| {
                 ActivityStatus::parse(&s)
@@ -71,8 +73,20 @@ fn event_from_row(r: &AnyRow) -> Result<ActivityEvent, StoreError> {
         actor: col::<Option<i64>>(r, "actor_user_id")?
             .map_or(Actor::System, |u| Actor::User(UserId(u))),
         at: ts(r, "at")?,
-        data: json(r, "data")?,
     })
+}
+
+fn stored_version(r: &AnyRow) -> Result<u16, StoreError> {
+    let v: i64 = col(r, "version")?;
+    u16::try_from(v).map_err(|_| StoreError::Internal(format!("bad event version {v}")))
+}
+
+/// An event row's typed details.
+fn payload(r: &AnyRow) -> Result<EventPayload, StoreError> {
+    let kind = parsed(r, "kind", EventKind::parse)?;
+    let data: String = col(r, "data")?;
+    EventPayload::from_stored(kind, stored_version(r)?, &data)
+        .map_err(|e| StoreError::Internal(e.to_string()))
 }
 
 pub(crate) async fn fetch<'e, E: Executor<'e, Database = Any>>(
@@ -91,11 +105,27 @@ pub(crate) async fn fetch<'e, E: Executor<'e, Database = Any>>(
 
 /// The fields of one event to append.
 pub(crate) struct NewEvent {
-    pub(crate) kind: EventKind,
+    pub(crate) payload: EventPayload,
     pub(crate) from: Option<ActivityStatus>,
     pub(crate) to: ActivityStatus,
     pub(crate) actor: Actor,
-    pub(crate) data: serde_json::Value,
+}
+
+impl NewEvent {
+    /// An event that leaves the status where it is, caused by the system.
+    pub(crate) fn system(status: ActivityStatus, payload: EventPayload) -> NewEvent {
+        NewEvent::by(Actor::System, status, payload)
+    }
+
+    /// An event that leaves the status where it is.
+    pub(crate) fn by(actor: Actor, status: ActivityStatus, payload: EventPayload) -> NewEvent {
+        NewEvent {
+            payload,
+            from: Some(status),
+            to: status,
+            actor,
+        }
+    }
 }
 
 /// Appends one event; call inside the transaction that makes the change.
@@ -119,7 +149,7 @@ pub(crate) async fn append_events(
     append_many(c, &all, now).await
 }
 
-/// Event rows per INSERT statement (7 values each): enough to save round trips, few enough
+/// Event rows per INSERT statement (8 values each): enough to save round trips, few enough
 /// that binding stays cheap (see [`crate::sql::int_list`]).
 const EVENT_ROWS: usize = 50;
 
@@ -131,19 +161,24 @@ pub(crate) async fn append_many(
 ) -> Result<(), StoreError> {
     for chunk in events.chunks(EVENT_ROWS) {
         let sql = format!(
-            "INSERT INTO activity_events (activity_id, kind, from_status, to_status, actor_user_id, at, data) VALUES {}",
-            crate::sql::value_rows(chunk.len(), 7)
+            "INSERT INTO activity_events (activity_id, kind, version, from_status, to_status, actor_user_id, at, data) VALUES {}",
+            crate::sql::value_rows(chunk.len(), 8)
         );
         let mut q = sqlx::query(&sql);
         for (activity, e) in chunk {
             q = q
                 .bind(activity.0)
-                .bind(e.kind.as_str())
+                .bind(e.payload.kind().as_str())
+                .bind(i64::from(e.payload.kind().version()))
                 .bind(e.from.map(|s| s.as_str()))
                 .bind(e.to.as_str())
                 .bind(e.actor.user_id().map(|u| u.0))
                 .bind(now.millis())
-                .bind(to_json(&e.data)?);
+                .bind(
+                    e.payload
+                        .data_json()
+                        .map_err(|e| StoreError::Internal(e.to_string()))?,
+                );
         }
         q.execute(&mut *c).await?;
     }
@@ -280,7 +315,8 @@ pub(crate) async fn insert(
     if let Some(k) = n.category_id {
         check_category(c, case.department_id, k, "category_id").await?;
     }
-    let (activity, events) = insert_in_case(c, &case, n, actor, now).await?;
+    let (activity, events) =
+        insert_in_case(c, &case, n, actor, TransitionDetails::default(), now).await?;
     append_events(c, activity.id, events, now).await?;
     Ok(activity)
 }
@@ -288,11 +324,13 @@ pub(crate) async fn insert(
 /// Creates an activity in `case` (whose customer it must have), trusting the caller that the case
 /// and the queue were checked. Returns its `created` (and `queued`) events, which the caller
 /// appends in the same transaction (a batch appends many activities' events at once).
+/// `waits_for` goes with the queueing: the router reads whom the work waits for back from there.
 pub(crate) async fn insert_in_case(
     c: &mut AnyConnection,
     case: &Case,
     n: &NewActivity,
     actor: Actor,
+    waits_for: TransitionDetails,
     now: Timestamp,
 ) -> Result<(Activity, Vec<NewEvent>), StoreError> {
     let status = if n.queue_id.is_some() {
@@ -323,21 +361,25 @@ pub(crate) async fn insert_in_case(
     .map_err(StoreError::from)
     .and_then(|r| col(&r, "id"))?;
     let id = ActivityId(id);
-    let created = serde_json::json!({ "channel": n.channel, "case_id": case.id });
+    let created = Created {
+        channel: n.channel,
+        case_id: case.id,
+    };
     let mut events = vec![NewEvent {
-        kind: EventKind::Created,
+        payload: EventPayload::Created(created),
         from: None,
         to: ActivityStatus::New,
         actor,
-        data: created,
     }];
-    if let Some(q) = n.queue_id {
+    if let Some(queue_id) = n.queue_id {
         events.push(NewEvent {
-            kind: EventKind::Queued,
+            payload: EventPayload::Queued(Queued {
+                queue_id,
+                details: waits_for,
+            }),
             from: Some(ActivityStatus::New),
             to: status,
             actor,
-            data: serde_json::json!({ "queue_id": q }),
         });
     }
     let activity = Activity {
@@ -418,13 +460,11 @@ pub(crate) async fn act(
     let from = a.status;
     a.set_state(next);
     save(c, &a, now).await?;
-    let data = serde_json::to_value(action).unwrap_or_default();
     let e = NewEvent {
-        kind: EventKind::of_action(action),
+        payload: EventPayload::of_action(action, TransitionDetails::default()),
         from: Some(from),
         to: a.status,
         actor,
-        data,
     };
     append_event(c, id, e, now).await?;
     a.version += 1;
@@ -505,13 +545,7 @@ impl Store {
                         check_category(c, a.department_id, k, "category_id").await?;
                     }
                     save(c, &a, now).await?;
-                    let e = NewEvent {
-                        kind: EventKind::Updated,
-                        from: Some(a.status),
-                        to: a.status,
-                        actor,
-                        data: serde_json::Value::Object(changed),
-                    };
+                    let e = NewEvent::by(actor, a.status, EventPayload::Updated(changed));
                     append_event(c, id, e, now).await?;
                     a.version += 1;
                     a.updated_at = now;

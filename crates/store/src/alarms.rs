@@ -8,9 +8,11 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use sqlx::AnyConnection;
+use switchboard_domain::EventPayload;
+use switchboard_domain::event::{Changes, Notified};
 use switchboard_domain::{
-    ActivityId, ActivityStatus, Actor, Alias, AliasId, ChannelKind, CustomAttributes, DepartmentId,
-    EventKind, Priority, QueueId, Timestamp, WorkflowId,
+    ActivityId, ActivityStatus, Alias, AliasId, ChannelKind, CustomAttributes, DepartmentId,
+    Priority, QueueId, Timestamp, WorkflowId,
 };
 use switchboard_workflow::{ActivityFacts, Effects, Facts, Program, Ran, RouteTo, run};
 
@@ -226,28 +228,19 @@ async fn record(
         let mut notes: Vec<String> = Vec::new();
         let mut events = Vec::new();
         let status = a.status;
-        let event = |kind: EventKind, data: serde_json::Value| NewEvent {
-            kind,
-            from: Some(status),
-            to: status,
-            actor: Actor::System,
-            data,
-        };
-        let mut changed = serde_json::Map::new();
+        let event = |payload: EventPayload| NewEvent::system(status, payload);
+        let mut changed = Changes::default();
         if let Some(p) = e.priority.and_then(|p| Priority::new(i64::from(p)).ok())
             && p != a.priority
         {
             a.priority = p;
-            changed.insert("priority".into(), i64::from(p.get()).into());
+            changed.priority = Some(p);
         }
         automation::classify(c, &mut a, e, &mut changed, &mut notes).await?;
         if !changed.is_empty() {
             activities::save(c, &a, now).await?;
             a.version += 1;
-            events.push(event(
-                EventKind::Updated,
-                serde_json::Value::Object(changed),
-            ));
+            events.push(event(EventPayload::Updated(changed)));
         }
         if let Some(to) = e.route {
             transfers.push(AlarmTransfer {
@@ -262,10 +255,10 @@ async fn record(
                     let values = compose::values(c, &a, &alias).await?;
                     for notice in &e.notify {
                         let email = automation::notify(c, &a, &alias, notice, &values, now).await?;
-                        events.push(event(
-                            EventKind::Notified,
-                            serde_json::json!({ "email_id": email, "to": notice.to }),
-                        ));
+                        events.push(event(EventPayload::Notified(Notified {
+                            email_id: email,
+                            to: notice.to.clone(),
+                        })));
                     }
                 }
                 None => {
@@ -273,15 +266,11 @@ async fn record(
                 }
             }
         }
-        let mut data = automation::run_record(&f.ran);
-        data["alarm"] = serde_json::json!(true);
-        if let Some(to) = e.route {
-            data["route"] = serde_json::json!(format!("{to:?}"));
-        }
-        if !notes.is_empty() {
-            data["notes"] = serde_json::json!(notes);
-        }
-        events.insert(0, event(EventKind::WorkflowRan, data));
+        let mut ran = automation::run_record(&f.ran);
+        ran.alarm = true;
+        ran.route = e.route.map(|to| format!("{to:?}"));
+        ran.notes = notes;
+        events.insert(0, event(EventPayload::WorkflowRan(ran)));
         activities::append_events(c, a.id, events, now).await?;
     }
     Ok((n, transfers))

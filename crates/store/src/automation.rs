@@ -8,12 +8,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use sqlx::AnyConnection;
+use switchboard_domain::EventPayload;
+use switchboard_domain::event::{Acknowledged, AutoReplied, Changes, Notified, WorkflowRan};
 use switchboard_domain::template::{self, Values};
 use switchboard_domain::{
     Activity, ActivityAction, Actor, Alias, AliasId, ArticleId, ArticleKind, CalendarId,
-    CategoryId, CustomAttributes, CustomerId, DepartmentId, EmailAddress, EventKind,
-    InboundContent, Mailbox, MessageParts, OpenHours, Priority, QueueId, Timestamp, UserGroupId,
-    UserId,
+    CategoryId, CustomAttributes, CustomerId, DepartmentId, EmailAddress, InboundContent, Mailbox,
+    MessageParts, OpenHours, Priority, QueueId, Timestamp, UserGroupId, UserId,
 };
 use switchboard_workflow::{
     ActivityFacts, AttachmentFacts, Facts, Message, Notice, Program, Ran, RouteTo, Scanner,
@@ -159,7 +160,7 @@ pub(crate) struct InboundPlan {
     acknowledge: Option<ArticleId>,
     auto_reply: Option<(ArticleId, bool)>,
     notify: Vec<Notice>,
-    runs: Vec<serde_json::Value>,
+    runs: Vec<WorkflowRan>,
     /// The department's message parts with the alias's overrides.
     parts: MessageParts,
     /// The user the work waits for (a workflow routed it to them).
@@ -219,13 +220,7 @@ impl InboundPlan {
     /// Adds a note to the last run record.
     pub(crate) fn note(&mut self, text: String) {
         if let Some(last) = self.runs.last_mut() {
-            match last
-                .get_mut("notes")
-                .and_then(serde_json::Value::as_array_mut)
-            {
-                Some(notes) => notes.push(text.into()),
-                None => last["notes"] = serde_json::json!([text]),
-            }
+            last.notes.push(text);
         }
     }
 }
@@ -365,10 +360,11 @@ pub(crate) async fn plan_inbound(
         }
     }
     plan.notify = e.notify;
+    let n = out.runs.len();
     for (i, r) in out.runs.iter().enumerate() {
         let mut v = run_record(r);
-        if i + 1 == out.runs.len() && !notes.is_empty() {
-            v["notes"] = serde_json::json!(notes);
+        if i + 1 == n {
+            v.notes = std::mem::take(&mut notes);
         }
         plan.runs.push(v);
     }
@@ -440,14 +436,18 @@ async fn route(
 }
 
 /// A workflow run as its `workflow_ran` event records it.
-pub(crate) fn run_record(r: &Ran) -> serde_json::Value {
-    serde_json::json!({
-        "workflow_id": r.workflow,
-        "version": r.version,
-        "name": r.name,
-        "path": r.path,
-        "stopped": r.stopped,
-    })
+pub(crate) fn run_record(r: &Ran) -> WorkflowRan {
+    WorkflowRan {
+        workflow_id: r.workflow,
+        version: r.version,
+        name: r.name.clone(),
+        path: r.path.clone(),
+        stopped: r.stopped,
+        alarm: false,
+        outbound: false,
+        route: None,
+        notes: Vec::new(),
+    }
 }
 
 /// Applies a run's category and attributes to `a` (a category that does not fit is left out,
@@ -456,7 +456,7 @@ pub(crate) async fn classify(
     c: &mut AnyConnection,
     a: &mut Activity,
     e: &switchboard_workflow::Effects,
-    changed: &mut serde_json::Map<String, serde_json::Value>,
+    changed: &mut Changes,
     notes: &mut Vec<String>,
 ) -> Result<(), StoreError> {
     if let Some(k) = e.category
@@ -465,7 +465,7 @@ pub(crate) async fn classify(
         match activities::check_category(c, a.department_id, k, "category_id").await {
             Ok(()) => {
                 a.category_id = Some(k);
-                changed.insert("category_id".into(), k.0.into());
+                changed.category_id = Some(Some(k));
             }
             Err(StoreError::Invalid(v)) => {
                 notes.push(format!("category {k} not set: {}", v.message))
@@ -476,10 +476,7 @@ pub(crate) async fn classify(
     for (k, v) in &e.attributes {
         if a.custom_attributes.get(k) != Some(v) {
             a.custom_attributes.insert(k.clone(), v.clone());
-            changed.insert(
-                "custom_attributes".into(),
-                serde_json::json!(a.custom_attributes),
-            );
+            changed.custom_attributes = Some(a.custom_attributes.clone());
         }
     }
     Ok(())
@@ -540,15 +537,9 @@ pub(crate) async fn apply_inbound(
     now: Timestamp,
 ) -> Result<Vec<NewEvent>, StoreError> {
     let mut events = Vec::new();
-    let event = |kind: EventKind, data: serde_json::Value| NewEvent {
-        kind,
-        from: Some(activity.status),
-        to: activity.status,
-        actor: Actor::System,
-        data,
-    };
+    let event = |payload: EventPayload| NewEvent::system(activity.status, payload);
     for r in plan.runs {
-        events.push(event(EventKind::WorkflowRan, r));
+        events.push(event(EventPayload::WorkflowRan(r)));
     }
     if plan.acknowledge.is_none() && plan.auto_reply.is_none() && plan.notify.is_empty() {
         return Ok(events);
@@ -557,27 +548,28 @@ pub(crate) async fn apply_inbound(
     if let Some(article) = plan.acknowledge {
         let (text, html) = compose::composed(c, &plan.parts, article, &values).await?;
         if let Some(email) = outbox::automatic_in(c, activity, text, Some(html), now).await? {
-            events.push(event(
-                EventKind::Acknowledged,
-                serde_json::json!({ "email_id": email, "article_id": article }),
-            ));
+            events.push(event(EventPayload::Acknowledged(Acknowledged {
+                email_id: email,
+                article_id: article,
+            })));
         }
     }
     if let Some((article, complete)) = plan.auto_reply {
         let (text, html) = compose::composed(c, &plan.parts, article, &values).await?;
         if let Some(email) = outbox::automatic_in(c, activity, text, Some(html), now).await? {
-            events.push(event(
-                EventKind::AutoReplied,
-                serde_json::json!({ "email_id": email, "article_id": article, "complete": complete }),
-            ));
+            events.push(event(EventPayload::AutoReplied(AutoReplied {
+                email_id: email,
+                article_id: article,
+                complete,
+            })));
         }
     }
     for n in plan.notify {
         let email = notify(c, activity, alias, &n, &values, now).await?;
-        events.push(event(
-            EventKind::Notified,
-            serde_json::json!({ "email_id": email, "to": n.to }),
-        ));
+        events.push(event(EventPayload::Notified(Notified {
+            email_id: email,
+            to: n.to.clone(),
+        })));
     }
     Ok(events)
 }

@@ -13,11 +13,14 @@ use std::sync::Arc;
 
 use futures_util::future::join_all;
 use sqlx::AnyConnection;
+use switchboard_domain::EventPayload;
+use switchboard_domain::event::{DeliveryFailed, TransitionDetails};
+use switchboard_domain::inbound::{self, Placement, Probe, Screen};
 use switchboard_domain::{
     Activity, ActivityId, Actor, Alias, AliasId, CaseId, ChannelKind, ContactKind, ContactPoint,
-    CustomerId, DepartmentId, EmailAddress, EmailId, EmailKind, EmailSettings, EventKind,
-    InboundContent, InboundEmail, IngestResult, NewActivity, NewCase, NewCustomer, Outcome,
-    QueueId, StoredAttachment, ThreadRule, Timestamp, email,
+    CustomerId, DepartmentId, EmailAddress, EmailId, EmailSettings, InboundContent, InboundEmail,
+    IngestResult, NewActivity, NewCase, NewCustomer, Outcome, QueueId, StoredAttachment,
+    ThreadRule, Timestamp,
 };
 
 use crate::Store;
@@ -449,46 +452,46 @@ async fn decide(
             a.blob = None;
         }
     }
-    // A bounce is about mail we sent, whoever (or nothing) signs it.
-    if content.kind == EmailKind::Bounce {
-        return record_bounce(c, l, row, content, now).await;
-    }
-    let sender = content
-        .from
-        .as_ref()
-        .and_then(|f| EmailAddress::parse(&f.address).ok());
-    let Some(sender) = sender else {
-        row.outcome_reason = "the message has no usable sender address".into();
-        return to_exception_queue(c, l, row, None, "no_sender", now).await;
+    let sender = match inbound::screen(content, &settings) {
+        Screen::Bounce => return record_bounce(c, l, row, content, now).await,
+        Screen::NoSender => {
+            row.outcome_reason = "the message has no usable sender address".into();
+            return to_exception_queue(c, l, row, None, "no_sender", now).await;
+        }
+        Screen::Blocked(why) => {
+            row.outcome = Outcome::Blocked;
+            row.outcome_reason = why;
+            let id = l.insert_email(c, &row, now).await?;
+            return Ok(result(id, Outcome::Blocked, None, None));
+        }
+        Screen::Proceed(sender) => sender,
     };
-    if let Some(why) = settings.blocked_sender(sender.as_str()) {
-        row.outcome = Outcome::Blocked;
-        row.outcome_reason = why;
-        let id = l.insert_email(c, &row, now).await?;
-        return Ok(result(id, Outcome::Blocked, None, None));
-    }
     let (mut case, rule) = thread(c, dept, content, &sender).await?;
     row.thread_rule = Some(rule);
     // Created only once the email stays in this department (not when a workflow hands it over).
     let mut customer = find_customer(c, l, dept, &sender).await?;
-    if content.kind.is_automatic() {
-        if let Some(case) = case {
+    let takes_work = match alias.queue_id {
+        Some(q) if !content.kind.is_automatic() => l.queue_usable(c, dept, q).await?,
+        _ => false,
+    };
+    let (usable, unrouted) = match inbound::place(content.kind, case, alias.queue_id, takes_work) {
+        Placement::Attach { case, reason } => {
             row.case_id = Some(case);
             row.outcome = Outcome::Attached;
-            row.outcome_reason = format!("{} in a known thread", content.kind.as_str());
+            row.outcome_reason = reason;
             let id = l.insert_email(c, &row, now).await?;
             return Ok(result(id, Outcome::Attached, None, Some(case)));
         }
-        row.outcome_reason = format!("{} outside any known thread", content.kind.as_str());
-        let customer = match customer {
-            Some(k) => k,
-            None => create_customer(c, l, dept, &sender, content, now).await?,
-        };
-        return to_exception_queue(c, l, row, Some(customer), content.kind.as_str(), now).await;
-    }
-    let usable = match alias.queue_id {
-        Some(q) if l.queue_usable(c, dept, q).await? => Some(q),
-        _ => None,
+        Placement::Exception { sub_status, reason } => {
+            row.outcome_reason = reason;
+            let customer = match customer {
+                Some(k) => k,
+                None => create_customer(c, l, dept, &sender, content, now).await?,
+            };
+            return to_exception_queue(c, l, row, Some(customer), sub_status, now).await;
+        }
+        Placement::Work { queue } => (Some(queue), None),
+        Placement::Unrouted { reason } => (None, Some(reason)),
     };
     let queue = match usable {
         Some(q) => q,
@@ -549,12 +552,8 @@ async fn decide(
     } else {
         Outcome::ExceptionQueue
     };
-    if usable.is_none() {
-        row.outcome_reason = if alias.queue_id.is_some() {
-            "the alias's queue is inactive or gone".into()
-        } else {
-            "the alias has no queue".into()
-        };
+    if let Some(reason) = unrouted {
+        row.outcome_reason = reason.into();
     }
     let id = l.insert_email(c, &row, now).await?;
     let settles = automation::settles(&plan);
@@ -687,19 +686,13 @@ async fn thread(
     content: &InboundContent,
     sender: &EmailAddress,
 ) -> Result<(Option<CaseId>, ThreadRule), StoreError> {
-    for id in content.in_reply_to.iter().take(20) {
-        if let Some(case) = case_of_message(c, dept, id).await? {
-            return Ok((Some(case), ThreadRule::InReplyTo));
-        }
-    }
-    for id in content.references.iter().rev().take(50) {
-        if let Some(case) = case_of_message(c, dept, id).await? {
-            return Ok((Some(case), ThreadRule::References));
-        }
-    }
-    for case in email::case_tokens(&content.subject).into_iter().take(5) {
-        if is_participant(c, dept, case, sender).await? {
-            return Ok((Some(case), ThreadRule::CaseToken));
+    for probe in inbound::thread_probes(content) {
+        let hit = match probe {
+            Probe::InReplyTo(id) | Probe::References(id) => case_of_message(c, dept, id).await?,
+            Probe::CaseToken(case) => is_participant(c, dept, case, sender).await?.then_some(case),
+        };
+        if hit.is_some() {
+            return Ok((hit, probe.rule()));
         }
     }
     Ok((None, ThreadRule::NewCase))
@@ -884,17 +877,13 @@ async fn create_activity(
         category_id: plan.category,
         custom_attributes: plan.attributes.clone(),
     };
-    let (activity, mut events) =
-        activities::insert_in_case(c, &case, &n, Actor::System, now).await?;
-    // Whom the work waits for goes with its queueing: the router reads it back from there.
-    for e in events.iter_mut().filter(|e| e.kind == EventKind::Queued) {
-        if let Some(u) = plan.for_user {
-            e.data["for_user_id"] = u.0.into();
-        }
-        if let Some(g) = plan.for_group {
-            e.data["for_group_id"] = g.0.into();
-        }
-    }
+    let waits_for = TransitionDetails {
+        for_user_id: plan.for_user,
+        for_group_id: plan.for_group,
+        ..TransitionDetails::default()
+    };
+    let (activity, events) =
+        activities::insert_in_case(c, &case, &n, Actor::System, waits_for, now).await?;
     l.events
         .extend(events.into_iter().map(|e| (activity.id, e)));
     Ok(activity)
@@ -1023,24 +1012,13 @@ async fn record_bounce(
     }
     if let Some(activity) = activity_id {
         let a = activities::fetch(&mut *c, activity).await?;
-        let data = serde_json::json!({
-            "bounce_email_id": bounce_id,
-            "recipients": recipients.iter().map(|r| r.0.clone()).collect::<Vec<_>>(),
-            "permanent": bounce.permanent,
-        });
-        activities::append_event(
-            c,
-            activity,
-            NewEvent {
-                kind: EventKind::DeliveryFailed,
-                from: Some(a.status),
-                to: a.status,
-                actor: Actor::System,
-                data,
-            },
-            now,
-        )
-        .await?;
+        let failed = DeliveryFailed::Bounced {
+            bounce_email_id: bounce_id,
+            recipients: recipients.iter().filter_map(|r| r.0.clone()).collect(),
+            permanent: bounce.permanent,
+        };
+        let e = NewEvent::system(a.status, EventPayload::DeliveryFailed(failed));
+        activities::append_event(c, activity, e, now).await?;
     }
     Ok(result(
         bounce_id,

@@ -39,6 +39,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "security",
         include_str!("../migrations/0009_security.sql"),
     ),
+    (
+        10,
+        "event versions",
+        include_str!("../migrations/0010_event_versions.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -8,11 +8,13 @@ use std::collections::{HashMap, HashSet};
 
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
+use switchboard_domain::EventPayload;
+use switchboard_domain::event::{DeliveryFailed, Replied, ReviewRequested, Sent};
 use switchboard_domain::{
     Activity, ActivityAction, ActivityId, ActivityStatus, Actor, Alias, AliasId, CaseId,
-    ChannelKind, Direction, EmailAddress, EmailId, EmailKind, EventKind, Mailbox, NewActivity,
-    NewReply, OutboundMessage, Outcome, Priority, QueueId, RetryingMessage, StoredAttachment,
-    Timestamp, ValidationError, email,
+    ChannelKind, Direction, EmailAddress, EmailId, EmailKind, Mailbox, NewActivity, NewReply,
+    OutboundMessage, Outcome, Priority, QueueId, RetryingMessage, StoredAttachment, Timestamp,
+    ValidationError, email,
 };
 
 use crate::Store;
@@ -391,19 +393,11 @@ async fn outbound_activity(
 async fn event(
     c: &mut AnyConnection,
     activity: Option<(ActivityId, ActivityStatus)>,
-    kind: EventKind,
-    data: serde_json::Value,
+    payload: EventPayload,
     now: Timestamp,
 ) -> Result<(), StoreError> {
     if let Some((id, status)) = activity {
-        let e = NewEvent {
-            kind,
-            from: Some(status),
-            to: status,
-            actor: Actor::System,
-            data,
-        };
-        activities::append_event(c, id, e, now).await?;
+        activities::append_event(c, id, NewEvent::system(status, payload), now).await?;
     }
     Ok(())
 }
@@ -435,13 +429,10 @@ async fn record_sent(
         emails.push((email_id, sizes.get(&outbox_id).copied().unwrap_or(0)));
         if let Some(a) = col::<Option<i64>>(r, "activity_id")? {
             let status = crate::sql::parsed(r, "status", ActivityStatus::parse)?;
-            let e = NewEvent {
-                kind: EventKind::Sent,
-                from: Some(status),
-                to: status,
-                actor: Actor::System,
-                data: serde_json::json!({ "email_id": email_id }),
+            let sent = Sent {
+                email_id: EmailId(email_id),
             };
+            let e = NewEvent::system(status, EventPayload::Sent(sent));
             events.push((ActivityId(a), e));
         }
     }
@@ -632,43 +623,39 @@ impl Store {
                     .await?;
                     let mut events = plan.events;
                     events.extend(review::notify(c, &a, ans.alias_id, &plan.notify, now).await?);
-                    let mut data = serde_json::json!({ "email_id": email_id, "outbound_activity_id": outbound.id });
                     if let Some(q) = plan.review {
-                        data["review_queue_id"] = serde_json::json!(q);
-                        events.push(NewEvent {
-                            kind: EventKind::ReviewRequested,
-                            from: Some(a.status),
-                            to: a.status,
+                        let requested = ReviewRequested::Answered {
+                            email_id,
+                            outbound_activity_id: outbound.id,
+                            review_queue_id: q,
+                        };
+                        events.push(NewEvent::by(
                             actor,
-                            data: data.clone(),
-                        });
-                        let held = serde_json::json!({
-                            "email_id": email_id, "answered_activity_id": a.id,
-                            "author_id": actor.user_id(), "complete": complete, "review_queue_id": q,
-                        });
-                        activities::append_event(
-                            c,
-                            outbound.id,
-                            NewEvent {
-                                kind: EventKind::ReviewRequested,
-                                from: Some(outbound.status),
-                                to: outbound.status,
-                                actor,
-                                data: held,
-                            },
-                            now,
-                        )
-                        .await?;
+                            a.status,
+                            EventPayload::ReviewRequested(requested),
+                        ));
+                        let held = ReviewRequested::Held {
+                            email_id,
+                            answered_activity_id: a.id,
+                            author_id: actor.user_id(),
+                            complete,
+                            review_queue_id: q,
+                        };
+                        let e = NewEvent::by(
+                            actor,
+                            outbound.status,
+                            EventPayload::ReviewRequested(held),
+                        );
+                        activities::append_event(c, outbound.id, e, now).await?;
                     }
+                    let replied = Replied {
+                        email_id,
+                        outbound_activity_id: outbound.id,
+                        review_queue_id: plan.review,
+                    };
                     events.insert(
                         0,
-                        NewEvent {
-                            kind: EventKind::Replied,
-                            from: Some(a.status),
-                            to: a.status,
-                            actor,
-                            data,
-                        },
+                        NewEvent::by(actor, a.status, EventPayload::Replied(replied)),
                     );
                     activities::append_events(c, a.id, events, now).await?;
                     // A reply waiting for review completes its activity when it is approved.
@@ -932,8 +919,8 @@ impl Store {
                         permanent: true,
                     };
                     insert_delivery_exception(c, &d, now).await?;
-                    let data = serde_json::json!({ "email_id": email_id, "error": error });
-                    event(c, activity, EventKind::DeliveryFailed, data, now).await
+                    let failed = DeliveryFailed::Refused { email_id, error };
+                    event(c, activity, EventPayload::DeliveryFailed(failed), now).await
                 })
             })
             .await

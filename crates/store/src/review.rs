@@ -8,9 +8,14 @@
 //! they answered. Review time is its own pair of events, so service-level clocks stay honest.
 
 use sqlx::AnyConnection;
+use switchboard_domain::EventPayload;
+use switchboard_domain::event::{
+    Changes, Notified, ReviewApproved, ReviewRejected, ReviewRequested,
+};
+use switchboard_domain::review::{self, ReviewRefusal};
 use switchboard_domain::{
-    Activity, ActivityAction, ActivityId, Actor, ChannelKind, CustomAttributes, EmailId, EventKind,
-    QueueId, Timestamp, UserGroupId, UserId, ValidationError,
+    Activity, ActivityAction, ActivityId, Actor, ChannelKind, CustomAttributes, EmailId, QueueId,
+    Timestamp, UserGroupId, UserId, ValidationError,
 };
 use switchboard_workflow::{ActivityFacts, AgentFacts, Facts, Message, Notice, run};
 
@@ -100,7 +105,7 @@ pub(crate) async fn plan(
         };
         let outcome = run(programs, &facts);
         let e = outcome.effects;
-        let mut changed = serde_json::Map::new();
+        let mut changed = Changes::default();
         let mut notes = Vec::new();
         automation::classify(c, a, &e, &mut changed, &mut notes).await?;
         if e.review.is_some() {
@@ -110,20 +115,16 @@ pub(crate) async fn plan(
         let n = outcome.runs.len();
         for (i, r) in outcome.runs.iter().enumerate() {
             let mut v = automation::run_record(r);
-            v["outbound"] = serde_json::json!(true);
-            if i + 1 == n && !notes.is_empty() {
-                v["notes"] = serde_json::json!(notes);
+            v.outbound = true;
+            if i + 1 == n {
+                v.notes = std::mem::take(&mut notes);
             }
-            out.events.push(event(a, EventKind::WorkflowRan, v));
+            out.events.push(event(a, EventPayload::WorkflowRan(v)));
         }
         if !changed.is_empty() {
             activities::save(c, a, now).await?;
             a.version += 1;
-            out.events.push(event(
-                a,
-                EventKind::Updated,
-                serde_json::Value::Object(changed),
-            ));
+            out.events.push(event(a, EventPayload::Updated(changed)));
         }
     }
     if let Some(named) = wanted {
@@ -132,14 +133,8 @@ pub(crate) async fn plan(
     Ok(out)
 }
 
-fn event(a: &Activity, kind: EventKind, data: serde_json::Value) -> NewEvent {
-    NewEvent {
-        kind,
-        from: Some(a.status),
-        to: a.status,
-        actor: Actor::System,
-        data,
-    }
+fn event(a: &Activity, payload: EventPayload) -> NewEvent {
+    NewEvent::system(a.status, payload)
 }
 
 async fn agent_facts(c: &mut AnyConnection, u: UserId) -> Result<AgentFacts, StoreError> {
@@ -182,38 +177,18 @@ async fn review_queue(
     a: &Activity,
     named: Option<QueueId>,
 ) -> Result<QueueId, StoreError> {
-    let refuse = |m: String| StoreError::Conflict(m);
-    let id = match named {
-        Some(q) => q,
-        None => {
-            let q = a.queue_id.ok_or_else(|| {
-                refuse("this reply needs review, but the activity is in no queue, so there is no review queue to send it to".into())
-            })?;
-            let queue = queues::fetch(&mut *c, q).await?;
-            queue.review_queue_id.ok_or_else(|| {
-                refuse(format!(
-                    "this reply needs review, but queue {} has no review queue; link one to the queue",
-                    queue.name
-                ))
-            })?
-        }
+    let refuse = |r: ReviewRefusal| StoreError::Conflict(r.to_string());
+    let answered = match (named, a.queue_id) {
+        (None, Some(q)) => Some(queues::fetch(&mut *c, q).await?),
+        _ => None,
     };
-    match queues::fetch(&mut *c, id).await {
-        Ok(q)
-            if q.accepts(a.department_id, switchboard_domain::QueueUse::Review)
-                .is_ok() =>
-        {
-            Ok(id)
-        }
-        Ok(q) => Err(refuse(format!(
-            "this reply needs review, but queue {} is not an active review queue of the department",
-            q.name
-        ))),
-        Err(StoreError::NotFound { .. }) => Err(refuse(format!(
-            "this reply needs review, but review queue {id} is gone"
-        ))),
-        Err(e) => Err(e),
-    }
+    let id = review::wanted_queue(named, answered.as_ref()).map_err(refuse)?;
+    let candidate = match queues::fetch(&mut *c, id).await {
+        Ok(q) => Some(q),
+        Err(StoreError::NotFound { .. }) => None,
+        Err(e) => return Err(e),
+    };
+    review::usable_queue(a.department_id, id, candidate.as_ref()).map_err(refuse)
 }
 
 /// Sends the plan's notifications about `a`.
@@ -232,11 +207,11 @@ pub(crate) async fn notify(
     let mut events = Vec::new();
     for n in notices {
         let email = automation::notify(c, a, &alias, n, &values, now).await?;
-        events.push(event(
-            a,
-            EventKind::Notified,
-            serde_json::json!({ "email_id": email, "to": n.to }),
-        ));
+        let sent = Notified {
+            email_id: email,
+            to: n.to.clone(),
+        };
+        events.push(event(a, EventPayload::Notified(sent)));
     }
     Ok(events)
 }
@@ -314,13 +289,22 @@ async fn held(c: &mut AnyConnection, o: &Activity) -> Result<Held, StoreError> {
     .fetch_optional(&mut *c)
     .await?
     .ok_or_else(not_held)?;
-    let data: serde_json::Value = crate::sql::json(&ev, "data")?;
+    let data: String = col(&ev, "data")?;
+    let (answered, author, complete) = match serde_json::from_str(&data) {
+        Ok(ReviewRequested::Held {
+            answered_activity_id,
+            author_id,
+            complete,
+            ..
+        }) => (Some(answered_activity_id), author_id, complete),
+        _ => (None, None, false),
+    };
     Ok(Held {
         email,
         alias,
-        answered: data["answered_activity_id"].as_i64().map(ActivityId),
-        author: data["author_id"].as_i64().map(UserId),
-        complete: data["complete"].as_bool().unwrap_or(false),
+        answered,
+        author,
+        complete,
         since: Timestamp::from_millis(col(&ev, "at")?),
     })
 }
@@ -388,9 +372,13 @@ async fn decide(
             .execute(&mut *c)
             .await?;
             crate::outbox::insert_entry(c, h.email, h.alias, now).await?;
-            let data = serde_json::json!({
-                "email_id": h.email, "reviewer_id": reviewer.user_id(), "edited": edited,
-                "comment": comment, "review_ms": waited_ms, "outbound_activity_id": o.id,
+            let data = EventPayload::ReviewApproved(ReviewApproved {
+                email_id: h.email,
+                reviewer_id: reviewer.user_id(),
+                edited,
+                comment: comment.clone(),
+                review_ms: waited_ms,
+                outbound_activity_id: o.id,
             });
             (true, data)
         }
@@ -400,17 +388,16 @@ async fn decide(
                 .bind(h.email.0)
                 .execute(&mut *c)
                 .await?;
-            let data = serde_json::json!({
-                "email_id": h.email, "reviewer_id": reviewer.user_id(), "comment": comment,
-                "review_ms": waited_ms, "outbound_activity_id": o.id, "author_id": h.author,
+            let data = EventPayload::ReviewRejected(ReviewRejected {
+                email_id: h.email,
+                reviewer_id: reviewer.user_id(),
+                comment: comment.clone(),
+                review_ms: waited_ms,
+                outbound_activity_id: o.id,
+                author_id: h.author,
             });
             (false, data)
         }
-    };
-    let kind = if approved {
-        EventKind::ReviewApproved
-    } else {
-        EventKind::ReviewRejected
     };
     // The reviewer takes it when it cannot complete where it is (still waiting or offered).
     let before = match reviewer.user_id() {
@@ -420,35 +407,13 @@ async fn decide(
         }
         _ => o,
     };
-    activities::append_event(
-        c,
-        id,
-        NewEvent {
-            kind,
-            from: Some(before.status),
-            to: before.status,
-            actor: reviewer,
-            data: data.clone(),
-        },
-        now,
-    )
-    .await?;
+    let e = NewEvent::by(reviewer, before.status, data.clone());
+    activities::append_event(c, id, e, now).await?;
     let outbound = activities::act(c, id, ActivityAction::Complete, None, reviewer, now).await?;
     if let Some(a) = h.answered {
         let answered = activities::fetch(&mut *c, a).await?;
-        activities::append_event(
-            c,
-            a,
-            NewEvent {
-                kind,
-                from: Some(answered.status),
-                to: answered.status,
-                actor: reviewer,
-                data,
-            },
-            now,
-        )
-        .await?;
+        let e = NewEvent::by(reviewer, answered.status, data);
+        activities::append_event(c, a, e, now).await?;
         if approved && h.complete && !answered.status.is_final() {
             let action = ActivityAction::Complete;
             if action.apply(answered.state()).is_ok() {

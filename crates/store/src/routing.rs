@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use sqlx::any::AnyRow;
+use switchboard_domain::event::{Queued, TransitionDetails};
 use switchboard_domain::{
     ActivityId, ActivityStatus, ChannelKind, ChannelSettings, DepartmentId, EventKind, Presence,
     Queue, QueueId, RoutingSettings, Timestamp, User, UserGroupId, UserId,
@@ -90,11 +91,13 @@ pub(crate) const OPEN: &str = "'queued', 'offered', 'assigned', 'in_progress', '
 
 fn routed_from_row(r: &AnyRow) -> Result<RoutedActivity, StoreError> {
     let priority: i64 = col(r, "priority")?;
-    let queued: serde_json::Value = match col::<Option<String>>(r, "queued_data")? {
-        Some(text) => serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
-        None => serde_json::Value::Null,
+    // Whom the work waits for travels with its last queueing.
+    let waits_for = match col::<Option<String>>(r, "queued_data")? {
+        Some(text) => serde_json::from_str::<Queued>(&text)
+            .map(|q| q.details)
+            .unwrap_or_default(),
+        None => TransitionDetails::default(),
     };
-    let id_at = |key: &str| queued.get(key).and_then(serde_json::Value::as_i64);
     Ok(RoutedActivity {
         id: ActivityId(col(r, "id")?),
         channel: parsed(r, "channel", ChannelKind::parse)?,
@@ -105,8 +108,8 @@ fn routed_from_row(r: &AnyRow) -> Result<RoutedActivity, StoreError> {
         queued_at: col::<Option<i64>>(r, "queued_at")?
             .map_or(ts(r, "created_at")?, Timestamp::from_millis),
         last_agent: col::<Option<i64>>(r, "last_agent")?.map(UserId),
-        for_user: id_at("for_user_id").map(UserId),
-        for_group: id_at("for_group_id").map(UserGroupId),
+        for_user: waits_for.for_user_id,
+        for_group: waits_for.for_group_id,
     })
 }
 

@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 
 use sqlx::AnyConnection;
-use switchboard_domain::{
-    Activity, ActivityAction, ActivityId, Actor, EventKind, Presence, Timestamp,
-};
+use switchboard_domain::EventPayload;
+use switchboard_domain::event::TransitionDetails;
+use switchboard_domain::{Activity, ActivityAction, ActivityId, Actor, Presence, Timestamp};
 
 use crate::Store;
 use crate::activities::{NewEvent, append_many, from_row, save};
@@ -22,9 +22,8 @@ pub struct RoutingChange {
     pub action: ActivityAction,
     /// Who caused it.
     pub actor: Actor,
-    /// Details added to the event's data next to the action (e.g. the reason, an offer's
-    /// expiry).
-    pub details: serde_json::Map<String, serde_json::Value>,
+    /// What the event records next to the action (the reason, an offer's expiry…).
+    pub details: TransitionDetails,
 }
 
 /// A change the store refused because the activity is not where the router thought (gone,
@@ -83,19 +82,13 @@ async fn apply(
         };
         let from = a.status;
         a.set_state(next);
-        let mut data = match serde_json::to_value(change.action) {
-            Ok(serde_json::Value::Object(m)) => m,
-            _ => serde_json::Map::new(),
-        };
-        data.extend(change.details.clone());
         events.push((
             change.activity,
             NewEvent {
-                kind: EventKind::of_action(change.action),
+                payload: EventPayload::of_action(change.action, change.details.clone()),
                 from: Some(from),
                 to: a.status,
                 actor: change.actor,
-                data: serde_json::Value::Object(data),
             },
         ));
         if !touched.contains(&change.activity) {

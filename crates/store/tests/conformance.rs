@@ -484,7 +484,7 @@ async fn activities(s: &Store, dept: DepartmentId, customer: CustomerId, agent: 
         .activity_events(a.id, &PageRequest::first(50))
         .await?
         .items;
-    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind().as_str()).collect();
     assert_eq!(
         kinds,
         [

@@ -3,6 +3,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
+use switchboard_domain::event::TransitionDetails;
 use switchboard_domain::{
     ActivityAction, ActivityId, Actor, ChannelKind, EventKind, Presence, Timestamp, UserId,
 };
@@ -113,9 +114,10 @@ impl Host {
                 activity: id,
                 action: ActivityAction::Queue { queue_id: queue },
                 actor: Actor::System,
-                details: [("reason".to_string(), "agent_gone".into())]
-                    .into_iter()
-                    .collect(),
+                details: TransitionDetails {
+                    reason: Some("agent_gone".to_string()),
+                    ..TransitionDetails::default()
+                },
             });
             if let Ok(actions) = self.router.handle(t, Event::Enqueue(new)) {
                 self.absorb(t, &actions, None, &mut out);
@@ -252,7 +254,7 @@ impl Host {
             activity,
             action,
             actor,
-            details: serde_json::Map::new(),
+            details: TransitionDetails::default(),
         };
         let (event, own, by) = match request {
             Request::Login(agent) => {

@@ -1,6 +1,7 @@
 //! What the router decided, as life-cycle changes for the store and notices for agents.
 
 use serde::Serialize;
+use switchboard_domain::event::TransitionDetails;
 use switchboard_domain::{ActivityAction, ActivityId, ActivityStatus, Actor, Timestamp, UserId};
 use switchboard_routing::{Action, AssignReason, MoveReason, ReturnReason};
 use switchboard_store::RoutingChange;
@@ -63,24 +64,25 @@ pub struct Notice {
     pub reason: Option<String>,
 }
 
-fn details(pairs: &[(&str, serde_json::Value)]) -> serde_json::Map<String, serde_json::Value> {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_string(), v.clone()))
-        .collect()
-}
-
 fn change(
     activity: ActivityId,
     action: ActivityAction,
     actor: Actor,
-    pairs: &[(&str, serde_json::Value)],
+    details: TransitionDetails,
 ) -> RoutingChange {
     RoutingChange {
         activity,
         action,
         actor,
-        details: details(pairs),
+        details,
+    }
+}
+
+/// Details with only a reason.
+fn because(reason: &str) -> TransitionDetails {
+    TransitionDetails {
+        reason: Some(reason.to_string()),
+        ..TransitionDetails::default()
     }
 }
 
@@ -98,7 +100,10 @@ pub fn action(a: &Action, declined_by: Option<UserId>) -> (Option<RoutingChange>
                 *activity,
                 ActivityAction::Offer { agent_id: *agent },
                 sys,
-                &[("expires_at", expires_at.millis().into())],
+                TransitionDetails {
+                    expires_at: Some(*expires_at),
+                    ..TransitionDetails::default()
+                },
             )),
             Some(notice(
                 *agent,
@@ -122,7 +127,7 @@ pub fn action(a: &Action, declined_by: Option<UserId>) -> (Option<RoutingChange>
                     *activity,
                     ActivityAction::Assign { agent_id: *agent },
                     actor,
-                    &[("reason", reason.as_str().into())],
+                    because(reason.as_str()),
                 )),
                 Some(notice(
                     *agent,
@@ -149,12 +154,7 @@ pub fn action(a: &Action, declined_by: Option<UserId>) -> (Option<RoutingChange>
                 }
             };
             (
-                Some(change(
-                    *activity,
-                    act,
-                    actor,
-                    &[("reason", reason.as_str().into())],
-                )),
+                Some(change(*activity, act, actor, because(reason.as_str()))),
                 None,
             )
         }
@@ -166,15 +166,14 @@ pub fn action(a: &Action, declined_by: Option<UserId>) -> (Option<RoutingChange>
             from,
             group,
         } => {
-            let mut pairs = vec![
-                ("reason", reason.as_str().into()),
-                ("from_queue_id", from.0.into()),
-                ("counts_as_abandoned", (*abandoned).into()),
-            ];
-            if let Some(g) = group {
+            let details = TransitionDetails {
+                reason: Some(reason.as_str().to_string()),
+                from_queue_id: Some(*from),
+                counts_as_abandoned: Some(*abandoned),
                 // Read back after a restart: the work waits for the group again.
-                pairs.push(("for_group_id", g.0.into()));
-            }
+                for_group_id: *group,
+                ..TransitionDetails::default()
+            };
             let act = match to {
                 Some(q) => ActivityAction::Queue { queue_id: *q },
                 None => ActivityAction::Abandon,
@@ -184,14 +183,14 @@ pub fn action(a: &Action, declined_by: Option<UserId>) -> (Option<RoutingChange>
             } else {
                 sys
             };
-            (Some(change(*activity, act, actor, &pairs)), None)
+            (Some(change(*activity, act, actor, details)), None)
         }
         Action::Pause { activity, agent } => (
             Some(change(
                 *activity,
                 ActivityAction::Pause,
                 sys,
-                &[("reason", "interrupted".into())],
+                because("interrupted"),
             )),
             Some(notice(
                 *agent,
@@ -202,7 +201,12 @@ pub fn action(a: &Action, declined_by: Option<UserId>) -> (Option<RoutingChange>
             )),
         ),
         Action::Resume { activity, agent } => (
-            Some(change(*activity, ActivityAction::Resume, sys, &[])),
+            Some(change(
+                *activity,
+                ActivityAction::Resume,
+                sys,
+                TransitionDetails::default(),
+            )),
             Some(notice(
                 *agent,
                 NoticeKind::Resumed,

@@ -220,7 +220,7 @@ async fn ingest_and_thread(s: &Store, dept: DepartmentId, alias: &Alias, queue: 
         .activity_events(a1.id, &PageRequest::first(100))
         .await?
         .items;
-    assert!(events.iter().any(|e| e.kind == EventKind::Replied));
+    assert!(events.iter().any(|e| e.kind() == EventKind::Replied));
 
     // The customer answers our reply: joins the case by In-Reply-To.
     let mut answer = content("carol@customer.example", "Re: Printer on fire");
@@ -366,7 +366,7 @@ async fn ingest_and_thread(s: &Store, dept: DepartmentId, alias: &Alias, queue: 
     assert!(
         out_events
             .iter()
-            .any(|e| e.kind == EventKind::DeliveryFailed)
+            .any(|e| e.kind() == EventKind::DeliveryFailed)
     );
 
     // Unparseable bytes are kept and go to the exception queue.
@@ -491,7 +491,7 @@ async fn check_outbox(s: &Store) -> R {
         .activity_events(sent.activity_id.unwrap(), &PageRequest::first(100))
         .await?
         .items;
-    assert!(events.iter().any(|e| e.kind == EventKind::Sent));
+    assert!(events.iter().any(|e| e.kind() == EventKind::Sent));
     Ok(())
 }
 
@@ -624,7 +624,7 @@ async fn batch(s: &Store, dept: DepartmentId, alias: &Alias, queue: QueueId) -> 
         .activity_events(a.id, &PageRequest::first(10))
         .await?
         .items;
-    let kinds: Vec<EventKind> = events.iter().map(|e| e.kind).collect();
+    let kinds: Vec<EventKind> = events.iter().map(|e| e.kind()).collect();
     // The department's standard start workflow ran; with no auto-acknowledgement article it
     // says why nothing was sent.
     assert_eq!(
@@ -635,14 +635,16 @@ async fn batch(s: &Store, dept: DepartmentId, alias: &Alias, queue: QueueId) -> 
             EventKind::WorkflowRan
         ]
     );
-    assert_eq!(events[2].data["name"], "Standard start");
-    assert_eq!(events[2].data["path"], serde_json::json!(["acknowledge"]));
+    let switchboard_domain::EventPayload::WorkflowRan(ran) = &events[2].payload else {
+        panic!("not a workflow run: {:?}", events[2]);
+    };
+    assert_eq!(ran.name, "Standard start");
+    assert_eq!(ran.path, ["acknowledge"]);
     assert!(
-        events[2].data["notes"][0]
-            .as_str()
+        ran.notes
+            .first()
             .is_some_and(|n| n.contains("no active auto-acknowledgement article")),
-        "{}",
-        events[2].data
+        "{ran:?}"
     );
     let customer = s.customer(a.customer_id).await?;
     assert_eq!(customer.department_id, dept);

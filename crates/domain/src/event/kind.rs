@@ -1,12 +1,9 @@
-//! The activity event log: every state change of an activity, appended in the same transaction as
-//! the change. Reports, monitors and audit read it; nothing is inferred later.
+//! Event kinds: the stable names stored and shown, and each kind's payload version.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::ids::{ActivityId, EventId, UserId};
-use crate::lifecycle::{ActivityAction, ActivityStatus};
-use crate::time::Timestamp;
+use crate::lifecycle::ActivityAction;
 
 /// What kind of change an event records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -117,6 +114,12 @@ impl EventKind {
         }
     }
 
+    /// The version of the kind's payload this build writes (see `docs/events.md`). A change
+    /// that readers of the previous version cannot read raises it.
+    pub fn version(self) -> u16 {
+        1
+    }
+
     /// Parses the stable name.
     pub fn parse(s: &str) -> Option<EventKind> {
         EventKind::ALL.into_iter().find(|k| k.as_str() == s)
@@ -138,46 +141,4 @@ impl EventKind {
             ActivityAction::Abandon => EventKind::Abandoned,
         }
     }
-}
-
-/// Who caused a change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(tag = "type", content = "id", rename_all = "snake_case")]
-pub enum Actor {
-    /// A person, through a console or an API token.
-    User(UserId),
-    /// Switchboard itself: router, workflow, retriever, scheduler.
-    System,
-}
-
-impl Actor {
-    /// The user, if a person acted.
-    pub fn user_id(self) -> Option<UserId> {
-        match self {
-            Actor::User(u) => Some(u),
-            Actor::System => None,
-        }
-    }
-}
-
-/// One entry of an activity's history.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct ActivityEvent {
-    /// Global, increasing id: also the order events happened in.
-    pub id: EventId,
-    /// The activity.
-    pub activity_id: ActivityId,
-    /// What happened.
-    pub kind: EventKind,
-    /// Status before the change.
-    pub from_status: Option<ActivityStatus>,
-    /// Status after the change.
-    pub to_status: ActivityStatus,
-    /// Who did it.
-    pub actor: Actor,
-    /// When.
-    pub at: Timestamp,
-    /// Details: the action's arguments, or the fields an update changed.
-    #[schema(value_type = Object)]
-    pub data: serde_json::Value,
 }

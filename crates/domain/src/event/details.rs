@@ -1,0 +1,314 @@
+//! The details each kind of event carries (version 1 of every kind). Optional details are left
+//! out of the JSON when absent; readers accept details written by earlier builds.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+
+use crate::activity::Priority;
+use crate::channel::ChannelKind;
+use crate::ids::{
+    ActivityId, ArticleId, CaseId, CategoryId, EmailId, QueueId, UserGroupId, UserId, WorkflowId,
+};
+use crate::text::{CustomAttributes, nullable};
+use crate::time::Timestamp;
+
+/// `created`: the activity's channel and case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Created {
+    /// The channel.
+    pub channel: ChannelKind,
+    /// The case it belongs to.
+    pub case_id: CaseId,
+}
+
+/// `updated`: the fields that changed, with their new values; a cleared field is `null`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Changes {
+    /// New subject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// New priority.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
+    /// New due time.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "nullable"
+    )]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub due_at: Option<Option<Timestamp>>,
+    /// New sub-status.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "nullable"
+    )]
+    #[schema(value_type = Option<String>)]
+    pub sub_status: Option<Option<String>>,
+    /// New category.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "nullable"
+    )]
+    #[schema(value_type = Option<i64>)]
+    pub category_id: Option<Option<CategoryId>>,
+    /// All custom attributes after the change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub custom_attributes: Option<CustomAttributes>,
+}
+
+impl Changes {
+    /// Whether nothing changed.
+    pub fn is_empty(&self) -> bool {
+        *self == Changes::default()
+    }
+}
+
+/// Why and how a life-cycle change happened, as the router or the inbound use case knows it.
+/// Every field is optional; each kind keeps those that apply to it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TransitionDetails {
+    /// Why (a routing reason: `transfer`, `queue_full`, `declined`, `agent_gone`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Until when an offer stands.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "millis_or_time"
+    )]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub expires_at: Option<Timestamp>,
+    /// The queue the work left.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_queue_id: Option<QueueId>,
+    /// Whether the move counts as abandoned in the queue it left.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counts_as_abandoned: Option<bool>,
+    /// The agent the work waits for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub for_user_id: Option<UserId>,
+    /// The group of agents the work waits for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub for_group_id: Option<UserGroupId>,
+}
+
+/// Reads a time written as RFC 3339 or, by builds before typed events, as epoch milliseconds.
+fn millis_or_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Millis(i64),
+        Time(Timestamp),
+    }
+    Ok(Option::<Either>::deserialize(d)?.map(|e| match e {
+        Either::Millis(ms) => Timestamp::from_millis(ms),
+        Either::Time(t) => t,
+    }))
+}
+
+/// `queued`: the queue, and why it went there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Queued {
+    /// The queue.
+    pub queue_id: QueueId,
+    /// Why, from where, for whom.
+    #[serde(flatten)]
+    pub details: TransitionDetails,
+}
+
+/// `offered`: to whom, until when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Offered {
+    /// The agent.
+    pub agent_id: UserId,
+    /// Until when the offer stands.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "millis_or_time"
+    )]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub expires_at: Option<Timestamp>,
+}
+
+/// `assigned`: to whom, and why (pull, direct, transfer…).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Assigned {
+    /// The agent.
+    pub agent_id: UserId,
+    /// Why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A life-cycle change with no target: accepted, declined, offer timed out, started, paused,
+/// resumed, completed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Transition {
+    /// Why, when the router says (a decline, an interruption…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `replied`: the reply email and the outbound activity that carries it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Replied {
+    /// The reply.
+    pub email_id: EmailId,
+    /// Its outbound activity.
+    pub outbound_activity_id: ActivityId,
+    /// The review queue it waits in, when held for review.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_queue_id: Option<QueueId>,
+}
+
+/// `delivery_failed`: a bounce came back, or the mail server refused for good.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum DeliveryFailed {
+    /// A bounce came back.
+    Bounced {
+        /// The bounce message.
+        bounce_email_id: EmailId,
+        /// The recipients it reports.
+        recipients: Vec<String>,
+        /// Whether the failure is permanent.
+        permanent: bool,
+    },
+    /// The outgoing mail server refused the message for good.
+    Refused {
+        /// The email that was not sent.
+        email_id: EmailId,
+        /// What the server said.
+        error: String,
+    },
+}
+
+/// `sent`: the email the outgoing server accepted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Sent {
+    /// The email.
+    pub email_id: EmailId,
+}
+
+/// `workflow_ran`: which workflow, its version and the path it took.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct WorkflowRan {
+    /// The workflow.
+    pub workflow_id: WorkflowId,
+    /// Its version.
+    pub version: i64,
+    /// Its name when it ran.
+    pub name: String,
+    /// Step ids in the order they ran.
+    pub path: Vec<String>,
+    /// Whether it ended with `stop`.
+    pub stopped: bool,
+    /// An alarm workflow ran (not an inbound or outbound one).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub alarm: bool,
+    /// An outbound workflow ran (on a reply).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub outbound: bool,
+    /// Where an alarm workflow sent the work.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
+    /// What could not be done as asked, and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// `acknowledged`: the acknowledgement sent and its article.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Acknowledged {
+    /// The acknowledgement.
+    pub email_id: EmailId,
+    /// The article it was written from.
+    pub article_id: ArticleId,
+}
+
+/// `auto_replied`: the answer sent, its article, and whether it settled the activity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AutoReplied {
+    /// The answer.
+    pub email_id: EmailId,
+    /// The article it was written from.
+    pub article_id: ArticleId,
+    /// Whether the answer completed the activity.
+    pub complete: bool,
+}
+
+/// `notified`: the notification sent and to whom.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Notified {
+    /// The notification.
+    pub email_id: EmailId,
+    /// Its recipients.
+    pub to: Vec<String>,
+}
+
+/// `review_requested`: recorded on both activities of a held reply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum ReviewRequested {
+    /// On the reply's outbound activity: what finishing the review needs.
+    Held {
+        /// The held reply.
+        email_id: EmailId,
+        /// The activity it answers.
+        answered_activity_id: ActivityId,
+        /// Who wrote it.
+        author_id: Option<UserId>,
+        /// Whether approval completes the answered activity.
+        complete: bool,
+        /// The review queue.
+        review_queue_id: QueueId,
+    },
+    /// On the answered activity.
+    Answered {
+        /// The held reply.
+        email_id: EmailId,
+        /// Its outbound activity.
+        outbound_activity_id: ActivityId,
+        /// The review queue.
+        review_queue_id: QueueId,
+    },
+}
+
+/// `review_approved`: recorded on both activities of the reply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ReviewApproved {
+    /// The reply.
+    pub email_id: EmailId,
+    /// The reviewer (none when the system approved).
+    pub reviewer_id: Option<UserId>,
+    /// Whether the reviewer changed it.
+    pub edited: bool,
+    /// A note for the author.
+    pub comment: Option<String>,
+    /// How long it waited for review, in milliseconds.
+    pub review_ms: i64,
+    /// The reply's outbound activity.
+    pub outbound_activity_id: ActivityId,
+}
+
+/// `review_rejected`: recorded on both activities of the reply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ReviewRejected {
+    /// The reply.
+    pub email_id: EmailId,
+    /// The reviewer.
+    pub reviewer_id: Option<UserId>,
+    /// Why.
+    pub comment: String,
+    /// How long it waited for review, in milliseconds.
+    pub review_ms: i64,
+    /// The reply's outbound activity.
+    pub outbound_activity_id: ActivityId,
+    /// Who wrote it.
+    pub author_id: Option<UserId>,
+}
