@@ -259,7 +259,7 @@ pub async fn run(
     services.push(router_task);
     if c.workflows.alarms {
         services.push(tokio::spawn(switchboard_services::alarms::run(
-            store.clone(),
+            switchboard_app::App::new(store.clone()),
             router.clone(),
             registry.clone(),
             Duration::from_secs(c.workflows.alarm_tick_secs.max(1)),

@@ -1,12 +1,13 @@
-//! The alarm service: every tick, the store runs the alarm workflows that are due
-//! ([`Store::run_alarms`]); the transfers they ask for go through the router, so the work
-//! moves the way every other transfer does.
+//! The alarm service: every tick, the alarm use case runs the alarm workflows that are due
+//! ([`App::run_alarms`]); the transfers they ask for go through the router, so the work moves
+//! the way every other transfer does.
 
 use std::time::Duration;
 
+use switchboard_app::App;
+use switchboard_app::alarms::AlarmTransfer;
 use switchboard_domain::Actor;
 use switchboard_routing::Target;
-use switchboard_store::{AlarmTransfer, Store};
 use switchboard_workflow::RouteTo;
 
 use crate::routing::{Request, RouterHandle};
@@ -18,7 +19,7 @@ pub const NAME: &str = "alarms";
 
 /// Runs alarm rounds every `tick` until shutdown.
 pub async fn run(
-    store: Store,
+    app: App,
     router: RouterHandle,
     status: Registry,
     tick: Duration,
@@ -31,7 +32,7 @@ pub async fn run(
             () = stopped(&mut shutdown) => break,
         }
         let t = now();
-        match store.run_alarms(t).await {
+        match app.run_alarms(t).await {
             Ok(round) => {
                 status.add(NAME, "rounds", 1);
                 status.add(NAME, "examined", round.examined as u64);

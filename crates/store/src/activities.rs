@@ -103,22 +103,27 @@ pub(crate) async fn fetch<'e, E: Executor<'e, Database = Any>>(
     .await
 }
 
-/// The fields of one event to append.
-pub(crate) struct NewEvent {
-    pub(crate) payload: EventPayload,
-    pub(crate) from: Option<ActivityStatus>,
-    pub(crate) to: ActivityStatus,
-    pub(crate) actor: Actor,
+/// One event to append to an activity's log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    /// What happened.
+    pub payload: EventPayload,
+    /// The status before.
+    pub from: Option<ActivityStatus>,
+    /// The status after.
+    pub to: ActivityStatus,
+    /// Who did it.
+    pub actor: Actor,
 }
 
 impl NewEvent {
     /// An event that leaves the status where it is, caused by the system.
-    pub(crate) fn system(status: ActivityStatus, payload: EventPayload) -> NewEvent {
+    pub fn system(status: ActivityStatus, payload: EventPayload) -> NewEvent {
         NewEvent::by(Actor::System, status, payload)
     }
 
     /// An event that leaves the status where it is.
-    pub(crate) fn by(actor: Actor, status: ActivityStatus, payload: EventPayload) -> NewEvent {
+    pub fn by(actor: Actor, status: ActivityStatus, payload: EventPayload) -> NewEvent {
         NewEvent {
             payload,
             from: Some(status),

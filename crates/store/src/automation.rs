@@ -28,7 +28,7 @@ use crate::{calendars, compose, departments, kb, outbox, queues, users, workflow
 
 /// Compiled active workflows of every department, at one generation.
 #[derive(Default)]
-pub(crate) struct Library {
+pub struct Library {
     generation: i64,
     depts: HashMap<DepartmentId, Programs>,
 }
@@ -75,7 +75,7 @@ impl Library {
     }
 
     /// Every department's alarm workflows.
-    pub(crate) fn alarms(&self) -> impl Iterator<Item = &Program> {
+    pub fn alarms(&self) -> impl Iterator<Item = &Program> {
         self.depts.values().flat_map(|p| p.alarm.iter())
     }
 }
@@ -99,6 +99,14 @@ impl LibraryCache {
             *g = Some(Arc::clone(&lib));
         }
         Ok(lib)
+    }
+}
+
+impl crate::Store {
+    /// The compiled workflows at the generation committed now.
+    pub async fn workflow_library(&self) -> Result<Arc<Library>, StoreError> {
+        let mut c = self.inner.read.acquire().await?;
+        self.inner.library.current(&mut c).await
     }
 }
 

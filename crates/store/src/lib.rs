@@ -13,7 +13,7 @@
 //! Only this crate contains SQL.
 
 pub mod activities;
-mod alarms;
+pub mod alarms;
 pub mod aliases;
 pub mod auth;
 mod automation;
@@ -45,14 +45,16 @@ pub mod seal;
 pub mod security;
 mod sql;
 mod store;
+mod tx;
 pub mod users;
 pub mod workflows;
 mod writer;
 
-pub use activities::ActivityFilter;
-pub use alarms::{AlarmRound, AlarmTransfer};
+pub use activities::{ActivityFilter, NewEvent};
+pub use alarms::AlarmCandidate;
 pub use aliases::{AliasCredentials, AliasFilter};
 pub use auth::{ApiToken, Session};
+pub use automation::Library;
 pub use blob::{
     BlobError, BlobKey, BlobStore, GcError, GcOptions, GcProgress, GcSummary, LocalBlobStore,
     ReferencedBlobs, collect_garbage,
@@ -74,5 +76,6 @@ pub use routing_apply::{RoutingChange, RoutingConflict};
 pub use seal::Sealer;
 pub use sql::{MAX_PAGE, Page, PageRequest};
 pub use store::{Backend, Store, StoreOptions, create_postgres_database};
+pub use tx::Tx;
 pub use users::UserFilter;
 pub use workflows::WorkflowFilter;

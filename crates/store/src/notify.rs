@@ -63,7 +63,8 @@ impl Notify {
         self.routing_config.send_modify(|n| *n += 1);
     }
 
-    pub(crate) fn routing_work_changed(&self) {
+    /// Tells the router that work changed (after a commit that changed activities).
+    pub fn routing_work_changed(&self) {
         self.routing_work.send_modify(|n| *n += 1);
     }
 

@@ -75,7 +75,6 @@ pub(crate) struct Inner {
     pub(crate) sealer: Option<Sealer>,
     pub(crate) notify: Notify,
     pub(crate) library: std::sync::Arc<crate::automation::LibraryCache>,
-    pub(crate) alarms: crate::alarms::AlarmClock,
 }
 
 impl Store {
@@ -123,7 +122,6 @@ impl Store {
                 sealer: options.sealer.clone(),
                 notify: Notify::default(),
                 library: Arc::default(),
-                alarms: Default::default(),
             }),
         })
     }

@@ -1,0 +1,37 @@
+//! Switchboard's use cases. Each is **gather → decide → apply**: read what the decision needs
+//! (inside the write transaction when the decision must see committed state), decide with a pure
+//! function over plain data, and let the store apply the outcome as data. The deciders have table
+//! tests that run in milliseconds with no database.
+//!
+//! [`App`] is the handle the shells (services, web, cli) call for anything that changes more
+//! than one row; it owns the business state that outlives a request (the alarm schedule). It
+//! writes no SQL (the store's [`switchboard_store::Tx`] does), speaks no HTTP and builds no MIME.
+//!
+//! Use cases here so far: [`alarms`]. The others (ingest, reply, review) still run inside the
+//! store and move here one by one.
+
+pub mod alarms;
+
+use switchboard_store::Store;
+
+/// The use cases over one store; cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    store: Store,
+    alarms: std::sync::Arc<alarms::AlarmClock>,
+}
+
+impl App {
+    /// The use cases over `store`.
+    pub fn new(store: Store) -> App {
+        App {
+            store,
+            alarms: std::sync::Arc::default(),
+        }
+    }
+
+    /// The store, for plain reads and single-row changes.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}

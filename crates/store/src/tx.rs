@@ -1,0 +1,105 @@
+//! A write transaction for the use cases above the store: [`Store::write`] runs a job in the
+//! group-commit writer and hands it a [`Tx`], whose named reads and writes are the only way in.
+//! The job may run twice (the writer retries a failed batch job by job), so it must not consume
+//! what it captures; its result is delivered only after the commit.
+
+use futures_util::future::BoxFuture;
+use sqlx::AnyConnection;
+use switchboard_domain::{
+    Activity, ActivityId, Alias, CategoryId, DepartmentId, EmailId, Timestamp, WorkflowId,
+};
+use switchboard_workflow::Notice;
+
+use crate::activities::{self, NewEvent};
+use crate::error::StoreError;
+use crate::store::Store;
+use crate::{alarms, automation, compose};
+
+/// One write transaction, lent to a job of [`Store::write`].
+pub struct Tx<'c> {
+    pub(crate) c: &'c mut AnyConnection,
+}
+
+impl Store {
+    /// Runs `job` in a write transaction and returns its result once committed.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        mut job: impl for<'c> FnMut(Tx<'c>) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.inner.writer.write(move |c| job(Tx { c })).await
+    }
+}
+
+impl Tx<'_> {
+    /// An activity as it is now in the transaction.
+    pub async fn activity(&mut self, id: ActivityId) -> Result<Activity, StoreError> {
+        activities::fetch(&mut *self.c, id).await
+    }
+
+    /// Saves an activity's fields and status when it still has `a.version`; the version it has
+    /// afterwards is `a.version + 1`. A stale version is a conflict.
+    pub async fn save_activity(&mut self, a: &Activity, now: Timestamp) -> Result<(), StoreError> {
+        activities::save(self.c, a, now).await
+    }
+
+    /// Why category `k` cannot be set on work of `dept`, if it cannot.
+    pub async fn category_refusal(
+        &mut self,
+        dept: DepartmentId,
+        k: CategoryId,
+    ) -> Result<Option<String>, StoreError> {
+        match activities::check_category(self.c, dept, k, "category_id").await {
+            Ok(()) => Ok(None),
+            Err(StoreError::Invalid(v)) => Ok(Some(v.message)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Appends events of one activity.
+    pub async fn append_events(
+        &mut self,
+        activity: ActivityId,
+        events: Vec<NewEvent>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        activities::append_events(self.c, activity, events, now).await
+    }
+
+    /// Records that alarm `workflow` fired on `activity`; false when it already had (another
+    /// node was first), and then nothing else is to be written for the pair.
+    pub async fn record_alarm_hit(
+        &mut self,
+        workflow: WorkflowId,
+        activity: ActivityId,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        alarms::record_hit(self.c, workflow, activity, now).await
+    }
+
+    /// The alias notifications about an activity go out from: the one its mail came to, else
+    /// the department's first active alias.
+    pub async fn notification_sender(
+        &mut self,
+        activity: ActivityId,
+        dept: DepartmentId,
+    ) -> Result<Option<Alias>, StoreError> {
+        alarms::sender(self.c, activity, dept).await
+    }
+
+    /// Writes a workflow's notifications about `a` from `alias` into the outbox; returns their
+    /// emails in order.
+    pub async fn send_notifications(
+        &mut self,
+        a: &Activity,
+        alias: &Alias,
+        notices: &[Notice],
+        now: Timestamp,
+    ) -> Result<Vec<EmailId>, StoreError> {
+        let values = compose::values(self.c, a, alias).await?;
+        let mut sent = Vec::with_capacity(notices.len());
+        for n in notices {
+            sent.push(automation::notify(self.c, a, alias, n, &values, now).await?);
+        }
+        Ok(sent)
+    }
+}
