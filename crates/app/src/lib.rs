@@ -7,10 +7,11 @@
 //! than one row; it owns the business state that outlives a request (the alarm schedule). It
 //! writes no SQL (the store's [`switchboard_store::Tx`] does), speaks no HTTP and builds no MIME.
 //!
-//! Use cases here so far: [`alarms`]. The others (ingest, reply, review) still run inside the
-//! store and move here one by one.
+//! Use cases here so far: [`alarms`] and [`review`]. The others (ingest, reply) still run
+//! inside the store and move here one by one.
 
 pub mod alarms;
+pub mod review;
 
 use switchboard_store::Store;
 

@@ -257,9 +257,10 @@ pub async fn run(
             .await
             .context("the router could not rebuild its state from the store")?;
     services.push(router_task);
+    let app = switchboard_app::App::new(store.clone());
     if c.workflows.alarms {
         services.push(tokio::spawn(switchboard_services::alarms::run(
-            switchboard_app::App::new(store.clone()),
+            app.clone(),
             router.clone(),
             registry.clone(),
             Duration::from_secs(c.workflows.alarm_tick_secs.max(1)),
@@ -292,7 +293,7 @@ pub async fn run(
     };
     let metrics_token = Some(c.web.metrics_token.0.trim().to_string()).filter(|t| !t.is_empty());
     let state = AppState::new(
-        store.clone(),
+        app,
         metrics,
         Arc::new(levels),
         WebConfig {

@@ -37,6 +37,10 @@ pub enum EmailKind {
     Unparseable,
 }
 
+/// The customer that holds mail without a usable sender address (one per department). The
+/// `.invalid` top-level domain can never be delivered to.
+pub const UNKNOWN_SENDER: &str = "unknown-sender@switchboard.invalid";
+
 /// How an inbound email found its case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

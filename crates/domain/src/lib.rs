@@ -10,6 +10,7 @@
 
 pub mod activity;
 pub mod alias;
+pub mod answerable;
 pub mod article;
 pub mod calendar;
 pub mod case;

@@ -12,7 +12,7 @@ use switchboard_domain::{
 use crate::Store;
 use crate::error::StoreError;
 use crate::sql::col;
-use crate::{activities, aliases, ingest, kb, outbox, queues, users};
+use crate::{activities, aliases, kb, outbox, queues, settings, users};
 
 /// Placeholder values for messages about `activity`.
 pub(crate) async fn values(
@@ -120,7 +120,7 @@ pub(crate) async fn parts_for(
     activity: &Activity,
     alias: &Alias,
 ) -> Result<MessageParts, StoreError> {
-    let parts = ingest::email_settings(c, activity.department_id)
+    let parts = settings::email_settings(c, activity.department_id)
         .await?
         .parts;
     Ok(if alias.department_id == activity.department_id {
@@ -201,7 +201,8 @@ impl Store {
         let mut c = self.inner.read.acquire().await?;
         let c = &mut *c;
         let a = activities::fetch(&mut *c, activity).await?;
-        outbox::by_email(&a)?;
+        a.is_by_email()
+            .map_err(|e| StoreError::Conflict(e.to_string()))?;
         let ans = outbox::answered(c, a.id).await?;
         let alias = aliases::fetch(&mut *c, ans.alias_id).await?;
         let (before, after) = around_reply(c, &a, &alias, agent).await?;

@@ -466,7 +466,7 @@ impl Store {
     pub async fn email_settings(&self, dept: DepartmentId) -> Result<EmailSettings, StoreError> {
         crate::departments::fetch(&self.inner.read, dept).await?;
         let mut c = self.inner.read.acquire().await?;
-        crate::ingest::email_settings(&mut c, dept).await
+        crate::settings::email_settings(&mut c, dept).await
     }
 
     /// Replaces a department's email hygiene settings.

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use futures_util::future::join_all;
 use sqlx::AnyConnection;
 use switchboard_domain::EventPayload;
+use switchboard_domain::email::UNKNOWN_SENDER;
 use switchboard_domain::event::{DeliveryFailed, TransitionDetails};
 use switchboard_domain::inbound::{self, Placement, Probe, Screen};
 use switchboard_domain::{
@@ -32,10 +33,6 @@ use crate::notify::Notify;
 use crate::sql::{col, placeholders};
 use crate::{aliases, cases, customers, queues};
 use switchboard_domain::text::lookup_key;
-
-/// The customer that holds mail without a usable sender address (one per department). The
-/// `.invalid` top-level domain can never be delivered to.
-pub const UNKNOWN_SENDER: &str = "unknown-sender@switchboard.invalid";
 
 /// Longest subject kept on an activity (the email keeps the whole subject).
 const MAX_ACTIVITY_SUBJECT: usize = 2000;
@@ -363,7 +360,7 @@ impl Lookups {
         if let Some(s) = self.settings.get(&dept) {
             return Ok(s.clone());
         }
-        let s = email_settings(c, dept).await?;
+        let s = crate::settings::email_settings(c, dept).await?;
         self.settings.insert(dept, s.clone());
         Ok(s)
     }
@@ -662,21 +659,6 @@ async fn routed_alias(
         }
     }
     Ok(mailbox.clone())
-}
-
-/// The department's hygiene settings (defaults when never set).
-pub(crate) async fn email_settings(
-    c: &mut AnyConnection,
-    dept: DepartmentId,
-) -> Result<EmailSettings, StoreError> {
-    let row = sqlx::query("SELECT settings FROM email_settings WHERE department_id = $1")
-        .bind(dept.0)
-        .fetch_optional(&mut *c)
-        .await?;
-    match row {
-        Some(r) => crate::sql::json(&r, "settings"),
-        None => Ok(EmailSettings::default()),
-    }
 }
 
 /// Finds the case a message continues, and which rule matched.

@@ -169,7 +169,7 @@ async fn reindex(c: &mut AnyConnection, a: &Article) -> Result<(), StoreError> {
 
 /// Refuses to delete or re-kind an article that is one of a department's or alias's parts.
 async fn refuse_if_part(c: &mut AnyConnection, a: &Article) -> Result<(), StoreError> {
-    let s = crate::ingest::email_settings(c, a.department_id).await?;
+    let s = crate::settings::email_settings(c, a.department_id).await?;
     if let Some((field, ..)) = s.parts.each().into_iter().find(|p| p.1 == a.id) {
         return Err(StoreError::Conflict(format!(
             "article {} is the department's {field}",

@@ -5,8 +5,8 @@
 use sqlx::AnyPool;
 use sqlx::{Connection, Executor, Row};
 
+use crate::backend::Backend;
 use crate::error::StoreError;
-use crate::store::Backend;
 
 /// Every migration, oldest first: (version, name, SQL).
 const MIGRATIONS: &[(i64, &str, &str)] = &[

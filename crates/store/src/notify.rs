@@ -72,7 +72,8 @@ impl Notify {
         self.aliases.send_modify(|n| *n += 1);
     }
 
-    pub(crate) fn outbox_changed(&self) {
+    /// Tells the dispatcher that the outbox changed (after a commit that queued mail).
+    pub fn outbox_changed(&self) {
         self.outbox.send_modify(|n| *n += 1);
     }
 }

@@ -22,8 +22,9 @@ use crate::activities::{self, NewEvent};
 use crate::emails::{EmailRow, NewDeliveryException, insert_delivery_exception, insert_email};
 use crate::error::StoreError;
 use crate::sql::{col, int_list, json, ts};
-use crate::{aliases, compose, drafts, ingest::UNKNOWN_SENDER, review};
+use crate::{aliases, compose, drafts, review};
 use switchboard_domain::draft::check_attachments;
+use switchboard_domain::email::UNKNOWN_SENDER;
 use switchboard_domain::storable::storable;
 
 /// What a reply created.
@@ -464,17 +465,6 @@ async fn record_sent(
     activities::append_many(c, &events, now).await
 }
 
-/// Refuses work that is not an inbound email.
-pub(crate) fn by_email(a: &Activity) -> Result<(), StoreError> {
-    if a.channel != ChannelKind::InboundEmail {
-        return Err(StoreError::Conflict(
-            "only inbound email activities can be answered by email".into(),
-        ));
-    }
-    Ok(())
-}
-
-/// Refuses work that cannot be answered by email now: another channel, or finished.
 /// Most of a case's emails read for its participants (the newest).
 const PARTICIPANT_EMAILS: i64 = 2000;
 
@@ -515,18 +505,10 @@ async fn participants(
     Ok(known)
 }
 
+/// Refuses work that cannot be answered by email now: another channel, or finished.
 pub(crate) fn answerable(a: &Activity) -> Result<(), StoreError> {
-    by_email(a)?;
-    if matches!(
-        a.status,
-        ActivityStatus::Completed | ActivityStatus::Abandoned
-    ) {
-        return Err(StoreError::Conflict(format!(
-            "the activity is {}: it can no longer be answered",
-            a.status.as_str()
-        )));
-    }
-    Ok(())
+    a.answerable()
+        .map_err(|e| StoreError::Conflict(e.to_string()))
 }
 
 impl Store {

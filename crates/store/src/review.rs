@@ -9,13 +9,11 @@
 
 use sqlx::AnyConnection;
 use switchboard_domain::EventPayload;
-use switchboard_domain::event::{
-    Changes, Notified, ReviewApproved, ReviewRejected, ReviewRequested,
-};
+use switchboard_domain::event::{Changes, Notified, ReviewRequested};
 use switchboard_domain::review::{self, ReviewRefusal};
 use switchboard_domain::{
-    Activity, ActivityAction, ActivityId, Actor, ChannelKind, CustomAttributes, EmailId, QueueId,
-    Timestamp, UserGroupId, UserId, ValidationError,
+    Activity, ActivityId, ChannelKind, CustomAttributes, EmailId, QueueId, Timestamp, UserGroupId,
+    UserId,
 };
 use switchboard_workflow::{ActivityFacts, AgentFacts, Facts, Message, Notice, run};
 
@@ -23,7 +21,6 @@ use crate::activities::{self, NewEvent};
 use crate::automation::{self, Library};
 use crate::error::StoreError;
 use crate::sql::col;
-use crate::store::Store;
 use crate::{aliases, compose, queues};
 
 /// What the outbound workflows and the review flags decided for one reply.
@@ -216,51 +213,25 @@ pub(crate) async fn notify(
     Ok(events)
 }
 
-/// A reviewer's decision on a held reply.
+/// The reply an outbound activity holds for review, as `review_requested` recorded it.
 #[derive(Debug, Clone, PartialEq)]
-pub enum ReviewDecision {
-    /// Send it, with the reviewer's edits if any.
-    Approve {
-        /// New subject.
-        subject: Option<String>,
-        /// New text body.
-        text: Option<String>,
-        /// New HTML body.
-        html: Option<String>,
-        /// A note for the author.
-        comment: Option<String>,
-    },
-    /// Do not send it; the author gets the comment.
-    Reject {
-        /// Why (required).
-        comment: String,
-    },
-}
-
-/// What a review decided.
-#[derive(Debug, Clone)]
-pub struct ReviewResult {
-    /// The reply's email.
-    pub email_id: EmailId,
-    /// The reply's outbound activity (completed).
-    pub outbound: Activity,
-    /// The answered activity.
+pub struct HeldReply {
+    /// The reply email (not in the outbox yet).
+    pub email: EmailId,
+    /// The alias it leaves from once approved.
+    pub alias: switchboard_domain::AliasId,
+    /// The activity it answers.
     pub answered: Option<ActivityId>,
-    /// Approved (sent) or not.
-    pub approved: bool,
+    /// Who wrote it.
+    pub author: Option<UserId>,
+    /// Whether approval completes the answered activity ("Send & Complete").
+    pub complete: bool,
+    /// Since when it waits.
+    pub since: Timestamp,
 }
 
-/// The held reply of an outbound activity, as `review_requested` recorded it.
-struct Held {
-    email: EmailId,
-    alias: switchboard_domain::AliasId,
-    answered: Option<ActivityId>,
-    author: Option<UserId>,
-    complete: bool,
-    since: Timestamp,
-}
-
-async fn held(c: &mut AnyConnection, o: &Activity) -> Result<Held, StoreError> {
+/// The reply outbound activity `o` holds for review; a conflict when it holds none.
+pub(crate) async fn held(c: &mut AnyConnection, o: &Activity) -> Result<HeldReply, StoreError> {
     let not_held = || {
         StoreError::Conflict(format!(
             "activity {} holds no reply waiting for review",
@@ -299,7 +270,7 @@ async fn held(c: &mut AnyConnection, o: &Activity) -> Result<Held, StoreError> {
         }) => (Some(answered_activity_id), author_id, complete),
         _ => (None, None, false),
     };
-    Ok(Held {
+    Ok(HeldReply {
         email,
         alias,
         answered,
@@ -309,57 +280,20 @@ async fn held(c: &mut AnyConnection, o: &Activity) -> Result<Held, StoreError> {
     })
 }
 
-impl Store {
-    /// A reviewer's decision on the reply held in outbound activity `id`. Approval writes the
-    /// outbox entry (the reply leaves from the alias the customer wrote to) and, when the author
-    /// asked for "Send & Complete", completes the answered activity; rejection keeps the reply
-    /// unsent and tells the author. Either way the outbound activity completes.
-    pub async fn review(
-        &self,
-        id: ActivityId,
-        decision: ReviewDecision,
-        reviewer: Actor,
-        now: Timestamp,
-    ) -> Result<ReviewResult, StoreError> {
-        if let ReviewDecision::Reject { comment } = &decision
-            && comment.trim().is_empty()
-        {
-            return Err(ValidationError::new("comment", "say why the reply is rejected").into());
-        }
-        let out = self
-            .inner
-            .writer
-            .write(move |c| {
-                let decision = decision.clone();
-                Box::pin(async move { decide(c, id, decision, reviewer, now).await })
-            })
-            .await;
-        if out.is_ok() {
-            self.inner.notify.outbox_changed();
-            self.inner.notify.routing_work_changed();
-        }
-        out
-    }
-}
-
-async fn decide(
+/// Settles a held reply's email: approved (with the reviewer's edits, sent now) or rejected
+/// (kept unsent, with the reason).
+pub(crate) async fn settle(
     c: &mut AnyConnection,
-    id: ActivityId,
-    decision: ReviewDecision,
-    reviewer: Actor,
+    email: EmailId,
+    settlement: &ReplySettlement,
     now: Timestamp,
-) -> Result<ReviewResult, StoreError> {
-    let o = activities::fetch(&mut *c, id).await?;
-    let h = held(c, &o).await?;
-    let waited_ms = now.millis() - h.since.millis();
-    let (approved, data) = match &decision {
-        ReviewDecision::Approve {
+) -> Result<(), StoreError> {
+    match settlement {
+        ReplySettlement::Approved {
             subject,
             text,
             html,
-            comment,
         } => {
-            let edited = subject.is_some() || text.is_some() || html.is_some();
             sqlx::query(
                 "UPDATE emails SET subject = COALESCE($1, subject), text_body = COALESCE($2, text_body), \
                  html_body = COALESCE($3, html_body), sent_at = $4, outcome_reason = '' WHERE id = $5",
@@ -368,63 +302,36 @@ async fn decide(
             .bind(text.clone())
             .bind(html.clone())
             .bind(now.millis())
-            .bind(h.email.0)
+            .bind(email.0)
             .execute(&mut *c)
             .await?;
-            crate::outbox::insert_entry(c, h.email, h.alias, now).await?;
-            let data = EventPayload::ReviewApproved(ReviewApproved {
-                email_id: h.email,
-                reviewer_id: reviewer.user_id(),
-                edited,
-                comment: comment.clone(),
-                review_ms: waited_ms,
-                outbound_activity_id: o.id,
-            });
-            (true, data)
         }
-        ReviewDecision::Reject { comment } => {
+        ReplySettlement::Rejected { reason } => {
             sqlx::query("UPDATE emails SET outcome_reason = $1 WHERE id = $2")
-                .bind(format!("rejected in review: {comment}"))
-                .bind(h.email.0)
+                .bind(reason)
+                .bind(email.0)
                 .execute(&mut *c)
                 .await?;
-            let data = EventPayload::ReviewRejected(ReviewRejected {
-                email_id: h.email,
-                reviewer_id: reviewer.user_id(),
-                comment: comment.clone(),
-                review_ms: waited_ms,
-                outbound_activity_id: o.id,
-                author_id: h.author,
-            });
-            (false, data)
-        }
-    };
-    // The reviewer takes it when it cannot complete where it is (still waiting or offered).
-    let before = match reviewer.user_id() {
-        Some(u) if ActivityAction::Complete.apply(o.state()).is_err() => {
-            let take = ActivityAction::Assign { agent_id: u };
-            activities::act(c, id, take, None, reviewer, now).await?
-        }
-        _ => o,
-    };
-    let e = NewEvent::by(reviewer, before.status, data.clone());
-    activities::append_event(c, id, e, now).await?;
-    let outbound = activities::act(c, id, ActivityAction::Complete, None, reviewer, now).await?;
-    if let Some(a) = h.answered {
-        let answered = activities::fetch(&mut *c, a).await?;
-        let e = NewEvent::by(reviewer, answered.status, data);
-        activities::append_event(c, a, e, now).await?;
-        if approved && h.complete && !answered.status.is_final() {
-            let action = ActivityAction::Complete;
-            if action.apply(answered.state()).is_ok() {
-                activities::act(c, a, action, None, reviewer, now).await?;
-            }
         }
     }
-    Ok(ReviewResult {
-        email_id: h.email,
-        outbound,
-        answered: h.answered,
-        approved,
-    })
+    Ok(())
+}
+
+/// What becomes of a held reply's email.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReplySettlement {
+    /// Approved: the reviewer's edits (none: unchanged), sent now.
+    Approved {
+        /// New subject.
+        subject: Option<String>,
+        /// New text body.
+        text: Option<String>,
+        /// New HTML body.
+        html: Option<String>,
+    },
+    /// Rejected: kept unsent, with the reason.
+    Rejected {
+        /// Why, as the email's outcome shows it.
+        reason: String,
+    },
 }

@@ -6,14 +6,16 @@
 use futures_util::future::BoxFuture;
 use sqlx::AnyConnection;
 use switchboard_domain::{
-    Activity, ActivityId, Alias, CategoryId, DepartmentId, EmailId, Timestamp, WorkflowId,
+    Activity, ActivityAction, ActivityId, Actor, Alias, AliasId, CategoryId, DepartmentId, EmailId,
+    Timestamp, WorkflowId,
 };
 use switchboard_workflow::Notice;
 
 use crate::activities::{self, NewEvent};
 use crate::error::StoreError;
+use crate::review::{HeldReply, ReplySettlement};
 use crate::store::Store;
-use crate::{alarms, automation, compose};
+use crate::{alarms, automation, compose, outbox, review};
 
 /// One write transaction, lent to a job of [`Store::write`].
 pub struct Tx<'c> {
@@ -63,6 +65,42 @@ impl Tx<'_> {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         activities::append_events(self.c, activity, events, now).await
+    }
+
+    /// Runs a life-cycle action on an activity and appends its event.
+    pub async fn act(
+        &mut self,
+        id: ActivityId,
+        action: ActivityAction,
+        actor: Actor,
+        now: Timestamp,
+    ) -> Result<Activity, StoreError> {
+        activities::act(self.c, id, action, None, actor, now).await
+    }
+
+    /// The reply outbound activity `o` holds for review; a conflict when it holds none.
+    pub async fn held_reply(&mut self, o: &Activity) -> Result<HeldReply, StoreError> {
+        review::held(self.c, o).await
+    }
+
+    /// Settles a held reply's email (approved with edits, or rejected).
+    pub async fn settle_reply(
+        &mut self,
+        email: EmailId,
+        settlement: &ReplySettlement,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        review::settle(self.c, email, settlement, now).await
+    }
+
+    /// Puts an email in the outbox, to leave from `alias`.
+    pub async fn queue_for_sending(
+        &mut self,
+        email: EmailId,
+        alias: AliasId,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        outbox::insert_entry(self.c, email, alias, now).await
     }
 
     /// Records that alarm `workflow` fired on `activity`; false when it already had (another

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use metrics_exporter_prometheus::PrometheusHandle;
+use switchboard_app::App;
 use switchboard_domain::Timestamp;
 use switchboard_services::routing::RouterHandle;
 use switchboard_services::status::Registry;
@@ -42,7 +43,9 @@ pub struct WebConfig {
 /// Shared state of the HTTP server.
 #[derive(Clone)]
 pub struct AppState {
-    /// The store.
+    /// The use cases: anything that changes more than one row goes through here.
+    pub app: App,
+    /// The store, for plain reads and single-row changes.
     pub store: Store,
     /// Renders `/metrics`.
     pub metrics: Option<PrometheusHandle>,
@@ -72,7 +75,7 @@ pub struct AppState {
 impl AppState {
     /// New state; not ready until [`AppState::set_ready`].
     pub fn new(
-        store: Store,
+        app: App,
         metrics: Option<PrometheusHandle>,
         logs: Arc<dyn LogControl>,
         config: WebConfig,
@@ -80,7 +83,8 @@ impl AppState {
         services: Registry,
     ) -> AppState {
         AppState {
-            store,
+            store: app.store().clone(),
+            app,
             metrics,
             logs,
             config: Arc::new(config),

@@ -3,8 +3,8 @@
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
+use switchboard_app::review::ReviewDecision;
 use switchboard_domain::{Access, Activity, ActivityId, Resource};
-use switchboard_store::ReviewDecision;
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
@@ -94,7 +94,7 @@ pub async fn review(
             }
         }
     };
-    let done = s.store.review(id, decision, caller.actor(), now()).await?;
+    let done = s.app.review(id, decision, caller.actor(), now()).await?;
     Ok(Json(done.outbound))
 }
 
