@@ -7,10 +7,11 @@
 //! than one row; it owns the business state that outlives a request (the alarm schedule). It
 //! writes no SQL (the store's [`switchboard_store::Tx`] does), speaks no HTTP and builds no MIME.
 //!
-//! Use cases here so far: [`alarms`] and [`review`]. The others (ingest, reply) still run
-//! inside the store and move here one by one.
+//! Use cases here so far: [`alarms`], [`reply`] and [`review`]. Ingest still runs inside the
+//! store and moves here next.
 
 pub mod alarms;
+pub mod reply;
 pub mod review;
 
 use switchboard_store::Store;

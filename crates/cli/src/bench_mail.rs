@@ -568,8 +568,9 @@ pub async fn dispatch(a: DispatchArgs) -> anyhow::Result<()> {
     let body = String::from_utf8_lossy(&raw).into_owned();
     let setup = Instant::now();
     let mut pending = futures_util::stream::FuturesUnordered::new();
+    let app = switchboard_app::App::new(w.store.clone());
     for _ in 0..a.messages {
-        let (store, text) = (w.store.clone(), body.clone());
+        let (app, text) = (app.clone(), body.clone());
         pending.push(async move {
             let r = NewReply {
                 text,
@@ -582,7 +583,7 @@ pub async fn dispatch(a: DispatchArgs) -> anyhow::Result<()> {
                 draft_attachments: false,
                 any_recipient: true,
             };
-            store.reply(activity, r, Actor::System, now()).await
+            app.reply(activity, r, Actor::System, now()).await
         });
         if pending.len() >= 64 {
             use futures_util::StreamExt;

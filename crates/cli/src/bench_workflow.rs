@@ -15,8 +15,8 @@ use switchboard_domain::{
 };
 use switchboard_workflow::model::Definition;
 use switchboard_workflow::{
-    ActivityFacts, AttachmentFacts, Facts, Message, NewWorkflow, Program, Scanner, Workflow,
-    WorkflowKind, compile, run_with,
+    ActivityFacts, Facts, Message, NewWorkflow, Program, Scanner, Workflow, WorkflowKind, compile,
+    run_with,
 };
 
 use crate::bench_mail::{Lcg, message};
@@ -202,30 +202,6 @@ fn messages(a: &WorkflowArgs) -> anyhow::Result<(Vec<Vec<u8>>, usize)> {
     Ok((set, corpus))
 }
 
-fn facts_message(p: &switchboard_mail::parse::ParsedMail) -> Message {
-    let people = |l: &[switchboard_mail::parse::Mailbox]| -> Vec<String> {
-        l.iter()
-            .flat_map(|m| std::iter::once(m.address.clone()).chain(m.name.clone()))
-            .collect()
-    };
-    Message {
-        subject: p.subject.clone(),
-        from: people(p.from.as_slice()),
-        to: people(&p.to),
-        cc: people(&p.cc),
-        headers: p.headers.clone(),
-        body: p.text.clone(),
-        attachments: p
-            .attachments
-            .iter()
-            .map(|a| AttachmentFacts {
-                name: a.name.clone(),
-                content_type: a.content_type.to_ascii_lowercase(),
-            })
-            .collect(),
-    }
-}
-
 /// Runs the benchmark and prints the figures.
 pub fn workflow(a: WorkflowArgs) -> anyhow::Result<()> {
     let programs = programs(a.rules)?;
@@ -268,7 +244,7 @@ pub fn workflow(a: WorkflowArgs) -> anyhow::Result<()> {
                 continue;
             };
             let e = Instant::now();
-            let m = facts_message(&p);
+            let m = Message::of_inbound(&p.into_inbound(Vec::new()));
             let facts = Facts {
                 now,
                 message: Some(&m),

@@ -1,9 +1,25 @@
-//! Which work can be answered by email: the one rule the reply, its saved drafts and the
-//! composer's start share.
+//! Which work can be answered by email, and to whom: the rules the reply, its saved drafts, the
+//! composer's start and automatic answers share.
 
 use crate::activity::Activity;
 use crate::channel::ChannelKind;
+use crate::email::{Mailbox, UNKNOWN_SENDER};
 use crate::lifecycle::ActivityStatus;
+use crate::text::EmailAddress;
+
+/// The recipients of an answer nobody addressed: Reply-To, else From; only usable addresses,
+/// never the placeholder address of mail without a sender.
+pub fn default_recipients(from: Option<&Mailbox>, reply_to: &[Mailbox]) -> Vec<Mailbox> {
+    let list: Vec<Mailbox> = if reply_to.is_empty() {
+        from.into_iter().cloned().collect()
+    } else {
+        reply_to.to_vec()
+    };
+    list.into_iter()
+        .filter(|m| EmailAddress::parse(&m.address).is_ok())
+        .filter(|m| !m.address.eq_ignore_ascii_case(UNKNOWN_SENDER))
+        .collect()
+}
 
 /// Why work cannot be answered by email.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -74,5 +90,45 @@ mod tests {
             );
         }
         assert_eq!(activity(InboundEmail, Completed).is_by_email(), Ok(()));
+    }
+
+    fn mailbox(a: &str) -> Mailbox {
+        Mailbox {
+            name: None,
+            address: a.into(),
+        }
+    }
+
+    #[test]
+    fn default_recipients_table() {
+        let ann = mailbox("ann@example.com");
+        let desk = mailbox("desk@example.com");
+        let unknown = mailbox(UNKNOWN_SENDER);
+        let broken = mailbox("not an address");
+        let cases: Vec<(Option<&Mailbox>, Vec<Mailbox>, Vec<Mailbox>)> = vec![
+            (Some(&ann), vec![], vec![ann.clone()]),
+            // Reply-To wins over From.
+            (Some(&ann), vec![desk.clone()], vec![desk.clone()]),
+            (
+                None,
+                vec![desk.clone(), ann.clone()],
+                vec![desk.clone(), ann.clone()],
+            ),
+            // Never the placeholder, never what is not an address.
+            (Some(&unknown), vec![], vec![]),
+            (
+                Some(&ann),
+                vec![broken.clone(), desk.clone()],
+                vec![desk.clone()],
+            ),
+            (None, vec![], vec![]),
+        ];
+        for (from, reply_to, want) in cases {
+            assert_eq!(
+                default_recipients(from, &reply_to),
+                want,
+                "from {from:?} reply-to {reply_to:?}"
+            );
+        }
     }
 }

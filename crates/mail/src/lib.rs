@@ -9,6 +9,7 @@
 pub mod build;
 pub mod classify;
 pub mod imap;
+pub mod inbound;
 pub mod parse;
 pub mod pop3;
 pub mod sanitize;

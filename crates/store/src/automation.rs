@@ -17,8 +17,8 @@ use switchboard_domain::{
     MessageParts, OpenHours, Priority, QueueId, Timestamp, UserGroupId, UserId,
 };
 use switchboard_workflow::{
-    ActivityFacts, AttachmentFacts, Facts, Message, Notice, Program, Ran, RouteTo, Scanner,
-    WorkflowKind, compile, run_with,
+    ActivityFacts, Facts, Message, Notice, Program, Ran, RouteTo, Scanner, WorkflowKind, compile,
+    run_with,
 };
 
 use crate::activities::{self, NewEvent};
@@ -233,32 +233,6 @@ impl InboundPlan {
     }
 }
 
-/// The message as workflows see it.
-fn message(content: &InboundContent) -> Message {
-    let people = |list: &[switchboard_domain::Mailbox]| -> Vec<String> {
-        list.iter()
-            .flat_map(|m| std::iter::once(m.address.clone()).chain(m.name.clone()))
-            .collect()
-    };
-    Message {
-        subject: content.subject.clone(),
-        from: people(content.from.as_slice()),
-        to: people(&content.to),
-        cc: people(&content.cc),
-        headers: content.headers.clone(),
-        // The parser already renders HTML-only mail as text.
-        body: content.text.clone(),
-        attachments: content
-            .attachments
-            .iter()
-            .map(|a| AttachmentFacts {
-                name: a.name.clone(),
-                content_type: a.content_type.to_ascii_lowercase(),
-            })
-            .collect(),
-    }
-}
-
 /// Runs the start and inbound workflows for a new inbound email and resolves their effects:
 /// a queue, user, group, department, category or article that does not fit is left out, with a
 /// note in the run record.
@@ -298,7 +272,7 @@ pub(crate) async fn plan_inbound(
         Some(r) => crate::sql::json(&r, "attributes")?,
         None => CustomAttributes::new(),
     };
-    let m = message(content);
+    let m = Message::of_inbound(content);
     let facts = Facts {
         now,
         message: Some(&m),

@@ -208,7 +208,8 @@ impl Store {
         let (before, after) = around_reply(c, &a, &alias, agent).await?;
         Ok(ReplyDraft {
             subject: email::reply_subject(&ans.subject),
-            to: outbox::default_recipients(&ans)
+            to: ans
+                .default_recipients()
                 .into_iter()
                 .map(|m| m.address)
                 .collect(),

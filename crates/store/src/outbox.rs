@@ -9,37 +9,21 @@ use std::collections::{HashMap, HashSet};
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use switchboard_domain::EventPayload;
-use switchboard_domain::event::{DeliveryFailed, Replied, ReviewRequested, Sent};
+use switchboard_domain::event::{DeliveryFailed, Sent};
 use switchboard_domain::{
     Activity, ActivityAction, ActivityId, ActivityStatus, Actor, Alias, AliasId, CaseId,
-    ChannelKind, Direction, EmailAddress, EmailId, EmailKind, Mailbox, NewActivity, NewReply,
+    ChannelKind, Direction, EmailAddress, EmailId, EmailKind, Mailbox, NewActivity,
     OutboundMessage, Outcome, Priority, QueueId, RetryingMessage, StoredAttachment, Timestamp,
     ValidationError, email,
 };
 
 use crate::Store;
 use crate::activities::{self, NewEvent};
+use crate::aliases;
 use crate::emails::{EmailRow, NewDeliveryException, insert_delivery_exception, insert_email};
 use crate::error::StoreError;
 use crate::sql::{col, int_list, json, ts};
-use crate::{aliases, compose, drafts, review};
-use switchboard_domain::draft::check_attachments;
-use switchboard_domain::email::UNKNOWN_SENDER;
 use switchboard_domain::storable::storable;
-
-/// What a reply created.
-#[derive(Debug, Clone)]
-pub struct ReplyResult {
-    /// The outbound email (in the outbox).
-    pub email_id: EmailId,
-    /// The outbound activity on the same case.
-    pub outbound: Activity,
-    /// The answered activity after the reply (completed with "Send & Complete", unless the
-    /// reply waits for review).
-    pub activity: Activity,
-    /// The review queue where the reply waits; `None` when it went to the outbox.
-    pub review_queue: Option<QueueId>,
-}
 
 /// Outbox counts by status.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -55,20 +39,35 @@ pub struct OutboxCounts {
 }
 
 /// The inbound email an activity answers: its alias, addresses and thread ids.
-pub(crate) struct Answered {
-    pub(crate) alias_id: AliasId,
-    kind: EmailKind,
-    message_id: Option<String>,
-    references: Vec<String>,
-    from: Option<Mailbox>,
-    reply_to: Vec<Mailbox>,
-    pub(crate) subject: String,
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnsweredEmail {
+    /// The alias it came to, which sends the answer.
+    pub alias_id: AliasId,
+    /// Its kind (automatic mail is never answered automatically).
+    pub kind: EmailKind,
+    /// Its Message-ID.
+    pub message_id: Option<String>,
+    /// Its References.
+    pub references: Vec<String>,
+    /// From.
+    pub from: Option<Mailbox>,
+    /// Reply-To.
+    pub reply_to: Vec<Mailbox>,
+    /// Subject.
+    pub subject: String,
+}
+
+impl AnsweredEmail {
+    /// Whom an answer goes to when nobody addressed it.
+    pub fn default_recipients(&self) -> Vec<Mailbox> {
+        switchboard_domain::answerable::default_recipients(self.from.as_ref(), &self.reply_to)
+    }
 }
 
 pub(crate) async fn answered(
     c: &mut AnyConnection,
     activity: ActivityId,
-) -> Result<Answered, StoreError> {
+) -> Result<AnsweredEmail, StoreError> {
     let r = sqlx::query(
         "SELECT alias_id, kind, message_id, ref_ids, from_address, from_name, reply_to, subject FROM emails \
          WHERE activity_id = $1 AND direction = 'inbound' ORDER BY id DESC LIMIT 1",
@@ -80,7 +79,7 @@ pub(crate) async fn answered(
     let alias_id = col::<Option<i64>>(&r, "alias_id")?
         .map(AliasId)
         .ok_or_else(|| StoreError::Conflict("the email's alias was deleted".into()))?;
-    Ok(Answered {
+    Ok(AnsweredEmail {
         alias_id,
         kind: crate::sql::parsed(&r, "kind", EmailKind::parse)?,
         message_id: col(&r, "message_id")?,
@@ -104,22 +103,9 @@ fn new_message_id(alias: &EmailAddress) -> String {
     format!("sb.{}@{domain}", &token[..32])
 }
 
-/// Default recipients of an answer: Reply-To, else From; never our placeholder address.
-pub(crate) fn default_recipients(a: &Answered) -> Vec<Mailbox> {
-    let list = if a.reply_to.is_empty() {
-        a.from.iter().cloned().collect()
-    } else {
-        a.reply_to.clone()
-    };
-    list.into_iter()
-        .filter(|m| EmailAddress::parse(&m.address).is_ok())
-        .filter(|m| !m.address.eq_ignore_ascii_case(UNKNOWN_SENDER))
-        .collect()
-}
-
 struct Outgoing<'a> {
     activity: &'a Activity,
-    answered: &'a Answered,
+    answered: &'a AnsweredEmail,
     /// The answered email's alias, which sends it.
     alias: &'a Alias,
     to: Vec<Mailbox>,
@@ -225,6 +211,59 @@ async fn enqueue(
     Ok((email_id, outbound))
 }
 
+/// The mail of an agent's reply, addressed and composed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplyMail {
+    /// To.
+    pub to: Vec<Mailbox>,
+    /// Cc.
+    pub cc: Vec<Mailbox>,
+    /// Text body.
+    pub text: String,
+    /// HTML body.
+    pub html: Option<String>,
+    /// Files.
+    pub attachments: Vec<StoredAttachment>,
+}
+
+/// Writes an agent's reply to `activity`: its outbound activity on the same case (completed, or
+/// waiting in review queue `hold`), the email with the case token, thread ids and a new
+/// Message-ID, and (unless held) the outbox entry.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn enqueue_reply(
+    c: &mut AnyConnection,
+    activity: &Activity,
+    answered: &AnsweredEmail,
+    alias: &Alias,
+    mail: ReplyMail,
+    actor: Actor,
+    hold: Option<QueueId>,
+    now: Timestamp,
+) -> Result<(EmailId, Activity), StoreError> {
+    let o = Outgoing {
+        activity,
+        answered,
+        alias,
+        to: mail.to,
+        cc: mail.cc,
+        text: mail.text,
+        html: mail.html,
+        attachments: mail.attachments,
+        automatic: false,
+        actor,
+        hold,
+    };
+    enqueue(c, o, now).await
+}
+
+/// The case's participants: whom an agent may write to without the right to write to anyone.
+pub(crate) async fn case_participants(
+    c: &mut AnyConnection,
+    a: &Activity,
+) -> Result<HashSet<String>, StoreError> {
+    participants(c, a).await
+}
+
 /// Inside a write job: queues an automatic answer to `activity`'s inbound email (nothing when
 /// that email was itself automatic).
 pub(crate) async fn automatic_in(
@@ -238,7 +277,7 @@ pub(crate) async fn automatic_in(
     if ans.kind.is_automatic() {
         return Ok(None);
     }
-    let to = default_recipients(&ans);
+    let to = ans.default_recipients();
     if to.is_empty() {
         return Ok(None);
     }
@@ -324,15 +363,6 @@ pub(crate) async fn insert_entry(
     .execute(&mut *c)
     .await?;
     Ok(())
-}
-
-fn mailboxes(list: &[EmailAddress]) -> Vec<Mailbox> {
-    list.iter()
-        .map(|a| Mailbox {
-            name: None,
-            address: a.to_string(),
-        })
-        .collect()
 }
 
 fn outbound_from_row(r: &AnyRow) -> Result<OutboundMessage, StoreError> {
@@ -512,154 +542,6 @@ pub(crate) fn answerable(a: &Activity) -> Result<(), StoreError> {
 }
 
 impl Store {
-    /// Answers an email activity: the outbound email, its outbound activity on the same case and
-    /// the outbox entry are written in one transaction with the `replied` event (and, for "Send &
-    /// Complete", the completion of the answered activity).
-    pub async fn reply(
-        &self,
-        activity_id: ActivityId,
-        reply: NewReply,
-        actor: Actor,
-        now: Timestamp,
-    ) -> Result<ReplyResult, StoreError> {
-        let cache = std::sync::Arc::clone(&self.inner.library);
-        let out = self
-            .inner
-            .writer
-            .write(move |c| {
-                let reply = reply.clone();
-                let cache = std::sync::Arc::clone(&cache);
-                Box::pin(async move {
-                    let mut a = activities::fetch(&mut *c, activity_id).await?;
-                    answerable(&a)?;
-                    let ans = answered(c, a.id).await?;
-                    let alias = aliases::fetch(&mut *c, ans.alias_id).await?;
-                    let mut reply = reply;
-                    // The reply sends the draft: its files go too when asked, and it is gone.
-                    if reply.draft_attachments
-                        && let Some(d) = drafts::get(c, a.id).await?
-                    {
-                        reply.attachments.extend(d.attachments);
-                        check_attachments(reply.attachments.len())?;
-                    }
-                    drafts::delete(c, a.id).await?;
-                    if reply.compose {
-                        let agent = actor.user_id();
-                        let body = (reply.text.as_str(), reply.html.as_deref());
-                        if let Some((text, html)) =
-                            compose::reply(c, &a, &alias, agent, body.0, body.1).await?
-                        {
-                            reply.text = text;
-                            reply.html = Some(html);
-                        }
-                    }
-                    if !reply.any_recipient && (!reply.to.is_empty() || !reply.cc.is_empty()) {
-                        let known = participants(c, &a).await?;
-                        if let Some((field, address)) =
-                            email::outside_participants(&reply.to, &reply.cc, &known)
-                        {
-                            return Err(ValidationError::new(
-                                field,
-                                format!(
-                                    "{address} took no part in this case: write to the customer or \
-                                     to addresses of its thread (a supervisor may write to others)"
-                                ),
-                            )
-                            .into());
-                        }
-                    }
-                    let to = if reply.to.is_empty() {
-                        default_recipients(&ans)
-                    } else {
-                        mailboxes(&reply.to)
-                    };
-                    let cc = mailboxes(&reply.cc);
-                    let lib = cache.current(c).await?;
-                    let subject = email::reply_subject(&ans.subject);
-                    let people = |l: &[Mailbox]| l.iter().map(|m| m.address.clone()).collect();
-                    let draft = review::Draft {
-                        subject: &subject,
-                        to: people(&to),
-                        cc: people(&cc),
-                        text: &reply.text,
-                    };
-                    let plan = review::plan(c, &lib, &mut a, actor.user_id(), &draft, now).await?;
-                    let complete = reply.complete;
-                    let (email_id, outbound) = enqueue(
-                        c,
-                        Outgoing {
-                            activity: &a,
-                            answered: &ans,
-                            alias: &alias,
-                            to,
-                            cc,
-                            text: reply.text,
-                            html: reply.html,
-                            attachments: reply.attachments,
-                            automatic: false,
-                            actor,
-                            hold: plan.review,
-                        },
-                        now,
-                    )
-                    .await?;
-                    let mut events = plan.events;
-                    events.extend(review::notify(c, &a, ans.alias_id, &plan.notify, now).await?);
-                    if let Some(q) = plan.review {
-                        let requested = ReviewRequested::Answered {
-                            email_id,
-                            outbound_activity_id: outbound.id,
-                            review_queue_id: q,
-                        };
-                        events.push(NewEvent::by(
-                            actor,
-                            a.status,
-                            EventPayload::ReviewRequested(requested),
-                        ));
-                        let held = ReviewRequested::Held {
-                            email_id,
-                            answered_activity_id: a.id,
-                            author_id: actor.user_id(),
-                            complete,
-                            review_queue_id: q,
-                        };
-                        let e = NewEvent::by(
-                            actor,
-                            outbound.status,
-                            EventPayload::ReviewRequested(held),
-                        );
-                        activities::append_event(c, outbound.id, e, now).await?;
-                    }
-                    let replied = Replied {
-                        email_id,
-                        outbound_activity_id: outbound.id,
-                        review_queue_id: plan.review,
-                    };
-                    events.insert(
-                        0,
-                        NewEvent::by(actor, a.status, EventPayload::Replied(replied)),
-                    );
-                    activities::append_events(c, a.id, events, now).await?;
-                    // A reply waiting for review completes its activity when it is approved.
-                    let activity = if complete && plan.review.is_none() {
-                        activities::act(c, a.id, ActivityAction::Complete, None, actor, now).await?
-                    } else {
-                        activities::fetch(&mut *c, a.id).await?
-                    };
-                    Ok(ReplyResult {
-                        email_id,
-                        outbound,
-                        activity,
-                        review_queue: plan.review,
-                    })
-                })
-            })
-            .await?;
-        self.inner.notify.outbox_changed();
-        self.inner.notify.routing_work_changed();
-        Ok(out)
-    }
-
     /// Queues an automatic message (auto-acknowledgement, workflow notice) answering an
     /// activity's inbound email. Returns `None` without sending when that email was itself
     /// automatic: we never send an automatic message to an automatic message.

@@ -24,22 +24,27 @@ use crate::sql::col;
 use crate::{aliases, compose, queues};
 
 /// What the outbound workflows and the review flags decided for one reply.
-#[derive(Default)]
-pub(crate) struct OutboundPlan {
+#[derive(Debug, Default)]
+pub struct OutboundPlan {
     /// Hold the reply in this review queue.
-    pub(crate) review: Option<QueueId>,
+    pub review: Option<QueueId>,
     /// Events for the answered activity (workflow runs, changes).
-    pub(crate) events: Vec<NewEvent>,
+    pub events: Vec<NewEvent>,
     /// Notifications to send.
-    pub(crate) notify: Vec<Notice>,
+    pub notify: Vec<Notice>,
 }
 
 /// The reply as outbound workflows see it.
-pub(crate) struct Draft<'a> {
-    pub(crate) subject: &'a str,
-    pub(crate) to: Vec<String>,
-    pub(crate) cc: Vec<String>,
-    pub(crate) text: &'a str,
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboundDraft {
+    /// Subject.
+    pub subject: String,
+    /// To addresses.
+    pub to: Vec<String>,
+    /// Cc addresses.
+    pub cc: Vec<String>,
+    /// Text body.
+    pub text: String,
 }
 
 /// Runs the outbound workflows on a reply to `a` by `author`, applies their changes to `a`
@@ -49,7 +54,7 @@ pub(crate) async fn plan(
     lib: &Library,
     a: &mut Activity,
     author: Option<UserId>,
-    draft: &Draft<'_>,
+    draft: &OutboundDraft,
     now: Timestamp,
 ) -> Result<OutboundPlan, StoreError> {
     let mut out = OutboundPlan::default();
@@ -74,12 +79,12 @@ pub(crate) async fn plan(
                 None => CustomAttributes::new(),
             };
         let m = Message {
-            subject: draft.subject.to_string(),
+            subject: draft.subject.clone(),
             from: vec![],
             to: draft.to.clone(),
             cc: draft.cc.clone(),
             headers: vec![],
-            body: draft.text.to_string(),
+            body: draft.text.clone(),
             attachments: vec![],
         };
         let facts = Facts {

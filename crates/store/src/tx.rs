@@ -3,23 +3,29 @@
 //! The job may run twice (the writer retries a failed batch job by job), so it must not consume
 //! what it captures; its result is delivered only after the commit.
 
+use std::collections::HashSet;
+use std::sync::Arc;
+
 use futures_util::future::BoxFuture;
 use sqlx::AnyConnection;
 use switchboard_domain::{
     Activity, ActivityAction, ActivityId, Actor, Alias, AliasId, CategoryId, DepartmentId, EmailId,
-    Timestamp, WorkflowId,
+    QueueId, SavedDraft, Timestamp, UserId, WorkflowId,
 };
 use switchboard_workflow::Notice;
 
 use crate::activities::{self, NewEvent};
+use crate::automation::LibraryCache;
 use crate::error::StoreError;
-use crate::review::{HeldReply, ReplySettlement};
+use crate::outbox::{AnsweredEmail, ReplyMail};
+use crate::review::{HeldReply, OutboundDraft, OutboundPlan, ReplySettlement};
 use crate::store::Store;
-use crate::{alarms, automation, compose, outbox, review};
+use crate::{alarms, aliases, automation, compose, drafts, outbox, review};
 
 /// One write transaction, lent to a job of [`Store::write`].
 pub struct Tx<'c> {
     pub(crate) c: &'c mut AnyConnection,
+    library: Arc<LibraryCache>,
 }
 
 impl Store {
@@ -28,7 +34,16 @@ impl Store {
         &self,
         mut job: impl for<'c> FnMut(Tx<'c>) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
     ) -> Result<T, StoreError> {
-        self.inner.writer.write(move |c| job(Tx { c })).await
+        let library = Arc::clone(&self.inner.library);
+        self.inner
+            .writer
+            .write(move |c| {
+                job(Tx {
+                    c,
+                    library: Arc::clone(&library),
+                })
+            })
+            .await
     }
 }
 
@@ -101,6 +116,86 @@ impl Tx<'_> {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         outbox::insert_entry(self.c, email, alias, now).await
+    }
+
+    /// An alias.
+    pub async fn alias(&mut self, id: AliasId) -> Result<Alias, StoreError> {
+        aliases::fetch(&mut *self.c, id).await
+    }
+
+    /// The inbound email activity `a` answers; a conflict when it has none or its alias is gone.
+    pub async fn answered_email(&mut self, a: ActivityId) -> Result<AnsweredEmail, StoreError> {
+        outbox::answered(self.c, a).await
+    }
+
+    /// The saved reply draft of an activity.
+    pub async fn draft(&mut self, a: ActivityId) -> Result<Option<SavedDraft>, StoreError> {
+        drafts::get(self.c, a).await
+    }
+
+    /// Removes the saved reply draft of an activity (its files stay while something uses them).
+    pub async fn delete_draft(&mut self, a: ActivityId) -> Result<(), StoreError> {
+        drafts::delete(self.c, a).await
+    }
+
+    /// The reply body with the department's (or alias's) standard parts around it, when there
+    /// are any.
+    pub async fn compose_reply(
+        &mut self,
+        a: &Activity,
+        alias: &Alias,
+        agent: Option<UserId>,
+        text: &str,
+        html: Option<&str>,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        compose::reply(self.c, a, alias, agent, text, html).await
+    }
+
+    /// Who may be written to about `a` without the right to write to anyone (lower-cased).
+    pub async fn participants(&mut self, a: &Activity) -> Result<HashSet<String>, StoreError> {
+        outbox::case_participants(self.c, a).await
+    }
+
+    /// Runs the outbound workflows on a reply to `a` by `author` (the workflows at the
+    /// generation committed now), applies their changes to `a` and says whether the reply waits
+    /// for review, and where.
+    pub async fn outbound_plan(
+        &mut self,
+        a: &mut Activity,
+        author: Option<UserId>,
+        draft: &OutboundDraft,
+        now: Timestamp,
+    ) -> Result<OutboundPlan, StoreError> {
+        let lib = self.library.current(self.c).await?;
+        review::plan(self.c, &lib, a, author, draft, now).await
+    }
+
+    /// Writes an agent's reply: the outbound activity (completed, or waiting in review queue
+    /// `hold`), the email and, unless held, the outbox entry.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn enqueue_reply(
+        &mut self,
+        a: &Activity,
+        answered: &AnsweredEmail,
+        alias: &Alias,
+        mail: ReplyMail,
+        actor: Actor,
+        hold: Option<QueueId>,
+        now: Timestamp,
+    ) -> Result<(EmailId, Activity), StoreError> {
+        outbox::enqueue_reply(self.c, a, answered, alias, mail, actor, hold, now).await
+    }
+
+    /// Sends the outbound workflows' notifications about `a` from `alias`; returns their
+    /// `notified` events.
+    pub async fn send_outbound_notifications(
+        &mut self,
+        a: &Activity,
+        alias: AliasId,
+        notices: &[Notice],
+        now: Timestamp,
+    ) -> Result<Vec<NewEvent>, StoreError> {
+        review::notify(self.c, a, alias, notices, now).await
     }
 
     /// Records that alarm `workflow` fired on `activity`; false when it already had (another

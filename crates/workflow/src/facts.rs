@@ -28,6 +28,35 @@ pub struct Message {
     pub attachments: Vec<AttachmentFacts>,
 }
 
+impl Message {
+    /// The message as workflows see an inbound email: addresses and display names as separate
+    /// entries, the text body (the parser already renders HTML-only mail as text), attachment
+    /// types in lower case.
+    pub fn of_inbound(content: &switchboard_domain::InboundContent) -> Message {
+        let people = |list: &[switchboard_domain::Mailbox]| -> Vec<String> {
+            list.iter()
+                .flat_map(|m| std::iter::once(m.address.clone()).chain(m.name.clone()))
+                .collect()
+        };
+        Message {
+            subject: content.subject.clone(),
+            from: people(content.from.as_slice()),
+            to: people(&content.to),
+            cc: people(&content.cc),
+            headers: content.headers.clone(),
+            body: content.text.clone(),
+            attachments: content
+                .attachments
+                .iter()
+                .map(|a| AttachmentFacts {
+                    name: a.name.clone(),
+                    content_type: a.content_type.to_ascii_lowercase(),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// An attachment's name and type.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AttachmentFacts {

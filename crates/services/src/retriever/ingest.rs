@@ -8,9 +8,7 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 
 use futures_util::future::join_all;
-use switchboard_domain::{
-    AliasId, InboundContent, InboundEmail, IngestResult, StoredAttachment, Timestamp,
-};
+use switchboard_domain::{AliasId, InboundEmail, IngestResult, StoredAttachment};
 use switchboard_mail::parse::{self, ParsedMail};
 use switchboard_store::{BlobStore, Store, StoreError};
 
@@ -44,30 +42,6 @@ impl IngestError {
             IngestError::Blob(_) => false,
             IngestError::Store(e) => !e.is_resource(),
         }
-    }
-}
-
-/// Maps parsed mail to the domain's inbound content (attachments already stored).
-fn content(p: ParsedMail, attachments: Vec<StoredAttachment>) -> InboundContent {
-    let c = p.classification;
-    InboundContent {
-        message_id: p.message_id,
-        in_reply_to: p.in_reply_to,
-        references: p.references,
-        from: p.from.map(Into::into),
-        reply_to: p.reply_to.into_iter().map(Into::into).collect(),
-        to: p.to.into_iter().map(Into::into).collect(),
-        cc: p.cc.into_iter().map(Into::into).collect(),
-        original_recipients: p.original_recipients,
-        subject: p.subject,
-        date: p.date.map(Timestamp::from_millis),
-        text: p.text,
-        html: p.html,
-        kind: c.kind.into(),
-        kind_reason: c.reason,
-        bounce: c.bounce.map(Into::into),
-        attachments,
-        headers: p.headers,
     }
 }
 
@@ -221,7 +195,7 @@ async fn store_new(
                             }
                         })
                         .collect();
-                    (Some(content(p, stored)), None)
+                    (Some(p.into_inbound(stored)), None)
                 }
                 Err(e) => (None, Some(e)),
             };

@@ -3,7 +3,7 @@
 use switchboard_domain::*;
 use switchboard_store::*;
 
-use super::{content, first_agent, inbound, reply};
+use super::{app, content, first_agent, inbound, reply};
 use crate::{R, now};
 
 fn file(name: &str, bytes: &[u8]) -> StoredAttachment {
@@ -81,7 +81,7 @@ pub async fn drafts(s: &Store, dept: DepartmentId, alias: &Alias) -> R {
     let mut r = reply("Whole answer", false);
     r.attachments = vec![file("own.txt", b"own")];
     r.draft_attachments = true;
-    let sent = s.reply(a, r, Actor::System, now()).await?;
+    let sent = app(s).reply(a, r, Actor::System, now()).await?;
     let names: Vec<String> = s
         .email(sent.email_id)
         .await?
@@ -103,7 +103,7 @@ pub async fn drafts(s: &Store, dept: DepartmentId, alias: &Alias) -> R {
         now(),
     )
     .await?;
-    let done = s
+    let done = app(s)
         .reply(a, reply("Done", true), Actor::System, now())
         .await?;
     assert_eq!(done.activity.status, ActivityStatus::Completed);

@@ -6,6 +6,11 @@ use switchboard_store::*;
 
 use super::{R, now};
 
+/// The use cases over `s` (the reply moved there from the store).
+pub(crate) fn app(s: &Store) -> switchboard_app::App {
+    switchboard_app::App::new(s.clone())
+}
+
 mod drafts;
 
 fn alias_input(dept: DepartmentId, address: &str, queue: Option<QueueId>) -> NewAlias {
@@ -195,7 +200,7 @@ async fn ingest_and_thread(s: &Store, dept: DepartmentId, alias: &Alias, queue: 
 
     // The agent answers: outbound email in the outbox, outbound activity on the same case.
     let outbox_changes = s.notify().outbox();
-    let sent = s
+    let sent = app(s)
         .reply(a1.id, reply("We are on it", false), Actor::System, now())
         .await?;
     assert!(outbox_changes.has_changed()?);
@@ -395,11 +400,11 @@ async fn ingest_and_thread(s: &Store, dept: DepartmentId, alias: &Alias, queue: 
         now(),
     )
     .await?;
-    let done = s
+    let done = app(s)
         .reply(a2, reply("Fixed", true), Actor::System, now())
         .await?;
     assert_eq!(done.activity.status, ActivityStatus::Completed);
-    let again = s
+    let again = app(s)
         .reply(a2, reply("Again", false), Actor::System, now())
         .await;
     assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");

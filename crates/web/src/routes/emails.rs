@@ -247,7 +247,7 @@ pub async fn reply(
         any_recipient: caller.user.role != Role::Agent || s.config.agents_write_to_any_address,
     }
     .validate()?;
-    let done = s.store.reply(activity, r, caller.actor(), now()).await?;
+    let done = s.app.reply(activity, r, caller.actor(), now()).await?;
     let email = s.store.email(done.email_id).await?;
     let mut body = serde_json::to_value(email)
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
