@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use switchboard_domain::{
     Actor, ChannelKind, NewActivity, NewCase, NewCustomer, NewDepartment, Priority,
 };
@@ -41,7 +41,7 @@ pub enum BenchCommand {
     Dispatch(crate::bench_mail::DispatchArgs),
     /// Routing: decision latency with a deep backlog, durable assignments through the router
     /// service on SQLite, and one simulated day; each against a naive linear-scan router.
-    Routing(crate::bench_routing::RoutingArgs),
+    Routing(RoutingArgs),
     /// Workflows: 500 rules on every message of a realistic set, against parse-only throughput
     /// of the same messages in the same run.
     Workflow(crate::bench_workflow::WorkflowArgs),
@@ -221,4 +221,39 @@ async fn measure(
         p50: pick(0.50),
         p99: pick(0.99),
     })
+}
+
+/// Sizes of the routing benchmark.
+#[derive(Args, Debug, Clone)]
+pub struct RoutingArgs {
+    /// Agents.
+    #[arg(long, default_value_t = 2500)]
+    pub agents: usize,
+    /// Attributes per agent.
+    #[arg(long, default_value_t = 15)]
+    pub attributes: usize,
+    /// Queues (half skill-group, half precision).
+    #[arg(long, default_value_t = 200)]
+    pub queues: usize,
+    /// Activities waiting while decisions are measured.
+    #[arg(long, default_value_t = 100_000)]
+    pub queued: usize,
+    /// Decisions measured per kind.
+    #[arg(long, default_value_t = 20_000)]
+    pub decisions: usize,
+    /// Decisions measured per kind on the naive router (it is slow).
+    #[arg(long, default_value_t = 300)]
+    pub baseline_decisions: usize,
+    /// Activities in the simulated day.
+    #[arg(long, default_value_t = 150_000)]
+    pub day_activities: usize,
+    /// Activities assigned in the durable run.
+    #[arg(long, default_value_t = 20_000)]
+    pub durable: usize,
+    /// Activities assigned one transaction each in the durable baseline.
+    #[arg(long, default_value_t = 1_000)]
+    pub durable_baseline: usize,
+    /// Skip the simulated day on the naive router (it takes minutes).
+    #[arg(long)]
+    pub no_baseline_day: bool,
 }

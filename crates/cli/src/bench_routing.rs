@@ -1,6 +1,6 @@
 //! `switchboard bench routing`: a large center (agents with many attributes, skill-group and
 //! precision queues, a deep backlog). Three figures, each against the same-run naive
-//! linear-scan router ([`crate::sim::naive`]):
+//! linear-scan router ([`switchboard_sim::naive`]):
 //!
 //! 1. decision latency in memory: a freed agent picking the best of the backlog, and new work
 //!    picking the best available agent;
@@ -11,51 +11,16 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use clap::Args;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use switchboard_domain::user::AgentAttribute;
 use switchboard_domain::{ActivityId, AgentOrder, ChannelKind, PrecisionStep, Timestamp, UserId};
 use switchboard_routing::{Action, Event, NewWork, Router};
 
-use crate::sim::engine::{Route, run};
-use crate::sim::naive::Naive;
-use crate::sim::scenario::{AgentSpec, Dist, QueueSpec, Scenario};
-
-/// Sizes of the routing benchmark.
-#[derive(Args, Debug, Clone)]
-pub struct RoutingArgs {
-    /// Agents.
-    #[arg(long, default_value_t = 2500)]
-    pub agents: usize,
-    /// Attributes per agent.
-    #[arg(long, default_value_t = 15)]
-    pub attributes: usize,
-    /// Queues (half skill-group, half precision).
-    #[arg(long, default_value_t = 200)]
-    pub queues: usize,
-    /// Activities waiting while decisions are measured.
-    #[arg(long, default_value_t = 100_000)]
-    pub queued: usize,
-    /// Decisions measured per kind.
-    #[arg(long, default_value_t = 20_000)]
-    pub decisions: usize,
-    /// Decisions measured per kind on the naive router (it is slow).
-    #[arg(long, default_value_t = 300)]
-    pub baseline_decisions: usize,
-    /// Activities in the simulated day.
-    #[arg(long, default_value_t = 150_000)]
-    pub day_activities: usize,
-    /// Activities assigned in the durable run.
-    #[arg(long, default_value_t = 20_000)]
-    pub durable: usize,
-    /// Activities assigned one transaction each in the durable baseline.
-    #[arg(long, default_value_t = 1_000)]
-    pub durable_baseline: usize,
-    /// Skip the simulated day on the naive router (it takes minutes).
-    #[arg(long)]
-    pub no_baseline_day: bool,
-}
+use crate::bench::RoutingArgs;
+use switchboard_sim::engine::{Route, run};
+use switchboard_sim::naive::Naive;
+use switchboard_sim::scenario::{AgentSpec, Dist, QueueSpec, Scenario};
 
 /// Groups agents belong to (two each).
 const GROUPS: usize = 20;

@@ -19,10 +19,10 @@ use switchboard_services::routing::Request;
 use switchboard_services::status::Registry;
 use switchboard_store::{ActivityFilter, PageRequest, Store, StoreOptions};
 
-use crate::bench_routing::RoutingArgs;
+use crate::bench::RoutingArgs;
 use crate::now;
-use crate::sim::engine::Route;
-use crate::sim::naive::Naive;
+use switchboard_sim::engine::Route;
+use switchboard_sim::naive::Naive;
 
 /// Email activities each agent holds at once in this run.
 const CAPACITY: u8 = 10;

@@ -7,6 +7,7 @@ use serde::Serialize;
 use switchboard_domain::{TransitionError, ValidationError};
 use switchboard_routing::RouteError;
 use switchboard_services::routing::RouterError;
+use switchboard_services::routing::actions::ActError;
 use switchboard_store::StoreError;
 use utoipa::ToSchema;
 
@@ -260,6 +261,23 @@ impl From<RouterError> for ApiError {
                 "the router is not running; retry shortly",
             ),
             RouterError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<ActError> for ApiError {
+    fn from(e: ActError) -> ApiError {
+        let conflict = |code: &'static str, e: &ActError| {
+            ApiError::new(StatusCode::CONFLICT, code, e.to_string())
+        };
+        match e {
+            ActError::Routed => conflict("routed", &e),
+            ActError::NotAvailable => conflict("not_available", &e),
+            ActError::NotLoggedIn => conflict("not_logged_in", &e),
+            ActError::NoCapacity => conflict("no_capacity", &e),
+            ActError::Transition(t) => t.into(),
+            ActError::Router(r) => r.into(),
+            ActError::Store(s) => s.into(),
         }
     }
 }

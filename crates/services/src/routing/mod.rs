@@ -13,6 +13,7 @@
 //! If a write fails, the in-memory state may be ahead of the store, so the router rebuilds
 //! itself from the store before taking the next request.
 
+pub mod actions;
 pub mod config;
 mod host;
 pub mod record;

@@ -4,14 +4,12 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
-use switchboard_domain::TransitionError;
 use switchboard_domain::{
     Access, Activity, ActivityAction, ActivityEvent, ActivityId, ActivityPatch, ActivityStatus,
     CaseId, ChannelKind, CustomerId, DepartmentId, NewActivity, QueueId, Resource, Role, UserId,
 };
-use switchboard_routing::{Action, RouteError, Target};
-use switchboard_services::routing::{Request, RouterError};
-use switchboard_store::{ActivityFilter, StoreError};
+use switchboard_services::routing::actions;
+use switchboard_store::ActivityFilter;
 
 use super::{ListResponse, page};
 use crate::auth::Caller;
@@ -59,71 +57,6 @@ pub async fn update(
             .update_activity(ActivityId(id), body.validate()?, caller.actor(), now())
             .await?,
     ))
-}
-
-/// An agent taking `a` for themselves: only work waiting in a queue they serve (the router's
-/// pull), never work someone holds. Without the router (a server run without routing), only
-/// waiting work nobody holds.
-async fn take(
-    s: &AppState,
-    caller: &Caller,
-    a: &Activity,
-    expected: Option<i64>,
-) -> ApiResult<Activity> {
-    if expected.is_some_and(|v| v != a.version) {
-        return Err(StoreError::stale("activity", a.id.0).into());
-    }
-    let refused = || {
-        ApiError::new(
-            StatusCode::CONFLICT,
-            "not_available",
-            "this activity is not waiting in a queue you serve",
-        )
-    };
-    let waiting = matches!(a.status, ActivityStatus::New | ActivityStatus::Queued);
-    if a.assignee_id.is_some() || !waiting {
-        return Err(refused());
-    }
-    let Some(router) = &s.router else {
-        let me = caller.user.id;
-        let action = ActivityAction::Assign { agent_id: me };
-        return Ok(s
-            .store
-            .act_on_activity(a.id, action, Some(a.version), caller.actor(), now())
-            .await?);
-    };
-    let pull = Request::Pull {
-        agent: caller.user.id,
-        activity: Some(a.id),
-    };
-    match router.request(pull, caller.actor()).await {
-        Ok(actions) => {
-            let got = actions.iter().any(|x| {
-                matches!(x, Action::Assign { activity, agent, .. }
-                    if *activity == a.id && *agent == caller.user.id)
-            });
-            if !got {
-                return Err(refused());
-            }
-        }
-        Err(RouterError::Refused(RouteError::NotLoggedIn(_))) => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "not_logged_in",
-                "log in to take work (PUT /me/presence)",
-            ));
-        }
-        Err(RouterError::Refused(RouteError::NoCapacity(_))) => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "no_capacity",
-                "you have no room for more work on this channel",
-            ));
-        }
-        Err(RouterError::Refused(_)) => return Err(refused()),
-        Err(e) => return Err(e.into()),
-    }
-    Ok(s.store.activity(a.id).await?)
 }
 
 /// Deletes an activity and its events; 204.
@@ -224,6 +157,7 @@ pub async fn act(
         None => None,
     };
     let id = ActivityId(id);
+    let router = s.router.as_ref();
     if caller.user.role == Role::Agent {
         let a = s.store.activity(id).await?;
         let me = caller.user.id;
@@ -232,7 +166,8 @@ pub async fn act(
                 return Err(ApiError::forbidden("assign work to someone else"));
             }
             // An agent takes work only the way the router would give it: a pull.
-            return take(&s, &caller, &a, expected).await.map(Json);
+            let got = actions::pull(router, &s.store, me, &a, expected, now()).await?;
+            return Ok(Json(got));
         }
         let allowed = match action {
             ActivityAction::Assign { .. } => false,
@@ -254,84 +189,17 @@ pub async fn act(
             )));
         }
     }
-    let Some(router) = &s.router else {
-        return Ok(Json(
-            s.store
-                .act_on_activity(id, action, expected, caller.actor(), now())
-                .await?,
-        ));
-    };
-    let a = s.store.activity(id).await?;
-    if expected.is_some_and(|v| v != a.version) {
-        return Err(StoreError::stale("activity", id.0).into());
-    }
-    let request = match action {
-        ActivityAction::Offer { .. } | ActivityAction::OfferTimeout => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "routed",
-                "offers are made and withdrawn by the router",
-            ));
-        }
-        ActivityAction::Accept | ActivityAction::Decline => {
-            let Some(agent) = a.assignee_id else {
-                return Err(TransitionError {
-                    action: action.name(),
-                    from: a.status,
-                }
-                .into());
-            };
-            if action == ActivityAction::Accept {
-                Request::Accept {
-                    activity: id,
-                    agent,
-                }
-            } else {
-                Request::Decline {
-                    activity: id,
-                    agent,
-                }
-            }
-        }
-        ActivityAction::Start => Request::Start(id),
-        ActivityAction::Pause => Request::Pause(id),
-        ActivityAction::Resume => Request::Resume(id),
-        ActivityAction::Complete => Request::Complete(id),
-        ActivityAction::Abandon => Request::Abandon(id),
-        ActivityAction::Queue { queue_id } => Request::Transfer {
-            activity: id,
-            to: Target::Queue(queue_id),
-        },
-        ActivityAction::Assign { agent_id } => Request::Transfer {
-            activity: id,
-            to: Target::Agent(agent_id),
-        },
-    };
-    match router.request(request, caller.actor()).await {
-        Ok(_) => {}
-        // Not routed (never queued, or past its max duration): the store alone decides.
-        Err(RouterError::Refused(RouteError::UnknownActivity(_))) => {
-            return Ok(Json(
-                s.store
-                    .act_on_activity(id, action, None, caller.actor(), now())
-                    .await?,
-            ));
-        }
-        // A direct assignment to someone the router cannot give it to (not logged in, no
-        // room, not an agent of routing): the router lets go and the store assigns it.
-        Err(RouterError::Refused(
-            RouteError::NotLoggedIn(_) | RouteError::NoCapacity(_) | RouteError::UnknownAgent(_),
-        )) if matches!(action, ActivityAction::Assign { .. }) => {
-            router.request(Request::Release(id), caller.actor()).await?;
-            return Ok(Json(
-                s.store
-                    .act_on_activity(id, action, None, caller.actor(), now())
-                    .await?,
-            ));
-        }
-        Err(e) => return Err(e.into()),
-    }
-    Ok(Json(s.store.activity(id).await?))
+    let done = actions::act(
+        router,
+        &s.store,
+        id,
+        action,
+        expected,
+        caller.actor(),
+        now(),
+    )
+    .await?;
+    Ok(Json(done))
 }
 
 switchboard_domain::refers_nothing!(EventQuery);

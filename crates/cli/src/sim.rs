@@ -1,15 +1,11 @@
 //! `switchboard simulate --scenario FILE`: the router's core over synthetic arrivals, agent
 //! shifts and skills in virtual time, for staffing plans (and as a test harness).
 
-pub mod engine;
-pub mod naive;
-pub mod report;
-pub mod scenario;
-
 use std::path::Path;
 use std::time::Instant;
 
 use switchboard_routing::Router;
+use switchboard_sim::{engine, scenario};
 
 /// Runs a scenario file and prints its report.
 pub fn simulate(path: &Path) -> anyhow::Result<()> {

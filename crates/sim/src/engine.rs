@@ -359,7 +359,7 @@ impl Sim {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::naive::Naive;
+    use crate::naive::Naive;
 
     fn scenario(agents: u32) -> Scenario {
         let text = format!(
