@@ -43,6 +43,7 @@ mod review;
 pub mod routing;
 mod routing_apply;
 pub mod seal;
+mod secrets;
 pub mod security;
 mod settings;
 mod sql;

@@ -99,7 +99,7 @@ fn new_message_id(alias: &EmailAddress) -> String {
         .as_str()
         .rsplit_once('@')
         .map_or("switchboard.invalid", |(_, d)| d);
-    let token = crate::auth::random_secret();
+    let token = crate::secrets::random_secret();
     format!("sb.{}@{domain}", &token[..32])
 }
 
@@ -224,20 +224,21 @@ pub struct ReplyMail {
     pub html: Option<String>,
     /// Files.
     pub attachments: Vec<StoredAttachment>,
+    /// Who writes it.
+    pub actor: Actor,
+    /// The review queue it waits in instead of the outbox.
+    pub hold: Option<QueueId>,
 }
 
 /// Writes an agent's reply to `activity`: its outbound activity on the same case (completed, or
-/// waiting in review queue `hold`), the email with the case token, thread ids and a new
+/// waiting in review queue `mail.hold`), the email with the case token, thread ids and a new
 /// Message-ID, and (unless held) the outbox entry.
-#[allow(clippy::too_many_arguments)]
 pub(crate) async fn enqueue_reply(
     c: &mut AnyConnection,
     activity: &Activity,
     answered: &AnsweredEmail,
     alias: &Alias,
     mail: ReplyMail,
-    actor: Actor,
-    hold: Option<QueueId>,
     now: Timestamp,
 ) -> Result<(EmailId, Activity), StoreError> {
     let o = Outgoing {
@@ -250,8 +251,8 @@ pub(crate) async fn enqueue_reply(
         html: mail.html,
         attachments: mail.attachments,
         automatic: false,
-        actor,
-        hold,
+        actor: mail.actor,
+        hold: mail.hold,
     };
     enqueue(c, o, now).await
 }

@@ -229,8 +229,8 @@ mod tests {
                 .await
                 .unwrap_or(true)
         );
-        assert!(crate::auth::verify_password("correct horse battery", &h));
-        let standard = crate::auth::hash_password("correct horse battery").unwrap_or_default();
+        assert!(crate::secrets::verify_password("correct horse battery", &h));
+        let standard = crate::secrets::hash_password("correct horse battery").unwrap_or_default();
         assert!(
             verify("correct horse battery".into(), standard)
                 .await

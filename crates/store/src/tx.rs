@@ -10,7 +10,7 @@ use futures_util::future::BoxFuture;
 use sqlx::AnyConnection;
 use switchboard_domain::{
     Activity, ActivityAction, ActivityId, Actor, Alias, AliasId, CategoryId, DepartmentId, EmailId,
-    QueueId, SavedDraft, Timestamp, UserId, WorkflowId,
+    SavedDraft, Timestamp, UserId, WorkflowId,
 };
 use switchboard_workflow::Notice;
 
@@ -171,19 +171,16 @@ impl Tx<'_> {
     }
 
     /// Writes an agent's reply: the outbound activity (completed, or waiting in review queue
-    /// `hold`), the email and, unless held, the outbox entry.
-    #[allow(clippy::too_many_arguments)]
+    /// `mail.hold`), the email and, unless held, the outbox entry.
     pub async fn enqueue_reply(
         &mut self,
         a: &Activity,
         answered: &AnsweredEmail,
         alias: &Alias,
         mail: ReplyMail,
-        actor: Actor,
-        hold: Option<QueueId>,
         now: Timestamp,
     ) -> Result<(EmailId, Activity), StoreError> {
-        outbox::enqueue_reply(self.c, a, answered, alias, mail, actor, hold, now).await
+        outbox::enqueue_reply(self.c, a, answered, alias, mail, now).await
     }
 
     /// Sends the outbound workflows' notifications about `a` from `alias`; returns their

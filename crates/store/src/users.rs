@@ -10,9 +10,9 @@ use switchboard_domain::{
 };
 
 use crate::Store;
-use crate::auth::hash_password_blocking;
 use crate::error::{StoreError, Violation, violation};
 use crate::notify::Notify;
+use crate::secrets::hash_password_blocking;
 use crate::sql::{Arg, Page, PageRequest, Select, col, json, parsed, to_json, ts};
 
 /// Filters for listing users.
@@ -206,7 +206,7 @@ impl Store {
     ) -> Result<User, StoreError> {
         let keep = keep_session
             .as_deref()
-            .map(crate::auth::secret_hash)
+            .map(crate::secrets::secret_hash)
             .unwrap_or_default();
         let hash = match &patch.password {
             Some(p) => Some(hash_password_blocking(p.clone()).await?),

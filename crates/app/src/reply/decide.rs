@@ -18,20 +18,37 @@ pub struct ReplyEvents {
     pub complete: bool,
 }
 
-/// What the reply written as `email` (carried by `outbound`) on activity `a` records; `hold` is
-/// the review queue it waits in, `workflow` the outbound workflows' events and `notified` the
+/// The reply as written: its email, the outbound activity that carries it, who wrote it, the
+/// review queue it waits in and whether its author asked for "Send & Complete".
+#[derive(Debug, Clone, Copy)]
+pub struct Written<'a> {
+    /// The reply email.
+    pub email: EmailId,
+    /// Its outbound activity.
+    pub outbound: &'a Activity,
+    /// Who wrote it.
+    pub actor: Actor,
+    /// The review queue it waits in; none when it went to the outbox.
+    pub hold: Option<QueueId>,
+    /// Whether the answered activity is to complete.
+    pub complete: bool,
+}
+
+/// What the reply `w` to activity `a` records, with the outbound workflows' events and the
 /// notifications' events.
-#[allow(clippy::too_many_arguments)]
 pub fn events(
     a: &Activity,
-    outbound: &Activity,
-    email: EmailId,
-    actor: Actor,
-    hold: Option<QueueId>,
-    complete: bool,
+    w: &Written<'_>,
     workflow: Vec<NewEvent>,
     notified: Vec<NewEvent>,
 ) -> ReplyEvents {
+    let Written {
+        email,
+        outbound,
+        actor,
+        hold,
+        complete,
+    } = *w;
     let status: ActivityStatus = a.status;
     let replied = Replied {
         email_id: email,

@@ -137,23 +137,21 @@ async fn reply_in(
         text: reply.text,
         html: reply.html,
         attachments: reply.attachments,
+        actor,
+        hold: plan.review,
     };
-    let (email_id, outbound) = tx
-        .enqueue_reply(&a, &ans, &alias, mail, actor, plan.review, now)
-        .await?;
+    let (email_id, outbound) = tx.enqueue_reply(&a, &ans, &alias, mail, now).await?;
     let notified = tx
         .send_outbound_notifications(&a, ans.alias_id, &plan.notify, now)
         .await?;
-    let recorded = decide::events(
-        &a,
-        &outbound,
-        email_id,
+    let written = decide::Written {
+        email: email_id,
+        outbound: &outbound,
         actor,
-        plan.review,
-        reply.complete,
-        plan.events,
-        notified,
-    );
+        hold: plan.review,
+        complete: reply.complete,
+    };
+    let recorded = decide::events(&a, &written, plan.events, notified);
     if let Some(e) = recorded.outbound {
         tx.append_events(outbound.id, vec![e], now).await?;
     }

@@ -273,7 +273,7 @@ pub(super) fn collect_text(msg: &Message<'_>, ids: &[u32]) -> String {
     for part in ids.iter().filter_map(|id| msg.parts.get(*id as usize)) {
         match &part.body {
             PartType::Text(t) => out.push_str(t),
-            PartType::Html(h) => out.push_str(&crate::parse::html_to_text(h)),
+            PartType::Html(h) => out.push_str(&switchboard_domain::html_text::html_to_text(h)),
             // A multipart whose boundary could not be read stays one opaque part.
             PartType::Binary(b) if mime_type(part).is_some_and(|t| t.starts_with("multipart/")) => {
                 out.push_str(&String::from_utf8_lossy(b));

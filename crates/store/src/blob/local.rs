@@ -74,7 +74,7 @@ impl LocalBlobStore {
         let tmp = dir.join(format!(
             ".{}.{}.tmp",
             key.hash(),
-            crate::auth::random_secret()
+            crate::secrets::random_secret()
         ));
         let result = (|| {
             let mut file = File::create(&tmp)?;
@@ -131,7 +131,7 @@ const PROBE_BYTES: usize = 4096;
 /// full or cannot be written. No sync, so it stays cheap enough for every health check.
 fn probe_write(root: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(root)?;
-    let path = root.join(format!(".probe.{}.tmp", crate::auth::random_secret()));
+    let path = root.join(format!(".probe.{}.tmp", crate::secrets::random_secret()));
     let written = File::create(&path).and_then(|mut f| f.write_all(&[0u8; PROBE_BYTES]));
     let removed = std::fs::remove_file(&path);
     match (written, removed) {

@@ -26,7 +26,7 @@ fn new_name() -> String {
     let millis = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis());
-    let random = crate::auth::random_secret();
+    let random = crate::secrets::random_secret();
     format!("{millis:012x}-{}", random.get(..16).unwrap_or(&random))
 }
 

@@ -73,16 +73,14 @@ fn events_table() {
     ];
     for (hold, complete, want, outbound_event, completes) in cases {
         let o = if hold.is_some() { &held } else { &sent };
-        let r = events(
-            &a,
-            o,
-            EmailId(9),
-            agent,
+        let w = Written {
+            email: EmailId(9),
+            outbound: o,
+            actor: agent,
             hold,
             complete,
-            workflow.clone(),
-            notified.clone(),
-        );
+        };
+        let r = events(&a, &w, workflow.clone(), notified.clone());
         assert_eq!(
             kinds(&r.answered),
             want,
@@ -97,16 +95,14 @@ fn events_table() {
 fn the_held_reply_records_what_the_review_needs() {
     let a = activity(10, "inbound_email", "in_progress");
     let o = activity(11, "outbound_email", "queued");
-    let r = events(
-        &a,
-        &o,
-        EmailId(9),
-        Actor::User(UserId(7)),
-        Some(QueueId(5)),
-        true,
-        vec![],
-        vec![],
-    );
+    let w = Written {
+        email: EmailId(9),
+        outbound: &o,
+        actor: Actor::User(UserId(7)),
+        hold: Some(QueueId(5)),
+        complete: true,
+    };
+    let r = events(&a, &w, vec![], vec![]);
     let Some(NewEvent {
         payload: EventPayload::ReviewRequested(held),
         to,
