@@ -16,6 +16,7 @@ use switchboard_domain::{
     CategoryId, CustomAttributes, CustomerId, DepartmentId, EmailAddress, InboundContent, Mailbox,
     MessageParts, OpenHours, Priority, QueueId, Timestamp, UserGroupId, UserId,
 };
+use switchboard_workflow::resolve;
 use switchboard_workflow::{
     ActivityFacts, Facts, Message, Notice, Program, Ran, RouteTo, Scanner, WorkflowKind, compile,
     run_with,
@@ -292,59 +293,45 @@ pub(crate) async fn plan_inbound(
         agent: None,
     };
     let out = run_with(programs, lib.scanner(dept), &facts);
+    // Gather what the effects name, then resolve them (a pure decision).
     let e = out.effects;
-    let mut notes: Vec<String> = Vec::new();
-    if let Some(p) = e.priority {
-        plan.priority = Priority::new(i64::from(p)).unwrap_or_default();
-    }
+    let arrival = resolve::Arrival {
+        dept,
+        queue,
+        new_case,
+        automatic: content.kind.is_automatic(),
+        may_hand_over: a.may_hand_over,
+    };
+    let mut looked = resolve::Looked::default();
     if let Some(k) = e.category {
-        match activities::check_category(c, dept, k, "category_id").await {
-            Ok(()) => plan.category = Some(k),
-            Err(StoreError::Invalid(v)) => {
-                notes.push(format!("category {k} not set: {}", v.message))
-            }
-            Err(e) => return Err(e),
-        }
+        looked.category_refusal = category_refusal(c, dept, k).await?;
     }
-    plan.attributes = e.attributes.into_iter().collect();
-    if let Some(to) = e.route {
-        route(c, &mut plan, to, dept, a.may_hand_over, &mut notes).await?;
+    if let Some(to) = resolve::route_lookup(&e, &arrival) {
+        looked.route = Some(route_target(c, to, dept).await?);
     }
-    if let Some(d) = plan.department {
-        // The other department's workflows decide the queue and what the customer is sent.
-        notes.push(format!(
-            "handed over to department {d}: its workflows decide the queue, acknowledgement and answer"
-        ));
-    } else {
-        if let Some(article) = e.acknowledge {
-            if !new_case {
-                notes.push("acknowledge: not a new case".into());
-            } else if content.kind.is_automatic() {
-                notes.push("acknowledge: automatic mail is never answered".into());
-            } else {
-                match ack_article(c, dept, &parts, article).await? {
-                    Ok(id) => plan.acknowledge = Some(id),
-                    Err(why) => notes.push(format!("acknowledge: {why}")),
-                }
-            }
-        }
-        if let Some((article, complete)) = e.auto_reply {
-            match usable_article(c, dept, article).await? {
-                Ok(()) if !content.kind.is_automatic() => {
-                    plan.auto_reply = Some((article, complete));
-                    if complete {
-                        plan.queue = None;
-                    }
-                }
-                Ok(()) => notes.push("auto_reply: automatic mail is never answered".into()),
-                Err(why) => notes.push(format!("auto_reply: {why}")),
-            }
-        }
+    let handed_over = resolve::hands_over(&e, looked.route).is_some();
+    let (ack, answer) = resolve::answer_lookups(&e, &arrival, handed_over);
+    if let Some(named) = ack {
+        looked.acknowledgement = Some(ack_article(c, dept, &parts, named).await?);
     }
-    plan.notify = e.notify;
+    if let Some(article) = answer {
+        looked.auto_reply = Some(usable_article(c, dept, article).await?);
+    }
+    let r = resolve::resolve(e, &arrival, &looked);
+    plan.queue = r.queue;
+    plan.priority = r.priority;
+    plan.category = r.category;
+    plan.attributes = r.attributes;
+    plan.for_user = r.for_user;
+    plan.for_group = r.for_group;
+    plan.department = r.department;
+    plan.acknowledge = r.acknowledge;
+    plan.auto_reply = r.auto_reply;
+    plan.notify = r.notify;
+    let mut notes = r.notes;
     let n = out.runs.len();
-    for (i, r) in out.runs.iter().enumerate() {
-        let mut v = run_record(r);
+    for (i, run) in out.runs.iter().enumerate() {
+        let mut v = run_record(run);
         if i + 1 == n {
             v.notes = std::mem::take(&mut notes);
         }
@@ -353,19 +340,31 @@ pub(crate) async fn plan_inbound(
     Ok(plan)
 }
 
-/// Resolves a workflow's route for new inbound work of `dept`: a target that is gone, inactive
-/// or of another department leaves the work where it was, with a note.
-async fn route(
+/// Why category `k` cannot be set on work of `dept`, if it cannot.
+async fn category_refusal(
     c: &mut AnyConnection,
-    plan: &mut InboundPlan,
+    dept: DepartmentId,
+    k: CategoryId,
+) -> Result<Option<String>, StoreError> {
+    match activities::check_category(c, dept, k, "category_id").await {
+        Ok(()) => Ok(None),
+        Err(StoreError::Invalid(v)) => Ok(Some(v.message)),
+        Err(e) => Err(e),
+    }
+}
+
+/// What a workflow's route names, as found for new inbound work of `dept`: a queue of the
+/// department that takes routed work, an active user, a group of the department, a department.
+async fn route_target(
+    c: &mut AnyConnection,
     to: RouteTo,
     dept: DepartmentId,
-    may_hand_over: bool,
-    notes: &mut Vec<String>,
-) -> Result<(), StoreError> {
-    let stays = plan
-        .queue
-        .map_or_else(String::new, |q| format!(": the mail stays in queue {q}"));
+) -> Result<resolve::Found, StoreError> {
+    use resolve::Found;
+    let gone = |e: StoreError| match e {
+        StoreError::NotFound { .. } => Ok(Found::Gone),
+        e => Err(e),
+    };
     match to {
         RouteTo::Queue(q) => match queues::fetch(&mut *c, q).await {
             Ok(found)
@@ -373,48 +372,32 @@ async fn route(
                     .accepts(dept, switchboard_domain::QueueUse::Route)
                     .is_ok() =>
             {
-                plan.queue = Some(q);
+                Ok(Found::Fits)
             }
-            Ok(_) => notes.push(format!(
-                "queue {q} is inactive, a review queue or of another department{stays}"
-            )),
-            Err(StoreError::NotFound { .. }) => notes.push(format!("queue {q} is gone{stays}")),
-            Err(e) => return Err(e),
+            Ok(_) => Ok(Found::Unfit),
+            Err(e) => gone(e),
         },
         RouteTo::User(u) => match users::fetch(&mut *c, u).await {
-            Ok(user) if user.active => plan.for_user = Some(u),
-            Ok(_) => notes.push(format!("user {u} is inactive{stays} for everyone")),
-            Err(StoreError::NotFound { .. }) => {
-                notes.push(format!("user {u} is gone{stays} for everyone"))
-            }
-            Err(e) => return Err(e),
+            Ok(user) if user.active => Ok(Found::Fits),
+            Ok(_) => Ok(Found::Unfit),
+            Err(e) => gone(e),
         },
         RouteTo::Group(g) => {
             let found = sqlx::query("SELECT department_id FROM user_groups WHERE id = $1")
                 .bind(g.0)
                 .fetch_optional(&mut *c)
                 .await?;
-            match found {
-                Some(r) if col::<i64>(&r, "department_id")? == dept.0 => plan.for_group = Some(g),
-                Some(_) => notes.push(format!(
-                    "user group {g} is of another department{stays} for everyone"
-                )),
-                None => notes.push(format!("user group {g} is gone{stays} for everyone")),
-            }
+            Ok(match found {
+                Some(r) if col::<i64>(&r, "department_id")? == dept.0 => Found::Fits,
+                Some(_) => Found::Unfit,
+                None => Found::Gone,
+            })
         }
-        RouteTo::Department(d) if d == dept => {}
-        RouteTo::Department(d) if !may_hand_over => notes.push(format!(
-            "department {d}: mail handed over once is not handed over again{stays}"
-        )),
         RouteTo::Department(d) => match departments::fetch(&mut *c, d).await {
-            Ok(_) => plan.department = Some(d),
-            Err(StoreError::NotFound { .. }) => {
-                notes.push(format!("department {d} is gone{stays}"))
-            }
-            Err(e) => return Err(e),
+            Ok(_) => Ok(Found::Fits),
+            Err(e) => gone(e),
         },
     }
-    Ok(())
 }
 
 /// A workflow run as its `workflow_ran` event records it.

@@ -12,6 +12,7 @@ pub mod facts;
 pub mod lang;
 pub mod model;
 pub mod refs;
+pub mod resolve;
 pub mod scanner;
 pub mod validate;
 
