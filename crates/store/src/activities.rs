@@ -260,6 +260,19 @@ pub(crate) async fn check_category(
     }
 }
 
+/// Why category `k` cannot be set on work of `dept`, if it cannot.
+pub(crate) async fn category_refusal(
+    c: &mut AnyConnection,
+    dept: DepartmentId,
+    k: switchboard_domain::CategoryId,
+) -> Result<Option<String>, StoreError> {
+    match check_category(c, dept, k, "category_id").await {
+        Ok(()) => Ok(None),
+        Err(StoreError::Invalid(v)) => Ok(Some(v.message)),
+        Err(e) => Err(e),
+    }
+}
+
 /// Checks an agent exists and is active.
 async fn check_agent(c: &mut AnyConnection, agent: UserId) -> Result<(), StoreError> {
     let u = users::fetch(&mut *c, agent).await.map_err(|e| match e {

@@ -304,7 +304,7 @@ pub(crate) async fn plan_inbound(
     };
     let mut looked = resolve::Looked::default();
     if let Some(k) = e.category {
-        looked.category_refusal = category_refusal(c, dept, k).await?;
+        looked.category_refusal = activities::category_refusal(c, dept, k).await?;
     }
     if let Some(to) = resolve::route_lookup(&e, &arrival) {
         looked.route = Some(route_target(c, to, dept).await?);
@@ -338,19 +338,6 @@ pub(crate) async fn plan_inbound(
         plan.runs.push(v);
     }
     Ok(plan)
-}
-
-/// Why category `k` cannot be set on work of `dept`, if it cannot.
-async fn category_refusal(
-    c: &mut AnyConnection,
-    dept: DepartmentId,
-    k: CategoryId,
-) -> Result<Option<String>, StoreError> {
-    match activities::check_category(c, dept, k, "category_id").await {
-        Ok(()) => Ok(None),
-        Err(StoreError::Invalid(v)) => Ok(Some(v.message)),
-        Err(e) => Err(e),
-    }
 }
 
 /// What a workflow's route names, as found for new inbound work of `dept`: a queue of the
@@ -415,6 +402,26 @@ pub(crate) fn run_record(r: &Ran) -> WorkflowRan {
     }
 }
 
+/// Writes a workflow's notifications about `a` from `alias` into the outbox (placeholders
+/// filled once for all); returns their emails in order.
+pub(crate) async fn send_notifications(
+    c: &mut AnyConnection,
+    a: &Activity,
+    alias: &Alias,
+    notices: &[Notice],
+    now: Timestamp,
+) -> Result<Vec<switchboard_domain::EmailId>, StoreError> {
+    if notices.is_empty() {
+        return Ok(Vec::new());
+    }
+    let values = compose::values(c, a, alias).await?;
+    let mut sent = Vec::with_capacity(notices.len());
+    for n in notices {
+        sent.push(notify(c, a, alias, n, &values, now).await?);
+    }
+    Ok(sent)
+}
+
 /// Applies a run's category and attributes to `a` (a category that does not fit is left out,
 /// with a note), recording what changed for the `updated` event.
 pub(crate) async fn classify(
@@ -424,26 +431,11 @@ pub(crate) async fn classify(
     changed: &mut Changes,
     notes: &mut Vec<String>,
 ) -> Result<(), StoreError> {
-    if let Some(k) = e.category
-        && a.category_id != Some(k)
-    {
-        match activities::check_category(c, a.department_id, k, "category_id").await {
-            Ok(()) => {
-                a.category_id = Some(k);
-                changed.category_id = Some(Some(k));
-            }
-            Err(StoreError::Invalid(v)) => {
-                notes.push(format!("category {k} not set: {}", v.message))
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    for (k, v) in &e.attributes {
-        if a.custom_attributes.get(k) != Some(v) {
-            a.custom_attributes.insert(k.clone(), v.clone());
-            changed.custom_attributes = Some(a.custom_attributes.clone());
-        }
-    }
+    let refusal = match switchboard_workflow::apply::category_to_check(a, e) {
+        Some(k) => activities::category_refusal(c, a.department_id, k).await?,
+        None => None,
+    };
+    switchboard_workflow::apply::classify(a, e, refusal.as_deref(), changed, notes);
     Ok(())
 }
 

@@ -257,14 +257,6 @@ pub(crate) async fn enqueue_reply(
     enqueue(c, o, now).await
 }
 
-/// The case's participants: whom an agent may write to without the right to write to anyone.
-pub(crate) async fn case_participants(
-    c: &mut AnyConnection,
-    a: &Activity,
-) -> Result<HashSet<String>, StoreError> {
-    participants(c, a).await
-}
-
 /// Inside a write job: queues an automatic answer to `activity`'s inbound email (nothing when
 /// that email was itself automatic).
 pub(crate) async fn automatic_in(
@@ -501,7 +493,7 @@ const PARTICIPANT_EMAILS: i64 = 2000;
 
 /// Who may be written to about `a` without the permission to write to anyone: the customer's
 /// email addresses and every address on the case's emails (from, Reply-To, To, Cc), lower-cased.
-async fn participants(
+pub(crate) async fn participants(
     c: &mut AnyConnection,
     a: &Activity,
 ) -> Result<std::collections::HashSet<String>, StoreError> {

@@ -21,7 +21,7 @@ use crate::activities::{self, NewEvent};
 use crate::automation::{self, Library};
 use crate::error::StoreError;
 use crate::sql::col;
-use crate::{aliases, compose, queues};
+use crate::{aliases, queues};
 
 /// What the outbound workflows and the review flags decided for one reply.
 #[derive(Debug, Default)]
@@ -205,17 +205,15 @@ pub(crate) async fn notify(
         return Ok(vec![]);
     }
     let alias = aliases::fetch(&mut *c, alias).await?;
-    let values = compose::values(c, a, &alias).await?;
-    let mut events = Vec::new();
-    for n in notices {
-        let email = automation::notify(c, a, &alias, n, &values, now).await?;
+    let sent = automation::send_notifications(c, a, &alias, notices, now).await?;
+    let notified = sent.into_iter().zip(notices).map(|(email, n)| {
         let sent = Notified {
             email_id: email,
             to: n.to.clone(),
         };
-        events.push(event(a, EventPayload::Notified(sent)));
-    }
-    Ok(events)
+        event(a, EventPayload::Notified(sent))
+    });
+    Ok(notified.collect())
 }
 
 /// The reply an outbound activity holds for review, as `review_requested` recorded it.

@@ -65,11 +65,7 @@ impl Tx<'_> {
         dept: DepartmentId,
         k: CategoryId,
     ) -> Result<Option<String>, StoreError> {
-        match activities::check_category(self.c, dept, k, "category_id").await {
-            Ok(()) => Ok(None),
-            Err(StoreError::Invalid(v)) => Ok(Some(v.message)),
-            Err(e) => Err(e),
-        }
+        activities::category_refusal(self.c, dept, k).await
     }
 
     /// Appends events of one activity.
@@ -153,7 +149,7 @@ impl Tx<'_> {
 
     /// Who may be written to about `a` without the right to write to anyone (lower-cased).
     pub async fn participants(&mut self, a: &Activity) -> Result<HashSet<String>, StoreError> {
-        outbox::case_participants(self.c, a).await
+        outbox::participants(self.c, a).await
     }
 
     /// Runs the outbound workflows on a reply to `a` by `author` (the workflows at the
@@ -225,11 +221,6 @@ impl Tx<'_> {
         notices: &[Notice],
         now: Timestamp,
     ) -> Result<Vec<EmailId>, StoreError> {
-        let values = compose::values(self.c, a, alias).await?;
-        let mut sent = Vec::with_capacity(notices.len());
-        for n in notices {
-            sent.push(automation::notify(self.c, a, alias, n, &values, now).await?);
-        }
-        Ok(sent)
+        automation::send_notifications(self.c, a, alias, notices, now).await
     }
 }

@@ -6,6 +6,7 @@
 //! [`compile`] makes it ready to run, and [`eval::run`] runs it over [`facts::Facts`] and
 //! returns effects plus the path each workflow took. The store applies the effects.
 
+pub mod apply;
 pub mod compile;
 pub mod eval;
 pub mod facts;

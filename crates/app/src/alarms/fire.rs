@@ -4,6 +4,8 @@
 
 use switchboard_domain::event::{Changes, WorkflowRan};
 use switchboard_domain::{Activity, Priority};
+pub use switchboard_workflow::apply::category_to_check;
+use switchboard_workflow::apply::classify;
 use switchboard_workflow::{Effects, Notice, Ran, RouteTo};
 
 /// What the write transaction looked up for the decision.
@@ -29,11 +31,6 @@ pub struct Firing {
     pub notes: Vec<String>,
 }
 
-/// Whether the effects change the category of `a` (then the transaction checks it fits).
-pub fn category_to_check(a: &Activity, e: &Effects) -> Option<switchboard_domain::CategoryId> {
-    e.category.filter(|k| a.category_id != Some(*k))
-}
-
 /// Applies an alarm's effects to `a` (priority, category, attributes) and says what else is to
 /// happen. A priority outside 1–10 is ignored; a category that does not fit is left out with a
 /// note; notifications without an alias to send from are left out with a note.
@@ -45,21 +42,13 @@ pub fn fire(a: &mut Activity, e: &Effects, looked: &Looked) -> Firing {
         a.priority = p;
         out.changes.priority = Some(p);
     }
-    if let Some(k) = category_to_check(a, e) {
-        match &looked.category_refusal {
-            None => {
-                a.category_id = Some(k);
-                out.changes.category_id = Some(Some(k));
-            }
-            Some(why) => out.notes.push(format!("category {k} not set: {why}")),
-        }
-    }
-    for (k, v) in &e.attributes {
-        if a.custom_attributes.get(k) != Some(v) {
-            a.custom_attributes.insert(k.clone(), v.clone());
-            out.changes.custom_attributes = Some(a.custom_attributes.clone());
-        }
-    }
+    classify(
+        a,
+        e,
+        looked.category_refusal.as_deref(),
+        &mut out.changes,
+        &mut out.notes,
+    );
     out.route = e.route;
     if !e.notify.is_empty() {
         if looked.has_sender {
