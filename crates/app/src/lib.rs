@@ -4,15 +4,23 @@
 //! tests that run in milliseconds with no database.
 //!
 //! [`App`] is the handle the shells (services, web, cli) call for anything that changes more
-//! than one row; it owns the business state that outlives a request (the alarm schedule). It
+//! than one row; it owns the business state that outlives a request (the compiled workflows,
+//! the alarm schedule). It
 //! writes no SQL (the store's [`switchboard_store::Tx`] does), speaks no HTTP and builds no MIME.
 //!
-//! Use cases here so far: [`alarms`], [`reply`] and [`review`]. Ingest still runs inside the
-//! store and moves here next.
+//! Use cases: [`ingest`] (an inbound email becomes work), [`reply`] (with the outbound
+//! workflows), [`review`], [`alarms`] and changing [`workflows`]; [`library`] compiles the workflows they run and
+//! [`notify`] writes workflows' notifications; [`compose`] builds messages from the knowledge
+//! base.
 
 pub mod alarms;
+pub mod compose;
+pub mod ingest;
+pub mod library;
+pub mod notify;
 pub mod reply;
 pub mod review;
+pub mod workflows;
 
 use switchboard_store::Store;
 
@@ -21,6 +29,7 @@ use switchboard_store::Store;
 pub struct App {
     store: Store,
     alarms: std::sync::Arc<alarms::AlarmClock>,
+    library: std::sync::Arc<library::LibraryCache>,
 }
 
 impl App {
@@ -29,6 +38,7 @@ impl App {
         App {
             store,
             alarms: std::sync::Arc::default(),
+            library: std::sync::Arc::default(),
         }
     }
 

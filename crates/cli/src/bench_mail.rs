@@ -4,7 +4,7 @@
 //! - ingest: N synthetic messages (2–200 KB, some with attachments) are APPENDed to an IMAP
 //!   mailbox, then a fresh store's retriever takes the backlog in until every activity is
 //!   queued. The reference is the raw ceiling measured first in the same run: the same messages
-//!   through blob store, parser and store ingest, without the network. Then a steady trickle
+//!   through blob store, parser and the ingest use case, without the network. Then a steady trickle
 //!   (default 20 msg/s) measures arrival-to-activity latency with IMAP IDLE.
 //! - dispatch: N replies go through the outbox and the dispatcher to an SMTP server. The
 //!   reference is that server's own acceptance rate, measured first with the same SMTP client
@@ -86,6 +86,7 @@ pub struct DispatchArgs {
 
 /// A fresh store, blob directory, department, queue and alias for one measurement.
 struct World {
+    app: switchboard_app::App,
     store: Store,
     blobs: Arc<dyn BlobStore>,
     alias: AliasId,
@@ -141,6 +142,7 @@ async fn world(
     let alias = store.create_alias(alias.validate()?, now()).await?.id;
     let blobs: Arc<dyn BlobStore> = Arc::new(LocalBlobStore::new(dir.join("blobs")));
     Ok(World {
+        app: switchboard_app::App::new(store.clone()),
         store,
         blobs,
         alias,
@@ -290,7 +292,7 @@ pub async fn ingest(a: IngestArgs) -> anyhow::Result<()> {
         "security": "none", "username": a.imap_user, "poll_secs": 5});
     let outgoing = serde_json::json!({"host": "127.0.0.1", "port": 25, "security": "none"});
 
-    // 1. The ceiling: blob store + parse + store ingest, no network.
+    // 1. The ceiling: blob store + parse + ingest, no network.
     let w = world("ceiling", incoming.clone(), outgoing.clone()).await?;
     let strikes = Strikes::default();
     let started = Instant::now();
@@ -305,7 +307,7 @@ pub async fn ingest(a: IngestArgs) -> anyhow::Result<()> {
                     raw: raw.clone(),
                 })
                 .collect();
-            ingest_batch(&w.store, &w.blobs, w.alias, batch, &strikes)
+            ingest_batch(&w.app, &w.blobs, w.alias, batch, &strikes)
         }))
         .buffered(2);
     while let Some(results) = batches.next().await {
@@ -383,7 +385,7 @@ pub async fn ingest(a: IngestArgs) -> anyhow::Result<()> {
     let w = world("e2e", incoming, outgoing).await?;
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
     let ctx = MailContext {
-        store: w.store.clone(),
+        app: w.app.clone(),
         blobs: Arc::clone(&w.blobs),
         trust: trust.clone(),
         settings: MailSettings::default(),
@@ -560,7 +562,7 @@ pub async fn dispatch(a: DispatchArgs) -> anyhow::Result<()> {
         parse_error: None,
     };
     let activity = w
-        .store
+        .app
         .ingest_email(first, now())
         .await?
         .activity_id
@@ -607,7 +609,7 @@ pub async fn dispatch(a: DispatchArgs) -> anyhow::Result<()> {
     // 3. The dispatcher drains the outbox.
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
     let ctx = MailContext {
-        store: w.store.clone(),
+        app: w.app.clone(),
         blobs: Arc::clone(&w.blobs),
         trust,
         settings: MailSettings {

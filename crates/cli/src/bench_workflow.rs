@@ -15,8 +15,8 @@ use switchboard_domain::{
 };
 use switchboard_workflow::model::Definition;
 use switchboard_workflow::{
-    ActivityFacts, Facts, Message, NewWorkflow, Program, Scanner, Workflow, WorkflowKind, compile,
-    run_with,
+    ActivityFacts, Facts, Message, NewWorkflow, Program, Scanner, Validate, Workflow, WorkflowKind,
+    compile, run_with,
 };
 
 use crate::bench_mail::{Lcg, message};

@@ -150,14 +150,14 @@ fn mail_trust(c: &Config) -> anyhow::Result<TlsTrust> {
 /// Starts the retriever and dispatcher (as configured); returns their tasks.
 fn start_services(
     c: &Config,
-    store: &Store,
+    app: &switchboard_app::App,
     blobs: &Arc<dyn BlobStore>,
     registry: &Registry,
     trust: TlsTrust,
     stop: switchboard_services::Shutdown,
 ) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
     let ctx = MailContext {
-        store: store.clone(),
+        app: app.clone(),
         blobs: Arc::clone(blobs),
         trust,
         settings: MailSettings {
@@ -244,9 +244,10 @@ pub async fn run(
     let registry = Registry::default();
     let (stop_services, services_stop) = tokio::sync::watch::channel(false);
     let trust = mail_trust(&c)?;
+    let app = switchboard_app::App::new(store.clone());
     let mut services = start_services(
         &c,
-        &store,
+        &app,
         &blobs,
         &registry,
         trust.clone(),
@@ -257,7 +258,6 @@ pub async fn run(
             .await
             .context("the router could not rebuild its state from the store")?;
     services.push(router_task);
-    let app = switchboard_app::App::new(store.clone());
     if c.workflows.alarms {
         services.push(tokio::spawn(switchboard_services::alarms::run(
             app.clone(),

@@ -16,6 +16,7 @@ pub mod calendar;
 pub mod case;
 pub mod category;
 pub mod channel;
+pub mod compose;
 pub mod customer;
 pub mod department;
 pub mod draft;
@@ -41,10 +42,12 @@ pub mod security;
 pub mod storable;
 pub mod template;
 pub mod text;
+pub mod threading;
 pub mod throttle;
 pub mod time;
 pub mod user;
 pub mod user_group;
+pub mod workflow;
 
 pub use activity::{Activity, ActivityPatch, NewActivity, Priority};
 pub use alias::{

@@ -51,7 +51,7 @@ pub async fn sweep(ctx: &MailContext, grace: Duration) -> Result<GcSummary, GcEr
         grace,
         ..GcOptions::new(now())
     };
-    let result = collect_garbage(&ctx.store, &*ctx.blobs, &options, reporter(status)).await;
+    let result = collect_garbage(ctx.store(), &*ctx.blobs, &options, reporter(status)).await;
     status.progress(NAME, None);
     match &result {
         Ok(s) => {
@@ -132,7 +132,7 @@ mod tests {
         let store = Store::open(&url, &StoreOptions::default()).await.unwrap();
         store.migrate(0).await.unwrap();
         let ctx = MailContext {
-            store,
+            app: switchboard_app::App::new(store),
             blobs,
             trust: TlsTrust::new(b"").unwrap(),
             settings: MailSettings::default(),

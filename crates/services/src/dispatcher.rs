@@ -52,8 +52,8 @@ pub async fn run(ctx: MailContext, mut shutdown: Shutdown) {
     let mut recovered_at = std::time::Instant::now();
     let claims = Claims::default();
     let renewer = tokio::spawn(renew_loop(ctx.clone(), claims.clone()));
-    let mut outbox = ctx.store.notify().outbox();
-    let mut alias_changes = ctx.store.notify().aliases();
+    let mut outbox = ctx.store().notify().outbox();
+    let mut alias_changes = ctx.store().notify().aliases();
     let mut senders: HashMap<AliasId, Arc<Sender>> = HashMap::new();
     let mut reload = true;
     let (outcomes, rx) = mpsc::unbounded_channel();
@@ -71,7 +71,7 @@ pub async fn run(ctx: MailContext, mut shutdown: Shutdown) {
             reload = true;
         }
         if reload {
-            match ctx.store.alias_credentials().await {
+            match ctx.store().alias_credentials().await {
                 Ok(list) => {
                     refresh(&ctx, &mut senders, list);
                     reload = false;
@@ -88,7 +88,7 @@ pub async fn run(ctx: MailContext, mut shutdown: Shutdown) {
         outbox.mark_unchanged();
         let t = now();
         let claimed = match ctx
-            .store
+            .store()
             .outbox_claim(batch, t, t.plus(ctx.settings.claim))
             .await
         {
@@ -157,7 +157,7 @@ pub async fn run(ctx: MailContext, mut shutdown: Shutdown) {
 
 /// Puts back entries whose claim ran out.
 async fn recover(ctx: &MailContext) {
-    match ctx.store.outbox_recover(now()).await {
+    match ctx.store().outbox_recover(now()).await {
         Ok(0) => {}
         Ok(n) => tracing::warn!(
             entries = n,
@@ -199,7 +199,7 @@ async fn renew_loop(ctx: MailContext, claims: Claims) {
         tokio::time::sleep(every).await;
         let ids = claims.all();
         if let Err(e) = ctx
-            .store
+            .store()
             .outbox_renew(ids, now().plus(ctx.settings.claim))
             .await
         {
@@ -212,7 +212,7 @@ async fn renew_loop(ctx: MailContext, claims: Claims) {
 /// How long to sleep with nothing to send: until the next retry is due, at most the reload time.
 async fn next_wait(ctx: &MailContext) -> Duration {
     let most = Duration::from_secs(ctx.settings.reload_secs);
-    match ctx.store.outbox_next_due().await {
+    match ctx.store().outbox_next_due().await {
         Ok(Some(t)) => {
             let ms = t.millis().saturating_sub(now().millis()).max(10);
             Duration::from_millis(u64::try_from(ms).unwrap_or(0)).min(most)
@@ -337,7 +337,7 @@ async fn record_sent(ctx: &MailContext, sent: Vec<(i64, u64)>) {
     let n = sent.len() as u64;
     ctx.status.add(NAME, "sent", n);
     metrics::counter!("switchboard_dispatcher_messages_total", "outcome" => "sent").increment(n);
-    persist(ctx, || ctx.store.outbox_sent(sent.clone(), now())).await;
+    persist(ctx, || ctx.store().outbox_sent(sent.clone(), now())).await;
 }
 
 /// Runs a store write until it succeeds, backing off while the database is unavailable: giving
@@ -376,14 +376,14 @@ async fn record(ctx: &MailContext, m: &OutboundMessage, outcome: Outcome) {
         Outcome::Sent(size) => {
             count(ctx, "sent");
             let sent = vec![(m.outbox_id, size)];
-            persist(ctx, || ctx.store.outbox_sent(sent.clone(), now())).await;
+            persist(ctx, || ctx.store().outbox_sent(sent.clone(), now())).await;
         }
         Outcome::Retry(e) => {
             match after_transient(&policy, m.attempts, m.queued_at, now(), random_jitter()) {
                 Next::RetryAt(at) => {
                     count(ctx, "retried");
                     tracing::info!(email = %m.email_id, attempt = m.attempts, error = %e, "send failed; will retry");
-                    persist(ctx, || ctx.store.outbox_retry(m.outbox_id, e.clone(), at)).await;
+                    persist(ctx, || ctx.store().outbox_retry(m.outbox_id, e.clone(), at)).await;
                 }
                 Next::GiveUp(why) => failed(ctx, m, None, format!("{why}: {e}")).await,
             }
@@ -402,7 +402,7 @@ async fn failed(ctx: &MailContext, m: &OutboundMessage, code: Option<String>, e:
     count(ctx, "failed");
     tracing::warn!(email = %m.email_id, error = %e, "send failed for good");
     persist(ctx, || {
-        ctx.store
+        ctx.store()
             .outbox_failed(m.outbox_id, code.clone(), e.clone(), now())
     })
     .await;

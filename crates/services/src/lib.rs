@@ -25,6 +25,7 @@ pub mod status;
 use std::sync::Arc;
 use std::time::Duration;
 
+use switchboard_app::App;
 use switchboard_domain::Timestamp;
 use switchboard_mail::TlsTrust;
 use switchboard_store::{BlobStore, Store};
@@ -39,8 +40,8 @@ pub fn now() -> Timestamp {
 /// What the mail services need to run.
 #[derive(Clone)]
 pub struct MailContext {
-    /// The store.
-    pub store: Store,
+    /// The use cases (ingest) over the store.
+    pub app: App,
     /// Where raw messages and attachments go.
     pub blobs: Arc<dyn BlobStore>,
     /// Trusted certificates for mail servers.
@@ -49,6 +50,13 @@ pub struct MailContext {
     pub settings: MailSettings,
     /// Health reports.
     pub status: status::Registry,
+}
+
+impl MailContext {
+    /// The store, for reads and single-row changes.
+    pub fn store(&self) -> &Store {
+        self.app.store()
+    }
 }
 
 /// Tuning of the mail services.

@@ -3,10 +3,10 @@
 
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
+use switchboard_domain::workflow::refs::Ref;
 use switchboard_domain::{
     BusinessCalendar, CalendarId, CalendarPatch, DepartmentId, NewCalendar, Timestamp,
 };
-use switchboard_workflow::refs::Ref;
 
 use crate::Store;
 use crate::error::StoreError;
@@ -41,6 +41,14 @@ async fn fetch(c: &mut AnyConnection, id: CalendarId) -> Result<BusinessCalendar
 
 fn write_error(e: sqlx::Error) -> StoreError {
     crate::error::named_write_error(e, "calendar")
+}
+
+/// Every calendar.
+pub(crate) async fn all(c: &mut AnyConnection) -> Result<Vec<BusinessCalendar>, StoreError> {
+    let rows = sqlx::query("SELECT * FROM calendars ORDER BY id")
+        .fetch_all(&mut *c)
+        .await?;
+    rows.iter().map(from_row).collect()
 }
 
 impl Store {

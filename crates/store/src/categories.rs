@@ -2,10 +2,10 @@
 
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
+use switchboard_domain::workflow::refs::Ref;
 use switchboard_domain::{
     Category, CategoryId, CategoryPatch, DepartmentId, NewCategory, Timestamp,
 };
-use switchboard_workflow::refs::Ref;
 
 use crate::Store;
 use crate::error::StoreError;

@@ -1,5 +1,6 @@
 //! Stored emails (both directions), their attachments, delivery exceptions and the department
-//! hygiene settings. Ingest lives in [`crate::ingest`], the outbox in [`crate::outbox`].
+//! hygiene settings. What an inbound email becomes is decided by the ingest use case above the
+//! store; the outbox has a file of its own.
 
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
@@ -36,39 +37,66 @@ pub struct EmailFilter {
 
 /// The columns of an email row to insert.
 #[derive(Debug, Clone)]
-pub(crate) struct EmailRow {
-    pub(crate) department_id: DepartmentId,
-    pub(crate) alias_id: Option<AliasId>,
-    pub(crate) mailbox_alias_id: Option<AliasId>,
-    pub(crate) direction: Direction,
-    pub(crate) source_key: Option<String>,
-    pub(crate) raw_blob: Option<String>,
-    pub(crate) raw_size: u64,
-    pub(crate) message_id: Option<String>,
-    pub(crate) in_reply_to: Vec<String>,
-    pub(crate) references: Vec<String>,
-    pub(crate) from: Option<Mailbox>,
-    pub(crate) reply_to: Vec<Mailbox>,
-    pub(crate) to: Vec<Mailbox>,
-    pub(crate) cc: Vec<Mailbox>,
-    pub(crate) subject: String,
-    pub(crate) text: String,
-    pub(crate) html: Option<String>,
-    pub(crate) sent_at: Option<Timestamp>,
-    pub(crate) kind: EmailKind,
-    pub(crate) kind_reason: String,
-    pub(crate) outcome: Outcome,
-    pub(crate) outcome_reason: String,
-    pub(crate) thread_rule: Option<ThreadRule>,
-    pub(crate) case_id: Option<CaseId>,
-    pub(crate) activity_id: Option<ActivityId>,
-    pub(crate) automatic: bool,
-    pub(crate) attachments: Vec<StoredAttachment>,
+pub struct EmailRow {
+    /// The department it belongs to.
+    pub department_id: DepartmentId,
+    /// The alias it came to or leaves from.
+    pub alias_id: Option<AliasId>,
+    /// The mailbox it was retrieved from (inbound).
+    pub mailbox_alias_id: Option<AliasId>,
+    /// Inbound or outbound.
+    pub direction: Direction,
+    /// Where in the mailbox it came from (the idempotency key, inbound).
+    pub source_key: Option<String>,
+    /// The raw message in the blob store.
+    pub raw_blob: Option<String>,
+    /// Size of the raw message in bytes.
+    pub raw_size: u64,
+    /// Its Message-ID.
+    pub message_id: Option<String>,
+    /// In-Reply-To.
+    pub in_reply_to: Vec<String>,
+    /// References, oldest first.
+    pub references: Vec<String>,
+    /// From.
+    pub from: Option<Mailbox>,
+    /// Reply-To.
+    pub reply_to: Vec<Mailbox>,
+    /// To.
+    pub to: Vec<Mailbox>,
+    /// Cc.
+    pub cc: Vec<Mailbox>,
+    /// Subject.
+    pub subject: String,
+    /// Text body.
+    pub text: String,
+    /// HTML body, as received (sanitized when shown).
+    pub html: Option<String>,
+    /// The Date header.
+    pub sent_at: Option<Timestamp>,
+    /// What kind of message it is (personal, automatic, bounce, …).
+    pub kind: EmailKind,
+    /// Why it was classified so.
+    pub kind_reason: String,
+    /// What became of it.
+    pub outcome: Outcome,
+    /// Why.
+    pub outcome_reason: String,
+    /// The rule that threaded it into its case.
+    pub thread_rule: Option<ThreadRule>,
+    /// Its case.
+    pub case_id: Option<CaseId>,
+    /// Its activity.
+    pub activity_id: Option<ActivityId>,
+    /// Whether it was sent by a machine.
+    pub automatic: bool,
+    /// Its attachments (a blocked one has no blob).
+    pub attachments: Vec<StoredAttachment>,
 }
 
 impl EmailRow {
     /// The row of an inbound message, before its outcome is decided.
-    pub(crate) fn inbound(m: &InboundEmail, dept: DepartmentId, alias: &Alias) -> EmailRow {
+    pub fn inbound(m: &InboundEmail, dept: DepartmentId, alias: &Alias) -> EmailRow {
         let c = m.content.as_ref();
         EmailRow {
             department_id: dept,
@@ -205,15 +233,23 @@ pub(crate) async fn insert_attachments(
 }
 
 /// The fields of a delivery exception to record.
-pub(crate) struct NewDeliveryException {
-    pub(crate) department_id: DepartmentId,
-    pub(crate) email_id: Option<EmailId>,
-    pub(crate) bounce_email_id: Option<EmailId>,
-    pub(crate) activity_id: Option<ActivityId>,
-    pub(crate) recipient: Option<String>,
-    pub(crate) status: Option<String>,
-    pub(crate) reason: String,
-    pub(crate) permanent: bool,
+pub struct NewDeliveryException {
+    /// The department.
+    pub department_id: DepartmentId,
+    /// Our email that failed, when known.
+    pub email_id: Option<EmailId>,
+    /// The bounce that reported it.
+    pub bounce_email_id: Option<EmailId>,
+    /// The activity of our email.
+    pub activity_id: Option<ActivityId>,
+    /// The recipient that failed.
+    pub recipient: Option<String>,
+    /// The DSN status code.
+    pub status: Option<String>,
+    /// The diagnostic.
+    pub reason: String,
+    /// Whether the failure is permanent.
+    pub permanent: bool,
 }
 
 pub(crate) async fn insert_delivery_exception(

@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use switchboard_domain::search::{self, Collection, Posting};
+use switchboard_domain::workflow::refs::Ref;
 use switchboard_domain::{
     Article, ArticleHit, ArticleId, ArticleKind, ArticlePatch, DepartmentId, Folder, FolderId,
     FolderPatch, MessageParts, NewArticle, NewFolder, Timestamp, ValidationError,
 };
-use switchboard_workflow::refs::Ref;
 
 use crate::Store;
 use crate::error::{StoreError, Violation, violation};

@@ -55,7 +55,8 @@ impl Notify {
         self.workflows.subscribe()
     }
 
-    pub(crate) fn workflows_changed(&self) {
+    /// Tells the nodes' services that workflows changed (after a commit that saved one).
+    pub fn workflows_changed(&self) {
         self.workflows.send_modify(|n| *n += 1);
     }
 

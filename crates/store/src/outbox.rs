@@ -93,14 +93,10 @@ pub(crate) async fn answered(
     })
 }
 
-/// A new Message-ID at the alias's domain.
+/// A new Message-ID at the alias's domain (a random token; the form is the domain's).
 fn new_message_id(alias: &EmailAddress) -> String {
-    let domain = alias
-        .as_str()
-        .rsplit_once('@')
-        .map_or("switchboard.invalid", |(_, d)| d);
     let token = crate::secrets::random_secret();
-    format!("sb.{}@{domain}", &token[..32])
+    switchboard_domain::threading::message_id(&token[..32], alias)
 }
 
 struct Outgoing<'a> {
@@ -137,13 +133,10 @@ async fn enqueue(
     }
     let case: CaseId = o.activity.case_id;
     let subject = email::with_case_token(&email::reply_subject(&o.answered.subject), case);
-    let mut references = o.answered.references.clone();
-    if let Some(m) = &o.answered.message_id {
-        references.retain(|r| r != m);
-        references.push(m.clone());
-    }
-    let skip = references.len().saturating_sub(30);
-    let references: Vec<String> = references.into_iter().skip(skip).collect();
+    let (in_reply_to, references) = switchboard_domain::threading::reply_headers(
+        o.answered.message_id.as_deref(),
+        &o.answered.references,
+    );
     let n = NewActivity {
         customer_id: o.activity.customer_id,
         case_id: Some(case),
@@ -173,7 +166,7 @@ async fn enqueue(
         raw_blob: None,
         raw_size: 0,
         message_id: Some(new_message_id(&alias.address)),
-        in_reply_to: o.answered.message_id.iter().cloned().collect(),
+        in_reply_to,
         references,
         from: Some(Mailbox {
             name: (!alias.display_name.is_empty()).then(|| alias.display_name.clone()),

@@ -48,7 +48,6 @@ pub(crate) struct Inner {
     write_pool: AnyPool,
     pub(crate) sealer: Option<Sealer>,
     pub(crate) notify: Notify,
-    pub(crate) library: std::sync::Arc<crate::automation::LibraryCache>,
 }
 
 impl Store {
@@ -95,7 +94,6 @@ impl Store {
                 write_pool,
                 sealer: options.sealer.clone(),
                 notify: Notify::default(),
-                library: Arc::default(),
             }),
         })
     }

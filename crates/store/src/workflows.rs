@@ -6,11 +6,11 @@
 
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
+use switchboard_domain::workflow::model::{
+    Definition, NewWorkflow, Workflow, WorkflowKind, WorkflowVersion,
+};
+use switchboard_domain::workflow::refs::{Ref, references};
 use switchboard_domain::{DepartmentId, Timestamp, ValidationError, WorkflowId};
-use switchboard_workflow::model::Definition;
-use switchboard_workflow::model::WorkflowVersion;
-use switchboard_workflow::refs::{Ref, references};
-use switchboard_workflow::{NewWorkflow, Workflow, WorkflowKind, WorkflowPatch, validate};
 
 use crate::Store;
 use crate::error::StoreError;
@@ -43,7 +43,7 @@ pub(crate) fn from_row(r: &AnyRow) -> Result<Workflow, StoreError> {
     })
 }
 
-async fn fetch(c: &mut AnyConnection, id: WorkflowId) -> Result<Workflow, StoreError> {
+pub(crate) async fn fetch(c: &mut AnyConnection, id: WorkflowId) -> Result<Workflow, StoreError> {
     crate::sql::fetch_by_id(
         &mut *c,
         "SELECT * FROM workflows WHERE id = $1",
@@ -250,6 +250,39 @@ pub(crate) async fn active_all(c: &mut AnyConnection) -> Result<Vec<Workflow>, S
     rows.iter().map(from_row).collect()
 }
 
+/// Saves a changed workflow (already checked as a whole) as its next version, after checking
+/// what it names; bumps the generation.
+pub(crate) async fn save(
+    c: &mut AnyConnection,
+    w: &Workflow,
+    now: Timestamp,
+) -> Result<Workflow, StoreError> {
+    check_references(c, w.department_id, &w.alias_ids, &w.definition).await?;
+    let done = sqlx::query(
+        "UPDATE workflows SET name = $1, description = $2, active = $3, alias_ids = $4, interval_secs = $5, \
+         definition = $6, version = version + 1, updated_at = $7 WHERE id = $8 AND version = $9",
+    )
+    .bind(&w.name)
+    .bind(&w.description)
+    .bind(i64::from(w.active))
+    .bind(to_json(&w.alias_ids)?)
+    .bind(i64::from(w.interval_secs))
+    .bind(to_json(&w.definition)?)
+    .bind(now.millis())
+    .bind(w.id.0)
+    .bind(w.version)
+    .execute(&mut *c)
+    .await
+    .map_err(write_error)?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::stale("workflow", w.id.0));
+    }
+    let w = fetch(c, w.id).await?;
+    keep_version(c, &w, now).await?;
+    bump_generation(c).await?;
+    Ok(w)
+}
+
 impl Store {
     /// Creates a workflow (version 1).
     pub async fn create_workflow(
@@ -322,69 +355,6 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    /// Applies a partial update if `patch.version` is current; the result is a new version.
-    pub async fn update_workflow(
-        &self,
-        id: WorkflowId,
-        patch: WorkflowPatch,
-        now: Timestamp,
-    ) -> Result<Workflow, StoreError> {
-        let out = self
-            .inner
-            .writer
-            .write(move |c| {
-                let patch = patch.clone();
-                Box::pin(async move {
-                    let mut w = fetch(c, id).await?;
-                    if w.version != patch.version {
-                        return Err(StoreError::stale("workflow", id.0));
-                    }
-                    if let Some(n) = &patch.name {
-                        w.name.clone_from(n);
-                    }
-                    if let Some(d) = &patch.description {
-                        w.description.clone_from(d);
-                    }
-                    if let Some(a) = patch.active {
-                        w.active = a;
-                    }
-                    if let Some(a) = &patch.alias_ids {
-                        w.alias_ids.clone_from(a);
-                    }
-                    if let Some(s) = patch.interval_secs {
-                        w.interval_secs = s;
-                    }
-                    if let Some(d) = &patch.definition {
-                        w.definition = d.clone();
-                    }
-                    validate::check_whole(&mut w)?;
-                    check_references(c, w.department_id, &w.alias_ids, &w.definition).await?;
-                    sqlx::query(
-                        "UPDATE workflows SET name = $1, description = $2, active = $3, alias_ids = $4, interval_secs = $5, \
-                         definition = $6, version = version + 1, updated_at = $7 WHERE id = $8",
-                    )
-                    .bind(&w.name)
-                    .bind(&w.description)
-                    .bind(i64::from(w.active))
-                    .bind(to_json(&w.alias_ids)?)
-                    .bind(i64::from(w.interval_secs))
-                    .bind(to_json(&w.definition)?)
-                    .bind(now.millis())
-                    .bind(id.0)
-                    .execute(&mut *c)
-                    .await
-                    .map_err(write_error)?;
-                    let w = fetch(c, id).await?;
-                    keep_version(c, &w, now).await?;
-                    bump_generation(c).await?;
-                    Ok(w)
-                })
-            })
-            .await;
-        self.announce(&out, Notify::workflows_changed);
-        out
     }
 
     /// Deletes a workflow and its versions (runs recorded on activities stay).

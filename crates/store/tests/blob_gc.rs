@@ -172,7 +172,9 @@ async fn ingest(
         content: Some(content(source, files)),
         parse_error: None,
     };
-    Ok(s.ingest_email(mail, now()).await?)
+    Ok(switchboard_app::App::new(s.clone())
+        .ingest_email(mail, now())
+        .await?)
 }
 
 /// Progress phases heard, in order, without repeats.

@@ -29,9 +29,14 @@ pub const MAX_RECIPIENTS: usize = 20;
 /// Languages the detector knows.
 pub const LANGUAGES: [&str; 7] = ["en", "de", "fr", "es", "it", "nl", "pt"];
 
-impl NewWorkflow {
+/// Checks and normalises what an administrator sends, before anything is stored.
+pub trait Validate: Sized {
     /// Validates and normalises the input.
-    pub fn validate(mut self) -> Result<Self, ValidationError> {
+    fn validate(self) -> Result<Self, ValidationError>;
+}
+
+impl Validate for NewWorkflow {
+    fn validate(mut self) -> Result<Self, ValidationError> {
         self.name = text::required("name", &self.name, text::MAX_NAME)?;
         self.description = text::optional("description", &self.description, text::MAX_TEXT)?;
         self.interval_secs = Some(interval(self.kind, self.interval_secs)?);
@@ -41,10 +46,10 @@ impl NewWorkflow {
     }
 }
 
-impl WorkflowPatch {
-    /// Validates what can be checked without the stored workflow; the store calls
-    /// [`check_whole`] on the result.
-    pub fn validate(mut self) -> Result<Self, ValidationError> {
+/// A patch: validates what can be checked without the stored workflow; [`check_whole`] checks
+/// the patched workflow.
+impl Validate for WorkflowPatch {
+    fn validate(mut self) -> Result<Self, ValidationError> {
         if let Some(n) = &self.name {
             self.name = Some(text::required("name", n, text::MAX_NAME)?);
         }

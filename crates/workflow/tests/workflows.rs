@@ -15,7 +15,7 @@ use switchboard_domain::{
 use switchboard_workflow::model::Definition;
 use switchboard_workflow::{
     ActivityFacts, AgentFacts, AttachmentFacts, Facts, Message, NewWorkflow, Program, RouteTo,
-    Scanner, Workflow, WorkflowKind, compile, run, run_with,
+    Scanner, Validate, Workflow, WorkflowKind, compile, run, run_with,
 };
 
 fn workflow(kind: WorkflowKind, steps: serde_json::Value) -> Workflow {

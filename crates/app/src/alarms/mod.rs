@@ -81,7 +81,7 @@ impl App {
     /// Runs the alarm workflows that are due (each every `interval_secs`) over the open
     /// activities of their department that they have not fired on yet.
     pub async fn run_alarms(&self, now: Timestamp) -> Result<AlarmRound, StoreError> {
-        let lib = self.store.workflow_library().await?;
+        let lib = self.library.current_read(&self.store).await?;
         let due: Vec<&Program> = lib.alarms().filter(|p| self.alarms.due(p, now)).collect();
         let mut round = AlarmRound {
             workflows: due.len(),
@@ -233,9 +233,7 @@ async fn record(
         if let Some(alias) = &sender
             && !firing.notify.is_empty()
         {
-            let sent = tx
-                .send_notifications(&a, alias, &firing.notify, now)
-                .await?;
+            let sent = crate::notify::send(&mut tx, &a, alias, &firing.notify, now).await?;
             for (email, notice) in sent.into_iter().zip(&firing.notify) {
                 let notified = Notified {
                     email_id: email,

@@ -10,15 +10,18 @@
 //!   notifications, the events, "Send & Complete".
 
 pub mod decide;
+pub mod outbound;
 
 use switchboard_domain::draft::check_attachments;
 use switchboard_domain::{
     Activity, ActivityAction, ActivityId, Actor, EmailAddress, EmailId, Mailbox, NewReply, QueueId,
     Timestamp, ValidationError, email,
 };
-use switchboard_store::{OutboundDraft, ReplyMail, StoreError, Tx};
+use switchboard_store::{ReplyMail, StoreError, Tx};
 
 use crate::App;
+use crate::library::LibraryCache;
+use outbound::OutboundDraft;
 
 /// What a reply created.
 #[derive(Debug, Clone)]
@@ -47,9 +50,15 @@ impl App {
     ) -> Result<ReplyResult, StoreError> {
         let out = self
             .store
-            .write(move |tx| {
-                let reply = reply.clone();
-                Box::pin(async move { reply_in(tx, activity, reply, actor, now).await })
+            .write({
+                let library = std::sync::Arc::clone(&self.library);
+                move |tx| {
+                    let reply = reply.clone();
+                    let library = std::sync::Arc::clone(&library);
+                    Box::pin(
+                        async move { reply_in(tx, &library, activity, reply, actor, now).await },
+                    )
+                }
             })
             .await?;
         self.store.notify().outbox_changed();
@@ -69,6 +78,7 @@ fn mailboxes(list: &[EmailAddress]) -> Vec<Mailbox> {
 
 async fn reply_in(
     mut tx: Tx<'_>,
+    library: &LibraryCache,
     id: ActivityId,
     mut reply: NewReply,
     actor: Actor,
@@ -88,15 +98,15 @@ async fn reply_in(
     }
     tx.delete_draft(a.id).await?;
     if reply.compose
-        && let Some((text, html)) = tx
-            .compose_reply(
-                &a,
-                &alias,
-                actor.user_id(),
-                &reply.text,
-                reply.html.as_deref(),
-            )
-            .await?
+        && let Some((text, html)) = crate::compose::reply(
+            &mut tx,
+            &a,
+            &alias,
+            actor.user_id(),
+            &reply.text,
+            reply.html.as_deref(),
+        )
+        .await?
     {
         reply.text = text;
         reply.html = Some(html);
@@ -128,9 +138,8 @@ async fn reply_in(
         cc: people(&cc),
         text: reply.text.clone(),
     };
-    let plan = tx
-        .outbound_plan(&mut a, actor.user_id(), &draft, now)
-        .await?;
+    let lib = library.current(&mut tx).await?;
+    let plan = outbound::plan(&mut tx, &lib, &mut a, actor.user_id(), &draft, now).await?;
     let mail = ReplyMail {
         to,
         cc,
@@ -141,9 +150,7 @@ async fn reply_in(
         hold: plan.review,
     };
     let (email_id, outbound) = tx.enqueue_reply(&a, &ans, &alias, mail, now).await?;
-    let notified = tx
-        .send_outbound_notifications(&a, ans.alias_id, &plan.notify, now)
-        .await?;
+    let notified = outbound::notify(&mut tx, &a, ans.alias_id, &plan.notify, now).await?;
     let written = decide::Written {
         email: email_id,
         outbound: &outbound,

@@ -89,7 +89,7 @@ async fn drain(
     let alias = creds.alias.id;
     let folder = creds.alias.incoming.folder.clone();
     let cursor = ctx
-        .store
+        .store()
         .mail_cursor(alias, &folder)
         .await
         .map_err(SessionError::storage)?;
@@ -140,7 +140,7 @@ async fn drain(
                 .map(|(_, f)| BlobKey::of(&f.raw).hash().to_string())
                 .collect();
             let known = ctx
-                .store
+                .store()
                 .known_raw(alias, &keys)
                 .await
                 .map_err(SessionError::storage)?;
@@ -157,10 +157,10 @@ async fn drain(
             done += finish(ctx, creds, conn, state, b).await?;
         }
         let batch_uids: Vec<u32> = items.iter().map(|(u, _)| *u).collect();
-        let (store, blobs, strikes) = (ctx.store.clone(), ctx.blobs.clone(), strikes.clone());
+        let (app, blobs, strikes) = (ctx.app.clone(), ctx.blobs.clone(), strikes.clone());
         let handle = tokio::spawn(async move {
             let batch = items.into_iter().map(|(_, f)| f).collect();
-            ingest_batch(&store, &blobs, alias, batch, &strikes)
+            ingest_batch(&app, &blobs, alias, batch, &strikes)
                 .await
                 .into_iter()
                 .map(|r| r.map(|_| ()))
@@ -236,7 +236,7 @@ async fn finish(
             uid_validity: state.uid_validity,
             last_uid,
         };
-        ctx.store
+        ctx.store()
             .set_mail_cursor(alias, &creds.alias.incoming.folder, c, now())
             .await
             .map_err(SessionError::storage)?;

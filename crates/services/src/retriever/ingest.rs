@@ -1,6 +1,6 @@
 //! From fetched bytes to stored work, a batch at a time: parse (on the blocking pool: it is CPU
 //! work), raw bytes and attachments into the blob store (durable, one round of syncing), then
-//! the store's ingest, which threads and routes the whole batch in one write.
+//! the ingest use case, which threads and routes the whole batch in one write.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -8,9 +8,10 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 
 use futures_util::future::join_all;
+use switchboard_app::App;
 use switchboard_domain::{AliasId, InboundEmail, IngestResult, StoredAttachment};
 use switchboard_mail::parse::{self, ParsedMail};
-use switchboard_store::{BlobStore, Store, StoreError};
+use switchboard_store::{BlobStore, StoreError};
 
 use crate::now;
 
@@ -82,14 +83,14 @@ pub type Taken = Result<Option<IngestResult>, IngestError>;
 /// strike in `strikes`; at [`MAX_ATTEMPTS`] it is recorded as an exception with its raw bytes
 /// only, so it cannot hold the mailbox. The result is per message, in order.
 pub async fn ingest_batch(
-    store: &Store,
+    app: &App,
     blobs: &Arc<dyn BlobStore>,
     mailbox: AliasId,
     batch: Vec<Fetched>,
     strikes: &Strikes,
 ) -> Vec<Taken> {
     let keys: Vec<String> = batch.iter().map(|f| f.source_key.clone()).collect();
-    let known = match store.known_sources(mailbox, &keys).await {
+    let known = match app.store().known_sources(mailbox, &keys).await {
         Ok(k) => k,
         Err(e) => {
             let why = e.to_string();
@@ -110,7 +111,7 @@ pub async fn ingest_batch(
             *slot = Some(Ok(None));
         }
     }
-    let taken = store_new(store, blobs, mailbox, new, strikes).await;
+    let taken = store_new(app, blobs, mailbox, new, strikes).await;
     for (i, r) in places.into_iter().zip(taken) {
         if let Some(slot) = out.get_mut(i) {
             *slot = Some(r);
@@ -129,7 +130,7 @@ pub async fn ingest_batch(
 
 /// Parses, stores the blobs of and records messages not stored before.
 async fn store_new(
-    store: &Store,
+    app: &App,
     blobs: &Arc<dyn BlobStore>,
     mailbox: AliasId,
     batch: Vec<Fetched>,
@@ -216,7 +217,7 @@ async fn store_new(
         .iter()
         .map(|m| (m.source_key.clone(), m.raw_blob.clone(), m.raw_size))
         .collect();
-    let results = store.ingest_emails(mails, now()).await;
+    let results = app.ingest_emails(mails, now()).await;
     let mut out = Vec::with_capacity(n);
     for ((source_key, raw_blob, raw_size), r) in raw.into_iter().zip(results) {
         let r = match r {
@@ -232,7 +233,7 @@ async fn store_new(
                     raw_blob,
                     raw_size,
                 };
-                strike(store, strikes, poison, e).await
+                strike(app, strikes, poison, e).await
             }
         };
         out.push(r);
@@ -251,7 +252,7 @@ struct Poison {
 /// Counts a failure of one message; at [`MAX_ATTEMPTS`] failures of its own, records it as an
 /// exception (its raw bytes and source only: the content that failed is left out, so this
 /// cannot fail for the same reason) and gives the mailbox's status a notice naming it.
-async fn strike(store: &Store, strikes: &Strikes, p: Poison, e: IngestError) -> Taken {
+async fn strike(app: &App, strikes: &Strikes, p: Poison, e: IngestError) -> Taken {
     if !e.is_message_specific() {
         return Err(e);
     }
@@ -268,7 +269,7 @@ async fn strike(store: &Store, strikes: &Strikes, p: Poison, e: IngestError) -> 
         content: None,
         parse_error: Some(why.chars().take(2000).collect()),
     };
-    match store.ingest_email(record, now()).await {
+    match app.ingest_email(record, now()).await {
         Ok(done) => {
             tracing::warn!(mailbox = %p.mailbox, source = %p.source_key, error = %e, attempts = n, "message recorded as an exception after failing again and again");
             strikes.clear(&p.source_key);

@@ -43,11 +43,11 @@ pub fn worker_name(alias: AliasId) -> String {
 
 /// Runs the retriever until `shutdown`.
 pub async fn run(ctx: MailContext, mut shutdown: Shutdown) {
-    let mut changes = ctx.store.notify().aliases();
+    let mut changes = ctx.store().notify().aliases();
     let mut workers: HashMap<AliasId, Worker> = HashMap::new();
     ctx.status.state("retriever", "running");
     loop {
-        match ctx.store.alias_credentials().await {
+        match ctx.store().alias_credentials().await {
             Ok(list) => reconcile(&ctx, &mut workers, list),
             Err(e) => {
                 tracing::warn!(error = %e, "retriever cannot read the aliases");

@@ -80,7 +80,7 @@ async fn poll(
         .collect();
     let keys: Vec<String> = listing.iter().map(|(_, u)| format!("pop3:{u}")).collect();
     let known = ctx
-        .store
+        .store()
         .known_sources(alias, &keys)
         .await
         .map_err(SessionError::storage)?;
@@ -114,7 +114,7 @@ async fn poll(
                 raw,
             })
             .collect();
-        let results = ingest_batch(&ctx.store, &ctx.blobs, alias, batch, strikes).await;
+        let results = ingest_batch(&ctx.app, &ctx.blobs, alias, batch, strikes).await;
         for ((n, key), r) in chunk.iter().zip(results) {
             match r {
                 Ok(_) => to_delete.push(*n),

@@ -18,7 +18,7 @@ fn file(name: &str, bytes: &[u8]) -> StoredAttachment {
 }
 
 pub async fn drafts(s: &Store, dept: DepartmentId, alias: &Alias) -> R {
-    let r = s
+    let r = app(s)
         .ingest_email(
             inbound(
                 alias.id,

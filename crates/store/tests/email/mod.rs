@@ -106,7 +106,7 @@ async fn known(s: &Store, alias: &Alias) -> R {
         Some(content("hal@known.example", "Known")),
     );
     mail.raw_blob = packed.clone();
-    let r = s.ingest_email(mail, now()).await?;
+    let r = app(s).ingest_email(mail, now()).await?;
     assert_eq!(s.email_raw_blob(r.email_id).await?, Some(packed));
     let other = BlobKey::of(b"never stored").hash().to_string();
     let found = s
@@ -168,7 +168,7 @@ async fn ingest_and_thread(s: &Store, dept: DepartmentId, alias: &Alias, queue: 
     // A first message: new customer, new case, activity queued in the alias's queue.
     let mut first = content("carol@customer.example", "Printer on fire");
     first.message_id = Some("m1@customer.example".into());
-    let r1 = s
+    let r1 = app(s)
         .ingest_email(inbound(alias.id, "imap:INBOX:1:1", Some(first)), now())
         .await?;
     assert!(r1.created);
@@ -185,7 +185,7 @@ async fn ingest_and_thread(s: &Store, dept: DepartmentId, alias: &Alias, queue: 
     assert_eq!(carol.name, "Carol Customer");
 
     // The same source again creates nothing.
-    let again = s
+    let again = app(s)
         .ingest_email(
             inbound(
                 alias.id,
@@ -230,7 +230,7 @@ async fn ingest_and_thread(s: &Store, dept: DepartmentId, alias: &Alias, queue: 
     // The customer answers our reply: joins the case by In-Reply-To.
     let mut answer = content("carol@customer.example", "Re: Printer on fire");
     answer.in_reply_to = vec![out_email.message_id.clone().unwrap()];
-    let r2 = s
+    let r2 = app(s)
         .ingest_email(inbound(alias.id, "imap:INBOX:1:2", Some(answer)), now())
         .await?;
     assert_eq!(r2.case_id, Some(a1.case_id));
@@ -243,7 +243,7 @@ async fn ingest_and_thread(s: &Store, dept: DepartmentId, alias: &Alias, queue: 
     let mut refs = content("carol@customer.example", "more");
     refs.in_reply_to = vec!["unknown@x".into()];
     refs.references = vec!["m1@customer.example".into(), "unknown@x".into()];
-    let r3 = s
+    let r3 = app(s)
         .ingest_email(inbound(alias.id, "imap:INBOX:1:3", Some(refs)), now())
         .await?;
     assert_eq!(r3.case_id, Some(a1.case_id));
@@ -254,7 +254,7 @@ async fn ingest_and_thread(s: &Store, dept: DepartmentId, alias: &Alias, queue: 
 
     // A case token from a participant threads; from a stranger it does not.
     let subject = format!("Still broken [#{}]", a1.case_id);
-    let r4 = s
+    let r4 = app(s)
         .ingest_email(
             inbound(
                 alias.id,
@@ -269,7 +269,7 @@ async fn ingest_and_thread(s: &Store, dept: DepartmentId, alias: &Alias, queue: 
         s.email(r4.email_id).await?.thread_rule,
         Some(ThreadRule::CaseToken)
     );
-    let r5 = s
+    let r5 = app(s)
         .ingest_email(
             inbound(
                 alias.id,
@@ -290,7 +290,7 @@ async fn ingest_and_thread(s: &Store, dept: DepartmentId, alias: &Alias, queue: 
     let mut ooo = content("carol@customer.example", "Out of office");
     ooo.kind = EmailKind::AutoReply;
     ooo.in_reply_to = vec![out_email.message_id.clone().unwrap()];
-    let r6 = s
+    let r6 = app(s)
         .ingest_email(inbound(alias.id, "imap:INBOX:1:6", Some(ooo)), now())
         .await?;
     assert_eq!(r6.outcome, Outcome::Attached);
@@ -304,7 +304,7 @@ async fn ingest_and_thread(s: &Store, dept: DepartmentId, alias: &Alias, queue: 
     );
     let mut auto = content("robot@vendor.example", "Auto: thanks");
     auto.kind = EmailKind::AutoReply;
-    let r7 = s
+    let r7 = app(s)
         .ingest_email(inbound(alias.id, "imap:INBOX:1:7", Some(auto)), now())
         .await?;
     assert_eq!(r7.outcome, Outcome::ExceptionQueue);
@@ -338,7 +338,7 @@ async fn ingest_and_thread(s: &Store, dept: DepartmentId, alias: &Alias, queue: 
         .await?
         .items
         .len();
-    let r8 = s
+    let r8 = app(s)
         .ingest_email(inbound(alias.id, "imap:INBOX:1:8", Some(bounce)), now())
         .await?;
     assert_eq!(r8.outcome, Outcome::DeliveryException);
@@ -377,7 +377,7 @@ async fn ingest_and_thread(s: &Store, dept: DepartmentId, alias: &Alias, queue: 
     // Unparseable bytes are kept and go to the exception queue.
     let mut raw = inbound(alias.id, "imap:INBOX:1:9", None);
     raw.parse_error = Some("not a message".into());
-    let r9 = s.ingest_email(raw, now()).await?;
+    let r9 = app(s).ingest_email(raw, now()).await?;
     assert_eq!(r9.outcome, Outcome::ExceptionQueue);
     let a9 = s.activity(r9.activity_id.unwrap()).await?;
     assert_eq!(a9.sub_status.as_deref(), Some("unparseable"));
@@ -510,7 +510,7 @@ async fn hygiene(s: &Store, dept: DepartmentId, alias: &Alias) -> R {
     .validate()?;
     s.set_email_settings(dept, settings.clone()).await?;
     assert_eq!(s.email_settings(dept).await?, settings);
-    let r = s
+    let r = app(s)
         .ingest_email(
             inbound(
                 alias.id,
@@ -541,7 +541,7 @@ async fn hygiene(s: &Store, dept: DepartmentId, alias: &Alias) -> R {
             inline: false,
         },
     ];
-    let r = s
+    let r = app(s)
         .ingest_email(inbound(alias.id, "pop3:files", Some(with_files)), now())
         .await?;
     let e = s.email(r.email_id).await?;
@@ -565,7 +565,7 @@ async fn hygiene(s: &Store, dept: DepartmentId, alias: &Alias) -> R {
         .await?;
     let mut to_sales = content("erin@customer.example", "Quote please");
     to_sales.original_recipients = vec!["Sales@Example.org".into(), alias.address.to_string()];
-    let r = s
+    let r = app(s)
         .ingest_email(inbound(alias.id, "pop3:sales", Some(to_sales)), now())
         .await?;
     assert_eq!(
@@ -603,7 +603,7 @@ async fn batch(s: &Store, dept: DepartmentId, alias: &Alias, queue: QueueId) -> 
         inbound(alias.id, "batch:3", None),
         inbound(alias.id, "batch:4", Some(other)),
     ];
-    let r: Vec<IngestResult> = s
+    let r: Vec<IngestResult> = app(s)
         .ingest_emails(mails.clone(), now())
         .await
         .into_iter()
@@ -655,7 +655,7 @@ async fn batch(s: &Store, dept: DepartmentId, alias: &Alias, queue: QueueId) -> 
     assert_eq!(customer.department_id, dept);
 
     // The same batch again: nothing new, the first results.
-    let again: Vec<IngestResult> = s
+    let again: Vec<IngestResult> = app(s)
         .ingest_emails(mails, now())
         .await
         .into_iter()
@@ -676,7 +676,7 @@ async fn batch(s: &Store, dept: DepartmentId, alias: &Alias, queue: QueueId) -> 
             Some(content("gus@batch.example", "Lost")),
         ),
     ];
-    let r = s.ingest_emails(poisoned, now()).await;
+    let r = app(s).ingest_emails(poisoned, now()).await;
     assert!(
         r[0].as_ref()
             .is_ok_and(|x| x.created && x.outcome == Outcome::Activity)

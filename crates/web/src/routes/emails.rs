@@ -274,7 +274,7 @@ pub async fn reply_draft(
         .require_holder(&s.store, activity, "answer this activity")
         .await?;
     Ok(Json(
-        s.store.reply_draft(activity, Some(caller.user.id)).await?,
+        s.app.reply_draft(activity, Some(caller.user.id)).await?,
     ))
 }
 
@@ -389,7 +389,7 @@ pub async fn article_for_reply(
         .require_holder(&s.store, activity, "answer this activity")
         .await?;
     let (text, html) = s
-        .store
+        .app
         .article_for_reply(
             activity,
             switchboard_domain::ArticleId(number(&article, "article")?),

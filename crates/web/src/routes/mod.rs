@@ -53,9 +53,15 @@ pub(crate) fn page(limit: Option<u32>, cursor: Option<&str>) -> ApiResult<PageRe
 
 /// Generates create, get, update and delete handlers for a resource whose store methods follow
 /// the common shape (`create_x(New, now)`, `x(id)`, `update_x(id, Patch, now)`, `delete_x(id)`).
+/// An update that is a use case of its own is the app's (`update: app.update_x`).
 macro_rules! crud_handlers {
     (resource: $res:expr, id: $Id:path, new: $New:ty, patch: $Patch:ty,
      create: $create:ident, get: $get:ident, update: $update:ident, delete: $delete:ident) => {
+        $crate::routes::crud_handlers!(resource: $res, id: $Id, new: $New, patch: $Patch,
+            create: $create, get: $get, update: store.$update, delete: $delete);
+    };
+    (resource: $res:expr, id: $Id:path, new: $New:ty, patch: $Patch:ty,
+     create: $create:ident, get: $get:ident, update: $via:ident.$update:ident, delete: $delete:ident) => {
         /// Creates one; 201 with the new object.
         pub async fn create(
             axum::extract::State(s): axum::extract::State<$crate::state::AppState>,
@@ -89,7 +95,7 @@ macro_rules! crud_handlers {
         ) -> $crate::error::ApiResult<impl axum::response::IntoResponse> {
             caller.require(switchboard_domain::Access::Write, $res)?;
             Ok(axum::Json(
-                s.store
+                s.$via
                     .$update($Id(id), body.validate()?, $crate::state::now())
                     .await?,
             ))

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use switchboard_domain::{Access, DepartmentId, Resource, ValidationError, WorkflowId};
 use switchboard_store::WorkflowFilter;
 use switchboard_workflow::model::WorkflowVersion;
-use switchboard_workflow::{NewWorkflow, Workflow, WorkflowKind, WorkflowPatch};
+use switchboard_workflow::{NewWorkflow, Validate, Workflow, WorkflowKind, WorkflowPatch};
 
 use super::{ListResponse, crud_handlers, page};
 use crate::auth::Caller;
@@ -16,7 +16,7 @@ use crate::extract::{ApiQuery, Id};
 use crate::state::AppState;
 
 crud_handlers!(resource: Resource::Workflows, id: WorkflowId, new: NewWorkflow, patch: WorkflowPatch,
-    create: create_workflow, get: workflow, update: update_workflow, delete: delete_workflow);
+    create: create_workflow, get: workflow, update: app.update_workflow, delete: delete_workflow);
 
 /// Filters of the workflow list.
 #[derive(Debug, Deserialize)]

@@ -193,7 +193,7 @@ pub async fn view(State(s): State<AppState>, viewer: Viewer, Id(id): Id) -> ApiR
     let events = s.store.activity_events(activity.id, &page).await?.items;
     let draft = if may_answer(&viewer, &activity) {
         // Work without an inbound email (created by hand) has nothing to answer.
-        match s.store.reply_draft(activity.id, Some(me.id)).await {
+        match s.app.reply_draft(activity.id, Some(me.id)).await {
             Ok(d) => Some(d),
             Err(StoreError::NotFound { .. } | StoreError::Conflict(_)) => None,
             Err(e) => return Err(e.into()),

@@ -2,11 +2,9 @@
 //! mention, so the store can check they exist in the workflow's department when it is saved and
 //! refuse to delete what a workflow still uses.
 
-use switchboard_domain::{
-    ArticleId, CalendarId, CategoryId, DepartmentId, QueueId, UserGroupId, UserId,
-};
+use crate::{ArticleId, CalendarId, CategoryId, DepartmentId, QueueId, UserGroupId, UserId};
 
-use crate::model::{Condition, Definition, Step};
+use super::model::{Condition, Definition, Step};
 
 /// Something a workflow refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

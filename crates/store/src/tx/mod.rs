@@ -4,28 +4,50 @@
 //! what it captures; its result is delivered only after the commit.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 use sqlx::AnyConnection;
 use switchboard_domain::{
     Activity, ActivityAction, ActivityId, Actor, Alias, AliasId, CategoryId, DepartmentId, EmailId,
-    SavedDraft, Timestamp, UserId, WorkflowId,
+    SavedDraft, Timestamp, WorkflowId,
 };
-use switchboard_workflow::Notice;
 
 use crate::activities::{self, NewEvent};
-use crate::automation::LibraryCache;
 use crate::error::StoreError;
 use crate::outbox::{AnsweredEmail, ReplyMail};
-use crate::review::{HeldReply, OutboundDraft, OutboundPlan, ReplySettlement};
+use crate::review::{HeldReply, ReplySettlement};
 use crate::store::Store;
-use crate::{alarms, aliases, automation, compose, drafts, outbox, review};
+use crate::{alarms, aliases, drafts, outbox, review};
+
+mod inbound;
+mod workflows;
 
 /// One write transaction, lent to a job of [`Store::write`].
 pub struct Tx<'c> {
     pub(crate) c: &'c mut AnyConnection,
-    library: Arc<LibraryCache>,
+}
+
+/// A savepoint inside a write transaction: what is written through [`Savepoint::tx`] is kept
+/// by [`Savepoint::commit`] and undone by [`Savepoint::rollback`] (or when it is dropped).
+pub struct Savepoint<'c> {
+    t: sqlx::Transaction<'c, sqlx::Any>,
+}
+
+impl<'c> Savepoint<'c> {
+    /// The transaction inside the savepoint.
+    pub fn tx(&mut self) -> Tx<'_> {
+        Tx { c: &mut self.t }
+    }
+
+    /// Keeps what was written.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        Ok(self.t.commit().await?)
+    }
+
+    /// Undoes what was written.
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        Ok(self.t.rollback().await?)
+    }
 }
 
 impl Store {
@@ -34,20 +56,29 @@ impl Store {
         &self,
         mut job: impl for<'c> FnMut(Tx<'c>) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let library = Arc::clone(&self.inner.library);
-        self.inner
-            .writer
-            .write(move |c| {
-                job(Tx {
-                    c,
-                    library: Arc::clone(&library),
-                })
-            })
-            .await
+        self.inner.writer.write(move |c| job(Tx { c })).await
+    }
+
+    /// Runs `job` over a connection of the read pool (for use cases that only read; what it
+    /// would write is not the writer's and must not be).
+    pub async fn read<T>(
+        &self,
+        job: impl for<'c> FnOnce(Tx<'c>) -> BoxFuture<'c, Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        let mut c = self.inner.read.acquire().await?;
+        job(Tx { c: &mut c }).await
     }
 }
 
 impl Tx<'_> {
+    /// Opens a savepoint: a failed attempt can be undone without leaving the transaction.
+    pub async fn savepoint(&mut self) -> Result<Savepoint<'_>, StoreError> {
+        use sqlx::Connection;
+        Ok(Savepoint {
+            t: self.c.begin().await?,
+        })
+    }
+
     /// An activity as it is now in the transaction.
     pub async fn activity(&mut self, id: ActivityId) -> Result<Activity, StoreError> {
         activities::fetch(&mut *self.c, id).await
@@ -134,36 +165,9 @@ impl Tx<'_> {
         drafts::delete(self.c, a).await
     }
 
-    /// The reply body with the department's (or alias's) standard parts around it, when there
-    /// are any.
-    pub async fn compose_reply(
-        &mut self,
-        a: &Activity,
-        alias: &Alias,
-        agent: Option<UserId>,
-        text: &str,
-        html: Option<&str>,
-    ) -> Result<Option<(String, String)>, StoreError> {
-        compose::reply(self.c, a, alias, agent, text, html).await
-    }
-
     /// Who may be written to about `a` without the right to write to anyone (lower-cased).
     pub async fn participants(&mut self, a: &Activity) -> Result<HashSet<String>, StoreError> {
         outbox::participants(self.c, a).await
-    }
-
-    /// Runs the outbound workflows on a reply to `a` by `author` (the workflows at the
-    /// generation committed now), applies their changes to `a` and says whether the reply waits
-    /// for review, and where.
-    pub async fn outbound_plan(
-        &mut self,
-        a: &mut Activity,
-        author: Option<UserId>,
-        draft: &OutboundDraft,
-        now: Timestamp,
-    ) -> Result<OutboundPlan, StoreError> {
-        let lib = self.library.current(self.c).await?;
-        review::plan(self.c, &lib, a, author, draft, now).await
     }
 
     /// Writes an agent's reply: the outbound activity (completed, or waiting in review queue
@@ -177,18 +181,6 @@ impl Tx<'_> {
         now: Timestamp,
     ) -> Result<(EmailId, Activity), StoreError> {
         outbox::enqueue_reply(self.c, a, answered, alias, mail, now).await
-    }
-
-    /// Sends the outbound workflows' notifications about `a` from `alias`; returns their
-    /// `notified` events.
-    pub async fn send_outbound_notifications(
-        &mut self,
-        a: &Activity,
-        alias: AliasId,
-        notices: &[Notice],
-        now: Timestamp,
-    ) -> Result<Vec<NewEvent>, StoreError> {
-        review::notify(self.c, a, alias, notices, now).await
     }
 
     /// Records that alarm `workflow` fired on `activity`; false when it already had (another
@@ -210,17 +202,5 @@ impl Tx<'_> {
         dept: DepartmentId,
     ) -> Result<Option<Alias>, StoreError> {
         alarms::sender(self.c, activity, dept).await
-    }
-
-    /// Writes a workflow's notifications about `a` from `alias` into the outbox; returns their
-    /// emails in order.
-    pub async fn send_notifications(
-        &mut self,
-        a: &Activity,
-        alias: &Alias,
-        notices: &[Notice],
-        now: Timestamp,
-    ) -> Result<Vec<EmailId>, StoreError> {
-        automation::send_notifications(self.c, a, alias, notices, now).await
     }
 }

@@ -4,12 +4,12 @@
 //! route…), a `branch` (the first case whose condition holds runs its steps; else `otherwise`)
 //! or `stop`. Every step has an `id`, unique in the workflow, that errors and run traces name.
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use switchboard_domain::{
+use crate::{
     ActivityStatus, AliasId, ArticleId, CalendarId, CategoryId, ChannelKind, DepartmentId, QueueId,
     Timestamp, UserGroupId, UserId, WorkflowId,
 };
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use utoipa::ToSchema;
 
 /// When a workflow runs.
@@ -154,6 +154,31 @@ pub struct WorkflowPatch {
     /// Replaces the steps.
     #[schema(value_type = Option<Object>)]
     pub definition: Option<Definition>,
+}
+
+impl WorkflowPatch {
+    /// The workflow with the patch's fields set (the version is the store's to bump; whether
+    /// the result is a valid workflow is checked afterwards, as the kind decides).
+    pub fn apply_to(&self, w: &mut Workflow) {
+        if let Some(n) = &self.name {
+            w.name.clone_from(n);
+        }
+        if let Some(d) = &self.description {
+            w.description.clone_from(d);
+        }
+        if let Some(a) = self.active {
+            w.active = a;
+        }
+        if let Some(a) = &self.alias_ids {
+            w.alias_ids.clone_from(a);
+        }
+        if let Some(s) = self.interval_secs {
+            w.interval_secs = s;
+        }
+        if let Some(d) = &self.definition {
+            w.definition = d.clone();
+        }
+    }
 }
 
 pub(crate) fn yes() -> bool {
@@ -624,9 +649,9 @@ impl Day {
     }
 }
 
-impl switchboard_domain::Refers for NewWorkflow {
-    fn refs(&self) -> Vec<switchboard_domain::ObjectRef> {
-        use switchboard_domain::{ObjectKind, ObjectRef};
+impl crate::Refers for NewWorkflow {
+    fn refs(&self) -> Vec<crate::ObjectRef> {
+        use crate::{ObjectKind, ObjectRef};
         let mut r = vec![ObjectRef::new(
             "department_id",
             ObjectKind::Department,
@@ -641,9 +666,9 @@ impl switchboard_domain::Refers for NewWorkflow {
     }
 }
 
-impl switchboard_domain::Refers for WorkflowPatch {
-    fn refs(&self) -> Vec<switchboard_domain::ObjectRef> {
-        use switchboard_domain::{ObjectKind, ObjectRef};
+impl crate::Refers for WorkflowPatch {
+    fn refs(&self) -> Vec<crate::ObjectRef> {
+        use crate::{ObjectKind, ObjectRef};
         self.alias_ids
             .iter()
             .flatten()
