@@ -76,27 +76,13 @@ pub(crate) async fn generation(c: &mut AnyConnection) -> Result<i64, StoreError>
     col(&r, "generation")
 }
 
-/// The department's standard start workflow, created with the department.
+/// The department's standard start workflow (the domain's), created with the department.
 pub(crate) async fn insert_standard(
     c: &mut AnyConnection,
     dept: DepartmentId,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let def: Definition = serde_json::from_value(serde_json::json!({
-        "steps": [{"type": "acknowledge", "id": "acknowledge"}]
-    }))?;
-    let n = NewWorkflow {
-        department_id: dept,
-        name: "Standard start".into(),
-        description: "Acknowledges new cases with the department's auto-acknowledgement article. \
-                      The mail then waits in its alias's queue."
-            .into(),
-        kind: WorkflowKind::Start,
-        active: true,
-        alias_ids: vec![],
-        interval_secs: None,
-        definition: def,
-    };
+    let n = switchboard_domain::workflow::standard_start(dept);
     insert(c, &n, now).await.map(|_| ())
 }
 

@@ -527,3 +527,15 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_standard_start_workflow_is_valid_and_acknowledges() {
+    let n = switchboard_domain::workflow::standard_start(DepartmentId(4))
+        .validate()
+        .unwrap();
+    assert_eq!(n.kind, WorkflowKind::Start);
+    assert_eq!(n.department_id, DepartmentId(4));
+    let steps = serde_json::to_value(&n.definition).unwrap();
+    assert_eq!(steps["steps"][0]["type"], "acknowledge");
+    assert_eq!(steps["steps"].as_array().map(Vec::len), Some(1));
+}
