@@ -71,4 +71,6 @@ id_type! {
     CalendarId,
     /// A workflow: inbound, outbound or alarm rules.
     WorkflowId,
+    /// A chat entry point: what a web page embeds to offer chat.
+    EntryPointId,
 }

@@ -16,6 +16,7 @@ pub mod calendar;
 pub mod case;
 pub mod category;
 pub mod channel;
+pub mod chat;
 pub mod compose;
 pub mod customer;
 pub mod department;

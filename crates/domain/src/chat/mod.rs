@@ -1,0 +1,15 @@
+//! Web chat as data: the entry points a department publishes on its web sites — which queue routes
+//! their chats, when they are open, the pre-chat form, the widget's texts and colour, the web
+//! origins allowed to embed them, the survey after a chat and the time-outs.
+
+pub mod entry_point;
+pub mod form;
+pub mod origin;
+pub mod widget;
+
+#[cfg(test)]
+mod tests;
+
+pub use entry_point::{ChatTimeouts, EntryPoint, EntryPointPatch, NewEntryPoint};
+pub use form::{FieldKind, FieldTarget, PreChatField, QuestionKind, SurveyQuestion};
+pub use widget::WidgetTemplate;

@@ -1,0 +1,113 @@
+//! The widget's template: its texts and colour. The wait message is dynamic: `{{position}}`
+//! (1-based place in the queue), `{{expected_wait}}` (in words) and `{{activity.id}}` are filled
+//! while the customer waits.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::ValidationError;
+use crate::text::{self, MAX_NAME, MAX_TEXT};
+
+/// The placeholders a wait message may use.
+pub const WAIT_PLACEHOLDERS: [&str; 3] = ["position", "expected_wait", "activity.id"];
+
+/// The texts and colour of an entry point's widget.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct WidgetTemplate {
+    /// The window's title and the button's label.
+    pub title: String,
+    /// Shown above the pre-chat form.
+    pub welcome: String,
+    /// Shown while the customer waits for an agent (with placeholders).
+    pub wait_message: String,
+    /// Shown when the entry point is closed or nobody can take a chat; the customer may leave an
+    /// email instead.
+    pub offline: String,
+    /// The accent colour, `#rrggbb`.
+    pub colour: String,
+}
+
+impl Default for WidgetTemplate {
+    fn default() -> Self {
+        WidgetTemplate {
+            title: "Chat with us".into(),
+            welcome: "Tell us who you are and what you need; an agent will be with you shortly."
+                .into(),
+            wait_message:
+                "You are number {{position}} in the queue. Expected wait: {{expected_wait}}.".into(),
+            offline: "We cannot chat right now. Leave us a message and we will answer by email."
+                .into(),
+            colour: "#1f5fbf".into(),
+        }
+    }
+}
+
+impl WidgetTemplate {
+    /// Validates and normalises the template.
+    pub fn check(&mut self) -> Result<(), ValidationError> {
+        self.title = text::required("widget.title", &self.title, MAX_NAME)?;
+        self.welcome = text::optional("widget.welcome", &self.welcome, MAX_TEXT)?;
+        self.wait_message = text::optional("widget.wait_message", &self.wait_message, MAX_TEXT)?;
+        self.offline = text::required("widget.offline", &self.offline, MAX_TEXT)?;
+        placeholders("widget.wait_message", &self.wait_message)?;
+        self.colour = self.colour.trim().to_ascii_lowercase();
+        let hex = self.colour.strip_prefix('#').unwrap_or("");
+        if hex.len() != 6 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(ValidationError::new(
+                "widget.colour",
+                "write the colour as #rrggbb, e.g. #1f5fbf",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Checks that every `{{…}}` in `s` is a wait-message placeholder.
+fn placeholders(field: &str, s: &str) -> Result<(), ValidationError> {
+    let mut rest = s;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            return Err(ValidationError::new(
+                field,
+                "a placeholder is not closed with }}",
+            ));
+        };
+        let name = after[..end].trim();
+        if !WAIT_PLACEHOLDERS.contains(&name) {
+            return Err(ValidationError::new(
+                field,
+                format!(
+                    "unknown placeholder {{{{{name}}}}}; use {}",
+                    WAIT_PLACEHOLDERS.map(|p| format!("{{{{{p}}}}}")).join(", ")
+                ),
+            ));
+        }
+        rest = &after[end + 2..];
+    }
+    Ok(())
+}
+
+/// A wait message with its placeholders filled.
+pub fn wait_message(template: &str, position: usize, expected_wait: &str, activity: i64) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        match after[..end].trim() {
+            "position" => out.push_str(&position.to_string()),
+            "expected_wait" => out.push_str(expected_wait),
+            "activity.id" => out.push_str(&activity.to_string()),
+            _ => {}
+        }
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
