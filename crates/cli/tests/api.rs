@@ -398,6 +398,51 @@ async fn api_story(server: &Server) {
     assert_eq!(as_agent.get("/auth/me").await.0, 401);
     assert_eq!(api.with_token("sbt_forged").get("/customers").await.0, 401);
 
+    // Chat entry points: validated field by field, updated by version.
+    let (st, e) = api
+        .post(
+            "/entry-points",
+            json!({"department_id": dept, "name": "Web shop",
+                   "allowed_origins": ["https://*.example.com"]}),
+        )
+        .await;
+    assert_eq!(
+        (st, e["field"].as_str()),
+        (422, Some("allowed_origins[0]")),
+        "{e}"
+    );
+    let (st, ep) = api
+        .post(
+            "/entry-points",
+            json!({"department_id": dept, "name": "Web shop",
+                   "allowed_origins": ["HTTPS://Shop.Example.com/"],
+                   "widget": {"wait_message": "You are number {{position}}."}}),
+        )
+        .await;
+    assert_eq!(st, 201, "{ep}");
+    assert_eq!(ep["allowed_origins"], json!(["https://shop.example.com"]));
+    assert_eq!(ep["pre_chat"][1]["maps_to"], "customer_email");
+    let path = format!("/entry-points/{}", ep["id"]);
+    let (st, e) = api
+        .put(
+            &path,
+            json!({"version": 1, "timeouts": {"customer_warning_secs": 600}}),
+        )
+        .await;
+    assert_eq!(
+        (st, e["field"].as_str()),
+        (422, Some("timeouts.customer_warning_secs")),
+        "{e}"
+    );
+    let (st, ep) = api.put(&path, json!({"version": 1, "active": false})).await;
+    assert_eq!(
+        (st, ep["active"].as_bool(), ep["version"].as_i64()),
+        (200, Some(false), Some(2)),
+        "{ep}"
+    );
+    let (st, _) = api.delete(&path).await;
+    assert_eq!(st, 204);
+
     // Run-time log levels.
     let (st, l) = api
         .put(

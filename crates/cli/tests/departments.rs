@@ -33,6 +33,7 @@ struct Objects {
     category: i64,
     calendar: i64,
     workflow: i64,
+    entry_point: i64,
     alias: i64,
     email: i64,
     attachment: i64,
@@ -134,6 +135,13 @@ async fn department(w: &World, existing: Option<i64>, tag: &str) -> Objects {
                "interval_secs": 3600, "active": false, "definition": {"steps": [{"id": "s", "type": "stop"}]}}),
     )
     .await);
+    let entry_point = id(&created(
+        api,
+        "/entry-points",
+        json!({"department_id": dept, "name": format!("Chat {tag}"), "queue_id": queue,
+               "calendar_id": calendar, "allowed_origins": ["https://shop.example.com"]}),
+    )
+    .await);
     let mailbox = format!("box{}", tag.to_lowercase());
     w.dovecot.add_user(&mailbox, "secret");
     let address = format!("{mailbox}@acme.test");
@@ -172,6 +180,7 @@ async fn department(w: &World, existing: Option<i64>, tag: &str) -> Objects {
         category,
         calendar,
         workflow,
+        entry_point,
         alias: id(&a),
         email: email_id,
         attachment,
@@ -194,6 +203,7 @@ fn reads(b: &Objects) -> Vec<String> {
         category: y,
         calendar: l,
         workflow: wf,
+        entry_point: ep,
         alias: al,
         email: e,
         attachment: at,
@@ -223,6 +233,7 @@ fn reads(b: &Objects) -> Vec<String> {
         format!("/calendars/{l}"),
         format!("/workflows/{wf}"),
         format!("/workflows/{wf}/versions"),
+        format!("/entry-points/{ep}"),
         format!("/aliases/{al}"),
         format!("/emails/{e}"),
         format!("/emails/{e}/html"),
@@ -290,6 +301,16 @@ fn path_writes(b: &Objects, me: i64) -> Vec<(reqwest::Method, String, Value)> {
         (M::PUT, format!("/queues/{}", b.queue), v.clone()),
         (M::PUT, format!("/departments/{}", b.dept), v.clone()),
         (M::POST, format!("/aliases/{}/test", b.alias), json!({})),
+        (
+            M::PUT,
+            format!("/entry-points/{}", b.entry_point),
+            v.clone(),
+        ),
+        (
+            M::DELETE,
+            format!("/entry-points/{}", b.entry_point),
+            Value::Null,
+        ),
     ]
 }
 
@@ -342,6 +363,16 @@ fn body_writes(a: &Objects, b: &Objects, me: i64) -> Vec<(reqwest::Method, Strin
             "/me/pull".into(),
             json!({"activity_id": b.activity}),
         ),
+        (
+            M::POST,
+            "/entry-points".into(),
+            json!({"department_id": a.dept, "name": "Planted", "queue_id": b.queue}),
+        ),
+        (
+            M::POST,
+            "/entry-points".into(),
+            json!({"department_id": a.dept, "name": "Planted", "calendar_id": b.calendar}),
+        ),
     ]
 }
 
@@ -360,6 +391,7 @@ const LISTS: &[(&str, &str)] = &[
     ("/categories?limit=500", "department_id"),
     ("/calendars?limit=500", "department_id"),
     ("/workflows?limit=500", "department_id"),
+    ("/entry-points?limit=500", "department_id"),
     ("/aliases?limit=500", "department_id"),
     ("/emails?limit=500", "department_id"),
     ("/delivery-exceptions?limit=500", "department_id"),

@@ -63,6 +63,7 @@ pub use calendar::{BusinessCalendar, CalendarPatch, Holiday, NewCalendar, OpenHo
 pub use case::{Case, CasePatch, CaseStatus, NewCase};
 pub use category::{Category, CategoryPatch, NewCategory};
 pub use channel::{ChannelKind, ChannelSettings};
+pub use chat::{EntryPoint, EntryPointPatch, NewEntryPoint};
 pub use customer::{ContactKind, ContactPoint, Customer, CustomerPatch, NewCustomer};
 pub use department::{Department, DepartmentPatch, NewDepartment};
 pub use draft::{DraftText, SavedDraft};

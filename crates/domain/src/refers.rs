@@ -117,6 +117,17 @@ crate::refers_fields!(NewCalendar {
     department_id: Department
 });
 
+crate::refers_fields!(crate::chat::NewEntryPoint {
+    department_id: Department,
+    queue_id: Queue,
+    calendar_id: Calendar
+});
+
+crate::refers_fields!(crate::chat::EntryPointPatch {
+    queue_id: Queue,
+    calendar_id: Calendar
+});
+
 impl Refers for DepartmentPatch {
     fn refs(&self) -> Vec<ObjectRef> {
         each(

@@ -54,8 +54,9 @@ impl Role {
             // classify); supervisors also edit articles.
             (_, Knowledge | Categories, Read) => true,
             (Role::Supervisor, Knowledge, Write | Delete) => true,
-            // Calendars and workflows: supervisors see them, administrators change them.
-            (Role::Supervisor, Calendars | Workflows, Read) => true,
+            // Calendars, workflows and chat entry points: supervisors see them, administrators
+            // change them.
+            (Role::Supervisor, Calendars | Workflows | EntryPoints, Read) => true,
             // System: logging levels, metrics and the like are for administrators only.
             _ => false,
         }
@@ -100,6 +101,8 @@ pub enum Resource {
     Calendars,
     /// Workflows.
     Workflows,
+    /// Chat entry points.
+    EntryPoints,
     /// Operations: log levels, services.
     System,
 }
@@ -120,5 +123,8 @@ mod tests {
         assert!(Role::Supervisor.may(Access::Read, Resource::Aliases));
         assert!(!Role::Supervisor.may(Access::Write, Resource::Aliases));
         assert!(!Role::Agent.may(Access::Read, Resource::Aliases));
+        assert!(Role::Supervisor.may(Access::Read, Resource::EntryPoints));
+        assert!(!Role::Supervisor.may(Access::Write, Resource::EntryPoints));
+        assert!(!Role::Agent.may(Access::Read, Resource::EntryPoints));
     }
 }

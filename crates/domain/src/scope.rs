@@ -87,6 +87,8 @@ pub enum ObjectKind {
     Calendar,
     /// A workflow.
     Workflow,
+    /// A chat entry point.
+    EntryPoint,
 }
 
 impl ObjectKind {
@@ -108,6 +110,7 @@ impl ObjectKind {
             ObjectKind::Category => "category",
             ObjectKind::Calendar => "calendar",
             ObjectKind::Workflow => "workflow",
+            ObjectKind::EntryPoint => "entry point",
         }
     }
 }

@@ -189,6 +189,7 @@ fn department_sql(kind: ObjectKind) -> &'static str {
         ObjectKind::Category => "SELECT department_id AS d FROM categories WHERE id = $1",
         ObjectKind::Calendar => "SELECT department_id AS d FROM calendars WHERE id = $1",
         ObjectKind::Workflow => "SELECT department_id AS d FROM workflows WHERE id = $1",
+        ObjectKind::EntryPoint => "SELECT department_id AS d FROM chat_entry_points WHERE id = $1",
     }
 }
 
@@ -361,7 +362,7 @@ impl Store {
                     fetch(&mut *c, id).await?;
                     let in_use = |e: sqlx::Error| match violation(&e) {
                         Some(Violation::ForeignKey) => StoreError::Conflict(format!(
-                            "department {id} still has users, groups, queues, customers, activities, articles, categories or calendars"
+                            "department {id} still has users, groups, queues, customers, activities, articles, categories, calendars or chat entry points"
                         )),
                         _ => e.into(),
                     };

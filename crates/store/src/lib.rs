@@ -27,6 +27,7 @@ pub mod customers;
 pub mod departments;
 mod drafts;
 pub mod emails;
+mod entry_points;
 pub mod error;
 mod facts;
 pub mod groups;

@@ -44,6 +44,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "event versions",
         include_str!("../migrations/0010_event_versions.sql"),
     ),
+    (
+        11,
+        "chat entry points",
+        include_str!("../migrations/0011_chat_entry_points.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

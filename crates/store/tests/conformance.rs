@@ -7,6 +7,7 @@
 use switchboard_domain::*;
 use switchboard_store::*;
 
+mod chat;
 mod email;
 
 type R = Result<(), Box<dyn std::error::Error>>;
@@ -59,6 +60,7 @@ async fn suite(s: &Store) -> R {
     group_commit_batches_concurrent_writers(s, customer.id).await?;
     tokens_and_sessions(s, agent.id).await?;
     email::suite(s, dept.id).await?;
+    chat::suite(s, dept.id).await?;
     Ok(())
 }
 

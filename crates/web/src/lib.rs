@@ -207,6 +207,18 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             ),
         ),
         (
+            "/entry-points",
+            limited(get(entry_points::list).post(entry_points::create)),
+        ),
+        (
+            "/entry-points/{id}",
+            limited(
+                get(entry_points::get)
+                    .put(entry_points::update)
+                    .delete(entry_points::delete),
+            ),
+        ),
+        (
             "/workflows",
             limited(get(workflows::list).post(workflows::create)),
         ),

@@ -54,6 +54,7 @@ pub fn classify(segment: &str, name: &str) -> Option<PathParam> {
         "categories" => K::Category,
         "calendars" => K::Calendar,
         "workflows" => K::Workflow,
+        "entry-points" => K::EntryPoint,
         "tokens" => return Some(PathParam::Other),
         _ => return None,
     };

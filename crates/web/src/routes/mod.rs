@@ -18,6 +18,7 @@ pub mod customers;
 pub mod departments;
 pub mod drafts;
 pub mod emails;
+pub mod entry_points;
 pub mod files;
 pub mod kb_folders;
 pub mod queues;
