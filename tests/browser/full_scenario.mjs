@@ -228,8 +228,24 @@ try {
     await screenshot(supervisor, 'supervisor-monitor-done');
   });
 
+  await step('a chat entry point is set up', async () => {
+    const id = await create(admin, 'entry-points', [
+      ['department_id', 'Billing'],
+      ['name', 'Web shop'],
+      ['queue_id', 'Billing (standard)'],
+      ['allowed_origins', 'HTTPS://Shop.Example.com/'],
+    ]);
+    await admin.goto(`${baseUrl}/admin/entry-points/${id}`);
+    assert.equal(await admin.inputValue('form.admin-form [data-path="allowed_origins"]'), 'https://shop.example.com');
+    await screenshot(admin, 'admin-entry-point');
+    // A colour the widget cannot use is refused beside its field.
+    await fill(admin, 'widget.colour', 'blue');
+    await admin.click('form.admin-form button[type=submit]');
+    await admin.locator('.field[data-field="widget.colour"] .field-error').filter({ hasText: /#rrggbb/ }).waitFor();
+  });
+
   await step('the other screens render', async () => {
-    for (const kind of ['queues', 'aliases', 'articles', 'workflows', 'calendars', 'categories', 'kb-folders', 'user-groups']) {
+    for (const kind of ['queues', 'aliases', 'articles', 'workflows', 'calendars', 'categories', 'kb-folders', 'user-groups', 'entry-points']) {
       await admin.goto(`${baseUrl}/admin/${kind}`);
       await admin.locator('#list-title').waitFor();
     }

@@ -162,7 +162,7 @@ impl Store {
                     let k = fetch(c, id).await?;
                     workflows::refuse_if_used(c, k.department_id, Ref::Calendar(id), "calendar")
                         .await?;
-                    crate::entry_points::refuse_if_used(c, "calendar_id", id.0, "calendar").await?;
+                    crate::in_use::by_entry_point(c, "calendar_id", id.0, "calendar").await?;
                     sqlx::query("DELETE FROM calendars WHERE id = $1")
                         .bind(id.0)
                         .execute(&mut *c)

@@ -1,6 +1,6 @@
 //! Chat entry points: one row each, the form, widget, origins, survey and time-outs as JSON the
 //! domain validated. The queue and calendar an entry point names must be its department's; a
-//! queue or calendar an entry point names is not deleted.
+//! queue or calendar an entry point names is not deleted (`in_use.rs`).
 
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
@@ -81,27 +81,6 @@ async fn check_names(
         );
     }
     Ok(())
-}
-
-/// Refuses (409) when an entry point names queue or calendar `id` (`column` says which).
-pub(crate) async fn refuse_if_used(
-    c: &mut AnyConnection,
-    column: &'static str,
-    id: i64,
-    noun: &str,
-) -> Result<(), StoreError> {
-    // `column` is one of our own names, never input.
-    let sql =
-        format!("SELECT id, name FROM chat_entry_points WHERE {column} = $1 ORDER BY id LIMIT 1");
-    let r = sqlx::query(&sql).bind(id).fetch_optional(&mut *c).await?;
-    match r {
-        Some(r) => Err(StoreError::Conflict(format!(
-            "the {noun} is used by chat entry point {} ({:?})",
-            col::<i64>(&r, "id")?,
-            col::<String>(&r, "name")?
-        ))),
-        None => Ok(()),
-    }
 }
 
 async fn insert(

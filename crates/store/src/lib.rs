@@ -31,6 +31,7 @@ mod entry_points;
 pub mod error;
 mod facts;
 pub mod groups;
+mod in_use;
 mod inbound;
 pub mod kb;
 mod lookups;

@@ -334,7 +334,7 @@ impl Store {
                             "the exception queue is deleted only with its department".into(),
                         ));
                     }
-                    crate::entry_points::refuse_if_used(c, "queue_id", id.0, "queue").await?;
+                    crate::in_use::by_entry_point(c, "queue_id", id.0, "queue").await?;
                     crate::sql::delete_by_id(c, "queues", id.0, || {
                         format!("queue {id} still holds activities; deactivate it instead")
                     })

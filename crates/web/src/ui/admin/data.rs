@@ -4,8 +4,8 @@
 use serde::Serialize;
 use serde_json::Value;
 use switchboard_domain::{
-    AliasId, ArticleId, CalendarId, CategoryId, ChannelKind, DepartmentId, FolderId, QueueId,
-    Scope, UserGroupId, UserId, WorkflowId,
+    AliasId, ArticleId, CalendarId, CategoryId, ChannelKind, DepartmentId, EntryPointId, FolderId,
+    QueueId, Scope, UserGroupId, UserId, WorkflowId,
 };
 use switchboard_store::{
     AliasFilter, ArticleFilter, Page, PageRequest, QueueFilter, UserFilter, UserGroupFilter,
@@ -109,6 +109,7 @@ pub async fn list(
         ),
         "categories" => json_page(st.list_categories(scope, dept, page).await?),
         "calendars" => json_page(st.list_calendars(scope, dept, page).await?),
+        "entry-points" => json_page(st.list_entry_points(scope, dept, page).await?),
         _ => (Vec::new(), None),
     })
 }
@@ -127,6 +128,7 @@ pub async fn get(s: &AppState, slug: &str, id: i64) -> ApiResult<Value> {
         "workflows" => json(st.workflow(WorkflowId(id)).await?),
         "categories" => json(st.category(CategoryId(id)).await?),
         "calendars" => json(st.calendar(CalendarId(id)).await?),
+        "entry-points" => json(st.entry_point(EntryPointId(id)).await?),
         _ => Err(ApiError::new(
             axum::http::StatusCode::NOT_FOUND,
             "not_found",
@@ -188,6 +190,7 @@ pub async fn choices(
         Source::Aliases => "aliases",
         Source::Folders => "kb-folders",
         Source::Articles => "articles",
+        Source::Calendars => "calendars",
     };
     let page = PageRequest {
         limit: switchboard_store::MAX_PAGE,

@@ -47,6 +47,13 @@ const WORKFLOW_KINDS: &[(&str, &str)] = &[
     ("alarm", "Alarm"),
 ];
 
+/// The pre-chat form a new entry point starts with (the domain's default).
+const PRE_CHAT_DEFAULT: &str = r#"[
+  {"key": "name", "label": "Your name", "kind": "text", "required": true, "maps_to": "customer_name"},
+  {"key": "email", "label": "Your email address", "kind": "email", "required": true, "maps_to": "customer_email"},
+  {"key": "question", "label": "How can we help?", "kind": "multiline", "maps_to": "question"}
+]"#;
+
 const STEP_COLUMNS: &[F] = &[
     F::new("expression", "Expression", C::Text)
         .required()
@@ -420,6 +427,56 @@ pub const KINDS: &[Kind] = &[
             F::new("holidays", "Holidays", C::Rows(HOLIDAY_COLUMNS)),
         ],
     },
+    Kind {
+        slug: "entry-points",
+        title: "Chat entry points",
+        one: "entry point",
+        api: "/entry-points",
+        resource: Resource::EntryPoints,
+        columns: &[
+            ("Name", "name"),
+            ("Queue", "queue_id"),
+            ("Department", "department_id"),
+            ("Active", "active"),
+        ],
+        fields: &[
+            F::new("department_id", "Department", C::Select(S::Departments))
+                .required()
+                .create_only(),
+            F::new("name", "Name", C::Text).required(),
+            F::new("description", "Description", C::Area),
+            F::new("active", "Active", C::Check).default("true"),
+            F::new("queue_id", "Queue", C::Select(S::Queues))
+                .help("where its chats wait unless a start workflow routes them"),
+            F::new("calendar_id", "Business hours", C::Select(S::Calendars))
+                .help("none: always open"),
+            F::new("allowed_origins", "Web sites", C::Lines)
+                .help("one origin per line, e.g. https://www.example.com"),
+            F::new("widget.title", "Title", C::Text).default("Chat with us"),
+            F::new("widget.welcome", "Welcome", C::Area),
+            F::new("widget.wait_message", "While waiting", C::Area)
+                .help("{{position}}, {{expected_wait}} and {{activity.id}} are filled in"),
+            F::new("widget.offline", "When closed", C::Area)
+                .default("We cannot chat right now. Leave us a message and we will answer by email."),
+            F::new("widget.colour", "Colour", C::Text)
+                .default("#1f5fbf")
+                .help("#rrggbb"),
+            F::new("pre_chat", "Pre-chat form", C::Json)
+                .default(PRE_CHAT_DEFAULT)
+                .help("fields: key, label, kind (text, multiline, email, number, choice), required, options, maps_to (customer_name, customer_email, question, attribute)"),
+            F::new("survey", "Survey", C::Json)
+                .default("[]")
+                .help("questions: key, text, kind (rating, yes_no, choice, text), required, options"),
+            F::new("timeouts.customer_warning_secs", "Warn a silent customer after (s)", C::Number)
+                .default("240"),
+            F::new("timeouts.customer_inactivity_secs", "Close after (s)", C::Number)
+                .default("300"),
+            F::new("timeouts.agent_inactivity_secs", "Silent agent after (s)", C::Number)
+                .default("180"),
+            F::new("timeouts.abandon_grace_secs", "Abandoned after a lost connection (s)", C::Number)
+                .default("60"),
+        ],
+    },
 ];
 
 /// The kind with this slug.
@@ -566,6 +623,13 @@ mod tests {
             let parsed = serde_json::from_value::<T>(value(name));
             assert!(parsed.is_ok(), "{what} {name:?}: {:?}", parsed.err());
         }
+    }
+
+    #[test]
+    fn the_pre_chat_default_is_the_domains() {
+        let shown: Vec<switchboard_domain::chat::PreChatField> =
+            serde_json::from_str(PRE_CHAT_DEFAULT).unwrap();
+        assert_eq!(shown, switchboard_domain::chat::form::default_pre_chat());
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub enum Source {
     Folders,
     /// Knowledge-base articles.
     Articles,
+    /// Business calendars.
+    Calendars,
     /// Channels.
     Channels,
     /// Fixed choices: `(value, label)`.
