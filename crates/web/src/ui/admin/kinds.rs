@@ -453,8 +453,11 @@ pub const KINDS: &[Kind] = &[
             F::new("allowed_origins", "Web sites", C::Lines)
                 .help("one origin per line, e.g. https://www.example.com"),
             F::new("widget.title", "Title", C::Text).default("Chat with us"),
-            F::new("widget.welcome", "Welcome", C::Area),
+            F::new("widget.welcome", "Welcome", C::Area).default(
+                "Tell us who you are and what you need; an agent will be with you shortly.",
+            ),
             F::new("widget.wait_message", "While waiting", C::Area)
+                .default("You are number {{position}} in the queue. Expected wait: {{expected_wait}}.")
                 .help("{{position}}, {{expected_wait}} and {{activity.id}} are filled in"),
             F::new("widget.offline", "When closed", C::Area)
                 .default("We cannot chat right now. Leave us a message and we will answer by email."),
@@ -622,6 +625,34 @@ mod tests {
         for (name, _) in list {
             let parsed = serde_json::from_value::<T>(value(name));
             assert!(parsed.is_ok(), "{what} {name:?}: {:?}", parsed.err());
+        }
+    }
+
+    /// The form's default for the field at `path` of the entry point kind.
+    fn entry_point_default(path: &str) -> &'static str {
+        let kind = kind("entry-points").unwrap();
+        kind.fields.iter().find(|f| f.path == path).unwrap().default
+    }
+
+    #[test]
+    fn the_widget_defaults_are_the_domains() {
+        let w = switchboard_domain::chat::WidgetTemplate::default();
+        assert_eq!(entry_point_default("widget.title"), w.title);
+        assert_eq!(entry_point_default("widget.welcome"), w.welcome);
+        assert_eq!(entry_point_default("widget.wait_message"), w.wait_message);
+        assert_eq!(entry_point_default("widget.offline"), w.offline);
+        assert_eq!(entry_point_default("widget.colour"), w.colour);
+        let t = switchboard_domain::chat::ChatTimeouts::default();
+        for (path, secs) in [
+            ("timeouts.customer_warning_secs", t.customer_warning_secs),
+            (
+                "timeouts.customer_inactivity_secs",
+                t.customer_inactivity_secs,
+            ),
+            ("timeouts.agent_inactivity_secs", t.agent_inactivity_secs),
+            ("timeouts.abandon_grace_secs", t.abandon_grace_secs),
+        ] {
+            assert_eq!(entry_point_default(path), secs.to_string(), "{path}");
         }
     }
 
