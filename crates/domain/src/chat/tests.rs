@@ -190,3 +190,94 @@ fn a_patch_sets_what_it_names() {
         serde_json::from_value(json!({"version": 3, "widget": {"title": ""}})).unwrap();
     assert_eq!(bad.validate().unwrap_err().field, "widget.title");
 }
+
+fn form() -> Vec<PreChatField> {
+    let mut f = form::default_pre_chat();
+    f.push(PreChatField {
+        key: "topic".into(),
+        label: "Topic".into(),
+        kind: FieldKind::Choice,
+        required: true,
+        options: vec!["Billing".into(), "Orders".into()],
+        maps_to: FieldTarget::Attribute,
+    });
+    f.push(PreChatField {
+        key: "order_no".into(),
+        label: "Order number".into(),
+        kind: FieldKind::Number,
+        required: false,
+        options: vec![],
+        maps_to: FieldTarget::Attribute,
+    });
+    f
+}
+
+fn answers(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn answers_are_sorted_by_where_they_go() {
+    let a = answers(&[
+        ("name", " Carol Customer "),
+        ("email", "carol@example.net"),
+        ("question", "Where is my order?\nIt was due Monday."),
+        ("topic", "Orders"),
+        ("order_no", "4711"),
+    ]);
+    let s = check_answers(&form(), &a).unwrap();
+    assert_eq!(s.name.as_deref(), Some("Carol Customer"));
+    assert_eq!(
+        s.email.as_ref().map(|e| e.as_str()),
+        Some("carol@example.net")
+    );
+    assert_eq!(
+        s.question.as_deref(),
+        Some("Where is my order?\nIt was due Monday.")
+    );
+    assert_eq!(s.attributes["topic"], json!("Orders"));
+    assert_eq!(s.attributes["order_no"], json!(4711));
+}
+
+#[test]
+fn answer_table() {
+    let ok = [
+        ("name", "Carol"),
+        ("email", "carol@example.net"),
+        ("topic", "Billing"),
+    ];
+    let with = |k: &str, v: &str| {
+        let mut a = answers(&ok);
+        a.insert(k.into(), v.into());
+        a
+    };
+    let without = |k: &str| {
+        let mut a = answers(&ok);
+        a.remove(k);
+        a
+    };
+    type Answers = std::collections::BTreeMap<String, String>;
+    let rows: Vec<(Answers, Result<(), &str>)> = vec![
+        (answers(&ok), Ok(())),
+        (without("name"), Err("answers.name")),
+        (with("name", "   "), Err("answers.name")),
+        (without("question"), Ok(())),
+        (with("email", "not an address"), Err("answers.email")),
+        (with("topic", "Sales"), Err("answers.topic")),
+        (with("order_no", "12x"), Err("answers.order_no")),
+        (with("order_no", "NaN"), Err("answers.order_no")),
+        (with("name", "Carol\u{7}"), Err("answers.name")),
+        (with("name", "Line\nbreak"), Err("answers.name")),
+        (with("question", "Two\nlines"), Ok(())),
+        (with("name", &"x".repeat(501)), Err("answers.name")),
+        (with("question", &"x".repeat(4001)), Err("answers.question")),
+        (with("shoe_size", "44"), Err("answers.shoe_size")),
+    ];
+    for (a, want) in rows {
+        let got = check_answers(&form(), &a).map(|_| ()).map_err(|e| e.field);
+        assert_eq!(got, want.map_err(str::to_string), "{a:?}");
+    }
+}
