@@ -90,13 +90,23 @@ impl Placeholder {
 
 /// One piece of a parsed template.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Part<'a> {
+enum Part<'a, P = Placeholder> {
     Text(&'a str),
-    Field(Placeholder, Option<&'a str>),
+    Field(P, Option<&'a str>),
 }
 
-/// Splits `s` into text and placeholders; the error is (byte offset, message).
+/// Splits `s` into text and article placeholders; the error is (byte offset, message).
 fn parse(s: &str) -> Result<Vec<Part<'_>>, (usize, String)> {
+    let known = Placeholder::ALL.map(Placeholder::as_str);
+    parse_in(s, &Placeholder::parse, &known)
+}
+
+/// Splits `s` into text and the placeholders `lookup` knows (`known` names them for errors).
+fn parse_in<'a, P>(
+    s: &'a str,
+    lookup: &dyn Fn(&str) -> Option<P>,
+    known: &[&str],
+) -> Result<Vec<Part<'a, P>>, (usize, String)> {
     let mut parts = Vec::new();
     let mut rest = s;
     let mut offset = 0;
@@ -116,8 +126,7 @@ fn parse(s: &str) -> Result<Vec<Part<'_>>, (usize, String)> {
             Some((n, d)) => (n.trim(), Some(d.trim())),
             None => (inner.trim(), None),
         };
-        let Some(p) = Placeholder::parse(name) else {
-            let known: Vec<&str> = Placeholder::ALL.iter().map(|p| p.as_str()).collect();
+        let Some(p) = lookup(name) else {
             return Err((
                 offset + open,
                 format!(
@@ -139,10 +148,43 @@ fn parse(s: &str) -> Result<Vec<Part<'_>>, (usize, String)> {
 
 /// Checks that every placeholder in `s` is known and closed.
 pub fn check(field: &str, s: &str) -> Result<(), ValidationError> {
-    parse(s).map(|_| ()).map_err(|(at, m)| {
-        let line = s[..at.min(s.len())].matches('\n').count() + 1;
-        ValidationError::new(field, format!("line {line}: {m}"))
-    })
+    parse(s).map(|_| ()).map_err(|e| at_line(field, s, e))
+}
+
+/// The error of a template that does not parse, with its line.
+fn at_line(field: &str, s: &str, (at, m): (usize, String)) -> ValidationError {
+    let line = s[..at.min(s.len())].matches('\n').count() + 1;
+    ValidationError::new(field, format!("line {line}: {m}"))
+}
+
+/// Checks `s` as [`check`] does, against another set of placeholders, named in `known` (e.g. a
+/// chat's wait message: `position`, `expected_wait`).
+pub fn check_names(field: &str, s: &str, known: &[&str]) -> Result<(), ValidationError> {
+    let lookup = |n: &str| known.iter().position(|k| *k == n);
+    parse_in(s, &lookup, known)
+        .map(|_| ())
+        .map_err(|e| at_line(field, s, e))
+}
+
+/// Fills the placeholders of `s` named in `values` as plain text (defaults apply to the
+/// others); a template that does not parse is returned as it is.
+pub fn render_names(s: &str, values: &[(&str, &str)]) -> String {
+    let known: Vec<&str> = values.iter().map(|(n, _)| *n).collect();
+    let lookup = |n: &str| known.iter().position(|k| *k == n);
+    let Ok(parts) = parse_in(s, &lookup, &known) else {
+        return s.to_string();
+    };
+    let mut out = String::with_capacity(s.len() + 16);
+    for p in parts {
+        match p {
+            Part::Text(t) => out.push_str(t),
+            Part::Field(i, default) => {
+                let v = values.get(i).map(|(_, v)| *v).filter(|v| !v.is_empty());
+                out.push_str(v.or(default).unwrap_or(""));
+            }
+        }
+    }
+    out
 }
 
 /// The placeholders `s` uses.

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use switchboard_domain::article::{Composed, Part};
+use switchboard_domain::article::{self, Composed, Part};
 use switchboard_domain::compose;
 use switchboard_domain::template::{Placeholder, Values};
 use switchboard_domain::{
@@ -89,7 +89,7 @@ async fn around_reply(
     }
     let values = reply_values(tx, a, alias, agent).await?;
     let r = render(tx, &ids, &values).await?;
-    let pair = |a: &Option<Part>, b: &Option<Part>| compose::join(&[a.clone(), b.clone()]);
+    let pair = |a: &Option<Part>, b: &Option<Part>| article::compose(&[a.as_ref(), b.as_ref()]);
     Ok((pair(&r[0], &r[1]), pair(&r[2], &r[3])))
 }
 

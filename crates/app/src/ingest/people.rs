@@ -100,6 +100,19 @@ pub(super) fn customer_name(content: &InboundContent) -> String {
         .unwrap_or_default()
 }
 
+/// A new customer of `dept` named `name`, reached at email address `address`.
+fn email_customer(dept: DepartmentId, name: String, address: &str) -> NewCustomer {
+    NewCustomer {
+        department_id: dept,
+        name,
+        contact_points: vec![ContactPoint {
+            kind: ContactKind::Email,
+            value: address.to_string(),
+        }],
+        attributes: Default::default(),
+    }
+}
+
 /// A new customer of `dept` for the sender, named as the message's From says.
 pub(super) async fn create_customer(
     tx: &mut Tx<'_>,
@@ -109,15 +122,7 @@ pub(super) async fn create_customer(
     content: &InboundContent,
     now: Timestamp,
 ) -> Result<CustomerId, StoreError> {
-    let new = NewCustomer {
-        department_id: dept,
-        name: customer_name(content),
-        contact_points: vec![ContactPoint {
-            kind: ContactKind::Email,
-            value: sender.as_str().to_string(),
-        }],
-        attributes: Default::default(),
-    };
+    let new = email_customer(dept, customer_name(content), sender.as_str());
     let id = tx.insert_customer(new, now).await?;
     l.customers.insert((dept, sender.lookup_key()), id);
     Ok(id)
@@ -138,15 +143,7 @@ pub(super) async fn unknown_sender(
         l.customers.insert(key, found);
         return Ok(found);
     }
-    let new = NewCustomer {
-        department_id: dept,
-        name: "Unknown sender".into(),
-        contact_points: vec![ContactPoint {
-            kind: ContactKind::Email,
-            value: UNKNOWN_SENDER.into(),
-        }],
-        attributes: Default::default(),
-    };
+    let new = email_customer(dept, "Unknown sender".into(), UNKNOWN_SENDER);
     let id = tx.insert_customer(new, now).await?;
     l.customers.insert(key, id);
     Ok(id)

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::ValidationError;
+use crate::template;
 use crate::text::{self, MAX_NAME, MAX_TEXT};
 
 /// The placeholders a wait message may use.
@@ -50,7 +51,11 @@ impl WidgetTemplate {
         self.welcome = text::optional("widget.welcome", &self.welcome, MAX_TEXT)?;
         self.wait_message = text::optional("widget.wait_message", &self.wait_message, MAX_TEXT)?;
         self.offline = text::required("widget.offline", &self.offline, MAX_TEXT)?;
-        placeholders("widget.wait_message", &self.wait_message)?;
+        template::check_names(
+            "widget.wait_message",
+            &self.wait_message,
+            &WAIT_PLACEHOLDERS,
+        )?;
         self.colour = self.colour.trim().to_ascii_lowercase();
         let hex = self.colour.strip_prefix('#').unwrap_or("");
         if hex.len() != 6 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
@@ -63,51 +68,15 @@ impl WidgetTemplate {
     }
 }
 
-/// Checks that every `{{…}}` in `s` is a wait-message placeholder.
-fn placeholders(field: &str, s: &str) -> Result<(), ValidationError> {
-    let mut rest = s;
-    while let Some(start) = rest.find("{{") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else {
-            return Err(ValidationError::new(
-                field,
-                "a placeholder is not closed with }}",
-            ));
-        };
-        let name = after[..end].trim();
-        if !WAIT_PLACEHOLDERS.contains(&name) {
-            return Err(ValidationError::new(
-                field,
-                format!(
-                    "unknown placeholder {{{{{name}}}}}; use {}",
-                    WAIT_PLACEHOLDERS.map(|p| format!("{{{{{p}}}}}")).join(", ")
-                ),
-            ));
-        }
-        rest = &after[end + 2..];
-    }
-    Ok(())
-}
-
 /// A wait message with its placeholders filled.
 pub fn wait_message(template: &str, position: usize, expected_wait: &str, activity: i64) -> String {
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else {
-            out.push_str(&rest[start..]);
-            return out;
-        };
-        match after[..end].trim() {
-            "position" => out.push_str(&position.to_string()),
-            "expected_wait" => out.push_str(expected_wait),
-            "activity.id" => out.push_str(&activity.to_string()),
-            _ => {}
-        }
-        rest = &after[end + 2..];
-    }
-    out.push_str(rest);
-    out
+    let (position, activity) = (position.to_string(), activity.to_string());
+    template::render_names(
+        template,
+        &[
+            ("position", &position),
+            ("expected_wait", expected_wait),
+            ("activity.id", &activity),
+        ],
+    )
 }
