@@ -5,15 +5,16 @@
 //!
 //! [`App`] is the handle the shells (services, web, cli) call for anything that changes more
 //! than one row; it owns the business state that outlives a request (the compiled workflows,
-//! the alarm schedule). It
+//! the alarm schedule, the relay of chats followed on this server). It
 //! writes no SQL (the store's [`switchboard_store::Tx`] does), speaks no HTTP and builds no MIME.
 //!
-//! Use cases: [`ingest`] (an inbound email becomes work), [`reply`] (with the outbound
+//! Use cases: [`ingest`] (an inbound email becomes work), [`chat`] (web chat), [`reply`] (with the outbound
 //! workflows), [`review`], [`alarms`] and changing [`workflows`]; [`library`] compiles the workflows they run and
 //! [`notify`] writes workflows' notifications; [`compose`] builds messages from the knowledge
 //! base.
 
 pub mod alarms;
+pub mod chat;
 pub mod compose;
 pub mod ingest;
 pub mod library;
@@ -30,6 +31,7 @@ pub struct App {
     store: Store,
     alarms: std::sync::Arc<alarms::AlarmClock>,
     library: std::sync::Arc<library::LibraryCache>,
+    chats: std::sync::Arc<chat::ChatHub>,
 }
 
 impl App {
@@ -39,6 +41,7 @@ impl App {
             store,
             alarms: std::sync::Arc::default(),
             library: std::sync::Arc::default(),
+            chats: std::sync::Arc::default(),
         }
     }
 

@@ -122,6 +122,9 @@ pub struct QueueStats {
     pub ready: [usize; CHANNELS],
     /// Per channel: member agents holding work of that channel.
     pub busy: [usize; CHANNELS],
+    /// Per channel: member agents who could be offered work of that channel now (ready, with
+    /// room, nothing uninterruptible in hand).
+    pub free: [usize; CHANNELS],
 }
 
 impl QueueStats {
@@ -159,7 +162,7 @@ impl Router {
             }
         }
         let (mut logged_in, mut available) = (0, 0);
-        let (mut ready, mut busy) = ([0; CHANNELS], [0; CHANNELS]);
+        let (mut ready, mut busy, mut free) = ([0; CHANNELS], [0; CHANNELS], [0; CHANNELS]);
         for i in slot.elig.members.iter() {
             if let Some(a) = self.agents.get(i) {
                 logged_in += usize::from(a.logged_in);
@@ -168,6 +171,9 @@ impl Router {
                 for (c, (r, b)) in channels.enumerate() {
                     *r += usize::from(a.logged_in && a.ready.get(c).copied().unwrap_or(false));
                     *b += usize::from(a.load.get(c).is_some_and(|n| *n > 0));
+                }
+                for (c, f) in free.iter_mut().enumerate() {
+                    *f += usize::from(a.available(c));
                 }
             }
         }
@@ -188,6 +194,7 @@ impl Router {
             waiting_past_service_level: late,
             ready,
             busy,
+            free,
         })
     }
 

@@ -1,6 +1,7 @@
 //! Chat entry points: one row each, the form, widget, origins, survey and time-outs as JSON the
 //! domain validated. The queue and calendar an entry point names must be its department's; a
-//! queue or calendar an entry point names is not deleted (`in_use.rs`).
+//! queue or calendar an entry point names is not deleted, nor an entry point chats came through
+//! (`in_use.rs`).
 
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
@@ -24,6 +25,7 @@ fn from_row(r: &AnyRow) -> Result<EntryPoint, StoreError> {
         active: col::<i64>(r, "active")? != 0,
         queue_id: col::<Option<i64>>(r, "queue_id")?.map(QueueId),
         calendar_id: col::<Option<i64>>(r, "calendar_id")?.map(CalendarId),
+        max_waiting: u32::try_from(col::<i64>(r, "max_waiting")?).unwrap_or(0),
         pre_chat: json(r, "pre_chat")?,
         widget: json(r, "widget")?,
         allowed_origins: json(r, "allowed_origins")?,
@@ -35,7 +37,10 @@ fn from_row(r: &AnyRow) -> Result<EntryPoint, StoreError> {
     })
 }
 
-async fn fetch(c: &mut AnyConnection, id: EntryPointId) -> Result<EntryPoint, StoreError> {
+pub(crate) async fn fetch(
+    c: &mut AnyConnection,
+    id: EntryPointId,
+) -> Result<EntryPoint, StoreError> {
     fetch_by_id(
         &mut *c,
         "SELECT * FROM chat_entry_points WHERE id = $1",
@@ -91,8 +96,8 @@ async fn insert(
     check_names(c, n.department_id, n.queue_id, n.calendar_id).await?;
     let id: i64 = sqlx::query(
         "INSERT INTO chat_entry_points (department_id, name, description, active, queue_id, calendar_id, \
-         pre_chat, widget, allowed_origins, survey, timeouts, version, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12) RETURNING id",
+         pre_chat, widget, allowed_origins, survey, timeouts, max_waiting, version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $13, 1, $12, $12) RETURNING id",
     )
     .bind(n.department_id.0)
     .bind(&n.name)
@@ -106,6 +111,7 @@ async fn insert(
     .bind(to_json(&n.survey)?)
     .bind(to_json(&n.timeouts)?)
     .bind(now.millis())
+    .bind(i64::from(n.max_waiting))
     .fetch_one(&mut *c)
     .await
     .map_err(write_error)
@@ -118,7 +124,7 @@ async fn save(c: &mut AnyConnection, e: &EntryPoint, now: Timestamp) -> Result<(
     let done = sqlx::query(
         "UPDATE chat_entry_points SET name = $1, description = $2, active = $3, queue_id = $4, calendar_id = $5, \
          pre_chat = $6, widget = $7, allowed_origins = $8, survey = $9, timeouts = $10, version = version + 1, \
-         updated_at = $11 WHERE id = $12 AND version = $13",
+         updated_at = $11, max_waiting = $14 WHERE id = $12 AND version = $13",
     )
     .bind(&e.name)
     .bind(&e.description)
@@ -133,6 +139,7 @@ async fn save(c: &mut AnyConnection, e: &EntryPoint, now: Timestamp) -> Result<(
     .bind(now.millis())
     .bind(e.id.0)
     .bind(e.version)
+    .bind(i64::from(e.max_waiting))
     .execute(&mut *c)
     .await
     .map_err(write_error)?;
@@ -217,6 +224,7 @@ impl Store {
             .write(move |c| {
                 Box::pin(async move {
                     fetch(c, id).await?;
+                    crate::in_use::by_chats(c, id.0).await?;
                     sqlx::query("DELETE FROM chat_entry_points WHERE id = $1")
                         .bind(id.0)
                         .execute(&mut *c)

@@ -22,6 +22,7 @@ mod blob_refs;
 pub mod calendars;
 pub mod cases;
 pub mod categories;
+pub mod chats;
 pub mod cursors;
 pub mod customers;
 pub mod departments;
@@ -64,6 +65,7 @@ pub use blob::{
     ReferencedBlobs, collect_garbage,
 };
 pub use cases::CaseFilter;
+pub use chats::NewChat;
 pub use cursors::MailCursor;
 pub use customers::CustomerFilter;
 pub use emails::{AttachmentBlob, EmailFilter, EmailRow, NewDeliveryException};

@@ -49,6 +49,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "chat entry points",
         include_str!("../migrations/0011_chat_entry_points.sql"),
     ),
+    (12, "chats", include_str!("../migrations/0012_chats.sql")),
 ];
 
 /// The newest schema version this build knows.

@@ -92,6 +92,11 @@ impl ApiError {
     pub fn message(&self) -> &str {
         &self.body.message
     }
+
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        self.body.code
+    }
 }
 
 impl IntoResponse for ApiError {

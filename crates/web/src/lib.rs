@@ -6,9 +6,11 @@
 //! maps every failure to a status and a stable code; [`openapi`] builds the API document.
 
 pub mod auth;
+pub mod chat;
 pub mod error;
 pub mod extract;
 pub mod headers;
+pub mod limits;
 pub mod openapi;
 pub mod routes;
 pub mod scope;
@@ -74,6 +76,17 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             ),
         ),
         ("/activities/{id}/events", limited(get(activities::events))),
+        ("/activities/{id}/chat", limited(get(chat::staff::get))),
+        (
+            "/activities/{id}/chat/messages",
+            limited(post(chat::staff::send)),
+        ),
+        (
+            "/activities/{id}/chat/typing",
+            limited(post(chat::staff::typing)),
+        ),
+        ("/activities/{id}/chat/end", limited(post(chat::staff::end))),
+        ("/activities/{id}/chat/socket", get(chat::staff::socket)),
         ("/activities/{id}/actions", limited(post(activities::act))),
         ("/users", limited(get(users::list).post(users::create))),
         (
@@ -309,6 +322,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .merge(ui::router(state.clone()))
+        .merge(chat::router())
         .route("/healthz", get(routes::system::healthz))
         .route("/metrics", get(routes::system::metrics))
         .fallback(not_found)

@@ -14,6 +14,9 @@ use utoipa::openapi::{
 
 use switchboard_domain::*;
 
+use crate::chat::public::{Messages, TypingBody};
+use crate::chat::staff::StaffMessage;
+use crate::chat::view::ChatView;
 use crate::error::ErrorBody;
 use crate::routes::aliases::{ConnectionTest, ProbeAnswer};
 use crate::routes::auth::{CreatedToken, Login, Me, NewToken, PasswordChange};
@@ -154,7 +157,17 @@ use crate::routes::system::Logging;
         PullRequest,
         TransferRequest,
         QueueFigures,
-        WaitInfo
+        WaitInfo,
+        switchboard_domain::chat::ChatMessage,
+        switchboard_domain::chat::ChatParty,
+        switchboard_domain::chat::Audience,
+        switchboard_domain::chat::ChatState,
+        switchboard_domain::chat::Ended,
+        switchboard_domain::chat::EndReason,
+        ChatView,
+        Messages,
+        StaffMessage,
+        TypingBody
     ))
 )]
 struct Components;
@@ -510,6 +523,51 @@ pub fn document() -> utoipa::openapi::OpenApi {
             None,
             "200",
             List("ActivityEvent"),
+        ),
+        (
+            "/api/v1/activities/{id}/chat",
+            Get,
+            "A chat's messages after `after` (whispers included) and its state; `wait` long-polls up to 25 s",
+            "chats",
+            None,
+            "200",
+            One("Messages"),
+        ),
+        (
+            "/api/v1/activities/{id}/chat/messages",
+            Post,
+            "Write into a chat: the agent holding it, or a supervisor joining or whispering",
+            "chats",
+            One("StaffMessage"),
+            "201",
+            One("ChatMessage"),
+        ),
+        (
+            "/api/v1/activities/{id}/chat/typing",
+            Post,
+            "Tell the customer the agent is typing (or stopped)",
+            "chats",
+            One("TypingBody"),
+            "204",
+            None,
+        ),
+        (
+            "/api/v1/activities/{id}/chat/end",
+            Post,
+            "End the conversation (a waiting chat is abandoned; a talking one stays for wrap-up)",
+            "chats",
+            None,
+            "200",
+            One("ChatView"),
+        ),
+        (
+            "/api/v1/activities/{id}/chat/socket",
+            Get,
+            "The chat over a WebSocket (JSON frames: message, typing, end in; message, ack, typing, state, error out)",
+            "chats",
+            None,
+            "101",
+            None,
         ),
         (
             "/api/v1/activities/{id}/actions",

@@ -66,6 +66,8 @@ pub struct AppState {
     pub(crate) monitor_names: Arc<crate::ui::NameCache>,
     /// Failed logins per account and client address.
     pub(crate) logins: Arc<crate::throttle::LoginThrottle>,
+    /// Chat starts and messages per client, chat and side.
+    pub(crate) chat_limits: Arc<crate::limits::ChatLimits>,
     /// Turns true when the server starts shutting down: long-lived responses (event streams)
     /// end, so the graceful shutdown does not wait for them.
     closing: Arc<tokio::sync::watch::Sender<bool>>,
@@ -94,6 +96,7 @@ impl AppState {
             mail: None,
             monitor_names: Arc::default(),
             logins: Arc::default(),
+            chat_limits: Arc::default(),
             closing: Arc::new(tokio::sync::watch::channel(false).0),
             ready: Arc::new(AtomicBool::new(false)),
         }

@@ -69,6 +69,19 @@ impl ChatTimeouts {
     }
 }
 
+/// Most chats an entry point lets wait while no agent is free.
+pub const MAX_WAITING: u32 = 10_000;
+
+fn check_max_waiting(m: u32) -> Result<(), ValidationError> {
+    if m > MAX_WAITING {
+        return Err(ValidationError::new(
+            "max_waiting",
+            format!("at most {MAX_WAITING}"),
+        ));
+    }
+    Ok(())
+}
+
 /// A chat entry point.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct EntryPoint {
@@ -87,6 +100,9 @@ pub struct EntryPoint {
     pub queue_id: Option<QueueId>,
     /// Business hours (none: always open).
     pub calendar_id: Option<CalendarId>,
+    /// How many chats may wait for an agent while none is free before the widget shows its
+    /// offline alternative (0: offered only while an agent is free).
+    pub max_waiting: u32,
     /// The pre-chat form.
     pub pre_chat: Vec<PreChatField>,
     /// The widget's texts and colour.
@@ -129,6 +145,9 @@ pub struct NewEntryPoint {
     /// Business hours.
     #[serde(default)]
     pub calendar_id: Option<CalendarId>,
+    /// Chats that may wait while no agent is free (default 0).
+    #[serde(default)]
+    pub max_waiting: u32,
     /// The pre-chat form (default: name, email address, question).
     #[serde(default = "form::default_pre_chat")]
     pub pre_chat: Vec<PreChatField>,
@@ -151,6 +170,7 @@ impl NewEntryPoint {
     pub fn validate(mut self) -> Result<Self, ValidationError> {
         self.name = text::required("name", &self.name, MAX_NAME)?;
         self.description = text::optional("description", &self.description, MAX_TEXT)?;
+        check_max_waiting(self.max_waiting)?;
         form::check_pre_chat(&mut self.pre_chat)?;
         self.widget.check()?;
         origin::check_all("allowed_origins", &mut self.allowed_origins)?;
@@ -180,6 +200,8 @@ pub struct EntryPointPatch {
     #[serde(default, deserialize_with = "text::nullable")]
     #[schema(value_type = Option<CalendarId>)]
     pub calendar_id: Option<Option<CalendarId>>,
+    /// New number of chats that may wait while no agent is free.
+    pub max_waiting: Option<u32>,
     /// Replaces the pre-chat form.
     pub pre_chat: Option<Vec<PreChatField>>,
     /// Replaces the widget template.
@@ -200,6 +222,9 @@ impl EntryPointPatch {
         }
         if let Some(d) = &self.description {
             self.description = Some(text::optional("description", d, MAX_TEXT)?);
+        }
+        if let Some(m) = self.max_waiting {
+            check_max_waiting(m)?;
         }
         if let Some(f) = &mut self.pre_chat {
             form::check_pre_chat(f)?;
@@ -235,6 +260,9 @@ impl EntryPointPatch {
         }
         if let Some(c) = self.calendar_id {
             e.calendar_id = c;
+        }
+        if let Some(m) = self.max_waiting {
+            e.max_waiting = m;
         }
         if let Some(f) = &self.pre_chat {
             e.pre_chat.clone_from(f);

@@ -166,13 +166,13 @@ fn wait_messages_are_filled() {
 fn a_patch_sets_what_it_names() {
     let mut e: EntryPoint = serde_json::from_value(json!({
         "id": 1001, "department_id": 1, "name": "Web shop", "description": "", "active": true,
-        "queue_id": 4, "calendar_id": 2, "pre_chat": [], "widget": WidgetTemplate::default(),
+        "queue_id": 4, "calendar_id": 2, "max_waiting": 0, "pre_chat": [], "widget": WidgetTemplate::default(),
         "allowed_origins": [], "survey": [], "timeouts": ChatTimeouts::default(), "version": 3,
         "created_at": "2026-12-01T00:00:00Z", "updated_at": "2026-12-01T00:00:00Z"
     }))
     .unwrap();
     let p: EntryPointPatch = serde_json::from_value(json!({
-        "version": 3, "active": false, "calendar_id": null,
+        "version": 3, "active": false, "calendar_id": null, "max_waiting": 5,
         "allowed_origins": ["https://Shop.example.com"]
     }))
     .unwrap();
@@ -180,6 +180,7 @@ fn a_patch_sets_what_it_names() {
     p.apply_to(&mut e);
     assert!(!e.active);
     assert_eq!(e.calendar_id, None);
+    assert_eq!(e.max_waiting, 5);
     assert_eq!(
         e.queue_id,
         Some(crate::QueueId(4)),

@@ -80,3 +80,27 @@ pub fn wait_message(template: &str, position: usize, expected_wait: &str, activi
         ],
     )
 }
+
+/// An expected wait in words for the wait message: "less than a minute", "about 3 minutes",
+/// "about 2 hours"; "a few minutes" when nothing has left the queue lately to estimate from.
+pub fn wait_words(secs: Option<f64>) -> String {
+    let Some(s) = secs.filter(|s| s.is_finite() && *s >= 0.0) else {
+        return "a few minutes".into();
+    };
+    if s < 60.0 {
+        return "less than a minute".into();
+    }
+    let minutes = (s / 60.0).round() as u64;
+    match minutes {
+        1 => "about 1 minute".into(),
+        m if m < 90 => format!("about {m} minutes"),
+        m => {
+            let hours = (m as f64 / 60.0).round() as u64;
+            if hours == 1 {
+                "about 1 hour".into()
+            } else {
+                format!("about {hours} hours")
+            }
+        }
+    }
+}

@@ -6,8 +6,10 @@ use utoipa::ToSchema;
 
 use crate::activity::Priority;
 use crate::channel::ChannelKind;
+use crate::chat::{ChatParty, EndReason};
 use crate::ids::{
-    ActivityId, ArticleId, CaseId, CategoryId, EmailId, QueueId, UserGroupId, UserId, WorkflowId,
+    ActivityId, ArticleId, CaseId, CategoryId, EmailId, EntryPointId, QueueId, UserGroupId, UserId,
+    WorkflowId,
 };
 use crate::text::{CustomAttributes, nullable};
 use crate::time::Timestamp;
@@ -311,4 +313,27 @@ pub struct ReviewRejected {
     pub outbound_activity_id: ActivityId,
     /// Who wrote it.
     pub author_id: Option<UserId>,
+}
+
+/// `chat_started`: a customer started the chat from an entry point's widget.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ChatStarted {
+    /// The entry point.
+    pub entry_point_id: EntryPointId,
+    /// The web origin of the page the widget ran on, when the browser said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+}
+
+/// `chat_ended`: the conversation ended (the activity may stay with its agent for wrap-up).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ChatEnded {
+    /// Who ended it.
+    pub by: ChatParty,
+    /// Why.
+    pub reason: EndReason,
+    /// Messages the customer wrote.
+    pub customer_messages: i64,
+    /// Messages the agents and supervisors wrote the customer (whispers not counted).
+    pub agent_messages: i64,
 }

@@ -55,11 +55,15 @@ pub enum EventKind {
     ReviewApproved,
     /// A reviewer sent the reply back to its author with a comment; it is not sent.
     ReviewRejected,
+    /// A customer started a chat from an entry point.
+    ChatStarted,
+    /// A chat's conversation ended.
+    ChatEnded,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 23] = [
+    pub const ALL: [EventKind; 25] = [
         EventKind::Created,
         EventKind::Updated,
         EventKind::Queued,
@@ -83,6 +87,8 @@ impl EventKind {
         EventKind::ReviewRequested,
         EventKind::ReviewApproved,
         EventKind::ReviewRejected,
+        EventKind::ChatStarted,
+        EventKind::ChatEnded,
     ];
 
     /// The stable name stored and shown.
@@ -111,6 +117,8 @@ impl EventKind {
             EventKind::ReviewRequested => "review_requested",
             EventKind::ReviewApproved => "review_approved",
             EventKind::ReviewRejected => "review_rejected",
+            EventKind::ChatStarted => "chat_started",
+            EventKind::ChatEnded => "chat_ended",
         }
     }
 

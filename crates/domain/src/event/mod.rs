@@ -13,9 +13,9 @@ mod kind;
 mod payload;
 
 pub use details::{
-    Acknowledged, Assigned, AutoReplied, Changes, Created, DeliveryFailed, Notified, Offered,
-    Queued, Replied, ReviewApproved, ReviewRejected, ReviewRequested, Sent, Transition,
-    TransitionDetails, WorkflowRan,
+    Acknowledged, Assigned, AutoReplied, Changes, ChatEnded, ChatStarted, Created, DeliveryFailed,
+    Notified, Offered, Queued, Replied, ReviewApproved, ReviewRejected, ReviewRequested, Sent,
+    Transition, TransitionDetails, WorkflowRan,
 };
 pub use kind::EventKind;
 pub use payload::{EventPayload, PayloadError};

@@ -7,9 +7,9 @@ use utoipa::ToSchema;
 
 use super::EventKind;
 use super::details::{
-    Acknowledged, Assigned, AutoReplied, Changes, Created, DeliveryFailed, Notified, Offered,
-    Queued, Replied, ReviewApproved, ReviewRejected, ReviewRequested, Sent, Transition,
-    TransitionDetails, WorkflowRan,
+    Acknowledged, Assigned, AutoReplied, Changes, ChatEnded, ChatStarted, Created, DeliveryFailed,
+    Notified, Offered, Queued, Replied, ReviewApproved, ReviewRejected, ReviewRequested, Sent,
+    Transition, TransitionDetails, WorkflowRan,
 };
 use crate::lifecycle::ActivityAction;
 
@@ -106,6 +106,10 @@ payloads! {
     ReviewApproved(ReviewApproved),
     /// A reviewer sent a reply back.
     ReviewRejected(ReviewRejected),
+    /// A customer started a chat.
+    ChatStarted(ChatStarted),
+    /// A chat's conversation ended.
+    ChatEnded(ChatEnded),
 }
 
 impl EventPayload {

@@ -98,6 +98,11 @@ const STORED_BEFORE: &[(&str, &str)] = &[
         "review_rejected",
         r#"{"email_id":9,"reviewer_id":8,"comment":"tone","review_ms":1200,"outbound_activity_id":11,"author_id":7}"#,
     ),
+    ("chat_started", r#"{"entry_point_id":1001}"#),
+    (
+        "chat_ended",
+        r#"{"by":"customer","reason":"ended","customer_messages":3,"agent_messages":2}"#,
+    ),
 ];
 
 #[test]
@@ -221,6 +226,16 @@ fn one_of_each() -> Vec<EventPayload> {
             review_ms: 5,
             outbound_activity_id: ActivityId(11),
             author_id: Some(UserId(7)),
+        }),
+        EventPayload::ChatStarted(ChatStarted {
+            entry_point_id: crate::EntryPointId(1001),
+            origin: Some("https://shop.example.com".into()),
+        }),
+        EventPayload::ChatEnded(ChatEnded {
+            by: crate::chat::ChatParty::Agent,
+            reason: crate::chat::EndReason::Ended,
+            customer_messages: 3,
+            agent_messages: 2,
         }),
     ];
     let details = TransitionDetails {

@@ -167,6 +167,7 @@ pub async fn act(
             }
             // An agent takes work only the way the router would give it: a pull.
             let got = actions::pull(router, &s.store, me, &a, expected, now()).await?;
+            s.app.chat_changed(id);
             return Ok(Json(got));
         }
         let allowed = match action {
@@ -199,6 +200,14 @@ pub async fn act(
         now(),
     )
     .await?;
+    if matches!(
+        action,
+        ActivityAction::Queue { .. } | ActivityAction::Assign { .. }
+    ) {
+        s.app.chat_transferred(&done, now()).await?;
+    } else {
+        s.app.chat_changed(id);
+    }
     Ok(Json(done))
 }
 

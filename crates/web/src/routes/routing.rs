@@ -193,6 +193,7 @@ pub async fn pull(
             "nothing was assigned",
         )
     })?;
+    s.app.chat_changed(id);
     Ok(Json(s.store.activity(id).await?))
 }
 
@@ -237,7 +238,9 @@ pub async fn transfer(
     s.router()?
         .request(Request::Transfer { activity: id, to }, caller.actor())
         .await?;
-    Ok(Json(s.store.activity(id).await?))
+    let a = s.store.activity(id).await?;
+    s.app.chat_transferred(&a, now()).await?;
+    Ok(Json(a))
 }
 
 /// A queue's figures now.

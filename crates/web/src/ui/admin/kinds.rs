@@ -450,6 +450,9 @@ pub const KINDS: &[Kind] = &[
                 .help("where its chats wait unless a start workflow routes them"),
             F::new("calendar_id", "Business hours", C::Select(S::Calendars))
                 .help("none: always open"),
+            F::new("max_waiting", "Chats that may wait", C::Number)
+                .default("0")
+                .help("while no agent is free; beyond it the widget offers to leave a message"),
             F::new("allowed_origins", "Web sites", C::Lines)
                 .help("one origin per line, e.g. https://www.example.com"),
             F::new("widget.title", "Title", C::Text).default("Chat with us"),

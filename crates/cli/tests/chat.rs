@@ -1,0 +1,582 @@
+//! Web chat against the real binary: an entry point's availability (hidden while no agent is
+//! ready, CORS by its allowed origins), a customer starting a chat, the conversation over a
+//! WebSocket and by long polling (ordered, acknowledged after storing, typing, whispers kept from
+//! the customer), a reload resuming the same chat with every message once, a transfer telling the
+//! customer, the agent ending it for wrap-up, a customer leaving the queue (abandoned), the
+//! offer time-out's pushback, the start rate limit and a restart that loses no message. The same
+//! story runs on SQLite and on PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Api, Server};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+const PASSWORD: &str = "a long enough password";
+const SHOP: &str = "https://shop.example.com";
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Polls `f` until it returns `Some`, for at most 15 s.
+async fn until<T, F, Fut>(what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A customer's call to the public chat API from `origin`.
+async fn public(
+    base: &str,
+    method: reqwest::Method,
+    path: &str,
+    origin: Option<&str>,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, reqwest::header::HeaderMap, Value) {
+    let mut req = reqwest::Client::new().request(method, format!("{base}/chat/v1{path}"));
+    if let Some(o) = origin {
+        req = req.header("origin", o);
+    }
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let text = resp.text().await.unwrap();
+    (
+        status,
+        headers,
+        serde_json::from_str(&text).unwrap_or(Value::Null),
+    )
+}
+
+async fn get(base: &str, path: &str, token: Option<&str>) -> (u16, Value) {
+    let (st, _, v) = public(base, reqwest::Method::GET, path, Some(SHOP), token, None).await;
+    (st, v)
+}
+
+async fn post(base: &str, path: &str, token: Option<&str>, body: Value) -> (u16, Value) {
+    let (st, _, v) = public(
+        base,
+        reqwest::Method::POST,
+        path,
+        Some(SHOP),
+        token,
+        Some(body),
+    )
+    .await;
+    (st, v)
+}
+
+/// Opens the customer's WebSocket of chat `id` from the shop's page and says hello.
+async fn connect(base: &str, id: i64, token: &str, after: i64) -> Socket {
+    let url = format!(
+        "{}/chat/v1/chats/{id}/socket",
+        base.replacen("http", "ws", 1)
+    );
+    let mut req = url.into_client_request().unwrap();
+    req.headers_mut().insert("origin", SHOP.parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    let hello = json!({"type": "hello", "token": token, "after": after});
+    ws.send(Message::text(hello.to_string())).await.unwrap();
+    ws
+}
+
+/// The next frame of `type` (others skipped), within 15 s.
+async fn next(ws: &mut Socket, kind: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let frame = tokio::time::timeout_at(deadline, ws.next())
+            .await
+            .unwrap_or_else(|_| panic!("no {kind} frame"))
+            .expect("socket closed")
+            .unwrap();
+        if let Message::Text(t) = frame {
+            let v: Value = serde_json::from_str(t.as_str()).unwrap();
+            if v["type"] == kind {
+                return v;
+            }
+        }
+    }
+}
+
+/// The next `state` frame whose chat is in `state`.
+async fn next_state(ws: &mut Socket, state: &str) -> Value {
+    loop {
+        let v = next(ws, "state").await;
+        if v["chat"]["state"] == state {
+            return v["chat"].clone();
+        }
+    }
+}
+
+/// Messages sent on the socket until one numbered `seq` (inclusive), in order.
+async fn messages_until(ws: &mut Socket, seq: i64) -> Vec<Value> {
+    let mut out = vec![];
+    loop {
+        let m = next(ws, "message").await["message"].clone();
+        let n = m["seq"].as_i64().unwrap();
+        out.push(m);
+        if n >= seq {
+            return out;
+        }
+    }
+}
+
+async fn presence(api: &Api, body: Value) {
+    let (st, p) = api.put("/me/presence", body).await;
+    assert_eq!(st, 200, "{p}");
+}
+
+async fn activity(api: &Api, id: i64) -> Value {
+    let (st, a) = api.get(&format!("/activities/{id}")).await;
+    assert_eq!(st, 200, "{a}");
+    a
+}
+
+async fn until_status(api: &Api, id: i64, status: &str) -> Value {
+    until(&format!("activity {id} {status}"), || async {
+        let a = activity(api, id).await;
+        (a["status"] == status).then_some(a)
+    })
+    .await
+}
+
+struct World {
+    ep: i64,
+    ann: (i64, Api),
+}
+
+async fn world(server: &Server, api: &Api) -> World {
+    let (_, depts) = api.get("/departments").await;
+    let dept = depts["items"][0]["id"].as_i64().unwrap();
+    let (st, s) = api
+        .put(
+            &format!("/departments/{dept}/channels/chat"),
+            json!({"interruptible": false, "max_queued": 10000, "max_time_in_queue_secs": 0,
+                   "task_life_secs": 300, "start_timeout_secs": 3, "max_duration_secs": 28800}),
+        )
+        .await;
+    assert_eq!(st, 200, "{s}");
+    let (st, u) = api
+        .post(
+            "/users",
+            json!({"department_id": dept, "email": "ann@example.org", "name": "Ann Agent",
+                   "role": "agent", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(st, 201, "{u}");
+    let ann = u["id"].as_i64().unwrap();
+    let (st, group) = api
+        .post(
+            "/user-groups",
+            json!({"department_id": dept, "name": "Chat team", "members": [ann]}),
+        )
+        .await;
+    assert_eq!(st, 201, "{group}");
+    let (st, q) = api
+        .post(
+            "/queues",
+            json!({"department_id": dept, "name": "Web chat",
+                   "routing": {"type": "user_group", "user_group_id": group["id"]}}),
+        )
+        .await;
+    assert_eq!(st, 201, "{q}");
+    let (st, ep) = api
+        .post(
+            "/entry-points",
+            json!({"department_id": dept, "name": "Shop", "queue_id": q["id"],
+                   "allowed_origins": [SHOP], "max_waiting": 5}),
+        )
+        .await;
+    assert_eq!(st, 201, "{ep}");
+    World {
+        ep: ep["id"].as_i64().unwrap(),
+        ann: (ann, Api::login(server, "ann@example.org", PASSWORD).await),
+    }
+}
+
+fn answers(question: &str) -> Value {
+    json!({"answers": {"name": "Carla Customer", "email": "carla@example.net", "question": question}})
+}
+
+async fn start(base: &str, ep: i64, question: &str) -> (i64, String, Value) {
+    let (st, v) = post(
+        base,
+        &format!("/entry-points/{ep}/chats"),
+        None,
+        answers(question),
+    )
+    .await;
+    assert_eq!(st, 201, "{v}");
+    (
+        v["chat_id"].as_i64().unwrap(),
+        v["token"].as_str().unwrap().to_string(),
+        v,
+    )
+}
+
+async fn chat_story(mut server: Server) {
+    let api = Api::admin(&server).await;
+    let w = world(&server, &api).await;
+    let (ann_id, ann) = (w.ann.0, &w.ann.1);
+    let base = server.url.clone();
+    let ep_path = format!("/entry-points/{}", w.ep);
+
+    // Nobody is ready: the widget shows its offline alternative, and a start is refused.
+    let (st, h, info) = public(
+        &base,
+        reqwest::Method::GET,
+        &ep_path,
+        Some(SHOP),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (st, info["availability"].as_str()),
+        (200, Some("no_agents")),
+        "{info}"
+    );
+    assert_eq!(h["access-control-allow-origin"], SHOP);
+    assert_eq!(info["pre_chat"].as_array().unwrap().len(), 3);
+    let (st, v) = post(&base, &format!("{ep_path}/chats"), None, answers("Hi")).await;
+    assert_eq!(
+        (st, v["code"].as_str()),
+        (409, Some("chat_unavailable")),
+        "{v}"
+    );
+
+    // Another web site may not use the entry point; its preflight gets no CORS grant.
+    let evil = Some("https://evil.example.net");
+    let (st, _, v) = public(&base, reqwest::Method::GET, &ep_path, evil, None, None).await;
+    assert_eq!(
+        (st, v["code"].as_str()),
+        (403, Some("origin_refused")),
+        "{v}"
+    );
+    let (st, h, _) = public(
+        &base,
+        reqwest::Method::OPTIONS,
+        &format!("{ep_path}/chats"),
+        evil,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(st, 204);
+    assert!(h.get("access-control-allow-origin").is_none());
+    let (st, h, _) = public(
+        &base,
+        reqwest::Method::OPTIONS,
+        &format!("{ep_path}/chats"),
+        Some(SHOP),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (st, &h["access-control-allow-origin"]),
+        (204, &SHOP.parse().unwrap())
+    );
+
+    // Ann is ready for chat: the entry point opens.
+    presence(ann, json!({"ready": true, "channel": "chat"})).await;
+    until("the entry point opens", || async {
+        let (_, info) = get(&base, &ep_path, None).await;
+        (info["availability"] == "open").then_some(())
+    })
+    .await;
+
+    // A form that misses a required answer is refused by name.
+    let (st, v) = post(
+        &base,
+        &format!("{ep_path}/chats"),
+        None,
+        json!({"answers": {"question": "Hi"}}),
+    )
+    .await;
+    assert_eq!(
+        (st, v["field"].as_str()),
+        (422, Some("answers.name")),
+        "{v}"
+    );
+
+    // The customer starts a chat; the question is its first message.
+    let (id, token, started) = start(&base, w.ep, "Where is my order 4711?").await;
+    assert_eq!(started["messages"][0]["seq"], 1);
+    assert_eq!(started["messages"][0]["party"], "customer");
+    let a = activity(&api, id).await;
+    assert_eq!(
+        (a["channel"].as_str(), a["subject"].as_str()),
+        (Some("chat"), Some("Where is my order 4711?"))
+    );
+    let mut ws = connect(&base, id, &token, 0).await;
+    let first = messages_until(&mut ws, 1).await;
+    assert_eq!(first[0]["body"], "Where is my order 4711?");
+
+    // The router offers it to Ann; she accepts; the customer sees her name.
+    until_status(&api, id, "offered").await;
+    let (st, v) = ann
+        .post(
+            &format!("/activities/{id}/actions"),
+            json!({"action": "accept"}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let talking = next_state(&mut ws, "talking").await;
+    assert_eq!(talking["agent_name"], "Ann Agent");
+
+    // Messages both ways, in order; the customer's is acknowledged with its number.
+    let (st, m) = ann
+        .post(
+            &format!("/activities/{id}/chat/messages"),
+            json!({"body": "Hello Carla! <b>Let me look.</b>"}),
+        )
+        .await;
+    assert_eq!((st, m["seq"].as_i64()), (201, Some(2)), "{m}");
+    let got = messages_until(&mut ws, 2).await;
+    assert_eq!(
+        got[0]["body"], "Hello Carla! <b>Let me look.</b>",
+        "text stays text"
+    );
+    assert_eq!(got[0]["author_name"], "Ann Agent");
+    // The agent's long poll hears the customer typing (typing is relayed, never stored).
+    let typing = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        ws.send(Message::text(
+            json!({"type": "typing", "typing": true}).to_string(),
+        ))
+        .await
+        .unwrap();
+    };
+    let path = format!("/activities/{id}/chat?after=2&wait=5");
+    let poll = ann.get(&path);
+    let ((st, polled), ()) = tokio::join!(poll, typing);
+    assert_eq!(
+        (st, polled["typing"].as_bool()),
+        (200, Some(true)),
+        "{polled}"
+    );
+    ws.send(Message::text(
+        json!({"type": "message", "body": "Thanks!", "ref": "c1"}).to_string(),
+    ))
+    .await
+    .unwrap();
+    let ack = next(&mut ws, "ack").await;
+    assert_eq!(
+        (ack["ref"].as_str(), ack["seq"].as_i64()),
+        (Some("c1"), Some(3))
+    );
+    let (_, polled) = ann.get(&format!("/activities/{id}/chat?after=2")).await;
+    assert_eq!(polled["messages"][0]["body"], "Thanks!");
+    ws.send(Message::text(
+        json!({"type": "message", "body": "  "}).to_string(),
+    ))
+    .await
+    .unwrap();
+    let err = next(&mut ws, "error").await;
+    assert_eq!(err["code"], "invalid_field", "{err}");
+
+    // A supervisor whispers: the agent sees it, the customer does not.
+    let (st, m) = api
+        .post(
+            &format!("/activities/{id}/chat/messages"),
+            json!({"body": "Offer a voucher", "whisper": true}),
+        )
+        .await;
+    assert_eq!((st, m["audience"].as_str()), (201, Some("staff")), "{m}");
+    let (st, m) = ann
+        .post(
+            &format!("/activities/{id}/chat/messages"),
+            json!({"body": "Here is a voucher."}),
+        )
+        .await;
+    assert_eq!((st, m["seq"].as_i64()), (201, Some(5)), "{m}");
+    let got = messages_until(&mut ws, 5).await;
+    assert_eq!(
+        got.len(),
+        1,
+        "the whisper never reaches the customer: {got:?}"
+    );
+    let (_, polled) = ann.get(&format!("/activities/{id}/chat?after=3")).await;
+    assert_eq!(polled["messages"].as_array().unwrap().len(), 2);
+
+    // A reload resumes the same chat: every message once, from where the page was.
+    drop(ws);
+    let mut ws = connect(&base, id, &token, 0).await;
+    let all = messages_until(&mut ws, 5).await;
+    let seqs: Vec<i64> = all.iter().map(|m| m["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, vec![1, 2, 3, 5]);
+    let mut ws2 = connect(&base, id, &token, 3).await;
+    assert_eq!(messages_until(&mut ws2, 5).await.len(), 1);
+    drop(ws2);
+
+    // The long-polling fallback reads and writes the same conversation.
+    let (st, v) = get(
+        &base,
+        &format!("/chats/{id}/messages?after=4"),
+        Some(&token),
+    )
+    .await;
+    assert_eq!(
+        (st, v["messages"][0]["seq"].as_i64()),
+        (200, Some(5)),
+        "{v}"
+    );
+    let (st, v) = post(
+        &base,
+        &format!("/chats/{id}/messages"),
+        Some(&token),
+        json!({"body": "By poll"}),
+    )
+    .await;
+    assert_eq!((st, v["seq"].as_i64()), (201, Some(6)), "{v}");
+    assert_eq!(messages_until(&mut ws, 6).await[0]["body"], "By poll");
+
+    // A token opens its own chat only.
+    let (st, _) = get(&base, &format!("/chats/{id}"), Some("not-the-token")).await;
+    assert_eq!(st, 404);
+    let (other, other_token, _) = start(&base, w.ep, "Second question").await;
+    let (st, _) = get(&base, &format!("/chats/{id}"), Some(&other_token)).await;
+    assert_eq!(st, 404);
+
+    // The second chat waits behind nobody; its customer sees place 1 and leaves the queue.
+    let (_, v) = get(&base, &format!("/chats/{other}"), Some(&other_token)).await;
+    assert_eq!(v["state"], "waiting", "{v}");
+    let (st, v) = post(
+        &base,
+        &format!("/chats/{other}/end"),
+        Some(&other_token),
+        json!({}),
+    )
+    .await;
+    assert_eq!((st, v["state"].as_str()), (200, Some("ended")), "{v}");
+    until_status(&api, other, "abandoned").await;
+
+    // A restart loses nothing: the chat comes back to Ann with every message.
+    drop(ws);
+    assert_eq!(server.terminate(), Some(0));
+    let old = server;
+    server = Server::start_in(old.data_dir.clone(), old.env.clone());
+    let base = server.url.clone();
+    let api = api.with_base(&base);
+    let ann = ann.with_base(&base);
+    let a = activity(&api, id).await;
+    assert_eq!(a["assignee_id"].as_i64(), Some(ann_id), "{a}");
+    let mut ws = connect(&base, id, &token, 0).await;
+    assert_eq!(messages_until(&mut ws, 6).await.len(), 5);
+    let (st, m) = ann
+        .post(
+            &format!("/activities/{id}/chat/messages"),
+            json!({"body": "Still here."}),
+        )
+        .await;
+    assert_eq!((st, m["seq"].as_i64()), (201, Some(7)), "{m}");
+    assert_eq!(messages_until(&mut ws, 7).await[0]["body"], "Still here.");
+
+    // Ann ends the chat: the customer is told; the activity stays with her for wrap-up.
+    let (st, v) = ann
+        .post(&format!("/activities/{id}/chat/end"), json!({}))
+        .await;
+    assert_eq!((st, v["state"].as_str()), (200, Some("ended")), "{v}");
+    let notice = messages_until(&mut ws, 8).await;
+    assert_eq!(notice[0]["party"], "system");
+    next_state(&mut ws, "ended").await;
+    let (st, v) = ann
+        .post(
+            &format!("/activities/{id}/chat/messages"),
+            json!({"body": "late"}),
+        )
+        .await;
+    assert_eq!(st, 409, "{v}");
+    let a = activity(&api, id).await;
+    assert_eq!(a["assignee_id"].as_i64(), Some(ann_id), "{a}");
+    let (_, ev) = api.get(&format!("/activities/{id}/events")).await;
+    let ended = ev["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "chat_ended")
+        .cloned();
+    let ended = ended.expect("chat_ended event");
+    assert_eq!(ended["data"]["by"], "agent");
+    assert_eq!(ended["data"]["customer_messages"], 3);
+    assert_eq!(
+        ended["data"]["agent_messages"], 3,
+        "the whisper not counted"
+    );
+    let started = ev["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "chat_started")
+        .cloned();
+    assert_eq!(started.expect("chat_started")["data"]["origin"], SHOP);
+    let (st, v) = ann
+        .post(
+            &format!("/activities/{id}/actions"),
+            json!({"action": "complete"}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+
+    // An offer not accepted in time goes back to the queue and Ann becomes not ready.
+    presence(&ann, json!({"ready": true, "channel": "chat"})).await;
+    until("the entry point opens again", || async {
+        let (_, info) = get(&base, &ep_path, None).await;
+        (info["availability"] == "open").then_some(())
+    })
+    .await;
+    let (pushed, _, _) = start(&base, w.ep, "Anyone there?").await;
+    until_status(&api, pushed, "offered").await;
+    let a = until_status(&api, pushed, "queued").await;
+    assert_eq!(a["assignee_id"], Value::Null, "{a}");
+    let (_, me) = ann.get("/me/presence").await;
+    assert_eq!(me["ready"]["chat"], false, "{me}");
+
+    // Starting chats over and over from one address is refused for a while.
+    let mut limited = false;
+    for _ in 0..8 {
+        let (st, v) = post(&base, &format!("{ep_path}/chats"), None, answers("again")).await;
+        if st == 429 {
+            assert_eq!(v["code"], "rate_limited");
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited, "no rate limit");
+    drop(old);
+}
+
+#[tokio::test]
+async fn chat_on_sqlite() {
+    chat_story(Server::sqlite()).await;
+}
+
+#[tokio::test]
+async fn chat_on_postgres() {
+    if let Some(server) = Server::postgres().await {
+        chat_story(server).await;
+    }
+}

@@ -1,0 +1,255 @@
+//! Chat messages' text rules, a chat's state from its activity's status, and what ending it does.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use super::*;
+use crate::lifecycle::{ActivityAction, ActivityStatus};
+use crate::{ActivityId, DepartmentId, EntryPointId, Timestamp};
+
+fn chat(ended: bool) -> Chat {
+    Chat {
+        activity_id: ActivityId(5),
+        department_id: DepartmentId(1),
+        entry_point_id: EntryPointId(1001),
+        last_seq: 3,
+        customer_name: "Ann".into(),
+        ended: ended.then_some(Ended {
+            by: ChatParty::Customer,
+            reason: EndReason::Ended,
+            at: Timestamp::from_millis(0),
+        }),
+        created_at: Timestamp::from_millis(0),
+        customer_seen_at: Timestamp::from_millis(0),
+    }
+}
+
+#[test]
+fn message_text_is_trimmed_bounded_and_plain() {
+    let table: &[(&str, Result<&str, &str>)] = &[
+        ("  hello  ", Ok("hello")),
+        ("line 1\r\nline 2", Ok("line 1\nline 2")),
+        ("tab\tok", Ok("tab\tok")),
+        ("<b>not html</b>", Ok("<b>not html</b>")),
+        ("   ", Err("must not be empty")),
+        ("", Err("must not be empty")),
+        ("bell\u{7}", Err("must not contain control characters")),
+        ("nul\0", Err("must not contain control characters")),
+    ];
+    for (raw, want) in table {
+        let got = check_text("body", raw);
+        match want {
+            Ok(t) => assert_eq!(got.as_deref(), Ok(*t), "{raw:?}"),
+            Err(m) => assert_eq!(got.map_err(|e| e.message), Err(m.to_string()), "{raw:?}"),
+        }
+    }
+    let long = "x".repeat(MAX_MESSAGE_CHARS + 1);
+    assert!(check_text("body", &long).is_err());
+    assert!(check_text("body", &long[1..]).is_ok());
+}
+
+#[test]
+fn the_state_follows_the_activity_until_the_chat_ends() {
+    use ActivityStatus::*;
+    let table = [
+        (New, ChatState::Waiting),
+        (Queued, ChatState::Waiting),
+        (Offered, ChatState::Waiting),
+        (Assigned, ChatState::Talking),
+        (InProgress, ChatState::Talking),
+        (Paused, ChatState::Talking),
+        (Completed, ChatState::Ended),
+        (Abandoned, ChatState::Ended),
+    ];
+    for (status, want) in table {
+        assert_eq!(chat(false).state(status), want, "{status:?}");
+        assert_eq!(chat(true).state(status), ChatState::Ended, "{status:?}");
+    }
+}
+
+#[test]
+fn ending_a_waiting_chat_abandons_it_and_a_talking_one_stays_for_wrap_up() {
+    let c = chat(false);
+    let p = session::end(
+        &c,
+        ActivityStatus::Queued,
+        ChatParty::Customer,
+        EndReason::Ended,
+    );
+    assert_eq!(
+        p.as_ref().map(|p| p.action),
+        Ok(Some(ActivityAction::Abandon))
+    );
+    let p = session::end(
+        &c,
+        ActivityStatus::InProgress,
+        ChatParty::Agent,
+        EndReason::Ended,
+    );
+    assert_eq!(p.as_ref().map(|p| p.action), Ok(None));
+    assert_eq!(
+        p.map(|p| p.notice),
+        Ok("The agent ended the chat.".to_string())
+    );
+    let p = session::end(
+        &c,
+        ActivityStatus::InProgress,
+        ChatParty::System,
+        EndReason::CustomerInactive,
+    );
+    assert_eq!(
+        p.map(|p| p.notice),
+        Ok("The chat closed: the customer was inactive.".to_string())
+    );
+    assert_eq!(
+        session::end(
+            &chat(true),
+            ActivityStatus::InProgress,
+            ChatParty::Agent,
+            EndReason::Ended
+        ),
+        Err(ChatClosed::Ended)
+    );
+    assert_eq!(
+        session::may_write(&c, ActivityStatus::Completed),
+        Err(ChatClosed::Ended)
+    );
+    assert_eq!(session::may_write(&c, ActivityStatus::Queued), Ok(()));
+}
+
+#[test]
+fn parties_and_audiences_round_trip_their_names() {
+    for p in [
+        ChatParty::Customer,
+        ChatParty::Agent,
+        ChatParty::Supervisor,
+        ChatParty::System,
+    ] {
+        assert_eq!(ChatParty::parse(p.as_str()), Some(p));
+    }
+    for a in [Audience::Everyone, Audience::Staff] {
+        assert_eq!(Audience::parse(a.as_str()), Some(a));
+    }
+    for s in [ChatState::Waiting, ChatState::Talking, ChatState::Ended] {
+        assert_eq!(ChatState::parse(s.as_str()), Some(s));
+    }
+}
+
+#[test]
+fn availability_needs_an_active_open_entry_point_with_room() {
+    use super::availability::{Availability as A, ChatCapacity, availability};
+    let mut ep: EntryPoint = serde_json::from_value(serde_json::json!({
+        "id": 1001, "department_id": 1, "name": "Shop", "description": "", "active": true,
+        "queue_id": 3, "calendar_id": null, "max_waiting": 2, "pre_chat": [],
+        "widget": WidgetTemplate::default(), "allowed_origins": [], "survey": [],
+        "timeouts": ChatTimeouts::default(), "version": 1,
+        "created_at": "2026-12-05T10:00:00Z", "updated_at": "2026-12-05T10:00:00Z"
+    }))
+    .unwrap();
+    let cap = |free, ready, waiting| {
+        Some(ChatCapacity {
+            free_agents: free,
+            ready_agents: ready,
+            waiting,
+        })
+    };
+    let table = [
+        (None, cap(1, 1, 0), A::Open),
+        (Some(true), cap(1, 1, 0), A::Open),
+        (Some(false), cap(1, 1, 0), A::OutsideHours),
+        (None, None, A::NoAgents),
+        (None, cap(0, 0, 0), A::NoAgents),
+        (None, cap(2, 2, 1), A::Open),
+        (None, cap(0, 1, 0), A::Open),
+        (None, cap(0, 1, 1), A::Open),
+        (None, cap(0, 1, 2), A::QueueFull),
+        (None, cap(1, 3, 3), A::QueueFull),
+        (None, cap(1, 3, 2), A::Open),
+    ];
+    for (hours, c, want) in table {
+        assert_eq!(availability(&ep, hours, c), want, "{hours:?} {c:?}");
+    }
+    ep.max_waiting = 0;
+    assert_eq!(availability(&ep, None, cap(0, 1, 0)), A::QueueFull);
+    assert_eq!(availability(&ep, None, cap(1, 1, 0)), A::Open);
+    assert!(availability(&ep, None, cap(1, 1, 0)).is_open());
+    ep.queue_id = None;
+    assert_eq!(availability(&ep, None, cap(1, 1, 0)), A::NoQueue);
+    ep.active = false;
+    assert_eq!(availability(&ep, None, cap(1, 1, 0)), A::Inactive);
+}
+
+#[test]
+fn expected_waits_read_as_words() {
+    use super::widget::wait_words;
+    let table = [
+        (None, "a few minutes"),
+        (Some(f64::NAN), "a few minutes"),
+        (Some(0.0), "less than a minute"),
+        (Some(59.0), "less than a minute"),
+        (Some(60.0), "about 1 minute"),
+        (Some(150.0), "about 3 minutes"),
+        (Some(89.0 * 60.0), "about 89 minutes"),
+        (Some(90.0 * 60.0), "about 2 hours"),
+        (Some(3.0 * 3600.0), "about 3 hours"),
+    ];
+    for (secs, want) in table {
+        assert_eq!(wait_words(secs), want, "{secs:?}");
+    }
+}
+
+#[test]
+fn buckets_allow_a_burst_then_the_rate() {
+    use super::limit::{Bucket, MESSAGES, STARTS};
+    let t = |ms| Timestamp::from_millis(ms);
+    let mut b = Bucket::full(STARTS, t(0));
+    for _ in 0..5 {
+        assert_eq!(b.take(STARTS, t(0)), Ok(()));
+    }
+    assert_eq!(b.take(STARTS, t(0)), Err(12));
+    assert_eq!(b.take(STARTS, t(6_000)), Err(6));
+    assert_eq!(b.take(STARTS, t(12_000)), Ok(()));
+    assert!(!b.is_full(STARTS, t(12_000)));
+    assert!(b.is_full(STARTS, t(12_000 + 60_000)));
+    let mut m = Bucket::full(MESSAGES, t(0));
+    for _ in 0..20 {
+        assert_eq!(m.take(MESSAGES, t(0)), Ok(()));
+    }
+    assert_eq!(m.take(MESSAGES, t(0)), Err(1));
+    assert_eq!(m.take(MESSAGES, t(200)), Ok(()));
+}
+
+#[test]
+fn staff_write_as_agent_supervisor_or_whisper() {
+    use session::staff_voice;
+    let table = [
+        (
+            (false, true, false),
+            Ok((ChatParty::Agent, Audience::Everyone)),
+        ),
+        (
+            (true, true, false),
+            Ok((ChatParty::Agent, Audience::Everyone)),
+        ),
+        (
+            (true, false, false),
+            Ok((ChatParty::Supervisor, Audience::Everyone)),
+        ),
+        (
+            (true, false, true),
+            Ok((ChatParty::Supervisor, Audience::Staff)),
+        ),
+        (
+            (false, false, false),
+            Err("the chat is not assigned to you"),
+        ),
+        ((false, false, true), Err("the chat is not assigned to you")),
+    ];
+    for ((sup, holds, whisper), want) in table {
+        assert_eq!(
+            staff_voice(sup, holds, whisper),
+            want,
+            "{sup} {holds} {whisper}"
+        );
+    }
+    assert!(staff_voice(true, true, true).is_err());
+    assert!(staff_voice(false, true, true).is_err());
+}

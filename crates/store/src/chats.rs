@@ -1,0 +1,269 @@
+//! Chats: the conversation beside a chat activity (its entry point, the customer's token as a
+//! hash, how far its messages have got, how it ended) and its numbered messages. A message takes
+//! the chat's next sequence number in the transaction that stores it, so numbers have no gaps
+//! and a reader asking for what came after `n` misses nothing.
+
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+use switchboard_domain::chat::{
+    Audience, Chat, ChatMessage, ChatParty, EndReason, Ended, NewChatMessage,
+};
+use switchboard_domain::{ActivityId, DepartmentId, EntryPointId, Timestamp, UserId};
+
+use crate::Store;
+use crate::error::StoreError;
+use crate::sql::{col, fetch_by_id, parsed, ts};
+
+/// Most messages one read returns.
+pub const MAX_READ: i64 = 500;
+
+/// A chat to record beside its new activity.
+#[derive(Debug, Clone)]
+pub struct NewChat {
+    /// The activity.
+    pub activity_id: ActivityId,
+    /// Its department.
+    pub department_id: DepartmentId,
+    /// The entry point.
+    pub entry_point_id: EntryPointId,
+    /// SHA-256 of the customer's token, hex.
+    pub token_hash: String,
+    /// The customer's name.
+    pub customer_name: String,
+}
+
+fn end_reason(s: &str) -> Option<EndReason> {
+    match s {
+        "ended" => Some(EndReason::Ended),
+        "customer_inactive" => Some(EndReason::CustomerInactive),
+        "customer_gone" => Some(EndReason::CustomerGone),
+        "max_time_in_queue" => Some(EndReason::MaxTimeInQueue),
+        _ => None,
+    }
+}
+
+fn end_reason_name(r: EndReason) -> &'static str {
+    match r {
+        EndReason::Ended => "ended",
+        EndReason::CustomerInactive => "customer_inactive",
+        EndReason::CustomerGone => "customer_gone",
+        EndReason::MaxTimeInQueue => "max_time_in_queue",
+    }
+}
+
+fn from_row(r: &AnyRow) -> Result<Chat, StoreError> {
+    let ended = match col::<Option<i64>>(r, "ended_at")? {
+        Some(at) => Some(Ended {
+            by: parsed(r, "ended_by", ChatParty::parse)?,
+            reason: parsed(r, "end_reason", end_reason)?,
+            at: Timestamp::from_millis(at),
+        }),
+        None => None,
+    };
+    Ok(Chat {
+        activity_id: ActivityId(col(r, "activity_id")?),
+        department_id: DepartmentId(col(r, "department_id")?),
+        entry_point_id: EntryPointId(col(r, "entry_point_id")?),
+        last_seq: col(r, "last_seq")?,
+        customer_name: col(r, "customer_name")?,
+        ended,
+        created_at: ts(r, "created_at")?,
+        customer_seen_at: ts(r, "customer_seen_at")?,
+    })
+}
+
+fn message_from_row(r: &AnyRow) -> Result<ChatMessage, StoreError> {
+    Ok(ChatMessage {
+        activity_id: ActivityId(col(r, "activity_id")?),
+        seq: col(r, "seq")?,
+        party: parsed(r, "party", ChatParty::parse)?,
+        author_id: col::<Option<i64>>(r, "author_id")?.map(UserId),
+        author_name: col(r, "author_name")?,
+        audience: parsed(r, "audience", Audience::parse)?,
+        body: col(r, "body")?,
+        at: ts(r, "at")?,
+    })
+}
+
+const COLUMNS: &str = "activity_id, department_id, entry_point_id, customer_name, last_seq, \
+     ended_by, end_reason, ended_at, customer_seen_at, created_at";
+
+pub(crate) async fn insert(
+    c: &mut AnyConnection,
+    n: &NewChat,
+    now: Timestamp,
+) -> Result<Chat, StoreError> {
+    sqlx::query(
+        "INSERT INTO chats (activity_id, department_id, entry_point_id, token_hash, customer_name, \
+         last_seq, customer_seen_at, created_at) VALUES ($1, $2, $3, $4, $5, 0, $6, $6)",
+    )
+    .bind(n.activity_id.0)
+    .bind(n.department_id.0)
+    .bind(n.entry_point_id.0)
+    .bind(&n.token_hash)
+    .bind(&n.customer_name)
+    .bind(now.millis())
+    .execute(&mut *c)
+    .await?;
+    fetch(c, n.activity_id).await
+}
+
+pub(crate) async fn fetch(c: &mut AnyConnection, id: ActivityId) -> Result<Chat, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM chats WHERE activity_id = $1");
+    fetch_by_id(&mut *c, &sql, id.0, "chat", from_row).await
+}
+
+async fn by_token(c: &mut AnyConnection, hash: &str) -> Result<Option<Chat>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM chats WHERE token_hash = $1");
+    let r = sqlx::query(&sql).bind(hash).fetch_optional(&mut *c).await?;
+    r.as_ref().map(from_row).transpose()
+}
+
+/// Stores `m` as the chat's next message; refuses (409) once the chat has ended.
+pub(crate) async fn append(
+    c: &mut AnyConnection,
+    id: ActivityId,
+    m: &NewChatMessage,
+    now: Timestamp,
+) -> Result<ChatMessage, StoreError> {
+    let r = if m.party == ChatParty::Customer {
+        sqlx::query(
+            "UPDATE chats SET last_seq = last_seq + 1, customer_seen_at = $2 \
+             WHERE activity_id = $1 AND ended_at IS NULL RETURNING last_seq",
+        )
+        .bind(id.0)
+        .bind(now.millis())
+        .fetch_optional(&mut *c)
+        .await?
+    } else {
+        sqlx::query(
+            "UPDATE chats SET last_seq = last_seq + 1 \
+             WHERE activity_id = $1 AND ended_at IS NULL RETURNING last_seq",
+        )
+        .bind(id.0)
+        .fetch_optional(&mut *c)
+        .await?
+    };
+    let Some(r) = r else {
+        fetch(c, id).await?;
+        return Err(StoreError::Conflict("the chat has ended".into()));
+    };
+    let seq: i64 = col(&r, "last_seq")?;
+    sqlx::query(
+        "INSERT INTO chat_messages (activity_id, seq, party, author_id, author_name, audience, body, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(id.0)
+    .bind(seq)
+    .bind(m.party.as_str())
+    .bind(m.author_id.map(|u| u.0))
+    .bind(&m.author_name)
+    .bind(m.audience.as_str())
+    .bind(&m.body)
+    .bind(now.millis())
+    .execute(&mut *c)
+    .await?;
+    Ok(ChatMessage {
+        activity_id: id,
+        seq,
+        party: m.party,
+        author_id: m.author_id,
+        author_name: m.author_name.clone(),
+        audience: m.audience,
+        body: m.body.clone(),
+        at: now,
+    })
+}
+
+/// Messages of chat `id` after sequence number `after`, oldest first, at most `limit`; whispers
+/// only when `staff`.
+pub(crate) async fn after(
+    c: &mut AnyConnection,
+    id: ActivityId,
+    after: i64,
+    staff: bool,
+    limit: i64,
+) -> Result<Vec<ChatMessage>, StoreError> {
+    let audience = if staff {
+        ""
+    } else {
+        " AND audience = 'everyone'"
+    };
+    let sql = format!(
+        "SELECT * FROM chat_messages WHERE activity_id = $1 AND seq > $2{audience} \
+         ORDER BY seq LIMIT $3"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(id.0)
+        .bind(after)
+        .bind(limit.clamp(1, MAX_READ))
+        .fetch_all(&mut *c)
+        .await?;
+    rows.iter().map(message_from_row).collect()
+}
+
+/// How many messages the customer wrote, and the staff wrote to the customer.
+pub(crate) async fn counts(
+    c: &mut AnyConnection,
+    id: ActivityId,
+) -> Result<(i64, i64), StoreError> {
+    let r = sqlx::query(
+        "SELECT COALESCE(SUM(CASE WHEN party = 'customer' THEN 1 ELSE 0 END), 0) AS customer, \
+         COALESCE(SUM(CASE WHEN party IN ('agent', 'supervisor') AND audience = 'everyone' \
+         THEN 1 ELSE 0 END), 0) AS staff FROM chat_messages WHERE activity_id = $1",
+    )
+    .bind(id.0)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok((col(&r, "customer")?, col(&r, "staff")?))
+}
+
+/// Records how chat `id` ended; refuses (409) when it had ended already.
+pub(crate) async fn end(
+    c: &mut AnyConnection,
+    id: ActivityId,
+    e: &Ended,
+) -> Result<(), StoreError> {
+    let done = sqlx::query(
+        "UPDATE chats SET ended_by = $1, end_reason = $2, ended_at = $3 \
+         WHERE activity_id = $4 AND ended_at IS NULL",
+    )
+    .bind(e.by.as_str())
+    .bind(end_reason_name(e.reason))
+    .bind(e.at.millis())
+    .bind(id.0)
+    .execute(&mut *c)
+    .await?;
+    if done.rows_affected() == 0 {
+        fetch(c, id).await?;
+        return Err(StoreError::Conflict("the chat has ended".into()));
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Reads chat `id` (its activity's id).
+    pub async fn chat(&self, id: ActivityId) -> Result<Chat, StoreError> {
+        let mut c = self.inner.read.acquire().await?;
+        fetch(&mut c, id).await
+    }
+
+    /// The chat whose customer token hashes to `hash`.
+    pub async fn chat_by_token(&self, hash: &str) -> Result<Option<Chat>, StoreError> {
+        let mut c = self.inner.read.acquire().await?;
+        by_token(&mut c, hash).await
+    }
+
+    /// Messages of chat `id` after sequence number `after` (oldest first, at most `limit`, at
+    /// most [`MAX_READ`]); whispers only for the `staff`.
+    pub async fn chat_messages(
+        &self,
+        id: ActivityId,
+        after_seq: i64,
+        staff: bool,
+        limit: i64,
+    ) -> Result<Vec<ChatMessage>, StoreError> {
+        let mut c = self.inner.read.acquire().await?;
+        after(&mut c, id, after_seq, staff, limit).await
+    }
+}

@@ -1,0 +1,109 @@
+//! Web chat over HTTP: the customers' API under `/chat/v1` ([`public`], CORS by the entry
+//! point's allowed origins, the chat token for a chat's calls), the WebSocket of both sides
+//! ([`socket`]), what a chat's state looks like to them ([`view`]), whether an entry point takes
+//! chats ([`availability`]), tokens and origins ([`access`]); the staff's side under `/api/v1`
+//! ([`staff`]). Rate limits are `crate::limits`'.
+
+pub mod access;
+pub mod availability;
+pub mod public;
+pub mod socket;
+pub mod staff;
+pub mod view;
+
+use axum::Router;
+use axum::extract::{Path, State, WebSocketUpgrade};
+use axum::response::Response;
+use axum::routing::{any, get, post};
+use switchboard_domain::chat::{
+    Chat, ChatMessage, ChatParty, NewChatMessage, check_text, staff_voice,
+};
+use switchboard_domain::{ActivityId, Role, User};
+use tower_http::limit::RequestBodyLimitLayer;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::{AppState, now};
+
+/// Largest body of a public chat call.
+const MAX_CHAT_BODY: usize = 64 * 1024;
+
+/// The customers' chat routes.
+pub fn router() -> Router<AppState> {
+    use public::*;
+    Router::new()
+        .route(
+            "/chat/v1/entry-points/{id}",
+            get(widget_info).options(preflight_entry_point),
+        )
+        .route(
+            "/chat/v1/entry-points/{id}/chats",
+            post(start).options(preflight_entry_point),
+        )
+        .route("/chat/v1/chats/{id}", get(state).options(preflight_chat))
+        .route(
+            "/chat/v1/chats/{id}/messages",
+            get(messages).post(send).options(preflight_chat),
+        )
+        .route(
+            "/chat/v1/chats/{id}/typing",
+            post(typing).options(preflight_chat),
+        )
+        .route("/chat/v1/chats/{id}/end", post(end).options(preflight_chat))
+        .route("/chat/v1/chats/{id}/socket", any(customer_socket))
+        .layer(RequestBodyLimitLayer::new(MAX_CHAT_BODY))
+}
+
+/// `GET /chat/v1/chats/{id}/socket`: the customer's WebSocket (see [`socket`]); the page's
+/// origin must be one the chat's entry point allows.
+async fn customer_socket(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    headers: axum::http::HeaderMap,
+    ws: WebSocketUpgrade,
+) -> ApiResult<Response> {
+    let chat = s.store.chat(ActivityId(id)).await.map_err(|_| {
+        ApiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "not_found",
+            "no such chat",
+        )
+    })?;
+    let ep = s.store.entry_point(chat.entry_point_id).await?;
+    access::allowed_origin(&headers, &ep)?;
+    Ok(socket::customer(ws, s, ActivityId(id)))
+}
+
+/// The party a staff member types and ends as.
+pub fn staff_party(u: &User) -> ChatParty {
+    if u.role == Role::Agent {
+        ChatParty::Agent
+    } else {
+        ChatParty::Supervisor
+    }
+}
+
+/// Checks and stores a staff member's message: the agent holding the chat writes to the customer,
+/// a supervisor joins or whispers (`domain::chat::staff_voice`).
+pub async fn staff_message(
+    s: &AppState,
+    chat: &Chat,
+    u: &User,
+    text: &str,
+    whisper: bool,
+) -> ApiResult<ChatMessage> {
+    let body = check_text("body", text)?;
+    let a = s.store.activity(chat.activity_id).await?;
+    let holds = a.assignee_id == Some(u.id);
+    let (party, audience) = staff_voice(u.role != Role::Agent, holds, whisper)
+        .map_err(|why| ApiError::new(axum::http::StatusCode::CONFLICT, "not_your_chat", why))?;
+    let t = now();
+    s.chat_limits.message(chat.activity_id, party, t)?;
+    let m = NewChatMessage {
+        party,
+        author_id: Some(u.id),
+        author_name: u.name.clone(),
+        audience,
+        body,
+    };
+    Ok(s.app.post_chat(chat.activity_id, m, t).await?)
+}
