@@ -304,6 +304,7 @@ pub async fn run(
             metrics_token,
             metrics_elsewhere: metrics_listener.is_some(),
             hsts_max_age_secs: c.web.hsts_max_age_secs,
+            public_url: c.public_url.clone(),
         },
         blobs,
         registry,

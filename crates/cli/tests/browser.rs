@@ -568,3 +568,67 @@ async fn workflow_editor_pull_search_review_and_transfer_in_a_real_browser() {
         "{wf}"
     );
 }
+
+#[tokio::test]
+async fn a_customer_chats_from_another_web_site_in_a_real_browser() {
+    if !browser_available() {
+        return;
+    }
+    let server = Server::sqlite();
+    let api = Api::admin(&server).await;
+    let (_, depts) = api.get("/departments").await;
+    let dept = depts["items"][0]["id"].as_i64().unwrap();
+    let password = "a long enough password";
+    let group = ann_in_support(&api, dept, password, false).await;
+    let queue = create(
+        &api,
+        "/queues",
+        json!({"department_id": dept, "name": "Web chat",
+               "routing": {"type": "user_group", "user_group_id": group}}),
+    )
+    .await;
+    create(
+        &api,
+        "/articles",
+        json!({"department_id": dept, "kind": "answer", "title": "Delivery times",
+               "html": "<p>{{customer.name}}, deliveries take two days.</p>"}),
+    )
+    .await;
+    let shop_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let entry_point = create(
+        &api,
+        "/entry-points",
+        json!({"department_id": dept, "name": "Shop", "queue_id": queue,
+               "allowed_origins": [format!("http://localhost:{shop_port}")]}),
+    )
+    .await;
+    run(
+        "chat_widget.mjs",
+        &server,
+        vec![
+            ("SB_ENTRY_POINT", entry_point.to_string()),
+            ("SB_SHOP_PORT", shop_port.to_string()),
+            ("SB_AGENT_EMAIL", "ann@acme.test".into()),
+            ("SB_AGENT_PASSWORD", password.into()),
+        ],
+    )
+    .await;
+    // What the browser did is what the store holds.
+    let (_, list) = api.get("/activities?channel=chat").await;
+    let chat = list["items"][0].clone();
+    let id = chat["id"].as_i64().unwrap();
+    let (_, c) = api.get(&format!("/activities/{id}/chat")).await;
+    let bodies: Vec<&str> = c["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(bodies.len(), 5, "{bodies:?}");
+    assert_eq!(bodies[2], "<b>Thanks</b>");
+    assert_eq!(c["chat"]["state"], "ended", "{c}");
+}

@@ -1,7 +1,8 @@
 //! Security headers on every response. Pages get a Content-Security-Policy that allows scripts
 //! only from this server (no inline script), frames only from it, and no framing by anyone
 //! (`frame-ancestors 'none'`, `X-Frame-Options: DENY`). A response that sets its own policy (the
-//! sandboxed customer HTML, attachments) keeps it and may be framed by our own pages only.
+//! sandboxed customer HTML, attachments) keeps it and may be framed by our own pages only,
+//! unless its policy names the pages that may frame it (the chat window).
 //! Everything is `nosniff` and sends the referrer to this server only.
 
 use axum::http::HeaderValue;
@@ -26,9 +27,16 @@ pub async fn secure(mut res: Response) -> Response {
             HeaderValue::from_static(PAGE_POLICY),
         );
     }
-    let frames = if own_policy { "SAMEORIGIN" } else { "DENY" };
-    h.entry(X_FRAME_OPTIONS)
-        .or_insert(HeaderValue::from_static(frames));
+    // A policy that names its own frame-ancestors (the chat window) decides who frames it.
+    let ancestors = h
+        .get(CONTENT_SECURITY_POLICY)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|p| p.contains("frame-ancestors"));
+    if !ancestors || !own_policy {
+        let frames = if own_policy { "SAMEORIGIN" } else { "DENY" };
+        h.entry(X_FRAME_OPTIONS)
+            .or_insert(HeaderValue::from_static(frames));
+    }
     h.entry(X_CONTENT_TYPE_OPTIONS)
         .or_insert(HeaderValue::from_static("nosniff"));
     h.entry(REFERRER_POLICY)

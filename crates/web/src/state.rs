@@ -38,6 +38,9 @@ pub struct WebConfig {
     pub metrics_elsewhere: bool,
     /// `Strict-Transport-Security` max-age, when above 0.
     pub hsts_max_age_secs: u64,
+    /// The server's address as customers and colleagues reach it (e.g. behind a proxy), for
+    /// links and the chat snippet; absent, the address a request was sent to.
+    pub public_url: Option<String>,
 }
 
 /// Shared state of the HTTP server.
@@ -148,6 +151,24 @@ impl AppState {
     pub fn is_ready(&self) -> bool {
         self.ready.load(Ordering::SeqCst)
     }
+}
+
+/// The server's address as its users reach it: the configured public address, else the scheme
+/// and `Host` the request came with.
+pub fn server_url(s: &AppState, headers: &axum::http::HeaderMap) -> String {
+    if let Some(u) = &s.config.public_url {
+        return u.trim_end_matches('/').to_string();
+    }
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    let scheme = if s.config.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}")
 }
 
 /// The wall clock, read here in the shell and passed down (the same clock the services read).

@@ -349,6 +349,22 @@ actions["delete-object"] = async (b) => {
   window.location.assign(`/admin/${form.dataset.kind}`);
 };
 
+// "Show HTML": copy the snippet.
+actions.copy = async (b) => {
+  const text = document.getElementById(b.dataset.copy)?.textContent || "";
+  const status = b.closest("section")?.querySelector(".copy-status");
+  try {
+    await navigator.clipboard.writeText(text);
+    if (status) status.textContent = "Copied.";
+  } catch (_) {
+    const range = document.createRange();
+    range.selectNodeContents(document.getElementById(b.dataset.copy));
+    window.getSelection().removeAllRanges();
+    window.getSelection().addRange(range);
+    if (status) status.textContent = "Selected: press Ctrl+C to copy.";
+  }
+};
+
 actions["test-alias"] = async (b) => {
   const out = document.getElementById("alias-test");
   out.textContent = "Trying the servers…";

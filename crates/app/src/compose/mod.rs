@@ -9,7 +9,7 @@ use switchboard_domain::article::{self, Composed, Part};
 use switchboard_domain::compose;
 use switchboard_domain::template::{Placeholder, Values};
 use switchboard_domain::{
-    Activity, ActivityId, Alias, ArticleId, MessageParts, ReplyDraft, UserId, email,
+    Activity, ActivityId, Alias, ArticleId, ChannelKind, MessageParts, ReplyDraft, UserId, email,
 };
 use switchboard_store::{StoreError, Tx};
 
@@ -22,7 +22,30 @@ pub async fn values(tx: &mut Tx<'_>, a: &Activity, alias: &Alias) -> Result<Valu
         Some(q) => tx.queue(q).await.ok(),
         None => None,
     };
-    Ok(compose::values(facts.as_ref(), a, alias, queue.as_ref()))
+    Ok(compose::values(
+        facts.as_ref(),
+        a,
+        Some(alias),
+        queue.as_ref(),
+    ))
+}
+
+/// Placeholder values for `agent`'s message in chat `a` (no alias: nothing is mailed).
+async fn chat_values(
+    tx: &mut Tx<'_>,
+    a: &Activity,
+    agent: Option<UserId>,
+) -> Result<Values, StoreError> {
+    let facts = tx.message_facts(a).await?;
+    let queue = match a.queue_id {
+        Some(q) => tx.queue(q).await.ok(),
+        None => None,
+    };
+    let mut v = compose::values(facts.as_ref(), a, None, queue.as_ref());
+    if let Some(u) = agent {
+        v.set(Placeholder::AgentName, tx.user(u).await?.name);
+    }
+    Ok(v)
 }
 
 /// Placeholder values for a reply by `agent`.
@@ -140,8 +163,9 @@ impl App {
             .await
     }
 
-    /// Article `article` with its placeholders filled for `agent`'s reply to `activity`, as the
-    /// composer inserts it: (text, HTML). An inactive article is not found.
+    /// Article `article` with its placeholders filled for `agent`'s reply to `activity` (an
+    /// email's, or a chat's message), as the composer inserts it: (text, HTML). An inactive
+    /// article is not found.
     pub async fn article_for_reply(
         &self,
         activity: ActivityId,
@@ -152,9 +176,13 @@ impl App {
             .read(move |mut tx| {
                 Box::pin(async move {
                     let a = tx.activity(activity).await?;
-                    let ans = tx.answered_email(a.id).await?;
-                    let alias = tx.alias(ans.alias_id).await?;
-                    let values = reply_values(&mut tx, &a, &alias, agent).await?;
+                    let values = if a.channel == ChannelKind::Chat {
+                        chat_values(&mut tx, &a, agent).await?
+                    } else {
+                        let ans = tx.answered_email(a.id).await?;
+                        let alias = tx.alias(ans.alias_id).await?;
+                        reply_values(&mut tx, &a, &alias, agent).await?
+                    };
                     match render(&mut tx, &[Some(article)], &values)
                         .await?
                         .pop()

@@ -253,3 +253,11 @@ fn staff_write_as_agent_supervisor_or_whisper() {
     assert!(staff_voice(true, true, true).is_err());
     assert!(staff_voice(false, true, true).is_err());
 }
+
+#[test]
+fn the_snippet_is_one_script_tag() {
+    assert_eq!(
+        super::widget::snippet("https://support.example.com/", EntryPointId(1001)),
+        "<script src=\"https://support.example.com/chat/widget.js\" data-entry-point=\"1001\" async></script>"
+    );
+}

@@ -104,3 +104,14 @@ pub fn wait_words(secs: Option<f64>) -> String {
         }
     }
 }
+
+/// The HTML a web master pastes into a page to offer chat through entry point `id`: one script
+/// tag referencing the server's widget script (`server` is the server's address as customers
+/// reach it, e.g. `https://support.example.com`).
+pub fn snippet(server: &str, id: crate::ids::EntryPointId) -> String {
+    let server = server.trim_end_matches('/');
+    format!(
+        "<script src=\"{server}/chat/widget.js\" data-entry-point=\"{}\" async></script>",
+        id.0
+    )
+}

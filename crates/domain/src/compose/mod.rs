@@ -28,7 +28,7 @@ pub struct MessageFacts {
 pub fn values(
     facts: Option<&MessageFacts>,
     a: &Activity,
-    alias: &Alias,
+    alias: Option<&Alias>,
     queue: Option<&Queue>,
 ) -> Values {
     let mut v = Values::default();
@@ -41,9 +41,11 @@ pub fn values(
         }
     }
     v.set(Placeholder::CaseId, a.case_id.to_string())
-        .set(Placeholder::ActivityId, a.id.to_string())
-        .set(Placeholder::AliasAddress, alias.address.to_string())
-        .set(Placeholder::AliasName, alias.display_name.clone());
+        .set(Placeholder::ActivityId, a.id.to_string());
+    if let Some(alias) = alias {
+        v.set(Placeholder::AliasAddress, alias.address.to_string())
+            .set(Placeholder::AliasName, alias.display_name.clone());
+    }
     if let Some(q) = queue {
         v.set(Placeholder::QueueName, q.name.clone());
         v.set(

@@ -62,7 +62,12 @@ fn facts() -> MessageFacts {
 #[test]
 fn values_table() {
     let a = activity(1, Some(8));
-    let v = values(Some(&facts()), &a, &alias(1, json!({})), Some(&queue()));
+    let v = values(
+        Some(&facts()),
+        &a,
+        Some(&alias(1, json!({}))),
+        Some(&queue()),
+    );
     let cases = [
         (Placeholder::CustomerName, Some("Ann & Bo")),
         (Placeholder::CustomerEmail, Some("ann@example.net")),
@@ -80,10 +85,14 @@ fn values_table() {
         assert_eq!(v.get(p), want, "{p:?}");
     }
     // Without the case's facts or a queue, those placeholders stay empty (defaults apply).
-    let v = values(None, &a, &alias(1, json!({})), None);
+    let v = values(None, &a, Some(&alias(1, json!({}))), None);
     assert_eq!(v.get(Placeholder::CustomerName), None);
     assert_eq!(v.get(Placeholder::QueueName), None);
     assert_eq!(v.get(Placeholder::CaseId), Some("4"));
+    // A chat has no alias: its placeholders stay empty.
+    let v = values(Some(&facts()), &a, None, None);
+    assert_eq!(v.get(Placeholder::AliasAddress), None);
+    assert_eq!(v.get(Placeholder::CustomerName), Some("Ann & Bo"));
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Web chat over HTTP: the customers' API under `/chat/v1` ([`public`], CORS by the entry
 //! point's allowed origins, the chat token for a chat's calls), the WebSocket of both sides
 //! ([`socket`]), what a chat's state looks like to them ([`view`]), whether an entry point takes
-//! chats ([`availability`]), tokens and origins ([`access`]); the staff's side under `/api/v1`
+//! chats ([`availability`]), tokens and origins ([`access`]), what a page embeds ([`widget`]); the staff's side under `/api/v1`
 //! ([`staff`]). Rate limits are `crate::limits`'.
 
 pub mod access;
@@ -10,6 +10,7 @@ pub mod public;
 pub mod socket;
 pub mod staff;
 pub mod view;
+pub mod widget;
 
 use axum::Router;
 use axum::extract::{Path, State, WebSocketUpgrade};
@@ -50,6 +51,8 @@ pub fn router() -> Router<AppState> {
         )
         .route("/chat/v1/chats/{id}/end", post(end).options(preflight_chat))
         .route("/chat/v1/chats/{id}/socket", any(customer_socket))
+        .route("/chat/widget.js", get(widget::script))
+        .route("/chat/frame/{id}", get(widget::frame))
         .layer(RequestBodyLimitLayer::new(MAX_CHAT_BODY))
 }
 

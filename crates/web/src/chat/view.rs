@@ -5,7 +5,8 @@
 use serde::Serialize;
 use switchboard_domain::chat::widget::{wait_message, wait_words};
 use switchboard_domain::chat::{Chat, ChatState, Ended};
-use switchboard_domain::{Activity, ActivityId};
+use switchboard_domain::{Activity, ActivityId, ActivityStatus};
+use switchboard_services::routing::WaitEstimate;
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
@@ -47,10 +48,17 @@ pub async fn view(s: &AppState, chat: &Chat, a: &Activity) -> Result<ChatView, A
     };
     match state {
         ChatState::Waiting => {
-            let wait = match &s.router {
+            let mut wait = match &s.router {
                 Some(r) => r.wait(chat.activity_id).await.ok().flatten(),
                 None => None,
             };
+            // Offered to an agent: next in line, about to be taken.
+            if wait.is_none() && a.status == ActivityStatus::Offered {
+                wait = Some(WaitEstimate {
+                    position: 1,
+                    expected_wait_secs: Some(0.0),
+                });
+            }
             if let Some(w) = wait {
                 v.position = Some(w.position);
                 v.expected_wait_secs = w.expected_wait_secs;

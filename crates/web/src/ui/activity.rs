@@ -1,6 +1,7 @@
 //! The activity view: the case's email thread (customer HTML in a sandboxed frame, remote
 //! images off until asked for), attachments, the customer and their other cases, the activity's
-//! history, and — for an email the viewer holds — the reply composer.
+//! history, and — for an email the viewer holds — the reply composer; a chat's conversation
+//! instead of the thread (`chat_panel.rs`).
 
 use askama::Template;
 use axum::extract::State;
@@ -51,6 +52,8 @@ struct ActivityPage {
     review: Option<Email>,
     /// The held reply's HTML for the reviewer's editor (sanitized), or its text as HTML.
     review_html: String,
+    /// The conversation, when the activity is a chat.
+    chat: Option<super::chat_panel::ChatPanel>,
 }
 
 /// Where the viewer may transfer the activity: `(id, name)` of agents, groups and queues.
@@ -234,7 +237,9 @@ pub async fn view(State(s): State<AppState>, viewer: Viewer, Id(id): Id) -> ApiR
         None => String::new(),
     };
     let c = composer.unwrap_or_default();
+    let chat = super::chat_panel::panel(&s, &viewer, &activity).await?;
     Ok(render(&ActivityPage {
+        chat,
         editor_html: c.editor_html,
         to: c.to,
         cc: c.cc,

@@ -5,7 +5,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 /// (path under `/static/`, content type, bytes, cache for a long time).
-const FILES: [(&str, &str, &[u8], bool); 5] = [
+const FILES: [(&str, &str, &[u8], bool); 8] = [
     (
         "app.css",
         "text/css; charset=utf-8",
@@ -28,6 +28,24 @@ const FILES: [(&str, &str, &[u8], bool); 5] = [
         "workflow.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../static/workflow.js"),
+        false,
+    ),
+    (
+        "chat.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/chat.js"),
+        false,
+    ),
+    (
+        "chat/frame.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/chat/frame.js"),
+        false,
+    ),
+    (
+        "chat/frame.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../static/chat/frame.css"),
         false,
     ),
     (

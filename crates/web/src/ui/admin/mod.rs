@@ -168,6 +168,8 @@ struct FormPage {
     sections: Vec<SectionView>,
     /// A new object whose choices depend on its department: choosing it shows the form again.
     scoped: bool,
+    /// What a web master pastes into a page (a chat entry point's "Show HTML").
+    snippet: Option<String>,
 }
 
 /// `GET /admin/{kind}/new`.
@@ -195,6 +197,7 @@ pub async fn new(
         fields,
         sections: Vec::new(),
         scoped: schema::department_scoped(kind.fields),
+        snippet: None,
     }))
 }
 
@@ -203,6 +206,7 @@ pub async fn edit(
     State(s): State<AppState>,
     viewer: Viewer,
     Path((slug, id)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
 ) -> ApiResult<Response> {
     let kind = kind_of(&slug)?;
     require(&viewer, kind, Access::Read)?;
@@ -245,6 +249,12 @@ pub async fn edit(
         fields,
         sections,
         scoped: false,
+        snippet: (kind.slug == "entry-points").then(|| {
+            switchboard_domain::chat::widget::snippet(
+                &crate::state::server_url(&s, &headers),
+                switchboard_domain::EntryPointId(id),
+            )
+        }),
     }))
 }
 

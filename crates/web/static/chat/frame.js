@@ -1,0 +1,458 @@
+// The chat window inside the widget's frame (this server's origin). It starts a chat from the
+// entry point's pre-chat form, keeps the chat's token in this origin's storage (so a reload of
+// the page resumes the same chat), talks over a WebSocket — long polling when a network blocks
+// it — and shows every message once, in order of its number. Customer and agent text is text:
+// it is put in the page with textContent, links made from http(s) addresses only.
+"use strict";
+
+(function () {
+  // Texts of the window itself; the entry point's own texts (title, welcome, wait message,
+  // offline) come from its configuration.
+  const TEXT = {
+    start: "Start chat",
+    send: "Send",
+    end: "End chat",
+    close: "Close the chat window",
+    waiting: "Waiting for an agent…",
+    talking: (name) => `You are chatting with ${name}.`,
+    ended: "The chat has ended.",
+    typing: "The agent is typing…",
+    sending: "Sending…",
+    sent: "Sent",
+    failed: "Not sent",
+    again: "Start a new chat",
+    reconnecting: "Connection lost; reconnecting…",
+    you: "You",
+  };
+
+  const body = document.body;
+  const ep = body.dataset.entryPoint;
+  const KEY = `switchboard-chat-${ep}`;
+  const $ = (id) => document.getElementById(id);
+
+  let chat = null; // { id, token, last }, restored by the page's loader
+  let info = null;
+  let ws = null;
+  let polling = false;
+  let ended = false;
+  let opened = false;
+  let unread = 0;
+  let failures = 0;
+  let everOpened = false;
+  let refs = 0;
+
+  // The chat's token is kept in the embedding page's storage by the loader (first-party storage
+  // survives where a third-party frame's is refused or partitioned away); opened on its own,
+  // the frame keeps it in its own.
+  const embedded = window.parent !== window;
+  const host = embedded && location.ancestorOrigins && location.ancestorOrigins.length ? location.ancestorOrigins[0] : "*";
+
+  function valid(v) {
+    return v && Number.isInteger(v.id) && typeof v.token === "string" && Number.isInteger(v.last) ? v : null;
+  }
+  function load() {
+    if (embedded) {
+      return new Promise((done) => {
+        const t = setTimeout(() => done(null), 2000);
+        window.addEventListener("message", function restore(e) {
+          if (e.source !== window.parent || !e.data || e.data.sb !== "chat" || e.data.type !== "restore") return;
+          window.removeEventListener("message", restore);
+          clearTimeout(t);
+          done(valid(e.data.chat));
+        });
+        toHost({ type: "hello" });
+      });
+    }
+    try {
+      return Promise.resolve(valid(JSON.parse(window.localStorage.getItem(KEY) || "null")));
+    } catch (_) {
+      return Promise.resolve(null);
+    }
+  }
+  function save() {
+    if (embedded) {
+      toHost({ type: "save", chat });
+      return;
+    }
+    try {
+      if (chat) window.localStorage.setItem(KEY, JSON.stringify(chat));
+      else window.localStorage.removeItem(KEY);
+    } catch (_) {
+      // Storage may be refused (private windows); the chat then lasts as long as the page.
+    }
+  }
+  function toHost(message) {
+    if (embedded) window.parent.postMessage({ sb: "chat", ...message }, host);
+  }
+
+  async function call(method, path, payload, token) {
+    const headers = { Accept: "application/json" };
+    if (payload !== undefined) headers["Content-Type"] = "application/json";
+    if (token) headers.Authorization = `Bearer ${token}`;
+    const r = await fetch(`/chat/v1${path}`, {
+      method,
+      headers,
+      body: payload === undefined ? undefined : JSON.stringify(payload),
+      credentials: "omit",
+    });
+    const text = await r.text();
+    const data = text ? JSON.parse(text) : null;
+    if (!r.ok) {
+      const e = new Error((data && data.message) || `HTTP ${r.status}`);
+      e.status = r.status;
+      e.field = data && data.field;
+      throw e;
+    }
+    return data;
+  }
+
+  // ---- Drawing ----------------------------------------------------------------------------------
+
+  function show(id) {
+    for (const s of ["intro", "offline", "talk", "after"]) $(s).hidden = s !== id;
+  }
+
+  function linkified(text) {
+    const out = document.createDocumentFragment();
+    const parts = text.split(/(https?:\/\/[^\s<>"']+)/g);
+    parts.forEach((p, i) => {
+      if (i % 2 === 1) {
+        const a = document.createElement("a");
+        a.href = p;
+        a.textContent = p;
+        a.rel = "noopener noreferrer nofollow";
+        a.target = "_blank";
+        out.append(a);
+      } else if (p) {
+        out.append(document.createTextNode(p));
+      }
+    });
+    return out;
+  }
+
+  function bubble(m) {
+    const li = document.createElement("li");
+    li.className = `msg ${m.party}`;
+    if (m.seq) li.dataset.seq = String(m.seq);
+    const who = document.createElement("span");
+    who.className = "who";
+    who.textContent = m.party === "customer" ? TEXT.you : m.party === "system" ? "" : m.author_name;
+    const text = document.createElement("p");
+    text.className = "text";
+    text.append(linkified(m.body));
+    const state = document.createElement("span");
+    state.className = "state";
+    li.append(who, text, state);
+    return li;
+  }
+
+  function add(m) {
+    if (m.seq && document.querySelector(`#log [data-seq="${m.seq}"]`)) return;
+    const log = $("log");
+    log.append(bubble(m));
+    log.scrollTop = log.scrollHeight;
+    if (m.seq && chat && m.seq > chat.last) {
+      chat.last = m.seq;
+      save();
+    }
+    if (m.party !== "customer" && !opened) {
+      unread += 1;
+      toHost({ type: "unread", count: unread });
+    }
+  }
+
+  function status(view) {
+    const line = $("status");
+    if (view.state === "waiting") {
+      line.textContent = view.wait_message || TEXT.waiting;
+    } else if (view.state === "talking") {
+      line.textContent = TEXT.talking(view.agent_name || "an agent");
+    } else {
+      line.textContent = TEXT.ended;
+      finish();
+    }
+  }
+
+  let typingTimer = null;
+  function typing(on) {
+    $("typing").textContent = on ? TEXT.typing : "";
+    clearTimeout(typingTimer);
+    if (on) typingTimer = setTimeout(() => typing(false), 6000);
+  }
+
+  function finish() {
+    if (ended) return;
+    ended = true;
+    $("compose").hidden = true;
+    $("end").hidden = true;
+    $("again").hidden = false;
+    if (ws) ws.close();
+  }
+
+  // ---- Talking ----------------------------------------------------------------------------------
+
+  function frame(f) {
+    if (f.type === "message") add(f.message);
+    else if (f.type === "state") status(f.chat);
+    else if (f.type === "typing") typing(f.typing);
+    else if (f.type === "ack") {
+      const li = document.querySelector(`#log [data-ref="${f.ref}"]`);
+      if (li) {
+        li.dataset.seq = String(f.seq);
+        delete li.dataset.ref;
+        li.querySelector(".state").textContent = TEXT.sent;
+      }
+      if (chat && f.seq > chat.last) {
+        chat.last = f.seq;
+        save();
+      }
+    } else if (f.type === "error") {
+      const li = f.ref && document.querySelector(`#log [data-ref="${f.ref}"]`);
+      if (li) li.querySelector(".state").textContent = `${TEXT.failed}: ${f.message}`;
+      else $("error").textContent = f.message;
+    }
+  }
+
+  function connect() {
+    if (ended || !chat) return;
+    if (polling || !("WebSocket" in window)) {
+      poll();
+      return;
+    }
+    const url = `${window.location.origin.replace(/^http/, "ws")}/chat/v1/chats/${chat.id}/socket`;
+    ws = new WebSocket(url);
+    ws.onopen = () => {
+      everOpened = true;
+      failures = 0;
+      $("error").textContent = "";
+      ws.send(JSON.stringify({ type: "hello", token: chat.token, after: chat.last }));
+    };
+    ws.onmessage = (e) => {
+      try {
+        frame(JSON.parse(e.data));
+      } catch (_) {
+        // A frame this page cannot read is skipped.
+      }
+    };
+    ws.onclose = () => {
+      ws = null;
+      if (ended) return;
+      failures += 1;
+      if (!everOpened && failures >= 2) polling = true;
+      $("error").textContent = TEXT.reconnecting;
+      setTimeout(connect, Math.min(15000, 500 * 2 ** failures));
+    };
+  }
+
+  async function poll() {
+    while (!ended && chat) {
+      try {
+        const r = await call("GET", `/chats/${chat.id}/messages?after=${chat.last}&wait=25`, undefined, chat.token);
+        $("error").textContent = "";
+        r.messages.forEach(add);
+        if (r.typing !== null) typing(r.typing);
+        status(r.chat);
+      } catch (e) {
+        if (e.status === 404) {
+          forget();
+          return;
+        }
+        $("error").textContent = TEXT.reconnecting;
+        await new Promise((ok) => setTimeout(ok, 3000));
+      }
+    }
+  }
+
+  async function send(text) {
+    refs += 1;
+    const ref = `r${refs}`;
+    const li = bubble({ party: "customer", body: text, author_name: "" });
+    li.dataset.ref = ref;
+    li.querySelector(".state").textContent = TEXT.sending;
+    $("log").append(li);
+    $("log").scrollTop = $("log").scrollHeight;
+    if (ws && ws.readyState === WebSocket.OPEN) {
+      ws.send(JSON.stringify({ type: "message", body: text, ref }));
+      return;
+    }
+    try {
+      const m = await call("POST", `/chats/${chat.id}/messages`, { body: text }, chat.token);
+      frame({ type: "ack", ref, seq: m.seq });
+    } catch (e) {
+      frame({ type: "error", ref, message: e.message });
+    }
+  }
+
+  let lastTyping = 0;
+  let stopTyping = null;
+  function typed() {
+    const now = Date.now();
+    const tell = (on) => {
+      if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "typing", typing: on }));
+      else if (chat) call("POST", `/chats/${chat.id}/typing`, { typing: on }, chat.token).catch(() => {});
+    };
+    if (now - lastTyping > 3000) {
+      lastTyping = now;
+      tell(true);
+    }
+    clearTimeout(stopTyping);
+    stopTyping = setTimeout(() => {
+      lastTyping = 0;
+      tell(false);
+    }, 4000);
+  }
+
+  function forget() {
+    chat = null;
+    save();
+    window.location.reload();
+  }
+
+  // ---- The pre-chat form ------------------------------------------------------------------------
+
+  function field(f) {
+    const wrap = document.createElement("div");
+    wrap.className = "field";
+    const id = `f-${f.key}`;
+    const label = document.createElement("label");
+    label.htmlFor = id;
+    label.textContent = f.label + (f.required ? " *" : "");
+    let input;
+    if (f.kind === "multiline") {
+      input = document.createElement("textarea");
+      input.rows = 3;
+    } else if (f.kind === "choice") {
+      input = document.createElement("select");
+      const none = document.createElement("option");
+      none.value = "";
+      none.textContent = "—";
+      input.append(none);
+      for (const o of f.options || []) {
+        const opt = document.createElement("option");
+        opt.value = o;
+        opt.textContent = o;
+        input.append(opt);
+      }
+    } else {
+      input = document.createElement("input");
+      input.type = f.kind === "email" ? "email" : f.kind === "number" ? "number" : "text";
+      if (f.kind === "email") input.autocomplete = "email";
+      if (f.maps_to === "customer_name") input.autocomplete = "name";
+    }
+    input.id = id;
+    input.name = f.key;
+    if (f.required) input.required = true;
+    const err = document.createElement("p");
+    err.className = "field-error";
+    err.id = `${id}-error`;
+    input.setAttribute("aria-describedby", err.id);
+    wrap.append(label, input, err);
+    return wrap;
+  }
+
+  async function begin(e) {
+    e.preventDefault();
+    const form = $("pre-chat");
+    form.querySelectorAll(".field-error").forEach((p) => (p.textContent = ""));
+    const answers = {};
+    for (const el of form.elements) {
+      if (el.name && el.value.trim()) answers[el.name] = el.value;
+    }
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      const r = await call("POST", `/entry-points/${ep}/chats`, { answers });
+      chat = { id: r.chat_id, token: r.token, last: 0 };
+      save();
+      show("talk");
+      r.messages.forEach(add);
+      status(r.chat);
+      connect();
+      $("text").focus();
+    } catch (err) {
+      const key = (err.field || "").replace(/^answers\./, "");
+      const p = key && document.getElementById(`f-${key}-error`);
+      if (p) {
+        p.textContent = err.message;
+        document.getElementById(`f-${key}`).focus();
+      } else {
+        $("form-error").textContent = err.message;
+      }
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  // ---- Start ------------------------------------------------------------------------------------
+
+  async function main() {
+    chat = await load();
+    // A new page draws the conversation from its first message; reconnects go on from the last.
+    if (chat) chat.last = 0;
+    $("close").setAttribute("aria-label", TEXT.close);
+    $("close").addEventListener("click", () => toHost({ type: "close" }));
+    document.addEventListener("keydown", (e) => {
+      if (e.key === "Escape") toHost({ type: "close" });
+    });
+    window.addEventListener("message", (e) => {
+      if (e.source !== window.parent || !e.data || e.data.sb !== "chat") return;
+      opened = e.data.type === "opened";
+      if (opened) {
+        unread = 0;
+        const target = chat ? $("text") : document.querySelector("#pre-chat input, #pre-chat textarea");
+        if (target) target.focus();
+      }
+    });
+    $("compose").addEventListener("submit", (e) => {
+      e.preventDefault();
+      const text = $("text").value.trim();
+      if (!text) return;
+      $("text").value = "";
+      send(text);
+    });
+    $("text").addEventListener("input", typed);
+    $("text").addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && !e.shiftKey) {
+        e.preventDefault();
+        $("compose").requestSubmit();
+      }
+    });
+    $("end").addEventListener("click", async () => {
+      if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "end" }));
+      else await call("POST", `/chats/${chat.id}/end`, {}, chat.token).then(status, () => {});
+    });
+    $("again").addEventListener("click", forget);
+    try {
+      info = await call("GET", `/entry-points/${ep}`);
+    } catch (e) {
+      $("title").textContent = "Chat";
+      $("offline-text").textContent = e.message;
+      show("offline");
+      return;
+    }
+    const w = info.widget;
+    $("title").textContent = w.title;
+    document.title = w.title;
+    body.style.setProperty("--accent", w.colour);
+    $("welcome").textContent = w.welcome;
+    $("offline-text").textContent = w.offline;
+    const open = info.availability === "open";
+    toHost({ type: "ready", label: open || chat ? w.title : w.offline.split(/[.!?]/)[0], colour: w.colour, resume: !!chat });
+    if (chat) {
+      show("talk");
+      connect();
+      return;
+    }
+    if (!open) {
+      show("offline");
+      return;
+    }
+    const form = $("pre-chat");
+    const fields = $("fields");
+    info.pre_chat.forEach((f) => fields.append(field(f)));
+    form.addEventListener("submit", begin);
+    show("intro");
+  }
+
+  main();
+})();
