@@ -2,7 +2,9 @@
 // ready the widget offers only its offline alternative; the agent goes ready; the customer fills
 // the pre-chat form and sees their place in the queue; the agent gets the offer live, accepts and
 // opens the chat; messages flow both ways with typing indicators; the customer reloads the page
-// and finds the conversation whole; the agent inserts a knowledge-base answer and ends the chat.
+// and finds the conversation whole; the agent inserts a knowledge-base answer and ends the chat;
+// the customer answers the survey and asks for the transcript (the Rust side finds it in the
+// customer's real mailbox).
 //
 // Environment (set by crates/cli/tests/browser.rs): SWITCHBOARD_URL, SB_ENTRY_POINT,
 // SB_SHOP_PORT (a free port for the shop page), SB_AGENT_EMAIL, SB_AGENT_PASSWORD.
@@ -129,6 +131,17 @@ try {
     assert.equal(await chat.locator('#compose').isVisible(), false);
     await chat.getByRole('button', { name: 'Start a new chat' }).waitFor();
     await screenshot(customer, 'chat-ended');
+  });
+
+  await step('the customer answers the survey and asks for the transcript', async () => {
+    await chat.getByRole('button', { name: 'Send answers' }).click();
+    await chat.locator('#q-score-error').getByText('please answer this question').waitFor();
+    await chat.getByRole('radio', { name: '4' }).check();
+    await chat.getByRole('button', { name: 'Send answers' }).click();
+    await chat.locator('#survey-done').getByText('Thank you for your answers.').waitFor();
+    await chat.getByRole('button', { name: 'Email me the transcript' }).click();
+    await chat.locator('#transcript-status').getByText('on its way').waitFor();
+    await screenshot(customer, 'chat-survey');
   });
 
   await step('on a phone the window fills the screen', async () => {

@@ -571,24 +571,23 @@ async fn workflow_editor_pull_search_review_and_transfer_in_a_real_browser() {
 
 #[tokio::test]
 async fn a_customer_chats_from_another_web_site_in_a_real_browser() {
-    if !browser_available() {
+    if !(browser_available() && require_or_skip("dovecot") && require_or_skip("aiosmtpd")) {
         return;
     }
-    let server = Server::sqlite();
-    let api = Api::admin(&server).await;
-    let (_, depts) = api.get("/departments").await;
-    let dept = depts["items"][0]["id"].as_i64().unwrap();
+    let w = World::start(true, &[]).await;
+    let (api, dept) = (&w.api, w.dept);
     let password = "a long enough password";
-    let group = ann_in_support(&api, dept, password, false).await;
+    let group = ann_in_support(api, dept, password, false).await;
     let queue = create(
-        &api,
+        api,
         "/queues",
         json!({"department_id": dept, "name": "Web chat",
                "routing": {"type": "user_group", "user_group_id": group}}),
     )
     .await;
+    w.support_alias(w.queue).await;
     create(
-        &api,
+        api,
         "/articles",
         json!({"department_id": dept, "kind": "answer", "title": "Delivery times",
                "html": "<p>{{customer.name}}, deliveries take two days.</p>"}),
@@ -600,15 +599,17 @@ async fn a_customer_chats_from_another_web_site_in_a_real_browser() {
         .unwrap()
         .port();
     let entry_point = create(
-        &api,
+        api,
         "/entry-points",
         json!({"department_id": dept, "name": "Shop", "queue_id": queue,
-               "allowed_origins": [format!("http://localhost:{shop_port}")]}),
+               "allowed_origins": [format!("http://localhost:{shop_port}")],
+               "survey": [{"key": "score", "text": "How did we do?", "kind": "rating",
+                           "required": true}]}),
     )
     .await;
     run(
         "chat_widget.mjs",
-        &server,
+        &w.server,
         vec![
             ("SB_ENTRY_POINT", entry_point.to_string()),
             ("SB_SHOP_PORT", shop_port.to_string()),
@@ -617,10 +618,9 @@ async fn a_customer_chats_from_another_web_site_in_a_real_browser() {
         ],
     )
     .await;
-    // What the browser did is what the store holds.
+    // What the browser did is what the store holds, and the transcript reached the customer.
     let (_, list) = api.get("/activities?channel=chat").await;
-    let chat = list["items"][0].clone();
-    let id = chat["id"].as_i64().unwrap();
+    let id = list["items"][0]["id"].as_i64().unwrap();
     let (_, c) = api.get(&format!("/activities/{id}/chat")).await;
     let bodies: Vec<&str> = c["messages"]
         .as_array()
@@ -631,4 +631,10 @@ async fn a_customer_chats_from_another_web_site_in_a_real_browser() {
     assert_eq!(bodies.len(), 5, "{bodies:?}");
     assert_eq!(bodies[2], "<b>Thanks</b>");
     assert_eq!(c["chat"]["state"], "ended", "{c}");
+    assert_eq!(c["chat"]["survey"][0]["value"], 4, "{c}");
+    let raw = w.reply_from_support("the transcript").await;
+    let mail = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    assert_eq!(mail.subject(), Some("Transcript: Chat with us"));
+    let text = mail.body_text(0).unwrap().to_string();
+    assert!(text.contains("Carla Customer: <b>Thanks</b>"), "{text}");
 }

@@ -580,3 +580,221 @@ async fn chat_on_postgres() {
         chat_story(server).await;
     }
 }
+
+/// After the chat: the survey's answers checked and stored with the activity, and the
+/// transcript mailed from the department's address through the real dispatcher into the
+/// customer's real mailbox (whispers left out).
+async fn after_the_chat(w: common::mail::World) {
+    let (api, dept) = (&w.api, w.dept);
+    let base = w.server.url.clone();
+    let (st, u) = api
+        .post(
+            "/users",
+            json!({"department_id": dept, "email": "ann@example.org", "name": "Ann Agent",
+                   "role": "agent", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(st, 201, "{u}");
+    let (st, group) = api
+        .post(
+            "/user-groups",
+            json!({"department_id": dept, "name": "Chat team", "members": [u["id"]]}),
+        )
+        .await;
+    assert_eq!(st, 201, "{group}");
+    let (st, q) = api
+        .post(
+            "/queues",
+            json!({"department_id": dept, "name": "Web chat",
+                   "routing": {"type": "user_group", "user_group_id": group["id"]}}),
+        )
+        .await;
+    assert_eq!(st, 201, "{q}");
+    let (st, ep) = api
+        .post(
+            "/entry-points",
+            json!({"department_id": dept, "name": "Shop", "queue_id": q["id"],
+            "allowed_origins": [SHOP],
+            "survey": [
+                {"key": "score", "text": "How did we do?", "kind": "rating", "required": true},
+                {"key": "solved", "text": "Was your question answered?", "kind": "yes_no"}
+            ]}),
+        )
+        .await;
+    assert_eq!(st, 201, "{ep}");
+    let ep = ep["id"].as_i64().unwrap();
+    let ann = Api::login(&w.server, "ann@example.org", PASSWORD).await;
+    presence(&ann, json!({"ready": true, "channel": "chat"})).await;
+    until("the entry point opens", || async {
+        let (_, info) = get(&base, &format!("/entry-points/{ep}"), None).await;
+        (info["availability"] == "open").then_some(())
+    })
+    .await;
+    let (st, v) = post(
+        &base,
+        &format!("/entry-points/{ep}/chats"),
+        None,
+        json!({"answers": {"name": "Carol Customer", "email": "carol@customer.test",
+                           "question": "Can I change my order?"}}),
+    )
+    .await;
+    assert_eq!(st, 201, "{v}");
+    let id = v["chat_id"].as_i64().unwrap();
+    let token = v["token"].as_str().unwrap().to_string();
+    until_status(api, id, "offered").await;
+    let (st, _) = ann
+        .post(
+            &format!("/activities/{id}/actions"),
+            json!({"action": "accept"}),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let (st, _) = ann
+        .post(
+            &format!("/activities/{id}/chat/messages"),
+            json!({"body": "Yes, until it ships."}),
+        )
+        .await;
+    assert_eq!(st, 201);
+    let (st, _) = api
+        .post(
+            &format!("/activities/{id}/chat/messages"),
+            json!({"body": "internal note", "whisper": true}),
+        )
+        .await;
+    assert_eq!(st, 201);
+
+    // Neither comes before the end.
+    let (st, v) = post(
+        &base,
+        &format!("/chats/{id}/transcript"),
+        Some(&token),
+        json!({}),
+    )
+    .await;
+    assert_eq!(st, 409, "{v}");
+    let (st, v) = post(&base, &format!("/chats/{id}/end"), Some(&token), json!({})).await;
+    assert_eq!((st, v["state"].as_str()), (200, Some("ended")), "{v}");
+
+    // The survey: checked by question, stored once, readable by the staff.
+    let survey = format!("/chats/{id}/survey");
+    let (st, v) = post(
+        &base,
+        &survey,
+        Some(&token),
+        json!({"answers": {"score": "6"}}),
+    )
+    .await;
+    assert_eq!(
+        (st, v["field"].as_str()),
+        (422, Some("answers.score")),
+        "{v}"
+    );
+    let (st, v) = post(
+        &base,
+        &survey,
+        Some(&token),
+        json!({"answers": {"score": "5", "solved": "yes"}}),
+    )
+    .await;
+    assert_eq!(
+        (st, v["survey"][0]["value"].as_i64()),
+        (200, Some(5)),
+        "{v}"
+    );
+    let (st, _) = post(
+        &base,
+        &survey,
+        Some(&token),
+        json!({"answers": {"score": "1"}}),
+    )
+    .await;
+    assert_eq!(st, 409, "answered once");
+    let (_, staff) = ann.get(&format!("/activities/{id}/chat")).await;
+    assert_eq!(staff["chat"]["survey"][1]["value"], true, "{staff}");
+    let (_, ev) = api.get(&format!("/activities/{id}/events")).await;
+    assert!(
+        ev["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "survey_answered"),
+        "{ev}"
+    );
+
+    // The transcript needs an address to send from; then it arrives, once.
+    let (st, v) = post(
+        &base,
+        &format!("/chats/{id}/transcript"),
+        Some(&token),
+        json!({}),
+    )
+    .await;
+    assert_eq!(st, 409, "{v}");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("no email address to send from"),
+        "{v}"
+    );
+    w.support_alias(w.queue).await;
+    let (st, v) = post(
+        &base,
+        &format!("/chats/{id}/transcript"),
+        Some(&token),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        (st, v["transcript_sent"].as_bool()),
+        (200, Some(true)),
+        "{v}"
+    );
+    let (st, _) = post(
+        &base,
+        &format!("/chats/{id}/transcript"),
+        Some(&token),
+        json!({}),
+    )
+    .await;
+    assert_eq!(st, 409, "sent once");
+    let raw = w.reply_from_support("the transcript").await;
+    let mail = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    assert_eq!(mail.subject(), Some("Transcript: Chat with us"));
+    let text = mail.body_text(0).unwrap().to_string();
+    for part in [
+        "Carol Customer: Can I change my order?",
+        "Ann Agent: Yes, until it ships.",
+        "The customer ended the chat.",
+    ] {
+        assert!(text.contains(part), "{part} in {text}");
+    }
+    assert!(!text.contains("internal note"), "{text}");
+    assert_eq!(
+        mail.to().unwrap().first().unwrap().address(),
+        Some("carol@customer.test")
+    );
+}
+
+#[tokio::test]
+async fn survey_and_transcript_on_sqlite() {
+    if !(switchboard_testkit::require_or_skip("dovecot")
+        && switchboard_testkit::require_or_skip("aiosmtpd"))
+    {
+        return;
+    }
+    after_the_chat(common::mail::World::start(true, &[]).await).await;
+}
+
+#[tokio::test]
+async fn survey_and_transcript_on_postgres() {
+    if !(switchboard_testkit::require_or_skip("dovecot")
+        && switchboard_testkit::require_or_skip("aiosmtpd"))
+    {
+        return;
+    }
+    if let Some(w) = common::mail::World::start_on_postgres(true, &[]).await {
+        after_the_chat(w).await;
+    }
+}

@@ -14,6 +14,8 @@ CREATE TABLE chats (
     end_reason TEXT,
     ended_at BIGINT,
     customer_seen_at BIGINT NOT NULL,
+    survey TEXT,
+    transcript_email_id BIGINT REFERENCES emails (id),
     created_at BIGINT NOT NULL
 );
 CREATE INDEX chats_open ON chats (ended_at, activity_id);

@@ -5,10 +5,11 @@
 
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
+use switchboard_domain::chat::SurveyAnswer;
 use switchboard_domain::chat::{
     Audience, Chat, ChatMessage, ChatParty, EndReason, Ended, NewChatMessage,
 };
-use switchboard_domain::{ActivityId, DepartmentId, EntryPointId, Timestamp, UserId};
+use switchboard_domain::{ActivityId, DepartmentId, EmailId, EntryPointId, Timestamp, UserId};
 
 use crate::Store;
 use crate::error::StoreError;
@@ -69,6 +70,11 @@ fn from_row(r: &AnyRow) -> Result<Chat, StoreError> {
         ended,
         created_at: ts(r, "created_at")?,
         customer_seen_at: ts(r, "customer_seen_at")?,
+        survey: match col::<Option<String>>(r, "survey")? {
+            Some(s) => Some(serde_json::from_str(&s)?),
+            None => None,
+        },
+        transcript_email_id: col::<Option<i64>>(r, "transcript_email_id")?.map(EmailId),
     })
 }
 
@@ -86,7 +92,7 @@ fn message_from_row(r: &AnyRow) -> Result<ChatMessage, StoreError> {
 }
 
 const COLUMNS: &str = "activity_id, department_id, entry_point_id, customer_name, last_seq, \
-     ended_by, end_reason, ended_at, customer_seen_at, created_at";
+     ended_by, end_reason, ended_at, customer_seen_at, survey, transcript_email_id, created_at";
 
 pub(crate) async fn insert(
     c: &mut AnyConnection,
@@ -237,6 +243,49 @@ pub(crate) async fn end(
     if done.rows_affected() == 0 {
         fetch(c, id).await?;
         return Err(StoreError::Conflict("the chat has ended".into()));
+    }
+    Ok(())
+}
+
+/// Records the survey's answers; refuses (409) when they were given already.
+pub(crate) async fn answer_survey(
+    c: &mut AnyConnection,
+    id: ActivityId,
+    answers: &[SurveyAnswer],
+) -> Result<(), StoreError> {
+    let done =
+        sqlx::query("UPDATE chats SET survey = $1 WHERE activity_id = $2 AND survey IS NULL")
+            .bind(crate::sql::to_json(&answers)?)
+            .bind(id.0)
+            .execute(&mut *c)
+            .await?;
+    if done.rows_affected() == 0 {
+        fetch(c, id).await?;
+        return Err(StoreError::Conflict(
+            "the survey was answered already".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Records the transcript's email; refuses (409) when one was sent already.
+pub(crate) async fn record_transcript(
+    c: &mut AnyConnection,
+    id: ActivityId,
+    email: EmailId,
+) -> Result<(), StoreError> {
+    let done = sqlx::query(
+        "UPDATE chats SET transcript_email_id = $1 WHERE activity_id = $2 AND transcript_email_id IS NULL",
+    )
+    .bind(email.0)
+    .bind(id.0)
+    .execute(&mut *c)
+    .await?;
+    if done.rows_affected() == 0 {
+        fetch(c, id).await?;
+        return Err(StoreError::Conflict(
+            "the transcript was sent already".into(),
+        ));
     }
     Ok(())
 }

@@ -1,8 +1,10 @@
 //! Web chat's use cases: a customer starts a chat from an entry point's pre-chat form
 //! ([`App::start_chat`]), either side writes ([`App::post_chat`]) or ends it
-//! ([`App::end_chat`]). Every message is stored (and numbered) before anyone is told of it;
+//! ([`App::end_chat`]); afterwards the customer answers the survey ([`App::answer_survey`])
+//! and may have the transcript mailed ([`App::send_transcript`]). Every message is stored (and numbered) before anyone is told of it;
 //! then the [`ChatHub`] relays it to whoever follows the chat on this server.
 
+mod after;
 mod end;
 mod hub;
 mod start;

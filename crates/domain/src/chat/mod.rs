@@ -12,6 +12,8 @@ pub mod message;
 pub mod origin;
 pub mod session;
 pub mod start;
+pub mod survey;
+pub mod transcript;
 pub mod widget;
 
 #[cfg(test)]
@@ -25,6 +27,8 @@ pub use form::{FieldKind, FieldTarget, PreChatField, QuestionKind, SurveyQuestio
 pub use message::{
     Audience, ChatMessage, ChatParty, MAX_MESSAGE_CHARS, NewChatMessage, check_text,
 };
-pub use session::{Chat, ChatClosed, ChatState, EndPlan, EndReason, Ended, staff_voice};
+pub use session::{AfterChat, Chat, ChatClosed, ChatState, EndPlan, EndReason, Ended, staff_voice};
 pub use start::{ChatStart, check_answers};
+pub use survey::{SurveyAnswer, check_survey_answers};
+pub use transcript::transcript;
 pub use widget::WidgetTemplate;

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::message::{Audience, ChatParty};
-use crate::ids::{ActivityId, DepartmentId, EntryPointId};
+use super::survey::SurveyAnswer;
+use crate::ids::{ActivityId, DepartmentId, EmailId, EntryPointId};
 use crate::lifecycle::ActivityAction;
 use crate::lifecycle::ActivityStatus;
 use crate::time::Timestamp;
@@ -59,7 +60,7 @@ pub enum EndReason {
 }
 
 /// A chat: the conversation side of a chat activity.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Chat {
     /// Its activity (also the chat's id).
     pub activity_id: ActivityId,
@@ -79,6 +80,10 @@ pub struct Chat {
     /// When the customer last wrote.
     #[schema(value_type = String, format = DateTime)]
     pub customer_seen_at: Timestamp,
+    /// The customer's answers to the survey, once given.
+    pub survey: Option<Vec<SurveyAnswer>>,
+    /// The transcript mailed to the customer, once asked for.
+    pub transcript_email_id: Option<EmailId>,
 }
 
 /// How a chat ended.
@@ -179,4 +184,41 @@ pub fn staff_voice(
         }
         (false, false, _) => Err("the chat is not assigned to you"),
     }
+}
+
+/// What the customer may still do once a chat has ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AfterChat {
+    /// The chat goes on.
+    #[error("the chat has not ended yet")]
+    NotEnded,
+    /// The survey was answered already.
+    #[error("the survey was answered already")]
+    SurveyAnswered,
+    /// The transcript was sent already.
+    #[error("the transcript was sent already")]
+    TranscriptSent,
+}
+
+/// Whether the customer may answer `chat`'s survey now (its activity `status`): once, after
+/// the end.
+pub fn may_answer_survey(chat: &Chat, status: ActivityStatus) -> Result<(), AfterChat> {
+    if chat.state(status) != ChatState::Ended {
+        return Err(AfterChat::NotEnded);
+    }
+    if chat.survey.is_some() {
+        return Err(AfterChat::SurveyAnswered);
+    }
+    Ok(())
+}
+
+/// Whether the customer may have `chat`'s transcript mailed now: once, after the end.
+pub fn may_send_transcript(chat: &Chat, status: ActivityStatus) -> Result<(), AfterChat> {
+    if chat.state(status) != ChatState::Ended {
+        return Err(AfterChat::NotEnded);
+    }
+    if chat.transcript_email_id.is_some() {
+        return Err(AfterChat::TranscriptSent);
+    }
+    Ok(())
 }

@@ -19,6 +19,8 @@ fn chat(ended: bool) -> Chat {
         }),
         created_at: Timestamp::from_millis(0),
         customer_seen_at: Timestamp::from_millis(0),
+        survey: None,
+        transcript_email_id: None,
     }
 }
 
@@ -259,5 +261,136 @@ fn the_snippet_is_one_script_tag() {
     assert_eq!(
         super::widget::snippet("https://support.example.com/", EntryPointId(1001)),
         "<script src=\"https://support.example.com/chat/widget.js\" data-entry-point=\"1001\" async></script>"
+    );
+}
+
+#[test]
+fn survey_answers_are_checked_against_the_questions() {
+    use super::survey::check_survey_answers;
+    let questions: Vec<SurveyQuestion> = serde_json::from_value(serde_json::json!([
+        {"key": "score", "text": "How did we do?", "kind": "rating", "required": true},
+        {"key": "solved", "text": "Solved?", "kind": "yes_no"},
+        {"key": "via", "text": "Found us by", "kind": "choice", "options": ["search", "friend"]},
+        {"key": "note", "text": "Anything else?", "kind": "text"}
+    ]))
+    .unwrap();
+    let ask = |pairs: &[(&str, &str)]| {
+        let m = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        check_survey_answers(&questions, &m)
+    };
+    let ok = ask(&[
+        ("score", "4"),
+        ("solved", "yes"),
+        ("via", "friend"),
+        ("note", "Nice"),
+    ])
+    .unwrap();
+    let values: Vec<_> = ok.iter().map(|a| a.value.clone()).collect();
+    assert_eq!(
+        values,
+        vec![
+            serde_json::json!(4),
+            serde_json::json!(true),
+            serde_json::json!("friend"),
+            serde_json::json!("Nice")
+        ]
+    );
+    assert_eq!(ok[0].question, "How did we do?");
+    let field = |pairs: &[(&str, &str)]| ask(pairs).unwrap_err().field;
+    assert_eq!(field(&[("solved", "yes")]), "answers.score");
+    assert_eq!(field(&[("score", "6")]), "answers.score");
+    assert_eq!(field(&[("score", "0")]), "answers.score");
+    assert_eq!(
+        field(&[("score", "3"), ("solved", "maybe")]),
+        "answers.solved"
+    );
+    assert_eq!(field(&[("score", "3"), ("via", "tv")]), "answers.via");
+    assert_eq!(field(&[("score", "3"), ("who", "x")]), "answers.who");
+    let long = "x".repeat(2001);
+    assert_eq!(field(&[("score", "3"), ("note", &long)]), "answers.note");
+    assert_eq!(ask(&[("score", "5")]).unwrap().len(), 1);
+    assert_eq!(
+        check_survey_answers(&[], &Default::default())
+            .unwrap_err()
+            .field,
+        "answers"
+    );
+}
+
+#[test]
+fn a_transcript_is_what_the_customer_saw() {
+    let m = |seq, party, audience, name: &str, body: &str| ChatMessage {
+        activity_id: ActivityId(5),
+        seq,
+        party,
+        author_id: None,
+        author_name: name.into(),
+        audience,
+        body: body.into(),
+        at: Timestamp::from_millis(1_796_478_180_000),
+    };
+    let msgs = [
+        m(
+            1,
+            ChatParty::Customer,
+            Audience::Everyone,
+            "Ann",
+            "Hi\nthere",
+        ),
+        m(2, ChatParty::Supervisor, Audience::Staff, "Sue", "secret"),
+        m(
+            3,
+            ChatParty::Agent,
+            Audience::Everyone,
+            "Bob",
+            "Hello <b>Ann</b>",
+        ),
+        m(
+            4,
+            ChatParty::System,
+            Audience::Everyone,
+            "",
+            "The agent ended the chat.",
+        ),
+    ];
+    let (subject, text) = super::transcript::transcript("Chat with us", "Ann", &msgs);
+    assert_eq!(subject, "Transcript: Chat with us");
+    assert!(text.contains("] Ann: Hi\n    there\n"), "{text}");
+    assert!(text.contains("] Bob: Hello <b>Ann</b>\n"), "{text}");
+    assert!(!text.contains("secret"), "{text}");
+    assert!(text.contains("UTC] —: The agent ended the chat."), "{text}");
+}
+
+#[test]
+fn survey_and_transcript_come_once_after_the_end() {
+    use session::{AfterChat, may_answer_survey, may_send_transcript};
+    let going = chat(false);
+    assert_eq!(
+        may_answer_survey(&going, ActivityStatus::InProgress),
+        Err(AfterChat::NotEnded)
+    );
+    assert_eq!(
+        may_send_transcript(&going, ActivityStatus::Queued),
+        Err(AfterChat::NotEnded)
+    );
+    assert_eq!(may_answer_survey(&going, ActivityStatus::Completed), Ok(()));
+    let mut done = chat(true);
+    assert_eq!(may_answer_survey(&done, ActivityStatus::InProgress), Ok(()));
+    assert_eq!(
+        may_send_transcript(&done, ActivityStatus::InProgress),
+        Ok(())
+    );
+    done.survey = Some(vec![]);
+    done.transcript_email_id = Some(crate::EmailId(3));
+    assert_eq!(
+        may_answer_survey(&done, ActivityStatus::InProgress),
+        Err(AfterChat::SurveyAnswered)
+    );
+    assert_eq!(
+        may_send_transcript(&done, ActivityStatus::InProgress),
+        Err(AfterChat::TranscriptSent)
     );
 }

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use crate::activity::Priority;
 use crate::channel::ChannelKind;
-use crate::chat::{ChatParty, EndReason};
+use crate::chat::{ChatParty, EndReason, SurveyAnswer};
 use crate::ids::{
     ActivityId, ArticleId, CaseId, CategoryId, EmailId, EntryPointId, QueueId, UserGroupId, UserId,
     WorkflowId,
@@ -336,4 +336,20 @@ pub struct ChatEnded {
     pub customer_messages: i64,
     /// Messages the agents and supervisors wrote the customer (whispers not counted).
     pub agent_messages: i64,
+}
+
+/// `survey_answered`: the customer answered the entry point's survey after the chat.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SurveyAnswered {
+    /// The answers, each with its question as asked.
+    pub answers: Vec<SurveyAnswer>,
+}
+
+/// `transcript_sent`: the chat's transcript was put in the outbox for the customer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TranscriptSent {
+    /// The email.
+    pub email_id: EmailId,
+    /// Its recipient.
+    pub to: String,
 }

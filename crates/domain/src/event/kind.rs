@@ -59,11 +59,15 @@ pub enum EventKind {
     ChatStarted,
     /// A chat's conversation ended.
     ChatEnded,
+    /// The customer answered the survey after a chat.
+    SurveyAnswered,
+    /// A chat's transcript was mailed to the customer.
+    TranscriptSent,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 25] = [
+    pub const ALL: [EventKind; 27] = [
         EventKind::Created,
         EventKind::Updated,
         EventKind::Queued,
@@ -89,6 +93,8 @@ impl EventKind {
         EventKind::ReviewRejected,
         EventKind::ChatStarted,
         EventKind::ChatEnded,
+        EventKind::SurveyAnswered,
+        EventKind::TranscriptSent,
     ];
 
     /// The stable name stored and shown.
@@ -119,6 +125,8 @@ impl EventKind {
             EventKind::ReviewRejected => "review_rejected",
             EventKind::ChatStarted => "chat_started",
             EventKind::ChatEnded => "chat_ended",
+            EventKind::SurveyAnswered => "survey_answered",
+            EventKind::TranscriptSent => "transcript_sent",
         }
     }
 

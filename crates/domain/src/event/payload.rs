@@ -9,7 +9,7 @@ use super::EventKind;
 use super::details::{
     Acknowledged, Assigned, AutoReplied, Changes, ChatEnded, ChatStarted, Created, DeliveryFailed,
     Notified, Offered, Queued, Replied, ReviewApproved, ReviewRejected, ReviewRequested, Sent,
-    Transition, TransitionDetails, WorkflowRan,
+    SurveyAnswered, TranscriptSent, Transition, TransitionDetails, WorkflowRan,
 };
 use crate::lifecycle::ActivityAction;
 
@@ -110,6 +110,10 @@ payloads! {
     ChatStarted(ChatStarted),
     /// A chat's conversation ended.
     ChatEnded(ChatEnded),
+    /// The customer answered the survey.
+    SurveyAnswered(SurveyAnswered),
+    /// The transcript was mailed.
+    TranscriptSent(TranscriptSent),
 }
 
 impl EventPayload {

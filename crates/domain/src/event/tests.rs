@@ -103,6 +103,14 @@ const STORED_BEFORE: &[(&str, &str)] = &[
         "chat_ended",
         r#"{"by":"customer","reason":"ended","customer_messages":3,"agent_messages":2}"#,
     ),
+    (
+        "survey_answered",
+        r#"{"answers":[{"key":"score","question":"How did we do?","kind":"rating","value":5}]}"#,
+    ),
+    (
+        "transcript_sent",
+        r#"{"email_id":9,"to":"ann@example.com"}"#,
+    ),
 ];
 
 #[test]
@@ -236,6 +244,18 @@ fn one_of_each() -> Vec<EventPayload> {
             reason: crate::chat::EndReason::Ended,
             customer_messages: 3,
             agent_messages: 2,
+        }),
+        EventPayload::SurveyAnswered(SurveyAnswered {
+            answers: vec![crate::chat::SurveyAnswer {
+                key: "score".into(),
+                question: "How did we do?".into(),
+                kind: crate::chat::QuestionKind::Rating,
+                value: serde_json::json!(5),
+            }],
+        }),
+        EventPayload::TranscriptSent(TranscriptSent {
+            email_id: EmailId(9),
+            to: "ann@example.com".into(),
         }),
     ];
     let details = TransitionDetails {

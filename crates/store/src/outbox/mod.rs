@@ -17,7 +17,7 @@ use crate::error::StoreError;
 use crate::sql::{col, json};
 
 pub use write::ReplyMail;
-pub(crate) use write::{automatic_in, enqueue_reply, insert_entry, notification_in};
+pub(crate) use write::{automatic_in, automatic_mail_in, enqueue_reply, insert_entry};
 
 /// Outbox counts by status.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

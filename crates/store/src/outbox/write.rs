@@ -207,15 +207,18 @@ pub(crate) async fn automatic_in(
     Ok(Some(enqueue(c, o, now).await?.0))
 }
 
-/// Inside a write job: queues a notification to staff about `case`, sent from `alias`. It is
-/// not part of the customer's conversation: no activity, no thread.
-pub(crate) async fn notification_in(
+/// Inside a write job: queues an automatic message about `case` sent from `alias` — a
+/// notification to staff, a chat's transcript — with `reason` as its kind's reason. It answers
+/// no email: no activity, no thread.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn automatic_mail_in(
     c: &mut AnyConnection,
     alias: &switchboard_domain::Alias,
     to: Vec<Mailbox>,
     subject: String,
     text: String,
     case: Option<CaseId>,
+    reason: &str,
     now: Timestamp,
 ) -> Result<EmailId, StoreError> {
     let row = EmailRow {
@@ -241,7 +244,7 @@ pub(crate) async fn notification_in(
         html: None,
         sent_at: Some(now),
         kind: EmailKind::AutoReply,
-        kind_reason: "notification".into(),
+        kind_reason: reason.into(),
         outcome: Outcome::Outbound,
         outcome_reason: String::new(),
         thread_rule: None,

@@ -131,7 +131,7 @@ impl Tx<'_> {
         case: Option<CaseId>,
         now: Timestamp,
     ) -> Result<EmailId, StoreError> {
-        outbox::notification_in(self.c, alias, to, subject, text, case, now).await
+        outbox::automatic_mail_in(self.c, alias, to, subject, text, case, "notification", now).await
     }
 }
 

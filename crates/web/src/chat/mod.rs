@@ -50,6 +50,14 @@ pub fn router() -> Router<AppState> {
             post(typing).options(preflight_chat),
         )
         .route("/chat/v1/chats/{id}/end", post(end).options(preflight_chat))
+        .route(
+            "/chat/v1/chats/{id}/survey",
+            post(survey).options(preflight_chat),
+        )
+        .route(
+            "/chat/v1/chats/{id}/transcript",
+            post(transcript).options(preflight_chat),
+        )
         .route("/chat/v1/chats/{id}/socket", any(customer_socket))
         .route("/chat/widget.js", get(widget::script))
         .route("/chat/frame/{id}", get(widget::frame))

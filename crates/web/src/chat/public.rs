@@ -378,6 +378,52 @@ async fn abandon(
     }
 }
 
+/// The survey's answers.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyBody {
+    /// Answers by question key: `1`–`5` for a rating, `yes` or `no`, an option, or text.
+    #[serde(default)]
+    pub answers: BTreeMap<String, String>,
+}
+
+switchboard_domain::refers_nothing!(SurveyBody);
+
+/// `POST /chat/v1/chats/{id}/survey`: the customer answers the survey after the chat; 200 with
+/// the chat's state. 409 before the end or when answered already.
+pub async fn survey(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<SurveyBody>,
+) -> ApiResult<Response> {
+    let (chat, origin) = customer_chat(&s, id, &headers).await?;
+    s.app
+        .answer_survey(chat.activity_id, body.answers, now())
+        .await?;
+    Ok(cors(
+        origin,
+        StatusCode::OK,
+        Json(view_of(&s, &chat).await?),
+    ))
+}
+
+/// `POST /chat/v1/chats/{id}/transcript`: mails the conversation to the address the customer
+/// gave; 200 with the chat's state. 409 before the end, when sent already or without an address.
+pub async fn transcript(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let (chat, origin) = customer_chat(&s, id, &headers).await?;
+    s.app.send_transcript(chat.activity_id, now()).await?;
+    Ok(cors(
+        origin,
+        StatusCode::OK,
+        Json(view_of(&s, &chat).await?),
+    ))
+}
+
 /// `OPTIONS` on an entry point's paths: the CORS preflight. It never fails: a page the entry
 /// point does not allow gets no `Access-Control-Allow-Origin`, so its browser refuses.
 pub async fn preflight_entry_point(

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 use switchboard_domain::chat::widget::{wait_message, wait_words};
-use switchboard_domain::chat::{Chat, ChatState, Ended};
+use switchboard_domain::chat::{Chat, ChatState, Ended, SurveyAnswer};
 use switchboard_domain::{Activity, ActivityId, ActivityStatus};
 use switchboard_services::routing::WaitEstimate;
 use utoipa::ToSchema;
@@ -31,6 +31,10 @@ pub struct ChatView {
     pub last_seq: i64,
     /// How it ended.
     pub ended: Option<Ended>,
+    /// The customer's answers to the survey, once given.
+    pub survey: Option<Vec<SurveyAnswer>>,
+    /// Whether the transcript was mailed.
+    pub transcript_sent: bool,
 }
 
 /// The view of `chat` (whose activity is `a`).
@@ -45,6 +49,8 @@ pub async fn view(s: &AppState, chat: &Chat, a: &Activity) -> Result<ChatView, A
         agent_name: None,
         last_seq: chat.last_seq,
         ended: chat.ended,
+        survey: chat.survey.clone(),
+        transcript_sent: chat.transcript_email_id.is_some(),
     };
     match state {
         ChatState::Waiting => {

@@ -27,6 +27,18 @@ pub struct ChatPanel {
     pub ended: bool,
     /// The customer's name as the pre-chat form gave it.
     pub customer_name: String,
+    /// The survey's answers: (question, answer).
+    pub survey: Vec<(String, String)>,
+}
+
+/// An answer as people read it.
+fn shown(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Bool(true) => "yes".into(),
+        serde_json::Value::Bool(false) => "no".into(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// The panel of `a` when it is a chat.
@@ -49,6 +61,12 @@ pub async fn panel(s: &AppState, viewer: &Viewer, a: &Activity) -> ApiResult<Opt
         may_write: !ended && (holds || me.role != Role::Agent),
         whisper: !holds && me.role != Role::Agent,
         ended,
+        survey: chat
+            .survey
+            .iter()
+            .flatten()
+            .map(|a| (a.question.clone(), shown(&a.value)))
+            .collect(),
         customer_name: chat.customer_name,
     }))
 }

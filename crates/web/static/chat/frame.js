@@ -23,6 +23,9 @@
     again: "Start a new chat",
     reconnecting: "Connection lost; reconnecting…",
     you: "You",
+    yes: "Yes",
+    no: "No",
+    transcriptSent: "The transcript is on its way to your email address.",
   };
 
   const body = document.body;
@@ -109,7 +112,7 @@
   // ---- Drawing ----------------------------------------------------------------------------------
 
   function show(id) {
-    for (const s of ["intro", "offline", "talk", "after"]) $(s).hidden = s !== id;
+    for (const s of ["intro", "offline", "talk"]) $(s).hidden = s !== id;
   }
 
   function linkified(text) {
@@ -170,6 +173,7 @@
     } else {
       line.textContent = TEXT.ended;
       finish();
+      after(view);
     }
   }
 
@@ -302,6 +306,96 @@
     }, 4000);
   }
 
+  // ---- After the end: the survey and the transcript --------------------------------------------
+
+  function question(q) {
+    const set = document.createElement("fieldset");
+    const legend = document.createElement("legend");
+    legend.textContent = q.text + (q.required ? " *" : "");
+    set.append(legend);
+    const choices =
+      q.kind === "rating" ? ["1", "2", "3", "4", "5"] : q.kind === "yes_no" ? ["yes", "no"] : q.kind === "choice" ? q.options : null;
+    if (choices) {
+      set.className = "choices";
+      choices.forEach((c, i) => {
+        const id = `q-${q.key}-${i}`;
+        const input = document.createElement("input");
+        input.type = "radio";
+        input.name = q.key;
+        input.value = c;
+        input.id = id;
+        const label = document.createElement("label");
+        label.htmlFor = id;
+        label.textContent = q.kind === "yes_no" ? (c === "yes" ? TEXT.yes : TEXT.no) : c;
+        set.append(input, label);
+      });
+    } else {
+      const box = document.createElement("textarea");
+      box.name = q.key;
+      box.rows = 2;
+      box.maxLength = 2000;
+      box.setAttribute("aria-label", q.text);
+      set.append(box);
+    }
+    const err = document.createElement("p");
+    err.className = "field-error";
+    err.id = `q-${q.key}-error`;
+    set.append(err);
+    return set;
+  }
+
+  let afterShown = false;
+  function after(view) {
+    $("after").hidden = false;
+    if (view.transcript_sent) {
+      $("transcript").hidden = true;
+      $("transcript-status").textContent = TEXT.transcriptSent;
+    }
+    const survey = (info && info.survey) || [];
+    if (view.survey || !survey.length) {
+      $("survey").hidden = true;
+      $("survey-done").hidden = !view.survey;
+      return;
+    }
+    if (afterShown) return;
+    afterShown = true;
+    survey.forEach((q) => $("questions").append(question(q)));
+    $("survey").hidden = false;
+  }
+
+  async function answer(e) {
+    e.preventDefault();
+    const form = $("survey");
+    form.querySelectorAll(".field-error").forEach((p) => (p.textContent = ""));
+    $("survey-error").textContent = "";
+    const answers = {};
+    for (const el of form.elements) {
+      if (!el.name) continue;
+      if (el.type === "radio" && !el.checked) continue;
+      if (el.value.trim()) answers[el.name] = el.value;
+    }
+    try {
+      const view = await call("POST", `/chats/${chat.id}/survey`, { answers }, chat.token);
+      form.hidden = true;
+      $("survey-done").hidden = false;
+      after(view);
+    } catch (err) {
+      const key = (err.field || "").replace(/^answers\./, "");
+      const p = key && document.getElementById(`q-${key}-error`);
+      if (p) p.textContent = err.message;
+      else $("survey-error").textContent = err.message;
+    }
+  }
+
+  async function mailTranscript() {
+    try {
+      const view = await call("POST", `/chats/${chat.id}/transcript`, {}, chat.token);
+      after(view);
+    } catch (err) {
+      $("transcript-status").textContent = err.message;
+    }
+  }
+
   function forget() {
     chat = null;
     save();
@@ -422,6 +516,8 @@
       else await call("POST", `/chats/${chat.id}/end`, {}, chat.token).then(status, () => {});
     });
     $("again").addEventListener("click", forget);
+    $("survey").addEventListener("submit", answer);
+    $("transcript").addEventListener("click", mailTranscript);
     try {
       info = await call("GET", `/entry-points/${ep}`);
     } catch (e) {
