@@ -48,6 +48,10 @@ pub enum BenchCommand {
     /// Logins: the server's memory while every agent logs in at once, against plain argon2
     /// verifications in the same run.
     Login(crate::bench_login::LoginArgs),
+    /// Web chat: the server's memory for idle chat connections, then active chats' stored
+    /// messages per second and relay latency, against plain inserts of the same rows through
+    /// the store's writer in the same run.
+    Chat(crate::bench_chat::ChatArgs),
 }
 
 /// Runs a benchmark.
@@ -78,6 +82,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Routing(a) => crate::bench_routing::routing(a).await,
         BenchCommand::Workflow(a) => crate::bench_workflow::workflow(a),
         BenchCommand::Login(a) => crate::bench_login::login(a).await,
+        BenchCommand::Chat(a) => crate::bench_chat::chat(a).await,
     }
 }
 

@@ -5,15 +5,15 @@
 //! verifications done the plain way (a fresh 19 MiB working area each, one per core at once) in
 //! the benchmark's own process, whose memory growth is what the server showed before.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Args;
 use serde_json::{Value, json};
+
+use crate::bench_server::{ADMIN_PASSWORD, admin_token, each, mb, post, rss, sampler, start};
 
 /// Options of the login benchmark.
 #[derive(Args)]
@@ -29,165 +29,15 @@ pub struct LoginArgs {
     target_mb: u64,
 }
 
-const ADMIN_EMAIL: &str = "admin@switchboard.localhost";
-const ADMIN_PASSWORD: &str = "benchmark overseer passphrase";
 const AGENT_PASSWORD: &str = "an agent's morning passphrase";
-
-/// A resident set size in bytes, from `/proc/<pid>/status`.
-fn rss(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb * 1024)
-}
-
-fn mb(bytes: u64) -> f64 {
-    bytes as f64 / 1_000_000.0
-}
-
-/// The server under test; killed when dropped.
-struct Server {
-    child: Child,
-    url: String,
-    dir: std::path::PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn start() -> anyhow::Result<Server> {
-    let dir = crate::bench::tempfile_dir()?.join("login");
-    std::fs::create_dir_all(&dir)?;
-    let exe = std::env::current_exe()?;
-    let mut child = Command::new(exe)
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(&dir)
-        .env("SWITCHBOARD_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        .env("SWITCHBOARD_LOG_LEVEL", "warn")
-        .env("SWITCHBOARD_MAIL_RETRIEVER", "false")
-        .env("SWITCHBOARD_MAIL_DISPATCHER", "false")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .context("start the server")?;
-    let stdout = child.stdout.take().context("server output")?;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(url) = line.strip_prefix("Switchboard is running at ") {
-                let _ = tx.send(url.trim().to_string());
-            }
-        }
-    });
-    let url = rx
-        .recv_timeout(Duration::from_secs(60))
-        .context("the server did not start")?;
-    Ok(Server { child, url, dir })
-}
-
-async fn post(
-    http: &reqwest::Client,
-    url: &str,
-    token: Option<&str>,
-    body: Value,
-) -> anyhow::Result<(u16, Value)> {
-    let mut req = http.post(url).json(&body);
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    let r = req.send().await?;
-    let st = r.status().as_u16();
-    Ok((st, r.json().await.unwrap_or(Value::Null)))
-}
-
-/// Runs `n` jobs, `width` at a time, printing progress.
-async fn each<F, Fut>(
-    what: &'static str,
-    n: usize,
-    width: usize,
-    job: F,
-) -> anyhow::Result<Duration>
-where
-    F: Fn(usize) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
-{
-    let started = Instant::now();
-    let job = Arc::new(job);
-    let next = Arc::new(AtomicU64::new(0));
-    let mut tasks = Vec::new();
-    for _ in 0..width.max(1) {
-        let (job, next) = (Arc::clone(&job), Arc::clone(&next));
-        tasks.push(tokio::spawn(async move {
-            loop {
-                let i = next.fetch_add(1, Ordering::SeqCst) as usize;
-                if i >= n {
-                    return Ok::<(), anyhow::Error>(());
-                }
-                job(i).await?;
-                if (i + 1).is_multiple_of(500) {
-                    eprintln!("  {what}: {}/{n}", i + 1);
-                }
-            }
-        }));
-    }
-    for t in tasks {
-        t.await??;
-    }
-    Ok(started.elapsed())
-}
-
-/// Samples `pid`'s RSS every 100 ms until `stop`; returns the highest.
-fn sampler(pid: u32, stop: Arc<std::sync::atomic::AtomicBool>) -> std::thread::JoinHandle<u64> {
-    std::thread::spawn(move || {
-        let mut peak = 0;
-        while !stop.load(Ordering::SeqCst) {
-            peak = peak.max(rss(pid));
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        peak.max(rss(pid))
-    })
-}
 
 /// Runs the benchmark.
 pub async fn login(a: LoginArgs) -> anyhow::Result<()> {
-    let server = start()?;
+    let server = start("login", &[])?;
     let pid = server.child.id();
     let http = reqwest::Client::new();
     let base = format!("{}/api/v1", server.url);
-    let (st, tok) = {
-        let cookie_http = reqwest::Client::builder().cookie_store(true).build()?;
-        let (_, me) = post(
-            &cookie_http,
-            &format!("{base}/auth/login"),
-            None,
-            json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}),
-        )
-        .await?;
-        let csrf = me["csrf_token"].as_str().unwrap_or_default().to_string();
-        let r = cookie_http
-            .post(format!("{base}/tokens"))
-            .header("x-csrf-token", csrf)
-            .json(&json!({"name": "bench"}))
-            .send()
-            .await?;
-        (
-            r.status().as_u16(),
-            r.json::<Value>().await.unwrap_or(Value::Null),
-        )
-    };
-    if st != 201 {
-        bail!("token: {st} {tok}");
-    }
-    let token = tok["token"].as_str().unwrap_or_default().to_string();
+    let token = admin_token(&base, ADMIN_PASSWORD).await?;
     let (_, depts) = {
         let r = http
             .get(format!("{base}/departments"))

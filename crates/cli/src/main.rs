@@ -5,10 +5,12 @@
 
 mod admin;
 mod bench;
+mod bench_chat;
 mod bench_login;
 mod bench_mail;
 mod bench_routing;
 mod bench_routing_durable;
+mod bench_server;
 mod bench_workflow;
 mod blobs;
 mod config;

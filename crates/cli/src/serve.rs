@@ -348,10 +348,16 @@ pub async fn run(
     }
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     match tls {
-        None => axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("HTTP server failed")?,
+        // No Nagle delay: a chat message or an event is one small write that must go now.
+        None => axum::serve(
+            axum::serve::ListenerExt::tap_io(listener, |tcp| {
+                let _ = tcp.set_nodelay(true);
+            }),
+            app,
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("HTTP server failed")?,
         Some((config, cert, key)) => {
             let every = Duration::from_secs(c.web.tls_reload_secs.max(1));
             crate::tls::watch(config.clone(), cert, key, every, stop_services.subscribe())?;

@@ -41,6 +41,8 @@ pub struct Router {
     /// Per (department, channel index): work waiting outside exception queues.
     pub(crate) queued: HashMap<(DepartmentId, usize), u32>,
     pub(crate) timers: Timers,
+    /// Bumped by every change, so answers computed from the state can be kept until it moves.
+    pub(crate) changes: u64,
 }
 
 impl Router {
@@ -55,6 +57,7 @@ impl Router {
     /// whose queue is gone or inactive moves to its department's exception queue; agents who
     /// are gone give their offered and unstarted work back.
     pub fn configure(&mut self, now: Timestamp, config: Config) -> Vec<Action> {
+        self.changes += 1;
         let mut old_agents: HashMap<UserId, Agent> = std::mem::take(&mut self.agents)
             .into_iter()
             .map(|a| (a.rules.id, a))
@@ -223,6 +226,7 @@ impl Router {
     /// Handles one event at `now`; returns what to do, or why the event is refused (then
     /// nothing changed). Due timers fire first.
     pub fn handle(&mut self, now: Timestamp, event: Event) -> Result<Vec<Action>, RouteError> {
+        self.changes += 1;
         let mut actions = self.advance(now);
         self.apply(now, event, &mut actions)?;
         Ok(actions)
@@ -232,9 +236,16 @@ impl Router {
     pub fn advance(&mut self, now: Timestamp) -> Vec<Action> {
         let mut actions = Vec::new();
         while let Some((at, timer)) = self.timers.pop_due(now.millis()) {
+            self.changes += 1;
             self.fire(Timestamp::from_millis(at), timer, &mut actions);
         }
         actions
+    }
+
+    /// A number that changes whenever the router's state may have: answers computed from the
+    /// state (a place in a queue) hold while it stays the same.
+    pub fn changes(&self) -> u64 {
+        self.changes
     }
 
     /// The next time something is due (call [`Router::advance`] then); `None` when nothing is.

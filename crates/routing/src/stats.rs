@@ -229,6 +229,16 @@ impl Router {
     /// Expected seconds still to wait for a waiting activity (see the module comment).
     pub fn expected_wait(&self, activity: ActivityId, now: Timestamp) -> Option<f64> {
         let pos = self.position(activity)?;
+        self.expected_wait_at(activity, pos, now)
+    }
+
+    /// A waiting activity's place in its queue and its expected wait, the place computed once.
+    pub fn wait(&self, activity: ActivityId, now: Timestamp) -> Option<(usize, Option<f64>)> {
+        let pos = self.position(activity)?;
+        Some((pos, self.expected_wait_at(activity, pos, now)))
+    }
+
+    fn expected_wait_at(&self, activity: ActivityId, pos: usize, now: Timestamp) -> Option<f64> {
         let w = self.work.get(&activity)?;
         let slot = self.queues.get(w.queue)?;
         let rate = slot.departures.per_sec(now.millis());

@@ -11,7 +11,7 @@ use switchboard_domain::chat::{ChatMessage, ChatParty};
 use tokio::sync::broadcast;
 
 /// Signals one chat's channel holds before a slow follower falls behind.
-const CHANNEL: usize = 16;
+const CHANNEL: usize = 4;
 
 /// What happened in a chat.
 #[derive(Debug, Clone)]

@@ -43,6 +43,9 @@ pub(super) struct Host {
     router: Router,
     presence: HashMap<UserId, Presence>,
     offers: HashMap<ActivityId, Timestamp>,
+    /// Places in queues already computed while the router's state stays as it was (waiting
+    /// customers ask every few seconds; a place costs a walk of the queue).
+    waits: (u64, HashMap<ActivityId, Option<WaitEstimate>>),
     cursor: i64,
     /// A write failed: memory may be ahead of the store until the next rebuild.
     broken: bool,
@@ -57,9 +60,27 @@ impl Host {
             router: Router::default(),
             presence: HashMap::new(),
             offers: HashMap::new(),
+            waits: (0, HashMap::new()),
             cursor: 0,
             broken: false,
         }
+    }
+
+    /// Activity `activity`'s place in its queue, computed once per state of the router.
+    fn wait(&mut self, activity: ActivityId, t: Timestamp) -> Option<WaitEstimate> {
+        let changes = self.router.changes();
+        if self.waits.0 != changes {
+            self.waits = (changes, HashMap::new());
+        }
+        let router = &self.router;
+        *self.waits.1.entry(activity).or_insert_with(|| {
+            router
+                .wait(activity, t)
+                .map(|(position, expected)| WaitEstimate {
+                    position,
+                    expected_wait_secs: expected,
+                })
+        })
     }
 
     /// Builds the router from the store: configuration, presence, then every open activity
@@ -89,6 +110,7 @@ impl Host {
             presence.insert(p.user_id, p);
         }
         self.router = router;
+        self.waits = (u64::MAX, HashMap::new());
         self.presence = presence;
         self.offers.clear();
         self.cursor = cursor;
@@ -226,11 +248,7 @@ impl Host {
                     let _ = reply.send((queues, self.router.agent_states()));
                 }
                 Msg::Wait { activity, reply } => {
-                    let w = self.router.position(activity).map(|p| WaitEstimate {
-                        position: p,
-                        expected_wait_secs: self.router.expected_wait(activity, t),
-                    });
-                    let _ = reply.send(w);
+                    let _ = reply.send(self.wait(activity, t));
                 }
                 Msg::Offer { activity, reply } => {
                     let _ = reply.send(self.offers.get(&activity).copied());

@@ -25,9 +25,9 @@ use super::view::{ChatView, view_of};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// Read buffer per connection: tungstenite's default (128 KiB) would be most of an idle
-/// connection's memory.
-const READ_BUFFER: usize = 8 * 1024;
+/// Read buffer per connection: chat frames are small (a larger one is read in several chunks),
+/// and tungstenite's default (128 KiB) would be most of an idle connection's memory.
+const READ_BUFFER: usize = 1024;
 /// Largest frame or message accepted.
 const MAX_MESSAGE: usize = 64 * 1024;
 /// How often an idle connection is pinged (proxies cut silent tunnels).
@@ -123,7 +123,7 @@ pub fn customer(ws: WebSocketUpgrade, s: AppState, id: ActivityId) -> Response {
             return;
         };
         match super::access::chat_of_token(&s, id, &token).await {
-            Ok(chat) => run(socket, s, chat, Side::Customer, after).await,
+            Ok(chat) => Box::pin(run(socket, s, chat, Side::Customer, after)).await,
             Err(e) => {
                 let _ = send(&mut socket, &error("not_found", e.message(), None)).await;
             }
@@ -197,6 +197,27 @@ impl Session {
             self.view = Some(v);
         }
         Ok(())
+    }
+
+    /// While the customer waits: looks at the place in the queue (the router's answer alone)
+    /// and sends the state when it moved.
+    async fn refresh(&mut self, ws: &mut WebSocket) -> Result<(), ()> {
+        let Some(v) = &self.view else {
+            return Ok(());
+        };
+        if v.state != ChatState::Waiting {
+            return Ok(());
+        }
+        let place = match &self.s.router {
+            Some(r) => r.wait(self.chat.activity_id).await.ok().flatten(),
+            None => None,
+        };
+        let now = place.map(|w| (w.position, w.expected_wait_secs.map(|s| s.round())));
+        let before = (v.position, v.expected_wait_secs.map(f64::round));
+        if now.map_or((None, None), |(p, e)| (Some(p), e)) == before {
+            return Ok(());
+        }
+        self.state(ws).await
     }
 
     async fn signal(
@@ -312,16 +333,18 @@ async fn run(mut ws: WebSocket, s: AppState, chat: Chat, side: Side, after: i64)
         last: after.max(0),
         view: None,
     };
-    if me.catch_up(&mut ws).await.is_err() || me.state(&mut ws).await.is_err() {
+    // The handlers' futures are boxed while they run: an idle connection then holds only the
+    // small loop below, not the largest of them.
+    if Box::pin(me.catch_up(&mut ws)).await.is_err() || Box::pin(me.state(&mut ws)).await.is_err() {
         return;
     }
     let mut ping = tokio::time::interval(PING);
     let mut refresh = tokio::time::interval(REFRESH);
     loop {
         let step = tokio::select! {
-            sig = sub.signals.recv() => me.signal(&mut ws, sig).await,
+            sig = sub.signals.recv() => Box::pin(me.signal(&mut ws, sig)).await,
             frame = ws.recv() => match frame {
-                Some(Ok(Message::Text(t))) => me.frame(&mut ws, t.as_str()).await,
+                Some(Ok(Message::Text(t))) => Box::pin(me.frame(&mut ws, t.as_str())).await,
                 Some(Ok(Message::Binary(_))) => {
                     send(&mut ws, &error("malformed", "send JSON text frames", None)).await
                 }
@@ -329,13 +352,7 @@ async fn run(mut ws: WebSocket, s: AppState, chat: Chat, side: Side, after: i64)
                 Some(Ok(Message::Close(_)) | Err(_)) | None => Err(()),
             },
             _ = ping.tick() => ws.send(Message::Ping(Default::default())).await.map_err(|_| ()),
-            _ = refresh.tick() => {
-                if me.view.as_ref().is_some_and(|v| v.state == ChatState::Waiting) {
-                    me.state(&mut ws).await
-                } else {
-                    Ok(())
-                }
-            }
+            _ = refresh.tick() => Box::pin(me.refresh(&mut ws)).await,
             _ = closing.changed() => Err(()),
         };
         if step.is_err() {
