@@ -6,13 +6,13 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use clap::{Args, Subcommand};
 use switchboard_domain::{
     Actor, ChannelKind, NewActivity, NewCase, NewCustomer, NewDepartment, Priority,
 };
 use switchboard_store::{Store, StoreOptions, create_postgres_database};
 
+use crate::bench_server::tempfile_dir;
 use crate::now;
 
 /// Benchmarks.
@@ -84,13 +84,6 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Login(a) => crate::bench_login::login(a).await,
         BenchCommand::Chat(a) => crate::bench_chat::chat(a).await,
     }
-}
-
-/// A scratch directory for one benchmark process.
-pub(crate) fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
-    let dir = std::env::temp_dir().join(format!("switchboard-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).context("cannot create a temporary directory")?;
-    Ok(dir)
 }
 
 struct Run {

@@ -232,7 +232,7 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
 
 /// The ceiling: the same messages written straight through the store's writer.
 async fn ceiling(chats: usize, seconds: u64) -> anyhow::Result<f64> {
-    let dir = crate::bench::tempfile_dir()?.join("chat-ceiling");
+    let dir = crate::bench_server::tempfile_dir()?.join("chat-ceiling");
     std::fs::create_dir_all(&dir)?;
     let url = format!("sqlite://{}", dir.join("ceiling.db").display());
     let store = Store::open(&url, &StoreOptions::default()).await?;

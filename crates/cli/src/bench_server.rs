@@ -11,6 +11,13 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
+/// A scratch directory for one benchmark process.
+pub fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("switchboard-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).context("cannot create a temporary directory")?;
+    Ok(dir)
+}
+
 /// The administrator the benchmark servers start with.
 pub const ADMIN_EMAIL: &str = "admin@switchboard.localhost";
 /// Their password.
@@ -52,7 +59,7 @@ impl Drop for Server {
 /// Starts this binary as a server on a temporary SQLite database named `name`, with `env`
 /// added to its environment.
 pub fn start(name: &str, env: &[(&str, &str)]) -> anyhow::Result<Server> {
-    let dir = crate::bench::tempfile_dir()?.join(name);
+    let dir = tempfile_dir()?.join(name);
     std::fs::create_dir_all(&dir)?;
     let exe = std::env::current_exe()?;
     let mut child = Command::new(exe)

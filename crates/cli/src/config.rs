@@ -42,6 +42,8 @@ pub struct Config {
     pub mail: MailSection,
     /// Workflow services.
     pub workflows: WorkflowSection,
+    /// Web chat.
+    pub chat: ChatSection,
     /// The blob store's upkeep.
     pub blobs: BlobsSection,
     /// Base64 of 32 bytes sealing mail server passwords in the database; empty means the key
@@ -150,6 +152,21 @@ impl Default for WorkflowSection {
     }
 }
 
+/// Web chat settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChatSection {
+    /// How often the chats' time-outs are looked at, in seconds (each entry point sets its own
+    /// time-outs).
+    pub watch_secs: u64,
+}
+
+impl Default for ChatSection {
+    fn default() -> Self {
+        ChatSection { watch_secs: 5 }
+    }
+}
+
 /// Database settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -230,6 +247,7 @@ impl Default for Config {
             web: WebSection::default(),
             mail: MailSection::default(),
             workflows: WorkflowSection::default(),
+            chat: ChatSection::default(),
             blobs: BlobsSection::default(),
             secret_key: Secret::default(),
         }
@@ -379,6 +397,10 @@ gc_grace_secs = 3600
 # workflow runs at its own interval).
 alarms = true
 alarm_tick_secs = 5
+
+[chat]
+# How often the chats' time-outs are looked at, in seconds (each entry point sets its own).
+watch_secs = 5
 "#;
 
 /// Environment variable prefix.

@@ -258,6 +258,14 @@ pub async fn run(
             .await
             .context("the router could not rebuild its state from the store")?;
     services.push(router_task);
+    services.push(tokio::spawn(switchboard_services::chat_watch::run(
+        app.clone(),
+        store.clone(),
+        Some(router.clone()),
+        registry.clone(),
+        Duration::from_secs(c.chat.watch_secs.max(1)),
+        stop_services.subscribe(),
+    )));
     if c.workflows.alarms {
         services.push(tokio::spawn(switchboard_services::alarms::run(
             app.clone(),

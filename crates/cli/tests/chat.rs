@@ -798,3 +798,138 @@ async fn survey_and_transcript_on_postgres() {
         after_the_chat(w).await;
     }
 }
+
+/// The time-outs, watched every second: a waiting customer whose page is gone abandoned the
+/// chat; a silent customer is warned, then the chat closes; a silent agent is nudged; a chat
+/// that waits past the channel's maximum ends and its customer is told.
+async fn time_outs(server: Server) {
+    let api = Api::admin(&server).await;
+    let w = world(&server, &api).await;
+    let ann = &w.ann.1;
+    let base = server.url.clone();
+    let (_, d) = api.get("/departments").await;
+    let dept = d["items"][0]["id"].as_i64().unwrap();
+    let (st, v) = api
+        .put(
+            &format!("/departments/{dept}/channels/chat"),
+            json!({"interruptible": false, "max_queued": 10000, "max_time_in_queue_secs": 0,
+                   "task_life_secs": 300, "start_timeout_secs": 60, "max_duration_secs": 28800}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let (_, ep) = api.get(&format!("/entry-points/{}", w.ep)).await;
+    let (st, v) = api
+        .put(
+            &format!("/entry-points/{}", w.ep),
+            json!({"version": ep["version"], "timeouts": {
+                "customer_warning_secs": 10, "customer_inactivity_secs": 20,
+                "agent_inactivity_secs": 10, "abandon_grace_secs": 10}}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    presence(ann, json!({"ready": true, "channel": "chat"})).await;
+    until("the entry point opens", || async {
+        let (_, info) = get(&base, &format!("/entry-points/{}", w.ep), None).await;
+        (info["availability"] == "open").then_some(())
+    })
+    .await;
+
+    // One chat Ann takes: she writes, the customer stays silent.
+    let (silent, silent_token, _) = start(&base, w.ep, "Question one").await;
+    until_status(&api, silent, "offered").await;
+    let (st, _) = ann
+        .post(
+            &format!("/activities/{silent}/actions"),
+            json!({"action": "accept"}),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let mut ws = connect(&base, silent, &silent_token, 0).await;
+    // One the agent leaves unanswered.
+    let (nudged, _, _) = start(&base, w.ep, "Question two").await;
+    until_status(&api, nudged, "offered").await;
+    let (st, _) = ann
+        .post(
+            &format!("/activities/{nudged}/actions"),
+            json!({"action": "accept"}),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let (st, _) = ann
+        .post(
+            &format!("/activities/{silent}/chat/messages"),
+            json!({"body": "Are you there?"}),
+        )
+        .await;
+    assert_eq!(st, 201);
+    // One whose customer never opens the conversation (Ann has room for one more offer only;
+    // it waits until she has).
+    let (gone, _, _) = start(&base, w.ep, "Question three").await;
+
+    let warned = loop {
+        let m = next(&mut ws, "message").await;
+        if m["message"]["party"] == "system" {
+            break m;
+        }
+    };
+    assert!(
+        warned["message"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("still there"),
+        "{warned}"
+    );
+    let closed = next_state(&mut ws, "ended").await;
+    assert_eq!(closed["ended"]["reason"], "customer_inactive", "{closed}");
+    let a = activity(&api, silent).await;
+    assert_eq!(a["assignee_id"], w.ann.0, "left for wrap-up: {a}");
+
+    let (_, c) = ann.get(&format!("/activities/{nudged}/chat")).await;
+    let texts: Vec<&str> = c["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
+    assert!(
+        texts.iter().any(|t| t.contains("will be with you again")),
+        "{texts:?}"
+    );
+    assert_eq!(c["chat"]["state"], "talking");
+
+    until_status(&api, gone, "abandoned").await;
+    let (_, ev) = api.get(&format!("/activities/{gone}/events")).await;
+    let ended = ev["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "chat_ended")
+        .cloned()
+        .expect("chat_ended");
+    assert_eq!(ended["data"]["reason"], "customer_gone", "{ended}");
+}
+
+#[tokio::test]
+async fn time_outs_on_sqlite() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start_in(
+        tmp.path().to_path_buf(),
+        vec![("SWITCHBOARD_CHAT_WATCH_SECS".into(), "1".into())],
+    );
+    time_outs(server).await;
+}
+
+#[tokio::test]
+async fn time_outs_on_postgres() {
+    if let Some(url) = common::postgres_database().await {
+        let tmp = tempfile::tempdir().unwrap();
+        let server = Server::start_in(
+            tmp.path().to_path_buf(),
+            vec![
+                ("SWITCHBOARD_DATABASE_URL".into(), url),
+                ("SWITCHBOARD_CHAT_WATCH_SECS".into(), "1".into()),
+            ],
+        );
+        time_outs(server).await;
+    }
+}

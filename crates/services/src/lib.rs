@@ -15,6 +15,7 @@
 pub mod alarms;
 pub mod backoff;
 pub mod blob_gc;
+pub mod chat_watch;
 pub mod dispatcher;
 pub mod probe;
 pub mod retriever;

@@ -14,6 +14,9 @@ CREATE TABLE chats (
     end_reason TEXT,
     ended_at BIGINT,
     customer_seen_at BIGINT NOT NULL,
+    agent_seen_at BIGINT,
+    customer_warned_at BIGINT,
+    agent_nudged_at BIGINT,
     survey TEXT,
     transcript_email_id BIGINT REFERENCES emails (id),
     created_at BIGINT NOT NULL

@@ -70,6 +70,10 @@ fn from_row(r: &AnyRow) -> Result<Chat, StoreError> {
         ended,
         created_at: ts(r, "created_at")?,
         customer_seen_at: ts(r, "customer_seen_at")?,
+        agent_seen_at: col::<Option<i64>>(r, "agent_seen_at")?.map(Timestamp::from_millis),
+        customer_warned_at: col::<Option<i64>>(r, "customer_warned_at")?
+            .map(Timestamp::from_millis),
+        agent_nudged_at: col::<Option<i64>>(r, "agent_nudged_at")?.map(Timestamp::from_millis),
         survey: match col::<Option<String>>(r, "survey")? {
             Some(s) => Some(serde_json::from_str(&s)?),
             None => None,
@@ -92,7 +96,8 @@ fn message_from_row(r: &AnyRow) -> Result<ChatMessage, StoreError> {
 }
 
 const COLUMNS: &str = "activity_id, department_id, entry_point_id, customer_name, last_seq, \
-     ended_by, end_reason, ended_at, customer_seen_at, survey, transcript_email_id, created_at";
+     ended_by, end_reason, ended_at, customer_seen_at, agent_seen_at, customer_warned_at, \
+     agent_nudged_at, survey, transcript_email_id, created_at";
 
 pub(crate) async fn insert(
     c: &mut AnyConnection,
@@ -135,6 +140,15 @@ pub(crate) async fn append(
     let r = if m.party == ChatParty::Customer {
         sqlx::query(
             "UPDATE chats SET last_seq = last_seq + 1, customer_seen_at = $2 \
+             WHERE activity_id = $1 AND ended_at IS NULL RETURNING last_seq",
+        )
+        .bind(id.0)
+        .bind(now.millis())
+        .fetch_optional(&mut *c)
+        .await?
+    } else if m.audience == Audience::Everyone && m.party != ChatParty::System {
+        sqlx::query(
+            "UPDATE chats SET last_seq = last_seq + 1, agent_seen_at = $2 \
              WHERE activity_id = $1 AND ended_at IS NULL RETURNING last_seq",
         )
         .bind(id.0)
@@ -290,7 +304,69 @@ pub(crate) async fn record_transcript(
     Ok(())
 }
 
+/// Records that the silent customer of chat `id` was warned, or (`agent`) told that the agent
+/// is busy, at `now`.
+pub(crate) async fn mark_nudged(
+    c: &mut AnyConnection,
+    id: ActivityId,
+    agent: bool,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let sql = if agent {
+        "UPDATE chats SET agent_nudged_at = $1 WHERE activity_id = $2"
+    } else {
+        "UPDATE chats SET customer_warned_at = $1 WHERE activity_id = $2"
+    };
+    sqlx::query(sql)
+        .bind(now.millis())
+        .bind(id.0)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+/// A chat that has not ended, with what its watch needs of its activity.
+#[derive(Debug, Clone)]
+pub struct OpenChat {
+    /// The chat.
+    pub chat: Chat,
+    /// Its activity's status.
+    pub status: switchboard_domain::ActivityStatus,
+    /// Whether the activity waits in an exception queue.
+    pub in_exception_queue: bool,
+}
+
 impl Store {
+    /// Chats that have not ended (at most `limit`, oldest first), for their time-outs.
+    pub async fn open_chats(&self, limit: i64) -> Result<Vec<OpenChat>, StoreError> {
+        let mut c = self.inner.read.acquire().await?;
+        let cols: String = COLUMNS
+            .split(',')
+            .map(|x| format!("c.{}", x.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {cols}, a.status AS activity_status, q.kind AS queue_kind FROM chats c \
+             JOIN activities a ON a.id = c.activity_id LEFT JOIN queues q ON q.id = a.queue_id \
+             WHERE c.ended_at IS NULL ORDER BY c.activity_id LIMIT $1"
+        );
+        let rows = sqlx::query(&sql).bind(limit).fetch_all(&mut *c).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(OpenChat {
+                    chat: from_row(r)?,
+                    status: parsed(
+                        r,
+                        "activity_status",
+                        switchboard_domain::ActivityStatus::parse,
+                    )?,
+                    in_exception_queue: col::<Option<String>>(r, "queue_kind")?.as_deref()
+                        == Some("exception"),
+                })
+            })
+            .collect()
+    }
+
     /// Reads chat `id` (its activity's id).
     pub async fn chat(&self, id: ActivityId) -> Result<Chat, StoreError> {
         let mut c = self.inner.read.acquire().await?;

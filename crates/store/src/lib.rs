@@ -65,7 +65,7 @@ pub use blob::{
     ReferencedBlobs, collect_garbage,
 };
 pub use cases::CaseFilter;
-pub use chats::NewChat;
+pub use chats::{NewChat, OpenChat};
 pub use cursors::MailCursor;
 pub use customers::CustomerFilter;
 pub use emails::{AttachmentBlob, EmailFilter, EmailRow, NewDeliveryException};

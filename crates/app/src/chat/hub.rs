@@ -1,13 +1,14 @@
 //! The relay: who follows which chat on this server. A stored message, a typing indicator or a
 //! change of the chat's state is announced to the chat's followers; the announcement is a hint
 //! (a follower that falls behind reads the messages it missed from the store by sequence
-//! number), so the channels stay small.
+//! number), so the channels stay small. It also knows whether each chat's customer has a page
+//! connected here, which the time-outs read.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use switchboard_domain::ActivityId;
 use switchboard_domain::chat::{ChatMessage, ChatParty};
+use switchboard_domain::{ActivityId, Timestamp};
 use tokio::sync::broadcast;
 
 /// Signals one chat's channel holds before a slow follower falls behind.
@@ -29,10 +30,21 @@ pub enum ChatSignal {
     State,
 }
 
-/// The chats followed on this server, each with its broadcast channel.
+/// The chats followed on this server, each with its broadcast channel, and whether their
+/// customers' pages are here (for the abandonment time-out).
 #[derive(Default)]
 pub struct ChatHub {
     chats: Mutex<HashMap<ActivityId, broadcast::Sender<ChatSignal>>>,
+    customers: Mutex<HashMap<ActivityId, Presence>>,
+}
+
+/// A customer's page as this server sees it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Presence {
+    /// Its open connections (WebSockets and long polls in progress).
+    pub connections: u32,
+    /// When one last came or went.
+    pub last_seen: Option<Timestamp>,
 }
 
 /// A follower of one chat; stops following when dropped.
@@ -70,6 +82,34 @@ impl ChatHub {
         if let Some(tx) = chats.get(&id) {
             let _ = tx.send(signal);
         }
+    }
+
+    /// The customer of chat `id` connected (a WebSocket, a long poll) at `now`.
+    pub fn customer_came(&self, id: ActivityId, now: Timestamp) {
+        let mut all = self.customers.lock().unwrap_or_else(|p| p.into_inner());
+        let p = all.entry(id).or_default();
+        p.connections += 1;
+        p.last_seen = Some(now);
+    }
+
+    /// A connection of chat `id`'s customer ended at `now`.
+    pub fn customer_went(&self, id: ActivityId, now: Timestamp) {
+        let mut all = self.customers.lock().unwrap_or_else(|p| p.into_inner());
+        let p = all.entry(id).or_default();
+        p.connections = p.connections.saturating_sub(1);
+        p.last_seen = Some(now);
+    }
+
+    /// Whether chat `id`'s customer is here, and since when they come or went.
+    pub fn customer(&self, id: ActivityId) -> Presence {
+        let all = self.customers.lock().unwrap_or_else(|p| p.into_inner());
+        all.get(&id).copied().unwrap_or_default()
+    }
+
+    /// Forgets the customers of chats that are not in `open`.
+    pub fn keep_customers(&self, open: &std::collections::HashSet<ActivityId>) {
+        let mut all = self.customers.lock().unwrap_or_else(|p| p.into_inner());
+        all.retain(|id, _| open.contains(id));
     }
 
     /// How many chats have followers here.

@@ -9,7 +9,9 @@ mod end;
 mod hub;
 mod start;
 mod talk;
+mod watch;
 
 pub use end::Ending;
-pub use hub::{ChatHub, ChatSignal, Subscription};
+pub use hub::{ChatHub, ChatSignal, Presence, Subscription};
 pub use start::{StartChat, StartedChat};
+pub use watch::Watched;

@@ -2,7 +2,8 @@
 //! their chats, when they are open, the pre-chat form, the widget's texts and colour, the web
 //! origins allowed to embed them, the survey after a chat and the time-outs; and what a
 //! customer's answers to the pre-chat form become (`start`); the conversation's messages
-//! (`message`) and its record beside the activity, with what ending it does (`session`).
+//! (`message`) and its record beside the activity, with what ending it does (`session`); its
+//! time-outs (`watch`).
 
 pub mod availability;
 pub mod entry_point;
@@ -14,6 +15,7 @@ pub mod session;
 pub mod start;
 pub mod survey;
 pub mod transcript;
+pub mod watch;
 pub mod widget;
 
 #[cfg(test)]

@@ -80,6 +80,15 @@ pub struct Chat {
     /// When the customer last wrote.
     #[schema(value_type = String, format = DateTime)]
     pub customer_seen_at: Timestamp,
+    /// When an agent or supervisor last wrote to the customer.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub agent_seen_at: Option<Timestamp>,
+    /// When the silent customer was last warned.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub customer_warned_at: Option<Timestamp>,
+    /// When the customer was last told that the agent is busy.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub agent_nudged_at: Option<Timestamp>,
     /// The customer's answers to the survey, once given.
     pub survey: Option<Vec<SurveyAnswer>>,
     /// The transcript mailed to the customer, once asked for.
@@ -139,10 +148,14 @@ pub fn end(
     by: ChatParty,
     reason: EndReason,
 ) -> Result<EndPlan, ChatClosed> {
+    // The record decides whether the conversation goes on: an activity the router already let
+    // go (abandoned for waiting too long) still has its chat ended, with nothing left to do.
+    if chat.ended.is_some() {
+        return Err(ChatClosed::Ended);
+    }
     let action = match chat.state(status) {
-        ChatState::Ended => return Err(ChatClosed::Ended),
         ChatState::Waiting => Some(ActivityAction::Abandon),
-        ChatState::Talking => None,
+        ChatState::Talking | ChatState::Ended => None,
     };
     let notice = match (by, reason) {
         (_, EndReason::CustomerInactive) => "The chat closed: the customer was inactive.",

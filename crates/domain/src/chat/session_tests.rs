@@ -21,6 +21,9 @@ fn chat(ended: bool) -> Chat {
         customer_seen_at: Timestamp::from_millis(0),
         survey: None,
         transcript_email_id: None,
+        agent_seen_at: None,
+        customer_warned_at: None,
+        agent_nudged_at: None,
     }
 }
 
@@ -109,6 +112,17 @@ fn ending_a_waiting_chat_abandons_it_and_a_talking_one_stays_for_wrap_up() {
             EndReason::Ended
         ),
         Err(ChatClosed::Ended)
+    );
+    let p = session::end(
+        &c,
+        ActivityStatus::Abandoned,
+        ChatParty::System,
+        EndReason::MaxTimeInQueue,
+    );
+    assert_eq!(p.as_ref().map(|p| p.action), Ok(None), "let go already");
+    assert_eq!(
+        p.map(|p| p.notice),
+        Ok("Nobody could take the chat in time.".to_string())
     );
     assert_eq!(
         session::may_write(&c, ActivityStatus::Completed),
@@ -393,4 +407,60 @@ fn survey_and_transcript_come_once_after_the_end() {
         may_send_transcript(&done, ActivityStatus::InProgress),
         Err(AfterChat::TranscriptSent)
     );
+}
+
+#[test]
+fn the_watch_warns_closes_nudges_and_lets_go() {
+    use super::watch::{Nudge, Seen, watch};
+    let t = ChatTimeouts {
+        customer_warning_secs: 60,
+        customer_inactivity_secs: 120,
+        agent_inactivity_secs: 90,
+        abandon_grace_secs: 30,
+    };
+    let at = |s: i64| Timestamp::from_millis(1_000_000 + s * 1000);
+    let seen = |status, connected, gone: i64| Seen {
+        status,
+        in_exception_queue: false,
+        connected,
+        gone_since: at(gone),
+    };
+    let mut c = chat(false);
+    c.customer_seen_at = at(0);
+    let talking = seen(ActivityStatus::InProgress, true, 0);
+    // The customer wrote last: the agent owes an answer.
+    assert_eq!(watch(&c, talking, &t, at(89)), None);
+    assert_eq!(watch(&c, talking, &t, at(90)), Some(Nudge::AgentSilent));
+    c.agent_nudged_at = Some(at(90));
+    assert_eq!(watch(&c, talking, &t, at(200)), None, "nudged once");
+    // The agent answers: now the customer owes one.
+    c.agent_seen_at = Some(at(100));
+    assert_eq!(watch(&c, talking, &t, at(159)), None);
+    assert_eq!(watch(&c, talking, &t, at(160)), Some(Nudge::WarnCustomer));
+    c.customer_warned_at = Some(at(160));
+    assert_eq!(watch(&c, talking, &t, at(200)), None, "warned once");
+    assert_eq!(watch(&c, talking, &t, at(220)), Some(Nudge::CloseInactive));
+    // The customer answers: nothing is owed by them any more.
+    c.customer_seen_at = at(210);
+    assert_eq!(watch(&c, talking, &t, at(250)), None);
+    // Waiting: a page gone past the grace period abandoned the chat.
+    let waiting = |connected, gone| seen(ActivityStatus::Queued, connected, gone);
+    assert_eq!(watch(&c, waiting(true, 0), &t, at(500)), None);
+    assert_eq!(watch(&c, waiting(false, 480), &t, at(500)), None);
+    assert_eq!(
+        watch(&c, waiting(false, 470), &t, at(500)),
+        Some(Nudge::CustomerGone)
+    );
+    // Moved to the exception queue, or let go by the router: not taken in time.
+    let moved = Seen {
+        in_exception_queue: true,
+        ..waiting(true, 0)
+    };
+    assert_eq!(watch(&c, moved, &t, at(1)), Some(Nudge::NotTaken));
+    assert_eq!(
+        watch(&c, seen(ActivityStatus::Abandoned, true, 0), &t, at(1)),
+        Some(Nudge::NotTaken)
+    );
+    // An ended chat needs nothing.
+    assert_eq!(watch(&chat(true), moved, &t, at(1)), None);
 }

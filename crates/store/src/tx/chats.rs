@@ -92,6 +92,16 @@ impl Tx<'_> {
         Ok(email)
     }
 
+    /// Records that chat `id`'s silent customer was warned (or, `agent`, told the agent is busy).
+    pub async fn mark_nudged(
+        &mut self,
+        id: ActivityId,
+        agent: bool,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        chats::mark_nudged(self.c, id, agent, now).await
+    }
+
     /// Records how the chat ended; 409 when it had ended already.
     pub async fn end_chat(&mut self, id: ActivityId, e: &Ended) -> Result<(), StoreError> {
         chats::end(self.c, id, e).await

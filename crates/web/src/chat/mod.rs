@@ -118,3 +118,24 @@ pub async fn staff_message(
     };
     Ok(s.app.post_chat(chat.activity_id, m, t).await?)
 }
+
+/// A customer's page connected to chat `id` while this lives (a WebSocket, a long poll): the
+/// abandonment time-out counts from when the last one went.
+pub struct CustomerHere {
+    s: AppState,
+    id: ActivityId,
+}
+
+impl CustomerHere {
+    /// The customer of chat `id` is here now.
+    pub fn new(s: &AppState, id: ActivityId) -> CustomerHere {
+        s.app.chat_hub().customer_came(id, now());
+        CustomerHere { s: s.clone(), id }
+    }
+}
+
+impl Drop for CustomerHere {
+    fn drop(&mut self) {
+        self.s.app.chat_hub().customer_went(self.id, now());
+    }
+}

@@ -233,6 +233,7 @@ pub async fn messages(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let (chat, origin) = customer_chat(&s, id, &headers).await?;
+    let _here = super::CustomerHere::new(&s, chat.activity_id);
     let out = poll(&s, &chat, p, false).await?;
     Ok(cors(origin, StatusCode::OK, Json(out)))
 }

@@ -325,6 +325,8 @@ impl Session {
 /// Runs a connection until either side closes it or the server shuts down.
 async fn run(mut ws: WebSocket, s: AppState, chat: Chat, side: Side, after: i64) {
     let mut sub = s.app.chat_hub().subscribe(chat.activity_id);
+    let _here =
+        matches!(side, Side::Customer).then(|| super::CustomerHere::new(&s, chat.activity_id));
     let mut closing = s.closing();
     let mut me = Session {
         s,
