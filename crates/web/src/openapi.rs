@@ -563,7 +563,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         (
             "/api/v1/activities/{id}/chat/socket",
             Get,
-            "The chat over a WebSocket (JSON frames: message, typing, end in; message, ack, typing, state, error out)",
+            "The chat over a WebSocket (JSON frames: message, typing, end in; message, ack, typing, state, error out); 400 `upgrade_required` when not asked as one",
             "chats",
             None,
             "101",

@@ -70,8 +70,9 @@ async fn customer_socket(
     State(s): State<AppState>,
     Path(id): Path<i64>,
     headers: axum::http::HeaderMap,
-    ws: WebSocketUpgrade,
+    ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
+    let ws = socket::upgrade(ws)?;
     let chat = s.store.chat(ActivityId(id)).await.map_err(|_| {
         ApiError::new(
             axum::http::StatusCode::NOT_FOUND,

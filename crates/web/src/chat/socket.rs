@@ -99,6 +99,19 @@ enum Out<'a> {
     },
 }
 
+/// The WebSocket upgrade, or a JSON 400 (`upgrade_required`) for a request that is not one.
+pub fn upgrade(
+    ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> Result<WebSocketUpgrade, ApiError> {
+    ws.map_err(|e| {
+        ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "upgrade_required",
+            format!("open this as a WebSocket ({})", e.body_text()),
+        )
+    })
+}
+
 /// The upgrade with this module's limits.
 pub fn limited(ws: WebSocketUpgrade) -> WebSocketUpgrade {
     ws.read_buffer_size(READ_BUFFER)
@@ -212,9 +225,12 @@ impl Session {
             Some(r) => r.wait(self.chat.activity_id).await.ok().flatten(),
             None => None,
         };
-        let now = place.map(|w| (w.position, w.expected_wait_secs.map(|s| s.round())));
-        let before = (v.position, v.expected_wait_secs.map(f64::round));
-        if now.map_or((None, None), |(p, e)| (Some(p), e)) == before {
+        // Not waiting in the router (just arrived, or offered to an agent): look at it whole.
+        let Some(w) = place else {
+            return self.state(ws).await;
+        };
+        let now = (Some(w.position), w.expected_wait_secs.map(f64::round));
+        if now == (v.position, v.expected_wait_secs.map(f64::round)) {
             return Ok(());
         }
         self.state(ws).await

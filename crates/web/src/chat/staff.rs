@@ -3,6 +3,7 @@
 //! whispers), typing, ending, and the WebSocket.
 
 use axum::Json;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::{Query, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -108,9 +109,10 @@ pub async fn socket(
     Id(id): Id,
     Query(p): Query<Poll>,
     headers: HeaderMap,
-    ws: WebSocketUpgrade,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
     caller.require(Access::Read, Resource::Activities)?;
+    let ws = socket::upgrade(ws)?;
     if headers.contains_key(axum::http::header::ORIGIN) && !access::same_origin(&headers) {
         return Err(ApiError::forbidden("open a chat from another web site"));
     }
