@@ -933,3 +933,106 @@ async fn time_outs_on_postgres() {
         time_outs(server).await;
     }
 }
+
+/// A transfer tells the customer and keeps the conversation; a chat that waits past the
+/// channel's maximum ends and its customer is told.
+async fn transfer_and_not_taken(server: Server) {
+    let api = Api::admin(&server).await;
+    let w = world(&server, &api).await;
+    let ann = &w.ann.1;
+    let base = server.url.clone();
+    let (_, d) = api.get("/departments").await;
+    let dept = d["items"][0]["id"].as_i64().unwrap();
+    let settings = |max_wait: u32| {
+        json!({"interruptible": false, "max_queued": 10000, "max_time_in_queue_secs": max_wait,
+               "task_life_secs": 300, "start_timeout_secs": 60, "max_duration_secs": 28800})
+    };
+    let path = format!("/departments/{dept}/channels/chat");
+    let (st, v) = api.put(&path, settings(0)).await;
+    assert_eq!(st, 200, "{v}");
+    let (_, ep) = api.get(&format!("/entry-points/{}", w.ep)).await;
+    let queue = ep["queue_id"].as_i64().unwrap();
+    presence(ann, json!({"ready": true, "channel": "chat"})).await;
+    until("the entry point opens", || async {
+        let (_, info) = get(&base, &format!("/entry-points/{}", w.ep), None).await;
+        (info["availability"] == "open").then_some(())
+    })
+    .await;
+
+    // Ann talks, then transfers the chat back to the queue: the customer is told and the
+    // history stays with the chat.
+    let (id, token, _) = start(&base, w.ep, "Transfer me").await;
+    until_status(&api, id, "offered").await;
+    let (st, _) = ann
+        .post(
+            &format!("/activities/{id}/actions"),
+            json!({"action": "accept"}),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let mut ws = connect(&base, id, &token, 0).await;
+    next_state(&mut ws, "talking").await;
+    let (st, _) = ann
+        .post(
+            &format!("/activities/{id}/chat/messages"),
+            json!({"body": "One moment."}),
+        )
+        .await;
+    assert_eq!(st, 201);
+    // From now on a chat may wait 4 s at most (a transfer keeps its age).
+    let (st, v) = api.put(&path, settings(4)).await;
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = ann
+        .post(
+            &format!("/activities/{id}/transfer"),
+            json!({"queue_id": queue}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let mut system = vec![];
+    while system.len() < 2 {
+        let m = next(&mut ws, "message").await;
+        if m["message"]["party"] == "system" {
+            system.push(m["message"]["body"].as_str().unwrap().to_string());
+        }
+    }
+    assert!(system[0].contains("transferred"), "{system:?}");
+    // Nobody took it in time: it ends, and the customer is told why.
+    assert!(system[1].contains("in time"), "{system:?}");
+    let ended = next_state(&mut ws, "ended").await;
+    assert_eq!(ended["ended"]["reason"], "max_time_in_queue", "{ended}");
+    until_status(&api, id, "abandoned").await;
+    let (_, c) = api.get(&format!("/activities/{id}/chat")).await;
+    let bodies: Vec<&str> = c["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(bodies[..2], ["Transfer me", "One moment."], "{bodies:?}");
+}
+
+#[tokio::test]
+async fn transfer_and_max_wait_on_sqlite() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start_in(
+        tmp.path().to_path_buf(),
+        vec![("SWITCHBOARD_CHAT_WATCH_SECS".into(), "1".into())],
+    );
+    transfer_and_not_taken(server).await;
+}
+
+#[tokio::test]
+async fn transfer_and_max_wait_on_postgres() {
+    if let Some(url) = common::postgres_database().await {
+        let tmp = tempfile::tempdir().unwrap();
+        let server = Server::start_in(
+            tmp.path().to_path_buf(),
+            vec![
+                ("SWITCHBOARD_DATABASE_URL".into(), url),
+                ("SWITCHBOARD_CHAT_WATCH_SECS".into(), "1".into()),
+            ],
+        );
+        transfer_and_not_taken(server).await;
+    }
+}
