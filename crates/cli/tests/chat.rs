@@ -12,6 +12,7 @@ mod common;
 
 use std::time::Duration;
 
+use common::mail::wait_for;
 use common::{Api, Server};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -24,21 +25,8 @@ const SHOP: &str = "https://shop.example.com";
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-/// Polls `f` until it returns `Some`, for at most 15 s.
-async fn until<T, F, Fut>(what: &str, mut f: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
+/// How long a test waits for something to happen.
+const LIMIT: Duration = Duration::from_secs(15);
 
 /// A customer's call to the public chat API from `origin`.
 async fn public(
@@ -155,11 +143,21 @@ async fn activity(api: &Api, id: i64) -> Value {
 }
 
 async fn until_status(api: &Api, id: i64, status: &str) -> Value {
-    until(&format!("activity {id} {status}"), || async {
+    wait_for(&format!("activity {id} {status}"), LIMIT, || async {
         let a = activity(api, id).await;
         (a["status"] == status).then_some(a)
     })
     .await
+}
+
+/// Makes `agent` ready for chat and waits until entry point `ep` takes chats.
+async fn ready_and_open(agent: &Api, base: &str, ep: i64) {
+    presence(agent, json!({"ready": true, "channel": "chat"})).await;
+    wait_for("the entry point opens", LIMIT, || async {
+        let (_, info) = get(base, &format!("/entry-points/{ep}"), None).await;
+        (info["availability"] == "open").then_some(())
+    })
+    .await;
 }
 
 struct World {
@@ -301,12 +299,7 @@ async fn chat_story(mut server: Server) {
     );
 
     // Ann is ready for chat: the entry point opens.
-    presence(ann, json!({"ready": true, "channel": "chat"})).await;
-    until("the entry point opens", || async {
-        let (_, info) = get(&base, &ep_path, None).await;
-        (info["availability"] == "open").then_some(())
-    })
-    .await;
+    ready_and_open(ann, &base, w.ep).await;
 
     // A form that misses a required answer is refused by name.
     let (st, v) = post(
@@ -334,6 +327,42 @@ async fn chat_story(mut server: Server) {
     let mut ws = connect(&base, id, &token, 0).await;
     let first = messages_until(&mut ws, 1).await;
     assert_eq!(first[0]["body"], "Where is my order 4711?");
+
+    // Staff of another department find no such chat, whatever they try.
+    let (st, other) = api
+        .post(
+            "/departments",
+            json!({"name": "Elsewhere", "description": ""}),
+        )
+        .await;
+    assert_eq!(st, 201, "{other}");
+    for (email, role) in [
+        ("olga@example.org", "agent"),
+        ("sid@example.org", "supervisor"),
+    ] {
+        let (st, u) = api
+            .post(
+                "/users",
+                json!({"department_id": other["id"], "email": email, "name": email,
+                       "role": role, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(st, 201, "{u}");
+        let outsider = Api::login(&server, email, PASSWORD).await;
+        let chat = format!("/activities/{id}/chat");
+        let (st, _) = outsider.get(&chat).await;
+        assert_eq!(st, 404, "{role} reads");
+        for (path, body) in [
+            ("/messages", json!({"body": "hi", "whisper": true})),
+            ("/typing", json!({"typing": true})),
+            ("/end", json!({})),
+        ] {
+            let (st, _) = outsider.post(&format!("{chat}{path}"), body).await;
+            assert_eq!(st, 404, "{role} {path}");
+        }
+        let (st, _) = outsider.get(&format!("{chat}/socket")).await;
+        assert_eq!(st, 404, "{role} socket");
+    }
 
     // The router offers it to Ann; she accepts; the customer sees her name.
     until_status(&api, id, "offered").await;
@@ -542,12 +571,7 @@ async fn chat_story(mut server: Server) {
     assert_eq!(st, 200, "{v}");
 
     // An offer not accepted in time goes back to the queue and Ann becomes not ready.
-    presence(&ann, json!({"ready": true, "channel": "chat"})).await;
-    until("the entry point opens again", || async {
-        let (_, info) = get(&base, &ep_path, None).await;
-        (info["availability"] == "open").then_some(())
-    })
-    .await;
+    ready_and_open(&ann, &base, w.ep).await;
     let (pushed, _, _) = start(&base, w.ep, "Anyone there?").await;
     until_status(&api, pushed, "offered").await;
     let a = until_status(&api, pushed, "queued").await;
@@ -624,12 +648,7 @@ async fn after_the_chat(w: common::mail::World) {
     assert_eq!(st, 201, "{ep}");
     let ep = ep["id"].as_i64().unwrap();
     let ann = Api::login(&w.server, "ann@example.org", PASSWORD).await;
-    presence(&ann, json!({"ready": true, "channel": "chat"})).await;
-    until("the entry point opens", || async {
-        let (_, info) = get(&base, &format!("/entry-points/{ep}"), None).await;
-        (info["availability"] == "open").then_some(())
-    })
-    .await;
+    ready_and_open(&ann, &base, ep).await;
     let (st, v) = post(
         &base,
         &format!("/entry-points/{ep}/chats"),
@@ -827,12 +846,7 @@ async fn time_outs(server: Server) {
         )
         .await;
     assert_eq!(st, 200, "{v}");
-    presence(ann, json!({"ready": true, "channel": "chat"})).await;
-    until("the entry point opens", || async {
-        let (_, info) = get(&base, &format!("/entry-points/{}", w.ep), None).await;
-        (info["availability"] == "open").then_some(())
-    })
-    .await;
+    ready_and_open(ann, &base, w.ep).await;
 
     // One chat Ann takes: she writes, the customer stays silent.
     let (silent, silent_token, _) = start(&base, w.ep, "Question one").await;
@@ -952,12 +966,7 @@ async fn transfer_and_not_taken(server: Server) {
     assert_eq!(st, 200, "{v}");
     let (_, ep) = api.get(&format!("/entry-points/{}", w.ep)).await;
     let queue = ep["queue_id"].as_i64().unwrap();
-    presence(ann, json!({"ready": true, "channel": "chat"})).await;
-    until("the entry point opens", || async {
-        let (_, info) = get(&base, &format!("/entry-points/{}", w.ep), None).await;
-        (info["availability"] == "open").then_some(())
-    })
-    .await;
+    ready_and_open(ann, &base, w.ep).await;
 
     // Ann talks, then transfers the chat back to the queue: the customer is told and the
     // history stays with the chat.

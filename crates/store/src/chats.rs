@@ -33,30 +33,11 @@ pub struct NewChat {
     pub customer_name: String,
 }
 
-fn end_reason(s: &str) -> Option<EndReason> {
-    match s {
-        "ended" => Some(EndReason::Ended),
-        "customer_inactive" => Some(EndReason::CustomerInactive),
-        "customer_gone" => Some(EndReason::CustomerGone),
-        "max_time_in_queue" => Some(EndReason::MaxTimeInQueue),
-        _ => None,
-    }
-}
-
-fn end_reason_name(r: EndReason) -> &'static str {
-    match r {
-        EndReason::Ended => "ended",
-        EndReason::CustomerInactive => "customer_inactive",
-        EndReason::CustomerGone => "customer_gone",
-        EndReason::MaxTimeInQueue => "max_time_in_queue",
-    }
-}
-
 fn from_row(r: &AnyRow) -> Result<Chat, StoreError> {
     let ended = match col::<Option<i64>>(r, "ended_at")? {
         Some(at) => Some(Ended {
             by: parsed(r, "ended_by", ChatParty::parse)?,
-            reason: parsed(r, "end_reason", end_reason)?,
+            reason: parsed(r, "end_reason", EndReason::parse)?,
             at: Timestamp::from_millis(at),
         }),
         None => None,
@@ -249,7 +230,7 @@ pub(crate) async fn end(
          WHERE activity_id = $4 AND ended_at IS NULL",
     )
     .bind(e.by.as_str())
-    .bind(end_reason_name(e.reason))
+    .bind(e.reason.as_str())
     .bind(e.at.millis())
     .bind(id.0)
     .execute(&mut *c)

@@ -3,7 +3,7 @@
 //! runs that through the router —, one in conversation stays with its agent for wrap-up. The
 //! end, its notice in the conversation and the `chat_ended` event are one transaction.
 
-use switchboard_domain::chat::{Audience, ChatParty, EndReason, Ended, NewChatMessage, session};
+use switchboard_domain::chat::{ChatParty, EndReason, Ended, NewChatMessage, session};
 use switchboard_domain::event::{ChatEnded, EventPayload};
 use switchboard_domain::{ActivityAction, ActivityId, Actor, Timestamp};
 use switchboard_store::{NewEvent, StoreError};
@@ -38,17 +38,7 @@ impl App {
                     let plan = session::end(&chat, a.status, by, reason)
                         .map_err(|e| StoreError::Conflict(e.to_string()))?;
                     let notice = tx
-                        .append_chat_message(
-                            id,
-                            &NewChatMessage {
-                                party: ChatParty::System,
-                                author_id: None,
-                                author_name: String::new(),
-                                audience: Audience::Everyone,
-                                body: plan.notice.clone(),
-                            },
-                            now,
-                        )
+                        .append_chat_message(id, &NewChatMessage::system(&plan.notice), now)
                         .await?;
                     tx.end_chat(
                         id,

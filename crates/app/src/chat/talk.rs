@@ -1,7 +1,7 @@
 //! Writing into a chat: the customer, its agent, or a supervisor (joining, or whispering to the
 //! agent). The message is stored with the chat's next number, then relayed.
 
-use switchboard_domain::chat::{Audience, ChatMessage, ChatParty, NewChatMessage, session};
+use switchboard_domain::chat::{ChatMessage, ChatParty, NewChatMessage, session};
 use switchboard_domain::{Activity, ActivityId, ChannelKind, Timestamp};
 use switchboard_store::StoreError;
 
@@ -52,14 +52,7 @@ impl App {
         text: &str,
         now: Timestamp,
     ) -> Result<ChatMessage, StoreError> {
-        let m = NewChatMessage {
-            party: ChatParty::System,
-            author_id: None,
-            author_name: String::new(),
-            audience: Audience::Everyone,
-            body: text.to_string(),
-        };
-        self.post_chat(id, m, now).await
+        self.post_chat(id, NewChatMessage::system(text), now).await
     }
 
     /// After `a` moved to another agent or queue: if it is a chat still going on, its customer

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use switchboard_domain::chat::watch::{AGENT_SILENT, Nudge, Seen, WARN_CUSTOMER, watch};
-use switchboard_domain::chat::{Audience, ChatParty, ChatTimeouts, EndReason, NewChatMessage};
+use switchboard_domain::chat::{ChatParty, ChatTimeouts, EndReason, NewChatMessage};
 use switchboard_domain::{ActivityAction, ActivityId, Actor, EntryPointId, Timestamp};
 use switchboard_store::StoreError;
 
@@ -111,13 +111,7 @@ impl App {
         agent: bool,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let m = NewChatMessage {
-            party: ChatParty::System,
-            author_id: None,
-            author_name: String::new(),
-            audience: Audience::Everyone,
-            body: text.to_string(),
-        };
+        let m = NewChatMessage::system(text);
         let stored = self
             .store
             .write(move |mut tx| {

@@ -116,6 +116,19 @@ pub struct NewChatMessage {
     pub body: String,
 }
 
+impl NewChatMessage {
+    /// A notice of Switchboard's (a transfer, a time-out, the end), for everyone.
+    pub fn system(text: &str) -> NewChatMessage {
+        NewChatMessage {
+            party: ChatParty::System,
+            author_id: None,
+            author_name: String::new(),
+            audience: Audience::Everyone,
+            body: text.to_string(),
+        }
+    }
+}
+
 /// Checks a message's text: not blank, at most [`MAX_MESSAGE_CHARS`], no control characters but
 /// line breaks and tabs. Returns it trimmed, with `\r\n` as `\n`.
 pub fn check_text(field: &str, raw: &str) -> Result<String, ValidationError> {

@@ -59,6 +59,31 @@ pub enum EndReason {
     MaxTimeInQueue,
 }
 
+impl EndReason {
+    /// Every reason.
+    pub const ALL: [EndReason; 4] = [
+        EndReason::Ended,
+        EndReason::CustomerInactive,
+        EndReason::CustomerGone,
+        EndReason::MaxTimeInQueue,
+    ];
+
+    /// The stable name stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndReason::Ended => "ended",
+            EndReason::CustomerInactive => "customer_inactive",
+            EndReason::CustomerGone => "customer_gone",
+            EndReason::MaxTimeInQueue => "max_time_in_queue",
+        }
+    }
+
+    /// Parses the stable name.
+    pub fn parse(s: &str) -> Option<EndReason> {
+        EndReason::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
 /// A chat: the conversation side of a chat activity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Chat {

@@ -144,6 +144,10 @@ fn parties_and_audiences_round_trip_their_names() {
     for a in [Audience::Everyone, Audience::Staff] {
         assert_eq!(Audience::parse(a.as_str()), Some(a));
     }
+    for r in EndReason::ALL {
+        assert_eq!(EndReason::parse(r.as_str()), Some(r));
+        assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+    }
     for s in [ChatState::Waiting, ChatState::Talking, ChatState::Ended] {
         assert_eq!(ChatState::parse(s.as_str()), Some(s));
     }
