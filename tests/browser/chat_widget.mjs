@@ -1,17 +1,18 @@
 // Web chat in a real browser: a shop page on another origin embeds the snippet. With no agent
-// ready the widget offers only its offline alternative; the agent goes ready; the customer fills
-// the pre-chat form and sees their place in the queue; the agent gets the offer live, accepts and
-// opens the chat; messages flow both ways with typing indicators; the customer reloads the page
-// and finds the conversation whole; the agent inserts a knowledge-base answer and ends the chat;
-// the customer answers the survey and asks for the transcript (the Rust side finds it in the
-// customer's real mailbox).
+// ready the widget offers only its offline alternative, where the customer leaves an email; the
+// agent goes ready; the customer fills the pre-chat form and sees their place in the queue; the
+// agent gets the offer live, accepts and opens the chat; messages flow both ways with typing
+// indicators; the customer reloads the page and finds the conversation whole; the agent inserts a
+// knowledge-base answer and ends the chat; the customer answers the survey and asks for the
+// transcript (the Rust side finds it in the customer's real mailbox). Each state of the window
+// is checked with axe-core.
 //
 // Environment (set by crates/cli/tests/browser.rs): SWITCHBOARD_URL, SB_ENTRY_POINT,
 // SB_SHOP_PORT (a free port for the shop page), SB_AGENT_EMAIL, SB_AGENT_PASSWORD.
 
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { baseUrl, launch, screenshot, step } from './lib/harness.mjs';
+import { accessible, baseUrl, launch, screenshot, step } from './lib/harness.mjs';
 
 const env = (name) => {
   const v = process.env[name];
@@ -46,6 +47,18 @@ try {
     await chat.locator('#offline-text').getByText('Leave us a message').waitFor();
     assert.equal(await chat.locator('#pre-chat').isVisible(), false);
     await screenshot(customer, 'chat-offline');
+    await accessible(customer, 'the offline alternative');
+  });
+
+  await step('the customer leaves an email instead', async () => {
+    await chat.getByRole('button', { name: 'Send email' }).click();
+    await chat.locator('#l-email-error').getByText(/email address/).waitFor();
+    await chat.locator('#l-name').fill('Olga Offline');
+    await chat.locator('#l-email').fill('olga@customer.test');
+    await chat.locator('#l-message').fill('Do you ship to Iceland?\nThanks, Olga');
+    await chat.getByRole('button', { name: 'Send email' }).click();
+    await chat.locator('#left').getByText('We will answer by email.').waitFor();
+    assert.equal(await chat.locator('#leave').isVisible(), false);
   });
 
   await step('the agent goes ready', async () => {
@@ -74,6 +87,7 @@ try {
     await chat.getByLabel('How can we help?').fill('Where is my order 4711? See https://shop.example.com/o/4711');
     await chat.getByRole('button', { name: 'Start chat' }).click();
     await chat.locator('#status').getByText(/number 1 in the queue/).waitFor({ timeout: 15000 });
+    await accessible(customer, 'the waiting chat');
     const first = chat.locator('#log .msg.customer').first();
     await first.waitFor();
     assert.equal(await first.locator('a').getAttribute('href'), 'https://shop.example.com/o/4711');
@@ -104,6 +118,8 @@ try {
     await chat.locator('#log .msg.customer .state').getByText('Sent').waitFor();
     await screenshot(customer, 'chat-talking');
     await screenshot(agent, 'chat-agent');
+    await accessible(customer, 'the conversation');
+    await accessible(agent, "the agent's chat");
   });
 
   await step('a reload finds the conversation whole', async () => {
@@ -142,6 +158,7 @@ try {
     await chat.getByRole('button', { name: 'Email me the transcript' }).click();
     await chat.locator('#transcript-status').getByText('on its way').waitFor();
     await screenshot(customer, 'chat-survey');
+    await accessible(customer, 'the end of the chat');
   });
 
   await step('on a phone the window fills the screen', async () => {

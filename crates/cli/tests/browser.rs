@@ -637,4 +637,15 @@ async fn a_customer_chats_from_another_web_site_in_a_real_browser() {
     assert_eq!(mail.subject(), Some("Transcript: Chat with us"));
     let text = mail.body_text(0).unwrap().to_string();
     assert!(text.contains("Carla Customer: <b>Thanks</b>"), "{text}");
+    // The email left while nobody was ready is an email activity of the alias's queue.
+    let (_, left) = api
+        .get(&format!(
+            "/activities?queue_id={}&channel=inbound_email",
+            w.queue
+        ))
+        .await;
+    assert_eq!(
+        left["items"][0]["subject"], "Do you ship to Iceland?",
+        "{left}"
+    );
 }

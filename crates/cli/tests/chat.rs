@@ -757,6 +757,18 @@ async fn after_the_chat(w: common::mail::World) {
             .contains("no email address to send from"),
         "{v}"
     );
+    // Nor can an email be left while the department takes no mail in.
+    let leave = format!("/entry-points/{ep}/emails");
+    let (_, info) = get(&base, &format!("/entry-points/{ep}"), None).await;
+    assert_eq!(info["leave_email"], false, "{info}");
+    let note = json!({"name": "Carol Customer", "email": "carol@customer.test",
+                      "message": "Please call me back.\nAbout order 17.", "key": "k-1"});
+    let (st, v) = post(&base, &leave, None, note.clone()).await;
+    assert_eq!(
+        (st, v["code"].as_str()),
+        (409, Some("email_unavailable")),
+        "{v}"
+    );
     w.support_alias(w.queue).await;
     let (st, v) = post(
         &base,
@@ -794,6 +806,49 @@ async fn after_the_chat(w: common::mail::World) {
         mail.to().unwrap().first().unwrap().address(),
         Some("carol@customer.test")
     );
+    left_email(&w, ep, &leave, &note).await;
+}
+
+/// The offline alternative: an email left on the entry point becomes an inbound email activity
+/// of the customer, in the queue of the alias that takes the department's mail in; a retried send
+/// counts once; a bad address is refused by name.
+async fn left_email(w: &common::mail::World, ep: i64, leave: &str, note: &Value) {
+    let base = w.server.url.clone();
+    let (_, info) = get(&base, &format!("/entry-points/{ep}"), None).await;
+    assert_eq!(info["leave_email"], true, "{info}");
+    let (st, v) = post(
+        &base,
+        leave,
+        None,
+        json!({"email": "not an address", "message": "Hello"}),
+    )
+    .await;
+    assert_eq!((st, v["field"].as_str()), (422, Some("email")), "{v}");
+    let (st, v) = post(&base, leave, None, json!({"email": "carol@customer.test"})).await;
+    assert_eq!(st, 422, "a message is required: {v}");
+    for _ in 0..2 {
+        let (st, v) = post(&base, leave, None, note.clone()).await;
+        assert_eq!((st, v["received"].as_bool()), (202, Some(true)), "{v}");
+    }
+    let path = format!("/activities?queue_id={}&channel=inbound_email", w.queue);
+    let (_, list) = w.api.get(&path).await;
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "taken in once: {list}");
+    let a = &items[0];
+    assert_eq!(a["subject"], "Please call me back.", "{a}");
+    let (_, emails) = w.api.get(&format!("/emails?activity_id={}", a["id"])).await;
+    let e = &emails["items"][0];
+    assert_eq!(e["from"]["address"], "carol@customer.test", "{emails}");
+    assert!(
+        e["text"].as_str().unwrap().contains("About order 17."),
+        "{e}"
+    );
+    // The customer who chatted is the one who wrote.
+    let (_, chats) = w
+        .api
+        .get(&format!("/activities?customer_id={}", a["customer_id"]))
+        .await;
+    assert_eq!(chats["items"].as_array().unwrap().len(), 2, "{chats}");
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ pub mod build;
 pub mod classify;
 pub mod imap;
 pub mod inbound;
+pub mod left;
 pub mod parse;
 pub mod pop3;
 pub mod sanitize;

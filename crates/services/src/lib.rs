@@ -17,6 +17,7 @@ pub mod backoff;
 pub mod blob_gc;
 pub mod chat_watch;
 pub mod dispatcher;
+pub mod left_email;
 pub mod probe;
 pub mod retriever;
 pub mod routing;

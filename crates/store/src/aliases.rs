@@ -181,6 +181,23 @@ impl Store {
         fetch(&self.inner.read, id).await
     }
 
+    /// The alias mail to department `dept` is taken in by when it comes from no mailbox (an
+    /// email left on a chat entry point): its first active alias. `None` without one.
+    pub async fn department_alias(&self, dept: DepartmentId) -> Result<Option<Alias>, StoreError> {
+        let id = sqlx::query(
+            "SELECT id FROM aliases WHERE department_id = $1 AND active = 1 ORDER BY id LIMIT 1",
+        )
+        .bind(dept.0)
+        .fetch_optional(&self.inner.read)
+        .await?;
+        match id {
+            Some(r) => Ok(Some(
+                fetch(&self.inner.read, AliasId(col(&r, "id")?)).await?,
+            )),
+            None => Ok(None),
+        }
+    }
+
     /// Lists aliases by id.
     pub async fn list_aliases(
         &self,

@@ -11,6 +11,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
 import { chromium } from 'playwright-core';
 
 /** Base URL of the server under test, without a trailing slash. */
@@ -90,4 +91,23 @@ export async function login(browser, email, password, landing) {
   await page.click('button[type=submit]');
   await page.waitForURL(`**${landing}`);
   return page;
+}
+
+/** The WCAG 2.2 A and AA rules axe-core checks. */
+const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+/**
+ * Checks `page` as it is now (frames included) with axe-core's WCAG A/AA rules and fails with
+ * each violation's rule, impact and elements. Each state of a page needs its own check: axe sees
+ * only the current DOM.
+ */
+export async function accessible(page, what) {
+  const r = await new AxeBuilder({ page }).withTags(WCAG).analyze();
+  if (r.violations.length) {
+    const each = r.violations.map(
+      (v) => `${v.id} [${v.impact}]: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+    );
+    await screenshot(page, `axe-${what}`);
+    throw new Error(`${what} is not accessible:\n  ${each.join('\n  ')}`);
+  }
 }

@@ -3,13 +3,14 @@
 //! origins allowed to embed them, the survey after a chat and the time-outs; and what a
 //! customer's answers to the pre-chat form become (`start`); the conversation's messages
 //! (`message`) and its record beside the activity, with what ending it does (`session`); its
-//! time-outs (`watch`).
+//! time-outs (`watch`); the email a customer leaves instead when no chat can start (`offline`).
 
 pub mod availability;
 pub mod entry_point;
 pub mod form;
 pub mod limit;
 pub mod message;
+pub mod offline;
 pub mod origin;
 pub mod session;
 pub mod start;
@@ -29,6 +30,7 @@ pub use form::{FieldKind, FieldTarget, PreChatField, QuestionKind, SurveyQuestio
 pub use message::{
     Audience, ChatMessage, ChatParty, MAX_MESSAGE_CHARS, NewChatMessage, check_text,
 };
+pub use offline::{LeftEmail, check_left_email};
 pub use session::{AfterChat, Chat, ChatClosed, ChatState, EndPlan, EndReason, Ended, staff_voice};
 pub use start::{ChatStart, check_answers};
 pub use survey::{SurveyAnswer, check_survey_answers};

@@ -1,11 +1,13 @@
 //! Web chat over HTTP: the customers' API under `/chat/v1` ([`public`], CORS by the entry
 //! point's allowed origins, the chat token for a chat's calls), the WebSocket of both sides
 //! ([`socket`]), what a chat's state looks like to them ([`view`]), whether an entry point takes
-//! chats ([`availability`]), tokens and origins ([`access`]), what a page embeds ([`widget`]); the staff's side under `/api/v1`
+//! chats ([`availability`]), the email a customer leaves instead ([`offline`]), tokens and
+//! origins ([`access`]), what a page embeds ([`widget`]); the staff's side under `/api/v1`
 //! ([`staff`]). Rate limits are `crate::limits`'.
 
 pub mod access;
 pub mod availability;
+pub mod offline;
 pub mod public;
 pub mod socket;
 pub mod staff;
@@ -39,6 +41,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/chat/v1/entry-points/{id}/chats",
             post(start).options(preflight_entry_point),
+        )
+        .route(
+            "/chat/v1/entry-points/{id}/emails",
+            post(offline::leave).options(preflight_entry_point),
         )
         .route("/chat/v1/chats/{id}", get(state).options(preflight_chat))
         .route(

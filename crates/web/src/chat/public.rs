@@ -43,6 +43,9 @@ pub struct WidgetInfo {
     pub pre_chat: Vec<PreChatField>,
     /// The survey offered at the end.
     pub survey: Vec<SurveyQuestion>,
+    /// Whether the customer can leave an email instead (`POST …/emails`): the entry point is
+    /// active and its department takes mail in.
+    pub leave_email: bool,
 }
 
 /// The pre-chat form's answers.
@@ -109,7 +112,11 @@ pub struct Poll {
 switchboard_domain::refers_nothing!(StartBody, MessageBody, TypingBody);
 
 /// The response `body` with `status`, allowed to `origin` (CORS).
-fn cors(origin: Option<HeaderValue>, status: StatusCode, body: impl IntoResponse) -> Response {
+pub(super) fn cors(
+    origin: Option<HeaderValue>,
+    status: StatusCode,
+    body: impl IntoResponse,
+) -> Response {
     let mut res = (status, body).into_response();
     if let Some(o) = origin {
         let h = res.headers_mut();
@@ -119,7 +126,7 @@ fn cors(origin: Option<HeaderValue>, status: StatusCode, body: impl IntoResponse
     res
 }
 
-async fn entry_point(s: &AppState, id: i64) -> ApiResult<EntryPoint> {
+pub(super) async fn entry_point(s: &AppState, id: i64) -> ApiResult<EntryPoint> {
     match s.store.entry_point(EntryPointId(id)).await {
         Err(switchboard_store::StoreError::NotFound { .. }) => Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -139,7 +146,9 @@ pub async fn widget_info(
     let ep = entry_point(&s, id).await?;
     let origin = allowed_origin(&headers, &ep)?;
     let availability = super::availability::of(&s, &ep, now()).await?;
+    let leave_email = ep.active && s.store.department_alias(ep.department_id).await?.is_some();
     let info = WidgetInfo {
+        leave_email,
         id: ep.id,
         availability,
         widget: ep.widget,

@@ -134,7 +134,7 @@
   }
 
   function bubble(m) {
-    const li = document.createElement("li");
+    const li = document.createElement("div");
     li.className = `msg ${m.party}`;
     if (m.seq) li.dataset.seq = String(m.seq);
     const who = document.createElement("span");
@@ -347,6 +347,8 @@
   let afterShown = false;
   function after(view) {
     $("after").hidden = false;
+    // A chat nobody took in time: the customer may leave an email with what they wrote.
+    $("leave-instead").hidden = !(info && info.leave_email && view.ended && view.ended.reason === "max_time_in_queue");
     if (view.transcript_sent) {
       $("transcript").hidden = true;
       $("transcript-status").textContent = TEXT.transcriptSent;
@@ -400,6 +402,56 @@
     chat = null;
     save();
     window.location.reload();
+  }
+
+  // ---- The offline alternative: leave an email ---------------------------------------------------
+
+  // One key per filled-in form, so a send retried after a lost answer is taken in once.
+  let leaveKey = null;
+  function newKey() {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  function offerEmail(text) {
+    if (!info || !info.leave_email) return;
+    if (text && !$("l-message").value) $("l-message").value = text;
+    $("leave").hidden = false;
+    show("offline");
+  }
+
+  async function leave(e) {
+    e.preventDefault();
+    const form = $("leave");
+    form.querySelectorAll(".field-error").forEach((p) => (p.textContent = ""));
+    $("leave-error").textContent = "";
+    if (!leaveKey) leaveKey = newKey();
+    const payload = { email: $("l-email").value, message: $("l-message").value, key: leaveKey };
+    if ($("l-name").value.trim()) payload.name = $("l-name").value;
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      await call("POST", `/entry-points/${ep}/emails`, payload);
+      form.hidden = true;
+      $("left").hidden = false;
+      $("left").focus();
+    } catch (err) {
+      const p = err.field && document.getElementById(`l-${err.field}-error`);
+      if (p) {
+        p.textContent = err.message;
+        document.getElementById(`l-${err.field}`).focus();
+      } else {
+        $("leave-error").textContent = err.message;
+      }
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  // What the customer wrote in the chat, to take over into an email.
+  function written() {
+    return Array.from(document.querySelectorAll("#log .msg.customer .text"), (p) => p.textContent).join("\n\n");
   }
 
   // ---- The pre-chat form ------------------------------------------------------------------------
@@ -518,6 +570,8 @@
     $("again").addEventListener("click", forget);
     $("survey").addEventListener("submit", answer);
     $("transcript").addEventListener("click", mailTranscript);
+    $("leave").addEventListener("submit", leave);
+    $("leave-instead").addEventListener("click", () => offerEmail(written()));
     try {
       info = await call("GET", `/entry-points/${ep}`);
     } catch (e) {
@@ -541,6 +595,7 @@
     }
     if (!open) {
       show("offline");
+      offerEmail("");
       return;
     }
     const form = $("pre-chat");
