@@ -1100,3 +1100,182 @@ async fn transfer_and_max_wait_on_postgres() {
         transfer_and_not_taken(server).await;
     }
 }
+
+/// The department's start workflows route chats like mail (queue, priority, attributes; what
+/// only mail has is left out with a note); an agent transfers a chat to a colleague, who gets it
+/// with its history while the customer is told.
+async fn routed_and_handed_to_a_colleague(server: Server) {
+    let api = Api::admin(&server).await;
+    let w = world(&server, &api).await;
+    let (ann_id, ann) = (w.ann.0, &w.ann.1);
+    let base = server.url.clone();
+    let (_, d) = api.get("/departments").await;
+    let dept = d["items"][0]["id"].as_i64().unwrap();
+    let (st, bob) = api
+        .post(
+            "/users",
+            json!({"department_id": dept, "email": "bob@example.org", "name": "Bob Billing",
+                   "role": "agent", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(st, 201, "{bob}");
+    let (st, refunds_team) = api
+        .post(
+            "/user-groups",
+            json!({"department_id": dept, "name": "Refunds team", "members": [bob["id"]]}),
+        )
+        .await;
+    assert_eq!(st, 201, "{refunds_team}");
+    let (st, refunds) = api
+        .post(
+            "/queues",
+            json!({"department_id": dept, "name": "Refunds",
+                   "routing": {"type": "user_group", "user_group_id": refunds_team["id"]}}),
+        )
+        .await;
+    assert_eq!(st, 201, "{refunds}");
+    let (st, flow) = api
+        .post(
+            "/workflows",
+            json!({"department_id": dept, "name": "Refund chats", "kind": "start",
+                   "definition": {"steps": [{"id": "sort", "type": "branch", "cases": [
+                       {"label": "refund", "when": {"type": "all", "of": [
+                           {"type": "channel", "channels": ["chat"]},
+                           {"type": "text", "field": "body", "op": "contains", "value": "refund"}]},
+                        "then": [
+                           {"id": "urgent", "type": "set_priority", "priority": 9},
+                           {"id": "topic", "type": "set_attribute", "name": "topic", "value": "refund"},
+                           {"id": "ack", "type": "acknowledge"},
+                           {"id": "to", "type": "route", "queue_id": refunds["id"]}]}]}]}}),
+        )
+        .await;
+    assert_eq!(st, 201, "{flow}");
+    let bob_api = Api::login(&server, "bob@example.org", PASSWORD).await;
+    presence(&bob_api, json!({"ready": true, "channel": "chat"})).await;
+    ready_and_open(ann, &base, w.ep).await;
+
+    // A plain question stays in the entry point's queue.
+    let (plain, plain_token, _) = start(&base, w.ep, "Hello there").await;
+    let a = activity(&api, plain).await;
+    let (_, ep) = api.get(&format!("/entry-points/{}", w.ep)).await;
+    assert_eq!(
+        (&a["queue_id"], &a["priority"]),
+        (&ep["queue_id"], &json!(5)),
+        "{a}"
+    );
+    let (st, _) = post(
+        &base,
+        &format!("/chats/{plain}/end"),
+        Some(&plain_token),
+        json!({}),
+    )
+    .await;
+    assert_eq!(st, 200);
+
+    // A refund goes to the refunds queue, urgent, and Bob is offered it.
+    let (id, token, _) = start(&base, w.ep, "I want a refund for order 9").await;
+    let a = until_status(&api, id, "offered").await;
+    assert_eq!(a["queue_id"], refunds["id"], "{a}");
+    assert_eq!(a["priority"], 9, "{a}");
+    assert_eq!(a["custom_attributes"]["topic"], "refund", "{a}");
+    assert_eq!(a["assignee_id"], bob["id"], "{a}");
+    let (_, ev) = api.get(&format!("/activities/{id}/events")).await;
+    let ran = ev["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "workflow_ran" && e["data"]["name"] == "Refund chats")
+        .unwrap_or_else(|| panic!("{ev}"))
+        .clone();
+    assert!(
+        ran["data"]["notes"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("acknowledge"),
+        "{ran}"
+    );
+    let (st, _) = bob_api
+        .post(
+            &format!("/activities/{id}/actions"),
+            json!({"action": "accept"}),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let mut ws = connect(&base, id, &token, 0).await;
+    let talking = next_state(&mut ws, "talking").await;
+    assert_eq!(talking["agent_name"], "Bob Billing", "{talking}");
+    let (st, _) = bob_api
+        .post(
+            &format!("/activities/{id}/chat/messages"),
+            json!({"body": "Let me fetch a colleague."}),
+        )
+        .await;
+    assert_eq!(st, 201);
+
+    // Bob hands it to Ann: the customer is told, Ann has it with its whole history.
+    let (st, v) = bob_api
+        .post(
+            &format!("/activities/{id}/transfer"),
+            json!({"agent_id": ann_id}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let told = loop {
+        let m = next(&mut ws, "message").await;
+        if m["message"]["party"] == "system" {
+            break m["message"]["body"].as_str().unwrap().to_string();
+        }
+    };
+    assert!(told.contains("transferred"), "{told}");
+    // A transfer to an agent gives her the chat at once (she is ready, with room).
+    let a = activity(&api, id).await;
+    assert_eq!(
+        (&a["status"], &a["assignee_id"]),
+        (&json!("assigned"), &json!(ann_id)),
+        "{a}"
+    );
+    wait_for("the customer sees Ann", LIMIT, || async {
+        let (_, v) = get(&base, &format!("/chats/{id}"), Some(&token)).await;
+        (v["agent_name"] == "Ann Agent" && v["state"] == "talking").then_some(())
+    })
+    .await;
+    let (st, c) = ann.get(&format!("/activities/{id}/chat")).await;
+    assert_eq!(st, 200, "{c}");
+    let bodies: Vec<&str> = c["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        bodies[..2],
+        ["I want a refund for order 9", "Let me fetch a colleague."],
+        "{bodies:?}"
+    );
+    // Bob no longer holds it: he cannot write to the customer.
+    let (st, _) = bob_api
+        .post(
+            &format!("/activities/{id}/chat/messages"),
+            json!({"body": "Still here?"}),
+        )
+        .await;
+    assert_eq!(st, 409);
+}
+
+#[tokio::test]
+async fn workflows_and_transfer_to_an_agent_on_sqlite() {
+    let tmp = tempfile::tempdir().unwrap();
+    routed_and_handed_to_a_colleague(Server::start_in(tmp.path().to_path_buf(), vec![])).await;
+}
+
+#[tokio::test]
+async fn workflows_and_transfer_to_an_agent_on_postgres() {
+    if let Some(url) = common::postgres_database().await {
+        let tmp = tempfile::tempdir().unwrap();
+        let server = Server::start_in(
+            tmp.path().to_path_buf(),
+            vec![("SWITCHBOARD_DATABASE_URL".into(), url)],
+        );
+        routed_and_handed_to_a_colleague(server).await;
+    }
+}

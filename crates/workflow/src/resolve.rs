@@ -1,4 +1,5 @@
-//! What the start and inbound workflows' effects become for a new inbound email: a pure
+//! What the start and inbound workflows' effects become for a new inbound email (and the start
+//! workflows' for a new chat, [`resolve_chat`]): a pure
 //! decision over what the ingest use case looked up for the objects the effects name. Whatever
 //! does not fit — a queue, user, group, department, category or article — is left out with a
 //! note for the run record, and the mail stays where it was.
@@ -148,6 +149,41 @@ pub fn resolve(e: Effects, a: &Arrival, looked: &Looked) -> Resolution {
         None => answers(&mut r, &e, a, looked),
     }
     r.notify = e.notify;
+    r
+}
+
+/// What the start workflows' effects become for a new chat: its queue, user or group, priority,
+/// category and attributes as for mail. What only mail has — an acknowledgement, an automatic
+/// answer, notifications by email, a hand-over to another department (the customer is already
+/// talking to this one's entry point) — is left out, with a note.
+pub fn resolve_chat(mut e: Effects, a: &Arrival, looked: &Looked) -> Resolution {
+    let mut skipped = Vec::new();
+    if e.acknowledge.take().is_some() {
+        skipped.push("acknowledge: a chat is answered by its agent".to_string());
+    }
+    if e.auto_reply.take().is_some() {
+        skipped.push("auto_reply: a chat is answered by its agent".to_string());
+    }
+    if !e.notify.is_empty() {
+        e.notify.clear();
+        skipped.push("notify: not sent for chats".to_string());
+    }
+    if let Some(RouteTo::Department(d)) = e.route
+        && d != a.dept
+    {
+        e.route = None;
+        skipped.push(format!(
+            "department {d}: a chat stays with its entry point's department, in queue {}",
+            a.queue
+        ));
+    }
+    let a = Arrival {
+        may_hand_over: false,
+        automatic: false,
+        ..*a
+    };
+    let mut r = resolve(e, &a, looked);
+    r.notes.extend(skipped);
     r
 }
 

@@ -1,10 +1,11 @@
 //! A customer starts a chat: the pre-chat answers checked against the entry point's form
 //! (`domain::chat::check_answers`), the customer found by email address or created, a new case
 //! and a chat activity in the entry point's queue (the department's exception queue when it
-//! names none), the chat record with the customer's token, and the question as the first
+//! names none) unless the department's start workflows route it elsewhere ([`super::route`]), the chat record with the customer's token, and the question as the first
 //! message — in one transaction.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use switchboard_domain::chat::{
     Audience, Chat, ChatMessage, ChatParty, ChatStart, EntryPoint, NewChatMessage, check_answers,
@@ -12,12 +13,14 @@ use switchboard_domain::chat::{
 use switchboard_domain::event::{ChatStarted, EventPayload, TransitionDetails};
 use switchboard_domain::{
     Activity, Actor, ChannelKind, ContactKind, ContactPoint, CustomerId, DepartmentId,
-    EntryPointId, NewActivity, NewCase, NewCustomer, Priority, Timestamp, ValidationError,
+    EntryPointId, NewActivity, NewCase, NewCustomer, Timestamp, ValidationError,
 };
 use switchboard_store::{NewChat, NewEvent, StoreError, Tx};
 
+use super::route::{ChatArrival, plan_chat};
 use crate::App;
 use crate::chat::ChatSignal;
+use crate::library::Library;
 
 /// The name of a customer who gave none.
 const VISITOR: &str = "Web visitor";
@@ -89,6 +92,7 @@ async fn customer(
 /// The whole start in one transaction.
 async fn start_in(
     tx: &mut Tx<'_>,
+    lib: &Library,
     s: &StartChat,
     now: Timestamp,
 ) -> Result<StartedChat, StoreError> {
@@ -117,28 +121,42 @@ async fn start_in(
         Some(q) => q,
         None => tx.exception_queue(dept).await?,
     };
+    let arrival = ChatArrival {
+        dept,
+        queue,
+        start: &start,
+        subject: &subject,
+        customer,
+        now,
+    };
+    let plan = plan_chat(tx, lib, arrival).await?;
     let new = NewActivity {
         customer_id: customer,
         case_id: Some(case.id),
         channel: ChannelKind::Chat,
         subject,
-        priority: Priority::default(),
+        priority: plan.priority,
         due_at: None,
-        queue_id: Some(queue),
+        queue_id: Some(plan.queue),
         sub_status: None,
-        category_id: None,
-        custom_attributes: start.attributes.clone(),
+        category_id: plan.category,
+        custom_attributes: plan.attributes,
     };
     let new = new.validate()?;
+    let waits_for = TransitionDetails {
+        for_user_id: plan.for_user,
+        for_group_id: plan.for_group,
+        ..TransitionDetails::default()
+    };
     let (activity, mut events) = tx
-        .insert_activity(
-            &case,
-            &new,
-            Actor::System,
-            TransitionDetails::default(),
-            now,
-        )
+        .insert_activity(&case, &new, Actor::System, waits_for, now)
         .await?;
+    for r in plan.runs {
+        events.push(NewEvent::system(
+            activity.status,
+            EventPayload::WorkflowRan(r),
+        ));
+    }
     events.push(NewEvent::system(
         activity.status,
         EventPayload::ChatStarted(ChatStarted {
@@ -196,11 +214,16 @@ impl App {
         if s.token_hash.len() != 64 {
             return Err(ValidationError::new("token", "not a chat token").into());
         }
+        let cache = Arc::clone(&self.library);
         let started = self
             .store
             .write(move |mut tx| {
                 let s = s.clone();
-                Box::pin(async move { start_in(&mut tx, &s, now).await })
+                let cache = Arc::clone(&cache);
+                Box::pin(async move {
+                    let lib = cache.current(&mut tx).await?;
+                    start_in(&mut tx, &lib, &s, now).await
+                })
             })
             .await?;
         if let Some(m) = &started.first {

@@ -29,7 +29,7 @@ use switchboard_store::{EmailRow, StoreError, Tx};
 use crate::App;
 use crate::library::LibraryCache;
 use lookups::Lookups;
-pub(crate) use plan::run_record;
+pub(crate) use plan::{route_target, run_record};
 
 impl App {
     /// Stores one inbound message and turns it into work. Idempotent on

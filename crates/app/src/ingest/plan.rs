@@ -209,9 +209,9 @@ pub(super) async fn plan_inbound(
     Ok(plan)
 }
 
-/// What a workflow's route names, as found for new inbound work of `dept`: a queue of the
+/// What a workflow's route names, as found for new inbound work of `dept` (mail or a chat): a queue of the
 /// department that takes routed work, an active user, a group of the department, a department.
-async fn route_target(
+pub(crate) async fn route_target(
     tx: &mut Tx<'_>,
     to: RouteTo,
     dept: DepartmentId,

@@ -96,6 +96,14 @@ impl Library {
             .collect()
     }
 
+    /// The department's start workflows alone: what runs for a new chat.
+    pub fn start(&self, dept: DepartmentId) -> Vec<&Program> {
+        self.depts
+            .get(&dept)
+            .map(|p| p.start.iter().collect())
+            .unwrap_or_default()
+    }
+
     /// The department's outbound workflows.
     pub fn outbound(&self, dept: DepartmentId) -> Vec<&Program> {
         self.depts

@@ -16,7 +16,8 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum WorkflowKind {
-    /// The department's standard start workflow: first, on every new inbound activity.
+    /// The department's standard start workflow: first, on every new inbound activity (emails
+    /// and chats).
     Start,
     /// After the start workflow, on inbound activities of the aliases it is bound to (all of the
     /// department's when it names none).

@@ -320,3 +320,51 @@ fn classification_and_priority() {
         Priority::default()
     );
 }
+
+#[test]
+fn a_chat_keeps_routing_and_leaves_what_only_mail_has() {
+    let e = Effects {
+        route: Some(RouteTo::Group(UserGroupId(4))),
+        priority: Some(8),
+        category: Some(CategoryId(2)),
+        acknowledge: Some(None),
+        auto_reply: Some((ArticleId(9), true)),
+        notify: vec![Notice {
+            to: vec!["boss@example.com".into()],
+            subject: String::new(),
+            text: "A chat".into(),
+            article: None,
+        }],
+        ..Effects::default()
+    };
+    let r = resolve_chat(e, &arrival(), &looked_route(Found::Fits));
+    assert_eq!(
+        r.queue,
+        Some(QueueId(3)),
+        "an answer never completes a chat"
+    );
+    assert_eq!(r.for_group, Some(UserGroupId(4)));
+    assert_eq!(r.priority.get(), 8);
+    assert_eq!(r.category, Some(CategoryId(2)));
+    assert_eq!((r.acknowledge, r.auto_reply), (None, None));
+    assert!(r.notify.is_empty());
+    assert_eq!(
+        r.notes,
+        vec![
+            "acknowledge: a chat is answered by its agent",
+            "auto_reply: a chat is answered by its agent",
+            "notify: not sent for chats",
+        ]
+    );
+}
+
+#[test]
+fn a_chat_is_never_handed_over() {
+    let e = routed(RouteTo::Department(DepartmentId(2)));
+    let r = resolve_chat(e, &arrival(), &looked_route(Found::Fits));
+    assert_eq!((r.department, r.queue), (None, Some(QueueId(3))));
+    assert_eq!(
+        r.notes,
+        vec!["department 2: a chat stays with its entry point's department, in queue 3"]
+    );
+}
