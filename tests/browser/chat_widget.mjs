@@ -4,8 +4,8 @@
 // agent gets the offer live, accepts and opens the chat; messages flow both ways with typing
 // indicators; the customer reloads the page and finds the conversation whole; the agent inserts a
 // knowledge-base answer and ends the chat; the customer answers the survey and asks for the
-// transcript (the Rust side finds it in the customer's real mailbox). Each state of the window
-// is checked with axe-core.
+// transcript (the Rust side finds it in the customer's real mailbox); the agent wraps the chat up
+// with a note and completes it. Each state of the window is checked with axe-core.
 //
 // Environment (set by crates/cli/tests/browser.rs): SWITCHBOARD_URL, SB_ENTRY_POINT,
 // SB_SHOP_PORT (a free port for the shop page), SB_AGENT_EMAIL, SB_AGENT_PASSWORD.
@@ -159,6 +159,14 @@ try {
     await chat.locator('#transcript-status').getByText('on its way').waitFor();
     await screenshot(customer, 'chat-survey');
     await accessible(customer, 'the end of the chat');
+  });
+
+  await step('the agent wraps the chat up and completes it', async () => {
+    await agent.reload();
+    await agent.locator('#wrap-note').fill('Order 4711 ships Monday.');
+    await accessible(agent, 'the wrap-up');
+    await agent.locator('.handle button[data-action=complete]').click();
+    await agent.locator('#handle-result').getByText('Completed.').waitFor();
   });
 
   await step('on a phone the window fills the screen', async () => {

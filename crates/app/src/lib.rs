@@ -9,7 +9,8 @@
 //! writes no SQL (the store's [`switchboard_store::Tx`] does), speaks no HTTP and builds no MIME.
 //!
 //! Use cases: [`ingest`] (an inbound email becomes work), [`chat`] (web chat), [`reply`] (with the outbound
-//! workflows), [`review`], [`alarms`] and changing [`workflows`]; [`library`] compiles the workflows they run and
+//! workflows), [`review`], [`alarms`], changing [`workflows`] and wrapping work up
+//! ([`wrap_up`]); [`library`] compiles the workflows they run and
 //! [`notify`] writes workflows' notifications; [`compose`] builds messages from the knowledge
 //! base.
 
@@ -22,6 +23,7 @@ pub mod notify;
 pub mod reply;
 pub mod review;
 pub mod workflows;
+pub mod wrap_up;
 
 use switchboard_store::Store;
 

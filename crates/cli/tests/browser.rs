@@ -632,6 +632,17 @@ async fn a_customer_chats_from_another_web_site_in_a_real_browser() {
     assert_eq!(bodies[2], "<b>Thanks</b>");
     assert_eq!(c["chat"]["state"], "ended", "{c}");
     assert_eq!(c["chat"]["survey"][0]["value"], 4, "{c}");
+    let (_, a) = api.get(&format!("/activities/{id}")).await;
+    assert_eq!(a["status"], "completed", "{a}");
+    let (_, ev) = api.get(&format!("/activities/{id}/events")).await;
+    assert!(
+        ev["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "wrapped_up" && e["data"]["note"] == "Order 4711 ships Monday."),
+        "{ev}"
+    );
     let raw = w.reply_from_support("the transcript").await;
     let mail = mail_parser::MessageParser::default().parse(&raw).unwrap();
     assert_eq!(mail.subject(), Some("Transcript: Chat with us"));

@@ -965,6 +965,18 @@ async fn time_outs(server: Server) {
         "{texts:?}"
     );
     assert_eq!(c["chat"]["state"], "talking");
+    // The supervisor's monitor flags the silent agent's chat.
+    let (st, html) = api.page("/ui/supervisor/monitor").await;
+    assert_eq!(st, 200);
+    let row = html
+        .split(&format!("data-chat=\"{nudged}\""))
+        .nth(1)
+        .and_then(|r| r.split("</tr>").next())
+        .unwrap_or_else(|| panic!("no row for chat {nudged}: {html}"));
+    assert!(
+        row.contains("agent silent") && row.contains("Ann Agent"),
+        "{row}"
+    );
 
     until_status(&api, gone, "abandoned").await;
     let (_, ev) = api.get(&format!("/activities/{gone}/events")).await;
@@ -1277,5 +1289,160 @@ async fn workflows_and_transfer_to_an_agent_on_postgres() {
             vec![("SWITCHBOARD_DATABASE_URL".into(), url)],
         );
         routed_and_handed_to_a_colleague(server).await;
+    }
+}
+
+/// A chat offered to an agent working an email pauses the email; the agent sees the customer's
+/// new messages counted in their list of work until they read them; after the end they wrap the
+/// chat up (category, note) and complete it, and the email resumes.
+async fn an_email_gives_way_to_a_chat(server: Server) {
+    let api = Api::admin(&server).await;
+    let w = world(&server, &api).await;
+    let ann = &w.ann.1;
+    let base = server.url.clone();
+    let (_, d) = api.get("/departments").await;
+    let dept = d["items"][0]["id"].as_i64().unwrap();
+    let path = format!("/departments/{dept}/channels/inbound_email");
+    let (_, mut email) = api.get(&path).await;
+    email["interruptible"] = json!(true);
+    let (st, v) = api.put(&path, email).await;
+    assert_eq!(st, 200, "{v}");
+    let (_, ep) = api.get(&format!("/entry-points/{}", w.ep)).await;
+    let (st, customer) = api
+        .post(
+            "/customers",
+            json!({"department_id": dept, "name": "Erik Email"}),
+        )
+        .await;
+    assert_eq!(st, 201, "{customer}");
+    let (st, e) = api
+        .post(
+            "/activities",
+            json!({"customer_id": customer["id"], "channel": "inbound_email",
+                   "subject": "Invoice question", "queue_id": ep["queue_id"]}),
+        )
+        .await;
+    assert_eq!(st, 201, "{e}");
+    let e = e["id"].as_i64().unwrap();
+    ready_and_open(ann, &base, w.ep).await;
+    let (st, v) = ann.post("/me/pull", json!({"activity_id": e})).await;
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = ann
+        .post(
+            &format!("/activities/{e}/actions"),
+            json!({"action": "start"}),
+        )
+        .await;
+    assert_eq!(
+        (st, v["status"].as_str()),
+        (200, Some("in_progress")),
+        "{v}"
+    );
+
+    // The chat is offered to Ann: her email pauses.
+    let (id, token, _) = start(&base, w.ep, "Quick question").await;
+    until_status(&api, id, "offered").await;
+    until_status(&api, e, "paused").await;
+    let (st, _) = ann
+        .post(
+            &format!("/activities/{id}/actions"),
+            json!({"action": "accept"}),
+        )
+        .await;
+    assert_eq!(st, 200);
+
+    // The customer writes twice: Ann's list counts three unread (the question too) until she
+    // reads the chat.
+    for text in ["Are you there?", "It is about order 5."] {
+        let (st, v) = post(
+            &base,
+            &format!("/chats/{id}/messages"),
+            Some(&token),
+            json!({"body": text}),
+        )
+        .await;
+        assert_eq!(st, 201, "{v}");
+    }
+    let (_, work) = ann.get("/me/work").await;
+    assert_eq!(work["unread"][id.to_string()], 3, "{work}");
+    let (st, c) = ann.get(&format!("/activities/{id}/chat")).await;
+    assert_eq!(
+        (st, c["messages"].as_array().unwrap().len()),
+        (200, 3),
+        "{c}"
+    );
+    let (_, work) = ann.get("/me/work").await;
+    assert!(work["unread"].get(id.to_string()).is_none(), "{work}");
+    let (st, _) = ann
+        .post(
+            &format!("/activities/{id}/chat/messages"),
+            json!({"body": "Yes: order 5 shipped today."}),
+        )
+        .await;
+    assert_eq!(st, 201);
+
+    // Ann ends the chat and wraps it up.
+    let (st, _) = ann
+        .post(&format!("/activities/{id}/chat/end"), json!({}))
+        .await;
+    assert_eq!(st, 200);
+    let (st, k) = api
+        .post(
+            "/categories",
+            json!({"department_id": dept, "name": "Shipping"}),
+        )
+        .await;
+    assert_eq!(st, 201, "{k}");
+    let wrap = format!("/activities/{id}/wrap-up");
+    let (st, v) = ann.post(&wrap, json!({"note": "x".repeat(4001)})).await;
+    assert_eq!((st, v["field"].as_str()), (422, Some("note")), "{v}");
+    let (st, v) = ann
+        .post(
+            &wrap,
+            json!({"category_id": k["id"], "note": "Order 5 shipped; no action."}),
+        )
+        .await;
+    assert_eq!((st, &v["category_id"]), (200, &k["id"]), "{v}");
+    let (st, _) = ann
+        .post(
+            &format!("/activities/{id}/actions"),
+            json!({"action": "complete"}),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let (_, ev) = api.get(&format!("/activities/{id}/events")).await;
+    let wrapped = ev["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "wrapped_up")
+        .unwrap_or_else(|| panic!("{ev}"))
+        .clone();
+    assert_eq!(
+        wrapped["data"]["note"], "Order 5 shipped; no action.",
+        "{wrapped}"
+    );
+    let (st, v) = ann.post(&wrap, json!({"note": "late"})).await;
+    assert_eq!(st, 409, "only work in hand: {v}");
+
+    // With the chat done, the email resumes.
+    until_status(&api, e, "in_progress").await;
+}
+
+#[tokio::test]
+async fn interruption_unread_and_wrap_up_on_sqlite() {
+    let tmp = tempfile::tempdir().unwrap();
+    an_email_gives_way_to_a_chat(Server::start_in(tmp.path().to_path_buf(), vec![])).await;
+}
+
+#[tokio::test]
+async fn interruption_unread_and_wrap_up_on_postgres() {
+    if let Some(url) = common::postgres_database().await {
+        let tmp = tempfile::tempdir().unwrap();
+        let server = Server::start_in(
+            tmp.path().to_path_buf(),
+            vec![("SWITCHBOARD_DATABASE_URL".into(), url)],
+        );
+        an_email_gives_way_to_a_chat(server).await;
     }
 }

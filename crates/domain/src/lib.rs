@@ -49,6 +49,7 @@ pub mod time;
 pub mod user;
 pub mod user_group;
 pub mod workflow;
+pub mod wrap_up;
 
 pub use activity::{Activity, ActivityPatch, NewActivity, Priority};
 pub use alias::{

@@ -129,7 +129,8 @@ pub(crate) async fn append(
         .await?
     } else if m.audience == Audience::Everyone && m.party != ChatParty::System {
         sqlx::query(
-            "UPDATE chats SET last_seq = last_seq + 1, agent_seen_at = $2 \
+            "UPDATE chats SET last_seq = last_seq + 1, agent_seen_at = $2, \
+             agent_read_seq = last_seq + 1 \
              WHERE activity_id = $1 AND ended_at IS NULL RETURNING last_seq",
         )
         .bind(id.0)
@@ -315,6 +316,10 @@ pub struct OpenChat {
     pub status: switchboard_domain::ActivityStatus,
     /// Whether the activity waits in an exception queue.
     pub in_exception_queue: bool,
+    /// Who holds or is offered it.
+    pub assignee: Option<switchboard_domain::UserId>,
+    /// Its queue.
+    pub queue: Option<switchboard_domain::QueueId>,
 }
 
 impl Store {
@@ -327,7 +332,8 @@ impl Store {
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!(
-            "SELECT {cols}, a.status AS activity_status, q.kind AS queue_kind FROM chats c \
+            "SELECT {cols}, a.status AS activity_status, a.assignee_id AS assignee, \
+             a.queue_id AS queue, q.kind AS queue_kind FROM chats c \
              JOIN activities a ON a.id = c.activity_id LEFT JOIN queues q ON q.id = a.queue_id \
              WHERE c.ended_at IS NULL ORDER BY c.activity_id LIMIT $1"
         );
@@ -343,6 +349,8 @@ impl Store {
                     )?,
                     in_exception_queue: col::<Option<String>>(r, "queue_kind")?.as_deref()
                         == Some("exception"),
+                    assignee: col::<Option<i64>>(r, "assignee")?.map(switchboard_domain::UserId),
+                    queue: col::<Option<i64>>(r, "queue")?.map(switchboard_domain::QueueId),
                 })
             })
             .collect()

@@ -50,6 +50,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0011_chat_entry_points.sql"),
     ),
     (12, "chats", include_str!("../migrations/0012_chats.sql")),
+    (
+        13,
+        "chat_reads",
+        include_str!("../migrations/0013_chat_reads.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -88,6 +88,10 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/activities/{id}/chat/end", limited(post(chat::staff::end))),
         ("/activities/{id}/chat/socket", get(chat::staff::socket)),
         ("/activities/{id}/actions", limited(post(activities::act))),
+        (
+            "/activities/{id}/wrap-up",
+            limited(post(activities::wrap_up)),
+        ),
         ("/users", limited(get(users::list).post(users::create))),
         (
             "/users/{id}",

@@ -401,6 +401,13 @@ actions.transfer = async (b) => {
 };
 
 actions.complete = async (b) => {
+  // The wrap-up first, when the agent gave a category or a note.
+  const category = document.getElementById("wrap-category");
+  const note = document.getElementById("wrap-note");
+  const wrap = {};
+  if (category && category.value && category.value !== category.dataset.was) wrap.category_id = Number(category.value);
+  if (note && note.value.trim()) wrap.note = note.value;
+  if (Object.keys(wrap).length) await api("POST", `/activities/${b.dataset.activity}/wrap-up`, wrap);
   await api("POST", `/activities/${b.dataset.activity}/actions`, { action: "complete" });
   document.getElementById("handle-result").textContent = "Completed.";
   window.setTimeout(() => window.location.reload(), 600);

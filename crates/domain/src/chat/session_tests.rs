@@ -435,10 +435,13 @@ fn the_watch_warns_closes_nudges_and_lets_go() {
     // The customer wrote last: the agent owes an answer.
     assert_eq!(watch(&c, talking, &t, at(89)), None);
     assert_eq!(watch(&c, talking, &t, at(90)), Some(Nudge::AgentSilent));
+    assert!(!super::watch::agent_silent(&c));
     c.agent_nudged_at = Some(at(90));
+    assert!(super::watch::agent_silent(&c), "the supervisor sees it");
     assert_eq!(watch(&c, talking, &t, at(200)), None, "nudged once");
     // The agent answers: now the customer owes one.
     c.agent_seen_at = Some(at(100));
+    assert!(!super::watch::agent_silent(&c));
     assert_eq!(watch(&c, talking, &t, at(159)), None);
     assert_eq!(watch(&c, talking, &t, at(160)), Some(Nudge::WarnCustomer));
     c.customer_warned_at = Some(at(160));

@@ -66,6 +66,13 @@ pub fn watch(chat: &Chat, seen: Seen, t: &ChatTimeouts, now: Timestamp) -> Optio
     }
 }
 
+/// Whether the agent of a chat was found silent (the customer was told) and has not written to
+/// the customer since: the supervisor's monitor flags it.
+pub fn agent_silent(chat: &Chat) -> bool {
+    chat.agent_nudged_at
+        .is_some_and(|n| chat.agent_seen_at.is_none_or(|a| a < n))
+}
+
 fn talking(chat: &Chat, t: &ChatTimeouts, now: Timestamp) -> Option<Nudge> {
     let customer = chat.customer_seen_at;
     match chat.agent_seen_at {

@@ -353,3 +353,15 @@ pub struct TranscriptSent {
     /// Its recipient.
     pub to: String,
 }
+
+/// `wrapped_up`: the agent wrapped the work up — the category it was given (also recorded as a
+/// change of the activity when it changed) and a note for whoever reads the activity later.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct WrappedUp {
+    /// The category chosen, if one was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category_id: Option<crate::ids::CategoryId>,
+    /// The note (may be empty).
+    #[serde(default)]
+    pub note: String,
+}

@@ -63,11 +63,13 @@ pub enum EventKind {
     SurveyAnswered,
     /// A chat's transcript was mailed to the customer.
     TranscriptSent,
+    /// The agent wrapped the work up: its category and a note.
+    WrappedUp,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 27] = [
+    pub const ALL: [EventKind; 28] = [
         EventKind::Created,
         EventKind::Updated,
         EventKind::Queued,
@@ -95,6 +97,7 @@ impl EventKind {
         EventKind::ChatEnded,
         EventKind::SurveyAnswered,
         EventKind::TranscriptSent,
+        EventKind::WrappedUp,
     ];
 
     /// The stable name stored and shown.
@@ -127,6 +130,7 @@ impl EventKind {
             EventKind::ChatEnded => "chat_ended",
             EventKind::SurveyAnswered => "survey_answered",
             EventKind::TranscriptSent => "transcript_sent",
+            EventKind::WrappedUp => "wrapped_up",
         }
     }
 

@@ -9,7 +9,7 @@ use super::EventKind;
 use super::details::{
     Acknowledged, Assigned, AutoReplied, Changes, ChatEnded, ChatStarted, Created, DeliveryFailed,
     Notified, Offered, Queued, Replied, ReviewApproved, ReviewRejected, ReviewRequested, Sent,
-    SurveyAnswered, TranscriptSent, Transition, TransitionDetails, WorkflowRan,
+    SurveyAnswered, TranscriptSent, Transition, TransitionDetails, WorkflowRan, WrappedUp,
 };
 use crate::lifecycle::ActivityAction;
 
@@ -114,6 +114,8 @@ payloads! {
     SurveyAnswered(SurveyAnswered),
     /// The transcript was mailed.
     TranscriptSent(TranscriptSent),
+    /// The agent wrapped the work up.
+    WrappedUp(WrappedUp),
 }
 
 impl EventPayload {

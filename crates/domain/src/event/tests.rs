@@ -3,7 +3,9 @@
 
 use super::*;
 use crate::lifecycle::ActivityAction;
-use crate::{ArticleId, CaseId, ChannelKind, EmailId, QueueId, UserGroupId, WorkflowId};
+use crate::{
+    ArticleId, CaseId, CategoryId, ChannelKind, EmailId, QueueId, UserGroupId, WorkflowId,
+};
 
 /// Details exactly as builds before typed events stored them, one or more per kind.
 const STORED_BEFORE: &[(&str, &str)] = &[
@@ -110,6 +112,10 @@ const STORED_BEFORE: &[(&str, &str)] = &[
     (
         "transcript_sent",
         r#"{"email_id":9,"to":"ann@example.com"}"#,
+    ),
+    (
+        "wrapped_up",
+        r#"{"category_id":4,"note":"Refund promised."}"#,
     ),
 ];
 
@@ -256,6 +262,10 @@ fn one_of_each() -> Vec<EventPayload> {
         EventPayload::TranscriptSent(TranscriptSent {
             email_id: EmailId(9),
             to: "ann@example.com".into(),
+        }),
+        EventPayload::WrappedUp(WrappedUp {
+            category_id: Some(CategoryId(4)),
+            note: "Refund promised.".into(),
         }),
     ];
     let details = TransitionDetails {

@@ -215,6 +215,13 @@ impl RouterHandle {
         self.bus.subscribe()
     }
 
+    /// Announces a notice that does not come from a routing decision (a chat's customer wrote)
+    /// to the agents' streams on this server.
+    pub fn announce(&self, n: Notice) {
+        // Nobody listening is fine.
+        let _ = self.bus.send(n);
+    }
+
     async fn send(&self, m: Msg) -> Result<(), RouterError> {
         self.tx.send(m).await.map_err(|_| RouterError::NotRunning)
     }

@@ -23,17 +23,20 @@ pub enum NoticeKind {
     NotReady,
     /// An offer to the agent ran out.
     Expired,
+    /// The customer of a chat the agent holds wrote (the list of work shows it unread).
+    ChatMessage,
 }
 
 impl NoticeKind {
     /// Every kind.
-    pub const ALL: [NoticeKind; 6] = [
+    pub const ALL: [NoticeKind; 7] = [
         NoticeKind::Offered,
         NoticeKind::Assigned,
         NoticeKind::Paused,
         NoticeKind::Resumed,
         NoticeKind::NotReady,
         NoticeKind::Expired,
+        NoticeKind::ChatMessage,
     ];
 
     /// The stable name: the server-sent event's name.
@@ -45,6 +48,7 @@ impl NoticeKind {
             NoticeKind::Resumed => "resumed",
             NoticeKind::NotReady => "not_ready",
             NoticeKind::Expired => "expired",
+            NoticeKind::ChatMessage => "chat_message",
         }
     }
 }

@@ -320,7 +320,31 @@ pub async fn customer_message(
         audience: Audience::Everyone,
         body,
     };
-    Ok(s.app.post_chat(chat.activity_id, m, t).await?)
+    let stored = s.app.post_chat(chat.activity_id, m, t).await?;
+    tell_holder(s, chat.activity_id);
+    Ok(stored)
+}
+
+/// Tells the agent holding chat `id` that its customer wrote (their list of work counts it
+/// unread), off the sender's path.
+fn tell_holder(s: &AppState, id: ActivityId) {
+    let Some(router) = s.router.clone() else {
+        return;
+    };
+    let store = s.store.clone();
+    tokio::spawn(async move {
+        if let Ok(a) = store.activity(id).await
+            && let Some(agent) = a.assignee_id
+        {
+            router.announce(switchboard_services::routing::Notice {
+                agent,
+                kind: switchboard_services::routing::NoticeKind::ChatMessage,
+                activity: Some(id),
+                expires_at: None,
+                reason: None,
+            });
+        }
+    });
 }
 
 /// `POST /chat/v1/chats/{id}/typing`: the customer started or stopped typing.

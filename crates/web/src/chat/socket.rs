@@ -179,6 +179,23 @@ impl Session {
         self.side.staff() || m.audience == Audience::Everyone
     }
 
+    /// The staff member has been shown the chat up to `seq`: when they hold it, it is read that
+    /// far (off this connection's path).
+    fn seen(&self, seq: i64) {
+        let Side::Staff(u) = &self.side else {
+            return;
+        };
+        let (store, id, me) = (self.s.store.clone(), self.chat.activity_id, u.id);
+        tokio::spawn(async move {
+            if let Ok(a) = store.activity(id).await
+                && a.assignee_id == Some(me)
+                && let Err(e) = store.mark_chat_read(id, seq).await
+            {
+                tracing::debug!(chat = %id, error = %e, "a chat was not marked read");
+            }
+        });
+    }
+
     /// Sends what was stored after `last`.
     async fn catch_up(&mut self, ws: &mut WebSocket) -> Result<(), ()> {
         loop {
@@ -195,6 +212,9 @@ impl Session {
                 if self.visible(m) {
                     send(ws, &Out::Message { message: m }).await?;
                 }
+            }
+            if batch.iter().any(|m| m.party == ChatParty::Customer) {
+                self.seen(end);
             }
             self.last = end;
         }
@@ -246,6 +266,9 @@ impl Session {
                 if m.seq == self.last + 1 {
                     if self.visible(&m) {
                         send(ws, &Out::Message { message: &m }).await?;
+                    }
+                    if m.party == ChatParty::Customer {
+                        self.seen(m.seq);
                     }
                     self.last = m.seq;
                 } else if m.seq > self.last {

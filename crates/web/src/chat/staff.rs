@@ -53,7 +53,14 @@ pub async fn get(
 ) -> ApiResult<Json<Messages>> {
     caller.require(Access::Read, Resource::Activities)?;
     let c = chat(&s, id).await?;
-    Ok(Json(poll(&s, &c, p, true).await?))
+    let got = poll(&s, &c, p, true).await?;
+    // What its holder fetched is read.
+    if let Some(last) = got.messages.last().map(|m| m.seq)
+        && s.store.activity(c.activity_id).await?.assignee_id == Some(caller.user.id)
+    {
+        s.store.mark_chat_read(c.activity_id, last).await?;
+    }
+    Ok(Json(got))
 }
 
 /// `POST /activities/{id}/chat/messages`: writes into the chat; 201 with the stored message.

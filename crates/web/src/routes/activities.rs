@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
+use switchboard_domain::wrap_up::WrapUp;
 use switchboard_domain::{
     Access, Activity, ActivityAction, ActivityEvent, ActivityId, ActivityPatch, ActivityStatus,
     CaseId, ChannelKind, CustomerId, DepartmentId, NewActivity, QueueId, Resource, Role, UserId,
@@ -55,6 +56,25 @@ pub async fn update(
     Ok(Json(
         s.store
             .update_activity(ActivityId(id), body.validate()?, caller.actor(), now())
+            .await?,
+    ))
+}
+
+/// `POST /activities/{id}/wrap-up`: the holder gives the work a category and a note before
+/// completing it (the `wrapped_up` event); 409 when it is not in hand.
+pub async fn wrap_up(
+    State(s): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiJson(body): ApiJson<WrapUp>,
+) -> ApiResult<Json<Activity>> {
+    caller.require(Access::Write, Resource::Activities)?;
+    caller
+        .require_holder(&s.store, ActivityId(id), "wrap this activity up")
+        .await?;
+    Ok(Json(
+        s.app
+            .wrap_up(ActivityId(id), body, caller.actor(), now())
             .await?,
     ))
 }

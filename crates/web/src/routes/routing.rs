@@ -105,6 +105,15 @@ pub struct MyWork {
     pub offers: Vec<Offer>,
     /// Assigned, in progress or paused, oldest first.
     pub assigned: Vec<Activity>,
+    /// Unread customer messages per chat among them (chats with none left out).
+    pub unread: std::collections::HashMap<ActivityId, i64>,
+}
+
+impl MyWork {
+    /// The unread customer messages of activity `id` (0 for all but chats).
+    pub fn unread_of(&self, id: &ActivityId) -> i64 {
+        self.unread.get(id).copied().unwrap_or(0)
+    }
 }
 
 /// Most activities of one status listed in my work.
@@ -150,7 +159,17 @@ pub async fn work_of(s: &AppState, me: UserId) -> ApiResult<MyWork> {
         assigned.extend(mine(s, me, st).await?);
     }
     assigned.sort_by_key(|a| a.id);
-    Ok(MyWork { offers, assigned })
+    let chats: Vec<ActivityId> = assigned
+        .iter()
+        .filter(|a| a.channel == switchboard_domain::ChannelKind::Chat)
+        .map(|a| a.id)
+        .collect();
+    let unread = s.store.unread_chat_messages(&chats).await?;
+    Ok(MyWork {
+        offers,
+        assigned,
+        unread,
+    })
 }
 
 /// What to pull.

@@ -9,7 +9,7 @@ use axum::response::Response;
 use switchboard_domain::Scope;
 use switchboard_domain::{
     Activity, ActivityEvent, ActivityStatus, Case, ChannelKind, Customer, Direction, Email,
-    QueueKind, ReplyDraft, SavedDraft, StoredAttachment, template,
+    EventPayload, QueueKind, ReplyDraft, SavedDraft, StoredAttachment, template,
 };
 use switchboard_store::cases::CaseFilter;
 use switchboard_store::emails::EmailFilter;
@@ -61,6 +61,8 @@ struct Handle {
     agents: Vec<(String, String)>,
     groups: Vec<(String, String)>,
     queues: Vec<(String, String)>,
+    /// The department's categories for the wrap-up: `(id, name, chosen now)`.
+    categories: Vec<(String, String, bool)>,
 }
 
 fn open(a: &Activity) -> bool {
@@ -76,6 +78,14 @@ async fn handle(s: &AppState, scope: &Scope, a: &Activity) -> ApiResult<Handle> 
         agents: choices(s, scope, Source::Users, dept).await?,
         groups: choices(s, scope, Source::Groups, dept).await?,
         queues: choices(s, scope, Source::Queues, dept).await?,
+        categories: s
+            .store
+            .list_categories(scope, dept, &PageRequest::first(SHOWN))
+            .await?
+            .items
+            .into_iter()
+            .map(|k| (k.id.0.to_string(), k.name, a.category_id == Some(k.id)))
+            .collect(),
     })
 }
 

@@ -55,8 +55,12 @@ pub async fn panel(s: &AppState, viewer: &Viewer, a: &Activity) -> ApiResult<Opt
     let me = &viewer.0.user;
     let holds = a.assignee_id == Some(me.id);
     let ended = chat.state(a.status) == ChatState::Ended;
+    let last = messages.last().map_or(0, |m| m.seq);
+    if holds && last > 0 {
+        s.store.mark_chat_read(a.id, last).await?;
+    }
     Ok(Some(ChatPanel {
-        last: messages.last().map_or(0, |m| m.seq),
+        last,
         messages,
         may_write: !ended && (holds || me.role != Role::Agent),
         whisper: !holds && me.role != Role::Agent,

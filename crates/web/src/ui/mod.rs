@@ -13,6 +13,7 @@ mod assets;
 mod chat_panel;
 mod errors;
 mod login;
+mod monitor_chats;
 mod names;
 mod page;
 mod supervisor;

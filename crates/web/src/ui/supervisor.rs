@@ -1,6 +1,6 @@
 //! The supervisor console: the live monitor of queues (waiting, oldest, service level today,
-//! agents ready and busy per channel) and of agents (state, load per channel, current work), and
-//! the review queue (replies waiting for a reviewer).
+//! agents ready and busy per channel), of agents (state, load per channel, current work) and of
+//! chats going on (`monitor_chats`), and the review queue (replies waiting for a reviewer).
 
 use askama::Template;
 use axum::extract::State;
@@ -48,6 +48,7 @@ struct AgentRow {
 struct Monitor {
     queues: Vec<QueueRow>,
     agents: Vec<AgentRow>,
+    chats: Vec<super::monitor_chats::ChatRow>,
     logged_out: usize,
     router_down: bool,
 }
@@ -135,6 +136,7 @@ async fn monitor(s: &AppState, scope: &Scope) -> ApiResult<Monitor> {
         return Ok(Monitor {
             queues: Vec::new(),
             agents: Vec::new(),
+            chats: Vec::new(),
             logged_out: 0,
             router_down: true,
         });
@@ -186,9 +188,11 @@ async fn monitor(s: &AppState, scope: &Scope) -> ApiResult<Monitor> {
         })
         .collect();
     agent_rows.sort_by(|a, b| a.name.cmp(&b.name));
+    let chats = super::monitor_chats::chat_rows(s, scope, crate::state::now()).await?;
     Ok(Monitor {
         queues: rows,
         agents: agent_rows,
+        chats,
         logged_out,
         router_down: false,
     })
