@@ -139,6 +139,17 @@ try {
     await chat.locator('#log .msg.agent').getByText(/Carla Customer, deliveries take two days/).waitFor();
   });
 
+  await step('the customer sends a file; the agent downloads it', async () => {
+    await chat.locator('#attach').setInputFiles({ name: 'receipt.txt', mimeType: 'text/plain', buffer: Buffer.from('Receipt 4711') });
+    await chat.locator('#log .msg.customer button.file').getByText(/receipt\.txt/).waitFor();
+    const link = agent.locator('#chat-log .msg.customer a[download]').filter({ hasText: 'receipt.txt' });
+    await link.waitFor();
+    const [download] = await Promise.all([agent.waitForEvent('download'), link.click()]);
+    const path = await download.path();
+    const { readFileSync } = await import('node:fs');
+    assert.equal(readFileSync(path, 'utf8'), 'Receipt 4711');
+  });
+
   await step('the agent ends the chat', async () => {
     await agent.locator('#chat-end').click();
     await agent.locator('#chat-state').getByText('The chat has ended.').waitFor();

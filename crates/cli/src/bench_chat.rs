@@ -309,6 +309,7 @@ async fn ceiling(chats: usize, seconds: u64) -> anyhow::Result<f64> {
                 author_name: "Visitor".into(),
                 audience: Audience::Everyone,
                 body: "t=1234567890".into(),
+                file: None,
             };
             while Instant::now() < until {
                 let m = m.clone();

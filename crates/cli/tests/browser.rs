@@ -628,7 +628,8 @@ async fn a_customer_chats_from_another_web_site_in_a_real_browser() {
         .iter()
         .map(|m| m["body"].as_str().unwrap())
         .collect();
-    assert_eq!(bodies.len(), 5, "{bodies:?}");
+    assert_eq!(bodies.len(), 6, "{bodies:?}");
+    assert_eq!(c["messages"][4]["file"]["name"], "receipt.txt", "{c}");
     assert_eq!(bodies[2], "<b>Thanks</b>");
     assert_eq!(c["chat"]["state"], "ended", "{c}");
     assert_eq!(c["chat"]["survey"][0]["value"], 4, "{c}");

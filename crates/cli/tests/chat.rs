@@ -1381,6 +1381,8 @@ async fn an_email_gives_way_to_a_chat(server: Server) {
         .await;
     assert_eq!(st, 201);
 
+    files_both_ways(&api, ann, &base, id, &token, dept).await;
+
     // Ann ends the chat and wraps it up.
     let (st, _) = ann
         .post(&format!("/activities/{id}/chat/end"), json!({}))
@@ -1445,4 +1447,93 @@ async fn interruption_unread_and_wrap_up_on_postgres() {
         );
         an_email_gives_way_to_a_chat(server).await;
     }
+}
+
+/// Sends `bytes` as file `name` into chat `id`: as its customer with `token`, or as `staff`.
+async fn send_file(
+    base: &str,
+    id: i64,
+    staff: Option<&Api>,
+    token: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> (u16, Value) {
+    let q = format!("name={}", name.replace(' ', "%20"));
+    let req = match staff {
+        Some(api) => api
+            .http
+            .post(format!("{base}/api/v1/activities/{id}/chat/files?{q}"))
+            .bearer_auth(&api.token),
+        None => reqwest::Client::new()
+            .post(format!("{base}/chat/v1/chats/{id}/files?{q}"))
+            .bearer_auth(token),
+    };
+    let r = req
+        .header("content-type", "text/plain")
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    let st = r.status().as_u16();
+    (st, r.json().await.unwrap_or(Value::Null))
+}
+
+/// Files both ways: checked against the department's blocked extensions and the size bound,
+/// stored as numbered messages, each side downloads the other's bytes exactly.
+async fn files_both_ways(api: &Api, ann: &Api, base: &str, id: i64, token: &str, dept: i64) {
+    let (st, v) = api
+        .put(
+            &format!("/departments/{dept}/email-settings"),
+            json!({"blocked_extensions": ["exe"]}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = send_file(base, id, None, token, "setup.exe", b"MZ".to_vec()).await;
+    assert_eq!((st, v["field"].as_str()), (422, Some("name")), "{v}");
+    let big = vec![b'x'; 10 * 1024 * 1024 + 1];
+    let (st, v) = send_file(base, id, None, token, "big.txt", big).await;
+    assert_eq!((st, v["field"].as_str()), (422, Some("file")), "{v}");
+    let (st, m) = send_file(base, id, None, token, "my notes.txt", b"order 5".to_vec()).await;
+    assert_eq!(st, 201, "{m}");
+    assert_eq!(
+        (&m["body"], &m["file"]["name"], &m["file"]["size"]),
+        (&json!("my notes.txt"), &json!("my notes.txt"), &json!(7)),
+        "{m}"
+    );
+    let seq = m["seq"].as_i64().unwrap();
+    let r = ann
+        .http
+        .get(format!("{base}/api/v1/activities/{id}/chat/files/{seq}"))
+        .bearer_auth(&ann.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment"),
+        "{:?}",
+        r.headers()
+    );
+    assert_eq!(r.bytes().await.unwrap().as_ref(), b"order 5");
+    // Ann's file reaches the customer; a message without a file is no file.
+    let (st, m) = send_file(base, id, Some(ann), token, "label.txt", b"LABEL".to_vec()).await;
+    assert_eq!(st, 201, "{m}");
+    let seq = m["seq"].as_i64().unwrap();
+    let get = |path: String, t: Option<String>| async move {
+        let mut req = reqwest::Client::new().get(format!("{base}/chat/v1{path}"));
+        if let Some(t) = t {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await.unwrap();
+        (r.status().as_u16(), r.bytes().await.unwrap())
+    };
+    let (st, bytes) = get(format!("/chats/{id}/files/{seq}"), Some(token.to_string())).await;
+    assert_eq!((st, bytes.as_ref()), (200, b"LABEL".as_slice()));
+    let (st, _) = get(format!("/chats/{id}/files/{seq}"), None).await;
+    assert_eq!(st, 404, "a file needs the chat's token");
+    let (st, _) = get(format!("/chats/{id}/files/1"), Some(token.to_string())).await;
+    assert_eq!(st, 404, "message 1 carries no file");
 }

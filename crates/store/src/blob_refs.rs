@@ -1,7 +1,8 @@
 //! The blob keys the database holds, for the blob store's garbage collector. Keys are kept in
-//! three places: `emails.raw_blob` (the raw message), `email_attachments.blob` (each file of an
-//! email, both directions) and the JSON of `reply_drafts.attachments` (a draft's files, moved to
-//! `email_attachments` by the reply that sends them). A new place must be added here, or the
+//! four places: `emails.raw_blob` (the raw message), `email_attachments.blob` (each file of an
+//! email, both directions), the JSON of `reply_drafts.attachments` (a draft's files, moved to
+//! `email_attachments` by the reply that sends them) and `chat_messages.file_blob` (a file sent
+//! in a chat). A new place must be added here, or the
 //! collector removes its blobs.
 
 use futures_util::TryStreamExt;
@@ -62,6 +63,10 @@ impl Store {
             ),
             (
                 "SELECT raw_blob AS k FROM emails WHERE raw_blob IS NOT NULL",
+                false,
+            ),
+            (
+                "SELECT file_blob AS k FROM chat_messages WHERE file_blob IS NOT NULL",
                 false,
             ),
         ];

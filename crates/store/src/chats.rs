@@ -7,7 +7,7 @@ use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use switchboard_domain::chat::SurveyAnswer;
 use switchboard_domain::chat::{
-    Audience, Chat, ChatMessage, ChatParty, EndReason, Ended, NewChatMessage,
+    Audience, Chat, ChatFile, ChatMessage, ChatParty, EndReason, Ended, NewChatMessage,
 };
 use switchboard_domain::{ActivityId, DepartmentId, EmailId, EntryPointId, Timestamp, UserId};
 
@@ -63,7 +63,7 @@ fn from_row(r: &AnyRow) -> Result<Chat, StoreError> {
     })
 }
 
-fn message_from_row(r: &AnyRow) -> Result<ChatMessage, StoreError> {
+pub(crate) fn message_from_row(r: &AnyRow) -> Result<ChatMessage, StoreError> {
     Ok(ChatMessage {
         activity_id: ActivityId(col(r, "activity_id")?),
         seq: col(r, "seq")?,
@@ -72,6 +72,14 @@ fn message_from_row(r: &AnyRow) -> Result<ChatMessage, StoreError> {
         author_name: col(r, "author_name")?,
         audience: parsed(r, "audience", Audience::parse)?,
         body: col(r, "body")?,
+        file: match col::<Option<String>>(r, "file_name")? {
+            Some(name) => Some(ChatFile {
+                name,
+                content_type: col::<Option<String>>(r, "file_type")?.unwrap_or_default(),
+                size: u64::try_from(col::<Option<i64>>(r, "file_size")?.unwrap_or(0)).unwrap_or(0),
+            }),
+            None => None,
+        },
         at: ts(r, "at")?,
     })
 }
@@ -152,8 +160,9 @@ pub(crate) async fn append(
     };
     let seq: i64 = col(&r, "last_seq")?;
     sqlx::query(
-        "INSERT INTO chat_messages (activity_id, seq, party, author_id, author_name, audience, body, at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO chat_messages (activity_id, seq, party, author_id, author_name, audience, body, at, \
+         file_blob, file_name, file_type, file_size) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(id.0)
     .bind(seq)
@@ -163,6 +172,14 @@ pub(crate) async fn append(
     .bind(m.audience.as_str())
     .bind(&m.body)
     .bind(now.millis())
+    .bind(m.file.as_ref().map(|f| f.blob.clone()))
+    .bind(m.file.as_ref().map(|f| f.file.name.clone()))
+    .bind(m.file.as_ref().map(|f| f.file.content_type.clone()))
+    .bind(
+        m.file
+            .as_ref()
+            .map(|f| i64::try_from(f.file.size).unwrap_or(i64::MAX)),
+    )
     .execute(&mut *c)
     .await?;
     Ok(ChatMessage {
@@ -173,6 +190,7 @@ pub(crate) async fn append(
         author_name: m.author_name.clone(),
         audience: m.audience,
         body: m.body.clone(),
+        file: m.file.as_ref().map(|f| f.file.clone()),
         at: now,
     })
 }

@@ -22,6 +22,7 @@ mod blob_refs;
 pub mod calendars;
 pub mod cases;
 pub mod categories;
+pub mod chat_files;
 pub mod chat_reads;
 pub mod chats;
 pub mod cursors;

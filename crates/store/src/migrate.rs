@@ -52,8 +52,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (12, "chats", include_str!("../migrations/0012_chats.sql")),
     (
         13,
-        "chat_reads",
-        include_str!("../migrations/0013_chat_reads.sql"),
+        "chat reads and files",
+        include_str!("../migrations/0013_chat_reads_and_files.sql"),
     ),
 ];
 

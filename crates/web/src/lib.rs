@@ -86,6 +86,14 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             limited(post(chat::staff::typing)),
         ),
         ("/activities/{id}/chat/end", limited(post(chat::staff::end))),
+        (
+            "/activities/{id}/chat/files",
+            post(chat::files::staff_upload).layer(DefaultBodyLimit::max(chat::MAX_CHAT_UPLOAD)),
+        ),
+        (
+            "/activities/{id}/chat/files/{n}",
+            limited(get(chat::files::staff_download)),
+        ),
         ("/activities/{id}/chat/socket", get(chat::staff::socket)),
         ("/activities/{id}/actions", limited(post(activities::act))),
         (

@@ -45,7 +45,16 @@
     who.textContent = (m.author_name || (m.party === "system" ? "" : m.party)) + (m.audience === "staff" ? " (whisper)" : "");
     const p = document.createElement("p");
     p.className = "text";
-    p.append(linkified(m.body));
+    if (m.file) {
+      // Files download from the API with the session; never shown inline.
+      const a = document.createElement("a");
+      a.href = `/api/v1/activities/${id}/chat/files/${m.seq}`;
+      a.download = m.file.name;
+      a.textContent = `${m.file.name} (${Math.max(1, Math.round(m.file.size / 1024))} kB)`;
+      p.append(a);
+    } else {
+      p.append(linkified(m.body));
+    }
     li.append(who, p);
     log.append(li);
     log.scrollTop = log.scrollHeight;
@@ -214,4 +223,27 @@
   log.querySelectorAll(".msg .text").forEach((p) => p.replaceChildren(linkified(p.textContent)));
   log.scrollTop = log.scrollHeight;
   connect();
+  // Sending a file: its bytes as the body, its name in the query.
+  const fileInput = $("chat-file");
+  if (fileInput) {
+    fileInput.addEventListener("change", async () => {
+      const f = fileInput.files[0];
+      fileInput.value = "";
+      if (!f) return;
+      const whisper = $("chat-whisper") && $("chat-whisper").checked ? "&whisper=true" : "";
+      const res = await fetch(`/api/v1/activities/${id}/chat/files?name=${encodeURIComponent(f.name)}${whisper}`, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": f.type || "application/octet-stream", "X-CSRF-Token": csrf() },
+        body: f,
+      });
+      const data = await res.json().catch(() => ({}));
+      if (!res.ok) {
+        $("chat-error").textContent = data.message || `${res.status} ${res.statusText}`;
+        return;
+      }
+      $("chat-error").textContent = "";
+      add(data);
+    });
+  }
 })();

@@ -186,6 +186,7 @@ async fn start_in(
                     author_name: customer_name,
                     audience: Audience::Everyone,
                     body: q.clone(),
+                    file: None,
                 },
                 now,
             )

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::file::{ChatFile, NewChatFile};
 use crate::error::ValidationError;
 use crate::ids::{ActivityId, UserId};
 use crate::time::Timestamp;
@@ -94,8 +95,11 @@ pub struct ChatMessage {
     pub author_name: String,
     /// Who sees it.
     pub audience: Audience,
-    /// The text. Customer text is text: shown escaped, never as HTML.
+    /// The text. Customer text is text: shown escaped, never as HTML. For a file, its name.
     pub body: String,
+    /// The file it carries, if it is one (read it from the chat's `files/{seq}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<ChatFile>,
     /// When it was stored.
     #[schema(value_type = String, format = DateTime)]
     pub at: Timestamp,
@@ -112,8 +116,10 @@ pub struct NewChatMessage {
     pub author_name: String,
     /// Who sees it.
     pub audience: Audience,
-    /// The checked text.
+    /// The checked text (for a file, its name).
     pub body: String,
+    /// The file it carries, if it is one.
+    pub file: Option<NewChatFile>,
 }
 
 impl NewChatMessage {
@@ -125,6 +131,7 @@ impl NewChatMessage {
             author_name: String::new(),
             audience: Audience::Everyone,
             body: text.to_string(),
+            file: None,
         }
     }
 }

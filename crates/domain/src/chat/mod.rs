@@ -7,6 +7,7 @@
 
 pub mod availability;
 pub mod entry_point;
+pub mod file;
 pub mod form;
 pub mod limit;
 pub mod message;
@@ -26,6 +27,7 @@ mod tests;
 
 pub use availability::{Availability, ChatCapacity, availability};
 pub use entry_point::{ChatTimeouts, EntryPoint, EntryPointPatch, NewEntryPoint};
+pub use file::{ChatFile, MAX_CHAT_FILE_BYTES, NewChatFile, check_file};
 pub use form::{FieldKind, FieldTarget, PreChatField, QuestionKind, SurveyQuestion};
 pub use message::{
     Audience, ChatMessage, ChatParty, MAX_MESSAGE_CHARS, NewChatMessage, check_text,

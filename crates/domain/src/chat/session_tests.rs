@@ -348,6 +348,7 @@ fn a_transcript_is_what_the_customer_saw() {
         author_name: name.into(),
         audience,
         body: body.into(),
+        file: None,
         at: Timestamp::from_millis(1_796_478_180_000),
     };
     let msgs = [

@@ -1,5 +1,5 @@
 //! The transcript a customer may ask for when a chat ends: the conversation as they saw it
-//! (never a whisper), as plain text to mail.
+//! (never a whisper), as plain text to mail; a file is named, not attached.
 
 use super::message::{Audience, ChatMessage, ChatParty};
 use crate::time::Timestamp;
@@ -15,7 +15,11 @@ pub fn transcript(title: &str, customer: &str, messages: &[ChatMessage]) -> (Str
             ChatParty::Agent | ChatParty::Supervisor => &m.author_name,
         };
         text.push_str(&format!("[{}] {who}: ", minute(m.at)));
-        text.push_str(&m.body.replace('\n', "\n    "));
+        if let Some(f) = &m.file {
+            text.push_str(&format!("(sent a file: {}, {} bytes)", f.name, f.size));
+        } else {
+            text.push_str(&m.body.replace('\n', "\n    "));
+        }
         text.push('\n');
     }
     (subject, text)

@@ -16,6 +16,7 @@ fn message(party: ChatParty, audience: Audience, body: &str) -> NewChatMessage {
         author_name: "Ann".into(),
         audience,
         body: body.into(),
+        file: None,
     }
 }
 

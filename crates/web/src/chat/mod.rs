@@ -1,12 +1,13 @@
 //! Web chat over HTTP: the customers' API under `/chat/v1` ([`public`], CORS by the entry
 //! point's allowed origins, the chat token for a chat's calls), the WebSocket of both sides
 //! ([`socket`]), what a chat's state looks like to them ([`view`]), whether an entry point takes
-//! chats ([`availability`]), the email a customer leaves instead ([`offline`]), tokens and
-//! origins ([`access`]), what a page embeds ([`widget`]); the staff's side under `/api/v1`
-//! ([`staff`]). Rate limits are `crate::limits`'.
+//! chats ([`availability`]), files sent both ways ([`files`]), the email a customer leaves
+//! instead ([`offline`]), tokens and origins ([`access`]), what a page embeds ([`widget`]); the
+//! staff's side under `/api/v1` ([`staff`]). Rate limits are `crate::limits`'.
 
 pub mod access;
 pub mod availability;
+pub mod files;
 pub mod offline;
 pub mod public;
 pub mod socket;
@@ -19,7 +20,7 @@ use axum::extract::{Path, State, WebSocketUpgrade};
 use axum::response::Response;
 use axum::routing::{any, get, post};
 use switchboard_domain::chat::{
-    Chat, ChatMessage, ChatParty, NewChatMessage, check_text, staff_voice,
+    Chat, ChatMessage, ChatParty, NewChatFile, NewChatMessage, check_text, staff_voice,
 };
 use switchboard_domain::{ActivityId, Role, User};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -29,6 +30,9 @@ use crate::state::{AppState, now};
 
 /// Largest body of a public chat call.
 const MAX_CHAT_BODY: usize = 64 * 1024;
+
+/// Largest file upload accepted (the domain's bound; the domain names the error).
+pub const MAX_CHAT_UPLOAD: usize = 11 * 1024 * 1024;
 
 /// The customers' chat routes.
 pub fn router() -> Router<AppState> {
@@ -68,6 +72,19 @@ pub fn router() -> Router<AppState> {
         .route("/chat/widget.js", get(widget::script))
         .route("/chat/frame/{id}", get(widget::frame))
         .layer(RequestBodyLimitLayer::new(MAX_CHAT_BODY))
+        .merge(
+            Router::new()
+                .route(
+                    "/chat/v1/chats/{id}/files",
+                    post(files::customer_upload).options(preflight_chat),
+                )
+                .route(
+                    "/chat/v1/chats/{id}/files/{n}",
+                    get(files::customer_download).options(preflight_chat),
+                )
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_CHAT_UPLOAD))
+                .layer(RequestBodyLimitLayer::new(MAX_CHAT_UPLOAD)),
+        )
 }
 
 /// `GET /chat/v1/chats/{id}/socket`: the customer's WebSocket (see [`socket`]); the page's
@@ -110,6 +127,18 @@ pub async fn staff_message(
     whisper: bool,
 ) -> ApiResult<ChatMessage> {
     let body = check_text("body", text)?;
+    staff_post(s, chat, u, body, None, whisper).await
+}
+
+/// Stores a staff member's checked message or file (see [`staff_message`]).
+pub async fn staff_post(
+    s: &AppState,
+    chat: &Chat,
+    u: &User,
+    body: String,
+    file: Option<NewChatFile>,
+    whisper: bool,
+) -> ApiResult<ChatMessage> {
     let a = s.store.activity(chat.activity_id).await?;
     let holds = a.assignee_id == Some(u.id);
     let (party, audience) = staff_voice(u.role != Role::Agent, holds, whisper)
@@ -122,6 +151,7 @@ pub async fn staff_message(
         author_name: u.name.clone(),
         audience,
         body,
+        file,
     };
     Ok(s.app.post_chat(chat.activity_id, m, t).await?)
 }

@@ -208,7 +208,7 @@ pub async fn start(
 }
 
 /// The chat of the request's token with the origin to allow.
-async fn customer_chat(
+pub(super) async fn customer_chat(
     s: &AppState,
     id: i64,
     headers: &HeaderMap,
@@ -310,6 +310,16 @@ pub async fn customer_message(
     text: &str,
 ) -> ApiResult<ChatMessage> {
     let body = check_text("body", text)?;
+    customer_post(s, chat, body, None).await
+}
+
+/// Stores a customer's checked message or file (see [`customer_message`]).
+pub async fn customer_post(
+    s: &AppState,
+    chat: &switchboard_domain::chat::Chat,
+    body: String,
+    file: Option<switchboard_domain::chat::NewChatFile>,
+) -> ApiResult<ChatMessage> {
     let t = now();
     s.chat_limits
         .message(chat.activity_id, ChatParty::Customer, t)?;
@@ -319,6 +329,7 @@ pub async fn customer_message(
         author_name: chat.customer_name.clone(),
         audience: Audience::Everyone,
         body,
+        file,
     };
     let stored = s.app.post_chat(chat.activity_id, m, t).await?;
     tell_holder(s, chat.activity_id);

@@ -26,6 +26,7 @@
     yes: "Yes",
     no: "No",
     transcriptSent: "The transcript is on its way to your email address.",
+    download: (name, size) => `Download ${name} (${size})`,
   };
 
   const body = document.body;
@@ -142,11 +143,59 @@
     who.textContent = m.party === "customer" ? TEXT.you : m.party === "system" ? "" : m.author_name;
     const text = document.createElement("p");
     text.className = "text";
-    text.append(linkified(m.body));
+    if (m.file && m.seq) text.append(fileButton(m));
+    else text.append(linkified(m.body));
     const state = document.createElement("span");
     state.className = "state";
     li.append(who, text, state);
     return li;
+  }
+
+  function sized(n) {
+    return n >= 1048576 ? `${(n / 1048576).toFixed(1)} MB` : n >= 1024 ? `${Math.round(n / 1024)} kB` : `${n} B`;
+  }
+
+  // A file is fetched with the chat's token (a link could not carry it) and saved.
+  function fileButton(m) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "file";
+    b.textContent = TEXT.download(m.file.name, sized(m.file.size));
+    b.addEventListener("click", async () => {
+      const r = await fetch(`/chat/v1/chats/${chat.id}/files/${m.seq}`, {
+        headers: { Authorization: `Bearer ${chat.token}` },
+        credentials: "omit",
+      });
+      if (!r.ok) {
+        $("error").textContent = `HTTP ${r.status}`;
+        return;
+      }
+      const url = URL.createObjectURL(await r.blob());
+      const a = document.createElement("a");
+      a.href = url;
+      a.download = m.file.name;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    });
+    return b;
+  }
+
+  async function upload(file) {
+    $("error").textContent = "";
+    const r = await fetch(`/chat/v1/chats/${chat.id}/files?name=${encodeURIComponent(file.name)}`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${chat.token}`, "Content-Type": file.type || "application/octet-stream" },
+      body: file,
+      credentials: "omit",
+    });
+    const data = await r.json().catch(() => null);
+    if (!r.ok) {
+      $("error").textContent = (data && data.message) || `HTTP ${r.status}`;
+      return;
+    }
+    add(data);
   }
 
   function add(m) {
@@ -557,6 +606,12 @@
       send(text);
     });
     $("text").addEventListener("input", typed);
+    $("attach-button").addEventListener("click", () => $("attach").click());
+    $("attach").addEventListener("change", () => {
+      const f = $("attach").files[0];
+      $("attach").value = "";
+      if (f) upload(f);
+    });
     $("text").addEventListener("keydown", (e) => {
       if (e.key === "Enter" && !e.shiftKey) {
         e.preventDefault();
