@@ -10,6 +10,7 @@ pub mod chat;
 pub mod error;
 pub mod extract;
 pub mod headers;
+pub mod holders;
 pub mod limits;
 pub mod openapi;
 pub mod routes;

@@ -71,6 +71,8 @@ pub struct AppState {
     pub(crate) logins: Arc<crate::throttle::LoginThrottle>,
     /// Chat starts and messages per client, chat and side.
     pub(crate) chat_limits: Arc<crate::limits::ChatLimits>,
+    /// Who holds each chat, read at most every few seconds.
+    pub(crate) chat_holders: Arc<crate::holders::Holders>,
     /// Turns true when the server starts shutting down: long-lived responses (event streams)
     /// end, so the graceful shutdown does not wait for them.
     closing: Arc<tokio::sync::watch::Sender<bool>>,
@@ -100,6 +102,7 @@ impl AppState {
             monitor_names: Arc::default(),
             logins: Arc::default(),
             chat_limits: Arc::default(),
+            chat_holders: Arc::default(),
             closing: Arc::new(tokio::sync::watch::channel(false).0),
             ready: Arc::new(AtomicBool::new(false)),
         }

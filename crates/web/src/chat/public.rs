@@ -342,11 +342,9 @@ fn tell_holder(s: &AppState, id: ActivityId) {
     let Some(router) = s.router.clone() else {
         return;
     };
-    let store = s.store.clone();
+    let (store, holders) = (s.store.clone(), s.chat_holders.clone());
     tokio::spawn(async move {
-        if let Ok(a) = store.activity(id).await
-            && let Some(agent) = a.assignee_id
-        {
+        if let Ok(Some(agent)) = holders.of(&store, id).await {
             router.announce(switchboard_services::routing::Notice {
                 agent,
                 kind: switchboard_services::routing::NoticeKind::ChatMessage,

@@ -34,6 +34,8 @@ const MAX_MESSAGE: usize = 64 * 1024;
 const PING: Duration = Duration::from_secs(25);
 /// How often a waiting customer's place in the queue is looked at.
 const REFRESH: Duration = Duration::from_secs(3);
+/// Most often a staff connection records how far its holder has read.
+const READ_EVERY: Duration = Duration::from_secs(2);
 /// How long the customer has to say hello.
 const HELLO: Duration = Duration::from_secs(10);
 
@@ -172,6 +174,9 @@ struct Session {
     /// The last sequence number this connection has passed on (or skipped, a whisper).
     last: i64,
     view: Option<ChatView>,
+    /// A read mark held back (staff), and when the last was recorded.
+    unmarked: Option<i64>,
+    marked: std::time::Instant,
 }
 
 impl Session {
@@ -180,16 +185,29 @@ impl Session {
     }
 
     /// The staff member has been shown the chat up to `seq`: when they hold it, it is read that
-    /// far (off this connection's path).
-    fn seen(&self, seq: i64) {
-        let Side::Staff(u) = &self.side else {
+    /// far — recorded at most every [`READ_EVERY`] (the rest at the next refresh tick), off this
+    /// connection's path.
+    fn seen(&mut self, seq: i64) {
+        if !self.side.staff() {
+            return;
+        }
+        self.unmarked = Some(seq);
+        if self.marked.elapsed() >= READ_EVERY {
+            self.mark_read();
+        }
+    }
+
+    /// Records the read mark [`Session::seen`] holds back, if any.
+    fn mark_read(&mut self) {
+        let (Side::Staff(u), Some(seq)) = (&self.side, self.unmarked.take()) else {
             return;
         };
-        let (store, id, me) = (self.s.store.clone(), self.chat.activity_id, u.id);
+        self.marked = std::time::Instant::now();
+        let (s, id, me) = (self.s.clone(), self.chat.activity_id, u.id);
         tokio::spawn(async move {
-            if let Ok(a) = store.activity(id).await
-                && a.assignee_id == Some(me)
-                && let Err(e) = store.mark_chat_read(id, seq).await
+            if let Ok(Some(holder)) = s.chat_holders.of(&s.store, id).await
+                && holder == me
+                && let Err(e) = s.store.mark_chat_read(id, seq).await
             {
                 tracing::debug!(chat = %id, error = %e, "a chat was not marked read");
             }
@@ -373,6 +391,8 @@ async fn run(mut ws: WebSocket, s: AppState, chat: Chat, side: Side, after: i64)
         side,
         last: after.max(0),
         view: None,
+        unmarked: None,
+        marked: std::time::Instant::now(),
     };
     // The handlers' futures are boxed while they run: an idle connection then holds only the
     // small loop below, not the largest of them.
@@ -393,11 +413,15 @@ async fn run(mut ws: WebSocket, s: AppState, chat: Chat, side: Side, after: i64)
                 Some(Ok(Message::Close(_)) | Err(_)) | None => Err(()),
             },
             _ = ping.tick() => ws.send(Message::Ping(Default::default())).await.map_err(|_| ()),
-            _ = refresh.tick() => Box::pin(me.refresh(&mut ws)).await,
+            _ = refresh.tick() => {
+                me.mark_read();
+                Box::pin(me.refresh(&mut ws)).await
+            }
             _ = closing.changed() => Err(()),
         };
         if step.is_err() {
             break;
         }
     }
+    me.mark_read();
 }
