@@ -1,11 +1,13 @@
 // The agent console in a real browser: a wrong password is refused in place; the agent logs
-// in, becomes ready, gets an offer live (no reload) when work arrives, and accepts it.
+// in, becomes ready, gets an offer live (no reload) when work arrives, and accepts it; on another
+// page an offer shows as a toast (accepted from it) and a missed offer explains itself.
 //
 // Environment (set by crates/cli/tests/browser.rs): SWITCHBOARD_URL, SB_ADMIN_TOKEN (to create
-// the work through the API), SB_AGENT_EMAIL, SB_AGENT_PASSWORD, SB_CUSTOMER_ID, SB_QUEUE_ID.
+// the work through the API), SB_AGENT_EMAIL, SB_AGENT_PASSWORD, SB_CUSTOMER_ID, SB_QUEUE_ID,
+// SB_DEPT.
 
 import assert from 'node:assert/strict';
-import { baseUrl, launch, screenshot, step } from './lib/harness.mjs';
+import { accessible, baseUrl, launch, screenshot, step } from './lib/harness.mjs';
 
 const env = (name) => {
   const v = process.env[name];
@@ -82,6 +84,36 @@ try {
     const row = page.locator(`#work tr[data-activity="${activity}"]`);
     await row.locator(".badge", { hasText: "assigned" }).waitFor();
     await screenshot(page, 'agent-assigned');
+  });
+
+  let second;
+  await step('an offer shows on any page, and is accepted from its toast', async () => {
+    await page.goto(`${baseUrl}/activities/${activity}`);
+    second = await newWork('A second question');
+    const toast = page.locator(`#toasts .toast.offer[data-activity="${second}"]`);
+    await toast.getByText('A second question').waitFor({ timeout: 15000 });
+    await page.waitForFunction(() => document.title.startsWith('(1) '));
+    await screenshot(page, 'agent-offer-toast');
+    await accessible(page, 'an offer toast');
+    await toast.getByRole('button', { name: 'Accept' }).click();
+    await page.waitForURL(`**/activities/${second}`);
+  });
+
+  await step('a missed offer explains itself', async () => {
+    // Offers now stand 3 s: the next one runs out while the agent looks elsewhere.
+    const path = `${baseUrl}/api/v1/departments/${env('SB_DEPT')}/channels/inbound_email`;
+    const auth = { Authorization: `Bearer ${env('SB_ADMIN_TOKEN')}`, 'Content-Type': 'application/json' };
+    const settings = await (await fetch(path, { headers: auth })).json();
+    const put = await fetch(path, { method: 'PUT', headers: auth, body: JSON.stringify({ ...settings, start_timeout_secs: 3 }) });
+    assert.equal(put.status, 200, await put.text());
+    await newWork('Nobody answers this one');
+    const banner = page.locator('#not-ready-banner');
+    await banner.getByText('You were set Not ready').waitFor({ timeout: 20000 });
+    await screenshot(page, 'agent-missed-offer');
+    await banner.getByRole('button', { name: 'Ready again' }).click();
+    await banner.waitFor({ state: 'detached' });
+    await page.goto(`${baseUrl}/agent`);
+    await page.locator('#availability .badge.ready').waitFor();
   });
 
   await step('not ready with a reason', async () => {

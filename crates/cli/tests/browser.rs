@@ -246,13 +246,14 @@ async fn agent_console_offers_live_and_accepts_in_a_real_browser() {
             ("SB_AGENT_PASSWORD", password.into()),
             ("SB_CUSTOMER_ID", customer.to_string()),
             ("SB_QUEUE_ID", queue.to_string()),
+            ("SB_DEPT", dept.to_string()),
         ],
     )
     .await;
     // What the browser did is what the store holds.
     let ann_api = Api::login(&server, "ann@acme.test", password).await;
     let (_, work) = ann_api.get("/me/work").await;
-    assert_eq!(work["assigned"].as_array().unwrap().len(), 1, "{work}");
+    assert_eq!(work["assigned"].as_array().unwrap().len(), 2, "{work}");
     let (_, p) = ann_api.get("/me/presence").await;
     assert_eq!(p["reason"], "Lunch", "{p}");
 }

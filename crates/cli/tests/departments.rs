@@ -717,14 +717,34 @@ async fn ownership(w: &World, a: &Objects, agent_a: &Api) {
         )
         .await;
     assert_eq!(st, 409, "held work cannot be taken");
-    // A supervisor may still write to anyone.
+    // One person answers: a supervisor does not answer work a colleague holds, but takes it
+    // over first; then they may write to anyone.
     let sup = Api::login(&w.server, "supervisor.A@example.org", PASSWORD).await;
+    let reply = json!({"text": "From the supervisor", "to": ["someone@elsewhere.test"]});
+    let (st, e) = sup
+        .post(&format!("/activities/{act}/reply"), reply.clone())
+        .await;
+    assert_eq!(
+        (st, e["code"].as_str()),
+        (409, Some("held_by_another")),
+        "{e}"
+    );
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("holds this activity"),
+        "{e}"
+    );
+    let (_, me) = sup.get("/auth/me").await;
     let (st, e) = sup
         .post(
-            &format!("/activities/{act}/reply"),
-            json!({"text": "From the supervisor", "to": ["someone@elsewhere.test"]}),
+            &format!("/activities/{act}/actions"),
+            json!({"action": "assign", "agent_id": me["user"]["id"]}),
         )
         .await;
+    assert_eq!(st, 200, "{e}");
+    let (st, e) = sup.post(&format!("/activities/{act}/reply"), reply).await;
     assert_eq!(st, 201, "{e}");
 }
 

@@ -106,14 +106,133 @@ function chime() {
   }
 }
 
+// ---- Offers on every agent page -------------------------------------------------------------
+// A toast with Accept and Decline and the count-down (unless the page lists the offer already),
+// the number of offers in the tab title, a desktop notification when the agent allowed them; an
+// offer that ran out explains itself with a way back to Ready.
+
+const baseTitle = document.title;
+
+function toasts() {
+  let area = document.getElementById("toasts");
+  if (!area) {
+    area = document.createElement("div");
+    area.id = "toasts";
+    area.className = "toasts";
+    document.body.append(area);
+  }
+  return area;
+}
+
+function countOffers() {
+  const n = document.querySelectorAll("#toasts .toast.offer").length;
+  document.title = n ? `(${n}) ${baseTitle}` : baseTitle;
+}
+
+function toastButton(label, primary, run) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = label;
+  if (primary) b.className = "primary";
+  b.addEventListener("click", async () => {
+    b.disabled = true;
+    try {
+      await run();
+    } catch (_) {
+      b.disabled = false;
+    }
+  });
+  return b;
+}
+
+async function offerToast(n) {
+  if (!n.activity || document.querySelector(`#work tr[data-activity="${n.activity}"]`)) return;
+  if (document.querySelector(`#toasts [data-activity="${n.activity}"]`)) return;
+  let what = `#${n.activity}`;
+  try {
+    const a = await api("GET", `/activities/${n.activity}`);
+    what = `${a.channel.replace("_", " ")} #${a.id}: ${a.subject}`;
+  } catch (_) {
+    // The number alone.
+  }
+  const t = document.createElement("div");
+  t.className = "toast offer";
+  t.dataset.activity = String(n.activity);
+  t.setAttribute("role", "alert");
+  const text = document.createElement("p");
+  text.textContent = `New work offered to you — ${what}`;
+  const left = document.createElement("span");
+  left.className = "muted";
+  if (n.expires_at) left.dataset.expires = String(Date.parse(n.expires_at));
+  const done = () => {
+    t.remove();
+    countOffers();
+  };
+  const accept = toastButton("Accept", true, async () => {
+    await api("POST", `/activities/${n.activity}/actions`, { action: "accept" });
+    done();
+    window.location.assign(`/activities/${n.activity}`);
+  });
+  const decline = toastButton("Decline", false, async () => {
+    await api("POST", `/activities/${n.activity}/actions`, { action: "decline" });
+    done();
+  });
+  t.append(text, left, accept, decline);
+  toasts().append(t);
+  countOffers();
+  if ("Notification" in window && Notification.permission === "granted") {
+    try {
+      new Notification("Switchboard: new work offered", { body: what, tag: `offer-${n.activity}` });
+    } catch (_) {
+      // Notifications may be refused by the browser; the toast stays.
+    }
+  }
+}
+
+function offerGone(n) {
+  const t = document.querySelector(`#toasts [data-activity="${n.activity}"]`);
+  if (t) t.remove();
+  countOffers();
+}
+
+function notReadyBanner(n) {
+  if (document.getElementById("not-ready-banner")) return;
+  const t = document.createElement("div");
+  t.id = "not-ready-banner";
+  t.className = "toast warning";
+  t.setAttribute("role", "alert");
+  const text = document.createElement("p");
+  text.textContent = `You were set Not ready${n.reason ? ` (${n.reason})` : ""}: no work is offered to you until you are Ready again.`;
+  const again = toastButton("Ready again", true, async () => {
+    await api("PUT", "/me/presence", { ready: true });
+    t.remove();
+    refresh();
+  });
+  t.append(text, again);
+  toasts().append(t);
+}
+
 // The agent's event stream: every notice refreshes the live parts; an offer also chimes.
 if (document.body.dataset.live === "agent") {
   const stream = new EventSource("/api/v1/me/events");
   // The event names come from the server (the page's data-notices), never a list kept here.
   const kinds = (document.body.dataset.notices || "").split(" ").filter(Boolean);
   for (const kind of kinds) {
-    stream.addEventListener(kind, () => {
-      if (kind === "offered") chime();
+    stream.addEventListener(kind, (e) => {
+      let n = {};
+      try {
+        n = JSON.parse(e.data);
+      } catch (_) {
+        // A notice without details still refreshes.
+      }
+      if (kind === "offered") {
+        chime();
+        offerToast(n);
+      } else if (kind === "expired" || kind === "assigned") {
+        offerGone(n);
+      } else if (kind === "not_ready" && n.reason) {
+        notReadyBanner(n);
+      }
       refresh();
     });
   }
@@ -385,6 +504,17 @@ actions["test-alias"] = async (b) => {
 
 // ---- Moving, closing and reviewing an activity ----------------------------------------------
 
+// After the work left the agent's hands: the next thing they hold, else their console.
+async function nextWork(current) {
+  try {
+    const mine = await api("GET", "/me/work");
+    const next = mine.assigned.find((a) => String(a.id) !== String(current));
+    window.location.assign(next ? `/activities/${next.id}` : "/agent");
+  } catch (_) {
+    window.location.assign("/agent");
+  }
+}
+
 actions.transfer = async (b) => {
   const pick = (id) => document.getElementById(id)?.value || "";
   const body = {};
@@ -395,9 +525,12 @@ actions.transfer = async (b) => {
     flash("Choose one agent, one group or one queue to transfer to.");
     return;
   }
-  await api("POST", `/activities/${b.dataset.activity}/transfer`, body);
+  const moved = await api("POST", `/activities/${b.dataset.activity}/transfer`, body);
   document.getElementById("handle-result").textContent = "Transferred.";
-  window.setTimeout(() => window.location.reload(), 600);
+  // An agent no longer holds it: on to the next work, never to a page they may not open.
+  const mine = document.body.dataset.me && String(moved.assignee_id) === document.body.dataset.me;
+  const agent = document.body.dataset.role === "agent";
+  window.setTimeout(() => (agent && !mine ? nextWork(b.dataset.activity) : window.location.reload()), 600);
 };
 
 actions.complete = async (b) => {
@@ -410,7 +543,7 @@ actions.complete = async (b) => {
   if (Object.keys(wrap).length) await api("POST", `/activities/${b.dataset.activity}/wrap-up`, wrap);
   await api("POST", `/activities/${b.dataset.activity}/actions`, { action: "complete" });
   document.getElementById("handle-result").textContent = "Completed.";
-  window.setTimeout(() => window.location.reload(), 600);
+  window.setTimeout(() => nextWork(b.dataset.activity), 600);
 };
 
 // The held reply as the reviewer first saw it, to tell whether they edited it.

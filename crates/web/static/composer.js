@@ -41,6 +41,8 @@ Object.assign(actions, {
     document.getElementById("draft-status").textContent = "";
     editor.contentEditable = "false";
     sent = true;
+    // Sent and completed: on to the next work.
+    if (b.dataset.complete === "true" && !done.review) setTimeout(() => nextWork(composer.dataset.activity), 800);
   },
   "save-draft": () => saveDraft(false),
   "discard-draft": async (b) => {

@@ -222,7 +222,8 @@ pub(crate) fn agent_html(html: &str) -> String {
 }
 
 /// Answers an email activity. The reply goes into the outbox in the same transaction as the
-/// activity change; 201 with the outbound email. Agents answer only their own activities.
+/// activity change; 201 with the outbound email. Agents answer only their own activities, and
+/// nobody answers work someone else holds (409 `held_by_another`, naming the holder).
 pub async fn reply(
     State(s): State<AppState>,
     caller: Caller,
@@ -234,6 +235,22 @@ pub async fn reply(
     caller
         .require_holder(&s.store, activity, "answer this activity")
         .await?;
+    // One person answers: someone else's work is theirs to answer (or to transfer).
+    if let Some(holder) = s.store.activity(activity).await?.assignee_id
+        && holder != caller.user.id
+    {
+        let name = s
+            .store
+            .user(holder)
+            .await
+            .map(|u| u.name)
+            .unwrap_or_default();
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "held_by_another",
+            format!("{name} holds this activity and answers it; transfer it to yourself first"),
+        ));
+    }
     let files = store_files(&s, &body.attachments).await?;
     let r = NewReply {
         text: body.text,

@@ -54,6 +54,8 @@ struct ActivityPage {
     review_html: String,
     /// The conversation, when the activity is a chat.
     chat: Option<super::chat_panel::ChatPanel>,
+    /// Who holds it, when someone other than the viewer does (empty otherwise).
+    holder: String,
 }
 
 /// Where the viewer may transfer the activity: `(id, name)` of agents, groups and queues.
@@ -89,9 +91,15 @@ async fn handle(s: &AppState, scope: &Scope, a: &Activity) -> ApiResult<Handle> 
     })
 }
 
-/// Whether the viewer may answer `a` by email now.
+/// Whether the viewer may answer `a` by email now: its holder, or a supervisor when nobody
+/// holds it (one person answers: others see who holds it).
 fn may_answer(viewer: &Viewer, a: &Activity) -> bool {
-    viewer.0.holds(a)
+    let me = &viewer.0.user;
+    let answers = match a.assignee_id {
+        Some(holder) => holder == me.id,
+        None => me.role != switchboard_domain::Role::Agent,
+    };
+    answers
         && a.channel == ChannelKind::InboundEmail
         && !matches!(
             a.status,
@@ -248,7 +256,12 @@ pub async fn view(State(s): State<AppState>, viewer: Viewer, Id(id): Id) -> ApiR
     };
     let c = composer.unwrap_or_default();
     let chat = super::chat_panel::panel(&s, &viewer, &activity).await?;
+    let holder = match activity.assignee_id {
+        Some(u) if u != me.id => s.store.user(u).await.map(|u| u.name).unwrap_or_default(),
+        _ => String::new(),
+    };
     Ok(render(&ActivityPage {
+        holder,
         chat,
         editor_html: c.editor_html,
         to: c.to,

@@ -58,6 +58,8 @@ pub struct Chrome {
     pub role: &'static str,
     /// The session's CSRF token, for the page's API calls.
     pub csrf: String,
+    /// The viewer's user id (the page's script tells their own work from others').
+    pub me: i64,
     /// The consoles the viewer may open.
     pub nav: Vec<NavLink>,
     /// Which live stream the page follows (`agent`, or empty).
@@ -80,6 +82,7 @@ impl Chrome {
             name: caller.user.name.clone(),
             role: caller.user.role.as_str(),
             csrf,
+            me: caller.user.id.0,
             nav: consoles
                 .iter()
                 .map(|(href, label)| NavLink {

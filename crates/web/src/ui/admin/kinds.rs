@@ -340,7 +340,11 @@ pub const KINDS: &[Kind] = &[
                 .default("answer"),
             F::new("title", "Title", C::Text).required(),
             F::new("html", "Content (HTML)", C::Area)
-                .help("placeholders such as {{customer.first_name}} are filled when sent"),
+                .help(
+                    "filled in when sent: {{customer.name}}, {{customer.email}}, {{case.id}}, \
+                     {{case.subject}}, {{activity.id}}, {{agent.name}}, {{alias.address}}, \
+                     {{alias.name}}, {{queue.name}}, {{department.name}}, {{expected_response}}",
+                ),
             F::new("text", "Plain-text version", C::Area)
                 .help("left empty, it is made from the HTML"),
             F::new("active", "Active", C::Check).default("true"),
@@ -635,6 +639,32 @@ mod tests {
     fn entry_point_default(path: &str) -> &'static str {
         let kind = kind("entry-points").unwrap();
         kind.fields.iter().find(|f| f.path == path).unwrap().default
+    }
+
+    /// Every placeholder a form's help names is one its validator accepts (a chat's wait
+    /// message has its own), and the knowledge base's help names them all.
+    #[test]
+    fn placeholders_in_help_texts_are_the_validators() {
+        use switchboard_domain::chat::widget::WAIT_PLACEHOLDERS;
+        use switchboard_domain::template::Placeholder;
+        for k in KINDS {
+            for f in k.fields {
+                for part in f.help.split("{{").skip(1) {
+                    let name = part.split("}}").next().unwrap_or_default();
+                    let known = if f.path == "widget.wait_message" {
+                        WAIT_PLACEHOLDERS.contains(&name)
+                    } else {
+                        Placeholder::parse(name).is_some()
+                    };
+                    assert!(known, "{} {}: {{{{{name}}}}}", k.slug, f.path);
+                }
+            }
+        }
+        let kb = kind("articles").unwrap();
+        let help = kb.fields.iter().find(|f| f.path == "html").unwrap().help;
+        for p in switchboard_domain::template::Placeholder::ALL {
+            assert!(help.contains(&format!("{{{{{}}}}}", p.as_str())), "{p:?}");
+        }
     }
 
     #[test]
