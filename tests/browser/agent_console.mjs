@@ -77,6 +77,24 @@ try {
       activity,
     );
     await screenshot(page, 'agent-offer');
+    // A live refresh keeps the keyboard's place.
+    await page.focus(`#work tr[data-activity="${activity}"] button[data-action=decline]`);
+    await page.evaluate(
+      () =>
+        new Promise((done) => {
+          const swapped = (e) => {
+            if (e.detail.target.id !== 'work') return;
+            document.body.removeEventListener('htmx:afterSwap', swapped);
+            setTimeout(done, 0);
+          };
+          document.body.addEventListener('htmx:afterSwap', swapped);
+          document.body.dispatchEvent(new Event('sb:refresh'));
+        }),
+    );
+    assert.equal(
+      await page.evaluate(() => `${document.activeElement.dataset.action} ${document.activeElement.dataset.activity}`),
+      `decline ${activity}`,
+    );
   });
 
   await step('accept', async () => {

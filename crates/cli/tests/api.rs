@@ -560,3 +560,31 @@ async fn the_data_directory_is_private() {
         );
     }
 }
+
+/// A queue set up before any user group: the form says to create a group first, and the API's
+/// refusal reads as a sentence, not a decoder's message.
+#[tokio::test]
+async fn a_queue_before_any_group_explains_itself() {
+    let server = Server::sqlite();
+    let api = Api::admin(&server).await;
+    let (_, depts) = api.get("/departments").await;
+    let dept = depts["items"][0]["id"].as_i64().unwrap();
+    let (_, groups) = api.get("/user-groups").await;
+    assert_eq!(groups["items"].as_array().unwrap().len(), 0, "{groups}");
+    let (st, html) = api.page("/admin/queues/new").await;
+    assert_eq!(st, 200);
+    assert!(
+        html.contains("data-prerequisite=\"user-groups\"")
+            && html.contains("href=\"/admin/user-groups/new\""),
+        "{html}"
+    );
+    let (st, e) = api
+        .post(
+            "/queues",
+            json!({"department_id": dept, "name": "Sales",
+                   "routing": {"type": "user_group", "user_group_id": null}}),
+        )
+        .await;
+    assert_eq!((st, e["field"].as_str()), (422, Some("routing")), "{e}");
+    assert_eq!(e["message"], "a value is required here", "{e}");
+}

@@ -107,11 +107,7 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         } else {
             let field = if path == "." { String::new() } else { path };
             let message = inner.to_string();
-            let message = message
-                .split(" at line ")
-                .next()
-                .unwrap_or(&message)
-                .to_string();
+            let message = humane(message.split(" at line ").next().unwrap_or(&message));
             let err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message);
             if field.is_empty() {
                 err
@@ -120,6 +116,36 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             }
         }
     })
+}
+
+/// A JSON decoder's complaint as people read it: `invalid type: null, expected i64` becomes
+/// "a value is required here", a missing field is named as required, a wrong type says what is
+/// wanted; anything else is kept.
+pub fn humane(message: &str) -> String {
+    if message.starts_with("invalid type: null, expected ") {
+        return "a value is required here".to_string();
+    }
+    if let Some(name) = message
+        .strip_prefix("missing field `")
+        .and_then(|r| r.strip_suffix('`'))
+    {
+        return format!("{name} is required");
+    }
+    if let Some((got, wanted)) = message
+        .strip_prefix("invalid type: ")
+        .and_then(|r| r.split_once(", expected "))
+    {
+        let wanted = match wanted {
+            "i64" | "u64" | "i32" | "u32" | "u16" | "u8" => "a whole number",
+            "f64" | "f32" => "a number",
+            "a boolean" => "true or false",
+            "a string" => "text",
+            other => other,
+        };
+        let got = got.split(' ').next().unwrap_or(got);
+        return format!("must be {wanted}, not {got}");
+    }
+    message.to_string()
 }
 
 /// The JSON path of the first string (or object key) holding NUL, when the body has one. Cheap
@@ -241,5 +267,26 @@ mod tests {
         assert_eq!(nul_field(br#"{"name":"plain"}"#), None);
         let err = parse::<serde_json::Value>(br#"{"x":"\u0000"}"#).err();
         assert!(err.is_some());
+    }
+
+    #[test]
+    fn decoder_complaints_read_as_sentences() {
+        assert_eq!(
+            humane("invalid type: null, expected i64"),
+            "a value is required here"
+        );
+        assert_eq!(humane("missing field `name`"), "name is required");
+        assert_eq!(
+            humane("invalid type: string \"abc\", expected u32"),
+            "must be a whole number, not string"
+        );
+        assert_eq!(
+            humane("invalid type: integer `3`, expected a string"),
+            "must be text, not integer"
+        );
+        assert_eq!(
+            humane("unknown field `x`, expected `a` or `b`"),
+            "unknown field `x`, expected `a` or `b`"
+        );
     }
 }

@@ -106,6 +106,29 @@ function chime() {
   }
 }
 
+// ---- Live parts keep the keyboard's place ----------------------------------------------------
+// A control focused inside a part that htmx swaps is focused again afterwards (found by its id,
+// else by its action and activity), so a live refresh never throws a keyboard user out.
+let focusKey = null;
+function keyOf(el) {
+  if (el.id) return `#${CSS.escape(el.id)}`;
+  if (el.dataset && el.dataset.action) {
+    const activity = el.dataset.activity ? `[data-activity="${CSS.escape(el.dataset.activity)}"]` : "";
+    return `[data-action="${CSS.escape(el.dataset.action)}"]${activity}`;
+  }
+  return null;
+}
+document.body.addEventListener("htmx:beforeSwap", (e) => {
+  const a = document.activeElement;
+  focusKey = a && a !== document.body && e.detail.target.contains(a) ? keyOf(a) : null;
+});
+document.body.addEventListener("htmx:afterSwap", (e) => {
+  if (!focusKey) return;
+  const el = e.detail.target.querySelector(focusKey) || document.querySelector(focusKey);
+  focusKey = null;
+  if (el) el.focus({ preventScroll: true });
+});
+
 // ---- Offers on every agent page -------------------------------------------------------------
 // A toast with Accept and Decline and the count-down (unless the page lists the offer already),
 // the number of offers in the tab title, a desktop notification when the agent allowed them; an

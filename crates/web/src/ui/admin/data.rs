@@ -183,14 +183,7 @@ pub async fn choices(
                 .map(|c| (c.as_str().to_string(), c.label().to_string()))
                 .collect());
         }
-        Source::Departments => "departments",
-        Source::Queues => "queues",
-        Source::Groups => "user-groups",
-        Source::Users => "users",
-        Source::Aliases => "aliases",
-        Source::Folders => "kb-folders",
-        Source::Articles => "articles",
-        Source::Calendars => "calendars",
+        other => other.slug().unwrap_or_default(),
     };
     let page = PageRequest {
         limit: switchboard_store::MAX_PAGE,

@@ -31,6 +31,21 @@ pub enum Source {
 }
 
 impl Source {
+    /// The administration page (and API path) of the objects it lists; `None` for fixed lists.
+    pub fn slug(self) -> Option<&'static str> {
+        Some(match self {
+            Source::Departments => "departments",
+            Source::Queues => "queues",
+            Source::Groups => "user-groups",
+            Source::Users => "users",
+            Source::Aliases => "aliases",
+            Source::Folders => "kb-folders",
+            Source::Articles => "articles",
+            Source::Calendars => "calendars",
+            Source::Channels | Source::Fixed(_) => return None,
+        })
+    }
+
     /// Whether the choices are one department's objects (queues, groups, users…).
     pub fn per_department(self) -> bool {
         !matches!(

@@ -29,6 +29,9 @@ pub struct FieldView {
     pub label: &'static str,
     /// Help.
     pub help: &'static str,
+    /// For a select of objects: the administration page that creates them (a required select
+    /// with nothing to choose says to create one first).
+    pub prerequisite: &'static str,
     /// `text`, `area`, `password`, `number`, `check`, `select`, `multi`, `lines`, `map`, `json`,
     /// `rows` or `readonly`.
     pub control: &'static str,
@@ -152,6 +155,10 @@ async fn field(
         group: f.group,
         label: f.label,
         help: f.help,
+        prerequisite: match f.control {
+            Control::Select(source) | Control::Multi(source) => source.slug().unwrap_or_default(),
+            _ => "",
+        },
         control: control_name(f.control),
         raw: shown.clone(),
         value: shown,
