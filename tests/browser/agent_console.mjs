@@ -107,6 +107,7 @@ try {
   let second;
   await step('an offer shows on any page, and is accepted from its toast', async () => {
     await page.goto(`${baseUrl}/activities/${activity}`);
+    await page.locator('body[data-stream=open]').waitFor();
     second = await newWork('A second question');
     const toast = page.locator(`#toasts .toast.offer[data-activity="${second}"]`);
     await toast.getByText('A second question').waitFor({ timeout: 15000 });
@@ -124,6 +125,7 @@ try {
     const settings = await (await fetch(path, { headers: auth })).json();
     const put = await fetch(path, { method: 'PUT', headers: auth, body: JSON.stringify({ ...settings, start_timeout_secs: 3 }) });
     assert.equal(put.status, 200, await put.text());
+    await page.locator('body[data-stream=open]').waitFor();
     await newWork('Nobody answers this one');
     const banner = page.locator('#not-ready-banner');
     await banner.getByText('You were set Not ready').waitFor({ timeout: 20000 });

@@ -9,8 +9,8 @@
 //! writes no SQL (the store's [`switchboard_store::Tx`] does), speaks no HTTP and builds no MIME.
 //!
 //! Use cases: [`ingest`] (an inbound email becomes work), [`chat`] (web chat), [`reply`] (with the outbound
-//! workflows), [`review`], [`alarms`], changing [`workflows`] and wrapping work up
-//! ([`wrap_up`]); [`library`] compiles the workflows they run and
+//! workflows), [`review`], [`alarms`], changing [`workflows`], wrapping work up
+//! ([`wrap_up`]) and internal [`notes`]; [`library`] compiles the workflows they run and
 //! [`notify`] writes workflows' notifications; [`compose`] builds messages from the knowledge
 //! base.
 
@@ -19,6 +19,7 @@ pub mod chat;
 pub mod compose;
 pub mod ingest;
 pub mod library;
+pub mod notes;
 pub mod notify;
 pub mod reply;
 pub mod review;

@@ -588,3 +588,105 @@ async fn a_queue_before_any_group_explains_itself() {
     assert_eq!((st, e["field"].as_str()), (422, Some("routing")), "{e}");
     assert_eq!(e["message"], "a value is required here", "{e}");
 }
+
+/// Internal notes: kept in the activity's log, never sent; a mention must name a colleague who
+/// can see the work, is told live and may open the activity.
+#[tokio::test]
+async fn notes_tell_the_colleagues_they_mention() {
+    let server = Server::sqlite();
+    let api = Api::admin(&server).await;
+    let (_, depts) = api.get("/departments").await;
+    let dept = depts["items"][0]["id"].as_i64().unwrap();
+    let (st, other) = api.post("/departments", json!({"name": "Elsewhere"})).await;
+    assert_eq!(st, 201, "{other}");
+    let password = "a long enough password";
+    for (email, d) in [
+        ("bob@acme.test", dept),
+        ("dave@acme.test", other["id"].as_i64().unwrap()),
+    ] {
+        let (st, u) = api
+            .post(
+                "/users",
+                json!({"department_id": d, "email": email, "name": email, "role": "agent",
+                       "password": password}),
+            )
+            .await;
+        assert_eq!(st, 201, "{u}");
+    }
+    let (_, customer) = api
+        .post(
+            "/customers",
+            json!({"department_id": dept, "name": "Carla"}),
+        )
+        .await;
+    let (_, queues) = api.get("/queues").await;
+    let queue = queues["items"][0]["id"].clone();
+    let (st, a) = api
+        .post(
+            "/activities",
+            json!({"customer_id": customer["id"], "channel": "inbound_email",
+                   "subject": "Refund", "queue_id": queue}),
+        )
+        .await;
+    assert_eq!(st, 201, "{a}");
+    let id = a["id"].as_i64().unwrap();
+    let bob = Api::login(&server, "bob@acme.test", password).await;
+    assert_eq!(bob.page(&format!("/activities/{id}")).await.0, 403);
+    let mut stream = bob
+        .http
+        .get(format!("{}/api/v1/me/events", server.url))
+        .bearer_auth(&bob.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+
+    let notes = format!("/activities/{id}/notes");
+    for (text, why) in [
+        ("  ", "must not be empty"),
+        ("@dave@acme.test look", "@dave@acme.test is no colleague"),
+        (
+            "@nobody@acme.test look",
+            "@nobody@acme.test is no colleague",
+        ),
+    ] {
+        let (st, e) = api.post(&notes, json!({"text": text})).await;
+        assert_eq!((st, e["field"].as_str()), (422, Some("text")), "{e}");
+        assert!(e["message"].as_str().unwrap().contains(why), "{e}");
+    }
+    let (st, v) = api
+        .post(
+            &notes,
+            json!({"text": "@bob@acme.test can you check the refund?"}),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(v["mentions"].as_array().unwrap().len(), 1, "{v}");
+
+    // Bob hears of it live, and may open the activity now.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+    let mut buf = String::new();
+    while !(buf.contains("event: mentioned") && buf.contains(&format!("\"activity\":{id}"))) {
+        let chunk = tokio::time::timeout_at(deadline, stream.chunk())
+            .await
+            .expect("no mention notice")
+            .unwrap()
+            .unwrap();
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let (st, html) = bob.page(&format!("/activities/{id}")).await;
+    assert_eq!(st, 200);
+    assert!(html.contains("can you check the refund?"), "{html}");
+    let (_, ev) = api.get(&format!("/activities/{id}/events")).await;
+    let note = ev["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "note_added")
+        .unwrap_or_else(|| panic!("{ev}"))
+        .clone();
+    assert_eq!(
+        note["data"]["text"],
+        "@bob@acme.test can you check the refund?"
+    );
+}

@@ -29,6 +29,7 @@ pub mod html_text;
 pub mod ids;
 pub mod inbound;
 pub mod lifecycle;
+pub mod note;
 pub mod outbox;
 pub mod password;
 pub mod queue;

@@ -98,6 +98,10 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/activities/{id}/chat/socket", get(chat::staff::socket)),
         ("/activities/{id}/actions", limited(post(activities::act))),
         (
+            "/activities/{id}/notes",
+            limited(post(activities::add_note)),
+        ),
+        (
             "/activities/{id}/wrap-up",
             limited(post(activities::wrap_up)),
         ),

@@ -218,6 +218,20 @@ function offerGone(n) {
   countOffers();
 }
 
+function mentionToast(n) {
+  const t = document.createElement("div");
+  t.className = "toast mention";
+  t.setAttribute("role", "status");
+  const text = document.createElement("p");
+  text.textContent = `${n.reason || "A colleague"} mentioned you in a note on #${n.activity}.`;
+  const open = document.createElement("a");
+  open.href = `/activities/${n.activity}`;
+  open.textContent = "Open it";
+  const close = toastButton("Dismiss", false, async () => t.remove());
+  t.append(text, open, " ", close);
+  toasts().append(t);
+}
+
 function notReadyBanner(n) {
   if (document.getElementById("not-ready-banner")) return;
   const t = document.createElement("div");
@@ -238,6 +252,9 @@ function notReadyBanner(n) {
 // The agent's event stream: every notice refreshes the live parts; an offer also chimes.
 if (document.body.dataset.live === "agent") {
   const stream = new EventSource("/api/v1/me/events");
+  // Whether notices reach this page now (tests wait for it; it is also a hook for styling).
+  stream.addEventListener("open", () => (document.body.dataset.stream = "open"));
+  stream.addEventListener("error", () => (document.body.dataset.stream = "closed"));
   // The event names come from the server (the page's data-notices), never a list kept here.
   const kinds = (document.body.dataset.notices || "").split(" ").filter(Boolean);
   for (const kind of kinds) {
@@ -255,6 +272,8 @@ if (document.body.dataset.live === "agent") {
         offerGone(n);
       } else if (kind === "not_ready" && n.reason) {
         notReadyBanner(n);
+      } else if (kind === "mentioned") {
+        mentionToast(n);
       }
       refresh();
     });
@@ -526,6 +545,26 @@ actions["test-alias"] = async (b) => {
 };
 
 // ---- Moving, closing and reviewing an activity ----------------------------------------------
+
+// An internal note: added, then shown at once (who was told, if anyone).
+actions["add-note"] = async (b) => {
+  const text = document.getElementById("note-text");
+  const r = await api("POST", `/activities/${b.dataset.activity}/notes`, { text: text.value });
+  const li = document.createElement("li");
+  li.className = "note";
+  const meta = document.createElement("span");
+  meta.className = "muted";
+  meta.textContent = "just now · you";
+  const p = document.createElement("p");
+  p.textContent = text.value.trim();
+  li.append(meta, p);
+  document.getElementById("notes").append(li);
+  document.getElementById("no-notes")?.remove();
+  text.value = "";
+  document.getElementById("note-result").textContent = r.mentions.length
+    ? `Added; ${r.mentions.length} colleague(s) told.`
+    : "Added.";
+};
 
 // After the work left the agent's hands: the next thing they hold, else their console.
 async function nextWork(current) {

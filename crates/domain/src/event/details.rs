@@ -365,3 +365,14 @@ pub struct WrappedUp {
     #[serde(default)]
     pub note: String,
 }
+
+/// `note_added`: an internal note on the activity, never sent to the customer; the colleagues it
+/// mentions are told.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct NoteAdded {
+    /// The note.
+    pub text: String,
+    /// The colleagues it mentions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<crate::ids::UserId>,
+}

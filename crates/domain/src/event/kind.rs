@@ -65,11 +65,13 @@ pub enum EventKind {
     TranscriptSent,
     /// The agent wrapped the work up: its category and a note.
     WrappedUp,
+    /// A colleague wrote an internal note (never sent to the customer).
+    NoteAdded,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 28] = [
+    pub const ALL: [EventKind; 29] = [
         EventKind::Created,
         EventKind::Updated,
         EventKind::Queued,
@@ -98,6 +100,7 @@ impl EventKind {
         EventKind::SurveyAnswered,
         EventKind::TranscriptSent,
         EventKind::WrappedUp,
+        EventKind::NoteAdded,
     ];
 
     /// The stable name stored and shown.
@@ -131,6 +134,7 @@ impl EventKind {
             EventKind::SurveyAnswered => "survey_answered",
             EventKind::TranscriptSent => "transcript_sent",
             EventKind::WrappedUp => "wrapped_up",
+            EventKind::NoteAdded => "note_added",
         }
     }
 

@@ -14,8 +14,8 @@ mod payload;
 
 pub use details::{
     Acknowledged, Assigned, AutoReplied, Changes, ChatEnded, ChatStarted, Created, DeliveryFailed,
-    Notified, Offered, Queued, Replied, ReviewApproved, ReviewRejected, ReviewRequested, Sent,
-    SurveyAnswered, TranscriptSent, Transition, TransitionDetails, WorkflowRan, WrappedUp,
+    NoteAdded, Notified, Offered, Queued, Replied, ReviewApproved, ReviewRejected, ReviewRequested,
+    Sent, SurveyAnswered, TranscriptSent, Transition, TransitionDetails, WorkflowRan, WrappedUp,
 };
 pub use kind::EventKind;
 pub use payload::{EventPayload, PayloadError};

@@ -8,8 +8,8 @@ use utoipa::ToSchema;
 use super::EventKind;
 use super::details::{
     Acknowledged, Assigned, AutoReplied, Changes, ChatEnded, ChatStarted, Created, DeliveryFailed,
-    Notified, Offered, Queued, Replied, ReviewApproved, ReviewRejected, ReviewRequested, Sent,
-    SurveyAnswered, TranscriptSent, Transition, TransitionDetails, WorkflowRan, WrappedUp,
+    NoteAdded, Notified, Offered, Queued, Replied, ReviewApproved, ReviewRejected, ReviewRequested,
+    Sent, SurveyAnswered, TranscriptSent, Transition, TransitionDetails, WorkflowRan, WrappedUp,
 };
 use crate::lifecycle::ActivityAction;
 
@@ -116,6 +116,8 @@ payloads! {
     TranscriptSent(TranscriptSent),
     /// The agent wrapped the work up.
     WrappedUp(WrappedUp),
+    /// An internal note.
+    NoteAdded(NoteAdded),
 }
 
 impl EventPayload {

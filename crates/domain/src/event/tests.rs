@@ -117,6 +117,10 @@ const STORED_BEFORE: &[(&str, &str)] = &[
         "wrapped_up",
         r#"{"category_id":4,"note":"Refund promised."}"#,
     ),
+    (
+        "note_added",
+        r#"{"text":"@bob@acme.test can you check?","mentions":[7]}"#,
+    ),
 ];
 
 #[test]
@@ -266,6 +270,10 @@ fn one_of_each() -> Vec<EventPayload> {
         EventPayload::WrappedUp(WrappedUp {
             category_id: Some(CategoryId(4)),
             note: "Refund promised.".into(),
+        }),
+        EventPayload::NoteAdded(NoteAdded {
+            text: "@bob@acme.test can you check?".into(),
+            mentions: vec![UserId(7)],
         }),
     ];
     let details = TransitionDetails {

@@ -25,11 +25,13 @@ pub enum NoticeKind {
     Expired,
     /// The customer of a chat the agent holds wrote (the list of work shows it unread).
     ChatMessage,
+    /// A colleague mentioned the agent in a note (`reason`: who).
+    Mentioned,
 }
 
 impl NoticeKind {
     /// Every kind.
-    pub const ALL: [NoticeKind; 7] = [
+    pub const ALL: [NoticeKind; 8] = [
         NoticeKind::Offered,
         NoticeKind::Assigned,
         NoticeKind::Paused,
@@ -37,6 +39,7 @@ impl NoticeKind {
         NoticeKind::NotReady,
         NoticeKind::Expired,
         NoticeKind::ChatMessage,
+        NoticeKind::Mentioned,
     ];
 
     /// The stable name: the server-sent event's name.
@@ -49,6 +52,7 @@ impl NoticeKind {
             NoticeKind::NotReady => "not_ready",
             NoticeKind::Expired => "expired",
             NoticeKind::ChatMessage => "chat_message",
+            NoticeKind::Mentioned => "mentioned",
         }
     }
 }

@@ -7,11 +7,12 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use switchboard_domain::chat::{Chat, ChatFile, ChatMessage, NewChatFile, check_file};
+use switchboard_domain::refers_nothing;
 use switchboard_domain::{Access, ActivityId, Resource};
 
 use super::access::{bearer, chat_of_token};
@@ -19,7 +20,7 @@ use super::public::{cors, customer_chat, customer_post};
 use super::staff_post;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Id;
+use crate::extract::{ApiQuery, Id, number};
 use crate::routes::files::{blob, download};
 use crate::state::AppState;
 
@@ -32,6 +33,13 @@ pub struct Upload {
     /// For a supervisor: only the agent sees it.
     #[serde(default)]
     pub whisper: bool,
+}
+
+refers_nothing!(Upload);
+
+/// The chat and message numbers of a file's path (anything else names no file).
+fn numbers(id: &str, n: &str) -> ApiResult<(i64, i64)> {
+    Ok((number(id, "chat")?, number(n, "file")?))
 }
 
 /// Checks a file sent into `chat` and keeps its bytes; the message to store is left to the
@@ -77,11 +85,12 @@ fn no_file() -> ApiError {
 /// 422 naming `name` or `file` when the department's rules refuse it.
 pub async fn customer_upload(
     State(s): State<AppState>,
-    Path(id): Path<i64>,
-    Query(q): Query<Upload>,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<Upload>,
     headers: HeaderMap,
     bytes: Bytes,
 ) -> ApiResult<Response> {
+    let id = number(&id, "chat")?;
     let (chat, origin) = customer_chat(&s, id, &headers).await?;
     if q.whisper {
         return Err(ApiError::malformed("customers do not whisper"));
@@ -94,9 +103,10 @@ pub async fn customer_upload(
 /// `GET /chat/v1/chats/{id}/files/{seq}`: a file of the customer's chat (never a whisper's).
 pub async fn customer_download(
     State(s): State<AppState>,
-    Path((id, seq)): Path<(i64, i64)>,
+    Path((id, seq)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
+    let (id, seq) = numbers(&id, &seq)?;
     let chat = chat_of_token(&s, ActivityId(id), bearer(&headers)).await?;
     let (_, origin) = customer_chat(&s, id, &headers).await?;
     let res = served(&s, chat.activity_id, seq, false).await?;
@@ -119,7 +129,7 @@ pub async fn staff_upload(
     State(s): State<AppState>,
     caller: Caller,
     Id(id): Id,
-    Query(q): Query<Upload>,
+    ApiQuery(q): ApiQuery<Upload>,
     headers: HeaderMap,
     bytes: Bytes,
 ) -> ApiResult<(StatusCode, Json<ChatMessage>)> {
@@ -134,9 +144,10 @@ pub async fn staff_upload(
 pub async fn staff_download(
     State(s): State<AppState>,
     caller: Caller,
-    Path((id, seq)): Path<(i64, i64)>,
+    Path((id, seq)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     caller.require(Access::Read, Resource::Activities)?;
+    let (id, seq) = numbers(&id, &seq)?;
     let chat = staff_chat(&s, id).await?;
     served(&s, chat.activity_id, seq, true).await
 }

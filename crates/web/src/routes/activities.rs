@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use switchboard_domain::wrap_up::WrapUp;
 use switchboard_domain::{
     Access, Activity, ActivityAction, ActivityEvent, ActivityId, ActivityPatch, ActivityStatus,
@@ -11,6 +11,7 @@ use switchboard_domain::{
 };
 use switchboard_services::routing::actions;
 use switchboard_store::ActivityFilter;
+use utoipa::ToSchema;
 
 use super::{ListResponse, page};
 use crate::auth::Caller;
@@ -77,6 +78,57 @@ pub async fn wrap_up(
             .wrap_up(ActivityId(id), body, caller.actor(), now())
             .await?,
     ))
+}
+
+/// A note to add.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteBody {
+    /// The note; `@name@example.com` mentions a colleague, who is told.
+    pub text: String,
+}
+
+switchboard_domain::refers_nothing!(NoteBody);
+
+/// The colleagues a note mentioned.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NoteAdded {
+    /// Their ids.
+    pub mentions: Vec<switchboard_domain::UserId>,
+}
+
+/// `POST /activities/{id}/notes`: an internal note (the `note_added` event; never sent to the
+/// customer). Agents note on their own work; a mention must name a colleague who can see it.
+pub async fn add_note(
+    State(s): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiJson(body): ApiJson<NoteBody>,
+) -> ApiResult<(StatusCode, Json<NoteAdded>)> {
+    caller.require(Access::Write, Resource::Activities)?;
+    let id = ActivityId(id);
+    caller
+        .require_holder(&s.store, id, "note on this activity")
+        .await?;
+    let a = s.store.activity(id).await?;
+    let owner = s.store.department(a.department_id).await?;
+    let visible = |d| d == owner.id || owner.shared_with.contains(&d);
+    let mentions = s
+        .app
+        .add_note(id, &body.text, caller.actor(), visible, now())
+        .await?;
+    if let Some(router) = &s.router {
+        for u in &mentions {
+            router.announce(switchboard_services::routing::Notice {
+                agent: *u,
+                kind: switchboard_services::routing::NoticeKind::Mentioned,
+                activity: Some(id),
+                expires_at: None,
+                reason: Some(caller.user.name.clone()),
+            });
+        }
+    }
+    Ok((StatusCode::CREATED, Json(NoteAdded { mentions })))
 }
 
 /// Deletes an activity and its events; 204.

@@ -56,6 +56,38 @@ struct ActivityPage {
     chat: Option<super::chat_panel::ChatPanel>,
     /// Who holds it, when someone other than the viewer does (empty otherwise).
     holder: String,
+    /// The internal notes, oldest first: (when, who, text).
+    notes: Vec<(String, String, String)>,
+    /// Whether the viewer may add a note.
+    may_note: bool,
+}
+
+/// The notes among `events`, with their authors' names.
+async fn notes_of(
+    s: &AppState,
+    events: &[ActivityEvent],
+) -> ApiResult<Vec<(String, String, String)>> {
+    let mut names: std::collections::HashMap<switchboard_domain::UserId, String> =
+        std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for ev in events {
+        let EventPayload::NoteAdded(n) = &ev.payload else {
+            continue;
+        };
+        let who = match ev.actor {
+            switchboard_domain::Actor::User(u) => match names.get(&u) {
+                Some(n) => n.clone(),
+                None => {
+                    let n = s.store.user(u).await.map(|u| u.name).unwrap_or_default();
+                    names.insert(u, n.clone());
+                    n
+                }
+            },
+            _ => "Switchboard".to_string(),
+        };
+        out.push((ev.at.to_rfc3339(), who, n.text.clone()));
+    }
+    Ok(out)
 }
 
 /// Where the viewer may transfer the activity: `(id, name)` of agents, groups and queues.
@@ -179,10 +211,15 @@ async fn editable(s: &AppState, e: &Email) -> ApiResult<String> {
 pub async fn view(State(s): State<AppState>, viewer: Viewer, Id(id): Id) -> ApiResult<Response> {
     let activity = s.store.activity(switchboard_domain::ActivityId(id)).await?;
     let me = &viewer.0.user;
-    if !viewer.0.holds(&activity) {
+    let page = PageRequest::first(SHOWN);
+    let events = s.store.activity_events(activity.id, &page).await?.items;
+    // An agent opens what they hold, and what a colleague's note mentioned them on.
+    let mentioned = events
+        .iter()
+        .any(|e| matches!(&e.payload, EventPayload::NoteAdded(n) if n.mentions.contains(&me.id)));
+    if !viewer.0.holds(&activity) && !mentioned {
         return Err(ApiError::forbidden("open this activity"));
     }
-    let page = PageRequest::first(SHOWN);
     let emails = s
         .store
         .list_emails(
@@ -211,7 +248,6 @@ pub async fn view(State(s): State<AppState>, viewer: Viewer, Id(id): Id) -> ApiR
         .into_iter()
         .filter(|k| k.id != activity.case_id)
         .collect();
-    let events = s.store.activity_events(activity.id, &page).await?.items;
     let draft = if may_answer(&viewer, &activity) {
         // Work without an inbound email (created by hand) has nothing to answer.
         match s.app.reply_draft(activity.id, Some(me.id)).await {
@@ -256,11 +292,15 @@ pub async fn view(State(s): State<AppState>, viewer: Viewer, Id(id): Id) -> ApiR
     };
     let c = composer.unwrap_or_default();
     let chat = super::chat_panel::panel(&s, &viewer, &activity).await?;
+    let notes = notes_of(&s, &events).await?;
+    let may_note = viewer.0.holds(&activity);
     let holder = match activity.assignee_id {
         Some(u) if u != me.id => s.store.user(u).await.map(|u| u.name).unwrap_or_default(),
         _ => String::new(),
     };
     Ok(render(&ActivityPage {
+        notes,
+        may_note,
         holder,
         chat,
         editor_html: c.editor_html,
