@@ -63,6 +63,8 @@ try {
     await page.click('button[data-action=ready]');
     await page.locator('#availability .badge.ready').waitFor();
     assert.ok(await page.isChecked('input[data-channel=inbound_email]'));
+    // Channels the department does not use (no chat entry point, no callbacks) stay out of sight.
+    assert.equal(await page.locator('input[data-channel=chat], input[data-channel=callback]').count(), 0);
   });
 
   let activity;
@@ -101,6 +103,8 @@ try {
     await page.click(`#work tr[data-activity="${activity}"] button[data-action=accept]`);
     const row = page.locator(`#work tr[data-activity="${activity}"]`);
     await row.locator(".badge", { hasText: "assigned" }).waitFor();
+    // What Start means is said, next to it.
+    await page.locator('#start-help').getByText('handling time counts from then').waitFor();
     await screenshot(page, 'agent-assigned');
   });
 

@@ -110,6 +110,13 @@ pub struct MyWork {
 }
 
 impl MyWork {
+    /// Whether some work accepted is not started yet.
+    pub fn awaiting_start(&self) -> bool {
+        self.assigned
+            .iter()
+            .any(|a| a.status == ActivityStatus::Assigned)
+    }
+
     /// The unread customer messages of activity `id` (0 for all but chats).
     pub fn unread_of(&self, id: &ActivityId) -> i64 {
         self.unread.get(id).copied().unwrap_or(0)

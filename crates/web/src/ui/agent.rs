@@ -1,10 +1,12 @@
-//! The agent console: availability per channel in the header and the live list of my work
-//! (offers with their count-down, accept and decline; work in progress).
+//! The agent console: availability per channel in the header (the channels the department uses)
+//! and the live list of my work (offers with their count-down, accept and decline; work in
+//! progress, with what Start means).
 
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use switchboard_domain::{ChannelKind, Presence};
+use switchboard_domain::{ChannelKind, Presence, Scope};
+use switchboard_store::PageRequest;
 
 use super::page::{Chrome, Viewer, render};
 use crate::error::ApiResult;
@@ -29,13 +31,29 @@ struct PresenceView {
     reasons: Vec<(&'static str, bool)>,
 }
 
-fn presence_view(viewer: &Viewer, p: &Presence) -> PresenceView {
+/// The channels the agent's department uses: email always, chat once it has an active chat
+/// entry point; callbacks not yet (nothing creates them). Readiness for the others stays out of
+/// sight.
+async fn in_use(s: &AppState, viewer: &Viewer) -> ApiResult<Vec<ChannelKind>> {
+    let mut used = vec![ChannelKind::InboundEmail, ChannelKind::OutboundEmail];
+    let dept = viewer.0.user.department_id;
+    let eps = s
+        .store
+        .list_entry_points(&Scope::All, Some(dept), &PageRequest::first(200))
+        .await?;
+    if eps.items.iter().any(|e| e.active) {
+        used.push(ChannelKind::Chat);
+    }
+    Ok(used)
+}
+
+fn presence_view(viewer: &Viewer, p: &Presence, used: &[ChannelKind]) -> PresenceView {
     let capacity = &viewer.0.user.capacity;
     PresenceView {
         any_ready: p.logged_in && p.ready.values().any(|r| *r),
         channels: ChannelKind::ALL
             .into_iter()
-            .filter(|c| capacity.get(c).is_some_and(|n| *n > 0))
+            .filter(|c| used.contains(c) && capacity.get(c).is_some_and(|n| *n > 0))
             .map(|c| ChannelView {
                 kind: c.as_str(),
                 label: c.label(),
@@ -75,7 +93,7 @@ pub async fn console(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Res
     let p = s.store.presence(me, now()).await?;
     Ok(render(&AgentPage {
         chrome: Chrome::new(&viewer, "/agent", "agent"),
-        presence: presence_view(&viewer, &p),
+        presence: presence_view(&viewer, &p, &in_use(&s, &viewer).await?),
         work: work_of(&s, me).await?,
     }))
 }
@@ -91,6 +109,6 @@ pub async fn work(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Respon
 pub async fn presence(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Response> {
     let p = s.store.presence(viewer.0.user.id, now()).await?;
     Ok(render(&PresenceFragment {
-        presence: presence_view(&viewer, &p),
+        presence: presence_view(&viewer, &p, &in_use(&s, &viewer).await?),
     }))
 }
