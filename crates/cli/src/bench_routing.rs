@@ -191,6 +191,7 @@ fn decisions<R: Route>(r: &mut R, s: &Scenario, a: &RoutingArgs, n: usize) -> (L
             last_agent: None,
             required: BTreeMap::new(),
             pin: None,
+            not_for: None,
         }
     };
     let fill = Instant::now();

@@ -220,6 +220,7 @@ async fn baseline(
             last_agent: None,
             required: Default::default(),
             pin: None,
+            not_for: None,
         };
         let actions = naive.handle(t, Event::Enqueue(w))?;
         for act in actions {

@@ -607,7 +607,9 @@ async fn reviewed_reply_waits_for_a_reviewer_then_leaves_from_the_alias() {
     let w = World::start(true, &[]).await;
     let (ann, ann_api) = person(&w, "ann", json!({"reviewed": true})).await;
     let (rita, rita_api) = person(&w, "rita", json!({})).await;
-    let review = group_queue(&w, "Review", &[rita], json!({"kind": "review"})).await;
+    // The review queue is served by a group Ann belongs to as well: her own held replies must
+    // still go to Rita (never offered to their author).
+    let review = group_queue(&w, "Review", &[rita, ann], json!({"kind": "review"})).await;
     // Only a review queue may be linked as one.
     let (st, bad) = w
         .api
@@ -672,6 +674,11 @@ async fn reviewed_reply_waits_for_a_reviewer_then_leaves_from_the_alias() {
 
     // Rita gets the held reply through routing and rejects it with a comment: nothing is sent.
     take(&rita_api, first).await;
+    let (_, offered) = w.api.get(&format!("/activities/{first}")).await;
+    assert_eq!(
+        offered["assignee_id"], rita,
+        "never to its author: {offered}"
+    );
     let (st, body) = rita_api
         .post(
             &format!("/activities/{first}/review"),

@@ -117,6 +117,8 @@ pub struct NewWork {
     pub required: BTreeMap<String, u8>,
     /// Whom it waits for, if not for everyone eligible in its queue.
     pub pin: Option<Pin>,
+    /// Whom it is never offered to (a held reply's author, in its review queue).
+    pub not_for: Option<UserId>,
 }
 
 /// Whom waiting work is kept for (a workflow's route, a transfer to a user group).

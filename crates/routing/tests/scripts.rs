@@ -292,6 +292,7 @@ fn personal(id: i64, queue: switchboard_domain::QueueId, t: i64, last: i64) -> E
         last_agent: Some(g(last)),
         required: BTreeMap::new(),
         pin: None,
+        not_for: None,
     })
 }
 
@@ -425,6 +426,7 @@ fn pinned(id: i64, t: i64, pin: Pin) -> Event {
         last_agent: None,
         required: BTreeMap::new(),
         pin: Some(pin),
+        not_for: None,
     })
 }
 
@@ -717,4 +719,33 @@ fn restored_work_keeps_its_holder() {
         ]),
     );
     insta::assert_snapshot!(log);
+}
+
+#[test]
+fn work_barred_from_an_agent_is_never_offered_or_reserved_to_them() {
+    // A held reply in its review queue: its author (G1, also the case's last agent) is ready
+    // first, but only G2 gets it.
+    let mut r = Router::new(config());
+    let held = Event::Enqueue(NewWork {
+        activity: a(10),
+        channel: ChannelKind::InboundEmail,
+        queue: SALES,
+        priority: 5,
+        arrived_at: Timestamp::from_millis(5_000),
+        last_agent: Some(g(1)),
+        required: BTreeMap::new(),
+        pin: None,
+        not_for: Some(g(1)),
+    });
+    let log = run(
+        &mut r,
+        &script(vec![
+            at(0, ready(&[1])),
+            vec![(5, held)],
+            at(7, ready(&[2])),
+        ]),
+    );
+    assert!(!log.contains("offer A10 to G1"), "{log}");
+    assert!(!log.contains("reserve"), "{log}");
+    assert!(log.contains("offer A10 to G2"), "{log}");
 }

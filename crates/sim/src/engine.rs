@@ -194,6 +194,7 @@ impl Sim {
                     last_agent: None,
                     required: Default::default(),
                     pin: None,
+                    not_for: None,
                 };
                 self.feed(router, t, Event::Enqueue(new));
             }

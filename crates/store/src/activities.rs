@@ -460,6 +460,28 @@ pub(crate) async fn act(
     actor: Actor,
     now: Timestamp,
 ) -> Result<Activity, StoreError> {
+    act_with(
+        c,
+        id,
+        action,
+        expected_version,
+        actor,
+        TransitionDetails::default(),
+        now,
+    )
+    .await
+}
+
+/// [`act`] with details for its event (whom queued work waits for, or is never offered to).
+pub(crate) async fn act_with(
+    c: &mut AnyConnection,
+    id: ActivityId,
+    action: ActivityAction,
+    expected_version: Option<i64>,
+    actor: Actor,
+    details: TransitionDetails,
+    now: Timestamp,
+) -> Result<Activity, StoreError> {
     let mut a = fetch(&mut *c, id).await?;
     if expected_version.is_some_and(|v| v != a.version) {
         return Err(StoreError::stale("activity", id.0));
@@ -479,7 +501,7 @@ pub(crate) async fn act(
     a.set_state(next);
     save(c, &a, now).await?;
     let e = NewEvent {
-        payload: EventPayload::of_action(action, TransitionDetails::default()),
+        payload: EventPayload::of_action(action, details),
         from: Some(from),
         to: a.status,
         actor,

@@ -73,6 +73,8 @@ pub struct RoutedActivity {
     /// The user group it waits for, as its latest `queued` event says (`for_group_id`: a
     /// workflow or a transfer sent it to the group).
     pub for_group: Option<UserGroupId>,
+    /// Whom it is never offered to, as its latest `queued` event says (a held reply's author).
+    pub not_for: Option<UserId>,
 }
 
 /// An entry of the event log the router follows.
@@ -110,6 +112,7 @@ fn routed_from_row(r: &AnyRow) -> Result<RoutedActivity, StoreError> {
         last_agent: col::<Option<i64>>(r, "last_agent")?.map(UserId),
         for_user: waits_for.for_user_id,
         for_group: waits_for.for_group_id,
+        not_for: waits_for.not_for_user_id,
     })
 }
 

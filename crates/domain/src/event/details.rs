@@ -96,6 +96,9 @@ pub struct TransitionDetails {
     /// The group of agents the work waits for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub for_group_id: Option<UserGroupId>,
+    /// Whom it is never offered to while it waits (a held reply's author, in its review queue).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_for_user_id: Option<UserId>,
 }
 
 /// Reads a time written as RFC 3339 or, by builds before typed events, as epoch milliseconds.

@@ -283,6 +283,7 @@ fn one_of_each() -> Vec<EventPayload> {
         counts_as_abandoned: Some(false),
         for_user_id: Some(UserId(7)),
         for_group_id: Some(UserGroupId(1)),
+        not_for_user_id: Some(UserId(8)),
     };
     let actions = [
         ActivityAction::Queue {

@@ -9,6 +9,15 @@ use crate::state::{LaneKey, Phase, Work, ch};
 use crate::timers::Timer;
 
 impl Router {
+    /// The agents work is never offered to (its `not_for`, when the router knows them): kept
+    /// among those who declined it, wherever it waits.
+    pub(crate) fn barred(&self, new: &NewWork) -> Vec<usize> {
+        new.not_for
+            .and_then(|u| self.agent_index.get(&u).copied())
+            .into_iter()
+            .collect()
+    }
+
     pub(crate) fn enqueue(
         &mut self,
         now: Timestamp,
@@ -39,6 +48,12 @@ impl Router {
             Some(Pin::Group(g)) => Some(g),
             _ => None,
         };
+        let declined = self.barred(&new);
+        let mut new = new;
+        // Work barred from an agent is not reserved for them either.
+        if new.not_for.is_some() && new.last_agent == new.not_for {
+            new.last_agent = None;
+        }
         self.work.insert(
             id,
             Work {
@@ -48,7 +63,7 @@ impl Router {
                 lane: None,
                 group,
                 phase: Phase::Waiting { reserved_for: None },
-                declined: Vec::new(),
+                declined,
                 phase_gen: 0,
                 queue_gen: 0,
                 counted_gen: 0,
@@ -330,6 +345,14 @@ impl Router {
                     w.group = None;
                     w.personal_done = true;
                     w.declined.clear();
+                }
+                let barred = self
+                    .work
+                    .get(&id)
+                    .map(|w| self.barred(&w.new))
+                    .unwrap_or_default();
+                if let Some(w) = self.work.get_mut(&id) {
+                    w.declined.extend(barred);
                 }
                 self.start_waiting(now, id, out);
             }

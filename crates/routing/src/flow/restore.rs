@@ -48,6 +48,7 @@ impl Router {
             Some(Pin::Group(g)) => Some(g),
             _ => None,
         };
+        let declined = self.barred(&new);
         self.work.insert(
             id,
             Work {
@@ -57,7 +58,7 @@ impl Router {
                 lane: None,
                 group,
                 phase,
-                declined: Vec::new(),
+                declined,
                 phase_gen: 0,
                 queue_gen: 0,
                 counted_gen: 0,

@@ -155,6 +155,7 @@ pub fn work(id: i64, channel: ChannelKind, queue: QueueId, t: i64) -> Event {
         last_agent: None,
         required: BTreeMap::new(),
         pin: None,
+        not_for: None,
     })
 }
 

@@ -71,6 +71,7 @@ pub fn work(a: &RoutedActivity) -> Option<NewWork> {
             (None, Some(g)) => Some(Pin::Group(g)),
             (None, None) => None,
         },
+        not_for: a.not_for,
     })
 }
 

@@ -77,7 +77,12 @@ async fn enqueue(
         Some(queue_id) => ActivityAction::Queue { queue_id },
         None => ActivityAction::Complete,
     };
-    let outbound = activities::act(c, outbound.id, next, None, o.actor, now).await?;
+    // A held reply is never offered to its author for review.
+    let details = switchboard_domain::event::TransitionDetails {
+        not_for_user_id: o.hold.and(o.actor.user_id()),
+        ..switchboard_domain::event::TransitionDetails::default()
+    };
+    let outbound = activities::act_with(c, outbound.id, next, None, o.actor, details, now).await?;
     let row = EmailRow {
         // The conversation's department (the alias's, unless a workflow handed the email over):
         // the customer's answer threads there.
