@@ -362,6 +362,26 @@ async fn chat_story(mut server: Server) {
         }
         let (st, _) = outsider.get(&format!("{chat}/socket")).await;
         assert_eq!(st, 404, "{role} socket");
+        let (st, _) = outsider.get(&format!("{chat}/files/1")).await;
+        assert_eq!(st, 404, "{role} reads a file");
+        let r = outsider
+            .http
+            .post(format!("{}/api/v1{chat}/files?name=a.txt", server.url))
+            .bearer_auth(&outsider.token)
+            .body("x")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 404, "{role} sends a file");
+        for (path, body) in [
+            ("notes", json!({"text": "hi"})),
+            ("wrap-up", json!({"note": "done"})),
+        ] {
+            let (st, _) = outsider
+                .post(&format!("/activities/{id}/{path}"), body)
+                .await;
+            assert_eq!(st, 404, "{role} {path}");
+        }
     }
 
     // The router offers it to Ann; she accepts; the customer sees her name.

@@ -18,6 +18,20 @@ impl Router {
             .collect()
     }
 
+    /// Work `id` starts waiting afresh: kept only from its barred agent and `also` (who gave
+    /// it away).
+    pub(crate) fn reset_declined(&mut self, id: ActivityId, also: Option<usize>) {
+        let barred = self
+            .work
+            .get(&id)
+            .map(|w| self.barred(&w.new))
+            .unwrap_or_default();
+        if let Some(w) = self.work.get_mut(&id) {
+            w.declined = barred;
+            w.declined.extend(also);
+        }
+    }
+
     pub(crate) fn enqueue(
         &mut self,
         now: Timestamp,
@@ -344,16 +358,8 @@ impl Router {
                     w.new.pin = None;
                     w.group = None;
                     w.personal_done = true;
-                    w.declined.clear();
                 }
-                let barred = self
-                    .work
-                    .get(&id)
-                    .map(|w| self.barred(&w.new))
-                    .unwrap_or_default();
-                if let Some(w) = self.work.get_mut(&id) {
-                    w.declined.extend(barred);
-                }
+                self.reset_declined(id, None);
                 self.start_waiting(now, id, out);
             }
             None => {

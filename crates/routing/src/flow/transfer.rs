@@ -62,17 +62,10 @@ impl Router {
             None => self.unfile(id),
         }
         self.bump_phase(id);
-        let barred = self
-            .work
-            .get(&id)
-            .map(|w| self.barred(&w.new))
-            .unwrap_or_default();
+        // Who gives work away does not get it pushed back (they may still pull it).
+        self.reset_declined(id, holder);
         if let Some(w) = self.work.get_mut(&id) {
             w.phase = Phase::Waiting { reserved_for: None };
-            w.declined.clear();
-            // Who gives work away does not get it pushed back (they may still pull it).
-            w.declined.extend(holder);
-            w.declined.extend(barred);
             w.personal_done = true;
             w.new.pin = match to {
                 Target::Group(g) => Some(Pin::Group(g)),

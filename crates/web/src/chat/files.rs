@@ -15,7 +15,6 @@ use switchboard_domain::chat::{Chat, ChatFile, ChatMessage, NewChatFile, check_f
 use switchboard_domain::refers_nothing;
 use switchboard_domain::{Access, ActivityId, Resource};
 
-use super::access::{bearer, chat_of_token};
 use super::public::{cors, customer_chat, customer_post};
 use super::staff_post;
 use crate::auth::Caller;
@@ -107,20 +106,9 @@ pub async fn customer_download(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let (id, seq) = numbers(&id, &seq)?;
-    let chat = chat_of_token(&s, ActivityId(id), bearer(&headers)).await?;
-    let (_, origin) = customer_chat(&s, id, &headers).await?;
+    let (chat, origin) = customer_chat(&s, id, &headers).await?;
     let res = served(&s, chat.activity_id, seq, false).await?;
     Ok(cors(origin, StatusCode::OK, res).into_response())
-}
-
-async fn staff_chat(s: &AppState, id: i64) -> ApiResult<Chat> {
-    s.store.chat(ActivityId(id)).await.map_err(|_| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "the activity is not a chat",
-        )
-    })
 }
 
 /// `POST /api/v1/activities/{id}/chat/files?name=[&whisper=true]`: the agent holding the chat
@@ -134,7 +122,7 @@ pub async fn staff_upload(
     bytes: Bytes,
 ) -> ApiResult<(StatusCode, Json<ChatMessage>)> {
     caller.require(Access::Write, Resource::Activities)?;
-    let chat = staff_chat(&s, id).await?;
+    let chat = super::staff::chat(&s, id).await?;
     let (file, new) = kept(&s, &chat, &q.name, &headers, bytes).await?;
     let m = staff_post(&s, &chat, &caller.user, file.name, Some(new), q.whisper).await?;
     Ok((StatusCode::CREATED, Json(m)))
@@ -148,6 +136,6 @@ pub async fn staff_download(
 ) -> ApiResult<Response> {
     caller.require(Access::Read, Resource::Activities)?;
     let (id, seq) = numbers(&id, &seq)?;
-    let chat = staff_chat(&s, id).await?;
+    let chat = super::staff::chat(&s, id).await?;
     served(&s, chat.activity_id, seq, true).await
 }

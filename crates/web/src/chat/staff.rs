@@ -33,7 +33,7 @@ pub struct StaffMessage {
 
 switchboard_domain::refers_nothing!(StaffMessage);
 
-async fn chat(s: &AppState, id: i64) -> ApiResult<Chat> {
+pub(super) async fn chat(s: &AppState, id: i64) -> ApiResult<Chat> {
     s.store.chat(ActivityId(id)).await.map_err(|_| {
         ApiError::new(
             StatusCode::NOT_FOUND,
