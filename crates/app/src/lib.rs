@@ -8,13 +8,15 @@
 //! the alarm schedule, the relay of chats followed on this server). It
 //! writes no SQL (the store's [`switchboard_store::Tx`] does), speaks no HTTP and builds no MIME.
 //!
-//! Use cases: [`ingest`] (an inbound email becomes work), [`chat`] (web chat), [`reply`] (with the outbound
+//! Use cases: [`ingest`] (an inbound email becomes work), [`chat`] (web chat), [`callback`]
+//! (web callback and delayed callback), [`reply`] (with the outbound
 //! workflows), [`review`], [`alarms`], changing [`workflows`], wrapping work up
 //! ([`wrap_up`]) and internal [`notes`]; [`library`] compiles the workflows they run and
 //! [`notify`] writes workflows' notifications; [`compose`] builds messages from the knowledge
 //! base.
 
 pub mod alarms;
+pub mod callback;
 pub mod chat;
 pub mod compose;
 pub mod ingest;

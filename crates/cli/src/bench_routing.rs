@@ -192,6 +192,7 @@ fn decisions<R: Route>(r: &mut R, s: &Scenario, a: &RoutingArgs, n: usize) -> (L
             required: BTreeMap::new(),
             pin: None,
             not_for: None,
+            not_before: None,
         }
     };
     let fill = Instant::now();

@@ -221,6 +221,7 @@ async fn baseline(
             required: Default::default(),
             pin: None,
             not_for: None,
+            not_before: None,
         };
         let actions = naive.handle(t, Event::Enqueue(w))?;
         for act in actions {

@@ -60,6 +60,11 @@ impl ChannelKind {
         ChannelKind::ALL.into_iter().find(|c| c.as_str() == s)
     }
 
+    /// Whether work on this channel is a call the customer asked for (now or at a time).
+    pub fn is_callback(self) -> bool {
+        matches!(self, ChannelKind::Callback | ChannelKind::DelayedCallback)
+    }
+
     /// Whether work on this channel is email (and so must be interruptible).
     pub fn is_email(self) -> bool {
         matches!(self, ChannelKind::InboundEmail | ChannelKind::OutboundEmail)

@@ -13,6 +13,7 @@ pub mod alias;
 pub mod answerable;
 pub mod article;
 pub mod calendar;
+pub mod callback;
 pub mod case;
 pub mod category;
 pub mod channel;

@@ -148,4 +148,6 @@ crate::refers_nothing!(
     RoutingSettings,
     EmailSettings,
     DraftText,
+    crate::callback::CallbackRequest,
+    crate::callback::CallbackSettings,
 );

@@ -119,6 +119,9 @@ pub struct NewWork {
     pub pin: Option<Pin>,
     /// Whom it is never offered to (a held reply's author, in its review queue).
     pub not_for: Option<UserId>,
+    /// Not offered before this time (a delayed callback, a call to try again): until then the
+    /// router holds it aside, counted in no queue figure.
+    pub not_before: Option<Timestamp>,
 }
 
 /// Whom waiting work is kept for (a workflow's route, a transfer to a user group).

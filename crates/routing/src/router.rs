@@ -36,6 +36,8 @@ pub struct Router {
     /// (queue index, lane index) of lanes restricted to a group (transfers to a group).
     pub(crate) group_lanes: Vec<(usize, usize)>,
     pub(crate) work: HashMap<ActivityId, Work>,
+    /// Work that may not be offered before a set time.
+    pub(crate) future: HashMap<ActivityId, crate::flow::future::Future>,
     /// Per channel: agents available now.
     pub(crate) avail: [BitSet; CHANNELS],
     /// Per (department, channel index): work waiting outside exception queues.
@@ -253,19 +255,24 @@ impl Router {
         self.timers.next().map(Timestamp::from_millis)
     }
 
-    /// How many activities the router holds (waiting or with agents).
+    /// How many activities the router holds (waiting, with agents, or held until their time).
     pub fn len(&self) -> usize {
-        self.work.len()
+        self.work.len() + self.future.len()
     }
 
     /// Whether the router holds no activity.
     pub fn is_empty(&self) -> bool {
-        self.work.is_empty()
+        self.work.is_empty() && self.future.is_empty()
     }
 
-    /// Whether the router holds `activity` (waiting or with an agent).
+    /// Whether the router holds `activity` (waiting, with an agent, or until its time).
     pub fn contains(&self, activity: ActivityId) -> bool {
-        self.work.contains_key(&activity)
+        self.work.contains_key(&activity) || self.future.contains_key(&activity)
+    }
+
+    /// When future work `activity` will enter its queue; `None` when it is not held aside.
+    pub fn not_before(&self, activity: ActivityId) -> Option<Timestamp> {
+        self.future.get(&activity)?.new.not_before
     }
 
     /// The agent an activity is offered or assigned to, if any.
@@ -329,6 +336,7 @@ impl Router {
                 }
             }
             Timer::LogoutReturn(agent, session) => self.logout_return(now, agent, session, out),
+            Timer::Due(id, at) => self.due(now, id, at, out),
         }
     }
 

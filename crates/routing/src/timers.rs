@@ -22,6 +22,8 @@ pub(crate) enum Timer {
     MaxWait(ActivityId, u64),
     /// An agent who logged out keeps unstarted work no longer (agent index, session).
     LogoutReturn(usize, u64),
+    /// Future work's time has come (the time it was set for, ms).
+    Due(ActivityId, i64),
 }
 
 /// Pending timers.

@@ -121,6 +121,7 @@ proptest! {
                         required: billing.map(|b| ("billing".to_string(), b)).into_iter().collect::<BTreeMap<_, _>>(),
                         pin: pin.map(|(agent, n)| if agent { Pin::Agent(UserId(n)) } else { Pin::Group(UserGroupId(1 + n % 2)) }),
                         not_for: None,
+                        not_before: None,
                     })
                 }
                 Op::Accept(k) | Op::Decline(k) => {

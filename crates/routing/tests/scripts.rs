@@ -293,6 +293,7 @@ fn personal(id: i64, queue: switchboard_domain::QueueId, t: i64, last: i64) -> E
         required: BTreeMap::new(),
         pin: None,
         not_for: None,
+        not_before: None,
     })
 }
 
@@ -427,6 +428,7 @@ fn pinned(id: i64, t: i64, pin: Pin) -> Event {
         required: BTreeMap::new(),
         pin: Some(pin),
         not_for: None,
+        not_before: None,
     })
 }
 
@@ -736,6 +738,7 @@ fn work_barred_from_an_agent_is_never_offered_or_reserved_to_them() {
         required: BTreeMap::new(),
         pin: None,
         not_for: Some(g(1)),
+        not_before: None,
     });
     let log = run(
         &mut r,
@@ -748,4 +751,88 @@ fn work_barred_from_an_agent_is_never_offered_or_reserved_to_them() {
     assert!(!log.contains("offer A10 to G1"), "{log}");
     assert!(!log.contains("reserve"), "{log}");
     assert!(log.contains("offer A10 to G2"), "{log}");
+}
+
+/// A callback on `SALES` that may not be offered before `due` seconds.
+fn callback_at(id: i64, t: i64, due: i64) -> Event {
+    Event::Enqueue(NewWork {
+        activity: a(id),
+        channel: ChannelKind::Callback,
+        queue: SALES,
+        priority: 5,
+        arrived_at: Timestamp::from_millis(t * 1000),
+        last_agent: None,
+        required: BTreeMap::new(),
+        pin: None,
+        not_for: None,
+        not_before: Some(Timestamp::from_millis(due * 1000)),
+    })
+}
+
+#[test]
+fn future_work_is_offered_at_its_time_and_counted_nowhere_before() {
+    let mut r = Router::new(config());
+    let log = run(
+        &mut r,
+        &script(vec![
+            at(0, ready(&[1])),
+            vec![(5, callback_at(20, 5, 100)), (6, callback_at(21, 6, 200))],
+        ]),
+    );
+    assert!(!log.contains("A20 to"), "{log}");
+    assert!(r.contains(a(20)));
+    assert_eq!(r.not_before(a(20)), Some(Timestamp::from_millis(100_000)));
+    let stats = r
+        .queue_stats(SALES, Timestamp::from_millis(50_000))
+        .unwrap();
+    assert_eq!(stats.waiting, 0, "held-aside work is in no queue figure");
+    assert_eq!(r.expected_wait(a(20), Timestamp::from_millis(50_000)), None);
+    // Nothing at 99 s; offered at 100 s, its age counted from then. Abandoned before its time,
+    // A21 is never offered.
+    let log = run(
+        &mut r,
+        &[
+            (99, Event::Tick),
+            (100, Event::Tick),
+            (150, Event::Abandon(a(21))),
+        ],
+    );
+    assert!(
+        log.contains(" 100s (timers)\n        → offer A20 to G1"),
+        "offered by the timer at its time, not before: {log}"
+    );
+    assert_eq!(r.not_before(a(20)), None);
+    let log = run(&mut r, &[(300, Event::Tick)]);
+    assert!(!log.contains("A21"), "{log}");
+}
+
+#[test]
+fn future_work_refuses_a_pull_and_follows_a_transfer_at_once() {
+    let mut r = Router::new(config());
+    let log = run(
+        &mut r,
+        &script(vec![
+            at(0, ready(&[1, 2])),
+            vec![
+                (5, callback_at(30, 5, 1_000)),
+                (
+                    6,
+                    Event::Pull {
+                        agent: g(1),
+                        activity: Some(a(30)),
+                    },
+                ),
+                (
+                    7,
+                    Event::Transfer {
+                        activity: a(30),
+                        to: Target::Agent(g(2)),
+                    },
+                ),
+            ],
+        ]),
+    );
+    assert!(log.contains("be pulled before its time"), "{log}");
+    assert!(log.contains("A30") && log.contains("G2"), "{log}");
+    assert_eq!(r.holder(a(30)), Some(g(2)), "{log}");
 }

@@ -195,6 +195,7 @@ impl Sim {
                     required: Default::default(),
                     pin: None,
                     not_for: None,
+                    not_before: None,
                 };
                 self.feed(router, t, Event::Enqueue(new));
             }

@@ -28,7 +28,10 @@ pub(crate) fn from_row(r: &AnyRow) -> Result<BusinessCalendar, StoreError> {
     })
 }
 
-async fn fetch(c: &mut AnyConnection, id: CalendarId) -> Result<BusinessCalendar, StoreError> {
+pub(crate) async fn fetch(
+    c: &mut AnyConnection,
+    id: CalendarId,
+) -> Result<BusinessCalendar, StoreError> {
     fetch_by_id(
         &mut *c,
         "SELECT * FROM calendars WHERE id = $1",

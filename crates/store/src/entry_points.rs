@@ -5,7 +5,7 @@
 
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
-use switchboard_domain::chat::{EntryPoint, EntryPointPatch, NewEntryPoint};
+use switchboard_domain::chat::{EntryPoint, EntryPointKind, EntryPointPatch, NewEntryPoint};
 use switchboard_domain::{
     CalendarId, DepartmentId, EntryPointId, ObjectKind, QueueId, QueueRefusal, QueueUse, Timestamp,
     ValidationError,
@@ -20,6 +20,7 @@ fn from_row(r: &AnyRow) -> Result<EntryPoint, StoreError> {
     Ok(EntryPoint {
         id: EntryPointId(col(r, "id")?),
         department_id: DepartmentId(col(r, "department_id")?),
+        kind: crate::sql::parsed(r, "kind", EntryPointKind::parse)?,
         name: col(r, "name")?,
         description: col(r, "description")?,
         active: col::<i64>(r, "active")? != 0,
@@ -96,8 +97,8 @@ async fn insert(
     check_names(c, n.department_id, n.queue_id, n.calendar_id).await?;
     let id: i64 = sqlx::query(
         "INSERT INTO chat_entry_points (department_id, name, description, active, queue_id, calendar_id, \
-         pre_chat, widget, allowed_origins, survey, timeouts, max_waiting, version, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $13, 1, $12, $12) RETURNING id",
+         pre_chat, widget, allowed_origins, survey, timeouts, max_waiting, kind, version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $13, $14, 1, $12, $12) RETURNING id",
     )
     .bind(n.department_id.0)
     .bind(&n.name)
@@ -112,6 +113,7 @@ async fn insert(
     .bind(to_json(&n.timeouts)?)
     .bind(now.millis())
     .bind(i64::from(n.max_waiting))
+    .bind(n.kind.as_str())
     .fetch_one(&mut *c)
     .await
     .map_err(write_error)

@@ -1,5 +1,5 @@
 //! Whether an object about to be deleted is still named by another: a queue or calendar by a
-//! chat entry point, an entry point by chats. Queries only, so the files of the objects import nothing of each other.
+//! chat entry point, an entry point by chats and callbacks. Queries only, so the files of the objects import nothing of each other.
 
 use sqlx::AnyConnection;
 
@@ -27,17 +27,24 @@ pub(crate) async fn by_entry_point(
     }
 }
 
-/// Refuses (409) when chats were started from entry point `id`: their history names it, so it
-/// is deactivated instead.
+/// Refuses (409) when chats or callbacks came through entry point `id`: their history names it,
+/// so it is deactivated instead.
 pub(crate) async fn by_chats(c: &mut AnyConnection, id: i64) -> Result<(), StoreError> {
-    let r = sqlx::query("SELECT activity_id FROM chats WHERE entry_point_id = $1 LIMIT 1")
+    for (table, what) in [
+        ("chats", "chats were started"),
+        ("callbacks", "callbacks were asked for"),
+    ] {
+        let r = sqlx::query(&format!(
+            "SELECT activity_id FROM {table} WHERE entry_point_id = $1 LIMIT 1"
+        ))
         .bind(id)
         .fetch_optional(&mut *c)
         .await?;
-    match r {
-        Some(_) => Err(StoreError::Conflict(
-            "chats were started from this entry point; deactivate it instead".into(),
-        )),
-        None => Ok(()),
+        if r.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "{what} from this entry point; deactivate it instead"
+            )));
+        }
     }
+    Ok(())
 }

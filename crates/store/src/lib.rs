@@ -20,6 +20,7 @@ mod backend;
 pub mod blob;
 mod blob_refs;
 pub mod calendars;
+mod callbacks;
 pub mod cases;
 pub mod categories;
 pub mod chat_files;

@@ -55,6 +55,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "chat reads and files",
         include_str!("../migrations/0013_chat_reads_and_files.sql"),
     ),
+    (
+        14,
+        "callbacks",
+        include_str!("../migrations/0014_callbacks.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

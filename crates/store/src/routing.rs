@@ -75,6 +75,8 @@ pub struct RoutedActivity {
     pub for_group: Option<UserGroupId>,
     /// Whom it is never offered to, as its latest `queued` event says (a held reply's author).
     pub not_for: Option<UserId>,
+    /// Not offered before this time, as its latest `queued` event says (a delayed callback).
+    pub not_before: Option<Timestamp>,
 }
 
 /// An entry of the event log the router follows.
@@ -113,6 +115,7 @@ fn routed_from_row(r: &AnyRow) -> Result<RoutedActivity, StoreError> {
         for_user: waits_for.for_user_id,
         for_group: waits_for.for_group_id,
         not_for: waits_for.not_for_user_id,
+        not_before: waits_for.not_before,
     })
 }
 

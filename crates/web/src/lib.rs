@@ -105,6 +105,11 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             "/activities/{id}/wrap-up",
             limited(post(activities::wrap_up)),
         ),
+        ("/activities/{id}/callback", limited(get(callbacks::get))),
+        (
+            "/activities/{id}/callback-outcome",
+            limited(post(callbacks::outcome)),
+        ),
         ("/users", limited(get(users::list).post(users::create))),
         (
             "/users/{id}",
@@ -150,6 +155,10 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         (
             "/departments/{id}/routing",
             limited(get(departments::get_routing).put(departments::put_routing)),
+        ),
+        (
+            "/departments/{id}/callback-settings",
+            limited(get(callbacks::get_settings).put(callbacks::put_settings)),
         ),
         (
             "/me/presence",

@@ -76,3 +76,19 @@ pub fn availability(
         Availability::QueueFull
     }
 }
+
+/// Decides whether a delayed-callback entry point takes requests: active, with a queue, and with
+/// a time left to offer (`any_time`: the business hours and horizon leave one).
+pub fn delayed_availability(ep: &EntryPoint, any_time: bool) -> Availability {
+    if !ep.active {
+        return Availability::Inactive;
+    }
+    if ep.queue_id.is_none() {
+        return Availability::NoQueue;
+    }
+    if any_time {
+        Availability::Open
+    } else {
+        Availability::OutsideHours
+    }
+}

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use super::form::{self, PreChatField, SurveyQuestion};
 use super::origin;
 use super::widget::WidgetTemplate;
+use crate::channel::ChannelKind;
 use crate::error::ValidationError;
 use crate::ids::{CalendarId, DepartmentId, EntryPointId, QueueId};
 use crate::text::{self, MAX_NAME, MAX_TEXT};
@@ -69,6 +70,56 @@ impl ChatTimeouts {
     }
 }
 
+/// What an entry point offers its web sites' customers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryPointKind {
+    /// A live chat.
+    #[default]
+    Chat,
+    /// To be called back as soon as an agent can.
+    Callback,
+    /// To be called back at a time the customer chooses.
+    DelayedCallback,
+}
+
+impl EntryPointKind {
+    /// Every kind.
+    pub const ALL: [EntryPointKind; 3] = [
+        EntryPointKind::Chat,
+        EntryPointKind::Callback,
+        EntryPointKind::DelayedCallback,
+    ];
+
+    /// The stable name stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryPointKind::Chat => "chat",
+            EntryPointKind::Callback => "callback",
+            EntryPointKind::DelayedCallback => "delayed_callback",
+        }
+    }
+
+    /// Parses the stable name.
+    pub fn parse(s: &str) -> Option<EntryPointKind> {
+        EntryPointKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The channel of the work it brings.
+    pub fn channel(self) -> ChannelKind {
+        match self {
+            EntryPointKind::Chat => ChannelKind::Chat,
+            EntryPointKind::Callback => ChannelKind::Callback,
+            EntryPointKind::DelayedCallback => ChannelKind::DelayedCallback,
+        }
+    }
+
+    /// Whether customers leave a number to be called at.
+    pub fn is_callback(self) -> bool {
+        self != EntryPointKind::Chat
+    }
+}
+
 /// Most chats an entry point lets wait while no agent is free.
 pub const MAX_WAITING: u32 = 10_000;
 
@@ -89,6 +140,9 @@ pub struct EntryPoint {
     pub id: EntryPointId,
     /// Department.
     pub department_id: DepartmentId,
+    /// Chat, callback or delayed callback (set when it is created).
+    #[serde(default)]
+    pub kind: EntryPointKind,
     /// Name, unique in the department.
     pub name: String,
     /// What it is for, for people.
@@ -131,6 +185,9 @@ fn yes() -> bool {
 pub struct NewEntryPoint {
     /// Department.
     pub department_id: DepartmentId,
+    /// Chat (default), callback or delayed callback.
+    #[serde(default)]
+    pub kind: EntryPointKind,
     /// Name.
     pub name: String,
     /// Description.

@@ -25,8 +25,8 @@ mod session_tests;
 #[cfg(test)]
 mod tests;
 
-pub use availability::{Availability, ChatCapacity, availability};
-pub use entry_point::{ChatTimeouts, EntryPoint, EntryPointPatch, NewEntryPoint};
+pub use availability::{Availability, ChatCapacity, availability, delayed_availability};
+pub use entry_point::{ChatTimeouts, EntryPoint, EntryPointKind, EntryPointPatch, NewEntryPoint};
 pub use file::{ChatFile, MAX_CHAT_FILE_BYTES, NewChatFile, check_file};
 pub use form::{FieldKind, FieldTarget, PreChatField, QuestionKind, SurveyQuestion};
 pub use message::{

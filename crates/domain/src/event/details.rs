@@ -99,6 +99,10 @@ pub struct TransitionDetails {
     /// Whom it is never offered to while it waits (a held reply's author, in its review queue).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_for_user_id: Option<UserId>,
+    /// Not offered to an agent before this time (a delayed callback, a call to try again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub not_before: Option<Timestamp>,
 }
 
 /// Reads a time written as RFC 3339 or, by builds before typed events, as epoch milliseconds.
@@ -378,4 +382,39 @@ pub struct NoteAdded {
     /// The colleagues it mentions.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mentions: Vec<crate::ids::UserId>,
+}
+
+/// `callback_requested`: a customer asked to be called back from an entry point.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CallbackRequested {
+    /// The entry point.
+    pub entry_point_id: EntryPointId,
+    /// The number to call, E.164.
+    pub phone: String,
+    /// When the customer asked to be called (a delayed callback).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub requested_at: Option<Timestamp>,
+    /// Whether the customer gave an email address (for the confirmation).
+    #[serde(default)]
+    pub email_given: bool,
+}
+
+/// `callback_attempted`: an agent called and recorded how it went, and what follows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CallbackAttempted {
+    /// Which call this was (1 for the first).
+    pub attempt: u8,
+    /// How it went.
+    pub outcome: crate::callback::CallOutcome,
+    /// The agent's note.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+    /// When it is offered again (no answer, busy, call again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub next_at: Option<Timestamp>,
+    /// Whether the callback ended as unreachable (attempts ran out, wrong number).
+    #[serde(default)]
+    pub unreachable: bool,
 }

@@ -67,11 +67,15 @@ pub enum EventKind {
     WrappedUp,
     /// A colleague wrote an internal note (never sent to the customer).
     NoteAdded,
+    /// A customer asked to be called back (now or at a time).
+    CallbackRequested,
+    /// An agent called the customer back and recorded how it went.
+    CallbackAttempted,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 29] = [
+    pub const ALL: [EventKind; 31] = [
         EventKind::Created,
         EventKind::Updated,
         EventKind::Queued,
@@ -101,6 +105,8 @@ impl EventKind {
         EventKind::TranscriptSent,
         EventKind::WrappedUp,
         EventKind::NoteAdded,
+        EventKind::CallbackRequested,
+        EventKind::CallbackAttempted,
     ];
 
     /// The stable name stored and shown.
@@ -135,6 +141,8 @@ impl EventKind {
             EventKind::TranscriptSent => "transcript_sent",
             EventKind::WrappedUp => "wrapped_up",
             EventKind::NoteAdded => "note_added",
+            EventKind::CallbackRequested => "callback_requested",
+            EventKind::CallbackAttempted => "callback_attempted",
         }
     }
 

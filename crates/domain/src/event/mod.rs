@@ -13,9 +13,10 @@ mod kind;
 mod payload;
 
 pub use details::{
-    Acknowledged, Assigned, AutoReplied, Changes, ChatEnded, ChatStarted, Created, DeliveryFailed,
-    NoteAdded, Notified, Offered, Queued, Replied, ReviewApproved, ReviewRejected, ReviewRequested,
-    Sent, SurveyAnswered, TranscriptSent, Transition, TransitionDetails, WorkflowRan, WrappedUp,
+    Acknowledged, Assigned, AutoReplied, CallbackAttempted, CallbackRequested, Changes, ChatEnded,
+    ChatStarted, Created, DeliveryFailed, NoteAdded, Notified, Offered, Queued, Replied,
+    ReviewApproved, ReviewRejected, ReviewRequested, Sent, SurveyAnswered, TranscriptSent,
+    Transition, TransitionDetails, WorkflowRan, WrappedUp,
 };
 pub use kind::EventKind;
 pub use payload::{EventPayload, PayloadError};

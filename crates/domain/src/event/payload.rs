@@ -7,9 +7,10 @@ use utoipa::ToSchema;
 
 use super::EventKind;
 use super::details::{
-    Acknowledged, Assigned, AutoReplied, Changes, ChatEnded, ChatStarted, Created, DeliveryFailed,
-    NoteAdded, Notified, Offered, Queued, Replied, ReviewApproved, ReviewRejected, ReviewRequested,
-    Sent, SurveyAnswered, TranscriptSent, Transition, TransitionDetails, WorkflowRan, WrappedUp,
+    Acknowledged, Assigned, AutoReplied, CallbackAttempted, CallbackRequested, Changes, ChatEnded,
+    ChatStarted, Created, DeliveryFailed, NoteAdded, Notified, Offered, Queued, Replied,
+    ReviewApproved, ReviewRejected, ReviewRequested, Sent, SurveyAnswered, TranscriptSent,
+    Transition, TransitionDetails, WorkflowRan, WrappedUp,
 };
 use crate::lifecycle::ActivityAction;
 
@@ -118,6 +119,10 @@ payloads! {
     WrappedUp(WrappedUp),
     /// An internal note.
     NoteAdded(NoteAdded),
+    /// A customer asked to be called back.
+    CallbackRequested(CallbackRequested),
+    /// An agent called and recorded the outcome.
+    CallbackAttempted(CallbackAttempted),
 }
 
 impl EventPayload {

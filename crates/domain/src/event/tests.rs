@@ -121,6 +121,11 @@ const STORED_BEFORE: &[(&str, &str)] = &[
         "note_added",
         r#"{"text":"@bob@acme.test can you check?","mentions":[7]}"#,
     ),
+    (
+        "callback_requested",
+        r#"{"entry_point_id":1002,"phone":"+14155552671"}"#,
+    ),
+    ("callback_attempted", r#"{"attempt":1,"outcome":"busy"}"#),
 ];
 
 #[test]
@@ -275,6 +280,19 @@ fn one_of_each() -> Vec<EventPayload> {
             text: "@bob@acme.test can you check?".into(),
             mentions: vec![UserId(7)],
         }),
+        EventPayload::CallbackRequested(CallbackRequested {
+            entry_point_id: crate::EntryPointId(1002),
+            phone: "+14155552671".into(),
+            requested_at: Some(Timestamp::from_millis(5_000)),
+            email_given: true,
+        }),
+        EventPayload::CallbackAttempted(CallbackAttempted {
+            attempt: 2,
+            outcome: crate::callback::CallOutcome::NoAnswer,
+            note: "voicemail".into(),
+            next_at: Some(Timestamp::from_millis(9_000)),
+            unreachable: false,
+        }),
     ];
     let details = TransitionDetails {
         reason: Some("transfer".into()),
@@ -284,6 +302,7 @@ fn one_of_each() -> Vec<EventPayload> {
         for_user_id: Some(UserId(7)),
         for_group_id: Some(UserGroupId(1)),
         not_for_user_id: Some(UserId(8)),
+        not_before: Some(Timestamp::from_millis(2_000)),
     };
     let actions = [
         ActivityAction::Queue {

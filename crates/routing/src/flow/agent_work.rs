@@ -204,6 +204,9 @@ impl Router {
         id: ActivityId,
         out: &mut Vec<Action>,
     ) -> Result<(), RouteError> {
+        if self.future.remove(&id).is_some() {
+            return Ok(());
+        }
         let w = self.work.get(&id).ok_or(RouteError::UnknownActivity(id))?;
         match w.phase.agent() {
             Some(i) => {

@@ -2,6 +2,7 @@
 //! queues (declines, time-outs, logouts), to the exception queue (limits), and out (completion).
 
 mod agent_work;
+pub(crate) mod future;
 mod placing;
 mod presence;
 mod queueing;

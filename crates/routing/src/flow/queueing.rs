@@ -38,8 +38,13 @@ impl Router {
         new: NewWork,
         out: &mut Vec<Action>,
     ) -> Result<(), RouteError> {
-        if self.work.contains_key(&new.activity) {
+        if self.work.contains_key(&new.activity) || self.future.contains_key(&new.activity) {
             return Err(RouteError::AlreadyRouted(new.activity));
+        }
+        if let Some(at) = new.not_before
+            && at.millis() > now.millis()
+        {
+            return self.hold_future(new, at);
         }
         let qi = *self
             .queue_index
@@ -200,6 +205,10 @@ impl Router {
 
     /// A new priority: waiting work is filed again at its new place.
     pub(crate) fn reprioritize(&mut self, id: ActivityId, priority: u8) -> Result<(), RouteError> {
+        if let Some(f) = self.future.get_mut(&id) {
+            f.new.priority = priority;
+            return Ok(());
+        }
         let w = self.work.get(&id).ok_or(RouteError::UnknownActivity(id))?;
         if w.new.priority == priority {
             return Ok(());

@@ -17,42 +17,18 @@ impl Router {
         to: Target,
         out: &mut Vec<Action>,
     ) -> Result<(), RouteError> {
+        // Work held until its time is wanted now, once the target is known to be good.
+        if let Some(f) = self.future.get(&id) {
+            let c = ch(f.new.channel);
+            let from_qi = self.queue_index.get(&f.new.queue).copied().unwrap_or(GONE);
+            self.check_target(c, from_qi, None, to)?;
+            self.due_now(now, id, out);
+        }
         let w = self.work.get(&id).ok_or(RouteError::UnknownActivity(id))?;
         let (c, from_queue, from_qi, holder) =
             (ch(w.new.channel), w.new.queue, w.queue, w.phase.agent());
         // Validate everything before changing anything.
-        let target_agent = match to {
-            Target::Agent(agent) => {
-                let i = self.agent_idx(agent)?;
-                let a = self.agents.get(i).ok_or(RouteError::UnknownAgent(agent))?;
-                if !a.logged_in {
-                    return Err(RouteError::NotLoggedIn(agent));
-                }
-                if holder != Some(i) && !a.has_room(c) {
-                    return Err(RouteError::NoCapacity(agent));
-                }
-                Some(i)
-            }
-            Target::Queue(q) => {
-                let qi = *self
-                    .queue_index
-                    .get(&q)
-                    .ok_or(RouteError::UnknownQueue(q))?;
-                let target = self.queues.get(qi).ok_or(RouteError::UnknownQueue(q))?;
-                if !target.rules.active {
-                    return Err(RouteError::UnknownQueue(q));
-                }
-                let from_review = self
-                    .queues
-                    .get(from_qi)
-                    .is_some_and(|s| s.rules.kind == QueueKind::Review);
-                if target.rules.kind == QueueKind::Review && !from_review {
-                    return Err(RouteError::IntoReview(q));
-                }
-                None
-            }
-            Target::Group(_) => None,
-        };
+        let target_agent = self.check_target(c, from_qi, holder, to)?;
         if target_agent.is_some() && target_agent == holder {
             return Ok(());
         }
@@ -123,6 +99,49 @@ impl Router {
         Ok(())
     }
 
+    /// Checks a transfer of work on channel index `c`, from queue index `from_qi`, held by
+    /// `holder`, to `to`: the agent it goes to, if any.
+    fn check_target(
+        &self,
+        c: usize,
+        from_qi: usize,
+        holder: Option<usize>,
+        to: Target,
+    ) -> Result<Option<usize>, RouteError> {
+        Ok(match to {
+            Target::Agent(agent) => {
+                let i = self.agent_idx(agent)?;
+                let a = self.agents.get(i).ok_or(RouteError::UnknownAgent(agent))?;
+                if !a.logged_in {
+                    return Err(RouteError::NotLoggedIn(agent));
+                }
+                if holder != Some(i) && !a.has_room(c) {
+                    return Err(RouteError::NoCapacity(agent));
+                }
+                Some(i)
+            }
+            Target::Queue(q) => {
+                let qi = *self
+                    .queue_index
+                    .get(&q)
+                    .ok_or(RouteError::UnknownQueue(q))?;
+                let target = self.queues.get(qi).ok_or(RouteError::UnknownQueue(q))?;
+                if !target.rules.active {
+                    return Err(RouteError::UnknownQueue(q));
+                }
+                let from_review = self
+                    .queues
+                    .get(from_qi)
+                    .is_some_and(|s| s.rules.kind == QueueKind::Review);
+                if target.rules.kind == QueueKind::Review && !from_review {
+                    return Err(RouteError::IntoReview(q));
+                }
+                None
+            }
+            Target::Group(_) => None,
+        })
+    }
+
     pub(crate) fn pull(
         &mut self,
         now: Timestamp,
@@ -137,6 +156,12 @@ impl Router {
         }
         let id = match activity {
             Some(id) => {
+                if self.future.contains_key(&id) {
+                    return Err(RouteError::WrongState {
+                        activity: id,
+                        action: "be pulled before its time",
+                    });
+                }
                 let w = self.work.get(&id).ok_or(RouteError::UnknownActivity(id))?;
                 let Phase::Waiting { reserved_for } = w.phase else {
                     return Err(RouteError::WrongState {

@@ -156,6 +156,7 @@ pub fn work(id: i64, channel: ChannelKind, queue: QueueId, t: i64) -> Event {
         required: BTreeMap::new(),
         pin: None,
         not_for: None,
+        not_before: None,
     })
 }
 

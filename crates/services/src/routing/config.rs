@@ -72,6 +72,7 @@ pub fn work(a: &RoutedActivity) -> Option<NewWork> {
             (None, None) => None,
         },
         not_for: a.not_for,
+        not_before: a.not_before,
     })
 }
 

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use switchboard_domain::event::TransitionDetails;
 use switchboard_domain::{
-    ActivityAction, ActivityId, Actor, ChannelKind, EventKind, Presence, Timestamp, UserId,
+    ActivityAction, ActivityId, ActivityStatus, Actor, ChannelKind, EventKind, Presence, Timestamp,
+    UserId,
 };
 use switchboard_routing::{Action, Event, RouteError, Router};
 use switchboard_store::{RoutingChange, Store, StoreError};
@@ -460,10 +461,12 @@ impl Host {
             let mut out = Pending::default();
             let mut new = Vec::new();
             let mut changed = Vec::new();
+            let mut requeued = Vec::new();
             for e in &events {
                 let held = self.router.contains(e.activity);
                 match e.kind {
                     EventKind::Queued if !held => new.push(e.activity),
+                    EventKind::Queued => requeued.push(e.activity),
                     EventKind::Updated if held => changed.push(e.activity),
                     EventKind::Completed | EventKind::Abandoned if held => {
                         if let Ok(actions) = self.router.handle(t, Event::Complete(e.activity)) {
@@ -479,6 +482,12 @@ impl Host {
             changed.sort_unstable();
             changed.dedup();
             if let Err(e) = self.reprioritize(t, &changed, &mut out).await {
+                self.status.error(super::NAME, &e.to_string(), t);
+                return;
+            }
+            requeued.sort_unstable();
+            requeued.dedup();
+            if let Err(e) = self.requeue(t, &requeued, &mut out).await {
                 self.status.error(super::NAME, &e.to_string(), t);
                 return;
             }
@@ -517,6 +526,31 @@ impl Host {
             }
         }
         Ok(())
+    }
+
+    /// Work the router gave an agent that a use case put back in its queue (a callback to try
+    /// again later): the router lets the agent's hold go and routes it afresh. Queueings the
+    /// router made itself find the work waiting, or already offered again, and change nothing.
+    async fn requeue(
+        &mut self,
+        t: Timestamp,
+        ids: &[ActivityId],
+        out: &mut Pending,
+    ) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut back = Vec::new();
+        for w in self.store.routing_work(Some(ids)).await? {
+            if w.status == ActivityStatus::Queued && self.router.holder(w.id).is_some() {
+                if let Ok(actions) = self.router.handle(t, Event::Abandon(w.id)) {
+                    self.absorb(t, &actions, None, out);
+                }
+                self.offers.remove(&w.id);
+                back.push(w.id);
+            }
+        }
+        self.enter(t, &back, out).await
     }
 
     /// Reads the given activities and routes those still waiting.

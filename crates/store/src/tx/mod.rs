@@ -19,6 +19,7 @@ use crate::review::{HeldReply, ReplySettlement};
 use crate::store::Store;
 use crate::{alarms, aliases, drafts, outbox, review};
 
+mod callbacks;
 mod chats;
 mod inbound;
 mod workflows;

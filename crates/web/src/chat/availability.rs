@@ -1,32 +1,67 @@
 //! Gathers what `domain::chat::availability` decides over: the entry point's business hours now
-//! and its queue's chat agents and waiting work as the router sees them.
+//! and its queue's agents and waiting work on the entry point's channel as the router sees them;
+//! for a delayed callback, the times left to offer. And the wait a new request can expect.
 
-use switchboard_domain::chat::{Availability, ChatCapacity, EntryPoint, availability};
+use switchboard_domain::callback::{TimeRules, times};
+use switchboard_domain::chat::{
+    Availability, ChatCapacity, EntryPoint, EntryPointKind, availability, delayed_availability,
+};
 use switchboard_domain::{ChannelKind, OpenHours, Timestamp};
 
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// The chat channel's place in the router's per-channel figures.
-fn chat_index() -> usize {
-    ChannelKind::ALL
-        .iter()
-        .position(|c| *c == ChannelKind::Chat)
-        .unwrap_or(0)
+/// A channel's place in the router's per-channel figures.
+fn index(c: ChannelKind) -> usize {
+    ChannelKind::ALL.iter().position(|x| *x == c).unwrap_or(0)
 }
 
-/// Whether `ep` takes chats at `now`.
-pub async fn of(s: &AppState, ep: &EntryPoint, now: Timestamp) -> Result<Availability, ApiError> {
-    let in_hours = match ep.calendar_id {
-        Some(k) => {
-            let cal = s.store.calendar(k).await?;
-            Some(OpenHours::new(&cal).is_ok_and(|h| h.is_open(now)))
-        }
-        None => None,
+/// The entry point's business hours, when it has some.
+async fn hours(s: &AppState, ep: &EntryPoint) -> Result<Option<OpenHours>, ApiError> {
+    match ep.calendar_id {
+        Some(k) => Ok(OpenHours::new(&s.store.calendar(k).await?).ok()),
+        None => Ok(None),
+    }
+}
+
+/// The times a delayed callback of `ep` may be asked for at `now` (none for other kinds).
+pub async fn callback_times(
+    s: &AppState,
+    ep: &EntryPoint,
+    now: Timestamp,
+) -> Result<Vec<Timestamp>, ApiError> {
+    if ep.kind != EntryPointKind::DelayedCallback {
+        return Ok(Vec::new());
+    }
+    let settings = s.store.callback_settings(ep.department_id).await?;
+    let open = hours(s, ep).await?;
+    let rules = TimeRules {
+        open: open.as_ref(),
+        lead_minutes: settings.lead_minutes,
+        horizon_days: settings.horizon_days,
+    };
+    Ok(times(&rules, now))
+}
+
+/// Whether `ep` takes chats (or callback requests) at `now`; `times` are a delayed callback's.
+pub async fn of_with(
+    s: &AppState,
+    ep: &EntryPoint,
+    now: Timestamp,
+    times: &[Timestamp],
+) -> Result<Availability, ApiError> {
+    if ep.kind == EntryPointKind::DelayedCallback {
+        return Ok(delayed_availability(ep, !times.is_empty()));
+    }
+    let in_hours = hours(s, ep).await?.map(|h| h.is_open(now));
+    // A calendar that no longer validates keeps the entry point closed.
+    let in_hours = match (ep.calendar_id, in_hours) {
+        (Some(_), None) => Some(false),
+        (_, h) => h,
     };
     let capacity = match (&s.router, ep.queue_id) {
         (Some(r), Some(q)) => r.queue_stats(q).await.ok().flatten().map(|st| {
-            let c = chat_index();
+            let c = index(ep.kind.channel());
             ChatCapacity {
                 free_agents: st.free.get(c).copied().unwrap_or(0),
                 ready_agents: st.ready.get(c).copied().unwrap_or(0),
@@ -36,4 +71,24 @@ pub async fn of(s: &AppState, ep: &EntryPoint, now: Timestamp) -> Result<Availab
         _ => None,
     };
     Ok(availability(ep, in_hours, capacity))
+}
+
+/// Whether `ep` takes chats (or an immediate callback request) at `now`.
+pub async fn of(s: &AppState, ep: &EntryPoint, now: Timestamp) -> Result<Availability, ApiError> {
+    let times = callback_times(s, ep, now).await?;
+    of_with(s, ep, now, &times).await
+}
+
+/// The seconds a request entering `ep`'s queue now can expect to wait, from the queue's recent
+/// pace; `None` when the router has no measure yet.
+pub async fn expected_wait_secs(s: &AppState, ep: &EntryPoint) -> Option<u64> {
+    let (Some(r), Some(q)) = (&s.router, ep.queue_id) else {
+        return None;
+    };
+    let st = r.queue_stats(q).await.ok().flatten()?;
+    if st.service_rate <= 0.0 {
+        return None;
+    }
+    let secs = (st.waiting as f64 + 1.0) / st.service_rate;
+    secs.is_finite().then(|| secs.round().max(0.0) as u64)
 }

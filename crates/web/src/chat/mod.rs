@@ -2,11 +2,12 @@
 //! point's allowed origins, the chat token for a chat's calls), the WebSocket of both sides
 //! ([`socket`]), what a chat's state looks like to them ([`view`]), whether an entry point takes
 //! chats ([`availability`]), files sent both ways ([`files`]), the email a customer leaves
-//! instead ([`offline`]), tokens and origins ([`access`]), what a page embeds ([`widget`]); the
+//! instead ([`offline`]), callback requests ([`callbacks`]), tokens and origins ([`access`]), what a page embeds ([`widget`]); the
 //! staff's side under `/api/v1` ([`staff`]). Rate limits are `crate::limits`'.
 
 pub mod access;
 pub mod availability;
+pub mod callbacks;
 pub mod files;
 pub mod offline;
 pub mod public;
@@ -49,6 +50,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/chat/v1/entry-points/{id}/emails",
             post(offline::leave).options(preflight_entry_point),
+        )
+        .route(
+            "/chat/v1/entry-points/{id}/callbacks",
+            post(callbacks::request).options(preflight_entry_point),
         )
         .route("/chat/v1/chats/{id}", get(state).options(preflight_chat))
         .route(

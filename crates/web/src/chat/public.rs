@@ -13,8 +13,8 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use switchboard_app::chat::StartChat;
 use switchboard_domain::chat::{
-    Audience, Availability, ChatMessage, ChatParty, EndReason, EntryPoint, NewChatMessage,
-    PreChatField, SurveyQuestion, WidgetTemplate, check_text,
+    Audience, Availability, ChatMessage, ChatParty, EndReason, EntryPoint, EntryPointKind,
+    NewChatMessage, PreChatField, SurveyQuestion, WidgetTemplate, check_text,
 };
 use switchboard_domain::{ActivityAction, ActivityId, Actor, EntryPointId};
 use switchboard_services::routing::actions;
@@ -35,8 +35,16 @@ pub const MAX_POLL_SECS: u64 = 25;
 pub struct WidgetInfo {
     /// The entry point.
     pub id: EntryPointId,
-    /// Whether a chat can start now, and if not why.
+    /// Chat, callback or delayed callback.
+    pub kind: EntryPointKind,
+    /// Whether a chat (or callback request) can start now, and if not why.
     pub availability: Availability,
+    /// The times a delayed callback may be asked for (empty for other kinds); the widget shows
+    /// them on the customer's own clock.
+    #[schema(value_type = Vec<String>)]
+    pub times: Vec<switchboard_domain::Timestamp>,
+    /// Seconds a new request can expect to wait in the queue, when its pace is known.
+    pub expected_wait_secs: Option<u64>,
     /// The widget's texts and colour.
     pub widget: WidgetTemplate,
     /// The pre-chat form.
@@ -145,11 +153,20 @@ pub async fn widget_info(
 ) -> ApiResult<Response> {
     let ep = entry_point(&s, id).await?;
     let origin = allowed_origin(&headers, &ep)?;
-    let availability = super::availability::of(&s, &ep, now()).await?;
+    let t = now();
+    let times = super::availability::callback_times(&s, &ep, t).await?;
+    let availability = super::availability::of_with(&s, &ep, t, &times).await?;
     let leave_email = ep.active && s.store.department_alias(ep.department_id).await?.is_some();
+    let expected_wait_secs = match ep.kind {
+        EntryPointKind::DelayedCallback => None,
+        _ => super::availability::expected_wait_secs(&s, &ep).await,
+    };
     let info = WidgetInfo {
         leave_email,
         id: ep.id,
+        kind: ep.kind,
+        times,
+        expected_wait_secs,
         availability,
         widget: ep.widget,
         pre_chat: ep.pre_chat,
@@ -170,6 +187,13 @@ pub async fn start(
 ) -> ApiResult<Response> {
     let ep = entry_point(&s, id).await?;
     let origin = allowed_origin(&headers, &ep)?;
+    if ep.kind.is_callback() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "not_a_chat_entry_point",
+            "this entry point offers callbacks (POST …/callbacks), not chat",
+        ));
+    }
     let t = now();
     s.chat_limits.start(client, ep.id, t)?;
     let availability = super::availability::of(&s, &ep, t).await?;

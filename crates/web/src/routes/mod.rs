@@ -12,6 +12,7 @@ pub mod aliases;
 pub mod articles;
 pub mod auth;
 pub mod calendars;
+pub mod callbacks;
 pub mod cases;
 pub mod categories;
 pub mod customers;
