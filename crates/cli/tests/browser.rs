@@ -662,3 +662,96 @@ async fn a_customer_chats_from_another_web_site_in_a_real_browser() {
         "{left}"
     );
 }
+
+#[tokio::test]
+async fn a_customer_asks_for_a_callback_in_a_real_browser() {
+    if !(browser_available() && require_or_skip("dovecot") && require_or_skip("aiosmtpd")) {
+        return;
+    }
+    let w = World::start(true, &[]).await;
+    let (api, dept) = (&w.api, w.dept);
+    let password = "a long enough password";
+    let group = ann_in_support(api, dept, password, false).await;
+    let queue = create(
+        api,
+        "/queues",
+        json!({"department_id": dept, "name": "Callbacks",
+               "routing": {"type": "user_group", "user_group_id": group}}),
+    )
+    .await;
+    w.support_alias(w.queue).await;
+    let (st, v) = api
+        .put(
+            &format!("/departments/{dept}/callback-settings"),
+            json!({"default_country": "US",
+                   "dial_link": "https://cti.example.com/dial?to={phone}&ref={activity_id}"}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let shop_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let origin = format!("http://localhost:{shop_port}");
+    let mut eps = vec![];
+    for (name, kind) in [
+        ("Call me now", "callback"),
+        ("Call me later", "delayed_callback"),
+    ] {
+        eps.push(
+            create(
+                api,
+                "/entry-points",
+                json!({"department_id": dept, "name": name, "kind": kind, "queue_id": queue,
+                       "allowed_origins": [origin],
+                       "widget": {"title": name, "welcome": "Leave your number; we call you."}}),
+            )
+            .await,
+        );
+    }
+    run(
+        "callback_widget.mjs",
+        &w.server,
+        vec![
+            ("SB_NOW", eps[0].to_string()),
+            ("SB_LATER", eps[1].to_string()),
+            ("SB_SHOP_PORT", shop_port.to_string()),
+            ("SB_AGENT_EMAIL", "ann@acme.test".into()),
+            ("SB_AGENT_PASSWORD", password.into()),
+        ],
+    )
+    .await;
+    // What the browser did is what the store holds.
+    let (_, now) = api.get("/activities?channel=callback").await;
+    let id = now["items"][0]["id"].as_i64().unwrap();
+    let (_, cb) = api.get(&format!("/activities/{id}/callback")).await;
+    assert_eq!(
+        (
+            cb["phone"].as_str(),
+            cb["state"].as_str(),
+            cb["attempts"].as_i64()
+        ),
+        (Some("+14155552671"), Some("reached"), Some(1)),
+        "{cb}"
+    );
+    let (_, later) = api.get("/activities?channel=delayed_callback").await;
+    let later = &later["items"][0];
+    assert_eq!(later["status"], "queued", "held until its time: {later}");
+    let (_, cb) = api
+        .get(&format!("/activities/{}/callback", later["id"]))
+        .await;
+    assert_eq!(cb["time_zone"], "America/New_York", "{cb}");
+    assert!(cb["requested_at"].is_string(), "{cb}");
+    // The confirmation of the delayed callback reached the customer's real mailbox.
+    let raw = wait_for("the confirmation", Duration::from_secs(30), || async {
+        w.dovecot.read_messages("carol").pop()
+    })
+    .await;
+    let mail = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    assert_eq!(mail.subject(), Some("Call me later: we will call you back"));
+    assert!(
+        mail.body_text(0).unwrap().contains("(America/New_York)"),
+        "spoken on the customer's clock"
+    );
+}

@@ -656,3 +656,36 @@ function localTimes(root) {
 }
 localTimes(document);
 document.body.addEventListener("htmx:afterSwap", (e) => localTimes(e.target));
+
+// ---- A callback's call -----------------------------------------------------------------------
+// "Call again at…" asks for the time (on the agent's clock, sent as UTC).
+document.addEventListener("change", (e) => {
+  if (e.target.id !== "call-outcome") return;
+  const label = document.getElementById("call-again-label");
+  if (label) label.hidden = e.target.value !== "call_again";
+});
+
+actions["record-call"] = async (b) => {
+  const outcome = document.getElementById("call-outcome").value;
+  const body = { outcome, note: document.getElementById("call-note").value };
+  if (outcome === "call_again") {
+    const at = document.getElementById("call-again").value;
+    if (!at) {
+      flash("Say when to call again.");
+      return;
+    }
+    body.at = new Date(at).toISOString();
+  }
+  const category = document.getElementById("wrap-category");
+  if (outcome === "reached" && category && category.value) body.category_id = Number(category.value);
+  const r = await api("POST", `/activities/${b.dataset.activity}/callback-outcome`, body);
+  const result = document.getElementById("call-result");
+  if (r.unreachable) {
+    result.textContent = r.customer_told ? "Unreachable; the customer was told by email." : "Unreachable.";
+  } else if (r.next_at) {
+    result.textContent = `Recorded; it comes back ${new Date(r.next_at).toLocaleString()}.`;
+  } else {
+    result.textContent = "Recorded and completed.";
+  }
+  window.setTimeout(() => nextWork(b.dataset.activity), 800);
+};

@@ -1,7 +1,8 @@
 //! The activity view: the case's email thread (customer HTML in a sandboxed frame, remote
 //! images off until asked for), attachments, the customer and their other cases, the activity's
 //! history, and — for an email the viewer holds — the reply composer; a chat's conversation
-//! instead of the thread (`chat_panel.rs`).
+//! (`chat_panel.rs`) or a callback's number and call outcome (`callback_panel.rs`) instead of
+//! the thread.
 
 use askama::Template;
 use axum::extract::State;
@@ -54,6 +55,8 @@ struct ActivityPage {
     review_html: String,
     /// The conversation, when the activity is a chat.
     chat: Option<super::chat_panel::ChatPanel>,
+    /// Whom to call and how the calls went, when the activity is a callback.
+    callback: Option<super::callback_panel::CallbackPanel>,
     /// Who holds it, when someone other than the viewer does (empty otherwise).
     holder: String,
     /// The internal notes, oldest first: (when, who, text).
@@ -292,6 +295,7 @@ pub async fn view(State(s): State<AppState>, viewer: Viewer, Id(id): Id) -> ApiR
     };
     let c = composer.unwrap_or_default();
     let chat = super::chat_panel::panel(&s, &viewer, &activity).await?;
+    let callback = super::callback_panel::panel(&s, &viewer, &activity).await?;
     let notes = notes_of(&s, &events).await?;
     let may_note = viewer.0.holds(&activity);
     let holder = match activity.assignee_id {
@@ -303,6 +307,7 @@ pub async fn view(State(s): State<AppState>, viewer: Viewer, Id(id): Id) -> ApiR
         may_note,
         holder,
         chat,
+        callback,
         editor_html: c.editor_html,
         to: c.to,
         cc: c.cc,

@@ -31,9 +31,8 @@ struct PresenceView {
     reasons: Vec<(&'static str, bool)>,
 }
 
-/// The channels the agent's department uses: email always, chat once it has an active chat
-/// entry point; callbacks not yet (nothing creates them). Readiness for the others stays out of
-/// sight.
+/// The channels the agent's department uses: email always, chat, callback and delayed callback
+/// once it has an active entry point of that kind. Readiness for the others stays out of sight.
 async fn in_use(s: &AppState, viewer: &Viewer) -> ApiResult<Vec<ChannelKind>> {
     let mut used = vec![ChannelKind::InboundEmail, ChannelKind::OutboundEmail];
     let dept = viewer.0.user.department_id;
@@ -41,8 +40,11 @@ async fn in_use(s: &AppState, viewer: &Viewer) -> ApiResult<Vec<ChannelKind>> {
         .store
         .list_entry_points(&Scope::All, Some(dept), &PageRequest::first(200))
         .await?;
-    if eps.items.iter().any(|e| e.active) {
-        used.push(ChannelKind::Chat);
+    for e in eps.items.iter().filter(|e| e.active) {
+        let c = e.kind.channel();
+        if !used.contains(&c) {
+            used.push(c);
+        }
     }
     Ok(used)
 }

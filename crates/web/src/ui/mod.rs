@@ -10,6 +10,7 @@ mod admin_services;
 mod agent;
 mod agent_queues;
 mod assets;
+mod callback_panel;
 mod chat_panel;
 mod errors;
 mod login;

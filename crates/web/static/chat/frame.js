@@ -27,6 +27,13 @@
     no: "No",
     transcriptSent: "The transcript is on its way to your email address.",
     download: (name, size) => `Download ${name} (${size})`,
+    callNow: "Call me back",
+    callLater: "Call me at this time",
+    booked: (phone) => `Thank you. We will call you at ${phone} as soon as an agent is free.`,
+    bookedAt: (phone, when) => `Thank you. We will call you at ${phone} on ${when}.`,
+    mailed: " A confirmation is on its way to your email address.",
+    wait: (mins) => `Expected wait: about ${mins} minute${mins === 1 ? "" : "s"}.`,
+    zone: (zone) => `Times are shown in your time zone (${zone}).`,
   };
 
   const body = document.body;
@@ -113,7 +120,7 @@
   // ---- Drawing ----------------------------------------------------------------------------------
 
   function show(id) {
-    for (const s of ["intro", "offline", "talk"]) $(s).hidden = s !== id;
+    for (const s of ["intro", "callback", "offline", "talk"]) $(s).hidden = s !== id;
   }
 
   function linkified(text) {
@@ -453,6 +460,98 @@
     window.location.reload();
   }
 
+  // ---- Callback and delayed callback -------------------------------------------------------------
+
+  const zone = (() => {
+    try {
+      return Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    } catch (_) {
+      return "";
+    }
+  })();
+  const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: "long", day: "numeric", month: "long" });
+  const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+  const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "short" });
+
+  // The times offered, grouped by day on the customer's own clock.
+  function fillTimes(times) {
+    const days = new Map();
+    for (const t of times) {
+      const d = new Date(t);
+      const key = `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+      if (!days.has(key)) days.set(key, { label: dayFormat.format(d), times: [] });
+      days.get(key).times.push(t);
+    }
+    const day = $("cb-day");
+    const at = $("cb-at");
+    day.replaceChildren();
+    for (const [key, v] of days) {
+      const o = document.createElement("option");
+      o.value = key;
+      o.textContent = v.label;
+      day.append(o);
+    }
+    const fill = () => {
+      at.replaceChildren();
+      const v = days.get(day.value);
+      for (const t of v ? v.times : []) {
+        const o = document.createElement("option");
+        o.value = t;
+        o.textContent = timeFormat.format(new Date(t));
+        at.append(o);
+      }
+    };
+    day.addEventListener("change", fill);
+    fill();
+    if (zone) $("cb-zone").textContent = TEXT.zone(zone);
+  }
+
+  function callbackForm() {
+    const delayed = info.kind === "delayed_callback";
+    $("cb-welcome").textContent = info.widget.welcome;
+    $("cb-at-field").hidden = !delayed;
+    $("cb-submit").textContent = delayed ? TEXT.callLater : TEXT.callNow;
+    if (delayed) fillTimes(info.times || []);
+    if (!delayed && info.expected_wait_secs != null) {
+      $("cb-wait").textContent = TEXT.wait(Math.max(1, Math.round(info.expected_wait_secs / 60)));
+    }
+    $("cb-form").addEventListener("submit", book);
+    show("callback");
+  }
+
+  async function book(e) {
+    e.preventDefault();
+    const form = $("cb-form");
+    form.querySelectorAll(".field-error").forEach((p) => (p.textContent = ""));
+    form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
+    $("cb-error").textContent = "";
+    const payload = { name: $("cb-name").value, phone: $("cb-phone").value };
+    if ($("cb-email").value.trim()) payload.email = $("cb-email").value;
+    if ($("cb-note").value.trim()) payload.note = $("cb-note").value;
+    if (info.kind === "delayed_callback") payload.at = $("cb-at").value;
+    if (zone) payload.time_zone = zone;
+    $("cb-submit").disabled = true;
+    try {
+      const r = await call("POST", `/entry-points/${ep}/callbacks`, payload);
+      const text = r.at ? TEXT.bookedAt(r.phone, fullFormat.format(new Date(r.at))) : TEXT.booked(r.phone);
+      form.hidden = true;
+      $("booked").textContent = text + (r.confirmation_mailed ? TEXT.mailed : "");
+      $("booked").hidden = false;
+      $("booked").focus();
+    } catch (err) {
+      const target = { name: "cb-name", phone: "cb-phone", email: "cb-email", note: "cb-note", at: "cb-at" }[err.field];
+      if (target) {
+        $(`${target}-error`).textContent = err.message;
+        $(target).setAttribute("aria-invalid", "true");
+        $(target).focus();
+      } else {
+        $("cb-error").textContent = err.message;
+      }
+    } finally {
+      $("cb-submit").disabled = false;
+    }
+  }
+
   // ---- The offline alternative: leave an email ---------------------------------------------------
 
   // One key per filled-in form, so a send retried after a lost answer is taken in once.
@@ -643,7 +742,7 @@
     $("offline-text").textContent = w.offline;
     const open = info.availability === "open";
     toHost({ type: "ready", label: open || chat ? w.title : w.offline.split(/[.!?]/)[0], colour: w.colour, resume: !!chat });
-    if (chat) {
+    if (chat && info.kind === "chat") {
       show("talk");
       connect();
       return;
@@ -651,6 +750,10 @@
     if (!open) {
       show("offline");
       offerEmail("");
+      return;
+    }
+    if (info.kind !== "chat") {
+      callbackForm();
       return;
     }
     const form = $("pre-chat");

@@ -137,8 +137,8 @@ pub async fn get(s: &AppState, slug: &str, id: i64) -> ApiResult<Value> {
     }
 }
 
-/// A section of an object's page as JSON: a department's `/channels/…`, `/routing` or
-/// `/email-settings`, a user's `/groups`.
+/// A section of an object's page as JSON: a department's `/channels/…`, `/routing`,
+/// `/callback-settings` or `/email-settings`, a user's `/groups`.
 pub async fn section(s: &AppState, slug: &str, id: i64, api: &str) -> ApiResult<Value> {
     let st = &s.store;
     if slug == "users" {
@@ -151,6 +151,7 @@ pub async fn section(s: &AppState, slug: &str, id: i64, api: &str) -> ApiResult<
     }
     match api {
         "/routing" => json(st.routing_settings(dept).await?),
+        "/callback-settings" => json(st.callback_settings(dept).await?),
         _ => json(st.email_settings(dept).await?),
     }
 }

@@ -40,6 +40,11 @@ const ARTICLE_KINDS: &[(&str, &str)] = &[
     ("footer", "Footer"),
     ("auto_acknowledgement", "Auto-acknowledgement"),
 ];
+const ENTRY_POINT_KINDS: &[(&str, &str)] = &[
+    ("chat", "Chat"),
+    ("callback", "Callback (call now)"),
+    ("delayed_callback", "Delayed callback (call at a time)"),
+];
 const WORKFLOW_KINDS: &[(&str, &str)] = &[
     ("inbound", "Inbound"),
     ("start", "Start"),
@@ -433,12 +438,13 @@ pub const KINDS: &[Kind] = &[
     },
     Kind {
         slug: "entry-points",
-        title: "Chat entry points",
+        title: "Chat and callback entry points",
         one: "entry point",
         api: "/entry-points",
         resource: Resource::EntryPoints,
         columns: &[
             ("Name", "name"),
+            ("Kind", "kind"),
             ("Queue", "queue_id"),
             ("Department", "department_id"),
             ("Active", "active"),
@@ -447,11 +453,15 @@ pub const KINDS: &[Kind] = &[
             F::new("department_id", "Department", C::Select(S::Departments))
                 .required()
                 .create_only(),
+            F::new("kind", "Kind", C::Select(S::Fixed(ENTRY_POINT_KINDS)))
+                .default("chat")
+                .create_only()
+                .help("a callback asks for the customer's name and number (and, delayed, a time); the department's callback settings apply"),
             F::new("name", "Name", C::Text).required(),
             F::new("description", "Description", C::Area),
             F::new("active", "Active", C::Check).default("true"),
             F::new("queue_id", "Queue", C::Select(S::Queues))
-                .help("where its chats wait unless a start workflow routes them"),
+                .help("where its chats (or callbacks) wait unless a start workflow routes a chat elsewhere"),
             F::new("calendar_id", "Business hours", C::Select(S::Calendars))
                 .help("none: always open"),
             F::new("max_waiting", "Chats that may wait", C::Number)
@@ -561,6 +571,21 @@ pub const DEPARTMENT_SECTIONS: &[Section] = &[
         title: "Delayed callback",
         api: "/channels/delayed_callback",
         fields: CHANNEL_FIELDS,
+    },
+    Section {
+        title: "Callbacks",
+        api: "/callback-settings",
+        fields: &[
+            F::new("default_country", "Default country", C::Text)
+                .help("two letters, e.g. US, GB, DE: the country of numbers given without one"),
+            F::new("max_attempts", "Calls before unreachable", C::Number),
+            F::new("retry_minutes", "Call again after no answer (min)", C::Number),
+            F::new("lead_minutes", "Least notice for a delayed callback (min)", C::Number),
+            F::new("horizon_days", "Delayed callbacks up to (days ahead)", C::Number),
+            F::new("dial_link", "Softphone or CTI link", C::Text).help(
+                "optional; {phone} (E.164) and {activity_id} are filled in, e.g. https://cti.example.com/dial?to={phone}&ref={activity_id} or sip:{phone}",
+            ),
+        ],
     },
     Section {
         title: "Routing",
@@ -706,6 +731,15 @@ mod tests {
         names_parse::<MailSecurity>("security", SECURITY, plain);
         names_parse::<ArticleKind>("article kind", ARTICLE_KINDS, plain);
         names_parse::<WorkflowKind>("workflow kind", WORKFLOW_KINDS, plain);
+        names_parse::<switchboard_domain::chat::EntryPointKind>(
+            "entry point kind",
+            ENTRY_POINT_KINDS,
+            plain,
+        );
+        assert_eq!(
+            ENTRY_POINT_KINDS.len(),
+            switchboard_domain::chat::EntryPointKind::ALL.len()
+        );
         names_parse::<Disposition>("disposition", DISPOSITIONS, |n| match n {
             "move" => json!({"action": n, "folder": "Done"}),
             _ => json!({"action": n}),
