@@ -58,13 +58,13 @@ try {
     await frame.locator('#cb-form').waitFor();
     assert.equal(await frame.locator('#cb-at-field').isVisible(), false, 'no time for an immediate callback');
     await accessible(customer, 'the callback form');
-    await frame.getByLabel('Your name').fill('Carla Customer');
-    await frame.getByLabel('Phone number').fill('12');
+    await frame.locator('#cb-name').fill('Carla Customer');
+    await frame.locator('#cb-phone').fill('12');
     await frame.getByRole('button', { name: 'Call me back' }).click();
     await frame.locator('#cb-phone-error').getByText(/not a phone number/).waitFor();
     assert.equal(await frame.locator('#cb-phone').getAttribute('aria-invalid'), 'true');
-    await frame.getByLabel('Phone number').fill('(415) 555-2671');
-    await frame.getByLabel('What is it about?').fill('My invoice 42');
+    await frame.locator('#cb-phone').fill('(415) 555-2671');
+    await frame.locator('#cb-note').fill('My invoice 42');
     await frame.getByRole('button', { name: 'Call me back' }).click();
     await frame.locator('#booked').getByText('We will call you at +14155552671 as soon as an agent is free.').waitFor();
     await screenshot(customer, 'callback-booked');
@@ -75,7 +75,10 @@ try {
     const row = agent.locator('#work tr[data-activity]').filter({ hasText: 'My invoice 42' });
     await row.locator('.badge.offered').waitFor({ timeout: 15000 });
     activity = await row.getAttribute('data-activity');
-    await row.locator('button[data-action=accept]').click();
+    await Promise.all([
+      agent.waitForResponse((r) => r.url().endsWith(`/activities/${activity}/actions`) && r.ok()),
+      row.locator('button[data-action=accept]').click(),
+    ]);
     await agent.goto(`${baseUrl}/activities/${activity}`);
     const call = agent.locator('.callback a[href^="tel:"]');
     assert.equal(await call.getAttribute('href'), 'tel:+14155552671');
@@ -103,9 +106,9 @@ try {
     await frame.locator('#cb-day').selectOption({ index: 1 });
     const times = await frame.locator('#cb-at option').count();
     assert.ok(times >= 1, 'times offered on the second day');
-    await frame.getByLabel('Your name').fill('Carla Customer');
-    await frame.getByLabel('Phone number').fill('+1 415 555 2671');
-    await frame.getByLabel('Email address (for a confirmation)').fill('carla@customer.test');
+    await frame.locator('#cb-name').fill('Carla Customer');
+    await frame.locator('#cb-phone').fill('+1 415 555 2671');
+    await frame.locator('#cb-email').fill('carla@customer.test');
     await accessible(customer, 'the delayed callback form');
     await screenshot(customer, 'callback-delayed-form');
     await frame.getByRole('button', { name: 'Call me at this time' }).click();

@@ -11,7 +11,7 @@
 //! Use cases: [`ingest`] (an inbound email becomes work), [`chat`] (web chat), [`callback`]
 //! (web callback and delayed callback), [`reply`] (with the outbound
 //! workflows), [`review`], [`alarms`], changing [`workflows`], wrapping work up
-//! ([`wrap_up`]) and internal [`notes`]; [`library`] compiles the workflows they run and
+//! ([`wrap_up`]), internal [`notes`] and merging [`customers`]; [`library`] compiles the workflows they run and
 //! [`notify`] writes workflows' notifications; [`compose`] builds messages from the knowledge
 //! base.
 
@@ -19,6 +19,7 @@ pub mod alarms;
 pub mod callback;
 pub mod chat;
 pub mod compose;
+pub mod customers;
 pub mod ingest;
 pub mod library;
 pub mod notes;

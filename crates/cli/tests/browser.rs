@@ -755,3 +755,197 @@ async fn a_customer_asks_for_a_callback_in_a_real_browser() {
         "spoken on the customer's clock"
     );
 }
+
+/// Every console page is accessible (axe-core, WCAG 2.x A/AA) at 1280×800 and on a phone, with
+/// one `<h1>` and nothing overflowing sideways; one object of each administration kind exists, so
+/// every list, new form and edit form is drawn.
+#[tokio::test]
+async fn every_console_page_is_accessible_in_a_real_browser() {
+    if !browser_available() {
+        return;
+    }
+    let server = Server::sqlite();
+    let api = Api::admin(&server).await;
+    let (_, depts) = api.get("/departments").await;
+    let dept = depts["items"][0]["id"].as_i64().unwrap();
+    let password = "a long enough password";
+    let group = ann_in_support(&api, dept, password, false).await;
+    let queue = create(
+        &api,
+        "/queues",
+        json!({"department_id": dept, "name": "Support",
+               "routing": {"type": "user_group", "user_group_id": group}}),
+    )
+    .await;
+    let (_, users) = api.get("/users").await;
+    let ann = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "ann@acme.test")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let folder = create(
+        &api,
+        "/kb-folders",
+        json!({"department_id": dept, "name": "Answers"}),
+    )
+    .await;
+    let article = create(
+        &api,
+        "/articles",
+        json!({"department_id": dept, "kind": "answer", "title": "Refunds",
+               "folder_id": folder, "html": "<p>Refunds take five days.</p>"}),
+    )
+    .await;
+    let category = create(
+        &api,
+        "/categories",
+        json!({"department_id": dept, "name": "Billing"}),
+    )
+    .await;
+    let calendar = create(
+        &api,
+        "/calendars",
+        json!({"department_id": dept, "name": "Office", "time_zone": "Europe/Berlin",
+               "hours": {"mon": ["09:00-17:00"]}}),
+    )
+    .await;
+    let entry_point = create(
+        &api,
+        "/entry-points",
+        json!({"department_id": dept, "name": "Shop", "queue_id": queue}),
+    )
+    .await;
+    let workflow = create(
+        &api,
+        "/workflows",
+        json!({"department_id": dept, "name": "Route all", "kind": "inbound",
+               "definition": {"steps": [{"type": "route", "id": "r", "queue_id": queue}]}}),
+    )
+    .await;
+    let customer = create(
+        &api,
+        "/customers",
+        json!({"department_id": dept, "name": "Carla Customer",
+               "contact_points": [{"kind": "email", "value": "carla@customer.test"}]}),
+    )
+    .await;
+    let activity = create(
+        &api,
+        "/activities",
+        json!({"customer_id": customer, "channel": "inbound_email", "subject": "Refund please",
+               "queue_id": queue}),
+    )
+    .await;
+    let objects = json!({
+        "departments": dept, "users": ann, "user-groups": group, "queues": queue,
+        "aliases": null, "kb-folders": folder, "articles": article, "workflows": workflow,
+        "categories": category, "calendars": calendar, "entry-points": entry_point,
+    });
+    run(
+        "console_pages.mjs",
+        &server,
+        vec![
+            ("SB_ADMIN_EMAIL", common::ADMIN_EMAIL.into()),
+            ("SB_ADMIN_PASSWORD", common::ADMIN_PASSWORD.into()),
+            ("SB_ACTIVITY", activity.to_string()),
+            ("SB_CUSTOMER", customer.to_string()),
+            ("SB_OBJECTS", objects.to_string()),
+        ],
+    )
+    .await;
+}
+
+/// Collision: a supervisor and the holding agent on one activity see each other live (and who
+/// types); the supervisor cannot answer work the agent holds, takes it over, and the agent is
+/// told at once.
+#[tokio::test]
+async fn a_supervisor_sees_the_holder_and_takes_over_in_a_real_browser() {
+    if !browser_available() {
+        return;
+    }
+    let server = Server::sqlite();
+    let api = Api::admin(&server).await;
+    let (_, depts) = api.get("/departments").await;
+    let dept = depts["items"][0]["id"].as_i64().unwrap();
+    let password = "a long enough password";
+    let group = ann_in_support(&api, dept, password, false).await;
+    let sam = create(
+        &api,
+        "/users",
+        json!({"department_id": dept, "email": "sam@acme.test", "name": "Sam Supervisor",
+               "role": "supervisor", "password": password}),
+    )
+    .await;
+    let queue = create(
+        &api,
+        "/queues",
+        json!({"department_id": dept, "name": "Support",
+               "routing": {"type": "user_group", "user_group_id": group}}),
+    )
+    .await;
+    let customer = create(
+        &api,
+        "/customers",
+        json!({"department_id": dept, "name": "Carol Customer",
+               "contact_points": [{"kind": "email", "value": "carol@customer.test"}]}),
+    )
+    .await;
+    let activity = create(
+        &api,
+        "/activities",
+        json!({"customer_id": customer, "channel": "inbound_email", "subject": "Refund please",
+               "queue_id": queue}),
+    )
+    .await;
+    let (_, users) = api.get("/users").await;
+    let ann = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "ann@acme.test")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (st, v) = api
+        .post(
+            &format!("/activities/{activity}/actions"),
+            json!({"action": "assign", "agent_id": ann}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    // Only the holder answers.
+    let sam_api = Api::login(&server, "sam@acme.test", password).await;
+    let (st, v) = sam_api
+        .post(
+            &format!("/activities/{activity}/reply"),
+            json!({"text": "Hello"}),
+        )
+        .await;
+    assert_eq!(
+        (st, v["code"].as_str()),
+        (409, Some("held_by_another")),
+        "{v}"
+    );
+    // An agent may not take a colleague's work.
+    let ann_api = Api::login(&server, "ann@acme.test", password).await;
+    let (st, _) = ann_api
+        .post(&format!("/activities/{activity}/take-over"), json!({}))
+        .await;
+    assert_eq!(st, 403);
+    run(
+        "collision.mjs",
+        &server,
+        vec![
+            ("SB_ACTIVITY", activity.to_string()),
+            ("SB_AGENT_EMAIL", "ann@acme.test".into()),
+            ("SB_SUPERVISOR_EMAIL", "sam@acme.test".into()),
+            ("SB_PASSWORD", password.into()),
+        ],
+    )
+    .await;
+    let (_, a) = api.get(&format!("/activities/{activity}")).await;
+    assert_eq!(a["assignee_id"].as_i64(), Some(sam), "{a}");
+}

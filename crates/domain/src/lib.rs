@@ -20,6 +20,7 @@ pub mod channel;
 pub mod chat;
 pub mod compose;
 pub mod customer;
+pub mod customer_merge;
 pub mod department;
 pub mod draft;
 pub mod email;

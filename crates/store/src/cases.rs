@@ -25,7 +25,7 @@ pub struct CaseFilter {
     pub owner_id: Option<UserId>,
 }
 
-fn from_row(r: &AnyRow) -> Result<Case, StoreError> {
+pub(crate) fn from_row(r: &AnyRow) -> Result<Case, StoreError> {
     Ok(Case {
         id: CaseId(col(r, "id")?),
         department_id: DepartmentId(col(r, "department_id")?),

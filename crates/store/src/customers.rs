@@ -23,7 +23,7 @@ pub struct CustomerFilter {
     pub contact: Option<String>,
 }
 
-fn from_row(r: &AnyRow) -> Result<Customer, StoreError> {
+pub(crate) fn from_row(r: &AnyRow) -> Result<Customer, StoreError> {
     Ok(Customer {
         id: CustomerId(col(r, "id")?),
         department_id: DepartmentId(col(r, "department_id")?),
@@ -255,4 +255,57 @@ impl Store {
             })
             .await
     }
+}
+
+/// Applies a merge the domain decided: `kept` (its version `expected`) takes its new name,
+/// contact points and attributes; `from`'s contact points, cases and activities move to it; `from`
+/// goes. Answers the activities that moved, for their `customer_merged` events.
+pub(crate) async fn merge(
+    c: &mut AnyConnection,
+    kept: &Customer,
+    expected: i64,
+    from: CustomerId,
+    now: Timestamp,
+) -> Result<Vec<switchboard_domain::ActivityId>, StoreError> {
+    let current = fetch(&mut *c, kept.id).await?;
+    if current.version != expected {
+        return Err(StoreError::stale("customer", kept.id.0));
+    }
+    sqlx::query("DELETE FROM contact_points WHERE customer_id = $1")
+        .bind(from.0)
+        .execute(&mut *c)
+        .await?;
+    sqlx::query(
+        "UPDATE customers SET name = $1, contact_points = $2, attributes = $3, version = version + 1, \
+         updated_at = $4 WHERE id = $5",
+    )
+    .bind(&kept.name)
+    .bind(to_json(&kept.contact_points)?)
+    .bind(to_json(&kept.attributes)?)
+    .bind(now.millis())
+    .bind(kept.id.0)
+    .execute(&mut *c)
+    .await?;
+    reindex_contacts(c, kept.department_id, kept.id, &kept.contact_points).await?;
+    let moved = sqlx::query("SELECT id FROM activities WHERE customer_id = $1 ORDER BY id")
+        .bind(from.0)
+        .fetch_all(&mut *c)
+        .await?
+        .iter()
+        .map(|r| col::<i64>(r, "id").map(switchboard_domain::ActivityId))
+        .collect::<Result<Vec<_>, _>>()?;
+    for table in ["cases", "activities"] {
+        sqlx::query(&format!(
+            "UPDATE {table} SET customer_id = $1 WHERE customer_id = $2"
+        ))
+        .bind(kept.id.0)
+        .bind(from.0)
+        .execute(&mut *c)
+        .await?;
+    }
+    sqlx::query("DELETE FROM customers WHERE id = $1")
+        .bind(from.0)
+        .execute(&mut *c)
+        .await?;
+    Ok(moved)
 }

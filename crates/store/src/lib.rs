@@ -34,6 +34,7 @@ pub mod emails;
 mod entry_points;
 pub mod error;
 mod facts;
+pub mod find;
 pub mod groups;
 mod in_use;
 mod inbound;

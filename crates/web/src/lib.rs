@@ -18,6 +18,7 @@ pub mod scope;
 pub mod state;
 pub mod throttle;
 pub mod ui;
+pub mod viewers;
 
 use std::time::Instant;
 
@@ -59,6 +60,8 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
                     .delete(customers::delete),
             ),
         ),
+        ("/customers/{id}/merge", limited(post(customers::merge))),
+        ("/search", limited(get(search::find))),
         ("/cases", limited(get(cases::list).post(cases::create))),
         (
             "/cases/{id}",
@@ -106,6 +109,14 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             limited(post(activities::wrap_up)),
         ),
         ("/activities/{id}/callback", limited(get(callbacks::get))),
+        (
+            "/activities/{id}/viewers",
+            limited(post(collision::viewers)),
+        ),
+        (
+            "/activities/{id}/take-over",
+            limited(post(collision::take_over)),
+        ),
         (
             "/activities/{id}/callback-outcome",
             limited(post(callbacks::outcome)),

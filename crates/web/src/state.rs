@@ -73,6 +73,8 @@ pub struct AppState {
     pub(crate) chat_limits: Arc<crate::limits::ChatLimits>,
     /// Who holds each chat, read at most every few seconds.
     pub(crate) chat_holders: Arc<crate::holders::Holders>,
+    /// Who has each activity open, and who is typing.
+    pub(crate) viewers: Arc<crate::viewers::Viewers>,
     /// Turns true when the server starts shutting down: long-lived responses (event streams)
     /// end, so the graceful shutdown does not wait for them.
     closing: Arc<tokio::sync::watch::Sender<bool>>,
@@ -103,6 +105,7 @@ impl AppState {
             logins: Arc::default(),
             chat_limits: Arc::default(),
             chat_holders: Arc::default(),
+            viewers: Arc::default(),
             closing: Arc::new(tokio::sync::watch::channel(false).0),
             ready: Arc::new(AtomicBool::new(false)),
         }

@@ -274,6 +274,8 @@ if (document.body.dataset.live === "agent") {
         notReadyBanner(n);
       } else if (kind === "mentioned") {
         mentionToast(n);
+      } else if (kind === "taken_over") {
+        takenOverToast(n);
       }
       refresh();
     });
@@ -689,3 +691,131 @@ actions["record-call"] = async (b) => {
   }
   window.setTimeout(() => nextWork(b.dataset.activity), 800);
 };
+
+// ---- Who else is here ------------------------------------------------------------------------
+// An open activity page says so every few seconds (and at once when the viewer starts or stops
+// typing), and shows who holds the activity and who else has it open or is typing.
+(function () {
+  const line = document.querySelector("[data-presence]");
+  if (!line) return;
+  const id = line.dataset.presence;
+  let typingUntil = 0;
+  let wasTyping = false;
+  const typing = () => Date.now() < typingUntil;
+  async function tell(extra) {
+    try {
+      // Not through api(): a beat neither shows nor clears the page's messages.
+      const res = await fetch(`/api/v1/activities/${id}/viewers`, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
+        body: JSON.stringify({ typing: typing(), ...extra }),
+      });
+      if (!res.ok) return;
+      const r = await res.json();
+      wasTyping = typing();
+      const holder = document.getElementById("holder");
+      if (holder) {
+        holder.replaceChildren();
+        if (r.holder) {
+          holder.append("held by ");
+          const b = document.createElement("strong");
+          b.textContent = String(r.holder.user_id) === document.body.dataset.me ? "you" : r.holder.name;
+          holder.append(b);
+        }
+      }
+      line.textContent = r.viewers.length
+        ? `Also here: ${r.viewers.map((v) => (v.typing ? `${v.name} (typing…)` : v.name)).join(", ")}`
+        : "";
+    } catch (_) {
+      // The next beat tries again.
+    }
+  }
+  document.addEventListener("input", (e) => {
+    if (!e.target.closest("textarea, [contenteditable], input[type=text]")) return;
+    typingUntil = Date.now() + 6000;
+    if (!wasTyping) tell();
+  });
+  setInterval(() => {
+    if (wasTyping !== typing() || !document.hidden) tell();
+  }, 5000);
+  window.addEventListener("pagehide", () => {
+    fetch(`/api/v1/activities/${id}/viewers`, {
+      method: "POST",
+      keepalive: true,
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
+      body: JSON.stringify({ left: true }),
+    }).catch(() => {});
+  });
+  tell();
+})();
+
+// A supervisor takes the work over; its holder is told (below) and the page shows the new holder.
+actions["take-over"] = async (b) => {
+  await api("POST", `/activities/${b.dataset.activity}/take-over`);
+  window.location.reload();
+};
+
+// The holder is told that a supervisor took their work: on its page, they move on.
+function takenOverToast(n) {
+  const here = document.querySelector(`[data-presence="${n.activity}"]`);
+  const t = document.createElement("div");
+  t.className = "toast warning";
+  t.setAttribute("role", "alert");
+  const text = document.createElement("p");
+  text.textContent = `${n.reason || "A supervisor"} took #${n.activity} over; it is no longer yours.`;
+  t.append(text);
+  if (!here) t.append(toastButton("Dismiss", false, async () => t.remove()));
+  toasts().append(t);
+  if (here) window.setTimeout(() => nextWork(n.activity), 2500);
+}
+
+// ---- The customer page -----------------------------------------------------------------------
+// Edit: one contact point per line (an "@" makes it an email address, else a phone number).
+document.getElementById("customer-edit")?.addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const f = e.target;
+  const points = document
+    .getElementById("customer-points")
+    .value.split("\n")
+    .map((v) => v.trim())
+    .filter(Boolean)
+    .map((value) => ({ kind: value.includes("@") ? "email" : "phone", value }));
+  const body = {
+    version: Number(f.dataset.version),
+    name: document.getElementById("customer-name").value,
+    contact_points: points,
+  };
+  const saved = await api("PUT", `/customers/${f.dataset.customer}`, body);
+  f.dataset.version = String(saved.version);
+  document.getElementById("customer-result").textContent = "Saved.";
+  window.setTimeout(() => window.location.reload(), 400);
+});
+
+// Merge: the duplicate's number; it goes, its work comes here.
+document.getElementById("customer-merge")?.addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const f = e.target;
+  const from = Number(document.getElementById("merge-from").value);
+  if (!from) {
+    flash("Give the duplicate's customer number (search finds it).");
+    return;
+  }
+  await api("POST", `/customers/${f.dataset.customer}/merge`, { from_customer_id: from, version: Number(f.dataset.version) });
+  window.location.reload();
+});
+
+// ---- Tables that scroll sideways (on a phone) take the keyboard's focus, so they can be read ----
+function scrollableTables() {
+  for (const t of document.querySelectorAll("main table")) {
+    if (t.scrollWidth > t.clientWidth + 1) {
+      if (!t.hasAttribute("tabindex")) t.setAttribute("tabindex", "0");
+    } else if (t.getAttribute("tabindex") === "0" && !t.dataset.keepTab) {
+      t.removeAttribute("tabindex");
+    }
+  }
+}
+scrollableTables();
+window.addEventListener("resize", scrollableTables);
+document.body.addEventListener("htmx:afterSwap", scrollableTables);

@@ -418,3 +418,13 @@ pub struct CallbackAttempted {
     #[serde(default)]
     pub unreachable: bool,
 }
+
+/// `customer_merged`: the activity's customer was merged into another; the activity (and its
+/// case) now belong to the kept one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CustomerMerged {
+    /// The customer merged away.
+    pub from_customer_id: crate::ids::CustomerId,
+    /// The customer kept.
+    pub into_customer_id: crate::ids::CustomerId,
+}

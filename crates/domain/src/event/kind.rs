@@ -71,11 +71,13 @@ pub enum EventKind {
     CallbackRequested,
     /// An agent called the customer back and recorded how it went.
     CallbackAttempted,
+    /// The activity's customer was merged into another.
+    CustomerMerged,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 31] = [
+    pub const ALL: [EventKind; 32] = [
         EventKind::Created,
         EventKind::Updated,
         EventKind::Queued,
@@ -107,6 +109,7 @@ impl EventKind {
         EventKind::NoteAdded,
         EventKind::CallbackRequested,
         EventKind::CallbackAttempted,
+        EventKind::CustomerMerged,
     ];
 
     /// The stable name stored and shown.
@@ -143,6 +146,7 @@ impl EventKind {
             EventKind::NoteAdded => "note_added",
             EventKind::CallbackRequested => "callback_requested",
             EventKind::CallbackAttempted => "callback_attempted",
+            EventKind::CustomerMerged => "customer_merged",
         }
     }
 

@@ -14,8 +14,8 @@ mod payload;
 
 pub use details::{
     Acknowledged, Assigned, AutoReplied, CallbackAttempted, CallbackRequested, Changes, ChatEnded,
-    ChatStarted, Created, DeliveryFailed, NoteAdded, Notified, Offered, Queued, Replied,
-    ReviewApproved, ReviewRejected, ReviewRequested, Sent, SurveyAnswered, TranscriptSent,
+    ChatStarted, Created, CustomerMerged, DeliveryFailed, NoteAdded, Notified, Offered, Queued,
+    Replied, ReviewApproved, ReviewRejected, ReviewRequested, Sent, SurveyAnswered, TranscriptSent,
     Transition, TransitionDetails, WorkflowRan, WrappedUp,
 };
 pub use kind::EventKind;

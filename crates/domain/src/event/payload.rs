@@ -8,8 +8,8 @@ use utoipa::ToSchema;
 use super::EventKind;
 use super::details::{
     Acknowledged, Assigned, AutoReplied, CallbackAttempted, CallbackRequested, Changes, ChatEnded,
-    ChatStarted, Created, DeliveryFailed, NoteAdded, Notified, Offered, Queued, Replied,
-    ReviewApproved, ReviewRejected, ReviewRequested, Sent, SurveyAnswered, TranscriptSent,
+    ChatStarted, Created, CustomerMerged, DeliveryFailed, NoteAdded, Notified, Offered, Queued,
+    Replied, ReviewApproved, ReviewRejected, ReviewRequested, Sent, SurveyAnswered, TranscriptSent,
     Transition, TransitionDetails, WorkflowRan, WrappedUp,
 };
 use crate::lifecycle::ActivityAction;
@@ -123,6 +123,8 @@ payloads! {
     CallbackRequested(CallbackRequested),
     /// An agent called and recorded the outcome.
     CallbackAttempted(CallbackAttempted),
+    /// The customer was merged into another.
+    CustomerMerged(CustomerMerged),
 }
 
 impl EventPayload {

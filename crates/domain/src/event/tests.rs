@@ -126,6 +126,10 @@ const STORED_BEFORE: &[(&str, &str)] = &[
         r#"{"entry_point_id":1002,"phone":"+14155552671"}"#,
     ),
     ("callback_attempted", r#"{"attempt":1,"outcome":"busy"}"#),
+    (
+        "customer_merged",
+        r#"{"from_customer_id":9,"into_customer_id":4}"#,
+    ),
 ];
 
 #[test]
@@ -292,6 +296,10 @@ fn one_of_each() -> Vec<EventPayload> {
             note: "voicemail".into(),
             next_at: Some(Timestamp::from_millis(9_000)),
             unreachable: false,
+        }),
+        EventPayload::CustomerMerged(CustomerMerged {
+            from_customer_id: crate::CustomerId(9),
+            into_customer_id: crate::CustomerId(4),
         }),
     ];
     let details = TransitionDetails {

@@ -27,11 +27,13 @@ pub enum NoticeKind {
     ChatMessage,
     /// A colleague mentioned the agent in a note (`reason`: who).
     Mentioned,
+    /// A supervisor took over work the agent held (`reason`: who).
+    TakenOver,
 }
 
 impl NoticeKind {
     /// Every kind.
-    pub const ALL: [NoticeKind; 8] = [
+    pub const ALL: [NoticeKind; 9] = [
         NoticeKind::Offered,
         NoticeKind::Assigned,
         NoticeKind::Paused,
@@ -40,6 +42,7 @@ impl NoticeKind {
         NoticeKind::Expired,
         NoticeKind::ChatMessage,
         NoticeKind::Mentioned,
+        NoticeKind::TakenOver,
     ];
 
     /// The stable name: the server-sent event's name.
@@ -53,6 +56,7 @@ impl NoticeKind {
             NoticeKind::Expired => "expired",
             NoticeKind::ChatMessage => "chat_message",
             NoticeKind::Mentioned => "mentioned",
+            NoticeKind::TakenOver => "taken_over",
         }
     }
 }

@@ -21,6 +21,7 @@ use crate::{alarms, aliases, drafts, outbox, review};
 
 mod callbacks;
 mod chats;
+mod customers;
 mod inbound;
 mod workflows;
 

@@ -48,3 +48,22 @@ pub async fn list(
 switchboard_domain::refers_fields!(Query {
     department_id: Department
 });
+
+/// `POST /customers/{id}/merge`: merges the customer `from_customer_id` into this one (its
+/// contact points, cases and activities move here; every moved activity records
+/// `customer_merged`); supervisors and administrators.
+pub async fn merge(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    caller: Caller,
+    crate::extract::Id(id): crate::extract::Id,
+    crate::extract::ApiJson(body): crate::extract::ApiJson<
+        switchboard_domain::customer_merge::MergeRequest,
+    >,
+) -> ApiResult<Json<switchboard_domain::Customer>> {
+    caller.require(Access::Delete, Resource::Customers)?;
+    Ok(Json(
+        s.app
+            .merge_customers(CustomerId(id), body, caller.actor(), crate::state::now())
+            .await?,
+    ))
+}

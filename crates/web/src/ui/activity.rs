@@ -63,6 +63,9 @@ struct ActivityPage {
     notes: Vec<(String, String, String)>,
     /// Whether the viewer may add a note.
     may_note: bool,
+    /// Whether the viewer may take the work over from its holder (a supervisor or
+    /// administrator, while someone else holds it).
+    may_take_over: bool,
 }
 
 /// The notes among `events`, with their authors' names.
@@ -302,7 +305,10 @@ pub async fn view(State(s): State<AppState>, viewer: Viewer, Id(id): Id) -> ApiR
         Some(u) if u != me.id => s.store.user(u).await.map(|u| u.name).unwrap_or_default(),
         _ => String::new(),
     };
+    let may_take_over =
+        !holder.is_empty() && me.role != switchboard_domain::Role::Agent && open(&activity);
     Ok(render(&ActivityPage {
+        may_take_over,
         notes,
         may_note,
         holder,

@@ -12,6 +12,7 @@ mod agent_queues;
 mod assets;
 mod callback_panel;
 mod chat_panel;
+mod customer;
 mod errors;
 mod login;
 mod monitor_chats;
@@ -47,6 +48,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/supervisor/review", get(supervisor::review))
         .route("/supervisor/outbox", get(supervisor_outbox::outbox))
         .route("/agent/search", get(agent_queues::search))
+        .route("/customers/{id}", get(customer::view))
+        .route("/search", get(customer::search))
         .route_layer(guard())
         .layer(middleware::map_response(errors::as_page));
     let fragments = Router::new()

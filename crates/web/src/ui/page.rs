@@ -109,6 +109,7 @@ pub fn consoles(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/supervisor", "Monitor"),
             ("/supervisor/review", "Review"),
             ("/supervisor/outbox", "Outbox"),
+            ("/search", "Search"),
             ("/agent", "My work"),
             ("/admin", "Setup"),
         ],
@@ -118,6 +119,7 @@ pub fn consoles(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/supervisor", "Monitor"),
             ("/supervisor/review", "Review"),
             ("/supervisor/outbox", "Outbox"),
+            ("/search", "Search"),
             ("/agent", "My work"),
         ],
     }
