@@ -448,6 +448,21 @@ async fn callback_story(w: World) {
         "offered before its time"
     );
     accept(ann, later).await;
+    // The department requires a wrap-up category: reached without one is refused.
+    let (st, v) = api
+        .put(
+            &format!("/departments/{}/wrap-up-settings", w.dept),
+            json!({"required": true}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = ann
+        .post(
+            &format!("/activities/{later}/callback-outcome"),
+            json!({"outcome": "reached"}),
+        )
+        .await;
+    assert_eq!((st, v["field"].as_str()), (422, Some("category_id")), "{v}");
     let (st, k) = api
         .post(
             "/categories",

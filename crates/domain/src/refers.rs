@@ -150,4 +150,5 @@ crate::refers_nothing!(
     DraftText,
     crate::callback::CallbackRequest,
     crate::callback::CallbackSettings,
+    crate::wrap_up::WrapUpSettings,
 );

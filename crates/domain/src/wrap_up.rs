@@ -95,6 +95,26 @@ pub fn wrap_up(a: &mut Activity, input: &WrapUp) -> Result<WrappedUpPlan, WrapUp
     })
 }
 
+/// A department's wrap-up rule: its categories are the wrap-up codes; when `required`, an agent
+/// gives one before completing work.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct WrapUpSettings {
+    /// Whether work is completed only with a category.
+    pub required: bool,
+}
+
+/// Whether `a` may be completed under `rule`: with a category when the department requires one.
+pub fn ready_to_complete(rule: WrapUpSettings, a: &Activity) -> Result<(), ValidationError> {
+    if rule.required && a.category_id.is_none() {
+        return Err(ValidationError::new(
+            "category_id",
+            "choose a wrap-up category before completing (the department requires one)",
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -174,5 +194,18 @@ mod tests {
             "note"
         );
         assert!(wrap_up(&mut a, &input(None, &"n".repeat(MAX_NOTE))).is_ok());
+    }
+
+    #[test]
+    fn a_required_wrap_up_needs_a_category() {
+        let mut a = held(ActivityStatus::InProgress, None);
+        let rule = WrapUpSettings { required: true };
+        assert_eq!(
+            ready_to_complete(rule, &a).unwrap_err().field,
+            "category_id"
+        );
+        assert!(ready_to_complete(WrapUpSettings::default(), &a).is_ok());
+        a.category_id = Some(CategoryId(3));
+        assert!(ready_to_complete(rule, &a).is_ok());
     }
 }

@@ -58,6 +58,7 @@ mod store;
 mod tx;
 pub mod users;
 pub mod workflows;
+mod wrap_up;
 mod writer;
 
 pub use activities::{ActivityFilter, NewEvent};

@@ -60,6 +60,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "callbacks",
         include_str!("../migrations/0014_callbacks.sql"),
     ),
+    (
+        15,
+        "wrap-up settings",
+        include_str!("../migrations/0015_wrap_up_settings.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

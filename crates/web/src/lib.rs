@@ -168,6 +168,10 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             limited(get(departments::get_routing).put(departments::put_routing)),
         ),
         (
+            "/departments/{id}/wrap-up-settings",
+            limited(get(departments::get_wrap_up).put(departments::put_wrap_up)),
+        ),
+        (
             "/departments/{id}/callback-settings",
             limited(get(callbacks::get_settings).put(callbacks::put_settings)),
         ),

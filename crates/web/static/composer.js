@@ -24,6 +24,12 @@ Object.assign(actions, {
     const editor = document.getElementById("editor");
     clearTimeout(draftTimer);
     const { to, cc } = recipients();
+    // Send & Complete takes the wrap-up chosen below first (a department may require one).
+    const category = document.getElementById("wrap-category");
+    if (b.dataset.complete === "true" && category && category.value && category.value !== category.dataset.was) {
+      await api("POST", `/activities/${composer.dataset.activity}/wrap-up`, { category_id: Number(category.value) });
+      category.dataset.was = category.value;
+    }
     const done = await api("POST", `/activities/${composer.dataset.activity}/reply`, {
       text: editor.innerText,
       html: editor.innerHTML,

@@ -137,6 +137,10 @@ async fn record_in(
             EventPayload::WrappedUp(plan.event),
         ));
     }
+    if next == Next::Done {
+        let rule = tx.wrap_up_settings(a.department_id).await?;
+        switchboard_domain::wrap_up::ready_to_complete(rule, &a)?;
+    }
     tx.append_events(id, events, now).await?;
     cb.attempts = made;
     cb.last_outcome = Some(input.outcome);

@@ -24,6 +24,7 @@ mod chats;
 mod customers;
 mod inbound;
 mod workflows;
+mod wrap_up;
 
 /// One write transaction, lent to a job of [`Store::write`].
 pub struct Tx<'c> {

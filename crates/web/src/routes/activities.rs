@@ -262,6 +262,9 @@ pub async fn act(
             )));
         }
     }
+    if action == ActivityAction::Complete {
+        completable(&s, id).await?;
+    }
     let done = actions::act(
         router,
         &s.store,
@@ -292,3 +295,12 @@ switchboard_domain::refers_fields!(Query {
     case_id: Case,
     customer_id: Customer
 });
+
+/// Refuses (422 `category_id`) to complete work without a category when its department requires
+/// one (`domain::wrap_up::ready_to_complete`).
+pub async fn completable(s: &AppState, id: ActivityId) -> ApiResult<()> {
+    let a = s.store.activity(id).await?;
+    let rule = s.store.wrap_up_settings(a.department_id).await?;
+    switchboard_domain::wrap_up::ready_to_complete(rule, &a)?;
+    Ok(())
+}

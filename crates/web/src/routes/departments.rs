@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use serde::Deserialize;
+use switchboard_domain::wrap_up::WrapUpSettings;
 use switchboard_domain::{
     Access, ChannelKind, ChannelSettings, Department, DepartmentId, DepartmentPatch, NewDepartment,
     Resource, RoutingSettings,
@@ -109,6 +110,29 @@ pub async fn put_routing(
     caller.require(Access::Write, Resource::Departments)?;
     Ok(Json(
         s.store.set_routing_settings(DepartmentId(id), body).await?,
+    ))
+}
+
+/// A department's wrap-up rule.
+pub async fn get_wrap_up(
+    State(s): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> ApiResult<Json<WrapUpSettings>> {
+    caller.require(Access::Read, Resource::Departments)?;
+    Ok(Json(s.store.wrap_up_settings(DepartmentId(id)).await?))
+}
+
+/// Replaces a department's wrap-up rule.
+pub async fn put_wrap_up(
+    State(s): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    ApiJson(body): ApiJson<WrapUpSettings>,
+) -> ApiResult<Json<WrapUpSettings>> {
+    caller.require(Access::Write, Resource::Departments)?;
+    Ok(Json(
+        s.store.set_wrap_up_settings(DepartmentId(id), body).await?,
     ))
 }
 

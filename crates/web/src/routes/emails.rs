@@ -251,6 +251,9 @@ pub async fn reply(
             format!("{name} holds this activity and answers it; transfer it to yourself first"),
         ));
     }
+    if body.complete {
+        super::activities::completable(&s, activity).await?;
+    }
     let files = store_files(&s, &body.attachments).await?;
     let r = NewReply {
         text: body.text,

@@ -103,6 +103,8 @@ struct Handle {
     queues: Vec<(String, String)>,
     /// The department's categories for the wrap-up: `(id, name, chosen now)`.
     categories: Vec<(String, String, bool)>,
+    /// Whether completing needs a category.
+    required: bool,
 }
 
 fn open(a: &Activity) -> bool {
@@ -126,6 +128,7 @@ async fn handle(s: &AppState, scope: &Scope, a: &Activity) -> ApiResult<Handle> 
             .into_iter()
             .map(|k| (k.id.0.to_string(), k.name, a.category_id == Some(k.id)))
             .collect(),
+        required: s.store.wrap_up_settings(a.department_id).await?.required,
     })
 }
 

@@ -152,6 +152,7 @@ pub async fn section(s: &AppState, slug: &str, id: i64, api: &str) -> ApiResult<
     match api {
         "/routing" => json(st.routing_settings(dept).await?),
         "/callback-settings" => json(st.callback_settings(dept).await?),
+        "/wrap-up-settings" => json(st.wrap_up_settings(dept).await?),
         _ => json(st.email_settings(dept).await?),
     }
 }

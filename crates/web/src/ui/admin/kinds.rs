@@ -573,6 +573,12 @@ pub const DEPARTMENT_SECTIONS: &[Section] = &[
         fields: CHANNEL_FIELDS,
     },
     Section {
+        title: "Wrap-up",
+        api: "/wrap-up-settings",
+        fields: &[F::new("required", "A category is required to complete", C::Check)
+            .help("the department's categories are its wrap-up codes")],
+    },
+    Section {
         title: "Callbacks",
         api: "/callback-settings",
         fields: &[
