@@ -230,6 +230,18 @@ pub fn zone(field: &str, name: &str) -> Result<TimeZone, ValidationError> {
     })
 }
 
+/// The IANA time zones of the compiled-in database (`Area/City` names), sorted.
+pub fn zone_names() -> Vec<String> {
+    let mut names: Vec<String> = jiff::tz::db()
+        .available()
+        .map(|n| n.to_string())
+        .filter(|n| n.contains('/') && !n.starts_with("Etc/") && !n.starts_with("SystemV/"))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
 /// Parses `HH:MM` into minutes after midnight; `24:00` is the end of the day.
 pub fn clock(s: &str) -> Result<u16, String> {
     let bad = || format!("{s:?} is not a time of day (HH:MM)");

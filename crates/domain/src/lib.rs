@@ -34,6 +34,7 @@ pub mod lifecycle;
 pub mod note;
 pub mod outbox;
 pub mod password;
+pub mod preferences;
 pub mod queue;
 pub mod queue_use;
 pub mod refers;

@@ -151,4 +151,5 @@ crate::refers_nothing!(
     crate::callback::CallbackRequest,
     crate::callback::CallbackSettings,
     crate::wrap_up::WrapUpSettings,
+    crate::preferences::Preferences,
 );

@@ -45,6 +45,7 @@ mod migrate;
 pub mod notify;
 pub mod outbox;
 pub mod passwords;
+mod preferences;
 pub mod queues;
 mod review;
 pub mod routing;

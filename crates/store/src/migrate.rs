@@ -65,6 +65,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "wrap-up settings",
         include_str!("../migrations/0015_wrap_up_settings.sql"),
     ),
+    (
+        16,
+        "user preferences",
+        include_str!("../migrations/0016_user_preferences.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

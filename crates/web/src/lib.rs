@@ -180,6 +180,10 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             limited(get(routing::get_presence).put(routing::put_presence)),
         ),
         ("/me/work", limited(get(routing::my_work))),
+        (
+            "/me/preferences",
+            limited(get(me::get_preferences).put(me::put_preferences)),
+        ),
         ("/me/pull", limited(post(routing::pull))),
         ("/me/events", limited(get(routing::my_events))),
         ("/monitor/events", limited(get(routing::monitor_events))),

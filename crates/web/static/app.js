@@ -94,6 +94,7 @@ setInterval(() => {
 
 // A short tone for a new offer (browsers allow it once the page was interacted with).
 function chime() {
+  if (document.body.dataset.sound === "false") return;
   try {
     const ctx = new AudioContext();
     const osc = ctx.createOscillator();
@@ -203,7 +204,7 @@ async function offerToast(n) {
   t.append(text, left, accept, decline);
   toasts().append(t);
   countOffers();
-  if ("Notification" in window && Notification.permission === "granted") {
+  if (document.body.dataset.desktop !== "false" && "Notification" in window && Notification.permission === "granted") {
     try {
       new Notification("Switchboard: new work offered", { body: what, tag: `offer-${n.activity}` });
     } catch (_) {
@@ -651,8 +652,15 @@ function localTimes(root) {
     if (Number.isNaN(d.getTime())) continue;
     const opts = { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" };
     if (d.getFullYear() !== now.getFullYear()) opts.year = "numeric";
+    // In the viewer's own language and time zone when they chose them (My settings).
+    const lang = document.body.dataset.lang || [];
+    if (document.body.dataset.tz) opts.timeZone = document.body.dataset.tz;
     t.title = t.getAttribute("datetime");
-    t.textContent = d.toLocaleString([], opts);
+    try {
+      t.textContent = d.toLocaleString(lang, opts);
+    } catch (_) {
+      t.textContent = d.toLocaleString([], { ...opts, timeZone: undefined });
+    }
     t.dataset.local = "";
   }
 }
@@ -819,3 +827,49 @@ function scrollableTables() {
 scrollableTables();
 window.addEventListener("resize", scrollableTables);
 document.body.addEventListener("htmx:afterSwap", scrollableTables);
+
+// ---- My settings -----------------------------------------------------------------------------
+(function () {
+  const prefs = document.getElementById("preferences");
+  if (!prefs) return;
+  const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  const zoneOption = document.getElementById("browser-zone");
+  if (zoneOption && browserZone) zoneOption.textContent = `The browser's (${browserZone})`;
+  const state = document.getElementById("notification-state");
+  const showPermission = () => {
+    if (!("Notification" in window)) state.textContent = "This browser shows no desktop notifications.";
+    else state.textContent = `Now: ${Notification.permission}.`;
+  };
+  showPermission();
+  document.getElementById("allow-notifications").addEventListener("click", async () => {
+    if ("Notification" in window) await Notification.requestPermission();
+    showPermission();
+  });
+  prefs.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const zone = document.getElementById("pref-zone").value;
+    await api("PUT", "/me/preferences", {
+      language: document.getElementById("pref-language").value,
+      time_zone: zone || null,
+      sound: document.getElementById("pref-sound").checked,
+      desktop: document.getElementById("pref-desktop").checked,
+    });
+    document.getElementById("prefs-result").textContent = "Saved.";
+    window.setTimeout(() => window.location.reload(), 400);
+  });
+  document.getElementById("password").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const result = document.getElementById("password-result");
+    const next = document.getElementById("pw-new").value;
+    if (next !== document.getElementById("pw-repeat").value) {
+      result.textContent = "The new password and its repetition differ.";
+      return;
+    }
+    await api("PUT", "/auth/password", {
+      current_password: document.getElementById("pw-current").value,
+      new_password: next,
+    });
+    e.target.reset();
+    result.textContent = "Changed. Your other sessions have ended.";
+  });
+})();

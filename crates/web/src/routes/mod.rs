@@ -23,6 +23,7 @@ pub mod emails;
 pub mod entry_points;
 pub mod files;
 pub mod kb_folders;
+pub mod me;
 pub mod queues;
 pub mod review;
 pub mod routing;

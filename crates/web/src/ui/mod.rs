@@ -15,6 +15,7 @@ mod chat_panel;
 mod customer;
 mod errors;
 mod login;
+mod me;
 mod monitor_chats;
 mod names;
 mod page;
@@ -50,6 +51,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/agent/search", get(agent_queues::search))
         .route("/customers/{id}", get(customer::view))
         .route("/search", get(customer::search))
+        .route("/me", get(me::page))
         .route_layer(guard())
         .layer(middleware::map_response(errors::as_page));
     let fragments = Router::new()

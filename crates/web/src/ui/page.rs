@@ -9,20 +9,33 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use switchboard_domain::Role;
 
+use switchboard_domain::preferences::Preferences;
+
 use crate::auth::{Caller, Credential};
 use crate::state::AppState;
 
 /// The signed-in person looking at a page; without a session, pages redirect to `/login`.
-pub struct Viewer(pub Caller);
+pub struct Viewer(pub Caller, pub Preferences);
+
+/// The caller's own settings for the page (the defaults when they cannot be read: a page is
+/// never refused for them).
+async fn preferences(state: &AppState, caller: &Caller) -> Preferences {
+    state
+        .store
+        .preferences(caller.user.id)
+        .await
+        .unwrap_or_default()
+}
 
 impl FromRequestParts<AppState> for Viewer {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        Caller::from_request_parts(parts, state)
+        let caller = Caller::from_request_parts(parts, state)
             .await
-            .map(Viewer)
-            .map_err(|_| Redirect::to("/login").into_response())
+            .map_err(|_| Redirect::to("/login").into_response())?;
+        let prefs = preferences(state, &caller).await;
+        Ok(Viewer(caller, prefs))
     }
 }
 
@@ -33,10 +46,11 @@ impl OptionalFromRequestParts<AppState> for Viewer {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Option<Self>, Self::Rejection> {
-        Ok(Caller::from_request_parts(parts, state)
-            .await
-            .ok()
-            .map(Viewer))
+        let Ok(caller) = Caller::from_request_parts(parts, state).await else {
+            return Ok(None);
+        };
+        let prefs = preferences(state, &caller).await;
+        Ok(Some(Viewer(caller, prefs)))
     }
 }
 
@@ -67,6 +81,14 @@ pub struct Chrome {
     /// The names of the events the agent's stream sends, for the page's script (which keeps no
     /// list of its own).
     pub notices: String,
+    /// The viewer's language (dates and numbers are shown in it).
+    pub language: String,
+    /// The viewer's time zone (empty: the browser's).
+    pub time_zone: String,
+    /// Whether offers chime.
+    pub sound: bool,
+    /// Whether offers and mentions come as desktop notifications.
+    pub desktop: bool,
 }
 
 impl Chrome {
@@ -97,6 +119,10 @@ impl Chrome {
                 .map(|k| k.as_str())
                 .collect::<Vec<_>>()
                 .join(" "),
+            language: viewer.1.language.clone(),
+            time_zone: viewer.1.time_zone.clone().unwrap_or_default(),
+            sound: viewer.1.sound,
+            desktop: viewer.1.desktop,
         }
     }
 }
