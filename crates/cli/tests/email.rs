@@ -286,7 +286,8 @@ async fn pop3_over_tls_deletes_what_it_stored_and_send_failures_are_recorded() {
 }
 
 /// Test connection logs in to both servers and reports each answer: OK with the right
-/// settings; with a wrong password or an unreachable SMTP port, the failure and why.
+/// settings; with a wrong password or an unreachable SMTP port, the failure and why — before
+/// saving (the form's settings) and after (the stored ones).
 #[tokio::test]
 async fn test_connection_reports_each_servers_answer() {
     if !(require_or_skip("dovecot") && require_or_skip("aiosmtpd")) {
@@ -294,6 +295,42 @@ async fn test_connection_reports_each_servers_answer() {
     }
     let w = World::start(true, &[]).await;
     let imap = json!({"protocol": "imap", "port": w.dovecot.imap_port(), "security": "starttls"});
+    // Before saving: the form's settings as they stand, passwords included; nothing is stored.
+    let sink = w.sink.as_ref().unwrap().port();
+    let unsaved = |password: &str| {
+        json!({"department_id": w.dept, "address": "try@acme.test", "display_name": "Try",
+               "incoming": {"host": "127.0.0.1", "port": w.dovecot.imap_port(),
+                            "security": "starttls", "protocol": "imap", "username": "support"},
+               "incoming_password": password,
+               "outgoing": {"host": "localhost", "port": sink, "security": "starttls"}})
+    };
+    let (st, r) = w.api.post("/aliases/test", unsaved("secret")).await;
+    assert_eq!(st, 200, "{r}");
+    assert_eq!(
+        (r["incoming"]["ok"].as_bool(), r["outgoing"]["ok"].as_bool()),
+        (Some(true), Some(true)),
+        "{r}"
+    );
+    let (st, r) = w.api.post("/aliases/test", unsaved("wrong")).await;
+    assert_eq!(
+        (st, r["incoming"]["ok"].as_bool()),
+        (200, Some(false)),
+        "{r}"
+    );
+    let (st, r) = w
+        .api
+        .post(
+            "/aliases/test",
+            json!({"department_id": w.dept, "address": "not an address"}),
+        )
+        .await;
+    assert_eq!(st, 422, "checked like a save: {r}");
+    let (_, list) = w.api.get("/aliases").await;
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        0,
+        "nothing saved: {list}"
+    );
     let a = w.alias("support@acme.test", imap).await;
     let id = a["id"].as_i64().unwrap();
     let (st, r) = w.api.post(&format!("/aliases/{id}/test"), json!({})).await;

@@ -166,6 +166,26 @@ pub struct NewAlias {
 }
 
 impl NewAlias {
+    /// The alias this input would save, for trying its servers before saving (id 0, version 0).
+    pub fn unsaved(&self, now: Timestamp) -> Alias {
+        Alias {
+            id: AliasId(0),
+            department_id: self.department_id,
+            address: self.address.clone(),
+            display_name: self.display_name.clone(),
+            queue_id: self.queue_id,
+            active: self.active,
+            parts: self.parts.clone(),
+            incoming: self.incoming.clone(),
+            incoming_password_set: self.incoming_password.is_some(),
+            outgoing: self.outgoing.clone(),
+            outgoing_password_set: self.outgoing_password.is_some(),
+            version: 0,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
     /// Validates and normalises the input.
     pub fn validate(mut self) -> Result<Self, ValidationError> {
         self.display_name = text::optional("display_name", &self.display_name, MAX_NAME)?;

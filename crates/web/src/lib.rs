@@ -305,6 +305,7 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             ),
         ),
         ("/aliases/{id}/test", limited(post(aliases::test))),
+        ("/aliases/test", limited(post(aliases::test_unsaved))),
         ("/emails", limited(get(emails::list))),
         ("/emails/{id}", limited(get(emails::get))),
         ("/emails/{id}/html", limited(get(emails::html))),

@@ -417,6 +417,15 @@ pub fn document() -> utoipa::openapi::OpenApi {
             None,
         ),
         (
+            "/api/v1/aliases/test",
+            Post,
+            "Test connection before saving: log in to the servers of an alias as the form gives it (passwords included), fetch and send nothing",
+            "aliases",
+            One("NewAlias"),
+            "200",
+            One("ConnectionTest"),
+        ),
+        (
             "/api/v1/aliases/{id}/test",
             Post,
             "Test connection: log in to the alias's incoming and outgoing servers, fetch and send nothing",

@@ -532,7 +532,33 @@ actions.copy = async (b) => {
 actions["test-alias"] = async (b) => {
   const out = document.getElementById("alias-test");
   out.textContent = "Trying the servers…";
-  const r = await api("POST", `/aliases/${b.dataset.alias}/test`);
+  // A saved alias is tried with its stored passwords; a new one as the form gives it.
+  let r;
+  if (b.dataset.alias) {
+    r = await api("POST", `/aliases/${b.dataset.alias}/test`);
+  } else {
+    const form = b.closest("form.admin-form");
+    clearErrors(form);
+    let body;
+    try {
+      body = formJson(form);
+    } catch (e) {
+      out.textContent = "";
+      if (e instanceof FieldError) return showError(form, e.path, e.message);
+      throw e;
+    }
+    const res = await fetch("/api/v1/aliases/test", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
+      body: JSON.stringify(body),
+    });
+    r = await res.json().catch(() => ({}));
+    if (!res.ok) {
+      out.textContent = "";
+      return showError(form, r.field, r.message || `${res.status} ${res.statusText}`);
+    }
+  }
   out.replaceChildren(
     ...[
       ["Incoming", r.incoming],

@@ -93,6 +93,38 @@ pub async fn test(
     }))
 }
 
+/// `POST /aliases/test`: tries the servers of an alias not saved yet (the form as it stands,
+/// passwords included), so an administrator knows the settings work before saving them.
+pub async fn test_unsaved(
+    State(s): State<AppState>,
+    caller: Caller,
+    crate::extract::ApiJson(body): crate::extract::ApiJson<switchboard_domain::NewAlias>,
+) -> ApiResult<Json<ConnectionTest>> {
+    caller.require(Access::Write, Resource::Aliases)?;
+    let Some((trust, limit)) = &s.mail else {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "this server cannot reach mail servers",
+        ));
+    };
+    let n = body.validate()?;
+    let creds = switchboard_store::AliasCredentials {
+        alias: n.unsaved(crate::state::now()),
+        incoming_password: n.incoming_password.clone(),
+        outgoing_password: n.outgoing_password.clone(),
+    };
+    let (incoming, outgoing) = switchboard_services::probe::alias(&creds, trust, *limit).await;
+    let answer = |p: switchboard_services::probe::Probe| ProbeAnswer {
+        ok: p.ok,
+        answer: p.answer,
+    };
+    Ok(Json(ConnectionTest {
+        incoming: answer(incoming),
+        outgoing: answer(outgoing),
+    }))
+}
+
 switchboard_domain::refers_fields!(Query {
     department_id: Department
 });
