@@ -175,7 +175,7 @@ impl NewAlias {
             display_name: self.display_name.clone(),
             queue_id: self.queue_id,
             active: self.active,
-            parts: self.parts.clone(),
+            parts: self.parts,
             incoming: self.incoming.clone(),
             incoming_password_set: self.incoming_password.is_some(),
             outgoing: self.outgoing.clone(),
