@@ -32,6 +32,7 @@ const pages = [
   '/supervisor/outbox',
   '/admin',
   '/admin/services',
+  '/admin/setup',
   '/admin/no-such-page',
 ];
 for (const [kind, id] of Object.entries(objects)) {

@@ -44,6 +44,7 @@ pub mod routing;
 pub mod scope;
 pub mod search;
 pub mod security;
+pub mod setup;
 pub mod storable;
 pub mod template;
 pub mod text;

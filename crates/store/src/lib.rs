@@ -54,6 +54,7 @@ pub mod seal;
 mod secrets;
 pub mod security;
 mod settings;
+mod setup;
 mod sql;
 mod store;
 mod tx;

@@ -7,6 +7,7 @@
 mod activity;
 mod admin;
 mod admin_services;
+mod admin_setup;
 mod agent;
 mod agent_queues;
 mod assets;
@@ -42,6 +43,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/activities/{id}", get(activity::view))
         .route("/admin", get(admin::index))
         .route("/admin/services", get(admin_services::page))
+        .route("/admin/setup", get(admin_setup::page))
         .route("/admin/{kind}", get(admin::list))
         .route("/admin/{kind}/new", get(admin::new))
         .route("/admin/{kind}/{id}", get(admin::edit))

@@ -141,6 +141,7 @@ pub fn consoles(role: Role) -> &'static [(&'static str, &'static str)] {
         ],
         Role::Admin => &[
             ("/admin", "Administration"),
+            ("/admin/setup", "Getting started"),
             ("/admin/services", "Services"),
             ("/supervisor", "Monitor"),
             ("/supervisor/review", "Review"),
