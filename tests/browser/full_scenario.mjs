@@ -133,12 +133,27 @@ try {
     queueId = admin.url().split('/').pop();
   });
 
-  await step('write the KB answer', async () => {
-    await create(admin, 'articles', [
-      ['department_id', 'Billing'],
-      ['title', 'Refund policy'],
-      ['html', '<p>Dear {{customer.name}}, refunds take five days.</p>'],
-    ]);
+  await step('write the KB answer in the formatted-text editor', async () => {
+    await admin.goto(`${baseUrl}/admin/articles`);
+    await admin.click('a.button.primary');
+    await admin.waitForURL('**/admin/articles/new');
+    await fill(admin, 'department_id', 'Billing');
+    await fill(admin, 'title', 'Refund policy');
+    const editor = admin.locator('.rich-editor');
+    await editor.click();
+    await editor.pressSequentially('Dear ');
+    // The placeholders offered are the ones the validator accepts.
+    await admin.locator('select[aria-label="Insert a placeholder"]').selectOption('{{customer.name}}');
+    await editor.pressSequentially(', refunds take ');
+    await admin.getByRole('button', { name: 'Bold' }).click();
+    await editor.pressSequentially('five days');
+    await admin.getByRole('button', { name: 'Bold' }).click();
+    await editor.pressSequentially('.');
+    await screenshot(admin, 'admin-kb-editor');
+    await admin.click('form.admin-form button[type=submit]');
+    await admin.waitForURL(/\/admin\/articles\/\d+$/);
+    const html = await admin.locator('textarea[data-path="html"]').inputValue();
+    assert.match(html, /Dear \{\{customer\.name\}\}, refunds take <b>five days<\/b>\./);
   });
 
   await step('create the alias and test its connection', async () => {

@@ -899,3 +899,96 @@ document.body.addEventListener("htmx:afterSwap", scrollableTables);
     result.textContent = "Changed. Your other sessions have ended.";
   });
 })();
+
+// ---- Formatted text in the administration (knowledge-base articles) ---------------------------
+// A textarea[data-rich] keeps the HTML the API receives; an editor with a toolbar edits it, and
+// the placeholders the field's help names can be inserted where the caret is. "HTML" shows the
+// source itself. The server sanitizes what it stores.
+function richEditor(area) {
+  const field = area.closest(".field");
+  const bar = document.createElement("div");
+  bar.className = "toolbar";
+  bar.setAttribute("role", "toolbar");
+  bar.setAttribute("aria-label", "Formatting");
+  const editor = document.createElement("div");
+  editor.className = "rich-editor";
+  editor.contentEditable = "true";
+  editor.setAttribute("role", "textbox");
+  editor.setAttribute("aria-multiline", "true");
+  editor.setAttribute("aria-label", field.querySelector("label")?.textContent.trim() || "Content");
+  editor.innerHTML = area.value;
+  const sync = () => {
+    area.value = editor.innerHTML;
+  };
+  editor.addEventListener("input", sync);
+  const button = (label, title, run) => {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = label;
+    b.title = title;
+    b.setAttribute("aria-label", title);
+    b.addEventListener("mousedown", (e) => e.preventDefault());
+    b.addEventListener("click", () => {
+      editor.focus();
+      run();
+      sync();
+    });
+    bar.append(b);
+  };
+  button("B", "Bold", () => document.execCommand("bold"));
+  button("I", "Italic", () => document.execCommand("italic"));
+  button("• List", "Bulleted list", () => document.execCommand("insertUnorderedList"));
+  button("1. List", "Numbered list", () => document.execCommand("insertOrderedList"));
+  button("Link", "Link", () => {
+    const url = window.prompt("Link address (https://…)");
+    if (url && /^(https?:|mailto:)/i.test(url.trim())) document.execCommand("createLink", false, url.trim());
+  });
+  // The placeholders the validator accepts, read from the field's help.
+  const help = field.querySelector(".help")?.textContent || "";
+  const names = [...new Set(help.match(/\{\{[a-z_.]+\}\}/g) || [])];
+  if (names.length) {
+    const pick = document.createElement("select");
+    pick.setAttribute("aria-label", "Insert a placeholder");
+    pick.append(new Option("Insert a placeholder…", ""));
+    for (const n of names) pick.append(new Option(n, n));
+    pick.addEventListener("change", () => {
+      if (!pick.value) return;
+      editor.focus();
+      document.execCommand("insertText", false, pick.value);
+      pick.value = "";
+      sync();
+    });
+    bar.append(pick);
+  }
+  const source = document.createElement("button");
+  source.type = "button";
+  source.textContent = "HTML";
+  source.setAttribute("aria-pressed", "false");
+  source.title = "Show the HTML source";
+  source.addEventListener("click", () => {
+    const showing = area.hidden;
+    if (showing) {
+      area.hidden = false;
+      editor.hidden = true;
+      source.setAttribute("aria-pressed", "true");
+      area.focus();
+    } else {
+      editor.innerHTML = area.value;
+      area.hidden = true;
+      editor.hidden = false;
+      source.setAttribute("aria-pressed", "false");
+      editor.focus();
+    }
+  });
+  bar.append(source);
+  area.hidden = true;
+  area.before(bar, editor);
+  // A label's click goes to the editor.
+  field.querySelector("label")?.addEventListener("click", (e) => {
+    if (area.hidden) {
+      e.preventDefault();
+      editor.focus();
+    }
+  });
+}
+for (const area of document.querySelectorAll("textarea[data-rich]")) richEditor(area);

@@ -344,7 +344,7 @@ pub const KINDS: &[Kind] = &[
                 .create_only()
                 .default("answer"),
             F::new("title", "Title", C::Text).required(),
-            F::new("html", "Content (HTML)", C::Area)
+            F::new("html", "Content", C::Rich)
                 .help(
                     "filled in when sent: {{customer.name}}, {{customer.email}}, {{case.id}}, \
                      {{case.subject}}, {{activity.id}}, {{agent.name}}, {{alias.address}}, \

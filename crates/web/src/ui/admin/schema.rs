@@ -70,6 +70,9 @@ pub enum Control {
     Text,
     /// Several lines of text (a JSON string).
     Area,
+    /// Formatted text: an editor with a toolbar and the placeholders of the field's help, over
+    /// the HTML it keeps (a JSON string; the raw HTML stays one click away).
+    Rich,
     /// A password: left empty, it is not sent (the stored one stays).
     Password,
     /// A whole number.

@@ -93,6 +93,7 @@ fn control_name(c: Control) -> &'static str {
     match c {
         Control::Text => "text",
         Control::Area => "area",
+        Control::Rich => "rich",
         Control::Password => "password",
         Control::Number => "number",
         Control::Check => "check",
