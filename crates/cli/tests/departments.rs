@@ -214,6 +214,8 @@ fn reads(b: &Objects) -> Vec<String> {
         format!("/departments/{d}/channels/inbound_email"),
         format!("/departments/{d}/routing"),
         format!("/departments/{d}/email-settings"),
+        format!("/departments/{d}/callback-settings"),
+        format!("/departments/{d}/wrap-up-settings"),
         format!("/users/{u}"),
         format!("/users/{u}/groups"),
         format!("/user-groups/{g}"),
@@ -226,6 +228,7 @@ fn reads(b: &Objects) -> Vec<String> {
         format!("/activities/{a}/wait"),
         format!("/activities/{a}/reply-draft"),
         format!("/activities/{a}/draft"),
+        format!("/activities/{a}/callback"),
         format!("/activities/{a}/articles/{r}"),
         format!("/kb-folders/{f}"),
         format!("/articles/{r}"),
@@ -302,6 +305,36 @@ fn path_writes(b: &Objects, me: i64) -> Vec<(reqwest::Method, String, Value)> {
         (M::PUT, format!("/departments/{}", b.dept), v.clone()),
         (M::POST, format!("/aliases/{}/test", b.alias), json!({})),
         (
+            M::POST,
+            format!("/activities/{}/callback-outcome", b.activity),
+            json!({"outcome": "reached"}),
+        ),
+        (
+            M::POST,
+            format!("/activities/{}/viewers", b.activity),
+            json!({"typing": true}),
+        ),
+        (
+            M::POST,
+            format!("/activities/{}/take-over", b.activity),
+            json!({}),
+        ),
+        (
+            M::POST,
+            format!("/customers/{}/merge", b.customer),
+            json!({"from_customer_id": b.customer, "version": 1}),
+        ),
+        (
+            M::PUT,
+            format!("/departments/{}/callback-settings", b.dept),
+            json!({"default_country": "DE"}),
+        ),
+        (
+            M::PUT,
+            format!("/departments/{}/wrap-up-settings", b.dept),
+            json!({"required": true}),
+        ),
+        (
             M::PUT,
             format!("/entry-points/{}", b.entry_point),
             v.clone(),
@@ -362,6 +395,19 @@ fn body_writes(a: &Objects, b: &Objects, me: i64) -> Vec<(reqwest::Method, Strin
             M::POST,
             "/me/pull".into(),
             json!({"activity_id": b.activity}),
+        ),
+        (
+            M::POST,
+            format!("/customers/{}/merge", a.customer),
+            json!({"from_customer_id": b.customer, "version": 1}),
+        ),
+        (
+            M::POST,
+            "/aliases/test".into(),
+            json!({"department_id": b.dept, "address": "planted@evil.test",
+                   "incoming": {"protocol": "imap", "host": "127.0.0.1", "port": 143,
+                                "security": "starttls", "username": "x"},
+                   "outgoing": {"host": "127.0.0.1", "port": 25, "security": "starttls"}}),
         ),
         (
             M::POST,
@@ -439,6 +485,17 @@ async fn isolated(w: &World, who: &Api, me: i64, a: &Objects, b: &Objects, role:
         "{role}: {e}"
     );
     let mine = [a.dept];
+    // The search finds nothing of another department.
+    let (st, found) = who.get("/search?q=customer").await;
+    if st != 403 {
+        assert_eq!(st, 200, "{role}: {found}");
+        for kind in ["customers", "cases", "activities"] {
+            for item in found[kind].as_array().unwrap() {
+                let d = item["department_id"].as_i64().unwrap();
+                assert!(mine.contains(&d), "{role} finds {item}");
+            }
+        }
+    }
     for (path, field) in LISTS {
         let (st, list) = who.get(path).await;
         if st == 403 {
