@@ -10,7 +10,10 @@ use switchboard_domain::{ActivityId, DepartmentId, EntryPointId, Timestamp};
 
 use crate::Store;
 use crate::error::StoreError;
-use crate::sql::{col, fetch_by_id, json, parsed, to_json, ts};
+use crate::settings::{department_doc, set_department_doc};
+use crate::sql::{col, fetch_by_id, parsed, to_json, ts};
+
+const TABLE: &str = "callback_settings";
 
 fn from_row(r: &AnyRow) -> Result<Callback, StoreError> {
     let attempts: i64 = col(r, "attempts")?;
@@ -103,14 +106,7 @@ pub(crate) async fn settings(
     c: &mut AnyConnection,
     dept: DepartmentId,
 ) -> Result<CallbackSettings, StoreError> {
-    let row = sqlx::query("SELECT settings FROM callback_settings WHERE department_id = $1")
-        .bind(dept.0)
-        .fetch_optional(&mut *c)
-        .await?;
-    match row {
-        Some(r) => json(&r, "settings"),
-        None => Ok(CallbackSettings::default()),
-    }
+    department_doc(c, TABLE, dept).await
 }
 
 impl Store {
@@ -159,18 +155,7 @@ impl Store {
             .writer
             .write(move |c| {
                 let text = text.clone();
-                Box::pin(async move {
-                    crate::departments::fetch(&mut *c, dept).await?;
-                    sqlx::query(
-                        "INSERT INTO callback_settings (department_id, settings) VALUES ($1, $2) \
-                         ON CONFLICT (department_id) DO UPDATE SET settings = excluded.settings",
-                    )
-                    .bind(dept.0)
-                    .bind(&text)
-                    .execute(&mut *c)
-                    .await?;
-                    Ok(())
-                })
+                Box::pin(async move { set_department_doc(c, TABLE, dept, &text).await })
             })
             .await?;
         Ok(s)

@@ -105,34 +105,22 @@ impl Store {
         .iter()
         .map(crate::customers::from_row)
         .collect::<Result<Vec<_>, _>>()?;
-        let cases = rows(
-            self,
-            &format!(
-                "SELECT * FROM cases WHERE (LOWER(subject) LIKE $1 ESCAPE '\\' OR id = $2)\
+        let by_subject = |table: &str| {
+            format!(
+                "SELECT * FROM {table} WHERE (LOWER(subject) LIKE $1 ESCAPE '\\' OR id = $2)\
                  {within} ORDER BY id DESC LIMIT {MAX_HITS}"
-            ),
-            &like,
-            id,
-            None,
-        )
-        .await?
-        .iter()
-        .map(crate::cases::from_row)
-        .collect::<Result<Vec<_>, _>>()?;
-        let activities = rows(
-            self,
-            &format!(
-                "SELECT * FROM activities WHERE (LOWER(subject) LIKE $1 ESCAPE '\\' OR id = $2)\
-                 {within} ORDER BY id DESC LIMIT {MAX_HITS}"
-            ),
-            &like,
-            id,
-            None,
-        )
-        .await?
-        .iter()
-        .map(crate::activities::from_row)
-        .collect::<Result<Vec<_>, _>>()?;
+            )
+        };
+        let cases = rows(self, &by_subject("cases"), &like, id, None)
+            .await?
+            .iter()
+            .map(crate::cases::from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let activities = rows(self, &by_subject("activities"), &like, id, None)
+            .await?
+            .iter()
+            .map(crate::activities::from_row)
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Found {
             customers,
             cases,

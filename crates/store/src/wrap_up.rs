@@ -6,21 +6,17 @@ use switchboard_domain::wrap_up::WrapUpSettings;
 
 use crate::Store;
 use crate::error::StoreError;
-use crate::sql::{json, to_json};
+use crate::settings::{department_doc, set_department_doc};
+use crate::sql::to_json;
+
+const TABLE: &str = "wrap_up_settings";
 
 /// The department's rule (none required when never set).
 pub(crate) async fn settings(
     c: &mut AnyConnection,
     dept: DepartmentId,
 ) -> Result<WrapUpSettings, StoreError> {
-    let row = sqlx::query("SELECT settings FROM wrap_up_settings WHERE department_id = $1")
-        .bind(dept.0)
-        .fetch_optional(&mut *c)
-        .await?;
-    match row {
-        Some(r) => json(&r, "settings"),
-        None => Ok(WrapUpSettings::default()),
-    }
+    department_doc(c, TABLE, dept).await
 }
 
 impl Store {
@@ -42,18 +38,7 @@ impl Store {
             .writer
             .write(move |c| {
                 let text = text.clone();
-                Box::pin(async move {
-                    crate::departments::fetch(&mut *c, dept).await?;
-                    sqlx::query(
-                        "INSERT INTO wrap_up_settings (department_id, settings) VALUES ($1, $2) \
-                         ON CONFLICT (department_id) DO UPDATE SET settings = excluded.settings",
-                    )
-                    .bind(dept.0)
-                    .bind(&text)
-                    .execute(&mut *c)
-                    .await?;
-                    Ok(())
-                })
+                Box::pin(async move { set_department_doc(c, TABLE, dept, &text).await })
             })
             .await?;
         Ok(s)

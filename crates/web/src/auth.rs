@@ -73,6 +73,28 @@ impl Caller {
         Ok(())
     }
 
+    /// Refuses (409 `held_by_another`, naming the holder) when someone other than the caller
+    /// holds the activity: one person answers or calls; `then` says what the holder does and
+    /// what the caller can do instead.
+    pub async fn require_sole_holder(
+        &self,
+        store: &switchboard_store::Store,
+        activity: ActivityId,
+        then: &str,
+    ) -> Result<(), ApiError> {
+        if let Some(holder) = store.activity(activity).await?.assignee_id
+            && holder != self.user.id
+        {
+            let name = store.user(holder).await.map(|u| u.name).unwrap_or_default();
+            return Err(ApiError::new(
+                axum::http::StatusCode::CONFLICT,
+                "held_by_another",
+                format!("{name} holds this {then}"),
+            ));
+        }
+        Ok(())
+    }
+
     /// Whether the caller may act on `a`: an agent only on what they hold, supervisors and
     /// administrators on anything.
     pub fn holds(&self, a: &Activity) -> bool {

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use super::settings::CallbackSettings;
 use crate::error::ValidationError;
 use crate::ids::CategoryId;
+use crate::text;
 use crate::time::Timestamp;
 
 /// Longest note of a call, in characters (a wrap-up note's bound).
@@ -115,17 +116,7 @@ pub fn decide(
     settings: &CallbackSettings,
     now: Timestamp,
 ) -> Result<(u8, Next), ValidationError> {
-    let note = input.note.trim();
-    if note.chars().count() > MAX_NOTE
-        || note
-            .chars()
-            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        return Err(ValidationError::new(
-            "note",
-            format!("at most {MAX_NOTE} characters, without control characters"),
-        ));
-    }
+    text::optional("note", input.note.trim(), MAX_NOTE)?;
     if input.at.is_some() && input.outcome != CallOutcome::CallAgain {
         return Err(ValidationError::new(
             "at",

@@ -8,7 +8,7 @@ use super::settings::CallbackSettings;
 use super::times::{TimeRules, check_time};
 use crate::calendar;
 use crate::error::ValidationError;
-use crate::text::{EmailAddress, MAX_NAME};
+use crate::text::{self, EmailAddress, MAX_NAME};
 use crate::time::Timestamp;
 
 /// Longest note a customer may leave.
@@ -62,16 +62,7 @@ pub fn check_request(
     rules: &TimeRules<'_>,
     now: Timestamp,
 ) -> Result<CallbackAsk, ValidationError> {
-    let name = req.name.trim();
-    if name.is_empty() {
-        return Err(ValidationError::new("name", "is required"));
-    }
-    if name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
-        return Err(ValidationError::new(
-            "name",
-            format!("at most {MAX_NAME} characters, without control characters"),
-        ));
-    }
+    let name = text::required("name", &req.name, MAX_NAME)?;
     let phone = phone::e164("phone", &req.phone, &settings.default_country)?;
     let email = match req
         .email
@@ -108,19 +99,13 @@ pub fn check_request(
         }
         None => None,
     };
-    let note = req.note.as_deref().unwrap_or_default().trim().to_string();
-    if note.chars().count() > MAX_NOTE
-        || note
-            .chars()
-            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        return Err(ValidationError::new(
-            "note",
-            format!("at most {MAX_NOTE} characters, without control characters"),
-        ));
-    }
+    let note = text::optional(
+        "note",
+        req.note.as_deref().unwrap_or_default().trim(),
+        MAX_NOTE,
+    )?;
     Ok(CallbackAsk {
-        name: name.to_string(),
+        name,
         phone,
         email,
         at,

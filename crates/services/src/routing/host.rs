@@ -466,7 +466,10 @@ impl Host {
                 let held = self.router.contains(e.activity);
                 match e.kind {
                     EventKind::Queued if !held => new.push(e.activity),
-                    EventKind::Queued => requeued.push(e.activity),
+                    // Only work an agent holds can have been put back behind the router's back.
+                    EventKind::Queued if self.router.holder(e.activity).is_some() => {
+                        requeued.push(e.activity);
+                    }
                     EventKind::Updated if held => changed.push(e.activity),
                     EventKind::Completed | EventKind::Abandoned if held => {
                         if let Ok(actions) = self.router.handle(t, Event::Complete(e.activity)) {

@@ -92,3 +92,17 @@ pub async fn expected_wait_secs(s: &AppState, ep: &EntryPoint) -> Option<u64> {
     let secs = (st.waiting as f64 + 1.0) / st.service_rate;
     secs.is_finite().then(|| secs.round().max(0.0) as u64)
 }
+
+/// The 409 of a start the entry point does not take now (`code`: `chat_unavailable`,
+/// `callback_unavailable`), naming why.
+pub fn refused(code: &'static str, what: &str, why: Availability) -> ApiError {
+    let why = serde_json::to_value(why)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    ApiError::new(
+        axum::http::StatusCode::CONFLICT,
+        code,
+        format!("the entry point takes no {what} now ({why})"),
+    )
+}

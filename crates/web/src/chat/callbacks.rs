@@ -69,14 +69,10 @@ pub async fn request(
     if ep.kind == EntryPointKind::Callback {
         let availability = super::availability::of(&s, &ep, t).await?;
         if !availability.is_open() {
-            let why = serde_json::to_value(availability)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
+            return Err(super::availability::refused(
                 "callback_unavailable",
-                format!("the entry point takes no callback requests now ({why})"),
+                "callback requests",
+                availability,
             ));
         }
     }

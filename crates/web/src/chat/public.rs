@@ -198,14 +198,10 @@ pub async fn start(
     s.chat_limits.start(client, ep.id, t)?;
     let availability = super::availability::of(&s, &ep, t).await?;
     if !availability.is_open() {
-        let why = serde_json::to_value(availability)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
+        return Err(super::availability::refused(
             "chat_unavailable",
-            format!("the entry point takes no chats now ({why})"),
+            "chats",
+            availability,
         ));
     }
     let (token, token_hash) = access::new_token();

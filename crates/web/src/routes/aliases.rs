@@ -74,23 +74,38 @@ pub async fn test(
     Id(id): Id,
 ) -> ApiResult<Json<ConnectionTest>> {
     caller.require(Access::Write, Resource::Aliases)?;
-    let Some((trust, limit)) = &s.mail else {
-        return Err(ApiError::new(
+    let (trust, limit) = mail_reach(&s)?;
+    let creds = s.store.alias_credential(AliasId(id)).await?;
+    Ok(Json(probe(&creds, trust, *limit).await))
+}
+
+/// How this server reaches mail servers; 503 when it cannot.
+fn mail_reach(s: &AppState) -> ApiResult<(&switchboard_mail::tls::TlsTrust, &std::time::Duration)> {
+    match &s.mail {
+        Some((trust, limit)) => Ok((trust, limit)),
+        None => Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "unavailable",
             "this server cannot reach mail servers",
-        ));
-    };
-    let creds = s.store.alias_credential(AliasId(id)).await?;
-    let (incoming, outgoing) = switchboard_services::probe::alias(&creds, trust, *limit).await;
+        )),
+    }
+}
+
+/// Logs in to both servers of `creds`, each answer as the API gives it.
+async fn probe(
+    creds: &switchboard_store::AliasCredentials,
+    trust: &switchboard_mail::tls::TlsTrust,
+    limit: std::time::Duration,
+) -> ConnectionTest {
+    let (incoming, outgoing) = switchboard_services::probe::alias(creds, trust, limit).await;
     let answer = |p: switchboard_services::probe::Probe| ProbeAnswer {
         ok: p.ok,
         answer: p.answer,
     };
-    Ok(Json(ConnectionTest {
+    ConnectionTest {
         incoming: answer(incoming),
         outgoing: answer(outgoing),
-    }))
+    }
 }
 
 /// `POST /aliases/test`: tries the servers of an alias not saved yet (the form as it stands,
@@ -101,28 +116,14 @@ pub async fn test_unsaved(
     crate::extract::ApiJson(body): crate::extract::ApiJson<switchboard_domain::NewAlias>,
 ) -> ApiResult<Json<ConnectionTest>> {
     caller.require(Access::Write, Resource::Aliases)?;
-    let Some((trust, limit)) = &s.mail else {
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "this server cannot reach mail servers",
-        ));
-    };
+    let (trust, limit) = mail_reach(&s)?;
     let n = body.validate()?;
     let creds = switchboard_store::AliasCredentials {
         alias: n.unsaved(crate::state::now()),
         incoming_password: n.incoming_password.clone(),
         outgoing_password: n.outgoing_password.clone(),
     };
-    let (incoming, outgoing) = switchboard_services::probe::alias(&creds, trust, *limit).await;
-    let answer = |p: switchboard_services::probe::Probe| ProbeAnswer {
-        ok: p.ok,
-        answer: p.answer,
-    };
-    Ok(Json(ConnectionTest {
-        incoming: answer(incoming),
-        outgoing: answer(outgoing),
-    }))
+    Ok(Json(probe(&creds, trust, *limit).await))
 }
 
 switchboard_domain::refers_fields!(Query {

@@ -4,14 +4,13 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
 use serde::Serialize;
 use switchboard_domain::callback::{Callback, CallbackSettings, Next, OutcomeInput};
 use switchboard_domain::{Access, Activity, ActivityId, DepartmentId, Resource, Timestamp};
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{ApiJson, Id};
 use crate::state::{AppState, now};
 
@@ -54,21 +53,13 @@ pub async fn outcome(
     caller
         .require_holder(&s.store, activity, "record this call")
         .await?;
-    if let Some(holder) = s.store.activity(activity).await?.assignee_id
-        && holder != caller.user.id
-    {
-        let name = s
-            .store
-            .user(holder)
-            .await
-            .map(|u| u.name)
-            .unwrap_or_default();
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "held_by_another",
-            format!("{name} holds this callback and records its calls; take it over first"),
-        ));
-    }
+    caller
+        .require_sole_holder(
+            &s.store,
+            activity,
+            "callback and records its calls; take it over first",
+        )
+        .await?;
     let done = s
         .app
         .record_call(activity, body, caller.actor(), now())

@@ -236,21 +236,13 @@ pub async fn reply(
         .require_holder(&s.store, activity, "answer this activity")
         .await?;
     // One person answers: someone else's work is theirs to answer (or to transfer).
-    if let Some(holder) = s.store.activity(activity).await?.assignee_id
-        && holder != caller.user.id
-    {
-        let name = s
-            .store
-            .user(holder)
-            .await
-            .map(|u| u.name)
-            .unwrap_or_default();
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "held_by_another",
-            format!("{name} holds this activity and answers it; transfer it to yourself first"),
-        ));
-    }
+    caller
+        .require_sole_holder(
+            &s.store,
+            activity,
+            "activity and answers it; transfer it to yourself first",
+        )
+        .await?;
     if body.complete {
         super::activities::completable(&s, activity).await?;
     }
