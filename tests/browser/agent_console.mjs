@@ -53,7 +53,8 @@ try {
   await step('log in', async () => {
     await page.fill('input[name=password]', env('SB_AGENT_PASSWORD'));
     await page.click('button[type=submit]');
-    await page.waitForURL('**/agent');
+    await page.waitForURL('**/inbox');
+    await page.goto(`${baseUrl}/agent`);
     await page.locator('#availability .badge.not-ready').waitFor();
     await page.getByText('Nothing yet').waitFor();
     await screenshot(page, 'agent-console');

@@ -35,7 +35,8 @@ try {
     await page.fill('input[name=email]', env('SB_AGENT_EMAIL'));
     await page.fill('input[name=password]', env('SB_AGENT_PASSWORD'));
     await page.click('button[type=submit]');
-    await page.waitForURL('**/agent');
+    await page.waitForURL('**/inbox');
+    await page.goto(`${baseUrl}/agent`);
     await page.click('button[data-action=ready]');
     await page.locator('#availability .badge.ready').waitFor();
   });

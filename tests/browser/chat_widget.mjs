@@ -67,7 +67,8 @@ try {
     await agent.fill('input[name=email]', env('SB_AGENT_EMAIL'));
     await agent.fill('input[name=password]', env('SB_AGENT_PASSWORD'));
     await agent.click('button[type=submit]');
-    await agent.waitForURL('**/agent');
+    await agent.waitForURL('**/inbox');
+    await agent.goto(`${baseUrl}/agent`);
     await agent.click('button[data-action=ready]');
     await agent.locator('#availability .badge.ready').waitFor();
     assert.ok(await agent.isChecked('input[data-channel=chat]'));

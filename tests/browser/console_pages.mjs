@@ -1,4 +1,4 @@
-// Every console page, as a desk user meets it: the login page, the agent's console and search,
+// Every console page, as a desk user meets it: the login page, the inbox (the list, the waiting work, an item beside the list), the agent's console and search,
 // an activity, a customer, the search across departments, the user's own settings, the supervisor's monitor, review and outbox, and the administration's index,
 // services, and each kind's list, new form and edit form. Each is checked with axe-core's WCAG
 // 2.x A/AA rules at 1280×800 and on a phone (390×844), where nothing may overflow sideways; each
@@ -21,6 +21,9 @@ const env = (name) => {
 const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const objects = JSON.parse(env('SB_OBJECTS'));
 const pages = [
+  '/inbox',
+  '/inbox?view=waiting',
+  `/inbox/${env('SB_ACTIVITY')}`,
   '/agent',
   '/agent/search?q=refund',
   `/activities/${env('SB_ACTIVITY')}`,

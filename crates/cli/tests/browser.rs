@@ -949,3 +949,81 @@ async fn a_supervisor_sees_the_holder_and_takes_over_in_a_real_browser() {
     let (_, a) = api.get(&format!("/activities/{activity}")).await;
     assert_eq!(a["assignee_id"].as_i64(), Some(sam), "{a}");
 }
+
+/// The one inbox: an agent handles an email (through the real mailbox and SMTP server), a chat
+/// and a callback from it, at 1280×800 and on a phone.
+#[tokio::test]
+async fn an_agent_handles_email_chat_and_callback_from_the_inbox_in_a_real_browser() {
+    if !(browser_available() && require_or_skip("dovecot") && require_or_skip("aiosmtpd")) {
+        return;
+    }
+    let w = World::start(true, &[]).await;
+    let (api, dept) = (&w.api, w.dept);
+    let password = "a long enough password";
+    let group = ann_in_support(api, dept, password, false).await;
+    let queue = create(
+        api,
+        "/queues",
+        json!({"department_id": dept, "name": "Desk",
+               "routing": {"type": "user_group", "user_group_id": group}}),
+    )
+    .await;
+    // A chat in hand lets a callback in.
+    let (st, v) = api
+        .put(
+            &format!("/departments/{dept}/channels/chat"),
+            json!({"interruptible": true, "max_queued": 100, "max_time_in_queue_secs": 0,
+                   "task_life_secs": 3600, "start_timeout_secs": 3600, "max_duration_secs": 28800}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let alias = w.support_alias(queue).await;
+    let mut eps = vec![];
+    for (name, kind) in [("Chat with us", "chat"), ("Call me", "callback")] {
+        eps.push(
+            create(
+                api,
+                "/entry-points",
+                json!({"department_id": dept, "name": name, "kind": kind, "queue_id": queue}),
+            )
+            .await,
+        );
+    }
+    let subject = "Where is my parcel?";
+    w.dovecot.deliver(
+        "support",
+        &email_with("parcel", subject, "It did not arrive."),
+    );
+    wait_for("the customer's email", Duration::from_secs(30), || async {
+        emails(api, &format!("alias_id={alias}&direction=inbound"))
+            .await
+            .into_iter()
+            .next()
+    })
+    .await;
+    run(
+        "inbox.mjs",
+        &w.server,
+        vec![
+            ("SB_AGENT_EMAIL", "ann@acme.test".into()),
+            ("SB_AGENT_PASSWORD", password.into()),
+            ("SB_CHAT_EP", eps[0].to_string()),
+            ("SB_CALLBACK_EP", eps[1].to_string()),
+            ("SB_EMAIL_SUBJECT", subject.into()),
+        ],
+    )
+    .await;
+    // What the browser did is what the store holds, and the reply reached the customer.
+    let raw = w.reply_from_support("the reply").await;
+    let mail = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    assert!(
+        mail.body_text(0)
+            .unwrap()
+            .contains("Your parcel left our warehouse today."),
+        "the reply's text"
+    );
+    for channel in ["inbound_email", "chat", "callback"] {
+        let (_, v) = api.get(&format!("/activities?channel={channel}")).await;
+        assert_eq!(v["items"][0]["status"], "completed", "{channel}: {v}");
+    }
+}

@@ -450,11 +450,13 @@ async fn isolated(w: &World, who: &Api, me: i64, a: &Objects, b: &Objects, role:
         let (st, e) = who.get(&path).await;
         assert_eq!(st, 404, "{role} reads {path}: {e}");
     }
-    let (st, _) = who.page(&format!("/activities/{}", b.activity)).await;
-    assert_eq!(
-        st, 404,
-        "{role}: the console page of another department's activity"
-    );
+    for page in ["/activities", "/inbox"] {
+        let (st, _) = who.page(&format!("{page}/{}", b.activity)).await;
+        assert_eq!(
+            st, 404,
+            "{role}: the console page {page} of another department's activity"
+        );
+    }
     for (method, path, body) in path_writes(b, me) {
         let body = (!body.is_null()).then_some(body);
         let (st, e) = who.call(method.clone(), &path, body).await;

@@ -30,6 +30,7 @@ pub mod expression;
 pub mod html_text;
 pub mod ids;
 pub mod inbound;
+pub mod inbox;
 pub mod lifecycle;
 pub mod note;
 pub mod outbox;

@@ -152,4 +152,6 @@ crate::refers_nothing!(
     crate::callback::CallbackSettings,
     crate::wrap_up::WrapUpSettings,
     crate::preferences::Preferences,
+    crate::inbox::InboxFilter,
+    crate::inbox::SavedView,
 );

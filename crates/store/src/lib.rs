@@ -38,6 +38,7 @@ pub mod find;
 pub mod groups;
 mod in_use;
 mod inbound;
+mod inbox_views;
 pub mod kb;
 mod lookups;
 mod membership;

@@ -70,6 +70,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "user preferences",
         include_str!("../migrations/0016_user_preferences.sql"),
     ),
+    (
+        17,
+        "inbox views",
+        include_str!("../migrations/0017_inbox_views.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -185,6 +185,12 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             limited(get(me::get_preferences).put(me::put_preferences)),
         ),
         ("/me/pull", limited(post(routing::pull))),
+        ("/me/inbox", limited(get(inbox::get_inbox))),
+        (
+            "/me/views",
+            limited(get(inbox::list_views).post(inbox::save_view)),
+        ),
+        ("/me/views/{name}", limited(delete(inbox::delete_view))),
         ("/me/events", limited(get(routing::my_events))),
         ("/monitor/events", limited(get(routing::monitor_events))),
         (

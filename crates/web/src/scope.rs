@@ -55,7 +55,8 @@ pub fn classify(segment: &str, name: &str) -> Option<PathParam> {
         "calendars" => K::Calendar,
         "workflows" => K::Workflow,
         "entry-points" => K::EntryPoint,
-        "tokens" => return Some(PathParam::Other),
+        "tokens" | "views" => return Some(PathParam::Other),
+        "inbox" => K::Activity,
         _ => return None,
     };
     Some(PathParam::Object(kind))

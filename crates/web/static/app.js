@@ -32,7 +32,11 @@ function refresh() {
 
 // Buttons: <button data-action="accept" data-activity="12">.
 const actions = {
-  accept: (b) => api("POST", `/activities/${b.dataset.activity}/actions`, { action: "accept" }),
+  accept: async (b) => {
+    await api("POST", `/activities/${b.dataset.activity}/actions`, { action: "accept" });
+    // Accepted from the inbox's list: it opens beside it.
+    if (b.dataset.open) window.location.assign(b.dataset.open);
+  },
   decline: (b) => api("POST", `/activities/${b.dataset.activity}/actions`, { action: "decline" }),
   start: (b) => api("POST", `/activities/${b.dataset.activity}/actions`, { action: "start" }),
   ready: () => api("PUT", "/me/presence", { ready: true }),
@@ -40,7 +44,7 @@ const actions = {
     const body = b.dataset.activity ? { activity_id: Number(b.dataset.activity) } : {};
     const got = await api("POST", "/me/pull", body);
     flash("");
-    window.location.assign(`/activities/${got.id}`);
+    window.location.assign(workUrl(got.id, "view=mine"));
   },
   "not-ready": () => {
     const reason = document.getElementById("reason")?.value || null;
@@ -195,7 +199,7 @@ async function offerToast(n) {
   const accept = toastButton("Accept", true, async () => {
     await api("POST", `/activities/${n.activity}/actions`, { action: "accept" });
     done();
-    window.location.assign(`/activities/${n.activity}`);
+    window.location.assign(workUrl(n.activity));
   });
   const decline = toastButton("Decline", false, async () => {
     await api("POST", `/activities/${n.activity}/actions`, { action: "decline" });
@@ -596,7 +600,22 @@ actions["add-note"] = async (b) => {
 };
 
 // After the work left the agent's hands: the next thing they hold, else their console.
+// Where an activity opens: beside the inbox's list when the page is part of the inbox
+// (<body data-inbox="view=mine">), else on its own page. `query` overrides the inbox's view.
+function workUrl(id, query) {
+  const inbox = document.body.dataset.inbox;
+  if (inbox === undefined) return `/activities/${id}`;
+  return `/inbox/${id}?${query || inbox}`;
+}
+
 async function nextWork(current) {
+  const inbox = document.body.dataset.inbox;
+  if (inbox !== undefined) {
+    // The inbox opens the item that followed this one in the list shown.
+    const shown = document.querySelector(".inbox-items")?.dataset.shown || "";
+    window.location.assign(`/inbox/next?${inbox}&after=${encodeURIComponent(current)}&shown=${encodeURIComponent(shown)}`);
+    return;
+  }
   try {
     const mine = await api("GET", "/me/work");
     const next = mine.assigned.find((a) => String(a.id) !== String(current));

@@ -22,6 +22,7 @@ pub mod drafts;
 pub mod emails;
 pub mod entry_points;
 pub mod files;
+pub mod inbox;
 pub mod kb_folders;
 pub mod me;
 pub mod queues;

@@ -66,6 +66,10 @@ struct ActivityPage {
     /// Whether the viewer may take the work over from its holder (a supervisor or
     /// administrator, while someone else holds it).
     may_take_over: bool,
+    /// The inbox's list beside it, when opened from the inbox.
+    inbox: Option<super::inbox::InboxPane>,
+    /// The availability switches (in the inbox).
+    presence: Option<super::agent::PresenceView>,
 }
 
 /// The notes among `events`, with their authors' names.
@@ -218,7 +222,18 @@ async fn editable(s: &AppState, e: &Email) -> ApiResult<String> {
 
 /// `GET /activities/{id}`.
 pub async fn view(State(s): State<AppState>, viewer: Viewer, Id(id): Id) -> ApiResult<Response> {
-    let activity = s.store.activity(switchboard_domain::ActivityId(id)).await?;
+    show(&s, &viewer, switchboard_domain::ActivityId(id), None).await
+}
+
+/// The activity's page, alone or beside the inbox's list (with the availability switches).
+pub(super) async fn show(
+    s: &AppState,
+    viewer: &Viewer,
+    id: switchboard_domain::ActivityId,
+    inbox: Option<(super::inbox::InboxPane, super::agent::PresenceView)>,
+) -> ApiResult<Response> {
+    let s = s.clone();
+    let activity = s.store.activity(id).await?;
     let me = &viewer.0.user;
     let page = PageRequest::first(SHOWN);
     let events = s.store.activity_events(activity.id, &page).await?.items;
@@ -257,7 +272,7 @@ pub async fn view(State(s): State<AppState>, viewer: Viewer, Id(id): Id) -> ApiR
         .into_iter()
         .filter(|k| k.id != activity.case_id)
         .collect();
-    let draft = if may_answer(&viewer, &activity) {
+    let draft = if may_answer(viewer, &activity) {
         // Work without an inbound email (created by hand) has nothing to answer.
         match s.app.reply_draft(activity.id, Some(me.id)).await {
             Ok(d) => Some(d),
@@ -300,8 +315,8 @@ pub async fn view(State(s): State<AppState>, viewer: Viewer, Id(id): Id) -> ApiR
         None => String::new(),
     };
     let c = composer.unwrap_or_default();
-    let chat = super::chat_panel::panel(&s, &viewer, &activity).await?;
-    let callback = super::callback_panel::panel(&s, &viewer, &activity).await?;
+    let chat = super::chat_panel::panel(&s, viewer, &activity).await?;
+    let callback = super::callback_panel::panel(&s, viewer, &activity).await?;
     let notes = notes_of(&s, &events).await?;
     let may_note = viewer.0.holds(&activity);
     let holder = match activity.assignee_id {
@@ -310,7 +325,17 @@ pub async fn view(State(s): State<AppState>, viewer: Viewer, Id(id): Id) -> ApiR
     };
     let may_take_over =
         !holder.is_empty() && me.role != switchboard_domain::Role::Agent && open(&activity);
+    let mut chrome = Chrome::new(viewer, if inbox.is_some() { "/inbox" } else { "" }, "agent");
+    let (inbox, presence) = match inbox {
+        Some((pane, presence)) => {
+            chrome.inbox = pane.query();
+            (Some(pane), Some(presence))
+        }
+        None => (None, None),
+    };
     Ok(render(&ActivityPage {
+        inbox,
+        presence,
         may_take_over,
         notes,
         may_note,
@@ -325,7 +350,7 @@ pub async fn view(State(s): State<AppState>, viewer: Viewer, Id(id): Id) -> ApiR
         handle,
         review,
         review_html,
-        chrome: Chrome::new(&viewer, "", "agent"),
+        chrome,
         activity,
         customer,
         emails,

@@ -17,18 +17,18 @@ use crate::state::{AppState, now};
 const REASONS: [&str; 5] = ["Break", "Lunch", "Meeting", "Training", "Other"];
 
 /// One channel's readiness switch.
-struct ChannelView {
-    kind: &'static str,
-    label: &'static str,
-    ready: bool,
+pub(super) struct ChannelView {
+    pub(super) kind: &'static str,
+    pub(super) label: &'static str,
+    pub(super) ready: bool,
 }
 
 /// The availability part of the header.
-struct PresenceView {
-    any_ready: bool,
-    channels: Vec<ChannelView>,
+pub(super) struct PresenceView {
+    pub(super) any_ready: bool,
+    pub(super) channels: Vec<ChannelView>,
     /// The reasons to choose from, with whether it is the current one.
-    reasons: Vec<(&'static str, bool)>,
+    pub(super) reasons: Vec<(&'static str, bool)>,
 }
 
 /// The channels the agent's department uses: email always, chat, callback and delayed callback
@@ -47,6 +47,12 @@ async fn in_use(s: &AppState, viewer: &Viewer) -> ApiResult<Vec<ChannelKind>> {
         }
     }
     Ok(used)
+}
+
+/// The viewer's availability switches as the header shows them.
+pub(super) async fn presence_of(s: &AppState, viewer: &Viewer) -> ApiResult<PresenceView> {
+    let p = s.store.presence(viewer.0.user.id, now()).await?;
+    Ok(presence_view(viewer, &p, &in_use(s, viewer).await?))
 }
 
 fn presence_view(viewer: &Viewer, p: &Presence, used: &[ChannelKind]) -> PresenceView {
@@ -92,10 +98,9 @@ struct PresenceFragment {
 /// `GET /agent`.
 pub async fn console(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Response> {
     let me = viewer.0.user.id;
-    let p = s.store.presence(me, now()).await?;
     Ok(render(&AgentPage {
         chrome: Chrome::new(&viewer, "/agent", "agent"),
-        presence: presence_view(&viewer, &p, &in_use(&s, &viewer).await?),
+        presence: presence_of(&s, &viewer).await?,
         work: work_of(&s, me).await?,
     }))
 }
@@ -109,8 +114,7 @@ pub async fn work(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Respon
 
 /// `GET /ui/agent/presence`: the availability switches, refreshed live.
 pub async fn presence(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Response> {
-    let p = s.store.presence(viewer.0.user.id, now()).await?;
     Ok(render(&PresenceFragment {
-        presence: presence_view(&viewer, &p, &in_use(&s, &viewer).await?),
+        presence: presence_of(&s, &viewer).await?,
     }))
 }

@@ -5,7 +5,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 /// (path under `/static/`, content type, bytes, cache for a long time).
-const FILES: [(&str, &str, &[u8], bool); 8] = [
+const FILES: [(&str, &str, &[u8], bool); 9] = [
     (
         "app.css",
         "text/css; charset=utf-8",
@@ -22,6 +22,12 @@ const FILES: [(&str, &str, &[u8], bool); 8] = [
         "composer.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../static/composer.js"),
+        false,
+    ),
+    (
+        "inbox.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/inbox.js"),
         false,
     ),
     (

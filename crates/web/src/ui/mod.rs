@@ -15,6 +15,7 @@ mod callback_panel;
 mod chat_panel;
 mod customer;
 mod errors;
+mod inbox;
 mod login;
 mod me;
 mod monitor_chats;
@@ -40,6 +41,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/", get(home))
         .route("/login", get(login::form).post(login::submit))
         .route("/agent", get(agent::console))
+        .route("/inbox", get(inbox::page))
+        .route("/inbox/next", get(inbox::next))
+        .route("/inbox/{id}", get(inbox::item))
         .route("/activities/{id}", get(activity::view))
         .route("/admin", get(admin::index))
         .route("/admin/services", get(admin_services::page))
@@ -60,6 +64,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/ui/supervisor/monitor", get(supervisor::figures))
         .route("/ui/admin/services", get(admin_services::table))
         .route("/ui/agent/work", get(agent::work))
+        .route("/ui/inbox/list", get(inbox::items))
         .route("/ui/agent/queues", get(agent_queues::queues))
         .route("/ui/agent/presence", get(agent::presence))
         .route("/static/{*file}", get(assets::serve))

@@ -89,6 +89,9 @@ pub struct Chrome {
     pub sound: bool,
     /// Whether offers and mentions come as desktop notifications.
     pub desktop: bool,
+    /// The inbox's query string when the page is part of the inbox (what comes next after an
+    /// item is done follows it), or empty.
+    pub inbox: String,
 }
 
 impl Chrome {
@@ -123,6 +126,7 @@ impl Chrome {
             time_zone: viewer.1.time_zone.clone().unwrap_or_default(),
             sound: viewer.1.sound,
             desktop: viewer.1.desktop,
+            inbox: String::new(),
         }
     }
 }
@@ -130,12 +134,13 @@ impl Chrome {
 /// The consoles a role opens: `(href, label)`, its home first.
 pub fn consoles(role: Role) -> &'static [(&'static str, &'static str)] {
     match role {
-        Role::Agent => &[("/agent", "My work")],
+        Role::Agent => &[("/inbox", "Inbox"), ("/agent", "My work")],
         Role::Supervisor => &[
             ("/supervisor", "Monitor"),
             ("/supervisor/review", "Review"),
             ("/supervisor/outbox", "Outbox"),
             ("/search", "Search"),
+            ("/inbox", "Inbox"),
             ("/agent", "My work"),
             ("/admin", "Setup"),
         ],
@@ -147,6 +152,7 @@ pub fn consoles(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/supervisor/review", "Review"),
             ("/supervisor/outbox", "Outbox"),
             ("/search", "Search"),
+            ("/inbox", "Inbox"),
             ("/agent", "My work"),
         ],
     }
@@ -154,7 +160,7 @@ pub fn consoles(role: Role) -> &'static [(&'static str, &'static str)] {
 
 /// Where a role lands after logging in.
 pub fn home_of(role: Role) -> &'static str {
-    consoles(role).first().map_or("/agent", |c| c.0)
+    consoles(role).first().map_or("/inbox", |c| c.0)
 }
 
 /// Renders a template as an HTML response (a 500 naming nothing internal if it fails).
