@@ -1,12 +1,12 @@
 // Every console page, as a desk user meets it: the login page, the inbox (the list, the waiting work, an item beside the list), the agent's console and search,
-// an activity, a customer, the search across departments, the user's own settings, the supervisor's monitor, review and outbox, and the administration's index,
+// an activity, its case, a customer, the search across departments, the user's own settings, the supervisor's monitor, review and outbox, and the administration's index,
 // services, and each kind's list, new form and edit form. Each is checked with axe-core's WCAG
 // 2.x A/AA rules at 1280×800 and on a phone (390×844), where nothing may overflow sideways; each
 // page has one <h1>. Every finding is collected, the figures written to the artifacts
 // (`axe-figures.json`), and the test fails listing them all.
 //
 // Environment (set by crates/cli/tests/browser.rs): SWITCHBOARD_URL, SB_ADMIN_EMAIL,
-// SB_ADMIN_PASSWORD, SB_ACTIVITY (an activity id), SB_CUSTOMER (its customer), SB_OBJECTS (JSON: admin kind → an object id).
+// SB_ADMIN_PASSWORD, SB_ACTIVITY (an activity id), SB_CUSTOMER (its customer), SB_CASE (its case), SB_OBJECTS (JSON: admin kind → an object id).
 
 import { writeFileSync, mkdirSync } from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
@@ -28,6 +28,7 @@ const pages = [
   '/agent/search?q=refund',
   `/activities/${env('SB_ACTIVITY')}`,
   `/customers/${env('SB_CUSTOMER')}`,
+  `/cases/${env('SB_CASE')}`,
   '/search?q=carla',
   '/me',
   '/supervisor',

@@ -839,6 +839,15 @@ async fn every_console_page_is_accessible_in_a_real_browser() {
                "queue_id": queue}),
     )
     .await;
+    let (_, a) = api.get(&format!("/activities/{activity}")).await;
+    let case = a["case_id"].as_i64().unwrap();
+    let (st, v) = api
+        .post(
+            &format!("/cases/{case}/notes"),
+            json!({"text": "Carla prefers email."}),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
     let objects = json!({
         "departments": dept, "users": ann, "user-groups": group, "queues": queue,
         "aliases": null, "kb-folders": folder, "articles": article, "workflows": workflow,
@@ -852,6 +861,7 @@ async fn every_console_page_is_accessible_in_a_real_browser() {
             ("SB_ADMIN_PASSWORD", common::ADMIN_PASSWORD.into()),
             ("SB_ACTIVITY", activity.to_string()),
             ("SB_CUSTOMER", customer.to_string()),
+            ("SB_CASE", case.to_string()),
             ("SB_OBJECTS", objects.to_string()),
         ],
     )
@@ -1026,4 +1036,83 @@ async fn an_agent_handles_email_chat_and_callback_from_the_inbox_in_a_real_brows
         let (_, v) = api.get(&format!("/activities?channel={channel}")).await;
         assert_eq!(v["items"][0]["status"], "completed", "{channel}: {v}");
     }
+}
+
+/// Notes with a mention (the colleague is told in her inbox and opens the case) and the customer
+/// page after a merge.
+#[tokio::test]
+async fn a_note_mentions_a_colleague_and_a_duplicate_is_merged_in_a_real_browser() {
+    if !browser_available() {
+        return;
+    }
+    let server = Server::sqlite();
+    let api = Api::admin(&server).await;
+    let (_, depts) = api.get("/departments").await;
+    let dept = depts["items"][0]["id"].as_i64().unwrap();
+    let password = "a long enough password";
+    ann_in_support(&api, dept, password, false).await;
+    create(
+        &api,
+        "/users",
+        json!({"department_id": dept, "email": "sam@acme.test", "name": "Sam Supervisor",
+               "role": "supervisor", "password": password}),
+    )
+    .await;
+    let (_, users) = api.get("/users").await;
+    let ann = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "ann@acme.test")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let mut customers = vec![];
+    for (name, address, subject) in [
+        ("Carol Customer", "carol@customer.test", "Refund"),
+        ("Carol C.", "carol.other@customer.test", "Old order"),
+    ] {
+        let c = create(
+            &api,
+            "/customers",
+            json!({"department_id": dept, "name": name,
+                   "contact_points": [{"kind": "email", "value": address}]}),
+        )
+        .await;
+        let a = create(
+            &api,
+            "/activities",
+            json!({"customer_id": c, "channel": "inbound_email", "subject": subject}),
+        )
+        .await;
+        customers.push((c, a));
+    }
+    let (c, a) = customers[0];
+    let (st, v) = api
+        .post(
+            &format!("/activities/{a}/actions"),
+            json!({"action": "assign", "agent_id": ann}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let (_, act) = api.get(&format!("/activities/{a}")).await;
+    let case = act["case_id"].as_i64().unwrap();
+    run(
+        "notes_merge.mjs",
+        &server,
+        vec![
+            ("SB_PASSWORD", password.into()),
+            ("SB_CASE", case.to_string()),
+            ("SB_CUSTOMER", c.to_string()),
+            ("SB_DUPLICATE", customers[1].0.to_string()),
+        ],
+    )
+    .await;
+    // What the browser did is what the store holds.
+    let (_, notes) = api.get(&format!("/cases/{case}/notes")).await;
+    assert_eq!(notes[0]["mentions"], json!([ann]), "{notes}");
+    let (st, _) = api.get(&format!("/customers/{}", customers[1].0)).await;
+    assert_eq!(st, 404, "the duplicate is gone");
+    let (_, moved) = api.get(&format!("/activities/{}", customers[1].1)).await;
+    assert_eq!(moved["customer_id"], c, "{moved}");
 }

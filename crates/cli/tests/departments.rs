@@ -223,6 +223,7 @@ fn reads(b: &Objects) -> Vec<String> {
         format!("/queues/{q}/stats"),
         format!("/customers/{c}"),
         format!("/cases/{k}"),
+        format!("/cases/{k}/notes"),
         format!("/activities/{a}"),
         format!("/activities/{a}/events"),
         format!("/activities/{a}/wait"),
@@ -254,6 +255,11 @@ fn path_writes(b: &Objects, me: i64) -> Vec<(reqwest::Method, String, Value)> {
     vec![
         (M::PUT, format!("/customers/{}", b.customer), v.clone()),
         (M::DELETE, format!("/customers/{}", b.customer), Value::Null),
+        (
+            M::POST,
+            format!("/cases/{}/notes", b.case),
+            json!({"text": "planted"}),
+        ),
         (
             M::PUT,
             format!("/cases/{}", b.case),
@@ -450,11 +456,15 @@ async fn isolated(w: &World, who: &Api, me: i64, a: &Objects, b: &Objects, role:
         let (st, e) = who.get(&path).await;
         assert_eq!(st, 404, "{role} reads {path}: {e}");
     }
-    for page in ["/activities", "/inbox"] {
-        let (st, _) = who.page(&format!("{page}/{}", b.activity)).await;
+    for page in [
+        format!("/activities/{}", b.activity),
+        format!("/inbox/{}", b.activity),
+        format!("/cases/{}", b.case),
+    ] {
+        let (st, _) = who.page(&page).await;
         assert_eq!(
             st, 404,
-            "{role}: the console page {page} of another department's activity"
+            "{role}: the console page {page} of another department's object"
         );
     }
     for (method, path, body) in path_writes(b, me) {

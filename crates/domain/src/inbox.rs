@@ -162,12 +162,23 @@ pub const MAX_SAVED_VIEWS: usize = 20;
 pub struct SavedView {
     /// Its name, unique for its owner.
     pub name: String,
-    /// What it shows.
-    #[serde(flatten)]
-    pub filter: InboxFilter,
+    /// Which work it lists.
+    #[serde(default)]
+    pub view: InboxView,
+    /// Only this kind of channel (absent: all).
+    #[serde(default)]
+    pub channel: Option<InboxChannel>,
 }
 
 impl SavedView {
+    /// What it shows.
+    pub fn filter(&self) -> InboxFilter {
+        InboxFilter {
+            view: self.view,
+            channel: self.channel,
+        }
+    }
+
     /// Checks the name: not blank, at most [`MAX_VIEW_NAME_CHARS`], no control characters;
     /// returns it trimmed.
     pub fn validate(mut self) -> Result<Self, ValidationError> {

@@ -15,6 +15,7 @@ pub mod article;
 pub mod calendar;
 pub mod callback;
 pub mod case;
+pub mod case_note;
 pub mod category;
 pub mod channel;
 pub mod chat;

@@ -21,6 +21,7 @@ pub mod blob;
 mod blob_refs;
 pub mod calendars;
 mod callbacks;
+mod case_notes;
 pub mod cases;
 pub mod categories;
 pub mod chat_files;

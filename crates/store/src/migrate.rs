@@ -75,6 +75,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "inbox views",
         include_str!("../migrations/0017_inbox_views.sql"),
     ),
+    (
+        18,
+        "case notes",
+        include_str!("../migrations/0018_case_notes.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

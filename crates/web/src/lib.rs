@@ -187,6 +187,10 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/me/pull", limited(post(routing::pull))),
         ("/me/inbox", limited(get(inbox::get_inbox))),
         (
+            "/cases/{id}/notes",
+            limited(get(case_notes::list).post(case_notes::add)),
+        ),
+        (
             "/me/views",
             limited(get(inbox::list_views).post(inbox::save_view)),
         ),

@@ -228,9 +228,10 @@ function mentionToast(n) {
   t.className = "toast mention";
   t.setAttribute("role", "status");
   const text = document.createElement("p");
-  text.textContent = `${n.reason || "A colleague"} mentioned you in a note on #${n.activity}.`;
+  const on = n.case ? `case #${n.case}` : `#${n.activity}`;
+  text.textContent = `${n.reason || "A colleague"} mentioned you in a note on ${on}.`;
   const open = document.createElement("a");
-  open.href = `/activities/${n.activity}`;
+  open.href = n.case ? `/cases/${n.case}` : `/activities/${n.activity}`;
   open.textContent = "Open it";
   const close = toastButton("Dismiss", false, async () => t.remove());
   t.append(text, open, " ", close);
@@ -582,7 +583,9 @@ actions["test-alias"] = async (b) => {
 // An internal note: added, then shown at once (who was told, if anyone).
 actions["add-note"] = async (b) => {
   const text = document.getElementById("note-text");
-  const r = await api("POST", `/activities/${b.dataset.activity}/notes`, { text: text.value });
+  // A note on an activity, or on a case (<button data-case="3">).
+  const path = b.dataset.case ? `/cases/${b.dataset.case}/notes` : `/activities/${b.dataset.activity}/notes`;
+  const r = await api("POST", path, { text: text.value });
   const li = document.createElement("li");
   li.className = "note";
   const meta = document.createElement("span");

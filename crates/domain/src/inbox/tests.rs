@@ -98,7 +98,8 @@ fn names_and_queries_round_trip() {
 fn saved_view_names_are_checked() {
     let view = |name: &str| SavedView {
         name: name.to_string(),
-        filter: InboxFilter::default(),
+        view: InboxView::Mine,
+        channel: None,
     };
     assert_eq!(
         view("  Chats  ").validate().map(|v| v.name),
@@ -116,7 +117,13 @@ fn saved_view_names_are_checked() {
         serde_json::json!({"name": "Calls", "view": "waiting", "channel": "callback"}),
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(json.filter.channel, Some(InboxChannel::Callback));
+    assert_eq!(
+        json.filter(),
+        InboxFilter {
+            view: InboxView::Waiting,
+            channel: Some(InboxChannel::Callback)
+        }
+    );
 }
 
 #[test]
@@ -180,10 +187,8 @@ fn the_next_item_follows_the_one_done() {
 fn saved_views_are_kept_by_name_up_to_a_bound() {
     let view = |name: &str, view| SavedView {
         name: name.to_string(),
-        filter: InboxFilter {
-            view,
-            channel: None,
-        },
+        view,
+        channel: None,
     };
     let views = keep(vec![], view("Calls", InboxView::Mine)).unwrap_or_default();
     let views = keep(views, view("Queue", InboxView::Waiting)).unwrap_or_default();
@@ -191,7 +196,7 @@ fn saved_views_are_kept_by_name_up_to_a_bound() {
     let views = keep(views, view(" calls ", InboxView::Offered)).unwrap_or_default();
     let names: Vec<&str> = views.iter().map(|v| v.name.as_str()).collect();
     assert_eq!(names, ["calls", "Queue"]);
-    assert_eq!(views[0].filter.view, InboxView::Offered);
+    assert_eq!(views[0].view, InboxView::Offered);
     assert!(keep(views.clone(), view("", InboxView::Mine)).is_err());
     let full: Vec<SavedView> = (0..MAX_SAVED_VIEWS)
         .map(|i| view(&format!("v{i}"), InboxView::Mine))

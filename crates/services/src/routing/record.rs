@@ -72,8 +72,11 @@ pub struct Notice {
     pub activity: Option<ActivityId>,
     /// Until when an offer stands.
     pub expires_at: Option<Timestamp>,
-    /// Why (a return, a not-ready).
+    /// Why (a return, a not-ready), or who (a mention, a take-over).
     pub reason: Option<String>,
+    /// The case, when it is about one (a mention in a case's note).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case: Option<switchboard_domain::CaseId>,
 }
 
 fn change(
@@ -263,6 +266,7 @@ fn notice(
         activity,
         expires_at,
         reason,
+        case: None,
     }
 }
 

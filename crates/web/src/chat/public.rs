@@ -371,6 +371,7 @@ fn tell_holder(s: &AppState, id: ActivityId) {
                 activity: Some(id),
                 expires_at: None,
                 reason: None,
+                case: None,
             });
         }
     });

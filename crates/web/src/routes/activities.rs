@@ -125,6 +125,7 @@ pub async fn add_note(
                 activity: Some(id),
                 expires_at: None,
                 reason: Some(caller.user.name.clone()),
+                case: None,
             });
         }
     }

@@ -117,6 +117,7 @@ pub async fn take_over(
             activity: Some(id),
             expires_at: None,
             reason: Some(caller.user.name.clone()),
+            case: None,
         });
     }
     s.app.chat_transferred(&done, now()).await?;

@@ -13,6 +13,7 @@ pub mod articles;
 pub mod auth;
 pub mod calendars;
 pub mod callbacks;
+pub mod case_notes;
 pub mod cases;
 pub mod categories;
 pub mod collision;

@@ -119,9 +119,9 @@ impl InboxPane {
             .iter()
             .map(|v| {
                 (
-                    format!("/inbox?{}", v.filter.query()),
+                    format!("/inbox?{}", v.filter().query()),
                     v.name.clone(),
-                    v.filter == self.filter,
+                    v.filter() == self.filter,
                 )
             })
             .collect()

@@ -12,6 +12,7 @@ mod agent;
 mod agent_queues;
 mod assets;
 mod callback_panel;
+mod case;
 mod chat_panel;
 mod customer;
 mod errors;
@@ -56,6 +57,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/supervisor/outbox", get(supervisor_outbox::outbox))
         .route("/agent/search", get(agent_queues::search))
         .route("/customers/{id}", get(customer::view))
+        .route("/cases/{id}", get(case::view))
         .route("/search", get(customer::search))
         .route("/me", get(me::page))
         .route_layer(guard())
