@@ -1,10 +1,12 @@
-// The whole story in a browser. An administrator sets up a department, its people, a queue, a
+// The whole story in a browser. An administrator starts from Getting started (only the first
+// department exists), sets up a department, its people, a queue, a
 // KB answer and an alias through the forms (a form error shows in place; Test connection reaches
 // the real mail servers). A supervisor watches the monitor. A customer email arrives (the Rust
 // test delivers it when this script asks) and waits; the agent, in another browser context,
 // becomes ready, gets the offer live, opens it, inserts the KB answer, attaches a file, saves the
 // draft and finds it again after a reload, and clicks Send & Complete while the supervisor's
-// monitor shows the queue drain. (The Rust test then checks the customer's mailbox.)
+// monitor shows the queue drain; Getting started then has every step done. (The Rust test then
+// checks the customer's mailbox.)
 //
 // Environment (set by crates/cli/tests/browser.rs): SWITCHBOARD_URL, SB_ADMIN_EMAIL,
 // SB_ADMIN_PASSWORD, SB_IMAP_PORT, SB_SMTP_PORT, SB_SIGNAL_DIR (this script creates
@@ -13,7 +15,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { baseUrl, launch, login, screenshot, step } from './lib/harness.mjs';
+import { accessible, baseUrl, launch, login, screenshot, step } from './lib/harness.mjs';
 
 const env = (name) => {
   const v = process.env[name];
@@ -51,6 +53,18 @@ async function create(page, kind, fields, check = []) {
 const browser = await launch();
 try {
   const admin = await login(browser, env('SB_ADMIN_EMAIL'), env('SB_ADMIN_PASSWORD'), '/admin/departments');
+
+  await step('Getting started on an empty installation: only the department is there', async () => {
+    await admin.goto(`${baseUrl}/admin/setup`);
+    await admin.getByText('1 of 7 steps done').waitFor();
+    const done = await admin.locator('#setup-steps li.done').evaluateAll((l) => l.map((e) => e.dataset.step));
+    assert.deepEqual(done, ['department']);
+    await accessible(admin, 'the checklist at the start');
+    await screenshot(admin, 'setup-start');
+    // Each open step leads to its form.
+    await admin.locator('#setup-steps li[data-step=group] a', { hasText: 'Do it now' }).click();
+    await admin.waitForURL('**/admin/user-groups/new');
+  });
 
   await step('a form error shows beside its field', async () => {
     await admin.goto(`${baseUrl}/admin/departments/new`);
@@ -241,6 +255,14 @@ try {
     const bea = supervisor.locator('#agent-monitor tr', { hasText: 'Bea Agent' });
     await bea.locator('[data-cell=work] a').waitFor({ state: 'detached', timeout: 15000 });
     await screenshot(supervisor, 'supervisor-monitor-done');
+  });
+
+  await step('Getting started: every step done after the first test mail', async () => {
+    await admin.goto(`${baseUrl}/admin/setup`);
+    await admin.getByText('7 of 7 steps done').waitFor();
+    assert.equal(await admin.locator('#setup-steps li.todo').count(), 0);
+    await accessible(admin, 'the checklist done');
+    await screenshot(admin, 'setup-done');
   });
 
   await step('a chat entry point is set up', async () => {
