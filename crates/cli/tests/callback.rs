@@ -494,6 +494,38 @@ async fn callback_story(w: World) {
         .find(|e| e["kind"] == "callback_requested")
         .unwrap();
     assert_eq!(ms(&requested["data"]["requested_at"]), due, "{requested}");
+
+    // A callback closed by a supervisor without a call reads as closed, not waiting.
+    let (st, v) = ask(
+        &base,
+        s.now,
+        json!({"name": "Dora", "phone": "+1 415 555 2671"}),
+    )
+    .await;
+    assert_eq!(st, 201, "{v}");
+    let closed = v["callback_id"].as_i64().unwrap();
+    until_status(api, closed, "offered").await;
+    accept(ann, closed).await;
+    let (st, v) = api
+        .post(
+            &format!("/activities/{closed}/wrap-up"),
+            json!({"category_id": k["id"]}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = api
+        .post(
+            &format!("/activities/{closed}/actions"),
+            json!({"action": "complete"}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let (_, cb) = api.get(&format!("/activities/{closed}/callback")).await;
+    assert_eq!(
+        (cb["state"].as_str(), cb["attempts"].as_i64()),
+        (Some("closed"), Some(0)),
+        "{cb}"
+    );
 }
 
 #[tokio::test]

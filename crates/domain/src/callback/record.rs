@@ -84,6 +84,17 @@ pub struct Callback {
     pub updated_at: Timestamp,
 }
 
+impl Callback {
+    /// As it stands once its activity's status is known: still pending when the activity was
+    /// completed or abandoned some other way (a supervisor closed it) is closed.
+    pub fn as_of(mut self, activity: crate::ActivityStatus) -> Callback {
+        if self.state == CallbackState::Pending && activity.is_final() {
+            self.state = CallbackState::Closed;
+        }
+        self
+    }
+}
+
 /// A callback to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewCallback {
@@ -105,4 +116,41 @@ pub struct NewCallback {
     pub note: String,
     /// Requested time.
     pub requested_at: Option<Timestamp>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ActivityStatus::{Abandoned, Assigned, Completed, Queued};
+
+    fn callback(state: CallbackState) -> Callback {
+        serde_json::from_value(serde_json::json!({
+            "activity_id": 1, "department_id": 1, "entry_point_id": 1, "name": "Carla",
+            "phone": "+14155552671", "email": null, "time_zone": null, "note": "",
+            "requested_at": null, "due_at": null, "attempts": 0, "last_outcome": null,
+            "state": state, "created_at": "2026-12-01T10:00:00Z",
+            "updated_at": "2026-12-01T10:00:00Z"
+        }))
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_pending_callback_of_finished_work_is_closed() {
+        use CallbackState::*;
+        let table = [
+            (Pending, Queued, Pending),
+            (Pending, Assigned, Pending),
+            (Pending, Completed, Closed),
+            (Pending, Abandoned, Closed),
+            (Reached, Completed, Reached),
+            (Unreachable, Completed, Unreachable),
+        ];
+        for (state, status, want) in table {
+            assert_eq!(
+                callback(state).as_of(status).state,
+                want,
+                "{state:?} {status:?}"
+            );
+        }
+    }
 }

@@ -37,7 +37,9 @@ pub async fn get(
     Id(id): Id,
 ) -> ApiResult<Json<Callback>> {
     caller.require(Access::Read, Resource::Activities)?;
-    Ok(Json(s.store.callback(ActivityId(id)).await?))
+    let id = ActivityId(id);
+    let status = s.store.activity(id).await?.status;
+    Ok(Json(s.store.callback(id).await?.as_of(status)))
 }
 
 /// `POST /activities/{id}/callback-outcome`: how the call went. Only whoever holds the callback

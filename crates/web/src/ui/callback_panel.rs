@@ -85,12 +85,11 @@ pub async fn panel(
             .iter()
             .map(|o| (o.as_str(), o.label()))
             .collect(),
-        state: match callback.state {
-            CallbackState::Pending if a.status.is_final() => "closed without a call recorded",
+        state: match callback.clone().as_of(a.status).state {
             CallbackState::Pending => "waiting for a call",
             CallbackState::Reached => "reached",
             CallbackState::Unreachable => "unreachable",
-            CallbackState::Closed => "closed",
+            CallbackState::Closed => "closed without a call recorded",
         },
         callback,
     }))
