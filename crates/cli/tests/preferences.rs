@@ -73,4 +73,28 @@ async fn own_settings() {
         "the language"
     );
     assert!(html.contains("id=\"pw-current\""), "the password form");
+    // The consoles speak German to her: the page, its language, the script's messages.
+    let (_, html) = ann.page("/inbox").await;
+    for part in [
+        "<html lang=\"de\">",
+        "<h1 id=\"inbox-title\">Posteingang</h1>",
+        ">Meine Arbeit</a>",
+        "Tastenkürzel",
+        "src=\"/static/i18n/de.js\"",
+    ] {
+        assert!(html.contains(part), "{part}");
+    }
+    let js = ann
+        .http
+        .get(format!("{}/static/i18n/de.js", ann.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(js.status(), 200);
+    assert!(js.text().await.unwrap().contains("\"Accept\":\"Annehmen\""));
+    let (_, html) = api.page("/inbox").await;
+    assert!(
+        html.contains("<html lang=\"en\">") && html.contains(">Inbox</h1>"),
+        "English for the others"
+    );
 }

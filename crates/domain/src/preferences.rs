@@ -7,13 +7,8 @@ use utoipa::ToSchema;
 use crate::calendar;
 use crate::error::ValidationError;
 
-/// The languages the consoles' dates and numbers can be shown in: `(code, name)`.
-pub const LANGUAGES: &[(&str, &str)] = &[
-    ("en", "English"),
-    ("de", "Deutsch"),
-    ("fr", "Français"),
-    ("es", "Español"),
-];
+/// The languages the consoles speak (their texts, dates and numbers): `(code, name)`.
+pub const LANGUAGES: &[(&str, &str)] = &[("en", "English"), ("de", "Deutsch")];
 
 /// A user's own settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

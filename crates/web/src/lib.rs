@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 pub mod headers;
 pub mod holders;
+pub mod i18n;
 pub mod limits;
 pub mod openapi;
 pub mod routes;

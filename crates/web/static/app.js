@@ -4,6 +4,13 @@
 
 const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content ?? "";
 
+// A message in the viewer's language (the server's catalogue, `/static/i18n/<lang>.js`), with its
+// {name} places filled from `args`.
+function t(english, args) {
+  const text = (window.SB_MESSAGES && window.SB_MESSAGES[english]) || english;
+  return args ? text.replace(/\{(\w+)\}/g, (m, k) => (k in args ? String(args[k]) : m)) : text;
+}
+
 function flash(message) {
   const el = document.getElementById("flash");
   if (el) el.textContent = message;
@@ -183,34 +190,34 @@ async function offerToast(n) {
   } catch (_) {
     // The number alone.
   }
-  const t = document.createElement("div");
-  t.className = "toast offer";
-  t.dataset.activity = String(n.activity);
-  t.setAttribute("role", "alert");
+  const box = document.createElement("div");
+  box.className = "toast offer";
+  box.dataset.activity = String(n.activity);
+  box.setAttribute("role", "alert");
   const text = document.createElement("p");
-  text.textContent = `New work offered to you — ${what}`;
+  text.textContent = t("New work offered to you — {what}", { what });
   const left = document.createElement("span");
   left.className = "muted";
   if (n.expires_at) left.dataset.expires = String(Date.parse(n.expires_at));
   const done = () => {
-    t.remove();
+    box.remove();
     countOffers();
   };
-  const accept = toastButton("Accept", true, async () => {
+  const accept = toastButton(t("Accept"), true, async () => {
     await api("POST", `/activities/${n.activity}/actions`, { action: "accept" });
     done();
     window.location.assign(workUrl(n.activity));
   });
-  const decline = toastButton("Decline", false, async () => {
+  const decline = toastButton(t("Decline"), false, async () => {
     await api("POST", `/activities/${n.activity}/actions`, { action: "decline" });
     done();
   });
-  t.append(text, left, accept, decline);
-  toasts().append(t);
+  box.append(text, left, accept, decline);
+  toasts().append(box);
   countOffers();
   if (document.body.dataset.desktop !== "false" && "Notification" in window && Notification.permission === "granted") {
     try {
-      new Notification("Switchboard: new work offered", { body: what, tag: `offer-${n.activity}` });
+      new Notification(t("Switchboard: new work offered"), { body: what, tag: `offer-${n.activity}` });
     } catch (_) {
       // Notifications may be refused by the browser; the toast stays.
     }
@@ -218,41 +225,43 @@ async function offerToast(n) {
 }
 
 function offerGone(n) {
-  const t = document.querySelector(`#toasts [data-activity="${n.activity}"]`);
-  if (t) t.remove();
+  const box = document.querySelector(`#toasts [data-activity="${n.activity}"]`);
+  if (box) box.remove();
   countOffers();
 }
 
 function mentionToast(n) {
-  const t = document.createElement("div");
-  t.className = "toast mention";
-  t.setAttribute("role", "status");
+  const box = document.createElement("div");
+  box.className = "toast mention";
+  box.setAttribute("role", "status");
   const text = document.createElement("p");
-  const on = n.case ? `case #${n.case}` : `#${n.activity}`;
-  text.textContent = `${n.reason || "A colleague"} mentioned you in a note on ${on}.`;
+  const on = n.case ? t("case #{n}", { n: n.case }) : `#${n.activity}`;
+  text.textContent = t("{who} mentioned you in a note on {on}.", { who: n.reason || t("A colleague"), on });
   const open = document.createElement("a");
   open.href = n.case ? `/cases/${n.case}` : `/activities/${n.activity}`;
-  open.textContent = "Open it";
-  const close = toastButton("Dismiss", false, async () => t.remove());
-  t.append(text, open, " ", close);
-  toasts().append(t);
+  open.textContent = t("Open it");
+  const close = toastButton(t("Dismiss"), false, async () => box.remove());
+  box.append(text, open, " ", close);
+  toasts().append(box);
 }
 
 function notReadyBanner(n) {
   if (document.getElementById("not-ready-banner")) return;
-  const t = document.createElement("div");
-  t.id = "not-ready-banner";
-  t.className = "toast warning";
-  t.setAttribute("role", "alert");
+  const box = document.createElement("div");
+  box.id = "not-ready-banner";
+  box.className = "toast warning";
+  box.setAttribute("role", "alert");
   const text = document.createElement("p");
-  text.textContent = `You were set Not ready${n.reason ? ` (${n.reason})` : ""}: no work is offered to you until you are Ready again.`;
-  const again = toastButton("Ready again", true, async () => {
+  text.textContent = n.reason
+    ? t("You were set Not ready ({reason}): no work is offered to you until you are Ready again.", { reason: t(n.reason) })
+    : t("You were set Not ready: no work is offered to you until you are Ready again.");
+  const again = toastButton(t("Ready again"), true, async () => {
     await api("PUT", "/me/presence", { ready: true });
-    t.remove();
+    box.remove();
     refresh();
   });
-  t.append(text, again);
-  toasts().append(t);
+  box.append(text, again);
+  toasts().append(box);
 }
 
 // The agent's event stream: every notice refreshes the live parts; an offer also chimes.
@@ -453,7 +462,7 @@ async function sendForm(form) {
     return;
   }
   if (data.version !== undefined) form.dataset.version = data.version;
-  form.querySelector(".form-status").textContent = `Saved at ${new Date().toLocaleTimeString()}.`;
+  form.querySelector(".form-status").textContent = t("Saved at {time}.", { time: new Date().toLocaleTimeString(document.body.dataset.lang || []) });
 }
 
 document.addEventListener("submit", (e) => {
@@ -513,7 +522,7 @@ for (const form of document.querySelectorAll("form.admin-form")) applyConditions
 
 actions["delete-object"] = async (b) => {
   const form = b.closest("form");
-  if (!window.confirm("Delete this for good? Deactivating keeps its history.")) return;
+  if (!window.confirm(t("Delete this for good? Deactivating keeps its history."))) return;
   await api("DELETE", `${form.dataset.api}/${form.dataset.id}`);
   window.location.assign(`/admin/${form.dataset.kind}`);
 };
@@ -524,19 +533,19 @@ actions.copy = async (b) => {
   const status = b.closest("section")?.querySelector(".copy-status");
   try {
     await navigator.clipboard.writeText(text);
-    if (status) status.textContent = "Copied.";
+    if (status) status.textContent = t("Copied.");
   } catch (_) {
     const range = document.createRange();
     range.selectNodeContents(document.getElementById(b.dataset.copy));
     window.getSelection().removeAllRanges();
     window.getSelection().addRange(range);
-    if (status) status.textContent = "Selected: press Ctrl+C to copy.";
+    if (status) status.textContent = t("Selected: press Ctrl+C to copy.");
   }
 };
 
 actions["test-alias"] = async (b) => {
   const out = document.getElementById("alias-test");
-  out.textContent = "Trying the servers…";
+  out.textContent = t("Trying the servers…");
   // A saved alias is tried with its stored passwords; a new one as the form gives it.
   let r;
   if (b.dataset.alias) {
@@ -572,7 +581,7 @@ actions["test-alias"] = async (b) => {
       const row = document.createElement("p");
       row.className = p.ok ? "probe-ok" : "probe-bad";
       row.dataset.probe = name.toLowerCase();
-      row.textContent = `${name}: ${p.ok ? "OK" : "failed"} — ${p.answer}`;
+      row.textContent = `${name}: ${p.ok ? t("OK") : t("failed")} — ${p.answer}`;
       return row;
     }),
   );
@@ -590,7 +599,7 @@ actions["add-note"] = async (b) => {
   li.className = "note";
   const meta = document.createElement("span");
   meta.className = "muted";
-  meta.textContent = "just now · you";
+  meta.textContent = t("just now · you");
   const p = document.createElement("p");
   p.textContent = text.value.trim();
   li.append(meta, p);
@@ -598,8 +607,8 @@ actions["add-note"] = async (b) => {
   document.getElementById("no-notes")?.remove();
   text.value = "";
   document.getElementById("note-result").textContent = r.mentions.length
-    ? `Added; ${r.mentions.length} colleague(s) told.`
-    : "Added.";
+    ? t("Added; {n} colleague(s) told.", { n: r.mentions.length })
+    : t("Added.");
 };
 
 // After the work left the agent's hands: the next thing they hold, else their console.
@@ -635,11 +644,11 @@ actions.transfer = async (b) => {
   if (pick("to-group")) body.user_group_id = Number(pick("to-group"));
   if (pick("to-queue")) body.queue_id = Number(pick("to-queue"));
   if (Object.keys(body).length !== 1) {
-    flash("Choose one agent, one group or one queue to transfer to.");
+    flash(t("Choose one agent, one group or one queue to transfer to."));
     return;
   }
   const moved = await api("POST", `/activities/${b.dataset.activity}/transfer`, body);
-  document.getElementById("handle-result").textContent = "Transferred.";
+  document.getElementById("handle-result").textContent = t("Transferred.");
   // An agent no longer holds it: on to the next work, never to a page they may not open.
   const mine = document.body.dataset.me && String(moved.assignee_id) === document.body.dataset.me;
   const agent = document.body.dataset.role === "agent";
@@ -655,7 +664,7 @@ actions.complete = async (b) => {
   if (note && note.value.trim()) wrap.note = note.value;
   if (Object.keys(wrap).length) await api("POST", `/activities/${b.dataset.activity}/wrap-up`, wrap);
   await api("POST", `/activities/${b.dataset.activity}/actions`, { action: "complete" });
-  document.getElementById("handle-result").textContent = "Completed.";
+  document.getElementById("handle-result").textContent = t("Completed.");
   window.setTimeout(() => nextWork(b.dataset.activity), 600);
 };
 
@@ -675,19 +684,19 @@ actions.approve = async (b) => {
   const comment = document.getElementById("review-comment").value.trim();
   if (comment) body.comment = comment;
   await api("POST", `/activities/${b.dataset.activity}/review`, body);
-  document.getElementById("review-result").textContent = "Approved: the reply is on its way.";
+  document.getElementById("review-result").textContent = t("Approved: the reply is on its way.");
   for (const x of b.closest(".review").querySelectorAll("button")) x.remove();
 };
 
 actions.reject = async (b) => {
   const comment = document.getElementById("review-comment").value.trim();
   if (!comment) {
-    flash("Say why in the comment: the agent sees it.");
+    flash(t("Say why in the comment: the agent sees it."));
     document.getElementById("review-comment").focus();
     return;
   }
   await api("POST", `/activities/${b.dataset.activity}/review`, { decision: "reject", comment });
-  document.getElementById("review-result").textContent = "Rejected: the agent sees your comment.";
+  document.getElementById("review-result").textContent = t("Rejected: the agent sees your comment.");
   for (const x of b.closest(".review").querySelectorAll("button")) x.remove();
 };
 
@@ -729,7 +738,7 @@ actions["record-call"] = async (b) => {
   if (outcome === "call_again") {
     const at = document.getElementById("call-again").value;
     if (!at) {
-      flash("Say when to call again.");
+      flash(t("Say when to call again."));
       return;
     }
     body.at = new Date(at).toISOString();
@@ -739,11 +748,11 @@ actions["record-call"] = async (b) => {
   const r = await api("POST", `/activities/${b.dataset.activity}/callback-outcome`, body);
   const result = document.getElementById("call-result");
   if (r.unreachable) {
-    result.textContent = r.customer_told ? "Unreachable; the customer was told by email." : "Unreachable.";
+    result.textContent = r.customer_told ? t("Unreachable; the customer was told by email.") : t("Unreachable.");
   } else if (r.next_at) {
-    result.textContent = `Recorded; it comes back ${new Date(r.next_at).toLocaleString()}.`;
+    result.textContent = t("Recorded; it comes back {time}.", { time: new Date(r.next_at).toLocaleString(document.body.dataset.lang || []) });
   } else {
-    result.textContent = "Recorded and completed.";
+    result.textContent = t("Recorded and completed.");
   }
   window.setTimeout(() => nextWork(b.dataset.activity), 800);
 };
@@ -774,14 +783,14 @@ actions["record-call"] = async (b) => {
       if (holder) {
         holder.replaceChildren();
         if (r.holder) {
-          holder.append("held by ");
+          holder.append(`${t("held by")} `);
           const b = document.createElement("strong");
-          b.textContent = String(r.holder.user_id) === document.body.dataset.me ? "you" : r.holder.name;
+          b.textContent = String(r.holder.user_id) === document.body.dataset.me ? t("you") : r.holder.name;
           holder.append(b);
         }
       }
       line.textContent = r.viewers.length
-        ? `Also here: ${r.viewers.map((v) => (v.typing ? `${v.name} (typing…)` : v.name)).join(", ")}`
+        ? t("Also here: {names}", { names: r.viewers.map((v) => (v.typing ? t("{name} (typing…)", { name: v.name }) : v.name)).join(", ") })
         : "";
     } catch (_) {
       // The next beat tries again.
@@ -816,14 +825,14 @@ actions["take-over"] = async (b) => {
 // The holder is told that a supervisor took their work: on its page, they move on.
 function takenOverToast(n) {
   const here = document.querySelector(`[data-presence="${n.activity}"]`);
-  const t = document.createElement("div");
-  t.className = "toast warning";
-  t.setAttribute("role", "alert");
+  const box = document.createElement("div");
+  box.className = "toast warning";
+  box.setAttribute("role", "alert");
   const text = document.createElement("p");
-  text.textContent = `${n.reason || "A supervisor"} took #${n.activity} over; it is no longer yours.`;
-  t.append(text);
-  if (!here) t.append(toastButton("Dismiss", false, async () => t.remove()));
-  toasts().append(t);
+  text.textContent = t("{who} took #{n} over; it is no longer yours.", { who: n.reason || t("A supervisor"), n: n.activity });
+  box.append(text);
+  if (!here) box.append(toastButton(t("Dismiss"), false, async () => box.remove()));
+  toasts().append(box);
   if (here) window.setTimeout(() => nextWork(n.activity), 2500);
 }
 
@@ -845,7 +854,7 @@ document.getElementById("customer-edit")?.addEventListener("submit", async (e) =
   };
   const saved = await api("PUT", `/customers/${f.dataset.customer}`, body);
   f.dataset.version = String(saved.version);
-  document.getElementById("customer-result").textContent = "Saved.";
+  document.getElementById("customer-result").textContent = t("Saved.");
   window.setTimeout(() => window.location.reload(), 400);
 });
 
@@ -855,7 +864,7 @@ document.getElementById("customer-merge")?.addEventListener("submit", async (e) 
   const f = e.target;
   const from = Number(document.getElementById("merge-from").value);
   if (!from) {
-    flash("Give the duplicate's customer number (search finds it).");
+    flash(t("Give the duplicate's customer number (search finds it)."));
     return;
   }
   await api("POST", `/customers/${f.dataset.customer}/merge`, { from_customer_id: from, version: Number(f.dataset.version) });
@@ -882,11 +891,11 @@ document.body.addEventListener("htmx:afterSwap", scrollableTables);
   if (!prefs) return;
   const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
   const zoneOption = document.getElementById("browser-zone");
-  if (zoneOption && browserZone) zoneOption.textContent = `The browser's (${browserZone})`;
+  if (zoneOption && browserZone) zoneOption.textContent = t("The browser's ({zone})", { zone: browserZone });
   const state = document.getElementById("notification-state");
   const showPermission = () => {
-    if (!("Notification" in window)) state.textContent = "This browser shows no desktop notifications.";
-    else state.textContent = `Now: ${Notification.permission}.`;
+    if (!("Notification" in window)) state.textContent = t("This browser shows no desktop notifications.");
+    else state.textContent = t("Now: {state}.", { state: t(Notification.permission) });
   };
   showPermission();
   document.getElementById("allow-notifications").addEventListener("click", async () => {
@@ -902,7 +911,7 @@ document.body.addEventListener("htmx:afterSwap", scrollableTables);
       sound: document.getElementById("pref-sound").checked,
       desktop: document.getElementById("pref-desktop").checked,
     });
-    document.getElementById("prefs-result").textContent = "Saved.";
+    document.getElementById("prefs-result").textContent = t("Saved.");
     window.setTimeout(() => window.location.reload(), 400);
   });
   document.getElementById("password").addEventListener("submit", async (e) => {
@@ -910,7 +919,7 @@ document.body.addEventListener("htmx:afterSwap", scrollableTables);
     const result = document.getElementById("password-result");
     const next = document.getElementById("pw-new").value;
     if (next !== document.getElementById("pw-repeat").value) {
-      result.textContent = "The new password and its repetition differ.";
+      result.textContent = t("The new password and its repetition differ.");
       return;
     }
     await api("PUT", "/auth/password", {
@@ -918,7 +927,7 @@ document.body.addEventListener("htmx:afterSwap", scrollableTables);
       new_password: next,
     });
     e.target.reset();
-    result.textContent = "Changed. Your other sessions have ended.";
+    result.textContent = t("Changed. Your other sessions have ended.");
   });
 })();
 
@@ -937,7 +946,7 @@ function richEditor(area) {
   editor.contentEditable = "true";
   editor.setAttribute("role", "textbox");
   editor.setAttribute("aria-multiline", "true");
-  editor.setAttribute("aria-label", field.querySelector("label")?.textContent.trim() || "Content");
+  editor.setAttribute("aria-label", field.querySelector("label")?.textContent.trim() || t("Content"));
   editor.innerHTML = area.value;
   const sync = () => {
     area.value = editor.innerHTML;
@@ -957,12 +966,12 @@ function richEditor(area) {
     });
     bar.append(b);
   };
-  button("B", "Bold", () => document.execCommand("bold"));
-  button("I", "Italic", () => document.execCommand("italic"));
-  button("• List", "Bulleted list", () => document.execCommand("insertUnorderedList"));
-  button("1. List", "Numbered list", () => document.execCommand("insertOrderedList"));
-  button("Link", "Link", () => {
-    const url = window.prompt("Link address (https://…)");
+  button(t("B"), t("Bold"), () => document.execCommand("bold"));
+  button(t("I"), t("Italic"), () => document.execCommand("italic"));
+  button(t("• List"), t("Bulleted list"), () => document.execCommand("insertUnorderedList"));
+  button(t("1. List"), t("Numbered list"), () => document.execCommand("insertOrderedList"));
+  button(t("Link"), t("Link"), () => {
+    const url = window.prompt(t("Link address (https://…)"));
     if (url && /^(https?:|mailto:)/i.test(url.trim())) document.execCommand("createLink", false, url.trim());
   });
   // The placeholders the validator accepts, read from the field's help.
@@ -970,8 +979,8 @@ function richEditor(area) {
   const names = [...new Set(help.match(/\{\{[a-z_.]+\}\}/g) || [])];
   if (names.length) {
     const pick = document.createElement("select");
-    pick.setAttribute("aria-label", "Insert a placeholder");
-    pick.append(new Option("Insert a placeholder…", ""));
+    pick.setAttribute("aria-label", t("Insert a placeholder"));
+    pick.append(new Option(t("Insert a placeholder…"), ""));
     for (const n of names) pick.append(new Option(n, n));
     pick.addEventListener("change", () => {
       if (!pick.value) return;
@@ -986,7 +995,7 @@ function richEditor(area) {
   source.type = "button";
   source.textContent = "HTML";
   source.setAttribute("aria-pressed", "false");
-  source.title = "Show the HTML source";
+  source.title = t("Show the HTML source");
   source.addEventListener("click", () => {
     const showing = area.hidden;
     if (showing) {

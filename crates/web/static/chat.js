@@ -42,7 +42,7 @@
     li.dataset.seq = String(m.seq);
     const who = document.createElement("span");
     who.className = "who";
-    who.textContent = (m.author_name || (m.party === "system" ? "" : m.party)) + (m.audience === "staff" ? " (whisper)" : "");
+    who.textContent = (m.author_name || (m.party === "system" ? "" : m.party)) + (m.audience === "staff" ? ` ${t("(whisper)")}` : "");
     const p = document.createElement("p");
     p.className = "text";
     if (m.file) {
@@ -63,17 +63,17 @@
 
   function state(view) {
     const line = $("chat-state");
-    if (view.state === "waiting") line.textContent = "The customer waits in the queue.";
-    else if (view.state === "talking") line.textContent = `Talking${view.agent_name ? ` (agent: ${view.agent_name})` : ""}.`;
+    if (view.state === "waiting") line.textContent = t("The customer waits in the queue.");
+    else if (view.state === "talking") line.textContent = view.agent_name ? t("Talking (agent: {name}).", { name: view.agent_name }) : t("Talking.");
     else {
-      line.textContent = "The chat has ended.";
+      line.textContent = t("The chat has ended.");
       end();
     }
   }
 
   let typingTimer = null;
   function typing(on) {
-    $("chat-typing").textContent = on ? "The customer is typing…" : "";
+    $("chat-typing").textContent = on ? t("The customer is typing…") : "";
     clearTimeout(typingTimer);
     if (on) typingTimer = setTimeout(() => typing(false), 6000);
   }
@@ -199,7 +199,7 @@
             const li = document.createElement("li");
             const b = document.createElement("button");
             b.type = "button";
-            b.textContent = "Insert";
+            b.textContent = t("Insert");
             b.addEventListener("click", async () => {
               const a = await api("GET", `/activities/${id}/articles/${h.article.id}`);
               const box = $("chat-text");

@@ -41,8 +41,8 @@ Object.assign(actions, {
     });
     const result = document.getElementById("reply-result");
     result.textContent = done.review
-      ? `Your reply waits for review (queue ${done.review.queue_id}); it is sent once approved.`
-      : "Sent.";
+      ? t("Your reply waits for review (queue {queue}); it is sent once approved.", { queue: done.review.queue_id })
+      : t("Sent.");
     for (const button of composer.querySelectorAll(".buttons button, .files button")) button.remove();
     document.getElementById("draft-status").textContent = "";
     editor.contentEditable = "false";
@@ -52,7 +52,7 @@ Object.assign(actions, {
   },
   "save-draft": () => saveDraft(false),
   "discard-draft": async (b) => {
-    if (!window.confirm("Throw this draft and its files away?")) return;
+    if (!window.confirm(t("Throw this draft and its files away?"))) return;
     clearTimeout(draftTimer);
     await api("DELETE", `/activities/${b.closest(".composer").dataset.activity}/draft`);
     window.location.reload();
@@ -84,7 +84,7 @@ document.addEventListener("input", (e) => {
         b.type = "button";
         b.dataset.action = "insert";
         b.dataset.article = h.article.id;
-        b.textContent = "Insert";
+        b.textContent = t("Insert");
         const title = document.createElement("strong");
         title.textContent = h.article.title;
         const snippet = document.createElement("span");
@@ -125,7 +125,7 @@ function draftBody() {
 
 function savedNow(d) {
   const at = new Date(d.updated_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  document.getElementById("draft-status").textContent = `Draft saved ${at}`;
+  document.getElementById("draft-status").textContent = t("Draft saved {time}", { time: at });
 }
 
 async function saveDraft(quiet) {
@@ -134,12 +134,12 @@ async function saveDraft(quiet) {
   clearTimeout(draftTimer);
   dirty = false;
   saving = true;
-  document.getElementById("draft-status").textContent = "Saving draft…";
+  document.getElementById("draft-status").textContent = t("Saving draft…");
   try {
     savedNow(await api("PUT", `/activities/${activity}/draft`, draftBody()));
   } catch (e) {
     dirty = true;
-    document.getElementById("draft-status").textContent = "Draft not saved";
+    document.getElementById("draft-status").textContent = t("Draft not saved");
     if (!quiet) throw e;
   } finally {
     saving = false;
@@ -182,13 +182,13 @@ function showFiles(d) {
       a.textContent = f.name;
       const size = document.createElement("span");
       size.className = "muted";
-      size.textContent = ` ${f.size} bytes `;
+      size.textContent = ` ${t("{n} bytes", { n: f.size })} `;
       const b = document.createElement("button");
       b.type = "button";
       b.className = "link";
       b.dataset.action = "remove-file";
       b.dataset.index = String(i);
-      b.textContent = "Remove";
+      b.textContent = t("Remove");
       b.setAttribute("aria-label", `Remove ${f.name}`);
       li.append(a, size, b);
       return li;

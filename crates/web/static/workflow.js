@@ -113,7 +113,7 @@
         return true;
       } catch (e) {
         const field = textarea.closest(".field");
-        field.querySelector(".field-error").textContent = `not valid JSON: ${e.message}`;
+        field.querySelector(".field-error").textContent = t("not valid JSON: {error}", { error: e.message });
         return false;
       }
     };
@@ -262,7 +262,7 @@
       }
       root.hidden = !toForm;
       textarea.hidden = toForm;
-      toggle.textContent = toForm ? "Edit as JSON" : "Edit as form";
+      toggle.textContent = toForm ? t("Edit as JSON") : t("Edit as form");
     });
     textarea.before(toggle, root);
     if (load()) {
@@ -270,7 +270,7 @@
       textarea.hidden = true;
     } else {
       root.hidden = true;
-      toggle.textContent = "Edit as form";
+      toggle.textContent = t("Edit as form");
     }
   }
 

@@ -29,6 +29,8 @@ const SHOWN: u32 = 200;
 #[derive(Template)]
 #[template(path = "activity.html")]
 struct ActivityPage {
+    /// The viewer's language.
+    tr: crate::i18n::Tr,
     chrome: Chrome,
     activity: Activity,
     customer: Customer,
@@ -334,6 +336,7 @@ pub(super) async fn show(
         None => (None, None),
     };
     Ok(render(&ActivityPage {
+        tr: viewer.tr(),
         inbox,
         presence,
         may_take_over,

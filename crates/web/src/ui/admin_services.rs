@@ -31,6 +31,8 @@ struct Row {
 #[derive(Template)]
 #[template(path = "admin_services.html")]
 struct ServicesPage {
+    /// The viewer's language.
+    tr: crate::i18n::Tr,
     chrome: Chrome,
     rows: Vec<Row>,
 }
@@ -38,6 +40,8 @@ struct ServicesPage {
 #[derive(Template)]
 #[template(path = "admin_services_table.html")]
 struct ServicesTable {
+    /// The viewer's language.
+    tr: crate::i18n::Tr,
     rows: Vec<Row>,
 }
 
@@ -71,6 +75,7 @@ fn rows(s: &AppState) -> Vec<Row> {
 pub async fn page(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Response> {
     viewer.0.require(Access::Read, Resource::System)?;
     Ok(render(&ServicesPage {
+        tr: viewer.tr(),
         chrome: Chrome::new(&viewer, "/admin/services", ""),
         rows: rows(&s),
     }))
@@ -79,5 +84,8 @@ pub async fn page(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Respon
 /// `GET /ui/admin/services`: the table, polled by the page.
 pub async fn table(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Response> {
     viewer.0.require(Access::Read, Resource::System)?;
-    Ok(render(&ServicesTable { rows: rows(&s) }))
+    Ok(render(&ServicesTable {
+        tr: viewer.tr(),
+        rows: rows(&s),
+    }))
 }

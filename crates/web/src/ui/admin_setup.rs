@@ -15,6 +15,8 @@ use crate::state::AppState;
 #[derive(Template)]
 #[template(path = "admin_setup.html")]
 struct SetupPage {
+    /// The viewer's language.
+    tr: crate::i18n::Tr,
     chrome: Chrome,
     steps: Vec<SetupStep>,
     done: usize,
@@ -41,6 +43,7 @@ pub async fn page(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Respon
         .map(|a| a.address.to_string())
         .unwrap_or_default();
     Ok(render(&SetupPage {
+        tr: viewer.tr(),
         chrome: Chrome::new(&viewer, "/admin/setup", ""),
         steps,
         done,

@@ -13,8 +13,9 @@ use crate::error::ApiResult;
 use crate::routes::routing::{MyWork, work_of};
 use crate::state::{AppState, now};
 
-/// Reasons an agent may give for not being ready.
-const REASONS: [&str; 5] = ["Break", "Lunch", "Meeting", "Training", "Other"];
+/// Reasons an agent may give for not being ready (stored in English, shown in the viewer's
+/// language).
+pub(crate) const REASONS: [&str; 5] = ["Break", "Lunch", "Meeting", "Training", "Other"];
 
 /// One channel's readiness switch.
 pub(super) struct ChannelView {
@@ -78,6 +79,8 @@ fn presence_view(viewer: &Viewer, p: &Presence, used: &[ChannelKind]) -> Presenc
 #[derive(Template)]
 #[template(path = "agent.html")]
 struct AgentPage {
+    /// The viewer's language.
+    tr: crate::i18n::Tr,
     chrome: Chrome,
     presence: PresenceView,
     work: MyWork,
@@ -86,12 +89,16 @@ struct AgentPage {
 #[derive(Template)]
 #[template(path = "agent_work.html")]
 struct WorkFragment {
+    /// The viewer's language.
+    tr: crate::i18n::Tr,
     work: MyWork,
 }
 
 #[derive(Template)]
 #[template(path = "agent_presence.html")]
 struct PresenceFragment {
+    /// The viewer's language.
+    tr: crate::i18n::Tr,
     presence: PresenceView,
 }
 
@@ -99,6 +106,7 @@ struct PresenceFragment {
 pub async fn console(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Response> {
     let me = viewer.0.user.id;
     Ok(render(&AgentPage {
+        tr: viewer.tr(),
         chrome: Chrome::new(&viewer, "/agent", "agent"),
         presence: presence_of(&s, &viewer).await?,
         work: work_of(&s, me).await?,
@@ -108,6 +116,7 @@ pub async fn console(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Res
 /// `GET /ui/agent/work`: the list, refreshed live.
 pub async fn work(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Response> {
     Ok(render(&WorkFragment {
+        tr: viewer.tr(),
         work: work_of(&s, viewer.0.user.id).await?,
     }))
 }
@@ -115,6 +124,7 @@ pub async fn work(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Respon
 /// `GET /ui/agent/presence`: the availability switches, refreshed live.
 pub async fn presence(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Response> {
     Ok(render(&PresenceFragment {
+        tr: viewer.tr(),
         presence: presence_of(&s, &viewer).await?,
     }))
 }

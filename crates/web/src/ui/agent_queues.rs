@@ -28,6 +28,8 @@ struct QueueView {
 #[derive(Template)]
 #[template(path = "agent_queues.html")]
 struct QueuesFragment {
+    /// The viewer's language.
+    tr: crate::i18n::Tr,
     queues: Vec<QueueView>,
 }
 
@@ -64,7 +66,10 @@ pub async fn queues(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Resp
             });
         }
     }
-    Ok(render(&QueuesFragment { queues: out }))
+    Ok(render(&QueuesFragment {
+        tr: viewer.tr(),
+        queues: out,
+    }))
 }
 
 /// The search box's query.
@@ -77,6 +82,8 @@ pub struct SearchQuery {
 #[derive(Template)]
 #[template(path = "agent_search.html")]
 struct SearchPage {
+    /// The viewer's language.
+    tr: crate::i18n::Tr,
     chrome: Chrome,
     q: String,
     hits: Vec<Activity>,
@@ -119,6 +126,7 @@ pub async fn search(
         .collect();
     hits.sort_by_key(|a| std::cmp::Reverse(a.updated_at.millis()));
     Ok(render(&SearchPage {
+        tr: viewer.tr(),
         chrome: Chrome::new(&viewer, "/agent", "agent"),
         q: q.q,
         hits,

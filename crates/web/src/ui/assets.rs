@@ -1,4 +1,5 @@
-//! The stylesheet, script and vendored libraries, embedded in the binary.
+//! The stylesheet, script and vendored libraries, embedded in the binary, and the script's
+//! messages in each language (`i18n/<lang>.js`).
 
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
@@ -64,6 +65,23 @@ const FILES: [(&str, &str, &[u8], bool); 9] = [
 
 /// `GET /static/{file}`.
 pub async fn serve(Path(file): Path<String>) -> Response {
+    // The script's messages in a language: `i18n/de.js`.
+    if let Some(lang) = file
+        .strip_prefix("i18n/")
+        .and_then(|f| f.strip_suffix(".js"))
+    {
+        if !crate::i18n::languages().contains(&lang) {
+            return (StatusCode::NOT_FOUND, "no such file").into_response();
+        }
+        return (
+            [
+                (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            crate::i18n::Tr::new(lang).script(),
+        )
+            .into_response();
+    }
     let Some((_, kind, bytes, pinned)) = FILES.iter().find(|(name, ..)| *name == file) else {
         return (StatusCode::NOT_FOUND, "no such file").into_response();
     };

@@ -34,6 +34,8 @@ type NoteView = (String, String, String);
 #[derive(Template)]
 #[template(path = "case.html")]
 struct CasePage {
+    /// The viewer's language.
+    tr: crate::i18n::Tr,
     chrome: Chrome,
     case: Case,
     customer: Customer,
@@ -91,6 +93,7 @@ pub async fn view(State(s): State<AppState>, viewer: Viewer, Id(id): Id) -> ApiR
         notes.push((n.created_at.to_rfc3339(), who, n.text));
     }
     Ok(render(&CasePage {
+        tr: viewer.tr(),
         chrome: Chrome::new(&viewer, "", "agent"),
         may_note: may_note(&s, &viewer.0, case.id).await?,
         case,

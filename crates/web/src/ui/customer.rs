@@ -29,6 +29,8 @@ struct CaseView {
 #[derive(Template)]
 #[template(path = "customer.html")]
 struct CustomerPage {
+    /// The viewer's language.
+    tr: crate::i18n::Tr,
     chrome: Chrome,
     customer: Customer,
     cases: Vec<CaseView>,
@@ -103,6 +105,7 @@ pub async fn view(State(s): State<AppState>, viewer: Viewer, Id(id): Id) -> ApiR
         .collect();
     let me = &viewer.0.user;
     Ok(render(&CustomerPage {
+        tr: viewer.tr(),
         chrome: Chrome::new(&viewer, "", "agent"),
         may_merge: me.role.may(Access::Delete, Resource::Customers),
         points,
@@ -122,6 +125,8 @@ pub struct SearchQuery {
 #[derive(Template)]
 #[template(path = "search.html")]
 struct SearchPage {
+    /// The viewer's language.
+    tr: crate::i18n::Tr,
     chrome: Chrome,
     q: String,
     found: switchboard_store::find::Found,
@@ -141,6 +146,7 @@ pub async fn search(
     let text: String = q.q.chars().take(200).collect();
     let found = s.store.find(&viewer.0.scope, &text).await?;
     Ok(render(&SearchPage {
+        tr: viewer.tr(),
         chrome: Chrome::new(&viewer, "/search", ""),
         q: text,
         found,

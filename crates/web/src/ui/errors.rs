@@ -14,6 +14,8 @@ const MAX_ERROR_BODY: usize = 64 * 1024;
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {
+    /// The viewer's language.
+    tr: crate::i18n::Tr,
     title: String,
     message: String,
     status: u16,
@@ -48,6 +50,7 @@ pub async fn as_page(resp: Response) -> Response {
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
     let text = |k: &str| v.get(k).and_then(|m| m.as_str()).unwrap_or_default();
     let page = ErrorPage {
+        tr: crate::i18n::Tr::default(),
         title: title(status).to_string(),
         message: match text("message") {
             "" => status.canonical_reason().unwrap_or("error").to_string(),

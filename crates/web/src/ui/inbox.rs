@@ -189,6 +189,8 @@ pub async fn pane(
 #[derive(Template)]
 #[template(path = "inbox.html")]
 struct InboxPage {
+    /// The viewer's language.
+    tr: crate::i18n::Tr,
     chrome: Chrome,
     presence: PresenceView,
     pane: InboxPane,
@@ -197,6 +199,8 @@ struct InboxPage {
 #[derive(Template)]
 #[template(path = "inbox_items.html")]
 struct ItemsFragment {
+    /// The viewer's language.
+    tr: crate::i18n::Tr,
     pane: InboxPane,
 }
 
@@ -210,6 +214,7 @@ pub async fn page(
     let mut chrome = Chrome::new(&viewer, "/inbox", "agent");
     chrome.inbox = pane.query();
     Ok(render(&InboxPage {
+        tr: viewer.tr(),
         presence: presence_of(&s, &viewer).await?,
         chrome,
         pane,
@@ -237,6 +242,7 @@ pub async fn items(
 ) -> ApiResult<Response> {
     let open = q.open.map(ActivityId);
     Ok(render(&ItemsFragment {
+        tr: viewer.tr(),
         pane: pane(&s, &viewer, &q, open).await?,
     }))
 }

@@ -17,6 +17,8 @@ use crate::state::AppState;
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage {
+    /// The viewer's language.
+    tr: crate::i18n::Tr,
     email: String,
     error: Option<String>,
 }
@@ -31,6 +33,7 @@ pub struct LoginForm {
 /// `GET /login`.
 pub async fn form() -> Response {
     render(&LoginPage {
+        tr: crate::i18n::Tr::default(),
         email: String::new(),
         error: None,
     })
@@ -47,6 +50,7 @@ pub async fn submit(
 ) -> Response {
     if !same_origin(&headers, uri.authority().map(|a| a.as_str())) {
         let page = render(&LoginPage {
+            tr: crate::i18n::Tr::default(),
             email: f.email,
             error: Some("Log in from this server's own login page.".into()),
         });
@@ -61,6 +65,7 @@ pub async fn submit(
         Err(e) => {
             let status = e.status();
             let page = render(&LoginPage {
+                tr: crate::i18n::Tr::default(),
                 email: f.email,
                 error: Some(e.message().to_string()),
             });

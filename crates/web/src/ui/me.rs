@@ -12,6 +12,8 @@ use crate::error::ApiResult;
 #[derive(Template)]
 #[template(path = "me.html")]
 struct MePage {
+    /// The viewer's language.
+    tr: crate::i18n::Tr,
     chrome: Chrome,
     email: String,
     /// `(code, name, chosen)`.
@@ -27,6 +29,7 @@ pub async fn page(viewer: Viewer) -> ApiResult<Response> {
     let p = &viewer.1;
     let zone = p.time_zone.clone().unwrap_or_default();
     Ok(render(&MePage {
+        tr: viewer.tr(),
         email: viewer.0.user.email.to_string(),
         languages: LANGUAGES
             .iter()

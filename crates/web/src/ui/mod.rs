@@ -13,6 +13,8 @@ mod agent_queues;
 mod assets;
 mod callback_panel;
 mod case;
+#[cfg(test)]
+mod catalogue_tests;
 mod chat_panel;
 mod customer;
 mod errors;
@@ -29,7 +31,41 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Router, middleware};
 
+#[cfg(test)]
+pub(crate) use admin::shown as admin_shown;
+#[cfg(test)]
+pub(crate) use agent::REASONS;
 pub(crate) use names::NameCache;
+#[cfg(test)]
+pub(crate) use page::consoles;
+
+/// Strings the code hands to the templates to show (through the catalogue) that no list of the
+/// domain enumerates: the catalogue's test holds each translated.
+#[cfg(test)]
+pub(crate) const SHOWN: &[&str] = &[
+    // Agents and chats on the monitor.
+    "Talking",
+    "Logged out",
+    "Ready",
+    "Not ready",
+    // A callback's state on its page.
+    "waiting for a call",
+    "reached",
+    "unreachable",
+    "closed without a call recorded",
+    // The inbox.
+    "All",
+    "Nothing here. New work appears as it is offered to you.",
+    "No offers waiting for your answer.",
+    "Nothing waits in the queues you serve.",
+    // Emails, contact points, cases.
+    "inbound",
+    "outbound",
+    "email",
+    "phone",
+    "open",
+    "closed",
+];
 
 use crate::state::AppState;
 

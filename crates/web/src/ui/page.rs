@@ -17,6 +17,13 @@ use crate::state::AppState;
 /// The signed-in person looking at a page; without a session, pages redirect to `/login`.
 pub struct Viewer(pub Caller, pub Preferences);
 
+impl Viewer {
+    /// The translator into the viewer's language.
+    pub fn tr(&self) -> crate::i18n::Tr {
+        crate::i18n::Tr::new(&self.1.language)
+    }
+}
+
 /// The caller's own settings for the page (the defaults when they cannot be read: a page is
 /// never refused for them).
 async fn preferences(state: &AppState, caller: &Caller) -> Preferences {

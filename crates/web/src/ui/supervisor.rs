@@ -56,6 +56,8 @@ struct Monitor {
 #[derive(Template)]
 #[template(path = "supervisor.html")]
 struct MonitorPage {
+    /// The viewer's language.
+    tr: crate::i18n::Tr,
     chrome: Chrome,
     monitor: Monitor,
 }
@@ -63,6 +65,8 @@ struct MonitorPage {
 #[derive(Template)]
 #[template(path = "supervisor_monitor.html")]
 struct MonitorFragment {
+    /// The viewer's language.
+    tr: crate::i18n::Tr,
     monitor: Monitor,
 }
 
@@ -210,6 +214,7 @@ pub(super) fn require_supervisor(viewer: &Viewer) -> ApiResult<()> {
 pub async fn console(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Response> {
     require_supervisor(&viewer)?;
     Ok(render(&MonitorPage {
+        tr: viewer.tr(),
         chrome: Chrome::new(&viewer, "/supervisor", "monitor"),
         monitor: monitor(&s, &viewer.0.scope).await?,
     }))
@@ -219,6 +224,7 @@ pub async fn console(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Res
 pub async fn figures(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Response> {
     require_supervisor(&viewer)?;
     Ok(render(&MonitorFragment {
+        tr: viewer.tr(),
         monitor: monitor(&s, &viewer.0.scope).await?,
     }))
 }
@@ -233,6 +239,8 @@ struct ReviewRow {
 #[derive(Template)]
 #[template(path = "supervisor_review.html")]
 struct ReviewPage {
+    /// The viewer's language.
+    tr: crate::i18n::Tr,
     chrome: Chrome,
     rows: Vec<ReviewRow>,
 }
@@ -278,6 +286,7 @@ pub async fn review(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Resp
     }
     rows.sort_by_key(|r| r.activity.created_at.millis());
     Ok(render(&ReviewPage {
+        tr: viewer.tr(),
         chrome: Chrome::new(&viewer, "/supervisor/review", ""),
         rows,
     }))

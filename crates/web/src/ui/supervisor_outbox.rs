@@ -26,6 +26,8 @@ struct Row {
 #[derive(Template)]
 #[template(path = "supervisor_outbox.html")]
 struct OutboxPage {
+    /// The viewer's language.
+    tr: crate::i18n::Tr,
     chrome: Chrome,
     rows: Vec<Row>,
     /// More than one page waits: only the oldest are shown.
@@ -59,6 +61,7 @@ pub async fn outbox(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Resp
         })
         .collect();
     Ok(render(&OutboxPage {
+        tr: viewer.tr(),
         chrome: Chrome::new(&viewer, "/supervisor/outbox", ""),
         rows,
         more: page.next_cursor.is_some(),

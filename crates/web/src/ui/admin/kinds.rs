@@ -103,6 +103,21 @@ pub struct Kind {
     pub fields: &'static [F],
 }
 
+impl Kind {
+    /// The button and heading that create one ("New department").
+    pub fn new_label(&self) -> String {
+        format!("New {}", self.one)
+    }
+
+    /// One of them as a heading starts ("Department").
+    pub fn one_title(&self) -> String {
+        let mut c = self.one.chars();
+        c.next()
+            .map(|f| f.to_uppercase().chain(c).collect())
+            .unwrap_or_default()
+    }
+}
+
 /// Every kind, in the console's order.
 pub const KINDS: &[Kind] = &[
     Kind {
@@ -502,6 +517,13 @@ pub const KINDS: &[Kind] = &[
 /// The kind with this slug.
 pub fn kind(slug: &str) -> Option<&'static Kind> {
     KINDS.iter().find(|k| k.slug == slug)
+}
+
+impl Section {
+    /// Its save button ("Save routing").
+    pub fn save_label(&self) -> String {
+        format!("Save {}", self.title.to_lowercase())
+    }
 }
 
 /// A department's settings edited on its page (no version; the whole object is replaced).

@@ -69,6 +69,8 @@ struct Row {
 #[derive(Template)]
 #[template(path = "admin_list.html")]
 struct ListPage {
+    /// The viewer's language.
+    tr: crate::i18n::Tr,
     chrome: Chrome,
     side: Vec<KindLink>,
     kind: &'static Kind,
@@ -115,6 +117,7 @@ pub async fn list(
         })
         .collect();
     Ok(render(&ListPage {
+        tr: viewer.tr(),
         chrome: Chrome::new(&viewer, "/admin", ""),
         side: side(&viewer, kind.slug),
         kind,
@@ -148,6 +151,8 @@ fn cell(v: &Value, path: &str, departments: &[(String, String)]) -> String {
 /// A section below an object's form (a department's settings, a user's groups).
 struct SectionView {
     title: &'static str,
+    /// Its save button's label.
+    save: String,
     prefix: String,
     api: String,
     fields: Vec<FieldView>,
@@ -156,6 +161,8 @@ struct SectionView {
 #[derive(Template)]
 #[template(path = "admin_form.html")]
 struct FormPage {
+    /// The viewer's language.
+    tr: crate::i18n::Tr,
     chrome: Chrome,
     side: Vec<KindLink>,
     kind: &'static Kind,
@@ -187,13 +194,14 @@ pub async fn new(
         view::preselect(&mut fields, "department_id", &d.to_string());
     }
     Ok(render(&FormPage {
+        tr: viewer.tr(),
         chrome: Chrome::new(&viewer, "/admin", ""),
         side: side(&viewer, kind.slug),
         kind,
         writable: true,
         id: String::new(),
         version: String::new(),
-        heading: format!("New {}", kind.one),
+        heading: viewer.tr().t(&kind.new_label()).to_string(),
         fields,
         sections: Vec::new(),
         scoped: schema::department_scoped(kind.fields),
@@ -232,6 +240,7 @@ pub async fn edit(
         let v = data::section(&s, kind.slug, id, sec.api).await?;
         sections.push(SectionView {
             title: sec.title,
+            save: sec.save_label(),
             prefix: format!("s{i}-"),
             api: format!("{}/{id}{}", kind.api, sec.api),
             fields: view::fields(&s, sec.fields, Some(&v), &mut choices).await?,
@@ -239,13 +248,14 @@ pub async fn edit(
     }
     let name = data::title_of(&obj);
     Ok(render(&FormPage {
+        tr: viewer.tr(),
         chrome: Chrome::new(&viewer, "/admin", ""),
         side: side(&viewer, kind.slug),
         kind,
         writable: viewer.0.user.role.may(Access::Write, kind.resource),
         id: id.to_string(),
         version: obj.get("version").map(Value::to_string).unwrap_or_default(),
-        heading: format!("{} {name}", capitalized(kind.one)),
+        heading: format!("{} {name}", viewer.tr().t(&kind.one_title())),
         fields,
         sections,
         scoped: false,
@@ -258,9 +268,42 @@ pub async fn edit(
     }))
 }
 
-fn capitalized(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
+#[cfg(test)]
+/// Every string the administration console shows from its schema (titles, columns, labels,
+/// help, headings, fixed choices, section titles and buttons), for the catalogues' test.
+pub(crate) fn shown() -> Vec<String> {
+    fn field(f: &schema::Field, out: &mut Vec<String>) {
+        for s in [f.label, f.help, f.group] {
+            if !s.is_empty() {
+                out.push(s.to_string());
+            }
+        }
+        match f.control {
+            schema::Control::Select(schema::Source::Fixed(choices))
+            | schema::Control::Multi(schema::Source::Fixed(choices)) => {
+                out.extend(choices.iter().map(|(_, l)| l.to_string()));
+            }
+            schema::Control::Rows(columns) => {
+                for c in columns {
+                    field(c, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for k in kinds::KINDS {
+        out.extend([k.title.to_string(), k.new_label(), k.one_title()]);
+        out.extend(k.columns.iter().map(|(l, _)| l.to_string()));
+        for f in k.fields {
+            field(f, &mut out);
+        }
+        for sec in sections_of(k) {
+            out.extend([sec.title.to_string(), sec.save_label()]);
+            for f in sec.fields {
+                field(f, &mut out);
+            }
+        }
+    }
+    out
 }
