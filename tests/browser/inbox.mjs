@@ -5,7 +5,8 @@
 // list and the customer — three panes at 1280×800. She keeps a view, walks the list with `j`/`k`,
 // reads the shortcut sheet (`?`), answers the email with Send & Complete (the chat opens next by
 // itself), writes to the customer in the chat and completes it (the callback opens next), and
-// records the call (the empty inbox is back). On a phone the panes stack and nothing overflows.
+// records the call (the empty inbox is back). In German it speaks German. On a phone the panes
+// stack and nothing overflows.
 // Each screen is checked with axe-core; screenshots are kept.
 //
 // Environment (set by crates/cli/tests/browser.rs): SWITCHBOARD_URL, SB_AGENT_EMAIL,
@@ -158,6 +159,22 @@ try {
     await agent.getByText('Nothing here.').waitFor();
     await accessible(agent, 'the empty inbox');
     await screenshot(agent, 'inbox-empty');
+  });
+
+  await step('in German the inbox speaks German', async () => {
+    await agent.goto(`${baseUrl}/me`);
+    await agent.locator('#pref-language').selectOption('de');
+    await agent.locator('#preferences button[type=submit]').click();
+    await agent.locator('#prefs-result').getByText('Saved.').waitFor();
+    await agent.goto(`${baseUrl}/inbox`);
+    await agent.locator('h1', { hasText: 'Posteingang' }).waitFor();
+    assert.equal(await agent.getAttribute('html', 'lang'), 'de');
+    await agent.getByRole('link', { name: 'Wartend in meinen Warteschlangen' }).waitFor();
+    await agent.locator('body').press('?');
+    await agent.locator('#shortcuts').getByText('Nächster Eintrag').waitFor();
+    await accessible(agent, 'the German inbox');
+    await screenshot(agent, 'inbox-german');
+    await agent.keyboard.press('Escape');
   });
 
   await step('on a phone the panes stack and fit', async () => {
