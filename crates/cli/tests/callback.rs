@@ -495,15 +495,47 @@ async fn callback_story(w: World) {
         .unwrap();
     assert_eq!(ms(&requested["data"]["requested_at"]), due, "{requested}");
 
+    // The department's start workflows run for a callback as for a chat: over its note.
+    let (st, flow) = api
+        .post(
+            "/workflows",
+            json!({"department_id": w.dept, "name": "Urgent calls", "kind": "start",
+                   "definition": {"steps": [{"id": "sort", "type": "branch", "cases": [
+                       {"label": "urgent", "when": {"type": "all", "of": [
+                           {"type": "channel", "channels": ["callback"]},
+                           {"type": "text", "field": "body", "op": "contains", "value": "urgent"}]},
+                        "then": [
+                           {"id": "high", "type": "set_priority", "priority": 9},
+                           {"id": "topic", "type": "set_attribute", "name": "topic", "value": "urgent"}]}]}]}}),
+        )
+        .await;
+    assert_eq!(st, 201, "{flow}");
+
     // A callback closed by a supervisor without a call reads as closed, not waiting.
     let (st, v) = ask(
         &base,
         s.now,
-        json!({"name": "Dora", "phone": "+1 415 555 2671"}),
+        json!({"name": "Dora", "phone": "+1 415 555 2671", "note": "urgent: my line is down"}),
     )
     .await;
     assert_eq!(st, 201, "{v}");
     let closed = v["callback_id"].as_i64().unwrap();
+    let a = activity(api, closed).await;
+    assert_eq!(
+        (
+            a["priority"].as_i64(),
+            a["custom_attributes"]["topic"].as_str()
+        ),
+        (Some(9), Some("urgent")),
+        "{a}"
+    );
+    assert!(
+        events(api, closed)
+            .await
+            .iter()
+            .any(|e| e["kind"] == "workflow_ran"),
+        "the run is in the activity's log"
+    );
     until_status(api, closed, "offered").await;
     accept(ann, closed).await;
     let (st, v) = api

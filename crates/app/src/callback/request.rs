@@ -1,8 +1,10 @@
 //! A customer asks to be called back: the request checked against the department's callback
 //! settings and the entry point's hours (`domain::callback::check_request`), the customer found
-//! by phone number, then email address, or created; a new case; a callback activity in the entry
-//! point's queue whose `queued` event carries the requested time as `not_before` (the router
-//! holds it until then); the callback record; and the confirmation mailed when an address was
+//! by phone number, then email address, or created; a new case; the department's start
+//! workflows run over it (the note as the message: they may route it, set its priority or
+//! category, as for a chat); a callback activity in the queue they chose (else the entry
+//! point's) whose `queued` event carries the requested time as `not_before` (the router holds
+//! it until then); the callback record; and the confirmation mailed when an address was
 //! given and the department has one to send from — in one transaction.
 
 use std::sync::Arc;
@@ -14,11 +16,13 @@ use switchboard_domain::chat::{EntryPoint, EntryPointKind};
 use switchboard_domain::event::{CallbackRequested, EventPayload, TransitionDetails};
 use switchboard_domain::{
     Activity, Actor, ContactKind, ContactPoint, CustomerId, DepartmentId, EntryPointId, Mailbox,
-    NewActivity, NewCase, NewCustomer, OpenHours, Priority, Timestamp,
+    NewActivity, NewCase, NewCustomer, OpenHours, Timestamp,
 };
 use switchboard_store::{NewEvent, StoreError, Tx};
 
 use crate::App;
+use crate::chat::route::{ChatArrival, message, plan_chat};
+use crate::library::Library;
 
 /// Longest activity subject taken from the customer's note.
 const MAX_SUBJECT: usize = 200;
@@ -115,6 +119,7 @@ async fn checked(
 
 async fn request_in(
     tx: &mut Tx<'_>,
+    lib: &Library,
     r: &RequestCallback,
     now: Timestamp,
 ) -> Result<RequestedCallback, StoreError> {
@@ -138,26 +143,54 @@ async fn request_in(
         Some(q) => q,
         None => tx.exception_queue(dept).await?,
     };
+    let plan = plan_chat(
+        tx,
+        lib,
+        ChatArrival {
+            dept,
+            queue,
+            channel: ep.kind.channel(),
+            message: message(
+                &subject,
+                ask.email.as_ref().map(|e| e.as_str()),
+                Some(&ask.name),
+                &ask.note,
+            ),
+            attributes: Default::default(),
+            subject: &subject,
+            customer,
+            now,
+        },
+    )
+    .await?;
     let new = NewActivity {
         customer_id: customer,
         case_id: Some(case.id),
         channel: ep.kind.channel(),
         subject,
-        priority: Priority::default(),
+        priority: plan.priority,
         due_at: ask.at,
-        queue_id: Some(queue),
+        queue_id: Some(plan.queue),
         sub_status: None,
-        category_id: None,
-        custom_attributes: Default::default(),
+        category_id: plan.category,
+        custom_attributes: plan.attributes,
     }
     .validate()?;
     let waits = TransitionDetails {
         not_before: ask.at,
+        for_user_id: plan.for_user,
+        for_group_id: plan.for_group,
         ..TransitionDetails::default()
     };
     let (activity, mut events) = tx
         .insert_activity(&case, &new, Actor::System, waits, now)
         .await?;
+    for ran in plan.runs {
+        events.push(NewEvent::system(
+            activity.status,
+            EventPayload::WorkflowRan(ran),
+        ));
+    }
     events.push(NewEvent::system(
         activity.status,
         EventPayload::CallbackRequested(CallbackRequested {
@@ -248,11 +281,15 @@ impl App {
         now: Timestamp,
     ) -> Result<RequestedCallback, StoreError> {
         let r = Arc::new(r);
+        let cache = Arc::clone(&self.library);
         let done = self
             .store
             .write(move |mut tx| {
-                let r = Arc::clone(&r);
-                Box::pin(async move { request_in(&mut tx, &r, now).await })
+                let (r, cache) = (Arc::clone(&r), Arc::clone(&cache));
+                Box::pin(async move {
+                    let lib = cache.current(&mut tx).await?;
+                    request_in(&mut tx, &lib, &r, now).await
+                })
             })
             .await?;
         self.store.notify().routing_work_changed();

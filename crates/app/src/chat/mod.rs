@@ -8,7 +8,7 @@
 mod after;
 mod end;
 mod hub;
-mod route;
+pub(crate) mod route;
 mod start;
 mod talk;
 mod watch;

@@ -1,8 +1,8 @@
-//! The department's start workflows for a new chat: they run over the chat's facts (the
-//! question as the message, the customer's name and address as its sender, the pre-chat
-//! form's attributes), [`switchboard_workflow::resolve::resolve_chat`] decides what their
-//! effects become, and this module gathers what that decision looks up (the route's target,
-//! the category).
+//! The department's start workflows for new work that is no email — a chat, a callback: they
+//! run over its facts (the chat's question or the callback's note as the message, the
+//! customer's name and address as its sender, the pre-chat form's attributes),
+//! [`switchboard_workflow::resolve::resolve_chat`] decides what their effects become, and this
+//! module gathers what that decision looks up (the route's target, the category).
 
 use switchboard_domain::chat::ChatStart;
 use switchboard_domain::event::WorkflowRan;
@@ -17,9 +17,9 @@ use switchboard_workflow::{ActivityFacts, Facts, Message, run};
 use crate::ingest::{route_target, run_record};
 use crate::library::Library;
 
-/// Where a new chat waits and how, as the start workflows decided.
+/// Where new work waits and how, as the start workflows decided.
 #[derive(Debug)]
-pub(super) struct ChatPlan {
+pub(crate) struct ChatPlan {
     /// The queue.
     pub queue: QueueId,
     /// Priority.
@@ -36,14 +36,18 @@ pub(super) struct ChatPlan {
     pub runs: Vec<WorkflowRan>,
 }
 
-/// A new chat as the start workflows see it.
-pub(super) struct ChatArrival<'a> {
+/// New work as the start workflows see it.
+pub(crate) struct ChatArrival<'a> {
     /// The entry point's department.
     pub dept: DepartmentId,
     /// The entry point's queue.
     pub queue: QueueId,
-    /// The pre-chat answers.
-    pub start: &'a ChatStart,
+    /// Its channel.
+    pub channel: ChannelKind,
+    /// What the customer wrote, as a message.
+    pub message: Message,
+    /// The attributes it arrives with (a pre-chat form's).
+    pub attributes: CustomAttributes,
     /// The activity's subject.
     pub subject: &'a str,
     /// The customer.
@@ -52,26 +56,37 @@ pub(super) struct ChatArrival<'a> {
     pub now: Timestamp,
 }
 
-/// The chat as a message: the question is its body, the customer its sender.
-fn message(start: &ChatStart, subject: &str) -> Message {
+/// What a customer wrote as the workflows' message: `body` its text; the address and the name
+/// its sender.
+pub(crate) fn message(
+    subject: &str,
+    email: Option<&str>,
+    name: Option<&str>,
+    body: &str,
+) -> Message {
     Message {
         subject: subject.to_string(),
-        from: start
-            .email
-            .iter()
-            .map(|e| e.as_str().to_string())
-            .chain(start.name.clone())
-            .collect(),
+        from: email.into_iter().chain(name).map(str::to_string).collect(),
         to: Vec::new(),
         cc: Vec::new(),
         headers: Vec::new(),
-        body: start.question.clone().unwrap_or_default(),
+        body: body.to_string(),
         attachments: Vec::new(),
     }
 }
 
-/// Runs the department's start workflows for a new chat and resolves their effects.
-pub(super) async fn plan_chat(
+/// A chat as the workflows' message: the question is its body.
+pub(super) fn chat_message(start: &ChatStart, subject: &str) -> Message {
+    message(
+        subject,
+        start.email.as_ref().map(|e| e.as_str()),
+        start.name.as_deref(),
+        start.question.as_deref().unwrap_or_default(),
+    )
+}
+
+/// Runs the department's start workflows for new work and resolves their effects.
+pub(crate) async fn plan_chat(
     tx: &mut Tx<'_>,
     lib: &Library,
     a: ChatArrival<'_>,
@@ -80,7 +95,7 @@ pub(super) async fn plan_chat(
         queue: a.queue,
         priority: Priority::default(),
         category: None,
-        attributes: a.start.attributes.clone(),
+        attributes: a.attributes.clone(),
         for_user: None,
         for_group: None,
         runs: Vec::new(),
@@ -90,16 +105,15 @@ pub(super) async fn plan_chat(
         return Ok(plan);
     }
     let customer = tx.customer_attributes(a.customer).await?;
-    let m = message(a.start, a.subject);
     let facts = Facts {
         now: a.now,
-        message: Some(&m),
+        message: Some(&a.message),
         activity: ActivityFacts {
-            channel: ChannelKind::Chat,
+            channel: a.channel,
             status: ActivityStatus::Queued,
             priority: Priority::default().get(),
             category: None,
-            attributes: a.start.attributes.clone(),
+            attributes: a.attributes.clone(),
             queue: Some(a.queue),
             subject: a.subject.to_string(),
             waiting_secs: None,

@@ -17,7 +17,7 @@ use switchboard_domain::{
 };
 use switchboard_store::{NewChat, NewEvent, StoreError, Tx};
 
-use super::route::{ChatArrival, plan_chat};
+use super::route::{ChatArrival, chat_message, plan_chat};
 use crate::App;
 use crate::chat::ChatSignal;
 use crate::library::Library;
@@ -124,7 +124,9 @@ async fn start_in(
     let arrival = ChatArrival {
         dept,
         queue,
-        start: &start,
+        channel: ChannelKind::Chat,
+        message: chat_message(&start, &subject),
+        attributes: start.attributes.clone(),
         subject: &subject,
         customer,
         now,
