@@ -345,6 +345,10 @@ pub enum Action {
         queue: QueueId,
         /// Why.
         reason: ReturnReason,
+        /// Whom it waits for now (kept when it comes back in its queue).
+        pin: Option<Pin>,
+        /// Whom it is never offered to (kept when it comes back in its queue).
+        not_for: Option<UserId>,
     },
     /// Into another queue (the exception queue, or a transfer).
     Move {
@@ -414,6 +418,7 @@ impl fmt::Display for Action {
                 activity,
                 queue,
                 reason,
+                ..
             } => write!(f, "return A{activity} to Q{queue} ({reason:?})"),
             Action::Move {
                 activity,

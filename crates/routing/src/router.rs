@@ -201,6 +201,8 @@ impl Router {
                     activity: id,
                     queue: self.queue_id(w.queue),
                     reason: crate::model::ReturnReason::AgentGone,
+                    pin: w.new.pin,
+                    not_for: w.new.not_for,
                 });
             }
         }

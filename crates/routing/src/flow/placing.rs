@@ -478,10 +478,16 @@ impl Router {
                 w.new.pin = None;
             }
         }
+        let (pin, not_for) = self
+            .work
+            .get(&id)
+            .map_or((None, None), |w| (w.new.pin, w.new.not_for));
         out.push(Action::Return {
             activity: id,
             queue,
             reason,
+            pin,
+            not_for,
         });
         let (qi, arrived, dept, c) = match self.work.get(&id) {
             Some(w) => (

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use switchboard_domain::event::TransitionDetails;
 use switchboard_domain::{ActivityAction, ActivityId, ActivityStatus, Actor, Timestamp, UserId};
-use switchboard_routing::{Action, AssignReason, MoveReason, ReturnReason};
+use switchboard_routing::{Action, AssignReason, MoveReason, Pin, ReturnReason};
 use switchboard_store::RoutingChange;
 
 /// What an agent is told happened to their work. The names are the agent console's event
@@ -157,6 +157,8 @@ pub fn action(a: &Action, declined_by: Option<UserId>) -> (Option<RoutingChange>
             activity,
             queue,
             reason,
+            pin,
+            not_for,
         } => {
             let (act, actor) = match reason {
                 ReturnReason::Declined => (
@@ -168,10 +170,21 @@ pub fn action(a: &Action, declined_by: Option<UserId>) -> (Option<RoutingChange>
                     (ActivityAction::Queue { queue_id: *queue }, sys)
                 }
             };
-            (
-                Some(change(*activity, act, actor, because(reason.as_str()))),
-                None,
-            )
+            // Queued again: whom it waits for and whom it is never for travel with the event
+            // (read back after a restart).
+            let details = TransitionDetails {
+                for_user_id: match pin {
+                    Some(Pin::Agent(u)) => Some(*u),
+                    _ => None,
+                },
+                for_group_id: match pin {
+                    Some(Pin::Group(g)) => Some(*g),
+                    _ => None,
+                },
+                not_for_user_id: *not_for,
+                ..because(reason.as_str())
+            };
+            (Some(change(*activity, act, actor, details)), None)
         }
         Action::Move {
             activity,
@@ -292,5 +305,48 @@ mod notice_tests {
             let json = serde_json::to_value(k).unwrap_or_default();
             assert_eq!(json.as_str(), Some(k.as_str()));
         }
+    }
+}
+
+#[cfg(test)]
+mod return_tests {
+    use super::*;
+    use switchboard_domain::{QueueId, UserGroupId};
+
+    #[test]
+    fn work_queued_again_keeps_whom_it_is_for_and_never_for() {
+        let back = |reason, pin| Action::Return {
+            activity: ActivityId(7),
+            queue: QueueId(3),
+            reason,
+            pin,
+            not_for: Some(UserId(5)),
+        };
+        for reason in [ReturnReason::AgentLoggedOut, ReturnReason::AgentGone] {
+            let (change, _) = action(&back(reason, Some(Pin::Group(UserGroupId(2)))), None);
+            let change = change.unwrap_or_else(|| panic!("a change"));
+            assert_eq!(
+                change.action,
+                ActivityAction::Queue {
+                    queue_id: QueueId(3)
+                }
+            );
+            assert_eq!(
+                change.details.not_for_user_id,
+                Some(UserId(5)),
+                "{reason:?}"
+            );
+            assert_eq!(change.details.for_group_id, Some(UserGroupId(2)));
+            assert_eq!(change.details.reason.as_deref(), Some(reason.as_str()));
+        }
+        let (change, _) = action(
+            &back(ReturnReason::AgentGone, Some(Pin::Agent(UserId(9)))),
+            None,
+        );
+        let change = change.unwrap_or_else(|| panic!("a change"));
+        assert_eq!(
+            (change.details.for_user_id, change.details.for_group_id),
+            (Some(UserId(9)), None)
+        );
     }
 }
