@@ -441,6 +441,15 @@ async fn callback_story(w: World) {
     // Held aside: in no queue figure.
     let (_, stats) = api.get(&format!("/queues/{}/stats", s.queue)).await;
     assert_eq!(stats["waiting"], 0, "{stats}");
+    // Ann's inbox lists it among the work waiting in her queues, held until its time.
+    let (_, inbox) = ann.get("/me/inbox?view=waiting&channel=callback").await;
+    let line = inbox["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["activity_id"] == later)
+        .unwrap_or_else(|| panic!("the delayed callback in {inbox}"));
+    assert_eq!(ms(&line["held_until"]), due, "{line}");
     stays_queued(api, later, 2).await;
     until_status(api, later, "offered").await;
     assert!(

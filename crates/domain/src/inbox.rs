@@ -238,6 +238,8 @@ pub struct InboxEntry {
     /// Its queue's service level (seconds within which work should be answered), when it has
     /// a queue.
     pub service_level_secs: Option<u32>,
+    /// Not offered before this time (a delayed callback, a call to try again).
+    pub not_before: Option<Timestamp>,
 }
 
 /// A line of the inbox.
@@ -256,6 +258,8 @@ pub struct InboxRow {
     pub due_at: Option<Timestamp>,
     /// Whether that time has passed.
     pub overdue: bool,
+    /// Waiting work held aside until this time (a callback at a time): nobody takes it before.
+    pub held_until: Option<Timestamp>,
 }
 
 /// When `e` should be answered by.
@@ -268,24 +272,29 @@ pub fn due(e: &InboxEntry) -> Option<Timestamp> {
 }
 
 /// The inbox's lines at `now`: offers first (they expire), then the rest by due time (none
-/// last), then the oldest first.
+/// last), then the oldest first; waiting work held aside until a later time comes last.
 pub fn rows(entries: &[InboxEntry], now: Timestamp) -> Vec<InboxRow> {
     let mut out: Vec<InboxRow> = entries
         .iter()
         .map(|e| {
             let due_at = due(e);
+            let held_until = e
+                .not_before
+                .filter(|t| *t > now && e.activity.status == ActivityStatus::Queued);
             InboxRow {
                 activity_id: e.activity.id,
                 channel: e.activity.channel,
                 status: e.activity.status,
                 waiting_secs: ((now.millis() - e.activity.created_at.millis()) / 1000).max(0),
                 due_at,
-                overdue: due_at.is_some_and(|d| d <= now),
+                overdue: held_until.is_none() && due_at.is_some_and(|d| d <= now),
+                held_until,
             }
         })
         .collect();
     out.sort_by_key(|r| {
         (
+            r.held_until.is_some(),
             r.status != ActivityStatus::Offered,
             r.due_at.map_or(i64::MAX, Timestamp::millis),
             std::cmp::Reverse(r.waiting_secs),

@@ -22,6 +22,7 @@ fn entry(id: i64, status: ActivityStatus, created: &str, sl: Option<u32>) -> Inb
     InboxEntry {
         activity: activity(id, InboundEmail, status, created),
         service_level_secs: sl,
+        not_before: None,
     }
 }
 
@@ -208,4 +209,28 @@ fn saved_views_are_kept_by_name_up_to_a_bound() {
     );
     assert_eq!(forget(views.clone(), "QUEUE").map(|v| v.len()), Some(1));
     assert_eq!(forget(views, "nothing"), None);
+}
+
+#[test]
+fn callbacks_held_aside_come_last_and_say_until_when() {
+    let now = at("2026-12-01T10:10:00Z");
+    let later = at("2026-12-01T15:00:00Z");
+    let held = |id, not_before| InboxEntry {
+        activity: activity(id, DelayedCallback, Queued, "2026-12-01T09:00:00Z"),
+        service_level_secs: Some(60),
+        not_before,
+    };
+    let rows = rows(
+        &[
+            held(1, Some(later)),
+            entry(2, Queued, "2026-12-01T10:09:00Z", Some(3600)),
+            held(3, Some(at("2026-12-01T10:00:00Z"))),
+        ],
+        now,
+    );
+    let order: Vec<i64> = rows.iter().map(|r| r.activity_id.0).collect();
+    assert_eq!(order, [3, 2, 1], "due now first; held aside last");
+    assert_eq!((rows[2].held_until, rows[2].overdue), (Some(later), false));
+    assert_eq!(rows[0].held_until, None, "its time has come");
+    assert!(rows[0].overdue);
 }

@@ -11,7 +11,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Serialize;
 use switchboard_domain::inbox::{self, InboxEntry, InboxFilter, InboxRow, InboxView, SavedView};
-use switchboard_domain::{Activity, ActivityId, ActivityStatus, CustomerId, QueueId, Timestamp};
+use switchboard_domain::{
+    Activity, ActivityId, ActivityStatus, ChannelKind, CustomerId, QueueId, Timestamp,
+};
 use switchboard_store::{ActivityFilter, PageRequest, StoreError};
 use utoipa::ToSchema;
 
@@ -120,16 +122,17 @@ pub async fn lines_of(
             std::iter::empty(),
         )
         .await?;
-    let entries: Vec<InboxEntry> = work
-        .into_iter()
-        .map(|activity| InboxEntry {
+    let mut entries: Vec<InboxEntry> = Vec::with_capacity(work.len());
+    for activity in work {
+        entries.push(InboxEntry {
             service_level_secs: activity
                 .queue_id
                 .and_then(|q| names.queues.get(&q))
                 .map(|q| q.service_level_secs),
+            not_before: not_before(s, &activity).await?,
             activity,
-        })
-        .collect();
+        });
+    }
     let by_id: HashMap<ActivityId, &Activity> = entries
         .iter()
         .map(|e| (e.activity.id, &e.activity))
@@ -164,6 +167,22 @@ pub async fn lines_of(
         });
     }
     Ok(lines)
+}
+
+/// Until when waiting callback `a` is held aside (its time, or the time to call again).
+async fn not_before(s: &AppState, a: &Activity) -> ApiResult<Option<Timestamp>> {
+    let callback = matches!(
+        a.channel,
+        ChannelKind::Callback | ChannelKind::DelayedCallback
+    );
+    if !callback || a.status != ActivityStatus::Queued {
+        return Ok(None);
+    }
+    match s.store.callback(a.id).await {
+        Ok(cb) => Ok(cb.due_at),
+        Err(StoreError::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// What the inbox calls a customer: their name, else their first address or number, else
