@@ -32,6 +32,7 @@ pub mod html_text;
 pub mod ids;
 pub mod inbound;
 pub mod inbox;
+pub mod lease;
 pub mod lifecycle;
 pub mod note;
 pub mod outbox;

@@ -41,6 +41,7 @@ mod in_use;
 mod inbound;
 mod inbox_views;
 pub mod kb;
+mod leases;
 mod lookups;
 mod membership;
 mod migrate;

@@ -80,6 +80,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "case notes",
         include_str!("../migrations/0018_case_notes.sql"),
     ),
+    (19, "leases", include_str!("../migrations/0019_leases.sql")),
 ];
 
 /// The newest schema version this build knows.

@@ -61,6 +61,71 @@ async fn suite(s: &Store) -> R {
     tokens_and_sessions(s, agent.id).await?;
     email::suite(s, dept.id).await?;
     chat::suite(s, dept.id).await?;
+    leases(s).await?;
+    Ok(())
+}
+
+/// A lease is taken when free or lapsed, renewed by its holder, refused to others while it
+/// runs; its fencing token grows only when it changes hands; a release frees it at once.
+async fn leases(s: &Store) -> R {
+    let t = |ms: i64| Timestamp::from_millis(1_795_000_000_000 + ms);
+    let ttl = 10_000;
+    assert_eq!(s.lease("router").await?, None);
+    let a = s
+        .acquire_lease("router", "node-a", ttl, t(0))
+        .await?
+        .unwrap();
+    assert_eq!(
+        (a.holder.as_str(), a.fencing, a.expires_at),
+        ("node-a", 1, t(10_000))
+    );
+    assert_eq!(
+        s.acquire_lease("router", "node-b", ttl, t(1_000)).await?,
+        None,
+        "held"
+    );
+    let renewed = s
+        .acquire_lease("router", "node-a", ttl, t(3_000))
+        .await?
+        .unwrap();
+    assert_eq!(
+        (renewed.fencing, renewed.expires_at),
+        (1, t(13_000)),
+        "renewed"
+    );
+    assert_eq!(
+        s.acquire_lease("router", "node-b", ttl, t(12_999)).await?,
+        None
+    );
+    // Lapsed: another node takes it with a new token; the old holder's renewal is refused.
+    let b = s
+        .acquire_lease("router", "node-b", ttl, t(13_000))
+        .await?
+        .unwrap();
+    assert_eq!((b.holder.as_str(), b.fencing), ("node-b", 2));
+    assert_eq!(
+        s.acquire_lease("router", "node-a", ttl, t(14_000)).await?,
+        None
+    );
+    assert_eq!(s.lease("router").await?, Some(b.clone()));
+    // Released by its holder (not by another): free at once.
+    assert!(!s.release_lease("router", "node-a").await?);
+    assert!(s.release_lease("router", "node-b").await?);
+    let a = s
+        .acquire_lease("router", "node-a", ttl, t(15_000))
+        .await?
+        .unwrap();
+    assert_eq!(a.fencing, 3);
+    // Leases are independent; names are checked.
+    let other = s
+        .acquire_lease("retriever.alias.3", "node-b", ttl, t(15_000))
+        .await?
+        .unwrap();
+    assert_eq!(other.fencing, 1);
+    assert!(matches!(
+        s.acquire_lease("a b", "node-a", ttl, t(0)).await,
+        Err(StoreError::Invalid(_))
+    ));
     Ok(())
 }
 
