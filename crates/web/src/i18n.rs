@@ -14,6 +14,8 @@ struct Catalogue {
     singular: HashMap<String, String>,
     /// The messages flagged for the script.
     js: Vec<(String, String)>,
+    /// Those messages as the script `/static/i18n/<lang>.js`, built once.
+    script: String,
 }
 
 /// The languages the consoles speak besides English: `(code, catalogue)`.
@@ -36,6 +38,11 @@ fn parse(po: &str) -> Catalogue {
             c.singular.insert(m.msgid().to_string(), s.to_string());
         }
     }
+    let map: serde_json::Map<String, serde_json::Value> =
+        c.js.iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect();
+    c.script = format!("window.SB_MESSAGES = {};\n", serde_json::Value::Object(map));
     c
 }
 
@@ -100,16 +107,9 @@ impl Tr {
     }
 
     /// The script's messages in the language, as a script that hands them to `app.js`.
-    pub fn script(&self) -> String {
-        let pairs: Vec<(&str, &str)> = self
-            .catalogue
-            .map(|c| c.js.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect())
-            .unwrap_or_default();
-        let map: serde_json::Map<String, serde_json::Value> = pairs
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), serde_json::Value::String(v.to_string())))
-            .collect();
-        format!("window.SB_MESSAGES = {};\n", serde_json::Value::Object(map))
+    pub fn script(&self) -> &'static str {
+        self.catalogue
+            .map_or("window.SB_MESSAGES = {};\n", |c| c.script.as_str())
     }
 }
 

@@ -234,7 +234,6 @@ pub(super) async fn show(
     id: switchboard_domain::ActivityId,
     inbox: Option<(super::inbox::InboxPane, super::agent::PresenceView)>,
 ) -> ApiResult<Response> {
-    let s = s.clone();
     let activity = s.store.activity(id).await?;
     let me = &viewer.0.user;
     let page = PageRequest::first(SHOWN);
@@ -289,11 +288,11 @@ pub(super) async fn show(
         None => None,
     };
     let composer = match &draft {
-        Some(d) => Some(composer(&s, d, saved).await?),
+        Some(d) => Some(composer(s, d, saved).await?),
         None => None,
     };
     let handle = if open(&activity) {
-        Some(handle(&s, &viewer.0.scope, &activity).await?)
+        Some(handle(s, &viewer.0.scope, &activity).await?)
     } else {
         None
     };
@@ -313,13 +312,13 @@ pub(super) async fn show(
         None
     };
     let review_html = match &review {
-        Some(e) => editable(&s, e).await?,
+        Some(e) => editable(s, e).await?,
         None => String::new(),
     };
     let c = composer.unwrap_or_default();
-    let chat = super::chat_panel::panel(&s, viewer, &activity).await?;
-    let callback = super::callback_panel::panel(&s, viewer, &activity).await?;
-    let notes = notes_of(&s, &events).await?;
+    let chat = super::chat_panel::panel(s, viewer, &activity).await?;
+    let callback = super::callback_panel::panel(s, viewer, &activity).await?;
+    let notes = notes_of(s, &events).await?;
     let may_note = viewer.0.holds(&activity);
     let holder = match activity.assignee_id {
         Some(u) if u != me.id => s.store.user(u).await.map(|u| u.name).unwrap_or_default(),
