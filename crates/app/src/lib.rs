@@ -55,4 +55,13 @@ impl App {
     pub fn store(&self) -> &Store {
         &self.store
     }
+
+    /// The same use cases (sharing their caches) over another handle on the same store, e.g.
+    /// one fenced by a singleton service's lease ([`Store::fenced`]).
+    pub fn with_store(&self, store: Store) -> App {
+        App {
+            store,
+            ..self.clone()
+        }
+    }
 }

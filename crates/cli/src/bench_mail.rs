@@ -390,9 +390,10 @@ pub async fn ingest(a: IngestArgs) -> anyhow::Result<()> {
         trust: trust.clone(),
         settings: MailSettings::default(),
         status: Registry::default(),
+        lease: None,
     };
     let started = Instant::now();
-    let retriever = tokio::spawn(switchboard_services::retriever::run(ctx, stop));
+    let retriever = tokio::spawn(switchboard_services::retriever::run(ctx, None, stop));
     let expected = a.messages as i64;
     loop {
         let n = w.store.count_inbound(w.alias).await?;
@@ -617,6 +618,7 @@ pub async fn dispatch(a: DispatchArgs) -> anyhow::Result<()> {
             ..MailSettings::default()
         },
         status: Registry::default(),
+        lease: None,
     };
     let started = Instant::now();
     let task = tokio::spawn(switchboard_services::dispatcher::run(ctx, stop));

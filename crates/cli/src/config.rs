@@ -46,6 +46,8 @@ pub struct Config {
     pub chat: ChatSection,
     /// The blob store's upkeep.
     pub blobs: BlobsSection,
+    /// Running several nodes on one database.
+    pub cluster: ClusterSection,
     /// Base64 of 32 bytes sealing mail server passwords in the database; empty means the key
     /// file `<data_dir>/secret.key` (created on first start). Every node of a cluster needs the
     /// same key.
@@ -167,6 +169,46 @@ impl Default for ChatSection {
     }
 }
 
+/// Cluster settings: the singleton services (retriever per alias, dispatcher, alarms, chat
+/// watch, blob collector) run on the node holding their lease.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClusterSection {
+    /// This node's name in leases and status; empty means the machine's host name. Every node
+    /// of a cluster needs its own.
+    pub node_name: String,
+    /// How long a lease lasts unless renewed, in seconds. Its holder renews it every third of
+    /// that; a dead holder's services start on another node within about 4/3 of it.
+    pub lease_secs: u64,
+}
+
+impl Default for ClusterSection {
+    fn default() -> Self {
+        ClusterSection {
+            node_name: String::new(),
+            lease_secs: 6,
+        }
+    }
+}
+
+impl ClusterSection {
+    /// The node's name: the configured one, or the host name (`node` when it cannot be read).
+    pub fn node(&self) -> anyhow::Result<String> {
+        let name = match self.node_name.trim() {
+            "" => std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+                .map(|h| h.trim().to_string())
+                .ok()
+                .filter(|h| !h.is_empty())
+                .unwrap_or_else(|| "node".into()),
+            n => n.to_string(),
+        };
+        switchboard_domain::lease::check_name("cluster.node_name", &name)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(name)
+    }
+}
+
 /// Database settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -249,6 +291,7 @@ impl Default for Config {
             workflows: WorkflowSection::default(),
             chat: ChatSection::default(),
             blobs: BlobsSection::default(),
+            cluster: ClusterSection::default(),
             secret_key: Secret::default(),
         }
     }
@@ -401,6 +444,14 @@ alarm_tick_secs = 5
 [chat]
 # How often the chats' time-outs are looked at, in seconds (each entry point sets its own).
 watch_secs = 5
+
+[cluster]
+# Several nodes may share one PostgreSQL database. The retriever (per alias), dispatcher, alarms,
+# chat watch and blob collector then run on the node holding their lease. Each node needs its
+# own name (empty: the host name). A lease lasts lease_secs unless renewed (every third of it);
+# when a node dies, its services start elsewhere within about 4/3 of lease_secs.
+node_name = ""
+lease_secs = 6
 "#;
 
 /// Environment variable prefix.

@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use metrics_exporter_prometheus::PrometheusBuilder;
 use switchboard_domain::{DepartmentId, EmailAddress, NewDepartment, NewUser, Role};
 use switchboard_mail::TlsTrust;
+use switchboard_services::singleton::{self, LeaseSettings};
 use switchboard_services::status::Registry;
 use switchboard_services::{MailContext, MailSettings};
 use switchboard_store::{BlobStore, LocalBlobStore, PageRequest, Store, StoreOptions, UserFilter};
@@ -147,13 +148,15 @@ fn mail_trust(c: &Config) -> anyhow::Result<TlsTrust> {
     TlsTrust::from_file(ca.as_deref()).context("mail.extra_ca_file")
 }
 
-/// Starts the retriever and dispatcher (as configured); returns their tasks.
+/// Starts the retriever, the blob collector and the dispatcher (as configured), each under its
+/// lease; returns their tasks.
 fn start_services(
     c: &Config,
     app: &switchboard_app::App,
     blobs: &Arc<dyn BlobStore>,
     registry: &Registry,
     trust: TlsTrust,
+    leases: &LeaseSettings,
     stop: switchboard_services::Shutdown,
 ) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
     let ctx = MailContext {
@@ -176,28 +179,95 @@ fn start_services(
             ..MailSettings::default()
         },
         status: registry.clone(),
+        lease: None,
     };
     let mut tasks = Vec::new();
     if c.mail.retriever {
         tasks.push(tokio::spawn(switchboard_services::retriever::run(
             ctx.clone(),
+            Some(leases.clone()),
             stop.clone(),
         )));
     }
     if c.blobs.gc {
-        tasks.push(tokio::spawn(switchboard_services::blob_gc::run(
-            ctx.clone(),
+        let (every, grace) = (
             Duration::from_secs(c.blobs.gc_interval_secs.max(60)),
             Duration::from_secs(c.blobs.gc_grace_secs),
+        );
+        let gc = ctx.clone();
+        tasks.push(tokio::spawn(singleton::hold(
+            ctx.store().clone(),
+            switchboard_services::blob_gc::NAME.into(),
+            leases.clone(),
+            registry.clone(),
             stop.clone(),
+            move |held| switchboard_services::blob_gc::run(gc.held(&held), every, grace, held.stop),
         )));
     }
     if c.mail.dispatcher {
-        tasks.push(tokio::spawn(switchboard_services::dispatcher::run(
-            ctx, stop,
+        let d = ctx.clone();
+        tasks.push(tokio::spawn(singleton::hold(
+            ctx.store().clone(),
+            switchboard_services::dispatcher::NAME.into(),
+            leases.clone(),
+            registry.clone(),
+            stop,
+            move |held| switchboard_services::dispatcher::run(d.held(&held), held.stop),
         )));
     }
     Ok(tasks)
+}
+
+/// Starts the chat watch and (as configured) the alarms, each under its lease.
+fn start_watches(
+    c: &Config,
+    app: &switchboard_app::App,
+    router: &switchboard_services::routing::RouterHandle,
+    registry: &Registry,
+    leases: &LeaseSettings,
+    stop: &tokio::sync::watch::Sender<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut tasks = Vec::new();
+    let (a, r, status) = (app.clone(), router.clone(), registry.clone());
+    let tick = Duration::from_secs(c.chat.watch_secs.max(1));
+    tasks.push(tokio::spawn(singleton::hold(
+        app.store().clone(),
+        switchboard_services::chat_watch::NAME.into(),
+        leases.clone(),
+        registry.clone(),
+        stop.subscribe(),
+        move |held| {
+            switchboard_services::chat_watch::run(
+                a.with_store(held.store.clone()),
+                held.store,
+                Some(r.clone()),
+                status.clone(),
+                tick,
+                held.stop,
+            )
+        },
+    )));
+    if c.workflows.alarms {
+        let (a, r, status) = (app.clone(), router.clone(), registry.clone());
+        let tick = Duration::from_secs(c.workflows.alarm_tick_secs.max(1));
+        tasks.push(tokio::spawn(singleton::hold(
+            app.store().clone(),
+            switchboard_services::alarms::NAME.into(),
+            leases.clone(),
+            registry.clone(),
+            stop.subscribe(),
+            move |held| {
+                switchboard_services::alarms::run(
+                    a.with_store(held.store),
+                    r.clone(),
+                    status.clone(),
+                    tick,
+                    held.stop,
+                )
+            },
+        )));
+    }
+    tasks
 }
 
 /// Runs the server.
@@ -243,38 +313,36 @@ pub async fn run(
     let blobs: Arc<dyn BlobStore> = Arc::new(LocalBlobStore::new(c.data_dir.join("blobs")));
     let registry = Registry::default();
     let (stop_services, services_stop) = tokio::sync::watch::channel(false);
+    // The leased services stop (and release their leases) as soon as shutdown begins, so
+    // other nodes take them over while this one drains its requests.
+    let (stop_leased, leased_stop) = tokio::sync::watch::channel(false);
     let trust = mail_trust(&c)?;
     let app = switchboard_app::App::new(store.clone());
+    let node = c.cluster.node()?;
+    let leases = LeaseSettings::new(&node, Duration::from_secs(c.cluster.lease_secs.max(1)));
+    tracing::info!(node = %node, holder = %leases.holder, "node");
     let mut services = start_services(
         &c,
         &app,
         &blobs,
         &registry,
         trust.clone(),
-        services_stop.clone(),
+        &leases,
+        leased_stop,
     )?;
     let (router, router_task) =
         switchboard_services::routing::start(store.clone(), registry.clone(), services_stop)
             .await
             .context("the router could not rebuild its state from the store")?;
     services.push(router_task);
-    services.push(tokio::spawn(switchboard_services::chat_watch::run(
-        app.clone(),
-        store.clone(),
-        Some(router.clone()),
-        registry.clone(),
-        Duration::from_secs(c.chat.watch_secs.max(1)),
-        stop_services.subscribe(),
-    )));
-    if c.workflows.alarms {
-        services.push(tokio::spawn(switchboard_services::alarms::run(
-            app.clone(),
-            router.clone(),
-            registry.clone(),
-            Duration::from_secs(c.workflows.alarm_tick_secs.max(1)),
-            stop_services.subscribe(),
-        )));
-    }
+    services.extend(start_watches(
+        &c,
+        &app,
+        &router,
+        &registry,
+        &leases,
+        &stop_leased,
+    ));
 
     let listener = tokio::net::TcpListener::bind(&c.listen)
         .await
@@ -324,6 +392,8 @@ pub async fn run(
     let closing = state.clone();
     let shutdown = async move {
         signal.await;
+        closing.set_ready(false);
+        let _ = stop_leased.send(true);
         closing.close_streams();
     };
     let scheme = if tls.is_some() { "https" } else { "http" };

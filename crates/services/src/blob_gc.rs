@@ -137,6 +137,7 @@ mod tests {
             trust: TlsTrust::new(b"").unwrap(),
             settings: MailSettings::default(),
             status: Registry::default(),
+            lease: None,
         };
         (ctx, dir)
     }

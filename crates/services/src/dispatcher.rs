@@ -23,7 +23,8 @@ use crate::backoff::{delay, random_jitter};
 use crate::send_retry::{Next, RetryPolicy, after_transient};
 use crate::{MailContext, Shutdown, now, stopped};
 
-const NAME: &str = "dispatcher";
+/// The service's name in status reports and its lease.
+pub const NAME: &str = "dispatcher";
 
 /// One alias's sender, rebuilt when the alias changes.
 struct Sender {
@@ -48,6 +49,11 @@ enum Outcome {
 /// connections do not wait for the database between batches.
 pub async fn run(ctx: MailContext, mut shutdown: Shutdown) {
     ctx.status.state(NAME, "starting");
+    if ctx.store().fence().is_some() {
+        // Holding the dispatcher's lease: no other dispatcher is running, so whatever is
+        // still claimed was claimed by one that stopped. Sent again now, not after the claim.
+        recover_all(&ctx).await;
+    }
     recover(&ctx).await;
     let mut recovered_at = std::time::Instant::now();
     let claims = Claims::default();
@@ -162,6 +168,19 @@ async fn recover(ctx: &MailContext) {
         Ok(n) => tracing::warn!(
             entries = n,
             "outbox entries claimed by a process that stopped renewing them are sent again"
+        ),
+        Err(e) => ctx.status.error(NAME, &e.to_string(), now()),
+    }
+}
+
+/// Puts back every claimed entry (see [`run`]).
+async fn recover_all(ctx: &MailContext) {
+    let far = now().plus(Duration::from_secs(100 * 365 * 24 * 3600));
+    match ctx.store().outbox_recover(far).await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(
+            entries = n,
+            "outbox entries a stopped dispatcher had claimed are sent again"
         ),
         Err(e) => ctx.status.error(NAME, &e.to_string(), now()),
     }
@@ -289,6 +308,9 @@ async fn send(ctx: &MailContext, sender: &Sender, m: &OutboundMessage) -> Outcom
             .chain(m.cc.iter())
             .map(|r| r.address.clone())
             .collect();
+    if !ctx.lease_holds() {
+        return Outcome::Retry("the dispatcher's lease was lost before sending".into());
+    }
     match smtp.send(&sender.from, &recipients, &raw).await {
         Ok(_) => Outcome::Sent(raw.len() as u64),
         Err(SendError::Transient(e)) => Outcome::Retry(e),
@@ -341,7 +363,8 @@ async fn record_sent(ctx: &MailContext, sent: Vec<(i64, u64)>) {
 }
 
 /// Runs a store write until it succeeds, backing off while the database is unavailable: giving
-/// up would leave entries `sending`, and a restart would send them again.
+/// up would leave entries `sending`, and a restart would send them again. Gives up only when
+/// the dispatcher's lease was lost: the new holder puts back what is left.
 async fn persist<F, Fut>(ctx: &MailContext, mut write: F)
 where
     F: FnMut() -> Fut,
@@ -350,6 +373,10 @@ where
     for attempt in 0u32.. {
         match write().await {
             Ok(()) => return,
+            Err(e @ StoreError::Fenced(_)) => {
+                ctx.status.error(NAME, &e.to_string(), now());
+                return;
+            }
             Err(e) => {
                 ctx.status.error(NAME, &e.to_string(), now());
                 let wait = delay(

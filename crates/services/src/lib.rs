@@ -8,6 +8,8 @@
 //! - [`routing`]: the router service: the pure router in one task, rebuilt from the store,
 //!   its decisions recorded before they are announced.
 //! - [`alarms`]: runs the alarm workflows that are due and hands their transfers to the router.
+//! - [`singleton`]: runs a service only while this node holds its lease, with its writes
+//!   fenced by it.
 //! - [`status`]: every service reports its state, last error and counters.
 //!
 //! Services read the wall clock (they are shells) and pass `now` down to the store.
@@ -22,6 +24,7 @@ pub mod probe;
 pub mod retriever;
 pub mod routing;
 pub mod send_retry;
+pub mod singleton;
 pub mod status;
 
 use std::sync::Arc;
@@ -52,12 +55,30 @@ pub struct MailContext {
     pub settings: MailSettings,
     /// Health reports.
     pub status: status::Registry,
+    /// While the services run under a lease ([`singleton`]): until when it may be relied on.
+    pub lease: Option<singleton::Validity>,
 }
 
 impl MailContext {
     /// The store, for reads and single-row changes.
     pub fn store(&self) -> &Store {
         self.app.store()
+    }
+
+    /// The same context for a service holding a lease: writing through its fenced store,
+    /// checking the lease's validity before outside effects.
+    pub fn held(&self, held: &singleton::Held) -> MailContext {
+        MailContext {
+            app: self.app.with_store(held.store.clone()),
+            lease: Some(held.valid.clone()),
+            ..self.clone()
+        }
+    }
+
+    /// Whether outside effects (sending a message) may go ahead: always without a lease, and
+    /// with one while it may be relied on.
+    pub fn lease_holds(&self) -> bool {
+        self.lease.as_ref().is_none_or(|v| v.holds(now()))
     }
 }
 

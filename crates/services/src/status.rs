@@ -31,6 +31,8 @@ pub struct ServiceStatus {
     pub notice: Option<String>,
     /// When the notice was given.
     pub notice_at: Option<Timestamp>,
+    /// For a singleton service: the node running it now (holding its lease), when known.
+    pub node: Option<String>,
 }
 
 /// A failure as [`Registry::backing_off`] records it.
@@ -110,6 +112,11 @@ impl Registry {
             s.notice_at = Some(at);
             *s.counters.entry(counter.to_string()).or_default() += 1;
         });
+    }
+
+    /// Records which node runs a singleton service now (`None`: none known).
+    pub fn holder(&self, name: &str, node: Option<&str>) {
+        self.with(name, |s| s.node = node.map(str::to_string));
     }
 
     /// Adds to a counter.

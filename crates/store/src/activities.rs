@@ -522,9 +522,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Activity, StoreError> {
         let out = self
-            .inner
-            .writer
-            .write(move |c| {
+            .writes(move |c| {
                 let n = input.clone();
                 Box::pin(async move { insert(c, &n, actor, now).await })
             })
@@ -568,31 +566,29 @@ impl Store {
         actor: Actor,
         now: Timestamp,
     ) -> Result<Activity, StoreError> {
-        self.inner
-            .writer
-            .write(move |c| {
-                let patch = patch.clone();
-                Box::pin(async move {
-                    let mut a = fetch(&mut *c, id).await?;
-                    if a.version != patch.version {
-                        return Err(StoreError::stale("activity", id.0));
-                    }
-                    let changed = patch.apply(&mut a);
-                    if changed.is_empty() {
-                        return Ok(a);
-                    }
-                    if let Some(Some(k)) = patch.category_id {
-                        check_category(c, a.department_id, k, "category_id").await?;
-                    }
-                    save(c, &a, now).await?;
-                    let e = NewEvent::by(actor, a.status, EventPayload::Updated(changed));
-                    append_event(c, id, e, now).await?;
-                    a.version += 1;
-                    a.updated_at = now;
-                    Ok(a)
-                })
+        self.writes(move |c| {
+            let patch = patch.clone();
+            Box::pin(async move {
+                let mut a = fetch(&mut *c, id).await?;
+                if a.version != patch.version {
+                    return Err(StoreError::stale("activity", id.0));
+                }
+                let changed = patch.apply(&mut a);
+                if changed.is_empty() {
+                    return Ok(a);
+                }
+                if let Some(Some(k)) = patch.category_id {
+                    check_category(c, a.department_id, k, "category_id").await?;
+                }
+                save(c, &a, now).await?;
+                let e = NewEvent::by(actor, a.status, EventPayload::Updated(changed));
+                append_event(c, id, e, now).await?;
+                a.version += 1;
+                a.updated_at = now;
+                Ok(a)
             })
-            .await
+        })
+        .await
     }
 
     /// Runs a life-cycle action. With `expected_version`, refuses if the activity changed since.
@@ -606,9 +602,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Activity, StoreError> {
         let out = self
-            .inner
-            .writer
-            .write(move |c| {
+            .writes(move |c| {
                 Box::pin(async move { act(c, id, action, expected_version, actor, now).await })
             })
             .await;
@@ -619,9 +613,7 @@ impl Store {
     /// Deletes an activity with its events.
     pub async fn delete_activity(&self, id: ActivityId) -> Result<(), StoreError> {
         let out = self
-            .inner
-            .writer
-            .write(move |c| {
+            .writes(move |c| {
                 Box::pin(async move {
                     fetch(&mut *c, id).await?;
                     sqlx::query("DELETE FROM activity_events WHERE activity_id = $1")

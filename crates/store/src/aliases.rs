@@ -138,10 +138,7 @@ impl Store {
     pub async fn create_alias(&self, input: NewAlias, now: Timestamp) -> Result<Alias, StoreError> {
         let incoming = self.seal_opt(INCOMING, input.incoming_password.as_deref())?;
         let outgoing = self.seal_opt(OUTGOING, input.outgoing_password.as_deref())?;
-        let alias = self
-            .inner
-            .writer
-            .write(move |c| {
+        let alias = self.writes(move |c| {
                 let a = input.clone();
                 let (incoming, outgoing) = (incoming.clone(), outgoing.clone());
                 Box::pin(async move {
@@ -260,10 +257,7 @@ impl Store {
             None => None,
             Some(p) => Some(self.seal_opt(OUTGOING, p.as_deref())?),
         };
-        let alias = self
-            .inner
-            .writer
-            .write(move |c| {
+        let alias = self.writes(move |c| {
                 let patch = patch.clone();
                 let (incoming, outgoing) = (incoming.clone(), outgoing.clone());
                 Box::pin(async move {
@@ -315,18 +309,16 @@ impl Store {
 
     /// Deletes an alias with nothing left in its outbox; its stored mail stays.
     pub async fn delete_alias(&self, id: AliasId) -> Result<(), StoreError> {
-        self.inner
-            .writer
-            .write(move |c| {
-                Box::pin(async move {
-                    fetch(&mut *c, id).await?;
-                    crate::sql::delete_by_id(c, "aliases", id.0, || {
-                        format!("alias {id} still has mail in the outbox; deactivate it instead")
-                    })
-                    .await
+        self.writes(move |c| {
+            Box::pin(async move {
+                fetch(&mut *c, id).await?;
+                crate::sql::delete_by_id(c, "aliases", id.0, || {
+                    format!("alias {id} still has mail in the outbox; deactivate it instead")
                 })
+                .await
             })
-            .await?;
+        })
+        .await?;
         self.inner.notify.aliases_changed();
         Ok(())
     }

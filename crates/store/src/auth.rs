@@ -67,10 +67,7 @@ impl Store {
         let secret = format!("{TOKEN_PREFIX}{}", random_secret());
         let hash = secret_hash(&secret);
         let name = name.to_string();
-        let token = self
-            .inner
-            .writer
-            .write(move |c| {
+        let token = self.writes(move |c| {
                 let (hash, name) = (hash.clone(), name.clone());
                 Box::pin(async move {
                     crate::users::fetch(&mut *c, user).await?;
@@ -167,9 +164,7 @@ impl Store {
         actor: Option<UserId>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        self.inner
-            .writer
-            .write(move |c| {
+        self.writes(move |c| {
                 Box::pin(async move {
                     let row = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING user_id")
                         .bind(now.millis())
@@ -198,9 +193,7 @@ impl Store {
         let secret = random_secret();
         let csrf = random_secret();
         let (hash, csrf2) = (secret_hash(&secret), csrf.clone());
-        self.inner
-            .writer
-            .write(move |c| {
+        self.writes(move |c| {
                 let (hash, csrf) = (hash.clone(), csrf2.clone());
                 Box::pin(async move {
                     sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now.millis()).execute(&mut *c).await?;
@@ -247,19 +240,17 @@ impl Store {
     /// Ends a session.
     pub async fn delete_session(&self, secret: &str) -> Result<(), StoreError> {
         let hash = secret_hash(secret);
-        self.inner
-            .writer
-            .write(move |c| {
-                let hash = hash.clone();
-                Box::pin(async move {
-                    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
-                        .bind(hash)
-                        .execute(&mut *c)
-                        .await?;
-                    Ok(())
-                })
+        self.writes(move |c| {
+            let hash = hash.clone();
+            Box::pin(async move {
+                sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+                    .bind(hash)
+                    .execute(&mut *c)
+                    .await?;
+                Ok(())
             })
-            .await
+        })
+        .await
     }
 }
 

@@ -61,10 +61,7 @@ impl Store {
         n: NewCalendar,
         now: Timestamp,
     ) -> Result<BusinessCalendar, StoreError> {
-        let out = self
-            .inner
-            .writer
-            .write(move |c| {
+        let out = self.writes(move |c| {
                 let n = n.clone();
                 Box::pin(async move {
                     let id: i64 = sqlx::query(
@@ -122,10 +119,7 @@ impl Store {
         patch: CalendarPatch,
         now: Timestamp,
     ) -> Result<BusinessCalendar, StoreError> {
-        let out = self
-            .inner
-            .writer
-            .write(move |c| {
+        let out = self.writes(move |c| {
                 let patch = patch.clone();
                 Box::pin(async move {
                     let mut k = fetch(c, id).await?;
@@ -158,9 +152,7 @@ impl Store {
     /// Deletes a calendar no workflow asks about.
     pub async fn delete_calendar(&self, id: CalendarId) -> Result<(), StoreError> {
         let out = self
-            .inner
-            .writer
-            .write(move |c| {
+            .writes(move |c| {
                 Box::pin(async move {
                     let k = fetch(c, id).await?;
                     workflows::refuse_if_used(c, k.department_id, Ref::Calendar(id), "calendar")

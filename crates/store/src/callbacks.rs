@@ -151,13 +151,11 @@ impl Store {
     ) -> Result<CallbackSettings, StoreError> {
         let s = s.validate()?;
         let text = to_json(&s)?;
-        self.inner
-            .writer
-            .write(move |c| {
-                let text = text.clone();
-                Box::pin(async move { set_department_doc(c, TABLE, dept, &text).await })
-            })
-            .await?;
+        self.writes(move |c| {
+            let text = text.clone();
+            Box::pin(async move { set_department_doc(c, TABLE, dept, &text).await })
+        })
+        .await?;
         Ok(s)
     }
 }

@@ -36,36 +36,34 @@ impl Store {
         now: Timestamp,
     ) -> Result<CaseNote, StoreError> {
         let mentions_json = to_json(&mentions)?;
-        self.inner
-            .writer
-            .write(move |c| {
-                let (text, mentions_json) = (text.clone(), mentions_json.clone());
-                Box::pin(async move {
-                    let exists = sqlx::query("SELECT id FROM cases WHERE id = $1")
-                        .bind(case.0)
-                        .fetch_optional(&mut *c)
-                        .await?;
-                    if exists.is_none() {
-                        return Err(StoreError::NotFound {
-                            entity: "case",
-                            id: case.0,
-                        });
-                    }
-                    let row = sqlx::query(&format!(
-                        "INSERT INTO case_notes (case_id, author_user_id, at, text, mentions) \
-                         VALUES ($1, $2, $3, $4, $5) RETURNING {COLUMNS}"
-                    ))
+        self.writes(move |c| {
+            let (text, mentions_json) = (text.clone(), mentions_json.clone());
+            Box::pin(async move {
+                let exists = sqlx::query("SELECT id FROM cases WHERE id = $1")
                     .bind(case.0)
-                    .bind(author.map(|u| u.0))
-                    .bind(now.millis())
-                    .bind(&text)
-                    .bind(&mentions_json)
-                    .fetch_one(&mut *c)
+                    .fetch_optional(&mut *c)
                     .await?;
-                    from_row(&row)
-                })
+                if exists.is_none() {
+                    return Err(StoreError::NotFound {
+                        entity: "case",
+                        id: case.0,
+                    });
+                }
+                let row = sqlx::query(&format!(
+                    "INSERT INTO case_notes (case_id, author_user_id, at, text, mentions) \
+                         VALUES ($1, $2, $3, $4, $5) RETURNING {COLUMNS}"
+                ))
+                .bind(case.0)
+                .bind(author.map(|u| u.0))
+                .bind(now.millis())
+                .bind(&text)
+                .bind(&mentions_json)
+                .fetch_one(&mut *c)
+                .await?;
+                from_row(&row)
             })
-            .await
+        })
+        .await
     }
 
     /// The notes of case `case`, oldest first (at most [`MAX_CASE_NOTES`]).

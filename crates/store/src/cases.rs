@@ -113,13 +113,11 @@ pub(crate) async fn insert_for(
 impl Store {
     /// Opens a case for a customer.
     pub async fn create_case(&self, input: NewCase, now: Timestamp) -> Result<Case, StoreError> {
-        self.inner
-            .writer
-            .write(move |c| {
-                let n = input.clone();
-                Box::pin(async move { insert(c, &n, now).await })
-            })
-            .await
+        self.writes(move |c| {
+            let n = input.clone();
+            Box::pin(async move { insert(c, &n, now).await })
+        })
+        .await
     }
 
     /// Reads a case.
@@ -152,9 +150,7 @@ impl Store {
         patch: CasePatch,
         now: Timestamp,
     ) -> Result<Case, StoreError> {
-        self.inner
-            .writer
-            .write(move |c| {
+        self.writes(move |c| {
                 let patch = patch.clone();
                 Box::pin(async move {
                     let mut k = fetch(&mut *c, id).await?;
@@ -184,18 +180,16 @@ impl Store {
 
     /// Deletes a case that has no activities.
     pub async fn delete_case(&self, id: CaseId) -> Result<(), StoreError> {
-        self.inner
-            .writer
-            .write(move |c| {
-                Box::pin(async move {
-                    fetch(&mut *c, id).await?;
-                    crate::sql::delete_by_id(c, "cases", id.0, || {
-                        format!("case {id} still has activities; delete them first")
-                    })
-                    .await?;
-                    Ok(())
+        self.writes(move |c| {
+            Box::pin(async move {
+                fetch(&mut *c, id).await?;
+                crate::sql::delete_by_id(c, "cases", id.0, || {
+                    format!("case {id} still has activities; delete them first")
                 })
+                .await?;
+                Ok(())
             })
-            .await
+        })
+        .await
     }
 }

@@ -46,9 +46,7 @@ impl Store {
         n: NewCategory,
         now: Timestamp,
     ) -> Result<Category, StoreError> {
-        self.inner
-            .writer
-            .write(move |c| {
+        self.writes(move |c| {
                 let n = n.clone();
                 Box::pin(async move {
                     let id: i64 = sqlx::query(
@@ -101,9 +99,7 @@ impl Store {
         patch: CategoryPatch,
         now: Timestamp,
     ) -> Result<Category, StoreError> {
-        self.inner
-            .writer
-            .write(move |c| {
+        self.writes(move |c| {
                 let patch = patch.clone();
                 Box::pin(async move {
                     let mut k = fetch(c, id).await?;
@@ -129,30 +125,27 @@ impl Store {
 
     /// Deletes a category no activity carries and no workflow names.
     pub async fn delete_category(&self, id: CategoryId) -> Result<(), StoreError> {
-        self.inner
-            .writer
-            .write(move |c| {
-                Box::pin(async move {
-                    let k = fetch(c, id).await?;
-                    workflows::refuse_if_used(c, k.department_id, Ref::Category(id), "category")
-                        .await?;
-                    let used =
-                        sqlx::query("SELECT id FROM activities WHERE category_id = $1 LIMIT 1")
-                            .bind(id.0)
-                            .fetch_optional(&mut *c)
-                            .await?;
-                    if used.is_some() {
-                        return Err(StoreError::Conflict(format!(
-                            "category {id} is on activities; rename it instead of deleting it"
-                        )));
-                    }
-                    sqlx::query("DELETE FROM categories WHERE id = $1")
-                        .bind(id.0)
-                        .execute(&mut *c)
-                        .await?;
-                    Ok(())
-                })
+        self.writes(move |c| {
+            Box::pin(async move {
+                let k = fetch(c, id).await?;
+                workflows::refuse_if_used(c, k.department_id, Ref::Category(id), "category")
+                    .await?;
+                let used = sqlx::query("SELECT id FROM activities WHERE category_id = $1 LIMIT 1")
+                    .bind(id.0)
+                    .fetch_optional(&mut *c)
+                    .await?;
+                if used.is_some() {
+                    return Err(StoreError::Conflict(format!(
+                        "category {id} is on activities; rename it instead of deleting it"
+                    )));
+                }
+                sqlx::query("DELETE FROM categories WHERE id = $1")
+                    .bind(id.0)
+                    .execute(&mut *c)
+                    .await?;
+                Ok(())
             })
-            .await
+        })
+        .await
     }
 }

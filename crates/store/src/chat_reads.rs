@@ -16,22 +16,20 @@ pub const MAX_COUNTED: usize = 500;
 impl Store {
     /// Marks chat `id` read by its holder up to message `seq` (never backwards).
     pub async fn mark_chat_read(&self, id: ActivityId, seq: i64) -> Result<(), StoreError> {
-        self.inner
-            .writer
-            .write(move |c| {
-                Box::pin(async move {
-                    sqlx::query(
-                        "UPDATE chats SET agent_read_seq = $2 \
+        self.writes(move |c| {
+            Box::pin(async move {
+                sqlx::query(
+                    "UPDATE chats SET agent_read_seq = $2 \
                          WHERE activity_id = $1 AND agent_read_seq < $2",
-                    )
-                    .bind(id.0)
-                    .bind(seq)
-                    .execute(&mut *c)
-                    .await?;
-                    Ok(())
-                })
+                )
+                .bind(id.0)
+                .bind(seq)
+                .execute(&mut *c)
+                .await?;
+                Ok(())
             })
-            .await
+        })
+        .await
     }
 
     /// The customer messages its holder has not read, per chat of `ids` (at most

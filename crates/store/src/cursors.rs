@@ -51,9 +51,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let folder = folder.to_string();
-        self.inner
-            .writer
-            .write(move |c| {
+        self.writes(move |c| {
                 let folder = folder.clone();
                 Box::pin(async move {
                     let cur = sqlx::query(

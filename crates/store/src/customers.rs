@@ -152,13 +152,11 @@ impl Store {
         input: NewCustomer,
         now: Timestamp,
     ) -> Result<Customer, StoreError> {
-        self.inner
-            .writer
-            .write(move |c| {
-                let n = input.clone();
-                Box::pin(async move { insert(c, n, now).await })
-            })
-            .await
+        self.writes(move |c| {
+            let n = input.clone();
+            Box::pin(async move { insert(c, n, now).await })
+        })
+        .await
     }
 
     /// Reads a customer.
@@ -207,9 +205,7 @@ impl Store {
         patch: CustomerPatch,
         now: Timestamp,
     ) -> Result<Customer, StoreError> {
-        self.inner
-            .writer
-            .write(move |c| {
+        self.writes(move |c| {
                 let patch = patch.clone();
                 Box::pin(async move {
                     let mut cu = fetch(&mut *c, id).await?;
@@ -241,19 +237,17 @@ impl Store {
 
     /// Deletes a customer that has no cases.
     pub async fn delete_customer(&self, id: CustomerId) -> Result<(), StoreError> {
-        self.inner
-            .writer
-            .write(move |c| {
-                Box::pin(async move {
-                    fetch(&mut *c, id).await?;
-                    crate::sql::delete_by_id(c, "customers", id.0, || {
-                        format!("customer {id} still has cases; delete them first")
-                    })
-                    .await?;
-                    Ok(())
+        self.writes(move |c| {
+            Box::pin(async move {
+                fetch(&mut *c, id).await?;
+                crate::sql::delete_by_id(c, "customers", id.0, || {
+                    format!("customer {id} still has cases; delete them first")
                 })
+                .await?;
+                Ok(())
             })
-            .await
+        })
+        .await
     }
 }
 

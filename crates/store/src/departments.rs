@@ -248,32 +248,28 @@ impl Store {
     /// Creates the business partition if missing; returns whether it was created (first start).
     pub async fn ensure_partition(&self, name: &str, now: Timestamp) -> Result<bool, StoreError> {
         let name = name.to_string();
-        self.inner
-            .writer
-            .write(move |c| {
-                let name = name.clone();
-                Box::pin(async move {
-                    let n: i64 = col(
-                        &sqlx::query("SELECT COUNT(*) AS n FROM partitions")
-                            .fetch_one(&mut *c)
-                            .await?,
-                        "n",
-                    )?;
-                    if n > 0 {
-                        return Ok(false);
-                    }
-                    sqlx::query(
-                        "INSERT INTO partitions (id, name, created_at) VALUES ($1, $2, $3)",
-                    )
+        self.writes(move |c| {
+            let name = name.clone();
+            Box::pin(async move {
+                let n: i64 = col(
+                    &sqlx::query("SELECT COUNT(*) AS n FROM partitions")
+                        .fetch_one(&mut *c)
+                        .await?,
+                    "n",
+                )?;
+                if n > 0 {
+                    return Ok(false);
+                }
+                sqlx::query("INSERT INTO partitions (id, name, created_at) VALUES ($1, $2, $3)")
                     .bind(PARTITION_ID)
                     .bind(name)
                     .bind(now.millis())
                     .execute(&mut *c)
                     .await?;
-                    Ok(true)
-                })
+                Ok(true)
             })
-            .await
+        })
+        .await
     }
 
     /// Creates a department with its exception queue and default channel settings.
@@ -283,9 +279,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Department, StoreError> {
         let out = self
-            .inner
-            .writer
-            .write(move |c| {
+            .writes(move |c| {
                 let input = input.clone();
                 Box::pin(async move { insert(c, &input, now).await })
             })
@@ -320,9 +314,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Department, StoreError> {
         let out = self
-            .inner
-            .writer
-            .write(move |c| {
+            .writes(move |c| {
                 let patch = patch.clone();
                 Box::pin(async move {
                     let mut d = fetch(&mut *c, id).await?;
@@ -355,9 +347,7 @@ impl Store {
 
     /// Deletes an empty department (with its exception queue and channel settings).
     pub async fn delete_department(&self, id: DepartmentId) -> Result<(), StoreError> {
-        let out = self.inner
-            .writer
-            .write(move |c| {
+        let out = self.writes(move |c| {
                 Box::pin(async move {
                     fetch(&mut *c, id).await?;
                     let in_use = |e: sqlx::Error| match violation(&e) {
@@ -418,9 +408,7 @@ impl Store {
         settings: ChannelSettings,
     ) -> Result<ChannelSettings, StoreError> {
         settings.validate(channel)?;
-        let out = self.inner
-            .writer
-            .write(move |c| {
+        let out = self.writes(move |c| {
                 Box::pin(async move {
                     let done = sqlx::query(
                         "UPDATE channel_settings SET settings = $1 WHERE department_id = $2 AND channel = $3",

@@ -115,21 +115,19 @@ async fn change<F>(
 where
     F: Fn(&mut SavedDraft) -> Result<(), StoreError> + Clone + Send + Sync + 'static,
 {
-    s.inner
-        .writer
-        .write(move |c| {
-            let change = change.clone();
-            Box::pin(async move {
-                outbox::answerable(&activities::fetch(&mut *c, activity).await?)?;
-                let mut d = get(c, activity)
-                    .await?
-                    .unwrap_or_else(|| blank(activity, now));
-                change(&mut d)?;
-                d.author_id = author;
-                put(c, &d, now).await
-            })
+    s.writes(move |c| {
+        let change = change.clone();
+        Box::pin(async move {
+            outbox::answerable(&activities::fetch(&mut *c, activity).await?)?;
+            let mut d = get(c, activity)
+                .await?
+                .unwrap_or_else(|| blank(activity, now));
+            change(&mut d)?;
+            d.author_id = author;
+            put(c, &d, now).await
         })
-        .await
+    })
+    .await
 }
 
 impl Store {
@@ -196,9 +194,7 @@ impl Store {
 
     /// Throws `activity`'s draft away (nothing happens when there is none).
     pub async fn discard_draft(&self, activity: ActivityId) -> Result<(), StoreError> {
-        self.inner
-            .writer
-            .write(move |c| Box::pin(async move { delete(c, activity).await }))
+        self.writes(move |c| Box::pin(async move { delete(c, activity).await }))
             .await
     }
 }

@@ -511,27 +511,23 @@ impl Store {
         dept: DepartmentId,
         settings: EmailSettings,
     ) -> Result<EmailSettings, StoreError> {
-        self.inner
-            .writer
-            .write(move |c| {
-                let s = settings.clone();
-                Box::pin(async move {
-                    crate::departments::fetch(&mut *c, dept).await?;
-                    crate::kb::check_parts(c, dept, &s.parts, "parts").await?;
-                    sqlx::query("DELETE FROM email_settings WHERE department_id = $1")
-                        .bind(dept.0)
-                        .execute(&mut *c)
-                        .await?;
-                    sqlx::query(
-                        "INSERT INTO email_settings (department_id, settings) VALUES ($1, $2)",
-                    )
+        self.writes(move |c| {
+            let s = settings.clone();
+            Box::pin(async move {
+                crate::departments::fetch(&mut *c, dept).await?;
+                crate::kb::check_parts(c, dept, &s.parts, "parts").await?;
+                sqlx::query("DELETE FROM email_settings WHERE department_id = $1")
+                    .bind(dept.0)
+                    .execute(&mut *c)
+                    .await?;
+                sqlx::query("INSERT INTO email_settings (department_id, settings) VALUES ($1, $2)")
                     .bind(dept.0)
                     .bind(to_json(&s)?)
                     .execute(&mut *c)
                     .await?;
-                    Ok(s)
-                })
+                Ok(s)
             })
-            .await
+        })
+        .await
     }
 }

@@ -158,16 +158,14 @@ impl Store {
         n: NewEntryPoint,
         now: Timestamp,
     ) -> Result<EntryPoint, StoreError> {
-        self.inner
-            .writer
-            .write(move |c| {
-                let n = n.clone();
-                Box::pin(async move {
-                    let id = insert(c, &n, now).await?;
-                    fetch(c, id).await
-                })
+        self.writes(move |c| {
+            let n = n.clone();
+            Box::pin(async move {
+                let id = insert(c, &n, now).await?;
+                fetch(c, id).await
             })
-            .await
+        })
+        .await
     }
 
     /// Reads a chat entry point.
@@ -202,38 +200,34 @@ impl Store {
         patch: EntryPointPatch,
         now: Timestamp,
     ) -> Result<EntryPoint, StoreError> {
-        self.inner
-            .writer
-            .write(move |c| {
-                let patch = patch.clone();
-                Box::pin(async move {
-                    let mut e = fetch(c, id).await?;
-                    if e.version != patch.version {
-                        return Err(StoreError::stale("entry point", id.0));
-                    }
-                    patch.apply_to(&mut e);
-                    save(c, &e, now).await?;
-                    fetch(c, id).await
-                })
+        self.writes(move |c| {
+            let patch = patch.clone();
+            Box::pin(async move {
+                let mut e = fetch(c, id).await?;
+                if e.version != patch.version {
+                    return Err(StoreError::stale("entry point", id.0));
+                }
+                patch.apply_to(&mut e);
+                save(c, &e, now).await?;
+                fetch(c, id).await
             })
-            .await
+        })
+        .await
     }
 
     /// Deletes a chat entry point.
     pub async fn delete_entry_point(&self, id: EntryPointId) -> Result<(), StoreError> {
-        self.inner
-            .writer
-            .write(move |c| {
-                Box::pin(async move {
-                    fetch(c, id).await?;
-                    crate::in_use::by_chats(c, id.0).await?;
-                    sqlx::query("DELETE FROM chat_entry_points WHERE id = $1")
-                        .bind(id.0)
-                        .execute(&mut *c)
-                        .await?;
-                    Ok(())
-                })
+        self.writes(move |c| {
+            Box::pin(async move {
+                fetch(c, id).await?;
+                crate::in_use::by_chats(c, id.0).await?;
+                sqlx::query("DELETE FROM chat_entry_points WHERE id = $1")
+                    .bind(id.0)
+                    .execute(&mut *c)
+                    .await?;
+                Ok(())
             })
-            .await
+        })
+        .await
     }
 }

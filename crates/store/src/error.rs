@@ -38,6 +38,10 @@ pub enum StoreError {
     /// The database's disk is full: nothing can be written until space is freed.
     #[error("database disk full: {0}")]
     Full(String),
+    /// The write came through a handle fenced by a lease ([`crate::Store::fenced`]) that this
+    /// node no longer holds: another node runs the service now.
+    #[error("lease {0} is no longer held here: another node runs this service now")]
+    Fenced(String),
     /// A bug or a damaged database.
     #[error("internal store error: {0}")]
     Internal(String),

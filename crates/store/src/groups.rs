@@ -137,9 +137,7 @@ impl Store {
         input: NewUserGroup,
         now: Timestamp,
     ) -> Result<UserGroup, StoreError> {
-        let out = self.inner
-            .writer
-            .write(move |c| {
+        let out = self.writes(move |c| {
                 let g = input.clone();
                 Box::pin(async move {
                     let id: i64 = sqlx::query(
@@ -211,9 +209,7 @@ impl Store {
         patch: UserGroupPatch,
         now: Timestamp,
     ) -> Result<UserGroup, StoreError> {
-        let out = self.inner
-            .writer
-            .write(move |c| {
+        let out = self.writes(move |c| {
                 let patch = patch.clone();
                 Box::pin(async move {
                     let mut g = fetch(c, id).await?;
@@ -249,9 +245,7 @@ impl Store {
     /// Deletes a user group.
     pub async fn delete_user_group(&self, id: UserGroupId) -> Result<(), StoreError> {
         let out = self
-            .inner
-            .writer
-            .write(move |c| {
+            .writes(move |c| {
                 Box::pin(async move {
                     fetch(c, id).await?;
                     let target = switchboard_domain::QueueRouting::UserGroup { user_group_id: id };

@@ -57,36 +57,32 @@ impl Store {
         user: UserId,
         view: SavedView,
     ) -> Result<Vec<SavedView>, StoreError> {
-        self.inner
-            .writer
-            .write(move |c| {
-                let view = view.clone();
-                Box::pin(async move {
-                    let views = inbox::keep(read_on(c, user).await?, view)?;
-                    write_on(c, user, &views).await?;
-                    Ok(views)
-                })
+        self.writes(move |c| {
+            let view = view.clone();
+            Box::pin(async move {
+                let views = inbox::keep(read_on(c, user).await?, view)?;
+                write_on(c, user, &views).await?;
+                Ok(views)
             })
-            .await
+        })
+        .await
     }
 
     /// Forgets the user's view called `name`; `false` when there was none.
     pub async fn delete_inbox_view(&self, user: UserId, name: &str) -> Result<bool, StoreError> {
         let name = name.to_string();
-        self.inner
-            .writer
-            .write(move |c| {
-                let name = name.clone();
-                Box::pin(async move {
-                    match inbox::forget(read_on(c, user).await?, &name) {
-                        Some(views) => {
-                            write_on(c, user, &views).await?;
-                            Ok(true)
-                        }
-                        None => Ok(false),
+        self.writes(move |c| {
+            let name = name.clone();
+            Box::pin(async move {
+                match inbox::forget(read_on(c, user).await?, &name) {
+                    Some(views) => {
+                        write_on(c, user, &views).await?;
+                        Ok(true)
                     }
-                })
+                    None => Ok(false),
+                }
             })
-            .await
+        })
+        .await
     }
 }

@@ -238,9 +238,7 @@ fn folder_error(e: sqlx::Error) -> StoreError {
 impl Store {
     /// Creates a folder.
     pub async fn create_folder(&self, n: NewFolder, now: Timestamp) -> Result<Folder, StoreError> {
-        self.inner
-            .writer
-            .write(move |c| {
+        self.writes(move |c| {
                 let n = n.clone();
                 Box::pin(async move {
                     check_folder(c, n.department_id, n.parent_id, "parent_id", None).await?;
@@ -294,9 +292,7 @@ impl Store {
         patch: FolderPatch,
         now: Timestamp,
     ) -> Result<Folder, StoreError> {
-        self.inner
-            .writer
-            .write(move |c| {
+        self.writes(move |c| {
                 let patch = patch.clone();
                 Box::pin(async move {
                     let mut f = fetch_folder(c, id).await?;
@@ -322,25 +318,23 @@ impl Store {
 
     /// Deletes an empty folder.
     pub async fn delete_folder(&self, id: FolderId) -> Result<(), StoreError> {
-        self.inner
-            .writer
-            .write(move |c| {
-                Box::pin(async move {
-                    fetch_folder(c, id).await?;
-                    sqlx::query("DELETE FROM kb_folders WHERE id = $1")
-                        .bind(id.0)
-                        .execute(&mut *c)
-                        .await
-                        .map_err(|e| match violation(&e) {
-                            Some(Violation::ForeignKey) => StoreError::Conflict(format!(
-                                "folder {id} still holds articles or folders"
-                            )),
-                            _ => e.into(),
-                        })?;
-                    Ok(())
-                })
+        self.writes(move |c| {
+            Box::pin(async move {
+                fetch_folder(c, id).await?;
+                sqlx::query("DELETE FROM kb_folders WHERE id = $1")
+                    .bind(id.0)
+                    .execute(&mut *c)
+                    .await
+                    .map_err(|e| match violation(&e) {
+                        Some(Violation::ForeignKey) => StoreError::Conflict(format!(
+                            "folder {id} still holds articles or folders"
+                        )),
+                        _ => e.into(),
+                    })?;
+                Ok(())
             })
-            .await
+        })
+        .await
     }
 
     /// Creates an article (HTML already sanitized by the caller) and indexes it.
@@ -349,9 +343,7 @@ impl Store {
         n: NewArticle,
         now: Timestamp,
     ) -> Result<Article, StoreError> {
-        self.inner
-            .writer
-            .write(move |c| {
+        self.writes(move |c| {
                 let n = n.clone();
                 Box::pin(async move {
                     check_folder(c, n.department_id, n.folder_id, "folder_id", None).await?;
@@ -413,9 +405,7 @@ impl Store {
         patch: ArticlePatch,
         now: Timestamp,
     ) -> Result<Article, StoreError> {
-        self.inner
-            .writer
-            .write(move |c| {
+        self.writes(move |c| {
                 let patch = patch.clone();
                 Box::pin(async move {
                     let mut a = fetch_article(c, id).await?;
@@ -452,22 +442,19 @@ impl Store {
 
     /// Deletes an article that no workflow, department or alias uses.
     pub async fn delete_article(&self, id: ArticleId) -> Result<(), StoreError> {
-        self.inner
-            .writer
-            .write(move |c| {
-                Box::pin(async move {
-                    let a = fetch_article(c, id).await?;
-                    refuse_if_part(c, &a).await?;
-                    workflows::refuse_if_used(c, a.department_id, Ref::Article(id), "article")
-                        .await?;
-                    sqlx::query("DELETE FROM articles WHERE id = $1")
-                        .bind(id.0)
-                        .execute(&mut *c)
-                        .await?;
-                    Ok(())
-                })
+        self.writes(move |c| {
+            Box::pin(async move {
+                let a = fetch_article(c, id).await?;
+                refuse_if_part(c, &a).await?;
+                workflows::refuse_if_used(c, a.department_id, Ref::Article(id), "article").await?;
+                sqlx::query("DELETE FROM articles WHERE id = $1")
+                    .bind(id.0)
+                    .execute(&mut *c)
+                    .await?;
+                Ok(())
             })
-            .await
+        })
+        .await
     }
 
     /// Searches a department's articles: BM25 over titles and bodies; a query term of three or

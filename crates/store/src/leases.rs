@@ -1,12 +1,23 @@
 //! Leases of singleton services, granted in one statement: the lease is taken when it is free
 //! or lapsed, or renewed by its holder; the fencing token grows when it changes hands. The same
 //! SQL on SQLite and PostgreSQL; times are the caller's (the nodes' clocks are kept in step).
+//!
+//! Fencing: a store handle made by [`Store::fenced`] checks, inside the transaction of each of
+//! its writes, that its lease still has the holder and token it was granted with. On
+//! PostgreSQL the check reads the lease row `FOR SHARE`, so a takeover (which updates that row)
+//! waits until the write has committed or rolled back: a write either lands before the lease
+//! changes hands or is refused with [`StoreError::Fenced`]. SQLite has one writer, which gives
+//! the same order.
 
+use std::sync::Arc;
+
+use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use switchboard_domain::Timestamp;
 use switchboard_domain::lease::{Lease, check_name};
 
 use crate::Store;
+use crate::backend::Backend;
 use crate::error::StoreError;
 use crate::sql::{col, ts};
 
@@ -90,5 +101,45 @@ impl Store {
             .fetch_optional(&self.inner.read)
             .await?;
         row.as_ref().map(from_row).transpose()
+    }
+
+    /// This handle, writing only while `lease` stays held with its holder and fencing token:
+    /// every write made through the returned handle is refused with [`StoreError::Fenced`] once
+    /// the lease changed hands.
+    pub fn fenced(&self, lease: &Lease) -> Store {
+        Store {
+            inner: Arc::clone(&self.inner),
+            fence: Some(Arc::new(lease.clone())),
+        }
+    }
+
+    /// The lease this handle's writes are fenced by, if any.
+    pub fn fence(&self) -> Option<&Lease> {
+        self.fence.as_deref()
+    }
+}
+
+/// Refuses the transaction unless `fence` still has its holder and token; on PostgreSQL the
+/// lease row stays share-locked until the transaction ends.
+pub(crate) async fn check_fence(
+    c: &mut AnyConnection,
+    backend: Backend,
+    fence: &Lease,
+) -> Result<(), StoreError> {
+    let lock = match backend {
+        Backend::Postgres => " FOR SHARE",
+        Backend::Sqlite => "",
+    };
+    let held = sqlx::query(&format!(
+        "SELECT fencing FROM leases WHERE name = $1 AND holder = $2 AND fencing = $3{lock}"
+    ))
+    .bind(&fence.name)
+    .bind(&fence.holder)
+    .bind(fence.fencing)
+    .fetch_optional(&mut *c)
+    .await?;
+    match held {
+        Some(_) => Ok(()),
+        None => Err(StoreError::Fenced(fence.name.clone())),
     }
 }

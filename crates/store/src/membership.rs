@@ -58,10 +58,7 @@ impl Store {
         m: Membership,
         now: Timestamp,
     ) -> Result<Membership, StoreError> {
-        let out = self
-            .inner
-            .writer
-            .write(move |c| {
+        let out = self.writes(move |c| {
                 let wanted = m.group_ids.clone();
                 Box::pin(async move {
                     let u = users::fetch(&mut *c, user).await?;

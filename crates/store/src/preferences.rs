@@ -28,23 +28,21 @@ impl Store {
     ) -> Result<Preferences, StoreError> {
         let p = p.validate()?;
         let text = to_json(&p)?;
-        self.inner
-            .writer
-            .write(move |c| {
-                let text = text.clone();
-                Box::pin(async move {
-                    sqlx::query(
-                        "INSERT INTO user_preferences (user_id, prefs) VALUES ($1, $2) \
+        self.writes(move |c| {
+            let text = text.clone();
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO user_preferences (user_id, prefs) VALUES ($1, $2) \
                          ON CONFLICT (user_id) DO UPDATE SET prefs = excluded.prefs",
-                    )
-                    .bind(user.0)
-                    .bind(&text)
-                    .execute(&mut *c)
-                    .await?;
-                    Ok(())
-                })
+                )
+                .bind(user.0)
+                .bind(&text)
+                .execute(&mut *c)
+                .await?;
+                Ok(())
             })
-            .await?;
+        })
+        .await?;
         Ok(p)
     }
 }

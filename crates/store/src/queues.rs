@@ -219,9 +219,7 @@ impl Store {
     /// Creates a queue.
     pub async fn create_queue(&self, input: NewQueue, now: Timestamp) -> Result<Queue, StoreError> {
         let out = self
-            .inner
-            .writer
-            .write(move |c| {
+            .writes(move |c| {
                 let q = input.clone();
                 Box::pin(async move {
                     check_routing(c, q.department_id, &q.routing).await?;
@@ -279,9 +277,7 @@ impl Store {
         patch: QueuePatch,
         now: Timestamp,
     ) -> Result<Queue, StoreError> {
-        let out = self.inner
-            .writer
-            .write(move |c| {
+        let out = self.writes(move |c| {
                 let patch = patch.clone();
                 Box::pin(async move {
                     let mut q = fetch(&mut *c, id).await?;
@@ -324,9 +320,7 @@ impl Store {
     /// Deletes a queue no activity refers to. The exception queue goes only with its department.
     pub async fn delete_queue(&self, id: QueueId) -> Result<(), StoreError> {
         let out = self
-            .inner
-            .writer
-            .write(move |c| {
+            .writes(move |c| {
                 Box::pin(async move {
                     let q = fetch(&mut *c, id).await?;
                     if q.kind == QueueKind::Exception {

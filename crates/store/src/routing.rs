@@ -301,24 +301,22 @@ impl Store {
     ) -> Result<RoutingSettings, StoreError> {
         let settings = settings.validate()?;
         let saved = settings.clone();
-        self.inner
-            .writer
-            .write(move |c| {
-                let settings = settings.clone();
-                Box::pin(async move {
-                    crate::departments::fetch(&mut *c, id).await?;
-                    sqlx::query(
-                        "INSERT INTO routing_settings (department_id, settings) VALUES ($1, $2) \
+        self.writes(move |c| {
+            let settings = settings.clone();
+            Box::pin(async move {
+                crate::departments::fetch(&mut *c, id).await?;
+                sqlx::query(
+                    "INSERT INTO routing_settings (department_id, settings) VALUES ($1, $2) \
                          ON CONFLICT (department_id) DO UPDATE SET settings = excluded.settings",
-                    )
-                    .bind(id.0)
-                    .bind(to_json(&settings)?)
-                    .execute(&mut *c)
-                    .await?;
-                    Ok(())
-                })
+                )
+                .bind(id.0)
+                .bind(to_json(&settings)?)
+                .execute(&mut *c)
+                .await?;
+                Ok(())
             })
-            .await?;
+        })
+        .await?;
         self.inner.notify.routing_config_changed();
         Ok(saved)
     }

@@ -133,9 +133,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let conflicts = self
-            .inner
-            .writer
-            .write(move |c| {
+            .writes(move |c| {
                 let changes = changes.clone();
                 let presence = presence.clone();
                 Box::pin(async move { apply(c, &changes, &presence, now).await })

@@ -46,13 +46,11 @@ impl Store {
         actor: Option<UserId>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        self.inner
-            .writer
-            .write(move |c| {
-                let event = event.clone();
-                Box::pin(async move { record(c, &event, actor, now).await })
-            })
-            .await
+        self.writes(move |c| {
+            let event = event.clone();
+            Box::pin(async move { record(c, &event, actor, now).await })
+        })
+        .await
     }
 
     /// The security event log, oldest first, one page.

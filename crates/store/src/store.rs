@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
 use sqlx::AnyPool;
 use sqlx::Executor;
 use sqlx::any::AnyPoolOptions;
@@ -13,6 +14,7 @@ use crate::migrate;
 use crate::notify::Notify;
 use crate::seal::Sealer;
 use crate::writer::Writer;
+use switchboard_domain::lease::Lease;
 
 /// How to open a store.
 #[derive(Debug, Clone)]
@@ -39,6 +41,9 @@ impl Default for StoreOptions {
 #[derive(Clone)]
 pub struct Store {
     pub(crate) inner: Arc<Inner>,
+    /// When set, every write checks in its own transaction that this lease is still held
+    /// (see [`Store::fenced`]).
+    pub(crate) fence: Option<Arc<Lease>>,
 }
 
 pub(crate) struct Inner {
@@ -85,7 +90,7 @@ impl Store {
                 (pool.clone(), pool, 4)
             }
         };
-        let writer = Writer::start(write_pool.clone(), writers);
+        let writer = Writer::start(write_pool.clone(), backend, writers);
         Ok(Store {
             inner: Arc::new(Inner {
                 backend,
@@ -95,6 +100,7 @@ impl Store {
                 sealer: options.sealer.clone(),
                 notify: Notify::default(),
             }),
+            fence: None,
         })
     }
 
@@ -115,6 +121,20 @@ impl Store {
         if result.is_ok() {
             notice(&self.inner.notify);
         }
+    }
+
+    /// Runs a write job in the group-commit writer; when this handle is fenced, its
+    /// transaction first checks the lease is still held.
+    pub(crate) async fn writes<T: Send + 'static>(
+        &self,
+        job: impl for<'c> FnMut(&'c mut sqlx::AnyConnection) -> BoxFuture<'c, Result<T, StoreError>>
+        + Send
+        + 'static,
+    ) -> Result<T, StoreError> {
+        self.inner
+            .writer
+            .write_fenced(self.fence.clone(), job)
+            .await
     }
 
     /// The engine in use.

@@ -121,9 +121,7 @@ impl Store {
             None => None,
         };
         let out = self
-            .inner
-            .writer
-            .write(move |c| {
+            .writes(move |c| {
                 let input = input.clone();
                 let hash = hash.clone();
                 Box::pin(async move { insert(c, &input, hash.as_deref(), now).await })
@@ -212,9 +210,7 @@ impl Store {
             Some(p) => Some(hash_password_blocking(p.clone()).await?),
             None => None,
         };
-        let out = self.inner
-            .writer
-            .write(move |c| {
+        let out = self.writes(move |c| {
                 let patch = patch.clone();
                 let hash = hash.clone();
                 let keep = keep.clone();
@@ -275,9 +271,7 @@ impl Store {
     /// answer is a conflict: deactivate the user instead, which keeps history intact.
     pub async fn delete_user(&self, id: UserId) -> Result<(), StoreError> {
         let out = self
-            .inner
-            .writer
-            .write(move |c| {
+            .writes(move |c| {
                 Box::pin(async move {
                     let u = fetch(&mut *c, id).await?;
                     if is_active_admin(&u) {

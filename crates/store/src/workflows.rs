@@ -277,9 +277,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Workflow, StoreError> {
         let out = self
-            .inner
-            .writer
-            .write(move |c| {
+            .writes(move |c| {
                 let n = n.clone();
                 Box::pin(async move {
                     check_references(c, n.department_id, &n.alias_ids, &n.definition).await?;
@@ -346,9 +344,7 @@ impl Store {
     /// Deletes a workflow and its versions (runs recorded on activities stay).
     pub async fn delete_workflow(&self, id: WorkflowId) -> Result<(), StoreError> {
         let out = self
-            .inner
-            .writer
-            .write(move |c| {
+            .writes(move |c| {
                 Box::pin(async move {
                     fetch(c, id).await?;
                     sqlx::query("DELETE FROM workflows WHERE id = $1")

@@ -34,13 +34,11 @@ impl Store {
         s: WrapUpSettings,
     ) -> Result<WrapUpSettings, StoreError> {
         let text = to_json(&s)?;
-        self.inner
-            .writer
-            .write(move |c| {
-                let text = text.clone();
-                Box::pin(async move { set_department_doc(c, TABLE, dept, &text).await })
-            })
-            .await?;
+        self.writes(move |c| {
+            let text = text.clone();
+            Box::pin(async move { set_department_doc(c, TABLE, dept, &text).await })
+        })
+        .await?;
         Ok(s)
     }
 }

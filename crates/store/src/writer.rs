@@ -14,7 +14,10 @@ use sqlx::Connection;
 use sqlx::{AnyConnection, AnyPool};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
+use crate::backend::Backend;
 use crate::error::StoreError;
+use crate::leases::check_fence;
+use switchboard_domain::lease::Lease;
 
 /// Most jobs in one transaction.
 const MAX_BATCH: usize = 256;
@@ -29,6 +32,8 @@ pub(crate) type JobFn = Box<
 
 struct Job {
     run: JobFn,
+    /// The lease the job's writes are fenced by ([`crate::Store::fenced`]).
+    fence: Option<Arc<Lease>>,
     reply: oneshot::Sender<Result<Output, StoreError>>,
 }
 
@@ -38,17 +43,27 @@ pub(crate) struct Writer {
     tx: mpsc::Sender<Job>,
 }
 
+/// What a batch runs against.
+#[derive(Clone)]
+struct Target {
+    pool: AnyPool,
+    backend: Backend,
+}
+
 impl Writer {
     /// Starts `tasks` writer tasks over `pool` (one for SQLite: it has a single writer anyway).
-    pub(crate) fn start(pool: AnyPool, tasks: usize) -> Writer {
+    pub(crate) fn start(pool: AnyPool, backend: Backend, tasks: usize) -> Writer {
         let (tx, rx) = mpsc::channel::<Job>(MAX_BATCH * 8);
         let rx = Arc::new(Mutex::new(rx));
         for _ in 0..tasks.max(1) {
             let rx = Arc::clone(&rx);
-            let pool = pool.clone();
+            let target = Target {
+                pool: pool.clone(),
+                backend,
+            };
             tokio::spawn(async move {
                 while let Some(batch) = next_batch(&rx).await {
-                    run_batch(&pool, batch).await;
+                    run_batch(&target, batch).await;
                 }
             });
         }
@@ -58,6 +73,18 @@ impl Writer {
     /// Runs `job` durably and returns its result once committed.
     pub(crate) async fn write<T: Send + 'static>(
         &self,
+        job: impl for<'c> FnMut(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, StoreError>>
+        + Send
+        + 'static,
+    ) -> Result<T, StoreError> {
+        self.write_fenced(None, job).await
+    }
+
+    /// Runs `job` durably, in a transaction that first checks `fence` is still held (when
+    /// given), and returns its result once committed.
+    pub(crate) async fn write_fenced<T: Send + 'static>(
+        &self,
+        fence: Option<Arc<Lease>>,
         mut job: impl for<'c> FnMut(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, StoreError>>
         + Send
         + 'static,
@@ -68,7 +95,7 @@ impl Writer {
             Box::pin(async move { fut.await.map(|v| Box::new(v) as Output) })
         });
         self.tx
-            .send(Job { run, reply })
+            .send(Job { run, fence, reply })
             .await
             .map_err(|_| StoreError::Unavailable("the store is shutting down".into()))?;
         let out = rx
@@ -102,11 +129,11 @@ enum Attempt {
     Failed(StoreError),
 }
 
-async fn run_batch(pool: &AnyPool, mut batch: Vec<Job>) {
+async fn run_batch(target: &Target, mut batch: Vec<Job>) {
     let started = Instant::now();
     let size = batch.len();
-    let attempt = match attempt(pool, &mut batch, false).await {
-        Attempt::JobFailed => attempt(pool, &mut batch, true).await,
+    let attempt = match attempt(target, &mut batch, false).await {
+        Attempt::JobFailed => attempt(target, &mut batch, true).await,
         other => other,
     };
     metrics::histogram!("switchboard_store_batch_size").record(size as f64);
@@ -140,15 +167,15 @@ async fn run_batch(pool: &AnyPool, mut batch: Vec<Job>) {
 
 /// Runs the batch in one transaction. Plain: the first failing job rolls everything back
 /// ([`Attempt::JobFailed`]). Isolated: each job runs under its own savepoint and fails alone.
-async fn attempt(pool: &AnyPool, batch: &mut [Job], isolate: bool) -> Attempt {
-    let mut tx = match pool.begin().await {
+async fn attempt(target: &Target, batch: &mut [Job], isolate: bool) -> Attempt {
+    let mut tx = match target.pool.begin().await {
         Ok(tx) => tx,
         Err(e) => return Attempt::Failed(e.into()),
     };
     let mut results = Vec::with_capacity(batch.len());
     for job in batch.iter_mut() {
         if !isolate {
-            match (job.run)(&mut tx).await {
+            match run_job(target.backend, job, &mut tx).await {
                 Ok(v) => results.push(Ok(v)),
                 Err(StoreError::Unavailable(m)) => {
                     return Attempt::Failed(StoreError::Unavailable(m));
@@ -164,7 +191,7 @@ async fn attempt(pool: &AnyPool, batch: &mut [Job], isolate: bool) -> Attempt {
             Ok(sp) => sp,
             Err(e) => return Attempt::Failed(e.into()),
         };
-        let (outcome, end) = match (job.run)(&mut sp).await {
+        let (outcome, end) = match run_job(target.backend, job, &mut sp).await {
             Err(StoreError::Unavailable(m)) => return Attempt::Failed(StoreError::Unavailable(m)),
             Ok(v) => (Ok(v), sp.commit().await),
             Err(e) => (Err(e), sp.rollback().await),
@@ -178,4 +205,16 @@ async fn attempt(pool: &AnyPool, batch: &mut [Job], isolate: bool) -> Attempt {
         Ok(()) => Attempt::Done(results),
         Err(e) => Attempt::Failed(e.into()),
     }
+}
+
+/// Runs one job on `c`, after checking its fence.
+async fn run_job(
+    backend: Backend,
+    job: &mut Job,
+    c: &mut AnyConnection,
+) -> Result<Output, StoreError> {
+    if let Some(fence) = &job.fence {
+        check_fence(&mut *c, backend, fence).await?;
+    }
+    (job.run)(c).await
 }

@@ -126,6 +126,43 @@ async fn leases(s: &Store) -> R {
         s.acquire_lease("a b", "node-a", ttl, t(0)).await,
         Err(StoreError::Invalid(_))
     ));
+    fenced_writes(s).await
+}
+
+/// A handle fenced by a lease writes while the lease is held (renewals keep the token) and is
+/// refused once it changed hands, alone in its write batch; unfenced writes go on.
+async fn fenced_writes(s: &Store) -> R {
+    let t = |ms: i64| Timestamp::from_millis(1_795_000_000_000 + ms);
+    let a = s
+        .acquire_lease("dispatcher", "node-a", 1_000, t(0))
+        .await?
+        .unwrap();
+    let fenced = s.fenced(&a);
+    assert_eq!(fenced.fence(), Some(&a));
+    assert_eq!(fenced.outbox_recover(t(0)).await?, 0, "held: written");
+    s.acquire_lease("dispatcher", "node-a", 1_000, t(500))
+        .await?
+        .unwrap();
+    assert_eq!(fenced.outbox_recover(t(600)).await?, 0, "renewed: written");
+    s.acquire_lease("dispatcher", "node-b", 1_000, t(5_000))
+        .await?
+        .unwrap();
+    let (refused, unfenced) =
+        tokio::join!(fenced.outbox_recover(t(5_001)), s.outbox_recover(t(5_001)));
+    assert!(
+        matches!(&refused, Err(StoreError::Fenced(name)) if name == "dispatcher"),
+        "{refused:?}"
+    );
+    assert_eq!(unfenced?, 0, "the rest of the batch commits");
+    // Taken back later: the old handle stays refused (its token is older).
+    s.release_lease("dispatcher", "node-b").await?;
+    s.acquire_lease("dispatcher", "node-a", 1_000, t(6_000))
+        .await?
+        .unwrap();
+    assert!(matches!(
+        fenced.outbox_recover(t(6_001)).await,
+        Err(StoreError::Fenced(_))
+    ));
     Ok(())
 }
 

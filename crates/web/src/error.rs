@@ -161,6 +161,12 @@ impl From<StoreError> for ApiError {
                     ),
                 )
             }
+            // A request never writes through a fenced handle; a service's write moved elsewhere.
+            StoreError::Fenced(_) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                format!("{e}; retry shortly"),
+            ),
             StoreError::Full(m) => {
                 tracing::error!(error = %m, "database disk full");
                 ApiError::new(

@@ -2,6 +2,10 @@
 //! alias changes (change notices from the store, plus a slow periodic re-read for changes made
 //! by other nodes) and stopping it when the alias goes away. Each worker reconnects with
 //! back-off on errors, so one broken alias never stalls the others.
+//!
+//! In a cluster every node runs the supervisor, and each alias's worker runs only on the node
+//! holding the alias's lease ([`crate::singleton`]), its writes fenced by it: one reader per
+//! mailbox at any time, and the aliases may spread over the nodes.
 
 mod imap;
 pub mod ingest;
@@ -18,6 +22,7 @@ use tokio::task::JoinHandle;
 
 use self::ingest::Strikes;
 use crate::backoff::{Backoff, Failure, random_jitter};
+use crate::singleton::{self, LeaseSettings};
 use crate::status::Failed;
 use crate::{MailContext, Shutdown, now, stopped};
 
@@ -41,14 +46,15 @@ pub fn worker_name(alias: AliasId) -> String {
     format!("retriever.alias.{alias}")
 }
 
-/// Runs the retriever until `shutdown`.
-pub async fn run(ctx: MailContext, mut shutdown: Shutdown) {
+/// Runs the retriever until `shutdown`; with `leases`, each alias's worker runs only while this
+/// node holds the alias's lease.
+pub async fn run(ctx: MailContext, leases: Option<LeaseSettings>, mut shutdown: Shutdown) {
     let mut changes = ctx.store().notify().aliases();
     let mut workers: HashMap<AliasId, Worker> = HashMap::new();
     ctx.status.state("retriever", "running");
     loop {
         match ctx.store().alias_credentials().await {
-            Ok(list) => reconcile(&ctx, &mut workers, list),
+            Ok(list) => reconcile(&ctx, leases.as_ref(), &mut workers, list),
             Err(e) => {
                 tracing::warn!(error = %e, "retriever cannot read the aliases");
                 ctx.status.error("retriever", &e.to_string(), now());
@@ -69,6 +75,7 @@ pub async fn run(ctx: MailContext, mut shutdown: Shutdown) {
 
 fn reconcile(
     ctx: &MailContext,
+    leases: Option<&LeaseSettings>,
     workers: &mut HashMap<AliasId, Worker>,
     list: Vec<AliasCredentials>,
 ) {
@@ -95,7 +102,20 @@ fn reconcile(
         let (stop, rx) = watch::channel(false);
         let fp = fingerprint(&creds);
         tracing::info!(alias = %id, address = %creds.alias.address, protocol = ?creds.alias.incoming.protocol, "retriever worker started");
-        let handle = tokio::spawn(work(ctx.clone(), creds, rx));
+        let handle = match leases {
+            None => tokio::spawn(work(ctx.clone(), creds, rx)),
+            Some(settings) => {
+                let c = ctx.clone();
+                tokio::spawn(singleton::hold(
+                    ctx.store().clone(),
+                    worker_name(id),
+                    settings.clone(),
+                    ctx.status.clone(),
+                    rx,
+                    move |held| work(c.held(&held), creds.clone(), held.stop),
+                ))
+            }
+        };
         workers.insert(
             id,
             Worker {

@@ -155,9 +155,7 @@ impl Store {
     /// back to `pending`; returns how many. An entry another live process is sending keeps its
     /// claim, so this never causes a second send.
     pub async fn outbox_recover(&self, now: Timestamp) -> Result<u64, StoreError> {
-        self.inner
-            .writer
-            .write(move |c| {
+        self.writes(move |c| {
                 Box::pin(async move {
                     let r = sqlx::query(
                         "UPDATE outbox SET status = 'pending', claimed_until = NULL \
@@ -177,9 +175,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(());
         }
-        self.inner
-            .writer
-            .write(move |c| {
+        self.writes(move |c| {
                 let ids = ids.clone();
                 Box::pin(async move {
                     for chunk in ids.chunks(IDS_PER_STATEMENT) {
@@ -208,10 +204,7 @@ impl Store {
         now: Timestamp,
         claim_until: Timestamp,
     ) -> Result<Vec<OutboundMessage>, StoreError> {
-        let mut claimed = self
-            .inner
-            .writer
-            .write(move |c| {
+        let mut claimed = self.writes(move |c| {
                 Box::pin(async move {
                     let rows = sqlx::query(
                         "SELECT o.id AS outbox_id, o.email_id, o.alias_id, o.attempts + 1 AS attempts, o.created_at AS queued_at, \
@@ -288,18 +281,16 @@ impl Store {
         sent: Vec<(i64, u64)>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        self.inner
-            .writer
-            .write(move |c| {
-                let sent = sent.clone();
-                Box::pin(async move {
-                    for chunk in sent.chunks(IDS_PER_STATEMENT) {
-                        record_sent(c, chunk, now).await?;
-                    }
-                    Ok(())
-                })
+        self.writes(move |c| {
+            let sent = sent.clone();
+            Box::pin(async move {
+                for chunk in sent.chunks(IDS_PER_STATEMENT) {
+                    record_sent(c, chunk, now).await?;
+                }
+                Ok(())
             })
-            .await
+        })
+        .await
     }
 
     /// Puts an entry back for another attempt at `next_at` after a transient failure.
@@ -309,9 +300,7 @@ impl Store {
         error: String,
         next_at: Timestamp,
     ) -> Result<(), StoreError> {
-        self.inner
-            .writer
-            .write(move |c| {
+        self.writes(move |c| {
                 let error: String = storable(&error).chars().take(2000).collect();
                 Box::pin(async move {
                     sqlx::query("UPDATE outbox SET status = 'pending', next_attempt_at = $1, last_error = $2, claimed_until = NULL WHERE id = $3")
@@ -338,38 +327,34 @@ impl Store {
         error: String,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        self.inner
-            .writer
-            .write(move |c| {
-                let (status, error) = (
-                    status.clone(),
-                    storable(&error).chars().take(2000).collect::<String>(),
-                );
-                Box::pin(async move {
-                    let (email_id, dept, activity) = outbound_activity(c, outbox_id).await?;
-                    sqlx::query(
-                        "UPDATE outbox SET status = 'failed', last_error = $1 WHERE id = $2",
-                    )
+        self.writes(move |c| {
+            let (status, error) = (
+                status.clone(),
+                storable(&error).chars().take(2000).collect::<String>(),
+            );
+            Box::pin(async move {
+                let (email_id, dept, activity) = outbound_activity(c, outbox_id).await?;
+                sqlx::query("UPDATE outbox SET status = 'failed', last_error = $1 WHERE id = $2")
                     .bind(&error)
                     .bind(outbox_id)
                     .execute(&mut *c)
                     .await?;
-                    let d = NewDeliveryException {
-                        department_id: switchboard_domain::DepartmentId(dept),
-                        email_id: Some(email_id),
-                        bounce_email_id: None,
-                        activity_id: activity.map(|a| a.0),
-                        recipient: None,
-                        status,
-                        reason: error.clone(),
-                        permanent: true,
-                    };
-                    insert_delivery_exception(c, &d, now).await?;
-                    let failed = DeliveryFailed::Refused { email_id, error };
-                    event(c, activity, EventPayload::DeliveryFailed(failed), now).await
-                })
+                let d = NewDeliveryException {
+                    department_id: switchboard_domain::DepartmentId(dept),
+                    email_id: Some(email_id),
+                    bounce_email_id: None,
+                    activity_id: activity.map(|a| a.0),
+                    recipient: None,
+                    status,
+                    reason: error.clone(),
+                    permanent: true,
+                };
+                insert_delivery_exception(c, &d, now).await?;
+                let failed = DeliveryFailed::Refused { email_id, error };
+                event(c, activity, EventPayload::DeliveryFailed(failed), now).await
             })
-            .await
+        })
+        .await
     }
 
     /// Outbox entries by status.

@@ -294,9 +294,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Option<EmailId>, StoreError> {
         let out = self
-            .inner
-            .writer
-            .write(move |c| {
+            .writes(move |c| {
                 let (text, html) = (text.clone(), html.clone());
                 Box::pin(async move {
                     let a = activities::fetch(&mut *c, activity_id).await?;

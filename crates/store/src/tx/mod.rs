@@ -60,7 +60,7 @@ impl Store {
         &self,
         mut job: impl for<'c> FnMut(Tx<'c>) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
     ) -> Result<T, StoreError> {
-        self.inner.writer.write(move |c| job(Tx { c })).await
+        self.writes(move |c| job(Tx { c })).await
     }
 
     /// Runs `job` over a connection of the read pool (for use cases that only read; what it
