@@ -177,6 +177,9 @@ pub struct ClusterSection {
     /// This node's name in leases and status; empty means the machine's host name. Every node
     /// of a cluster needs its own.
     pub node_name: String,
+    /// The base URL the other nodes reach this one at (`http://` on their private network);
+    /// empty means the listening address.
+    pub advertise_url: String,
     /// How long a lease lasts unless renewed, in seconds. Its holder renews it every third of
     /// that; a dead holder's services start on another node within about 4/3 of it.
     pub lease_secs: u64,
@@ -186,6 +189,7 @@ impl Default for ClusterSection {
     fn default() -> Self {
         ClusterSection {
             node_name: String::new(),
+            advertise_url: String::new(),
             lease_secs: 6,
         }
     }
@@ -446,11 +450,14 @@ alarm_tick_secs = 5
 watch_secs = 5
 
 [cluster]
-# Several nodes may share one PostgreSQL database. The retriever (per alias), dispatcher, alarms,
-# chat watch and blob collector then run on the node holding their lease. Each node needs its
-# own name (empty: the host name). A lease lasts lease_secs unless renewed (every third of it);
-# when a node dies, its services start elsewhere within about 4/3 of lease_secs.
+# Several nodes may share one PostgreSQL database. The router, retriever (per alias), dispatcher,
+# alarms, chat watch and blob collector then run on the node holding their lease; the other
+# nodes forward router calls to it at its advertise_url (http:// on the nodes' private network;
+# empty: the listening address). Each node needs its own name (empty: the host name). A lease
+# lasts lease_secs unless renewed (every third of it); when a node dies, its services start
+# elsewhere within about 4/3 of lease_secs.
 node_name = ""
+advertise_url = ""
 lease_secs = 6
 "#;
 

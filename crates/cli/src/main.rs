@@ -13,6 +13,7 @@ mod bench_routing_durable;
 mod bench_server;
 mod bench_workflow;
 mod blobs;
+mod cluster;
 mod config;
 mod logging;
 mod private_files;

@@ -46,12 +46,27 @@ fn key_file(path: &Path) -> anyhow::Result<[u8; KEY_LEN]> {
     }
 }
 
+/// The key bytes: from the setting, or the key file.
+fn key(c: &Config) -> anyhow::Result<[u8; KEY_LEN]> {
+    if c.secret_key.0.trim().is_empty() {
+        key_file(&c.data_dir.join("secret.key"))
+    } else {
+        decode(&c.secret_key.0, "secret_key")
+    }
+}
+
 /// The sealer for this installation.
 pub fn sealer(c: &Config) -> anyhow::Result<Sealer> {
-    let key = if c.secret_key.0.trim().is_empty() {
-        key_file(&c.data_dir.join("secret.key"))?
-    } else {
-        decode(&c.secret_key.0, "secret_key")?
-    };
-    Ok(Sealer::new(&key)?)
+    Ok(Sealer::new(&key(c)?)?)
+}
+
+/// The token the nodes of a cluster show each other on their internal calls: derived from the
+/// secret key every node shares (a hash of it under a purpose label), so it needs no setting
+/// and never reveals the key.
+pub fn cluster_token(c: &Config) -> anyhow::Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"switchboard cluster token v1\0");
+    h.update(key(c)?);
+    Ok(hex::encode(h.finalize()))
 }

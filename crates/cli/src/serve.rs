@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use metrics_exporter_prometheus::PrometheusBuilder;
+use switchboard_domain::node::NodeState;
 use switchboard_domain::{DepartmentId, EmailAddress, NewDepartment, NewUser, Role};
 use switchboard_mail::TlsTrust;
 use switchboard_services::singleton::{self, LeaseSettings};
@@ -15,7 +16,7 @@ use switchboard_store::{BlobStore, LocalBlobStore, PageRequest, Store, StoreOpti
 use switchboard_web::{AppState, WebConfig};
 
 use crate::config::Config;
-use crate::{Common, load_config, logging, now};
+use crate::{Common, cluster, load_config, logging, now};
 
 /// The database could not be reached at start; exits with [`crate::EXIT_DATABASE`].
 #[derive(Debug)]
@@ -321,6 +322,14 @@ pub async fn run(
     let node = c.cluster.node()?;
     let leases = LeaseSettings::new(&node, Duration::from_secs(c.cluster.lease_secs.max(1)));
     tracing::info!(node = %node, holder = %leases.holder, "node");
+    let listener = tokio::net::TcpListener::bind(&c.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", c.listen))?;
+    let addr = listener.local_addr()?;
+    let address = cluster::advertise_url(&c, &node, addr)?;
+    cluster::claim_single_node(&store).await?;
+    let (heartbeat, node_state) =
+        cluster::start_heartbeat(&store, &leases, &node, address, services_stop.clone());
     let mut services = start_services(
         &c,
         &app,
@@ -328,12 +337,18 @@ pub async fn run(
         &registry,
         trust.clone(),
         &leases,
-        leased_stop,
+        leased_stop.clone(),
     )?;
-    let (router, router_task) =
-        switchboard_services::routing::start(store.clone(), registry.clone(), services_stop)
-            .await
-            .context("the router could not rebuild its state from the store")?;
+    services.push(heartbeat);
+    let cluster_token = crate::secret_key::cluster_token(&c)?;
+    let (router, router_task) = cluster::start_router(
+        &store,
+        &registry,
+        &leases,
+        cluster_token.clone(),
+        leased_stop,
+    )
+    .await;
     services.push(router_task);
     services.extend(start_watches(
         &c,
@@ -344,10 +359,6 @@ pub async fn run(
         &stop_leased,
     ));
 
-    let listener = tokio::net::TcpListener::bind(&c.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", c.listen))?;
-    let addr = listener.local_addr()?;
     let tls = match (c.web.tls_cert.trim(), c.web.tls_key.trim()) {
         ("", "") => None,
         ("", _) | (_, "") => bail!("[web] tls_cert and tls_key go together: set both or neither"),
@@ -381,6 +392,7 @@ pub async fn run(
             metrics_elsewhere: metrics_listener.is_some(),
             hsts_max_age_secs: c.web.hsts_max_age_secs,
             public_url: c.public_url.clone(),
+            cluster_token: Some(cluster_token),
         },
         blobs,
         registry,
@@ -393,6 +405,7 @@ pub async fn run(
     let shutdown = async move {
         signal.await;
         closing.set_ready(false);
+        let _ = node_state.send(NodeState::Draining);
         let _ = stop_leased.send(true);
         closing.close_streams();
     };

@@ -34,6 +34,7 @@ pub mod inbound;
 pub mod inbox;
 pub mod lease;
 pub mod lifecycle;
+pub mod node;
 pub mod note;
 pub mod outbox;
 pub mod password;

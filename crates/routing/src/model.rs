@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
 use switchboard_domain::user::AgentAttribute;
 use switchboard_domain::{
     ActivityId, AgentOrder, ChannelKind, ChannelSettings, DepartmentId, QueueId, QueueKind,
@@ -125,7 +126,7 @@ pub struct NewWork {
 }
 
 /// Whom waiting work is kept for (a workflow's route, a transfer to a user group).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Pin {
     /// Only this agent, also while they are logged out, until they decline it or let its offer
     /// time out (then anyone eligible may take it). An agent the router does not know (inactive)
@@ -136,7 +137,7 @@ pub enum Pin {
 }
 
 /// Where a transfer goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Target {
     /// Straight to an agent (who needs room on the channel).
     Agent(UserId),
@@ -245,7 +246,7 @@ pub enum Held {
 }
 
 /// Why work went back to its queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ReturnReason {
     /// The agent declined.
     Declined,
@@ -258,7 +259,7 @@ pub enum ReturnReason {
 }
 
 /// Why work moved to another queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MoveReason {
     /// The channel's queued limit was reached.
     QueueFull,
@@ -271,7 +272,7 @@ pub enum MoveReason {
 }
 
 /// How work came to an agent without an offer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AssignReason {
     /// The channel accepts offers at once.
     AutoAccept,
@@ -317,7 +318,7 @@ impl AssignReason {
 }
 
 /// What the router decided; the service records each as events before announcing it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Action {
     /// Offer to an agent until `expires_at`.
     Offer {

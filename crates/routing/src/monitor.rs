@@ -1,12 +1,13 @@
 //! What a supervisor's agent monitor shows: each agent's state, load per channel and work.
 
+use serde::{Deserialize, Serialize};
 use switchboard_domain::{ActivityId, ChannelKind, DepartmentId, QueueId, UserId};
 
 use crate::Router;
 use crate::state::CHANNELS;
 
 /// An agent now.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgentState {
     /// The agent.
     pub id: UserId,

@@ -16,6 +16,7 @@
 
 use std::cmp::Reverse;
 
+use serde::{Deserialize, Serialize};
 use switchboard_domain::{ActivityId, QueueId, Timestamp};
 
 use crate::Router;
@@ -98,7 +99,7 @@ impl ServiceCount {
 }
 
 /// A queue's figures now.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct QueueStats {
     /// The queue.
     pub queue: QueueId,

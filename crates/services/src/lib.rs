@@ -19,6 +19,7 @@ pub mod backoff;
 pub mod blob_gc;
 pub mod chat_watch;
 pub mod dispatcher;
+pub mod heartbeat;
 pub mod left_email;
 pub mod probe;
 pub mod retriever;

@@ -94,6 +94,32 @@ impl Store {
             .await
     }
 
+    /// Lets every lease go (a single-node store starting: whatever held them is gone); how many
+    /// were held.
+    pub async fn release_all_leases(&self, now: Timestamp) -> Result<u64, StoreError> {
+        self.inner
+            .writer
+            .write(move |c| {
+                Box::pin(async move {
+                    let done =
+                        sqlx::query("UPDATE leases SET expires_at = 0 WHERE expires_at > $1")
+                            .bind(now.millis())
+                            .execute(&mut *c)
+                            .await?;
+                    Ok(done.rows_affected())
+                })
+            })
+            .await
+    }
+
+    /// Every lease as it stands, by name.
+    pub async fn leases(&self) -> Result<Vec<Lease>, StoreError> {
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM leases ORDER BY name"))
+            .fetch_all(&self.inner.read)
+            .await?;
+        rows.iter().map(from_row).collect()
+    }
+
     /// Lease `name` as it stands (lapsed ones included), if it was ever taken.
     pub async fn lease(&self, name: &str) -> Result<Option<Lease>, StoreError> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM leases WHERE name = $1"))

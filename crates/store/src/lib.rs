@@ -45,6 +45,7 @@ mod leases;
 mod lookups;
 mod membership;
 mod migrate;
+mod nodes;
 pub mod notify;
 pub mod outbox;
 pub mod passwords;

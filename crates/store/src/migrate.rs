@@ -81,6 +81,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0018_case_notes.sql"),
     ),
     (19, "leases", include_str!("../migrations/0019_leases.sql")),
+    (20, "nodes", include_str!("../migrations/0020_nodes.sql")),
 ];
 
 /// The newest schema version this build knows.

@@ -126,7 +126,41 @@ async fn leases(s: &Store) -> R {
         s.acquire_lease("a b", "node-a", ttl, t(0)).await,
         Err(StoreError::Invalid(_))
     ));
-    fenced_writes(s).await
+    fenced_writes(s).await?;
+    nodes(s).await
+}
+
+/// Instances report themselves; a report replaces the last; a day's silence forgets them.
+async fn nodes(s: &Store) -> R {
+    use switchboard_domain::node::{Node, NodeState};
+    let t = |ms: i64| Timestamp::from_millis(1_795_000_000_000 + ms);
+    let node = |holder: &str, seen: i64, state| Node {
+        holder: holder.into(),
+        name: holder.split(':').next().unwrap().into(),
+        address: "http://127.0.0.1:8080".into(),
+        version: "1.0".into(),
+        started_at: t(0),
+        seen_at: t(seen),
+        state,
+    };
+    s.report_node(node("b:1", 0, NodeState::Ready)).await?;
+    s.report_node(node("a:1", 0, NodeState::Ready)).await?;
+    s.report_node(node("a:1", 2_000, NodeState::Draining))
+        .await?;
+    assert_eq!(
+        s.nodes().await?,
+        vec![
+            node("a:1", 2_000, NodeState::Draining),
+            node("b:1", 0, NodeState::Ready)
+        ]
+    );
+    assert_eq!(s.node("b:1").await?, Some(node("b:1", 0, NodeState::Ready)));
+    assert_eq!(s.node("c:1").await?, None);
+    s.report_node(node("a:1", 24 * 3600 * 1000 + 1, NodeState::Ready))
+        .await?;
+    let left: Vec<String> = s.nodes().await?.into_iter().map(|n| n.holder).collect();
+    assert_eq!(left, ["a:1"], "b, silent for a day, is forgotten");
+    Ok(())
 }
 
 /// A handle fenced by a lease writes while the lease is held (renewals keep the token) and is

@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod chat;
+pub mod cluster;
 pub mod error;
 pub mod extract;
 pub mod headers;
@@ -382,6 +383,7 @@ pub fn app(state: AppState) -> Router {
         .merge(chat::router())
         .route("/healthz", get(routes::system::healthz))
         .route("/metrics", get(routes::system::metrics))
+        .route(cluster::ROUTER_PATH, post(cluster::router_call))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .layer(TraceLayer::new_for_http())

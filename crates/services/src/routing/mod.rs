@@ -17,7 +17,11 @@ pub mod actions;
 pub mod config;
 mod host;
 pub mod record;
+pub mod wire;
 
+use std::sync::{Arc, RwLock};
+
+use serde::{Deserialize, Serialize};
 use switchboard_domain::{ActivityId, Actor, ChannelKind, QueueId, Timestamp, UserId};
 use switchboard_routing::{Action, AgentState, QueueStats, RouteError, Target};
 use switchboard_store::{Store, StoreError};
@@ -26,7 +30,10 @@ use tokio::task::JoinHandle;
 
 pub use record::{Notice, NoticeKind};
 
+pub use wire::{Call, Remote, Reply};
+
 use crate::Shutdown;
+use crate::singleton::{self, LeaseSettings};
 use crate::status::Registry;
 
 /// The service's name in status reports.
@@ -47,7 +54,8 @@ pub enum RouterError {
 }
 
 /// What a caller asks the router to do.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "args", rename_all = "snake_case")]
 pub enum Request {
     /// An agent logs in to routing (not ready on any channel yet).
     Login(UserId),
@@ -108,7 +116,7 @@ pub enum Request {
 }
 
 /// A waiting activity's place in its queue.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct WaitEstimate {
     /// 1 for the next to be served.
     pub position: usize,
@@ -145,59 +153,122 @@ enum Msg {
     },
 }
 
-/// Talks to the router service; cheap to clone.
+/// Talks to the router service; cheap to clone. The router runs in this process when this node
+/// holds its lease; otherwise calls go to the node that does, through the [`wire::Remote`].
 #[derive(Clone)]
 pub struct RouterHandle {
-    tx: mpsc::Sender<Msg>,
+    local: Arc<RwLock<Option<mpsc::Sender<Msg>>>>,
     bus: broadcast::Sender<Notice>,
+    remote: Option<Arc<dyn Remote>>,
 }
 
 impl RouterHandle {
+    fn new(remote: Option<Arc<dyn Remote>>) -> RouterHandle {
+        let (bus, _) = broadcast::channel(4096);
+        RouterHandle {
+            local: Arc::default(),
+            bus,
+            remote,
+        }
+    }
+
+    fn set_local(&self, tx: Option<mpsc::Sender<Msg>>) {
+        if let Ok(mut local) = self.local.write() {
+            *local = tx;
+        }
+    }
+
+    /// Whether the router runs in this process now.
+    pub fn is_local(&self) -> bool {
+        self.local
+            .read()
+            .is_ok_and(|l| l.as_ref().is_some_and(|tx| !tx.is_closed()))
+    }
+
+    /// Asks the router in this process; `None` when it does not run here.
+    async fn ask<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<T>) -> Msg,
+    ) -> Option<Result<T, RouterError>> {
+        let tx = self.local.read().ok()?.clone()?;
+        let (reply, rx) = oneshot::channel();
+        tx.send(make(reply)).await.ok()?;
+        Some(rx.await.map_err(|_| RouterError::NotRunning))
+    }
+
+    /// Sends `call` to the node running the router.
+    async fn forward(&self, call: Call) -> Result<Reply, RouterError> {
+        match &self.remote {
+            Some(r) => r.call(call).await,
+            None => Err(RouterError::NotRunning),
+        }
+    }
+
     /// Runs a request; returns the router's decisions once they are recorded.
     pub async fn request(
         &self,
         request: Request,
         actor: Actor,
     ) -> Result<Vec<Action>, RouterError> {
-        let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(Msg::Request {
-                request,
+        let asked = self
+            .ask(|reply| Msg::Request {
+                request: request.clone(),
                 actor,
                 reply,
             })
-            .await
-            .map_err(|_| RouterError::NotRunning)?;
-        rx.await.map_err(|_| RouterError::NotRunning)?
+            .await;
+        match asked {
+            Some(r) => r?,
+            None => match self.forward(Call::Request { request, actor }).await? {
+                Reply::Actions(a) => Ok(a),
+                other => Err(mismatch(&other)),
+            },
+        }
     }
 
     /// A queue's figures now; `None` for an unknown queue.
     pub async fn queue_stats(&self, queue: QueueId) -> Result<Option<QueueStats>, RouterError> {
-        let (reply, rx) = oneshot::channel();
-        self.send(Msg::Stats { queue, reply }).await?;
-        rx.await.map_err(|_| RouterError::NotRunning)
+        match self.ask(|reply| Msg::Stats { queue, reply }).await {
+            Some(r) => r,
+            None => match self.forward(Call::Stats { queue }).await? {
+                Reply::Stats(s) => Ok(s),
+                other => Err(mismatch(&other)),
+            },
+        }
     }
 
     /// Every queue's figures and every agent's state now, in one look (the supervisor's
     /// monitor).
     pub async fn monitor(&self) -> Result<(Vec<QueueStats>, Vec<AgentState>), RouterError> {
-        let (reply, rx) = oneshot::channel();
-        self.send(Msg::Monitor { reply }).await?;
-        rx.await.map_err(|_| RouterError::NotRunning)
+        match self.ask(|reply| Msg::Monitor { reply }).await {
+            Some(r) => r,
+            None => match self.forward(Call::Monitor).await? {
+                Reply::Monitor(q, a) => Ok((q, a)),
+                other => Err(mismatch(&other)),
+            },
+        }
     }
 
     /// The figures of the queues `agent` serves (the agent console's pull list).
     pub async fn agent_queues(&self, agent: UserId) -> Result<Vec<QueueStats>, RouterError> {
-        let (reply, rx) = oneshot::channel();
-        self.send(Msg::AgentQueues { agent, reply }).await?;
-        rx.await.map_err(|_| RouterError::NotRunning)
+        match self.ask(|reply| Msg::AgentQueues { agent, reply }).await {
+            Some(r) => r,
+            None => match self.forward(Call::AgentQueues { agent }).await? {
+                Reply::AgentQueues(q) => Ok(q),
+                other => Err(mismatch(&other)),
+            },
+        }
     }
 
     /// A waiting activity's position and expected wait; `None` when it is not waiting.
     pub async fn wait(&self, activity: ActivityId) -> Result<Option<WaitEstimate>, RouterError> {
-        let (reply, rx) = oneshot::channel();
-        self.send(Msg::Wait { activity, reply }).await?;
-        rx.await.map_err(|_| RouterError::NotRunning)
+        match self.ask(|reply| Msg::Wait { activity, reply }).await {
+            Some(r) => r,
+            None => match self.forward(Call::Wait { activity }).await? {
+                Reply::Wait(w) => Ok(w),
+                other => Err(mismatch(&other)),
+            },
+        }
     }
 
     /// Until when an offer of the activity stands; `None` when it is not offered.
@@ -205,9 +276,51 @@ impl RouterHandle {
         &self,
         activity: ActivityId,
     ) -> Result<Option<Timestamp>, RouterError> {
-        let (reply, rx) = oneshot::channel();
-        self.send(Msg::Offer { activity, reply }).await?;
-        rx.await.map_err(|_| RouterError::NotRunning)
+        match self.ask(|reply| Msg::Offer { activity, reply }).await {
+            Some(r) => r,
+            None => match self.forward(Call::Offer { activity }).await? {
+                Reply::Offer(t) => Ok(t),
+                other => Err(mismatch(&other)),
+            },
+        }
+    }
+
+    /// Runs a call forwarded by another node on the router in this process ([`RouterError::
+    /// NotRunning`] when it does not run here: calls are never forwarded twice).
+    pub async fn serve_call(&self, call: Call) -> Result<Reply, RouterError> {
+        let not_here = || Err(RouterError::NotRunning);
+        match call {
+            Call::Request { request, actor } => {
+                let asked = self
+                    .ask(|reply| Msg::Request {
+                        request,
+                        actor,
+                        reply,
+                    })
+                    .await;
+                asked.map_or_else(not_here, |r| r?.map(Reply::Actions))
+            }
+            Call::Stats { queue } => self
+                .ask(|reply| Msg::Stats { queue, reply })
+                .await
+                .map_or_else(not_here, |r| r.map(Reply::Stats)),
+            Call::Monitor => self
+                .ask(|reply| Msg::Monitor { reply })
+                .await
+                .map_or_else(not_here, |r| r.map(|(q, a)| Reply::Monitor(q, a))),
+            Call::AgentQueues { agent } => self
+                .ask(|reply| Msg::AgentQueues { agent, reply })
+                .await
+                .map_or_else(not_here, |r| r.map(Reply::AgentQueues)),
+            Call::Wait { activity } => self
+                .ask(|reply| Msg::Wait { activity, reply })
+                .await
+                .map_or_else(not_here, |r| r.map(Reply::Wait)),
+            Call::Offer { activity } => self
+                .ask(|reply| Msg::Offer { activity, reply })
+                .await
+                .map_or_else(not_here, |r| r.map(Reply::Offer)),
+        }
     }
 
     /// The notices the router announces from now on (offers, assignments, pauses…).
@@ -221,22 +334,80 @@ impl RouterHandle {
         // Nobody listening is fine.
         let _ = self.bus.send(n);
     }
-
-    async fn send(&self, m: Msg) -> Result<(), RouterError> {
-        self.tx.send(m).await.map_err(|_| RouterError::NotRunning)
-    }
 }
 
-/// Rebuilds the router from the store and starts the service.
+/// A reply of the wrong kind from another node (a version mismatch between nodes).
+fn mismatch(reply: &Reply) -> RouterError {
+    RouterError::Store(StoreError::Internal(format!(
+        "the router's node answered with an unexpected reply: {reply:?}"
+    )))
+}
+
+/// Rebuilds the router from the store and starts the service in this process (one node, or a
+/// benchmark).
 pub async fn start(
     store: Store,
     status: Registry,
     shutdown: Shutdown,
 ) -> Result<(RouterHandle, JoinHandle<()>), StoreError> {
+    let handle = RouterHandle::new(None);
+    let task = spawn_host(&handle, store, status, shutdown).await?;
+    Ok((handle, task))
+}
+
+/// Rebuilds a router over `store` and runs it for `handle` until `shutdown`.
+async fn spawn_host(
+    handle: &RouterHandle,
+    store: Store,
+    status: Registry,
+    shutdown: Shutdown,
+) -> Result<JoinHandle<()>, StoreError> {
     let (tx, rx) = mpsc::channel(4096);
-    let (bus, _) = broadcast::channel(4096);
-    let mut host = host::Host::new(store, status, bus.clone());
+    let mut host = host::Host::new(store, status, handle.bus.clone());
     host.rebuild().await?;
-    let task = tokio::spawn(host.run(rx, shutdown));
-    Ok((RouterHandle { tx, bus }, task))
+    handle.set_local(Some(tx));
+    let h = handle.clone();
+    Ok(tokio::spawn(async move {
+        host.run(rx, shutdown).await;
+        h.set_local(None);
+    }))
+}
+
+/// Runs the router on whichever node of the cluster holds its lease ([`singleton::hold`]),
+/// rebuilt from the store each time it starts here, its writes fenced by the lease. The handle
+/// is returned at once: while another node holds the lease, calls go there through `remote`.
+pub fn start_held(
+    store: Store,
+    status: Registry,
+    leases: LeaseSettings,
+    remote: Option<Arc<dyn Remote>>,
+    shutdown: Shutdown,
+) -> (RouterHandle, JoinHandle<()>) {
+    let handle = RouterHandle::new(remote);
+    let h = handle.clone();
+    let st = status.clone();
+    let task = tokio::spawn(singleton::hold(
+        store,
+        NAME.into(),
+        leases,
+        status,
+        shutdown,
+        move |held| {
+            let (h, st) = (h.clone(), st.clone());
+            async move {
+                match spawn_host(&h, held.store, st.clone(), held.stop).await {
+                    Ok(task) => {
+                        let _ = task.await;
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "the router could not rebuild its state from the store");
+                        st.error(NAME, &e.to_string(), crate::now());
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    }
+                }
+                h.set_local(None);
+            }
+        },
+    ));
+    (handle, task)
 }
