@@ -19,6 +19,7 @@ pub mod auth;
 mod backend;
 pub mod blob;
 mod blob_refs;
+pub mod bus;
 pub mod calendars;
 mod callbacks;
 mod case_notes;

@@ -4,7 +4,10 @@
 
 #![allow(clippy::panic, clippy::unwrap_used)]
 
+use std::time::Duration;
+
 use switchboard_domain::*;
+use switchboard_store::bus::BusMessage;
 use switchboard_store::*;
 
 mod chat;
@@ -32,6 +35,16 @@ async fn sqlite() -> Result<(Store, tempfile::TempDir), Box<dyn std::error::Erro
 }
 
 async fn postgres() -> Result<Option<Store>, Box<dyn std::error::Error>> {
+    let Some(url) = postgres_url().await? else {
+        return Ok(None);
+    };
+    let store = Store::open(&url, &options()).await?;
+    store.migrate(0).await?;
+    Ok(Some(store))
+}
+
+/// A new database on the test server; `None` when there is none.
+async fn postgres_url() -> Result<Option<String>, Box<dyn std::error::Error>> {
     let Ok(server) = std::env::var("SWITCHBOARD_TEST_POSTGRES_URL") else {
         if std::env::var("CI").is_ok() {
             return Err("SWITCHBOARD_TEST_POSTGRES_URL must be set under CI".into());
@@ -42,10 +55,7 @@ async fn postgres() -> Result<Option<Store>, Box<dyn std::error::Error>> {
         return Ok(None);
     };
     let name = format!("sbtest_{}", auth::random_secret().get(..12).unwrap_or("x"));
-    let url = create_postgres_database(&server, &name).await?;
-    let store = Store::open(&url, &options()).await?;
-    store.migrate(0).await?;
-    Ok(Some(store))
+    Ok(Some(create_postgres_database(&server, &name).await?))
 }
 
 /// Every behaviour, in order, against one store.
@@ -829,6 +839,51 @@ async fn postgres_conformance() -> R {
         Some(store) => suite(&store).await,
         None => Ok(()),
     }
+}
+
+/// Two stores on one PostgreSQL database, as two nodes: a change one announces bumps the
+/// other's counter, a message one publishes reaches the other and not itself; a single-node
+/// SQLite store has no bus.
+#[tokio::test]
+async fn nodes_hear_each_other_over_the_bus() -> R {
+    let (lite, _dir) = sqlite().await?;
+    assert!(lite.bus().is_none());
+    let Some(url) = postgres_url().await? else {
+        return Ok(());
+    };
+    let a = Store::open(&url, &options()).await?;
+    a.migrate(0).await?;
+    let b = Store::open(&url, &options()).await?;
+    let (mut heard_a, mut heard_b) = (a.bus().unwrap(), b.bus().unwrap());
+    let mut outbox = b.notify().outbox();
+    outbox.mark_unchanged();
+    // The listeners connect in the background: send until the first message is heard.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        a.publish("notice", "{\"agent\":7}".into());
+        match tokio::time::timeout(Duration::from_millis(200), heard_b.recv()).await {
+            Ok(m) => {
+                assert_eq!(
+                    m?,
+                    BusMessage::Message {
+                        topic: "notice".into(),
+                        payload: "{\"agent\":7}".into()
+                    }
+                );
+                break;
+            }
+            Err(_) => assert!(std::time::Instant::now() < deadline, "never heard"),
+        }
+    }
+    a.notify().outbox_changed();
+    tokio::time::timeout(Duration::from_secs(5), outbox.changed()).await??;
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), heard_a.recv())
+            .await
+            .is_err(),
+        "a node does not hear itself"
+    );
+    Ok(())
 }
 
 #[tokio::test]

@@ -41,7 +41,7 @@ pub struct WebConfig {
     /// The server's address as customers and colleagues reach it (e.g. behind a proxy), for
     /// links and the chat snippet; absent, the address a request was sent to.
     pub public_url: Option<String>,
-    /// The token the nodes of a cluster show each other ([`crate::cluster`]); `None`: no
+    /// The token the nodes of a cluster show each other on their internal calls; `None`: no
     /// internal endpoints.
     pub cluster_token: Option<String>,
 }

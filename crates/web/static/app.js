@@ -268,7 +268,11 @@ function notReadyBanner(n) {
 if (document.body.dataset.live === "agent") {
   const stream = new EventSource("/api/v1/me/events");
   // Whether notices reach this page now (tests wait for it; it is also a hook for styling).
-  stream.addEventListener("open", () => (document.body.dataset.stream = "open"));
+  // Back after a break (a node went away, the bus reconnected): re-read what may have been missed.
+  stream.addEventListener("open", () => {
+    if (document.body.dataset.stream === "closed") refresh();
+    document.body.dataset.stream = "open";
+  });
   stream.addEventListener("error", () => (document.body.dataset.stream = "closed"));
   // The event names come from the server (the page's data-notices), never a list kept here.
   const kinds = (document.body.dataset.notices || "").split(" ").filter(Boolean);

@@ -10,7 +10,9 @@ use switchboard_domain::{
 };
 use switchboard_routing::{Action, Event, RouteError, Router};
 use switchboard_store::{RoutingChange, Store, StoreError};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::mpsc;
+
+use super::notices::Notices;
 
 use super::{Msg, Notice, Request, RouterError, WaitEstimate, config, record};
 use crate::status::Registry;
@@ -40,7 +42,7 @@ struct Pending {
 pub(super) struct Host {
     store: Store,
     status: Registry,
-    bus: broadcast::Sender<Notice>,
+    bus: Notices,
     router: Router,
     presence: HashMap<UserId, Presence>,
     offers: HashMap<ActivityId, Timestamp>,
@@ -53,7 +55,7 @@ pub(super) struct Host {
 }
 
 impl Host {
-    pub(super) fn new(store: Store, status: Registry, bus: broadcast::Sender<Notice>) -> Host {
+    pub(super) fn new(store: Store, status: Registry, bus: Notices) -> Host {
         Host {
             store,
             status,
@@ -625,7 +627,7 @@ impl Host {
             };
             self.status.add(super::NAME, "decisions", n as u64);
             for notice in out.notices.drain(..) {
-                let _ = self.bus.send(notice);
+                self.bus.send(notice);
             }
             for (r, actions) in out.replies.drain(..) {
                 let _ = r.send(Ok(actions));

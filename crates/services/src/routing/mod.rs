@@ -16,6 +16,7 @@
 pub mod actions;
 pub mod config;
 mod host;
+pub mod notices;
 pub mod record;
 pub mod wire;
 
@@ -26,6 +27,8 @@ use switchboard_domain::{ActivityId, Actor, ChannelKind, QueueId, Timestamp, Use
 use switchboard_routing::{Action, AgentState, QueueStats, RouteError, Target};
 use switchboard_store::{Store, StoreError};
 use tokio::sync::{broadcast, mpsc, oneshot};
+
+use self::notices::Notices;
 use tokio::task::JoinHandle;
 
 pub use record::{Notice, NoticeKind};
@@ -158,13 +161,12 @@ enum Msg {
 #[derive(Clone)]
 pub struct RouterHandle {
     local: Arc<RwLock<Option<mpsc::Sender<Msg>>>>,
-    bus: broadcast::Sender<Notice>,
+    bus: Notices,
     remote: Option<Arc<dyn Remote>>,
 }
 
 impl RouterHandle {
-    fn new(remote: Option<Arc<dyn Remote>>) -> RouterHandle {
-        let (bus, _) = broadcast::channel(4096);
+    fn new(bus: Notices, remote: Option<Arc<dyn Remote>>) -> RouterHandle {
         RouterHandle {
             local: Arc::default(),
             bus,
@@ -329,10 +331,9 @@ impl RouterHandle {
     }
 
     /// Announces a notice that does not come from a routing decision (a chat's customer wrote)
-    /// to the agents' streams on this server.
+    /// to the agents' streams on this node and the others.
     pub fn announce(&self, n: Notice) {
-        // Nobody listening is fine.
-        let _ = self.bus.send(n);
+        self.bus.send(n);
     }
 }
 
@@ -350,7 +351,7 @@ pub async fn start(
     status: Registry,
     shutdown: Shutdown,
 ) -> Result<(RouterHandle, JoinHandle<()>), StoreError> {
-    let handle = RouterHandle::new(None);
+    let handle = RouterHandle::new(Notices::local(), None);
     let task = spawn_host(&handle, store, status, shutdown).await?;
     Ok((handle, task))
 }
@@ -383,7 +384,12 @@ pub fn start_held(
     remote: Option<Arc<dyn Remote>>,
     shutdown: Shutdown,
 ) -> (RouterHandle, JoinHandle<()>) {
-    let handle = RouterHandle::new(remote);
+    let notices = Notices::clustered(store.clone());
+    if let Some(relay) = notices.relay() {
+        // Ends when the store closes.
+        drop(relay);
+    }
+    let handle = RouterHandle::new(notices, remote);
     let h = handle.clone();
     let st = status.clone();
     let task = tokio::spawn(singleton::hold(

@@ -1,6 +1,6 @@
 //! What the router decided, as life-cycle changes for the store and notices for agents.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use switchboard_domain::event::TransitionDetails;
 use switchboard_domain::{ActivityAction, ActivityId, ActivityStatus, Actor, Timestamp, UserId};
 use switchboard_routing::{Action, AssignReason, MoveReason, Pin, ReturnReason};
@@ -8,7 +8,7 @@ use switchboard_store::RoutingChange;
 
 /// What an agent is told happened to their work. The names are the agent console's event
 /// names: the page hands them to its script ([`NoticeKind::ALL`]), which keeps no list of its own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NoticeKind {
     /// Work is offered to the agent.
@@ -29,11 +29,13 @@ pub enum NoticeKind {
     Mentioned,
     /// A supervisor took over work the agent held (`reason`: who).
     TakenOver,
+    /// To every agent: notices may have been lost (the cluster bus reconnected); re-read.
+    Resync,
 }
 
 impl NoticeKind {
     /// Every kind.
-    pub const ALL: [NoticeKind; 9] = [
+    pub const ALL: [NoticeKind; 10] = [
         NoticeKind::Offered,
         NoticeKind::Assigned,
         NoticeKind::Paused,
@@ -43,6 +45,7 @@ impl NoticeKind {
         NoticeKind::ChatMessage,
         NoticeKind::Mentioned,
         NoticeKind::TakenOver,
+        NoticeKind::Resync,
     ];
 
     /// The stable name: the server-sent event's name.
@@ -57,12 +60,13 @@ impl NoticeKind {
             NoticeKind::ChatMessage => "chat_message",
             NoticeKind::Mentioned => "mentioned",
             NoticeKind::TakenOver => "taken_over",
+            NoticeKind::Resync => "resync",
         }
     }
 }
 
 /// What an agent is told (on the event bus).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notice {
     /// The agent.
     pub agent: UserId,

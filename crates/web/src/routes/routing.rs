@@ -354,7 +354,7 @@ pub async fn my_events(
 ) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
     let me = caller.user.id;
     notices(&s, move |n| {
-        (n.agent == me).then(|| {
+        (n.agent == me || n.kind == switchboard_services::routing::NoticeKind::Resync).then(|| {
             let data = serde_json::to_string(n).unwrap_or_default();
             SseEvent::default().event(n.kind.as_str()).data(data)
         })
