@@ -321,6 +321,14 @@ pub async fn run(
     let app = switchboard_app::App::new(store.clone());
     let node = c.cluster.node()?;
     let leases = LeaseSettings::new(&node, Duration::from_secs(c.cluster.lease_secs.max(1)));
+    // The console's controls before any service starts, so a stopped one stays stopped.
+    leases.controls.read(&store).await;
+    tokio::spawn(
+        leases
+            .controls
+            .clone()
+            .follow(store.clone(), services_stop.clone()),
+    );
     tracing::info!(node = %node, holder = %leases.holder, "node");
     let listener = tokio::net::TcpListener::bind(&c.listen)
         .await
@@ -340,6 +348,11 @@ pub async fn run(
         leased_stop.clone(),
     )?;
     services.push(heartbeat);
+    services.push(tokio::spawn(switchboard_services::chat_relay::run(
+        app.clone(),
+        leases.holder.clone(),
+        services_stop.clone(),
+    )));
     let cluster_token = crate::secret_key::cluster_token(&c)?;
     let (router, router_task) = cluster::start_router(
         &store,

@@ -137,7 +137,9 @@ async fn an_api_fuzzer_finds_no_server_error() {
     cmd.args(["run", &format!("{}/api/v1/openapi.json", server.url)])
         .args(["--header", &format!("Authorization: Bearer {}", api.token)])
         .args(["--checks", "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance"])
-        .args(["--max-examples", "5", "--seed", "1", "--workers", "2"])
+        // One worker: hypothesis describes filters through a source cache that two threads
+        // can race on, which schemathesis then reports as an error of its own.
+        .args(["--max-examples", "5", "--seed", "1", "--workers", "1"])
         .args(["--phases", "examples,coverage,fuzzing"])
         .args(["--max-failures", "20", "--no-color"])
         // Revoking its own token would leave the fuzzer nothing but 401s.

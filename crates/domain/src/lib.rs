@@ -48,6 +48,7 @@ pub mod routing;
 pub mod scope;
 pub mod search;
 pub mod security;
+pub mod service_control;
 pub mod setup;
 pub mod storable;
 pub mod template;

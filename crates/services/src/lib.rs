@@ -17,6 +17,7 @@
 pub mod alarms;
 pub mod backoff;
 pub mod blob_gc;
+pub mod chat_relay;
 pub mod chat_watch;
 pub mod dispatcher;
 pub mod heartbeat;

@@ -58,6 +58,7 @@ mod routing_apply;
 pub mod seal;
 mod secrets;
 pub mod security;
+mod service_controls;
 mod settings;
 mod setup;
 mod sql;

@@ -82,6 +82,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (19, "leases", include_str!("../migrations/0019_leases.sql")),
     (20, "nodes", include_str!("../migrations/0020_nodes.sql")),
+    (
+        21,
+        "service controls",
+        include_str!("../migrations/0021_service_controls.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

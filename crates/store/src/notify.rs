@@ -35,16 +35,19 @@ pub enum Change {
     RoutingWork,
     /// Workflows.
     Workflows,
+    /// The system console's service controls.
+    Services,
 }
 
 impl Change {
     /// Every kind.
-    pub const ALL: [Change; 5] = [
+    pub const ALL: [Change; 6] = [
         Change::Aliases,
         Change::Outbox,
         Change::RoutingConfig,
         Change::RoutingWork,
         Change::Workflows,
+        Change::Services,
     ];
 
     /// Its name on the bus.
@@ -55,6 +58,7 @@ impl Change {
             Change::RoutingConfig => "routing_config",
             Change::RoutingWork => "routing_work",
             Change::Workflows => "workflows",
+            Change::Services => "services",
         }
     }
 
@@ -72,6 +76,7 @@ pub struct Notify {
     routing_config: watch::Sender<u64>,
     routing_work: watch::Sender<u64>,
     workflows: watch::Sender<u64>,
+    services: watch::Sender<u64>,
     /// Where bumps go to the other nodes (a clustered store).
     publish: OnceLock<mpsc::UnboundedSender<Outgoing>>,
 }
@@ -84,6 +89,7 @@ impl Default for Notify {
             routing_config: watch::channel(0).0,
             routing_work: watch::channel(0).0,
             workflows: watch::channel(0).0,
+            services: watch::channel(0).0,
             publish: OnceLock::new(),
         }
     }
@@ -103,6 +109,7 @@ impl Notify {
             Change::RoutingConfig => &self.routing_config,
             Change::RoutingWork => &self.routing_work,
             Change::Workflows => &self.workflows,
+            Change::Services => &self.services,
         };
         counter.send_modify(|n| *n += 1);
     }
@@ -140,6 +147,15 @@ impl Notify {
     /// Workflows or what they are compiled with (business calendars) changed.
     pub fn workflows(&self) -> watch::Receiver<u64> {
         self.workflows.subscribe()
+    }
+
+    /// The system console's service controls changed.
+    pub fn services(&self) -> watch::Receiver<u64> {
+        self.services.subscribe()
+    }
+
+    pub(crate) fn services_changed(&self) {
+        self.changed(Change::Services);
     }
 
     /// Tells the nodes' services that workflows changed (after a commit that saved one).

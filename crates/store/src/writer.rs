@@ -151,6 +151,14 @@ async fn run_batch(target: &Target, mut batch: Vec<Job>) {
                 _ => StoreError::Internal("write batch failed twice".into()),
             };
             tracing::warn!(error = %e, jobs = size, "write batch failed");
+            if target.backend == Backend::Sqlite {
+                // A failed COMMIT (a full disk) can leave SQLite's one writer connection inside
+                // its transaction, where later batches would "commit" into a transaction no
+                // one ever ends. A fresh connection starts clean; closing this one rolls back.
+                if let Ok(c) = target.pool.acquire().await {
+                    let _ = c.close().await;
+                }
+            }
             let msg = e.to_string();
             let unavailable = matches!(e, StoreError::Unavailable(_));
             for job in batch {

@@ -227,6 +227,11 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             limited(get(system::get_logging).put(system::put_logging)),
         ),
         ("/system/services", limited(get(system::services))),
+        ("/system/cluster", limited(get(routes::cluster::get))),
+        (
+            "/system/cluster/services/{name}",
+            limited(post(routes::cluster::command)),
+        ),
         (
             "/articles",
             limited(get(articles::list).post(articles::create)),

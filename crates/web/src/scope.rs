@@ -55,7 +55,7 @@ pub fn classify(segment: &str, name: &str) -> Option<PathParam> {
         "calendars" => K::Calendar,
         "workflows" => K::Workflow,
         "entry-points" => K::EntryPoint,
-        "tokens" | "views" => return Some(PathParam::Other),
+        "tokens" | "views" | "services" => return Some(PathParam::Other),
         "inbox" => K::Activity,
         _ => return None,
     };

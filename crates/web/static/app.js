@@ -62,6 +62,14 @@ const actions = {
     if (frame) frame.src = `/api/v1/emails/${b.dataset.email}/html?remote_images=true`;
     b.remove();
   },
+  "service-stop": (b) =>
+    api("POST", `/system/cluster/services/${encodeURIComponent(b.dataset.service)}`, { action: "stop" }),
+  "service-start": (b) =>
+    api("POST", `/system/cluster/services/${encodeURIComponent(b.dataset.service)}`, { action: "start" }),
+  "service-move": (b) => {
+    const to = b.closest("tr")?.querySelector("select[data-move-for]")?.value || null;
+    return api("POST", `/system/cluster/services/${encodeURIComponent(b.dataset.service)}`, { action: "move", node: to });
+  },
   logout: async () => {
     await api("POST", "/auth/logout");
     window.location.assign("/login");

@@ -14,6 +14,6 @@ mod talk;
 mod watch;
 
 pub use end::Ending;
-pub use hub::{ChatHub, ChatSignal, Presence, Subscription};
+pub use hub::{ChatHub, ChatSignal, ChatWire, Presence, Subscription, TOPIC};
 pub use start::{StartChat, StartedChat};
 pub use watch::Watched;

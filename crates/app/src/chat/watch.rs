@@ -59,7 +59,7 @@ impl App {
                     t
                 }
             };
-            let p = self.chats.customer(id);
+            let p = self.chats.customer_at(id, now);
             let seen = Seen {
                 status: o.status,
                 in_exception_queue: o.in_exception_queue,

@@ -22,30 +22,45 @@ use switchboard_store::Store;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use self::controls::Controls;
 use crate::status::Registry;
 use crate::{Shutdown, now, stopped};
+
+mod controls;
 
 /// How long a stopping service may take before it is cut off.
 const STOP_GRACE: Duration = Duration::from_secs(10);
 
-/// Who holds leases here, and for how long they are granted.
-#[derive(Debug, Clone)]
+/// Who holds leases here, for how long they are granted, and what the system console asks.
+#[derive(Clone)]
 pub struct LeaseSettings {
+    /// The node's name.
+    pub node: String,
     /// This process's holder name: the node's name and an instance mark, so a restarted node
     /// waits for its predecessor's leases to lapse rather than sharing their fencing tokens.
     pub holder: String,
     /// How long a lease lasts unless renewed.
     pub ttl: Duration,
+    /// The system console's controls (stop, start, move).
+    pub controls: Controls,
 }
 
 impl LeaseSettings {
-    /// Settings for node `node` with leases of `ttl` (a new instance mark each call).
+    /// Settings for node `node` with leases of `ttl` (a new instance mark each call), every
+    /// service free until `controls` say otherwise.
     pub fn new(node: &str, ttl: Duration) -> LeaseSettings {
         let mark = &switchboard_store::auth::random_secret()[..8];
         LeaseSettings {
+            node: node.to_string(),
             holder: format!("{node}:{mark}"),
             ttl: ttl.max(Duration::from_millis(300)),
+            controls: Controls::default(),
         }
+    }
+
+    /// Whether this node may run service `name` now, as the console's controls say.
+    fn allowed(&self, name: &str) -> bool {
+        self.controls.get(name).may_run_on(&self.node, now())
     }
 
     fn ttl_ms(&self) -> i64 {
@@ -106,6 +121,8 @@ enum Ended {
     Lost,
     /// The service returned on its own.
     Returned,
+    /// The system console stopped it, or moved it elsewhere.
+    Handed,
 }
 
 /// Runs `service` whenever this node holds lease `name`, until `shutdown`. `store` is the
@@ -123,15 +140,29 @@ pub async fn hold<F, Fut>(
 {
     let every = settings.every();
     let ttl_ms = settings.ttl_ms();
+    let mut controls = settings.controls.changes();
     loop {
         if *shutdown.borrow() {
             break;
+        }
+        if !settings.allowed(&name) {
+            let c = settings.controls.get(&name);
+            status.state(&name, if c.stopped { "stopped" } else { "moving" });
+            status.holder(&name, c.move_to.as_deref());
+            tokio::select! {
+                () = tokio::time::sleep(every) => {}
+                _ = controls.changed() => {}
+                () = stopped(&mut shutdown) => break,
+            }
+            continue;
         }
         let asked = store.acquire_lease(&name, &settings.holder, ttl_ms, now());
         match tokio::time::timeout(every, asked).await {
             Ok(Ok(Some(lease))) => {
                 tracing::info!(service = %name, fencing = lease.fencing, "took the lease: running here");
                 status.holder(&name, Some(node_of(&lease.holder)));
+                // A fresh run: an earlier run's failures are not its own.
+                status.recovered(&name);
                 let stop = watch::channel(false);
                 let valid = Validity::default();
                 valid.set(lease.expires_at.millis() - settings.margin_ms());
@@ -164,6 +195,11 @@ pub async fn hold<F, Fut>(
                         // Let another node (or a later try here) run it afresh.
                         let _ = store.release_lease(&name, &settings.holder).await;
                         status.holder(&name, None);
+                    }
+                    Ended::Handed => {
+                        let _ = store.release_lease(&name, &settings.holder).await;
+                        tracing::info!(service = %name, "stopped here as the system console asked");
+                        continue;
                     }
                 }
             }
@@ -209,11 +245,16 @@ impl Holding<'_> {
         let every = settings.every();
         let mut valid_until = lease.expires_at.millis() - settings.margin_ms();
         let mut wait = every;
+        let mut controls = settings.controls.changes();
         loop {
             tokio::select! {
                 () = tokio::time::sleep(wait) => {}
                 _ = &mut *task => return Ended::Returned,
                 () = stopped(shutdown) => return Ended::Shutdown,
+                _ = controls.changed() => {}
+            }
+            if !settings.allowed(name) {
+                return Ended::Handed;
             }
             let left = valid_until - now().millis();
             if left <= 0 {

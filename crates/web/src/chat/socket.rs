@@ -305,7 +305,7 @@ impl Session {
                 send(ws, &Out::Typing { party, typing }).await
             }
             Ok(ChatSignal::State) => self.state(ws).await,
-            Err(RecvError::Lagged(_)) => {
+            Ok(ChatSignal::Missed) | Err(RecvError::Lagged(_)) => {
                 self.catch_up(ws).await?;
                 self.state(ws).await
             }

@@ -16,6 +16,7 @@ pub mod callbacks;
 pub mod case_notes;
 pub mod cases;
 pub mod categories;
+pub mod cluster;
 pub mod collision;
 pub mod customers;
 pub mod departments;

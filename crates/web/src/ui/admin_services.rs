@@ -1,7 +1,9 @@
 //! The administrator's view of the background services: each service and each alias's mail
 //! worker with its state, the failures in a row and their kind, when it tries again, the last
 //! error, the last notice (e.g. a message recorded as an exception) and its counters — the same
-//! facts as `GET /api/v1/system/services`, refreshed every few seconds.
+//! facts as `GET /api/v1/system/services`, refreshed every few seconds. In a cluster it also
+//! shows the nodes and which node runs each singleton service, with Stop, Start and Move (the
+//! facts and commands of `/api/v1/system/cluster`).
 
 use askama::Template;
 use axum::extract::State;
@@ -10,6 +12,7 @@ use switchboard_domain::{Access, Resource, Timestamp};
 
 use super::page::{Chrome, Viewer, render};
 use crate::error::ApiResult;
+use crate::routes::cluster::{NodeView, ServiceView, view};
 use crate::state::AppState;
 
 /// One service's row.
@@ -35,6 +38,8 @@ struct ServicesPage {
     tr: crate::i18n::Tr,
     chrome: Chrome,
     rows: Vec<Row>,
+    nodes: Vec<NodeView>,
+    singletons: Vec<ServiceView>,
 }
 
 #[derive(Template)]
@@ -43,6 +48,17 @@ struct ServicesTable {
     /// The viewer's language.
     tr: crate::i18n::Tr,
     rows: Vec<Row>,
+    nodes: Vec<NodeView>,
+    singletons: Vec<ServiceView>,
+}
+
+/// The cluster's nodes and singleton services; none on a single node.
+async fn cluster(s: &AppState) -> ApiResult<(Vec<NodeView>, Vec<ServiceView>)> {
+    let v = view(s).await?;
+    if v.nodes.len() < 2 && s.store.backend() == switchboard_store::Backend::Sqlite {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    Ok((v.nodes, v.services))
 }
 
 fn rows(s: &AppState) -> Vec<Row> {
@@ -74,18 +90,24 @@ fn rows(s: &AppState) -> Vec<Row> {
 /// `GET /admin/services` (administrators).
 pub async fn page(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Response> {
     viewer.0.require(Access::Read, Resource::System)?;
+    let (nodes, singletons) = cluster(&s).await?;
     Ok(render(&ServicesPage {
         tr: viewer.tr(),
         chrome: Chrome::new(&viewer, "/admin/services", ""),
         rows: rows(&s),
+        nodes,
+        singletons,
     }))
 }
 
 /// `GET /ui/admin/services`: the table, polled by the page.
 pub async fn table(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Response> {
     viewer.0.require(Access::Read, Resource::System)?;
+    let (nodes, singletons) = cluster(&s).await?;
     Ok(render(&ServicesTable {
         tr: viewer.tr(),
         rows: rows(&s),
+        nodes,
+        singletons,
     }))
 }
