@@ -412,6 +412,10 @@ pub async fn run(
     )
     .with_router(router)
     .with_mail(trust, Duration::from_secs(c.mail.timeout_secs.max(1)));
+    tokio::spawn(switchboard_web::routes::system::follow_logging(
+        store.clone(),
+        Arc::clone(&state.logs),
+    ));
     let app = switchboard_web::app(state.clone());
     let signal = shutdown_signal()?;
     let closing = state.clone();

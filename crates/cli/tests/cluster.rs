@@ -469,6 +469,18 @@ async fn the_console_stops_starts_and_moves_services() {
         "a queue's figures through n1 come from the router on n2: {m}"
     );
 
+    // A log filter set on one node is set on every node.
+    let filter = "info,switchboard_store=debug";
+    let (st, l) = admin
+        .put("/system/logging", json!({"filter": filter}))
+        .await;
+    assert_eq!(st, 200, "{l}");
+    wait_for("n2 takes n1's log filter", FAILOVER, || async {
+        let (_, l) = admin2.get("/system/logging").await;
+        (l["filter"] == filter).then_some(())
+    })
+    .await;
+
     // Bad commands are refused with the field at fault; unknown services are not found.
     for (body, field) in [
         (json!({"action": "move", "node": "n9"}), "node"),

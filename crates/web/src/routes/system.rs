@@ -112,7 +112,7 @@ pub async fn get_logging(State(s): State<AppState>, caller: Caller) -> ApiResult
     }))
 }
 
-/// Changes the log filter at run time, optionally for a while (administrators).
+/// Changes the log filter at run time, optionally for a while, on every node (administrators).
 pub async fn put_logging(
     State(s): State<AppState>,
     caller: Caller,
@@ -136,6 +136,10 @@ pub async fn put_logging(
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", e).field("filter")
         })?;
     tracing::info!(filter = %body.filter, by = caller.user.id.0, "log filter changed");
+    // Every node of a cluster follows (`cluster::follow_logging`).
+    if let Ok(text) = serde_json::to_string(&body) {
+        s.store.publish(LOGGING_TOPIC, text);
+    }
     Ok(Json(Logging {
         filter: s.logs.current(),
         revert_after_secs: body.revert_after_secs,
@@ -175,4 +179,38 @@ pub async fn security_events(
     caller.require(Access::Read, Resource::System)?;
     let page = super::page(q.limit, q.cursor.as_deref())?;
     Ok(Json(s.store.list_security_events(&page).await?.into()))
+}
+
+/// The bus topic of log filter changes.
+pub const LOGGING_TOPIC: &str = "logging";
+
+/// Sets on this node the log filters set on the others (with their fall-back time), until the
+/// store closes; returns at once on a single-node store.
+pub async fn follow_logging(
+    store: switchboard_store::Store,
+    logs: std::sync::Arc<dyn crate::state::LogControl>,
+) {
+    let Some(mut heard) = store.bus() else {
+        return;
+    };
+    loop {
+        match heard.recv().await {
+            Ok(switchboard_store::bus::BusMessage::Message { topic, payload })
+                if topic == LOGGING_TOPIC =>
+            {
+                let Ok(l) = serde_json::from_str::<Logging>(&payload) else {
+                    continue;
+                };
+                let revert = l.revert_after_secs.map(Duration::from_secs);
+                match logs.set(&l.filter, revert) {
+                    Ok(()) => tracing::info!(filter = %l.filter, "log filter set by another node"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "another node's log filter could not be set")
+                    }
+                }
+            }
+            Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+        }
+    }
 }
