@@ -63,7 +63,7 @@ impl Remote for HttpRouter {
             let Some(lease) = store.lease(NAME).await? else {
                 return Err(RouterError::NotRunning);
             };
-            if !lease.held_by(&lease.holder, now) || lease.holder == me {
+            if lease.expires_at <= now || lease.holder == me {
                 return Err(RouterError::NotRunning);
             }
             let Some(node) = store.node(&lease.holder).await? else {

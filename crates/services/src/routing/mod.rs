@@ -385,10 +385,8 @@ pub fn start_held(
     shutdown: Shutdown,
 ) -> (RouterHandle, JoinHandle<()>) {
     let notices = Notices::clustered(store.clone());
-    if let Some(relay) = notices.relay() {
-        // Ends when the store closes.
-        drop(relay);
-    }
+    // The relay runs until the store closes (nothing on a single-node store).
+    notices.start_relay();
     let handle = RouterHandle::new(notices, remote);
     let h = handle.clone();
     let st = status.clone();

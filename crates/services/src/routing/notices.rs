@@ -6,7 +6,6 @@ use switchboard_domain::UserId;
 use switchboard_store::Store;
 use switchboard_store::bus::BusMessage;
 use tokio::sync::broadcast;
-use tokio::task::JoinHandle;
 
 use super::{Notice, NoticeKind};
 
@@ -53,12 +52,14 @@ impl Notices {
         self.local.subscribe()
     }
 
-    /// Hands the other nodes' notices to the streams here, until the store closes; `None` on a
-    /// single-node store.
-    pub fn relay(&self) -> Option<JoinHandle<()>> {
-        let mut heard = self.store.as_ref()?.bus()?;
+    /// Hands the other nodes' notices to the streams here, until the store closes; nothing on
+    /// a single-node store.
+    pub fn start_relay(&self) {
+        let Some(mut heard) = self.store.as_ref().and_then(Store::bus) else {
+            return;
+        };
         let local = self.local.clone();
-        Some(tokio::spawn(async move {
+        tokio::spawn(async move {
             loop {
                 let n = match heard.recv().await {
                     Ok(BusMessage::Message { topic, payload }) if topic == TOPIC => {
@@ -78,7 +79,7 @@ impl Notices {
                 };
                 let _ = local.send(n);
             }
-        }))
+        });
     }
 }
 
