@@ -2,14 +2,16 @@
 //! to (packs written again after a failed database write, lone blobs of messages fetched again,
 //! temporary files of killed writes) once older than the grace period; it works while the
 //! server runs. Progress goes to stderr; the files removed (or, in a dry run, that would be)
-//! and then one summary line go to stdout.
+//! and then one summary line go to stdout. `migrate` copies the local store into the S3 bucket
+//! the settings name; `seal-secret` seals the bucket's secret access key for the settings.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use clap::Subcommand;
-use switchboard_store::blob::{GcPhase, GcProgressFn};
-use switchboard_store::{GcOptions, GcProgress, LocalBlobStore, collect_garbage};
+use switchboard_store::blob::{GcPhase, GcProgressFn, MigrateProgress, Tally};
+use switchboard_store::{BlobStore, GcOptions, GcProgress, collect_garbage};
 
 use crate::serve::open_store;
 use crate::{Common, load_config, now};
@@ -28,6 +30,14 @@ pub enum BlobsCommand {
         #[arg(long, default_value_t = switchboard_store::blob::DEFAULT_GRACE.as_secs())]
         grace_secs: u64,
     },
+    /// Copy every blob of the local store (data_dir/blobs) into the S3 bucket of the `[blobs]`
+    /// settings, at the same paths, so the database needs no change. Objects already there are
+    /// kept: run it again after a stop (or after the server wrote more) to copy only what is
+    /// missing; then set `blobs.backend = "s3"`.
+    Migrate,
+    /// Read the S3 secret access key from standard input and print it sealed with the
+    /// installation's secret key, for `blobs.s3_secret_access_key`.
+    SealSecret,
 }
 
 /// Prints progress to stderr: each new step, and at most once a second within one.
@@ -78,8 +88,8 @@ pub async fn run(common: Common, command: BlobsCommand) -> anyhow::Result<()> {
                 dry_run,
             };
             let store = open_store(&c).await?;
-            let blobs = LocalBlobStore::new(c.data_dir.join("blobs"));
-            let result = collect_garbage(&store, &blobs, &options, stderr_progress()).await;
+            let blobs = crate::blob_backend::open(&c)?;
+            let result = collect_garbage(&store, &*blobs, &options, stderr_progress()).await;
             store.close().await;
             let summary = result?;
             let verb = if dry_run { "would remove" } else { "removed" };
@@ -92,5 +102,57 @@ pub async fn run(common: Common, command: BlobsCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        BlobsCommand::Migrate => migrate(&c).await,
+        BlobsCommand::SealSecret => {
+            let mut secret = String::new();
+            std::io::stdin()
+                .read_line(&mut secret)
+                .context("cannot read the secret from standard input")?;
+            let secret = secret.trim_end_matches(['\r', '\n']);
+            if secret.is_empty() {
+                anyhow::bail!("no secret on standard input");
+            }
+            let sealed =
+                crate::secret_key::sealer(&c)?.seal(crate::blob_backend::SEAL_PURPOSE, secret)?;
+            println!("{sealed}");
+            Ok(())
+        }
     }
+}
+
+/// `blobs migrate`: copies with progress on stderr, then one summary line on stdout; fails when
+/// any file could not be copied (running it again copies only what is missing).
+async fn migrate(c: &crate::config::Config) -> anyhow::Result<()> {
+    let from = crate::blob_backend::local(c);
+    let to = crate::blob_backend::s3(c)?;
+    to.check_writable()
+        .await
+        .context("cannot write to the S3 bucket")?;
+    let listed: Tally = Arc::new(|files, bytes| {
+        eprintln!("listing: {files} files, {bytes} bytes");
+    });
+    let last: Mutex<Option<Instant>> = Mutex::new(None);
+    let progress = move |p: &MigrateProgress| {
+        let Ok(mut last) = last.lock() else {
+            return;
+        };
+        let finished = p.done_files == p.total_files;
+        if !finished && last.is_some_and(|at| at.elapsed() < Duration::from_secs(1)) {
+            return;
+        }
+        *last = Some(Instant::now());
+        eprintln!(
+            "copied {}/{} files, {}/{} bytes",
+            p.done_files, p.total_files, p.done_bytes, p.total_bytes
+        );
+    };
+    let summary = switchboard_store::blob::migrate(&from, &to, listed, &progress).await?;
+    println!("{summary}");
+    if let Some(e) = &summary.first_error {
+        anyhow::bail!(
+            "{} files could not be copied (run it again to copy only what is missing): {e}",
+            summary.failed
+        );
+    }
+    Ok(())
 }

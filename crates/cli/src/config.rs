@@ -122,6 +122,21 @@ pub struct BlobsSection {
     /// Files younger than this many seconds are never removed (their rows may not be written
     /// yet); at least 60.
     pub gc_grace_secs: u64,
+    /// Where blobs live: `local` (under the data directory) or `s3` (a bucket).
+    pub backend: String,
+    /// The S3 service's URL (`http://` only on a private network).
+    pub s3_endpoint: String,
+    /// The bucket.
+    pub s3_bucket: String,
+    /// The bucket's region.
+    pub s3_region: String,
+    /// A folder inside the bucket for this installation (empty: the bucket's root).
+    pub s3_prefix: String,
+    /// The access key's ID.
+    pub s3_access_key_id: String,
+    /// The secret access key, sealed with the installation's secret key
+    /// (`switchboard blobs seal-secret`).
+    pub s3_secret_access_key: Secret,
 }
 
 impl Default for BlobsSection {
@@ -130,6 +145,13 @@ impl Default for BlobsSection {
             gc: true,
             gc_interval_secs: 6 * 3600,
             gc_grace_secs: 3600,
+            backend: "local".into(),
+            s3_endpoint: String::new(),
+            s3_bucket: String::new(),
+            s3_region: "us-east-1".into(),
+            s3_prefix: String::new(),
+            s3_access_key_id: String::new(),
+            s3_secret_access_key: Secret::default(),
         }
     }
 }
@@ -438,6 +460,17 @@ claim_secs = 120
 gc = true
 gc_interval_secs = 21600
 gc_grace_secs = 3600
+# Where blobs live: "local" (data_dir/blobs) or "s3", a bucket of any S3-compatible store that
+# every node of a cluster shares. The secret access key is sealed with the secret key: print it
+# sealed with `switchboard blobs seal-secret` (reads it from stdin). `switchboard blobs migrate`
+# copies a local store into the bucket.
+backend = "local"
+s3_endpoint = ""
+s3_bucket = ""
+s3_region = "us-east-1"
+s3_prefix = ""
+s3_access_key_id = ""
+s3_secret_access_key = ""
 
 [workflows]
 # Run alarm workflows on this node; how often to look for due ones, in seconds (each alarm

@@ -12,6 +12,7 @@ mod bench_routing;
 mod bench_routing_durable;
 mod bench_server;
 mod bench_workflow;
+mod blob_backend;
 mod blobs;
 mod cluster;
 mod config;
@@ -77,7 +78,8 @@ enum Command {
         #[command(subcommand)]
         command: admin::AdminCommand,
     },
-    /// The blob store (raw messages and files): `gc` removes what no row refers to.
+    /// The blob store (raw messages and files): `gc` removes what no row refers to, `migrate`
+    /// copies a local store into an S3 bucket, `seal-secret` seals the bucket's secret.
     Blobs {
         #[command(flatten)]
         common: Common,

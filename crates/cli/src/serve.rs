@@ -12,7 +12,7 @@ use switchboard_mail::TlsTrust;
 use switchboard_services::singleton::{self, LeaseSettings};
 use switchboard_services::status::Registry;
 use switchboard_services::{MailContext, MailSettings};
-use switchboard_store::{BlobStore, LocalBlobStore, PageRequest, Store, StoreOptions, UserFilter};
+use switchboard_store::{BlobStore, PageRequest, Store, StoreOptions, UserFilter};
 use switchboard_web::{AppState, WebConfig};
 
 use crate::config::Config;
@@ -311,7 +311,13 @@ pub async fn run(
     tracing::info!(database = %redact_url(&c.database_url()), backend = ?store.backend(), "store open");
     let generated = bootstrap(&store, &c, admin_password).await?;
 
-    let blobs: Arc<dyn BlobStore> = Arc::new(LocalBlobStore::new(c.data_dir.join("blobs")));
+    let blobs: Arc<dyn BlobStore> = crate::blob_backend::open(&c)?;
+    tracing::info!(blobs = c.blobs.backend.trim(), "blob store");
+    if store.backend() == switchboard_store::Backend::Postgres && c.blobs.backend.trim() != "s3" {
+        tracing::warn!(
+            "blobs are in the local data directory: every node of a cluster needs them, so share the directory or set blobs.backend = \"s3\""
+        );
+    }
     let registry = Registry::default();
     let (stop_services, services_stop) = tokio::sync::watch::channel(false);
     // The leased services stop (and release their leases) as soon as shutdown begins, so

@@ -1,9 +1,10 @@
-//! A cluster of three `serve` processes on one real PostgreSQL database, with a real Dovecot
-//! and SMTP server: the node holding the router, retriever and dispatcher leases is killed
-//! mid-backlog and again mid-dispatch; the others take over within the failover bound, every
-//! message is stored once, every reply reaches the SMTP server (duplicates counted: only what
-//! was in flight when the node died), offers made by the router on one node reach an agent's
-//! event stream on another, and the agent keeps what they accepted. A paused holder
+//! A cluster of three `serve` processes on one real PostgreSQL database and a real S3-compatible
+//! server, behind a real haproxy, with a real Dovecot and SMTP server: the node holding the
+//! router, retriever and dispatcher leases is killed mid-backlog and again mid-dispatch (the
+//! console moves all three onto it first); the others take over within the failover bound,
+//! every message is stored once, every reply reaches the SMTP server (duplicates counted: only
+//! what was in flight when the node died), offers keep reaching an agent's event stream through
+//! the load balancer, and the agent keeps what they accepted. A paused holder
 //! (SIGSTOP past its lease, then SIGCONT) writes nothing after losing the lease.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
@@ -16,27 +17,60 @@ use std::time::{Duration, Instant};
 use common::mail::*;
 use common::{Api, Server};
 use serde_json::{Value, json};
-use switchboard_testkit::require_or_skip;
+use switchboard_testkit::{Haproxy, S3Server, require_or_skip};
 
 /// Lease time in the test (seconds): failover within about 4/3 of it.
 const LEASE: &str = "3";
 /// The failover bound the issue sets.
 const FAILOVER: Duration = Duration::from_secs(10);
 
-/// Starts node `name` on the cluster's database, with the first node's secret key.
-fn node(w: &World, url: &str, name: &str) -> Server {
+/// A secret key every node of the S3 cluster shares (its bucket's secret is sealed with it).
+const SECRET_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+
+/// Settings that keep blobs in `s3`'s bucket, its secret sealed with [`SECRET_KEY`].
+fn s3_env(s3: &S3Server) -> Vec<(String, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut seal = std::process::Command::new(common::BIN)
+        .args(["blobs", "seal-secret", "--data-dir"])
+        .arg(dir.path())
+        .env("SWITCHBOARD_SECRET_KEY", SECRET_KEY)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut seal.stdin.take().unwrap(), b"test\n").unwrap();
+    let out = seal.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let sealed = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    [
+        ("SWITCHBOARD_SECRET_KEY", SECRET_KEY),
+        ("SWITCHBOARD_BLOBS_BACKEND", "s3"),
+        ("SWITCHBOARD_BLOBS_S3_ENDPOINT", &s3.endpoint()),
+        ("SWITCHBOARD_BLOBS_S3_BUCKET", s3.bucket()),
+        ("SWITCHBOARD_BLOBS_S3_ACCESS_KEY_ID", "test"),
+        ("SWITCHBOARD_BLOBS_S3_SECRET_ACCESS_KEY", &sealed),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+/// Starts node `name` on the cluster's database with `extra` settings, and the first node's
+/// secret key file when it has one.
+fn node(w: &World, url: &str, name: &str, extra: &[(String, String)]) -> Server {
     let dir = w.dir.path().join(name);
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::copy(w.server.data_dir.join("secret.key"), dir.join("secret.key")).unwrap();
-    server(
-        &dir,
-        &w.dovecot,
-        &[
-            ("SWITCHBOARD_DATABASE_URL", url),
-            ("SWITCHBOARD_CLUSTER_NODE_NAME", name),
-            ("SWITCHBOARD_CLUSTER_LEASE_SECS", LEASE),
-        ],
-    )
+    let key = w.server.data_dir.join("secret.key");
+    if key.exists() {
+        std::fs::copy(key, dir.join("secret.key")).unwrap();
+    }
+    let mut env = vec![
+        ("SWITCHBOARD_DATABASE_URL", url),
+        ("SWITCHBOARD_CLUSTER_NODE_NAME", name),
+        ("SWITCHBOARD_CLUSTER_LEASE_SECS", LEASE),
+    ];
+    env.extend(extra.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    server(&dir, &w.dovecot, &env)
 }
 
 /// Which node runs singleton service `service`, as node `api` sees it (its own status, or the
@@ -123,20 +157,57 @@ async fn stored_once(api: &Api, alias: i64, n: usize) -> Vec<Value> {
     mails
 }
 
+/// Lets the load balancer see a node again, or not: its `host:port`.
+fn addr(server: &Server) -> String {
+    server
+        .url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string()
+}
+
+/// Asks the console (through `api`) to move each of `services` to `node`, and waits until `via`
+/// sees `node` run them all.
+async fn move_all(api: &Api, via: &Api, services: &[&str], node: &str) {
+    for service in services {
+        let (st, v) = api
+            .post(
+                &format!("/system/cluster/services/{service}"),
+                json!({"action": "move", "node": node}),
+            )
+            .await;
+        assert_eq!(st, 200, "{v}");
+    }
+    for service in services {
+        wait_for(&format!("{service} on {node}"), FAILOVER * 2, || async {
+            (runs(via, service).await.as_deref() == Some(node)).then_some(())
+        })
+        .await;
+    }
+}
+
 #[tokio::test]
 async fn a_killed_primary_loses_nothing_and_its_services_move() {
-    if !(require_or_skip("dovecot") && require_or_skip("aiosmtpd")) {
+    if !(require_or_skip("dovecot")
+        && require_or_skip("aiosmtpd")
+        && require_or_skip("moto")
+        && require_or_skip("haproxy"))
+    {
         return;
     }
     const MAILS: usize = 300;
+    const LATE: usize = 3;
     let Some(url) = common::postgres_database().await else {
         return;
     };
-    let env = [
+    let s3 = S3Server::start("cluster");
+    let shared = s3_env(&s3);
+    let mut env = vec![
         ("SWITCHBOARD_DATABASE_URL", url.as_str()),
         ("SWITCHBOARD_CLUSTER_NODE_NAME", "n1"),
         ("SWITCHBOARD_CLUSTER_LEASE_SECS", LEASE),
     ];
+    env.extend(shared.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let mut w = World::start(true, &env).await;
     let api1 = w.api.with_base(&w.api.base);
 
@@ -145,7 +216,8 @@ async fn a_killed_primary_loses_nothing_and_its_services_move() {
         .post(
             "/users",
             json!({"department_id": w.dept, "email": "ann@example.org", "name": "Ann",
-                   "role": "agent", "password": "a long agent password"}),
+                   "role": "agent", "password": "a long agent password",
+                   "capacity": {"inbound_email": 1}}),
         )
         .await;
     assert_eq!(st, 201, "{agent}");
@@ -167,24 +239,36 @@ async fn a_killed_primary_loses_nothing_and_its_services_move() {
     assert_eq!(st, 201, "{q}");
     let alias = w.support_alias(q["id"].as_i64().unwrap()).await;
     let retriever = format!("retriever.alias.{alias}");
+    let primary = ["router", "dispatcher", retriever.as_str()];
     wait_for("n1 reads the mailbox", FAILOVER, || async {
         (runs(&api1, &retriever).await.as_deref() == Some("n1")).then_some(())
     })
     .await;
-    // Two more nodes join: n1, first, holds every lease.
-    let (n2, n3) = (node(&w, &url, "n2"), node(&w, &url, "n3"));
+    // Two more nodes join (n1, first, holds every lease), all behind the load balancer.
+    let (n2, n3) = (node(&w, &url, "n2", &shared), node(&w, &url, "n3", &shared));
     let api2 = api1.with_base(&n2.url);
-    for service in ["router", "dispatcher", retriever.as_str()] {
+    for service in primary {
         wait_for(&format!("n2 sees n1 run {service}"), FAILOVER, || async {
             (runs(&api2, service).await.as_deref() == Some("n1")).then_some(())
         })
         .await;
     }
+    let lb = Haproxy::start(&[
+        ("n1", &addr(&w.server)),
+        ("n2", &addr(&n2)),
+        ("n3", &addr(&n3)),
+    ]);
+    let api = api1.with_base(&lb.url());
+    wait_for("the load balancer answers", FAILOVER, || async {
+        let (st, _) = api.get("/system/services").await;
+        (st == 200).then_some(())
+    })
+    .await;
 
     // Kill n1 mid-backlog: another node goes on reading the mailbox.
     deliver(&w, 0, MAILS);
     wait_emails(
-        &api2,
+        &api,
         &format!("alias_id={alias}&direction=inbound"),
         30,
         Duration::from_secs(60),
@@ -194,29 +278,28 @@ async fn a_killed_primary_loses_nothing_and_its_services_move() {
     w.server.kill();
     let retriever_moved = taken_over(&api2, &retriever, "n1", killed).await;
     let router_moved = taken_over(&api2, "router", "n1", killed).await;
-    let mails = stored_once(&api2, alias, MAILS).await;
+    let dispatcher_moved = taken_over(&api2, "dispatcher", "n1", killed).await;
+    let mails = stored_once(&api, alias, MAILS).await;
     eprintln!(
-        "failover after a kill mid-backlog: retriever {retriever_moved:?}, router {router_moved:?}"
+        "failover after a kill mid-backlog: retriever {retriever_moved:?}, router {router_moved:?}, dispatcher {dispatcher_moved:?}"
     );
     assert!(retriever_moved <= FAILOVER && router_moved <= FAILOVER);
+    assert!(dispatcher_moved <= FAILOVER);
 
-    // The agent, on whichever node does not run the router, gets offers made by the router
-    // elsewhere on their event stream, and accepts one.
-    let router_node = runs(&api2, "router").await.unwrap();
-    let (agent_server, other) = if router_node == "n2" {
-        (&n3, &n2)
-    } else {
-        (&n2, &n3)
+    // The agent, through the load balancer, gets an offer on their event stream and accepts it.
+    let ann = Api::login_at(&lb.url(), "ann@example.org", "a long agent password").await;
+    let open_stream = || async {
+        let stream = ann
+            .http
+            .get(format!("{}/api/v1/me/events", ann.base))
+            .bearer_auth(&ann.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stream.status(), 200);
+        stream
     };
-    let ann = Api::login(agent_server, "ann@example.org", "a long agent password").await;
-    let mut stream = ann
-        .http
-        .get(format!("{}/api/v1/me/events", ann.base))
-        .bearer_auth(&ann.token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(stream.status(), 200);
+    let mut stream = open_stream().await;
     let mut buf = String::new();
     let (st, p) = ann.put("/me/presence", json!({"ready": true})).await;
     assert_eq!(st, 200, "{p}");
@@ -237,11 +320,13 @@ async fn a_killed_primary_loses_nothing_and_its_services_move() {
         .await;
     assert_eq!(st, 200, "{p}");
 
-    // Replies to every other message; kill the dispatcher's node mid-dispatch.
-    let admin = api1.with_base(&other.url);
+    // The router, retriever and dispatcher all on n2 (the console moves them), then replies to
+    // every other message; kill n2 mid-dispatch.
+    let api3 = api1.with_base(&n3.url);
+    move_all(&api, &api3, &primary, "n2").await;
     let mut replied = 0;
     for m in mails.iter().filter(|m| m["activity_id"] != accepted) {
-        let (st, r) = admin
+        let (st, r) = api
             .post(
                 &format!("/activities/{}/reply", m["activity_id"]),
                 json!({"text": "Thanks, sorted"}),
@@ -260,18 +345,39 @@ async fn a_killed_primary_loses_nothing_and_its_services_move() {
         (sink.count() >= 20).then_some(())
     })
     .await;
-    let dispatcher = runs(&admin, "dispatcher").await.unwrap();
-    let (victim, survivor) = if dispatcher == "n2" {
-        (&n2, &n3)
-    } else {
-        (&n3, &n2)
-    };
     let killed = Instant::now();
-    signal(victim.child.id(), "KILL");
-    let survivor_api = api1.with_base(&survivor.url);
-    let dispatch_moved = taken_over(&survivor_api, "dispatcher", &dispatcher, killed).await;
-    eprintln!("failover after a kill mid-dispatch: dispatcher {dispatch_moved:?}");
-    assert!(dispatch_moved <= FAILOVER);
+    signal(n2.child.id(), "KILL");
+    let mut moved = Vec::new();
+    for service in primary {
+        moved.push(taken_over(&api3, service, "n2", killed).await);
+    }
+    eprintln!("failover after a kill mid-dispatch: router, dispatcher, retriever {moved:?}");
+    assert!(moved.iter().all(|m| *m <= FAILOVER), "{moved:?}");
+
+    // The agent still holds what they accepted, answers it, and is offered mail that arrived
+    // after both kills, all through the load balancer.
+    let (st, a) = ann.get(&format!("/activities/{accepted}")).await;
+    assert_eq!(st, 200, "{a}");
+    assert_eq!(a["assignee_id"], agent_id, "{a}");
+    assert_eq!(a["status"], "assigned", "{a}");
+    let (st, r) = ann
+        .post(
+            &format!("/activities/{accepted}/reply"),
+            json!({"text": "Answered by Ann", "complete": true}),
+        )
+        .await;
+    assert_eq!(st, 201, "{r}");
+    replied += 1;
+    deliver(&w, MAILS, MAILS + LATE);
+    stored_once(&api, alias, MAILS + LATE).await;
+    let mut stream = open_stream().await;
+    let mut buf = String::new();
+    let (st, p) = ann.put("/me/presence", json!({"ready": true})).await;
+    assert_eq!(st, 200, "{p}");
+    let late = next_event(&mut stream, &mut buf, "offered").await;
+    assert_ne!(late["activity"].as_i64(), Some(accepted), "{late}");
+
+    // Every reply reached the SMTP server; duplicates only from the dead dispatcher's flight.
     wait_for(
         "every reply delivered",
         Duration::from_secs(180),
@@ -293,13 +399,12 @@ async fn a_killed_primary_loses_nothing_and_its_services_move() {
     );
     // At most what the dead dispatcher had in flight (two claimed batches).
     assert!(duplicates <= 512, "{duplicates}");
-
-    // The agent still holds what they accepted.
-    let survivor = Api::login(survivor, "ann@example.org", "a long agent password").await;
-    let (st, a) = survivor.get(&format!("/activities/{accepted}")).await;
-    assert_eq!(st, 200, "{a}");
-    assert_eq!(a["assignee_id"], agent_id, "{a}");
-    assert_eq!(a["status"], "assigned", "{a}");
+    // Every stored message still reads, from the bucket.
+    for m in mails.iter().take(5) {
+        let (st, raw) = api.bytes(&format!("/emails/{}/raw", m["id"])).await;
+        assert_eq!(st, 200);
+        assert!(String::from_utf8_lossy(&raw).contains("Question"));
+    }
 }
 
 fn signal(pid: u32, sig: &str) {
@@ -333,7 +438,7 @@ async fn a_paused_holder_writes_nothing_after_losing_its_lease() {
         (runs(&w.api, &retriever).await.as_deref() == Some("n1")).then_some(())
     })
     .await;
-    let n2 = node(&w, &url, "n2");
+    let n2 = node(&w, &url, "n2", &[]);
     let api2 = w.api.with_base(&n2.url);
     deliver(&w, 0, MAILS);
     wait_emails(

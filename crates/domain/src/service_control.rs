@@ -1,14 +1,15 @@
 //! What administrators ask of a cluster's singleton services (the system console): stop one
-//! everywhere, start it again, or move it to a node — its holder lets the lease go and, for a
-//! while, only that node may take it, so a move never keeps a service from failing over for
-//! long.
+//! everywhere, start it again, or move it to a node — its holder lets the lease go and only that
+//! node may take it, until it has (the move is then over) or for a while at most (should that
+//! node not take it), so a move never keeps a service from failing over for long.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::time::Timestamp;
 
-/// How long a move holds the other nodes back, in milliseconds.
+/// How long at most a move holds the other nodes back, in milliseconds (it ends sooner, once
+/// its node holds the lease).
 pub const MOVE_HOLDS_MS: i64 = 30_000;
 
 /// A service's control as the store keeps it.

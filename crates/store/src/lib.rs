@@ -75,7 +75,7 @@ pub use aliases::{AliasCredentials, AliasFilter};
 pub use auth::{ApiToken, Session};
 pub use blob::{
     BlobError, BlobKey, BlobStore, GcError, GcOptions, GcProgress, GcSummary, LocalBlobStore,
-    ReferencedBlobs, collect_garbage,
+    ReferencedBlobs, S3BlobStore, S3Settings, collect_garbage,
 };
 pub use cases::CaseFilter;
 pub use chats::{NewChat, OpenChat};

@@ -65,4 +65,35 @@ impl Store {
         self.announce(&out, Notify::services_changed);
         out
     }
+
+    /// Ends a move of service `name` to node `to` once `to` holds its lease: from then on the
+    /// service fails over as usual should `to` die. Does nothing when the control says
+    /// otherwise by now.
+    pub async fn finish_service_move(
+        &self,
+        name: &str,
+        to: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let (name, to) = (name.to_string(), to.to_string());
+        let out = self
+            .writes(move |c| {
+                let (name, to) = (name.clone(), to.clone());
+                Box::pin(async move {
+                    sqlx::query(
+                        "UPDATE service_controls SET move_to = NULL, move_until = NULL, \
+                         changed_at = $3 WHERE name = $1 AND move_to = $2",
+                    )
+                    .bind(&name)
+                    .bind(&to)
+                    .bind(now.millis())
+                    .execute(&mut *c)
+                    .await?;
+                    Ok(())
+                })
+            })
+            .await;
+        self.announce(&out, Notify::services_changed);
+        out
+    }
 }

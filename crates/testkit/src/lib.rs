@@ -6,6 +6,8 @@
 //! - [`SmtpSink`]: an SMTP server (Python `aiosmtpd`) that stores every accepted message into a
 //!   Maildir — typically a Dovecot user's, so a test can read the "customer's mailbox" over IMAP.
 //!   Optional STARTTLS, SMTPS, AUTH and scripted failures for chosen recipients.
+//! - [`Haproxy`]: a load balancer in front of a cluster's nodes.
+//! - [`S3Server`]: an S3-compatible object store (moto's server) with one bucket.
 //! - [`TestCa`]: a throwaway certificate authority and a `localhost`/`127.0.0.1` server
 //!   certificate that rustls accepts.
 //! - [`free_port`] and [`require_or_skip`].
@@ -25,12 +27,16 @@
 
 mod ca;
 mod dovecot;
+mod haproxy;
 mod maildir;
 mod process;
+mod s3;
 mod smtp;
 
 pub use ca::TestCa;
 pub use dovecot::Dovecot;
+pub use haproxy::Haproxy;
+pub use s3::S3Server;
 pub use smtp::{Envelope, SmtpSink, SmtpSinkBuilder};
 
 use std::collections::BTreeSet;
@@ -67,7 +73,8 @@ pub fn free_port() -> u16 {
 ///
 /// Known names: `"dovecot"` (Dovecot with IMAP and POP3, and `openssl` for its certificates),
 /// `"aiosmtpd"` or `"python"` (the interpreter [`SmtpSink`] uses, with `aiosmtpd`
-/// importable), `"openssl"`; any other name is looked up as a program on `PATH`.
+/// importable), `"moto"` (the same interpreter with `moto[server]`, for [`S3Server`]),
+/// `"openssl"`; any other name is looked up as a program on `PATH`.
 ///
 /// When it is missing: with the `CI` environment variable set this panics (CI must run every
 /// test); otherwise it prints `skipping: <what> not installed (run scripts/test)` and returns
@@ -76,6 +83,8 @@ pub fn require_or_skip(what: &str) -> bool {
     let available = match what {
         "dovecot" => dovecot::available() && program_on_path("openssl"),
         "aiosmtpd" | "python" | "smtp" => smtp::python().is_ok(),
+        "moto" | "s3" => s3::available(),
+        "haproxy" => program_on_path("haproxy") || program_on_path("/usr/sbin/haproxy"),
         other => program_on_path(other),
     };
     if available {

@@ -133,12 +133,17 @@ pub struct Api {
 impl Api {
     /// Logs in with a password: a cookie session and its CSRF token.
     async fn session(server: &Server, email: &str, password: &str) -> (reqwest::Client, String) {
+        Api::session_at(&server.url, email, password).await
+    }
+
+    /// Logs in with a password at `url`: a cookie session and its CSRF token.
+    async fn session_at(url: &str, email: &str, password: &str) -> (reqwest::Client, String) {
         let http = reqwest::Client::builder()
             .cookie_store(true)
             .build()
             .unwrap();
         let login = http
-            .post(format!("{}/api/v1/auth/login", server.url))
+            .post(format!("{url}/api/v1/auth/login"))
             .json(&serde_json::json!({"email": email, "password": password}))
             .send()
             .await
@@ -184,9 +189,14 @@ impl Api {
 
     /// Logs a user in and makes an API token for them.
     pub async fn login(server: &Server, email: &str, password: &str) -> Api {
-        let (http, csrf) = Api::session(server, email, password).await;
+        Api::login_at(&server.url, email, password).await
+    }
+
+    /// Logs a user in at `url` (a node, or a load balancer) and makes an API token for them.
+    pub async fn login_at(url: &str, email: &str, password: &str) -> Api {
+        let (http, csrf) = Api::session_at(url, email, password).await;
         let tok: serde_json::Value = http
-            .post(format!("{}/api/v1/tokens", server.url))
+            .post(format!("{url}/api/v1/tokens"))
             .header("x-csrf-token", csrf)
             .json(&serde_json::json!({"name": "tests"}))
             .send()
@@ -196,7 +206,7 @@ impl Api {
             .await
             .unwrap();
         Api {
-            base: server.url.clone(),
+            base: url.to_string(),
             http: reqwest::Client::new(),
             token: tok["token"].as_str().unwrap().to_string(),
         }

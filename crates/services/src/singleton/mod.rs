@@ -161,6 +161,7 @@ pub async fn hold<F, Fut>(
             Ok(Ok(Some(lease))) => {
                 tracing::info!(service = %name, fencing = lease.fencing, "took the lease: running here");
                 status.holder(&name, Some(node_of(&lease.holder)));
+                finish_move_here(&store, &name, &settings).await;
                 // A fresh run: an earlier run's failures are not its own.
                 status.recovered(&name);
                 let stop = watch::channel(false);
@@ -230,6 +231,17 @@ pub async fn hold<F, Fut>(
 }
 
 /// A lease being held for a running service.
+/// Ends a move of service `name` to this node, which holds its lease now: the move no longer
+/// holds the other nodes back should this one die.
+async fn finish_move_here(store: &Store, name: &str, settings: &LeaseSettings) {
+    if settings.controls.get(name).move_to.as_deref() != Some(&settings.node) {
+        return;
+    }
+    if let Err(e) = store.finish_service_move(name, &settings.node, now()).await {
+        tracing::warn!(service = %name, error = %e, "cannot record the finished move");
+    }
+}
+
 struct Holding<'a> {
     store: &'a Store,
     name: &'a str,
@@ -256,6 +268,7 @@ impl Holding<'_> {
             if !settings.allowed(name) {
                 return Ended::Handed;
             }
+            finish_move_here(self.store, name, settings).await;
             let left = valid_until - now().millis();
             if left <= 0 {
                 return Ended::Lost;

@@ -208,3 +208,41 @@ async fn a_service_that_returns_lets_the_lease_go_and_runs_again() {
     let _ = stop.send(true);
     task.await.unwrap();
 }
+
+#[tokio::test]
+async fn a_move_ends_once_its_node_holds_the_lease_so_it_can_still_fail_over() {
+    let (store, _dir) = store().await;
+    let (sa, sb) = (Registry::default(), Registry::default());
+    let (a, stop_a, task_a, set_a) = node(&store, "node-a", &sa);
+    until("a runs", || a.running.load(Ordering::SeqCst)).await;
+    let (b, _stop_b, task_b, set_b) = node(&store, "node-b", &sb);
+    let moving = switchboard_domain::service_control::ServiceControl {
+        move_to: Some("node-b".into()),
+        move_until: Some(now().plus_secs(30)),
+        ..switchboard_domain::service_control::ServiceControl::free("svc")
+    };
+    store.set_service_control(moving, None, now()).await.unwrap();
+    set_a.controls.read(&store).await;
+    set_b.controls.read(&store).await;
+    until("b runs", || b.running.load(Ordering::SeqCst)).await;
+    until("a stopped", || !a.running.load(Ordering::SeqCst)).await;
+    // Holding it, b ends the move.
+    let mut ended = false;
+    for _ in 0..100 {
+        let controls = store.service_controls().await.unwrap();
+        if controls.iter().all(|c| c.move_to.is_none()) {
+            ended = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(ended, "the move is over once b holds the lease");
+    set_a.controls.read(&store).await;
+    // b dies without letting the lease go: a takes it once it lapses, not 30 s later.
+    task_b.abort();
+    let died = std::time::Instant::now();
+    until("a runs again", || a.running.load(Ordering::SeqCst)).await;
+    assert!(died.elapsed() < TTL * 3, "{:?}", died.elapsed());
+    let _ = stop_a.send(true);
+    task_a.await.unwrap();
+}

@@ -12,7 +12,8 @@ use bytes::Bytes;
 use switchboard_domain::Timestamp;
 
 use super::{
-    BlobError, BlobKey, BlobStore, BoxFut, Removal, StoredFile, Tally, local_gc, lock, pack,
+    BlobError, BlobKey, BlobStore, BoxFut, FileKind, Removal, StoredFile, Tally, local_gc, lock,
+    pack,
 };
 
 /// Blobs under a directory. A batch of two or more blobs is written as one pack file (see
@@ -109,6 +110,33 @@ impl LocalBlobStore {
             }
         }
         Err(BlobError::NotFound(key.as_str().to_string()))
+    }
+}
+
+impl LocalBlobStore {
+    /// The bytes of a file a listing gave, as stored (a migration copies them); only a pack or
+    /// a lone blob in its known place is read.
+    pub async fn read_file(&self, file: &StoredFile) -> Result<Bytes, BlobError> {
+        let parts: Vec<String> = file.path.split('/').map(str::to_string).collect();
+        let known = parts.split_last().is_some_and(|(name, dirs)| {
+            let dirs: Vec<&str> = dirs.iter().map(String::as_str).collect();
+            let kind = local_gc::classify(&dirs, name);
+            kind == file.kind && matches!(kind, FileKind::Pack { .. } | FileKind::Loose { .. })
+        });
+        if !known {
+            return Err(BlobError::NotFound(file.path.clone()));
+        }
+        let path = parts.iter().fold(self.root.clone(), |p, part| p.join(part));
+        let read = tokio::task::spawn_blocking(move || std::fs::read(path))
+            .await
+            .map_err(blocking_error)?;
+        match read {
+            Ok(bytes) => Ok(Bytes::from(bytes)),
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                Err(BlobError::NotFound(file.path.clone()))
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! The blob store: raw messages and attachments. Every blob is named by the SHA-256 of its
 //! content; a blob written as part of a batch also carries where it lies in that batch's pack
-//! file. The local directory backend is the default; an S3 backend implements the same trait
-//! later. [`collect_garbage`] removes what no row refers to (see `gc.rs`).
+//! file. The local directory backend is the default; the S3 backend (`s3.rs`) keeps the same
+//! layout in a bucket. [`collect_garbage`] removes what no row refers to (see `gc.rs`).
 
 mod gc;
 mod inventory;
@@ -9,9 +9,11 @@ mod key;
 mod local;
 mod local_gc;
 mod lock;
+mod migrate;
 mod pack;
 mod plan;
 mod references;
+mod s3;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -27,8 +29,10 @@ pub use gc::{
 pub use inventory::{FileKind, Removal, StoredFile, Tally};
 pub use key::BlobKey;
 pub use local::LocalBlobStore;
+pub use migrate::{MigrateProgress, MigrateProgressFn, MigrateSummary, migrate};
 pub use plan::{Plan, Verdict, cutoff, plan, verdict};
 pub use references::ReferencedBlobs;
+pub use s3::{S3BlobStore, S3Settings};
 
 /// A blob store error.
 #[derive(Debug, thiserror::Error)]

@@ -22,7 +22,7 @@ pub(super) const PACKS: &str = "packs";
 pub(super) const SHARD: usize = 5;
 
 /// A new pack name: creation time, then a random part.
-fn new_name() -> String {
+pub(super) fn new_name() -> String {
     let millis = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis());
@@ -32,6 +32,38 @@ fn new_name() -> String {
 
 fn dir(root: &Path, name: &str) -> PathBuf {
     root.join(PACKS).join(name.get(..SHARD).unwrap_or(name))
+}
+
+/// Where the pack `name` lies relative to the store's root, `/`-separated (also the object's
+/// name in an object store).
+pub(super) fn relative_path(name: &str) -> String {
+    format!("{PACKS}/{}/{name}", name.get(..SHARD).unwrap_or(name))
+}
+
+/// The layout of a new pack named `name` holding `blobs` (with their content keys `hashes`):
+/// the blobs to write in order (equal blobs once) and every blob's packed key, in order.
+pub(super) fn lay_out<'a>(
+    name: &str,
+    blobs: &'a [Bytes],
+    hashes: &[BlobKey],
+) -> (Vec<&'a Bytes>, Vec<BlobKey>) {
+    let mut placed: HashMap<&str, BlobKey> = HashMap::new();
+    let mut parts = Vec::with_capacity(blobs.len());
+    let mut keys = Vec::with_capacity(blobs.len());
+    let mut offset = 0u64;
+    for (bytes, hash) in blobs.iter().zip(hashes) {
+        if let Some(key) = placed.get(hash.hash()) {
+            keys.push(key.clone());
+            continue;
+        }
+        let len = bytes.len() as u64;
+        let key = BlobKey::packed(hash, name, offset, len);
+        offset += len;
+        placed.insert(hash.hash(), key.clone());
+        parts.push(bytes);
+        keys.push(key);
+    }
+    (parts, keys)
 }
 
 fn sync_dir(dir: &Path) -> std::io::Result<()> {
@@ -56,20 +88,9 @@ pub(super) fn write(
     let tmp = dir.join(format!(".{name}.tmp"));
     let result = (|| {
         let mut file = File::create(&tmp)?;
-        let mut placed: HashMap<&str, BlobKey> = HashMap::new();
-        let mut keys = Vec::with_capacity(blobs.len());
-        let mut offset = 0u64;
-        for (bytes, hash) in blobs.iter().zip(hashes) {
-            if let Some(key) = placed.get(hash.hash()) {
-                keys.push(key.clone());
-                continue;
-            }
+        let (parts, keys) = lay_out(&name, blobs, hashes);
+        for bytes in parts {
             file.write_all(bytes)?;
-            let len = bytes.len() as u64;
-            let key = BlobKey::packed(hash, &name, offset, len);
-            offset += len;
-            placed.insert(hash.hash(), key.clone());
-            keys.push(key);
         }
         file.sync_all()?;
         std::fs::rename(&tmp, dir.join(&name))?;
@@ -88,6 +109,13 @@ pub(super) fn write(
     result
 }
 
+/// Checks that a blob of `at.len` bytes at `at.offset` fits in a pack of `size` bytes; its
+/// length as a `usize` when it does.
+pub(super) fn fitting(at: Location<'_>, size: u64) -> Option<usize> {
+    let fits = at.offset.checked_add(at.len).is_some_and(|end| end <= size);
+    usize::try_from(at.len).ok().filter(|_| fits)
+}
+
 /// Reads the blob at `at` from its pack under `root`, checking its hash.
 pub(super) fn read(root: &Path, key: &BlobKey, at: Location<'_>) -> Result<Vec<u8>, BlobError> {
     let path = dir(root, at.pack).join(at.pack);
@@ -99,9 +127,7 @@ pub(super) fn read(root: &Path, key: &BlobKey, at: Location<'_>) -> Result<Vec<u
         Err(e) => return Err(e.into()),
     };
     let size = file.metadata()?.len();
-    let fits = at.offset.checked_add(at.len).is_some_and(|end| end <= size);
-    let len = usize::try_from(at.len).ok().filter(|_| fits);
-    let Some(len) = len else {
+    let Some(len) = fitting(at, size) else {
         return Err(BlobError::Damaged(key.as_str().to_string()));
     };
     file.seek(SeekFrom::Start(at.offset))?;
