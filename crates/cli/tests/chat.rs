@@ -523,9 +523,22 @@ async fn chat_story(mut server: Server) {
     assert_eq!((st, v["state"].as_str()), (200, Some("ended")), "{v}");
     until_status(&api, other, "abandoned").await;
 
-    // A restart loses nothing: the chat comes back to Ann with every message.
-    drop(ws);
+    // A restart loses nothing: the chat comes back to Ann with every message. The socket open
+    // while the node shuts down is told to reconnect.
     assert_eq!(server.terminate(), Some(0));
+    let closed = loop {
+        match tokio::time::timeout(LIMIT, ws.next()).await.unwrap() {
+            Some(Ok(Message::Close(frame))) => break frame,
+            Some(Ok(_)) => {}
+            other => panic!("no close frame: {other:?}"),
+        }
+    };
+    let closed = closed.expect("a close frame with a code");
+    assert_eq!(
+        (u16::from(closed.code), closed.reason.as_str()),
+        (1012, "reconnect")
+    );
+    drop(ws);
     let old = server;
     server = Server::start_in(old.data_dir.clone(), old.env.clone());
     let base = server.url.clone();

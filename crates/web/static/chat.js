@@ -113,9 +113,14 @@
         // Skipped.
       }
     };
-    ws.onclose = () => {
+    ws.onclose = (e) => {
       ws = null;
       if (ended) return;
+      if (e.code === 1012) {
+        // The node is shutting down: reconnect at once (to another node), spread a little.
+        setTimeout(connect, 100 + Math.random() * 400);
+        return;
+      }
       failures += 1;
       if (!everOpened && failures >= 2) polling = true;
       setTimeout(connect, Math.min(15000, 500 * 2 ** failures));

@@ -9,11 +9,13 @@
 //! `state` (the chat's state) and `error` (`code`, `message`, `ref`).
 //!
 //! After a reconnect the client says the last `seq` it has and gets everything after it; a
-//! follower that falls behind the relay reads what it missed from the store.
+//! follower that falls behind the relay reads what it missed from the store. A node shutting
+//! down closes its sockets with code 1012 (service restart, reason `reconnect`): the client
+//! reconnects at once, and the load balancer sends it to another node.
 
 use std::time::Duration;
 
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use switchboard_app::chat::ChatSignal;
@@ -379,6 +381,9 @@ impl Session {
     }
 }
 
+/// The close code a draining node sends: 1012, service restart — reconnect (elsewhere).
+const RECONNECT: u16 = 1012;
+
 /// Runs a connection until either side closes it or the server shuts down.
 async fn run(mut ws: WebSocket, s: AppState, chat: Chat, side: Side, after: i64) {
     let mut sub = s.app.chat_hub().subscribe(chat.activity_id);
@@ -417,7 +422,11 @@ async fn run(mut ws: WebSocket, s: AppState, chat: Chat, side: Side, after: i64)
                 me.mark_read();
                 Box::pin(me.refresh(&mut ws)).await
             }
-            _ = closing.changed() => Err(()),
+            _ = closing.changed() => {
+                let close = CloseFrame { code: RECONNECT, reason: Utf8Bytes::from_static("reconnect") };
+                let _ = ws.send(Message::Close(Some(close))).await;
+                Err(())
+            }
         };
         if step.is_err() {
             break;

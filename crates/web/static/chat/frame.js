@@ -294,9 +294,14 @@
         // A frame this page cannot read is skipped.
       }
     };
-    ws.onclose = () => {
+    ws.onclose = (e) => {
       ws = null;
       if (ended) return;
+      if (e.code === 1012) {
+        // The node is shutting down: reconnect at once (to another node), spread a little.
+        setTimeout(connect, 100 + Math.random() * 400);
+        return;
+      }
       failures += 1;
       if (!everOpened && failures >= 2) polling = true;
       $("error").textContent = TEXT.reconnecting;
