@@ -65,7 +65,7 @@ impl Haproxy {
             .unwrap_or("haproxy");
         let mut cmd = Command::new("sh");
         cmd.arg("-c")
-            .arg("\"$1\" -db -f \"$2\" & pid=$!; cat >/dev/null; kill $pid; wait $pid")
+            .arg("\"$1\" -db -f \"$2\" & pid=$!; cat >/dev/null; kill $pid 2>/dev/null; wait $pid")
             .arg("sh")
             .arg(bin)
             .arg(&cfg)

@@ -7,6 +7,7 @@
 //!   Maildir — typically a Dovecot user's, so a test can read the "customer's mailbox" over IMAP.
 //!   Optional STARTTLS, SMTPS, AUTH and scripted failures for chosen recipients.
 //! - [`Haproxy`]: a load balancer in front of a cluster's nodes.
+//! - [`Postgres`]: a PostgreSQL server of the test's own, to stop and start under load.
 //! - [`S3Server`]: an S3-compatible object store (moto's server) with one bucket.
 //! - [`TestCa`]: a throwaway certificate authority and a `localhost`/`127.0.0.1` server
 //!   certificate that rustls accepts.
@@ -29,6 +30,7 @@ mod ca;
 mod dovecot;
 mod haproxy;
 mod maildir;
+mod postgres;
 mod process;
 mod s3;
 mod smtp;
@@ -36,6 +38,7 @@ mod smtp;
 pub use ca::TestCa;
 pub use dovecot::Dovecot;
 pub use haproxy::Haproxy;
+pub use postgres::Postgres;
 pub use s3::S3Server;
 pub use smtp::{Envelope, SmtpSink, SmtpSinkBuilder};
 
@@ -84,6 +87,7 @@ pub fn require_or_skip(what: &str) -> bool {
         "dovecot" => dovecot::available() && program_on_path("openssl"),
         "aiosmtpd" | "python" | "smtp" => smtp::python().is_ok(),
         "moto" | "s3" => s3::available(),
+        "postgres" | "postgresql" => postgres::available(),
         "haproxy" => program_on_path("haproxy") || program_on_path("/usr/sbin/haproxy"),
         other => program_on_path(other),
     };

@@ -221,7 +221,10 @@ async fn a_move_ends_once_its_node_holds_the_lease_so_it_can_still_fail_over() {
         move_until: Some(now().plus_secs(30)),
         ..switchboard_domain::service_control::ServiceControl::free("svc")
     };
-    store.set_service_control(moving, None, now()).await.unwrap();
+    store
+        .set_service_control(moving, None, now())
+        .await
+        .unwrap();
     set_a.controls.read(&store).await;
     set_b.controls.read(&store).await;
     until("b runs", || b.running.load(Ordering::SeqCst)).await;
