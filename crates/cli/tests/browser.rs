@@ -1116,3 +1116,62 @@ async fn a_note_mentions_a_colleague_and_a_duplicate_is_merged_in_a_real_browser
     let (_, moved) = api.get(&format!("/activities/{}", customers[1].1)).await;
     assert_eq!(moved["customer_id"], c, "{moved}");
 }
+
+/// The system console of a two-node cluster on PostgreSQL: stop and start the dispatcher, move
+/// the router to the other node, from the Services page.
+#[tokio::test]
+async fn an_administrator_runs_the_cluster_from_the_services_page_in_a_real_browser() {
+    if !browser_available() {
+        return;
+    }
+    let Some(url) = common::postgres_database().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let env = |name: &str| {
+        vec![
+            ("SWITCHBOARD_DATABASE_URL".to_string(), url.clone()),
+            (
+                "SWITCHBOARD_CLUSTER_NODE_NAME".to_string(),
+                name.to_string(),
+            ),
+            (
+                "SWITCHBOARD_CLUSTER_LEASE_SECS".to_string(),
+                "3".to_string(),
+            ),
+        ]
+    };
+    let n1 = Server::start_in(dir.path().join("n1"), env("n1"));
+    std::fs::create_dir_all(dir.path().join("n2")).unwrap();
+    std::fs::copy(
+        dir.path().join("n1").join("secret.key"),
+        dir.path().join("n2").join("secret.key"),
+    )
+    .unwrap();
+    let _n2 = Server::start_in(dir.path().join("n2"), env("n2"));
+    let api = Api::admin(&n1).await;
+    common::mail::wait_for("n1 runs the router", Duration::from_secs(15), || async {
+        let (_, s) = api.get("/system/services").await;
+        (s["router"]["node"] == "n1").then_some(())
+    })
+    .await;
+    run(
+        "cluster_console.mjs",
+        &n1,
+        vec![
+            ("SB_ADMIN_EMAIL", common::ADMIN_EMAIL.into()),
+            ("SB_ADMIN_PASSWORD", common::ADMIN_PASSWORD.into()),
+            ("SB_OTHER_NODE", "n2".into()),
+        ],
+    )
+    .await;
+    let (_, s) = api.get("/system/cluster").await;
+    let router = s["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "router")
+        .cloned()
+        .unwrap();
+    assert_eq!(router["node"], "n2", "{s}");
+}
