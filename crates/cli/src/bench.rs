@@ -52,6 +52,10 @@ pub enum BenchCommand {
     /// messages per second and relay latency, against plain inserts of the same rows through
     /// the store's writer in the same run.
     Chat(crate::bench_chat::ChatArgs),
+    /// A cluster: ingest and dispatch on one node and on three sharing one PostgreSQL (with
+    /// where the CPU goes), offers across nodes against offers on one, and failover over
+    /// repeated kills of the router's node.
+    Cluster(crate::bench_cluster::ClusterArgs),
 }
 
 /// Runs a benchmark.
@@ -78,6 +82,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             Ok(())
         }
         BenchCommand::Ingest(a) => crate::bench_mail::ingest(a).await,
+        BenchCommand::Cluster(a) => crate::bench_cluster::cluster(a).await,
         BenchCommand::Dispatch(a) => crate::bench_mail::dispatch(a).await,
         BenchCommand::Routing(a) => crate::bench_routing::routing(a).await,
         BenchCommand::Workflow(a) => crate::bench_workflow::workflow(a),

@@ -257,7 +257,7 @@ fn mib(bytes: usize) -> f64 {
 
 /// Delivers messages as a local delivery agent does: each written into `tmp/`, given the
 /// Maildir's owner, then renamed into `new/`.
-fn deliver_to_maildir(
+pub(crate) fn deliver_to_maildir(
     dir: &std::path::Path,
     tag: &str,
     messages: &[Vec<u8>],

@@ -155,12 +155,22 @@ pub fn sampler(pid: u32, stop: Arc<std::sync::atomic::AtomicBool>) -> std::threa
 
 /// Logs the administrator in at `base` (`…/api/v1`) and makes an API token.
 pub async fn admin_token(base: &str, password: &str) -> anyhow::Result<String> {
+    login_token(base, ADMIN_EMAIL, password).await
+}
+
+/// Logs a user in at the server `url` and makes an API token.
+pub async fn agent_token(url: &str, email: &str, password: &str) -> anyhow::Result<String> {
+    login_token(&format!("{url}/api/v1"), email, password).await
+}
+
+/// Logs `email` in at `base` (`…/api/v1`) and makes an API token.
+async fn login_token(base: &str, email: &str, password: &str) -> anyhow::Result<String> {
     let cookie_http = reqwest::Client::builder().cookie_store(true).build()?;
     let (_, me) = post(
         &cookie_http,
         &format!("{base}/auth/login"),
         None,
-        json!({"email": ADMIN_EMAIL, "password": password}),
+        json!({"email": email, "password": password}),
     )
     .await?;
     let csrf = me["csrf_token"].as_str().unwrap_or_default().to_string();

@@ -6,6 +6,8 @@
 mod admin;
 mod bench;
 mod bench_chat;
+mod bench_cluster;
+mod bench_cluster_nodes;
 mod bench_login;
 mod bench_mail;
 mod bench_routing;

@@ -619,3 +619,61 @@ async fn the_console_stops_starts_and_moves_services() {
         .await;
     assert_eq!(st, 403);
 }
+
+/// `switchboard bench cluster` runs end to end on a tiny load: both runs, the offers and the
+/// kills, with its figures printed.
+#[tokio::test]
+async fn the_cluster_benchmark_runs_end_to_end() {
+    if !(require_or_skip("dovecot") && require_or_skip("aiosmtpd")) {
+        return;
+    }
+    let Ok(server) = std::env::var("SWITCHBOARD_TEST_POSTGRES_URL") else {
+        eprintln!("notice: SWITCHBOARD_TEST_POSTGRES_URL not set; benchmark run skipped");
+        return;
+    };
+    let users = [
+        ("bench", "secret"),
+        ("bench2", "secret"),
+        ("bench3", "secret"),
+    ];
+    let dovecot =
+        switchboard_testkit::Dovecot::start(&[users[0], users[1], users[2], ("sink", "secret")]);
+    let sink = switchboard_testkit::SmtpSink::start(&dovecot.maildir("sink"), None);
+    let mut cmd = std::process::Command::new(common::BIN);
+    cmd.args([
+        "bench",
+        "cluster",
+        "--messages",
+        "30",
+        "--kills",
+        "2",
+        "--offers",
+        "5",
+    ])
+    .args(["--lease-secs", "2", "--postgres", &server])
+    .args(["--imap-port", &dovecot.imap_port().to_string()])
+    .args(["--smtp-port", &sink.port().to_string()]);
+    for (user, _) in users {
+        cmd.arg("--mailbox")
+            .arg(format!("{user}={}", dovecot.maildir(user).display()));
+    }
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eprintln!("{stdout}");
+    for figure in [
+        "ingest:",
+        "dispatch:",
+        "offers:",
+        "failover over 2 kills",
+        "3 nodes against 1",
+    ] {
+        assert!(stdout.contains(figure), "{figure} missing:\n{stdout}");
+    }
+}
