@@ -1,8 +1,9 @@
 //! Service health: each service (and each alias worker) reports its state, last error and
 //! counters here; the system API shows them, and logs and metrics carry the same facts.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
 
 use serde::Serialize;
 use switchboard_domain::Timestamp;
@@ -33,6 +34,65 @@ pub struct ServiceStatus {
     pub notice_at: Option<Timestamp>,
     /// For a singleton service: the node running it now (holding its lease), when known.
     pub node: Option<String>,
+    /// Throughput: what each counter grew by in the last minute (filled in by a snapshot).
+    pub per_minute: BTreeMap<String, u64>,
+    /// The counters' recent growth, in ten-second buckets.
+    #[serde(skip)]
+    recent: Recent,
+}
+
+/// Seconds in one bucket of [`Recent`].
+const BUCKET_SECS: u64 = 10;
+/// Buckets that make a minute.
+const BUCKETS: u64 = 6;
+
+/// The current bucket: ten-second steps since this process first asked.
+fn bucket_now() -> u64 {
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_secs() / BUCKET_SECS
+}
+
+/// What each counter grew by, per bucket, over the last minute.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Recent(BTreeMap<String, VecDeque<(u64, u64)>>);
+
+impl Recent {
+    /// Counts `n` for `counter` in bucket `at`, forgetting buckets older than a minute.
+    fn add(&mut self, counter: &str, n: u64, at: u64) {
+        let q = self.0.entry(counter.to_string()).or_default();
+        match q.back_mut() {
+            Some((b, c)) if *b == at => *c += n,
+            _ => q.push_back((at, n)),
+        }
+        while q.front().is_some_and(|(b, _)| b + BUCKETS <= at) {
+            q.pop_front();
+        }
+    }
+
+    /// Each counter's growth over the minute up to bucket `at` (counters that did not grow are
+    /// left out).
+    fn per_minute(&self, at: u64) -> BTreeMap<String, u64> {
+        self.0
+            .iter()
+            .map(|(k, q)| {
+                let n = q
+                    .iter()
+                    .filter(|(b, _)| b + BUCKETS > at)
+                    .map(|(_, n)| n)
+                    .sum();
+                (k.clone(), n)
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+}
+
+impl ServiceStatus {
+    /// Adds `n` to `counter`, and to its last minute's growth.
+    fn count(&mut self, counter: &str, n: u64) {
+        *self.counters.entry(counter.to_string()).or_default() += n;
+        self.recent.add(counter, n, bucket_now());
+    }
 }
 
 /// A failure as [`Registry::backing_off`] records it.
@@ -80,7 +140,7 @@ impl Registry {
             s.state = "backing_off".into();
             s.last_error = Some(error.to_string());
             s.last_error_at = Some(at);
-            *s.counters.entry("errors".into()).or_default() += 1;
+            s.count("errors", 1);
         });
     }
 
@@ -110,7 +170,7 @@ impl Registry {
         self.with(name, |s| {
             s.notice = Some(text.to_string());
             s.notice_at = Some(at);
-            *s.counters.entry(counter.to_string()).or_default() += 1;
+            s.count(counter, 1);
         });
     }
 
@@ -121,9 +181,7 @@ impl Registry {
 
     /// Adds to a counter.
     pub fn add(&self, name: &str, counter: &str, n: u64) {
-        self.with(name, |s| {
-            *s.counters.entry(counter.to_string()).or_default() += n
-        });
+        self.with(name, |s| s.count(counter, n));
     }
 
     /// Sets the progress text (or clears it).
@@ -140,6 +198,50 @@ impl Registry {
 
     /// Every report, by name.
     pub fn snapshot(&self) -> BTreeMap<String, ServiceStatus> {
-        self.inner.lock().map(|m| m.clone()).unwrap_or_default()
+        let now = bucket_now();
+        let mut all = self.inner.lock().map(|m| m.clone()).unwrap_or_default();
+        for s in all.values_mut() {
+            s.per_minute = s.recent.per_minute(now);
+        }
+        all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_minute_counts_what_grew_in_its_buckets_only() {
+        let mut r = Recent::default();
+        r.add("messages", 5, 0);
+        r.add("messages", 3, 0);
+        r.add("messages", 10, 4);
+        r.add("bytes", 100, 5);
+        assert_eq!(
+            r.per_minute(5),
+            BTreeMap::from([("bytes".to_string(), 100), ("messages".to_string(), 18)])
+        );
+        // A minute after bucket 0, its 8 no longer count; nothing at all later.
+        assert_eq!(r.per_minute(6)["messages"], 10);
+        assert_eq!(
+            r.per_minute(10),
+            BTreeMap::from([("bytes".to_string(), 100)])
+        );
+        assert!(r.per_minute(20).is_empty());
+        // Old buckets are forgotten as new ones come.
+        r.add("messages", 1, 30);
+        assert_eq!(r.0["messages"].len(), 1);
+    }
+
+    #[test]
+    fn a_snapshot_shows_the_counters_and_their_last_minute() {
+        let reg = Registry::default();
+        reg.add("dispatcher", "sent", 7);
+        reg.error("dispatcher", "refused", Timestamp::from_millis(0));
+        let s = &reg.snapshot()["dispatcher"];
+        assert_eq!(s.counters["sent"], 7);
+        assert_eq!(s.per_minute["sent"], 7);
+        assert_eq!(s.per_minute["errors"], 1);
     }
 }

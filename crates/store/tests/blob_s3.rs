@@ -67,6 +67,11 @@ async fn blobs_round_trip_through_a_bucket() -> R {
     assert_eq!(store.get(&again).await?, b"lone");
     assert_eq!(listing(&store).await?.len(), 3);
     assert!(store.put_many(Vec::new()).await?.is_empty());
+    let with_empty = store
+        .put_many(vec![Bytes::new(), Bytes::from("after the empty one")])
+        .await?;
+    assert_eq!(store.get(&with_empty[0]).await?, b"");
+    assert_eq!(store.get(&with_empty[1]).await?, b"after the empty one");
 
     // Another prefix in the same bucket sees none of it.
     let other = S3BlobStore::new(&settings(&server, "site-b"))?;

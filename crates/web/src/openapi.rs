@@ -1117,7 +1117,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         (
             "/api/v1/system/services",
             Get,
-            "Health of the background services (state, last error, counters, progress)",
+            "Health of the background services (state, last error, counters and their growth in the last minute, progress)",
             "system",
             None,
             "200",

@@ -229,6 +229,11 @@ impl S3BlobStore {
             return Ok(bytes.to_vec());
         };
         let path = object_path(&pack::relative_path(at.pack));
+        if at.len == 0 {
+            // An empty blob: no range to ask for (S3 refuses empty ones).
+            key.check(&[])?;
+            return Ok(Vec::new());
+        }
         let range = at.offset..at.offset.saturating_add(at.len);
         match self.objects.get_range(&path, range).await {
             Ok(bytes) if bytes.len() as u64 == at.len => {

@@ -1,6 +1,7 @@
 //! The administrator's view of the background services: each service and each alias's mail
 //! worker with its state, the failures in a row and their kind, when it tries again, the last
-//! error, the last notice (e.g. a message recorded as an exception) and its counters — the same
+//! error, the last notice (e.g. a message recorded as an exception), its counters and what they
+//! grew by in the last minute (throughput) — the same
 //! facts as `GET /api/v1/system/services`, refreshed every few seconds. In a cluster it also
 //! shows the nodes and which node runs each singleton service, with Stop, Start and Move (the
 //! facts and commands of `/api/v1/system/cluster`).
@@ -27,6 +28,8 @@ struct Row {
     progress: String,
     /// `messages 120 · bytes 51234`.
     counters: String,
+    /// What the counters grew by in the last minute, spelled alike.
+    per_minute: String,
     /// Failing now.
     failing: bool,
 }
@@ -61,6 +64,15 @@ async fn cluster(s: &AppState) -> ApiResult<(Vec<NodeView>, Vec<ServiceView>)> {
     Ok((v.nodes, v.services))
 }
 
+/// Counters as `messages 120 · bytes 51234`.
+fn spell(counters: &std::collections::BTreeMap<String, u64>) -> String {
+    counters
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
 fn rows(s: &AppState) -> Vec<Row> {
     s.services
         .snapshot()
@@ -75,12 +87,8 @@ fn rows(s: &AppState) -> Vec<Row> {
             last_error: st.last_error.unwrap_or_default(),
             notice: st.notice.unwrap_or_default(),
             progress: st.progress.unwrap_or_default(),
-            counters: st
-                .counters
-                .iter()
-                .map(|(k, v)| format!("{k} {v}"))
-                .collect::<Vec<_>>()
-                .join(" · "),
+            counters: spell(&st.counters),
+            per_minute: spell(&st.per_minute),
             state: st.state,
             name,
         })
