@@ -218,3 +218,15 @@ async fn the_collector_removes_only_listed_objects_older_than_the_cutoff() -> R 
     }
     Ok(())
 }
+
+#[test]
+fn settings_without_an_endpoint_mean_aws_by_region() {
+    let store = S3BlobStore::new(&S3Settings {
+        bucket: "switchboard-blobs".into(),
+        region: "eu-central-1".into(),
+        access_key_id: "id".into(),
+        secret_access_key: "secret".into(),
+        ..S3Settings::default()
+    });
+    assert!(store.is_ok(), "{store:?}");
+}

@@ -42,7 +42,7 @@ const REMOVAL_TALLY_EVERY: usize = 100;
 #[derive(Clone, Default)]
 pub struct S3Settings {
     /// The service's URL, e.g. `https://s3.eu-west-1.amazonaws.com` or `http://10.0.0.5:9000`
-    /// (plain HTTP only when spelled so).
+    /// (plain HTTP only when spelled so); empty: AWS, by region.
     pub endpoint: String,
     /// The bucket.
     pub bucket: String,
@@ -126,8 +126,12 @@ impl S3BlobStore {
             max_retries: 3,
             retry_timeout: Duration::from_secs(30),
         };
-        let s3 = AmazonS3Builder::new()
-            .with_endpoint(&settings.endpoint)
+        let mut s3 = AmazonS3Builder::new();
+        if !settings.endpoint.trim().is_empty() {
+            // Empty: AWS itself, by region.
+            s3 = s3.with_endpoint(settings.endpoint.trim());
+        }
+        let s3 = s3
             .with_allow_http(insecure)
             .with_bucket_name(&settings.bucket)
             .with_region(&settings.region)
