@@ -58,6 +58,7 @@ pub mod throttle;
 pub mod time;
 pub mod user;
 pub mod user_group;
+pub mod webhook;
 pub mod workflow;
 pub mod wrap_up;
 
