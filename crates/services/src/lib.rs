@@ -28,6 +28,7 @@ pub mod routing;
 pub mod send_retry;
 pub mod singleton;
 pub mod status;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;

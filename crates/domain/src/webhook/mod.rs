@@ -1,14 +1,17 @@
 //! Webhooks: what other systems hear of the events here. A subscription names a target URL and
-//! the event kinds it wants (`subscription.rs`); each delivery is signed per the Standard Webhooks spec (`sign.rs`),
+//! the event kinds it wants (`subscription.rs`); a delivery's body is the event in the Standard
+//! Webhooks envelope (`body.rs`); each delivery is signed per the Standard Webhooks spec (`sign.rs`),
 //! tried again on a schedule that spans more than a day (`retry.rs`), and sent only to a target
 //! whose address the policy allows (`target.rs`). These are the pure rules; storing deliveries
 //! and sending them belong to the layers above.
 
+pub mod body;
 pub mod retry;
 pub mod sign;
 pub mod subscription;
 pub mod target;
 
+pub use body::body;
 pub use retry::{DISABLE_AFTER, RETRY_DELAYS_SECS, next_attempt_secs};
 pub use sign::{Secret, Signature, sign};
 pub use subscription::{NewWebhook, delivery_id};
