@@ -18,11 +18,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use clap::Args;
 use serde_json::{Value, json};
-use switchboard_domain::{ActivityId, Actor, NewReply};
+use switchboard_domain::ActivityId;
 use switchboard_store::{Store, StoreOptions, create_postgres_database};
 
 use crate::bench_cluster_nodes::{Cluster, Cpu};
-use crate::now;
 
 /// Options of `bench cluster`.
 #[derive(Args, Debug)]
@@ -258,37 +257,9 @@ async fn dispatch(c: &Cluster, store: &Store) -> anyhow::Result<f64> {
     c.control("dispatcher", "stop").await?;
     let targets = activities(c).await?;
     let app = switchboard_app::App::new(store.clone());
-    let mut pending = futures_util::stream::FuturesUnordered::new();
-    for id in targets.iter().copied() {
-        let app = app.clone();
-        pending.push(async move {
-            let r = NewReply {
-                text: "Thanks for writing; this is sorted now.".into(),
-                html: None,
-                to: vec![],
-                cc: vec![],
-                attachments: vec![],
-                complete: false,
-                compose: true,
-                draft_attachments: false,
-                any_recipient: true,
-            };
-            app.reply(id, r, Actor::System, now()).await
-        });
-        if pending.len() >= 32 {
-            use futures_util::StreamExt;
-            if let Some(r) = pending.next().await {
-                r?;
-            }
-        }
-    }
-    {
-        use futures_util::StreamExt;
-        while let Some(r) = pending.next().await {
-            r?;
-        }
-    }
     let want = targets.len() as i64;
+    crate::bench_mail::queue_replies(&app, targets, "Thanks for writing; this is sorted now.", 32)
+        .await?;
     let cpu = Cpu::now(&pids(c));
     let started = Instant::now();
     c.control("dispatcher", "start").await?;

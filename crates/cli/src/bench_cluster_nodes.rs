@@ -3,7 +3,6 @@
 //! killed with SIGKILL and started again; their API; and where the machine's CPU time goes.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -11,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
-use crate::bench_server::{ADMIN_PASSWORD, admin_token};
+use crate::bench_server::{ADMIN_PASSWORD, admin_token, running_url};
 
 /// A secret key the nodes share (a benchmark's throwaway database; never a real one).
 pub const SECRET_KEY: &str = "YmVuY2htYXJrIGNsdXN0ZXIga2V5IDAxMjM0NTY3ODk=";
@@ -83,18 +82,7 @@ fn spawn(
         .stderr(std::fs::File::create(dir.join(format!("{name}.log")))?)
         .spawn()
         .context("start a node")?;
-    let stdout = child.stdout.take().context("node output")?;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(url) = line.strip_prefix("Switchboard is running at ") {
-                let _ = tx.send(url.trim().to_string());
-            }
-        }
-    });
-    let url = rx
-        .recv_timeout(Duration::from_secs(60))
-        .with_context(|| format!("node {name} did not start"))?;
+    let url = running_url(&mut child, &format!("node {name}"))?;
     Ok((child, url))
 }
 

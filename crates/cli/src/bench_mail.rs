@@ -276,6 +276,38 @@ pub(crate) fn deliver_to_maildir(
     Ok(())
 }
 
+/// Writes a plain reply with `text` on each of `activities` (as the system, composed, to the
+/// customer), `width` at a time: the outbox a dispatch benchmark drains.
+pub(crate) async fn queue_replies(
+    app: &switchboard_app::App,
+    activities: Vec<switchboard_domain::ActivityId>,
+    text: &str,
+    width: usize,
+) -> anyhow::Result<()> {
+    let mut pending = futures_util::stream::iter(activities.into_iter().map(|id| {
+        let (app, text) = (app.clone(), text.to_string());
+        async move {
+            let r = NewReply {
+                text,
+                html: None,
+                to: vec![],
+                cc: vec![],
+                attachments: vec![],
+                complete: false,
+                compose: true,
+                draft_attachments: false,
+                any_recipient: true,
+            };
+            app.reply(id, r, Actor::System, now()).await
+        }
+    }))
+    .buffer_unordered(width.max(1));
+    while let Some(r) = pending.next().await {
+        r?;
+    }
+    Ok(())
+}
+
 /// Runs `bench ingest`.
 pub async fn ingest(a: IngestArgs) -> anyhow::Result<()> {
     let messages: Vec<Vec<u8>> = (0..a.messages)
@@ -570,37 +602,8 @@ pub async fn dispatch(a: DispatchArgs) -> anyhow::Result<()> {
         .context("no activity")?;
     let body = String::from_utf8_lossy(&raw).into_owned();
     let setup = Instant::now();
-    let mut pending = futures_util::stream::FuturesUnordered::new();
     let app = switchboard_app::App::new(w.store.clone());
-    for _ in 0..a.messages {
-        let (app, text) = (app.clone(), body.clone());
-        pending.push(async move {
-            let r = NewReply {
-                text,
-                html: None,
-                to: vec![],
-                cc: vec![],
-                attachments: vec![],
-                complete: false,
-                compose: true,
-                draft_attachments: false,
-                any_recipient: true,
-            };
-            app.reply(activity, r, Actor::System, now()).await
-        });
-        if pending.len() >= 64 {
-            use futures_util::StreamExt;
-            if let Some(r) = pending.next().await {
-                r?;
-            }
-        }
-    }
-    {
-        use futures_util::StreamExt;
-        while let Some(r) = pending.next().await {
-            r?;
-        }
-    }
+    queue_replies(&app, vec![activity; a.messages], &body, 64).await?;
     println!(
         "  queued {} replies in {:.1} s (setup)",
         a.messages,

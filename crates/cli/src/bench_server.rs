@@ -74,7 +74,16 @@ pub fn start(name: &str, env: &[(&str, &str)]) -> anyhow::Result<Server> {
         .stderr(Stdio::inherit())
         .spawn()
         .context("start the server")?;
-    let stdout = child.stdout.take().context("server output")?;
+    let url = running_url(&mut child, "the server")?;
+    Ok(Server { child, url, dir })
+}
+
+/// Waits (at most a minute) for a started server to print its address; the address.
+pub fn running_url(child: &mut Child, what: &str) -> anyhow::Result<String> {
+    let stdout = child
+        .stdout
+        .take()
+        .with_context(|| format!("{what}: no output"))?;
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -83,10 +92,8 @@ pub fn start(name: &str, env: &[(&str, &str)]) -> anyhow::Result<Server> {
             }
         }
     });
-    let url = rx
-        .recv_timeout(Duration::from_secs(60))
-        .context("the server did not start")?;
-    Ok(Server { child, url, dir })
+    rx.recv_timeout(Duration::from_secs(60))
+        .with_context(|| format!("{what} did not start"))
 }
 
 /// Posts `body` as JSON; the status and the JSON answer.
