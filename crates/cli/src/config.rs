@@ -44,6 +44,8 @@ pub struct Config {
     pub workflows: WorkflowSection,
     /// Web chat.
     pub chat: ChatSection,
+    /// Webhook deliveries.
+    pub webhooks: WebhooksSection,
     /// The blob store's upkeep.
     pub blobs: BlobsSection,
     /// Running several nodes on one database.
@@ -172,6 +174,38 @@ impl Default for WorkflowSection {
         WorkflowSection {
             alarms: true,
             alarm_tick_secs: 5,
+        }
+    }
+}
+
+/// Webhook delivery settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhooksSection {
+    /// Run the webhook sender on this node (one node of a cluster sends at a time).
+    pub sender: bool,
+    /// Allow targets on loopback addresses (127.0.0.0/8, ::1): for tests and receivers on
+    /// this machine.
+    pub allow_loopback: bool,
+    /// Allow targets on private networks (10/8, 172.16/12, 192.168/16, fc00::/7).
+    pub allow_private: bool,
+    /// How long one attempt may take, connecting included, in seconds.
+    pub timeout_secs: u64,
+    /// Most deliveries under way at once.
+    pub concurrency: usize,
+    /// The first retry's delay in seconds (about); the later steps scale with it.
+    pub first_retry_secs: u64,
+}
+
+impl Default for WebhooksSection {
+    fn default() -> Self {
+        WebhooksSection {
+            sender: true,
+            allow_loopback: false,
+            allow_private: false,
+            timeout_secs: 10,
+            concurrency: 16,
+            first_retry_secs: 60,
         }
     }
 }
@@ -316,6 +350,7 @@ impl Default for Config {
             mail: MailSection::default(),
             workflows: WorkflowSection::default(),
             chat: ChatSection::default(),
+            webhooks: WebhooksSection::default(),
             blobs: BlobsSection::default(),
             cluster: ClusterSection::default(),
             secret_key: Secret::default(),
@@ -481,6 +516,18 @@ alarm_tick_secs = 5
 [chat]
 # How often the chats' time-outs are looked at, in seconds (each entry point sets its own).
 watch_secs = 5
+
+[webhooks]
+# Send webhook deliveries from this node (one node of a cluster sends at a time). Targets on
+# loopback or private networks are refused unless allowed here. Each attempt may take
+# timeout_secs; at most concurrency go out at once. Failed deliveries are tried again after
+# about 1 minute, 5, 30, 2 hours, 6, 12, 24 and 24 (first_retry_secs scales the whole schedule).
+sender = true
+allow_loopback = false
+allow_private = false
+timeout_secs = 10
+concurrency = 16
+first_retry_secs = 60
 
 [cluster]
 # Several nodes may share one PostgreSQL database. The router, retriever (per alias), dispatcher,

@@ -248,6 +248,34 @@ fn start_watches(
             )
         },
     )));
+    if c.webhooks.sender {
+        let status = registry.clone();
+        let settings = switchboard_services::webhooks::sender::Settings {
+            policy: switchboard_domain::webhook::TargetPolicy {
+                allow_loopback: c.webhooks.allow_loopback,
+                allow_private: c.webhooks.allow_private,
+            },
+            timeout: Duration::from_secs(c.webhooks.timeout_secs.max(1)),
+            concurrency: c.webhooks.concurrency.max(1),
+            first_retry_secs: c.webhooks.first_retry_secs.max(1),
+            ..Default::default()
+        };
+        tasks.push(tokio::spawn(singleton::hold(
+            app.store().clone(),
+            switchboard_services::webhooks::sender::NAME.into(),
+            leases.clone(),
+            registry.clone(),
+            stop.subscribe(),
+            move |held| {
+                switchboard_services::webhooks::sender::run(
+                    held.store,
+                    settings,
+                    status.clone(),
+                    held.stop,
+                )
+            },
+        )));
+    }
     if c.workflows.alarms {
         let (a, r, status) = (app.clone(), router.clone(), registry.clone());
         let tick = Duration::from_secs(c.workflows.alarm_tick_secs.max(1));

@@ -34,6 +34,7 @@ struct Objects {
     calendar: i64,
     workflow: i64,
     entry_point: i64,
+    webhook: i64,
     alias: i64,
     email: i64,
     attachment: i64,
@@ -142,6 +143,13 @@ async fn department(w: &World, existing: Option<i64>, tag: &str) -> Objects {
                "calendar_id": calendar, "allowed_origins": ["https://shop.example.com"]}),
     )
     .await);
+    let webhook = id(&created(
+        api,
+        "/webhooks",
+        json!({"department_id": dept, "url": format!("https://hooks.example.com/{tag}"),
+               "events": ["created"], "active": false}),
+    )
+    .await);
     let mailbox = format!("box{}", tag.to_lowercase());
     w.dovecot.add_user(&mailbox, "secret");
     let address = format!("{mailbox}@acme.test");
@@ -181,6 +189,7 @@ async fn department(w: &World, existing: Option<i64>, tag: &str) -> Objects {
         calendar,
         workflow,
         entry_point,
+        webhook,
         alias: id(&a),
         email: email_id,
         attachment,
@@ -204,6 +213,7 @@ fn reads(b: &Objects) -> Vec<String> {
         calendar: l,
         workflow: wf,
         entry_point: ep,
+        webhook: wh,
         alias: al,
         email: e,
         attachment: at,
@@ -238,6 +248,9 @@ fn reads(b: &Objects) -> Vec<String> {
         format!("/workflows/{wf}"),
         format!("/workflows/{wf}/versions"),
         format!("/entry-points/{ep}"),
+        format!("/webhooks/{wh}"),
+        format!("/webhooks/{wh}/deliveries"),
+        format!("/webhooks/{wh}/deliveries/1"),
         format!("/aliases/{al}"),
         format!("/emails/{e}"),
         format!("/emails/{e}/html"),
@@ -350,6 +363,22 @@ fn path_writes(b: &Objects, me: i64) -> Vec<(reqwest::Method, String, Value)> {
             format!("/entry-points/{}", b.entry_point),
             Value::Null,
         ),
+        (
+            M::PUT,
+            format!("/webhooks/{}", b.webhook),
+            json!({"version": 1, "active": true}),
+        ),
+        (M::DELETE, format!("/webhooks/{}", b.webhook), Value::Null),
+        (
+            M::POST,
+            format!("/webhooks/{}/secret", b.webhook),
+            json!({}),
+        ),
+        (
+            M::POST,
+            format!("/webhooks/{}/deliveries/1/replay", b.webhook),
+            json!({}),
+        ),
     ]
 }
 
@@ -425,6 +454,11 @@ fn body_writes(a: &Objects, b: &Objects, me: i64) -> Vec<(reqwest::Method, Strin
             "/entry-points".into(),
             json!({"department_id": a.dept, "name": "Planted", "calendar_id": b.calendar}),
         ),
+        (
+            M::POST,
+            "/webhooks".into(),
+            json!({"department_id": b.dept, "url": "https://planted.example/", "events": ["created"]}),
+        ),
     ]
 }
 
@@ -444,6 +478,7 @@ const LISTS: &[(&str, &str)] = &[
     ("/calendars?limit=500", "department_id"),
     ("/workflows?limit=500", "department_id"),
     ("/entry-points?limit=500", "department_id"),
+    ("/webhooks?limit=500", "department_id"),
     ("/aliases?limit=500", "department_id"),
     ("/emails?limit=500", "department_id"),
     ("/delivery-exceptions?limit=500", "department_id"),

@@ -73,4 +73,8 @@ id_type! {
     WorkflowId,
     /// A chat entry point: what a web page embeds to offer chat.
     EntryPointId,
+    /// A webhook subscription: a department's events POSTed to a URL.
+    WebhookId,
+    /// One delivery of one event to one webhook, with its attempts.
+    WebhookDeliveryId,
 }

@@ -139,8 +139,13 @@ impl Refers for DepartmentPatch {
     }
 }
 
+crate::refers_fields!(crate::webhook::NewWebhook {
+    department_id: Department
+});
+
 crate::refers_nothing!(
     CustomerPatch,
+    crate::webhook::WebhookPatch,
     CategoryPatch,
     CalendarPatch,
     NewDepartment,

@@ -103,6 +103,8 @@ pub enum Resource {
     Workflows,
     /// Chat entry points.
     EntryPoints,
+    /// Webhook subscriptions, their deliveries and secrets (administrators only).
+    Webhooks,
     /// Operations: log levels, services.
     System,
 }
@@ -126,5 +128,7 @@ mod tests {
         assert!(Role::Supervisor.may(Access::Read, Resource::EntryPoints));
         assert!(!Role::Supervisor.may(Access::Write, Resource::EntryPoints));
         assert!(!Role::Agent.may(Access::Read, Resource::EntryPoints));
+        assert!(!Role::Supervisor.may(Access::Read, Resource::Webhooks));
+        assert!(Role::Admin.may(Access::Write, Resource::Webhooks));
     }
 }

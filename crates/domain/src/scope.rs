@@ -89,6 +89,8 @@ pub enum ObjectKind {
     Workflow,
     /// A chat entry point.
     EntryPoint,
+    /// A webhook subscription.
+    Webhook,
 }
 
 impl ObjectKind {
@@ -111,6 +113,7 @@ impl ObjectKind {
             ObjectKind::Calendar => "calendar",
             ObjectKind::Workflow => "workflow",
             ObjectKind::EntryPoint => "entry point",
+            ObjectKind::Webhook => "webhook",
         }
     }
 }

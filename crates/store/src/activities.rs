@@ -57,7 +57,7 @@ pub(crate) fn from_row(r: &AnyRow) -> Result<Activity, StoreError> {
     })
 }
 
-fn event_from_row(r: &AnyRow) -> Result<ActivityEvent, StoreError> {
+pub(crate) fn event_from_row(r: &AnyRow) -> Result<ActivityEvent, StoreError> {
     Ok(ActivityEvent {
         id: EventId(col(r, "id")?),
         activity_id: ActivityId(col(r, "activity_id")?),
@@ -166,7 +166,7 @@ pub(crate) async fn append_many(
 ) -> Result<(), StoreError> {
     for chunk in events.chunks(EVENT_ROWS) {
         let sql = format!(
-            "INSERT INTO activity_events (activity_id, kind, version, from_status, to_status, actor_user_id, at, data) VALUES {}",
+            "INSERT INTO activity_events (activity_id, kind, version, from_status, to_status, actor_user_id, at, data) VALUES {} RETURNING id",
             crate::sql::value_rows(chunk.len(), 8)
         );
         let mut q = sqlx::query(&sql);
@@ -185,7 +185,13 @@ pub(crate) async fn append_many(
                         .map_err(|e| StoreError::Internal(e.to_string()))?,
                 );
         }
-        q.execute(&mut *c).await?;
+        let ids = q
+            .fetch_all(&mut *c)
+            .await?
+            .iter()
+            .map(|r| col::<i64>(r, "id"))
+            .collect::<Result<Vec<_>, _>>()?;
+        crate::webhook_outbox::enqueue(c, &ids, now).await?;
     }
     Ok(())
 }

@@ -87,6 +87,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "service controls",
         include_str!("../migrations/0021_service_controls.sql"),
     ),
+    (
+        22,
+        "webhooks",
+        include_str!("../migrations/0022_webhooks.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -183,15 +183,37 @@ impl Select {
 
     /// Runs the query for one page, ordered by `id`.
     pub(crate) async fn page(
-        mut self,
+        self,
         pool: &AnyPool,
         page: &PageRequest,
     ) -> Result<(Vec<AnyRow>, bool), StoreError> {
+        self.page_by(pool, page, "id", false).await
+    }
+
+    /// Runs the query for one page, newest first by `id_column`.
+    pub(crate) async fn page_desc(
+        self,
+        pool: &AnyPool,
+        page: &PageRequest,
+        id_column: &str,
+    ) -> Result<(Vec<AnyRow>, bool), StoreError> {
+        self.page_by(pool, page, id_column, true).await
+    }
+
+    async fn page_by(
+        mut self,
+        pool: &AnyPool,
+        page: &PageRequest,
+        id_column: &str,
+        desc: bool,
+    ) -> Result<(Vec<AnyRow>, bool), StoreError> {
+        let (op, order) = if desc { ("<", " DESC") } else { (">", "") };
         if let Some(after) = page.after {
-            self.cond("id", ">", Arg::Int(after));
+            self.cond(id_column, op, Arg::Int(after));
         }
         let limit = i64::from(page.limit) + 1;
-        self.sql.push_str(&format!(" ORDER BY id LIMIT {limit}"));
+        self.sql
+            .push_str(&format!(" ORDER BY {id_column}{order} LIMIT {limit}"));
         let mut q = sqlx::query(&self.sql);
         for a in self.args {
             q = match a {

@@ -12,6 +12,7 @@ use switchboard_store::*;
 
 mod chat;
 mod email;
+mod webhooks;
 
 type R = Result<(), Box<dyn std::error::Error>>;
 
@@ -67,6 +68,7 @@ async fn suite(s: &Store) -> R {
     groups_and_queues(s, dept.id, agent.id).await?;
     let customer = customers(s, dept.id).await?;
     activities(s, dept.id, customer.id, agent.id).await?;
+    webhooks::suite(s, dept.id, customer.id).await?;
     group_commit_batches_concurrent_writers(s, customer.id).await?;
     tokens_and_sessions(s, agent.id).await?;
     email::suite(s, dept.id).await?;

@@ -9,6 +9,8 @@
 //! - [`Haproxy`]: a load balancer in front of a cluster's nodes.
 //! - [`Postgres`]: a PostgreSQL server of the test's own, to stop and start under load.
 //! - [`S3Server`]: an S3-compatible object store (moto's server) with one bucket.
+//! - [`WebhookReceiver`]: an HTTP receiver that verifies webhook signatures with the Standard
+//!   Webhooks reference library.
 //! - [`TestCa`]: a throwaway certificate authority and a `localhost`/`127.0.0.1` server
 //!   certificate that rustls accepts.
 //! - [`free_port`] and [`require_or_skip`].
@@ -34,6 +36,7 @@ mod postgres;
 mod process;
 mod s3;
 mod smtp;
+mod webhook_receiver;
 
 pub use ca::TestCa;
 pub use dovecot::Dovecot;
@@ -41,6 +44,7 @@ pub use haproxy::Haproxy;
 pub use postgres::Postgres;
 pub use s3::S3Server;
 pub use smtp::{Envelope, SmtpSink, SmtpSinkBuilder};
+pub use webhook_receiver::WebhookReceiver;
 
 use std::collections::BTreeSet;
 use std::net::TcpListener;
@@ -87,6 +91,7 @@ pub fn require_or_skip(what: &str) -> bool {
         "dovecot" => dovecot::available() && program_on_path("openssl"),
         "aiosmtpd" | "python" | "smtp" => smtp::python().is_ok(),
         "moto" | "s3" => s3::available(),
+        "standardwebhooks" | "webhooks" => webhook_receiver::available(),
         "postgres" | "postgresql" => postgres::available(),
         "haproxy" => program_on_path("haproxy") || program_on_path("/usr/sbin/haproxy"),
         other => program_on_path(other),

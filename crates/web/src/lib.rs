@@ -270,6 +270,34 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
             ),
         ),
         (
+            "/webhooks",
+            limited(get(webhooks::list).post(webhooks::create)),
+        ),
+        (
+            "/webhooks/{id}",
+            limited(
+                get(webhooks::get)
+                    .put(webhooks::update)
+                    .delete(webhooks::delete),
+            ),
+        ),
+        (
+            "/webhooks/{id}/secret",
+            limited(post(webhooks::renew_secret)),
+        ),
+        (
+            "/webhooks/{id}/deliveries",
+            limited(get(webhooks::deliveries)),
+        ),
+        (
+            "/webhooks/{id}/deliveries/{delivery}",
+            limited(get(webhooks::delivery)),
+        ),
+        (
+            "/webhooks/{id}/deliveries/{delivery}/replay",
+            limited(post(webhooks::replay)),
+        ),
+        (
             "/calendars",
             limited(get(calendars::list).post(calendars::create)),
         ),

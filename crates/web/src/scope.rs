@@ -55,7 +55,8 @@ pub fn classify(segment: &str, name: &str) -> Option<PathParam> {
         "calendars" => K::Calendar,
         "workflows" => K::Workflow,
         "entry-points" => K::EntryPoint,
-        "tokens" | "views" | "services" => return Some(PathParam::Other),
+        "webhooks" => K::Webhook,
+        "tokens" | "views" | "services" | "deliveries" => return Some(PathParam::Other),
         "inbox" => K::Activity,
         _ => return None,
     };

@@ -50,17 +50,25 @@ pub enum Refused {
 /// Resolves `url`'s host and checks every address under `policy`.
 pub async fn resolve(url: &str, policy: TargetPolicy) -> Result<Resolved, Refused> {
     let (host, port) = check_url(url).map_err(|e| Refused::Url(e.to_string()))?;
+    let addrs = lookup(&host, port, policy).await?;
+    Ok(Resolved { host, addrs })
+}
+
+/// Looks `host` up (at most [`RESOLVE_TIMEOUT`]) and checks every address under `policy`;
+/// the addresses carry `port`.
+pub async fn lookup(
+    host: &str,
+    port: u16,
+    policy: TargetPolicy,
+) -> Result<Vec<SocketAddr>, Refused> {
     let unresolved = |reason: String| Refused::Unresolved {
-        host: host.clone(),
+        host: host.to_string(),
         reason,
     };
-    let looked_up = tokio::time::timeout(
-        RESOLVE_TIMEOUT,
-        tokio::net::lookup_host((host.as_str(), port)),
-    )
-    .await
-    .map_err(|_| unresolved(format!("no answer within {RESOLVE_TIMEOUT:?}")))?
-    .map_err(|e| unresolved(e.to_string()))?;
+    let looked_up = tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host((host, port)))
+        .await
+        .map_err(|_| unresolved(format!("no answer within {RESOLVE_TIMEOUT:?}")))?
+        .map_err(|e| unresolved(e.to_string()))?;
     let mut addrs: Vec<SocketAddr> = looked_up.collect();
     addrs.sort();
     addrs.dedup();
@@ -71,9 +79,13 @@ pub async fn resolve(url: &str, policy: TargetPolicy) -> Result<Resolved, Refuse
         .iter()
         .find_map(|a| refusal(a.ip(), policy).map(|why| (a.ip(), why)))
     {
-        return Err(Refused::Address { host, addr, why });
+        return Err(Refused::Address {
+            host: host.to_string(),
+            addr,
+            why,
+        });
     }
-    Ok(Resolved { host, addrs })
+    Ok(addrs)
 }
 
 #[cfg(test)]

@@ -34,6 +34,7 @@ pub mod search;
 pub mod system;
 pub mod user_groups;
 pub mod users;
+pub mod webhooks;
 pub mod workflows;
 
 /// One page of a list.
