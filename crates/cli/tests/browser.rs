@@ -825,6 +825,14 @@ async fn every_console_page_is_accessible_in_a_real_browser() {
                "definition": {"steps": [{"type": "route", "id": "r", "queue_id": queue}]}}),
     )
     .await;
+    // A webhook whose target is refused (loopback is not allowed here): its page shows the
+    // failed deliveries.
+    let webhook = create(
+        &api,
+        "/webhooks",
+        json!({"department_id": dept, "url": "http://127.0.0.1:9/hooks", "events": ["created", "queued"]}),
+    )
+    .await;
     let customer = create(
         &api,
         "/customers",
@@ -852,6 +860,7 @@ async fn every_console_page_is_accessible_in_a_real_browser() {
         "departments": dept, "users": ann, "user-groups": group, "queues": queue,
         "aliases": null, "kb-folders": folder, "articles": article, "workflows": workflow,
         "categories": category, "calendars": calendar, "entry-points": entry_point,
+        "webhooks": webhook,
     });
     run(
         "console_pages.mjs",
@@ -1174,4 +1183,50 @@ async fn an_administrator_runs_the_cluster_from_the_services_page_in_a_real_brow
         .cloned()
         .unwrap();
     assert_eq!(router["node"], "n2", "{s}");
+}
+
+/// Webhooks from the administration console: subscribe a real receiver, see the secret once,
+/// renew it, and replay a delivery from the log.
+#[tokio::test]
+async fn an_administrator_subscribes_a_webhook_in_a_real_browser() {
+    if !browser_available() || !switchboard_testkit::require_or_skip("standardwebhooks") {
+        return;
+    }
+    let receiver = switchboard_testkit::WebhookReceiver::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start_in(
+        tmp.path().to_path_buf(),
+        vec![("SWITCHBOARD_WEBHOOKS_ALLOW_LOOPBACK".into(), "true".into())],
+    );
+    let api = Api::admin(&server).await;
+    let (_, depts) = api.get("/departments").await;
+    let dept = depts["items"][0]["id"].as_i64().unwrap();
+    let customer = create(
+        &api,
+        "/customers",
+        json!({"department_id": dept, "name": "Carla Customer"}),
+    )
+    .await;
+    let body = json!({"customer_id": customer, "channel": "inbound_email", "subject": "Hooked"});
+    run(
+        "webhooks_console.mjs",
+        &server,
+        vec![
+            ("SB_ADMIN_EMAIL", common::ADMIN_EMAIL.into()),
+            ("SB_ADMIN_PASSWORD", common::ADMIN_PASSWORD.into()),
+            ("SB_RECEIVER", receiver.url()),
+            ("SB_EVENT_PATH", "/api/v1/activities".into()),
+            ("SB_EVENT_BODY", body.to_string()),
+        ],
+    )
+    .await;
+    // The receiver had no secret set, so every delivery it got failed its check: the log
+    // holds them as failed attempts (401), and the replayed one was tried again.
+    let (_, hooks) = api.get("/webhooks").await;
+    let hook = hooks["items"][0]["id"].as_i64().unwrap();
+    let (_, log) = api.get(&format!("/webhooks/{hook}/deliveries")).await;
+    let items = log["items"].as_array().unwrap();
+    assert!(!items.is_empty(), "{log}");
+    assert!(items.iter().all(|d| d["last_status_code"] == 401), "{log}");
+    assert!(!receiver.rejected().is_empty());
 }

@@ -32,4 +32,3 @@ pub(crate) async fn enqueue(
         .await?;
     Ok(())
 }
-

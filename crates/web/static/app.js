@@ -470,6 +470,8 @@ async function sendForm(form) {
   const data = await res.json().catch(() => ({}));
   if (!res.ok) return showError(form, data.field, data.message || `${res.status} ${res.statusText}`);
   if (!id && !form.dataset.method) {
+    // A webhook's secret is in this answer only: carried to its page, shown there once.
+    if (data.secret) sessionStorage.setItem(`sb:secret:${data.id}`, data.secret);
     window.location.assign(`/admin/${form.dataset.kind}/${data.id}`);
     return;
   }
@@ -537,6 +539,33 @@ actions["delete-object"] = async (b) => {
   if (!window.confirm(t("Delete this for good? Deactivating keeps its history."))) return;
   await api("DELETE", `${form.dataset.api}/${form.dataset.id}`);
   window.location.assign(`/admin/${form.dataset.kind}`);
+};
+
+// A webhook's signing secret, shown once: right after the webhook was made, or renewed.
+function showSecret(secret) {
+  const box = document.getElementById("webhook-secret");
+  if (!box || !secret) return;
+  document.getElementById("webhook-secret-text").textContent = secret;
+  box.hidden = false;
+}
+{
+  const box = document.getElementById("webhook-secret");
+  if (box) {
+    const key = `sb:secret:${box.dataset.webhook}`;
+    showSecret(sessionStorage.getItem(key));
+    sessionStorage.removeItem(key);
+  }
+}
+
+actions["renew-webhook-secret"] = async (b) => {
+  if (!window.confirm(t("Make a new secret? The old one stops working at once."))) return;
+  const got = await api("POST", `/webhooks/${b.dataset.webhook}/secret`, {});
+  showSecret(got.secret);
+};
+
+actions["replay-delivery"] = async (b) => {
+  await api("POST", `/webhooks/${b.dataset.webhook}/deliveries/${b.dataset.delivery}/replay`, {});
+  window.setTimeout(() => window.location.reload(), 400);
 };
 
 // "Show HTML": copy the snippet.

@@ -110,6 +110,7 @@ pub async fn list(
         "categories" => json_page(st.list_categories(scope, dept, page).await?),
         "calendars" => json_page(st.list_calendars(scope, dept, page).await?),
         "entry-points" => json_page(st.list_entry_points(scope, dept, page).await?),
+        "webhooks" => json_page(st.list_webhooks(scope, dept, page).await?),
         _ => (Vec::new(), None),
     })
 }
@@ -129,6 +130,7 @@ pub async fn get(s: &AppState, slug: &str, id: i64) -> ApiResult<Value> {
         "categories" => json(st.category(CategoryId(id)).await?),
         "calendars" => json(st.calendar(CalendarId(id)).await?),
         "entry-points" => json(st.entry_point(EntryPointId(id)).await?),
+        "webhooks" => json(st.webhook(switchboard_domain::WebhookId(id)).await?),
         _ => Err(ApiError::new(
             axum::http::StatusCode::NOT_FOUND,
             "not_found",
@@ -157,9 +159,9 @@ pub async fn section(s: &AppState, slug: &str, id: i64, api: &str) -> ApiResult<
     }
 }
 
-/// What an object is called: its name, title or address.
+/// What an object is called: its name, title, address or URL.
 pub fn title_of(v: &Value) -> &str {
-    ["name", "title", "address"]
+    ["name", "title", "address", "url"]
         .iter()
         .find_map(|k| v.get(*k).and_then(Value::as_str))
         .unwrap_or_default()

@@ -52,6 +52,42 @@ const WORKFLOW_KINDS: &[(&str, &str)] = &[
     ("alarm", "Alarm"),
 ];
 
+/// The event kinds a webhook may want, as the console names them.
+const EVENT_KINDS: &[(&str, &str)] = &[
+    ("created", "Activity created"),
+    ("updated", "Activity changed"),
+    ("queued", "Queued"),
+    ("offered", "Offered to an agent"),
+    ("accepted", "Accepted"),
+    ("declined", "Declined"),
+    ("offer_timed_out", "Offer timed out"),
+    ("assigned", "Assigned"),
+    ("started", "Work started"),
+    ("paused", "Paused"),
+    ("resumed", "Resumed"),
+    ("completed", "Completed"),
+    ("abandoned", "Abandoned"),
+    ("replied", "Reply written"),
+    ("sent", "Email sent"),
+    ("delivery_failed", "Email bounced or failed"),
+    ("workflow_ran", "Workflow ran"),
+    ("acknowledged", "Acknowledged automatically"),
+    ("auto_replied", "Answered automatically"),
+    ("notified", "Notification sent"),
+    ("review_requested", "Review requested"),
+    ("review_approved", "Review approved"),
+    ("review_rejected", "Review rejected"),
+    ("chat_started", "Chat started"),
+    ("chat_ended", "Chat ended"),
+    ("survey_answered", "Survey answered"),
+    ("transcript_sent", "Transcript sent"),
+    ("wrapped_up", "Wrapped up"),
+    ("note_added", "Note added"),
+    ("callback_requested", "Callback requested"),
+    ("callback_attempted", "Callback attempted"),
+    ("customer_merged", "Customer merged"),
+];
+
 /// The pre-chat form a new entry point starts with (the domain's default).
 const PRE_CHAT_DEFAULT: &str = r#"[
   {"key": "name", "label": "Your name", "kind": "text", "required": true, "maps_to": "customer_name"},
@@ -512,6 +548,32 @@ pub const KINDS: &[Kind] = &[
                 .default("60"),
         ],
     },
+    Kind {
+        slug: "webhooks",
+        title: "Webhooks",
+        one: "webhook",
+        api: "/webhooks",
+        resource: Resource::Webhooks,
+        columns: &[
+            ("Target URL", "url"),
+            ("Department", "department_id"),
+            ("Active", "active"),
+            ("Given up in a row", "given_up_in_a_row"),
+        ],
+        fields: &[
+            F::new("department_id", "Department", C::Select(S::Departments))
+                .required()
+                .create_only(),
+            F::new("url", "Target URL", C::Text)
+                .required()
+                .help("where each event is POSTed, signed per Standard Webhooks (https:// unless the receiver is on a trusted network)"),
+            F::new("events", "Events", C::Multi(S::Fixed(EVENT_KINDS))),
+            F::new("active", "Active", C::Check).default("true"),
+            F::new("ordered", "Strict order", C::Check)
+                .help("one delivery at a time, in event order: a failing one holds back the later ones"),
+            F::new("description", "Description", C::Area),
+        ],
+    },
 ];
 
 /// The kind with this slug.
@@ -759,6 +821,12 @@ mod tests {
         names_parse::<MailSecurity>("security", SECURITY, plain);
         names_parse::<ArticleKind>("article kind", ARTICLE_KINDS, plain);
         names_parse::<WorkflowKind>("workflow kind", WORKFLOW_KINDS, plain);
+        names_parse::<switchboard_domain::EventKind>("event kind", EVENT_KINDS, plain);
+        assert_eq!(
+            EVENT_KINDS.len(),
+            switchboard_domain::EventKind::ALL.len(),
+            "every event kind may be subscribed to"
+        );
         names_parse::<switchboard_domain::chat::EntryPointKind>(
             "entry point kind",
             ENTRY_POINT_KINDS,

@@ -7,6 +7,7 @@ pub(crate) use data::choices;
 mod kinds;
 pub mod schema;
 mod view;
+mod webhook_panel;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -177,6 +178,8 @@ struct FormPage {
     scoped: bool,
     /// What a web master pastes into a page (a chat entry point's "Show HTML").
     snippet: Option<String>,
+    /// A webhook's secret, switch-off reason and deliveries.
+    webhook: Option<webhook_panel::WebhookPanel>,
 }
 
 /// `GET /admin/{kind}/new`.
@@ -206,6 +209,7 @@ pub async fn new(
         sections: Vec::new(),
         scoped: schema::department_scoped(kind.fields),
         snippet: None,
+        webhook: None,
     }))
 }
 
@@ -247,6 +251,11 @@ pub async fn edit(
         });
     }
     let name = data::title_of(&obj);
+    let webhook = if kind.slug == "webhooks" {
+        Some(webhook_panel::panel(&s, id).await?)
+    } else {
+        None
+    };
     Ok(render(&FormPage {
         tr: viewer.tr(),
         chrome: Chrome::new(&viewer, "/admin", ""),
@@ -265,6 +274,7 @@ pub async fn edit(
                 switchboard_domain::EntryPointId(id),
             )
         }),
+        webhook,
     }))
 }
 
