@@ -25,6 +25,7 @@ pub mod library;
 pub mod notes;
 pub mod notify;
 pub mod reply;
+pub mod reports;
 pub mod review;
 pub mod workflows;
 pub mod wrap_up;

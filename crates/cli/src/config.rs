@@ -46,6 +46,8 @@ pub struct Config {
     pub chat: ChatSection,
     /// Webhook deliveries.
     pub webhooks: WebhooksSection,
+    /// Reports.
+    pub reports: ReportsSection,
     /// The blob store's upkeep.
     pub blobs: BlobsSection,
     /// Running several nodes on one database.
@@ -174,6 +176,25 @@ impl Default for WorkflowSection {
         WorkflowSection {
             alarms: true,
             alarm_tick_secs: 5,
+        }
+    }
+}
+
+/// Report settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportsSection {
+    /// Fold new events into the report rollup on this node (one node of a cluster at a time).
+    pub rollup: bool,
+    /// How often the rollup looks for new events once caught up, in seconds.
+    pub rollup_tick_secs: u64,
+}
+
+impl Default for ReportsSection {
+    fn default() -> Self {
+        ReportsSection {
+            rollup: true,
+            rollup_tick_secs: 2,
         }
     }
 }
@@ -351,6 +372,7 @@ impl Default for Config {
             workflows: WorkflowSection::default(),
             chat: ChatSection::default(),
             webhooks: WebhooksSection::default(),
+            reports: ReportsSection::default(),
             blobs: BlobsSection::default(),
             cluster: ClusterSection::default(),
             secret_key: Secret::default(),
@@ -528,6 +550,13 @@ allow_private = false
 timeout_secs = 10
 concurrency = 16
 first_retry_secs = 60
+
+[reports]
+# Fold new events into the report rollup (15-minute intervals per queue and agent) on this node;
+# how often to look for new ones once caught up, in seconds. `switchboard reports rebuild`
+# builds the rollup again from the whole event log.
+rollup = true
+rollup_tick_secs = 2
 
 [cluster]
 # Several nodes may share one PostgreSQL database. The router, retriever (per alias), dispatcher,

@@ -20,6 +20,7 @@ mod cluster;
 mod config;
 mod logging;
 mod private_files;
+mod reports;
 mod secret_key;
 mod serve;
 mod sim;
@@ -88,6 +89,13 @@ enum Command {
         #[command(subcommand)]
         command: blobs::BlobsCommand,
     },
+    /// The report rollup: rebuild it from the event log, or catch it up.
+    Reports {
+        #[command(flatten)]
+        common: Common,
+        #[command(subcommand)]
+        command: reports::ReportsCommand,
+    },
     /// Simulate a contact center: the router over synthetic arrivals, handling times, shifts
     /// and skills in virtual time; prints service level, waits, abandonment and occupancy.
     Simulate {
@@ -155,6 +163,7 @@ fn main() -> ExitCode {
             }
             Command::Admin { common, command } => admin::run(common, command).await,
             Command::Blobs { common, command } => blobs::run(common, command).await,
+            Command::Reports { common, command } => reports::run(common, command).await,
             Command::Bench { command } => bench::run(command).await,
             Command::Simulate { scenario } => sim::simulate(&scenario),
         }

@@ -276,6 +276,25 @@ fn start_watches(
             },
         )));
     }
+    if c.reports.rollup {
+        let (a, status) = (app.clone(), registry.clone());
+        let tick = Duration::from_secs(c.reports.rollup_tick_secs.max(1));
+        tasks.push(tokio::spawn(singleton::hold(
+            app.store().clone(),
+            switchboard_services::report_rollup::NAME.into(),
+            leases.clone(),
+            registry.clone(),
+            stop.subscribe(),
+            move |held| {
+                switchboard_services::report_rollup::run(
+                    a.with_store(held.store),
+                    status.clone(),
+                    tick,
+                    held.stop,
+                )
+            },
+        )));
+    }
     if c.workflows.alarms {
         let (a, r, status) = (app.clone(), router.clone(), registry.clone());
         let tick = Duration::from_secs(c.workflows.alarm_tick_secs.max(1));

@@ -42,6 +42,7 @@ pub mod preferences;
 pub mod queue;
 pub mod queue_use;
 pub mod refers;
+pub mod report;
 pub mod review;
 pub mod role;
 pub mod routing;

@@ -23,6 +23,7 @@ pub mod dispatcher;
 pub mod heartbeat;
 pub mod left_email;
 pub mod probe;
+pub mod report_rollup;
 pub mod retriever;
 pub mod routing;
 pub mod send_retry;

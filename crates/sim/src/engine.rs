@@ -71,9 +71,59 @@ struct Work {
     over: bool,
 }
 
+/// What happened to one piece of work, for an event history (the reports' tests and
+/// benchmark turn it into activity events).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Traced {
+    /// It arrived in queue `queue` (the scenario's index).
+    Arrived {
+        /// The scenario's queue index.
+        queue: usize,
+    },
+    /// Offered to an agent.
+    Offered(UserId),
+    /// Given straight to an agent.
+    Assigned(UserId),
+    /// The agent accepted the offer.
+    Accepted(UserId),
+    /// Work started.
+    Started,
+    /// The offer came back to the queue (not taken in time).
+    Returned,
+    /// Done.
+    Completed,
+    /// The customer gave up, or it went to the exception queue.
+    Abandoned,
+}
+
+/// One entry of an event history: when, which work, what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Trace {
+    /// Virtual time (ms from the start).
+    pub at: i64,
+    /// The work.
+    pub activity: ActivityId,
+    /// What happened.
+    pub what: Traced,
+}
+
 /// Runs a scenario through `router` (configured with `scenario.config()`); returns the report
 /// and the number of routing decisions (events and timer rounds handled).
 pub fn run<R: Route>(scenario: &Scenario, router: &mut R) -> (Report, u64) {
+    let (report, decisions, _) = simulate(scenario, router, false);
+    (report, decisions)
+}
+
+/// [`run`], also returning what happened to each piece of work, in order.
+pub fn run_traced<R: Route>(scenario: &Scenario, router: &mut R) -> (Report, u64, Vec<Trace>) {
+    simulate(scenario, router, true)
+}
+
+fn simulate<R: Route>(
+    scenario: &Scenario,
+    router: &mut R,
+    traced: bool,
+) -> (Report, u64, Vec<Trace>) {
     let (_, pools) = scenario.config();
     let pool_of: HashMap<UserId, usize> = pools.iter().copied().collect();
     let mut sim = Sim {
@@ -86,6 +136,8 @@ pub fn run<R: Route>(scenario: &Scenario, router: &mut R) -> (Report, u64) {
         pool_of,
         busy: HashMap::new(),
         decisions: 0,
+        traced,
+        trace: Vec::new(),
     };
     let end = (scenario.hours * 3_600_000.0) as i64;
     for (qi, q) in scenario.queues.iter().enumerate() {
@@ -126,7 +178,7 @@ pub fn run<R: Route>(scenario: &Scenario, router: &mut R) -> (Report, u64) {
     }
     let last = end.max(sim.report.last_event);
     sim.report.finish(last, &sim.busy);
-    (sim.report, sim.decisions)
+    (sim.report, sim.decisions, sim.trace)
 }
 
 struct Sim {
@@ -140,9 +192,17 @@ struct Sim {
     /// Per agent: tasks held and since when the count was last above zero.
     busy: HashMap<UserId, Tally>,
     decisions: u64,
+    traced: bool,
+    trace: Vec<Trace>,
 }
 
 impl Sim {
+    fn note(&mut self, at: i64, activity: ActivityId, what: Traced) {
+        if self.traced {
+            self.trace.push(Trace { at, activity, what });
+        }
+    }
+
     fn push(&mut self, at: i64, ev: Ev) {
         self.seq += 1;
         self.heap.push(Reverse((at, self.seq, ev)));
@@ -182,6 +242,7 @@ impl Sim {
                     },
                 );
                 self.report.arrived(qi);
+                self.note(t, id, Traced::Arrived { queue: qi });
                 if q.patience_secs > 0 {
                     self.push(t + i64::from(q.patience_secs) * 1000, Ev::Patience(id));
                 }
@@ -201,6 +262,7 @@ impl Sim {
             }
             Ev::Accept(id, agent, g) => {
                 if self.work.get(&id).is_some_and(|w| w.gen_ == g && !w.over) {
+                    self.note(t, id, Traced::Accepted(agent));
                     self.feed(
                         router,
                         t,
@@ -214,12 +276,14 @@ impl Sim {
             }
             Ev::Done(id, g) => {
                 if self.work.get(&id).is_some_and(|w| w.gen_ == g && !w.over) {
+                    self.note(t, id, Traced::Completed);
                     self.end(t, id, false);
                     self.feed(router, t, Event::Complete(id));
                 }
             }
             Ev::Patience(id) => {
                 if self.work.get(&id).is_some_and(|w| !w.answered && !w.over) {
+                    self.note(t, id, Traced::Abandoned);
                     self.end(t, id, true);
                     self.feed(router, t, Event::Abandon(id));
                 }
@@ -252,6 +316,9 @@ impl Sim {
 
     /// The agent starts (or the router assigned) the work: its clock runs.
     fn begin<R: Route>(&mut self, router: &mut R, t: i64, id: ActivityId) {
+        if self.traced && self.work.contains_key(&id) {
+            self.note(t, id, Traced::Started);
+        }
         let Some(w) = self.work.get_mut(&id) else {
             return;
         };
@@ -285,6 +352,7 @@ impl Sim {
                 Action::Offer {
                     activity, agent, ..
                 } => {
+                    self.note(t, activity, Traced::Offered(agent));
                     self.reach(t, activity, agent);
                     let accept = self
                         .pool_of
@@ -299,10 +367,14 @@ impl Sim {
                 Action::Assign {
                     activity, agent, ..
                 } => {
+                    self.note(t, activity, Traced::Assigned(agent));
                     self.reach(t, activity, agent);
                     self.begin(router, t, activity);
                 }
                 Action::Return { activity, .. } => {
+                    if self.work.contains_key(&activity) {
+                        self.note(t, activity, Traced::Returned);
+                    }
                     if let Some(w) = self.work.get_mut(&activity) {
                         w.gen_ += 1;
                         if let Some(a) = w.agent.take() {
@@ -313,6 +385,9 @@ impl Sim {
                 Action::Move { activity, to, .. } => {
                     // Into the exception queue: counted as abandoned; nobody works it here.
                     if to.is_none() || to == Some(EXCEPTION) {
+                        if self.work.contains_key(&activity) {
+                            self.note(t, activity, Traced::Abandoned);
+                        }
                         self.end(t, activity, true);
                         self.feed(router, t, Event::Abandon(activity));
                     }
@@ -416,6 +491,35 @@ capacity = {{ chat = 1 }}
             assert!((0.0..=1.0).contains(&q.occupancy), "{q:?}");
             assert!(q.p90_wait_secs >= 0.0 && q.avg_wait_secs >= 0.0);
         }
+    }
+
+    #[test]
+    fn the_trace_tells_each_works_story_from_its_arrival() {
+        let s = scenario(6);
+        let (config, _) = s.config();
+        let (report, _, trace) = run_traced(&s, &mut Router::new(config));
+        assert_eq!(
+            report.render(),
+            simulate(&s).render(),
+            "tracing changes nothing"
+        );
+        let mut first: HashMap<ActivityId, Traced> = HashMap::new();
+        let mut ends = 0;
+        for t in &trace {
+            first.entry(t.activity).or_insert(t.what);
+            if matches!(t.what, Traced::Completed | Traced::Abandoned) {
+                ends += 1;
+            }
+        }
+        assert_eq!(first.len() as u64, report.total_arrived());
+        assert!(first.values().all(|w| matches!(w, Traced::Arrived { .. })));
+        assert!(
+            trace.windows(2).all(|p| p[0].at <= p[1].at),
+            "in time order"
+        );
+        let q = report.queues();
+        let done: u64 = q.iter().map(|q| q.handled + q.abandoned).sum();
+        assert_eq!(ends as u64, done);
     }
 
     #[test]

@@ -92,6 +92,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "webhooks",
         include_str!("../migrations/0022_webhooks.sql"),
     ),
+    (
+        23,
+        "report rollups",
+        include_str!("../migrations/0023_report_rollups.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.
