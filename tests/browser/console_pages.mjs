@@ -34,6 +34,8 @@ const pages = [
   '/supervisor',
   '/supervisor/review',
   '/supervisor/outbox',
+  '/reports',
+  '/reports?kind=email_volume&granularity=hour',
   '/admin',
   '/admin/services',
   '/admin/setup',

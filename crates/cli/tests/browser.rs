@@ -1230,3 +1230,62 @@ async fn an_administrator_subscribes_a_webhook_in_a_real_browser() {
     assert!(items.iter().all(|d| d["last_status_code"] == 401), "{log}");
     assert!(!receiver.rejected().is_empty());
 }
+
+/// Reports from the console: a supervisor runs a report with its chart and exports it.
+#[tokio::test]
+async fn a_supervisor_runs_and_exports_a_report_in_a_real_browser() {
+    if !browser_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start_in(
+        tmp.path().to_path_buf(),
+        vec![("SWITCHBOARD_REPORTS_ROLLUP_TICK_SECS".into(), "1".into())],
+    );
+    let api = Api::admin(&server).await;
+    let (_, depts) = api.get("/departments").await;
+    let dept = depts["items"][0]["id"].as_i64().unwrap();
+    let queue = create(
+        &api,
+        "/queues",
+        json!({"department_id": dept, "name": "Email"}),
+    )
+    .await;
+    let customer = create(
+        &api,
+        "/customers",
+        json!({"department_id": dept, "name": "Carla Customer"}),
+    )
+    .await;
+    for i in 0..6 {
+        create(
+            &api,
+            "/activities",
+            json!({"customer_id": customer, "channel": "inbound_email",
+                   "subject": format!("Order {i}"), "queue_id": queue}),
+        )
+        .await;
+    }
+    create(
+        &api,
+        "/users",
+        json!({"department_id": dept, "email": "sue@acme.test", "name": "Sue", "role": "supervisor",
+               "password": "a long enough password 42"}),
+    )
+    .await;
+    wait_for("the rollup", Duration::from_secs(30), || async {
+        let (_, r) = api.get("/reports/email_volume?granularity=total").await;
+        (r["total"]["values"][0].as_f64() == Some(6.0)).then_some(())
+    })
+    .await;
+    run(
+        "reports_console.mjs",
+        &server,
+        vec![
+            ("SB_EMAIL", "sue@acme.test".into()),
+            ("SB_PASSWORD", "a long enough password 42".into()),
+            ("SB_ARRIVED", "6".into()),
+        ],
+    )
+    .await;
+}

@@ -13,6 +13,8 @@ pub enum Role {
     Supervisor,
     /// Handles activities.
     Agent,
+    /// Reads reports (and the work behind their figures); changes nothing.
+    Reporting,
 }
 
 impl Role {
@@ -22,6 +24,7 @@ impl Role {
             Role::Admin => "admin",
             Role::Supervisor => "supervisor",
             Role::Agent => "agent",
+            Role::Reporting => "reporting",
         }
     }
 
@@ -31,8 +34,15 @@ impl Role {
             "admin" => Some(Role::Admin),
             "supervisor" => Some(Role::Supervisor),
             "agent" => Some(Role::Agent),
+            "reporting" => Some(Role::Reporting),
             _ => None,
         }
+    }
+
+    /// Whether this role oversees others' work (supervisors and administrators): it sees and
+    /// acts on work it does not hold. Agents and the reporting role do not.
+    pub fn oversees(self) -> bool {
+        matches!(self, Role::Supervisor | Role::Admin)
     }
 
     /// Whether this role may perform `access` on `resource`.
@@ -41,6 +51,12 @@ impl Role {
         use Resource::*;
         match (self, resource, access) {
             (Role::Admin, _, _) => true,
+            // The reporting role reads reports and the work behind their figures, and changes
+            // nothing.
+            (Role::Reporting, Reports | Customers | Cases | Activities, Read) => true,
+            (Role::Reporting, _, Write | Delete) => false,
+            // Supervisors read reports.
+            (Role::Supervisor, Reports, Read) => true,
             // Work objects: everyone reads and writes; only supervisors delete.
             (_, Customers | Cases | Activities, Read | Write) => true,
             (Role::Supervisor, Customers | Cases | Activities, Delete) => true,
@@ -105,6 +121,8 @@ pub enum Resource {
     EntryPoints,
     /// Webhook subscriptions, their deliveries and secrets (administrators only).
     Webhooks,
+    /// Reports and their exports.
+    Reports,
     /// Operations: log levels, services.
     System,
 }
@@ -130,5 +148,18 @@ mod tests {
         assert!(!Role::Agent.may(Access::Read, Resource::EntryPoints));
         assert!(!Role::Supervisor.may(Access::Read, Resource::Webhooks));
         assert!(Role::Admin.may(Access::Write, Resource::Webhooks));
+        assert!(Role::Reporting.may(Access::Read, Resource::Reports));
+        assert!(Role::Supervisor.may(Access::Read, Resource::Reports));
+        assert!(!Role::Agent.may(Access::Read, Resource::Reports));
+        for r in [
+            Resource::Activities,
+            Resource::Customers,
+            Resource::Reports,
+            Resource::Users,
+        ] {
+            assert!(!Role::Reporting.may(Access::Write, r), "{r:?}");
+            assert!(!Role::Reporting.may(Access::Delete, r), "{r:?}");
+        }
+        assert_eq!(Role::parse("reporting"), Some(Role::Reporting));
     }
 }

@@ -7,7 +7,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{Method, header};
 use axum_extra::extract::CookieJar;
-use switchboard_domain::{Access, Activity, ActivityId, Actor, Resource, Role, Scope, User};
+use switchboard_domain::{Access, Activity, ActivityId, Actor, Resource, Scope, User};
 
 use crate::error::ApiError;
 use crate::state::{AppState, now};
@@ -67,7 +67,7 @@ impl Caller {
         activity: ActivityId,
         what: &str,
     ) -> Result<(), ApiError> {
-        if self.user.role == Role::Agent && !self.holds(&store.activity(activity).await?) {
+        if !self.user.role.oversees() && !self.holds(&store.activity(activity).await?) {
             return Err(ApiError::forbidden(what));
         }
         Ok(())
@@ -98,7 +98,7 @@ impl Caller {
     /// Whether the caller may act on `a`: an agent only on what they hold, supervisors and
     /// administrators on anything.
     pub fn holds(&self, a: &Activity) -> bool {
-        self.user.role != Role::Agent || a.assignee_id == Some(self.user.id)
+        self.user.role.oversees() || a.assignee_id == Some(self.user.id)
     }
 
     /// The caller as the actor of events.

@@ -15,6 +15,7 @@ pub mod holders;
 pub mod i18n;
 pub mod limits;
 pub mod openapi;
+pub mod report_csv;
 pub mod routes;
 pub mod scope;
 pub mod state;
@@ -269,6 +270,8 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
                     .delete(categories::delete),
             ),
         ),
+        ("/reports", limited(get(reports::list))),
+        ("/reports/{kind}", limited(get(reports::run))),
         (
             "/webhooks",
             limited(get(webhooks::list).post(webhooks::create)),

@@ -57,6 +57,12 @@ use crate::routes::system::Logging;
         switchboard_domain::webhook::WebhookAttempt,
         switchboard_domain::webhook::DeliveryStatus,
         crate::routes::webhooks::DeliveryDetail,
+        crate::routes::reports::ReportInfo,
+        switchboard_domain::report::ReportKind,
+        switchboard_domain::report::ReportTable,
+        switchboard_domain::report::ReportRow,
+        switchboard_domain::report::Column,
+        switchboard_domain::report::Granularity,
         BusinessCalendar,
         NewCalendar,
         CalendarPatch,
@@ -420,6 +426,24 @@ pub fn document() -> utoipa::openapi::OpenApi {
         ));
     }
     let extra = [
+        (
+            "/api/v1/reports",
+            Get,
+            "Every report: its name, title and what it shows (supervisors, administrators, reporting)",
+            "reports",
+            None,
+            "200",
+            Many("ReportInfo"),
+        ),
+        (
+            "/api/v1/reports/{kind}",
+            Get,
+            "Run a report over the rollup within the caller's departments (from, to, granularity: 15m/hour/day/week/month/total, time_zone, department_id, queue_id, agent_id, channel, threshold_secs, format: json or csv)",
+            "reports",
+            None,
+            "200",
+            One("ReportTable"),
+        ),
         (
             "/api/v1/webhooks",
             Get,

@@ -1,11 +1,15 @@
 //! Reports' use cases: [`RollupRunner::step`] folds the next events of the log into the
-//! 15-minute interval tables.
+//! 15-minute interval tables; [`run`] runs a report over them.
 //!
 //! - **Gather**: the cursor, the events after it and what the rollup knows of their activities;
 //! - **Decide**: [`switchboard_domain::report::foldable`] (how far the log has no hole that may
 //!   still fill) and [`switchboard_domain::report::fold`] per event;
 //! - **Apply**: the figures added, the activities' state saved and the cursor moved in one
 //!   transaction, only if the cursor is still where the batch began.
+
+pub mod run;
+
+pub use run::{ReportError, ReportParams};
 
 use switchboard_domain::Timestamp;
 use switchboard_domain::report::{Gap, Rollup, fold, foldable};

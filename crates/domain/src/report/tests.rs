@@ -209,3 +209,109 @@ fn a_hole_in_the_ids_holds_the_fold_until_it_fills_or_its_grace_ends() {
         )
     );
 }
+
+#[test]
+fn a_queue_report_groups_periods_in_its_time_zone_and_totals() {
+    let tz = time_zone("time_zone", "Europe/Berlin").unwrap();
+    assert!(time_zone("time_zone", "Mars/Olympus").is_err());
+    let monday_late = 1_796_078_700_000; // 2026-11-30T22:45:00Z = 23:45 Berlin, Monday
+    let tuesday = monday_late + INTERVAL_MS; // 00:00 Berlin, Tuesday
+    let key = |interval: i64, queue: i64| QueueKey {
+        interval,
+        department: DepartmentId(1),
+        queue: QueueId(queue),
+        channel: ChannelKind::Chat,
+    };
+    let f = |arrived: i64, answered: i64, within20: i64, abandoned: i64| QueueFigures {
+        arrived,
+        answered,
+        wait_ms: answered * 10_000,
+        within: [within20, answered, answered, answered, answered],
+        abandoned,
+        ..QueueFigures::default()
+    };
+    let rows = vec![
+        (key(monday_late, 1), f(4, 3, 2, 1)),
+        (key(tuesday, 1), f(2, 2, 2, 0)),
+        (key(tuesday, 2), f(1, 0, 0, 1)),
+    ];
+    let names = std::collections::HashMap::from([(1, "Chat".to_string()), (2, "VIP".to_string())]);
+    let shape = |granularity| Shape {
+        kind: ReportKind::ServiceLevel,
+        granularity,
+        tz: &tz,
+        tz_name: "Europe/Berlin",
+        threshold: threshold_index(20).unwrap(),
+    };
+    let by_day = queue_table(&shape(Granularity::Day), &rows, &names);
+    let periods: Vec<(&str, &str)> = by_day
+        .rows
+        .iter()
+        .map(|r| (r.period.as_str(), r.group.as_str()))
+        .collect();
+    assert_eq!(
+        periods,
+        [
+            ("2026-11-30T00:00:00+01:00", "Chat"),
+            ("2026-12-01T00:00:00+01:00", "Chat"),
+            ("2026-12-01T00:00:00+01:00", "VIP"),
+        ]
+    );
+    // Service level: within the threshold of answered plus abandoned; 2 of 4, then 2 of 2.
+    assert_eq!(by_day.rows[0].values[5], Some(50.0));
+    assert_eq!(by_day.rows[1].values[5], Some(100.0));
+    assert_eq!(by_day.rows[2].values[5], Some(0.0));
+    assert_eq!(by_day.rows[2].values[6], None, "no average of nothing");
+    assert_eq!(by_day.total.values[0], Some(7.0));
+    assert_eq!(by_day.total.values[5], Some(4.0 / 7.0 * 100.0));
+    // The same week (Monday to Sunday in Berlin), and one row per queue for the whole period.
+    let by_week = queue_table(&shape(Granularity::Week), &rows, &names);
+    assert_eq!(by_week.rows.len(), 2);
+    assert_eq!(by_week.rows[0].period, "2026-11-30T00:00:00+01:00");
+    let total = queue_table(&shape(Granularity::Total), &rows, &names);
+    assert_eq!(total.rows.len(), 2);
+    assert!(total.rows.iter().all(|r| r.period.is_empty()));
+    assert_eq!(period_of(tuesday, Granularity::Month, &tz), tuesday);
+    assert_eq!(
+        period_of(monday_late, Granularity::Month, &tz),
+        tuesday - 30 * 86_400_000,
+        "1 November, Berlin"
+    );
+    assert!(threshold_index(45).is_err());
+}
+
+#[test]
+fn the_agent_report_shows_handle_time() {
+    let tz = time_zone("time_zone", "UTC").unwrap();
+    let rows = vec![(
+        AgentKey {
+            interval: T0,
+            department: DepartmentId(1),
+            agent: UserId(5),
+            channel: ChannelKind::InboundEmail,
+        },
+        AgentFigures {
+            offered: 3,
+            accepted: 2,
+            missed: 1,
+            completed: 2,
+            handle_ms: 240_000,
+            ..AgentFigures::default()
+        },
+    )];
+    let t = agent_table(
+        &Shape {
+            kind: ReportKind::AgentWork,
+            granularity: Granularity::Hour,
+            tz: &tz,
+            tz_name: "UTC",
+            threshold: 0,
+        },
+        &rows,
+        &std::collections::HashMap::new(),
+    );
+    assert_eq!(t.rows[0].group, "#5");
+    assert_eq!(t.rows[0].values[6], Some(4.0));
+    assert_eq!(t.rows[0].values[7], Some(120.0));
+    assert_eq!(t.columns.len(), t.rows[0].values.len());
+}

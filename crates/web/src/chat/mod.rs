@@ -23,7 +23,7 @@ use axum::routing::{any, get, post};
 use switchboard_domain::chat::{
     Chat, ChatMessage, ChatParty, NewChatFile, NewChatMessage, check_text, staff_voice,
 };
-use switchboard_domain::{ActivityId, Role, User};
+use switchboard_domain::{ActivityId, User};
 use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::error::{ApiError, ApiResult};
@@ -115,7 +115,7 @@ async fn customer_socket(
 
 /// The party a staff member types and ends as.
 pub fn staff_party(u: &User) -> ChatParty {
-    if u.role == Role::Agent {
+    if !u.role.oversees() {
         ChatParty::Agent
     } else {
         ChatParty::Supervisor
@@ -146,7 +146,7 @@ pub async fn staff_post(
 ) -> ApiResult<ChatMessage> {
     let a = s.store.activity(chat.activity_id).await?;
     let holds = a.assignee_id == Some(u.id);
-    let (party, audience) = staff_voice(u.role != Role::Agent, holds, whisper)
+    let (party, audience) = staff_voice(u.role.oversees(), holds, whisper)
         .map_err(|why| ApiError::new(axum::http::StatusCode::CONFLICT, "not_your_chat", why))?;
     let t = now();
     s.chat_limits.message(chat.activity_id, party, t)?;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use switchboard_domain::wrap_up::WrapUp;
 use switchboard_domain::{
     Access, Activity, ActivityAction, ActivityEvent, ActivityId, ActivityPatch, ActivityStatus,
-    CaseId, ChannelKind, CustomerId, DepartmentId, NewActivity, QueueId, Resource, Role, UserId,
+    CaseId, ChannelKind, CustomerId, DepartmentId, NewActivity, QueueId, Resource, UserId,
 };
 use switchboard_services::routing::actions;
 use switchboard_store::ActivityFilter;
@@ -231,7 +231,7 @@ pub async fn act(
     };
     let id = ActivityId(id);
     let router = s.router.as_ref();
-    if caller.user.role == Role::Agent {
+    if !caller.user.role.oversees() {
         let a = s.store.activity(id).await?;
         let me = caller.user.id;
         if let ActivityAction::Assign { agent_id } = action {

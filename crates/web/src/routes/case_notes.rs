@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use switchboard_domain::case_note::CaseNote;
-use switchboard_domain::{Access, CaseId, Resource, Role};
+use switchboard_domain::{Access, CaseId, Resource};
 use switchboard_store::{ActivityFilter, PageRequest};
 
 use super::activities::NoteBody;
@@ -22,7 +22,7 @@ const CASE_WORK: u32 = 200;
 /// Whether `caller` may write on case `id`: a supervisor or administrator, or an agent holding
 /// one of its activities.
 pub async fn may_note(s: &AppState, caller: &Caller, id: CaseId) -> ApiResult<bool> {
-    if caller.user.role != Role::Agent {
+    if caller.user.role.oversees() {
         return Ok(true);
     }
     let f = ActivityFilter {

@@ -8,7 +8,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use switchboard_domain::{Access, Activity, ActivityAction, ActivityId, Resource, Role, UserId};
+use switchboard_domain::{Access, Activity, ActivityAction, ActivityId, Resource, UserId};
 use switchboard_services::routing::{Notice, NoticeKind, actions};
 use utoipa::ToSchema;
 
@@ -85,7 +85,7 @@ pub async fn take_over(
     Id(id): Id,
 ) -> ApiResult<Json<Activity>> {
     caller.require(Access::Write, Resource::Activities)?;
-    if caller.user.role == Role::Agent {
+    if !caller.user.role.oversees() {
         return Err(ApiError::forbidden(
             "take work over (supervisors and administrators do; ask one, or ask the holder to transfer it)",
         ));

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use switchboard_domain::{
     Access, ActivityId, AttachmentId, DeliveryException, DepartmentId, Direction, Email,
-    EmailAddress, EmailId, EmailKind, EmailSettings, NewReply, Outcome, ReplyDraft, Resource, Role,
+    EmailAddress, EmailId, EmailKind, EmailSettings, NewReply, Outcome, ReplyDraft, Resource,
 };
 use switchboard_mail::sanitize::{SanitizeOptions, sanitize_html};
 use switchboard_store::EmailFilter;
@@ -256,7 +256,7 @@ pub async fn reply(
         complete: body.complete,
         compose: body.compose,
         draft_attachments: body.draft_attachments,
-        any_recipient: caller.user.role != Role::Agent || s.config.agents_write_to_any_address,
+        any_recipient: caller.user.role.oversees() || s.config.agents_write_to_any_address,
     }
     .validate()?;
     let done = s.app.reply(activity, r, caller.actor(), now()).await?;
@@ -337,7 +337,7 @@ pub async fn retrying(
     ApiQuery(q): ApiQuery<RetryingQuery>,
 ) -> ApiResult<Json<ListResponse<switchboard_domain::RetryingMessage>>> {
     caller.require(Access::Read, Resource::Activities)?;
-    if caller.user.role == switchboard_domain::Role::Agent {
+    if !caller.user.role.oversees() {
         return Err(crate::error::ApiError::forbidden(
             "see the messages being retried",
         ));

@@ -28,6 +28,7 @@ pub mod inbox;
 pub mod kb_folders;
 pub mod me;
 pub mod queues;
+pub mod reports;
 pub mod review;
 pub mod routing;
 pub mod search;

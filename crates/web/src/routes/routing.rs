@@ -368,7 +368,7 @@ pub async fn monitor_events(
     State(s): State<AppState>,
     caller: Caller,
 ) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
-    if caller.user.role == switchboard_domain::Role::Agent {
+    if !caller.user.role.oversees() {
         return Err(ApiError::forbidden("follow the supervisor's monitor"));
     }
     notices(&s, |n| {

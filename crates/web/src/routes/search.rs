@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use switchboard_domain::{Access, Activity, Case, Customer, Resource, Role};
+use switchboard_domain::{Access, Activity, Case, Customer, Resource};
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
@@ -45,7 +45,7 @@ pub async fn find(
     ApiQuery(q): ApiQuery<Query>,
 ) -> ApiResult<Json<SearchResults>> {
     caller.require(Access::Read, Resource::Customers)?;
-    if caller.user.role == Role::Agent {
+    if !caller.user.role.oversees() {
         return Err(ApiError::forbidden(
             "search everything (agents search their own work at /agent/search)",
         ));

@@ -144,7 +144,7 @@ fn may_answer(viewer: &Viewer, a: &Activity) -> bool {
     let me = &viewer.0.user;
     let answers = match a.assignee_id {
         Some(holder) => holder == me.id,
-        None => me.role != switchboard_domain::Role::Agent,
+        None => me.role.oversees(),
     };
     answers
         && a.channel == ChannelKind::InboundEmail
@@ -324,8 +324,7 @@ pub(super) async fn show(
         Some(u) if u != me.id => s.store.user(u).await.map(|u| u.name).unwrap_or_default(),
         _ => String::new(),
     };
-    let may_take_over =
-        !holder.is_empty() && me.role != switchboard_domain::Role::Agent && open(&activity);
+    let may_take_over = !holder.is_empty() && me.role.oversees() && open(&activity);
     let mut chrome = Chrome::new(viewer, if inbox.is_some() { "/inbox" } else { "" }, "agent");
     let (inbox, presence) = match inbox {
         Some((pane, presence)) => {

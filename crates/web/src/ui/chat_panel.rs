@@ -3,7 +3,7 @@
 //! supervisor joining or whispering. `chat.js` keeps it live over the staff's WebSocket.
 
 use switchboard_domain::chat::{ChatMessage, ChatState};
-use switchboard_domain::{Activity, ChannelKind, Role};
+use switchboard_domain::{Activity, ChannelKind};
 use switchboard_store::StoreError;
 
 use super::page::Viewer;
@@ -62,8 +62,8 @@ pub async fn panel(s: &AppState, viewer: &Viewer, a: &Activity) -> ApiResult<Opt
     Ok(Some(ChatPanel {
         last,
         messages,
-        may_write: !ended && (holds || me.role != Role::Agent),
-        whisper: !holds && me.role != Role::Agent,
+        may_write: !ended && (holds || me.role.oversees()),
+        whisper: !holds && me.role.oversees(),
         ended,
         survey: chat
             .survey

@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
-use switchboard_domain::{Access, Activity, Case, Customer, CustomerId, Resource, Role};
+use switchboard_domain::{Access, Activity, Case, Customer, CustomerId, Resource};
 use switchboard_store::cases::CaseFilter;
 use switchboard_store::{ActivityFilter, PageRequest};
 
@@ -138,7 +138,7 @@ pub async fn search(
     viewer: Viewer,
     Query(q): Query<SearchQuery>,
 ) -> ApiResult<Response> {
-    if viewer.0.user.role == Role::Agent {
+    if !viewer.0.user.role.oversees() {
         return Err(ApiError::forbidden(
             "search everything (search your own work from My work)",
         ));

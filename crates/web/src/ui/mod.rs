@@ -24,6 +24,8 @@ mod me;
 mod monitor_chats;
 mod names;
 mod page;
+mod report_chart;
+mod reports;
 mod supervisor;
 mod supervisor_outbox;
 
@@ -91,6 +93,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/supervisor", get(supervisor::console))
         .route("/supervisor/review", get(supervisor::review))
         .route("/supervisor/outbox", get(supervisor_outbox::outbox))
+        .route("/reports", get(reports::page))
         .route("/agent/search", get(agent_queues::search))
         .route("/customers/{id}", get(customer::view))
         .route("/cases/{id}", get(case::view))

@@ -142,10 +142,12 @@ impl Chrome {
 pub fn consoles(role: Role) -> &'static [(&'static str, &'static str)] {
     match role {
         Role::Agent => &[("/inbox", "Inbox"), ("/agent", "My work")],
+        Role::Reporting => &[("/reports", "Reports")],
         Role::Supervisor => &[
             ("/supervisor", "Monitor"),
             ("/supervisor/review", "Review"),
             ("/supervisor/outbox", "Outbox"),
+            ("/reports", "Reports"),
             ("/search", "Search"),
             ("/inbox", "Inbox"),
             ("/agent", "My work"),
@@ -158,6 +160,7 @@ pub fn consoles(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/supervisor", "Monitor"),
             ("/supervisor/review", "Review"),
             ("/supervisor/outbox", "Outbox"),
+            ("/reports", "Reports"),
             ("/search", "Search"),
             ("/inbox", "Inbox"),
             ("/agent", "My work"),

@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use switchboard_domain::{Activity, ActivityStatus, ChannelKind, QueueKind, Role, Scope};
+use switchboard_domain::{Activity, ActivityStatus, ChannelKind, QueueKind, Scope};
 use switchboard_routing::{AgentState, QueueStats};
 use switchboard_store::{ActivityFilter, PageRequest, QueueFilter};
 
@@ -204,7 +204,7 @@ async fn monitor(s: &AppState, scope: &Scope) -> ApiResult<Monitor> {
 
 /// Supervisors and administrators only.
 pub(super) fn require_supervisor(viewer: &Viewer) -> ApiResult<()> {
-    if viewer.0.user.role == Role::Agent {
+    if !viewer.0.user.role.oversees() {
         return Err(ApiError::forbidden("open the supervisor console"));
     }
     Ok(())

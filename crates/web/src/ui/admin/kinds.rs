@@ -9,6 +9,7 @@ const ROLES: &[(&str, &str)] = &[
     ("agent", "Agent"),
     ("supervisor", "Supervisor"),
     ("admin", "Administrator"),
+    ("reporting", "Reporting (read-only)"),
 ];
 const QUEUE_KINDS: &[(&str, &str)] = &[("standard", "Standard"), ("review", "Review")];
 const ROUTINGS: &[(&str, &str)] = &[
@@ -845,6 +846,6 @@ mod tests {
             "precision" => json!({"type": n, "steps": []}),
             _ => json!({"type": n}),
         });
-        assert_eq!(ROLES.len(), 3, "every role can be given");
+        assert_eq!(ROLES.len(), 4, "every role can be given");
     }
 }

@@ -1,0 +1,155 @@
+//! Running a report: gather the rollup rows within the caller's scope and the report's filters
+//! and the names of the queues or agents they name, then let the domain build the table.
+
+use std::collections::HashMap;
+
+use switchboard_domain::report::{
+    Granularity, ReportKind, ReportTable, Shape, agent_table, queue_table, threshold_index,
+    time_zone,
+};
+use switchboard_domain::{
+    ChannelKind, DepartmentId, QueueId, Scope, Timestamp, UserId, ValidationError,
+};
+use switchboard_store::{IntervalFilter, PageRequest, QueueFilter, StoreError, UserFilter};
+
+use crate::App;
+
+/// Longest period a report covers at 15-minute intervals (93 days), and at all (10 years).
+const MAX_QUARTERS_MS: i64 = 93 * 86_400_000;
+const MAX_PERIOD_MS: i64 = 3_653 * 86_400_000;
+
+/// What a report is run over.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportParams {
+    /// Which report.
+    pub kind: ReportKind,
+    /// From (inclusive).
+    pub from: Timestamp,
+    /// To (exclusive).
+    pub to: Timestamp,
+    /// Grouping in time.
+    pub granularity: Granularity,
+    /// The time zone of the periods (IANA name).
+    pub time_zone: String,
+    /// Only these departments (empty: all in scope).
+    pub departments: Vec<DepartmentId>,
+    /// Only these queues (empty: all).
+    pub queues: Vec<QueueId>,
+    /// Only these agents (empty: all).
+    pub agents: Vec<UserId>,
+    /// Only these channels (empty: the report's own).
+    pub channels: Vec<ChannelKind>,
+    /// The service-level threshold in seconds.
+    pub threshold_secs: i64,
+}
+
+impl ReportParams {
+    /// Checks the period, the time zone and the threshold.
+    pub fn check(&self) -> Result<(), ValidationError> {
+        let span = self.to.millis() - self.from.millis();
+        if span <= 0 {
+            return Err(ValidationError::new("to", "must be after from"));
+        }
+        if span > MAX_PERIOD_MS {
+            return Err(ValidationError::new(
+                "from",
+                "a report covers at most ten years",
+            ));
+        }
+        if self.granularity == Granularity::Quarter && span > MAX_QUARTERS_MS {
+            return Err(ValidationError::new(
+                "granularity",
+                "15-minute rows cover at most 93 days; choose hours or days",
+            ));
+        }
+        time_zone("time_zone", &self.time_zone)?;
+        threshold_index(self.threshold_secs)?;
+        Ok(())
+    }
+}
+
+/// An error running a report.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// A parameter is wrong.
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl App {
+    /// Runs report `p` within `scope`.
+    pub async fn run_report(
+        &self,
+        scope: &Scope,
+        p: &ReportParams,
+    ) -> Result<ReportTable, ReportError> {
+        p.check()?;
+        let tz = time_zone("time_zone", &p.time_zone)?;
+        let threshold = threshold_index(p.threshold_secs)?;
+        let channels = if p.channels.is_empty() {
+            p.kind.channels().to_vec()
+        } else {
+            p.channels.clone()
+        };
+        let filter = IntervalFilter {
+            from_ms: p.from.millis(),
+            to_ms: p.to.millis(),
+            departments: p.departments.clone(),
+            queues: p.queues.clone(),
+            agents: p.agents.clone(),
+            channels,
+        };
+        let shape = Shape {
+            kind: p.kind,
+            granularity: p.granularity,
+            tz: &tz,
+            tz_name: &p.time_zone,
+            threshold,
+        };
+        let store = self.store();
+        if p.kind.by_agent() {
+            let rows = store.agent_intervals(scope, &filter).await?;
+            Ok(agent_table(&shape, &rows, &self.agent_names(scope).await?))
+        } else {
+            let rows = store.queue_intervals(scope, &filter).await?;
+            Ok(queue_table(&shape, &rows, &self.queue_names(scope).await?))
+        }
+    }
+
+    async fn queue_names(&self, scope: &Scope) -> Result<HashMap<i64, String>, StoreError> {
+        let mut names = HashMap::new();
+        let mut page = PageRequest::first(switchboard_store::MAX_PAGE);
+        loop {
+            let p = self
+                .store()
+                .list_queues(scope, &QueueFilter::default(), &page)
+                .await?;
+            let last = p.items.last().map(|q| q.id.0);
+            names.extend(p.items.into_iter().map(|q| (q.id.0, q.name)));
+            match (p.next_cursor, last) {
+                (Some(_), Some(after)) => page.after = Some(after),
+                _ => return Ok(names),
+            }
+        }
+    }
+
+    async fn agent_names(&self, scope: &Scope) -> Result<HashMap<i64, String>, StoreError> {
+        let mut names = HashMap::new();
+        let mut page = PageRequest::first(switchboard_store::MAX_PAGE);
+        loop {
+            let p = self
+                .store()
+                .list_users(scope, &UserFilter::default(), &page)
+                .await?;
+            let last = p.items.last().map(|u| u.id.0);
+            names.extend(p.items.into_iter().map(|u| (u.id.0, u.name)));
+            match (p.next_cursor, last) {
+                (Some(_), Some(after)) => page.after = Some(after),
+                _ => return Ok(names),
+            }
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! `/api/v1/reports`: the report definitions, and a report run over the rollup within the
+//! caller's department scope, as JSON or CSV (cells that a spreadsheet would read as a formula
+//! are quoted as text).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use switchboard_app::reports::{ReportError, ReportParams};
+use switchboard_domain::report::{Granularity, ReportKind, ReportTable, WAIT_BOUNDS_SECS};
+use switchboard_domain::{
+    Access, ChannelKind, DepartmentId, QueueId, Resource, Timestamp, UserId, ValidationError,
+};
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiQuery;
+use crate::state::{AppState, now};
+
+/// A report as the list shows it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReportInfo {
+    /// Its name (in `/reports/{kind}`).
+    pub kind: ReportKind,
+    /// Its title.
+    pub title: &'static str,
+    /// What it shows.
+    pub description: &'static str,
+    /// Whether its rows are agents (else queues).
+    pub by_agent: bool,
+}
+
+/// `GET /reports`: every report.
+pub async fn list(caller: Caller) -> ApiResult<Json<Vec<ReportInfo>>> {
+    caller.require(Access::Read, Resource::Reports)?;
+    Ok(Json(
+        ReportKind::ALL
+            .iter()
+            .map(|k| ReportInfo {
+                kind: *k,
+                title: k.title(),
+                description: k.description(),
+                by_agent: k.by_agent(),
+            })
+            .collect(),
+    ))
+}
+
+/// A report's parameters.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Query {
+    /// From (RFC 3339); default: 7 days before `to`.
+    from: Option<String>,
+    /// To (RFC 3339, exclusive); default: now.
+    to: Option<String>,
+    /// `15m`, `hour`, `day` (default), `week`, `month` or `total`.
+    granularity: Option<String>,
+    /// IANA time zone of the periods; default UTC.
+    time_zone: Option<String>,
+    department_id: Option<i64>,
+    queue_id: Option<i64>,
+    agent_id: Option<i64>,
+    /// Only this channel.
+    channel: Option<ChannelKind>,
+    /// Service-level threshold: 20, 30 (default), 60, 120 or 300 seconds.
+    threshold_secs: Option<i64>,
+    /// `json` (default) or `csv`.
+    format: Option<String>,
+}
+
+switchboard_domain::refers_fields!(Query {
+    department_id: Department,
+    queue_id: Queue,
+    agent_id: User
+});
+
+fn time(field: &str, raw: &str) -> Result<Timestamp, ValidationError> {
+    Timestamp::parse_rfc3339(raw.trim())
+        .ok_or_else(|| ValidationError::new(field, "an RFC 3339 time, e.g. 2026-12-01T00:00:00Z"))
+}
+
+fn params(kind: ReportKind, q: &Query) -> Result<ReportParams, ValidationError> {
+    let to =
+        q.to.as_deref()
+            .map(|t| time("to", t))
+            .transpose()?
+            .unwrap_or_else(now);
+    let from = match q.from.as_deref() {
+        Some(f) => time("from", f)?,
+        None => Timestamp::from_millis(to.millis() - 7 * 86_400_000),
+    };
+    let granularity = match q.granularity.as_deref() {
+        None => Granularity::Day,
+        Some(g) => Granularity::parse(g).ok_or_else(|| {
+            ValidationError::new("granularity", "one of 15m, hour, day, week, month, total")
+        })?,
+    };
+    Ok(ReportParams {
+        kind,
+        from,
+        to,
+        granularity,
+        time_zone: q.time_zone.clone().unwrap_or_else(|| "UTC".into()),
+        departments: q.department_id.map(DepartmentId).into_iter().collect(),
+        queues: q.queue_id.map(QueueId).into_iter().collect(),
+        agents: q.agent_id.map(UserId).into_iter().collect(),
+        channels: q.channel.into_iter().collect(),
+        threshold_secs: q.threshold_secs.unwrap_or(WAIT_BOUNDS_SECS[1]),
+    })
+}
+
+/// The report named in the path.
+pub fn kind_of(raw: &str) -> ApiResult<ReportKind> {
+    ReportKind::parse(raw).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no report called {raw:?}"),
+        )
+    })
+}
+
+/// Runs a report for `caller`.
+pub async fn table(s: &AppState, caller: &Caller, p: &ReportParams) -> ApiResult<ReportTable> {
+    s.app
+        .run_report(&caller.scope, p)
+        .await
+        .map_err(|e| match e {
+            ReportError::Invalid(v) => v.into(),
+            ReportError::Store(e) => e.into(),
+        })
+}
+
+/// `GET /reports/{kind}`: the report as JSON, or as CSV with `format=csv`.
+pub async fn run(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(kind): Path<String>,
+    ApiQuery(q): ApiQuery<Query>,
+) -> ApiResult<Response> {
+    caller.require(Access::Read, Resource::Reports)?;
+    let kind = kind_of(&kind)?;
+    let p = params(kind, &q)?;
+    let t = table(&s, &caller, &p).await?;
+    match q.format.as_deref() {
+        None | Some("json") => Ok(Json(t).into_response()),
+        Some("csv") => {
+            let body =
+                crate::report_csv::csv(&t).map_err(|e| ApiError::malformed(e.to_string()))?;
+            Ok((
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{}.csv\"", kind.as_str()),
+                    ),
+                ],
+                body,
+            )
+                .into_response())
+        }
+        Some(_) => Err(ValidationError::new("format", "json or csv").into()),
+    }
+}

@@ -1,0 +1,172 @@
+//! A report's chart as inline SVG: one bar per period (or per queue or agent for a whole-period
+//! report) of the report's chart column, summed over the rows of the period (averaged for a
+//! percentage). Colours come from the stylesheet (readable in dark mode); every bar has a
+//! tooltip, and the page's data table is the accessible equivalent.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use switchboard_domain::report::{Granularity, ReportTable};
+
+/// Most bars drawn (later periods are left out, and the page says so).
+pub const MAX_BARS: usize = 400;
+
+const WIDTH: f64 = 960.0;
+const HEIGHT: f64 = 260.0;
+const LEFT: f64 = 56.0;
+const BOTTOM: f64 = 40.0;
+const TOP: f64 = 12.0;
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The bars: `(label, value)` in order, and whether some were left out.
+pub fn bars(t: &ReportTable) -> (Vec<(String, f64)>, bool) {
+    let key = t.kind.chart_column();
+    let Some(i) = t.columns.iter().position(|c| c.key == key) else {
+        return (Vec::new(), false);
+    };
+    let percent = key == "service_level";
+    let mut sums: BTreeMap<String, (f64, u32)> = BTreeMap::new();
+    for r in &t.rows {
+        let label = if t.granularity == Granularity::Total {
+            r.group.clone()
+        } else {
+            r.period.get(..16).unwrap_or(&r.period).replace('T', " ")
+        };
+        if let Some(v) = r.values.get(i).copied().flatten() {
+            let e = sums.entry(label).or_insert((0.0, 0));
+            e.0 += v;
+            e.1 += 1;
+        }
+    }
+    let mut out: Vec<(String, f64)> = sums
+        .into_iter()
+        .map(|(l, (sum, n))| {
+            (
+                l,
+                if percent {
+                    sum / f64::from(n.max(1))
+                } else {
+                    sum
+                },
+            )
+        })
+        .collect();
+    let more = out.len() > MAX_BARS;
+    out.truncate(MAX_BARS);
+    (out, more)
+}
+
+/// The chart of `t`, titled by the elements with ids `title_id` and `desc_id`.
+pub fn svg(t: &ReportTable, title_id: &str, desc_id: &str) -> String {
+    let (bars, _) = bars(t);
+    let max = bars.iter().map(|b| b.1).fold(0.0_f64, f64::max).max(1.0);
+    let plot_w = WIDTH - LEFT - 8.0;
+    let plot_h = HEIGHT - TOP - BOTTOM;
+    let step = (plot_w / bars.len().max(1) as f64).min(48.0);
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{title_id} {desc_id}">"#
+    );
+    // The axis and three grid lines with their values.
+    for k in 0..=3 {
+        let v = max * f64::from(k) / 3.0;
+        let y = TOP + plot_h - plot_h * f64::from(k) / 3.0;
+        let _ = write!(
+            s,
+            r#"<line class="grid" x1="{LEFT}" x2="{}" y1="{y:.1}" y2="{y:.1}"/><text class="tick" x="{}" y="{:.1}" text-anchor="end">{}</text>"#,
+            WIDTH - 8.0,
+            LEFT - 6.0,
+            y + 4.0,
+            short(v)
+        );
+    }
+    let label_every = (bars.len() / 12).max(1);
+    for (i, (label, v)) in bars.iter().enumerate() {
+        let h = plot_h * v / max;
+        let x = LEFT + step * i as f64;
+        let _ = write!(
+            s,
+            r#"<rect class="bar" x="{:.1}" y="{:.1}" width="{:.1}" height="{h:.1}"><title>{}: {}</title></rect>"#,
+            x + step * 0.1,
+            TOP + plot_h - h,
+            (step * 0.8).max(1.0),
+            escape(label),
+            short(*v)
+        );
+        if i % label_every == 0 {
+            let _ = write!(
+                s,
+                r#"<text class="tick" x="{:.1}" y="{}" text-anchor="start">{}</text>"#,
+                x,
+                HEIGHT - BOTTOM + 16.0,
+                escape(label.get(..10).unwrap_or(label))
+            );
+        }
+    }
+    s.push_str("</svg>");
+    s
+}
+
+fn short(v: f64) -> String {
+    if v >= 10.0 || v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use switchboard_domain::report::{Column, ReportKind, ReportRow};
+
+    #[test]
+    fn a_bar_per_period_summed_and_names_escaped() {
+        let row = |period: &str, group: &str, v: f64| ReportRow {
+            period: period.into(),
+            group_id: 1,
+            group: group.into(),
+            values: vec![Some(v)],
+        };
+        let mut t = ReportTable {
+            kind: ReportKind::ChatVolume,
+            title: "Chat volume by queue".into(),
+            time_zone: "UTC".into(),
+            granularity: Granularity::Day,
+            columns: vec![Column {
+                key: "arrived".into(),
+                label: "Arrived".into(),
+            }],
+            rows: vec![
+                row("2026-12-01T00:00:00+00:00", "A", 3.0),
+                row("2026-12-01T00:00:00+00:00", "B", 2.0),
+                row("2026-12-02T00:00:00+00:00", "A", 4.0),
+            ],
+            total: row("", "Total", 9.0),
+        };
+        let (b, more) = bars(&t);
+        assert_eq!(
+            b,
+            vec![
+                ("2026-12-01 00:00".to_string(), 5.0),
+                ("2026-12-02 00:00".to_string(), 4.0)
+            ]
+        );
+        assert!(!more);
+        t.granularity = Granularity::Total;
+        t.rows = vec![row("", "<script>", 1.0)];
+        let svg = svg(&t, "t", "d");
+        assert!(
+            svg.contains("&lt;script&gt;") && !svg.contains("<script>"),
+            "{svg}"
+        );
+        assert!(svg.starts_with("<svg") && svg.contains(r#"aria-labelledby="t d""#));
+    }
+}

@@ -1,0 +1,55 @@
+// The reports console: a supervisor runs the email volume report per hour, sees its chart (an
+// SVG with a bar per hour, its table below) and exports it as CSV; the page passes axe-core in
+// light and dark colours.
+//
+// Environment (set by crates/cli/tests/browser.rs): SWITCHBOARD_URL, SB_EMAIL, SB_PASSWORD,
+// SB_ARRIVED (how many emails arrived today).
+
+import assert from 'node:assert/strict';
+import { accessible, baseUrl, launch, login, screenshot, step } from './lib/harness.mjs';
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set`);
+  return v;
+};
+
+const browser = await launch();
+try {
+  const page = await login(browser, env('SB_EMAIL'), env('SB_PASSWORD'), '/reports');
+
+  await step('run the email volume report per hour', async () => {
+    await page.goto(`${baseUrl}/reports`);
+    await page.getByLabel('Report', { exact: true }).selectOption('email_volume');
+    await page.getByLabel('Per', { exact: true }).selectOption('hour');
+    await page.getByLabel('Time zone', { exact: true }).fill('UTC');
+    await page.getByRole('button', { name: 'Run report' }).click();
+    await page.locator('svg.chart rect.bar').first().waitFor({ timeout: 15000 });
+    const total = await page.locator('.report-table tfoot td.num').first().innerText();
+    assert.equal(total.trim(), env('SB_ARRIVED'));
+    assert.ok((await page.locator('svg.chart rect.bar').count()) >= 1);
+    await screenshot(page, 'report-chart');
+    await accessible(page, 'a report with its chart');
+  });
+
+  await step('the chart reads in dark mode too', async () => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, 'report-chart-dark');
+    await accessible(page, 'a report in dark mode');
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  await step('export it as CSV', async () => {
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Export CSV' }).click(),
+    ]);
+    const path = await download.path();
+    const { readFileSync } = await import('node:fs');
+    const text = readFileSync(path, 'utf8');
+    assert.match(text.split('\n')[0], /^period,id,name,arrived/);
+    assert.match(text, new RegExp(`,0,Total,${env('SB_ARRIVED')},`));
+  });
+} finally {
+  await browser.close();
+}
