@@ -36,6 +36,7 @@ const pages = [
   '/supervisor/outbox',
   '/reports',
   '/reports?kind=email_volume&granularity=hour',
+  '/docs/data-dictionary',
   '/admin',
   '/admin/services',
   '/admin/setup',

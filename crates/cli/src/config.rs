@@ -560,9 +560,9 @@ rollup_tick_secs = 2
 
 [cluster]
 # Several nodes may share one PostgreSQL database. The router, retriever (per alias), dispatcher,
-# alarms, chat watch, blob collector, webhook sender and report rollup then run on the node holding their lease; the other
-# nodes forward router calls to it at its advertise_url (http:// on the nodes' private network;
-# empty: the listening address). Each node needs its own name (empty: the host name). A lease
+# alarms, chat watch, blob collector, webhook sender and report rollup then run on the node
+# holding their lease; the other nodes forward router calls to it at its advertise_url (http://
+# on the nodes' private network; empty: the listening address). Each node needs its own name (empty: the host name). A lease
 # lasts lease_secs unless renewed (every third of it); when a node dies, its services start
 # elsewhere within about 4/3 of lease_secs.
 node_name = ""

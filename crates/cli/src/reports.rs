@@ -1,10 +1,13 @@
-//! `switchboard reports …`: the report rollup from the shell. `rebuild` empties the 15-minute
-//! interval tables and folds the whole event log into them again (progress on stderr, a summary
-//! on stdout); `catch-up` folds only what is new. Stop the servers' rollup service (or the
-//! servers) before a rebuild: while it runs, reports read partial figures.
+//! `switchboard reports …`: reports from the shell. `rebuild` empties the report rollup's
+//! 15-minute interval tables and folds the whole event log into them again (progress on
+//! stderr, a summary on stdout); `catch-up` folds only what is new (stop the servers' rollup
+//! service, or the servers, before a rebuild: while it runs, reports read partial figures).
+//! `dictionary` prints the data dictionary of the reporting views; `create-reader` makes a
+//! PostgreSQL login that may read those views and nothing else.
 
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use clap::Subcommand;
 use switchboard_app::App;
 use switchboard_app::reports::RollupRunner;
@@ -22,12 +25,37 @@ pub enum ReportsCommand {
     Rebuild,
     /// Fold the events the rollup has not seen yet.
     CatchUp,
+    /// Print the data dictionary of the reporting views (Markdown).
+    Dictionary,
+    /// On PostgreSQL, make (or update) login role NAME that may read the reporting views and
+    /// nothing else; its password is read from standard input.
+    CreateReader {
+        /// The role's name (lower-case letters, digits, underscores).
+        name: String,
+    },
 }
 
 /// Runs a report command.
 pub async fn run(common: Common, command: ReportsCommand) -> anyhow::Result<()> {
+    if matches!(command, ReportsCommand::Dictionary) {
+        print!("{}", switchboard_store::dictionary::markdown());
+        return Ok(());
+    }
     let c = load_config(&common)?;
     let store = open_store(&c).await?;
+    if let ReportsCommand::CreateReader { name } = &command {
+        let mut password = String::new();
+        std::io::stdin()
+            .read_line(&mut password)
+            .context("cannot read the password from standard input")?;
+        let password = password.trim_end_matches(['\r', '\n']);
+        let views = switchboard_store::dictionary::view_names();
+        let made = store.create_reader(name, password, &views).await;
+        store.close().await;
+        made?;
+        println!("{name} may read {}", views.join(", "));
+        return Ok(());
+    }
     if matches!(command, ReportsCommand::Rebuild) {
         store.rollup_reset(now()).await?;
         eprintln!("rollup emptied; folding the event log from the start");

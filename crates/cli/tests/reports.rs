@@ -177,6 +177,11 @@ async fn reports_fold_the_work_and_answer_within_each_callers_departments() {
     assert!(!page.contains("<a href=\"http://evil"), "names are text");
     let (st, _) = rita.page("/supervisor").await;
     assert_eq!(st, 403);
+    let (st, dict) = rita.page("/docs/data-dictionary").await;
+    assert_eq!(st, 200);
+    assert!(dict.contains("reporting_queue_intervals") && dict.contains("handle_ms"));
+    let (st, _) = ann.page("/docs/data-dictionary").await;
+    assert_eq!(st, 403);
 
     // Bad parameters are named.
     for (query, field) in [

@@ -97,6 +97,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "report rollups",
         include_str!("../migrations/0023_report_rollups.sql"),
     ),
+    (
+        24,
+        "reporting views",
+        include_str!("../migrations/0024_reporting_views.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

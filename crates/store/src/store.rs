@@ -53,7 +53,7 @@ pub(crate) struct Inner {
     pub(crate) backend: Backend,
     pub(crate) read: AnyPool,
     pub(crate) writer: Writer,
-    write_pool: AnyPool,
+    pub(crate) write_pool: AnyPool,
     pub(crate) sealer: Option<Sealer>,
     pub(crate) notify: Arc<Notify>,
     /// The cluster bus (PostgreSQL only).

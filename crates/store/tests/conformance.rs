@@ -74,6 +74,7 @@ async fn suite(s: &Store) -> R {
     email::suite(s, dept.id).await?;
     chat::suite(s, dept.id).await?;
     leases(s).await?;
+    dictionary(s).await?;
     Ok(())
 }
 
@@ -915,5 +916,71 @@ async fn sqlite_survives_reopen() -> R {
             .len(),
         1
     );
+    Ok(())
+}
+
+/// The data dictionary names every column of every reporting view, in order, and the
+/// repository's copy is the generated one.
+async fn dictionary(s: &Store) -> R {
+    for v in dictionary::DICTIONARY {
+        let have = s.view_columns(v.name).await?;
+        let said: Vec<&str> = v.columns.iter().map(|c| c.name).collect();
+        assert_eq!(have, said, "{}", v.name);
+    }
+    Ok(())
+}
+
+#[test]
+fn the_repositorys_data_dictionary_is_the_generated_one() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/data-dictionary.md");
+    let file = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        file == dictionary::markdown(),
+        "docs/data-dictionary.md is stale: run `switchboard reports dictionary > docs/data-dictionary.md`"
+    );
+}
+
+/// On PostgreSQL a reader role reads the reporting views and nothing else.
+#[tokio::test]
+async fn a_reader_reads_the_reporting_views_and_nothing_else() -> R {
+    let Some(url) = postgres_url().await? else {
+        return Ok(());
+    };
+    let s = Store::open(&url, &options()).await?;
+    s.migrate(0).await?;
+    let name = format!("reader_{}", auth::random_secret().get(..8).unwrap_or("x"));
+    let views = dictionary::view_names();
+    let short = s.create_reader(&name, "short", &views).await;
+    assert!(matches!(short, Err(StoreError::Invalid(_))), "{short:?}");
+    let bad = s
+        .create_reader("Robert'); DROP", "a long enough password", &views)
+        .await;
+    assert!(matches!(bad, Err(StoreError::Invalid(_))), "{bad:?}");
+    s.create_reader(&name, "a long enough pass'word", &views)
+        .await?;
+    // Twice is fine: the password is replaced.
+    s.create_reader(&name, "a long enough pass'word", &views)
+        .await?;
+    let as_reader = url.replacen("postgres://postgres@", &format!("postgres://{name}:x@"), 1);
+    assert_ne!(as_reader, url, "the test server's URL names its user");
+    let reader = Store::open(&as_reader, &options()).await?;
+    for v in &views {
+        assert!(reader.view_row_count(v).await? >= 0, "{v}");
+    }
+    let denied = reader.view_row_count("users").await;
+    assert!(denied.is_err(), "{denied:?}");
+    let read = reader.rollup_cursor().await;
+    assert!(
+        read.is_err(),
+        "the rollup's own tables are not for readers: {read:?}"
+    );
+    reader.close().await;
+    let sqlite = sqlite()
+        .await?
+        .0
+        .create_reader(&name, "a long enough password", &views)
+        .await;
+    assert!(matches!(sqlite, Err(StoreError::Conflict(_))), "{sqlite:?}");
     Ok(())
 }

@@ -94,6 +94,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/supervisor/review", get(supervisor::review))
         .route("/supervisor/outbox", get(supervisor_outbox::outbox))
         .route("/reports", get(reports::page))
+        .route("/docs/data-dictionary", get(reports::dictionary))
         .route("/agent/search", get(agent_queues::search))
         .route("/customers/{id}", get(customer::view))
         .route("/cases/{id}", get(case::view))

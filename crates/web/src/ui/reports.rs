@@ -299,3 +299,22 @@ fn granularity_label(g: Granularity) -> &'static str {
         Granularity::Total => "Whole period",
     }
 }
+
+#[derive(Template)]
+#[template(path = "data_dictionary.html")]
+struct DictionaryPage {
+    /// The viewer's language.
+    tr: crate::i18n::Tr,
+    chrome: Chrome,
+    views: &'static [switchboard_store::dictionary::DictView],
+}
+
+/// `GET /docs/data-dictionary`: every reporting view, its columns and their meaning.
+pub async fn dictionary(viewer: Viewer) -> ApiResult<Response> {
+    viewer.0.require(Access::Read, Resource::Reports)?;
+    Ok(render(&DictionaryPage {
+        tr: viewer.tr(),
+        chrome: Chrome::new(&viewer, "/reports", ""),
+        views: switchboard_store::dictionary::DICTIONARY,
+    }))
+}
