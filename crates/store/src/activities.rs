@@ -164,10 +164,16 @@ pub(crate) async fn append_many(
     events: &[(ActivityId, NewEvent)],
     now: Timestamp,
 ) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    // Deliveries are written only while some webhook listens: one cheap look per append.
+    let hooked = crate::webhook_outbox::any_active(c).await?;
     for chunk in events.chunks(EVENT_ROWS) {
         let sql = format!(
-            "INSERT INTO activity_events (activity_id, kind, version, from_status, to_status, actor_user_id, at, data) VALUES {} RETURNING id",
-            crate::sql::value_rows(chunk.len(), 8)
+            "INSERT INTO activity_events (activity_id, kind, version, from_status, to_status, actor_user_id, at, data) VALUES {}{}",
+            crate::sql::value_rows(chunk.len(), 8),
+            if hooked { " RETURNING id" } else { "" }
         );
         let mut q = sqlx::query(&sql);
         for (activity, e) in chunk {
@@ -184,6 +190,10 @@ pub(crate) async fn append_many(
                         .data_json()
                         .map_err(|e| StoreError::Internal(e.to_string()))?,
                 );
+        }
+        if !hooked {
+            q.execute(&mut *c).await?;
+            continue;
         }
         let ids = q
             .fetch_all(&mut *c)

@@ -7,6 +7,17 @@ use switchboard_domain::Timestamp;
 
 use crate::error::StoreError;
 
+/// Whether any webhook is active (read in the transaction, so a subscription committed before
+/// it is seen).
+pub(crate) async fn any_active(c: &mut AnyConnection) -> Result<bool, StoreError> {
+    Ok(
+        sqlx::query("SELECT 1 AS x FROM webhooks WHERE active = 1 LIMIT 1")
+            .fetch_optional(&mut *c)
+            .await?
+            .is_some(),
+    )
+}
+
 /// Writes the deliveries of events `ids` (just appended, in this transaction).
 pub(crate) async fn enqueue(
     c: &mut AnyConnection,
