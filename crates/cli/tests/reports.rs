@@ -177,6 +177,8 @@ async fn reports_fold_the_work_and_answer_within_each_callers_departments() {
     assert!(!page.contains("<a href=\"http://evil"), "names are text");
     let (st, _) = rita.page("/supervisor").await;
     assert_eq!(st, 403);
+    let (st, e) = rita.put("/me/presence", json!({"logged_in": true})).await;
+    assert_eq!(st, 403, "the reporting role takes no work: {e}");
     let (st, dict) = rita.page("/docs/data-dictionary").await;
     assert_eq!(st, 200);
     assert!(dict.contains("reporting_queue_intervals") && dict.contains("handle_ms"));

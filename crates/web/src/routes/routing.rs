@@ -51,6 +51,11 @@ pub async fn put_presence(
     caller: Caller,
     ApiJson(body): ApiJson<PresenceChange>,
 ) -> ApiResult<Json<Presence>> {
+    if caller.user.role == switchboard_domain::Role::Reporting
+        && (body.logged_in == Some(true) || body.ready == Some(true))
+    {
+        return Err(ApiError::forbidden("log in to handle work"));
+    }
     let router = s.router()?;
     let me = caller.user.id;
     if let Some(r) = &body.reason
