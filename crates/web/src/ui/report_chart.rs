@@ -18,10 +18,9 @@ const BOTTOM: f64 = 40.0;
 const TOP: f64 = 12.0;
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    let mut out = String::with_capacity(s.len());
+    switchboard_domain::template::escape_html(s, &mut out);
+    out
 }
 
 /// The bars: `(label, value)` in order, and whether some were left out.
