@@ -50,6 +50,19 @@ try {
     assert.match(text.split('\n')[0], /^period,id,name,arrived/);
     assert.match(text, new RegExp(`,0,Total,${env('SB_ARRIVED')},`));
   });
+
+  await step('export it as a workbook and as a PDF', async () => {
+    const { readFileSync } = await import('node:fs');
+    for (const [name, magic, file] of [['XLSX', 'PK', /\.xlsx$/], ['PDF', '%PDF-', /\.pdf$/]]) {
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('link', { name: `Export ${name}` }).click(),
+      ]);
+      assert.match(download.suggestedFilename(), file);
+      const bytes = readFileSync(await download.path());
+      assert.equal(bytes.subarray(0, magic.length).toString('latin1'), magic, name);
+    }
+  });
 } finally {
   await browser.close();
 }

@@ -136,6 +136,48 @@ async fn reports_fold_the_work_and_answer_within_each_callers_departments() {
     assert!(lines[1].contains("\"'=HYPERLINK("), "{csv}");
     assert!(lines.last().unwrap().starts_with(",0,Total,5,"), "{csv}");
 
+    // The workbook and the PDF, read back with independent tools.
+    let (st, xlsx) = api
+        .bytes(&format!(
+            "/reports/email_volume?{q}&format=xlsx&department_id={a}"
+        ))
+        .await;
+    assert_eq!(st, 200);
+    let rows = switchboard_testkit::xlsx_rows(&xlsx);
+    let report: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|r| r.0 == "Report")
+        .map(|r| &r.1)
+        .collect();
+    assert_eq!(
+        report[0][..4],
+        ["Period", "Id", "Queue", "Arrived"],
+        "{rows:?}"
+    );
+    assert!(
+        report[1][2].starts_with("=HYPERLINK("),
+        "a name is a string: {rows:?}"
+    );
+    assert_eq!(report.last().unwrap()[2..4], ["Total", "5"], "{rows:?}");
+    assert!(
+        rows.iter()
+            .any(|r| r.0 == "About" && r.1[0] == "Time zone" && r.1[1] == "UTC")
+    );
+    let (st, pdf) = api
+        .bytes(&format!(
+            "/reports/email_volume?{q}&format=pdf&department_id={a}"
+        ))
+        .await;
+    assert_eq!(st, 200);
+    let text = switchboard_testkit::pdf_text(&pdf);
+    assert!(text.contains("Email volume by queue"), "{text}");
+    assert!(text.contains("=HYPERLINK("), "{text}");
+    let total_line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("Total"))
+        .unwrap();
+    assert_eq!(total_line.split_whitespace().nth(1), Some("5"), "{text}");
+
     // A supervisor of B sees only B, and naming A is as if it did not exist.
     user(api, b, "supervisor", "sam@acme.test").await;
     let sam = Api::login(&server, "sam@acme.test", PASSWORD).await;

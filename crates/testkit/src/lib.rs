@@ -13,6 +13,7 @@
 //!   Webhooks reference library.
 //! - [`TestCa`]: a throwaway certificate authority and a `localhost`/`127.0.0.1` server
 //!   certificate that rustls accepts.
+//! - [`pdf_text`] and [`xlsx_rows`]: exported documents read back with independent tools.
 //! - [`free_port`] and [`require_or_skip`].
 //!
 //! The API is synchronous and every call returns quickly (starting a server waits at most a few
@@ -29,6 +30,7 @@
 #![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)]
 
 mod ca;
+mod documents;
 mod dovecot;
 mod haproxy;
 mod maildir;
@@ -39,6 +41,7 @@ mod smtp;
 mod webhook_receiver;
 
 pub use ca::TestCa;
+pub use documents::{pdf_text, xlsx_rows};
 pub use dovecot::Dovecot;
 pub use haproxy::Haproxy;
 pub use postgres::Postgres;

@@ -15,7 +15,6 @@ pub mod holders;
 pub mod i18n;
 pub mod limits;
 pub mod openapi;
-pub mod report_csv;
 pub mod routes;
 pub mod scope;
 pub mod state;

@@ -7,6 +7,7 @@
 //! - **Apply**: the figures added, the activities' state saved and the cursor moved in one
 //!   transaction, only if the cursor is still where the batch began.
 
+pub mod export;
 pub mod run;
 
 pub use run::{ReportError, ReportParams};

@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
+use switchboard_app::reports::export::{ExportFormat, export};
 use switchboard_app::reports::{ReportError, ReportParams};
 use switchboard_domain::report::{Granularity, ReportKind, ReportTable, WAIT_BOUNDS_SECS};
 use switchboard_domain::{
@@ -66,7 +67,7 @@ pub struct Query {
     channel: Option<ChannelKind>,
     /// Service-level threshold: 20, 30 (default), 60, 120 or 300 seconds.
     threshold_secs: Option<i64>,
-    /// `json` (default) or `csv`.
+    /// `json` (default), `csv`, `xlsx` or `pdf`.
     format: Option<String>,
 }
 
@@ -133,7 +134,7 @@ pub async fn table(s: &AppState, caller: &Caller, p: &ReportParams) -> ApiResult
         })
 }
 
-/// `GET /reports/{kind}`: the report as JSON, or as CSV with `format=csv`.
+/// `GET /reports/{kind}`: the report as JSON, or as a file with `format=csv|xlsx|pdf`.
 pub async fn run(
     State(s): State<AppState>,
     caller: Caller,
@@ -144,23 +145,28 @@ pub async fn run(
     let kind = kind_of(&kind)?;
     let p = params(kind, &q)?;
     let t = table(&s, &caller, &p).await?;
-    match q.format.as_deref() {
-        None | Some("json") => Ok(Json(t).into_response()),
-        Some("csv") => {
-            let body =
-                crate::report_csv::csv(&t).map_err(|e| ApiError::malformed(e.to_string()))?;
-            Ok((
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"{}.csv\"", kind.as_str()),
-                    ),
-                ],
-                body,
-            )
-                .into_response())
-        }
-        Some(_) => Err(ValidationError::new("format", "json or csv").into()),
-    }
+    let format = match q.format.as_deref() {
+        None | Some("json") => return Ok(Json(t).into_response()),
+        Some(f) => ExportFormat::parse(f)
+            .ok_or_else(|| ValidationError::new("format", "json, csv, xlsx or pdf"))?,
+    };
+    let file = export(&t, &p, format, now()).map_err(|e| {
+        tracing::error!(error = %e, "report export failed");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error; see the server log",
+        )
+    })?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, format.content_type().to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", file.name),
+            ),
+        ],
+        file.bytes,
+    )
+        .into_response())
 }

@@ -3,13 +3,11 @@
 //! percentage). Colours come from the stylesheet (readable in dark mode); every bar has a
 //! tooltip, and the page's data table is the accessible equivalent.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use switchboard_domain::report::{Granularity, ReportTable};
-
-/// Most bars drawn (later periods are left out, and the page says so).
-pub const MAX_BARS: usize = 400;
+use switchboard_domain::report::ReportTable;
+use switchboard_domain::report::bars;
+use switchboard_domain::report::chart::short;
 
 const WIDTH: f64 = 960.0;
 const HEIGHT: f64 = 260.0;
@@ -21,44 +19,6 @@ fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     switchboard_domain::template::escape_html(s, &mut out);
     out
-}
-
-/// The bars: `(label, value)` in order, and whether some were left out.
-pub fn bars(t: &ReportTable) -> (Vec<(String, f64)>, bool) {
-    let key = t.kind.chart_column();
-    let Some(i) = t.columns.iter().position(|c| c.key == key) else {
-        return (Vec::new(), false);
-    };
-    let percent = key == "service_level";
-    let mut sums: BTreeMap<String, (f64, u32)> = BTreeMap::new();
-    for r in &t.rows {
-        let label = if t.granularity == Granularity::Total {
-            r.group.clone()
-        } else {
-            r.period.get(..16).unwrap_or(&r.period).replace('T', " ")
-        };
-        if let Some(v) = r.values.get(i).copied().flatten() {
-            let e = sums.entry(label).or_insert((0.0, 0));
-            e.0 += v;
-            e.1 += 1;
-        }
-    }
-    let mut out: Vec<(String, f64)> = sums
-        .into_iter()
-        .map(|(l, (sum, n))| {
-            (
-                l,
-                if percent {
-                    sum / f64::from(n.max(1))
-                } else {
-                    sum
-                },
-            )
-        })
-        .collect();
-    let more = out.len() > MAX_BARS;
-    out.truncate(MAX_BARS);
-    (out, more)
 }
 
 /// The chart of `t`, titled by the elements with ids `title_id` and `desc_id`.
@@ -113,18 +73,10 @@ pub fn svg(t: &ReportTable, title_id: &str, desc_id: &str) -> String {
     s
 }
 
-fn short(v: f64) -> String {
-    if v >= 10.0 || v.fract() == 0.0 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.1}")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use switchboard_domain::report::{Column, ReportKind, ReportRow};
+    use switchboard_domain::report::{Column, Granularity, ReportKind, ReportRow};
 
     #[test]
     fn a_bar_per_period_summed_and_names_escaped() {

@@ -48,7 +48,7 @@ struct Shown {
     cells: Vec<Vec<String>>,
     total: Vec<String>,
     /// The CSV export's URL.
-    csv: String,
+    exports: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -141,9 +141,10 @@ fn params(f: &Form, kind: ReportKind, tz_name: &str) -> Result<ReportParams, Val
     })
 }
 
-fn csv_url(p: &ReportParams) -> String {
+/// The API's address of report `p` as a file in `format`.
+fn export_url(p: &ReportParams, format: &str) -> String {
     let mut url = format!(
-        "/api/v1/reports/{}?format=csv&from={}&to={}&granularity={}&time_zone={}&threshold_secs={}",
+        "/api/v1/reports/{}?format={format}&from={}&to={}&granularity={}&time_zone={}&threshold_secs={}",
         p.kind.as_str(),
         p.from.to_rfc3339(),
         p.to.to_rfc3339(),
@@ -211,7 +212,7 @@ pub async fn page(
 
 /// A table ready to show.
 fn show(table: ReportTable, p: &ReportParams) -> Shown {
-    let (_, clipped) = report_chart::bars(&table);
+    let (_, clipped) = switchboard_domain::report::bars(&table);
     Shown {
         chart: report_chart::svg(&table, "chart-title", "chart-desc"),
         clipped,
@@ -221,7 +222,10 @@ fn show(table: ReportTable, p: &ReportParams) -> Shown {
             .map(|r| r.values.iter().map(|v| cell(*v)).collect())
             .collect(),
         total: table.total.values.iter().map(|v| cell(*v)).collect(),
-        csv: csv_url(p),
+        exports: ["csv", "xlsx", "pdf"]
+            .into_iter()
+            .map(|f| (f.to_uppercase(), export_url(p, f)))
+            .collect(),
         table,
     }
 }

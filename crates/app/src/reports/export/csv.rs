@@ -4,6 +4,8 @@
 
 use switchboard_domain::report::ReportTable;
 
+use super::number;
+
 /// Whether a spreadsheet would read `cell` as a formula.
 fn formula(cell: &str) -> bool {
     cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
@@ -18,16 +20,8 @@ pub fn inert(cell: &str) -> String {
     }
 }
 
-fn number(v: Option<f64>) -> String {
-    match v {
-        None => String::new(),
-        Some(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{x:.0}"),
-        Some(x) => format!("{x:.2}"),
-    }
-}
-
 /// The CSV text of `t`.
-pub fn csv(t: &ReportTable) -> Result<Vec<u8>, csv::Error> {
+pub fn write(t: &ReportTable) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut head = vec!["period".to_string(), "id".to_string(), "name".to_string()];
     head.extend(t.columns.iter().map(|c| c.key.clone()));
@@ -79,7 +73,7 @@ mod tests {
                 values: vec![Some(6.0), Some(12.345)],
             },
         };
-        let text = String::from_utf8(csv(&t).unwrap()).unwrap();
+        let text = String::from_utf8(write(&t).unwrap()).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "period,id,name,arrived,average_wait_secs");
         assert_eq!(
