@@ -188,6 +188,12 @@ pub struct ReportsSection {
     pub rollup: bool,
     /// How often the rollup looks for new events once caught up, in seconds.
     pub rollup_tick_secs: u64,
+    /// Run saved reports' schedules on this node (one node of a cluster at a time).
+    pub schedules: bool,
+    /// How often the scheduler looks for due reports, in seconds.
+    pub schedule_tick_secs: u64,
+    /// The shortest time a schedule may leave between two runs, in seconds.
+    pub schedule_min_gap_secs: u64,
 }
 
 impl Default for ReportsSection {
@@ -195,6 +201,9 @@ impl Default for ReportsSection {
         ReportsSection {
             rollup: true,
             rollup_tick_secs: 2,
+            schedules: true,
+            schedule_tick_secs: 20,
+            schedule_min_gap_secs: 900,
         }
     }
 }
@@ -557,6 +566,12 @@ first_retry_secs = 60
 # builds the rollup again from the whole event log.
 rollup = true
 rollup_tick_secs = 2
+# Run saved reports' schedules (cron patterns in their own time zones) and mail their files;
+# how often to look for due ones, in seconds; the shortest time a schedule may leave between
+# two runs, in seconds.
+schedules = true
+schedule_tick_secs = 20
+schedule_min_gap_secs = 900
 
 [cluster]
 # Several nodes may share one PostgreSQL database. The router, retriever (per alias), dispatcher,

@@ -149,8 +149,8 @@ fn mail_trust(c: &Config) -> anyhow::Result<TlsTrust> {
     TlsTrust::from_file(ca.as_deref()).context("mail.extra_ca_file")
 }
 
-/// Starts the retriever, the blob collector and the dispatcher (as configured), each under its
-/// lease; returns their tasks.
+/// Starts the retriever, the blob collector, the report scheduler and the dispatcher (as
+/// configured), each under its lease; returns their tasks.
 fn start_services(
     c: &Config,
     app: &switchboard_app::App,
@@ -203,6 +203,26 @@ fn start_services(
             registry.clone(),
             stop.clone(),
             move |held| switchboard_services::blob_gc::run(gc.held(&held), every, grace, held.stop),
+        )));
+    }
+    if c.reports.schedules {
+        let (a, b, status) = (app.clone(), Arc::clone(blobs), registry.clone());
+        let tick = Duration::from_secs(c.reports.schedule_tick_secs.max(1));
+        tasks.push(tokio::spawn(singleton::hold(
+            ctx.store().clone(),
+            switchboard_services::report_schedule::NAME.into(),
+            leases.clone(),
+            registry.clone(),
+            stop.clone(),
+            move |held| {
+                switchboard_services::report_schedule::run(
+                    a.with_store(held.store),
+                    Arc::clone(&b),
+                    status.clone(),
+                    tick,
+                    held.stop,
+                )
+            },
         )));
     }
     if c.mail.dispatcher {
@@ -459,6 +479,8 @@ pub async fn run(
             hsts_max_age_secs: c.web.hsts_max_age_secs,
             public_url: c.public_url.clone(),
             cluster_token: Some(cluster_token),
+            report_schedule_min_gap_secs: i64::try_from(c.reports.schedule_min_gap_secs)
+                .unwrap_or(i64::MAX),
         },
         blobs,
         registry,

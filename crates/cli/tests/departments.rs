@@ -35,6 +35,7 @@ struct Objects {
     workflow: i64,
     entry_point: i64,
     webhook: i64,
+    saved_report: i64,
     alias: i64,
     email: i64,
     attachment: i64,
@@ -155,6 +156,15 @@ async fn department(w: &World, existing: Option<i64>, tag: &str) -> Objects {
     let address = format!("{mailbox}@acme.test");
     let inc = json!({"protocol": "imap", "port": w.dovecot.imap_port(), "security": "starttls"});
     let a = alias(api, dept, queue, &address, &mailbox, inc, w.sink.as_ref()).await;
+    let saved_report = id(&created(
+        api,
+        "/saved-reports",
+        json!({"department_id": dept, "name": format!("Weekly {tag}"), "kind": "email_volume",
+               "period": {"preset": "last_week"},
+               "schedule": {"cron": "0 7 * * 1", "time_zone": "UTC", "formats": ["csv"],
+                            "recipients": [supervisor], "alias_id": id(&a)}}),
+    )
+    .await);
     let mid = format!("m-{tag}@example.com");
     w.dovecot.deliver(
         &mailbox,
@@ -190,6 +200,7 @@ async fn department(w: &World, existing: Option<i64>, tag: &str) -> Objects {
         workflow,
         entry_point,
         webhook,
+        saved_report,
         alias: id(&a),
         email: email_id,
         attachment,
@@ -214,6 +225,7 @@ fn reads(b: &Objects) -> Vec<String> {
         workflow: wf,
         entry_point: ep,
         webhook: wh,
+        saved_report: sr,
         alias: al,
         email: e,
         attachment: at,
@@ -251,6 +263,9 @@ fn reads(b: &Objects) -> Vec<String> {
         format!("/webhooks/{wh}"),
         format!("/webhooks/{wh}/deliveries"),
         format!("/webhooks/{wh}/deliveries/1"),
+        format!("/saved-reports/{sr}"),
+        format!("/saved-reports/{sr}/runs"),
+        format!("/saved-reports/{sr}/runs/1/files/0"),
         format!("/aliases/{al}"),
         format!("/emails/{e}"),
         format!("/emails/{e}/html"),
@@ -370,6 +385,22 @@ fn path_writes(b: &Objects, me: i64) -> Vec<(reqwest::Method, String, Value)> {
         ),
         (M::DELETE, format!("/webhooks/{}", b.webhook), Value::Null),
         (
+            M::PUT,
+            format!("/saved-reports/{}", b.saved_report),
+            json!({"version": 1, "department_id": b.dept, "name": "taken", "kind": "email_volume",
+                   "period": {"preset": "today"}}),
+        ),
+        (
+            M::DELETE,
+            format!("/saved-reports/{}", b.saved_report),
+            Value::Null,
+        ),
+        (
+            M::POST,
+            format!("/saved-reports/{}/run", b.saved_report),
+            json!({}),
+        ),
+        (
             M::POST,
             format!("/webhooks/{}/secret", b.webhook),
             json!({}),
@@ -459,6 +490,26 @@ fn body_writes(a: &Objects, b: &Objects, me: i64) -> Vec<(reqwest::Method, Strin
             "/webhooks".into(),
             json!({"department_id": b.dept, "url": "https://planted.example/", "events": ["created"]}),
         ),
+        (
+            M::POST,
+            "/saved-reports".into(),
+            json!({"department_id": b.dept, "name": "Planted", "kind": "email_volume",
+                   "period": {"preset": "today"}}),
+        ),
+        (
+            M::POST,
+            "/saved-reports".into(),
+            json!({"department_id": a.dept, "name": "Planted", "kind": "email_volume",
+                   "period": {"preset": "today"}, "queues": [b.queue]}),
+        ),
+        (
+            M::POST,
+            "/saved-reports".into(),
+            json!({"department_id": a.dept, "name": "Planted", "kind": "email_volume",
+                   "period": {"preset": "today"},
+                   "schedule": {"cron": "0 7 * * 1", "time_zone": "UTC", "formats": ["pdf"],
+                                "recipients": [b.supervisor], "alias_id": a.alias}}),
+        ),
     ]
 }
 
@@ -479,6 +530,7 @@ const LISTS: &[(&str, &str)] = &[
     ("/workflows?limit=500", "department_id"),
     ("/entry-points?limit=500", "department_id"),
     ("/webhooks?limit=500", "department_id"),
+    ("/saved-reports?limit=500", "department_id"),
     ("/aliases?limit=500", "department_id"),
     ("/emails?limit=500", "department_id"),
     ("/delivery-exceptions?limit=500", "department_id"),

@@ -77,4 +77,8 @@ id_type! {
     WebhookId,
     /// One delivery of one event to one webhook, with its attempts.
     WebhookDeliveryId,
+    /// A saved report (a report's definition, perhaps with a schedule).
+    SavedReportId,
+    /// One run of a saved report, with its files.
+    ReportRunId,
 }

@@ -160,3 +160,23 @@ crate::refers_nothing!(
     crate::inbox::InboxFilter,
     crate::inbox::SavedView,
 );
+
+impl Refers for report::SavedReportInput {
+    fn refs(&self) -> Vec<ObjectRef> {
+        let mut r = refs_of(&[("department_id", K::Department, Some(self.department_id.0))]);
+        r.extend(each("departments", K::Department, &self.departments, |d| {
+            d.0
+        }));
+        r.extend(each("queues", K::Queue, &self.queues, |q| q.0));
+        r.extend(each("agents", K::User, &self.agents, |u| u.0));
+        if let Some(s) = &self.schedule {
+            r.extend(refs_of(&[(
+                "schedule.alias_id",
+                K::Alias,
+                Some(s.alias_id.0),
+            )]));
+            r.extend(each("schedule.recipients", K::User, &s.recipients, |u| u.0));
+        }
+        r
+    }
+}

@@ -52,11 +52,14 @@ impl Role {
         match (self, resource, access) {
             (Role::Admin, _, _) => true,
             // The reporting role reads reports and the work behind their figures, and changes
-            // nothing.
+            // nothing but its saved reports (definitions and schedules, shared with the
+            // department's other report readers).
             (Role::Reporting, Reports | Customers | Cases | Activities, Read) => true,
+            (Role::Reporting, SavedReports, _) => true,
             (Role::Reporting, _, Write | Delete) => false,
-            // Supervisors read reports.
+            // Supervisors read reports and keep saved reports.
             (Role::Supervisor, Reports, Read) => true,
+            (Role::Supervisor, SavedReports, _) => true,
             // Work objects: everyone reads and writes; only supervisors delete.
             (_, Customers | Cases | Activities, Read | Write) => true,
             (Role::Supervisor, Customers | Cases | Activities, Delete) => true,
@@ -123,6 +126,8 @@ pub enum Resource {
     Webhooks,
     /// Reports and their exports.
     Reports,
+    /// Saved reports, their schedules and their runs' files.
+    SavedReports,
     /// Operations: log levels, services.
     System,
 }
@@ -151,6 +156,8 @@ mod tests {
         assert!(Role::Reporting.may(Access::Read, Resource::Reports));
         assert!(Role::Supervisor.may(Access::Read, Resource::Reports));
         assert!(!Role::Agent.may(Access::Read, Resource::Reports));
+        assert!(Role::Reporting.may(Access::Write, Resource::SavedReports));
+        assert!(!Role::Agent.may(Access::Read, Resource::SavedReports));
         for r in [
             Resource::Activities,
             Resource::Customers,

@@ -91,6 +91,8 @@ pub enum ObjectKind {
     EntryPoint,
     /// A webhook subscription.
     Webhook,
+    /// A saved report.
+    SavedReport,
 }
 
 impl ObjectKind {
@@ -114,6 +116,7 @@ impl ObjectKind {
             ObjectKind::Workflow => "workflow",
             ObjectKind::EntryPoint => "entry point",
             ObjectKind::Webhook => "webhook",
+            ObjectKind::SavedReport => "saved report",
         }
     }
 }

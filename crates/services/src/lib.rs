@@ -24,6 +24,7 @@ pub mod heartbeat;
 pub mod left_email;
 pub mod probe;
 pub mod report_rollup;
+pub mod report_schedule;
 pub mod retriever;
 pub mod routing;
 pub mod send_retry;

@@ -1,9 +1,9 @@
 //! The blob keys the database holds, for the blob store's garbage collector. Keys are kept in
-//! four places: `emails.raw_blob` (the raw message), `email_attachments.blob` (each file of an
+//! five places: `emails.raw_blob` (the raw message), `email_attachments.blob` (each file of an
 //! email, both directions), the JSON of `reply_drafts.attachments` (a draft's files, moved to
-//! `email_attachments` by the reply that sends them) and `chat_messages.file_blob` (a file sent
-//! in a chat). A new place must be added here, or the
-//! collector removes its blobs.
+//! `email_attachments` by the reply that sends them), `chat_messages.file_blob` (a file sent
+//! in a chat) and `report_run_files.blob` (a saved report's run's files). A new place must be
+//! added here, or the collector removes its blobs.
 
 use futures_util::TryStreamExt;
 use sqlx::AnyConnection;
@@ -69,6 +69,7 @@ impl Store {
                 "SELECT file_blob AS k FROM chat_messages WHERE file_blob IS NOT NULL",
                 false,
             ),
+            ("SELECT blob AS k FROM report_run_files", false),
         ];
         for (sql, json) in queries {
             read(&mut tx, sql, json, &mut refs).await?;

@@ -188,6 +188,7 @@ fn department_sql(kind: ObjectKind) -> &'static str {
         ObjectKind::Article => "SELECT department_id AS d FROM articles WHERE id = $1",
         ObjectKind::Category => "SELECT department_id AS d FROM categories WHERE id = $1",
         ObjectKind::Webhook => "SELECT department_id AS d FROM webhooks WHERE id = $1",
+        ObjectKind::SavedReport => "SELECT department_id AS d FROM saved_reports WHERE id = $1",
         ObjectKind::Calendar => "SELECT department_id AS d FROM calendars WHERE id = $1",
         ObjectKind::Workflow => "SELECT department_id AS d FROM workflows WHERE id = $1",
         ObjectKind::EntryPoint => "SELECT department_id AS d FROM chat_entry_points WHERE id = $1",

@@ -102,6 +102,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "reporting views",
         include_str!("../migrations/0024_reporting_views.sql"),
     ),
+    (
+        25,
+        "saved reports",
+        include_str!("../migrations/0025_saved_reports.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

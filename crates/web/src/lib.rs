@@ -272,6 +272,27 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/reports", limited(get(reports::list))),
         ("/reports/{kind}", limited(get(reports::run))),
         (
+            "/saved-reports",
+            limited(get(saved_reports::list).post(saved_reports::create)),
+        ),
+        (
+            "/saved-reports/{id}",
+            limited(
+                get(saved_reports::get)
+                    .put(saved_reports::replace)
+                    .delete(saved_reports::delete),
+            ),
+        ),
+        ("/saved-reports/{id}/run", limited(post(saved_reports::run))),
+        (
+            "/saved-reports/{id}/runs",
+            limited(get(saved_reports::runs)),
+        ),
+        (
+            "/saved-reports/{id}/runs/{run}/files/{file}",
+            limited(get(saved_reports::file)),
+        ),
+        (
             "/webhooks",
             limited(get(webhooks::list).post(webhooks::create)),
         ),

@@ -56,7 +56,10 @@ pub fn classify(segment: &str, name: &str) -> Option<PathParam> {
         "workflows" => K::Workflow,
         "entry-points" => K::EntryPoint,
         "webhooks" => K::Webhook,
-        "tokens" | "views" | "services" | "deliveries" => return Some(PathParam::Other),
+        "saved-reports" => K::SavedReport,
+        "tokens" | "views" | "services" | "deliveries" | "runs" | "files" => {
+            return Some(PathParam::Other);
+        }
         "inbox" => K::Activity,
         _ => return None,
     };

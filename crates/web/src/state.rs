@@ -44,6 +44,8 @@ pub struct WebConfig {
     /// The token the nodes of a cluster show each other on their internal calls; `None`: no
     /// internal endpoints.
     pub cluster_token: Option<String>,
+    /// The shortest time between two runs of a report schedule, in seconds.
+    pub report_schedule_min_gap_secs: i64,
 }
 
 /// Shared state of the HTTP server.

@@ -9,6 +9,7 @@
 
 pub mod export;
 pub mod run;
+pub mod saved;
 
 pub use run::{ReportError, ReportParams};
 

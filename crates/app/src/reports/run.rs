@@ -77,6 +77,9 @@ pub enum ReportError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The report's files could not be made or kept, or it has nobody to go to.
+    #[error("{0}")]
+    Files(String),
 }
 
 impl App {

@@ -4,7 +4,11 @@
 
 pub mod chart;
 pub mod definitions;
+pub mod file_format;
+pub mod period;
 pub mod rollup;
+pub mod saved;
+pub mod schedule;
 
 #[cfg(test)]
 mod tests;
@@ -14,7 +18,11 @@ pub use definitions::{
     Column, Granularity, ReportKind, ReportRow, ReportTable, Shape, agent_table, date_of,
     day_start, period_of, queue_table, threshold_index, time_zone,
 };
+pub use file_format::ExportFormat;
+pub use period::{PeriodChoice, PeriodPreset};
 pub use rollup::{
     AgentFigures, AgentKey, Gap, INTERVAL_MS, QueueFigures, QueueKey, Rollup, Tracked,
     WAIT_BOUNDS_SECS, fold, foldable, interval_of,
 };
+pub use saved::{ReportRun, RunFile, RunStatus, RunTrigger, SavedReport, SavedReportInput};
+pub use schedule::{Schedule, next_run};

@@ -315,3 +315,130 @@ fn the_agent_report_shows_handle_time() {
     assert_eq!(t.rows[0].values[7], Some(120.0));
     assert_eq!(t.columns.len(), t.rows[0].values.len());
 }
+
+mod saved {
+    use crate::ids::{AliasId, UserId};
+    use crate::report::{ExportFormat, PeriodChoice, PeriodPreset, Schedule, next_run, time_zone};
+    use crate::time::Timestamp;
+
+    fn at(s: &str) -> Timestamp {
+        Timestamp::parse_rfc3339(s).unwrap()
+    }
+
+    #[test]
+    fn presets_are_whole_days_weeks_and_months_in_the_zone() {
+        let berlin = time_zone("tz", "Europe/Berlin").unwrap();
+        // Wednesday 2026-11-04 10:00 in Berlin (UTC+1).
+        let now = at("2026-11-04T09:00:00Z");
+        let cases = [
+            (
+                PeriodPreset::Today,
+                "2026-11-03T23:00:00Z",
+                "2026-11-04T23:00:00Z",
+            ),
+            (
+                PeriodPreset::Yesterday,
+                "2026-11-02T23:00:00Z",
+                "2026-11-03T23:00:00Z",
+            ),
+            (
+                PeriodPreset::Last7Days,
+                "2026-10-27T23:00:00Z",
+                "2026-11-03T23:00:00Z",
+            ),
+            (
+                PeriodPreset::ThisWeek,
+                "2026-11-01T23:00:00Z",
+                "2026-11-08T23:00:00Z",
+            ),
+            (
+                PeriodPreset::LastWeek,
+                "2026-10-25T23:00:00Z",
+                "2026-11-01T23:00:00Z",
+            ),
+            // October has 31 days and a DST change (the 25th): it starts at UTC+2.
+            (
+                PeriodPreset::LastMonth,
+                "2026-09-30T22:00:00Z",
+                "2026-10-31T23:00:00Z",
+            ),
+            (
+                PeriodPreset::ThisMonth,
+                "2026-10-31T23:00:00Z",
+                "2026-11-30T23:00:00Z",
+            ),
+            (
+                PeriodPreset::LastYear,
+                "2024-12-31T23:00:00Z",
+                "2025-12-31T23:00:00Z",
+            ),
+        ];
+        for (p, from, to) in cases {
+            assert_eq!(p.resolve(now, &berlin), Some((at(from), at(to))), "{p:?}");
+            assert_eq!(PeriodPreset::parse(p.as_str()), Some(p));
+        }
+        let fixed = PeriodChoice {
+            preset: None,
+            from: Some(at("2026-01-01T00:00:00Z")),
+            to: Some(at("2026-02-01T00:00:00Z")),
+        };
+        assert!(fixed.check().is_ok());
+        assert_eq!(
+            fixed.resolve(now, &berlin),
+            Some((at("2026-01-01T00:00:00Z"), at("2026-02-01T00:00:00Z")))
+        );
+        let both = PeriodChoice {
+            preset: Some(PeriodPreset::Today),
+            ..fixed.clone()
+        };
+        assert_eq!(both.check().unwrap_err().field, "period");
+        let backwards = PeriodChoice {
+            from: fixed.to,
+            to: fixed.from,
+            ..fixed
+        };
+        assert_eq!(backwards.check().unwrap_err().field, "period.to");
+    }
+
+    fn schedule(cron: &str) -> Schedule {
+        Schedule {
+            cron: cron.into(),
+            time_zone: "Europe/Berlin".into(),
+            formats: vec![ExportFormat::Pdf, ExportFormat::Csv, ExportFormat::Pdf],
+            recipients: vec![UserId(3), UserId(3)],
+            alias_id: AliasId(1),
+            active: true,
+        }
+    }
+
+    #[test]
+    fn a_schedule_runs_at_its_local_time_across_dst_and_not_too_often() {
+        let berlin = time_zone("tz", "Europe/Berlin").unwrap();
+        // 07:00 on Mondays: UTC+2 before the change on 2026-10-25, UTC+1 after it.
+        let before = next_run("0 7 * * 1", &berlin, at("2026-10-20T00:00:00Z"));
+        assert_eq!(before, Some(at("2026-10-26T06:00:00Z")));
+        let summer = next_run("0 7 * * 1", &berlin, at("2026-10-13T00:00:00Z"));
+        assert_eq!(summer, Some(at("2026-10-19T05:00:00Z")));
+        let now = at("2026-12-01T00:00:00Z");
+        let s = schedule("0 7 * * 1").validate(900, now).unwrap();
+        assert_eq!(s.formats, vec![ExportFormat::Pdf, ExportFormat::Csv]);
+        assert_eq!(s.recipients, vec![UserId(3)]);
+        assert_eq!(s.next_after(now), Some(at("2026-12-07T06:00:00Z")));
+        let e = schedule("* * * * *").validate(900, now).unwrap_err();
+        assert_eq!(e.field, "schedule.cron");
+        assert!(schedule("*/2 * * * * *").validate(1, now).is_ok());
+        assert_eq!(
+            schedule("61 * * * *").validate(1, now).unwrap_err().field,
+            "schedule.cron"
+        );
+        let mut none = schedule("0 7 * * 1");
+        none.recipients.clear();
+        assert_eq!(
+            none.validate(1, now).unwrap_err().field,
+            "schedule.recipients"
+        );
+        let mut off = schedule("0 7 * * 1");
+        off.active = false;
+        assert_eq!(off.next_after(now), None);
+    }
+}

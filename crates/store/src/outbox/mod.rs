@@ -16,8 +16,10 @@ use switchboard_domain::{Activity, ActivityId, AliasId, EmailKind, Mailbox};
 use crate::error::StoreError;
 use crate::sql::{col, json};
 
-pub use write::ReplyMail;
-pub(crate) use write::{automatic_in, automatic_mail_in, enqueue_reply, insert_entry};
+pub use write::{ReplyMail, SystemMail};
+pub(crate) use write::{
+    automatic_in, automatic_mail_in, enqueue_reply, insert_entry, system_mail_in,
+};
 
 /// Outbox counts by status.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

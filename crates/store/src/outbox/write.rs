@@ -226,6 +226,43 @@ pub(crate) async fn automatic_mail_in(
     reason: &str,
     now: Timestamp,
 ) -> Result<EmailId, StoreError> {
+    let m = SystemMail {
+        to,
+        subject,
+        text,
+        attachments: vec![],
+    };
+    system_mail_in(c, alias, m, case, reason, now).await
+}
+
+/// An automatic message that answers nothing, with its files already in the blob store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SystemMail {
+    /// Its recipients.
+    pub to: Vec<Mailbox>,
+    /// Its subject.
+    pub subject: String,
+    /// Its text.
+    pub text: String,
+    /// Its files (each with its blob).
+    pub attachments: Vec<switchboard_domain::StoredAttachment>,
+}
+
+/// Inside a write job: queues `m` from `alias` (see [`automatic_mail_in`]).
+pub(crate) async fn system_mail_in(
+    c: &mut AnyConnection,
+    alias: &switchboard_domain::Alias,
+    m: SystemMail,
+    case: Option<CaseId>,
+    reason: &str,
+    now: Timestamp,
+) -> Result<EmailId, StoreError> {
+    let SystemMail {
+        to,
+        subject,
+        text,
+        attachments,
+    } = m;
     let row = EmailRow {
         department_id: alias.department_id,
         alias_id: Some(alias.id),
@@ -256,7 +293,7 @@ pub(crate) async fn automatic_mail_in(
         case_id: case,
         activity_id: None,
         automatic: true,
-        attachments: vec![],
+        attachments,
     };
     let email_id = insert_email(c, &row, now).await?;
     insert_entry(c, email_id, alias.id, now).await?;

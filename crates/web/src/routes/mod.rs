@@ -31,6 +31,7 @@ pub mod queues;
 pub mod reports;
 pub mod review;
 pub mod routing;
+pub mod saved_reports;
 pub mod search;
 pub mod system;
 pub mod user_groups;

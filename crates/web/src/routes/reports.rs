@@ -7,8 +7,8 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
+use switchboard_app::reports::ReportParams;
 use switchboard_app::reports::export::{ExportFormat, export};
-use switchboard_app::reports::{ReportError, ReportParams};
 use switchboard_domain::report::{Granularity, ReportKind, ReportTable, WAIT_BOUNDS_SECS};
 use switchboard_domain::{
     Access, ChannelKind, DepartmentId, QueueId, Resource, Timestamp, UserId, ValidationError,
@@ -125,13 +125,7 @@ pub fn kind_of(raw: &str) -> ApiResult<ReportKind> {
 
 /// Runs a report for `caller`.
 pub async fn table(s: &AppState, caller: &Caller, p: &ReportParams) -> ApiResult<ReportTable> {
-    s.app
-        .run_report(&caller.scope, p)
-        .await
-        .map_err(|e| match e {
-            ReportError::Invalid(v) => v.into(),
-            ReportError::Store(e) => e.into(),
-        })
+    Ok(s.app.run_report(&caller.scope, p).await?)
 }
 
 /// `GET /reports/{kind}`: the report as JSON, or as a file with `format=csv|xlsx|pdf`.
