@@ -37,6 +37,7 @@ const pages = [
   '/reports',
   '/reports?kind=email_volume&granularity=hour',
   '/docs/data-dictionary',
+  '/reports/saved',
   '/admin',
   '/admin/services',
   '/admin/setup',

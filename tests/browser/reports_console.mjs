@@ -1,6 +1,6 @@
 // The reports console: a supervisor runs the email volume report per hour, sees its chart (an
-// SVG with a bar per hour, its table below) and exports it as CSV; the page passes axe-core in
-// light and dark colours.
+// SVG with a bar per hour, its table below), exports it as CSV, XLSX and PDF, saves it for today
+// and runs it by hand; the pages pass axe-core in light and dark colours.
 //
 // Environment (set by crates/cli/tests/browser.rs): SWITCHBOARD_URL, SB_EMAIL, SB_PASSWORD,
 // SB_ARRIVED (how many emails arrived today).
@@ -62,6 +62,30 @@ try {
       const bytes = readFileSync(await download.path());
       assert.equal(bytes.subarray(0, magic.length).toString('latin1'), magic, name);
     }
+  });
+
+  await step('save it, run it by hand and find its files', async () => {
+    await page.getByLabel('Period', { exact: true }).selectOption('today');
+    await page.getByRole('button', { name: 'Run report' }).click();
+    await page.locator('svg.chart rect.bar').first().waitFor({ timeout: 15000 });
+    await page.getByLabel('Save as').fill('Mail today');
+    await Promise.all([
+      page.waitForURL(/\/reports\/saved$/),
+      page.getByRole('button', { name: 'Save report' }).click(),
+    ]);
+    const saved = page.locator('section.saved-report', { hasText: 'Mail today' });
+    await saved.waitFor();
+    await saved.getByRole('button', { name: 'Run now' }).click();
+    const files = page.locator('section.saved-report table a[download]');
+    await files.first().waitFor({ timeout: 15000 });
+    assert.equal(await files.count(), 3, 'a run by hand makes every format');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      files.filter({ hasText: '.pdf' }).first().click(),
+    ]);
+    assert.match(download.suggestedFilename(), /^email_volume_.*\.pdf$/);
+    await saved.locator('summary').click();
+    await accessible(page, 'the saved reports with a schedule form open');
   });
 } finally {
   await browser.close();

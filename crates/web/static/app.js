@@ -1064,3 +1064,52 @@ function richEditor(area) {
   });
 }
 for (const area of document.querySelectorAll("textarea[data-rich]")) richEditor(area);
+
+// Reports: save the report on the page; on the saved reports page, schedule, run and delete.
+document.addEventListener("submit", async (e) => {
+  const form = e.target.closest("form.save-report, form.schedule-form");
+  if (!form) return;
+  e.preventDefault();
+  try {
+    if (form.classList.contains("save-report")) {
+      const definition = JSON.parse(form.dataset.definition);
+      definition.name = form.elements.name.value;
+      await api("POST", "/saved-reports", definition);
+      window.location.assign("/reports/saved");
+      return;
+    }
+    const section = form.closest(".saved-report");
+    const f = form.elements;
+    const schedule = {
+      cron: f.cron.value,
+      time_zone: f.time_zone.value,
+      formats: [...form.querySelectorAll('input[name="formats"]:checked')].map((b) => b.value),
+      recipients: [...f.recipients.selectedOptions].map((o) => Number(o.value)),
+      alias_id: Number(f.alias_id.value),
+      active: f.active.checked,
+    };
+    await saveSchedule(section, schedule);
+  } catch (_) {
+    // The message is shown in #flash.
+  }
+});
+
+async function saveSchedule(section, schedule) {
+  const definition = JSON.parse(section.dataset.definition);
+  definition.schedule = schedule;
+  definition.version = Number(section.dataset.version);
+  await api("PUT", `/saved-reports/${section.dataset.id}`, definition);
+  window.location.reload();
+}
+
+actions["run-saved"] = async (b) => {
+  const run = await api("POST", `/saved-reports/${b.dataset.id}/run`);
+  if (run.status === "failed") flash(run.error || t("The run failed."));
+  else window.location.reload();
+};
+actions["delete-saved"] = async (b) => {
+  if (!window.confirm(t("Delete this saved report and its runs?"))) return;
+  await api("DELETE", `/saved-reports/${b.dataset.id}`);
+  window.location.reload();
+};
+actions["unschedule-saved"] = (b) => saveSchedule(b.closest(".saved-report"), null);

@@ -91,7 +91,7 @@ fn code_ids() -> BTreeSet<String> {
     use switchboard_domain::inbox::{InboxChannel, InboxView};
     use switchboard_domain::{ActivityStatus, ChannelKind, Role};
     let mut out: BTreeSet<String> = BTreeSet::new();
-    for role in [Role::Agent, Role::Supervisor, Role::Admin] {
+    for role in [Role::Agent, Role::Supervisor, Role::Admin, Role::Reporting] {
         out.insert(role.as_str().to_string());
         out.extend(super::consoles(role).iter().map(|(_, l)| l.to_string()));
     }
@@ -105,6 +105,12 @@ fn code_ids() -> BTreeSet<String> {
             .iter()
             .map(|o| o.label().to_string()),
     );
+    use switchboard_domain::report::{PeriodPreset, ReportKind, RunStatus};
+    out.extend(PeriodPreset::ALL.iter().map(|p| p.label().to_string()));
+    out.extend(ReportKind::ALL.iter().map(|k| k.title().to_string()));
+    for st in [RunStatus::Running, RunStatus::Done, RunStatus::Failed] {
+        out.insert(st.as_str().to_string());
+    }
     for st in switchboard_domain::setup::checklist(Default::default()) {
         out.insert(st.title.to_string());
         out.insert(st.hint.to_string());

@@ -26,6 +26,7 @@ mod names;
 mod page;
 mod report_chart;
 mod reports;
+mod saved_reports;
 mod supervisor;
 mod supervisor_outbox;
 
@@ -94,6 +95,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/supervisor/review", get(supervisor::review))
         .route("/supervisor/outbox", get(supervisor_outbox::outbox))
         .route("/reports", get(reports::page))
+        .route("/reports/saved", get(saved_reports::page))
         .route("/docs/data-dictionary", get(reports::dictionary))
         .route("/agent/search", get(agent_queues::search))
         .route("/customers/{id}", get(customer::view))

@@ -9,7 +9,8 @@ use axum::response::Response;
 use serde::Deserialize;
 use switchboard_app::reports::ReportParams;
 use switchboard_domain::report::{
-    Granularity, ReportKind, ReportTable, WAIT_BOUNDS_SECS, date_of, day_start, time_zone,
+    Granularity, PeriodPreset, ReportKind, ReportTable, WAIT_BOUNDS_SECS, date_of, day_start,
+    time_zone,
 };
 use switchboard_domain::{Access, DepartmentId, QueueId, Resource, Timestamp, ValidationError};
 
@@ -22,6 +23,8 @@ use crate::state::AppState;
 #[derive(Debug, Default, Deserialize)]
 pub struct Form {
     kind: Option<String>,
+    /// A period preset (`last_week`, …); empty: the dates.
+    preset: Option<String>,
     from: Option<String>,
     to: Option<String>,
     granularity: Option<String>,
@@ -47,8 +50,10 @@ struct Shown {
     /// A cell per value, formatted.
     cells: Vec<Vec<String>>,
     total: Vec<String>,
-    /// The CSV export's URL.
+    /// The exports' labels and URLs.
     exports: Vec<(String, String)>,
+    /// The definition a "save" keeps (JSON, for the save form).
+    definition: String,
 }
 
 #[derive(Template)]
@@ -58,6 +63,7 @@ struct ReportsPage {
     tr: crate::i18n::Tr,
     chrome: Chrome,
     kinds: Vec<Choice>,
+    presets: Vec<Choice>,
     granularities: Vec<Choice>,
     departments: Vec<Choice>,
     thresholds: Vec<Choice>,
@@ -109,6 +115,13 @@ fn params(f: &Form, kind: ReportKind, tz_name: &str) -> Result<ReportParams, Val
     let from = match empty_none(&f.from) {
         Some(d) => day_start(d, &tz).ok_or_else(|| ValidationError::new("from", "a date"))?,
         None => Timestamp::from_millis(to.millis() - 7 * 86_400_000),
+    };
+    let (from, to) = match empty_none(&f.preset).map(PeriodPreset::parse) {
+        None => (from, to),
+        Some(Some(p)) => p
+            .resolve(now, &tz)
+            .ok_or_else(|| ValidationError::new("preset", "cannot be worked out now"))?,
+        Some(None) => return Err(ValidationError::new("preset", "not a known period")),
     };
     let granularity = empty_none(&f.granularity)
         .and_then(Granularity::parse)
@@ -196,7 +209,11 @@ pub async fn page(
         match params(&form, kind, &tz_name) {
             Err(e) => error = Some(e.to_string()),
             Ok(p) => match crate::routes::reports::table(&s, &viewer.0, &p).await {
-                Ok(table) => shown = Some(show(table, &p)),
+                Ok(table) => {
+                    let preset = empty_none(&form.preset).and_then(PeriodPreset::parse);
+                    let own = viewer.0.user.department_id;
+                    shown = Some(show(table, &p, preset, own));
+                }
                 Err(e) => error = Some(e.message().to_string()),
             },
         }
@@ -210,8 +227,33 @@ pub async fn page(
     page_of(&s, &viewer, &form, view).await
 }
 
+/// What "save" keeps of `p`: its definition, with the preset rather than the dates when one
+/// was chosen, in the report's department (or the viewer's own).
+fn definition(p: &ReportParams, preset: Option<PeriodPreset>, own: DepartmentId) -> String {
+    let period = match preset {
+        Some(preset) => serde_json::json!({ "preset": preset }),
+        None => serde_json::json!({ "from": p.from, "to": p.to }),
+    };
+    serde_json::json!({
+        "department_id": p.departments.first().copied().unwrap_or(own),
+        "kind": p.kind,
+        "period": period,
+        "granularity": p.granularity,
+        "time_zone": p.time_zone,
+        "departments": p.departments,
+        "queues": p.queues,
+        "threshold_secs": p.threshold_secs,
+    })
+    .to_string()
+}
+
 /// A table ready to show.
-fn show(table: ReportTable, p: &ReportParams) -> Shown {
+fn show(
+    table: ReportTable,
+    p: &ReportParams,
+    preset: Option<PeriodPreset>,
+    own: DepartmentId,
+) -> Shown {
     let (_, clipped) = switchboard_domain::report::bars(&table);
     Shown {
         chart: report_chart::svg(&table, "chart-title", "chart-desc"),
@@ -226,6 +268,7 @@ fn show(table: ReportTable, p: &ReportParams) -> Shown {
             .into_iter()
             .map(|f| (f.to_uppercase(), export_url(p, f)))
             .collect(),
+        definition: definition(p, preset, own),
         table,
     }
 }
@@ -270,6 +313,21 @@ async fn page_of(s: &AppState, viewer: &Viewer, f: &Form, view: View) -> ApiResu
             |k| k.as_str().into(),
             |k| tr.t(k.title()).to_string(),
         ),
+        presets: {
+            let preset = empty_none(&f.preset).unwrap_or_default();
+            let mut v = vec![Choice {
+                value: String::new(),
+                label: tr.t("The dates below").to_string(),
+                selected: preset.is_empty(),
+            }];
+            v.extend(choices(
+                &PeriodPreset::ALL,
+                preset,
+                |p| p.as_str().into(),
+                |p| tr.t(p.label()).to_string(),
+            ));
+            v
+        },
         granularities: choices(
             &Granularity::ALL,
             &granularity,
