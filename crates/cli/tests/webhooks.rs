@@ -238,6 +238,42 @@ async fn an_email_flow_reaches_a_real_receiver_signed_once_each_in_order() {
     assert_eq!((st, replayed["status"].as_str()), (200, Some("pending")));
     let again = wait_received(&receiver, all.len() + 1, "the replay").await;
     assert_eq!(again.last().unwrap()["id"], first["message_id"]);
+
+    // 410 Gone: the subscription is switched off at once, and the administrators are mailed.
+    receiver.set_gone(true);
+    let (st, a) = api
+        .post(
+            "/activities",
+            json!({"customer_id": inbound["customer_id"], "channel": "inbound_email",
+                   "subject": "After the end", "queue_id": w.queue}),
+        )
+        .await;
+    assert_eq!(st, 201, "{a}");
+    let off = wait_for("the switch-off", WAIT, || async {
+        let (_, h) = api.get(&format!("/webhooks/{hook}")).await;
+        (h["active"] == false).then_some(h)
+    })
+    .await;
+    assert!(
+        off["disabled_reason"].as_str().unwrap().contains("410"),
+        "{off}"
+    );
+    let dovecot = &w.dovecot;
+    let subject = format!("Subject: Webhook {hook} switched off");
+    let notice = wait_for("the administrators' notice", WAIT, || async {
+        dovecot
+            .read_messages("carol")
+            .into_iter()
+            .find(|m| String::from_utf8_lossy(m).contains(&subject))
+    })
+    .await;
+    let notice = mail_parser::MessageParser::default()
+        .parse(&notice)
+        .unwrap();
+    let to = notice.to().unwrap().first().unwrap().address().unwrap();
+    assert_eq!(to, common::ADMIN_EMAIL);
+    let text = notice.body_text(0).unwrap();
+    assert!(text.contains(&receiver.url()), "{text}");
 }
 
 #[tokio::test]

@@ -146,6 +146,11 @@ impl Store {
             })
         })
         .await
+        .inspect(|off| {
+            if !off.is_empty() {
+                self.inner.notify.outbox_changed();
+            }
+        })
     }
 
     /// A subscription's deliveries, newest first, optionally of one status.
@@ -335,6 +340,72 @@ async fn switch_off(
     .rows_affected();
     if changed > 0 {
         switched_off.push(id);
+        notify_admins(c, id, why, now).await?;
     }
+    Ok(())
+}
+
+/// Most administrators one notice goes to.
+const NOTICE_RECIPIENTS: i64 = 50;
+
+/// Queues the notice that subscription `id` was switched off to the active administrators,
+/// from the first active alias of its department — in the transaction that switches it off.
+/// Without such an alias there is nobody to send it; the subscription's page and the services
+/// page still say it.
+async fn notify_admins(
+    c: &mut AnyConnection,
+    id: WebhookId,
+    why: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let w = sqlx::query(
+        "SELECT w.url, w.department_id, d.name FROM webhooks w JOIN departments d ON d.id = w.department_id WHERE w.id = $1",
+    )
+    .bind(id.0)
+    .fetch_one(&mut *c)
+    .await?;
+    let dept: i64 = col(&w, "department_id")?;
+    let alias = sqlx::query(
+        "SELECT id FROM aliases WHERE department_id = $1 AND active = 1 ORDER BY id LIMIT 1",
+    )
+    .bind(dept)
+    .fetch_optional(&mut *c)
+    .await?;
+    let Some(alias) = alias else {
+        tracing::warn!(
+            webhook = id.0,
+            "no active alias in its department sends the switch-off notice"
+        );
+        return Ok(());
+    };
+    let alias =
+        crate::aliases::fetch(&mut *c, switchboard_domain::AliasId(col(&alias, "id")?)).await?;
+    let to: Vec<switchboard_domain::Mailbox> = sqlx::query(
+        "SELECT email, name FROM users WHERE role = 'admin' AND active = 1 ORDER BY id LIMIT $1",
+    )
+    .bind(NOTICE_RECIPIENTS)
+    .fetch_all(&mut *c)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(switchboard_domain::Mailbox {
+            name: Some(col::<String>(r, "name")?).filter(|n| !n.is_empty()),
+            address: col(r, "email")?,
+        })
+    })
+    .collect::<Result<_, StoreError>>()?;
+    if to.is_empty() {
+        return Ok(());
+    }
+    let url: String = col(&w, "url")?;
+    let name: String = col(&w, "name")?;
+    let (subject, text) = switchboard_domain::webhook::switched_off_notice(id.0, &url, &name, why);
+    let mail = crate::outbox::SystemMail {
+        to,
+        subject,
+        text,
+        attachments: Vec::new(),
+    };
+    crate::outbox::system_mail_in(c, &alias, mail, None, "webhook notice", now).await?;
     Ok(())
 }

@@ -5,7 +5,8 @@ body. A wrong signature is answered 401 and counted in rejected.jsonl.
 
 The secret is read from the file `secret` at each request, so a test can set it after the
 subscription is made; while the file `down` exists every POST is answered 503 (and logged in
-refused.jsonl); the file `delay_ms` makes it wait that long before each answer. Writes the
+refused.jsonl), and while the file `gone` exists it is answered 410 Gone (logged there too);
+the file `delay_ms` makes it wait that long before each answer. Writes the
 ready file once listening; stops at end of file on stdin.
 """
 import argparse
@@ -50,6 +51,9 @@ def make_handler(root):
             if os.path.exists(os.path.join(root, "down")):
                 append(os.path.join(root, "refused.jsonl"), {"id": headers.get("webhook-id")})
                 return self.answer(503)
+            if os.path.exists(os.path.join(root, "gone")):
+                append(os.path.join(root, "refused.jsonl"), {"id": headers.get("webhook-id")})
+                return self.answer(410)
             try:
                 with open(os.path.join(root, "secret")) as f:
                     secret = f.read().strip()

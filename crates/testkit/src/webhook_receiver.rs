@@ -108,6 +108,16 @@ impl WebhookReceiver {
         }
     }
 
+    /// Answers every POST 410 Gone (the receiver asks to be unsubscribed) while `gone`.
+    pub fn set_gone(&self, gone: bool) {
+        let flag = self.dir.path().join("gone");
+        if gone {
+            fs::write(flag, "").expect("mark the receiver gone");
+        } else if flag.exists() {
+            fs::remove_file(flag).expect("bring the receiver back");
+        }
+    }
+
     /// Makes every answer wait `ms` milliseconds (0: answer at once).
     pub fn set_delay_ms(&self, ms: u64) {
         fs::write(self.dir.path().join("delay_ms"), ms.to_string())

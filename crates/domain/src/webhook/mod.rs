@@ -8,6 +8,7 @@
 
 pub mod body;
 pub mod delivery;
+pub mod notice;
 pub mod retry;
 pub mod sign;
 pub mod subscription;
@@ -18,6 +19,7 @@ pub use delivery::{
     AfterAttempt, DeliveryStatus, WebhookAttempt, WebhookDelivery, after_attempt,
     after_attempt_scaled,
 };
+pub use notice::switched_off_notice;
 pub use retry::{
     DISABLE_AFTER, FIRST_RETRY_SECS, RETRY_DELAYS_SECS, next_attempt_secs, next_attempt_secs_scaled,
 };
