@@ -10,6 +10,8 @@ mod bench_cluster;
 mod bench_cluster_nodes;
 mod bench_login;
 mod bench_mail;
+mod bench_reports;
+mod bench_reports_webhooks;
 mod bench_routing;
 mod bench_routing_durable;
 mod bench_server;
