@@ -39,6 +39,16 @@ try {
     await page.emulateMedia({ colorScheme: 'light' });
   });
 
+  await step('drill down from a row to the activities behind it', async () => {
+    await page.locator('.report-table tbody th a').first().click();
+    await page.getByRole('heading', { name: 'Activities behind a report' }).waitFor();
+    const rows = page.locator('table.drill-table tbody tr');
+    assert.ok((await rows.count()) >= 1);
+    await accessible(page, 'the activities behind a report row');
+    await page.goBack();
+    await page.locator('svg.chart rect.bar').first().waitFor({ timeout: 15000 });
+  });
+
   await step('export it as CSV', async () => {
     const [download] = await Promise.all([
       page.waitForEvent('download'),

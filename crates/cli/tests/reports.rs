@@ -178,6 +178,28 @@ async fn reports_fold_the_work_and_answer_within_each_callers_departments() {
         .unwrap();
     assert_eq!(total_line.split_whitespace().nth(1), Some("5"), "{text}");
 
+    // Drill-down: the activities behind A's row are A's five.
+    let drill = "from=2026-01-01T00:00:00Z&to=2028-01-01T00:00:00Z";
+    let (st, behind) = api
+        .get(&format!(
+            "/reports/email_volume/activities?{drill}&queue_id={qa}"
+        ))
+        .await;
+    assert_eq!(st, 200, "{behind}");
+    let ids: Vec<i64> = behind["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, mine, "{behind}");
+    let (_, by_agent) = api
+        .get(&format!(
+            "/reports/agent_work/activities?{drill}&agent_id={agent}"
+        ))
+        .await;
+    assert_eq!(by_agent["items"].as_array().unwrap().len(), 2, "{by_agent}");
+
     // A supervisor of B sees only B, and naming A is as if it did not exist.
     user(api, b, "supervisor", "sam@acme.test").await;
     let sam = Api::login(&server, "sam@acme.test", PASSWORD).await;
@@ -191,6 +213,18 @@ async fn reports_fold_the_work_and_answer_within_each_callers_departments() {
         (422, Some("department_id")),
         "{e}"
     );
+    let (st, e) = sam
+        .get(&format!(
+            "/reports/email_volume/activities?{drill}&queue_id={qa}"
+        ))
+        .await;
+    assert_eq!((st, e["field"].as_str()), (422, Some("queue_id")), "{e}");
+    let (st, _) = sam
+        .page(&format!(
+            "/reports/activities?kind=email_volume&queue_id={qa}"
+        ))
+        .await;
+    assert_eq!(st, 404, "another department's queue is not found");
     // An agent may not read reports.
     let (st, _) = ann.get(&format!("/reports/email_volume?{q}")).await;
     assert_eq!(st, 403);
@@ -217,6 +251,21 @@ async fn reports_fold_the_work_and_answer_within_each_callers_departments() {
     );
     assert!(page.contains("&#61;HYPERLINK") || page.contains("=HYPERLINK"));
     assert!(!page.contains("<a href=\"http://evil"), "names are text");
+    let (st, page) = rita
+        .page(&format!(
+            "/reports/activities?kind=email_volume&{drill}&queue_id={qa}"
+        ))
+        .await;
+    assert_eq!(st, 200, "{page}");
+    assert_eq!(
+        page.matches("<tr>").count(),
+        6,
+        "a heading and five rows: {page}"
+    );
+    assert!(
+        !page.contains("href=\"/activities/"),
+        "the reporting role opens no work"
+    );
     let (st, _) = rita.page("/supervisor").await;
     assert_eq!(st, 403);
     let (st, e) = rita.put("/me/presence", json!({"logged_in": true})).await;

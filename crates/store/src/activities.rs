@@ -33,6 +33,10 @@ pub struct ActivityFilter {
     pub customer_id: Option<CustomerId>,
     /// Only on this channel.
     pub channel: Option<ChannelKind>,
+    /// Only created at or after this time.
+    pub created_from: Option<Timestamp>,
+    /// Only created before this time.
+    pub created_to: Option<Timestamp>,
 }
 
 pub(crate) fn from_row(r: &AnyRow) -> Result<Activity, StoreError> {
@@ -568,6 +572,12 @@ impl Store {
             .eq_opt("case_id", f.case_id.map(|d| Arg::Int(d.0)))
             .eq_opt("customer_id", f.customer_id.map(|d| Arg::Int(d.0)))
             .eq_opt("channel", f.channel.map(|x| Arg::Text(x.as_str().into())));
+        if let Some(t) = f.created_from {
+            s.cond("created_at", ">=", Arg::Int(t.millis()));
+        }
+        if let Some(t) = f.created_to {
+            s.cond("created_at", "<", Arg::Int(t.millis()));
+        }
         let (rows, more) = s.page(&self.inner.read, page).await?;
         let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
         Ok(Page::of(items, more, |a| a.id.0))

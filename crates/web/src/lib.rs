@@ -272,6 +272,10 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/reports", limited(get(reports::list))),
         ("/reports/{kind}", limited(get(reports::run))),
         (
+            "/reports/{kind}/activities",
+            limited(get(reports::activities)),
+        ),
+        (
             "/saved-reports",
             limited(get(saved_reports::list).post(saved_reports::create)),
         ),

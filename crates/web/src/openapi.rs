@@ -455,6 +455,15 @@ pub fn document() -> utoipa::openapi::OpenApi {
             One("ReportTable"),
         ),
         (
+            "/api/v1/reports/{kind}/activities",
+            Get,
+            "The activities behind a report's figures: created in the period (from, to) in the queue (queue_id) or held by the agent (agent_id), on the report's channels, within the caller's departments (cursor pagination)",
+            "reports",
+            None,
+            "200",
+            List("Activity"),
+        ),
+        (
             "/api/v1/saved-reports",
             Get,
             "List saved reports (department_id, cursor pagination)",

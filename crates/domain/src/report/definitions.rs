@@ -228,6 +228,24 @@ pub fn period_of(at_ms: i64, granularity: Granularity, tz: &TimeZone) -> i64 {
     whole().unwrap_or(at_ms)
 }
 
+/// The end (ms, UTC, exclusive) of the period starting at `start_ms`, in `tz` (a day is as
+/// long as it is there, across a DST change); `None` for the whole period, which the report's
+/// own end closes.
+pub fn period_end(start_ms: i64, granularity: Granularity, tz: &TimeZone) -> Option<i64> {
+    let z = jiff::Timestamp::from_millisecond(start_ms)
+        .ok()?
+        .to_zoned(tz.clone());
+    let span = match granularity {
+        Granularity::Quarter => jiff::Span::new().minutes(15),
+        Granularity::Hour => jiff::Span::new().hours(1),
+        Granularity::Day => jiff::Span::new().days(1),
+        Granularity::Week => jiff::Span::new().days(7),
+        Granularity::Month => jiff::Span::new().months(1),
+        Granularity::Total => return None,
+    };
+    Some(z.checked_add(span).ok()?.timestamp().as_millisecond())
+}
+
 fn label(period_ms: i64, tz: &TimeZone) -> String {
     jiff::Timestamp::from_millisecond(period_ms)
         .map(|t| {

@@ -173,6 +173,7 @@ pub async fn list(
         case_id: q.case_id.map(CaseId),
         customer_id: q.customer_id.map(CustomerId),
         channel: q.channel,
+        ..ActivityFilter::default()
     };
     Ok(Json(
         s.store

@@ -11,9 +11,12 @@ use switchboard_app::reports::ReportParams;
 use switchboard_app::reports::export::{ExportFormat, export};
 use switchboard_domain::report::{Granularity, ReportKind, ReportTable, WAIT_BOUNDS_SECS};
 use switchboard_domain::{
-    Access, ChannelKind, DepartmentId, QueueId, Resource, Timestamp, UserId, ValidationError,
+    Access, Activity, ChannelKind, DepartmentId, QueueId, Resource, Timestamp, UserId,
+    ValidationError,
 };
+use switchboard_store::ActivityFilter;
 
+use super::ListResponse;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiQuery;
@@ -163,4 +166,70 @@ pub async fn run(
         file.bytes,
     )
         .into_response())
+}
+
+/// Which figures' activities to list.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DrillQuery {
+    /// From (RFC 3339); default: 7 days before `to`.
+    from: Option<String>,
+    /// To (RFC 3339, exclusive); default: now.
+    to: Option<String>,
+    department_id: Option<i64>,
+    queue_id: Option<i64>,
+    agent_id: Option<i64>,
+    channel: Option<ChannelKind>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+switchboard_domain::refers_fields!(DrillQuery {
+    department_id: Department,
+    queue_id: Queue,
+    agent_id: User
+});
+
+/// The activities behind report `kind`'s figures for a period and a queue (or agent): those
+/// created in the period in that queue (or held by that agent), on the report's channels,
+/// within `scope`.
+pub fn drill_filter(kind: ReportKind, q: &DrillQuery) -> Result<ActivityFilter, ValidationError> {
+    let to =
+        q.to.as_deref()
+            .map(|t| time("to", t))
+            .transpose()?
+            .unwrap_or_else(now);
+    let from = match q.from.as_deref() {
+        Some(f) => time("from", f)?,
+        None => Timestamp::from_millis(to.millis() - 7 * 86_400_000),
+    };
+    let channel = q.channel.or(match kind.channels() {
+        [one] => Some(*one),
+        _ => None,
+    });
+    Ok(ActivityFilter {
+        department_id: q.department_id.map(DepartmentId),
+        queue_id: q.queue_id.map(QueueId),
+        assignee_id: q.agent_id.map(UserId),
+        channel,
+        created_from: Some(from),
+        created_to: Some(to),
+        ..ActivityFilter::default()
+    })
+}
+
+/// `GET /reports/{kind}/activities`: the activities behind a figure (see [`drill_filter`]).
+pub async fn activities(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(kind): Path<String>,
+    ApiQuery(q): ApiQuery<DrillQuery>,
+) -> ApiResult<Json<ListResponse<Activity>>> {
+    caller.require(Access::Read, Resource::Reports)?;
+    let kind = kind_of(&kind)?;
+    let f = drill_filter(kind, &q)?;
+    let p = super::page(q.limit, q.cursor.as_deref())?;
+    Ok(Json(
+        s.store.list_activities(&caller.scope, &f, &p).await?.into(),
+    ))
 }

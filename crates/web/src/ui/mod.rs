@@ -24,6 +24,7 @@ mod me;
 mod monitor_chats;
 mod names;
 mod page;
+mod report_activities;
 mod report_chart;
 mod reports;
 mod saved_reports;
@@ -96,6 +97,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/supervisor/outbox", get(supervisor_outbox::outbox))
         .route("/reports", get(reports::page))
         .route("/reports/saved", get(saved_reports::page))
+        .route("/reports/activities", get(report_activities::page))
         .route("/docs/data-dictionary", get(reports::dictionary))
         .route("/agent/search", get(agent_queues::search))
         .route("/customers/{id}", get(customer::view))

@@ -9,8 +9,8 @@ use axum::response::Response;
 use serde::Deserialize;
 use switchboard_app::reports::ReportParams;
 use switchboard_domain::report::{
-    Granularity, PeriodPreset, ReportKind, ReportTable, WAIT_BOUNDS_SECS, date_of, day_start,
-    time_zone,
+    Granularity, PeriodPreset, ReportKind, ReportRow, ReportTable, WAIT_BOUNDS_SECS, date_of,
+    day_start, period_end, time_zone,
 };
 use switchboard_domain::{Access, DepartmentId, QueueId, Resource, Timestamp, ValidationError};
 
@@ -54,6 +54,8 @@ struct Shown {
     exports: Vec<(String, String)>,
     /// The definition a "save" keeps (JSON, for the save form).
     definition: String,
+    /// Per row, the address of the activities behind it.
+    drill: Vec<String>,
 }
 
 #[derive(Template)]
@@ -247,6 +249,34 @@ fn definition(p: &ReportParams, preset: Option<PeriodPreset>, own: DepartmentId)
     .to_string()
 }
 
+/// The console address of the activities behind row `r` of report `p`: its period (clamped
+/// to the report's) and its queue or agent.
+fn drill_url(p: &ReportParams, r: &ReportRow) -> String {
+    let tz = time_zone("time_zone", &p.time_zone).ok();
+    let start = Timestamp::parse_rfc3339(&r.period).filter(|_| p.granularity != Granularity::Total);
+    let (from, to) = match (start, tz) {
+        (Some(start), Some(tz)) => (
+            start.max(p.from),
+            period_end(start.millis(), p.granularity, &tz)
+                .map_or(p.to, |e| Timestamp::from_millis(e).min(p.to)),
+        ),
+        _ => (p.from, p.to),
+    };
+    let who = if p.kind.by_agent() {
+        "agent_id"
+    } else {
+        "queue_id"
+    };
+    format!(
+        "/reports/activities?kind={}&from={}&to={}&{who}={}&time_zone={}",
+        p.kind.as_str(),
+        from.to_rfc3339().replace('+', "%2B"),
+        to.to_rfc3339().replace('+', "%2B"),
+        r.group_id,
+        p.time_zone.replace('+', "%2B"),
+    )
+}
+
 /// A table ready to show.
 fn show(
     table: ReportTable,
@@ -269,6 +299,7 @@ fn show(
             .map(|f| (f.to_uppercase(), export_url(p, f)))
             .collect(),
         definition: definition(p, preset, own),
+        drill: table.rows.iter().map(|r| drill_url(p, r)).collect(),
         table,
     }
 }
