@@ -76,7 +76,10 @@ try {
 
   await step('save it, run it by hand and find its files', async () => {
     await page.getByLabel('Period', { exact: true }).selectOption('today');
-    await page.getByRole('button', { name: 'Run report' }).click();
+    await Promise.all([
+      page.waitForURL(/preset=today/),
+      page.getByRole('button', { name: 'Run report' }).click(),
+    ]);
     await page.locator('svg.chart rect.bar').first().waitFor({ timeout: 15000 });
     await page.getByLabel('Save as').fill('Mail today');
     await Promise.all([

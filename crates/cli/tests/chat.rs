@@ -773,6 +773,17 @@ async fn after_the_chat(w: common::mail::World) {
             .any(|e| e["kind"] == "survey_answered"),
         "{ev}"
     );
+    // The survey results report counts it: one survey, rated 5, answered yes.
+    let (st, r) = api
+        .get("/reports/survey_results?granularity=total&preset=today")
+        .await;
+    assert_eq!(st, 200, "{r}");
+    let values = &r["total"]["values"];
+    assert_eq!(
+        (values[0].as_f64(), values[2].as_f64(), values[5].as_f64()),
+        (Some(1.0), Some(5.0), Some(100.0)),
+        "{r}"
+    );
 
     // The transcript needs an address to send from; then it arrives, once.
     let (st, v) = post(

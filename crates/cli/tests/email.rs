@@ -262,6 +262,21 @@ async fn pop3_over_tls_deletes_what_it_stored_and_send_failures_are_recorded() {
     .await;
     assert_eq!(failed.len(), 1, "{failed:?}");
     assert_eq!(failed[0]["status"], "550");
+    // The delivery exceptions report counts it for its alias: permanent, refused when sent.
+    let (st, r) = api
+        .get(&format!(
+            "/reports/delivery_exceptions?granularity=total&department_id={dept}"
+        ))
+        .await;
+    assert_eq!(st, 200, "{r}");
+    assert_eq!(r["rows"].as_array().unwrap().len(), 1, "{r}");
+    assert!(r["rows"][0]["group"].as_str().unwrap().contains('@'), "{r}");
+    let values = &r["total"]["values"];
+    assert_eq!(
+        (values[0].as_f64(), values[1].as_f64(), values[4].as_f64()),
+        (Some(1.0), Some(1.0), Some(1.0)),
+        "{r}"
+    );
     wait_for("the good reply delivered", WAIT, || async {
         sink.envelopes()
             .iter()

@@ -1,7 +1,7 @@
 //! The report scheduler, one per cluster (under its lease): every `tick` it runs the saved
 //! reports whose schedule is due ([`switchboard_app::App::run_due_reports`]) and mails their
-//! files through the outbox. At start it marks runs a stopped process left unfinished as
-//! failed. It reports under [`NAME`]: `runs` made, and errors.
+//! files through the outbox, and marks runs a stopped process left unfinished (still running
+//! ten minutes after they began) as failed. It reports under [`NAME`]: `runs` made, and errors.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,12 +33,12 @@ pub async fn run(
     mut shutdown: Shutdown,
 ) {
     status.state(NAME, "running");
-    let t = now();
-    let before = Timestamp::from_millis(t.millis() - INTERRUPTED_AFTER_MS);
-    if let Err(e) = app.store().fail_interrupted_report_runs(before, t).await {
-        tracing::warn!(error = %e, "could not close interrupted report runs");
-    }
     loop {
+        let t = now();
+        let before = Timestamp::from_millis(t.millis() - INTERRUPTED_AFTER_MS);
+        if let Err(e) = app.store().fail_interrupted_report_runs(before, t).await {
+            tracing::warn!(error = %e, "could not close interrupted report runs");
+        }
         match app.run_due_reports(blobs.as_ref(), now(), BATCH).await {
             Ok(made) => status.add(NAME, "runs", made as u64),
             Err(e) => {

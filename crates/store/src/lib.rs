@@ -55,6 +55,7 @@ pub mod passwords;
 mod preferences;
 pub mod queues;
 mod reader_role;
+mod report_facts;
 mod report_read;
 mod report_rollup;
 mod review;

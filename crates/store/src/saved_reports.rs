@@ -254,25 +254,28 @@ impl Store {
     }
 
     /// Records the start of a run of `id` over `period`. A scheduled run first moves the
-    /// schedule from `due` (the time read) to `next`; when another runner moved it already,
-    /// nothing is recorded and `None` comes back.
+    /// schedule from `due` (the time read) to `next`, if the report is still at `version` (the
+    /// definition the runner read); when another runner moved it already, or the report was
+    /// changed since, nothing is recorded and `None` comes back.
     pub async fn start_report_run(
         &self,
         id: SavedReportId,
         trigger: RunTrigger,
-        schedule: Option<(Timestamp, Option<Timestamp>)>,
+        schedule: Option<(Timestamp, Option<Timestamp>, i64)>,
         period: Option<(Timestamp, Timestamp)>,
         now: Timestamp,
     ) -> Result<Option<ReportRunId>, StoreError> {
         self.writes(move |c| {
             Box::pin(async move {
-                if let Some((due, next)) = schedule {
+                if let Some((due, next, version)) = schedule {
                     let moved = sqlx::query(
-                        "UPDATE saved_reports SET next_run_at = $1 WHERE id = $2 AND next_run_at = $3",
+                        "UPDATE saved_reports SET next_run_at = $1 WHERE id = $2 AND next_run_at = $3 \
+                         AND version = $4",
                     )
                     .bind(next.map(Timestamp::millis))
                     .bind(id.0)
                     .bind(due.millis())
+                    .bind(version)
                     .execute(&mut *c)
                     .await?;
                     if moved.rows_affected() == 0 {

@@ -4,13 +4,15 @@
 use std::collections::HashMap;
 
 use switchboard_domain::report::{
-    Granularity, ReportKind, ReportTable, Shape, agent_table, queue_table, threshold_index,
-    time_zone,
+    Granularity, ReportKind, ReportTable, Shape, agent_table, exceptions_table, queue_table,
+    surveys_table, threshold_index, time_zone,
 };
 use switchboard_domain::{
     ChannelKind, DepartmentId, QueueId, Scope, Timestamp, UserId, ValidationError,
 };
-use switchboard_store::{IntervalFilter, PageRequest, QueueFilter, StoreError, UserFilter};
+use switchboard_store::{
+    AliasFilter, IntervalFilter, PageRequest, QueueFilter, StoreError, UserFilter,
+};
 
 use crate::App;
 
@@ -113,6 +115,25 @@ impl App {
             threshold,
         };
         let store = self.store();
+        match p.kind {
+            ReportKind::DeliveryExceptions => {
+                let facts = store.exception_facts(scope, &filter).await?;
+                return Ok(exceptions_table(
+                    &shape,
+                    &facts,
+                    &self.alias_names(scope).await?,
+                ));
+            }
+            ReportKind::SurveyResults => {
+                let facts = store.survey_facts(scope, &filter).await?;
+                return Ok(surveys_table(
+                    &shape,
+                    &facts,
+                    &self.queue_names(scope).await?,
+                ));
+            }
+            _ => {}
+        }
         if p.kind.by_agent() {
             let rows = store.agent_intervals(scope, &filter).await?;
             Ok(agent_table(&shape, &rows, &self.agent_names(scope).await?))
@@ -132,6 +153,23 @@ impl App {
                 .await?;
             let last = p.items.last().map(|q| q.id.0);
             names.extend(p.items.into_iter().map(|q| (q.id.0, q.name)));
+            match (p.next_cursor, last) {
+                (Some(_), Some(after)) => page.after = Some(after),
+                _ => return Ok(names),
+            }
+        }
+    }
+
+    async fn alias_names(&self, scope: &Scope) -> Result<HashMap<i64, String>, StoreError> {
+        let mut names = HashMap::new();
+        let mut page = PageRequest::first(switchboard_store::MAX_PAGE);
+        loop {
+            let p = self
+                .store()
+                .list_aliases(scope, &AliasFilter::default(), &page)
+                .await?;
+            let last = p.items.last().map(|a| a.id.0);
+            names.extend(p.items.into_iter().map(|a| (a.id.0, a.address.to_string())));
             match (p.next_cursor, last) {
                 (Some(_), Some(after)) => page.after = Some(after),
                 _ => return Ok(names),

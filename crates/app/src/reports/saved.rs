@@ -1,11 +1,12 @@
 //! Saved reports: keeping a definition (its schedule's next run worked out when it is saved),
 //! and running one — now, or when its schedule comes round.
 //!
-//! - **Gather**: the saved report, its owner (whose scope the run sees, as they would), the
-//!   recipients and the alias that sends;
-//! - **Decide**: the period (a preset resolved at this moment in the report's zone), who may
-//!   receive it ([`recipients`]: active users whose role reads reports) and the mail
-//!   ([`mail_of`]), all pure;
+//! - **Gather**: the saved report, its owner, the recipients with their scopes and the alias
+//!   that sends;
+//! - **Decide**: the period (a preset resolved at this moment in the report's zone), what the
+//!   run sees ([`run_scope`]: the report's own department, while its owner may see it), who may
+//!   receive it ([`may_receive`]: active users whose role reads reports and whose scope holds
+//!   the report's department) and the mail ([`mail_of`]), all pure;
 //! - **Apply**: the run claimed (a scheduled one by moving its schedule on, so it is made once),
 //!   the report run and exported, the files put in the blob store, then the files, the mail with
 //!   them attached and the run's end written in one transaction.
@@ -14,7 +15,8 @@ use switchboard_domain::report::{
     ExportFormat, ReportRun, RunTrigger, SavedReport, SavedReportInput, time_zone,
 };
 use switchboard_domain::{
-    Access, Mailbox, ReportRunId, Resource, SavedReportId, Scope, Timestamp, User, ValidationError,
+    Access, DepartmentId, Mailbox, ReportRunId, Resource, SavedReportId, Scope, Timestamp, User,
+    ValidationError,
 };
 use switchboard_store::blob::BlobStore;
 use switchboard_store::{MadeFile, RunDone, StoreError, SystemMail};
@@ -47,16 +49,24 @@ pub fn params_at(d: &SavedReportInput, now: Timestamp) -> Result<ReportParams, V
     })
 }
 
-/// Who of `users` may receive a report: the active ones whose role reads reports.
-pub fn recipients(users: &[User]) -> Vec<Mailbox> {
-    users
-        .iter()
-        .filter(|u| u.active && u.role.may(Access::Read, Resource::Reports))
-        .map(|u| Mailbox {
-            name: Some(u.name.clone()).filter(|n| !n.is_empty()),
-            address: u.email.to_string(),
-        })
-        .collect()
+/// Whether `u`, who sees `scope`, may receive a report of department `dept`: active, with a
+/// role that reads reports, and seeing that department.
+pub fn may_receive(u: &User, scope: &Scope, dept: DepartmentId) -> bool {
+    u.active && u.role.may(Access::Read, Resource::Reports) && scope.allows(dept)
+}
+
+/// What a run of a report of `dept` sees when its owner sees `owner`: that department alone,
+/// while the owner may read reports and see it (`None`: the run may not be made). A saved
+/// report is shared by its department's readers, so it never shows more than that department.
+pub fn run_scope(owner: &User, owner_scope: &Scope, dept: DepartmentId) -> Option<Scope> {
+    may_receive(owner, owner_scope, dept).then(|| Scope::Departments(vec![dept]))
+}
+
+fn mailbox(u: &User) -> Mailbox {
+    Mailbox {
+        name: Some(u.name.clone()).filter(|n| !n.is_empty()),
+        address: u.email.to_string(),
+    }
 }
 
 /// The mail of a run of report `name` with `p`, carrying `files`, to `to`.
@@ -97,7 +107,7 @@ impl App {
         now: Timestamp,
     ) -> Result<SavedReport, ReportError> {
         let d = d.validate(min_gap_secs, now)?;
-        self.check_recipients(&d).await?;
+        self.check_parts(&d, now).await?;
         let next = d.schedule.as_ref().and_then(|s| s.next_after(now));
         Ok(self
             .store()
@@ -117,23 +127,33 @@ impl App {
         if d.version.is_none() {
             return Err(ValidationError::new("version", "the version you read").into());
         }
-        self.check_recipients(&d).await?;
+        self.check_parts(&d, now).await?;
         let next = d.schedule.as_ref().and_then(|s| s.next_after(now));
         Ok(self.store().replace_saved_report(id, d, next, now).await?)
     }
 
-    /// Refuses a schedule naming a recipient who may not read reports.
-    async fn check_recipients(&self, d: &SavedReportInput) -> Result<(), ReportError> {
+    /// Refuses what could never run: a period the report cannot cover (e.g. a year at 15
+    /// minutes), a recipient who may not receive it, an alias of another department.
+    async fn check_parts(&self, d: &SavedReportInput, now: Timestamp) -> Result<(), ReportError> {
+        params_at(d, now)?.check()?;
         let Some(s) = &d.schedule else { return Ok(()) };
         for id in &s.recipients {
             let u = self.store().user(*id).await?;
-            if recipients(std::slice::from_ref(&u)).is_empty() {
+            let scope = self.store().scope_of(&u).await?;
+            if !may_receive(&u, &scope, d.department_id) {
                 return Err(ValidationError::new(
                     "schedule.recipients",
-                    format!("{} may not read reports", u.email),
+                    format!("{} may not read this department's reports", u.email),
                 )
                 .into());
             }
+        }
+        if self.store().alias(s.alias_id).await?.department_id != d.department_id {
+            return Err(ValidationError::new(
+                "schedule.alias_id",
+                "choose an alias of the report's department",
+            )
+            .into());
         }
         Ok(())
     }
@@ -171,12 +191,19 @@ impl App {
                 r.definition.schedule.as_ref().and_then(|s| {
                     s.next_after(Timestamp::from_millis(due.millis().max(now.millis())))
                 });
-            if self
-                .make_run(blobs, &r, RunTrigger::Schedule, Some((due, next)), now)
-                .await?
-                .is_some()
+            let claim = Some((due, next, r.version));
+            match self
+                .make_run(blobs, &r, RunTrigger::Schedule, claim, now)
+                .await
             {
-                made += 1;
+                Ok(Some(_)) => made += 1,
+                Ok(None) => {}
+                Err(ReportError::Store(StoreError::Fenced(m))) => {
+                    return Err(StoreError::Fenced(m).into());
+                }
+                Err(e) => {
+                    tracing::warn!(report = r.id.0, error = %e, "a saved report's schedule could not run");
+                }
             }
         }
         Ok(made)
@@ -189,9 +216,14 @@ impl App {
         blobs: &dyn BlobStore,
         r: &SavedReport,
         trigger: RunTrigger,
-        claim: Option<(Timestamp, Option<Timestamp>)>,
+        claim: Option<(Timestamp, Option<Timestamp>, i64)>,
         now: Timestamp,
     ) -> Result<Option<ReportRunId>, ReportError> {
+        let clock = std::time::Instant::now();
+        let finished = || {
+            let spent = i64::try_from(clock.elapsed().as_millis()).unwrap_or(i64::MAX);
+            Timestamp::from_millis(now.millis().saturating_add(spent))
+        };
         let params = params_at(&r.definition, now);
         let period = params.as_ref().ok().map(|p| (p.from, p.to));
         let store = self.store();
@@ -201,14 +233,19 @@ impl App {
         else {
             return Ok(None);
         };
-        match self.produce(blobs, r, params, now).await {
-            Ok(done) => {
-                store.finish_report_run(run, done, now).await?;
-            }
-            Err(e) => {
-                tracing::warn!(report = r.id.0, run = run.0, error = %e, "a saved report's run failed");
-                store.fail_report_run(run, e.to_string(), now).await?;
-            }
+        let outcome = match self.produce(blobs, r, params, now).await {
+            Ok(done) => store
+                .finish_report_run(run, done, finished())
+                .await
+                .map(|_| ())
+                .map_err(ReportError::from),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = outcome {
+            tracing::warn!(report = r.id.0, run = run.0, error = %e, "a saved report's run failed");
+            store
+                .fail_report_run(run, e.to_string(), finished())
+                .await?;
         }
         Ok(Some(run))
     }
@@ -223,14 +260,15 @@ impl App {
     ) -> Result<RunDone, ReportError> {
         let p = params?;
         let store = self.store();
+        let dept = r.definition.department_id;
         let owner = store.user(r.owner_id).await?;
-        if !owner.active || !owner.role.may(Access::Read, Resource::Reports) {
+        let owner_scope = store.scope_of(&owner).await?;
+        let Some(scope) = run_scope(&owner, &owner_scope, dept) else {
             return Err(ReportError::Files(format!(
-                "its owner {} may no longer read reports",
+                "its owner {} may no longer read this department's reports",
                 owner.email
             )));
-        }
-        let scope: Scope = store.scope_of(&owner).await?;
+        };
         let table = self.run_report(&scope, &p).await?;
         let formats = r
             .definition
@@ -258,21 +296,28 @@ impl App {
             .collect();
         let mail = match &r.definition.schedule {
             Some(s) => {
-                let mut users = Vec::with_capacity(s.recipients.len());
+                let mut to = Vec::with_capacity(s.recipients.len());
                 for id in &s.recipients {
-                    match store.user(*id).await {
-                        Ok(u) => users.push(u),
-                        Err(StoreError::NotFound { .. }) => {}
+                    let u = match store.user(*id).await {
+                        Ok(u) => u,
+                        Err(StoreError::NotFound { .. }) => continue,
                         Err(e) => return Err(e.into()),
+                    };
+                    if may_receive(&u, &store.scope_of(&u).await?, dept) {
+                        to.push(mailbox(&u));
                     }
                 }
-                let to = recipients(&users);
                 if to.is_empty() {
                     return Err(ReportError::Files(
-                        "none of its recipients may read reports any more".into(),
+                        "none of its recipients may read this department's reports any more".into(),
                     ));
                 }
                 let alias = store.alias(s.alias_id).await?;
+                if alias.department_id != dept {
+                    return Err(ReportError::Files(
+                        "its alias belongs to another department".into(),
+                    ));
+                }
                 let info = about(&table, &p, now);
                 Some((alias, mail_of(&r.definition.name, &info, &files, to)))
             }

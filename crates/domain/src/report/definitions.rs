@@ -26,16 +26,22 @@ pub enum ReportKind {
     ServiceLevel,
     /// Per agent: offers, work handled and handle time.
     AgentWork,
+    /// Per alias: mail that could not be delivered.
+    DeliveryExceptions,
+    /// Per queue: what customers answered to chat surveys.
+    SurveyResults,
 }
 
 impl ReportKind {
     /// Every report.
-    pub const ALL: [ReportKind; 5] = [
+    pub const ALL: [ReportKind; 7] = [
         ReportKind::EmailVolume,
         ReportKind::ChatVolume,
         ReportKind::CallbackVolume,
         ReportKind::ServiceLevel,
         ReportKind::AgentWork,
+        ReportKind::DeliveryExceptions,
+        ReportKind::SurveyResults,
     ];
 
     /// Its stable name (in URLs).
@@ -46,6 +52,8 @@ impl ReportKind {
             ReportKind::CallbackVolume => "callback_volume",
             ReportKind::ServiceLevel => "service_level",
             ReportKind::AgentWork => "agent_work",
+            ReportKind::DeliveryExceptions => "delivery_exceptions",
+            ReportKind::SurveyResults => "survey_results",
         }
     }
 
@@ -62,6 +70,8 @@ impl ReportKind {
             ReportKind::CallbackVolume => "Callback volume by queue",
             ReportKind::ServiceLevel => "Service level by queue",
             ReportKind::AgentWork => "Agent work summary",
+            ReportKind::DeliveryExceptions => "Delivery exceptions by alias",
+            ReportKind::SurveyResults => "Customer survey results by queue",
         }
     }
 
@@ -83,6 +93,12 @@ impl ReportKind {
             ReportKind::AgentWork => {
                 "Per agent: offers made, accepted, declined and missed, work assigned and completed, and handle time."
             }
+            ReportKind::DeliveryExceptions => {
+                "Per alias: mail that could not be delivered, permanently or for now, reported by a bounce or refused when sent."
+            }
+            ReportKind::SurveyResults => {
+                "Per queue: chat surveys answered, their average rating and the share of yes answers."
+            }
         }
     }
 
@@ -92,7 +108,10 @@ impl ReportKind {
             ReportKind::EmailVolume => &[ChannelKind::InboundEmail],
             ReportKind::ChatVolume => &[ChannelKind::Chat],
             ReportKind::CallbackVolume => &[ChannelKind::Callback, ChannelKind::DelayedCallback],
-            ReportKind::ServiceLevel | ReportKind::AgentWork => &[],
+            ReportKind::SurveyResults => &[ChannelKind::Chat],
+            ReportKind::ServiceLevel | ReportKind::AgentWork | ReportKind::DeliveryExceptions => {
+                &[]
+            }
         }
     }
 
@@ -409,7 +428,9 @@ pub fn agent_table(
     table(shape, agent_columns(), grouped, names, agent_values, &total)
 }
 
-fn table<F>(
+/// A table of `columns` from figures grouped by (period, group id), naming the groups from
+/// `names`, with `total` at the end.
+pub(super) fn table<F>(
     shape: &Shape<'_>,
     columns: Vec<Column>,
     grouped: BTreeMap<(i64, i64), F>,
@@ -470,6 +491,8 @@ impl ReportKind {
         match self {
             ReportKind::ServiceLevel => "service_level",
             ReportKind::AgentWork => "completed",
+            ReportKind::DeliveryExceptions => "exceptions",
+            ReportKind::SurveyResults => "surveys",
             _ => "arrived",
         }
     }

@@ -5,6 +5,7 @@
 pub mod chart;
 pub mod definitions;
 pub mod file_format;
+pub mod outcomes;
 pub mod period;
 pub mod rollup;
 pub mod saved;
@@ -19,6 +20,7 @@ pub use definitions::{
     day_start, period_end, period_of, queue_table, threshold_index, time_zone,
 };
 pub use file_format::ExportFormat;
+pub use outcomes::{ExceptionFact, SurveyFact, exceptions_table, surveys_table};
 pub use period::{PeriodChoice, PeriodPreset};
 pub use rollup::{
     AgentFigures, AgentKey, Gap, INTERVAL_MS, QueueFigures, QueueKey, Rollup, Tracked,

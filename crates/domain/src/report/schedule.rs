@@ -15,6 +15,9 @@ use crate::error::ValidationError;
 use crate::ids::{AliasId, UserId};
 use crate::time::Timestamp;
 
+/// Runs looked at for the shortest gap between two.
+const GAP_RUNS: usize = 400;
+
 /// Most recipients of one schedule.
 pub const MAX_RECIPIENTS: usize = 50;
 
@@ -71,16 +74,23 @@ impl Schedule {
         self.cron = self.cron.trim().to_string();
         pattern(&self.cron)?;
         let tz = time_zone("schedule.time_zone", &self.time_zone)?;
-        let first = next_run(&self.cron, &tz, now).ok_or_else(|| {
+        let mut at = next_run(&self.cron, &tz, now).ok_or_else(|| {
             ValidationError::new("schedule.cron", "this pattern never comes round")
         })?;
-        if let Some(second) = next_run(&self.cron, &tz, first)
-            && second.millis() - first.millis() < min_gap_secs * 1000
-        {
-            return Err(ValidationError::new(
-                "schedule.cron",
-                format!("runs must be at least {min_gap_secs} s apart"),
-            ));
+        // The closest two runs over the next ones (a pattern may bunch them, e.g. twice on the
+        // first of the month).
+        let gap_ms = min_gap_secs.saturating_mul(1000);
+        for _ in 0..GAP_RUNS {
+            let Some(next) = next_run(&self.cron, &tz, at) else {
+                break;
+            };
+            if next.millis() - at.millis() < gap_ms {
+                return Err(ValidationError::new(
+                    "schedule.cron",
+                    format!("runs must be at least {min_gap_secs} s apart"),
+                ));
+            }
+            at = next;
         }
         self.formats = once(self.formats);
         if self.formats.is_empty() {

@@ -427,6 +427,10 @@ mod saved {
         let e = schedule("* * * * *").validate(900, now).unwrap_err();
         assert_eq!(e.field, "schedule.cron");
         assert!(schedule("*/2 * * * * *").validate(1, now).is_ok());
+        // Twice a minute apart on the first of each month: bunched, however far off.
+        let e = schedule("0,1 9 1 * *").validate(900, now).unwrap_err();
+        assert_eq!(e.field, "schedule.cron");
+        assert!(schedule("0 7 * * 1").validate(i64::MAX, now).is_err());
         assert_eq!(
             schedule("61 * * * *").validate(1, now).unwrap_err().field,
             "schedule.cron"
@@ -440,5 +444,108 @@ mod saved {
         let mut off = schedule("0 7 * * 1");
         off.active = false;
         assert_eq!(off.next_after(now), None);
+    }
+}
+
+mod outcomes {
+    use std::collections::HashMap;
+
+    use crate::chat::{QuestionKind, SurveyAnswer};
+    use crate::report::{
+        ExceptionFact, Granularity, ReportKind, Shape, SurveyFact, exceptions_table, surveys_table,
+        time_zone,
+    };
+
+    fn answer(kind: QuestionKind, value: serde_json::Value) -> SurveyAnswer {
+        SurveyAnswer {
+            key: "q".into(),
+            question: "Q?".into(),
+            kind,
+            value,
+        }
+    }
+
+    #[test]
+    fn exceptions_and_surveys_make_tables_by_period_and_group() {
+        let tz = time_zone("tz", "UTC").unwrap();
+        let shape = |kind| Shape {
+            kind,
+            granularity: Granularity::Day,
+            tz: &tz,
+            tz_name: "UTC",
+            threshold: 1,
+        };
+        let day = 86_400_000;
+        let names = HashMap::from([(3, "support@acme.test".to_string())]);
+        let facts = [
+            ExceptionFact {
+                at_ms: 10,
+                alias_id: 3,
+                permanent: true,
+                bounce: true,
+            },
+            ExceptionFact {
+                at_ms: 20,
+                alias_id: 3,
+                permanent: false,
+                bounce: false,
+            },
+            ExceptionFact {
+                at_ms: day + 5,
+                alias_id: 3,
+                permanent: true,
+                bounce: false,
+            },
+        ];
+        let t = exceptions_table(&shape(ReportKind::DeliveryExceptions), &facts, &names);
+        assert_eq!(t.rows.len(), 2);
+        assert_eq!(t.rows[0].group, "support@acme.test");
+        let v = |xs: &[f64]| xs.iter().map(|x| Some(*x)).collect::<Vec<_>>();
+        assert_eq!(t.rows[0].values, v(&[2.0, 1.0, 1.0, 1.0, 1.0]));
+        assert_eq!(t.total.values, v(&[3.0, 2.0, 1.0, 1.0, 2.0]));
+
+        let surveys = [
+            SurveyFact {
+                at_ms: 10,
+                queue_id: 7,
+                answers: vec![
+                    answer(QuestionKind::Rating, serde_json::json!(5)),
+                    answer(QuestionKind::YesNo, serde_json::json!(true)),
+                    answer(QuestionKind::Text, serde_json::json!("great")),
+                ],
+            },
+            SurveyFact {
+                at_ms: 30,
+                queue_id: 7,
+                answers: vec![
+                    answer(QuestionKind::Rating, serde_json::json!(2)),
+                    answer(QuestionKind::YesNo, serde_json::json!(false)),
+                ],
+            },
+            SurveyFact {
+                at_ms: 40,
+                queue_id: 7,
+                answers: vec![],
+            },
+        ];
+        let t = surveys_table(&shape(ReportKind::SurveyResults), &surveys, &HashMap::new());
+        assert_eq!(t.rows.len(), 1);
+        assert_eq!(
+            t.rows[0].group, "#7",
+            "a queue without a name is shown by its id"
+        );
+        assert_eq!(
+            t.total.values,
+            vec![
+                Some(3.0),
+                Some(2.0),
+                Some(3.5),
+                Some(1.0),
+                Some(1.0),
+                Some(50.0)
+            ]
+        );
+        let none = surveys_table(&shape(ReportKind::SurveyResults), &[], &HashMap::new());
+        assert_eq!(none.total.values[2], None, "no ratings, no average");
     }
 }

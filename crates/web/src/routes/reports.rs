@@ -8,8 +8,10 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use switchboard_app::reports::ReportParams;
-use switchboard_app::reports::export::{ExportFormat, export};
-use switchboard_domain::report::{Granularity, ReportKind, ReportTable, WAIT_BOUNDS_SECS};
+use switchboard_app::reports::export::{ExportError, ExportFormat, export};
+use switchboard_domain::report::{
+    Granularity, PeriodPreset, ReportKind, ReportTable, WAIT_BOUNDS_SECS, time_zone,
+};
 use switchboard_domain::{
     Access, Activity, ChannelKind, DepartmentId, QueueId, Resource, Timestamp, UserId,
     ValidationError,
@@ -59,6 +61,9 @@ pub struct Query {
     from: Option<String>,
     /// To (RFC 3339, exclusive); default: now.
     to: Option<String>,
+    /// A period relative to now in the time zone (`today`, `last_week`, …), instead of
+    /// `from` and `to`.
+    preset: Option<PeriodPreset>,
     /// `15m`, `hour`, `day` (default), `week`, `month` or `total`.
     granularity: Option<String>,
     /// IANA time zone of the periods; default UTC.
@@ -95,6 +100,19 @@ fn params(kind: ReportKind, q: &Query) -> Result<ReportParams, ValidationError> 
         Some(f) => time("from", f)?,
         None => Timestamp::from_millis(to.millis() - 7 * 86_400_000),
     };
+    let time_zone_name = q.time_zone.clone().unwrap_or_else(|| "UTC".into());
+    let (from, to) = match q.preset {
+        None => (from, to),
+        Some(_) if q.from.is_some() || q.to.is_some() => {
+            return Err(ValidationError::new(
+                "preset",
+                "either a preset or from and to, not both",
+            ));
+        }
+        Some(p) => p
+            .resolve(now(), &time_zone("time_zone", &time_zone_name)?)
+            .ok_or_else(|| ValidationError::new("preset", "cannot be worked out now"))?,
+    };
     let granularity = match q.granularity.as_deref() {
         None => Granularity::Day,
         Some(g) => Granularity::parse(g).ok_or_else(|| {
@@ -106,7 +124,7 @@ fn params(kind: ReportKind, q: &Query) -> Result<ReportParams, ValidationError> 
         from,
         to,
         granularity,
-        time_zone: q.time_zone.clone().unwrap_or_else(|| "UTC".into()),
+        time_zone: time_zone_name,
         departments: q.department_id.map(DepartmentId).into_iter().collect(),
         queues: q.queue_id.map(QueueId).into_iter().collect(),
         agents: q.agent_id.map(UserId).into_iter().collect(),
@@ -148,6 +166,9 @@ pub async fn run(
             .ok_or_else(|| ValidationError::new("format", "json, csv, xlsx or pdf"))?,
     };
     let file = export(&t, &p, format, now()).map_err(|e| {
+        if let ExportError::TooLarge { .. } = e {
+            return ValidationError::new("format", e.to_string()).into();
+        }
         tracing::error!(error = %e, "report export failed");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -54,8 +54,9 @@ struct Shown {
     exports: Vec<(String, String)>,
     /// The definition a "save" keeps (JSON, for the save form).
     definition: String,
-    /// Per row, the address of the activities behind it.
-    drill: Vec<String>,
+    /// Per row, the address of the activities behind it (none for delivery exceptions, whose
+    /// rows are aliases).
+    drill: Vec<Option<String>>,
 }
 
 #[derive(Template)]
@@ -251,7 +252,10 @@ fn definition(p: &ReportParams, preset: Option<PeriodPreset>, own: DepartmentId)
 
 /// The console address of the activities behind row `r` of report `p`: its period (clamped
 /// to the report's) and its queue or agent.
-fn drill_url(p: &ReportParams, r: &ReportRow) -> String {
+fn drill_url(p: &ReportParams, r: &ReportRow) -> Option<String> {
+    if p.kind == ReportKind::DeliveryExceptions {
+        return None;
+    }
     let tz = time_zone("time_zone", &p.time_zone).ok();
     let start = Timestamp::parse_rfc3339(&r.period).filter(|_| p.granularity != Granularity::Total);
     let (from, to) = match (start, tz) {
@@ -267,14 +271,14 @@ fn drill_url(p: &ReportParams, r: &ReportRow) -> String {
     } else {
         "queue_id"
     };
-    format!(
+    Some(format!(
         "/reports/activities?kind={}&from={}&to={}&{who}={}&time_zone={}",
         p.kind.as_str(),
         from.to_rfc3339().replace('+', "%2B"),
         to.to_rfc3339().replace('+', "%2B"),
         r.group_id,
         p.time_zone.replace('+', "%2B"),
-    )
+    ))
 }
 
 /// A table ready to show.

@@ -5,8 +5,8 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use switchboard_domain::report::{ExportFormat, ReportRun, SavedReport, period_label};
-use switchboard_domain::{Access, Resource};
+use switchboard_domain::report::{ExportFormat, ReportRun, SavedReport, date_of, time_zone};
+use switchboard_domain::{Access, Resource, Timestamp};
 use switchboard_store::{AliasFilter, PageRequest, UserFilter};
 
 use super::page::{Chrome, Viewer, render};
@@ -57,11 +57,10 @@ fn open_url(r: &SavedReport) -> String {
     );
     match (d.period.preset, d.period.from, d.period.to) {
         (Some(p), _, _) => url.push_str(&format!("&preset={}", p.as_str())),
-        (None, Some(from), Some(to)) => url.push_str(&format!(
-            "&from={}&to={}",
-            from.to_rfc3339().get(..10).unwrap_or_default(),
-            to.to_rfc3339().get(..10).unwrap_or_default()
-        )),
+        (None, Some(from), Some(to)) => {
+            let (first, last) = days(&d.time_zone, from, to);
+            url.push_str(&format!("&from={first}&to={last}"));
+        }
         _ => {}
     }
     if let Some(dept) = d.departments.first() {
@@ -73,21 +72,25 @@ fn open_url(r: &SavedReport) -> String {
     url
 }
 
+/// The first and last day of `[from, to)` in zone `tz` (the console's dates are inclusive).
+fn days(tz: &str, from: Timestamp, to: Timestamp) -> (String, String) {
+    let Ok(tz) = time_zone("time_zone", tz) else {
+        return (from.to_rfc3339(), to.to_rfc3339());
+    };
+    (
+        date_of(from, &tz),
+        date_of(Timestamp::from_millis(to.millis() - 1), &tz),
+    )
+}
+
 fn period_words(r: &SavedReport, tr: &crate::i18n::Tr) -> String {
     let p = &r.definition.period;
     match (p.preset, p.from, p.to) {
         (Some(preset), _, _) => tr.t(preset.label()).to_string(),
-        (None, Some(from), Some(to)) => format!(
-            "{} – {}",
-            period_label(
-                &from.to_rfc3339(),
-                switchboard_domain::report::Granularity::Day
-            ),
-            period_label(
-                &to.to_rfc3339(),
-                switchboard_domain::report::Granularity::Day
-            )
-        ),
+        (None, Some(from), Some(to)) => {
+            let (first, last) = days(&r.definition.time_zone, from, to);
+            format!("{first} – {last}")
+        }
         _ => String::new(),
     }
 }

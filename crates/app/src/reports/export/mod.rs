@@ -25,17 +25,39 @@ pub struct ExportFile {
     pub bytes: Vec<u8>,
 }
 
+/// Most rows a workbook takes (a sheet holds 1,048,576), and a PDF (about 50 a page).
+pub const MAX_XLSX_ROWS: usize = 1_000_000;
+/// See [`MAX_XLSX_ROWS`].
+pub const MAX_PDF_ROWS: usize = 20_000;
+
 /// A report could not be written in a format.
 #[derive(Debug, thiserror::Error)]
-#[error("writing the report as {format}: {message}")]
-pub struct ExportError {
-    format: &'static str,
-    message: String,
+pub enum ExportError {
+    /// Too many rows for the format: a coarser grouping or a shorter period is needed.
+    #[error(
+        "{rows} rows are too many for {format} (at most {max}); choose a coarser grouping or a shorter period"
+    )]
+    TooLarge {
+        /// The format.
+        format: &'static str,
+        /// The table's rows.
+        rows: usize,
+        /// The format's limit.
+        max: usize,
+    },
+    /// The writer failed.
+    #[error("writing the report as {format}: {message}")]
+    Failed {
+        /// The format.
+        format: &'static str,
+        /// What failed.
+        message: String,
+    },
 }
 
 impl ExportError {
     fn new(format: ExportFormat, e: impl std::fmt::Display) -> ExportError {
-        ExportError {
+        ExportError::Failed {
             format: format.as_str(),
             message: e.to_string(),
         }
@@ -115,6 +137,18 @@ pub fn export(
     format: ExportFormat,
     generated: Timestamp,
 ) -> Result<ExportFile, ExportError> {
+    let max = match format {
+        ExportFormat::Csv => usize::MAX,
+        ExportFormat::Xlsx => MAX_XLSX_ROWS,
+        ExportFormat::Pdf => MAX_PDF_ROWS,
+    };
+    if t.rows.len() > max {
+        return Err(ExportError::TooLarge {
+            format: format.as_str(),
+            rows: t.rows.len(),
+            max,
+        });
+    }
     let bytes = match format {
         ExportFormat::Csv => csv::write(t).map_err(|e| ExportError::new(format, e))?,
         ExportFormat::Xlsx => {

@@ -114,3 +114,13 @@ fn the_workbook_is_a_zip_with_two_sheets() {
     let csv = String::from_utf8(csv.bytes).unwrap();
     assert!(csv.contains("'=cmd"), "{csv}");
 }
+
+#[test]
+fn a_table_too_long_for_a_format_is_refused_with_a_reason() {
+    let mut t = table(0);
+    t.rows = (0..MAX_PDF_ROWS + 1).map(|_| t.total.clone()).collect();
+    let e = export(&t, &params(), ExportFormat::Pdf, Timestamp::from_millis(0)).unwrap_err();
+    assert!(matches!(e, ExportError::TooLarge { rows, .. } if rows == MAX_PDF_ROWS + 1));
+    assert!(e.to_string().contains("coarser grouping"));
+    assert!(export(&t, &params(), ExportFormat::Csv, Timestamp::from_millis(0)).is_ok());
+}
