@@ -10,7 +10,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use switchboard_app::App;
 use switchboard_app::reports::RollupRunner;
-use switchboard_domain::report::{INTERVAL_MS, WAIT_BOUNDS_SECS, interval_of};
+use switchboard_domain::report::{
+    Granularity, INTERVAL_MS, WAIT_BOUNDS_SECS, interval_of, period_bounds,
+};
 use switchboard_domain::*;
 use switchboard_routing::Router;
 use switchboard_sim::engine::{Traced, run_traced};
@@ -288,8 +290,20 @@ async fn rolled_up(
         to_ms: i64::MAX,
         ..IntervalFilter::default()
     };
+    rows_of(s, &all).await
+}
+
+/// The interval rows `f` reads, keyed by (interval, queue or agent, channel).
+async fn rows_of(
+    s: &Store,
+    f: &IntervalFilter,
+) -> (
+    BTreeMap<(i64, i64, String), QueueRow>,
+    BTreeMap<(i64, i64, String), AgentRow>,
+) {
+    let all = f;
     let queues = s
-        .queue_intervals(&Scope::All, &all)
+        .queue_intervals(&Scope::All, all)
         .await
         .unwrap()
         .into_iter()
@@ -314,7 +328,7 @@ async fn rolled_up(
         })
         .collect();
     let agents = s
-        .agent_intervals(&Scope::All, &all)
+        .agent_intervals(&Scope::All, all)
         .await
         .unwrap()
         .into_iter()
@@ -345,6 +359,45 @@ async fn fold_all(app: &App, batch: u32) -> usize {
         if step.caught_up {
             return folded;
         }
+    }
+}
+
+/// Rows the database sums per hour (and over the whole period) equal the interval rows summed
+/// here.
+async fn summed_by_the_database_equals_summed_here(
+    s: &Store,
+    queues: &BTreeMap<(i64, i64, String), QueueRow>,
+    agents: &BTreeMap<(i64, i64, String), AgentRow>,
+) {
+    let utc = switchboard_domain::report::time_zone("tz", "UTC").unwrap();
+    let first = queues.keys().map(|k| k.0).min().unwrap();
+    let last = queues.keys().map(|k| k.0).max().unwrap() + INTERVAL_MS;
+    for g in [Granularity::Hour, Granularity::Total] {
+        let bounds = period_bounds(first, last, g, &utc).unwrap();
+        let f = IntervalFilter {
+            from_ms: first,
+            to_ms: last,
+            periods: bounds.clone(),
+            ..IntervalFilter::default()
+        };
+        let start = |iv: i64| *bounds.iter().rev().find(|b| **b <= iv).unwrap();
+        let mut q_here: BTreeMap<(i64, i64, String), QueueRow> = BTreeMap::new();
+        for ((iv, q, c), row) in queues {
+            let e = q_here.entry((start(*iv), *q, c.clone())).or_insert([0; 12]);
+            for (a, b) in e.iter_mut().zip(row) {
+                *a += b;
+            }
+        }
+        let mut a_here: BTreeMap<(i64, i64, String), AgentRow> = BTreeMap::new();
+        for ((iv, a, c), row) in agents {
+            let e = a_here.entry((start(*iv), *a, c.clone())).or_insert([0; 7]);
+            for (x, y) in e.iter_mut().zip(row) {
+                *x += y;
+            }
+        }
+        let (q_db, a_db) = rows_of(s, &f).await;
+        assert_eq!(q_db, q_here, "{g:?}");
+        assert_eq!(a_db, a_here, "{g:?}");
     }
 }
 
@@ -379,6 +432,7 @@ async fn suite(s: Store) {
     assert_eq!(queues, q_expected);
     assert_eq!(agents, a_expected);
     assert!(queues.keys().all(|(iv, _, _)| iv % INTERVAL_MS == 0));
+    summed_by_the_database_equals_summed_here(&s, &queues, &agents).await;
 
     // Nothing new: a step folds nothing; a stale batch is refused.
     assert_eq!(fold_all(&app, 1000).await, 0);

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use switchboard_domain::report::{
-    Granularity, ReportKind, ReportTable, Shape, agent_table, exceptions_table, queue_table,
-    surveys_table, threshold_index, time_zone,
+    Granularity, ReportKind, ReportTable, Shape, agent_table, exceptions_table, period_bounds,
+    queue_table, surveys_table, threshold_index, time_zone,
 };
 use switchboard_domain::{
     ChannelKind, DepartmentId, QueueId, Scope, Timestamp, UserId, ValidationError,
@@ -106,6 +106,8 @@ impl App {
             queues: p.queues.clone(),
             agents: p.agents.clone(),
             channels,
+            periods: period_bounds(p.from.millis(), p.to.millis(), p.granularity, &tz)
+                .unwrap_or_default(),
         };
         let shape = Shape {
             kind: p.kind,

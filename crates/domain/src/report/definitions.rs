@@ -265,6 +265,40 @@ pub fn period_end(start_ms: i64, granularity: Granularity, tz: &TimeZone) -> Opt
     Some(z.checked_add(span).ok()?.timestamp().as_millisecond())
 }
 
+/// Most periods a report's rows are summed into by the database (beyond, it sums them itself).
+pub const MAX_SUMMED_PERIODS: usize = 2_000;
+
+/// The boundaries of the periods of `[from_ms, to_ms)` by `granularity` in `tz` — each period
+/// from one boundary to the next — so the store can sum interval rows per period; `None` when
+/// the rows are the periods (15 minutes) or there are more than [`MAX_SUMMED_PERIODS`].
+pub fn period_bounds(
+    from_ms: i64,
+    to_ms: i64,
+    granularity: Granularity,
+    tz: &TimeZone,
+) -> Option<Vec<i64>> {
+    match granularity {
+        Granularity::Quarter => None,
+        Granularity::Total => Some(vec![from_ms, to_ms]),
+        g => {
+            let mut bounds = vec![period_of(from_ms, g, tz)];
+            while let Some(&last) = bounds.last()
+                && last < to_ms
+            {
+                if bounds.len() > MAX_SUMMED_PERIODS {
+                    return None;
+                }
+                let next = period_end(last, g, tz)?;
+                if next <= last {
+                    return None;
+                }
+                bounds.push(next);
+            }
+            Some(bounds)
+        }
+    }
+}
+
 fn label(period_ms: i64, tz: &TimeZone) -> String {
     jiff::Timestamp::from_millisecond(period_ms)
         .map(|t| {

@@ -17,7 +17,7 @@ mod tests;
 pub use chart::{MAX_BARS, bars, period_label};
 pub use definitions::{
     Column, Granularity, ReportKind, ReportRow, ReportTable, Shape, agent_table, date_of,
-    day_start, period_end, period_of, queue_table, threshold_index, time_zone,
+    day_start, period_bounds, period_end, period_of, queue_table, threshold_index, time_zone,
 };
 pub use file_format::ExportFormat;
 pub use outcomes::{ExceptionFact, SurveyFact, exceptions_table, surveys_table};

@@ -549,3 +549,37 @@ mod outcomes {
         assert_eq!(none.total.values[2], None, "no ratings, no average");
     }
 }
+
+#[test]
+fn period_bounds_cover_the_period_in_its_zone() {
+    let berlin = time_zone("tz", "Europe/Berlin").unwrap();
+    let at = |s: &str| Timestamp::parse_rfc3339(s).unwrap().millis();
+    // Across the DST change of 2026-10-25 (a 25-hour day).
+    let days = period_bounds(
+        at("2026-10-24T10:00:00Z"),
+        at("2026-10-26T10:00:00Z"),
+        Granularity::Day,
+        &berlin,
+    )
+    .unwrap();
+    assert_eq!(
+        days,
+        vec![
+            at("2026-10-23T22:00:00Z"),
+            at("2026-10-24T22:00:00Z"),
+            at("2026-10-25T23:00:00Z"),
+            at("2026-10-26T23:00:00Z"),
+        ]
+    );
+    assert_eq!(period_bounds(5, 10, Granularity::Quarter, &berlin), None);
+    assert_eq!(
+        period_bounds(5, 10, Granularity::Total, &berlin),
+        Some(vec![5, 10])
+    );
+    let ten_years = 3_653 * 86_400_000;
+    assert_eq!(
+        period_bounds(0, ten_years, Granularity::Hour, &berlin),
+        None
+    );
+    assert!(period_bounds(0, ten_years, Granularity::Week, &berlin).is_some());
+}
