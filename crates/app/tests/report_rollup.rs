@@ -10,9 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use switchboard_app::App;
 use switchboard_app::reports::RollupRunner;
-use switchboard_domain::report::{
-    Granularity, INTERVAL_MS, WAIT_BOUNDS_SECS, interval_of, period_bounds,
-};
+use switchboard_domain::report::{INTERVAL_MS, WAIT_BOUNDS_SECS, interval_of};
 use switchboard_domain::*;
 use switchboard_routing::Router;
 use switchboard_sim::engine::{Traced, run_traced};
@@ -369,35 +367,52 @@ async fn summed_by_the_database_equals_summed_here(
     queues: &BTreeMap<(i64, i64, String), QueueRow>,
     agents: &BTreeMap<(i64, i64, String), AgentRow>,
 ) {
-    let utc = switchboard_domain::report::time_zone("tz", "UTC").unwrap();
     let first = queues.keys().map(|k| k.0).min().unwrap();
     let last = queues.keys().map(|k| k.0).max().unwrap() + INTERVAL_MS;
-    for g in [Granularity::Hour, Granularity::Total] {
-        let bounds = period_bounds(first, last, g, &utc).unwrap();
+    for summed in [Summed::Hourly, Summed::Whole] {
         let f = IntervalFilter {
             from_ms: first,
             to_ms: last,
-            periods: bounds.clone(),
+            summed,
             ..IntervalFilter::default()
         };
-        let start = |iv: i64| *bounds.iter().rev().find(|b| **b <= iv).unwrap();
+        // Where each row's sum goes: its hour, or (over the whole period) its group's first
+        // interval.
+        let firsts = |keys: Vec<(i64, i64, String)>| {
+            let mut m: BTreeMap<(i64, String), i64> = BTreeMap::new();
+            for (iv, g, c) in keys {
+                let e = m.entry((g, c)).or_insert(iv);
+                *e = (*e).min(iv);
+            }
+            m
+        };
+        let q_first = firsts(queues.keys().cloned().collect());
+        let a_first = firsts(agents.keys().cloned().collect());
+        let bucket = |iv: i64, g: i64, c: &str, first: &BTreeMap<(i64, String), i64>| match summed {
+            Summed::Hourly => iv - iv % 3_600_000,
+            _ => first[&(g, c.to_string())],
+        };
         let mut q_here: BTreeMap<(i64, i64, String), QueueRow> = BTreeMap::new();
         for ((iv, q, c), row) in queues {
-            let e = q_here.entry((start(*iv), *q, c.clone())).or_insert([0; 12]);
+            let e = q_here
+                .entry((bucket(*iv, *q, c, &q_first), *q, c.clone()))
+                .or_insert([0; 12]);
             for (a, b) in e.iter_mut().zip(row) {
                 *a += b;
             }
         }
         let mut a_here: BTreeMap<(i64, i64, String), AgentRow> = BTreeMap::new();
         for ((iv, a, c), row) in agents {
-            let e = a_here.entry((start(*iv), *a, c.clone())).or_insert([0; 7]);
+            let e = a_here
+                .entry((bucket(*iv, *a, c, &a_first), *a, c.clone()))
+                .or_insert([0; 7]);
             for (x, y) in e.iter_mut().zip(row) {
                 *x += y;
             }
         }
         let (q_db, a_db) = rows_of(s, &f).await;
-        assert_eq!(q_db, q_here, "{g:?}");
-        assert_eq!(a_db, a_here, "{g:?}");
+        assert_eq!(q_db, q_here, "{summed:?}");
+        assert_eq!(a_db, a_here, "{summed:?}");
     }
 }
 

@@ -100,7 +100,7 @@ pub use kb::ArticleFilter;
 pub use notify::Notify;
 pub use outbox::{AnsweredEmail, OutboxCounts, ReplyMail, SystemMail};
 pub use queues::QueueFilter;
-pub use report_read::IntervalFilter;
+pub use report_read::{IntervalFilter, Summed};
 pub use report_rollup::RollupBatch;
 pub use review::{HeldReply, ReplySettlement};
 pub use routing::{RoutedActivity, RoutingAgent, RoutingConfig, RoutingDepartment, TailEvent};

@@ -24,10 +24,21 @@ pub struct IntervalFilter {
     pub agents: Vec<UserId>,
     /// Only these channels (empty: all).
     pub channels: Vec<ChannelKind>,
-    /// When not empty: sum the rows per period, the periods running from one of these
-    /// boundaries (ms, UTC, ascending) to the next; each row's interval is then its period's
-    /// start.
-    pub periods: Vec<i64>,
+    /// How the database sums the rows before they are read.
+    pub summed: Summed,
+}
+
+/// How the database sums interval rows before they are read (the report then groups the sums
+/// into its periods, which must be made of whole buckets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Summed {
+    /// Not at all: one row per 15 minutes.
+    #[default]
+    No,
+    /// Per hour (UTC): for periods that start and end on whole hours.
+    Hourly,
+    /// Over the whole period: each row's interval is then the first one it sums.
+    Whole,
 }
 
 impl IntervalFilter {
@@ -98,8 +109,8 @@ const AGENT_FIGURES: &[&str] = &[
     "handle_ms",
 ];
 
-/// The query of interval `table`'s rows matching `f`: as stored, or summed per period of
-/// `f.periods` (by the database, so a year by day reads one row per day rather than 96).
+/// The query of interval `table`'s rows matching `f`: as stored, or summed by the database
+/// per hour or over the whole period (a year by day then reads 24 rows a day rather than 96).
 fn interval_query(
     table: &str,
     group: &str,
@@ -109,26 +120,38 @@ fn interval_query(
     ids: &[i64],
 ) -> String {
     let filter = f.sql(scope, group, ids);
-    if f.periods.len() < 2 {
-        return format!("SELECT * FROM {table}{filter} ORDER BY interval_start, {group}, channel");
-    }
-    let periods: Vec<String> = f
-        .periods
-        .windows(2)
-        .map(|w| format!("({}, {})", w[0], w[1]))
-        .collect();
+    let bucket = match f.summed {
+        Summed::No => {
+            return format!(
+                "SELECT * FROM {table}{filter} ORDER BY interval_start, {group}, channel"
+            );
+        }
+        Summed::Hourly => "(interval_start / 3600000) * 3600000",
+        Summed::Whole => "MIN(interval_start)",
+    };
+    let by_hour = if f.summed == Summed::Hourly {
+        "interval_start / 3600000, "
+    } else {
+        ""
+    };
     let sums: Vec<String> = figures
         .iter()
-        .map(|c| format!("CAST(SUM(r.{c}) AS BIGINT) AS {c}"))
+        .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
         .collect();
     format!(
-        "WITH p(s, e) AS (VALUES {}) SELECT p.s AS interval_start, r.department_id, r.{group}, \
-         r.channel, {} FROM (SELECT * FROM {table}{filter}) r \
-         JOIN p ON r.interval_start >= p.s AND r.interval_start < p.e \
-         GROUP BY p.s, r.department_id, r.{group}, r.channel ORDER BY p.s, r.{group}, r.channel",
-        periods.join(", "),
+        "SELECT {bucket} AS bucket_start, department_id, {group}, channel, {} FROM {table}{filter} \
+         GROUP BY {by_hour}department_id, {group}, channel",
         sums.join(", ")
     )
+}
+
+/// A row's interval: its own, or the start of the bucket the database summed it into.
+fn interval(r: &AnyRow, f: &IntervalFilter) -> Result<i64, StoreError> {
+    if f.summed == Summed::No {
+        col(r, "interval_start")
+    } else {
+        col(r, "bucket_start")
+    }
 }
 
 impl Store {
@@ -155,7 +178,7 @@ impl Store {
             .map(|r| {
                 Ok((
                     QueueKey {
-                        interval: col(r, "interval_start")?,
+                        interval: interval(r, f)?,
                         department: DepartmentId(col(r, "department_id")?),
                         queue: QueueId(col(r, "queue_id")?),
                         channel: channel(r)?,
@@ -204,7 +227,7 @@ impl Store {
             .map(|r| {
                 Ok((
                     AgentKey {
-                        interval: col(r, "interval_start")?,
+                        interval: interval(r, f)?,
                         department: DepartmentId(col(r, "department_id")?),
                         agent: UserId(col(r, "agent_id")?),
                         channel: channel(r)?,

@@ -11,7 +11,7 @@ use switchboard_domain::{
     ChannelKind, DepartmentId, QueueId, Scope, Timestamp, UserId, ValidationError,
 };
 use switchboard_store::{
-    AliasFilter, IntervalFilter, PageRequest, QueueFilter, StoreError, UserFilter,
+    AliasFilter, IntervalFilter, PageRequest, QueueFilter, StoreError, Summed, UserFilter,
 };
 
 use crate::App;
@@ -70,6 +70,24 @@ impl ReportParams {
     }
 }
 
+/// How the database may sum the rows of report `p`: over the whole period for one row per
+/// queue or agent; per hour when every period starts and ends on a whole hour (zones a whole
+/// number of hours from UTC); else not at all.
+fn summed(p: &ReportParams) -> Summed {
+    const HOUR_MS: i64 = 3_600_000;
+    let Ok(tz) = time_zone("time_zone", &p.time_zone) else {
+        return Summed::No;
+    };
+    match p.granularity {
+        Granularity::Quarter => Summed::No,
+        Granularity::Total => Summed::Whole,
+        g => match period_bounds(p.from.millis(), p.to.millis(), g, &tz) {
+            Some(bounds) if bounds.iter().all(|b| b % HOUR_MS == 0) => Summed::Hourly,
+            _ => Summed::No,
+        },
+    }
+}
+
 /// An error running a report.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -106,8 +124,7 @@ impl App {
             queues: p.queues.clone(),
             agents: p.agents.clone(),
             channels,
-            periods: period_bounds(p.from.millis(), p.to.millis(), p.granularity, &tz)
-                .unwrap_or_default(),
+            summed: summed(p),
         };
         let shape = Shape {
             kind: p.kind,

@@ -265,12 +265,13 @@ pub fn period_end(start_ms: i64, granularity: Granularity, tz: &TimeZone) -> Opt
     Some(z.checked_add(span).ok()?.timestamp().as_millisecond())
 }
 
-/// Most periods a report's rows are summed into by the database (beyond, it sums them itself).
+/// Most period boundaries [`period_bounds`] works out.
 pub const MAX_SUMMED_PERIODS: usize = 2_000;
 
 /// The boundaries of the periods of `[from_ms, to_ms)` by `granularity` in `tz` — each period
-/// from one boundary to the next — so the store can sum interval rows per period; `None` when
-/// the rows are the periods (15 minutes) or there are more than [`MAX_SUMMED_PERIODS`].
+/// from one boundary to the next — e.g. to see whether they all fall on whole hours (then the
+/// store may sum interval rows per hour); `None` when the rows are the periods (15 minutes) or
+/// there are more than [`MAX_SUMMED_PERIODS`].
 pub fn period_bounds(
     from_ms: i64,
     to_ms: i64,
