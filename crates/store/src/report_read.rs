@@ -7,6 +7,7 @@ use switchboard_domain::{ChannelKind, DepartmentId, QueueId, Scope, UserId};
 
 use crate::Store;
 use crate::error::StoreError;
+use crate::report_rollup::{AGENT_FIGURES, QUEUE_FIGURES};
 use crate::sql::{col, int_list};
 
 /// Which interval rows a report reads.
@@ -84,31 +85,6 @@ fn channel(r: &AnyRow) -> Result<ChannelKind, StoreError> {
     ChannelKind::parse(&c).ok_or_else(|| StoreError::Internal(format!("bad channel {c}")))
 }
 
-/// The figure columns of the queue and agent interval tables.
-const QUEUE_FIGURES: &[&str] = &[
-    "arrived",
-    "transferred_in",
-    "transferred_out",
-    "answered",
-    "wait_ms",
-    "within_20s",
-    "within_30s",
-    "within_60s",
-    "within_120s",
-    "within_300s",
-    "abandoned",
-    "completed",
-];
-const AGENT_FIGURES: &[&str] = &[
-    "offered",
-    "accepted",
-    "declined",
-    "missed",
-    "assigned",
-    "completed",
-    "handle_ms",
-];
-
 /// The query of interval `table`'s rows matching `f`: as stored, or summed by the database
 /// per hour or over the whole period (a year by day then reads 24 rows a day rather than 96).
 fn interval_query(
@@ -165,7 +141,7 @@ impl Store {
         let sql = interval_query(
             "report_queue_intervals",
             "queue_id",
-            QUEUE_FIGURES,
+            &QUEUE_FIGURES,
             f,
             scope,
             &ids,
@@ -214,7 +190,7 @@ impl Store {
         let sql = interval_query(
             "report_agent_intervals",
             "agent_id",
-            AGENT_FIGURES,
+            &AGENT_FIGURES,
             f,
             scope,
             &ids,

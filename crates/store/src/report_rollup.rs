@@ -183,7 +183,8 @@ async fn set_cursor(c: &mut AnyConnection, upto: i64, now: Timestamp) -> Result<
     Ok(())
 }
 
-const QUEUE_FIGURES: [&str; 12] = [
+/// The figure columns of the queue interval table (also summed by the report reads).
+pub(crate) const QUEUE_FIGURES: [&str; 12] = [
     "arrived",
     "transferred_in",
     "transferred_out",
@@ -198,7 +199,8 @@ const QUEUE_FIGURES: [&str; 12] = [
     "completed",
 ];
 
-const AGENT_FIGURES: [&str; 7] = [
+/// The figure columns of the agent interval table.
+pub(crate) const AGENT_FIGURES: [&str; 7] = [
     "offered",
     "accepted",
     "declined",

@@ -163,53 +163,62 @@ impl App {
     }
 
     async fn queue_names(&self, scope: &Scope) -> Result<HashMap<i64, String>, StoreError> {
-        let mut names = HashMap::new();
-        let mut page = PageRequest::first(switchboard_store::MAX_PAGE);
-        loop {
-            let p = self
-                .store()
+        let store = self.store();
+        all_names(|page| async move {
+            let p = store
                 .list_queues(scope, &QueueFilter::default(), &page)
                 .await?;
-            let last = p.items.last().map(|q| q.id.0);
-            names.extend(p.items.into_iter().map(|q| (q.id.0, q.name)));
-            match (p.next_cursor, last) {
-                (Some(_), Some(after)) => page.after = Some(after),
-                _ => return Ok(names),
-            }
-        }
+            Ok((
+                p.items.into_iter().map(|q| (q.id.0, q.name)).collect(),
+                p.next_cursor.is_some(),
+            ))
+        })
+        .await
     }
 
     async fn alias_names(&self, scope: &Scope) -> Result<HashMap<i64, String>, StoreError> {
-        let mut names = HashMap::new();
-        let mut page = PageRequest::first(switchboard_store::MAX_PAGE);
-        loop {
-            let p = self
-                .store()
+        let store = self.store();
+        all_names(|page| async move {
+            let p = store
                 .list_aliases(scope, &AliasFilter::default(), &page)
                 .await?;
-            let last = p.items.last().map(|a| a.id.0);
-            names.extend(p.items.into_iter().map(|a| (a.id.0, a.address.to_string())));
-            match (p.next_cursor, last) {
-                (Some(_), Some(after)) => page.after = Some(after),
-                _ => return Ok(names),
-            }
-        }
+            let names = p.items.into_iter().map(|a| (a.id.0, a.address.to_string()));
+            Ok((names.collect(), p.next_cursor.is_some()))
+        })
+        .await
     }
 
     async fn agent_names(&self, scope: &Scope) -> Result<HashMap<i64, String>, StoreError> {
-        let mut names = HashMap::new();
-        let mut page = PageRequest::first(switchboard_store::MAX_PAGE);
-        loop {
-            let p = self
-                .store()
+        let store = self.store();
+        all_names(|page| async move {
+            let p = store
                 .list_users(scope, &UserFilter::default(), &page)
                 .await?;
-            let last = p.items.last().map(|u| u.id.0);
-            names.extend(p.items.into_iter().map(|u| (u.id.0, u.name)));
-            match (p.next_cursor, last) {
-                (Some(_), Some(after)) => page.after = Some(after),
-                _ => return Ok(names),
-            }
+            Ok((
+                p.items.into_iter().map(|u| (u.id.0, u.name)).collect(),
+                p.next_cursor.is_some(),
+            ))
+        })
+        .await
+    }
+}
+
+/// Every `(id, name)` a paged list gives: `page` reads one page (ascending ids) and says
+/// whether more follow.
+async fn all_names<F, Fut>(mut page: F) -> Result<HashMap<i64, String>, StoreError>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<(i64, String)>, bool), StoreError>>,
+{
+    let mut names = HashMap::new();
+    let mut request = PageRequest::first(switchboard_store::MAX_PAGE);
+    loop {
+        let (items, more) = page(request).await?;
+        let last = items.last().map(|(id, _)| *id);
+        names.extend(items);
+        match (more, last) {
+            (true, Some(after)) => request.after = Some(after),
+            _ => return Ok(names),
         }
     }
 }
