@@ -11,7 +11,8 @@
 //! Use cases: [`ingest`] (an inbound email becomes work), [`chat`] (web chat), [`callback`]
 //! (web callback and delayed callback), [`reply`] (with the outbound
 //! workflows), [`review`], [`alarms`], changing [`workflows`], wrapping work up
-//! ([`wrap_up`]), internal [`notes`] and merging [`customers`]; [`library`] compiles the workflows they run and
+//! ([`wrap_up`]), internal [`notes`], merging [`customers`] and recording the waits customers
+//! were told ([`wait_told`]); [`library`] compiles the workflows they run and
 //! [`notify`] writes workflows' notifications; [`compose`] builds messages from the knowledge
 //! base.
 
@@ -27,6 +28,7 @@ pub mod notify;
 pub mod reply;
 pub mod reports;
 pub mod review;
+pub mod wait_told;
 pub mod workflows;
 pub mod wrap_up;
 

@@ -529,6 +529,18 @@ async fn callback_story(w: World) {
     .await;
     assert_eq!(st, 201, "{v}");
     let closed = v["callback_id"].as_i64().unwrap();
+    // Two callbacks have left the queue, so it has a pace: Dora is told a wait, and it is
+    // recorded for the accuracy report, once.
+    let told_secs = v["expected_wait_secs"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("an expected wait: {v}"));
+    let told: Vec<Value> = events(api, closed)
+        .await
+        .into_iter()
+        .filter(|e| e["kind"] == "wait_told")
+        .collect();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0]["data"]["expected_wait_secs"], told_secs, "{told:?}");
     let a = activity(api, closed).await;
     assert_eq!(
         (
@@ -547,6 +559,17 @@ async fn callback_story(w: World) {
     );
     until_status(api, closed, "offered").await;
     accept(ann, closed).await;
+    // The accuracy report sets the wait told beside the wait until the offer.
+    let (st, r) = api
+        .get("/reports/wait_accuracy?granularity=total&preset=today")
+        .await;
+    assert_eq!(st, 200, "{r}");
+    let values = &r["total"]["values"];
+    assert_eq!(
+        (values[0].as_f64(), values[1].as_f64(), values[4].as_f64()),
+        (Some(1.0), Some(1.0), Some(told_secs as f64)),
+        "told once and answered: {r}"
+    );
     let (st, v) = api
         .post(
             &format!("/activities/{closed}/wrap-up"),

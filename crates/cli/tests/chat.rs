@@ -1122,6 +1122,28 @@ async fn transfer_and_not_taken(server: Server) {
     let ended = next_state(&mut ws, "ended").await;
     assert_eq!(ended["ended"]["reason"], "max_time_in_queue", "{ended}");
     until_status(&api, id, "abandoned").await;
+    // While it waited after the transfer the widget told the customer a wait (the queue has a
+    // pace: one chat left it): recorded once, and the accuracy report counts it as abandoned.
+    let (st, ev) = api.get(&format!("/activities/{id}/events")).await;
+    assert_eq!(st, 200, "{ev}");
+    let told: Vec<&Value> = ev["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "wait_told")
+        .collect();
+    assert_eq!(told.len(), 1, "{ev}");
+    assert_eq!(told[0]["data"]["queue_id"], queue, "{ev}");
+    let (st, r) = api
+        .get("/reports/wait_accuracy?granularity=total&preset=today")
+        .await;
+    assert_eq!(st, 200, "{r}");
+    let values = &r["total"]["values"];
+    assert_eq!(
+        (values[0].as_f64(), values[1].as_f64(), values[2].as_f64()),
+        (Some(1.0), Some(0.0), Some(1.0)),
+        "told once, not answered, abandoned: {r}"
+    );
     let (_, c) = api.get(&format!("/activities/{id}/chat")).await;
     let bodies: Vec<&str> = c["messages"]
         .as_array()

@@ -313,5 +313,5 @@ async fn reports_fold_the_work_and_answer_within_each_callers_departments() {
     let (st, _) = api.get("/reports/no_such_report").await;
     assert_eq!(st, 404);
     let (st, list) = api.get("/reports").await;
-    assert_eq!((st, list.as_array().unwrap().len()), (200, 7), "{list}");
+    assert_eq!((st, list.as_array().unwrap().len()), (200, 8), "{list}");
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use switchboard_domain::report::{
     Granularity, ReportKind, ReportTable, Shape, agent_table, exceptions_table, period_bounds,
-    queue_table, surveys_table, threshold_index, time_zone,
+    queue_table, surveys_table, threshold_index, time_zone, wait_accuracy_table,
 };
 use switchboard_domain::{
     ChannelKind, DepartmentId, QueueId, Scope, Timestamp, UserId, ValidationError,
@@ -141,6 +141,14 @@ impl App {
                     &shape,
                     &facts,
                     &self.alias_names(scope).await?,
+                ));
+            }
+            ReportKind::WaitAccuracy => {
+                let facts = store.wait_facts(scope, &filter).await?;
+                return Ok(wait_accuracy_table(
+                    &shape,
+                    &facts,
+                    &self.queue_names(scope).await?,
                 ));
             }
             ReportKind::SurveyResults => {

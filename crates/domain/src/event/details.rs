@@ -428,3 +428,17 @@ pub struct CustomerMerged {
     /// The customer kept.
     pub into_customer_id: crate::ids::CustomerId,
 }
+
+/// `wait_told`: the customer waiting in a queue was told how long they could expect to wait
+/// (by the chat widget, or when a callback was booked). Recorded once per stay in a queue, so
+/// the Expected-Wait Accuracy report can set it beside the wait that followed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct WaitTold {
+    /// The queue the customer waited in.
+    pub queue_id: QueueId,
+    /// The expected wait told, in seconds.
+    pub expected_wait_secs: u64,
+    /// The customer's place in the queue when told (1: next), when it was shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<u32>,
+}

@@ -73,11 +73,13 @@ pub enum EventKind {
     CallbackAttempted,
     /// The activity's customer was merged into another.
     CustomerMerged,
+    /// The customer waiting in a queue was told how long they could expect to wait.
+    WaitTold,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 32] = [
+    pub const ALL: [EventKind; 33] = [
         EventKind::Created,
         EventKind::Updated,
         EventKind::Queued,
@@ -110,6 +112,7 @@ impl EventKind {
         EventKind::CallbackRequested,
         EventKind::CallbackAttempted,
         EventKind::CustomerMerged,
+        EventKind::WaitTold,
     ];
 
     /// The stable name stored and shown.
@@ -147,6 +150,7 @@ impl EventKind {
             EventKind::CallbackRequested => "callback_requested",
             EventKind::CallbackAttempted => "callback_attempted",
             EventKind::CustomerMerged => "customer_merged",
+            EventKind::WaitTold => "wait_told",
         }
     }
 

@@ -16,7 +16,7 @@ pub use details::{
     Acknowledged, Assigned, AutoReplied, CallbackAttempted, CallbackRequested, Changes, ChatEnded,
     ChatStarted, Created, CustomerMerged, DeliveryFailed, NoteAdded, Notified, Offered, Queued,
     Replied, ReviewApproved, ReviewRejected, ReviewRequested, Sent, SurveyAnswered, TranscriptSent,
-    Transition, TransitionDetails, WorkflowRan, WrappedUp,
+    Transition, TransitionDetails, WaitTold, WorkflowRan, WrappedUp,
 };
 pub use kind::EventKind;
 pub use payload::{EventPayload, PayloadError};

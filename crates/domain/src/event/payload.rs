@@ -10,7 +10,7 @@ use super::details::{
     Acknowledged, Assigned, AutoReplied, CallbackAttempted, CallbackRequested, Changes, ChatEnded,
     ChatStarted, Created, CustomerMerged, DeliveryFailed, NoteAdded, Notified, Offered, Queued,
     Replied, ReviewApproved, ReviewRejected, ReviewRequested, Sent, SurveyAnswered, TranscriptSent,
-    Transition, TransitionDetails, WorkflowRan, WrappedUp,
+    Transition, TransitionDetails, WaitTold, WorkflowRan, WrappedUp,
 };
 use crate::lifecycle::ActivityAction;
 
@@ -125,6 +125,8 @@ payloads! {
     CallbackAttempted(CallbackAttempted),
     /// The customer was merged into another.
     CustomerMerged(CustomerMerged),
+    /// The waiting customer was told the expected wait.
+    WaitTold(WaitTold),
 }
 
 impl EventPayload {

@@ -130,6 +130,7 @@ const STORED_BEFORE: &[(&str, &str)] = &[
         "customer_merged",
         r#"{"from_customer_id":9,"into_customer_id":4}"#,
     ),
+    ("wait_told", r#"{"queue_id":3,"expected_wait_secs":40}"#),
 ];
 
 #[test]
@@ -300,6 +301,11 @@ fn one_of_each() -> Vec<EventPayload> {
         EventPayload::CustomerMerged(CustomerMerged {
             from_customer_id: crate::CustomerId(9),
             into_customer_id: crate::CustomerId(4),
+        }),
+        EventPayload::WaitTold(WaitTold {
+            queue_id: QueueId(3),
+            expected_wait_secs: 95,
+            position: Some(4),
         }),
     ];
     let details = TransitionDetails {

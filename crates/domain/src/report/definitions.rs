@@ -30,11 +30,13 @@ pub enum ReportKind {
     DeliveryExceptions,
     /// Per queue: what customers answered to chat surveys.
     SurveyResults,
+    /// Per queue: the waits customers were told beside the waits that followed.
+    WaitAccuracy,
 }
 
 impl ReportKind {
     /// Every report.
-    pub const ALL: [ReportKind; 7] = [
+    pub const ALL: [ReportKind; 8] = [
         ReportKind::EmailVolume,
         ReportKind::ChatVolume,
         ReportKind::CallbackVolume,
@@ -42,6 +44,7 @@ impl ReportKind {
         ReportKind::AgentWork,
         ReportKind::DeliveryExceptions,
         ReportKind::SurveyResults,
+        ReportKind::WaitAccuracy,
     ];
 
     /// Its stable name (in URLs).
@@ -54,6 +57,7 @@ impl ReportKind {
             ReportKind::AgentWork => "agent_work",
             ReportKind::DeliveryExceptions => "delivery_exceptions",
             ReportKind::SurveyResults => "survey_results",
+            ReportKind::WaitAccuracy => "wait_accuracy",
         }
     }
 
@@ -72,6 +76,7 @@ impl ReportKind {
             ReportKind::AgentWork => "Agent work summary",
             ReportKind::DeliveryExceptions => "Delivery exceptions by alias",
             ReportKind::SurveyResults => "Customer survey results by queue",
+            ReportKind::WaitAccuracy => "Expected-wait accuracy by queue",
         }
     }
 
@@ -99,6 +104,9 @@ impl ReportKind {
             ReportKind::SurveyResults => {
                 "Per queue: chat surveys answered, their average rating and the share of yes answers."
             }
+            ReportKind::WaitAccuracy => {
+                "Per queue: the waits customers were told beside the waits that followed, with the error's percentiles."
+            }
         }
     }
 
@@ -109,6 +117,7 @@ impl ReportKind {
             ReportKind::ChatVolume => &[ChannelKind::Chat],
             ReportKind::CallbackVolume => &[ChannelKind::Callback, ChannelKind::DelayedCallback],
             ReportKind::SurveyResults => &[ChannelKind::Chat],
+            ReportKind::WaitAccuracy => &[ChannelKind::Chat, ChannelKind::Callback],
             ReportKind::ServiceLevel | ReportKind::AgentWork | ReportKind::DeliveryExceptions => {
                 &[]
             }
@@ -528,6 +537,7 @@ impl ReportKind {
             ReportKind::AgentWork => "completed",
             ReportKind::DeliveryExceptions => "exceptions",
             ReportKind::SurveyResults => "surveys",
+            ReportKind::WaitAccuracy => "error_p90",
             _ => "arrived",
         }
     }

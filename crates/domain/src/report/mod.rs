@@ -10,9 +10,12 @@ pub mod period;
 pub mod rollup;
 pub mod saved;
 pub mod schedule;
+pub mod wait_accuracy;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod wait_tests;
 
 pub use chart::{MAX_BARS, bars, period_label};
 pub use definitions::{
@@ -28,3 +31,4 @@ pub use rollup::{
 };
 pub use saved::{ReportRun, RunFile, RunStatus, RunTrigger, SavedReport, SavedReportInput};
 pub use schedule::{Schedule, next_run};
+pub use wait_accuracy::{WaitEnd, WaitFact, wait_accuracy_table, wait_told_due};

@@ -81,6 +81,12 @@ pub async fn request(
         _ => None,
     };
     let done = s.app.request_callback(r, t).await?;
+    if let Some(secs) = expected_wait_secs {
+        let id = done.callback.activity_id;
+        if let Err(e) = s.app.tell_wait(id, secs, None, t).await {
+            tracing::warn!(callback = id.0, error = %e, "the wait told could not be recorded");
+        }
+    }
     let out = Booked {
         callback_id: done.callback.activity_id,
         phone: done.callback.phone,

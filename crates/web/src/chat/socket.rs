@@ -176,6 +176,8 @@ struct Session {
     /// The last sequence number this connection has passed on (or skipped, a whisper).
     last: i64,
     view: Option<ChatView>,
+    /// Whether this connection has recorded the wait it told the customer.
+    told: bool,
     /// A read mark held back (staff), and when the last was recorded.
     unmarked: Option<i64>,
     marked: std::time::Instant,
@@ -247,9 +249,26 @@ impl Session {
         };
         if self.view.as_ref() != Some(&v) {
             send(ws, &Out::State { chat: &v }).await?;
+            self.told_wait(&v).await;
             self.view = Some(v);
         }
         Ok(())
+    }
+
+    /// Records the first expected wait shown to the customer, for the accuracy report.
+    async fn told_wait(&mut self, v: &ChatView) {
+        let (Side::Customer, ChatState::Waiting, Some(secs), false) =
+            (&self.side, v.state, v.expected_wait_secs, self.told)
+        else {
+            return;
+        };
+        self.told = true;
+        let position = v.position.and_then(|p| u32::try_from(p).ok());
+        let secs = secs.round().max(0.0) as u64;
+        let at = crate::state::now();
+        if let Err(e) = self.s.app.tell_wait(v.id, secs, position, at).await {
+            tracing::warn!(chat = v.id.0, error = %e, "the wait told could not be recorded");
+        }
     }
 
     /// While the customer waits: looks at the place in the queue (the router's answer alone)
@@ -396,6 +415,7 @@ async fn run(mut ws: WebSocket, s: AppState, chat: Chat, side: Side, after: i64)
         side,
         last: after.max(0),
         view: None,
+        told: false,
         unmarked: None,
         marked: std::time::Instant::now(),
     };
