@@ -58,7 +58,10 @@ pub async fn run(common: Common, command: ReportsCommand) -> anyhow::Result<()> 
     }
     if matches!(command, ReportsCommand::Rebuild) {
         store.rollup_reset(now()).await?;
-        eprintln!("rollup emptied; folding the event log from the start");
+        store.rebuild_agent_states().await?;
+        eprintln!(
+            "rollup emptied, agents' states added up again; folding the event log from the start"
+        );
     }
     let app = App::new(store.clone());
     let result = catch_up(&app).await;

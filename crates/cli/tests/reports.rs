@@ -118,6 +118,34 @@ async fn reports_fold_the_work_and_answer_within_each_callers_departments() {
     assert_eq!(total(&work_report, "assigned"), 2.0, "{work_report}");
     assert_eq!(total(&work_report, "completed"), 2.0);
     assert_eq!(work_report["rows"][0]["group"], "ann@acme.test");
+
+    // Ann's presence: logged in (not ready), ready, then on a break she still holds. The
+    // presence report counts each state's time, the break until now, under its reason.
+    for body in [
+        json!({"ready": true}),
+        json!({"ready": false, "reason": "Break"}),
+    ] {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let (st, p) = ann.put("/me/presence", body).await;
+        assert_eq!(st, 200, "{p}");
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (st, pr) = api.get(&format!("/reports/agent_presence?{q}")).await;
+    assert_eq!(st, 200, "{pr}");
+    assert_eq!(pr["rows"][0]["group"], "ann@acme.test", "{pr}");
+    let brk = pr["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["label"] == "Not ready: Break (min)")
+        .unwrap_or_else(|| panic!("a column for the break: {pr}"));
+    let brk = total(&pr, brk["key"].as_str().unwrap());
+    let (ready, not_ready) = (total(&pr, "ready"), total(&pr, "not_ready"));
+    assert!(ready > 0.004 && brk > 0.004 && not_ready > brk, "{pr}");
+    assert!(
+        (total(&pr, "logged_in") - ready - not_ready).abs() < 1e-9,
+        "{pr}"
+    );
     let (_, sl) = api
         .get(&format!("/reports/service_level?{q}&threshold_secs=60"))
         .await;
@@ -313,5 +341,5 @@ async fn reports_fold_the_work_and_answer_within_each_callers_departments() {
     let (st, _) = api.get("/reports/no_such_report").await;
     assert_eq!(st, 404);
     let (st, list) = api.get("/reports").await;
-    assert_eq!((st, list.as_array().unwrap().len()), (200, 8), "{list}");
+    assert_eq!((st, list.as_array().unwrap().len()), (200, 9), "{list}");
 }

@@ -218,6 +218,33 @@ pub const DICTIONARY: &[DictView] = &[
             ),
         ],
     },
+    DictView {
+        name: "reporting_agent_states",
+        row: "The time an agent spent in one state (ready, or not ready for one reason) within one \
+              15-minute interval, while logged in. A state still held is counted when it ends.",
+        columns: &[
+            c(
+                "interval_start",
+                "bigint",
+                "The interval's start, in milliseconds since 1970 UTC.",
+            ),
+            c("department_id", "bigint", "The agent's department."),
+            c("agent_id", "bigint", "The agent."),
+            c("agent_name", "text", "Their name now."),
+            c(
+                "ready",
+                "bigint",
+                "1: ready for new work on at least one channel; 0: not ready.",
+            ),
+            c(
+                "reason",
+                "text",
+                "Why not ready, as the agent (or the router: missed an offer) gave it; empty \
+                 when ready or when no reason was given.",
+            ),
+            c("ms", "bigint", "The time, in milliseconds."),
+        ],
+    },
 ];
 
 /// The dictionary as Markdown (the repository's `docs/data-dictionary.md`).

@@ -13,6 +13,7 @@
 //! Only this crate contains SQL.
 
 pub mod activities;
+mod agent_states;
 pub mod alarms;
 pub mod aliases;
 pub mod auth;

@@ -107,6 +107,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "saved reports",
         include_str!("../migrations/0025_saved_reports.sql"),
     ),
+    (
+        26,
+        "agent states",
+        include_str!("../migrations/0026_agent_states.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -142,7 +142,7 @@ impl Store {
     }
 
     /// Empties the rollup (intervals, tracked activities, cursor) so it is built again from the
-    /// first event.
+    /// first event. (The agents' state times are rebuilt apart: [`Store::rebuild_agent_states`].)
     pub async fn rollup_reset(&self, now: Timestamp) -> Result<(), StoreError> {
         self.writes(move |c| {
             Box::pin(async move {

@@ -119,7 +119,7 @@ fn routed_from_row(r: &AnyRow) -> Result<RoutedActivity, StoreError> {
     })
 }
 
-fn presence_from_row(r: &AnyRow) -> Result<Presence, StoreError> {
+pub(crate) fn presence_from_row(r: &AnyRow) -> Result<Presence, StoreError> {
     Ok(Presence {
         user_id: UserId(col(r, "user_id")?),
         logged_in: col::<i64>(r, "logged_in")? != 0,

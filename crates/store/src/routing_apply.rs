@@ -11,7 +11,7 @@ use switchboard_domain::{Activity, ActivityAction, ActivityId, Actor, Presence, 
 use crate::Store;
 use crate::activities::{NewEvent, append_many, from_row, save};
 use crate::error::StoreError;
-use crate::sql::{int_list, to_json};
+use crate::sql::int_list;
 
 /// One life-cycle change the router decided (or an agent asked for through the router).
 #[derive(Debug, Clone, PartialEq)]
@@ -101,20 +101,7 @@ async fn apply(
         }
     }
     append_many(c, &events, now).await?;
-    for p in presence {
-        sqlx::query(
-            "INSERT INTO agent_presence (user_id, logged_in, ready, reason, updated_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (user_id) DO UPDATE SET logged_in = excluded.logged_in, ready = excluded.ready, \
-             reason = excluded.reason, updated_at = excluded.updated_at",
-        )
-        .bind(p.user_id.0)
-        .bind(i64::from(p.logged_in))
-        .bind(to_json(&p.ready)?)
-        .bind(p.reason.clone())
-        .bind(now.millis())
-        .execute(&mut *c)
-        .await?;
-    }
+    crate::agent_states::record_presence(c, presence, now).await?;
     Ok(conflicts)
 }
 

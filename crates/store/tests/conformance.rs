@@ -10,6 +10,7 @@ use switchboard_domain::*;
 use switchboard_store::bus::BusMessage;
 use switchboard_store::*;
 
+mod agent_states;
 mod chat;
 mod email;
 mod webhooks;
@@ -69,6 +70,7 @@ async fn suite(s: &Store) -> R {
     let customer = customers(s, dept.id).await?;
     activities(s, dept.id, customer.id, agent.id).await?;
     history_import(s, customer.id, agent.id).await?;
+    agent_states::suite(s, dept.id, agent.id).await?;
     webhooks::suite(s, dept.id, customer.id).await?;
     group_commit_batches_concurrent_writers(s, customer.id).await?;
     tokens_and_sessions(s, agent.id).await?;

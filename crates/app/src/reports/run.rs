@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use switchboard_domain::report::{
     Granularity, ReportKind, ReportTable, Shape, agent_table, exceptions_table, period_bounds,
-    queue_table, surveys_table, threshold_index, time_zone, wait_accuracy_table,
+    presence::held_times, presence_table, queue_table, surveys_table, threshold_index, time_zone,
+    wait_accuracy_table,
 };
 use switchboard_domain::{
     ChannelKind, DepartmentId, QueueId, Scope, Timestamp, UserId, ValidationError,
@@ -103,11 +104,12 @@ pub enum ReportError {
 }
 
 impl App {
-    /// Runs report `p` within `scope`.
+    /// Runs report `p` within `scope` at `now` (states agents still hold count until then).
     pub async fn run_report(
         &self,
         scope: &Scope,
         p: &ReportParams,
+        now: Timestamp,
     ) -> Result<ReportTable, ReportError> {
         p.check()?;
         let tz = time_zone("time_zone", &p.time_zone)?;
@@ -141,6 +143,23 @@ impl App {
                     &shape,
                     &facts,
                     &self.alias_names(scope).await?,
+                ));
+            }
+            ReportKind::AgentPresence => {
+                let mut states = store.agent_state_times(scope, &filter).await?;
+                let held = store.held_agent_states(scope, &filter).await?;
+                states.extend(held_times(
+                    &held,
+                    filter.from_ms,
+                    filter.to_ms,
+                    now.millis(),
+                ));
+                let work = store.agent_intervals(scope, &filter).await?;
+                return Ok(presence_table(
+                    &shape,
+                    &states,
+                    &work,
+                    &self.agent_names(scope).await?,
                 ));
             }
             ReportKind::WaitAccuracy => {

@@ -269,7 +269,7 @@ impl App {
                 owner.email
             )));
         };
-        let table = self.run_report(&scope, &p).await?;
+        let table = self.run_report(&scope, &p, now).await?;
         let formats = r
             .definition
             .schedule

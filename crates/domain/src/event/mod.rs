@@ -8,6 +8,7 @@ use crate::ids::{ActivityId, EventId, UserId};
 use crate::lifecycle::ActivityStatus;
 use crate::time::Timestamp;
 
+pub mod agent;
 mod details;
 mod kind;
 mod payload;

@@ -32,11 +32,13 @@ pub enum ReportKind {
     SurveyResults,
     /// Per queue: the waits customers were told beside the waits that followed.
     WaitAccuracy,
+    /// Per agent: time logged in, ready and not ready by reason, and occupancy.
+    AgentPresence,
 }
 
 impl ReportKind {
     /// Every report.
-    pub const ALL: [ReportKind; 8] = [
+    pub const ALL: [ReportKind; 9] = [
         ReportKind::EmailVolume,
         ReportKind::ChatVolume,
         ReportKind::CallbackVolume,
@@ -45,6 +47,7 @@ impl ReportKind {
         ReportKind::DeliveryExceptions,
         ReportKind::SurveyResults,
         ReportKind::WaitAccuracy,
+        ReportKind::AgentPresence,
     ];
 
     /// Its stable name (in URLs).
@@ -58,6 +61,7 @@ impl ReportKind {
             ReportKind::DeliveryExceptions => "delivery_exceptions",
             ReportKind::SurveyResults => "survey_results",
             ReportKind::WaitAccuracy => "wait_accuracy",
+            ReportKind::AgentPresence => "agent_presence",
         }
     }
 
@@ -77,6 +81,7 @@ impl ReportKind {
             ReportKind::DeliveryExceptions => "Delivery exceptions by alias",
             ReportKind::SurveyResults => "Customer survey results by queue",
             ReportKind::WaitAccuracy => "Expected-wait accuracy by queue",
+            ReportKind::AgentPresence => "Agent ready and not-ready time",
         }
     }
 
@@ -107,6 +112,9 @@ impl ReportKind {
             ReportKind::WaitAccuracy => {
                 "Per queue: the waits customers were told beside the waits that followed, with the error's percentiles."
             }
+            ReportKind::AgentPresence => {
+                "Per agent: time logged in, ready and not ready (in all and by reason), handle time and occupancy."
+            }
         }
     }
 
@@ -118,15 +126,16 @@ impl ReportKind {
             ReportKind::CallbackVolume => &[ChannelKind::Callback, ChannelKind::DelayedCallback],
             ReportKind::SurveyResults => &[ChannelKind::Chat],
             ReportKind::WaitAccuracy => &[ChannelKind::Chat, ChannelKind::Callback],
-            ReportKind::ServiceLevel | ReportKind::AgentWork | ReportKind::DeliveryExceptions => {
-                &[]
-            }
+            ReportKind::ServiceLevel
+            | ReportKind::AgentWork
+            | ReportKind::DeliveryExceptions
+            | ReportKind::AgentPresence => &[],
         }
     }
 
     /// Whether its rows are agents (else queues).
     pub fn by_agent(self) -> bool {
-        self == ReportKind::AgentWork
+        matches!(self, ReportKind::AgentWork | ReportKind::AgentPresence)
     }
 }
 
@@ -538,6 +547,7 @@ impl ReportKind {
             ReportKind::DeliveryExceptions => "exceptions",
             ReportKind::SurveyResults => "surveys",
             ReportKind::WaitAccuracy => "error_p90",
+            ReportKind::AgentPresence => "ready",
             _ => "arrived",
         }
     }

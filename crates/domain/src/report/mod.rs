@@ -7,11 +7,14 @@ pub mod definitions;
 pub mod file_format;
 pub mod outcomes;
 pub mod period;
+pub mod presence;
 pub mod rollup;
 pub mod saved;
 pub mod schedule;
 pub mod wait_accuracy;
 
+#[cfg(test)]
+mod presence_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -25,6 +28,7 @@ pub use definitions::{
 pub use file_format::ExportFormat;
 pub use outcomes::{ExceptionFact, SurveyFact, exceptions_table, surveys_table};
 pub use period::{PeriodChoice, PeriodPreset};
+pub use presence::{AgentState, PresenceStep, StateTime, presence_step, presence_table};
 pub use rollup::{
     AgentFigures, AgentKey, Gap, INTERVAL_MS, QueueFigures, QueueKey, Rollup, Tracked,
     WAIT_BOUNDS_SECS, fold, foldable, interval_of,

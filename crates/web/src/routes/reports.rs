@@ -146,7 +146,9 @@ pub fn kind_of(raw: &str) -> ApiResult<ReportKind> {
 
 /// Runs a report for `caller`.
 pub async fn table(s: &AppState, caller: &Caller, p: &ReportParams) -> ApiResult<ReportTable> {
-    Ok(s.app.run_report(&caller.scope, p).await?)
+    Ok(s.app
+        .run_report(&caller.scope, p, crate::state::now())
+        .await?)
 }
 
 /// `GET /reports/{kind}`: the report as JSON, or as a file with `format=csv|xlsx|pdf`.

@@ -87,6 +87,7 @@ const EVENT_KINDS: &[(&str, &str)] = &[
     ("callback_requested", "Callback requested"),
     ("callback_attempted", "Callback attempted"),
     ("customer_merged", "Customer merged"),
+    ("wait_told", "Expected wait told"),
 ];
 
 /// The pre-chat form a new entry point starts with (the domain's default).

@@ -1,0 +1,222 @@
+//! Agents' ready and not-ready time, by reason: each presence an agent held while logged in is
+//! a state (ready on some channel, or not ready for a reason) kept from one change to the next;
+//! its time is split into the rollup's 15-minute intervals as it closes. A state still open is
+//! added up to now when a report reads it. The Agent Presence report shows, per agent and
+//! period, the time logged in, ready and not ready (in all and per reason), the handle time and
+//! the occupancy (handle time over time logged in; above 100 % when work ran side by side).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::definitions::{Column, ReportTable, Shape, period_of, table};
+use super::rollup::{AgentFigures, AgentKey, INTERVAL_MS, interval_of};
+use crate::routing::Presence;
+use crate::time::Timestamp;
+
+/// What an agent's presence counts as: ready (on some channel), or not ready for a reason
+/// (empty: none given). `None` from [`AgentState::of`]: logged out, not counted.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AgentState {
+    /// Ready for new work on at least one channel.
+    pub ready: bool,
+    /// Why not ready (empty when ready or when no reason was given).
+    pub reason: String,
+}
+
+impl AgentState {
+    /// The state of presence `p`; `None` when logged out.
+    pub fn of(p: &Presence) -> Option<AgentState> {
+        if !p.logged_in {
+            return None;
+        }
+        let ready = p.ready.values().any(|r| *r);
+        Some(AgentState {
+            ready,
+            reason: if ready {
+                String::new()
+            } else {
+                p.reason.clone().unwrap_or_default().trim().to_string()
+            },
+        })
+    }
+}
+
+/// Time an agent spent in a state within one 15-minute interval.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateTime {
+    /// The interval's start (ms, UTC).
+    pub interval: i64,
+    /// The agent.
+    pub agent: i64,
+    /// The state.
+    pub state: AgentState,
+    /// The time (ms).
+    pub ms: i64,
+}
+
+/// The time from `from_ms` to `to_ms` split at the 15-minute interval bounds:
+/// `(interval start, ms)` for each interval it touches (nothing when `to_ms <= from_ms`).
+pub fn split(from_ms: i64, to_ms: i64) -> Vec<(i64, i64)> {
+    let mut out = Vec::new();
+    let mut at = from_ms;
+    while at < to_ms {
+        let start = interval_of(at);
+        let end = (start + INTERVAL_MS).min(to_ms);
+        out.push((start, end - at));
+        at = end;
+    }
+    out
+}
+
+/// The times of `agent`'s state `state` held from `from_ms` to `to_ms`, by interval.
+pub fn state_times(agent: i64, state: &AgentState, from_ms: i64, to_ms: i64) -> Vec<StateTime> {
+    split(from_ms, to_ms)
+        .into_iter()
+        .map(|(interval, ms)| StateTime {
+            interval,
+            agent,
+            state: state.clone(),
+            ms,
+        })
+        .collect()
+}
+
+/// The times of the states agents still hold (`held`, each since its `updated_at`) within
+/// `from_ms`..`to_ms`, counted until `now_ms`.
+pub fn held_times(held: &[Presence], from_ms: i64, to_ms: i64, now_ms: i64) -> Vec<StateTime> {
+    held.iter()
+        .filter_map(|p| {
+            let state = AgentState::of(p)?;
+            let start = p.updated_at.millis().max(from_ms);
+            Some(state_times(p.user_id.0, &state, start, to_ms.min(now_ms)))
+        })
+        .flatten()
+        .collect()
+}
+
+/// What a presence write means for the reports: the state times it closes, the time to keep as
+/// the presence's start, and whether the presence changed at all (an event is recorded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresenceStep {
+    /// The time of the state left, by interval (empty when the state stays).
+    pub closed: Vec<StateTime>,
+    /// Since when the new presence's state is held: now when it changed, else as before.
+    pub since: Timestamp,
+    /// Whether anything of the presence changed.
+    pub changed: bool,
+}
+
+/// The step from presence `before` (none: never recorded) to `after` at `now`. A state that
+/// stays (a changed reason while ready, a repeated request) keeps its start, so its time is
+/// counted once when it ends.
+pub fn presence_step(before: Option<&Presence>, after: &Presence, now: Timestamp) -> PresenceStep {
+    let Some(b) = before else {
+        return PresenceStep {
+            closed: Vec::new(),
+            since: now,
+            changed: true,
+        };
+    };
+    let changed =
+        b.logged_in != after.logged_in || b.ready != after.ready || b.reason != after.reason;
+    let old = AgentState::of(b);
+    if old == AgentState::of(after) {
+        return PresenceStep {
+            closed: Vec::new(),
+            since: b.updated_at,
+            changed,
+        };
+    }
+    let closed = match old {
+        Some(state) => state_times(after.user_id.0, &state, b.updated_at.millis(), now.millis()),
+        None => Vec::new(),
+    };
+    PresenceStep {
+        closed,
+        since: now,
+        changed,
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct Figures {
+    ready_ms: i64,
+    not_ready_ms: i64,
+    by_reason: BTreeMap<String, i64>,
+    handle_ms: i64,
+}
+
+impl Figures {
+    fn add_state(&mut self, s: &StateTime) {
+        if s.state.ready {
+            self.ready_ms += s.ms;
+        } else {
+            self.not_ready_ms += s.ms;
+            *self.by_reason.entry(s.state.reason.clone()).or_default() += s.ms;
+        }
+    }
+}
+
+/// The table of the Agent Presence report from the state times and the agent rollup rows (for
+/// the handle time), naming agents from `names`. Times are in minutes; one column per
+/// not-ready reason seen.
+pub fn presence_table(
+    shape: &Shape<'_>,
+    states: &[StateTime],
+    work: &[(AgentKey, AgentFigures)],
+    names: &HashMap<i64, String>,
+) -> ReportTable {
+    let mut grouped: BTreeMap<(i64, i64), Figures> = BTreeMap::new();
+    let mut total = Figures::default();
+    let mut reasons: BTreeSet<String> = BTreeSet::new();
+    for s in states {
+        let period = period_of(s.interval, shape.granularity, shape.tz);
+        grouped.entry((period, s.agent)).or_default().add_state(s);
+        total.add_state(s);
+        if !s.state.ready {
+            reasons.insert(s.state.reason.clone());
+        }
+    }
+    for (k, f) in work {
+        let period = period_of(k.interval, shape.granularity, shape.tz);
+        grouped.entry((period, k.agent.0)).or_default().handle_ms += f.handle_ms;
+        total.handle_ms += f.handle_ms;
+    }
+    let mut columns = vec![
+        column("logged_in", "Logged in (min)".into()),
+        column("ready", "Ready (min)".into()),
+        column("not_ready", "Not ready (min)".into()),
+    ];
+    for (i, r) in reasons.iter().enumerate() {
+        let label = if r.is_empty() {
+            "Not ready, no reason (min)".to_string()
+        } else {
+            format!("Not ready: {r} (min)")
+        };
+        columns.push(column(&format!("not_ready_{}", i + 1), label));
+    }
+    columns.push(column("handle", "Handle time (min)".into()));
+    columns.push(column("occupancy", "Occupancy (%)".into()));
+    let minutes = |ms: i64| Some(ms as f64 / 60_000.0);
+    let values = |f: &Figures| {
+        let logged_in = f.ready_ms + f.not_ready_ms;
+        let mut v = vec![
+            minutes(logged_in),
+            minutes(f.ready_ms),
+            minutes(f.not_ready_ms),
+        ];
+        for r in &reasons {
+            v.push(minutes(f.by_reason.get(r).copied().unwrap_or(0)));
+        }
+        v.push(minutes(f.handle_ms));
+        v.push((logged_in > 0).then(|| f.handle_ms as f64 * 100.0 / logged_in as f64));
+        v
+    };
+    table(shape, columns, grouped, names, values, &total)
+}
+
+fn column(key: &str, label: String) -> Column {
+    Column {
+        key: key.into(),
+        label,
+    }
+}

@@ -1,0 +1,306 @@
+//! Agents' presence as the reports see it: each presence the router records is compared with
+//! the one it replaces (`domain::report::presence_step`); the time of a state left is added to
+//! `report_agent_states` per 15-minute interval, a change is appended to `agent_events`, and the
+//! presence row keeps since when its state is held. Reads give the closed times of a period and
+//! the states still held. The rollup's reset builds the times again from `agent_events`.
+
+use std::collections::HashMap;
+
+use sqlx::AnyConnection;
+use switchboard_domain::event::agent::{AgentEventKind, PresenceChanged};
+use switchboard_domain::report::{AgentState, StateTime, presence_step};
+use switchboard_domain::{Presence, Scope, Timestamp, UserId};
+
+use crate::Store;
+use crate::error::StoreError;
+use crate::report_read::{IntervalFilter, Summed};
+use crate::routing::presence_from_row;
+use crate::sql::{col, int_list, json, to_json, ts, value_rows};
+
+/// Rows per statement.
+const ROWS: usize = 40;
+
+/// Agent events read per step of a rebuild.
+const REBUILD_PAGE: i64 = 5_000;
+
+/// The departments of users `ids`.
+async fn departments_of(
+    c: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<HashMap<i64, i64>, StoreError> {
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let sql = format!(
+            "SELECT id, department_id FROM users WHERE id IN ({})",
+            int_list(chunk.iter().copied())
+        );
+        for r in sqlx::query(&sql)
+            .persistent(false)
+            .fetch_all(&mut *c)
+            .await?
+        {
+            out.insert(col(&r, "id")?, col(&r, "department_id")?);
+        }
+    }
+    Ok(out)
+}
+
+/// Adds `times` to `report_agent_states` (summed per row first: a statement may not touch a
+/// row twice), each agent under its department in `departments`.
+async fn add_times(
+    c: &mut AnyConnection,
+    times: &[StateTime],
+    departments: &HashMap<i64, i64>,
+) -> Result<(), StoreError> {
+    let mut summed: HashMap<(i64, i64, bool, &str), i64> = HashMap::new();
+    for t in times {
+        *summed
+            .entry((t.interval, t.agent, t.state.ready, t.state.reason.as_str()))
+            .or_default() += t.ms;
+    }
+    let rows: Vec<_> = summed.into_iter().collect();
+    for chunk in rows.chunks(ROWS) {
+        let sql = format!(
+            "INSERT INTO report_agent_states (interval_start, department_id, agent_id, ready, reason, ms) \
+             VALUES {} ON CONFLICT (interval_start, agent_id, ready, reason) \
+             DO UPDATE SET ms = report_agent_states.ms + excluded.ms",
+            value_rows(chunk.len(), 6)
+        );
+        let mut q = sqlx::query(&sql);
+        for ((interval, agent, ready, reason), ms) in chunk {
+            q = q
+                .bind(*interval)
+                .bind(departments.get(agent).copied().unwrap_or(0))
+                .bind(*agent)
+                .bind(i64::from(*ready))
+                .bind(reason.to_string())
+                .bind(*ms);
+        }
+        q.execute(&mut *c).await?;
+    }
+    Ok(())
+}
+
+/// Records `presence` (the router's, at `now`): the state times each change closes, its
+/// `presence_changed` event, and the presence row with since when its state is held.
+pub(crate) async fn record_presence(
+    c: &mut AnyConnection,
+    presence: &[Presence],
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    if presence.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = presence.iter().map(|p| p.user_id.0).collect();
+    let mut before: HashMap<UserId, Presence> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let sql = format!(
+            "SELECT * FROM agent_presence WHERE user_id IN ({})",
+            int_list(chunk.iter().copied())
+        );
+        for r in sqlx::query(&sql)
+            .persistent(false)
+            .fetch_all(&mut *c)
+            .await?
+        {
+            let p = presence_from_row(&r)?;
+            before.insert(p.user_id, p);
+        }
+    }
+    let departments = departments_of(c, &ids).await?;
+    let mut closed = Vec::new();
+    for p in presence {
+        let step = presence_step(before.get(&p.user_id), p, now);
+        closed.extend(step.closed);
+        if step.changed {
+            let kind = AgentEventKind::PresenceChanged;
+            sqlx::query(
+                "INSERT INTO agent_events (user_id, kind, version, data, at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(p.user_id.0)
+            .bind(kind.as_str())
+            .bind(i64::from(kind.version()))
+            .bind(to_json(&PresenceChanged::of(p))?)
+            .bind(now.millis())
+            .execute(&mut *c)
+            .await?;
+        }
+        sqlx::query(
+            "INSERT INTO agent_presence (user_id, logged_in, ready, reason, updated_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (user_id) DO UPDATE SET logged_in = excluded.logged_in, ready = excluded.ready, \
+             reason = excluded.reason, updated_at = excluded.updated_at",
+        )
+        .bind(p.user_id.0)
+        .bind(i64::from(p.logged_in))
+        .bind(to_json(&p.ready)?)
+        .bind(p.reason.clone())
+        .bind(step.since.millis())
+        .execute(&mut *c)
+        .await?;
+        before.insert(
+            p.user_id,
+            Presence {
+                updated_at: step.since,
+                ..p.clone()
+            },
+        );
+    }
+    add_times(c, &closed, &departments).await
+}
+
+/// Empties `report_agent_states` and adds up again the times of every `presence_changed` event,
+/// agent by agent in order, as [`record_presence`] did when they happened.
+async fn rebuild(c: &mut AnyConnection) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM report_agent_states")
+        .execute(&mut *c)
+        .await?;
+    let mut after: (i64, i64) = (0, 0);
+    let mut held: Option<Presence> = None;
+    loop {
+        let rows = sqlx::query(
+            "SELECT * FROM agent_events WHERE kind = $1 AND (user_id > $2 OR (user_id = $2 AND id > $3)) \
+             ORDER BY user_id, id LIMIT $4",
+        )
+        .bind(AgentEventKind::PresenceChanged.as_str())
+        .bind(after.0)
+        .bind(after.1)
+        .bind(REBUILD_PAGE)
+        .fetch_all(&mut *c)
+        .await?;
+        let Some(last) = rows.last() else {
+            return Ok(());
+        };
+        after = (col(last, "user_id")?, col(last, "id")?);
+        let mut closed = Vec::new();
+        let mut agents = Vec::new();
+        for r in &rows {
+            let user = UserId(col(r, "user_id")?);
+            let at = ts(r, "at")?;
+            let change: PresenceChanged = json(r, "data")?;
+            let p = Presence {
+                user_id: user,
+                logged_in: change.logged_in,
+                ready: change.ready,
+                reason: change.reason,
+                updated_at: at,
+            };
+            let prev = held.as_ref().filter(|h| h.user_id == user);
+            let step = presence_step(prev, &p, at);
+            closed.extend(step.closed);
+            agents.push(user.0);
+            held = Some(Presence {
+                updated_at: step.since,
+                ..p
+            });
+        }
+        agents.dedup();
+        let departments = departments_of(c, &agents).await?;
+        add_times(c, &closed, &departments).await?;
+    }
+}
+
+fn state_filter(f: &IntervalFilter, scope: &Scope) -> String {
+    let mut w = format!(
+        " WHERE interval_start >= {} AND interval_start < {}",
+        f.from_ms, f.to_ms
+    );
+    w.push_str(&scope_and_agents("department_id", "agent_id", f, scope));
+    w
+}
+
+/// ` AND …` for the scope's and the filter's departments and agents.
+fn scope_and_agents(dept: &str, agent: &str, f: &IntervalFilter, scope: &Scope) -> String {
+    let mut w = String::new();
+    match scope.departments() {
+        Some([]) => w.push_str(" AND 1 = 0"),
+        Some(ds) => w.push_str(&format!(
+            " AND {dept} IN ({})",
+            int_list(ds.iter().map(|d| d.0))
+        )),
+        None => {}
+    }
+    if !f.departments.is_empty() {
+        w.push_str(&format!(
+            " AND {dept} IN ({})",
+            int_list(f.departments.iter().map(|d| d.0))
+        ));
+    }
+    if !f.agents.is_empty() {
+        w.push_str(&format!(
+            " AND {agent} IN ({})",
+            int_list(f.agents.iter().map(|a| a.0))
+        ));
+    }
+    w
+}
+
+impl Store {
+    /// Empties the agents' state times and adds them up again from every `presence_changed`
+    /// event, in one transaction (the rollup's rebuild).
+    pub async fn rebuild_agent_states(&self) -> Result<(), StoreError> {
+        self.writes(|c| Box::pin(async move { rebuild(c).await }))
+            .await
+    }
+
+    /// The closed state times of `f`'s period within `scope` (and `f`'s departments and agents),
+    /// summed by the database as `f` says.
+    pub async fn agent_state_times(
+        &self,
+        scope: &Scope,
+        f: &IntervalFilter,
+    ) -> Result<Vec<StateTime>, StoreError> {
+        let filter = state_filter(f, scope);
+        let sql = match f.summed {
+            Summed::No => format!(
+                "SELECT interval_start AS bucket_start, agent_id, ready, reason, ms \
+                 FROM report_agent_states{filter}"
+            ),
+            Summed::Hourly => format!(
+                "SELECT (interval_start / 3600000) * 3600000 AS bucket_start, agent_id, ready, reason, \
+                 CAST(SUM(ms) AS BIGINT) AS ms FROM report_agent_states{filter} \
+                 GROUP BY interval_start / 3600000, agent_id, ready, reason"
+            ),
+            Summed::Whole => format!(
+                "SELECT MIN(interval_start) AS bucket_start, agent_id, ready, reason, \
+                 CAST(SUM(ms) AS BIGINT) AS ms FROM report_agent_states{filter} \
+                 GROUP BY agent_id, ready, reason"
+            ),
+        };
+        let rows = sqlx::query(&sql)
+            .persistent(false)
+            .fetch_all(&self.inner.read)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(StateTime {
+                    interval: col(r, "bucket_start")?,
+                    agent: col(r, "agent_id")?,
+                    state: AgentState {
+                        ready: col::<i64>(r, "ready")? != 0,
+                        reason: col(r, "reason")?,
+                    },
+                    ms: col(r, "ms")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The presence of every agent logged in now within `scope` (and `f`'s departments and
+    /// agents): the states still held, each since its `updated_at`.
+    pub async fn held_agent_states(
+        &self,
+        scope: &Scope,
+        f: &IntervalFilter,
+    ) -> Result<Vec<Presence>, StoreError> {
+        let sql = format!(
+            "SELECT p.* FROM agent_presence p JOIN users u ON u.id = p.user_id \
+             WHERE p.logged_in <> 0{}",
+            scope_and_agents("u.department_id", "p.user_id", f, scope)
+        );
+        let rows = sqlx::query(&sql)
+            .persistent(false)
+            .fetch_all(&self.inner.read)
+            .await?;
+        rows.iter().map(presence_from_row).collect()
+    }
+}
