@@ -1,5 +1,6 @@
 // The reports console: a supervisor runs the email volume report per hour, sees its chart (an
-// SVG with a bar per hour, its table below), exports it as CSV, XLSX and PDF, saves it for today
+// SVG with a bar per hour, its table below), exports it as CSV, XLSX and PDF, filters it by
+// several queues and a channel, saves it for today
 // and runs it by hand; the pages pass axe-core in light and dark colours.
 //
 // Environment (set by crates/cli/tests/browser.rs): SWITCHBOARD_URL, SB_EMAIL, SB_PASSWORD,
@@ -72,6 +73,27 @@ try {
       const bytes = readFileSync(await download.path());
       assert.equal(bytes.subarray(0, magic.length).toString('latin1'), magic, name);
     }
+  });
+
+  await step('filter by several queues and a channel', async () => {
+    const queues = page.getByLabel('Queues', { exact: true });
+    const values = await queues.locator('option').evaluateAll((os) => os.map((o) => o.value));
+    assert.ok(values.length >= 1);
+    await queues.selectOption(values);
+    await page.locator('input[name=channel][value=inbound_email]').check();
+    await Promise.all([
+      page.waitForURL(/queue_id=/),
+      page.getByRole('button', { name: 'Run report' }).click(),
+    ]);
+    await page.locator('svg.chart rect.bar').first().waitFor({ timeout: 15000 });
+    const total = await page.locator('.report-table tfoot td.num').first().innerText();
+    assert.equal(total.trim(), env('SB_ARRIVED'));
+    const chosen = await page.getByLabel('Queues', { exact: true }).evaluate((s) => s.selectedOptions.length);
+    assert.equal(chosen, values.length, 'the choices stay chosen');
+    const href = await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href');
+    assert.ok(href.includes(`queue_id=${values.join(',')}`), href);
+    assert.ok(href.includes('channel=inbound_email'), href);
+    await accessible(page, 'a report filtered by queues and a channel');
   });
 
   await step('save it, run it by hand and find its files', async () => {

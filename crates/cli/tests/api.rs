@@ -292,6 +292,7 @@ async fn api_story(server: &Server) {
         kinds,
         [
             "created",
+            "case_opened",
             "queued",
             "assigned",
             "started",
@@ -300,7 +301,7 @@ async fn api_story(server: &Server) {
         ]
     );
     assert_eq!(
-        events["items"][2]["actor"],
+        events["items"][3]["actor"],
         json!({"type": "user", "id": agent["id"]})
     );
 

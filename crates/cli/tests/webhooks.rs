@@ -21,6 +21,7 @@ const WAIT: Duration = Duration::from_secs(60);
 /// Every event kind an email flow produces.
 const KINDS: &[&str] = &[
     "created",
+    "case_opened",
     "updated",
     "queued",
     "offered",
@@ -312,7 +313,7 @@ async fn deliveries_survive_a_sigkill_of_the_server_mid_delivery() {
         activities.push(a["id"].as_i64().unwrap());
     }
     let expected = logged_events(&api, &activities).await;
-    assert_eq!(expected.len(), 200);
+    assert_eq!(expected.len(), 300, "created, case_opened and queued, each");
     wait_received(&receiver, 40, "some deliveries").await;
     server.kill();
     let before = received(&receiver).len();

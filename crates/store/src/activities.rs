@@ -4,7 +4,7 @@
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor};
-use switchboard_domain::event::{Created, Queued, TransitionDetails};
+use switchboard_domain::event::{CaseEvent, Created, Queued, TransitionDetails};
 use switchboard_domain::{
     Activity, ActivityAction, ActivityEvent, ActivityId, ActivityPatch, ActivityStatus, Actor,
     Case, CaseId, ChannelKind, CustomerId, DepartmentId, EventId, EventKind, EventPayload,
@@ -409,6 +409,19 @@ pub(crate) async fn insert_in_case(
         to: ActivityStatus::New,
         actor,
     }];
+    let earlier = sqlx::query("SELECT id FROM activities WHERE case_id = $1 AND id <> $2 LIMIT 1")
+        .bind(case.id.0)
+        .bind(id.0)
+        .fetch_optional(&mut *c)
+        .await?;
+    if earlier.is_none() {
+        events.push(NewEvent {
+            payload: EventPayload::CaseOpened(CaseEvent { case_id: case.id }),
+            from: Some(ActivityStatus::New),
+            to: ActivityStatus::New,
+            actor,
+        });
+    }
     if let Some(queue_id) = n.queue_id {
         events.push(NewEvent {
             payload: EventPayload::Queued(Queued {

@@ -4,8 +4,7 @@ use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor};
 use switchboard_domain::{
-    Case, CaseId, CasePatch, CaseStatus, CustomerId, DepartmentId, NewCase, Timestamp, UserId,
-    ValidationError,
+    Case, CaseId, CaseStatus, CustomerId, DepartmentId, NewCase, Timestamp, UserId, ValidationError,
 };
 
 use crate::error::{StoreError, Violation, violation};
@@ -53,7 +52,7 @@ pub(crate) async fn fetch<'e, E: Executor<'e, Database = Any>>(
     .await
 }
 
-fn owner_error(e: sqlx::Error) -> StoreError {
+pub(crate) fn owner_error(e: sqlx::Error) -> StoreError {
     match violation(&e) {
         Some(Violation::ForeignKey) => ValidationError::new("owner_id", "no such user").into(),
         _ => e.into(),
@@ -141,41 +140,6 @@ impl Store {
         let (rows, more) = s.page(&self.inner.read, page).await?;
         let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
         Ok(Page::of(items, more, |c| c.id.0))
-    }
-
-    /// Applies a partial update if `patch.version` is current.
-    pub async fn update_case(
-        &self,
-        id: CaseId,
-        patch: CasePatch,
-        now: Timestamp,
-    ) -> Result<Case, StoreError> {
-        self.writes(move |c| {
-                let patch = patch.clone();
-                Box::pin(async move {
-                    let mut k = fetch(&mut *c, id).await?;
-                    if k.version != patch.version {
-                        return Err(StoreError::stale("case", id.0));
-                    }
-                    patch.apply(&mut k);
-                    sqlx::query(
-                        "UPDATE cases SET subject = $1, status = $2, owner_id = $3, version = version + 1, updated_at = $4 \
-                         WHERE id = $5",
-                    )
-                    .bind(&k.subject)
-                    .bind(k.status.as_str())
-                    .bind(k.owner_id.map(|o| o.0))
-                    .bind(now.millis())
-                    .bind(id.0)
-                    .execute(&mut *c)
-                    .await
-                    .map_err(owner_error)?;
-                    k.version += 1;
-                    k.updated_at = now;
-                    Ok(k)
-                })
-            })
-            .await
     }
 
     /// Deletes a case that has no activities.

@@ -24,6 +24,7 @@ pub mod bus;
 pub mod calendars;
 mod callbacks;
 mod case_notes;
+mod case_update;
 pub mod cases;
 pub mod categories;
 pub mod chat_files;

@@ -132,6 +132,7 @@ async fn history_import(s: &Store, customer: CustomerId, agent: UserId) -> R {
         kinds,
         [
             EventKind::Created,
+            EventKind::CaseOpened,
             EventKind::Assigned,
             EventKind::Started,
             EventKind::Completed
@@ -704,6 +705,7 @@ async fn activities(s: &Store, dept: DepartmentId, customer: CustomerId, agent: 
         kinds,
         [
             "created",
+            "case_opened",
             "queued",
             "offered",
             "accepted",
@@ -743,8 +745,36 @@ async fn activities(s: &Store, dept: DepartmentId, customer: CustomerId, agent: 
         matches!(r, Err(StoreError::Invalid(ref v)) if v.field == "case_id"),
         "{r:?}"
     );
+    // Closing the case, and opening it again, is recorded on its latest activity.
+    let status = |version: i64, status: CaseStatus| CasePatch {
+        version,
+        subject: None,
+        status: Some(status),
+        owner_id: None,
+    };
+    let k = s.case(a.case_id).await?;
+    let closed = s
+        .update_case(k.id, status(k.version, CaseStatus::Closed), now())
+        .await?;
+    let again = s
+        .update_case(k.id, status(closed.version, CaseStatus::Closed), now())
+        .await?;
+    s.update_case(k.id, status(again.version, CaseStatus::Open), now())
+        .await?;
+    let kinds: Vec<EventKind> = s
+        .activity_events(a.id, &PageRequest::first(50))
+        .await?
+        .items
+        .iter()
+        .map(|e| e.kind())
+        .collect();
+    assert_eq!(
+        kinds[kinds.len() - 2..],
+        [EventKind::CaseClosed, EventKind::CaseReopened],
+        "closed once (closing a closed case changes nothing), then reopened: {kinds:?}"
+    );
     let (acts, evs, orphans) = s.activity_consistency().await?;
-    assert_eq!((acts, evs, orphans), (1, 7, 0));
+    assert_eq!((acts, evs, orphans), (1, 10, 0));
     Ok(())
 }
 

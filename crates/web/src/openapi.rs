@@ -448,7 +448,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         (
             "/api/v1/reports/{kind}",
             Get,
-            "Run a report within the caller's departments (from and to, or a preset such as last_week; granularity: 15m/hour/day/week/month/total, time_zone, department_id, queue_id, agent_id, channel, threshold_secs, format: json, csv, xlsx or pdf)",
+            "Run a report within the caller's departments (from and to, or a preset such as last_week; granularity: 15m/hour/day/week/month/total, time_zone; department_id, queue_id, agent_id and channel each one or several, comma-separated; threshold_secs, format: json, csv, xlsx or pdf)",
             "reports",
             None,
             "200",

@@ -442,3 +442,11 @@ pub struct WaitTold {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<u32>,
 }
+
+/// `case_opened`, `case_closed`, `case_reopened`: the activity's case was opened (by this, its
+/// first activity), closed or opened again (recorded on the case's latest activity).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CaseEvent {
+    /// The case.
+    pub case_id: CaseId,
+}

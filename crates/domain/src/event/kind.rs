@@ -75,11 +75,17 @@ pub enum EventKind {
     CustomerMerged,
     /// The customer waiting in a queue was told how long they could expect to wait.
     WaitTold,
+    /// The activity opened its case (the case's first activity).
+    CaseOpened,
+    /// The activity's case was closed (recorded on the case's latest activity).
+    CaseClosed,
+    /// The activity's case was opened again (recorded on the case's latest activity).
+    CaseReopened,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 33] = [
+    pub const ALL: [EventKind; 36] = [
         EventKind::Created,
         EventKind::Updated,
         EventKind::Queued,
@@ -113,6 +119,9 @@ impl EventKind {
         EventKind::CallbackAttempted,
         EventKind::CustomerMerged,
         EventKind::WaitTold,
+        EventKind::CaseOpened,
+        EventKind::CaseClosed,
+        EventKind::CaseReopened,
     ];
 
     /// The stable name stored and shown.
@@ -151,6 +160,9 @@ impl EventKind {
             EventKind::CallbackAttempted => "callback_attempted",
             EventKind::CustomerMerged => "customer_merged",
             EventKind::WaitTold => "wait_told",
+            EventKind::CaseOpened => "case_opened",
+            EventKind::CaseClosed => "case_closed",
+            EventKind::CaseReopened => "case_reopened",
         }
     }
 

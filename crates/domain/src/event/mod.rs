@@ -14,10 +14,10 @@ mod kind;
 mod payload;
 
 pub use details::{
-    Acknowledged, Assigned, AutoReplied, CallbackAttempted, CallbackRequested, Changes, ChatEnded,
-    ChatStarted, Created, CustomerMerged, DeliveryFailed, NoteAdded, Notified, Offered, Queued,
-    Replied, ReviewApproved, ReviewRejected, ReviewRequested, Sent, SurveyAnswered, TranscriptSent,
-    Transition, TransitionDetails, WaitTold, WorkflowRan, WrappedUp,
+    Acknowledged, Assigned, AutoReplied, CallbackAttempted, CallbackRequested, CaseEvent, Changes,
+    ChatEnded, ChatStarted, Created, CustomerMerged, DeliveryFailed, NoteAdded, Notified, Offered,
+    Queued, Replied, ReviewApproved, ReviewRejected, ReviewRequested, Sent, SurveyAnswered,
+    TranscriptSent, Transition, TransitionDetails, WaitTold, WorkflowRan, WrappedUp,
 };
 pub use kind::EventKind;
 pub use payload::{EventPayload, PayloadError};

@@ -7,10 +7,10 @@ use utoipa::ToSchema;
 
 use super::EventKind;
 use super::details::{
-    Acknowledged, Assigned, AutoReplied, CallbackAttempted, CallbackRequested, Changes, ChatEnded,
-    ChatStarted, Created, CustomerMerged, DeliveryFailed, NoteAdded, Notified, Offered, Queued,
-    Replied, ReviewApproved, ReviewRejected, ReviewRequested, Sent, SurveyAnswered, TranscriptSent,
-    Transition, TransitionDetails, WaitTold, WorkflowRan, WrappedUp,
+    Acknowledged, Assigned, AutoReplied, CallbackAttempted, CallbackRequested, CaseEvent, Changes,
+    ChatEnded, ChatStarted, Created, CustomerMerged, DeliveryFailed, NoteAdded, Notified, Offered,
+    Queued, Replied, ReviewApproved, ReviewRejected, ReviewRequested, Sent, SurveyAnswered,
+    TranscriptSent, Transition, TransitionDetails, WaitTold, WorkflowRan, WrappedUp,
 };
 use crate::lifecycle::ActivityAction;
 
@@ -127,6 +127,12 @@ payloads! {
     CustomerMerged(CustomerMerged),
     /// The waiting customer was told the expected wait.
     WaitTold(WaitTold),
+    /// The activity opened its case.
+    CaseOpened(CaseEvent),
+    /// The case was closed.
+    CaseClosed(CaseEvent),
+    /// The case was opened again.
+    CaseReopened(CaseEvent),
 }
 
 impl EventPayload {

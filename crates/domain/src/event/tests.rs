@@ -131,6 +131,9 @@ const STORED_BEFORE: &[(&str, &str)] = &[
         r#"{"from_customer_id":9,"into_customer_id":4}"#,
     ),
     ("wait_told", r#"{"queue_id":3,"expected_wait_secs":40}"#),
+    ("case_opened", r#"{"case_id":5}"#),
+    ("case_closed", r#"{"case_id":5}"#),
+    ("case_reopened", r#"{"case_id":5}"#),
 ];
 
 #[test]
@@ -307,6 +310,9 @@ fn one_of_each() -> Vec<EventPayload> {
             expected_wait_secs: 95,
             position: Some(4),
         }),
+        EventPayload::CaseOpened(CaseEvent { case_id: CaseId(5) }),
+        EventPayload::CaseClosed(CaseEvent { case_id: CaseId(5) }),
+        EventPayload::CaseReopened(CaseEvent { case_id: CaseId(5) }),
     ];
     let details = TransitionDetails {
         reason: Some("transfer".into()),

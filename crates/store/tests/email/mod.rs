@@ -636,12 +636,13 @@ async fn batch(s: &Store, dept: DepartmentId, alias: &Alias, queue: QueueId) -> 
         kinds,
         vec![
             EventKind::Created,
+            EventKind::CaseOpened,
             EventKind::Queued,
             EventKind::WorkflowRan
         ]
     );
-    let switchboard_domain::EventPayload::WorkflowRan(ran) = &events[2].payload else {
-        panic!("not a workflow run: {:?}", events[2]);
+    let switchboard_domain::EventPayload::WorkflowRan(ran) = &events[3].payload else {
+        panic!("not a workflow run: {:?}", events[3]);
     };
     assert_eq!(ran.name, "Standard start");
     assert_eq!(ran.path, ["acknowledge"]);

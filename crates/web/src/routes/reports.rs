@@ -13,8 +13,8 @@ use switchboard_domain::report::{
     Granularity, PeriodPreset, ReportKind, ReportTable, WAIT_BOUNDS_SECS, time_zone,
 };
 use switchboard_domain::{
-    Access, Activity, ChannelKind, DepartmentId, QueueId, Resource, Timestamp, UserId,
-    ValidationError,
+    Access, Activity, ChannelKind, DepartmentId, ObjectKind, ObjectRef, QueueId, Refers, Resource,
+    Timestamp, UserId, ValidationError,
 };
 use switchboard_store::ActivityFilter;
 
@@ -68,22 +68,71 @@ pub struct Query {
     granularity: Option<String>,
     /// IANA time zone of the periods; default UTC.
     time_zone: Option<String>,
-    department_id: Option<i64>,
-    queue_id: Option<i64>,
-    agent_id: Option<i64>,
-    /// Only this channel.
-    channel: Option<ChannelKind>,
+    /// Only these departments (ids, comma-separated).
+    department_id: Option<String>,
+    /// Only these queues (ids, comma-separated).
+    queue_id: Option<String>,
+    /// Only these agents (ids, comma-separated).
+    agent_id: Option<String>,
+    /// Only these channels (comma-separated).
+    channel: Option<String>,
     /// Service-level threshold: 20, 30 (default), 60, 120 or 300 seconds.
     threshold_secs: Option<i64>,
     /// `json` (default), `csv`, `xlsx` or `pdf`.
     format: Option<String>,
 }
 
-switchboard_domain::refers_fields!(Query {
-    department_id: Department,
-    queue_id: Queue,
-    agent_id: User
-});
+/// The ids of a comma-separated list (`1,2, 3`); empty when absent.
+pub fn id_list(field: &str, raw: Option<&str>) -> Result<Vec<i64>, ValidationError> {
+    let Some(raw) = raw else {
+        return Ok(Vec::new());
+    };
+    let mut ids = Vec::new();
+    for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let id = part
+            .parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .ok_or_else(|| ValidationError::new(field, "ids, comma-separated"))?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+/// The channels of a comma-separated list; empty when absent.
+pub fn channel_list(raw: Option<&str>) -> Result<Vec<ChannelKind>, ValidationError> {
+    let mut out = Vec::new();
+    for part in raw.unwrap_or_default().split(',').map(str::trim) {
+        if part.is_empty() {
+            continue;
+        }
+        let c = ChannelKind::parse(part)
+            .ok_or_else(|| ValidationError::new("channel", "channel names, comma-separated"))?;
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
+impl Refers for Query {
+    fn refs(&self) -> Vec<ObjectRef> {
+        let mut out = Vec::new();
+        for (field, kind, raw) in [
+            ("department_id", ObjectKind::Department, &self.department_id),
+            ("queue_id", ObjectKind::Queue, &self.queue_id),
+            ("agent_id", ObjectKind::User, &self.agent_id),
+        ] {
+            // A malformed list names nothing here; reading the parameters refuses it.
+            for id in id_list(field, raw.as_deref()).unwrap_or_default() {
+                out.push(ObjectRef::new(field, kind, id));
+            }
+        }
+        out
+    }
+}
 
 fn time(field: &str, raw: &str) -> Result<Timestamp, ValidationError> {
     Timestamp::parse_rfc3339(raw.trim())
@@ -125,10 +174,19 @@ fn params(kind: ReportKind, q: &Query) -> Result<ReportParams, ValidationError> 
         to,
         granularity,
         time_zone: time_zone_name,
-        departments: q.department_id.map(DepartmentId).into_iter().collect(),
-        queues: q.queue_id.map(QueueId).into_iter().collect(),
-        agents: q.agent_id.map(UserId).into_iter().collect(),
-        channels: q.channel.into_iter().collect(),
+        departments: id_list("department_id", q.department_id.as_deref())?
+            .into_iter()
+            .map(DepartmentId)
+            .collect(),
+        queues: id_list("queue_id", q.queue_id.as_deref())?
+            .into_iter()
+            .map(QueueId)
+            .collect(),
+        agents: id_list("agent_id", q.agent_id.as_deref())?
+            .into_iter()
+            .map(UserId)
+            .collect(),
+        channels: channel_list(q.channel.as_deref())?,
         threshold_secs: q.threshold_secs.unwrap_or(WAIT_BOUNDS_SECS[1]),
     })
 }

@@ -4,23 +4,25 @@
 //! departments.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::{RawQuery, State};
 use axum::response::Response;
-use serde::Deserialize;
 use switchboard_app::reports::ReportParams;
 use switchboard_domain::report::{
     Granularity, PeriodPreset, ReportKind, ReportRow, ReportTable, WAIT_BOUNDS_SECS, date_of,
     day_start, period_end, time_zone,
 };
-use switchboard_domain::{Access, DepartmentId, QueueId, Resource, Timestamp, ValidationError};
+use switchboard_domain::{
+    Access, ChannelKind, DepartmentId, QueueId, Resource, Timestamp, UserId, ValidationError,
+};
 
 use super::page::{Chrome, Viewer, render};
 use super::report_chart;
 use crate::error::ApiResult;
 use crate::state::AppState;
 
-/// The form's fields (all optional: the page opens with defaults).
-#[derive(Debug, Default, Deserialize)]
+/// The form's fields (all optional: the page opens with defaults). The filters may be chosen
+/// several times (a multiple select sends its key once per choice) or given comma-separated.
+#[derive(Debug, Default)]
 pub struct Form {
     kind: Option<String>,
     /// A period preset (`last_week`, …); empty: the dates.
@@ -29,9 +31,64 @@ pub struct Form {
     to: Option<String>,
     granularity: Option<String>,
     time_zone: Option<String>,
-    department_id: Option<String>,
-    queue_id: Option<String>,
+    department_id: Vec<String>,
+    queue_id: Vec<String>,
+    agent_id: Vec<String>,
+    channel: Vec<String>,
     threshold_secs: Option<String>,
+}
+
+impl Form {
+    /// The form of query string `q`; unknown keys are left aside.
+    fn parse(q: &str) -> Form {
+        let mut f = Form::default();
+        for (k, v) in form_urlencoded::parse(q.as_bytes()) {
+            let one = Some(v.to_string());
+            let many = |list: &mut Vec<String>| {
+                list.extend(
+                    v.split(',')
+                        .map(str::trim)
+                        .filter(|x| !x.is_empty())
+                        .map(str::to_string),
+                );
+            };
+            match k.as_ref() {
+                "kind" => f.kind = one,
+                "preset" => f.preset = one,
+                "from" => f.from = one,
+                "to" => f.to = one,
+                "granularity" => f.granularity = one,
+                "time_zone" => f.time_zone = one,
+                "threshold_secs" => f.threshold_secs = one,
+                "department_id" => many(&mut f.department_id),
+                "queue_id" => many(&mut f.queue_id),
+                "agent_id" => many(&mut f.agent_id),
+                "channel" => many(&mut f.channel),
+                _ => {}
+            }
+        }
+        f
+    }
+}
+
+/// The ids of `values` as `T`, or what is wrong with them.
+fn ids<T>(
+    field: &str,
+    values: &[String],
+    id: impl Fn(i64) -> T,
+) -> Result<Vec<T>, ValidationError> {
+    let mut out: Vec<i64> = Vec::new();
+    for v in values {
+        let n = v
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| ValidationError::new(field, "a number"))?;
+        if !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    Ok(out.into_iter().map(id).collect())
 }
 
 /// One choice of a select.
@@ -69,11 +126,13 @@ struct ReportsPage {
     presets: Vec<Choice>,
     granularities: Vec<Choice>,
     departments: Vec<Choice>,
+    queues: Vec<Choice>,
+    agents: Vec<Choice>,
+    channels: Vec<Choice>,
     thresholds: Vec<Choice>,
     from: String,
     to: String,
     time_zone: String,
-    queue_id: String,
     error: Option<String>,
     shown: Option<Shown>,
 }
@@ -129,31 +188,31 @@ fn params(f: &Form, kind: ReportKind, tz_name: &str) -> Result<ReportParams, Val
     let granularity = empty_none(&f.granularity)
         .and_then(Granularity::parse)
         .unwrap_or(Granularity::Day);
-    let id = |v: &Option<String>, field: &str| -> Result<Option<i64>, ValidationError> {
-        empty_none(v)
-            .map(|s| {
-                s.parse::<i64>()
-                    .map_err(|_| ValidationError::new(field, "a number"))
-            })
-            .transpose()
+    let threshold_secs = match empty_none(&f.threshold_secs) {
+        Some(t) => t
+            .parse::<i64>()
+            .map_err(|_| ValidationError::new("threshold_secs", "a number"))?,
+        None => WAIT_BOUNDS_SECS[1],
     };
+    let mut channels = Vec::new();
+    for c in &f.channel {
+        let c =
+            ChannelKind::parse(c).ok_or_else(|| ValidationError::new("channel", "a channel"))?;
+        if !channels.contains(&c) {
+            channels.push(c);
+        }
+    }
     Ok(ReportParams {
         kind,
         from,
         to,
         granularity,
         time_zone: tz_name.to_string(),
-        departments: id(&f.department_id, "department_id")?
-            .map(DepartmentId)
-            .into_iter()
-            .collect(),
-        queues: id(&f.queue_id, "queue_id")?
-            .map(QueueId)
-            .into_iter()
-            .collect(),
-        agents: Vec::new(),
-        channels: Vec::new(),
-        threshold_secs: id(&f.threshold_secs, "threshold_secs")?.unwrap_or(WAIT_BOUNDS_SECS[1]),
+        departments: ids("department_id", &f.department_id, DepartmentId)?,
+        queues: ids("queue_id", &f.queue_id, QueueId)?,
+        agents: ids("agent_id", &f.agent_id, UserId)?,
+        channels,
+        threshold_secs,
     })
 }
 
@@ -168,11 +227,28 @@ fn export_url(p: &ReportParams, format: &str) -> String {
         p.time_zone.replace('+', "%2B"),
         p.threshold_secs
     );
-    if let Some(d) = p.departments.first() {
-        url.push_str(&format!("&department_id={}", d.0));
-    }
-    if let Some(q) = p.queues.first() {
-        url.push_str(&format!("&queue_id={}", q.0));
+    let list = |ids: Vec<String>| ids.join(",");
+    for (key, values) in [
+        (
+            "department_id",
+            list(p.departments.iter().map(|d| d.0.to_string()).collect()),
+        ),
+        (
+            "queue_id",
+            list(p.queues.iter().map(|q| q.0.to_string()).collect()),
+        ),
+        (
+            "agent_id",
+            list(p.agents.iter().map(|a| a.0.to_string()).collect()),
+        ),
+        (
+            "channel",
+            list(p.channels.iter().map(|c| c.as_str().to_string()).collect()),
+        ),
+    ] {
+        if !values.is_empty() {
+            url.push_str(&format!("&{key}={values}"));
+        }
     }
     url
 }
@@ -181,9 +257,10 @@ fn export_url(p: &ReportParams, format: &str) -> String {
 pub async fn page(
     State(s): State<AppState>,
     viewer: Viewer,
-    Query(f): Query<Form>,
+    RawQuery(q): RawQuery,
 ) -> ApiResult<Response> {
     viewer.0.require(Access::Read, Resource::Reports)?;
+    let f = Form::parse(q.as_deref().unwrap_or_default());
     let tz_name = empty_none(&f.time_zone)
         .map(str::to_string)
         .or_else(|| viewer.1.time_zone.clone().filter(|t| !t.is_empty()))
@@ -245,6 +322,8 @@ fn definition(p: &ReportParams, preset: Option<PeriodPreset>, own: DepartmentId)
         "time_zone": p.time_zone,
         "departments": p.departments,
         "queues": p.queues,
+        "agents": p.agents,
+        "channels": p.channels,
         "threshold_secs": p.threshold_secs,
     })
     .to_string()
@@ -318,26 +397,26 @@ struct View {
 
 async fn page_of(s: &AppState, viewer: &Viewer, f: &Form, view: View) -> ApiResult<Response> {
     let tr = viewer.tr();
-    let department = empty_none(&f.department_id).unwrap_or_default().to_string();
-    let mut departments = vec![Choice {
-        value: String::new(),
-        label: tr.t("All my departments").to_string(),
-        selected: department.is_empty(),
-    }];
-    for (value, label) in super::admin::choices(
-        s,
-        &viewer.0.scope,
-        super::admin::schema::Source::Departments,
-        None,
-    )
-    .await?
-    {
-        departments.push(Choice {
-            selected: value == department,
-            value,
-            label,
-        });
-    }
+    let picked = |source, chosen: &[String]| {
+        let chosen = chosen.to_vec();
+        async move {
+            let all = super::admin::choices(s, &viewer.0.scope, source, None).await?;
+            ApiResult::Ok(
+                all.into_iter()
+                    .map(|(value, label)| Choice {
+                        selected: chosen.contains(&value),
+                        value,
+                        label,
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        }
+    };
+    use super::admin::schema::Source;
+    let departments = picked(Source::Departments, &f.department_id).await?;
+    let queues = picked(Source::Queues, &f.queue_id).await?;
+    let agents = picked(Source::Users, &f.agent_id).await?;
+    let channels = picked(Source::Channels, &f.channel).await?;
     let granularity = empty_none(&f.granularity).unwrap_or("day").to_string();
     let threshold = empty_none(&f.threshold_secs).unwrap_or("30").to_string();
     Ok(render(&ReportsPage {
@@ -370,6 +449,9 @@ async fn page_of(s: &AppState, viewer: &Viewer, f: &Form, view: View) -> ApiResu
             |g| tr.t(granularity_label(g)).to_string(),
         ),
         departments,
+        queues,
+        agents,
+        channels,
         thresholds: choices(
             &WAIT_BOUNDS_SECS,
             &threshold,
@@ -379,7 +461,6 @@ async fn page_of(s: &AppState, viewer: &Viewer, f: &Form, view: View) -> ApiResu
         from: f.from.clone().unwrap_or_default(),
         to: f.to.clone().unwrap_or_default(),
         time_zone: view.time_zone,
-        queue_id: empty_none(&f.queue_id).unwrap_or_default().to_string(),
         error: view.error,
         shown: view.shown,
         tr,

@@ -88,6 +88,9 @@ const EVENT_KINDS: &[(&str, &str)] = &[
     ("callback_attempted", "Callback attempted"),
     ("customer_merged", "Customer merged"),
     ("wait_told", "Expected wait told"),
+    ("case_opened", "Case opened"),
+    ("case_closed", "Case closed"),
+    ("case_reopened", "Case reopened"),
 ];
 
 /// The pre-chat form a new entry point starts with (the domain's default).
