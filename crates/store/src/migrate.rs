@@ -112,6 +112,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "agent states",
         include_str!("../migrations/0026_agent_states.sql"),
     ),
+    (
+        27,
+        "agent rollup by hour",
+        include_str!("../migrations/0027_report_agent_hours.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

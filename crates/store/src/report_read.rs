@@ -85,10 +85,11 @@ fn channel(r: &AnyRow) -> Result<ChannelKind, StoreError> {
     ChannelKind::parse(&c).ok_or_else(|| StoreError::Internal(format!("bad channel {c}")))
 }
 
-/// The query of interval `table`'s rows matching `f`: as stored, or summed by the database
-/// per hour or over the whole period (a year by day then reads 24 rows a day rather than 96).
+/// The query of interval `table`'s rows matching `f`: as stored, or summed per hour or over
+/// the whole period (a year by day then reads 24 rows a day rather than 96). Per hour, a table
+/// the rollup keeps summed per hour (`hours`) is read as it is; else the database sums.
 fn interval_query(
-    table: &str,
+    (table, hours): (&str, Option<&str>),
     group: &str,
     figures: &[&str],
     f: &IntervalFilter,
@@ -96,14 +97,21 @@ fn interval_query(
     ids: &[i64],
 ) -> String {
     let filter = f.sql(scope, group, ids);
-    let bucket = match f.summed {
-        Summed::No => {
+    let bucket = match (f.summed, hours) {
+        (Summed::No, _) => {
             return format!(
                 "SELECT * FROM {table}{filter} ORDER BY interval_start, {group}, channel"
             );
         }
-        Summed::Hourly => "(interval_start / 3600000) * 3600000",
-        Summed::Whole => "MIN(interval_start)",
+        (Summed::Hourly, Some(hours)) => {
+            return format!(
+                "SELECT interval_start AS bucket_start, department_id, {group}, channel, {} \
+                 FROM {hours}{filter}",
+                figures.join(", ")
+            );
+        }
+        (Summed::Hourly, None) => "(interval_start / 3600000) * 3600000",
+        (Summed::Whole, _) => "MIN(interval_start)",
     };
     let by_hour = if f.summed == Summed::Hourly {
         "interval_start / 3600000, "
@@ -139,7 +147,7 @@ impl Store {
     ) -> Result<Vec<(QueueKey, QueueFigures)>, StoreError> {
         let ids: Vec<i64> = f.queues.iter().map(|q| q.0).collect();
         let sql = interval_query(
-            "report_queue_intervals",
+            ("report_queue_intervals", None),
             "queue_id",
             &QUEUE_FIGURES,
             f,
@@ -188,7 +196,7 @@ impl Store {
     ) -> Result<Vec<(AgentKey, AgentFigures)>, StoreError> {
         let ids: Vec<i64> = f.agents.iter().map(|a| a.0).collect();
         let sql = interval_query(
-            "report_agent_intervals",
+            ("report_agent_intervals", Some("report_agent_hours")),
             "agent_id",
             &AGENT_FIGURES,
             f,

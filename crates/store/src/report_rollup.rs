@@ -149,6 +149,7 @@ impl Store {
                 for table in [
                     "report_queue_intervals",
                     "report_agent_intervals",
+                    "report_agent_hours",
                     "report_tracked",
                 ] {
                     sqlx::query(&format!("DELETE FROM {table}"))
@@ -269,11 +270,33 @@ async fn add_queues(c: &mut AnyConnection, r: &Rollup) -> Result<(), StoreError>
     Ok(())
 }
 
+/// Adds the agent rows to the 15-minute table and, summed per hour, to the hourly one.
 async fn add_agents(c: &mut AnyConnection, r: &Rollup) -> Result<(), StoreError> {
     let rows: Vec<(&AgentKey, &AgentFigures)> = r.agents.iter().collect();
+    add_agent_rows(c, "report_agent_intervals", &rows).await?;
+    let mut hours: HashMap<AgentKey, AgentFigures> = HashMap::new();
+    for (k, f) in &rows {
+        let hour = AgentKey {
+            interval: k.interval - k.interval.rem_euclid(HOUR_MS),
+            ..**k
+        };
+        hours.entry(hour).or_default().add(f);
+    }
+    let hours: Vec<(&AgentKey, &AgentFigures)> = hours.iter().collect();
+    add_agent_rows(c, "report_agent_hours", &hours).await
+}
+
+/// An hour (ms).
+const HOUR_MS: i64 = 3_600_000;
+
+async fn add_agent_rows(
+    c: &mut AnyConnection,
+    table: &str,
+    rows: &[(&AgentKey, &AgentFigures)],
+) -> Result<(), StoreError> {
     for chunk in rows.chunks(ROWS) {
         let sql = upsert(
-            "report_agent_intervals",
+            table,
             &["interval_start", "department_id", "agent_id", "channel"],
             &["interval_start", "department_id", "agent_id", "channel"],
             &AGENT_FIGURES,
