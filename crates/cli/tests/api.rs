@@ -304,6 +304,22 @@ async fn api_story(server: &Server) {
         events["items"][3]["actor"],
         json!({"type": "user", "id": agent["id"]})
     );
+    // Closing the work's case is recorded on it, as made by whoever closed it.
+    let (_, a) = api.get(&format!("/activities/{id}")).await;
+    let case = format!("/cases/{}", a["case_id"]);
+    let (_, k) = api.get(&case).await;
+    let (st, k) = api
+        .put(&case, json!({"version": k["version"], "status": "closed"}))
+        .await;
+    assert_eq!((st, k["status"].as_str()), (200, Some("closed")), "{k}");
+    let (_, events) = api.get(&format!("/activities/{id}/events")).await;
+    let last = events["items"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["kind"].as_str(), last["data"]["case_id"].clone()),
+        (Some("case_closed"), a["case_id"].clone()),
+        "{events}"
+    );
+    assert_eq!(last["actor"]["type"], "user", "{last}");
 
     // Pagination over a list.
     for i in 0..5 {

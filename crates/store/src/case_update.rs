@@ -14,11 +14,13 @@ use crate::error::StoreError;
 use crate::sql::col;
 
 impl Store {
-    /// Applies a partial update if `patch.version` is current.
+    /// Applies a partial update if `patch.version` is current; a change of status is recorded
+    /// as made by `actor`.
     pub async fn update_case(
         &self,
         id: CaseId,
         patch: CasePatch,
+        actor: Actor,
         now: Timestamp,
     ) -> Result<Case, StoreError> {
         self.writes(move |c| {
@@ -44,7 +46,7 @@ impl Store {
                     .map_err(owner_error)?;
                     k.version += 1;
                     k.updated_at = now;
-                    status_event(c, &k, was, now).await?;
+                    status_event(c, &k, was, actor, now).await?;
                     Ok(k)
                 })
             })
@@ -58,6 +60,7 @@ async fn status_event(
     c: &mut sqlx::AnyConnection,
     k: &Case,
     was: CaseStatus,
+    actor: Actor,
     now: Timestamp,
 ) -> Result<(), StoreError> {
     let payload = match (was, k.status) {
@@ -82,7 +85,7 @@ async fn status_event(
         payload: payload(CaseEvent { case_id: k.id }),
         from: Some(status),
         to: status,
-        actor: Actor::System,
+        actor,
     };
     crate::activities::append_many(c, &[(id, event)], now).await
 }

@@ -754,20 +754,38 @@ async fn activities(s: &Store, dept: DepartmentId, customer: CustomerId, agent: 
     };
     let k = s.case(a.case_id).await?;
     let closed = s
-        .update_case(k.id, status(k.version, CaseStatus::Closed), now())
+        .update_case(
+            k.id,
+            status(k.version, CaseStatus::Closed),
+            Actor::User(agent),
+            now(),
+        )
         .await?;
     let again = s
-        .update_case(k.id, status(closed.version, CaseStatus::Closed), now())
+        .update_case(
+            k.id,
+            status(closed.version, CaseStatus::Closed),
+            Actor::System,
+            now(),
+        )
         .await?;
-    s.update_case(k.id, status(again.version, CaseStatus::Open), now())
-        .await?;
-    let kinds: Vec<EventKind> = s
+    s.update_case(
+        k.id,
+        status(again.version, CaseStatus::Open),
+        Actor::System,
+        now(),
+    )
+    .await?;
+    let events = s
         .activity_events(a.id, &PageRequest::first(50))
         .await?
-        .items
-        .iter()
-        .map(|e| e.kind())
-        .collect();
+        .items;
+    let kinds: Vec<EventKind> = events.iter().map(|e| e.kind()).collect();
+    assert_eq!(
+        events[events.len() - 2].actor,
+        Actor::User(agent),
+        "who closed it"
+    );
     assert_eq!(
         kinds[kinds.len() - 2..],
         [EventKind::CaseClosed, EventKind::CaseReopened],

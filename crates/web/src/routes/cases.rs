@@ -15,7 +15,7 @@ use crate::extract::ApiQuery;
 use crate::state::AppState;
 
 crud_handlers!(resource: Resource::Cases, id: CaseId, new: NewCase, patch: CasePatch,
-    create: create_case, get: case, update: update_case, delete: delete_case);
+    create: create_case, get: case, update: store.update_case(actor), delete: delete_case);
 
 /// Filters of the case list.
 #[derive(Debug, Deserialize)]

@@ -64,7 +64,8 @@ pub(crate) fn page(limit: Option<u32>, cursor: Option<&str>) -> ApiResult<PageRe
 
 /// Generates create, get, update and delete handlers for a resource whose store methods follow
 /// the common shape (`create_x(New, now)`, `x(id)`, `update_x(id, Patch, now)`, `delete_x(id)`).
-/// An update that is a use case of its own is the app's (`update: app.update_x`).
+/// An update that is a use case of its own is the app's (`update: app.update_x`); one whose
+/// event names who made it takes the caller's actor (`update: store.update_x(actor)`).
 macro_rules! crud_handlers {
     (resource: $res:expr, id: $Id:path, new: $New:ty, patch: $Patch:ty,
      create: $create:ident, get: $get:ident, update: $update:ident, delete: $delete:ident) => {
@@ -73,6 +74,12 @@ macro_rules! crud_handlers {
     };
     (resource: $res:expr, id: $Id:path, new: $New:ty, patch: $Patch:ty,
      create: $create:ident, get: $get:ident, update: $via:ident.$update:ident, delete: $delete:ident) => {
+        $crate::routes::crud_handlers!(resource: $res, id: $Id, new: $New, patch: $Patch,
+            create: $create, get: $get, update: $via.$update(), delete: $delete);
+    };
+    (resource: $res:expr, id: $Id:path, new: $New:ty, patch: $Patch:ty,
+     create: $create:ident, get: $get:ident, update: $via:ident.$update:ident($($by:ident)?),
+     delete: $delete:ident) => {
         /// Creates one; 201 with the new object.
         pub async fn create(
             axum::extract::State(s): axum::extract::State<$crate::state::AppState>,
@@ -107,7 +114,7 @@ macro_rules! crud_handlers {
             caller.require(switchboard_domain::Access::Write, $res)?;
             Ok(axum::Json(
                 s.$via
-                    .$update($Id(id), body.validate()?, $crate::state::now())
+                    .$update($Id(id), body.validate()?, $(caller.$by(),)? $crate::state::now())
                     .await?,
             ))
         }
