@@ -210,21 +210,7 @@ fn state_filter(f: &IntervalFilter, scope: &Scope) -> String {
 
 /// ` AND …` for the scope's and the filter's departments and agents.
 fn scope_and_agents(dept: &str, agent: &str, f: &IntervalFilter, scope: &Scope) -> String {
-    let mut w = String::new();
-    match scope.departments() {
-        Some([]) => w.push_str(" AND 1 = 0"),
-        Some(ds) => w.push_str(&format!(
-            " AND {dept} IN ({})",
-            int_list(ds.iter().map(|d| d.0))
-        )),
-        None => {}
-    }
-    if !f.departments.is_empty() {
-        w.push_str(&format!(
-            " AND {dept} IN ({})",
-            int_list(f.departments.iter().map(|d| d.0))
-        ));
-    }
+    let mut w = crate::report_facts::departments(dept, scope, &f.departments);
     if !f.agents.is_empty() {
         w.push_str(&format!(
             " AND {agent} IN ({})",

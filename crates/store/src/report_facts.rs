@@ -12,7 +12,7 @@ use crate::report_read::IntervalFilter;
 use crate::sql::{col, int_list};
 
 /// ` AND <column> IN (…)` for the scope and the filter's departments (`1 = 0` for no scope).
-fn departments(column: &str, scope: &Scope, only: &[DepartmentId]) -> String {
+pub(crate) fn departments(column: &str, scope: &Scope, only: &[DepartmentId]) -> String {
     let mut w = String::new();
     match scope.departments() {
         Some([]) => w.push_str(" AND 1 = 0"),
