@@ -262,6 +262,17 @@ async fn reports_fold_the_work_and_answer_within_each_callers_departments() {
         ))
         .await;
     assert_eq!((st, e["field"].as_str()), (422, Some("queue_id")), "{e}");
+    // A list that names one queue outside the caller's departments is refused whole.
+    let (st, e) = sam
+        .get(&format!("/reports/email_volume?{q}&queue_id={qb},{qa}"))
+        .await;
+    assert_eq!((st, e["field"].as_str()), (422, Some("queue_id")), "{e}");
+    let (st, mine) = sam
+        .get(&format!(
+            "/reports/email_volume?{q}&queue_id={qb}&channel=inbound_email,chat"
+        ))
+        .await;
+    assert_eq!((st, total(&mine, "arrived")), (200, 3.0), "{mine}");
     let (st, _) = sam
         .page(&format!(
             "/reports/activities?kind=email_volume&queue_id={qa}"

@@ -13,7 +13,7 @@ use switchboard_domain::{Presence, Scope, Timestamp, UserId};
 
 use crate::Store;
 use crate::error::StoreError;
-use crate::report_read::{IntervalFilter, Summed};
+use crate::report_read::{IntervalFilter, interval, interval_query};
 use crate::routing::presence_from_row;
 use crate::sql::{col, int_list, json, to_json, ts, value_rows};
 
@@ -199,15 +199,6 @@ async fn rebuild(c: &mut AnyConnection) -> Result<(), StoreError> {
     }
 }
 
-fn state_filter(f: &IntervalFilter, scope: &Scope) -> String {
-    let mut w = format!(
-        " WHERE interval_start >= {} AND interval_start < {}",
-        f.from_ms, f.to_ms
-    );
-    w.push_str(&scope_and_agents("department_id", "agent_id", f, scope));
-    w
-}
-
 /// ` AND …` for the scope's and the filter's departments and agents.
 fn scope_and_agents(dept: &str, agent: &str, f: &IntervalFilter, scope: &Scope) -> String {
     let mut w = crate::report_facts::departments(dept, scope, &f.departments);
@@ -235,23 +226,20 @@ impl Store {
         scope: &Scope,
         f: &IntervalFilter,
     ) -> Result<Vec<StateTime>, StoreError> {
-        let filter = state_filter(f, scope);
-        let sql = match f.summed {
-            Summed::No => format!(
-                "SELECT interval_start AS bucket_start, agent_id, ready, reason, ms \
-                 FROM report_agent_states{filter}"
-            ),
-            Summed::Hourly => format!(
-                "SELECT (interval_start / 3600000) * 3600000 AS bucket_start, agent_id, ready, reason, \
-                 CAST(SUM(ms) AS BIGINT) AS ms FROM report_agent_states{filter} \
-                 GROUP BY interval_start / 3600000, agent_id, ready, reason"
-            ),
-            Summed::Whole => format!(
-                "SELECT MIN(interval_start) AS bucket_start, agent_id, ready, reason, \
-                 CAST(SUM(ms) AS BIGINT) AS ms FROM report_agent_states{filter} \
-                 GROUP BY agent_id, ready, reason"
-            ),
+        let ids: Vec<i64> = f.agents.iter().map(|a| a.0).collect();
+        // States have no channel: a report's channels do not filter them.
+        let f = IntervalFilter {
+            channels: Vec::new(),
+            ..f.clone()
         };
+        let sql = interval_query(
+            ("report_agent_states", None),
+            ("agent_id", &ids),
+            &["agent_id", "ready", "reason"],
+            &["ms"],
+            &f,
+            scope,
+        );
         let rows = sqlx::query(&sql)
             .persistent(false)
             .fetch_all(&self.inner.read)
@@ -259,7 +247,7 @@ impl Store {
         rows.iter()
             .map(|r| {
                 Ok(StateTime {
-                    interval: col(r, "bucket_start")?,
+                    interval: interval(r, &f)?,
                     agent: col(r, "agent_id")?,
                     state: AgentState {
                         ready: col::<i64>(r, "ready")? != 0,

@@ -85,27 +85,27 @@ fn channel(r: &AnyRow) -> Result<ChannelKind, StoreError> {
     ChannelKind::parse(&c).ok_or_else(|| StoreError::Internal(format!("bad channel {c}")))
 }
 
-/// The query of interval `table`'s rows matching `f`: as stored, or summed per hour or over
-/// the whole period (a year by day then reads 24 rows a day rather than 96). Per hour, a table
-/// the rollup keeps summed per hour (`hours`) is read as it is; else the database sums.
-fn interval_query(
+/// The query of interval `table`'s rows matching `f` (`ids`: of the `id_column`), keyed by
+/// `keys` besides the interval and department: as stored, or summed per hour or over the whole
+/// period (a year by day then reads 24 rows a day rather than 96). Per hour, a table the rollup
+/// keeps summed per hour (`hours`) is read as it is; else the database sums.
+pub(crate) fn interval_query(
     (table, hours): (&str, Option<&str>),
-    group: &str,
+    (id_column, ids): (&str, &[i64]),
+    keys: &[&str],
     figures: &[&str],
     f: &IntervalFilter,
     scope: &Scope,
-    ids: &[i64],
 ) -> String {
-    let filter = f.sql(scope, group, ids);
+    let filter = f.sql(scope, id_column, ids);
+    let keys = keys.join(", ");
     let bucket = match (f.summed, hours) {
         (Summed::No, _) => {
-            return format!(
-                "SELECT * FROM {table}{filter} ORDER BY interval_start, {group}, channel"
-            );
+            return format!("SELECT * FROM {table}{filter} ORDER BY interval_start, {keys}");
         }
         (Summed::Hourly, Some(hours)) => {
             return format!(
-                "SELECT interval_start AS bucket_start, department_id, {group}, channel, {} \
+                "SELECT interval_start AS bucket_start, department_id, {keys}, {} \
                  FROM {hours}{filter}",
                 figures.join(", ")
             );
@@ -123,14 +123,14 @@ fn interval_query(
         .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
         .collect();
     format!(
-        "SELECT {bucket} AS bucket_start, department_id, {group}, channel, {} FROM {table}{filter} \
-         GROUP BY {by_hour}department_id, {group}, channel",
+        "SELECT {bucket} AS bucket_start, department_id, {keys}, {} FROM {table}{filter} \
+         GROUP BY {by_hour}department_id, {keys}",
         sums.join(", ")
     )
 }
 
 /// A row's interval: its own, or the start of the bucket the database summed it into.
-fn interval(r: &AnyRow, f: &IntervalFilter) -> Result<i64, StoreError> {
+pub(crate) fn interval(r: &AnyRow, f: &IntervalFilter) -> Result<i64, StoreError> {
     if f.summed == Summed::No {
         col(r, "interval_start")
     } else {
@@ -148,11 +148,11 @@ impl Store {
         let ids: Vec<i64> = f.queues.iter().map(|q| q.0).collect();
         let sql = interval_query(
             ("report_queue_intervals", None),
-            "queue_id",
+            ("queue_id", &ids),
+            &["queue_id", "channel"],
             &QUEUE_FIGURES,
             f,
             scope,
-            &ids,
         );
         let rows = sqlx::query(&sql)
             .persistent(false)
@@ -197,11 +197,11 @@ impl Store {
         let ids: Vec<i64> = f.agents.iter().map(|a| a.0).collect();
         let sql = interval_query(
             ("report_agent_intervals", Some("report_agent_hours")),
-            "agent_id",
+            ("agent_id", &ids),
+            &["agent_id", "channel"],
             &AGENT_FIGURES,
             f,
             scope,
-            &ids,
         );
         let rows = sqlx::query(&sql)
             .persistent(false)

@@ -139,16 +139,22 @@ fn time(field: &str, raw: &str) -> Result<Timestamp, ValidationError> {
         .ok_or_else(|| ValidationError::new(field, "an RFC 3339 time, e.g. 2026-12-01T00:00:00Z"))
 }
 
-fn params(kind: ReportKind, q: &Query) -> Result<ReportParams, ValidationError> {
-    let to =
-        q.to.as_deref()
-            .map(|t| time("to", t))
-            .transpose()?
-            .unwrap_or_else(now);
-    let from = match q.from.as_deref() {
+/// The period given by `from` and `to` (RFC 3339); `to` defaults to now and `from` to 7 days
+/// before `to`.
+fn from_to(
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(Timestamp, Timestamp), ValidationError> {
+    let to = to.map(|t| time("to", t)).transpose()?.unwrap_or_else(now);
+    let from = match from {
         Some(f) => time("from", f)?,
         None => Timestamp::from_millis(to.millis() - 7 * 86_400_000),
     };
+    Ok((from, to))
+}
+
+fn params(kind: ReportKind, q: &Query) -> Result<ReportParams, ValidationError> {
+    let (from, to) = from_to(q.from.as_deref(), q.to.as_deref())?;
     let time_zone_name = q.time_zone.clone().unwrap_or_else(|| "UTC".into());
     let (from, to) = match q.preset {
         None => (from, to),
@@ -275,15 +281,7 @@ switchboard_domain::refers_fields!(DrillQuery {
 /// created in the period in that queue (or held by that agent), on the report's channels,
 /// within `scope`.
 pub fn drill_filter(kind: ReportKind, q: &DrillQuery) -> Result<ActivityFilter, ValidationError> {
-    let to =
-        q.to.as_deref()
-            .map(|t| time("to", t))
-            .transpose()?
-            .unwrap_or_else(now);
-    let from = match q.from.as_deref() {
-        Some(f) => time("from", f)?,
-        None => Timestamp::from_millis(to.millis() - 7 * 86_400_000),
-    };
+    let (from, to) = from_to(q.from.as_deref(), q.to.as_deref())?;
     let channel = q.channel.or(match kind.channels() {
         [one] => Some(*one),
         _ => None,
