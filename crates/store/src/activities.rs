@@ -168,6 +168,16 @@ pub(crate) async fn append_many(
     events: &[(ActivityId, NewEvent)],
     now: Timestamp,
 ) -> Result<(), StoreError> {
+    let timed: Vec<(ActivityId, &NewEvent, Timestamp)> =
+        events.iter().map(|(a, e)| (*a, e, now)).collect();
+    append_timed(c, &timed).await
+}
+
+/// Appends events of any activities, each at its own time, in the order given.
+pub(crate) async fn append_timed(
+    c: &mut AnyConnection,
+    events: &[(ActivityId, &NewEvent, Timestamp)],
+) -> Result<(), StoreError> {
     if events.is_empty() {
         return Ok(());
     }
@@ -180,7 +190,7 @@ pub(crate) async fn append_many(
             if hooked { " RETURNING id" } else { "" }
         );
         let mut q = sqlx::query(&sql);
-        for (activity, e) in chunk {
+        for (activity, e, at) in chunk {
             q = q
                 .bind(activity.0)
                 .bind(e.payload.kind().as_str())
@@ -188,7 +198,7 @@ pub(crate) async fn append_many(
                 .bind(e.from.map(|s| s.as_str()))
                 .bind(e.to.as_str())
                 .bind(e.actor.user_id().map(|u| u.0))
-                .bind(now.millis())
+                .bind(at.millis())
                 .bind(
                     e.payload
                         .data_json()
@@ -205,13 +215,18 @@ pub(crate) async fn append_many(
             .iter()
             .map(|r| col::<i64>(r, "id"))
             .collect::<Result<Vec<_>, _>>()?;
-        crate::webhook_outbox::enqueue(c, &ids, now).await?;
+        let latest = chunk
+            .iter()
+            .map(|e| e.2)
+            .max()
+            .unwrap_or(Timestamp::from_millis(0));
+        crate::webhook_outbox::enqueue(c, &ids, latest).await?;
     }
     Ok(())
 }
 
 /// Checks a queue exists, is active and belongs to `dept`.
-async fn check_queue(
+pub(crate) async fn check_queue(
     c: &mut AnyConnection,
     dept: DepartmentId,
     q: QueueId,
@@ -232,7 +247,7 @@ async fn check_queue(
 
 /// Only a reply being held for review (a new outbound activity) or work already in a review
 /// queue enters a review queue.
-async fn check_review_entry(
+pub(crate) async fn check_review_entry(
     c: &mut AnyConnection,
     a: &Activity,
     target: &switchboard_domain::Queue,
@@ -294,7 +309,7 @@ pub(crate) async fn category_refusal(
 }
 
 /// Checks an agent exists and is active.
-async fn check_agent(c: &mut AnyConnection, agent: UserId) -> Result<(), StoreError> {
+pub(crate) async fn check_agent(c: &mut AnyConnection, agent: UserId) -> Result<(), StoreError> {
     let u = users::fetch(&mut *c, agent).await.map_err(|e| match e {
         StoreError::NotFound { .. } => ValidationError::new("agent_id", "no such user").into(),
         e => e,
@@ -376,65 +391,8 @@ pub(crate) async fn insert_in_case(
     } else {
         ActivityStatus::New
     };
-    let id: i64 = sqlx::query(
-        "INSERT INTO activities (department_id, case_id, customer_id, channel, subject, status, sub_status, priority, \
-         due_at, queue_id, assignee_id, custom_attributes, category_id, version, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11, $13, 1, $12, $12) RETURNING id",
-    )
-    .bind(case.department_id.0)
-    .bind(case.id.0)
-    .bind(n.customer_id.0)
-    .bind(n.channel.as_str())
-    .bind(&n.subject)
-    .bind(status.as_str())
-    .bind(n.sub_status.clone())
-    .bind(i64::from(n.priority))
-    .bind(n.due_at.map(Timestamp::millis))
-    .bind(n.queue_id.map(|q| q.0))
-    .bind(to_json(&n.custom_attributes)?)
-    .bind(now.millis())
-    .bind(n.category_id.map(|k| k.0))
-    .fetch_one(&mut *c)
-    .await
-    .map_err(StoreError::from)
-    .and_then(|r| col(&r, "id"))?;
-    let id = ActivityId(id);
-    let created = Created {
-        channel: n.channel,
-        case_id: case.id,
-    };
-    let mut events = vec![NewEvent {
-        payload: EventPayload::Created(created),
-        from: None,
-        to: ActivityStatus::New,
-        actor,
-    }];
-    let earlier = sqlx::query("SELECT id FROM activities WHERE case_id = $1 AND id <> $2 LIMIT 1")
-        .bind(case.id.0)
-        .bind(id.0)
-        .fetch_optional(&mut *c)
-        .await?;
-    if earlier.is_none() {
-        events.push(NewEvent {
-            payload: EventPayload::CaseOpened(CaseEvent { case_id: case.id }),
-            from: Some(ActivityStatus::New),
-            to: ActivityStatus::New,
-            actor,
-        });
-    }
-    if let Some(queue_id) = n.queue_id {
-        events.push(NewEvent {
-            payload: EventPayload::Queued(Queued {
-                queue_id,
-                details: waits_for,
-            }),
-            from: Some(ActivityStatus::New),
-            to: status,
-            actor,
-        });
-    }
-    let activity = Activity {
-        id,
+    let mut activity = Activity {
+        id: ActivityId(0),
         department_id: case.department_id,
         case_id: case.id,
         customer_id: n.customer_id,
@@ -452,7 +410,87 @@ pub(crate) async fn insert_in_case(
         created_at: now,
         updated_at: now,
     };
+    let id = insert_row(c, &activity).await?;
+    activity.id = id;
+    let earlier = sqlx::query("SELECT id FROM activities WHERE case_id = $1 AND id <> $2 LIMIT 1")
+        .bind(case.id.0)
+        .bind(id.0)
+        .fetch_optional(&mut *c)
+        .await?;
+    let events = arrival_events(&activity, earlier.is_none(), actor, waits_for);
     Ok((activity, events))
+}
+
+/// The events of `a` arriving as it stands: `created`, `case_opened` when it is its case's first
+/// work, and `queued` when it arrives in a queue (with whom it waits for).
+pub(crate) fn arrival_events(
+    a: &Activity,
+    opens_case: bool,
+    actor: Actor,
+    waits_for: TransitionDetails,
+) -> Vec<NewEvent> {
+    let mut events = vec![NewEvent {
+        payload: EventPayload::Created(Created {
+            channel: a.channel,
+            case_id: a.case_id,
+        }),
+        from: None,
+        to: ActivityStatus::New,
+        actor,
+    }];
+    if opens_case {
+        events.push(NewEvent {
+            payload: EventPayload::CaseOpened(CaseEvent { case_id: a.case_id }),
+            from: Some(ActivityStatus::New),
+            to: ActivityStatus::New,
+            actor,
+        });
+    }
+    if let Some(queue_id) = a.queue_id {
+        events.push(NewEvent {
+            payload: EventPayload::Queued(Queued {
+                queue_id,
+                details: waits_for,
+            }),
+            from: Some(ActivityStatus::New),
+            to: a.status,
+            actor,
+        });
+    }
+    events
+}
+
+/// Writes a new activity row as `a` stands (its id aside); returns the id it got.
+pub(crate) async fn insert_row(
+    c: &mut AnyConnection,
+    a: &Activity,
+) -> Result<ActivityId, StoreError> {
+    sqlx::query(
+        "INSERT INTO activities (department_id, case_id, customer_id, channel, subject, status, sub_status, priority, \
+         due_at, queue_id, assignee_id, custom_attributes, category_id, version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+    )
+    .bind(a.department_id.0)
+    .bind(a.case_id.0)
+    .bind(a.customer_id.0)
+    .bind(a.channel.as_str())
+    .bind(&a.subject)
+    .bind(a.status.as_str())
+    .bind(a.sub_status.clone())
+    .bind(i64::from(a.priority))
+    .bind(a.due_at.map(Timestamp::millis))
+    .bind(a.queue_id.map(|q| q.0))
+    .bind(a.assignee_id.map(|u| u.0))
+    .bind(to_json(&a.custom_attributes)?)
+    .bind(a.category_id.map(|k| k.0))
+    .bind(a.version)
+    .bind(a.created_at.millis())
+    .bind(a.updated_at.millis())
+    .fetch_one(&mut *c)
+    .await
+    .map_err(StoreError::from)
+    .and_then(|r| col(&r, "id"))
+    .map(ActivityId)
 }
 
 pub(crate) async fn save(
@@ -460,9 +498,20 @@ pub(crate) async fn save(
     a: &Activity,
     now: Timestamp,
 ) -> Result<(), StoreError> {
+    save_over(c, a, a.version, a.version + 1, now).await
+}
+
+/// Writes `a` as version `version` over the stored row if that is still of version `stored`.
+pub(crate) async fn save_over(
+    c: &mut AnyConnection,
+    a: &Activity,
+    stored: i64,
+    version: i64,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     let done = sqlx::query(
         "UPDATE activities SET subject = $1, status = $2, sub_status = $3, priority = $4, due_at = $5, queue_id = $6, \
-         assignee_id = $7, custom_attributes = $8, category_id = $12, version = version + 1, updated_at = $9 WHERE id = $10 AND version = $11",
+         assignee_id = $7, custom_attributes = $8, category_id = $12, version = $13, updated_at = $9 WHERE id = $10 AND version = $11",
     )
     .bind(&a.subject)
     .bind(a.status.as_str())
@@ -474,8 +523,9 @@ pub(crate) async fn save(
     .bind(to_json(&a.custom_attributes)?)
     .bind(now.millis())
     .bind(a.id.0)
-    .bind(a.version)
+    .bind(stored)
     .bind(a.category_id.map(|k| k.0))
+    .bind(version)
     .execute(&mut *c)
     .await?;
     if done.rows_affected() == 0 {

@@ -98,6 +98,10 @@ async fn history_import(s: &Store, customer: CustomerId, agent: UserId) -> R {
         category_id: None,
         custom_attributes: Default::default(),
     };
+    let input_in = |case| NewActivity {
+        case_id: Some(case),
+        ..input.clone()
+    };
     let act = |n: usize, action: ActivityAction, secs: i64| HistoryStep::Act {
         activity: HistoryRef::Created(n),
         action,
@@ -111,7 +115,10 @@ async fn history_import(s: &Store, customer: CustomerId, agent: UserId) -> R {
         },
         act(0, ActivityAction::Assign { agent_id: agent }, 5),
         act(0, ActivityAction::Start, 6),
-        HistoryStep::Create { input, at: at(7) },
+        HistoryStep::Create {
+            input: input.clone(),
+            at: at(7),
+        },
         act(3, ActivityAction::Start, 8),
         act(0, ActivityAction::Complete, 60),
     ];
@@ -140,6 +147,44 @@ async fn history_import(s: &Store, customer: CustomerId, agent: UserId) -> R {
     );
     let later = s.events_after(0, 10_000).await?;
     assert!(later.windows(2).all(|w| w[0].id.0 < w[1].id.0));
+    // A later batch acts on work an earlier one wrote and adds work to its case: the stored
+    // activity is updated from its stored version, and the case is not opened again.
+    let second = done.created[3].ok_or("the second activity")?;
+    let case = s.activity(second).await?.case_id;
+    let known = |action: ActivityAction, secs: i64| HistoryStep::Act {
+        activity: HistoryRef::Known(second),
+        action,
+        actor: Actor::User(agent),
+        at: at(secs),
+    };
+    let mut more = input_in(case);
+    more.queue_id = None;
+    let done = s
+        .import_history(vec![
+            known(ActivityAction::Assign { agent_id: agent }, 70),
+            HistoryStep::Create {
+                input: more,
+                at: at(71),
+            },
+            known(ActivityAction::Start, 72),
+        ])
+        .await?;
+    assert_eq!((done.refused, done.created[0]), (0, None));
+    let a = s.activity(second).await?;
+    assert_eq!(
+        (a.status, a.version, a.updated_at),
+        (ActivityStatus::InProgress, 3, at(72))
+    );
+    let third = done.created[1].ok_or("the third activity")?;
+    assert_eq!(s.activity(third).await?.case_id, case);
+    let kinds: Vec<EventKind> = s
+        .activity_events(third, &PageRequest::first(50))
+        .await?
+        .items
+        .iter()
+        .map(|e| e.payload.kind())
+        .collect();
+    assert_eq!(kinds, [EventKind::Created], "the case was opened before");
     Ok(())
 }
 
