@@ -1,8 +1,10 @@
 //! The report rollup against an event history made by the routing simulator and written through
 //! the store as the real life-cycle actions: folded in small batches (state carried across them
 //! in the database), its interval figures equal an independent recomputation from the raw
-//! events; a rebuild from scratch gives the same; a batch applied twice is refused. On SQLite,
-//! and on PostgreSQL when the test command provides a server.
+//! events; a rebuild from scratch gives the same; a batch applied twice is refused. The agents'
+//! ready and not-ready times equal those recomputed from the simulator's presence changes (also
+//! after a rebuild), and the waits customers were told and what came of them equal those read
+//! from the raw events. On SQLite, and on PostgreSQL when the test command provides a server.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
@@ -11,9 +13,11 @@ use std::collections::{BTreeMap, HashMap};
 use switchboard_app::App;
 use switchboard_app::reports::RollupRunner;
 use switchboard_domain::report::{INTERVAL_MS, WAIT_BOUNDS_SECS, interval_of};
+use switchboard_domain::report::{WaitEnd, WaitFact};
 use switchboard_domain::*;
 use switchboard_routing::Router;
 use switchboard_sim::engine::{Traced, run_traced};
+use switchboard_sim::presence::AgentTrace;
 use switchboard_sim::scenario::Scenario;
 use switchboard_store::*;
 
@@ -42,18 +46,29 @@ count = 5
 groups = ["g"]
 capacity = { chat = 2, inbound_email = 1 }
 accept_secs = 3
+breaks = { every_hours = 1, minutes = 10 }
 "#;
 
 fn at(ms: i64) -> Timestamp {
     Timestamp::from_millis(BASE + ms)
 }
 
-/// Writes the simulator's history through the store; returns the activities made.
-async fn write_history(s: &Store) -> Vec<ActivityId> {
+/// What was written: the activities made, the agents' presence changes (as stored: real ids
+/// and times), and the waits told.
+struct Written {
+    activities: Vec<ActivityId>,
+    presence: Vec<AgentTrace>,
+    told: usize,
+}
+
+/// Writes the simulator's history through the store and the live use cases.
+async fn write_history(s: &Store) -> Written {
     let scenario: Scenario = toml::from_str(SCENARIO).unwrap();
     scenario.check().unwrap();
     let (config, pools) = scenario.config();
-    let (_, _, trace) = run_traced(&scenario, &mut Router::new(config));
+    let (_, _, history) = run_traced(&scenario, &mut Router::new(config));
+    let trace = history.work;
+    let app = App::new(s.clone());
     let t0 = at(0);
     s.ensure_partition("Acme", t0).await.unwrap();
     let dept = s
@@ -105,6 +120,7 @@ async fn write_history(s: &Store) -> Vec<ActivityId> {
         .id;
     let mut ids: HashMap<ActivityId, ActivityId> = HashMap::new();
     let mut holder: HashMap<ActivityId, UserId> = HashMap::new();
+    let mut told = 0;
     for t in &trace {
         let now = at(t.at);
         if let Traced::Arrived { queue } = t.what {
@@ -121,6 +137,16 @@ async fn write_history(s: &Store) -> Vec<ActivityId> {
         let Some(id) = ids.get(&t.activity).copied() else {
             continue;
         };
+        if let Traced::Told {
+            wait_secs,
+            position,
+        } = t.what
+        {
+            let position = u32::try_from(position).ok();
+            assert!(app.tell_wait(id, wait_secs, position, now).await.unwrap());
+            told += 1;
+            continue;
+        }
         let by = |u: Option<&UserId>| u.map_or(Actor::System, |u| Actor::User(*u));
         let (action, actor) = match t.what {
             Traced::Offered(a) => (
@@ -146,7 +172,7 @@ async fn write_history(s: &Store) -> Vec<ActivityId> {
             Traced::Returned => (ActivityAction::OfferTimeout, Actor::System),
             Traced::Completed => (ActivityAction::Complete, by(holder.get(&id))),
             Traced::Abandoned => (ActivityAction::Abandon, Actor::System),
-            Traced::Arrived { .. } => continue,
+            Traced::Arrived { .. } | Traced::Told { .. } => continue,
         };
         // A step the life cycle refuses (the simulator is looser) is left out: the check below
         // reads the events as they were written.
@@ -157,7 +183,118 @@ async fn write_history(s: &Store) -> Vec<ActivityId> {
     }
     let mut made: Vec<ActivityId> = ids.into_values().collect();
     made.sort_unstable();
-    made
+    // The agents' presence as the routing service records it.
+    let mut presence = Vec::new();
+    for t in history.agents {
+        let mut p = t.presence.clone();
+        p.user_id = agents[&p.user_id];
+        p.updated_at = at(t.at);
+        s.apply_routing(vec![], vec![p.clone()], at(t.at))
+            .await
+            .unwrap();
+        presence.push(AgentTrace {
+            at: BASE + t.at,
+            presence: p,
+        });
+    }
+    Written {
+        activities: made,
+        presence,
+        told,
+    }
+}
+
+/// Ready and not-ready times per (interval, agent, ready, reason), recomputed from the
+/// presence changes: each state held while logged in, from one change to the agent's next.
+fn presence_times(changes: &[AgentTrace]) -> BTreeMap<(i64, i64, bool, String), i64> {
+    let mut out = BTreeMap::new();
+    let mut last: HashMap<UserId, &AgentTrace> = HashMap::new();
+    for t in changes {
+        if let Some(before) = last.insert(t.presence.user_id, t) {
+            let p = &before.presence;
+            if p.logged_in {
+                let ready = p.ready.values().any(|r| *r);
+                let reason = if ready {
+                    String::new()
+                } else {
+                    p.reason.clone().unwrap_or_default()
+                };
+                let mut from = before.at;
+                while from < t.at {
+                    let iv = from - from.rem_euclid(INTERVAL_MS);
+                    let to = (iv + INTERVAL_MS).min(t.at);
+                    *out.entry((iv, p.user_id.0, ready, reason.clone()))
+                        .or_default() += to - from;
+                    from = to;
+                }
+            }
+        }
+    }
+    out.retain(|_, ms| *ms > 0);
+    out
+}
+
+/// The state times the store holds, in the recomputation's shape.
+async fn stored_presence_times(s: &Store) -> BTreeMap<(i64, i64, bool, String), i64> {
+    let all = IntervalFilter {
+        from_ms: 0,
+        to_ms: i64::MAX,
+        ..IntervalFilter::default()
+    };
+    let mut out = BTreeMap::new();
+    for t in s.agent_state_times(&Scope::All, &all).await.unwrap() {
+        *out.entry((t.interval, t.agent, t.state.ready, t.state.reason))
+            .or_default() += t.ms;
+    }
+    out.retain(|_, ms| *ms > 0);
+    out
+}
+
+/// Each wait told and how it ended, read from the raw events: the first answer (offer,
+/// assignment or acceptance) or abandonment after it.
+async fn recompute_waits(s: &Store, activities: &[ActivityId]) -> Vec<WaitFact> {
+    let mut out = Vec::new();
+    for id in activities {
+        let events = s
+            .activity_events(*id, &PageRequest::first(500))
+            .await
+            .unwrap()
+            .items;
+        let mut open: Option<WaitFact> = None;
+        for e in &events {
+            let t = e.at.millis();
+            match &e.payload {
+                EventPayload::WaitTold(w) => {
+                    open = Some(WaitFact {
+                        at_ms: t,
+                        queue_id: w.queue_id.0,
+                        told_secs: i64::try_from(w.expected_wait_secs).unwrap(),
+                        end: WaitEnd::Waiting,
+                    });
+                }
+                EventPayload::Offered(_)
+                | EventPayload::Assigned(_)
+                | EventPayload::Accepted(_) => {
+                    if let Some(mut f) = open.take() {
+                        f.end = WaitEnd::Answered {
+                            waited_ms: t - f.at_ms,
+                        };
+                        out.push(f);
+                    }
+                }
+                EventPayload::Abandoned(_) => {
+                    if let Some(mut f) = open.take() {
+                        f.end = WaitEnd::Abandoned;
+                        out.push(f);
+                    }
+                }
+                _ => {}
+            }
+        }
+        out.extend(open);
+    }
+    out.sort_by_key(|f| (f.at_ms, f.queue_id, f.told_secs));
+    out
 }
 
 /// Queue figures as `[arrived, in, out, answered, wait_ms, within…×5, abandoned, completed]`.
@@ -369,11 +506,28 @@ async fn summed_by_the_database_equals_summed_here(
 ) {
     let first = queues.keys().map(|k| k.0).min().unwrap();
     let last = queues.keys().map(|k| k.0).max().unwrap() + INTERVAL_MS;
-    for summed in [Summed::Hourly, Summed::Whole] {
+    // Periods of uneven lengths, on 15-minute bounds (some not on whole hours).
+    let bounds = vec![
+        first,
+        first + 3 * INTERVAL_MS,
+        first + 8 * INTERVAL_MS,
+        first + 9 * INTERVAL_MS,
+        last,
+    ];
+    let on_hours: Vec<i64> = (0..)
+        .map(|h| first - first % 3_600_000 + h * 3_600_000)
+        .take_while(|b| *b < last + 3_600_000)
+        .collect();
+    for summed in [
+        Summed::Hourly,
+        Summed::Whole,
+        Summed::Periods(bounds.clone()),
+        Summed::Periods(on_hours.clone()),
+    ] {
         let f = IntervalFilter {
             from_ms: first,
             to_ms: last,
-            summed,
+            summed: summed.clone(),
             ..IntervalFilter::default()
         };
         // Where each row's sum goes: its hour, or (over the whole period) its group's first
@@ -388,8 +542,11 @@ async fn summed_by_the_database_equals_summed_here(
         };
         let q_first = firsts(queues.keys().cloned().collect());
         let a_first = firsts(agents.keys().cloned().collect());
-        let bucket = |iv: i64, g: i64, c: &str, first: &BTreeMap<(i64, String), i64>| match summed {
+        let period = |starts: &[i64], iv: i64| *starts.iter().rev().find(|b| **b <= iv).unwrap();
+        let bucket = |iv: i64, g: i64, c: &str, first: &BTreeMap<(i64, String), i64>| match &summed
+        {
             Summed::Hourly => iv - iv % 3_600_000,
+            Summed::Periods(b) => period(b, iv),
             _ => first[&(g, c.to_string())],
         };
         let mut q_here: BTreeMap<(i64, i64, String), QueueRow> = BTreeMap::new();
@@ -417,7 +574,8 @@ async fn summed_by_the_database_equals_summed_here(
 }
 
 async fn suite(s: Store) {
-    let activities = write_history(&s).await;
+    let written = write_history(&s).await;
+    let activities = written.activities;
     assert!(activities.len() > 200, "{}", activities.len());
     let app = App::new(s.clone());
     // Small batches: an activity's state crosses many of them.
@@ -448,6 +606,38 @@ async fn suite(s: Store) {
     assert_eq!(agents, a_expected);
     assert!(queues.keys().all(|(iv, _, _)| iv % INTERVAL_MS == 0));
     summed_by_the_database_equals_summed_here(&s, &queues, &agents).await;
+
+    // The agents' state times, as recorded and as rebuilt from the agent events.
+    let states = presence_times(&written.presence);
+    assert!(
+        states.keys().any(|k| !k.2 && k.3 == "Break") && states.keys().any(|k| k.2),
+        "breaks and ready time: {states:?}"
+    );
+    assert_eq!(stored_presence_times(&s).await, states);
+    s.rebuild_agent_states().await.unwrap();
+    assert_eq!(stored_presence_times(&s).await, states);
+
+    // The waits told, and what came of them.
+    let mut waits = s
+        .wait_facts(
+            &Scope::All,
+            &IntervalFilter {
+                from_ms: 0,
+                to_ms: i64::MAX,
+                ..IntervalFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    waits.sort_by_key(|f| (f.at_ms, f.queue_id, f.told_secs));
+    assert!(written.told > 10, "{}", written.told);
+    assert_eq!(waits.len(), written.told);
+    assert!(
+        waits
+            .iter()
+            .any(|f| matches!(f.end, WaitEnd::Answered { .. }))
+    );
+    assert_eq!(waits, recompute_waits(&s, &activities).await);
 
     // Nothing new: a step folds nothing; a stale batch is refused.
     assert_eq!(fold_all(&app, 1000).await, 0);

@@ -1,6 +1,7 @@
 //! `switchboard bench reports`: a year of contact-center history made by the routing simulator
-//! (one simulated day after another) and written through the store's own life-cycle code on
-//! SQLite; then the rollup's catch-up rate against plain reads of the same events, the time of
+//! (one simulated day after another: work, waits told, agents' presence and breaks) and written
+//! through the store's history writer, which checks and records each step as the live code does,
+//! on SQLite; then the rollup's catch-up rate against plain reads of the same events, the time of
 //! each report over a month at 15-minute intervals and over the year by day, and webhook
 //! deliveries per second to a loopback receiver against plain POSTs to it.
 
@@ -11,11 +12,13 @@ use anyhow::Context;
 use clap::Args;
 use switchboard_app::App;
 use switchboard_app::reports::{ReportParams, RollupRunner};
+use switchboard_domain::event::WaitTold;
 use switchboard_domain::report::{Granularity, ReportKind};
 use switchboard_domain::webhook::{NewWebhook, TargetPolicy};
 use switchboard_domain::{
-    ActivityAction, ActivityId, Actor, ChannelKind, DepartmentId, EventKind, NewActivity,
-    NewCustomer, NewDepartment, NewQueue, Priority, QueueId, Scope, Timestamp, UserId,
+    ActivityAction, ActivityId, Actor, ChannelKind, DepartmentId, EventKind, EventPayload,
+    NewActivity, NewCustomer, NewDepartment, NewQueue, Presence, Priority, QueueId, Scope,
+    Timestamp, UserId,
 };
 use switchboard_routing::Router;
 use switchboard_sim::engine::{Traced, run_traced};
@@ -40,17 +43,23 @@ pub struct ReportsArgs {
     /// Webhook deliveries measured.
     #[arg(long, default_value_t = 20_000)]
     deliveries: usize,
+    /// Keep the history in this SQLite file; when it already holds one (written by an earlier
+    /// run), it is not written again and only the measurements run.
+    #[arg(long)]
+    db: Option<std::path::PathBuf>,
 }
 
 const DAY_MS: i64 = 86_400_000;
 /// Steps written per transaction.
-const STEPS_PER_BATCH: usize = 20_000;
+const STEPS_PER_BATCH: usize = 100_000;
 
-/// One simulated day of `per_day` arrivals (60 % chat, 40 % email) with enough agents.
+/// One simulated day of `per_day` arrivals (60 % chat, 40 % email) with enough agents, who take
+/// a quarter-hour break every two hours.
 fn day_scenario(per_day: usize, seed: u64) -> anyhow::Result<Scenario> {
     let per_hour = per_day as f64 / 24.0;
     let load = per_hour * 0.6 * 300.0 / 3600.0 / 2.0 + per_hour * 0.4 * 400.0 / 3600.0;
-    let agents = (load * 1.3).ceil() as usize + 2;
+    // A break takes an eighth of the time: staff for the rest.
+    let agents = (load * 1.3 * 8.0 / 7.0).ceil() as usize + 2;
     let text = format!(
         r#"
 hours = 24
@@ -74,6 +83,7 @@ count = {agents}
 groups = ["g"]
 capacity = {{ chat = 2, inbound_email = 1 }}
 accept_secs = 4
+breaks = {{ every_hours = 2, minutes = 15 }}
 "#,
         chat = per_hour * 0.6,
         mail = per_hour * 0.4,
@@ -95,10 +105,12 @@ struct World {
 async fn world(store: Store, scenario: &Scenario) -> anyhow::Result<World> {
     store.migrate(now().millis()).await?;
     store.ensure_partition("Bench", now()).await?;
+    // A kept history's department is there already: the new one has its own name.
+    let name = format!("Bench {}", now().millis());
     let dept = store
         .create_department(
             NewDepartment {
-                name: "Bench".into(),
+                name,
                 description: String::new(),
             },
             now(),
@@ -142,27 +154,44 @@ async fn world(store: Store, scenario: &Scenario) -> anyhow::Result<World> {
     })
 }
 
-/// Turns one simulated day starting at `start` into history steps, in order.
+/// Turns one simulated day starting at `start` into history steps: each activity's in order,
+/// then the agents' presence changes in order.
 fn day_steps(w: &World, scenario: &Scenario, start: i64) -> Vec<(usize, HistoryStepOf)> {
-    let (_, _, trace) = run_traced(scenario, &mut Router::new(scenario.config().0));
-    trace
+    let (_, _, history) = run_traced(scenario, &mut Router::new(scenario.config().0));
+    let mut queue_of: HashMap<ActivityId, QueueId> = HashMap::new();
+    let mut out: Vec<(usize, HistoryStepOf)> = history
+        .work
         .into_iter()
         .filter_map(|t| {
             let at = Timestamp::from_millis(start + t.at);
             let step = match t.what {
-                Traced::Arrived { queue } => HistoryStepOf::Create(
-                    NewActivity {
-                        customer_id: w.customer,
-                        case_id: None,
-                        channel: scenario.queues[queue].channel,
-                        subject: "Simulated".into(),
-                        priority: Priority::NORMAL,
-                        due_at: None,
-                        queue_id: Some(w.queues[queue]),
-                        sub_status: None,
-                        category_id: None,
-                        custom_attributes: Default::default(),
-                    },
+                Traced::Arrived { queue } => {
+                    queue_of.insert(t.activity, w.queues[queue]);
+                    HistoryStepOf::Create(
+                        NewActivity {
+                            customer_id: w.customer,
+                            case_id: None,
+                            channel: scenario.queues[queue].channel,
+                            subject: "Simulated".into(),
+                            priority: Priority::NORMAL,
+                            due_at: None,
+                            queue_id: Some(w.queues[queue]),
+                            sub_status: None,
+                            category_id: None,
+                            custom_attributes: Default::default(),
+                        },
+                        at,
+                    )
+                }
+                Traced::Told {
+                    wait_secs,
+                    position,
+                } => HistoryStepOf::Record(
+                    EventPayload::WaitTold(WaitTold {
+                        queue_id: *queue_of.get(&t.activity)?,
+                        expected_wait_secs: wait_secs,
+                        position: u32::try_from(position).ok(),
+                    }),
                     at,
                 ),
                 Traced::Offered(a) => HistoryStepOf::Act(
@@ -193,13 +222,23 @@ fn day_steps(w: &World, scenario: &Scenario, start: i64) -> Vec<(usize, HistoryS
             };
             Some((usize::try_from(t.activity.0).ok()?, step))
         })
-        .collect()
+        .collect();
+    for t in history.agents {
+        let at = Timestamp::from_millis(start + t.at);
+        let mut p = t.presence;
+        p.user_id = w.agents[&p.user_id];
+        p.updated_at = at;
+        out.push((0, HistoryStepOf::Presence(p, at)));
+    }
+    out
 }
 
 /// A step of one simulated activity, before it is tied to a stored one.
 enum HistoryStepOf {
     Create(NewActivity, Timestamp),
     Act(ActivityAction, Actor, Timestamp),
+    Record(EventPayload, Timestamp),
+    Presence(Presence, Timestamp),
 }
 
 /// Writes `days` simulated days ending yesterday; returns the activities and steps written.
@@ -227,17 +266,29 @@ async fn write_history(w: &World, a: &ReportsArgs) -> anyhow::Result<(usize, usi
                             at: *at,
                         });
                     }
-                    HistoryStepOf::Act(action, actor, at) => {
+                    HistoryStepOf::Presence(p, at) => batch.push(HistoryStep::Presence {
+                        presence: p.clone(),
+                        at: *at,
+                    }),
+                    HistoryStepOf::Act(_, _, at) | HistoryStepOf::Record(_, at) => {
                         let activity = match (pending.get(sim), known.get(sim)) {
                             (Some(n), _) => HistoryRef::Created(*n),
                             (None, Some(id)) => HistoryRef::Known(*id),
                             (None, None) => continue,
                         };
-                        batch.push(HistoryStep::Act {
-                            activity,
-                            action: *action,
-                            actor: *actor,
-                            at: *at,
+                        batch.push(match step {
+                            HistoryStepOf::Act(action, actor, _) => HistoryStep::Act {
+                                activity,
+                                action: *action,
+                                actor: *actor,
+                                at: *at,
+                            },
+                            HistoryStepOf::Record(payload, _) => HistoryStep::Record {
+                                activity,
+                                payload: payload.clone(),
+                                at: *at,
+                            },
+                            _ => continue,
                         });
                     }
                 }
@@ -321,7 +372,8 @@ fn ms(d: Duration) -> f64 {
 /// Runs the benchmark.
 pub async fn reports(a: ReportsArgs) -> anyhow::Result<()> {
     let dir = tempfile_dir()?;
-    let url = format!("sqlite://{}", dir.join("bench.db").display());
+    let file = a.db.clone().unwrap_or_else(|| dir.join("bench.db"));
+    let url = format!("sqlite://{}", file.display());
     let store = Store::open(
         &url,
         &StoreOptions {
@@ -337,12 +389,16 @@ pub async fn reports(a: ReportsArgs) -> anyhow::Result<()> {
         "reports benchmark: SQLite, {} activities over {} days, simulated day by day",
         a.activities, a.days
     );
-    let t = Instant::now();
-    let (activities, steps) = write_history(&w, &a).await?;
-    println!(
-        "  history: {activities} activities, {steps} steps in {:.0} s",
-        t.elapsed().as_secs_f64()
-    );
+    if store.last_event_id().await? > 0 {
+        println!("  history: kept in {}, not written again", file.display());
+    } else {
+        let t = Instant::now();
+        let (activities, steps) = write_history(&w, &a).await?;
+        println!(
+            "  history: {activities} activities, {steps} steps in {:.0} s",
+            t.elapsed().as_secs_f64()
+        );
+    }
     let last = store.last_event_id().await?;
 
     // Plain reads of every event, then the rollup's catch-up over the same events.
@@ -356,6 +412,7 @@ pub async fn reports(a: ReportsArgs) -> anyhow::Result<()> {
     }
     let read_rate = read as f64 / t.elapsed().as_secs_f64();
     let app = App::new(store.clone());
+    store.rollup_reset(now()).await?;
     let mut runner = RollupRunner::default();
     let t = Instant::now();
     let mut folded = 0usize;

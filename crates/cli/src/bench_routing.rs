@@ -56,6 +56,7 @@ pub fn center(a: &RoutingArgs, hours: f64, per_hour: f64) -> Scenario {
                 shift_start_hour: 0.0,
                 shift_end_hour: None,
                 accept_secs: 2.0,
+                breaks: None,
             }
         })
         .collect();

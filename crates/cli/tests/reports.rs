@@ -146,6 +146,22 @@ async fn reports_fold_the_work_and_answer_within_each_callers_departments() {
         (total(&pr, "logged_in") - ready - not_ready).abs() < 1e-9,
         "{pr}"
     );
+    // The Agent Work Summary shows the same states beside the work, and the work per channel.
+    let (_, work_report) = api.get(&format!("/reports/agent_work?{q}")).await;
+    assert_eq!(
+        total(&work_report, "completed_inbound_email"),
+        2.0,
+        "{work_report}"
+    );
+    assert!(total(&work_report, "ready") >= ready, "{work_report}");
+    assert!(
+        work_report["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["label"] == "Not ready: Break (min)"),
+        "{work_report}"
+    );
     let (_, sl) = api
         .get(&format!("/reports/service_level?{q}&threshold_secs=60"))
         .await;

@@ -68,3 +68,34 @@ groups = ["other"]
         "{err}"
     );
 }
+
+#[test]
+fn breaks_longer_than_the_time_between_them_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("breaks.toml");
+    std::fs::write(
+        &path,
+        r#"
+[[queues]]
+name = "q"
+channel = "chat"
+group = "g"
+arrivals_per_hour = 10
+handle = { dist = "fixed", secs = 60 }
+[[agents]]
+name = "a"
+count = 1
+groups = ["g"]
+breaks = { every_hours = 0.25, minutes = 20 }
+"#,
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["simulate", "--scenario"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("agent pool \"a\": breaks need"), "{err}");
+}

@@ -4,17 +4,18 @@
 //! agent was offered their work yet. Agents log in at their shift's start (ready on every
 //! channel) and out at its end, accept an offer after their accept time, work for the drawn
 //! handling time (a pause by an interruption stops the clock until the work resumes), and
-//! are ready again right after missing an offer ten seconds later. Nothing reads the wall
-//! clock: the same scenario and seed give the same report.
+//! are ready again ten seconds after missing an offer, and take their pool's breaks. Nothing
+//! reads the wall clock: the same scenario and seed give the same report.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use switchboard_domain::{ActivityId, Timestamp, UserId};
+use switchboard_domain::{ActivityId, ChannelKind, Timestamp, UserId};
 use switchboard_routing::{Action, Event, NewWork, RouteError, Router};
 
+use super::presence::{AgentTrace, BREAK, Presences};
 use super::report::{Report, Tally};
 use super::scenario::{EXCEPTION, Scenario, exponential};
 
@@ -26,6 +27,11 @@ pub trait Route {
     fn advance(&mut self, now: Timestamp) -> Vec<Action>;
     /// When the next timer is due.
     fn next_deadline(&self) -> Option<Timestamp>;
+    /// A waiting activity's place in its queue and expected seconds to wait, when the router
+    /// estimates them.
+    fn wait(&self, _activity: ActivityId, _now: Timestamp) -> Option<(usize, Option<f64>)> {
+        None
+    }
 }
 
 impl Route for Router {
@@ -37,6 +43,9 @@ impl Route for Router {
     }
     fn next_deadline(&self) -> Option<Timestamp> {
         Router::next_deadline(self)
+    }
+    fn wait(&self, activity: ActivityId, now: Timestamp) -> Option<(usize, Option<f64>)> {
+        Router::wait(self, activity, now)
     }
 }
 
@@ -54,6 +63,8 @@ enum Ev {
     ShiftStart(UserId),
     ShiftEnd(UserId),
     Ready(UserId),
+    BreakStart(UserId),
+    BreakEnd(UserId),
 }
 
 #[derive(Debug, Clone)]
@@ -94,6 +105,13 @@ pub enum Traced {
     Completed,
     /// The customer gave up, or it went to the exception queue.
     Abandoned,
+    /// The customer (of a chat or callback) was told the expected wait on arrival.
+    Told {
+        /// Expected seconds to wait, rounded.
+        wait_secs: u64,
+        /// The place in the queue.
+        position: usize,
+    },
 }
 
 /// One entry of an event history: when, which work, what.
@@ -114,16 +132,21 @@ pub fn run<R: Route>(scenario: &Scenario, router: &mut R) -> (Report, u64) {
     (report, decisions)
 }
 
-/// [`run`], also returning what happened to each piece of work, in order.
-pub fn run_traced<R: Route>(scenario: &Scenario, router: &mut R) -> (Report, u64, Vec<Trace>) {
+/// What happened in a run, in time order.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    /// What happened to each piece of work.
+    pub work: Vec<Trace>,
+    /// How each agent's presence changed.
+    pub agents: Vec<AgentTrace>,
+}
+
+/// [`run`], also returning what happened to each piece of work and each agent's presence.
+pub fn run_traced<R: Route>(scenario: &Scenario, router: &mut R) -> (Report, u64, History) {
     simulate(scenario, router, true)
 }
 
-fn simulate<R: Route>(
-    scenario: &Scenario,
-    router: &mut R,
-    traced: bool,
-) -> (Report, u64, Vec<Trace>) {
+fn simulate<R: Route>(scenario: &Scenario, router: &mut R, traced: bool) -> (Report, u64, History) {
     let (_, pools) = scenario.config();
     let pool_of: HashMap<UserId, usize> = pools.iter().copied().collect();
     let mut sim = Sim {
@@ -138,6 +161,8 @@ fn simulate<R: Route>(
         decisions: 0,
         traced,
         trace: Vec::new(),
+        presence: Presences::new(traced),
+        breaks: HashMap::new(),
     };
     let end = (scenario.hours * 3_600_000.0) as i64;
     for (qi, q) in scenario.queues.iter().enumerate() {
@@ -152,6 +177,18 @@ fn simulate<R: Route>(
         let stop = (spec.shift_end_hour.unwrap_or(scenario.hours) * 3_600_000.0) as i64;
         sim.push(start, Ev::ShiftStart(*id));
         sim.push(stop, Ev::ShiftEnd(*id));
+        if let Some(b) = spec.breaks {
+            let (every, long) = (
+                (b.every_hours * 3_600_000.0) as i64,
+                (b.minutes * 60_000.0) as i64,
+            );
+            sim.breaks.insert(*id, long);
+            let mut at = start + every;
+            while at + long < stop {
+                sim.push(at, Ev::BreakStart(*id));
+                at += every;
+            }
+        }
     }
     loop {
         let next_ev = sim.heap.peek().map(|Reverse((t, _, _))| *t);
@@ -178,7 +215,11 @@ fn simulate<R: Route>(
     }
     let last = end.max(sim.report.last_event);
     sim.report.finish(last, &sim.busy);
-    (sim.report, sim.decisions, sim.trace)
+    let history = History {
+        work: sim.trace,
+        agents: sim.presence.trace,
+    };
+    (sim.report, sim.decisions, history)
 }
 
 struct Sim {
@@ -194,6 +235,9 @@ struct Sim {
     decisions: u64,
     traced: bool,
     trace: Vec<Trace>,
+    presence: Presences,
+    /// Per agent taking breaks: how long each lasts (ms).
+    breaks: HashMap<UserId, i64>,
 }
 
 impl Sim {
@@ -259,6 +303,7 @@ impl Sim {
                     not_before: None,
                 };
                 self.feed(router, t, Event::Enqueue(new));
+                self.tell(router, t, id, q.channel);
             }
             Ev::Accept(id, agent, g) => {
                 if self.work.get(&id).is_some_and(|w| w.gen_ == g && !w.over) {
@@ -290,18 +335,68 @@ impl Sim {
             }
             Ev::ShiftStart(agent) => {
                 self.feed(router, t, Event::Login(agent));
+                self.presence.login(t, agent);
                 self.busy.entry(agent).or_default().login(t);
                 self.ready(router, t, agent);
             }
             Ev::ShiftEnd(agent) => {
                 self.busy.entry(agent).or_default().logout(t);
+                self.presence.logout(t, agent);
                 self.feed(router, t, Event::Logout(agent));
             }
-            Ev::Ready(agent) => self.ready(router, t, agent),
+            Ev::Ready(agent) => {
+                if self.presence.logged_in(agent) && !self.presence.on_break(agent) {
+                    self.ready(router, t, agent);
+                }
+            }
+            Ev::BreakStart(agent) => {
+                if self.presence.logged_in(agent) {
+                    self.presence.not_ready(t, agent, BREAK);
+                    self.feed(
+                        router,
+                        t,
+                        Event::SetReady {
+                            agent,
+                            channel: None,
+                            ready: false,
+                            reason: Some(BREAK.to_string()),
+                        },
+                    );
+                    let long = self.breaks.get(&agent).copied().unwrap_or(0);
+                    self.push(t + long, Ev::BreakEnd(agent));
+                }
+            }
+            Ev::BreakEnd(agent) => {
+                if self.presence.logged_in(agent) {
+                    self.ready(router, t, agent);
+                }
+            }
+        }
+    }
+
+    /// A customer of a chat or callback still waiting after arriving is told the wait.
+    fn tell<R: Route>(&mut self, router: &R, t: i64, id: ActivityId, channel: ChannelKind) {
+        if !self.traced
+            || !matches!(channel, ChannelKind::Chat | ChannelKind::Callback)
+            || self.work.get(&id).is_none_or(|w| w.answered || w.over)
+        {
+            return;
+        }
+        if let Some((position, Some(secs))) = router.wait(id, Timestamp::from_millis(t)) {
+            let wait_secs = secs.round().max(0.0) as u64;
+            self.note(
+                t,
+                id,
+                Traced::Told {
+                    wait_secs,
+                    position,
+                },
+            );
         }
     }
 
     fn ready<R: Route>(&mut self, router: &mut R, t: i64, agent: UserId) {
+        self.presence.ready(t, agent);
         self.feed(
             router,
             t,
@@ -410,7 +505,12 @@ impl Sim {
                         self.push(at, Ev::Done(activity, g));
                     }
                 }
-                Action::NotReady { agent, .. } => self.push(t + READY_AGAIN_MS, Ev::Ready(agent)),
+                Action::NotReady { agent, reason } => {
+                    if self.presence.logged_in(agent) {
+                        self.presence.not_ready(t, agent, &reason);
+                    }
+                    self.push(t + READY_AGAIN_MS, Ev::Ready(agent));
+                }
                 Action::Expired { activity, .. } => self.end(t, activity, false),
             }
         }
@@ -497,7 +597,8 @@ capacity = {{ chat = 1 }}
     fn the_trace_tells_each_works_story_from_its_arrival() {
         let s = scenario(6);
         let (config, _) = s.config();
-        let (report, _, trace) = run_traced(&s, &mut Router::new(config));
+        let (report, _, history) = run_traced(&s, &mut Router::new(config));
+        let trace = history.work;
         assert_eq!(
             report.render(),
             simulate(&s).render(),
@@ -505,7 +606,16 @@ capacity = {{ chat = 1 }}
         );
         let mut first: HashMap<ActivityId, Traced> = HashMap::new();
         let mut ends = 0;
+        let mut told = 0;
         for t in &trace {
+            if let Traced::Told { position, .. } = t.what {
+                assert!(position >= 1);
+                assert!(
+                    matches!(first.get(&t.activity), Some(Traced::Arrived { .. })),
+                    "told on arrival"
+                );
+                told += 1;
+            }
             first.entry(t.activity).or_insert(t.what);
             if matches!(t.what, Traced::Completed | Traced::Abandoned) {
                 ends += 1;
@@ -520,6 +630,39 @@ capacity = {{ chat = 1 }}
         let q = report.queues();
         let done: u64 = q.iter().map(|q| q.handled + q.abandoned).sum();
         assert_eq!(ends as u64, done);
+        assert!(told > 0, "waiting chat customers are told the wait");
+    }
+
+    #[test]
+    fn agents_log_in_take_their_breaks_and_log_out() {
+        let mut s = scenario(6);
+        s.agents[0].breaks = Some(crate::scenario::Breaks {
+            every_hours: 0.5,
+            minutes: 5.0,
+        });
+        let (config, _) = s.config();
+        let (_, _, history) = run_traced(&s, &mut Router::new(config));
+        let agent = history.agents[0].presence.user_id;
+        let mine: Vec<_> = history
+            .agents
+            .iter()
+            .filter(|t| t.presence.user_id == agent)
+            .collect();
+        assert!(mine[0].presence.logged_in && mine[0].presence.ready.is_empty());
+        assert!(mine[1].presence.ready.values().all(|r| *r), "then ready");
+        let breaks: Vec<i64> = mine
+            .iter()
+            .filter(|t| t.presence.reason.as_deref() == Some(BREAK))
+            .map(|t| t.at)
+            .collect();
+        // Two hours of shift: breaks after 30, 60 and 90 minutes.
+        assert_eq!(breaks, [1_800_000, 3_600_000, 5_400_000]);
+        let last = mine.last().map(|t| &t.presence);
+        assert!(last.is_some_and(|p| !p.logged_in), "logged out at the end");
+        assert!(
+            history.agents.windows(2).all(|p| p[0].at <= p[1].at),
+            "in time order"
+        );
     }
 
     #[test]

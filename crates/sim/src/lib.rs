@@ -5,9 +5,11 @@
 //!
 //! - [`scenario`]: the TOML scenario and the router configuration it describes;
 //! - [`engine`]: virtual time — arrivals, patience, shifts, handling;
+//! - [`presence`]: agents' presence as it changes, for an event history;
 //! - [`report`]: the figures per queue and agent group.
 
 pub mod engine;
 pub mod naive;
+pub mod presence;
 pub mod report;
 pub mod scenario;

@@ -144,6 +144,20 @@ pub struct AgentSpec {
     /// Seconds an agent takes to accept an offer.
     #[serde(default = "default_accept")]
     pub accept_secs: f64,
+    /// Breaks during the shift (none when absent).
+    #[serde(default)]
+    pub breaks: Option<Breaks>,
+}
+
+/// Regular breaks: every `every_hours` from the shift's start, not ready ("Break") for
+/// `minutes` (work in hand goes on; no new work is offered).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Breaks {
+    /// Hours from the shift's start to the first break, and between breaks.
+    pub every_hours: f64,
+    /// Minutes each break lasts.
+    pub minutes: f64,
 }
 
 fn default_accept() -> f64 {
@@ -206,6 +220,13 @@ impl Scenario {
             }
             if a.accept_secs.is_nan() || a.accept_secs < 0.0 {
                 bail!("{at}: accept_secs must be 0 or more");
+            }
+            if let Some(b) = a.breaks
+                && !(b.every_hours > 0.0 && b.minutes > 0.0 && b.minutes < b.every_hours * 60.0)
+            {
+                bail!(
+                    "{at}: breaks need every_hours above 0 and minutes above 0 and shorter than that"
+                );
             }
         }
         Ok(())

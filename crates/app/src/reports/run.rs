@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 
 use switchboard_domain::report::{
-    Granularity, ReportKind, ReportTable, Shape, agent_table, exceptions_table, period_bounds,
-    presence::held_times, presence_table, queue_table, surveys_table, threshold_index, time_zone,
-    wait_accuracy_table,
+    Granularity, INTERVAL_MS, ReportKind, ReportTable, Shape, agent_table, exceptions_table,
+    period_bounds, presence::held_times, presence_table, queue_table, surveys_table,
+    threshold_index, time_zone, wait_accuracy_table,
 };
 use switchboard_domain::{
     ChannelKind, DepartmentId, QueueId, Scope, Timestamp, UserId, ValidationError,
@@ -72,10 +72,9 @@ impl ReportParams {
 }
 
 /// How the database may sum the rows of report `p`: over the whole period for one row per
-/// queue or agent; per hour when every period starts and ends on a whole hour (zones a whole
-/// number of hours from UTC); else not at all.
+/// queue or agent; per period when every period starts and ends on a 15-minute bound (every
+/// zone in use today); else not at all.
 fn summed(p: &ReportParams) -> Summed {
-    const HOUR_MS: i64 = 3_600_000;
     let Ok(tz) = time_zone("time_zone", &p.time_zone) else {
         return Summed::No;
     };
@@ -83,7 +82,7 @@ fn summed(p: &ReportParams) -> Summed {
         Granularity::Quarter => Summed::No,
         Granularity::Total => Summed::Whole,
         g => match period_bounds(p.from.millis(), p.to.millis(), g, &tz) {
-            Some(bounds) if bounds.iter().all(|b| b % HOUR_MS == 0) => Summed::Hourly,
+            Some(bounds) if bounds.iter().all(|b| b % INTERVAL_MS == 0) => Summed::Periods(bounds),
             _ => Summed::No,
         },
     }
@@ -145,7 +144,7 @@ impl App {
                     &self.alias_names(scope).await?,
                 ));
             }
-            ReportKind::AgentPresence => {
+            ReportKind::AgentPresence | ReportKind::AgentWork => {
                 let mut states = store.agent_state_times(scope, &filter).await?;
                 let held = store.held_agent_states(scope, &filter).await?;
                 states.extend(held_times(
@@ -155,12 +154,12 @@ impl App {
                     now.millis(),
                 ));
                 let work = store.agent_intervals(scope, &filter).await?;
-                return Ok(presence_table(
-                    &shape,
-                    &states,
-                    &work,
-                    &self.agent_names(scope).await?,
-                ));
+                let names = self.agent_names(scope).await?;
+                return Ok(if p.kind == ReportKind::AgentWork {
+                    agent_table(&shape, &work, &states, &names)
+                } else {
+                    presence_table(&shape, &states, &work, &names)
+                });
             }
             ReportKind::WaitAccuracy => {
                 let facts = store.wait_facts(scope, &filter).await?;
@@ -180,13 +179,8 @@ impl App {
             }
             _ => {}
         }
-        if p.kind.by_agent() {
-            let rows = store.agent_intervals(scope, &filter).await?;
-            Ok(agent_table(&shape, &rows, &self.agent_names(scope).await?))
-        } else {
-            let rows = store.queue_intervals(scope, &filter).await?;
-            Ok(queue_table(&shape, &rows, &self.queue_names(scope).await?))
-        }
+        let rows = store.queue_intervals(scope, &filter).await?;
+        Ok(queue_table(&shape, &rows, &self.queue_names(scope).await?))
     }
 
     async fn queue_names(&self, scope: &Scope) -> Result<HashMap<i64, String>, StoreError> {

@@ -8,7 +8,7 @@ use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::rollup::{AgentFigures, AgentKey, QueueFigures, QueueKey, WAIT_BOUNDS_SECS};
+use super::rollup::{QueueFigures, QueueKey, WAIT_BOUNDS_SECS};
 use crate::channel::ChannelKind;
 use crate::error::ValidationError;
 
@@ -101,7 +101,7 @@ impl ReportKind {
                 "Per queue: the share of work answered within the threshold, of all answered or abandoned, and what left the queue."
             }
             ReportKind::AgentWork => {
-                "Per agent: offers made, accepted, declined and missed, work assigned and completed, and handle time."
+                "Per agent: offers made, accepted, declined and missed, work assigned and completed (per channel too), handle time, time logged in, ready and not ready by reason, and occupancy."
             }
             ReportKind::DeliveryExceptions => {
                 "Per alias: mail that could not be delivered, permanently or for now, reported by a bounce or refused when sent."
@@ -436,49 +436,6 @@ pub fn queue_table(
         values,
         &total,
     )
-}
-
-fn agent_columns() -> Vec<Column> {
-    vec![
-        col("offered", "Offered"),
-        col("accepted", "Accepted"),
-        col("declined", "Declined"),
-        col("missed", "Missed"),
-        col("assigned", "Assigned"),
-        col("completed", "Completed"),
-        col("handle_minutes", "Handle time (min)"),
-        col("average_handle_secs", "Average handle time (s)"),
-    ]
-}
-
-fn agent_values(f: &AgentFigures) -> Vec<Option<f64>> {
-    let n = |v: i64| Some(v as f64);
-    vec![
-        n(f.offered),
-        n(f.accepted),
-        n(f.declined),
-        n(f.missed),
-        n(f.assigned),
-        n(f.completed),
-        Some(f.handle_ms as f64 / 60_000.0),
-        ratio(f.handle_ms, f.completed).map(|ms| ms / 1000.0),
-    ]
-}
-
-/// The table of the agent report over `rows`, naming agents from `names`.
-pub fn agent_table(
-    shape: &Shape<'_>,
-    rows: &[(AgentKey, AgentFigures)],
-    names: &HashMap<i64, String>,
-) -> ReportTable {
-    let mut grouped: BTreeMap<(i64, i64), AgentFigures> = BTreeMap::new();
-    let mut total = AgentFigures::default();
-    for (k, f) in rows {
-        let period = period_of(k.interval, shape.granularity, shape.tz);
-        grouped.entry((period, k.agent.0)).or_default().add(f);
-        total.add(f);
-    }
-    table(shape, agent_columns(), grouped, names, agent_values, &total)
 }
 
 /// A table of `columns` from figures grouped by (period, group id), naming the groups from

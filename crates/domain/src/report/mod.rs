@@ -1,7 +1,9 @@
 //! Reports: what the business sees. `rollup.rs` folds the event log into 15-minute intervals per
 //! queue and per agent; `definitions.rs` says what each report reads and shows, and turns rollup
-//! rows into a table in the report's time zone.
+//! rows into a table in the report's time zone; `agent_work.rs` and `presence.rs` make the
+//! agents' tables from their rollup rows and state times.
 
+pub mod agent_work;
 pub mod chart;
 pub mod definitions;
 pub mod file_format;
@@ -20,10 +22,11 @@ mod tests;
 #[cfg(test)]
 mod wait_tests;
 
+pub use agent_work::agent_table;
 pub use chart::{MAX_BARS, bars, period_label};
 pub use definitions::{
-    Column, Granularity, ReportKind, ReportRow, ReportTable, Shape, agent_table, date_of,
-    day_start, period_bounds, period_end, period_of, queue_table, threshold_index, time_zone,
+    Column, Granularity, ReportKind, ReportRow, ReportTable, Shape, date_of, day_start,
+    period_bounds, period_end, period_of, queue_table, threshold_index, time_zone,
 };
 pub use file_format::ExportFormat;
 pub use outcomes::{ExceptionFact, SurveyFact, exceptions_table, surveys_table};

@@ -137,16 +137,17 @@ pub fn presence_step(before: Option<&Presence>, after: &Presence, now: Timestamp
     }
 }
 
+/// An agent's state times in a period, summed.
 #[derive(Debug, Clone, Default)]
-struct Figures {
-    ready_ms: i64,
-    not_ready_ms: i64,
-    by_reason: BTreeMap<String, i64>,
-    handle_ms: i64,
+pub(super) struct Figures {
+    pub(super) ready_ms: i64,
+    pub(super) not_ready_ms: i64,
+    pub(super) by_reason: BTreeMap<String, i64>,
+    pub(super) handle_ms: i64,
 }
 
 impl Figures {
-    fn add_state(&mut self, s: &StateTime) {
+    pub(super) fn add_state(&mut self, s: &StateTime) {
         if s.state.ready {
             self.ready_ms += s.ms;
         } else {
@@ -154,33 +155,30 @@ impl Figures {
             *self.by_reason.entry(s.state.reason.clone()).or_default() += s.ms;
         }
     }
+
+    /// Time logged in (ms): ready or not.
+    pub(super) fn logged_in_ms(&self) -> i64 {
+        self.ready_ms + self.not_ready_ms
+    }
+
+    /// Handle time over time logged in (%), when logged in at all.
+    pub(super) fn occupancy(&self, handle_ms: i64) -> Option<f64> {
+        let logged_in = self.logged_in_ms();
+        (logged_in > 0).then(|| handle_ms as f64 * 100.0 / logged_in as f64)
+    }
 }
 
-/// The table of the Agent Presence report from the state times and the agent rollup rows (for
-/// the handle time), naming agents from `names`. Times are in minutes; one column per
-/// not-ready reason seen.
-pub fn presence_table(
-    shape: &Shape<'_>,
-    states: &[StateTime],
-    work: &[(AgentKey, AgentFigures)],
-    names: &HashMap<i64, String>,
-) -> ReportTable {
-    let mut grouped: BTreeMap<(i64, i64), Figures> = BTreeMap::new();
-    let mut total = Figures::default();
-    let mut reasons: BTreeSet<String> = BTreeSet::new();
-    for s in states {
-        let period = period_of(s.interval, shape.granularity, shape.tz);
-        grouped.entry((period, s.agent)).or_default().add_state(s);
-        total.add_state(s);
-        if !s.state.ready {
-            reasons.insert(s.state.reason.clone());
-        }
-    }
-    for (k, f) in work {
-        let period = period_of(k.interval, shape.granularity, shape.tz);
-        grouped.entry((period, k.agent.0)).or_default().handle_ms += f.handle_ms;
-        total.handle_ms += f.handle_ms;
-    }
+/// The not-ready reasons `states` hold, in order: one column each.
+pub(super) fn reasons_of(states: &[StateTime]) -> BTreeSet<String> {
+    states
+        .iter()
+        .filter(|s| !s.state.ready)
+        .map(|s| s.state.reason.clone())
+        .collect()
+}
+
+/// The state columns: logged in, ready, not ready, then one per reason in `reasons`.
+pub(super) fn state_columns(reasons: &BTreeSet<String>) -> Vec<Column> {
     let mut columns = vec![
         column("logged_in", "Logged in (min)".into()),
         column("ready", "Ready (min)".into()),
@@ -194,27 +192,61 @@ pub fn presence_table(
         };
         columns.push(column(&format!("not_ready_{}", i + 1), label));
     }
+    columns
+}
+
+/// The values of [`state_columns`] (minutes).
+pub(super) fn state_values(f: &Figures, reasons: &BTreeSet<String>) -> Vec<Option<f64>> {
+    let mut v = vec![
+        minutes(f.logged_in_ms()),
+        minutes(f.ready_ms),
+        minutes(f.not_ready_ms),
+    ];
+    for r in reasons {
+        v.push(minutes(f.by_reason.get(r).copied().unwrap_or(0)));
+    }
+    v
+}
+
+fn minutes(ms: i64) -> Option<f64> {
+    Some(ms as f64 / 60_000.0)
+}
+
+/// The table of the Agent Presence report from the state times and the agent rollup rows (for
+/// the handle time), naming agents from `names`. Times are in minutes; one column per
+/// not-ready reason seen.
+pub fn presence_table(
+    shape: &Shape<'_>,
+    states: &[StateTime],
+    work: &[(AgentKey, AgentFigures)],
+    names: &HashMap<i64, String>,
+) -> ReportTable {
+    let mut grouped: BTreeMap<(i64, i64), Figures> = BTreeMap::new();
+    let mut total = Figures::default();
+    for s in states {
+        let period = period_of(s.interval, shape.granularity, shape.tz);
+        grouped.entry((period, s.agent)).or_default().add_state(s);
+        total.add_state(s);
+    }
+    for (k, f) in work {
+        let period = period_of(k.interval, shape.granularity, shape.tz);
+        grouped.entry((period, k.agent.0)).or_default().handle_ms += f.handle_ms;
+        total.handle_ms += f.handle_ms;
+    }
+    let reasons = reasons_of(states);
+    let mut columns = state_columns(&reasons);
     columns.push(column("handle", "Handle time (min)".into()));
     columns.push(column("occupancy", "Occupancy (%)".into()));
-    let minutes = |ms: i64| Some(ms as f64 / 60_000.0);
     let values = |f: &Figures| {
-        let logged_in = f.ready_ms + f.not_ready_ms;
-        let mut v = vec![
-            minutes(logged_in),
-            minutes(f.ready_ms),
-            minutes(f.not_ready_ms),
-        ];
-        for r in &reasons {
-            v.push(minutes(f.by_reason.get(r).copied().unwrap_or(0)));
-        }
+        let mut v = state_values(f, &reasons);
         v.push(minutes(f.handle_ms));
-        v.push((logged_in > 0).then(|| f.handle_ms as f64 * 100.0 / logged_in as f64));
+        v.push(f.occupancy(f.handle_ms));
         v
     };
     table(shape, columns, grouped, names, values, &total)
 }
 
-fn column(key: &str, label: String) -> Column {
+pub(super) fn column(key: &str, label: String) -> Column {
     Column {
         key: key.into(),
         label,

@@ -281,7 +281,7 @@ fn a_queue_report_groups_periods_in_its_time_zone_and_totals() {
 }
 
 #[test]
-fn the_agent_report_shows_handle_time() {
+fn the_agent_work_summary_shows_handle_time_channels_states_and_occupancy() {
     let tz = time_zone("time_zone", "UTC").unwrap();
     let rows = vec![(
         AgentKey {
@@ -308,11 +308,57 @@ fn the_agent_report_shows_handle_time() {
             threshold: 0,
         },
         &rows,
+        &[
+            crate::report::StateTime {
+                interval: T0,
+                agent: 5,
+                state: crate::report::AgentState {
+                    ready: true,
+                    reason: String::new(),
+                },
+                ms: 360_000,
+            },
+            crate::report::StateTime {
+                interval: T0,
+                agent: 5,
+                state: crate::report::AgentState {
+                    ready: false,
+                    reason: "Break".into(),
+                },
+                ms: 120_000,
+            },
+        ],
         &std::collections::HashMap::new(),
     );
     assert_eq!(t.rows[0].group, "#5");
     assert_eq!(t.rows[0].values[6], Some(4.0));
     assert_eq!(t.rows[0].values[7], Some(120.0));
+    let keys: Vec<&str> = t.columns.iter().map(|c| c.key.as_str()).collect();
+    assert_eq!(
+        keys[8..],
+        [
+            "completed_inbound_email",
+            "logged_in",
+            "ready",
+            "not_ready",
+            "not_ready_1",
+            "occupancy"
+        ]
+    );
+    assert_eq!(t.columns[8].label, "Completed: Email");
+    assert_eq!(t.columns[12].label, "Not ready: Break (min)");
+    // Two completed by email; logged in 8 min (6 ready, 2 on a break); 4 of them handling.
+    assert_eq!(
+        t.rows[0].values[8..],
+        [
+            Some(2.0),
+            Some(8.0),
+            Some(6.0),
+            Some(2.0),
+            Some(2.0),
+            Some(50.0)
+        ]
+    );
     assert_eq!(t.columns.len(), t.rows[0].values.len());
 }
 
