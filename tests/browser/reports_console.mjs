@@ -1,7 +1,8 @@
 // The reports console: a supervisor runs the email volume report per hour, sees its chart (an
 // SVG with a bar per hour, its table below), exports it as CSV, XLSX and PDF, filters it by
 // several queues and a channel, saves it for today
-// and runs it by hand; the pages pass axe-core in light and dark colours.
+// and runs it by hand; the fields do not overlap at 1280 px; the pages pass axe-core in light
+// and dark colours.
 //
 // Environment (set by crates/cli/tests/browser.rs): SWITCHBOARD_URL, SB_EMAIL, SB_PASSWORD,
 // SB_ARRIVED (how many emails arrived today).
@@ -31,6 +32,18 @@ try {
     assert.ok((await page.locator('svg.chart rect.bar').count()) >= 1);
     await screenshot(page, 'report-chart');
     await accessible(page, 'a report with its chart');
+    // At 1280 px each field stays in its column: no select runs under the next field.
+    const boxes = [];
+    for (const id of ['#r-kind', '#r-preset', '#r-from', '#r-to', '#r-granularity', '#r-tz']) {
+      boxes.push({ id, ...(await page.locator(id).boundingBox()) });
+    }
+    for (const a of boxes) {
+      for (const b of boxes) {
+        const apart = a === b || a.x + a.width <= b.x + 0.5 || b.x + b.width <= a.x + 0.5
+          || a.y + a.height <= b.y + 0.5 || b.y + b.height <= a.y + 0.5;
+        assert.ok(apart, `${a.id} overlaps ${b.id}`);
+      }
+    }
   });
 
   await step('the chart reads in dark mode too', async () => {
