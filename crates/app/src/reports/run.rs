@@ -209,7 +209,9 @@ impl App {
         .await
     }
 
-    async fn agent_names(&self, scope: &Scope) -> Result<HashMap<i64, String>, StoreError> {
+    /// Every user within `scope` by id with their name, however many: the names of a report's
+    /// agent rows and the agents a report may be filtered by.
+    pub async fn agent_names(&self, scope: &Scope) -> Result<HashMap<i64, String>, StoreError> {
         let store = self.store();
         all_names(|page| async move {
             let p = store

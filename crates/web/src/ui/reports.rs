@@ -415,7 +415,22 @@ async fn page_of(s: &AppState, viewer: &Viewer, f: &Form, view: View) -> ApiResu
     use super::admin::schema::Source;
     let departments = picked(Source::Departments, &f.department_id).await?;
     let queues = picked(Source::Queues, &f.queue_id).await?;
-    let agents = picked(Source::Users, &f.agent_id).await?;
+    // Every agent in scope, however many (the choices helper reads one page).
+    let mut agents: Vec<Choice> = s
+        .app
+        .agent_names(&viewer.0.scope)
+        .await?
+        .into_iter()
+        .map(|(id, label)| {
+            let value = id.to_string();
+            Choice {
+                selected: f.agent_id.contains(&value),
+                value,
+                label,
+            }
+        })
+        .collect();
+    agents.sort_by(|a, b| a.label.cmp(&b.label).then_with(|| a.value.cmp(&b.value)));
     let channels = picked(Source::Channels, &f.channel).await?;
     let granularity = empty_none(&f.granularity).unwrap_or("day").to_string();
     let threshold = empty_none(&f.threshold_secs).unwrap_or("30").to_string();
