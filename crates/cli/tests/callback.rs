@@ -560,16 +560,22 @@ async fn callback_story(w: World) {
     until_status(api, closed, "offered").await;
     accept(ann, closed).await;
     // The accuracy report sets the wait told beside the wait until the offer.
-    let (st, r) = api
-        .get("/reports/wait_accuracy?granularity=total&preset=today")
-        .await;
-    assert_eq!(st, 200, "{r}");
-    let values = &r["total"]["values"];
-    assert_eq!(
-        (values[0].as_f64(), values[1].as_f64(), values[4].as_f64()),
-        (Some(1.0), Some(1.0), Some(told_secs as f64)),
-        "told once and answered: {r}"
-    );
+    // The report reads the rollup, which folds the events within moments.
+    wait_for(
+        "the rollup to fold the answered wait",
+        LIMIT,
+        || async move {
+            let (st, r) = api
+                .get("/reports/wait_accuracy?granularity=total&preset=today")
+                .await;
+            assert_eq!(st, 200, "{r}");
+            let values = &r["total"]["values"];
+            let got = (values[0].as_f64(), values[1].as_f64(), values[4].as_f64());
+            // Told once and answered.
+            (got == (Some(1.0), Some(1.0), Some(told_secs as f64))).then_some(())
+        },
+    )
+    .await;
     let (st, v) = api
         .post(
             &format!("/activities/{closed}/wrap-up"),

@@ -1134,16 +1134,23 @@ async fn transfer_and_not_taken(server: Server) {
         .collect();
     assert_eq!(told.len(), 1, "{ev}");
     assert_eq!(told[0]["data"]["queue_id"], queue, "{ev}");
-    let (st, r) = api
-        .get("/reports/wait_accuracy?granularity=total&preset=today")
-        .await;
-    assert_eq!(st, 200, "{r}");
-    let values = &r["total"]["values"];
-    assert_eq!(
-        (values[0].as_f64(), values[1].as_f64(), values[2].as_f64()),
-        (Some(1.0), Some(0.0), Some(1.0)),
-        "told once, not answered, abandoned: {r}"
-    );
+    // The report reads the rollup, which folds the events within moments.
+    let api_ref = &api;
+    wait_for(
+        "the rollup to fold the abandoned wait",
+        LIMIT,
+        || async move {
+            let (st, r) = api_ref
+                .get("/reports/wait_accuracy?granularity=total&preset=today")
+                .await;
+            assert_eq!(st, 200, "{r}");
+            let values = &r["total"]["values"];
+            let counts = (values[0].as_f64(), values[1].as_f64(), values[2].as_f64());
+            // Told once, not answered, abandoned.
+            (counts == (Some(1.0), Some(0.0), Some(1.0))).then_some(())
+        },
+    )
+    .await;
     let (_, c) = api.get(&format!("/activities/{id}/chat")).await;
     let bodies: Vec<&str> = c["messages"]
         .as_array()

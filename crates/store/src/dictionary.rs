@@ -245,6 +245,35 @@ pub const DICTIONARY: &[DictView] = &[
             c("ms", "bigint", "The time, in milliseconds."),
         ],
     },
+    DictView {
+        name: "reporting_wait_facts",
+        row: "A wait a waiting chat or callback customer was told (the first estimate of each \
+              stay in a queue), with what followed as far as the rollup has folded the events.",
+        columns: &[
+            c(
+                "told_at",
+                "bigint",
+                "When the estimate was told, in milliseconds since 1970 UTC.",
+            ),
+            c("department_id", "bigint", "The work's department."),
+            c("queue_id", "bigint", "The queue the customer waited in."),
+            c("queue_name", "text", "Its name now."),
+            c("activity_id", "bigint", "The chat or callback."),
+            c("told_secs", "bigint", "The wait told, in seconds."),
+            c(
+                "outcome",
+                "text",
+                "answered (the first offer, assignment or acceptance after the estimate), \
+                 abandoned (the customer left first) or waiting (neither yet).",
+            ),
+            c(
+                "waited_ms",
+                "bigint",
+                "For answered waits: the wait from the estimate to the answer, in \
+                 milliseconds; empty otherwise.",
+            ),
+        ],
+    },
 ];
 
 /// The dictionary as Markdown (the repository's `docs/data-dictionary.md`).

@@ -60,6 +60,7 @@ mod reader_role;
 mod report_facts;
 mod report_read;
 mod report_rollup;
+mod report_waits;
 mod review;
 pub mod routing;
 mod routing_apply;

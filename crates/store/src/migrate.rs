@@ -117,6 +117,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "agent rollup by hour",
         include_str!("../migrations/0027_report_agent_hours.sql"),
     ),
+    (
+        28,
+        "waits told in the rollup",
+        include_str!("../migrations/0028_report_wait_facts.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

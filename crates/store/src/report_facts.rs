@@ -1,9 +1,8 @@
 //! The facts of the reports not folded into the rollup, read for a period within the caller's
-//! scope: delivery exceptions (with their mail's alias), answered chat surveys (with their
-//! activity's queue) and the waits customers were told (with how each wait ended).
+//! scope: delivery exceptions (with their mail's alias) and answered chat surveys (with their
+//! activity's queue).
 
-use switchboard_domain::report::wait_accuracy::ANSWERING;
-use switchboard_domain::report::{ExceptionFact, SurveyFact, WaitEnd, WaitFact};
+use switchboard_domain::report::{ExceptionFact, SurveyFact};
 use switchboard_domain::{DepartmentId, EventKind, EventPayload, Scope};
 
 use crate::Store;
@@ -99,68 +98,6 @@ impl Store {
                     answers: s.answers,
                 });
             }
-        }
-        Ok(out)
-    }
-
-    /// The waits told in `f`'s period within `scope` (and `f`'s queues), oldest first, each with
-    /// how it ended: the first offer or assignment after it, else an abandonment, else still
-    /// waiting.
-    pub async fn wait_facts(
-        &self,
-        scope: &Scope,
-        f: &IntervalFilter,
-    ) -> Result<Vec<WaitFact>, StoreError> {
-        let answering = ANSWERING
-            .iter()
-            .map(|k| format!("'{}'", k.as_str()))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let after = |kinds: &str| {
-            format!(
-                "(SELECT MIN(x.at) FROM activity_events x WHERE x.activity_id = e.activity_id \
-                 AND x.id > e.id AND x.kind IN ({kinds}))"
-            )
-        };
-        let sql = format!(
-            "SELECT e.*, {} AS answered_at, {} AS abandoned_at FROM activity_events e \
-             JOIN activities a ON a.id = e.activity_id \
-             WHERE e.kind = $1 AND e.at >= $2 AND e.at < $3{} ORDER BY e.id",
-            after(&answering),
-            after(&format!("'{}'", EventKind::Abandoned.as_str())),
-            departments("a.department_id", scope, &f.departments)
-        );
-        let rows = sqlx::query(&sql)
-            .persistent(false)
-            .bind(EventKind::WaitTold.as_str())
-            .bind(f.from_ms)
-            .bind(f.to_ms)
-            .fetch_all(&self.inner.read)
-            .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let e = crate::activities::event_from_row(r)?;
-            let EventPayload::WaitTold(w) = e.payload else {
-                continue;
-            };
-            if !f.queues.is_empty() && !f.queues.contains(&w.queue_id) {
-                continue;
-            }
-            let at = e.at.millis();
-            let answered: Option<i64> = col(r, "answered_at")?;
-            let abandoned: Option<i64> = col(r, "abandoned_at")?;
-            let end = match (answered, abandoned) {
-                (Some(x), Some(y)) if y < x => WaitEnd::Abandoned,
-                (Some(x), _) => WaitEnd::Answered { waited_ms: x - at },
-                (None, Some(_)) => WaitEnd::Abandoned,
-                (None, None) => WaitEnd::Waiting,
-            };
-            out.push(WaitFact {
-                at_ms: at,
-                queue_id: w.queue_id.0,
-                told_secs: i64::try_from(w.expected_wait_secs).unwrap_or(i64::MAX),
-                end,
-            });
         }
         Ok(out)
     }

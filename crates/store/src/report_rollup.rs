@@ -52,6 +52,7 @@ fn tracked_from_row(r: &AnyRow) -> Result<Tracked, StoreError> {
         offered_to: opt_id(r, "offered_to")?.map(UserId),
         agent: opt_id(r, "agent_id")?.map(UserId),
         working_since: opt_id(r, "working_since")?,
+        told_open: col::<i64>(r, "told_open")? != 0,
     })
 }
 
@@ -134,6 +135,7 @@ impl Store {
                 }
                 add_queues(c, &rollup).await?;
                 add_agents(c, &rollup).await?;
+                crate::report_waits::add_waits(c, &rollup).await?;
                 save_tracked(c, &tracked).await?;
                 set_cursor(c, upto, now).await
             })
@@ -141,7 +143,7 @@ impl Store {
         .await
     }
 
-    /// Empties the rollup (intervals, tracked activities, cursor) so it is built again from the
+    /// Empties the rollup (intervals, waits told, tracked activities, cursor) so it is built again from the
     /// first event. (The agents' state times are rebuilt apart: [`Store::rebuild_agent_states`].)
     pub async fn rollup_reset(&self, now: Timestamp) -> Result<(), StoreError> {
         self.writes(move |c| {
@@ -150,6 +152,7 @@ impl Store {
                     "report_queue_intervals",
                     "report_agent_intervals",
                     "report_agent_hours",
+                    "report_wait_facts",
                     "report_tracked",
                 ] {
                     sqlx::query(&format!("DELETE FROM {table}"))
@@ -323,7 +326,7 @@ async fn add_agent_rows(
 }
 
 async fn save_tracked(c: &mut AnyConnection, tracked: &[Tracked]) -> Result<(), StoreError> {
-    const COLUMNS: [&str; 9] = [
+    const COLUMNS: [&str; 10] = [
         "activity_id",
         "department_id",
         "channel",
@@ -333,6 +336,7 @@ async fn save_tracked(c: &mut AnyConnection, tracked: &[Tracked]) -> Result<(), 
         "offered_to",
         "agent_id",
         "working_since",
+        "told_open",
     ];
     for chunk in tracked.chunks(ROWS) {
         let sets: Vec<String> = COLUMNS[1..]
@@ -356,7 +360,8 @@ async fn save_tracked(c: &mut AnyConnection, tracked: &[Tracked]) -> Result<(), 
                 .bind(i64::from(t.answered))
                 .bind(t.offered_to.map(|x| x.0))
                 .bind(t.agent.map(|x| x.0))
-                .bind(t.working_since);
+                .bind(t.working_since)
+                .bind(i64::from(t.told_open));
         }
         q.execute(&mut *c).await?;
     }

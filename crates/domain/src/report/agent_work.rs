@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::definitions::{Column, ReportTable, Shape, period_of, table};
+use super::definitions::{Column, PeriodMemo, ReportTable, Shape, table};
 use super::presence::{Figures, StateTime, column, reasons_of, state_columns, state_values};
 use super::rollup::{AgentFigures, AgentKey};
 use crate::channel::ChannelKind;
@@ -73,11 +73,12 @@ pub fn agent_table(
     states: &[StateTime],
     names: &HashMap<i64, String>,
 ) -> ReportTable {
+    let mut periods = PeriodMemo::new(shape);
     let mut grouped: BTreeMap<(i64, i64), Summary> = BTreeMap::new();
     let mut total = Summary::default();
     let mut channels = BTreeSet::new();
     for (k, f) in rows {
-        let period = period_of(k.interval, shape.granularity, shape.tz);
+        let period = periods.of(k.interval);
         grouped
             .entry((period, k.agent.0))
             .or_default()
@@ -86,7 +87,7 @@ pub fn agent_table(
         channels.insert(k.channel);
     }
     for s in states {
-        let period = period_of(s.interval, shape.granularity, shape.tz);
+        let period = periods.of(s.interval);
         grouped
             .entry((period, s.agent))
             .or_default()

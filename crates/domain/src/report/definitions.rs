@@ -236,6 +236,11 @@ pub fn time_zone(field: &str, name: &str) -> Result<TimeZone, ValidationError> {
 
 /// The start (ms, UTC) of the period holding interval start `at_ms`, in `tz`.
 pub fn period_of(at_ms: i64, granularity: Granularity, tz: &TimeZone) -> i64 {
+    match granularity {
+        Granularity::Quarter => return at_ms,
+        Granularity::Total => return 0,
+        _ => {}
+    }
     let whole = || -> Option<i64> {
         let z = jiff::Timestamp::from_millisecond(at_ms)
             .ok()?
@@ -281,6 +286,34 @@ pub fn period_end(start_ms: i64, granularity: Granularity, tz: &TimeZone) -> Opt
         Granularity::Total => return None,
     };
     Some(z.checked_add(span).ok()?.timestamp().as_millisecond())
+}
+
+/// The periods of interval starts in a shape's zone, each worked out once: a report's rows
+/// share a few thousand intervals at most.
+pub(super) struct PeriodMemo<'a> {
+    granularity: Granularity,
+    tz: &'a TimeZone,
+    seen: HashMap<i64, i64>,
+}
+
+impl<'a> PeriodMemo<'a> {
+    /// A memo for `shape`'s periods.
+    pub(super) fn new(shape: &Shape<'a>) -> PeriodMemo<'a> {
+        PeriodMemo {
+            granularity: shape.granularity,
+            tz: shape.tz,
+            seen: HashMap::new(),
+        }
+    }
+
+    /// The start of the period holding `interval` ([`period_of`]).
+    pub(super) fn of(&mut self, interval: i64) -> i64 {
+        let (g, tz) = (self.granularity, self.tz);
+        *self
+            .seen
+            .entry(interval)
+            .or_insert_with(|| period_of(interval, g, tz))
+    }
 }
 
 /// Most period boundaries [`period_bounds`] works out.
@@ -449,13 +482,18 @@ pub(super) fn table<F>(
     total: &F,
 ) -> ReportTable {
     let name = |id: i64| names.get(&id).cloned().unwrap_or_else(|| format!("#{id}"));
+    // Each period's label worked out once (many groups share a period).
+    let mut labels: HashMap<i64, String> = HashMap::new();
     let mut rows: Vec<ReportRow> = grouped
         .iter()
         .map(|((period, id), f)| ReportRow {
             period: if shape.granularity == Granularity::Total {
                 String::new()
             } else {
-                label(*period, shape.tz)
+                labels
+                    .entry(*period)
+                    .or_insert_with(|| label(*period, shape.tz))
+                    .clone()
             },
             group_id: *id,
             group: name(*id),

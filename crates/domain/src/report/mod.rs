@@ -34,7 +34,7 @@ pub use period::{PeriodChoice, PeriodPreset};
 pub use presence::{AgentState, PresenceStep, StateTime, presence_step, presence_table};
 pub use rollup::{
     AgentFigures, AgentKey, Gap, INTERVAL_MS, QueueFigures, QueueKey, Rollup, Tracked,
-    WAIT_BOUNDS_SECS, fold, foldable, interval_of,
+    WAIT_BOUNDS_SECS, WaitEnded, WaitRow, fold, foldable, interval_of,
 };
 pub use saved::{ReportRun, RunFile, RunStatus, RunTrigger, SavedReport, SavedReportInput};
 pub use schedule::{Schedule, next_run};

@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::definitions::{Column, ReportTable, Shape, period_of, table};
+use super::definitions::{Column, PeriodMemo, ReportTable, Shape, table};
 use super::rollup::{AgentFigures, AgentKey, INTERVAL_MS, interval_of};
 use crate::routing::Presence;
 use crate::time::Timestamp;
@@ -221,15 +221,16 @@ pub fn presence_table(
     work: &[(AgentKey, AgentFigures)],
     names: &HashMap<i64, String>,
 ) -> ReportTable {
+    let mut periods = PeriodMemo::new(shape);
     let mut grouped: BTreeMap<(i64, i64), Figures> = BTreeMap::new();
     let mut total = Figures::default();
     for s in states {
-        let period = period_of(s.interval, shape.granularity, shape.tz);
+        let period = periods.of(s.interval);
         grouped.entry((period, s.agent)).or_default().add_state(s);
         total.add_state(s);
     }
     for (k, f) in work {
-        let period = period_of(k.interval, shape.granularity, shape.tz);
+        let period = periods.of(k.interval);
         grouped.entry((period, k.agent.0)).or_default().handle_ms += f.handle_ms;
         total.handle_ms += f.handle_ms;
     }

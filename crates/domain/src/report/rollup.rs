@@ -11,13 +11,17 @@
 //!   it was queued (summed, and counted per [`WAIT_BOUNDS_SECS`] bound for service levels);
 //! - **abandoned** and **completed** count in the queue the work was last in;
 //! - an agent's **offered**, **accepted**, **declined**, **missed** (offer timed out),
-//!   **assigned**, and **completed** with the handle time since the agent accepted or started.
+//!   **assigned**, and **completed** with the handle time since the agent accepted or started;
+//! - a **wait told** (`wait_told`) is a fact of its own, kept whole for the Expected-Wait
+//!   Accuracy report's percentiles: it ends at the first offer, assignment or acceptance after
+//!   it (answered, with the wait since it was told) or at an abandonment, whichever comes first.
 
 use std::collections::BTreeMap;
 
 use crate::channel::ChannelKind;
 use crate::event::{ActivityEvent, EventPayload};
 use crate::ids::{ActivityId, DepartmentId, QueueId, UserId};
+use crate::report::{WaitEnd, WaitFact};
 
 /// An interval's length: 15 minutes, in ms.
 pub const INTERVAL_MS: i64 = 15 * 60 * 1000;
@@ -51,6 +55,8 @@ pub struct Tracked {
     pub agent: Option<UserId>,
     /// When that agent accepted, was assigned or started it.
     pub working_since: Option<i64>,
+    /// Whether a wait told to its customer has not ended yet.
+    pub told_open: bool,
 }
 
 impl Tracked {
@@ -66,6 +72,7 @@ impl Tracked {
             offered_to: None,
             agent: None,
             working_since: None,
+            told_open: false,
         }
     }
 }
@@ -166,6 +173,28 @@ impl AgentFigures {
     }
 }
 
+/// A wait told, as the batch that told it leaves it (maybe ended in the same batch).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitRow {
+    /// The activity whose customer was told.
+    pub activity: ActivityId,
+    /// Its department.
+    pub department: DepartmentId,
+    /// What was told, and how it ended so far.
+    pub fact: WaitFact,
+}
+
+/// The end of every wait told to an activity's customer in earlier batches and still open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitEnded {
+    /// The activity.
+    pub activity: ActivityId,
+    /// When its waits ended (ms).
+    pub at: i64,
+    /// Whether the customer left (else the work was answered).
+    pub abandoned: bool,
+}
+
 /// Figures added by a batch of events.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Rollup {
@@ -173,6 +202,10 @@ pub struct Rollup {
     pub queues: BTreeMap<QueueKey, QueueFigures>,
     /// Per agent and interval.
     pub agents: BTreeMap<AgentKey, AgentFigures>,
+    /// The waits told in the batch.
+    pub told: Vec<WaitRow>,
+    /// Waits told before the batch that ended in it.
+    pub ended: Vec<WaitEnded>,
 }
 
 impl Rollup {
@@ -206,6 +239,35 @@ impl Rollup {
         for (k, v) in &o.agents {
             self.agents.entry(*k).or_default().add(v);
         }
+        for e in &o.ended {
+            self.end_waits(e.activity, e.at, e.abandoned);
+        }
+        self.told.extend(o.told.iter().cloned());
+    }
+
+    /// Ends the waits told to `activity`'s customer that are still open: those told in this
+    /// batch here, earlier ones as an [`WaitEnded`].
+    fn end_waits(&mut self, activity: ActivityId, at: i64, abandoned: bool) {
+        let mut here = false;
+        for w in self.told.iter_mut().filter(|w| w.activity == activity) {
+            if w.fact.end == WaitEnd::Waiting {
+                w.fact.end = if abandoned {
+                    WaitEnd::Abandoned
+                } else {
+                    WaitEnd::Answered {
+                        waited_ms: (at - w.fact.at_ms).max(0),
+                    }
+                };
+                here = true;
+            }
+        }
+        if !here {
+            self.ended.push(WaitEnded {
+                activity,
+                at,
+                abandoned,
+            });
+        }
     }
 }
 
@@ -227,14 +289,29 @@ pub fn fold(t: &mut Tracked, e: &ActivityEvent, out: &mut Rollup) {
             t.agent = None;
             t.working_since = None;
         }
+        EventPayload::WaitTold(w) => {
+            out.told.push(WaitRow {
+                activity: t.activity,
+                department: t.department,
+                fact: WaitFact {
+                    at_ms: at,
+                    queue_id: w.queue_id.0,
+                    told_secs: i64::try_from(w.expected_wait_secs).unwrap_or(i64::MAX),
+                    end: WaitEnd::Waiting,
+                },
+            });
+            t.told_open = true;
+        }
         EventPayload::Offered(o) => {
             out.agent(t, o.agent_id, at).offered += 1;
             t.offered_to = Some(o.agent_id);
             answer(t, at, out);
+            told_ends(t, at, false, out);
         }
         EventPayload::Assigned(a) => {
             out.agent(t, a.agent_id, at).assigned += 1;
             answer(t, at, out);
+            told_ends(t, at, false, out);
             t.agent = Some(a.agent_id);
             t.working_since = Some(at);
         }
@@ -244,6 +321,7 @@ pub fn fold(t: &mut Tracked, e: &ActivityEvent, out: &mut Rollup) {
                 t.agent = Some(agent);
             }
             t.working_since = Some(at);
+            told_ends(t, at, false, out);
         }
         EventPayload::Declined(_) => {
             if let Some(agent) = e.actor.user_id().or(t.offered_to) {
@@ -284,6 +362,7 @@ pub fn fold(t: &mut Tracked, e: &ActivityEvent, out: &mut Rollup) {
             }
             t.waiting_since = None;
             t.working_since = None;
+            told_ends(t, at, true, out);
         }
         _ => {}
     }
@@ -302,6 +381,13 @@ fn answer(t: &mut Tracked, at: i64, out: &mut Rollup) {
             }
         }
         t.answered = true;
+    }
+}
+
+/// An answer or abandonment ends the waits told that are still open.
+fn told_ends(t: &mut Tracked, at: i64, abandoned: bool, out: &mut Rollup) {
+    if std::mem::take(&mut t.told_open) {
+        out.end_waits(t.activity, at, abandoned);
     }
 }
 

@@ -629,3 +629,63 @@ fn period_bounds_cover_the_period_in_its_zone() {
     );
     assert!(period_bounds(0, ten_years, Granularity::Week, &berlin).is_some());
 }
+
+fn told(secs: u64) -> EventPayload {
+    EventPayload::WaitTold(crate::event::WaitTold {
+        queue_id: QueueId(1),
+        expected_wait_secs: secs,
+        position: Some(2),
+    })
+}
+
+#[test]
+fn a_wait_told_ends_at_the_first_answer_or_abandonment_even_in_a_later_batch() {
+    let sys = Actor::System;
+    let mut t = Tracked::new(ActivityId(1), DepartmentId(3), ChannelKind::Chat);
+    // Told 40 s at 10 s, offered at 70 s: answered after 60 s, in the same batch.
+    let mut out = Rollup::default();
+    for e in [
+        ev(1, 0, sys, queued(1)),
+        ev(2, 10, sys, told(40)),
+        ev(3, 70, sys, offered(7)),
+        ev(4, 80, sys, EventPayload::Accepted(plain())),
+    ] {
+        fold(&mut t, &e, &mut out);
+    }
+    assert_eq!(out.told.len(), 1);
+    assert_eq!(
+        (out.told[0].fact.told_secs, out.told[0].fact.end),
+        (40, WaitEnd::Answered { waited_ms: 60_000 })
+    );
+    assert!(
+        out.ended.is_empty() && !t.told_open,
+        "the acceptance ends nothing more"
+    );
+    // Requeued and told again; the customer leaves in the next batch.
+    let mut out = Rollup::default();
+    for e in [ev(5, 100, sys, queued(2)), ev(6, 110, sys, told(30))] {
+        fold(&mut t, &e, &mut out);
+    }
+    assert_eq!(out.told[0].fact.end, WaitEnd::Waiting);
+    assert!(t.told_open);
+    let mut next = Rollup::default();
+    fold(
+        &mut t,
+        &ev(
+            7,
+            200,
+            sys,
+            EventPayload::Abandoned(TransitionDetails::default()),
+        ),
+        &mut next,
+    );
+    assert!(next.told.is_empty());
+    assert_eq!(
+        next.ended,
+        [WaitEnded {
+            activity: ActivityId(1),
+            at: T0 + 200_000,
+            abandoned: true
+        }]
+    );
+}

@@ -6,7 +6,8 @@
 //! abandonment are counted but not measured (their true wait is unknown); waits still open at
 //! the end of the period are counted as waiting.
 //!
-//! Also the decision of when an estimate is recorded: once per stay in a queue.
+//! Also the decision of when an estimate is recorded: once per stay in a queue. How an
+//! estimate's wait ends is read from the events by the rollup (`rollup.rs`).
 
 use std::collections::BTreeMap;
 use std::collections::HashMap;
@@ -165,8 +166,3 @@ pub fn wait_told_due(events: &[(EventId, EventKind)]) -> bool {
         (Some(q), Some(t)) => t < q,
     }
 }
-
-/// The kinds that end a told wait: an agent was given the work (offered or assigned), or took
-/// it (accepted: when the customer was told while the offer was already out).
-pub const ANSWERING: [EventKind; 3] =
-    [EventKind::Offered, EventKind::Assigned, EventKind::Accepted];
