@@ -1,8 +1,8 @@
-//! The facts of the reports not folded into the rollup, read for a period within the caller's
-//! scope: delivery exceptions (with their mail's alias) and answered chat surveys (with their
-//! activity's queue).
+//! The facts of the reports read one by one for a period within the caller's scope: delivery
+//! exceptions (with their mail's alias), answered chat surveys (with their activity's queue),
+//! and the waits customers were told as the rollup keeps them (`report_waits.rs`).
 
-use switchboard_domain::report::{ExceptionFact, SurveyFact};
+use switchboard_domain::report::{ExceptionFact, SurveyFact, WaitEnd, WaitFact};
 use switchboard_domain::{DepartmentId, EventKind, EventPayload, Scope};
 
 use crate::Store;
@@ -100,5 +100,51 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// The waits told in `f`'s period within `scope` (and `f`'s queues), oldest first, each with
+    /// how it ended as far as the rollup has folded: answered (with the wait), abandoned, or
+    /// still waiting.
+    pub async fn wait_facts(
+        &self,
+        scope: &Scope,
+        f: &IntervalFilter,
+    ) -> Result<Vec<WaitFact>, StoreError> {
+        let mut sql = format!(
+            "SELECT told_at, queue_id, told_secs, outcome, waited_ms FROM report_wait_facts \
+             WHERE told_at >= $1 AND told_at < $2{}",
+            departments("department_id", scope, &f.departments)
+        );
+        if !f.queues.is_empty() {
+            sql.push_str(&format!(
+                " AND queue_id IN ({})",
+                int_list(f.queues.iter().map(|q| q.0))
+            ));
+        }
+        sql.push_str(" ORDER BY told_at, activity_id");
+        let rows = sqlx::query(&sql)
+            .persistent(false)
+            .bind(f.from_ms)
+            .bind(f.to_ms)
+            .fetch_all(&self.inner.read)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let outcome: String = col(r, "outcome")?;
+                let end = match outcome.as_str() {
+                    "answered" => WaitEnd::Answered {
+                        waited_ms: col::<Option<i64>>(r, "waited_ms")?.unwrap_or(0),
+                    },
+                    "abandoned" => WaitEnd::Abandoned,
+                    _ => WaitEnd::Waiting,
+                };
+                Ok(WaitFact {
+                    at_ms: col(r, "told_at")?,
+                    queue_id: col(r, "queue_id")?,
+                    told_secs: col(r, "told_secs")?,
+                    end,
+                })
+            })
+            .collect()
     }
 }

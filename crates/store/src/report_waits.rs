@@ -1,18 +1,15 @@
 //! The waits customers were told, as the rollup keeps them (`report_wait_facts`): each batch
-//! adds the waits it saw told (ended or not) and ends those told earlier that its events ended;
-//! the Expected-Wait Accuracy report reads them for a period within the caller's scope.
+//! adds the waits it saw told (ended or not) and ends those told earlier that its events ended.
+//! (`report_facts.rs` reads them for the Expected-Wait Accuracy report.)
 
 use std::collections::BTreeMap;
 
 use sqlx::AnyConnection;
-use switchboard_domain::report::{Rollup, WaitEnd, WaitFact, WaitRow};
-use switchboard_domain::{ActivityId, Scope};
+use switchboard_domain::ActivityId;
+use switchboard_domain::report::{Rollup, WaitEnd, WaitRow};
 
-use crate::Store;
 use crate::error::StoreError;
-use crate::report_facts::departments;
-use crate::report_read::IntervalFilter;
-use crate::sql::{col, int_list, value_rows};
+use crate::sql::value_rows;
 
 /// Rows per statement.
 const ROWS: usize = 100;
@@ -71,52 +68,4 @@ pub(crate) async fn add_waits(c: &mut AnyConnection, rollup: &Rollup) -> Result<
             .await?;
     }
     Ok(())
-}
-
-impl Store {
-    /// The waits told in `f`'s period within `scope` (and `f`'s queues), oldest first, each with
-    /// how it ended as far as the rollup has folded: answered (with the wait), abandoned, or
-    /// still waiting.
-    pub async fn wait_facts(
-        &self,
-        scope: &Scope,
-        f: &IntervalFilter,
-    ) -> Result<Vec<WaitFact>, StoreError> {
-        let mut sql = format!(
-            "SELECT told_at, queue_id, told_secs, outcome, waited_ms FROM report_wait_facts \
-             WHERE told_at >= $1 AND told_at < $2{}",
-            departments("department_id", scope, &f.departments)
-        );
-        if !f.queues.is_empty() {
-            sql.push_str(&format!(
-                " AND queue_id IN ({})",
-                int_list(f.queues.iter().map(|q| q.0))
-            ));
-        }
-        sql.push_str(" ORDER BY told_at, activity_id");
-        let rows = sqlx::query(&sql)
-            .persistent(false)
-            .bind(f.from_ms)
-            .bind(f.to_ms)
-            .fetch_all(&self.inner.read)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let outcome: String = col(r, "outcome")?;
-                let end = match outcome.as_str() {
-                    "answered" => WaitEnd::Answered {
-                        waited_ms: col::<Option<i64>>(r, "waited_ms")?.unwrap_or(0),
-                    },
-                    "abandoned" => WaitEnd::Abandoned,
-                    _ => WaitEnd::Waiting,
-                };
-                Ok(WaitFact {
-                    at_ms: col(r, "told_at")?,
-                    queue_id: col(r, "queue_id")?,
-                    told_secs: col(r, "told_secs")?,
-                    end,
-                })
-            })
-            .collect()
-    }
 }
