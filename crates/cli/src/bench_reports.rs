@@ -128,7 +128,7 @@ async fn world(store: Store, scenario: &Scenario) -> anyhow::Result<World> {
     let mut agents = HashMap::new();
     for (sim_id, _) in &pools {
         let n: switchboard_domain::NewUser = serde_json::from_value(serde_json::json!({
-            "department_id": dept, "email": format!("agent{}@bench.example", sim_id.0),
+            "department_id": dept, "email": format!("agent{}@{}.bench.example", sim_id.0, dept.0),
             "name": format!("Agent {}", sim_id.0), "role": "agent"
         }))?;
         agents.insert(*sim_id, store.create_user(n, now()).await?.id);
