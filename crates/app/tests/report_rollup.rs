@@ -12,7 +12,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use switchboard_app::App;
 use switchboard_app::reports::RollupRunner;
-use switchboard_domain::report::{INTERVAL_MS, WAIT_BOUNDS_SECS, interval_of};
+use switchboard_domain::report::{
+    INTERVAL_MS, WAIT_BOUNDS_SECS, day_bounds, interval_of, time_zone,
+};
 use switchboard_domain::report::{WaitEnd, WaitFact};
 use switchboard_domain::*;
 use switchboard_routing::Router;
@@ -56,6 +58,7 @@ fn at(ms: i64) -> Timestamp {
 /// What was written: the activities made, the agents' presence changes (as stored: real ids
 /// and times), and the waits told.
 struct Written {
+    dept: DepartmentId,
     activities: Vec<ActivityId>,
     presence: Vec<AgentTrace>,
     told: usize,
@@ -198,6 +201,7 @@ async fn write_history(s: &Store) -> Written {
         });
     }
     Written {
+        dept,
         activities: made,
         presence,
         told,
@@ -573,8 +577,71 @@ async fn summed_by_the_database_equals_summed_here(
     }
 }
 
+/// A business calendar of `dept` in `zone`: the rollup keeps the agents' days there too.
+async fn calendar(s: &Store, dept: DepartmentId, zone: &str) {
+    let n: NewCalendar = serde_json::from_value(serde_json::json!({
+        "department_id": dept, "name": zone, "time_zone": zone
+    }))
+    .unwrap();
+    s.create_calendar(n.validate().unwrap(), at(0))
+        .await
+        .unwrap();
+}
+
+/// The agents' work and state rows a report by day in `zone` reads (the day rollups kept
+/// there) equal their 15-minute rows summed per local day here.
+async fn days_equal_quarters_summed(
+    s: &Store,
+    zone: &str,
+    agents: &BTreeMap<(i64, i64, String), AgentRow>,
+) {
+    assert!(
+        s.report_zones().await.unwrap().iter().any(|z| z == zone),
+        "days kept in {zone}"
+    );
+    let tz = time_zone("zone", zone).unwrap();
+    let first = agents.keys().map(|k| k.0).min().unwrap();
+    let last = agents.keys().map(|k| k.0).max().unwrap() + 4 * 3_600_000;
+    let bounds = day_bounds(first, last, &tz);
+    assert!(
+        zone == "UTC" || bounds.len() > 2,
+        "the history crosses a day in {zone}"
+    );
+    let day = |iv: i64| *bounds.iter().rev().find(|b| **b <= iv).unwrap();
+    let mut work_here: BTreeMap<(i64, i64, String), AgentRow> = BTreeMap::new();
+    for ((iv, a, c), row) in agents {
+        let e = work_here.entry((day(*iv), *a, c.clone())).or_insert([0; 7]);
+        for (x, y) in e.iter_mut().zip(row) {
+            *x += y;
+        }
+    }
+    let mut states_here: BTreeMap<(i64, i64, bool, String), i64> = BTreeMap::new();
+    for ((iv, a, ready, reason), ms) in stored_presence_times(s).await {
+        *states_here.entry((day(iv), a, ready, reason)).or_default() += ms;
+    }
+    let f = IntervalFilter {
+        from_ms: bounds[0],
+        to_ms: *bounds.last().unwrap(),
+        summed: Summed::Periods(bounds.clone()),
+        day_zone: Some(zone.to_string()),
+        ..IntervalFilter::default()
+    };
+    assert_eq!(rows_of(s, &f).await.1, work_here, "work by day in {zone}");
+    let mut states_db = BTreeMap::new();
+    for t in s.agent_state_times(&Scope::All, &f).await.unwrap() {
+        *states_db
+            .entry((t.interval, t.agent, t.state.ready, t.state.reason))
+            .or_default() += t.ms;
+    }
+    states_db.retain(|_, ms: &mut i64| *ms > 0);
+    assert_eq!(states_db, states_here, "states by day in {zone}");
+}
+
 async fn suite(s: Store) {
     let written = write_history(&s).await;
+    // Days kept in a zone whose midnight falls mid-history, a quarter past the hour: the
+    // rollup fills the states already recorded, then adds the work as it folds.
+    calendar(&s, written.dept, "Pacific/Chatham").await;
     let activities = written.activities;
     assert!(activities.len() > 200, "{}", activities.len());
     let app = App::new(s.clone());
@@ -606,6 +673,20 @@ async fn suite(s: Store) {
     assert_eq!(agents, a_expected);
     assert!(queues.keys().all(|(iv, _, _)| iv % INTERVAL_MS == 0));
     summed_by_the_database_equals_summed_here(&s, &queues, &agents).await;
+    days_equal_quarters_summed(&s, "UTC", &agents).await;
+    days_equal_quarters_summed(&s, "Pacific/Chatham", &agents).await;
+    // A zone kept later is filled from the rows there are; one no longer wanted is dropped.
+    calendar(&s, written.dept, "America/Anchorage").await;
+    fold_all(&app, 1000).await;
+    days_equal_quarters_summed(&s, "America/Anchorage", &agents).await;
+    days_equal_quarters_summed(&s, "Pacific/Chatham", &agents).await;
+    s.keep_report_zones(vec!["America/Anchorage".into()], at(0))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.report_zones().await.unwrap(),
+        ["America/Anchorage", "UTC"]
+    );
 
     // The agents' state times, as recorded and as rebuilt from the agent events.
     let states = presence_times(&written.presence);
@@ -653,8 +734,12 @@ async fn suite(s: Store) {
     s.rollup_reset(at(0)).await.unwrap();
     assert_eq!(s.rollup_cursor().await.unwrap(), 0);
     assert!(s.wait_facts(&Scope::All, &all).await.unwrap().is_empty());
+    s.rebuild_agent_states().await.unwrap();
     fold_all(&app, 100_000).await;
-    assert_eq!(rolled_up(&s).await, (q_expected, a_expected));
+    assert_eq!(rolled_up(&s).await, (q_expected, a_expected.clone()));
+    for zone in ["UTC", "America/Anchorage", "Pacific/Chatham"] {
+        days_equal_quarters_summed(&s, zone, &a_expected).await;
+    }
     let mut again = s.wait_facts(&Scope::All, &all).await.unwrap();
     again.sort_by_key(|f| (f.at_ms, f.queue_id, f.told_secs));
     assert_eq!(again, waits);

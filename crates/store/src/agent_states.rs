@@ -13,7 +13,8 @@ use switchboard_domain::{Presence, Scope, Timestamp, UserId};
 
 use crate::Store;
 use crate::error::StoreError;
-use crate::report_read::{IntervalFilter, interval, interval_query};
+use crate::packed::read_packed;
+use crate::report_read::{IntervalFilter, Sources, interval_column, interval_query, unpacked};
 use crate::routing::presence_from_row;
 use crate::sql::{col, int_list, json, to_json, ts, value_rows};
 
@@ -45,7 +46,7 @@ async fn departments_of(
     Ok(out)
 }
 
-/// Adds `times` to `report_agent_states` (summed per row first: a statement may not touch a
+/// Adds `times` to `report_agent_states` and the day rows (summed per row first: a statement may not touch a
 /// row twice), each agent under its department in `departments`.
 async fn add_times(
     c: &mut AnyConnection,
@@ -78,7 +79,8 @@ async fn add_times(
         }
         q.execute(&mut *c).await?;
     }
-    Ok(())
+    // After the 15-minute rows: on PostgreSQL, a zone being filled meanwhile is seen.
+    crate::report_days::add_state_days(c, times, departments).await
 }
 
 /// Records `presence` (the router's, at `now`): the state times each change closes, its
@@ -151,9 +153,11 @@ pub(crate) async fn record_presence(
 /// Empties `report_agent_states` and adds up again the times of every `presence_changed` event,
 /// agent by agent in order, as [`record_presence`] did when they happened.
 async fn rebuild(c: &mut AnyConnection) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM report_agent_states")
-        .execute(&mut *c)
-        .await?;
+    for table in ["report_agent_states", "report_agent_state_days"] {
+        sqlx::query(&format!("DELETE FROM {table}"))
+            .execute(&mut *c)
+            .await?;
+    }
     let mut after: (i64, i64) = (0, 0);
     let mut held: Option<Presence> = None;
     loop {
@@ -232,31 +236,33 @@ impl Store {
             channels: Vec::new(),
             ..f.clone()
         };
+        let zone = self.day_zone_kept(&f).await?;
         let sql = interval_query(
-            ("report_agent_states", None),
+            Sources {
+                table: "report_agent_states",
+                hours: None,
+                days: zone.as_deref().map(|z| ("report_agent_state_days", z)),
+            },
             ("agent_id", &ids),
             &["agent_id", "ready", "reason"],
             &["ms"],
             &f,
             scope,
         );
-        let rows = sqlx::query(&sql)
-            .persistent(false)
-            .fetch_all(&self.inner.read)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(StateTime {
-                    interval: interval(r, &f)?,
-                    agent: col(r, "agent_id")?,
-                    state: AgentState {
-                        ready: col::<i64>(r, "ready")? != 0,
-                        reason: col(r, "reason")?,
-                    },
-                    ms: col(r, "ms")?,
-                })
+        let at = format!("r.{}", interval_column(&f));
+        let ints = [at.as_str(), "r.agent_id", "r.ready", "r.ms"];
+        let packed = read_packed(&self.inner.read, &sql, &["reason"], &ints).await?;
+        Ok(unpacked(&packed, ints.len())
+            .map(|(texts, v)| StateTime {
+                interval: v[0],
+                agent: v[1],
+                state: AgentState {
+                    ready: v[2] != 0,
+                    reason: texts.first().cloned().unwrap_or_default(),
+                },
+                ms: v[3],
             })
-            .collect()
+            .collect())
     }
 
     /// The presence of every agent logged in now within `scope` (and `f`'s departments and

@@ -122,6 +122,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "waits told in the rollup",
         include_str!("../migrations/0028_report_wait_facts.sql"),
     ),
+    (
+        29,
+        "agent rollup by day",
+        include_str!("../migrations/0029_report_agent_days.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -7,7 +7,9 @@ use switchboard_domain::{DepartmentId, EventKind, EventPayload, Scope};
 
 use crate::Store;
 use crate::error::StoreError;
+use crate::packed::read_packed;
 use crate::report_read::IntervalFilter;
+use crate::report_read::unpacked;
 use crate::sql::{col, int_list};
 
 /// ` AND <column> IN (…)` for the scope and the filter's departments (`1 = 0` for no scope).
@@ -111,8 +113,10 @@ impl Store {
         f: &IntervalFilter,
     ) -> Result<Vec<WaitFact>, StoreError> {
         let mut sql = format!(
-            "SELECT told_at, queue_id, told_secs, outcome, waited_ms FROM report_wait_facts \
-             WHERE told_at >= $1 AND told_at < $2{}",
+            "SELECT told_at, queue_id, told_secs, outcome, COALESCE(waited_ms, 0) AS waited_ms \
+             FROM report_wait_facts WHERE told_at >= {} AND told_at < {}{}",
+            f.from_ms,
+            f.to_ms,
             departments("department_id", scope, &f.departments)
         );
         if !f.queues.is_empty() {
@@ -121,30 +125,19 @@ impl Store {
                 int_list(f.queues.iter().map(|q| q.0))
             ));
         }
-        sql.push_str(" ORDER BY told_at, activity_id");
-        let rows = sqlx::query(&sql)
-            .persistent(false)
-            .bind(f.from_ms)
-            .bind(f.to_ms)
-            .fetch_all(&self.inner.read)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let outcome: String = col(r, "outcome")?;
-                let end = match outcome.as_str() {
-                    "answered" => WaitEnd::Answered {
-                        waited_ms: col::<Option<i64>>(r, "waited_ms")?.unwrap_or(0),
-                    },
-                    "abandoned" => WaitEnd::Abandoned,
+        let ints = ["r.told_at", "r.queue_id", "r.told_secs", "r.waited_ms"];
+        let packed = read_packed(&self.inner.read, &sql, &["outcome"], &ints).await?;
+        Ok(unpacked(&packed, ints.len())
+            .map(|(texts, v)| WaitFact {
+                at_ms: v[0],
+                queue_id: v[1],
+                told_secs: v[2],
+                end: match texts.first().map(String::as_str) {
+                    Some("answered") => WaitEnd::Answered { waited_ms: v[3] },
+                    Some("abandoned") => WaitEnd::Abandoned,
                     _ => WaitEnd::Waiting,
-                };
-                Ok(WaitFact {
-                    at_ms: col(r, "told_at")?,
-                    queue_id: col(r, "queue_id")?,
-                    told_secs: col(r, "told_secs")?,
-                    end,
-                })
+                },
             })
-            .collect()
+            .collect())
     }
 }

@@ -1,14 +1,14 @@
 //! Reading the report rollup: interval rows of queues and agents within a period, the caller's
 //! department scope and the report's filters.
 
-use sqlx::any::AnyRow;
 use switchboard_domain::report::{AgentFigures, AgentKey, QueueFigures, QueueKey};
 use switchboard_domain::{ChannelKind, DepartmentId, QueueId, Scope, UserId};
 
 use crate::Store;
 use crate::error::StoreError;
-use crate::report_rollup::{AGENT_FIGURES, QUEUE_FIGURES};
-use crate::sql::{col, int_list};
+use crate::packed::{Packed, channel_code, channel_of_code, read_packed};
+use crate::report_sql::{AGENT_FIGURES, QUEUE_FIGURES, period_case};
+use crate::sql::int_list;
 
 /// Which interval rows a report reads.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -27,6 +27,9 @@ pub struct IntervalFilter {
     pub channels: Vec<ChannelKind>,
     /// How the database sums the rows before they are read.
     pub summed: Summed,
+    /// The zone whose local days the report's periods are made of, when they are whole days
+    /// (the agents' day rollups may then be read, if they are kept in that zone).
+    pub day_zone: Option<String>,
 }
 
 /// How the database sums interval rows before they are read (the report then groups the sums
@@ -43,24 +46,6 @@ pub enum Summed {
     Periods(Vec<i64>),
     /// Over the whole period: each row's interval is then the first one it sums.
     Whole,
-}
-
-/// A CASE expression giving the start of the period among `starts` (sorted) that
-/// `interval_start` falls in, found by halving: a year by day compares each row nine times.
-fn period_case(starts: &[i64]) -> String {
-    match starts {
-        [] => "interval_start".into(),
-        [one] => one.to_string(),
-        _ => {
-            let mid = starts.len() / 2;
-            format!(
-                "CASE WHEN interval_start < {} THEN {} ELSE {} END",
-                starts[mid],
-                period_case(&starts[..mid]),
-                period_case(&starts[mid..])
-            )
-        }
-    }
 }
 
 impl IntervalFilter {
@@ -101,17 +86,22 @@ impl IntervalFilter {
     }
 }
 
-fn channel(r: &AnyRow) -> Result<ChannelKind, StoreError> {
-    let c: String = col(r, "channel")?;
-    ChannelKind::parse(&c).ok_or_else(|| StoreError::Internal(format!("bad channel {c}")))
+/// Where a report's rows are read from: the 15-minute table, the same summed per hour if the
+/// rollup keeps it, and summed per day in a zone (the table and the zone) if it keeps that.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sources<'a> {
+    pub(crate) table: &'a str,
+    pub(crate) hours: Option<&'a str>,
+    pub(crate) days: Option<(&'a str, &'a str)>,
 }
 
 /// The query of interval `table`'s rows matching `f` (`ids`: of the `id_column`), keyed by
 /// `keys` besides the interval and department: as stored, or summed per hour or over the whole
 /// period (a year by day then reads 24 rows a day rather than 96). Per hour, a table the rollup
-/// keeps summed per hour (`hours`) is read as it is; else the database sums.
+/// keeps summed per hour (`hours`) is read as it is; else the database sums. Periods of whole
+/// days in a zone the rollup keeps days for sum the day rows.
 pub(crate) fn interval_query(
-    (table, hours): (&str, Option<&str>),
+    Sources { table, hours, days }: Sources<'_>,
     (id_column, ids): (&str, &[i64]),
     keys: &[&str],
     figures: &[&str],
@@ -119,15 +109,22 @@ pub(crate) fn interval_query(
     scope: &Scope,
 ) -> String {
     const HOUR_MS: i64 = 3_600_000;
-    let filter = f.sql(scope, id_column, ids);
+    let mut filter = f.sql(scope, id_column, ids);
     let keys = keys.join(", ");
+    let day_source = match (&f.summed, days) {
+        (Summed::Periods(_) | Summed::Whole, Some((days, zone))) => {
+            filter.push_str(&format!(" AND zone = '{}'", zone.replace('\'', "''")));
+            Some(days)
+        }
+        _ => None,
+    };
     let sums: Vec<String> = figures
         .iter()
         .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
         .collect();
     let sums = sums.join(", ");
     match (&f.summed, hours) {
-        (Summed::No, _) => format!("SELECT * FROM {table}{filter} ORDER BY interval_start, {keys}"),
+        (Summed::No, _) => format!("SELECT * FROM {table}{filter}"),
         (Summed::Hourly, Some(hours)) => format!(
             "SELECT interval_start AS bucket_start, department_id, {keys}, {} FROM {hours}{filter}",
             figures.join(", ")
@@ -143,8 +140,9 @@ pub(crate) fn interval_query(
                 .iter()
                 .chain([&f.from_ms, &f.to_ms])
                 .all(|b| b % HOUR_MS == 0);
-            let source = match hours {
-                Some(h) if whole_hours => h,
+            let source = match (day_source, hours) {
+                (Some(d), _) => d,
+                (None, Some(h)) if whole_hours => h,
                 _ => table,
             };
             let starts = bounds.get(..bounds.len().saturating_sub(1)).unwrap_or(&[]);
@@ -156,21 +154,64 @@ pub(crate) fn interval_query(
         }
         (Summed::Whole, _) => format!(
             "SELECT MIN(interval_start) AS bucket_start, department_id, {keys}, {sums} \
-             FROM {table}{filter} GROUP BY department_id, {keys}"
+             FROM {}{filter} GROUP BY department_id, {keys}",
+            day_source.unwrap_or(table)
         ),
     }
 }
 
-/// A row's interval: its own, or the start of the bucket the database summed it into.
-pub(crate) fn interval(r: &AnyRow, f: &IntervalFilter) -> Result<i64, StoreError> {
+/// The column of a row's interval: its own, or the start of the bucket the database summed
+/// it into.
+pub(crate) fn interval_column(f: &IntervalFilter) -> &'static str {
     if f.summed == Summed::No {
-        col(r, "interval_start")
+        "interval_start"
     } else {
-        col(r, "bucket_start")
+        "bucket_start"
     }
 }
 
+/// Each row of `packed` (its `width` integers) with the group's text values.
+pub(crate) fn unpacked(
+    packed: &[Packed],
+    width: usize,
+) -> impl Iterator<Item = (&[String], &[i64])> {
+    packed.iter().flat_map(move |p| {
+        p.ints
+            .chunks_exact(width)
+            .map(|row| (p.texts.as_slice(), row))
+    })
+}
+
+/// What a packed read of interval rows takes of each: its interval, department, `id_column`
+/// and channel (as a code), then its `figures`.
+fn interval_ints(f: &IntervalFilter, id_column: &str, figures: &[&str]) -> Vec<String> {
+    let mut ints = vec![
+        format!("r.{}", interval_column(f)),
+        "r.department_id".into(),
+        format!("r.{id_column}"),
+        channel_code("r.channel"),
+    ];
+    ints.extend(figures.iter().map(|c| format!("r.{c}")));
+    ints
+}
+
 impl Store {
+    /// `f`'s day zone, if its periods are whole days there and the agents' day rollups are
+    /// kept in it.
+    pub(crate) async fn day_zone_kept(
+        &self,
+        f: &IntervalFilter,
+    ) -> Result<Option<String>, StoreError> {
+        let Some(zone) = &f.day_zone else {
+            return Ok(None);
+        };
+        if !matches!(f.summed, Summed::Periods(_) | Summed::Whole) {
+            return Ok(None);
+        }
+        let kept = self.report_zones().await?;
+        Ok(kept.contains(zone).then(|| zone.clone()))
+    }
+
     /// Queue interval rows matching `f` within `scope`, by interval.
     pub async fn queue_intervals(
         &self,
@@ -179,41 +220,37 @@ impl Store {
     ) -> Result<Vec<(QueueKey, QueueFigures)>, StoreError> {
         let ids: Vec<i64> = f.queues.iter().map(|q| q.0).collect();
         let sql = interval_query(
-            ("report_queue_intervals", None),
+            Sources {
+                table: "report_queue_intervals",
+                hours: None,
+                days: None,
+            },
             ("queue_id", &ids),
             &["queue_id", "channel"],
             &QUEUE_FIGURES,
             f,
             scope,
         );
-        let rows = sqlx::query(&sql)
-            .persistent(false)
-            .fetch_all(&self.inner.read)
-            .await?;
-        rows.iter()
-            .map(|r| {
+        let ints = interval_ints(f, "queue_id", &QUEUE_FIGURES);
+        let packed = read_packed(&self.inner.read, &sql, &[], &ints).await?;
+        unpacked(&packed, ints.len())
+            .map(|(_, v)| {
                 Ok((
                     QueueKey {
-                        interval: interval(r, f)?,
-                        department: DepartmentId(col(r, "department_id")?),
-                        queue: QueueId(col(r, "queue_id")?),
-                        channel: channel(r)?,
+                        interval: v[0],
+                        department: DepartmentId(v[1]),
+                        queue: QueueId(v[2]),
+                        channel: channel_of_code(v[3])?,
                     },
                     QueueFigures {
-                        arrived: col(r, "arrived")?,
-                        transferred_in: col(r, "transferred_in")?,
-                        transferred_out: col(r, "transferred_out")?,
-                        answered: col(r, "answered")?,
-                        wait_ms: col(r, "wait_ms")?,
-                        within: [
-                            col(r, "within_20s")?,
-                            col(r, "within_30s")?,
-                            col(r, "within_60s")?,
-                            col(r, "within_120s")?,
-                            col(r, "within_300s")?,
-                        ],
-                        abandoned: col(r, "abandoned")?,
-                        completed: col(r, "completed")?,
+                        arrived: v[4],
+                        transferred_in: v[5],
+                        transferred_out: v[6],
+                        answered: v[7],
+                        wait_ms: v[8],
+                        within: [v[9], v[10], v[11], v[12], v[13]],
+                        abandoned: v[14],
+                        completed: v[15],
                     },
                 ))
             })
@@ -227,35 +264,38 @@ impl Store {
         f: &IntervalFilter,
     ) -> Result<Vec<(AgentKey, AgentFigures)>, StoreError> {
         let ids: Vec<i64> = f.agents.iter().map(|a| a.0).collect();
+        let zone = self.day_zone_kept(f).await?;
         let sql = interval_query(
-            ("report_agent_intervals", Some("report_agent_hours")),
+            Sources {
+                table: "report_agent_intervals",
+                hours: Some("report_agent_hours"),
+                days: zone.as_deref().map(|z| ("report_agent_days", z)),
+            },
             ("agent_id", &ids),
             &["agent_id", "channel"],
             &AGENT_FIGURES,
             f,
             scope,
         );
-        let rows = sqlx::query(&sql)
-            .persistent(false)
-            .fetch_all(&self.inner.read)
-            .await?;
-        rows.iter()
-            .map(|r| {
+        let ints = interval_ints(f, "agent_id", &AGENT_FIGURES);
+        let packed = read_packed(&self.inner.read, &sql, &[], &ints).await?;
+        unpacked(&packed, ints.len())
+            .map(|(_, v)| {
                 Ok((
                     AgentKey {
-                        interval: interval(r, f)?,
-                        department: DepartmentId(col(r, "department_id")?),
-                        agent: UserId(col(r, "agent_id")?),
-                        channel: channel(r)?,
+                        interval: v[0],
+                        department: DepartmentId(v[1]),
+                        agent: UserId(v[2]),
+                        channel: channel_of_code(v[3])?,
                     },
                     AgentFigures {
-                        offered: col(r, "offered")?,
-                        accepted: col(r, "accepted")?,
-                        declined: col(r, "declined")?,
-                        missed: col(r, "missed")?,
-                        assigned: col(r, "assigned")?,
-                        completed: col(r, "completed")?,
-                        handle_ms: col(r, "handle_ms")?,
+                        offered: v[4],
+                        accepted: v[5],
+                        declined: v[6],
+                        missed: v[7],
+                        assigned: v[8],
+                        completed: v[9],
+                        handle_ms: v[10],
                     },
                 ))
             })

@@ -15,6 +15,7 @@ use switchboard_domain::{
 
 use crate::Store;
 use crate::error::StoreError;
+use crate::report_sql::{QUEUE_FIGURES, add_agent_rows, upsert};
 use crate::sql::{col, int_list, value_rows};
 
 /// The rollup's name in the cursor table.
@@ -152,6 +153,7 @@ impl Store {
                     "report_queue_intervals",
                     "report_agent_intervals",
                     "report_agent_hours",
+                    "report_agent_days",
                     "report_wait_facts",
                     "report_tracked",
                 ] {
@@ -185,49 +187,6 @@ async fn set_cursor(c: &mut AnyConnection, upto: i64, now: Timestamp) -> Result<
     .execute(&mut *c)
     .await?;
     Ok(())
-}
-
-/// The figure columns of the queue interval table (also summed by the report reads).
-pub(crate) const QUEUE_FIGURES: [&str; 12] = [
-    "arrived",
-    "transferred_in",
-    "transferred_out",
-    "answered",
-    "wait_ms",
-    "within_20s",
-    "within_30s",
-    "within_60s",
-    "within_120s",
-    "within_300s",
-    "abandoned",
-    "completed",
-];
-
-/// The figure columns of the agent interval table.
-pub(crate) const AGENT_FIGURES: [&str; 7] = [
-    "offered",
-    "accepted",
-    "declined",
-    "missed",
-    "assigned",
-    "completed",
-    "handle_ms",
-];
-
-/// `INSERT … ON CONFLICT (keys) DO UPDATE SET f = t.f + excluded.f, …` for `rows` rows.
-fn upsert(table: &str, keys: &[&str], conflict: &[&str], figures: &[&str], rows: usize) -> String {
-    let columns: Vec<&str> = keys.iter().chain(figures).copied().collect();
-    let sets: Vec<String> = figures
-        .iter()
-        .map(|f| format!("{f} = {table}.{f} + excluded.{f}"))
-        .collect();
-    format!(
-        "INSERT INTO {table} ({}) VALUES {} ON CONFLICT ({}) DO UPDATE SET {}",
-        columns.join(", "),
-        value_rows(rows, columns.len()),
-        conflict.join(", "),
-        sets.join(", ")
-    )
 }
 
 fn queue_values(f: &QueueFigures) -> [i64; 12] {
@@ -273,10 +232,13 @@ async fn add_queues(c: &mut AnyConnection, r: &Rollup) -> Result<(), StoreError>
     Ok(())
 }
 
-/// Adds the agent rows to the 15-minute table and, summed per hour, to the hourly one.
+/// Adds the agent rows to the 15-minute table and, summed per hour and per day, to the hourly
+/// and daily ones.
 async fn add_agents(c: &mut AnyConnection, r: &Rollup) -> Result<(), StoreError> {
     let rows: Vec<(&AgentKey, &AgentFigures)> = r.agents.iter().collect();
-    add_agent_rows(c, "report_agent_intervals", &rows).await?;
+    add_agent_rows(c, ("report_agent_intervals", None), &rows).await?;
+    // After the 15-minute rows: on PostgreSQL, a zone being filled meanwhile is seen.
+    crate::report_days::add_work_days(c, &rows).await?;
     let mut hours: HashMap<AgentKey, AgentFigures> = HashMap::new();
     for (k, f) in &rows {
         let hour = AgentKey {
@@ -286,44 +248,11 @@ async fn add_agents(c: &mut AnyConnection, r: &Rollup) -> Result<(), StoreError>
         hours.entry(hour).or_default().add(f);
     }
     let hours: Vec<(&AgentKey, &AgentFigures)> = hours.iter().collect();
-    add_agent_rows(c, "report_agent_hours", &hours).await
+    add_agent_rows(c, ("report_agent_hours", None), &hours).await
 }
 
 /// An hour (ms).
 const HOUR_MS: i64 = 3_600_000;
-
-async fn add_agent_rows(
-    c: &mut AnyConnection,
-    table: &str,
-    rows: &[(&AgentKey, &AgentFigures)],
-) -> Result<(), StoreError> {
-    for chunk in rows.chunks(ROWS) {
-        let sql = upsert(
-            table,
-            &["interval_start", "department_id", "agent_id", "channel"],
-            &["interval_start", "department_id", "agent_id", "channel"],
-            &AGENT_FIGURES,
-            chunk.len(),
-        );
-        let mut q = sqlx::query(&sql);
-        for (k, f) in chunk {
-            q = q
-                .bind(k.interval)
-                .bind(k.department.0)
-                .bind(k.agent.0)
-                .bind(k.channel.as_str())
-                .bind(f.offered)
-                .bind(f.accepted)
-                .bind(f.declined)
-                .bind(f.missed)
-                .bind(f.assigned)
-                .bind(f.completed)
-                .bind(f.handle_ms);
-        }
-        q.execute(&mut *c).await?;
-    }
-    Ok(())
-}
 
 async fn save_tracked(c: &mut AnyConnection, tracked: &[Tracked]) -> Result<(), StoreError> {
     const COLUMNS: [&str; 10] = [

@@ -1,5 +1,6 @@
 //! Reports' use cases: [`RollupRunner::step`] folds the next events of the log into the
-//! 15-minute interval tables; [`run`] runs a report over them.
+//! 15-minute interval tables (and now and then keeps the agents' day rollups in the business
+//! calendars' zones); [`run`] runs a report over them.
 //!
 //! - **Gather**: the cursor, the events after it and what the rollup knows of their activities;
 //! - **Decide**: [`switchboard_domain::report::foldable`] (how far the log has no hole that may
@@ -14,7 +15,7 @@ pub mod saved;
 pub use run::{ReportError, ReportParams};
 
 use switchboard_domain::Timestamp;
-use switchboard_domain::report::{Gap, Rollup, fold, foldable};
+use switchboard_domain::report::{Gap, Rollup, day_zones, fold, foldable};
 use switchboard_store::{Backend, StoreError};
 
 use crate::App;
@@ -33,10 +34,15 @@ pub struct RollupStep {
     pub caught_up: bool,
 }
 
-/// The rollup's fold, remembering a hole in the ids between steps.
+/// How often the rollup checks which zones it keeps the agents' days in (ms).
+pub const ZONES_EVERY_MS: i64 = 300_000;
+
+/// The rollup's fold, remembering a hole in the ids between steps and when it last checked
+/// the zones it keeps days in.
 #[derive(Debug, Default)]
 pub struct RollupRunner {
     gap: Option<Gap>,
+    zones_at: Option<i64>,
 }
 
 impl RollupRunner {
@@ -48,6 +54,14 @@ impl RollupRunner {
         now: Timestamp,
     ) -> Result<RollupStep, StoreError> {
         let store = app.store();
+        if self
+            .zones_at
+            .is_none_or(|at| now.millis() - at >= ZONES_EVERY_MS)
+        {
+            let wanted = day_zones(&store.calendar_zones().await?);
+            store.keep_report_zones(wanted, now).await?;
+            self.zones_at = Some(now.millis());
+        }
         let after = store.rollup_cursor().await?;
         let mut batch = store.rollup_gather(after, limit).await?;
         let read = batch.events.len();

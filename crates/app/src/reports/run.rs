@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use switchboard_domain::report::{
     Granularity, INTERVAL_MS, ReportKind, ReportTable, Shape, agent_table, exceptions_table,
     period_bounds, presence::held_times, presence_table, queue_table, surveys_table,
-    threshold_index, time_zone, wait_accuracy_table,
+    threshold_index, time_zone, wait_accuracy_table, whole_days,
 };
 use switchboard_domain::{
     ChannelKind, DepartmentId, QueueId, Scope, Timestamp, UserId, ValidationError,
@@ -88,6 +88,18 @@ fn summed(p: &ReportParams) -> Summed {
     }
 }
 
+/// The report's zone when its periods are made of whole local days there (by day, week or
+/// month, or in all, from the start of a day to the start of another).
+fn whole_days_in(p: &ReportParams) -> Option<String> {
+    let tz = time_zone("time_zone", &p.time_zone).ok()?;
+    if matches!(p.granularity, Granularity::Quarter | Granularity::Hour) {
+        return None;
+    }
+    let mut bounds = period_bounds(p.from.millis(), p.to.millis(), p.granularity, &tz)?;
+    bounds.extend([p.from.millis(), p.to.millis()]);
+    whole_days(&bounds, &tz).then(|| p.time_zone.clone())
+}
+
 /// An error running a report.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -126,6 +138,7 @@ impl App {
             agents: p.agents.clone(),
             channels,
             summed: summed(p),
+            day_zone: whole_days_in(p),
         };
         let shape = Shape {
             kind: p.kind,
@@ -145,16 +158,20 @@ impl App {
                 ));
             }
             ReportKind::AgentPresence | ReportKind::AgentWork => {
-                let mut states = store.agent_state_times(scope, &filter).await?;
-                let held = store.held_agent_states(scope, &filter).await?;
+                // The reads are apart: the database works on them side by side.
+                let (mut states, held, work, names) = futures_util::future::try_join4(
+                    store.agent_state_times(scope, &filter),
+                    store.held_agent_states(scope, &filter),
+                    store.agent_intervals(scope, &filter),
+                    self.agent_names(scope),
+                )
+                .await?;
                 states.extend(held_times(
                     &held,
                     filter.from_ms,
                     filter.to_ms,
                     now.millis(),
                 ));
-                let work = store.agent_intervals(scope, &filter).await?;
-                let names = self.agent_names(scope).await?;
                 return Ok(if p.kind == ReportKind::AgentWork {
                     agent_table(&shape, &work, &states, &names)
                 } else {

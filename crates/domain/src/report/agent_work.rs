@@ -74,7 +74,7 @@ pub fn agent_table(
     names: &HashMap<i64, String>,
 ) -> ReportTable {
     let mut periods = PeriodMemo::new(shape);
-    let mut grouped: BTreeMap<(i64, i64), Summary> = BTreeMap::new();
+    let mut grouped: HashMap<(i64, i64), Summary> = HashMap::new();
     let mut total = Summary::default();
     let mut channels = BTreeSet::new();
     for (k, f) in rows {

@@ -455,8 +455,9 @@ pub fn queue_table(
 ) -> ReportTable {
     let mut grouped: BTreeMap<(i64, i64), QueueFigures> = BTreeMap::new();
     let mut total = QueueFigures::default();
+    let mut periods = PeriodMemo::new(shape);
     for (k, f) in rows {
-        let period = period_of(k.interval, shape.granularity, shape.tz);
+        let period = periods.of(k.interval);
         grouped.entry((period, k.queue.0)).or_default().add(f);
         total.add(f);
     }
@@ -471,12 +472,12 @@ pub fn queue_table(
     )
 }
 
-/// A table of `columns` from figures grouped by (period, group id), naming the groups from
-/// `names`, with `total` at the end.
+/// A table of `columns` from figures grouped by (period, group id) (in any order), naming the
+/// groups from `names`, with `total` at the end; rows in time, then by name.
 pub(super) fn table<F>(
     shape: &Shape<'_>,
     columns: Vec<Column>,
-    grouped: BTreeMap<(i64, i64), F>,
+    grouped: impl IntoIterator<Item = ((i64, i64), F)>,
     names: &HashMap<i64, String>,
     values: impl Fn(&F) -> Vec<Option<f64>>,
     total: &F,
@@ -484,23 +485,42 @@ pub(super) fn table<F>(
     let name = |id: i64| names.get(&id).cloned().unwrap_or_else(|| format!("#{id}"));
     // Each period's label worked out once (many groups share a period).
     let mut labels: HashMap<i64, String> = HashMap::new();
-    let mut rows: Vec<ReportRow> = grouped
-        .iter()
-        .map(|((period, id), f)| ReportRow {
-            period: if shape.granularity == Granularity::Total {
-                String::new()
-            } else {
-                labels
-                    .entry(*period)
-                    .or_insert_with(|| label(*period, shape.tz))
-                    .clone()
-            },
-            group_id: *id,
-            group: name(*id),
-            values: values(f),
+    let mut rows: Vec<(i64, ReportRow)> = grouped
+        .into_iter()
+        .map(|((period, id), f)| {
+            let row = ReportRow {
+                period: if shape.granularity == Granularity::Total {
+                    String::new()
+                } else {
+                    labels
+                        .entry(period)
+                        .or_insert_with(|| label(period, shape.tz))
+                        .clone()
+                },
+                group_id: id,
+                group: name(id),
+                values: values(&f),
+            };
+            (period, row)
         })
         .collect();
-    rows.sort_by(|a, b| a.period.cmp(&b.period).then_with(|| a.group.cmp(&b.group)));
+    // In time (a label's offset may change within a day), then by name.
+    // Each group's place by name worked out once: rows then compare two integers.
+    let mut seen = std::collections::HashSet::new();
+    let mut ids: Vec<(String, i64)> = rows
+        .iter()
+        .filter(|(_, r)| seen.insert(r.group_id))
+        .map(|(_, r)| (r.group.clone(), r.group_id))
+        .collect();
+    ids.sort_unstable();
+    let rank: HashMap<i64, usize> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, (_, id))| (*id, i))
+        .collect();
+    let place = |r: &ReportRow| rank.get(&r.group_id).copied().unwrap_or(0);
+    rows.sort_by_key(|(period, r)| (*period, place(r)));
+    let rows = rows.into_iter().map(|(_, row)| row).collect();
     ReportTable {
         kind: shape.kind,
         title: shape.kind.title().into(),

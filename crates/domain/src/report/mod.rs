@@ -5,6 +5,7 @@
 
 pub mod agent_work;
 pub mod chart;
+pub mod days;
 pub mod definitions;
 pub mod file_format;
 pub mod outcomes;
@@ -24,6 +25,7 @@ mod wait_tests;
 
 pub use agent_work::agent_table;
 pub use chart::{MAX_BARS, bars, period_label};
+pub use days::{DayOf, MAX_DAY_ZONES, Zone, day_bounds, day_zones, whole_days};
 pub use definitions::{
     Column, Granularity, ReportKind, ReportRow, ReportTable, Shape, date_of, day_start,
     period_bounds, period_end, period_of, queue_table, threshold_index, time_zone,

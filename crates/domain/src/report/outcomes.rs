@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::definitions::{Column, ReportTable, Shape, period_of, table};
+use super::definitions::{Column, PeriodMemo, ReportTable, Shape, table};
 use super::rollup::interval_of;
 use crate::chat::{QuestionKind, SurveyAnswer};
 
@@ -37,8 +37,9 @@ pub fn exceptions_table(
 ) -> ReportTable {
     let mut grouped: BTreeMap<(i64, i64), ExceptionFigures> = BTreeMap::new();
     let mut total = ExceptionFigures::default();
+    let mut periods = PeriodMemo::new(shape);
     for f in facts {
-        let period = period_of(interval_of(f.at_ms), shape.granularity, shape.tz);
+        let period = periods.of(interval_of(f.at_ms));
         for g in [grouped.entry((period, f.alias_id)).or_default(), &mut total] {
             g.all += 1;
             g.permanent += i64::from(f.permanent);
@@ -96,8 +97,9 @@ pub fn surveys_table(
 ) -> ReportTable {
     let mut grouped: BTreeMap<(i64, i64), SurveyFigures> = BTreeMap::new();
     let mut total = SurveyFigures::default();
+    let mut periods = PeriodMemo::new(shape);
     for f in facts {
-        let period = period_of(interval_of(f.at_ms), shape.granularity, shape.tz);
+        let period = periods.of(interval_of(f.at_ms));
         for g in [grouped.entry((period, f.queue_id)).or_default(), &mut total] {
             g.surveys += 1;
             for a in &f.answers {

@@ -152,7 +152,13 @@ impl Figures {
             self.ready_ms += s.ms;
         } else {
             self.not_ready_ms += s.ms;
-            *self.by_reason.entry(s.state.reason.clone()).or_default() += s.ms;
+            // A reason is added many times: its name is copied once.
+            match self.by_reason.get_mut(&s.state.reason) {
+                Some(ms) => *ms += s.ms,
+                None => {
+                    self.by_reason.insert(s.state.reason.clone(), s.ms);
+                }
+            }
         }
     }
 
@@ -222,7 +228,7 @@ pub fn presence_table(
     names: &HashMap<i64, String>,
 ) -> ReportTable {
     let mut periods = PeriodMemo::new(shape);
-    let mut grouped: BTreeMap<(i64, i64), Figures> = BTreeMap::new();
+    let mut grouped: HashMap<(i64, i64), Figures> = HashMap::new();
     let mut total = Figures::default();
     for s in states {
         let period = periods.of(s.interval);

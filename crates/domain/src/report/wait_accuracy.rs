@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::collections::HashMap;
 
-use super::definitions::{Column, ReportTable, Shape, period_of, table};
+use super::definitions::{Column, PeriodMemo, ReportTable, Shape, table};
 use super::rollup::interval_of;
 use crate::event::EventKind;
 use crate::ids::EventId;
@@ -122,8 +122,9 @@ pub fn wait_accuracy_table(
 ) -> ReportTable {
     let mut grouped: BTreeMap<(i64, i64), Figures> = BTreeMap::new();
     let mut total = Figures::default();
+    let mut periods = PeriodMemo::new(shape);
     for f in facts {
-        let period = period_of(interval_of(f.at_ms), shape.granularity, shape.tz);
+        let period = periods.of(interval_of(f.at_ms));
         grouped.entry((period, f.queue_id)).or_default().add(f);
         total.add(f);
     }
