@@ -25,7 +25,7 @@ use serde_json::json;
 use switchboard_testkit::require_or_skip;
 
 /// How long one browser script may run before it is killed.
-const SCRIPT_TIMEOUT: Duration = Duration::from_secs(300);
+const SCRIPT_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// The repository root (`crates/cli` → `../..`).
 fn repo_root() -> PathBuf {

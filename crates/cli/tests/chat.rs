@@ -315,6 +315,31 @@ async fn chat_story(mut server: Server) {
         "{v}"
     );
 
+    // Staff of another department (signed in before the chat starts: the offer to Ann lasts
+    // only a few seconds, and the test must see it).
+    let (st, other) = api
+        .post(
+            "/departments",
+            json!({"name": "Elsewhere", "description": ""}),
+        )
+        .await;
+    assert_eq!(st, 201, "{other}");
+    let mut outsiders = Vec::new();
+    for (email, role) in [
+        ("olga@example.org", "agent"),
+        ("sid@example.org", "supervisor"),
+    ] {
+        let (st, u) = api
+            .post(
+                "/users",
+                json!({"department_id": other["id"], "email": email, "name": email,
+                       "role": role, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(st, 201, "{u}");
+        outsiders.push((role, Api::login(&server, email, PASSWORD).await));
+    }
+
     // The customer starts a chat; the question is its first message.
     let (id, token, started) = start(&base, w.ep, "Where is my order 4711?").await;
     assert_eq!(started["messages"][0]["seq"], 1);
@@ -329,26 +354,7 @@ async fn chat_story(mut server: Server) {
     assert_eq!(first[0]["body"], "Where is my order 4711?");
 
     // Staff of another department find no such chat, whatever they try.
-    let (st, other) = api
-        .post(
-            "/departments",
-            json!({"name": "Elsewhere", "description": ""}),
-        )
-        .await;
-    assert_eq!(st, 201, "{other}");
-    for (email, role) in [
-        ("olga@example.org", "agent"),
-        ("sid@example.org", "supervisor"),
-    ] {
-        let (st, u) = api
-            .post(
-                "/users",
-                json!({"department_id": other["id"], "email": email, "name": email,
-                       "role": role, "password": PASSWORD}),
-            )
-            .await;
-        assert_eq!(st, 201, "{u}");
-        let outsider = Api::login(&server, email, PASSWORD).await;
+    for (role, outsider) in &outsiders {
         let chat = format!("/activities/{id}/chat");
         let (st, _) = outsider.get(&chat).await;
         assert_eq!(st, 404, "{role} reads");

@@ -93,6 +93,38 @@ fn start_timeout_returns_the_offer_keeping_its_age_and_the_agent_becomes_not_rea
 }
 
 #[test]
+fn an_agent_who_went_not_ready_keeps_their_reason_when_an_offer_runs_out() {
+    let mut r = Router::new(config());
+    let log = run(
+        &mut r,
+        &script(vec![
+            at(0, ready(&[1])),
+            vec![
+                (5, email(10, SALES, 5)),
+                (
+                    10,
+                    Event::SetReady {
+                        agent: g(1),
+                        channel: None,
+                        ready: false,
+                        reason: Some("Lunch".into()),
+                    },
+                ),
+            ],
+            at(20, ready(&[2])),
+            vec![(36, Event::Tick)],
+        ]),
+    );
+    let g1 = r.agent_states().into_iter().find(|s| s.id == g(1));
+    assert_eq!(
+        g1.and_then(|s| s.reason).as_deref(),
+        Some("Lunch"),
+        "the chosen reason stays"
+    );
+    insta::assert_snapshot!(log);
+}
+
+#[test]
 fn a_declined_offer_goes_to_someone_else_and_not_back() {
     let mut r = Router::new(config());
     let log = run(

@@ -56,7 +56,11 @@ impl Server {
         cmd.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(&data_dir)
             .env("SWITCHBOARD_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env("SWITCHBOARD_LOG_LEVEL", "warn")
+            // A failing system test can be rerun with the server's log (e.g. `debug`).
+            .env(
+                "SWITCHBOARD_LOG_LEVEL",
+                std::env::var("SWITCHBOARD_TEST_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         for (k, v) in &env {

@@ -90,17 +90,24 @@ impl Router {
         if w.phase_gen != gen_ {
             return;
         }
-        // Not ready first, so the work does not go straight back to the same agent.
+        // Not ready first, so the work does not go straight back to the same agent; one who
+        // went not ready meanwhile keeps the reason they chose.
         let agent = self.agent_id(i);
-        if let Some(a) = self.agents.get_mut(i) {
-            a.ready = [false; CHANNELS];
-            a.not_ready_reason = Some("missed an offer".into());
+        let was_ready = self
+            .agents
+            .get(i)
+            .is_some_and(|a| a.ready.iter().any(|r| *r));
+        if was_ready {
+            if let Some(a) = self.agents.get_mut(i) {
+                a.ready = [false; CHANNELS];
+                a.not_ready_reason = Some("missed an offer".into());
+            }
+            self.refresh_avail(i);
+            out.push(Action::NotReady {
+                agent,
+                reason: "missed an offer".into(),
+            });
         }
-        self.refresh_avail(i);
-        out.push(Action::NotReady {
-            agent,
-            reason: "missed an offer".into(),
-        });
         self.give_back(now, id, ReturnReason::OfferTimedOut, out);
     }
 
