@@ -33,6 +33,17 @@ impl ChannelKind {
         ChannelKind::DelayedCallback,
     ];
 
+    /// Its place in [`ChannelKind::ALL`].
+    pub fn index(self) -> usize {
+        match self {
+            ChannelKind::InboundEmail => 0,
+            ChannelKind::OutboundEmail => 1,
+            ChannelKind::Chat => 2,
+            ChannelKind::Callback => 3,
+            ChannelKind::DelayedCallback => 4,
+        }
+    }
+
     /// The stable name stored and shown.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -143,6 +154,7 @@ mod tests {
             assert_eq!(s.max_duration_secs, 28_800);
             assert!(s.validate(c).is_ok());
             assert_eq!(ChannelKind::parse(c.as_str()), Some(c));
+            assert_eq!(ChannelKind::ALL[c.index()], c);
         }
         let mut email = ChannelKind::InboundEmail.default_settings();
         email.interruptible = false;

@@ -14,7 +14,7 @@ pub(crate) const CHANNELS: usize = ChannelKind::ALL.len();
 
 /// A channel's array index.
 pub(crate) fn ch(c: ChannelKind) -> usize {
-    ChannelKind::ALL.iter().position(|x| *x == c).unwrap_or(0)
+    c.index()
 }
 
 /// An agent's presence and load.

@@ -40,7 +40,7 @@ pub struct Naive {
 }
 
 fn ch(c: ChannelKind) -> usize {
-    ChannelKind::ALL.iter().position(|x| *x == c).unwrap_or(0)
+    c.index()
 }
 
 impl Naive {

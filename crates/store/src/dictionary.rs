@@ -246,6 +246,69 @@ pub const DICTIONARY: &[DictView] = &[
         ],
     },
     DictView {
+        name: "reporting_agent_days",
+        row: "An agent's figures in one local day of one time zone, for work of one department \
+              and channel: the 15-minute rows of reporting_agent_intervals summed per day.",
+        columns: &[
+            c(
+                "zone",
+                "text",
+                "The time zone of the day (IANA name): UTC, and each business calendar's zone.",
+            ),
+            c(
+                "day_start",
+                "bigint",
+                "The local day's start, in milliseconds since 1970 UTC.",
+            ),
+            c("department_id", "bigint", "The work's department."),
+            c("agent_id", "bigint", "The agent."),
+            c("agent_name", "text", "Their name now."),
+            c("channel", "text", "The work's channel."),
+            c("offered", "bigint", "Offers made to the agent."),
+            c("accepted", "bigint", "Offers the agent accepted."),
+            c("declined", "bigint", "Offers the agent declined."),
+            c("missed", "bigint", "Offers that ran out of time."),
+            c("assigned", "bigint", "Work given to the agent directly."),
+            c("completed", "bigint", "Work the agent completed."),
+            c(
+                "handle_ms",
+                "bigint",
+                "Handle time of that work, summed (ms).",
+            ),
+        ],
+    },
+    DictView {
+        name: "reporting_agent_state_days",
+        row: "The time an agent spent in one state within one local day of one time zone: the \
+              15-minute rows of reporting_agent_states summed per day.",
+        columns: &[
+            c(
+                "zone",
+                "text",
+                "The time zone of the day (IANA name): UTC, and each business calendar's zone.",
+            ),
+            c(
+                "day_start",
+                "bigint",
+                "The local day's start, in milliseconds since 1970 UTC.",
+            ),
+            c("department_id", "bigint", "The agent's department."),
+            c("agent_id", "bigint", "The agent."),
+            c("agent_name", "text", "Their name now."),
+            c(
+                "ready",
+                "bigint",
+                "1: ready for new work on at least one channel; 0: not ready.",
+            ),
+            c(
+                "reason",
+                "text",
+                "Why not ready; empty when ready or when no reason was given.",
+            ),
+            c("ms", "bigint", "The time, in milliseconds."),
+        ],
+    },
+    DictView {
         name: "reporting_wait_facts",
         row: "A wait a waiting chat or callback customer was told (the first estimate of each \
               stay in a queue), with what followed as far as the rollup has folded the events.",

@@ -127,6 +127,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "agent rollup by day",
         include_str!("../migrations/0029_report_agent_days.sql"),
     ),
+    (
+        30,
+        "reporting views of the agent day rollups",
+        include_str!("../migrations/0030_reporting_agent_days.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

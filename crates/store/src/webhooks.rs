@@ -2,6 +2,8 @@
 //! row per kind, which the event log joins when it writes deliveries) and its signing secret,
 //! sealed under the installation's key and shown only when it is made.
 
+use std::collections::HashMap;
+
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use switchboard_domain::webhook::{NewWebhook, Secret, Webhook, WebhookPatch, WebhookWithSecret};
@@ -9,7 +11,7 @@ use switchboard_domain::{DepartmentId, EventKind, Timestamp, WebhookId};
 
 use crate::Store;
 use crate::error::StoreError;
-use crate::sql::{Page, PageRequest, col, fetch_by_id, ts};
+use crate::sql::{Page, PageRequest, col, fetch_by_id, int_list, ts};
 
 /// What a webhook secret is sealed for.
 const PURPOSE: &str = "webhook secret";
@@ -39,13 +41,13 @@ async fn kinds(c: &mut AnyConnection, id: WebhookId) -> Result<Vec<EventKind>, S
             .bind(id.0)
             .fetch_all(&mut *c)
             .await?;
-    rows.iter()
-        .map(|r| {
-            let k: String = col(r, "kind")?;
-            EventKind::parse(&k)
-                .ok_or_else(|| StoreError::Internal(format!("unknown event kind {k:?}")))
-        })
-        .collect()
+    rows.iter().map(kind_of).collect()
+}
+
+/// The event type in a row's `kind`.
+fn kind_of(r: &AnyRow) -> Result<EventKind, StoreError> {
+    let k: String = col(r, "kind")?;
+    EventKind::parse(&k).ok_or_else(|| StoreError::Internal(format!("unknown event kind {k:?}")))
 }
 
 pub(crate) async fn fetch(c: &mut AnyConnection, id: WebhookId) -> Result<Webhook, StoreError> {
@@ -204,9 +206,27 @@ impl Store {
             |x| x.id.0,
         )
         .await?;
-        let mut c = self.inner.read.acquire().await?;
+        if p.items.is_empty() {
+            return Ok(p);
+        }
+        // The event types of the whole page in one read.
+        let rows = sqlx::query(&format!(
+            "SELECT webhook_id, kind FROM webhook_kinds WHERE webhook_id IN ({}) \
+             ORDER BY webhook_id, position",
+            int_list(p.items.iter().map(|w| w.id.0))
+        ))
+        .persistent(false)
+        .fetch_all(&self.inner.read)
+        .await?;
+        let mut by_hook: HashMap<i64, Vec<EventKind>> = HashMap::new();
+        for r in &rows {
+            by_hook
+                .entry(col(r, "webhook_id")?)
+                .or_default()
+                .push(kind_of(r)?);
+        }
         for w in &mut p.items {
-            w.events = kinds(&mut c, w.id).await?;
+            w.events = by_hook.remove(&w.id.0).unwrap_or_default();
         }
         Ok(p)
     }

@@ -3,10 +3,10 @@
 //! presence the time logged in, ready and not ready (in all and per reason) and the occupancy
 //! (handle time over time logged in).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use super::definitions::{Column, PeriodMemo, ReportTable, Shape, table};
-use super::presence::{Figures, StateTime, column, reasons_of, state_columns, state_values};
+use super::presence::{Figures, Reasons, StateTime, column, state_columns, state_values};
 use super::rollup::{AgentFigures, AgentKey};
 use crate::channel::ChannelKind;
 
@@ -14,14 +14,17 @@ use crate::channel::ChannelKind;
 #[derive(Debug, Clone, Default)]
 struct Summary {
     work: AgentFigures,
-    completed_by_channel: BTreeMap<ChannelKind, i64>,
+    /// In the order of [`ChannelKind::ALL`].
+    completed_by_channel: [i64; ChannelKind::ALL.len()],
     states: Figures,
 }
 
 impl Summary {
     fn add_work(&mut self, k: &AgentKey, f: &AgentFigures) {
         self.work.add(f);
-        *self.completed_by_channel.entry(k.channel).or_default() += f.completed;
+        if let Some(n) = self.completed_by_channel.get_mut(k.channel.index()) {
+            *n += f.completed;
+        }
     }
 }
 
@@ -45,10 +48,10 @@ fn work_columns(channels: &BTreeSet<ChannelKind>) -> Vec<Column> {
     c
 }
 
-fn work_values(s: &Summary, channels: &BTreeSet<ChannelKind>) -> Vec<Option<f64>> {
+fn work_values(s: &Summary, channels: &BTreeSet<ChannelKind>, v: &mut Vec<Option<f64>>) {
     let f = &s.work;
     let n = |v: i64| Some(v as f64);
-    let mut v = vec![
+    v.extend([
         n(f.offered),
         n(f.accepted),
         n(f.declined),
@@ -57,11 +60,12 @@ fn work_values(s: &Summary, channels: &BTreeSet<ChannelKind>) -> Vec<Option<f64>
         n(f.completed),
         Some(f.handle_ms as f64 / 60_000.0),
         (f.completed > 0).then(|| f.handle_ms as f64 / f.completed as f64 / 1000.0),
-    ];
-    for ch in channels {
-        v.push(n(s.completed_by_channel.get(ch).copied().unwrap_or(0)));
-    }
-    v
+    ]);
+    v.extend(
+        channels
+            .iter()
+            .map(|ch| n(s.completed_by_channel.get(ch.index()).copied().unwrap_or(0))),
+    );
 }
 
 /// The table of the Agent Work Summary over the agent rollup rows `rows` and the state times
@@ -74,6 +78,7 @@ pub fn agent_table(
     names: &HashMap<i64, String>,
 ) -> ReportTable {
     let mut periods = PeriodMemo::new(shape);
+    let reasons = Reasons::of(states);
     let mut grouped: HashMap<(i64, i64), Summary> = HashMap::new();
     let mut total = Summary::default();
     let mut channels = BTreeSet::new();
@@ -92,16 +97,17 @@ pub fn agent_table(
             .entry((period, s.agent))
             .or_default()
             .states
-            .add_state(s);
-        total.states.add_state(s);
+            .add_state(s, &reasons);
+        total.states.add_state(s, &reasons);
     }
-    let reasons = reasons_of(states);
     let mut columns = work_columns(&channels);
     columns.extend(state_columns(&reasons));
     columns.push(column("occupancy", "Occupancy (%)".into()));
+    let width = columns.len();
     let values = |s: &Summary| {
-        let mut v = work_values(s, &channels);
-        v.extend(state_values(&s.states, &reasons));
+        let mut v = Vec::with_capacity(width);
+        work_values(s, &channels, &mut v);
+        state_values(&s.states, &reasons, &mut v);
         v.push(s.states.occupancy(s.work.handle_ms));
         v
     };

@@ -485,7 +485,7 @@ pub(super) fn table<F>(
     let name = |id: i64| names.get(&id).cloned().unwrap_or_else(|| format!("#{id}"));
     // Each period's label worked out once (many groups share a period).
     let mut labels: HashMap<i64, String> = HashMap::new();
-    let mut rows: Vec<(i64, ReportRow)> = grouped
+    let rows: Vec<(i64, ReportRow)> = grouped
         .into_iter()
         .map(|((period, id), f)| {
             let row = ReportRow {
@@ -518,8 +518,12 @@ pub(super) fn table<F>(
         .enumerate()
         .map(|(i, (_, id))| (*id, i))
         .collect();
-    let place = |r: &ReportRow| rank.get(&r.group_id).copied().unwrap_or(0);
-    rows.sort_by_key(|(period, r)| (*period, place(r)));
+    let mut rows: Vec<((i64, usize), ReportRow)> = rows
+        .into_iter()
+        .map(|(period, r)| ((period, rank.get(&r.group_id).copied().unwrap_or(0)), r))
+        .collect();
+    // A group has one row per period: no two keys are equal.
+    rows.sort_unstable_by_key(|(key, _)| *key);
     let rows = rows.into_iter().map(|(_, row)| row).collect();
     ReportTable {
         kind: shape.kind,

@@ -33,7 +33,10 @@ pub use definitions::{
 pub use file_format::ExportFormat;
 pub use outcomes::{ExceptionFact, SurveyFact, exceptions_table, surveys_table};
 pub use period::{PeriodChoice, PeriodPreset};
-pub use presence::{AgentState, PresenceStep, StateTime, presence_step, presence_table};
+pub use presence::{
+    AgentState, PresenceStep, REASON_COLUMN, StateTime, presence_step, presence_table,
+    reason_of_column,
+};
 pub use rollup::{
     AgentFigures, AgentKey, Gap, INTERVAL_MS, QueueFigures, QueueKey, Rollup, Tracked,
     WAIT_BOUNDS_SECS, WaitEnded, WaitRow, fold, foldable, interval_of,

@@ -5,7 +5,7 @@
 //! period, the time logged in, ready and not ready (in all and per reason), the handle time and
 //! the occupancy (handle time over time logged in; above 100 % when work ran side by side).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use super::definitions::{Column, PeriodMemo, ReportTable, Shape, table};
 use super::rollup::{AgentFigures, AgentKey, INTERVAL_MS, interval_of};
@@ -142,22 +142,23 @@ pub fn presence_step(before: Option<&Presence>, after: &Presence, now: Timestamp
 pub(super) struct Figures {
     pub(super) ready_ms: i64,
     pub(super) not_ready_ms: i64,
-    pub(super) by_reason: BTreeMap<String, i64>,
+    /// Not-ready time per reason, in the order of the report's [`Reasons`] (empty: none).
+    pub(super) by_reason: Vec<i64>,
     pub(super) handle_ms: i64,
 }
 
 impl Figures {
-    pub(super) fn add_state(&mut self, s: &StateTime) {
+    pub(super) fn add_state(&mut self, s: &StateTime, reasons: &Reasons) {
         if s.state.ready {
             self.ready_ms += s.ms;
         } else {
             self.not_ready_ms += s.ms;
-            // A reason is added many times: its name is copied once.
-            match self.by_reason.get_mut(&s.state.reason) {
-                Some(ms) => *ms += s.ms,
-                None => {
-                    self.by_reason.insert(s.state.reason.clone(), s.ms);
-                }
+            let i = reasons.place(&s.state.reason);
+            if self.by_reason.len() <= i {
+                self.by_reason.resize(reasons.len(), 0);
+            }
+            if let Some(ms) = self.by_reason.get_mut(i) {
+                *ms += s.ms;
             }
         }
     }
@@ -174,27 +175,64 @@ impl Figures {
     }
 }
 
-/// The not-ready reasons `states` hold, in order: one column each.
-pub(super) fn reasons_of(states: &[StateTime]) -> BTreeSet<String> {
-    states
-        .iter()
-        .filter(|s| !s.state.ready)
-        .map(|s| s.state.reason.clone())
-        .collect()
+/// The not-ready reasons a report's state times hold, in order (one column each), each with
+/// its place: a state's reason is looked up, never copied.
+#[derive(Debug, Default)]
+pub(super) struct Reasons {
+    names: Vec<String>,
+    places: HashMap<String, usize>,
+}
+
+impl Reasons {
+    /// The reasons of `states`.
+    pub(super) fn of(states: &[StateTime]) -> Reasons {
+        let names: BTreeSet<&str> = states
+            .iter()
+            .filter(|s| !s.state.ready)
+            .map(|s| s.state.reason.as_str())
+            .collect();
+        let names: Vec<String> = names.into_iter().map(str::to_string).collect();
+        let places = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i))
+            .collect();
+        Reasons { names, places }
+    }
+
+    /// How many.
+    pub(super) fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// The place of `reason` (one past the last for a reason not held).
+    fn place(&self, reason: &str) -> usize {
+        self.places.get(reason).copied().unwrap_or(self.names.len())
+    }
+}
+
+/// The heading of a not-ready reason's column (`{reason}`: the reason as the agent chose it).
+pub const REASON_COLUMN: &str = "Not ready: {reason} (min)";
+
+/// The reason a column of not-ready time per reason stands for (`None` for other columns).
+pub fn reason_of_column(c: &Column) -> Option<&str> {
+    let (before, after) = REASON_COLUMN.split_once("{reason}")?;
+    c.key.strip_prefix("not_ready_")?;
+    c.label.strip_prefix(before)?.strip_suffix(after)
 }
 
 /// The state columns: logged in, ready, not ready, then one per reason in `reasons`.
-pub(super) fn state_columns(reasons: &BTreeSet<String>) -> Vec<Column> {
+pub(super) fn state_columns(reasons: &Reasons) -> Vec<Column> {
     let mut columns = vec![
         column("logged_in", "Logged in (min)".into()),
         column("ready", "Ready (min)".into()),
         column("not_ready", "Not ready (min)".into()),
     ];
-    for (i, r) in reasons.iter().enumerate() {
+    for (i, r) in reasons.names.iter().enumerate() {
         let label = if r.is_empty() {
             "Not ready, no reason (min)".to_string()
         } else {
-            format!("Not ready: {r} (min)")
+            REASON_COLUMN.replace("{reason}", r)
         };
         columns.push(column(&format!("not_ready_{}", i + 1), label));
     }
@@ -202,16 +240,13 @@ pub(super) fn state_columns(reasons: &BTreeSet<String>) -> Vec<Column> {
 }
 
 /// The values of [`state_columns`] (minutes).
-pub(super) fn state_values(f: &Figures, reasons: &BTreeSet<String>) -> Vec<Option<f64>> {
-    let mut v = vec![
+pub(super) fn state_values(f: &Figures, reasons: &Reasons, v: &mut Vec<Option<f64>>) {
+    v.extend([
         minutes(f.logged_in_ms()),
         minutes(f.ready_ms),
         minutes(f.not_ready_ms),
-    ];
-    for r in reasons {
-        v.push(minutes(f.by_reason.get(r).copied().unwrap_or(0)));
-    }
-    v
+    ]);
+    v.extend((0..reasons.len()).map(|i| minutes(f.by_reason.get(i).copied().unwrap_or(0))));
 }
 
 fn minutes(ms: i64) -> Option<f64> {
@@ -228,24 +263,29 @@ pub fn presence_table(
     names: &HashMap<i64, String>,
 ) -> ReportTable {
     let mut periods = PeriodMemo::new(shape);
+    let reasons = Reasons::of(states);
     let mut grouped: HashMap<(i64, i64), Figures> = HashMap::new();
     let mut total = Figures::default();
     for s in states {
         let period = periods.of(s.interval);
-        grouped.entry((period, s.agent)).or_default().add_state(s);
-        total.add_state(s);
+        grouped
+            .entry((period, s.agent))
+            .or_default()
+            .add_state(s, &reasons);
+        total.add_state(s, &reasons);
     }
     for (k, f) in work {
         let period = periods.of(k.interval);
         grouped.entry((period, k.agent.0)).or_default().handle_ms += f.handle_ms;
         total.handle_ms += f.handle_ms;
     }
-    let reasons = reasons_of(states);
     let mut columns = state_columns(&reasons);
     columns.push(column("handle", "Handle time (min)".into()));
     columns.push(column("occupancy", "Occupancy (%)".into()));
+    let width = columns.len();
     let values = |f: &Figures| {
-        let mut v = state_values(f, &reasons);
+        let mut v = Vec::with_capacity(width);
+        state_values(f, &reasons, &mut v);
         v.push(minutes(f.handle_ms));
         v.push(f.occupancy(f.handle_ms));
         v

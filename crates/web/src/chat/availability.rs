@@ -13,7 +13,7 @@ use crate::state::AppState;
 
 /// A channel's place in the router's per-channel figures.
 fn index(c: ChannelKind) -> usize {
-    ChannelKind::ALL.iter().position(|x| *x == c).unwrap_or(0)
+    c.index()
 }
 
 /// The entry point's business hours, when it has some.

@@ -8,8 +8,8 @@ use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use switchboard_app::reports::ReportParams;
 use switchboard_domain::report::{
-    Granularity, PeriodPreset, ReportKind, ReportRow, ReportTable, WAIT_BOUNDS_SECS, date_of,
-    day_start, period_end, time_zone,
+    Column, Granularity, PeriodPreset, ReportKind, ReportRow, ReportTable, WAIT_BOUNDS_SECS,
+    date_of, day_start, period_end, reason_of_column, time_zone,
 };
 use switchboard_domain::{
     Access, ChannelKind, DepartmentId, QueueId, Resource, Timestamp, UserId, ValidationError,
@@ -18,6 +18,7 @@ use switchboard_domain::{
 use super::page::{Chrome, Viewer, render};
 use super::report_chart;
 use crate::error::ApiResult;
+use crate::i18n::Tr;
 use crate::state::AppState;
 
 /// The form's fields (all optional: the page opens with defaults). The filters may be chosen
@@ -104,6 +105,8 @@ struct Shown {
     chart: String,
     /// Bars left out of the chart.
     clipped: bool,
+    /// The columns' headings, in the viewer's language.
+    headings: Vec<String>,
     /// A cell per value, formatted.
     cells: Vec<Vec<String>>,
     total: Vec<String>,
@@ -292,7 +295,7 @@ pub async fn page(
                 Ok(table) => {
                     let preset = empty_none(&form.preset).and_then(PeriodPreset::parse);
                     let own = viewer.0.user.department_id;
-                    shown = Some(show(table, &p, preset, own));
+                    shown = Some(show(table, &p, preset, own, &viewer.tr()));
                 }
                 Err(e) => error = Some(e.message().to_string()),
             },
@@ -360,15 +363,28 @@ fn drill_url(p: &ReportParams, r: &ReportRow) -> Option<String> {
     ))
 }
 
+/// A column's heading in `tr`'s language: a not-ready reason's column is worded around the
+/// reason (itself translated when it is one of the reasons offered).
+fn heading(tr: &Tr, c: &Column) -> String {
+    match reason_of_column(c) {
+        Some(reason) => tr
+            .t("Not ready: {reason} (min)")
+            .replace("{reason}", tr.t(reason)),
+        None => tr.t(&c.label).to_string(),
+    }
+}
+
 /// A table ready to show.
 fn show(
     table: ReportTable,
     p: &ReportParams,
     preset: Option<PeriodPreset>,
     own: DepartmentId,
+    tr: &Tr,
 ) -> Shown {
     let (_, clipped) = switchboard_domain::report::bars(&table);
     Shown {
+        headings: table.columns.iter().map(|c| heading(tr, c)).collect(),
         chart: report_chart::svg(&table, "chart-title", "chart-desc"),
         clipped,
         cells: table
@@ -510,4 +526,41 @@ pub async fn dictionary(viewer: Viewer) -> ApiResult<Response> {
         chrome: Chrome::new(&viewer, "/reports", ""),
         views: switchboard_store::dictionary::DICTIONARY,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn col(key: &str, label: &str) -> Column {
+        Column {
+            key: key.into(),
+            label: label.into(),
+        }
+    }
+
+    #[test]
+    fn headings_are_translated_around_a_reason() {
+        let de = Tr::new("de");
+        assert_eq!(
+            heading(&de, &col("not_ready_1", "Not ready: Lunch (min)")),
+            "Nicht bereit: Mittagspause (min)"
+        );
+        // A reason of the agent's own wording stays as it is.
+        assert_eq!(
+            heading(&de, &col("not_ready_2", "Not ready: Dentist (min)")),
+            "Nicht bereit: Dentist (min)"
+        );
+        assert_eq!(
+            heading(&de, &col("not_ready", "Not ready (min)")),
+            "Nicht bereit (min)"
+        );
+        assert_eq!(
+            heading(
+                &Tr::new("en"),
+                &col("not_ready_1", "Not ready: Lunch (min)")
+            ),
+            "Not ready: Lunch (min)"
+        );
+    }
 }
