@@ -82,7 +82,15 @@ impl Store {
                     .await?;
                 let read = base
                     .max_connections(options.max_connections.max(1))
-                    .after_connect(|c, _| Box::pin(async move { sqlite_pragmas(c).await }))
+                    .after_connect(|c, _| {
+                        Box::pin(async move {
+                            sqlite_pragmas(c).await?;
+                            // Readers map the file: a report's scan of the rollup reads pages
+                            // from memory, not a system call per page (the writer does not).
+                            c.execute("PRAGMA mmap_size = 1073741824").await?;
+                            Ok(())
+                        })
+                    })
                     .connect(&url)
                     .await?;
                 (read, write_pool, 1)
