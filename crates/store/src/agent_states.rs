@@ -15,11 +15,9 @@ use crate::Store;
 use crate::error::StoreError;
 use crate::packed::read_packed;
 use crate::report_read::{IntervalFilter, Sources, interval_column, interval_query, unpacked};
+use crate::report_sql::add_state_rows;
 use crate::routing::presence_from_row;
-use crate::sql::{col, int_list, json, to_json, ts, value_rows};
-
-/// Rows per statement.
-const ROWS: usize = 40;
+use crate::sql::{col, int_list, json, to_json, ts};
 
 /// Agent events read per step of a rebuild.
 const REBUILD_PAGE: i64 = 5_000;
@@ -53,32 +51,10 @@ async fn add_times(
     times: &[StateTime],
     departments: &HashMap<i64, i64>,
 ) -> Result<(), StoreError> {
-    let mut summed: HashMap<(i64, i64, bool, &str), i64> = HashMap::new();
-    for t in times {
-        *summed
-            .entry((t.interval, t.agent, t.state.ready, t.state.reason.as_str()))
-            .or_default() += t.ms;
-    }
-    let rows: Vec<_> = summed.into_iter().collect();
-    for chunk in rows.chunks(ROWS) {
-        let sql = format!(
-            "INSERT INTO report_agent_states (interval_start, department_id, agent_id, ready, reason, ms) \
-             VALUES {} ON CONFLICT (interval_start, agent_id, ready, reason) \
-             DO UPDATE SET ms = report_agent_states.ms + excluded.ms",
-            value_rows(chunk.len(), 6)
-        );
-        let mut q = sqlx::query(&sql);
-        for ((interval, agent, ready, reason), ms) in chunk {
-            q = q
-                .bind(*interval)
-                .bind(departments.get(agent).copied().unwrap_or(0))
-                .bind(*agent)
-                .bind(i64::from(*ready))
-                .bind(reason.to_string())
-                .bind(*ms);
-        }
-        q.execute(&mut *c).await?;
-    }
+    add_state_rows(c, ("report_agent_states", None), times, departments, |at| {
+        at
+    })
+    .await?;
     // After the 15-minute rows: on PostgreSQL, a zone being filled meanwhile is seen.
     crate::report_days::add_state_days(c, times, departments).await
 }

@@ -13,12 +13,9 @@ use switchboard_domain::report::{
 
 use crate::backend::Backend;
 use crate::error::StoreError;
-use crate::report_sql::{AGENT_FIGURES, add_agent_rows, period_case};
-use crate::sql::{col, value_rows};
+use crate::report_sql::{AGENT_FIGURES, add_agent_rows, add_state_rows, period_case};
+use crate::sql::col;
 use crate::{Store, sql};
-
-/// Rows per statement.
-const ROWS: usize = 40;
 
 /// Days filled per statement when a zone is first kept (a year's CASE halves nine times).
 const FILL_DAYS: usize = 400;
@@ -79,34 +76,14 @@ pub(crate) async fn add_state_days(
     }
     for (zone, tz) in kept_zones(c).await? {
         let mut days = DayOf::new(&tz);
-        let mut summed: HashMap<(i64, i64, bool, &str), i64> = HashMap::new();
-        for t in times {
-            let day = days.start(t.interval);
-            *summed
-                .entry((day, t.agent, t.state.ready, t.state.reason.as_str()))
-                .or_default() += t.ms;
-        }
-        let rows: Vec<_> = summed.into_iter().collect();
-        for chunk in rows.chunks(ROWS) {
-            let sql = format!(
-                "INSERT INTO report_agent_state_days (zone, interval_start, department_id, agent_id, ready, reason, ms) \
-                 VALUES {} ON CONFLICT (zone, interval_start, agent_id, ready, reason) \
-                 DO UPDATE SET ms = report_agent_state_days.ms + excluded.ms",
-                value_rows(chunk.len(), 7)
-            );
-            let mut q = sqlx::query(&sql);
-            for ((day, agent, ready, reason), ms) in chunk {
-                q = q
-                    .bind(zone.clone())
-                    .bind(*day)
-                    .bind(departments.get(agent).copied().unwrap_or(0))
-                    .bind(*agent)
-                    .bind(i64::from(*ready))
-                    .bind(reason.to_string())
-                    .bind(*ms);
-            }
-            q.execute(&mut *c).await?;
-        }
+        add_state_rows(
+            c,
+            ("report_agent_state_days", Some(&zone)),
+            times,
+            departments,
+            |at| days.start(at),
+        )
+        .await?;
     }
     Ok(())
 }

@@ -1,8 +1,10 @@
 //! SQL shared by the rollup's writes and the reports' reads: the figure columns of the
 //! interval tables, the upsert that adds rows to them, and the CASE that finds a row's period.
 
+use std::collections::HashMap;
+
 use sqlx::AnyConnection;
-use switchboard_domain::report::{AgentFigures, AgentKey};
+use switchboard_domain::report::{AgentFigures, AgentKey, StateTime};
 
 use crate::error::StoreError;
 use crate::sql::value_rows;
@@ -94,6 +96,72 @@ pub(crate) async fn add_agent_rows(
                 .bind(f.assigned)
                 .bind(f.completed)
                 .bind(f.handle_ms);
+        }
+        q.execute(&mut *c).await?;
+    }
+    Ok(())
+}
+
+/// Adds the state `times` to `table` (keyed by zone too when one is given: the day rows), each
+/// under the period `period_of` gives its interval and its agent's department in
+/// `departments`; summed per row first, as a statement may not touch a row twice.
+pub(crate) async fn add_state_rows(
+    c: &mut AnyConnection,
+    (table, zone): (&str, Option<&str>),
+    times: &[StateTime],
+    departments: &HashMap<i64, i64>,
+    mut period_of: impl FnMut(i64) -> i64,
+) -> Result<(), StoreError> {
+    let mut summed: HashMap<(i64, i64, bool, &str), i64> = HashMap::new();
+    for t in times {
+        *summed
+            .entry((
+                period_of(t.interval),
+                t.agent,
+                t.state.ready,
+                t.state.reason.as_str(),
+            ))
+            .or_default() += t.ms;
+    }
+    // The row's key, then its department (not part of the key).
+    let (columns, keys): (&[&str], &[&str]) = match zone {
+        Some(_) => (
+            &[
+                "zone",
+                "interval_start",
+                "agent_id",
+                "ready",
+                "reason",
+                "department_id",
+            ],
+            &["zone", "interval_start", "agent_id", "ready", "reason"],
+        ),
+        None => (
+            &[
+                "interval_start",
+                "agent_id",
+                "ready",
+                "reason",
+                "department_id",
+            ],
+            &["interval_start", "agent_id", "ready", "reason"],
+        ),
+    };
+    let rows: Vec<_> = summed.into_iter().collect();
+    for chunk in rows.chunks(ROWS) {
+        let sql = upsert(table, columns, keys, &["ms"], chunk.len());
+        let mut q = sqlx::query(&sql);
+        for ((period, agent, ready, reason), ms) in chunk {
+            if let Some(z) = zone {
+                q = q.bind(z.to_string());
+            }
+            q = q
+                .bind(*period)
+                .bind(*agent)
+                .bind(i64::from(*ready))
+                .bind(reason.to_string())
+                .bind(departments.get(agent).copied().unwrap_or(0))
+                .bind(*ms);
         }
         q.execute(&mut *c).await?;
     }
