@@ -1,7 +1,7 @@
 // The reports console: a supervisor runs the email volume report per hour, sees its chart (an
 // SVG with a bar per hour, its table below), exports it as CSV, XLSX and PDF, filters it by
-// several queues and a channel, saves it for today
-// and runs it by hand; the fields do not overlap at 1280 px; the pages pass axe-core in light
+// several queues and a channel, pages through it at 15 minutes (every page with the whole
+// period's totals), saves it for today and runs it by hand; the fields do not overlap at 1280 px; the pages pass axe-core in light
 // and dark colours.
 //
 // Environment (set by crates/cli/tests/browser.rs): SWITCHBOARD_URL, SB_EMAIL, SB_PASSWORD,
@@ -19,13 +19,17 @@ const env = (name) => {
 const browser = await launch();
 try {
   const page = await login(browser, env('SB_EMAIL'), env('SB_PASSWORD'), '/reports');
-
-  await step('run the email volume report per hour', async () => {
+  // Runs the email volume report of the default period per `per` (a granularity), in UTC.
+  const emailVolume = async (per) => {
     await page.goto(`${baseUrl}/reports`);
     await page.getByLabel('Report', { exact: true }).selectOption('email_volume');
-    await page.getByLabel('Per', { exact: true }).selectOption('hour');
+    await page.getByLabel('Per', { exact: true }).selectOption(per);
     await page.getByLabel('Time zone', { exact: true }).fill('UTC');
     await page.getByRole('button', { name: 'Run report' }).click();
+  };
+
+  await step('run the email volume report per hour', async () => {
+    await emailVolume('hour');
     await page.locator('svg.chart rect.bar').first().waitFor({ timeout: 15000 });
     const total = await page.locator('.report-table tfoot td.num').first().innerText();
     assert.equal(total.trim(), env('SB_ARRIVED'));
@@ -107,6 +111,34 @@ try {
     assert.ok(href.includes(`queue_id=${values.join(',')}`), href);
     assert.ok(href.includes('channel=inbound_email'), href);
     await accessible(page, 'a report filtered by queues and a channel');
+  });
+
+  await step('a long report shows a page of periods at a time', async () => {
+    await emailVolume('15m');
+    const nav = page.getByRole('navigation', { name: 'Pages of the report' });
+    await nav.waitFor({ timeout: 15000 });
+    const pages = Number((await nav.innerText()).match(/Page 1 \/ (\d+)/)[1]);
+    assert.ok(pages >= 2, `${pages} pages`);
+    await accessible(page, 'the first page of a long report');
+    // Every page has the whole period's totals; the mail of today is on the last page.
+    for (let n = 2; n <= pages; n += 1) {
+      const total = await page.locator('.report-table tfoot td.num').first().innerText();
+      assert.equal(total.trim(), env('SB_ARRIVED'), `totals on page ${n - 1}`);
+      await Promise.all([
+        page.waitForURL(new RegExp(`page=${n}`)),
+        nav.getByRole('link', { name: 'Later periods' }).click(),
+      ]);
+      await nav.waitFor();
+      assert.match(await nav.innerText(), new RegExp(`Page ${n} / ${pages}`));
+    }
+    assert.equal(await nav.getByRole('link', { name: 'Later periods' }).count(), 0);
+    assert.equal(await nav.getByRole('link', { name: 'Earlier periods' }).count(), 1);
+    assert.ok((await page.locator('.report-table tbody tr').count()) >= 1, 'today on the last page');
+    await screenshot(page, 'report-pages');
+    const total = await page.locator('.report-table tfoot td.num').first().innerText();
+    assert.equal(total.trim(), env('SB_ARRIVED'));
+    const href = await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href');
+    assert.ok(!href.includes('page='), `the exports hold every period: ${href}`);
   });
 
   await step('save it, run it by hand and find its files', async () => {

@@ -247,8 +247,13 @@ async fn stored_presence_times(s: &Store) -> BTreeMap<(i64, i64, bool, String), 
     };
     let mut out = BTreeMap::new();
     for t in s.agent_state_times(&Scope::All, &all).await.unwrap() {
-        *out.entry((t.interval, t.agent, t.state.ready, t.state.reason))
-            .or_default() += t.ms;
+        *out.entry((
+            t.interval,
+            t.agent,
+            t.state.ready,
+            t.state.reason.to_string(),
+        ))
+        .or_default() += t.ms;
     }
     out.retain(|_, ms| *ms > 0);
     out
@@ -630,11 +635,65 @@ async fn days_equal_quarters_summed(
     let mut states_db = BTreeMap::new();
     for t in s.agent_state_times(&Scope::All, &f).await.unwrap() {
         *states_db
-            .entry((t.interval, t.agent, t.state.ready, t.state.reason))
+            .entry((
+                t.interval,
+                t.agent,
+                t.state.ready,
+                t.state.reason.to_string(),
+            ))
             .or_default() += t.ms;
     }
     states_db.retain(|_, ms: &mut i64| *ms > 0);
     assert_eq!(states_db, states_here, "states by day in {zone}");
+}
+
+/// Every page of each agent and queue report at 15 minutes and by hour, in a zone whose hours
+/// are not UTC's, holds the rows of the whole report in order under its columns and totals.
+async fn pages_make_up_the_whole_report(app: &App) {
+    use switchboard_app::reports::ReportParams;
+    use switchboard_domain::report::{Granularity, ReportKind};
+    let now = at(10 * 3_600_000);
+    for kind in [
+        ReportKind::AgentWork,
+        ReportKind::AgentPresence,
+        ReportKind::ChatVolume,
+        ReportKind::ServiceLevel,
+    ] {
+        for granularity in [Granularity::Quarter, Granularity::Hour] {
+            let p = ReportParams {
+                kind,
+                from: at(-3_600_000),
+                to: at(5 * 3_600_000),
+                granularity,
+                time_zone: "Asia/Kolkata".into(),
+                departments: vec![],
+                queues: vec![],
+                agents: vec![],
+                channels: vec![],
+                threshold_secs: 30,
+            };
+            let whole = app.run_report(&Scope::All, &p, now).await.unwrap();
+            assert!(whole.rows.len() >= 4, "{kind:?}: {}", whole.rows.len());
+            let first = app
+                .run_report_page(&Scope::All, &p, (0, 3), now)
+                .await
+                .unwrap();
+            let pages = first.page.expect("paged").pages;
+            assert!(pages >= 2, "{kind:?} {granularity:?}: {pages} pages");
+            let mut rows = Vec::new();
+            for index in 0..pages {
+                let page = app
+                    .run_report_page(&Scope::All, &p, (index, 3), now)
+                    .await
+                    .unwrap();
+                assert_eq!(page.page.map(|p| p.index), Some(index));
+                assert_eq!(page.columns, whole.columns, "{kind:?} page {index}");
+                assert_eq!(page.total, whole.total, "{kind:?} page {index}");
+                rows.extend(page.rows);
+            }
+            assert_eq!(rows, whole.rows, "{kind:?} {granularity:?}");
+        }
+    }
 }
 
 async fn suite(s: Store) {
@@ -673,6 +732,7 @@ async fn suite(s: Store) {
     assert_eq!(agents, a_expected);
     assert!(queues.keys().all(|(iv, _, _)| iv % INTERVAL_MS == 0));
     summed_by_the_database_equals_summed_here(&s, &queues, &agents).await;
+    pages_make_up_the_whole_report(&app).await;
     days_equal_quarters_summed(&s, "UTC", &agents).await;
     days_equal_quarters_summed(&s, "Pacific/Chatham", &agents).await;
     // A zone kept later is filled from the rows there are; one no longer wanted is dropped.

@@ -13,7 +13,7 @@ use clap::Args;
 use switchboard_app::App;
 use switchboard_app::reports::{ReportParams, RollupRunner};
 use switchboard_domain::event::WaitTold;
-use switchboard_domain::report::{Granularity, ReportKind, period_of, time_zone};
+use switchboard_domain::report::{Granularity, ROWS_PER_PAGE, ReportKind, period_of, time_zone};
 use switchboard_domain::webhook::{NewWebhook, TargetPolicy};
 use switchboard_domain::{
     ActivityAction, ActivityId, Actor, ChannelKind, DepartmentId, EventKind, EventPayload,
@@ -370,7 +370,32 @@ async fn time_reports(
             ms(pick(&times, 0.5)),
             ms(pick(&times, 0.99))
         );
+        paged(app, &p, runs).await?;
     }
+    Ok(())
+}
+
+/// Times the page the console shows in the middle of report `p`, when it has more than one.
+async fn paged(app: &App, p: &ReportParams, runs: usize) -> anyhow::Result<()> {
+    let at = |index| app.run_report_page(&Scope::All, p, (index, ROWS_PER_PAGE), crate::now());
+    let Some(pages) = at(0).await?.page.map(|page| page.pages) else {
+        return Ok(());
+    };
+    let mut times = Vec::with_capacity(runs);
+    let mut rows = 0;
+    for _ in 0..runs.max(1) {
+        let t = Instant::now();
+        let table = at(pages / 2).await?;
+        times.push(t.elapsed());
+        rows = table.rows.len();
+    }
+    times.sort_unstable();
+    println!(
+        "      page {:<3} of {pages:<4} {rows:>6} rows  p50 {:>7.1} ms  p99 {:>7.1} ms",
+        pages / 2 + 1,
+        ms(pick(&times, 0.5)),
+        ms(pick(&times, 0.99))
+    );
     Ok(())
 }
 

@@ -182,6 +182,27 @@ async fn reports_fold_the_work_and_answer_within_each_callers_departments() {
     let period = by_day["rows"][0]["period"].as_str().unwrap();
     assert!(period.ends_with("T00:00:00+01:00"), "{by_day}");
 
+    // A long report a page at a time: the last week at 15 minutes for two queues is pages of
+    // whole periods, each with the whole week's totals; the arrivals are on the last page.
+    let (st, first) = api
+        .get("/reports/email_volume?granularity=15m&page=1")
+        .await;
+    assert_eq!(st, 200, "{first}");
+    assert_eq!(first["page"]["index"], 0, "{first}");
+    let pages = first["page"]["pages"].as_u64().unwrap();
+    assert!(pages >= 2, "{first}");
+    let (_, last) = api
+        .get(&format!(
+            "/reports/email_volume?granularity=15m&page={pages}"
+        ))
+        .await;
+    assert_eq!(last["page"]["index"].as_u64(), Some(pages - 1), "{last}");
+    assert_eq!(total(&first, "arrived"), 8.0, "{first}");
+    assert_eq!(total(&last, "arrived"), 8.0, "{last}");
+    assert!(!last["rows"].as_array().unwrap().is_empty(), "{last}");
+    let (_, whole) = api.get("/reports/email_volume?granularity=15m").await;
+    assert!(whole.get("page").is_none(), "no page asked, every period");
+
     // CSV: the formula-like queue name is text.
     let (st, csv) = api
         .bytes(&format!(

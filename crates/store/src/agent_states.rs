@@ -5,6 +5,7 @@
 //! the states still held. The rollup's reset builds the times again from `agent_events`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use sqlx::AnyConnection;
 use switchboard_domain::event::agent::{AgentEventKind, PresenceChanged};
@@ -14,7 +15,7 @@ use switchboard_domain::{Presence, Scope, Timestamp, UserId};
 use crate::Store;
 use crate::error::StoreError;
 use crate::packed::read_packed;
-use crate::report_read::{IntervalFilter, Sources, interval_column, interval_query, unpacked};
+use crate::report_read::{IntervalFilter, Sources, interval_column, interval_query};
 use crate::report_sql::add_state_rows;
 use crate::routing::presence_from_row;
 use crate::sql::{col, int_list, json, to_json, ts};
@@ -228,15 +229,21 @@ impl Store {
         let at = format!("r.{}", interval_column(&f));
         let ints = [at.as_str(), "r.agent_id", "r.ready", "r.ms"];
         let packed = read_packed(&self.inner.read, &sql, &["reason"], &ints).await?;
-        Ok(unpacked(&packed, ints.len())
-            .map(|(texts, v)| StateTime {
-                interval: v[0],
-                agent: v[1],
-                state: AgentState {
-                    ready: v[2] != 0,
-                    reason: texts.first().cloned().unwrap_or_default(),
-                },
-                ms: v[3],
+        let width = ints.len();
+        Ok(packed
+            .iter()
+            .flat_map(|p| {
+                // One reason a group: its rows share it.
+                let reason: Arc<str> = p.texts.first().map_or("", String::as_str).into();
+                p.ints.chunks_exact(width).map(move |v| StateTime {
+                    interval: v[0],
+                    agent: v[1],
+                    state: AgentState {
+                        ready: v[2] != 0,
+                        reason: Arc::clone(&reason),
+                    },
+                    ms: v[3],
+                })
             })
             .collect())
     }

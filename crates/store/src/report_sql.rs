@@ -119,7 +119,7 @@ pub(crate) async fn add_state_rows(
                 period_of(t.interval),
                 t.agent,
                 t.state.ready,
-                t.state.reason.as_str(),
+                &*t.state.reason,
             ))
             .or_default() += t.ms;
     }

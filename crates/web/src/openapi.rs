@@ -61,6 +61,7 @@ use crate::routes::system::Logging;
         switchboard_domain::report::ReportKind,
         switchboard_domain::report::ReportTable,
         switchboard_domain::report::ReportRow,
+        switchboard_domain::report::PeriodPage,
         switchboard_domain::report::Column,
         switchboard_domain::report::Granularity,
         switchboard_domain::report::SavedReport,
@@ -448,7 +449,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         (
             "/api/v1/reports/{kind}",
             Get,
-            "Run a report within the caller's departments (from and to, or a preset such as last_week; granularity: 15m/hour/day/week/month/total, time_zone; department_id, queue_id, agent_id and channel each one or several, comma-separated; threshold_secs, format: json, csv, xlsx or pdf)",
+            "Run a report within the caller's departments (from and to, or a preset such as last_week; granularity: 15m/hour/day/week/month/total, time_zone; department_id, queue_id, agent_id and channel each one or several, comma-separated; threshold_secs, format: json, csv, xlsx or pdf; page: one page of about 500 rows of whole periods, from 1, with the whole period's columns and totals, JSON only)",
             "reports",
             None,
             "200",

@@ -1,6 +1,6 @@
 //! Reports' use cases: [`RollupRunner::step`] folds the next events of the log into the
 //! 15-minute interval tables (and now and then keeps the agents' day rollups in the business
-//! calendars' zones); [`run`] runs a report over them.
+//! calendars' zones); [`run`] runs a report over them, [`paged`] one page of its periods.
 //!
 //! - **Gather**: the cursor, the events after it and what the rollup knows of their activities;
 //! - **Decide**: [`switchboard_domain::report::foldable`] (how far the log has no hole that may
@@ -9,6 +9,7 @@
 //!   transaction, only if the cursor is still where the batch began.
 
 pub mod export;
+pub mod paged;
 pub mod run;
 pub mod saved;
 

@@ -5,6 +5,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use rustc_hash::FxHashMap;
+
 use super::definitions::{Column, PeriodMemo, ReportTable, Shape, table};
 use super::presence::{Figures, Reasons, StateTime, column, state_columns, state_values};
 use super::rollup::{AgentFigures, AgentKey};
@@ -79,7 +81,7 @@ pub fn agent_table(
 ) -> ReportTable {
     let mut periods = PeriodMemo::new(shape);
     let reasons = Reasons::of(states);
-    let mut grouped: HashMap<(i64, i64), Summary> = HashMap::new();
+    let mut grouped: FxHashMap<(i64, i64), Summary> = FxHashMap::default();
     let mut total = Summary::default();
     let mut channels = BTreeSet::new();
     for (k, f) in rows {

@@ -5,9 +5,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use jiff::tz::TimeZone;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::pages::PeriodPage;
 use super::rollup::{QueueFigures, QueueKey, WAIT_BOUNDS_SECS};
 use crate::channel::ChannelKind;
 use crate::error::ValidationError;
@@ -226,6 +228,9 @@ pub struct ReportTable {
     pub rows: Vec<ReportRow>,
     /// The whole period for every group together.
     pub total: ReportRow,
+    /// Which of the report's pages of periods the rows are (none: every period).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<PeriodPage>,
 }
 
 /// The time zone named `name` (IANA), or a validation error on `field`.
@@ -293,7 +298,7 @@ pub fn period_end(start_ms: i64, granularity: Granularity, tz: &TimeZone) -> Opt
 pub(super) struct PeriodMemo<'a> {
     granularity: Granularity,
     tz: &'a TimeZone,
-    seen: HashMap<i64, i64>,
+    seen: FxHashMap<i64, i64>,
 }
 
 impl<'a> PeriodMemo<'a> {
@@ -302,13 +307,18 @@ impl<'a> PeriodMemo<'a> {
         PeriodMemo {
             granularity: shape.granularity,
             tz: shape.tz,
-            seen: HashMap::new(),
+            seen: FxHashMap::default(),
         }
     }
 
     /// The start of the period holding `interval` ([`period_of`]).
     pub(super) fn of(&mut self, interval: i64) -> i64 {
         let (g, tz) = (self.granularity, self.tz);
+        match g {
+            // Each interval is its own period, or all are one: nothing to work out.
+            Granularity::Quarter | Granularity::Total => return period_of(interval, g, tz),
+            _ => {}
+        }
         *self
             .seen
             .entry(interval)
@@ -351,7 +361,8 @@ pub fn period_bounds(
     }
 }
 
-fn label(period_ms: i64, tz: &TimeZone) -> String {
+/// The start of a period in `tz` as a table gives it (RFC 3339 with offset).
+pub(super) fn label(period_ms: i64, tz: &TimeZone) -> String {
     jiff::Timestamp::from_millisecond(period_ms)
         .map(|t| {
             t.to_zoned(tz.clone())
@@ -484,7 +495,7 @@ pub(super) fn table<F>(
 ) -> ReportTable {
     let name = |id: i64| names.get(&id).cloned().unwrap_or_else(|| format!("#{id}"));
     // Each period's label worked out once (many groups share a period).
-    let mut labels: HashMap<i64, String> = HashMap::new();
+    let mut labels: FxHashMap<i64, String> = FxHashMap::default();
     let rows: Vec<(i64, ReportRow)> = grouped
         .into_iter()
         .map(|((period, id), f)| {
@@ -506,14 +517,14 @@ pub(super) fn table<F>(
         .collect();
     // In time (a label's offset may change within a day), then by name.
     // Each group's place by name worked out once: rows then compare two integers.
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = FxHashSet::default();
     let mut ids: Vec<(String, i64)> = rows
         .iter()
         .filter(|(_, r)| seen.insert(r.group_id))
         .map(|(_, r)| (r.group.clone(), r.group_id))
         .collect();
     ids.sort_unstable();
-    let rank: HashMap<i64, usize> = ids
+    let rank: FxHashMap<i64, usize> = ids
         .iter()
         .enumerate()
         .map(|(i, (_, id))| (*id, i))
@@ -538,6 +549,7 @@ pub(super) fn table<F>(
             group: "Total".into(),
             values: values(total),
         },
+        page: None,
     }
 }
 

@@ -1,7 +1,8 @@
 //! Reports: what the business sees. `rollup.rs` folds the event log into 15-minute intervals per
 //! queue and per agent; `definitions.rs` says what each report reads and shows, and turns rollup
 //! rows into a table in the report's time zone; `agent_work.rs` and `presence.rs` make the
-//! agents' tables from their rollup rows and state times.
+//! agents' tables from their rollup rows and state times; `pages.rs` cuts a long report into
+//! pages of periods.
 
 pub mod agent_work;
 pub mod chart;
@@ -9,6 +10,7 @@ pub mod days;
 pub mod definitions;
 pub mod file_format;
 pub mod outcomes;
+pub mod pages;
 pub mod period;
 pub mod presence;
 pub mod rollup;
@@ -32,6 +34,7 @@ pub use definitions::{
 };
 pub use file_format::ExportFormat;
 pub use outcomes::{ExceptionFact, SurveyFact, exceptions_table, surveys_table};
+pub use pages::{PeriodPage, ROWS_PER_PAGE, period_page, period_starts};
 pub use period::{PeriodChoice, PeriodPreset};
 pub use presence::{
     AgentState, PresenceStep, REASON_COLUMN, StateTime, presence_step, presence_table,

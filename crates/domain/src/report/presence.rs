@@ -6,6 +6,9 @@
 //! the occupancy (handle time over time logged in; above 100 % when work ran side by side).
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
 
 use super::definitions::{Column, PeriodMemo, ReportTable, Shape, table};
 use super::rollup::{AgentFigures, AgentKey, INTERVAL_MS, interval_of};
@@ -18,8 +21,9 @@ use crate::time::Timestamp;
 pub struct AgentState {
     /// Ready for new work on at least one channel.
     pub ready: bool,
-    /// Why not ready (empty when ready or when no reason was given).
-    pub reason: String,
+    /// Why not ready (empty when ready or when no reason was given); shared, as a month of
+    /// state times holds the same few reasons hundreds of thousands of times.
+    pub reason: Arc<str>,
 }
 
 impl AgentState {
@@ -32,9 +36,9 @@ impl AgentState {
         Some(AgentState {
             ready,
             reason: if ready {
-                String::new()
+                Arc::from("")
             } else {
-                p.reason.clone().unwrap_or_default().trim().to_string()
+                Arc::from(p.reason.as_deref().unwrap_or_default().trim())
             },
         })
     }
@@ -180,7 +184,7 @@ impl Figures {
 #[derive(Debug, Default)]
 pub(super) struct Reasons {
     names: Vec<String>,
-    places: HashMap<String, usize>,
+    places: FxHashMap<String, usize>,
 }
 
 impl Reasons {
@@ -189,7 +193,7 @@ impl Reasons {
         let names: BTreeSet<&str> = states
             .iter()
             .filter(|s| !s.state.ready)
-            .map(|s| s.state.reason.as_str())
+            .map(|s| &*s.state.reason)
             .collect();
         let names: Vec<String> = names.into_iter().map(str::to_string).collect();
         let places = names
@@ -264,7 +268,7 @@ pub fn presence_table(
 ) -> ReportTable {
     let mut periods = PeriodMemo::new(shape);
     let reasons = Reasons::of(states);
-    let mut grouped: HashMap<(i64, i64), Figures> = HashMap::new();
+    let mut grouped: FxHashMap<(i64, i64), Figures> = FxHashMap::default();
     let mut total = Figures::default();
     for s in states {
         let period = periods.of(s.interval);

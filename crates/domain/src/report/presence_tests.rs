@@ -61,7 +61,7 @@ fn a_state_counts_from_its_start_to_the_change_that_ends_it() {
     assert_eq!(step.since, now);
     let ready_state = AgentState {
         ready: true,
-        reason: String::new(),
+        reason: "".into(),
     };
     assert_eq!(
         step.closed,
@@ -117,7 +117,7 @@ fn the_presence_table_shows_reasons_and_occupancy() {
     let min = 60_000;
     let ready = AgentState {
         ready: true,
-        reason: String::new(),
+        reason: "".into(),
     };
     let states = [
         StateTime {

@@ -314,7 +314,7 @@ fn the_agent_work_summary_shows_handle_time_channels_states_and_occupancy() {
                 agent: 5,
                 state: crate::report::AgentState {
                     ready: true,
-                    reason: String::new(),
+                    reason: "".into(),
                 },
                 ms: 360_000,
             },

@@ -28,7 +28,7 @@ fn presence(agent: UserId, logged_in: bool, ready: bool, reason: Option<&str>) -
 fn rows(times: Vec<StateTime>) -> Vec<(i64, bool, String, i64)> {
     let mut out: Vec<_> = times
         .into_iter()
-        .map(|t| (t.interval, t.state.ready, t.state.reason, t.ms))
+        .map(|t| (t.interval, t.state.ready, t.state.reason.to_string(), t.ms))
         .collect();
     out.sort();
     out

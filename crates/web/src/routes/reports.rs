@@ -80,6 +80,9 @@ pub struct Query {
     threshold_secs: Option<i64>,
     /// `json` (default), `csv`, `xlsx` or `pdf`.
     format: Option<String>,
+    /// One page of the periods (from 1; JSON only): about 500 rows, with the whole period's
+    /// columns and totals. Without it, every period.
+    page: Option<usize>,
 }
 
 /// The ids of a comma-separated list (`1,2, 3`); empty when absent.
@@ -215,6 +218,24 @@ pub async fn table(s: &AppState, caller: &Caller, p: &ReportParams) -> ApiResult
         .await?)
 }
 
+/// Runs page `index` of a report's periods for `caller` (the whole report when it fits on
+/// one page).
+pub async fn table_page(
+    s: &AppState,
+    caller: &Caller,
+    p: &ReportParams,
+    index: usize,
+) -> ApiResult<ReportTable> {
+    Ok(s.app
+        .run_report_page(
+            &caller.scope,
+            p,
+            (index, switchboard_domain::report::ROWS_PER_PAGE),
+            crate::state::now(),
+        )
+        .await?)
+}
+
 /// `GET /reports/{kind}`: the report as JSON, or as a file with `format=csv|xlsx|pdf`.
 pub async fn run(
     State(s): State<AppState>,
@@ -225,6 +246,11 @@ pub async fn run(
     caller.require(Access::Read, Resource::Reports)?;
     let kind = kind_of(&kind)?;
     let p = params(kind, &q)?;
+    let json = matches!(q.format.as_deref(), None | Some("json"));
+    if let (Some(page), true) = (q.page, json) {
+        let t = table_page(&s, &caller, &p, page.saturating_sub(1)).await?;
+        return Ok(Json(t).into_response());
+    }
     let t = table(&s, &caller, &p).await?;
     let format = match q.format.as_deref() {
         None | Some("json") => return Ok(Json(t).into_response()),

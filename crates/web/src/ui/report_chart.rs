@@ -101,6 +101,7 @@ mod tests {
                 row("2026-12-02T00:00:00+00:00", "A", 4.0),
             ],
             total: row("", "Total", 9.0),
+            page: None,
         };
         let (b, more) = bars(&t);
         assert_eq!(

@@ -37,6 +37,8 @@ pub struct Form {
     agent_id: Vec<String>,
     channel: Vec<String>,
     threshold_secs: Option<String>,
+    /// Which page of a long report's periods (from 1).
+    page: Option<String>,
 }
 
 impl Form {
@@ -61,6 +63,7 @@ impl Form {
                 "granularity" => f.granularity = one,
                 "time_zone" => f.time_zone = one,
                 "threshold_secs" => f.threshold_secs = one,
+                "page" => f.page = one,
                 "department_id" => many(&mut f.department_id),
                 "queue_id" => many(&mut f.queue_id),
                 "agent_id" => many(&mut f.agent_id),
@@ -117,6 +120,51 @@ struct Shown {
     /// Per row, the address of the activities behind it (none for delivery exceptions, whose
     /// rows are aliases).
     drill: Vec<Option<String>>,
+    /// Where the rows are among the report's pages of periods, when it has more than one.
+    pages: Option<PageNav>,
+}
+
+/// The way from one page of a long report's periods to the next.
+struct PageNav {
+    /// This page's number (from 1).
+    number: usize,
+    /// How many pages.
+    pages: usize,
+    /// Where the page's periods start and end (short, in the report's zone).
+    from: String,
+    to: String,
+    /// The addresses of the pages before and after this one.
+    earlier: Option<String>,
+    later: Option<String>,
+}
+
+impl PageNav {
+    /// The way around `table`'s page (none when it is the whole report), whose addresses are
+    /// those of the console query `q` with another page.
+    fn of(table: &ReportTable, q: &str) -> Option<PageNav> {
+        let page = table.page?;
+        let link = |number: usize| {
+            let mut url = form_urlencoded::Serializer::new(String::new());
+            for (k, v) in form_urlencoded::parse(q.as_bytes()) {
+                if k != "page" {
+                    url.append_pair(&k, &v);
+                }
+            }
+            url.append_pair("page", &number.to_string());
+            format!("/reports?{}", url.finish())
+        };
+        let tz = time_zone("time_zone", &table.time_zone).ok()?;
+        let (from, to) = page.labels(&tz);
+        let short = |at: &str| switchboard_domain::report::period_label(at, table.granularity);
+        Some(PageNav {
+            number: page.index + 1,
+            pages: page.pages,
+            from: short(&from),
+            to: short(&to),
+            earlier: (page.index > 0).then(|| link(page.index)),
+            later: (page.index + 1 < page.pages).then(|| link(page.index + 2)),
+        })
+    }
 }
 
 #[derive(Template)]
@@ -283,6 +331,10 @@ pub async fn page(
                 .unwrap_or_else(|| date_of(now, &tz)),
         );
     }
+    // Pages are numbered from 1 in the address; a wrong number shows the first.
+    let page = empty_none(&f.page)
+        .and_then(|n| n.parse::<usize>().ok())
+        .map_or(0, |n| n.saturating_sub(1));
     let form = Form {
         from: Some(dates.0.clone()),
         to: Some(dates.1.clone()),
@@ -291,11 +343,12 @@ pub async fn page(
     if let Some(kind) = kind {
         match params(&form, kind, &tz_name) {
             Err(e) => error = Some(e.to_string()),
-            Ok(p) => match crate::routes::reports::table(&s, &viewer.0, &p).await {
+            Ok(p) => match crate::routes::reports::table_page(&s, &viewer.0, &p, page).await {
                 Ok(table) => {
                     let preset = empty_none(&form.preset).and_then(PeriodPreset::parse);
                     let own = viewer.0.user.department_id;
-                    shown = Some(show(table, &p, preset, own, &viewer.tr()));
+                    let q = q.as_deref().unwrap_or_default();
+                    shown = Some(show(table, &p, preset, own, &viewer.tr(), q));
                 }
                 Err(e) => error = Some(e.message().to_string()),
             },
@@ -381,6 +434,7 @@ fn show(
     preset: Option<PeriodPreset>,
     own: DepartmentId,
     tr: &Tr,
+    q: &str,
 ) -> Shown {
     let (_, clipped) = switchboard_domain::report::bars(&table);
     Shown {
@@ -399,6 +453,7 @@ fn show(
             .collect(),
         definition: definition(p, preset, own),
         drill: table.rows.iter().map(|r| drill_url(p, r)).collect(),
+        pages: PageNav::of(&table, q),
         table,
     }
 }

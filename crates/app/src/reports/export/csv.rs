@@ -72,6 +72,7 @@ mod tests {
                 group: "Total".into(),
                 values: vec![Some(6.0), Some(12.345)],
             },
+            page: None,
         };
         let text = String::from_utf8(write(&t).unwrap()).unwrap();
         let lines: Vec<&str> = text.lines().collect();

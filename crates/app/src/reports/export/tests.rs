@@ -33,6 +33,7 @@ fn table(rows: usize) -> ReportTable {
             group: "Total".into(),
             values: vec![Some(3.0), None, Some(1.25)],
         },
+        page: None,
     }
 }
 
