@@ -648,7 +648,8 @@ async fn days_equal_quarters_summed(
 }
 
 /// Every page of each agent and queue report at 15 minutes and by hour, in a zone whose hours
-/// are not UTC's, holds the rows of the whole report in order under its columns and totals.
+/// are not UTC's, holds the rows of the whole report in order under its columns and totals;
+/// a longer period with nothing more in it (its 15-minute rows read in halves) gives the same.
 async fn pages_make_up_the_whole_report(app: &App) {
     use switchboard_app::reports::ReportParams;
     use switchboard_domain::report::{Granularity, ReportKind};
@@ -674,6 +675,18 @@ async fn pages_make_up_the_whole_report(app: &App) {
             };
             let whole = app.run_report(&Scope::All, &p, now).await.unwrap();
             assert!(whole.rows.len() >= 4, "{kind:?}: {}", whole.rows.len());
+            // Over eight days more (read in two halves side by side), the same rows: the
+            // history starts at 0.
+            let longer = ReportParams {
+                from: at(-8 * 86_400_000),
+                ..p.clone()
+            };
+            let longer = app.run_report(&Scope::All, &longer, now).await.unwrap();
+            assert_eq!(
+                (&longer.rows, &longer.total),
+                (&whole.rows, &whole.total),
+                "{kind:?} {granularity:?} over eight days more"
+            );
             let first = app
                 .run_report_page(&Scope::All, &p, (0, 3), now)
                 .await

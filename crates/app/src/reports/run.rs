@@ -3,9 +3,11 @@
 
 use std::collections::HashMap;
 
+use futures_util::future::try_join_all;
+
 use switchboard_domain::report::{
     Granularity, INTERVAL_MS, ReportKind, ReportTable, Shape, agent_table, exceptions_table,
-    period_bounds, presence::held_times, presence_table, queue_table, surveys_table,
+    interval_of, period_bounds, presence::held_times, presence_table, queue_table, surveys_table,
     threshold_index, time_zone, wait_accuracy_table, whole_days,
 };
 use switchboard_domain::{
@@ -100,6 +102,28 @@ fn whole_days_in(p: &ReportParams) -> Option<String> {
     whole_days(&bounds, &tz).then(|| p.time_zone.clone())
 }
 
+/// Periods of 15-minute rows at least this long are read in two halves side by side.
+const HALVED_MS: i64 = 7 * 86_400_000;
+
+/// `f` cut in two at a 15-minute bound when it reads a long run of 15-minute rows (each half
+/// then goes to its own database connection), else `f` alone.
+fn halves(f: &IntervalFilter) -> Vec<IntervalFilter> {
+    if f.summed != Summed::No || f.to_ms - f.from_ms < HALVED_MS {
+        return vec![f.clone()];
+    }
+    let mid = interval_of(f.from_ms + (f.to_ms - f.from_ms) / 2);
+    vec![
+        IntervalFilter {
+            to_ms: mid,
+            ..f.clone()
+        },
+        IntervalFilter {
+            from_ms: mid,
+            ..f.clone()
+        },
+    ]
+}
+
 /// An error running a report.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -158,14 +182,18 @@ impl App {
                 ));
             }
             ReportKind::AgentPresence | ReportKind::AgentWork => {
-                // The reads are apart: the database works on them side by side.
-                let (mut states, held, work, names) = futures_util::future::try_join4(
-                    store.agent_state_times(scope, &filter),
+                // The reads are apart, and a long run of 15-minute rows is read in two halves:
+                // the database works on them side by side.
+                let parts = halves(&filter);
+                let (states, held, work, names) = futures_util::future::try_join4(
+                    try_join_all(parts.iter().map(|f| store.agent_state_times(scope, f))),
                     store.held_agent_states(scope, &filter),
-                    store.agent_intervals(scope, &filter),
+                    try_join_all(parts.iter().map(|f| store.agent_intervals(scope, f))),
                     self.agent_names(scope),
                 )
                 .await?;
+                let mut states: Vec<_> = states.into_iter().flatten().collect();
+                let work: Vec<_> = work.into_iter().flatten().collect();
                 states.extend(held_times(
                     &held,
                     filter.from_ms,
