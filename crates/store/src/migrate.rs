@@ -174,6 +174,10 @@ pub(crate) async fn run(
     backend: Backend,
     now_ms: i64,
 ) -> Result<Vec<i64>, StoreError> {
+    // Nothing to do: nothing written, so a command beside a running server takes no lock.
+    if current_version(pool).await? >= latest_version() {
+        return Ok(vec![]);
+    }
     pool.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
     )
@@ -181,7 +185,12 @@ pub(crate) async fn run(
     let mut applied = vec![];
     for (version, name, sql) in MIGRATIONS {
         let mut conn = pool.acquire().await?;
-        let mut tx = conn.begin().await?;
+        // SQLite: the write lock first, as another process may be migrating too (see the
+        // writer); PostgreSQL: the table lock below.
+        let mut tx = match backend {
+            Backend::Sqlite => conn.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => conn.begin().await?,
+        };
         if backend == Backend::Postgres {
             tx.execute("LOCK TABLE schema_migrations IN EXCLUSIVE MODE")
                 .await?;

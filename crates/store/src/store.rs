@@ -87,7 +87,9 @@ impl Store {
                             sqlite_pragmas(c).await?;
                             // Readers map the file: a report's scan of the rollup reads pages
                             // from memory, not a system call per page (the writer does not).
-                            c.execute("PRAGMA mmap_size = 1073741824").await?;
+                            // The whole file, up to 64 GiB (the build raises SQLite's cap,
+                            // see `.cargo/config.toml`): the rollup's pages lie anywhere in it.
+                            c.execute(MAP_READERS).await?;
                             Ok(())
                         })
                     })
@@ -208,6 +210,10 @@ impl Store {
     }
 }
 
+/// How much of the database file SQLite's read connections map: 64 GiB of address space, not
+/// of memory (pages come in as they are read and belong to the file cache).
+const MAP_READERS: &str = "PRAGMA mmap_size = 68719476736";
+
 /// Adds `mode=rwc` so a missing database file is created.
 fn sqlite_url(url: &str) -> String {
     if url.contains("mode=") || url.contains(":memory:") {
@@ -252,4 +258,27 @@ pub async fn create_postgres_database(server_url: &str, name: &str) -> Result<St
     };
     let base = base.rsplit_once('/').map_or(base, |(b, _)| b);
     Ok(format!("{base}/{name}{query}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlx::Row;
+
+    use super::{Store, StoreOptions};
+
+    #[tokio::test]
+    #[allow(clippy::unwrap_used)]
+    async fn sqlite_readers_map_files_past_sqlites_default_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("map.db").display());
+        let store = Store::open(&url, &StoreOptions::default()).await.unwrap();
+        let row = sqlx::query("PRAGMA mmap_size")
+            .fetch_one(&store.inner.read)
+            .await
+            .unwrap();
+        // SQLite lowers a larger request to its build's cap (2 GiB unless raised): the build
+        // must raise it, or the rollup's pages past 2 GiB are read a system call at a time.
+        assert_eq!(row.try_get::<i64, _>(0).unwrap(), 64 << 30);
+        store.close().await;
+    }
 }

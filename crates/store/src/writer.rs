@@ -176,7 +176,14 @@ async fn run_batch(target: &Target, mut batch: Vec<Job>) {
 /// Runs the batch in one transaction. Plain: the first failing job rolls everything back
 /// ([`Attempt::JobFailed`]). Isolated: each job runs under its own savepoint and fails alone.
 async fn attempt(target: &Target, batch: &mut [Job], isolate: bool) -> Attempt {
-    let mut tx = match target.pool.begin().await {
+    // SQLite: take the write lock up front. A deferred transaction that reads before it writes
+    // cannot wait for another process's writer (the CLI's, beside a running server): SQLite
+    // fails it at once as "database is locked". Taking the lock first waits the busy timeout.
+    let begun = match target.backend {
+        Backend::Sqlite => target.pool.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => target.pool.begin().await,
+    };
+    let mut tx = match begun {
         Ok(tx) => tx,
         Err(e) => return Attempt::Failed(e.into()),
     };
