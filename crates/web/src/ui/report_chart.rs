@@ -5,9 +5,8 @@
 
 use std::fmt::Write as _;
 
-use switchboard_domain::report::ReportTable;
-use switchboard_domain::report::bars;
 use switchboard_domain::report::chart::short;
+use switchboard_domain::report::{Granularity, ReportTable, bars, period_label};
 
 const WIDTH: f64 = 960.0;
 const HEIGHT: f64 = 260.0;
@@ -19,6 +18,24 @@ fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     switchboard_domain::template::escape_html(s, &mut out);
     out
+}
+
+/// What the axis says under a bar labelled `label` (`YYYY-MM-DD HH:MM`, or a queue's or
+/// agent's name): for periods shorter than a day the time of day, with the date on a second
+/// line under the first tick of each day (`day` is the date of the last tick); else the date,
+/// the month, or the name (cut to fit).
+fn tick(label: &str, g: Granularity, day: &mut Option<String>) -> (String, Option<String>) {
+    match g {
+        Granularity::Quarter | Granularity::Hour => {
+            let date = label.get(..10).unwrap_or(label).to_string();
+            let time = label.get(11..16).unwrap_or_default().to_string();
+            let new_day = day.as_deref() != Some(date.as_str());
+            *day = Some(date.clone());
+            (time, new_day.then_some(date))
+        }
+        Granularity::Total => (label.chars().take(12).collect(), None),
+        _ => (period_label(label, g), None),
+    }
 }
 
 /// The chart of `t`, titled by the elements with ids `title_id` and `desc_id`.
@@ -47,6 +64,7 @@ pub fn svg(t: &ReportTable, title_id: &str, desc_id: &str) -> String {
         );
     }
     let label_every = (bars.len() / 12).max(1);
+    let mut day = None;
     for (i, (label, v)) in bars.iter().enumerate() {
         let h = plot_h * v / max;
         let x = LEFT + step * i as f64;
@@ -60,13 +78,17 @@ pub fn svg(t: &ReportTable, title_id: &str, desc_id: &str) -> String {
             short(*v)
         );
         if i % label_every == 0 {
-            let _ = write!(
-                s,
-                r#"<text class="tick" x="{:.1}" y="{}" text-anchor="start">{}</text>"#,
-                x,
-                HEIGHT - BOTTOM + 16.0,
-                escape(label.get(..10).unwrap_or(label))
-            );
+            let (first, second) = tick(label, t.granularity, &mut day);
+            for (line, text) in [(16.0, Some(first)), (30.0, second)] {
+                let Some(text) = text else { continue };
+                let _ = write!(
+                    s,
+                    r#"<text class="tick" x="{:.1}" y="{}" text-anchor="start">{}</text>"#,
+                    x,
+                    HEIGHT - BOTTOM + line,
+                    escape(&text)
+                );
+            }
         }
     }
     s.push_str("</svg>");
@@ -120,5 +142,30 @@ mod tests {
             "{svg}"
         );
         assert!(svg.starts_with("<svg") && svg.contains(r#"aria-labelledby="t d""#));
+    }
+
+    #[test]
+    fn hours_are_ticked_by_time_with_the_date_where_the_day_changes() {
+        let mut day = None;
+        let ticks: Vec<_> = ["2026-12-01 22:00", "2026-12-01 23:00", "2026-12-02 00:00"]
+            .into_iter()
+            .map(|l| tick(l, Granularity::Hour, &mut day))
+            .collect();
+        assert_eq!(
+            ticks,
+            vec![
+                ("22:00".to_string(), Some("2026-12-01".to_string())),
+                ("23:00".to_string(), None),
+                ("00:00".to_string(), Some("2026-12-02".to_string())),
+            ]
+        );
+        assert_eq!(
+            tick("2026-12-01 00:00", Granularity::Month, &mut day),
+            ("2026-12".to_string(), None)
+        );
+        assert_eq!(
+            tick("2026-12-07 00:00", Granularity::Day, &mut day),
+            ("2026-12-07".to_string(), None)
+        );
     }
 }
