@@ -186,7 +186,12 @@ async fn a_poison_message_does_not_hold_the_mailbox(postgres: bool) {
     let (st, raw) = w.api.bytes(&format!("/emails/{}/raw", poison["id"])).await;
     assert_eq!(st, 200);
     assert_eq!(raw, plain(2, "POISON"), "the raw bytes are kept as fetched");
-    let status = alias_status(&w.api, alias).await;
+    // The worker records the notice after the exception is stored: wait for it.
+    let status = wait_for("the alias's notice", Duration::from_secs(30), || async {
+        let status = alias_status(&w.api, alias).await;
+        status["notice"].is_string().then_some(status)
+    })
+    .await;
     let notice = status["notice"].as_str().unwrap_or_default();
     assert!(
         notice.starts_with("message imap:INBOX:")
