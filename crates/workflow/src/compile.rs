@@ -1,13 +1,15 @@
 //! A workflow made ready to run. Literal text tests of one field are gathered into one
-//! Aho-Corasick automaton and its regular expressions into one `RegexSet`, so each field of a
-//! message is scanned once however many rules look at it.
+//! Aho-Corasick automaton, so each field of a message is scanned once however many rules look
+//! at it. The same automaton looks for each regular expression's required literal (see
+//! `prefilter`): such an expression runs only on a field that holds its literal; the others
+//! run together as one `RegexSet`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use jiff::tz::TimeZone;
-use regex::{RegexSet, RegexSetBuilder};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde_json::Value;
 use switchboard_domain::{
     ActivityStatus, AliasId, ArticleId, CalendarId, CategoryId, ChannelKind, DepartmentId,
@@ -157,28 +159,66 @@ pub(crate) enum FieldKey {
 #[derive(Debug, Clone)]
 pub(crate) struct FieldIndex {
     pub key: FieldKey,
+    /// The literal tests, then the guards' required literals.
     pub literals: Option<AhoCorasick>,
+    /// How many of the automaton's patterns are literal tests.
     pub literal_count: usize,
-    pub regexes: Option<RegexSet>,
+    /// Regular expressions with a required literal: each runs alone, and only when the
+    /// automaton found its literal.
+    pub guarded: Vec<Guarded>,
+    /// The other regular expressions, run together, and their places in `regex_src`.
+    pub residual: Option<(RegexSet, Vec<usize>)>,
     /// Whether a test compares whole entries (equals, starts or ends with).
     pub whole: bool,
     /// The lower-cased literals, in automaton order.
     pub literal_src: Vec<String>,
     /// Whether every literal is ASCII.
     pub ascii_literals: bool,
-    /// The regular expressions, in set order.
+    /// The regular expressions, in test order.
     pub regex_src: Vec<String>,
 }
 
+/// A regular expression that runs only where its required literal is.
+#[derive(Debug, Clone)]
+pub(crate) struct Guarded {
+    /// Its place in `regex_src`.
+    pub regex: usize,
+    /// Its required literal's pattern in the automaton.
+    pub literal: usize,
+    pub re: Regex,
+}
+
 impl FieldIndex {
-    /// Builds one field's automaton and regex set.
+    /// Builds one field's automaton and regular expressions.
     pub(crate) fn build(
         key: FieldKey,
         literals: Vec<String>,
         regexes: Vec<String>,
         whole: bool,
     ) -> Result<FieldIndex, ValidationError> {
-        let automaton = if literals.is_empty() {
+        let bad = |e: String| ValidationError::new("definition", e);
+        let mut patterns = literals.clone();
+        let mut guarded = Vec::new();
+        let mut rest = Vec::new();
+        for (i, src) in regexes.iter().enumerate() {
+            match crate::prefilter::required_literal(src) {
+                Some(lit) => {
+                    let re = RegexBuilder::new(src)
+                        .size_limit(REGEX_SIZE_LIMIT)
+                        .dfa_size_limit(REGEX_SIZE_LIMIT)
+                        .build()
+                        .map_err(|e| bad(e.to_string()))?;
+                    guarded.push(Guarded {
+                        regex: i,
+                        literal: patterns.len(),
+                        re,
+                    });
+                    patterns.push(lit);
+                }
+                None => rest.push(i),
+            }
+        }
+        let automaton = if patterns.is_empty() {
             None
         } else {
             Some(
@@ -186,27 +226,27 @@ impl FieldIndex {
                     .ascii_case_insensitive(true)
                     .match_kind(MatchKind::Standard)
                     .kind(Some(AhoCorasickKind::DFA))
-                    .build(&literals)
-                    .map_err(|e| ValidationError::new("definition", e.to_string()))?,
+                    .build(&patterns)
+                    .map_err(|e| bad(e.to_string()))?,
             )
         };
-        let set = if regexes.is_empty() {
+        let residual = if rest.is_empty() {
             None
         } else {
-            let limit = REGEX_SIZE_LIMIT.saturating_mul(regexes.len().min(64));
-            Some(
-                RegexSetBuilder::new(&regexes)
-                    .size_limit(limit)
-                    .dfa_size_limit(limit)
-                    .build()
-                    .map_err(|e| ValidationError::new("definition", e.to_string()))?,
-            )
+            let limit = REGEX_SIZE_LIMIT.saturating_mul(rest.len().min(64));
+            let set = RegexSetBuilder::new(rest.iter().filter_map(|i| regexes.get(*i)))
+                .size_limit(limit)
+                .dfa_size_limit(limit)
+                .build()
+                .map_err(|e| bad(e.to_string()))?;
+            Some((set, rest))
         };
         Ok(FieldIndex {
             key,
             literal_count: literals.len(),
             literals: automaton,
-            regexes: set,
+            guarded,
+            residual,
             whole,
             ascii_literals: literals.iter().all(|l| l.is_ascii()),
             literal_src: literals,

@@ -365,7 +365,7 @@ impl Exec<'_, '_, '_> {
     }
 }
 
-/// Reads one field and runs its automaton and regex set over it.
+/// Reads one field and runs its automaton and regular expressions over it.
 fn scan_field(f: &FieldIndex, message: Option<&Message>, subject: &str) -> Hits {
     let entries: Vec<&str> = match (message, &f.key) {
         (Some(m), FieldKey::Subject) => vec![m.subject.as_str()],
@@ -387,11 +387,11 @@ fn scan_field(f: &FieldIndex, message: Option<&Message>, subject: &str) -> Hits 
         [one] => std::borrow::Cow::Borrowed(one),
         many => std::borrow::Cow::Owned(many.join("\n")),
     };
-    let mut literals = vec![false; f.literal_count];
+    let mut found = vec![false; f.literal_count + f.guarded.len()];
     if let Some(ac) = &f.literals {
         let lowered;
         // ASCII literals match case-insensitively on the text as it is; only a non-ASCII
-        // literal needs the text lower-cased first.
+        // literal needs the text lower-cased first (required literals are ASCII).
         let hay = if f.ascii_literals || joined.is_ascii() {
             joined.as_ref()
         } else {
@@ -399,18 +399,28 @@ fn scan_field(f: &FieldIndex, message: Option<&Message>, subject: &str) -> Hits 
             lowered.as_str()
         };
         for m in ac.find_overlapping_iter(hay) {
-            if let Some(x) = literals.get_mut(m.pattern().as_usize()) {
+            if let Some(x) = found.get_mut(m.pattern().as_usize()) {
                 *x = true;
             }
         }
     }
-    let mut regexes = Vec::new();
-    if let Some(set) = &f.regexes {
-        regexes = vec![false; set.len()];
-        for i in set.matches(&joined).iter() {
-            regexes[i] = true;
+    let mut regexes = vec![false; f.regex_src.len()];
+    for g in &f.guarded {
+        if found.get(g.literal).copied().unwrap_or(false)
+            && let Some(x) = regexes.get_mut(g.regex)
+        {
+            *x = g.re.is_match(&joined);
         }
     }
+    if let Some((set, places)) = &f.residual {
+        for i in set.matches(&joined).iter() {
+            if let Some(x) = places.get(i).and_then(|p| regexes.get_mut(*p)) {
+                *x = true;
+            }
+        }
+    }
+    found.truncate(f.literal_count);
+    let literals = found;
     Hits {
         lower: if f.whole {
             entries.iter().map(|e| e.to_lowercase()).collect()
@@ -475,6 +485,53 @@ fn value_test(have: Option<&Value>, op: ValueOp, want: &Value) -> bool {
                 (Some(a), Some(b)) => a <= b,
                 _ => false,
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::scan_field;
+    use crate::compile::{FieldIndex, FieldKey};
+
+    const PATTERNS: &[&str] = &[
+        r"(?i)\border\s*(no\.?|number|#)\s*\d{4}",
+        r"(?i)^(re|fwd?):.*refund",
+        r"Invoice-\d+",
+        r"(?i)kilo\w*",
+        r"\d{3}",
+        r"(?i)stra(ß|ss)e",
+        r"ab|cd",
+    ];
+
+    proptest! {
+        /// Guarded expressions (run only where their literal is) say what each expression run
+        /// alone says, on text with mixed case, digits and non-ASCII letters.
+        #[test]
+        fn guarded_expressions_agree_with_each_one_run_alone(
+            words in proptest::collection::vec(
+                prop_oneof![
+                    Just("ORDER"), Just("order"), Just("no."), Just("#"), Just("1234"), Just("Re:"),
+                    Just("FWD:"), Just("Refund"), Just("Invoice-77"), Just("invoice-77"),
+                    Just("\u{212A}ilo"), Just("Kilogram"), Just("Straße"), Just("STRASSE"),
+                    Just("ab"), Just("é"), Just(" "), Just("\n"),
+                ],
+                0..12,
+            ),
+            literal in prop_oneof![Just("straße"), Just("order")],
+        ) {
+            let text: String = words.concat();
+            let regexes: Vec<String> = PATTERNS.iter().map(|p| p.to_string()).collect();
+            let f = FieldIndex::build(FieldKey::Subject, vec![literal.to_string()], regexes, false)
+                .unwrap();
+            let hits = scan_field(&f, None, &text);
+            for (i, p) in PATTERNS.iter().enumerate() {
+                let alone = regex::Regex::new(p).unwrap().is_match(&text);
+                prop_assert_eq!(hits.regexes[i], alone, "{} on {:?}", p, text);
+            }
+            prop_assert_eq!(hits.literals.len(), 1);
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod compile;
 pub mod eval;
 pub mod facts;
 pub mod lang;
+mod prefilter;
 pub mod resolve;
 pub mod scanner;
 pub mod validate;
