@@ -55,6 +55,7 @@ pub mod notify;
 pub mod outbox;
 mod packed;
 pub mod passwords;
+mod plan;
 mod preferences;
 pub mod queues;
 mod reader_role;

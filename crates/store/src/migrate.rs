@@ -132,6 +132,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "reporting views of the agent day rollups",
         include_str!("../migrations/0030_reporting_agent_days.sql"),
     ),
+    (
+        31,
+        "activity list indexes",
+        include_str!("../migrations/0031_activity_list_indexes.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -121,12 +121,38 @@ pub(crate) enum Arg {
     Text(String),
 }
 
-/// A list query: base `SELECT … FROM t`, filters, then a keyset page on `id`.
+/// A list query: base `SELECT … FROM t`, filters, then a keyset page on `id` (or on
+/// `(created_at, id)`). Split into arms, each arm reads at most a page along its own index range
+/// and the page is merged from them: a scope of several departments, or a queue's activities in
+/// every status, never sorts more than a page per arm.
 pub(crate) struct Select {
     sql: String,
     args: Vec<Arg>,
     has_where: bool,
+    /// Alternative conditions (SQL literals only), one per arm; empty: one plain query.
+    arms: Vec<String>,
 }
+
+/// The order of a keyset page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Key {
+    /// By `id`.
+    Id,
+    /// By `created_at`, then `id`.
+    CreatedAt,
+}
+
+impl Key {
+    fn columns(self) -> &'static str {
+        match self {
+            Key::Id => "id",
+            Key::CreatedAt => "created_at, id",
+        }
+    }
+}
+
+/// Most arms a list is split into (SQLite allows 500 parts in one compound query).
+const MAX_ARMS: usize = 64;
 
 impl Select {
     pub(crate) fn new(base: &str) -> Select {
@@ -134,7 +160,38 @@ impl Select {
             sql: base.to_string(),
             args: vec![],
             has_where: false,
+            arms: vec![],
         }
+    }
+
+    /// Splits the query into one arm per value of `column` (SQL literals, never user input),
+    /// on top of earlier splits. Returns false, changing nothing, when there would be more
+    /// than [`MAX_ARMS`] arms. No values: the query matches nothing.
+    pub(crate) fn split(&mut self, column: &str, literals: &[String]) -> bool {
+        let before = self.arms.len().max(1);
+        if before.saturating_mul(literals.len()) > MAX_ARMS {
+            return false;
+        }
+        if literals.is_empty() {
+            self.arms = vec!["1 = 0".into()];
+            return true;
+        }
+        let base = if self.arms.is_empty() {
+            vec![String::new()]
+        } else {
+            std::mem::take(&mut self.arms)
+        };
+        for b in &base {
+            for v in literals {
+                let c = format!("{column} = {v}");
+                self.arms.push(if b.is_empty() {
+                    c
+                } else {
+                    format!("{b} AND {c}")
+                });
+            }
+        }
+        true
     }
 
     /// Adds `AND <column> = $n`.
@@ -201,31 +258,111 @@ impl Select {
     }
 
     async fn page_by(
-        mut self,
+        self,
         pool: &AnyPool,
         page: &PageRequest,
         id_column: &str,
         desc: bool,
     ) -> Result<(Vec<AnyRow>, bool), StoreError> {
         let (op, order) = if desc { ("<", " DESC") } else { (">", "") };
+        let mut s = self;
         if let Some(after) = page.after {
-            self.cond(id_column, op, Arg::Int(after));
+            s.cond(id_column, op, Arg::Int(after));
         }
         let limit = i64::from(page.limit) + 1;
-        self.sql
-            .push_str(&format!(" ORDER BY {id_column}{order} LIMIT {limit}"));
-        let mut q = sqlx::query(&self.sql);
-        for a in self.args {
-            q = match a {
-                Arg::Int(i) => q.bind(i),
-                Arg::Text(s) => q.bind(s),
-            };
-        }
-        let mut rows = q.fetch_all(pool).await?;
-        let more = rows.len() > page.limit as usize;
-        rows.truncate(page.limit as usize);
-        Ok((rows, more))
+        let (sql, args) = s.render(&format!("{id_column}{order}"), limit);
+        fetch_page(pool, &sql, args, page.limit).await
     }
+
+    /// Runs the query for one page in `key` order (ascending).
+    pub(crate) async fn page_keyed(
+        self,
+        pool: &AnyPool,
+        page: &PageRequest,
+        key: Key,
+    ) -> Result<(Vec<AnyRow>, bool), StoreError> {
+        let (sql, args) = self.keyed_sql(page, key)?;
+        fetch_page(pool, &sql, args, page.limit).await
+    }
+
+    /// The SQL and values of one page in `key` order.
+    pub(crate) fn keyed_sql(
+        mut self,
+        page: &PageRequest,
+        key: Key,
+    ) -> Result<(String, Vec<Arg>), StoreError> {
+        match (key, page.after, page.after_at) {
+            (_, None, _) => {}
+            (Key::Id, Some(after), _) => {
+                self.cond("id", ">", Arg::Int(after));
+            }
+            (Key::CreatedAt, Some(after), Some(at)) => {
+                self.sql
+                    .push_str(if self.has_where { " AND " } else { " WHERE " });
+                self.has_where = true;
+                let n = self.args.len();
+                self.sql
+                    .push_str(&format!("(created_at, id) > (${}, ${})", n + 1, n + 2));
+                self.args.push(Arg::Int(at));
+                self.args.push(Arg::Int(after));
+            }
+            (Key::CreatedAt, Some(_), None) => {
+                return Err(ValidationError::new(
+                    "cursor",
+                    "is from a list in another order: start again without it",
+                )
+                .into());
+            }
+        }
+        let limit = i64::from(page.limit) + 1;
+        Ok(self.render(key.columns(), limit))
+    }
+
+    /// The query with its order and limit: plain, or merged from its arms.
+    fn render(self, order: &str, limit: i64) -> (String, Vec<Arg>) {
+        let and = if self.has_where { " AND " } else { " WHERE " };
+        let sql = match self.arms.as_slice() {
+            [] => format!("{} ORDER BY {order} LIMIT {limit}", self.sql),
+            [one] => format!("{}{and}{one} ORDER BY {order} LIMIT {limit}", self.sql),
+            arms => {
+                let parts: Vec<String> = arms
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| {
+                        format!(
+                            "SELECT * FROM ({}{and}{a} ORDER BY {order} LIMIT {limit}) AS arm{i}",
+                            self.sql
+                        )
+                    })
+                    .collect();
+                format!(
+                    "SELECT * FROM ({}) AS arms ORDER BY {order} LIMIT {limit}",
+                    parts.join(" UNION ALL ")
+                )
+            }
+        };
+        (sql, self.args)
+    }
+}
+
+/// Runs a page query and says whether more rows follow.
+async fn fetch_page(
+    pool: &AnyPool,
+    sql: &str,
+    args: Vec<Arg>,
+    limit: u32,
+) -> Result<(Vec<AnyRow>, bool), StoreError> {
+    let mut q = sqlx::query(sql);
+    for a in args {
+        q = match a {
+            Arg::Int(i) => q.bind(i),
+            Arg::Text(s) => q.bind(s),
+        };
+    }
+    let mut rows = q.fetch_all(pool).await?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    Ok((rows, more))
 }
 
 /// One page of `table` (a department-scoped object) within `scope`, all its departments' or
@@ -254,6 +391,8 @@ pub struct PageRequest {
     pub limit: u32,
     /// Return items after this id (decoded from the cursor).
     pub after: Option<i64>,
+    /// In a list ordered by creation time: the creation time (ms) of the item `after` names.
+    pub after_at: Option<i64>,
 }
 
 /// Largest page.
@@ -269,18 +408,38 @@ impl PageRequest {
                 format!("must be 1 to {MAX_PAGE}"),
             ));
         }
-        let after = match cursor {
-            None | Some("") => None,
-            Some(c) => Some(decode_cursor(c).ok_or_else(|| {
-                ValidationError::new("cursor", "is not a cursor this server issued")
-            })?),
+        let (after, after_at) = match cursor {
+            None | Some("") => (None, None),
+            Some(c) => {
+                let (id, at) = decode_cursor(c).ok_or_else(|| {
+                    ValidationError::new("cursor", "is not a cursor this server issued")
+                })?;
+                (Some(id), at)
+            }
         };
-        Ok(PageRequest { limit, after })
+        Ok(PageRequest {
+            limit,
+            after,
+            after_at,
+        })
     }
 
     /// The first page of `limit` items.
     pub fn first(limit: u32) -> PageRequest {
-        PageRequest { limit, after: None }
+        PageRequest {
+            limit,
+            after: None,
+            after_at: None,
+        }
+    }
+
+    /// The page of `limit` items after id `after`.
+    pub fn after(limit: u32, after: Option<i64>) -> PageRequest {
+        PageRequest {
+            limit,
+            after,
+            after_at: None,
+        }
     }
 }
 
@@ -303,16 +462,39 @@ impl<T> Page<T> {
         };
         Page { items, next_cursor }
     }
+
+    /// Builds a page of a list in creation order; `last` picks the creation time (ms) and id
+    /// of the last item for the cursor.
+    pub(crate) fn of_created(
+        items: Vec<T>,
+        more: bool,
+        last: impl Fn(&T) -> (i64, i64),
+    ) -> Page<T> {
+        let next_cursor = if more {
+            items.last().map(|i| {
+                let (at, id) = last(i);
+                URL_SAFE_NO_PAD.encode(format!("at:{at}:{id}"))
+            })
+        } else {
+            None
+        };
+        Page { items, next_cursor }
+    }
 }
 
 fn encode_cursor(id: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("id:{id}"))
 }
 
-fn decode_cursor(c: &str) -> Option<i64> {
+/// The id and, for a list in creation order, the creation time a cursor names.
+fn decode_cursor(c: &str) -> Option<(i64, Option<i64>)> {
     let bytes = URL_SAFE_NO_PAD.decode(c).ok()?;
     let s = String::from_utf8(bytes).ok()?;
-    s.strip_prefix("id:")?.parse().ok()
+    if let Some(id) = s.strip_prefix("id:") {
+        return Some((id.parse().ok()?, None));
+    }
+    let (at, id) = s.strip_prefix("at:")?.split_once(':')?;
+    Some((id.parse().ok()?, Some(at.parse().ok()?)))
 }
 
 #[cfg(test)]
@@ -322,13 +504,18 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_reject_junk() {
         let p = PageRequest::parse(Some(10), Some(&encode_cursor(42)));
+        assert_eq!(p, Ok(PageRequest::after(10, Some(42))));
+        let at = URL_SAFE_NO_PAD.encode("at:1700000000000:42");
         assert_eq!(
-            p,
+            PageRequest::parse(Some(10), Some(&at)),
             Ok(PageRequest {
                 limit: 10,
-                after: Some(42)
+                after: Some(42),
+                after_at: Some(1_700_000_000_000)
             })
         );
+        let page = Page::of_created(vec![(1_700_000_000_000i64, 42i64)], true, |x| *x);
+        assert_eq!(page.next_cursor, Some(at));
         assert_eq!(
             PageRequest::parse(None, Some("!!")).map_err(|e| e.field),
             Err("cursor".into())
@@ -341,5 +528,58 @@ mod tests {
             PageRequest::parse(Some(501), None).map_err(|e| e.field),
             Err("limit".into())
         );
+    }
+
+    #[test]
+    fn arms_each_read_a_page_and_merge() {
+        let mut s = Select::new("SELECT * FROM t");
+        s.eq("channel", Arg::Text("chat".into()));
+        assert!(s.split("department_id", &["1".into(), "2".into()]));
+        assert!(s.split("status", &["'a'".into(), "'b'".into()]));
+        let (sql, args) = s
+            .keyed_sql(&PageRequest::after(10, Some(7)), Key::Id)
+            .unwrap();
+        let arm = |d: &str, st: &str, i: usize| {
+            format!(
+                "SELECT * FROM (SELECT * FROM t WHERE channel = $1 AND id > $2 AND \
+                 department_id = {d} AND status = {st} ORDER BY id LIMIT 11) AS arm{i}"
+            )
+        };
+        let want = format!(
+            "SELECT * FROM ({} UNION ALL {} UNION ALL {} UNION ALL {}) AS arms ORDER BY id LIMIT 11",
+            arm("1", "'a'", 0),
+            arm("1", "'b'", 1),
+            arm("2", "'a'", 2),
+            arm("2", "'b'", 3)
+        );
+        assert_eq!(sql, want);
+        assert_eq!(args.len(), 2);
+    }
+
+    #[test]
+    fn creation_order_pages_after_the_cursor_row_and_refuses_an_id_cursor() {
+        let mut s = Select::new("SELECT * FROM t");
+        assert!(s.split("department_id", &["3".into()]));
+        let page = PageRequest {
+            limit: 5,
+            after: Some(9),
+            after_at: Some(100),
+        };
+        let (sql, _) = s.keyed_sql(&page, Key::CreatedAt).unwrap();
+        assert_eq!(
+            sql,
+            "SELECT * FROM t WHERE (created_at, id) > ($1, $2) AND department_id = 3 \
+             ORDER BY created_at, id LIMIT 6"
+        );
+        let s = Select::new("SELECT * FROM t");
+        assert!(
+            s.keyed_sql(&PageRequest::after(5, Some(9)), Key::CreatedAt)
+                .is_err()
+        );
+        let mut s = Select::new("SELECT * FROM t");
+        assert!(!s.split("a", &(0..65).map(|i| i.to_string()).collect::<Vec<_>>()));
+        assert!(s.split("a", &[]));
+        let (sql, _) = s.keyed_sql(&PageRequest::first(5), Key::Id).unwrap();
+        assert_eq!(sql, "SELECT * FROM t WHERE 1 = 0 ORDER BY id LIMIT 6");
     }
 }

@@ -13,6 +13,7 @@ use switchboard_store::*;
 mod agent_states;
 mod chat;
 mod email;
+mod list_plans;
 mod webhooks;
 
 type R = Result<(), Box<dyn std::error::Error>>;
@@ -69,6 +70,7 @@ async fn suite(s: &Store) -> R {
     groups_and_queues(s, dept.id, agent.id).await?;
     let customer = customers(s, dept.id).await?;
     activities(s, dept.id, customer.id, agent.id).await?;
+    list_plans::suite(s, dept.id, customer.id, agent.id).await?;
     history_import(s, customer.id, agent.id).await?;
     agent_states::suite(s, dept.id, agent.id).await?;
     webhooks::suite(s, dept.id, customer.id).await?;

@@ -132,11 +132,7 @@ where
     let mut out = Vec::new();
     let mut after = None;
     loop {
-        let page = read(PageRequest {
-            limit: switchboard_store::MAX_PAGE,
-            after,
-        })
-        .await?;
+        let page = read(PageRequest::after(switchboard_store::MAX_PAGE, after)).await?;
         let more = page.next_cursor.is_some();
         after = page.items.last().map(HasId::id);
         out.extend(page.items);

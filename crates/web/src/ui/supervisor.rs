@@ -256,10 +256,7 @@ pub async fn review(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Resp
     let now = crate::state::now();
     let mut rows = Vec::new();
     for q in queues.iter().filter(|q| q.kind == QueueKind::Review) {
-        let page = PageRequest {
-            limit: switchboard_store::MAX_PAGE,
-            after: None,
-        };
+        let page = PageRequest::first(switchboard_store::MAX_PAGE);
         let items = st
             .list_activities(
                 &viewer.0.scope,

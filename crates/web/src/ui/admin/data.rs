@@ -189,10 +189,7 @@ pub async fn choices(
         }
         other => other.slug().unwrap_or_default(),
     };
-    let page = PageRequest {
-        limit: switchboard_store::MAX_PAGE,
-        after: None,
-    };
+    let page = PageRequest::first(switchboard_store::MAX_PAGE);
     let (items, _) = list(s, scope, slug, dept, &page).await?;
     Ok(items
         .iter()

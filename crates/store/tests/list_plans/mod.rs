@@ -1,0 +1,320 @@
+//! Every filter of the activity list reads along an index in the list's order, alone and
+//! within a scope of several departments: the plan has no full scan of the table and sorts
+//! nothing but the few rows each arm of a merged page read. Also checks that the merged and
+//! time-ordered pages return what a plain filter would, page after page.
+
+use switchboard_domain::*;
+use switchboard_store::*;
+
+use crate::{R, now};
+
+/// The filters the API documents (and the report drill-down's time range), each alone.
+fn filters(
+    dept: DepartmentId,
+    queue: QueueId,
+    user: UserId,
+    case: CaseId,
+    customer: CustomerId,
+) -> Vec<(&'static str, ActivityFilter)> {
+    let f = ActivityFilter::default;
+    vec![
+        ("none", f()),
+        (
+            "department_id",
+            ActivityFilter {
+                department_id: Some(dept),
+                ..f()
+            },
+        ),
+        (
+            "status",
+            ActivityFilter {
+                status: Some(ActivityStatus::Queued),
+                ..f()
+            },
+        ),
+        (
+            "queue_id",
+            ActivityFilter {
+                queue_id: Some(queue),
+                ..f()
+            },
+        ),
+        (
+            "assignee_id",
+            ActivityFilter {
+                assignee_id: Some(user),
+                ..f()
+            },
+        ),
+        (
+            "case_id",
+            ActivityFilter {
+                case_id: Some(case),
+                ..f()
+            },
+        ),
+        (
+            "customer_id",
+            ActivityFilter {
+                customer_id: Some(customer),
+                ..f()
+            },
+        ),
+        (
+            "channel",
+            ActivityFilter {
+                channel: Some(ChannelKind::Chat),
+                ..f()
+            },
+        ),
+        (
+            "created_from",
+            ActivityFilter {
+                created_from: Some(now()),
+                ..f()
+            },
+        ),
+        (
+            "created_to",
+            ActivityFilter {
+                created_to: Some(now()),
+                ..f()
+            },
+        ),
+        (
+            "queue_id and status",
+            ActivityFilter {
+                queue_id: Some(queue),
+                status: Some(ActivityStatus::Queued),
+                ..f()
+            },
+        ),
+    ]
+}
+
+/// What is wrong with a SQLite plan (`id|parent|detail` lines), if anything. With no condition
+/// at all, walking the table in id order (and stopping after a page) is the plan.
+fn sqlite_fault(lines: &[String], unfiltered: bool) -> Option<String> {
+    let rows: Vec<(&str, &str, &str)> = lines
+        .iter()
+        .filter_map(|l| {
+            let mut p = l.splitn(3, '|');
+            Some((p.next()?, p.next()?, p.next()?))
+        })
+        .collect();
+    if unfiltered && rows.iter().all(|r| r.2 == "SCAN activities") {
+        return None;
+    }
+    if !rows
+        .iter()
+        .any(|r| r.2.starts_with("SEARCH activities USING"))
+    {
+        return Some("no index search on activities".into());
+    }
+    for (_, parent, detail) in &rows {
+        if detail.starts_with("SCAN activities") {
+            return Some(format!("full scan: {detail}"));
+        }
+        // A sort is bounded only over the rows of one arm (a scan of a subquery's page).
+        if detail.starts_with("USE TEMP B-TREE")
+            && !rows
+                .iter()
+                .any(|(_, p, d)| p == parent && d.starts_with("SCAN ") && !d.contains("activities"))
+        {
+            return Some(format!("unbounded sort: {detail}"));
+        }
+    }
+    None
+}
+
+/// What is wrong with a PostgreSQL plan (the text of `EXPLAIN`), if anything.
+fn postgres_fault(lines: &[String], needs_condition: bool) -> Option<String> {
+    let depth = |l: &str| l.len() - l.trim_start().len();
+    for (i, l) in lines.iter().enumerate() {
+        if l.contains("Seq Scan on activities") {
+            return Some(format!("full scan: {l}"));
+        }
+        if l.trim_start()
+            .trim_start_matches("->")
+            .trim_start()
+            .starts_with("Sort ")
+            && l.contains("cost=")
+        {
+            let below = lines[i + 1..].iter().take_while(|m| depth(m) > depth(l));
+            if !below.into_iter().any(|m| m.contains("Limit")) {
+                return Some(format!("unbounded sort: {l}"));
+            }
+        }
+    }
+    if !lines
+        .iter()
+        .any(|l| l.contains("Index") && l.contains("on activities"))
+    {
+        return Some("no index scan on activities".into());
+    }
+    if needs_condition && !lines.iter().any(|l| l.contains("Index Cond:")) {
+        return Some("an index is walked whole, not searched".into());
+    }
+    None
+}
+
+pub async fn suite(s: &Store, dept: DepartmentId, customer: CustomerId, user: UserId) -> R {
+    let other = s
+        .create_department(
+            NewDepartment {
+                name: "Plans".into(),
+                description: String::new(),
+            },
+            now(),
+        )
+        .await?;
+    let queue: NewQueue = serde_json::from_value(serde_json::json!({
+        "department_id": dept, "name": "Plans"
+    }))?;
+    let queue = s.create_queue(queue, now()).await?;
+    let case = s
+        .create_case(
+            NewCase {
+                customer_id: customer,
+                subject: "Plans".into(),
+                owner_id: None,
+            },
+            now(),
+        )
+        .await?;
+    let scopes = [
+        ("all", Scope::All),
+        ("two departments", Scope::Departments(vec![dept, other.id])),
+    ];
+    let postgres = s.backend() == Backend::Postgres;
+    for (scope_name, scope) in &scopes {
+        for (name, f) in filters(dept, queue.id, user, case.id, customer) {
+            for page in [PageRequest::first(50), next_page(s, scope, &f).await?] {
+                let plan = s.activity_list_plan(scope, &f, &page).await?;
+                let unfiltered = name == "none" && page.after.is_none() && *scope == Scope::All;
+                let fault = if postgres {
+                    postgres_fault(&plan, !unfiltered)
+                } else {
+                    sqlite_fault(&plan, unfiltered)
+                };
+                if let Some(fault) = fault {
+                    panic!(
+                        "activity list by {name} in scope {scope_name}: {fault}\n{}",
+                        plan.join("\n")
+                    );
+                }
+            }
+        }
+    }
+    merged_pages_match_plain_filters(s, dept, other.id, customer, queue.id).await
+}
+
+/// A request for the second page of a list (the cursor the first page of a long list gives).
+async fn next_page(
+    s: &Store,
+    scope: &Scope,
+    f: &ActivityFilter,
+) -> Result<PageRequest, Box<dyn std::error::Error>> {
+    let first = s.list_activities(scope, f, &PageRequest::first(1)).await?;
+    Ok(match first.next_cursor {
+        Some(c) => PageRequest::parse(Some(50), Some(&c))?,
+        None => PageRequest {
+            limit: 50,
+            after: Some(1),
+            after_at: f.created_from.or(f.created_to).map(|_| now().millis()),
+        },
+    })
+}
+
+/// Pages of 3 over a scope of two departments, a queue in every status and a time range give
+/// every matching activity once, in the list's order.
+async fn merged_pages_match_plain_filters(
+    s: &Store,
+    dept: DepartmentId,
+    other: DepartmentId,
+    customer: CustomerId,
+    queue: QueueId,
+) -> R {
+    let n: NewCustomer = serde_json::from_value(serde_json::json!({
+        "department_id": other, "name": "Other department's"
+    }))?;
+    let other_customer = s.create_customer(n, now()).await?;
+    let mut made = Vec::new();
+    for i in 0..7i64 {
+        let (who, q) = if i % 2 == 0 {
+            (customer, Some(queue))
+        } else {
+            (other_customer.id, None)
+        };
+        let n = NewActivity {
+            customer_id: who,
+            case_id: None,
+            channel: ChannelKind::InboundEmail,
+            subject: format!("Plan {i}"),
+            priority: Priority::NORMAL,
+            due_at: None,
+            queue_id: q,
+            sub_status: None,
+            category_id: None,
+            custom_attributes: Default::default(),
+        };
+        // Created out of id order: the time-ordered list must follow the times.
+        let at = Timestamp::from_millis(now().millis() + 1_000 * ((i * 5) % 7));
+        made.push(s.create_activity(n, Actor::System, at).await?);
+    }
+    let scope = Scope::Departments(vec![dept, other]);
+    let all = |f: ActivityFilter| {
+        let scope = scope.clone();
+        async move {
+            let mut out = Vec::new();
+            let mut page = PageRequest::first(3);
+            loop {
+                let p = s.list_activities(&scope, &f, &page).await?;
+                out.extend(p.items.iter().map(|a| (a.created_at, a.id)));
+                match p.next_cursor {
+                    Some(c) => page = PageRequest::parse(Some(3), Some(&c))?,
+                    None => return Ok::<_, Box<dyn std::error::Error>>(out),
+                }
+            }
+        }
+    };
+    let by_id = all(ActivityFilter::default()).await?;
+    let mut ids: Vec<ActivityId> = by_id.iter().map(|x| x.1).collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(ids, sorted, "by id, each once");
+    for a in &made {
+        assert!(ids.contains(&a.id), "activity {} listed", a.id.0);
+    }
+    let queued = all(ActivityFilter {
+        queue_id: Some(queue),
+        ..ActivityFilter::default()
+    })
+    .await?;
+    let want: Vec<ActivityId> = made
+        .iter()
+        .filter(|a| a.queue_id == Some(queue))
+        .map(|a| a.id)
+        .collect();
+    let got: Vec<ActivityId> = queued
+        .iter()
+        .map(|x| x.1)
+        .filter(|id| want.contains(id))
+        .collect();
+    assert_eq!(got, want, "the queue's activities in every status, by id");
+    let timed = all(ActivityFilter {
+        created_from: Some(now()),
+        ..ActivityFilter::default()
+    })
+    .await?;
+    let mut in_order = timed.clone();
+    in_order.sort();
+    assert_eq!(timed, in_order, "by creation time, then id");
+    ids = timed.iter().map(|x| x.1).collect();
+    for a in &made {
+        assert!(ids.contains(&a.id), "activity {} listed by time", a.id.0);
+    }
+    Ok(())
+}
