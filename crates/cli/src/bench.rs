@@ -36,9 +36,9 @@ pub enum BenchCommand {
     /// Email ingest: an IMAP backlog taken in until every activity is queued, against the
     /// parse + store ceiling of the same run; then arrival-to-activity latency with IDLE.
     Ingest(crate::bench_mail::IngestArgs),
-    /// Email dispatch: replies through the outbox to an SMTP server, against that server's own
-    /// acceptance rate in the same run.
-    Dispatch(crate::bench_mail::DispatchArgs),
+    /// Email dispatch: replies through the outbox to an SMTP server at several outbox sizes,
+    /// each against that server's own acceptance rate in the same run.
+    Dispatch(crate::bench_dispatch::DispatchArgs),
     /// Routing: decision latency with a deep backlog, durable assignments through the router
     /// service on SQLite, and one simulated day; each against a naive linear-scan router.
     Routing(RoutingArgs),
@@ -87,7 +87,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         }
         BenchCommand::Ingest(a) => crate::bench_mail::ingest(a).await,
         BenchCommand::Cluster(a) => crate::bench_cluster::cluster(a).await,
-        BenchCommand::Dispatch(a) => crate::bench_mail::dispatch(a).await,
+        BenchCommand::Dispatch(a) => crate::bench_dispatch::dispatch(a).await,
         BenchCommand::Routing(a) => crate::bench_routing::routing(a).await,
         BenchCommand::Workflow(a) => crate::bench_workflow::workflow(a),
         BenchCommand::Login(a) => crate::bench_login::login(a).await,

@@ -1,14 +1,13 @@
-//! `switchboard bench ingest` and `switchboard bench dispatch`: the email channel against real
-//! mail servers, each with a same-run reference.
+//! `switchboard bench ingest`: the email channel's intake against a real IMAP server, with a
+//! same-run reference.
 //!
 //! - ingest: N synthetic messages (2–200 KB, some with attachments) are APPENDed to an IMAP
 //!   mailbox, then a fresh store's retriever takes the backlog in until every activity is
 //!   queued. The reference is the raw ceiling measured first in the same run: the same messages
 //!   through blob store, parser and the ingest use case, without the network. Then a steady trickle
 //!   (default 20 msg/s) measures arrival-to-activity latency with IMAP IDLE.
-//! - dispatch: N replies go through the outbox and the dispatcher to an SMTP server. The
-//!   reference is that server's own acceptance rate, measured first with the same SMTP client
-//!   and concurrency and no store.
+//!
+//! The dispatch benchmark (`bench_dispatch`) shares this file's world and messages.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,8 +16,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use futures_util::StreamExt;
 use switchboard_domain::{
-    Actor, AliasId, DepartmentId, InboundEmail, NewAlias, NewDepartment, NewQueue, NewReply,
-    QueueId,
+    Actor, AliasId, DepartmentId, NewAlias, NewDepartment, NewQueue, NewReply, QueueId,
 };
 use switchboard_mail::TlsTrust;
 use switchboard_mail::imap::ImapConnection;
@@ -31,7 +29,7 @@ use crate::now;
 
 /// How often a run checks whether it is done: counting 100,000 rows takes a while, so checking
 /// too often would take CPU from what is measured (the error is at most this, over a minute).
-const POLL_MS: u64 = 250;
+pub(crate) const POLL_MS: u64 = 250;
 
 /// Options of `bench ingest`.
 #[derive(Args, Debug)]
@@ -67,29 +65,12 @@ pub struct IngestArgs {
     rate: u32,
 }
 
-/// Options of `bench dispatch`.
-#[derive(Args, Debug)]
-pub struct DispatchArgs {
-    /// Replies to send.
-    #[arg(long, default_value_t = 100_000)]
-    messages: usize,
-    /// SMTP server.
-    #[arg(long, default_value = "127.0.0.1")]
-    smtp_host: String,
-    /// SMTP port (plain).
-    #[arg(long)]
-    smtp_port: u16,
-    /// SMTP connections.
-    #[arg(long, default_value_t = 8)]
-    connections: u32,
-}
-
 /// A fresh store, blob directory, department, queue and alias for one measurement.
-struct World {
-    app: switchboard_app::App,
-    store: Store,
-    blobs: Arc<dyn BlobStore>,
-    alias: AliasId,
+pub(crate) struct World {
+    pub(crate) app: switchboard_app::App,
+    pub(crate) store: Store,
+    pub(crate) blobs: Arc<dyn BlobStore>,
+    pub(crate) alias: AliasId,
     dir: std::path::PathBuf,
 }
 
@@ -99,7 +80,7 @@ impl Drop for World {
     }
 }
 
-async fn world(
+pub(crate) async fn world(
     name: &str,
     incoming: serde_json::Value,
     outgoing: serde_json::Value,
@@ -516,132 +497,4 @@ async fn latencies(store: &Store) -> anyhow::Result<Vec<i64>> {
             None => return Ok(out),
         }
     }
-}
-
-/// Runs `bench dispatch`.
-pub async fn dispatch(a: DispatchArgs) -> anyhow::Result<()> {
-    println!(
-        "dispatch benchmark: {} replies to {}:{}",
-        a.messages, a.smtp_host, a.smtp_port
-    );
-    let incoming = serde_json::json!({"protocol": "imap", "host": "127.0.0.1", "port": 143,
-        "security": "none", "username": "unused"});
-    let outgoing =
-        serde_json::json!({"host": a.smtp_host, "port": a.smtp_port, "security": "none"});
-    let w = world("dispatch", incoming, outgoing.clone()).await?;
-    let trust = TlsTrust::new(b"")?;
-
-    // 1. The server alone: the same SMTP client and concurrency, no store.
-    let server: switchboard_domain::OutgoingServer = serde_json::from_value(outgoing)?;
-    let sender = switchboard_mail::smtp::SmtpSender::new(
-        &server,
-        None,
-        &trust,
-        Duration::from_secs(60),
-        a.connections,
-    )?;
-    let raw = message(0, "Re: Order 0 question [#1]");
-    let rcpt = vec!["customer0@customers.bench".to_string()];
-    let started = Instant::now();
-    let per = a.messages.div_ceil(a.connections as usize).max(1);
-    let mut tasks = Vec::new();
-    for k in 0..a.connections as usize {
-        let (sender, raw, rcpt) = (sender.clone(), raw.clone(), rcpt.clone());
-        let n = per.min(a.messages.saturating_sub(k * per));
-        tasks.push(tokio::spawn(async move {
-            for _ in 0..n {
-                sender.send("support@bench.test", &rcpt, &raw).await?;
-            }
-            Ok::<_, switchboard_mail::smtp::SendError>(())
-        }));
-    }
-    for t in tasks {
-        t.await??;
-    }
-    let alone = a.messages as f64 / started.elapsed().as_secs_f64();
-    println!(
-        "  server alone (SMTP client, {} connections): {:>8.0} msg/s",
-        a.connections, alone
-    );
-
-    // 2. Setup (not timed): one inbound email, then N replies in the outbox.
-    let first = InboundEmail {
-        mailbox_alias_id: w.alias,
-        source_key: "bench:0".into(),
-        raw_blob: w.blobs.put(&raw).await?.as_str().to_string(),
-        raw_size: raw.len() as u64,
-        content: Some(switchboard_domain::InboundContent {
-            message_id: Some("bench.0@customers.bench".into()),
-            in_reply_to: vec![],
-            references: vec![],
-            from: Some(switchboard_domain::Mailbox {
-                name: None,
-                address: "customer0@customers.bench".into(),
-            }),
-            reply_to: vec![],
-            to: vec![],
-            cc: vec![],
-            original_recipients: vec![],
-            subject: "Order 0 question".into(),
-            date: None,
-            text: "?".into(),
-            html: None,
-            kind: switchboard_domain::EmailKind::Normal,
-            kind_reason: String::new(),
-            bounce: None,
-            attachments: vec![],
-            headers: vec![],
-        }),
-        parse_error: None,
-    };
-    let activity = w
-        .app
-        .ingest_email(first, now())
-        .await?
-        .activity_id
-        .context("no activity")?;
-    let body = String::from_utf8_lossy(&raw).into_owned();
-    let setup = Instant::now();
-    let app = switchboard_app::App::new(w.store.clone());
-    queue_replies(&app, vec![activity; a.messages], &body, 64).await?;
-    println!(
-        "  queued {} replies in {:.1} s (setup)",
-        a.messages,
-        setup.elapsed().as_secs_f64()
-    );
-
-    // 3. The dispatcher drains the outbox.
-    let (stop_tx, stop) = tokio::sync::watch::channel(false);
-    let ctx = MailContext {
-        app: w.app.clone(),
-        blobs: Arc::clone(&w.blobs),
-        trust,
-        settings: MailSettings {
-            smtp_connections: a.connections,
-            ..MailSettings::default()
-        },
-        status: Registry::default(),
-        lease: None,
-    };
-    let started = Instant::now();
-    let task = tokio::spawn(switchboard_services::dispatcher::run(ctx, stop));
-    loop {
-        let c = w.store.outbox_counts().await?;
-        if c.sent + c.failed >= a.messages as i64 {
-            if c.failed > 0 {
-                bail!("{} replies failed", c.failed);
-            }
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(POLL_MS)).await;
-    }
-    let rate = a.messages as f64 / started.elapsed().as_secs_f64();
-    println!(
-        "  dispatcher (outbox → SMTP → recorded sent): {:>8.0} msg/s  = {:.0} % of the server alone",
-        rate,
-        100.0 * rate / alone
-    );
-    let _ = stop_tx.send(true);
-    let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
-    Ok(())
 }

@@ -8,6 +8,7 @@ mod bench;
 mod bench_chat;
 mod bench_cluster;
 mod bench_cluster_nodes;
+mod bench_dispatch;
 mod bench_login;
 mod bench_mail;
 mod bench_reports;

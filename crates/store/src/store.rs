@@ -77,7 +77,15 @@ impl Store {
                     .clone()
                     .max_connections(1)
                     .min_connections(1)
-                    .after_connect(|c, _| Box::pin(async move { sqlite_pragmas(c).await }))
+                    .after_connect(|c, _| {
+                        Box::pin(async move {
+                            sqlite_pragmas(c).await?;
+                            // The one writer keeps the pages it writes around (indexes of
+                            // large tables above all), not SQLite's default 2 MiB.
+                            c.execute(WRITER_CACHE).await?;
+                            Ok(())
+                        })
+                    })
                     .connect(&url)
                     .await?;
                 let read = base
@@ -213,6 +221,9 @@ impl Store {
 /// How much of the database file SQLite's read connections map: 64 GiB of address space, not
 /// of memory (pages come in as they are read and belong to the file cache).
 const MAP_READERS: &str = "PRAGMA mmap_size = 68719476736";
+
+/// The SQLite writer's page cache: 64 MiB (negative: in KiB).
+const WRITER_CACHE: &str = "PRAGMA cache_size = -65536";
 
 /// Adds `mode=rwc` so a missing database file is created.
 fn sqlite_url(url: &str) -> String {

@@ -357,6 +357,16 @@ impl Store {
         .await
     }
 
+    /// Whether nothing waits in the outbox or is being sent (failed entries aside). Reads one
+    /// index entry at most, however long the outbox.
+    pub async fn outbox_settled(&self) -> Result<bool, StoreError> {
+        let waiting =
+            sqlx::query("SELECT id FROM outbox WHERE status IN ('pending', 'sending') LIMIT 1")
+                .fetch_optional(&self.inner.read)
+                .await?;
+        Ok(waiting.is_none())
+    }
+
     /// Outbox entries by status.
     pub async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
         let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
