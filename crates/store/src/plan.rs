@@ -4,7 +4,7 @@ use sqlx::{AnyPool, Connection, Row};
 
 use crate::backend::Backend;
 use crate::error::StoreError;
-use crate::sql::Arg;
+use crate::sql::{Arg, bind};
 
 /// The plan of `sql` with `args`, one line per step. SQLite: `id|parent|detail` rows of
 /// `EXPLAIN QUERY PLAN`. PostgreSQL: the text of `EXPLAIN`, planned with sequential scans,
@@ -29,14 +29,9 @@ pub(crate) async fn explain(
             format!("EXPLAIN {sql}")
         }
     };
-    let mut q = sqlx::query(&explain);
-    for a in args {
-        q = match a {
-            Arg::Int(i) => q.bind(i),
-            Arg::Text(s) => q.bind(s),
-        };
-    }
-    let rows = q.fetch_all(&mut *tx).await?;
+    let rows = bind(sqlx::query(&explain), args)
+        .fetch_all(&mut *tx)
+        .await?;
     let mut lines = Vec::with_capacity(rows.len());
     for r in &rows {
         lines.push(match backend {

@@ -244,7 +244,7 @@ impl Select {
         pool: &AnyPool,
         page: &PageRequest,
     ) -> Result<(Vec<AnyRow>, bool), StoreError> {
-        self.page_by(pool, page, "id", false).await
+        self.page_keyed(pool, page, Key::Id).await
     }
 
     /// Runs the query for one page, newest first by `id_column`.
@@ -345,6 +345,20 @@ impl Select {
     }
 }
 
+/// Binds `args` to `q` in order.
+pub(crate) fn bind<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    args: Vec<Arg>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    for a in args {
+        q = match a {
+            Arg::Int(i) => q.bind(i),
+            Arg::Text(s) => q.bind(s),
+        };
+    }
+    q
+}
+
 /// Runs a page query and says whether more rows follow.
 async fn fetch_page(
     pool: &AnyPool,
@@ -352,14 +366,7 @@ async fn fetch_page(
     args: Vec<Arg>,
     limit: u32,
 ) -> Result<(Vec<AnyRow>, bool), StoreError> {
-    let mut q = sqlx::query(sql);
-    for a in args {
-        q = match a {
-            Arg::Int(i) => q.bind(i),
-            Arg::Text(s) => q.bind(s),
-        };
-    }
-    let mut rows = q.fetch_all(pool).await?;
+    let mut rows = bind(sqlx::query(sql), args).fetch_all(pool).await?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     Ok((rows, more))
