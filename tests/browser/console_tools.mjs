@@ -89,6 +89,7 @@ try {
     await row.waitFor();
     await screenshot(sup, 'supervisor-review-list');
     await row.locator('a').click();
+    await sup.waitForURL(/\/activities\/\d+$/);
     await sup.locator('#review-editor').waitFor();
     // The held reply shows in the conversation as the customer will see it.
     await sup.frameLocator('iframe.email-html').last().locator('body', { hasText: 'refunded the second charge' }).waitFor();

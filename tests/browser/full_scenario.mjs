@@ -126,6 +126,8 @@ try {
     const refunds = await create(admin, 'user-groups', [['department_id', 'Billing'], ['name', 'Refunds']]);
     await admin.goto(`${baseUrl}/admin/users`);
     await admin.locator('table.list a', { hasText: 'Bea Agent' }).click();
+    // The page's forms are driven by a deferred script: a click before it runs would submit natively.
+    await admin.waitForURL(/\/admin\/users\/\d+$/);
     const groups = admin.locator('section', { has: admin.locator('h2', { hasText: 'Groups' }) });
     const member = (form, label) => form.locator('fieldset.multi label', { hasText: label }).locator('input');
     assert.ok(await member(groups, 'Billing team').isChecked(), 'Bea is in the Billing team');
