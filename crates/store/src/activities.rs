@@ -63,12 +63,7 @@ fn list_query(scope: &switchboard_domain::Scope, f: &ActivityFilter) -> (Select,
     if let Some(t) = f.created_to {
         s.cond("created_at", "<", Arg::Int(t.millis()));
     }
-    if let Some(ds) = scope.departments() {
-        let literals: Vec<String> = ds.iter().map(|d| d.0.to_string()).collect();
-        if f.department_id.is_some() || !s.split("department_id", &literals) {
-            s.scope("department_id", scope);
-        }
-    }
+    s.scope_arms("department_id", scope, f.department_id.is_some());
     let by_status = key == Key::Id
         && f.status.is_none()
         && f.case_id.is_none()

@@ -8,7 +8,7 @@ use switchboard_domain::{
 };
 
 use crate::error::{StoreError, Violation, violation};
-use crate::sql::{Arg, Page, PageRequest, Select, col, parsed, ts};
+use crate::sql::{Arg, Key, Page, PageRequest, Select, col, parsed, ts};
 use crate::{Store, customers};
 
 /// Filters for listing cases.
@@ -22,6 +22,18 @@ pub struct CaseFilter {
     pub status: Option<CaseStatus>,
     /// Only owned by this user.
     pub owner_id: Option<UserId>,
+}
+
+/// The list query for `f` within `scope`: each filter reads an index in id order, a scope of
+/// several departments one department at a time.
+fn list_query(scope: &switchboard_domain::Scope, f: &CaseFilter) -> Select {
+    let mut s = Select::new("SELECT * FROM cases");
+    s.eq_opt("department_id", f.department_id.map(|d| Arg::Int(d.0)))
+        .eq_opt("customer_id", f.customer_id.map(|d| Arg::Int(d.0)))
+        .eq_opt("status", f.status.map(|x| Arg::Text(x.as_str().into())))
+        .eq_opt("owner_id", f.owner_id.map(|d| Arg::Int(d.0)))
+        .scope_arms("department_id", scope, f.department_id.is_some());
+    s
 }
 
 pub(crate) fn from_row(r: &AnyRow) -> Result<Case, StoreError> {
@@ -131,15 +143,21 @@ impl Store {
         f: &CaseFilter,
         page: &PageRequest,
     ) -> Result<Page<Case>, StoreError> {
-        let mut s = Select::new("SELECT * FROM cases");
-        s.scope("department_id", scope);
-        s.eq_opt("department_id", f.department_id.map(|d| Arg::Int(d.0)))
-            .eq_opt("customer_id", f.customer_id.map(|d| Arg::Int(d.0)))
-            .eq_opt("status", f.status.map(|x| Arg::Text(x.as_str().into())))
-            .eq_opt("owner_id", f.owner_id.map(|d| Arg::Int(d.0)));
-        let (rows, more) = s.page(&self.inner.read, page).await?;
+        let (rows, more) = list_query(scope, f).page(&self.inner.read, page).await?;
         let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
         Ok(Page::of(items, more, |c| c.id.0))
+    }
+
+    /// The database's plan for one page of cases (what [`Store::list_cases`] runs), a line
+    /// per step.
+    pub async fn case_list_plan(
+        &self,
+        scope: &switchboard_domain::Scope,
+        f: &CaseFilter,
+        page: &PageRequest,
+    ) -> Result<Vec<String>, StoreError> {
+        let (sql, args) = list_query(scope, f).keyed_sql(page, Key::Id)?;
+        crate::plan::explain(&self.inner.read, self.inner.backend, &sql, args).await
     }
 
     /// Deletes a case that has no activities.

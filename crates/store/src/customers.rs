@@ -11,7 +11,7 @@ use switchboard_domain::{
 
 use crate::Store;
 use crate::error::{StoreError, Violation, violation};
-use crate::sql::{Arg, Page, PageRequest, Select, col, json, to_json, ts};
+use crate::sql::{Arg, Key, Page, PageRequest, Select, col, json, to_json, ts};
 use switchboard_domain::text::lookup_key;
 
 /// Filters for listing customers.
@@ -21,6 +21,23 @@ pub struct CustomerFilter {
     pub department_id: Option<DepartmentId>,
     /// Only the customer with this contact point value (email, phone, chat id).
     pub contact: Option<String>,
+}
+
+/// The list query for `f` within `scope`: by department along its index, a scope of several
+/// departments one department at a time; by contact through the contact points' value index.
+fn list_query(scope: &switchboard_domain::Scope, f: &CustomerFilter) -> Select {
+    let mut s = Select::new("SELECT * FROM customers");
+    s.eq_opt("department_id", f.department_id.map(|d| Arg::Int(d.0)));
+    if let Some(v) = &f.contact {
+        s.cond(
+            "id IN (SELECT customer_id FROM contact_points WHERE value_key",
+            "=",
+            Arg::Text(lookup_key(v)),
+        );
+        s.raw(")");
+    }
+    s.scope_arms("department_id", scope, f.department_id.is_some());
+    s
 }
 
 pub(crate) fn from_row(r: &AnyRow) -> Result<Customer, StoreError> {
@@ -182,20 +199,21 @@ impl Store {
         f: &CustomerFilter,
         page: &PageRequest,
     ) -> Result<Page<Customer>, StoreError> {
-        let mut s = Select::new("SELECT * FROM customers");
-        s.scope("department_id", scope);
-        s.eq_opt("department_id", f.department_id.map(|d| Arg::Int(d.0)));
-        if let Some(v) = &f.contact {
-            s.cond(
-                "id IN (SELECT customer_id FROM contact_points WHERE value_key",
-                "=",
-                Arg::Text(lookup_key(v)),
-            );
-            s.raw(")");
-        }
-        let (rows, more) = s.page(&self.inner.read, page).await?;
+        let (rows, more) = list_query(scope, f).page(&self.inner.read, page).await?;
         let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
         Ok(Page::of(items, more, |c| c.id.0))
+    }
+
+    /// The database's plan for one page of customers (what [`Store::list_customers`] runs), a
+    /// line per step.
+    pub async fn customer_list_plan(
+        &self,
+        scope: &switchboard_domain::Scope,
+        f: &CustomerFilter,
+        page: &PageRequest,
+    ) -> Result<Vec<String>, StoreError> {
+        let (sql, args) = list_query(scope, f).keyed_sql(page, Key::Id)?;
+        crate::plan::explain(&self.inner.read, self.inner.backend, &sql, args).await
     }
 
     /// Applies a partial update if `patch.version` is current.

@@ -13,7 +13,7 @@ use switchboard_domain::{
 use crate::Store;
 use crate::blob::BlobKey;
 use crate::error::StoreError;
-use crate::sql::{Arg, Page, PageRequest, Select, col, json, parsed, to_json, ts};
+use crate::sql::{Arg, Key, Page, PageRequest, Select, col, json, parsed, to_json, ts};
 use switchboard_domain::text::lookup_key;
 
 /// Filters for listing emails.
@@ -352,6 +352,24 @@ pub struct AttachmentBlob {
     pub blob: Option<String>,
 }
 
+/// The list query for `f` within `scope`: each filter reads an index in id order, a scope of
+/// several departments one department at a time.
+fn list_query(scope: &switchboard_domain::Scope, f: &EmailFilter) -> Select {
+    let mut s = Select::new(&format!("SELECT {EMAIL_COLUMNS} FROM emails"));
+    s.eq_opt("department_id", f.department_id.map(|d| Arg::Int(d.0)))
+        .eq_opt("alias_id", f.alias_id.map(|d| Arg::Int(d.0)))
+        .eq_opt("case_id", f.case_id.map(|d| Arg::Int(d.0)))
+        .eq_opt("activity_id", f.activity_id.map(|d| Arg::Int(d.0)))
+        .eq_opt(
+            "direction",
+            f.direction.map(|x| Arg::Text(x.as_str().into())),
+        )
+        .eq_opt("outcome", f.outcome.map(|x| Arg::Text(x.as_str().into())))
+        .eq_opt("kind", f.kind.map(|x| Arg::Text(x.as_str().into())))
+        .scope_arms("department_id", scope, f.department_id.is_some());
+    s
+}
+
 impl Store {
     async fn attachments_of(&self, ids: &[i64]) -> Result<Vec<(i64, Attachment)>, StoreError> {
         let mut out = Vec::new();
@@ -452,21 +470,21 @@ impl Store {
         f: &EmailFilter,
         page: &PageRequest,
     ) -> Result<Page<Email>, StoreError> {
-        let mut s = Select::new(&format!("SELECT {EMAIL_COLUMNS} FROM emails"));
-        s.scope("department_id", scope);
-        s.eq_opt("department_id", f.department_id.map(|d| Arg::Int(d.0)))
-            .eq_opt("alias_id", f.alias_id.map(|d| Arg::Int(d.0)))
-            .eq_opt("case_id", f.case_id.map(|d| Arg::Int(d.0)))
-            .eq_opt("activity_id", f.activity_id.map(|d| Arg::Int(d.0)))
-            .eq_opt(
-                "direction",
-                f.direction.map(|x| Arg::Text(x.as_str().into())),
-            )
-            .eq_opt("outcome", f.outcome.map(|x| Arg::Text(x.as_str().into())))
-            .eq_opt("kind", f.kind.map(|x| Arg::Text(x.as_str().into())));
-        let (rows, more) = s.page(&self.inner.read, page).await?;
+        let (rows, more) = list_query(scope, f).page(&self.inner.read, page).await?;
         let items = self.with_attachments(&rows).await?;
         Ok(Page::of(items, more, |e| e.id.0))
+    }
+
+    /// The database's plan for one page of emails (what [`Store::list_emails`] runs), a line
+    /// per step.
+    pub async fn email_list_plan(
+        &self,
+        scope: &switchboard_domain::Scope,
+        f: &EmailFilter,
+        page: &PageRequest,
+    ) -> Result<Vec<String>, StoreError> {
+        let (sql, args) = list_query(scope, f).keyed_sql(page, Key::Id)?;
+        crate::plan::explain(&self.inner.read, self.inner.backend, &sql, args).await
     }
 
     /// Counts stored emails of a mailbox alias (what the retriever has taken in).

@@ -137,6 +137,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "activity list indexes",
         include_str!("../migrations/0031_activity_list_indexes.sql"),
     ),
+    (
+        32,
+        "case, customer and email list indexes",
+        include_str!("../migrations/0032_case_customer_email_list_indexes.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

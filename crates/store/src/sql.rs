@@ -224,6 +224,25 @@ impl Select {
         self
     }
 
+    /// Keeps only rows whose `column` (a department id) is within `scope`, one arm per
+    /// department, so that each reads its own range of a `(column, id)` index; as one `IN`
+    /// condition when `filtered` (the caller already named one department) or when there would
+    /// be too many arms.
+    pub(crate) fn scope_arms(
+        &mut self,
+        column: &str,
+        scope: &switchboard_domain::Scope,
+        filtered: bool,
+    ) -> &mut Self {
+        if let Some(ds) = scope.departments() {
+            let literals: Vec<String> = ds.iter().map(|d| d.0.to_string()).collect();
+            if filtered || !self.split(column, &literals) {
+                self.scope(column, scope);
+            }
+        }
+        self
+    }
+
     /// Appends raw SQL (no user input!) after the last condition.
     pub(crate) fn raw(&mut self, sql: &str) -> &mut Self {
         self.sql.push_str(sql);
