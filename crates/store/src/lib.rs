@@ -77,6 +77,7 @@ mod settings;
 mod setup;
 mod sql;
 mod store;
+pub mod synthetic;
 mod tx;
 pub mod users;
 pub mod webhook_deliveries;

@@ -14,6 +14,7 @@ mod agent_states;
 mod chat;
 mod email;
 mod list_plans;
+mod synthetic;
 mod webhooks;
 
 type R = Result<(), Box<dyn std::error::Error>>;
@@ -80,6 +81,7 @@ async fn suite(s: &Store) -> R {
     chat::suite(s, dept.id).await?;
     leases(s).await?;
     dictionary(s).await?;
+    synthetic::suite(s, dept.id, agent.id).await?;
     Ok(())
 }
 
