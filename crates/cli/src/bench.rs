@@ -39,6 +39,10 @@ pub enum BenchCommand {
     /// Email dispatch: replies through the outbox to an SMTP server at several outbox sizes,
     /// each against that server's own acceptance rate in the same run.
     Dispatch(crate::bench_dispatch::DispatchArgs),
+    /// API reads at volume: synthetic stores of several sizes (10 million activities by
+    /// default), the start-up time and each read's p99 at a fixed request rate, against the
+    /// smallest store of the same run.
+    Api(crate::bench_api::ApiArgs),
     /// Routing: decision latency with a deep backlog, durable assignments through the router
     /// service on SQLite, and one simulated day; each against a naive linear-scan router.
     Routing(RoutingArgs),
@@ -88,6 +92,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Ingest(a) => crate::bench_mail::ingest(a).await,
         BenchCommand::Cluster(a) => crate::bench_cluster::cluster(a).await,
         BenchCommand::Dispatch(a) => crate::bench_dispatch::dispatch(a).await,
+        BenchCommand::Api(a) => crate::bench_api::api(a).await,
         BenchCommand::Routing(a) => crate::bench_routing::routing(a).await,
         BenchCommand::Workflow(a) => crate::bench_workflow::workflow(a),
         BenchCommand::Login(a) => crate::bench_login::login(a).await,

@@ -45,14 +45,17 @@ pub struct Server {
     pub child: Child,
     /// Its address.
     pub url: String,
-    dir: std::path::PathBuf,
+    /// Its data directory, removed when dropped (none: kept).
+    dir: Option<std::path::PathBuf>,
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
@@ -61,10 +64,18 @@ impl Drop for Server {
 pub fn start(name: &str, env: &[(&str, &str)]) -> anyhow::Result<Server> {
     let dir = tempfile_dir()?.join(name);
     std::fs::create_dir_all(&dir)?;
+    let mut server = start_at(&dir, env)?;
+    server.dir = Some(dir);
+    Ok(server)
+}
+
+/// Starts this binary as a server on the data directory `dir` (kept when the server is
+/// dropped), with `env` added to its environment.
+pub fn start_at(dir: &std::path::Path, env: &[(&str, &str)]) -> anyhow::Result<Server> {
     let exe = std::env::current_exe()?;
     let mut child = Command::new(exe)
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(&dir)
+        .arg(dir)
         .env("SWITCHBOARD_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env("SWITCHBOARD_LOG_LEVEL", "warn")
         .env("SWITCHBOARD_MAIL_RETRIEVER", "false")
@@ -75,7 +86,11 @@ pub fn start(name: &str, env: &[(&str, &str)]) -> anyhow::Result<Server> {
         .spawn()
         .context("start the server")?;
     let url = running_url(&mut child, "the server")?;
-    Ok(Server { child, url, dir })
+    Ok(Server {
+        child,
+        url,
+        dir: None,
+    })
 }
 
 /// Waits (at most a minute) for a started server to print its address; the address.

@@ -5,6 +5,7 @@
 
 mod admin;
 mod bench;
+mod bench_api;
 mod bench_chat;
 mod bench_cluster;
 mod bench_cluster_nodes;

@@ -23,9 +23,10 @@ use crate::{Backend, Store};
 pub struct Volume {
     /// Activities in all.
     pub activities: u64,
-    /// How many of the newest are open: 70 % queued, the rest assigned; the older ones are
-    /// completed.
+    /// How many of the newest are open (the older ones are completed)…
     pub open: u64,
+    /// …and how many of those are assigned, spread evenly among them (the rest are queued).
+    pub assigned: u64,
     /// Customers are spread over these departments, in turn.
     pub departments: Vec<DepartmentId>,
     /// The queues work waits in, each with its department (every department needs one).
@@ -92,6 +93,13 @@ impl Plan<'_> {
     /// Whether activity `a` is open.
     fn open(&self, a: u64) -> bool {
         a + self.v.open >= self.v.activities
+    }
+
+    /// Whether open activity `a` is assigned: `assigned` of the `open` ones, evenly spread.
+    fn assigned(&self, a: u64) -> bool {
+        let o = u128::from(a + self.v.open - self.v.activities);
+        let (n, of) = (u128::from(self.v.assigned), u128::from(self.v.open.max(1)));
+        (o + 1) * n / of > o * n / of
     }
 
     /// Activity `a`'s creation time.
@@ -311,10 +319,10 @@ fn activity_rows(p: &Plan, range: std::ops::Range<u64>, out: &mut Vec<String>) {
         let agent = Plan::pick(&p.v.agents, dept, a / 3).map_or(0, |u| u.0);
         let status = if !p.open(a) {
             ActivityStatus::Completed
-        } else if a % 10 < 7 {
-            ActivityStatus::Queued
-        } else {
+        } else if p.assigned(a) {
             ActivityStatus::Assigned
+        } else {
+            ActivityStatus::Queued
         };
         let assignee = if status == ActivityStatus::Queued {
             "NULL".to_string()
@@ -364,6 +372,7 @@ mod tests {
         Volume {
             activities: 1_000,
             open: 100,
+            assigned: 30,
             departments: vec![DepartmentId(1), DepartmentId(2), DepartmentId(3)],
             queues: vec![
                 (QueueId(1), DepartmentId(1)),
@@ -401,8 +410,12 @@ mod tests {
         let mut out = Vec::new();
         activity_rows(&p, 995..1_000, &mut out);
         assert_eq!(out.len(), 1);
-        // Activity 995 is open (the newest 100 are); 995 % 10 = 5: queued, no assignee.
+        // The newest 100 are open, 30 of them assigned, evenly.
         assert!(out[0].contains("'queued', NULL, 5, NULL"), "{}", out[0]);
+        let assigned = (0..v.activities)
+            .filter(|a| p.open(*a) && p.assigned(*a))
+            .count();
+        assert_eq!(assigned, 30);
         let mut out = Vec::new();
         customer_rows(&p, 0..2, &mut out);
         assert!(

@@ -16,6 +16,7 @@ pub async fn suite(s: &Store, dept: DepartmentId, agent: UserId) -> R {
     let v = Volume {
         activities: 1_000,
         open: 100,
+        assigned: 30,
         departments: vec![dept],
         queues: vec![(queue.id, dept)],
         agents: vec![(agent, dept)],
