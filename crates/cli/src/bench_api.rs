@@ -330,6 +330,12 @@ async fn fill(dir: &Path, v: &Volume) -> anyhow::Result<switchboard_store::synth
         })
         .await?;
     store.close().await;
+    // What was written reaches the disk before the server starts: its start-up is timed, not
+    // the kernel's write-back of the fill.
+    let synced = std::process::Command::new("sync").status();
+    if !synced.is_ok_and(|s| s.success()) {
+        eprintln!("  (sync failed: the start-up below may include the fill's write-back)");
+    }
     println!(
         "  filled {} activities, {} cases, {} customers in {:.1} s",
         filled.activities,

@@ -146,11 +146,34 @@ impl Router {
         let mut oldest = i64::MAX;
         let mut late = 0;
         let threshold = now.millis() - i64::from(slot.rules.service_level_secs) * 1000;
-        for &l in &slot.lanes {
-            for (_, arrived, _) in self.lanes.get(l).map(|l| &l.waiting).into_iter().flatten() {
-                waiting += 1;
-                oldest = oldest.min(*arrived);
-                late += usize::from(*arrived < threshold);
+        // Within a lane work is in order of priority, then age: the count is the set's, the
+        // oldest of each priority is its first, and only late work is walked.
+        for waits in slot
+            .lanes
+            .iter()
+            .filter_map(|l| self.lanes.get(*l))
+            .map(|l| &l.waiting)
+        {
+            waiting += waits.len();
+            let mut from = waits.first().map(|k| k.0);
+            while let Some(p) = from {
+                let start = (p, i64::MIN, ActivityId(i64::MIN));
+                let mut class = waits.range(start..).take_while(|k| k.0 == p);
+                if let Some(first) = class.next() {
+                    oldest = oldest.min(first.1);
+                    if first.1 < threshold {
+                        late += 1 + class.take_while(|k| k.1 < threshold).count();
+                    }
+                }
+                // The next lower priority.
+                from = (p.0 > 0)
+                    .then(|| {
+                        waits
+                            .range((Reverse(p.0 - 1), i64::MIN, ActivityId(i64::MIN))..)
+                            .next()
+                    })
+                    .flatten()
+                    .map(|k| k.0);
             }
         }
         for r in self.agents.iter().flat_map(|a| &a.reserved) {

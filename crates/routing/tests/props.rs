@@ -216,3 +216,39 @@ fn forget(actions: &[Action], live: &mut BTreeSet<ActivityId>) {
         }
     }
 }
+
+proptest! {
+    /// A queue's figures are those of what waits in it, whatever the mix of priorities,
+    /// lanes (channel, required attributes) and ages: how many, the oldest, and how many past
+    /// the service level. (Email: it has no longest time in a queue.)
+    #[test]
+    fn queue_figures_count_what_waits(
+        items in proptest::collection::vec((1u8..=10, 0i64..20_000, 0usize..4), 0..150),
+        later in 0i64..10_000,
+    ) {
+        let mut r = Router::new(config());
+        for (i, (priority, secs, channel)) in items.iter().enumerate() {
+            let at = Timestamp::from_millis(secs * 1000);
+            r.handle(at, Event::Enqueue(NewWork {
+                activity: ActivityId(i as i64 + 1),
+                channel: [ChannelKind::InboundEmail, ChannelKind::OutboundEmail][channel % 2],
+                queue: SALES,
+                priority: *priority,
+                arrived_at: at,
+                last_agent: None,
+                required: (*channel >= 2).then(|| ("billing".to_string(), 5)).into_iter().collect(),
+                pin: None,
+                not_for: None,
+                not_before: None,
+            })).unwrap();
+        }
+        let now = (items.iter().map(|x| x.1).max().unwrap_or(0) + later) * 1000;
+        let s = r.queue_stats(SALES, Timestamp::from_millis(now)).unwrap();
+        let oldest = items.iter().map(|x| x.1 * 1000).min();
+        // SALES's service level is an hour.
+        let late = items.iter().filter(|x| x.1 * 1000 < now - 3_600_000).count();
+        prop_assert_eq!(s.waiting, items.len());
+        prop_assert_eq!(s.oldest_wait_ms, oldest.map_or(0, |o| now - o));
+        prop_assert_eq!(s.waiting_past_service_level, late);
+    }
+}

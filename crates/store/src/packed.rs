@@ -4,7 +4,7 @@
 //! a month of agent rows at 15 minutes is half a million of them.
 
 use sqlx::AnyPool;
-use switchboard_domain::ChannelKind;
+use switchboard_domain::{ActivityStatus, ChannelKind};
 
 use crate::error::StoreError;
 use crate::sql::col;
@@ -90,6 +90,25 @@ pub(crate) fn channel_of_code(code: i64) -> Result<ChannelKind, StoreError> {
         .ok()
         .and_then(|i| ChannelKind::ALL.get(i).copied())
         .ok_or_else(|| StoreError::Internal(format!("a row of an unknown channel ({code})")))
+}
+
+/// An integer expression for activity status column `column`: the status's place in
+/// [`ActivityStatus::ALL`] (-1 for one this build does not know).
+pub(crate) fn status_code(column: &str) -> String {
+    let whens: String = ActivityStatus::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!(" WHEN '{}' THEN {i}", s.as_str()))
+        .collect();
+    format!("CASE {column}{whens} ELSE -1 END")
+}
+
+/// The status of a code made by [`status_code`].
+pub(crate) fn status_of_code(code: i64) -> Result<ActivityStatus, StoreError> {
+    usize::try_from(code)
+        .ok()
+        .and_then(|i| ActivityStatus::ALL.get(i).copied())
+        .ok_or_else(|| StoreError::Internal(format!("a row of an unknown status ({code})")))
 }
 
 /// The integers of `packed` (rows split by `;`, columns by `,`), checked to be `width` a row.

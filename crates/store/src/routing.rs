@@ -13,6 +13,7 @@ use switchboard_domain::{
 
 use crate::Store;
 use crate::error::StoreError;
+use crate::packed::{channel_code, channel_of_code, read_packed, status_code, status_of_code};
 use crate::sql::{col, int_list, json, parsed, to_json, ts};
 
 /// A department as the router needs it.
@@ -93,25 +94,27 @@ pub struct TailEvent {
 /// Open statuses: the router holds these activities.
 pub(crate) const OPEN: &str = "'queued', 'offered', 'assigned', 'in_progress', 'paused'";
 
-fn routed_from_row(r: &AnyRow) -> Result<RoutedActivity, StoreError> {
-    let priority: i64 = col(r, "priority")?;
+/// One open activity from its packed integers (see [`Store::routing_work`]) and the data of
+/// its last queueing (empty: never queued).
+fn routed_from_packed(v: &[i64], queued: &str) -> Result<RoutedActivity, StoreError> {
+    let id = |x: i64| (x >= 0).then_some(x);
     // Whom the work waits for travels with its last queueing.
-    let waits_for = match col::<Option<String>>(r, "queued_data")? {
-        Some(text) => serde_json::from_str::<Queued>(&text)
+    let waits_for = if queued.is_empty() {
+        TransitionDetails::default()
+    } else {
+        serde_json::from_str::<Queued>(queued)
             .map(|q| q.details)
-            .unwrap_or_default(),
-        None => TransitionDetails::default(),
+            .unwrap_or_default()
     };
     Ok(RoutedActivity {
-        id: ActivityId(col(r, "id")?),
-        channel: parsed(r, "channel", ChannelKind::parse)?,
-        status: parsed(r, "status", ActivityStatus::parse)?,
-        queue_id: col::<Option<i64>>(r, "queue_id")?.map(QueueId),
-        assignee_id: col::<Option<i64>>(r, "assignee_id")?.map(UserId),
-        priority: u8::try_from(priority.clamp(1, 10)).unwrap_or(5),
-        queued_at: col::<Option<i64>>(r, "queued_at")?
-            .map_or(ts(r, "created_at")?, Timestamp::from_millis),
-        last_agent: col::<Option<i64>>(r, "last_agent")?.map(UserId),
+        id: ActivityId(v[0]),
+        channel: channel_of_code(v[1])?,
+        status: status_of_code(v[2])?,
+        queue_id: id(v[3]).map(QueueId),
+        assignee_id: id(v[4]).map(UserId),
+        priority: u8::try_from(v[5].clamp(1, 10)).unwrap_or(5),
+        queued_at: Timestamp::from_millis(id(v[7]).unwrap_or(v[6])),
+        last_agent: id(v[8]).map(UserId),
         for_user: waits_for.for_user_id,
         for_group: waits_for.for_group_id,
         not_for: waits_for.not_for_user_id,
@@ -210,14 +213,16 @@ impl Store {
     }
 
     /// Open activities (queued or with an agent): all of them, or the given ones (those still
-    /// open).
+    /// open), by id. Read packed (one row per distinct queueing, see [`read_packed`]): a
+    /// hundred thousand open activities are read at start-up, and row by row the driver's
+    /// hand-over cost several times the query.
     pub async fn routing_work(
         &self,
         only: Option<&[ActivityId]>,
     ) -> Result<Vec<RoutedActivity>, StoreError> {
         let base = format!(
             "SELECT a.id, a.channel, a.status, a.queue_id, a.assignee_id, a.priority, a.created_at, \
-             q.at AS queued_at, q.data AS queued_data, \
+             q.at AS queued_at, COALESCE(q.data, '') AS queued_data, \
              (SELECT b.assignee_id FROM activities b WHERE b.case_id = a.case_id AND b.id <> a.id \
                AND b.assignee_id IS NOT NULL ORDER BY b.id DESC LIMIT 1) AS last_agent \
              FROM activities a \
@@ -225,28 +230,40 @@ impl Store {
                WHERE e.activity_id = a.id AND e.kind = 'queued') \
              WHERE a.status IN ({OPEN})"
         );
-        let mut out = Vec::new();
+        let ints = [
+            "r.id".to_string(),
+            channel_code("r.channel"),
+            status_code("r.status"),
+            "COALESCE(r.queue_id, -1)".into(),
+            "COALESCE(r.assignee_id, -1)".into(),
+            "r.priority".into(),
+            "r.created_at".into(),
+            "COALESCE(r.queued_at, -1)".into(),
+            "COALESCE(r.last_agent, -1)".into(),
+        ];
+        let mut groups = Vec::new();
         match only {
-            None => {
-                for r in sqlx::query(&format!("{base} ORDER BY a.id"))
-                    .fetch_all(&self.inner.read)
-                    .await?
-                {
-                    out.push(routed_from_row(&r)?);
-                }
-            }
+            None => groups = read_packed(&self.inner.read, &base, &["queued_data"], &ints).await?,
             Some(ids) => {
                 for chunk in ids.chunks(WORK_CHUNK) {
                     let sql = format!(
-                        "{base} AND a.id IN ({}) ORDER BY a.id",
+                        "{base} AND a.id IN ({})",
                         int_list(chunk.iter().map(|a| a.0))
                     );
-                    for r in sqlx::query(&sql).fetch_all(&self.inner.read).await? {
-                        out.push(routed_from_row(&r)?);
-                    }
+                    groups.extend(
+                        read_packed(&self.inner.read, &sql, &["queued_data"], &ints).await?,
+                    );
                 }
             }
         }
+        let mut out = Vec::new();
+        for g in groups {
+            let queued = g.texts.first().map(String::as_str).unwrap_or_default();
+            for row in g.ints.chunks_exact(ints.len()) {
+                out.push(routed_from_packed(row, queued)?);
+            }
+        }
+        out.sort_by_key(|a| a.id);
         Ok(out)
     }
 

@@ -14,6 +14,7 @@ mod agent_states;
 mod chat;
 mod email;
 mod list_plans;
+mod routing_work;
 mod synthetic;
 mod webhooks;
 
@@ -72,6 +73,7 @@ async fn suite(s: &Store) -> R {
     let customer = customers(s, dept.id).await?;
     activities(s, dept.id, customer.id, agent.id).await?;
     list_plans::suite(s, dept.id, customer.id, agent.id).await?;
+    routing_work::suite(s, dept.id, customer.id, agent.id).await?;
     history_import(s, customer.id, agent.id).await?;
     agent_states::suite(s, dept.id, agent.id).await?;
     webhooks::suite(s, dept.id, customer.id).await?;

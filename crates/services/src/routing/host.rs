@@ -217,18 +217,24 @@ impl Host {
     async fn serve(&mut self, batch: Vec<Msg>) {
         let t = now();
         let mut out = Pending::default();
+        // The monitor's figures, computed once for the monitors asking between two changes of
+        // this batch (they walk every queue and agent).
+        let mut figures = None;
         for m in batch {
             match m {
                 Msg::Request {
                     request,
                     actor,
                     reply,
-                } => match self.apply(t, request, actor, &mut out) {
-                    Ok(actions) => out.replies.push((reply, actions)),
-                    Err(e) => {
-                        let _ = reply.send(Err(e.into()));
+                } => {
+                    figures = None;
+                    match self.apply(t, request, actor, &mut out) {
+                        Ok(actions) => out.replies.push((reply, actions)),
+                        Err(e) => {
+                            let _ = reply.send(Err(e.into()));
+                        }
                     }
-                },
+                }
                 Msg::Stats { queue, reply } => {
                     let _ = reply.send(self.router.queue_stats(queue, t));
                 }
@@ -242,13 +248,16 @@ impl Host {
                     let _ = reply.send(queues);
                 }
                 Msg::Monitor { reply } => {
-                    let queues = self
-                        .router
-                        .queue_ids()
-                        .into_iter()
-                        .filter_map(|q| self.router.queue_stats(q, t))
-                        .collect();
-                    let _ = reply.send((queues, self.router.agent_states()));
+                    let router = &self.router;
+                    let answer = figures.get_or_insert_with(|| {
+                        let queues = router
+                            .queue_ids()
+                            .into_iter()
+                            .filter_map(|q| router.queue_stats(q, t))
+                            .collect::<Vec<_>>();
+                        (queues, router.agent_states())
+                    });
+                    let _ = reply.send(answer.clone());
                 }
                 Msg::Wait { activity, reply } => {
                     let _ = reply.send(self.wait(activity, t));
