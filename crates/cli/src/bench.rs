@@ -43,6 +43,9 @@ pub enum BenchCommand {
     /// default), the start-up time and each read's p99 at a fixed request rate, against the
     /// smallest store of the same run.
     Api(crate::bench_api::ApiArgs),
+    /// Idle agent event streams: the server's memory per stream held open, measured with
+    /// 10,000 of them.
+    Streams(crate::bench_streams::StreamsArgs),
     /// Routing: decision latency with a deep backlog, durable assignments through the router
     /// service on SQLite, and one simulated day; each against a naive linear-scan router.
     Routing(RoutingArgs),
@@ -93,6 +96,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Cluster(a) => crate::bench_cluster::cluster(a).await,
         BenchCommand::Dispatch(a) => crate::bench_dispatch::dispatch(a).await,
         BenchCommand::Api(a) => crate::bench_api::api(a).await,
+        BenchCommand::Streams(a) => crate::bench_streams::streams(a).await,
         BenchCommand::Routing(a) => crate::bench_routing::routing(a).await,
         BenchCommand::Workflow(a) => crate::bench_workflow::workflow(a),
         BenchCommand::Login(a) => crate::bench_login::login(a).await,

@@ -17,6 +17,7 @@ mod bench_reports_webhooks;
 mod bench_routing;
 mod bench_routing_durable;
 mod bench_server;
+mod bench_streams;
 mod bench_workflow;
 mod blob_backend;
 mod blobs;

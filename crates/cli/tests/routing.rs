@@ -166,6 +166,47 @@ async fn new_work(api: &Api, w: &World, channel: &str, case: Option<i64>) -> i64
     a["id"].as_i64().unwrap()
 }
 
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens the agent's notices as a WebSocket (as their console does), from a page of `origin`.
+async fn notice_socket(
+    agent: &Api,
+    origin: Option<&str>,
+) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let url = format!("{}/api/v1/me/events", agent.base.replacen("http", "ws", 1));
+    let mut req = url.into_client_request()?;
+    let h = req.headers_mut();
+    h.insert(
+        "authorization",
+        format!("Bearer {}", agent.token).parse().unwrap(),
+    );
+    if let Some(o) = origin {
+        h.insert("origin", o.parse().unwrap());
+    }
+    tokio_tungstenite::connect_async(req).await.map(|(s, _)| s)
+}
+
+/// Reads the socket until a frame of event `kind` about `activity` arrives.
+async fn next_frame(socket: &mut Socket, kind: &str, activity: i64) {
+    use futures_util::StreamExt;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let m = tokio::time::timeout_at(deadline, socket.next())
+            .await
+            .unwrap_or_else(|_| panic!("no {kind} frame for {activity}"))
+            .expect("the socket is open")
+            .unwrap();
+        if let tokio_tungstenite::tungstenite::Message::Text(t) = m {
+            let f: Value = serde_json::from_str(&t).unwrap();
+            if f["event"] == kind && f["data"]["activity"] == activity {
+                return;
+            }
+        }
+    }
+}
+
 /// Reads the event stream until an event named `kind` about `activity` arrives.
 async fn next_notice(stream: &mut reqwest::Response, buf: &mut String, kind: &str, activity: i64) {
     let want = format!("\"activity\":{activity}");
@@ -251,8 +292,17 @@ async fn routing_story(mut server: Server) {
         (Some(false), Some("missed an offer")),
         "{p}"
     );
+    // Bob's console holds his notices as a WebSocket: the offer arrives as a frame. A
+    // handshake from another site's page is refused.
+    let foreign = notice_socket(bob, Some("https://evil.example")).await;
+    assert!(
+        matches!(foreign, Err(tokio_tungstenite::tungstenite::Error::Http(ref r)) if r.status() == 403),
+        "{foreign:?}"
+    );
+    let mut socket = notice_socket(bob, None).await.unwrap();
     presence(bob, json!({"ready": true, "channel": "chat"})).await;
     until_status(&api, c2, "offered", Some(bob_id)).await;
+    next_frame(&mut socket, "offered", c2).await;
     act(bob, c2, json!({"action": "accept"})).await;
 
     // Position, expected wait and queue figures; then a pull: nobody is ready for email, so

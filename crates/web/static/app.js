@@ -272,26 +272,43 @@ function notReadyBanner(n) {
   toasts().append(box);
 }
 
-// The agent's event stream: every notice refreshes the live parts; an offer also chimes.
-if (document.body.dataset.live === "agent") {
-  const stream = new EventSource("/api/v1/me/events");
-  // Whether notices reach this page now (tests wait for it; it is also a hook for styling).
-  // Back after a break (a node went away, the bus reconnected): re-read what may have been missed.
-  stream.addEventListener("open", () => {
-    if (document.body.dataset.stream === "closed") refresh();
-    document.body.dataset.stream = "open";
-  });
-  stream.addEventListener("error", () => (document.body.dataset.stream = "closed"));
-  // The event names come from the server (the page's data-notices), never a list kept here.
-  const kinds = (document.body.dataset.notices || "").split(" ").filter(Boolean);
-  for (const kind of kinds) {
-    stream.addEventListener(kind, (e) => {
-      let n = {};
+// The router's notices over a WebSocket (an idle one costs the server far less than an event
+// stream): each frame is {event, data}; a closed socket is opened again, sooner at first.
+function noticeSocket(path, onEvent, onOpen, onClose) {
+  const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${path}`;
+  let wait = 1000;
+  const connect = () => {
+    const ws = new WebSocket(url);
+    ws.addEventListener("open", () => {
+      wait = 1000;
+      onOpen?.();
+    });
+    ws.addEventListener("message", (e) => {
+      let frame = {};
       try {
-        n = JSON.parse(e.data);
+        frame = JSON.parse(e.data);
       } catch (_) {
-        // A notice without details still refreshes.
+        return;
       }
+      onEvent(frame.event, frame.data ?? {});
+    });
+    ws.addEventListener("close", () => {
+      onClose?.();
+      setTimeout(connect, wait);
+      wait = Math.min(wait * 2, 30000);
+    });
+  };
+  connect();
+}
+
+// The agent's notices: every notice refreshes the live parts; an offer also chimes.
+if (document.body.dataset.live === "agent") {
+  // The event names come from the server (the page's data-notices), never a list kept here.
+  const kinds = new Set((document.body.dataset.notices || "").split(" ").filter(Boolean));
+  noticeSocket(
+    "/api/v1/me/events",
+    (kind, n) => {
+      if (!kinds.has(kind)) return;
       if (kind === "offered") {
         chime();
         offerToast(n);
@@ -305,14 +322,23 @@ if (document.body.dataset.live === "agent") {
         takenOverToast(n);
       }
       refresh();
-    });
-  }
+    },
+    // Whether notices reach this page now (tests wait for it; it is also a hook for styling).
+    // Back after a break (a node went away, the bus reconnected): re-read what may have been
+    // missed.
+    () => {
+      if (document.body.dataset.stream === "closed") refresh();
+      document.body.dataset.stream = "open";
+    },
+    () => (document.body.dataset.stream = "closed"),
+  );
 }
 
 // The supervisor's monitor: any routing change refreshes it at once (it also polls).
 if (document.body.dataset.live === "monitor") {
-  const stream = new EventSource("/api/v1/monitor/events");
-  stream.addEventListener("changed", () => refresh());
+  noticeSocket("/api/v1/monitor/events", (kind) => {
+    if (kind === "changed") refresh();
+  });
 }
 
 

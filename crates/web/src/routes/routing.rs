@@ -5,7 +5,11 @@ use std::convert::Infallible;
 
 use axum::Json;
 use axum::extract::State;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::http::{HeaderMap, Uri};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
 use futures_util::Stream;
 use serde::{Deserialize, Serialize};
 use switchboard_domain::{
@@ -13,13 +17,14 @@ use switchboard_domain::{
     Timestamp, UserGroupId, UserId,
 };
 use switchboard_routing::{Action, Target};
-use switchboard_services::routing::Request;
+use switchboard_services::routing::{Notice, NoticeKind, Request};
 use switchboard_store::{ActivityFilter, PageRequest};
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, Id};
+use crate::routes::notice_socket::notice_socket;
 use crate::state::{AppState, now};
 
 /// A change of my presence: log in or out, and be ready or not on a channel (or all).
@@ -352,33 +357,55 @@ pub async fn wait(
 }
 
 /// My notices as server-sent events (`offered`, `assigned`, `paused`, `resumed`, `not_ready`,
-/// `expired`), each a JSON object.
+/// `expired`), each a JSON object; or, on a WebSocket upgrade (what the agent's console opens:
+/// an idle socket costs the server a fraction of an idle event stream), the same as frames
+/// `{"event": kind, "data": {…}}`.
 pub async fn my_events(
     State(s): State<AppState>,
     caller: Caller,
-) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> ApiResult<Response> {
     let me = caller.user.id;
+    let mine = move |n: &Notice| n.agent == me || n.kind == NoticeKind::Resync;
+    if let Ok(ws) = ws {
+        return notice_socket(&s, ws, &headers, &uri, move |n| {
+            mine(n).then(|| (n.kind.as_str(), serde_json::to_value(n).unwrap_or_default()))
+        });
+    }
     notices(&s, move |n| {
-        (n.agent == me || n.kind == switchboard_services::routing::NoticeKind::Resync).then(|| {
+        mine(n).then(|| {
             let data = serde_json::to_string(n).unwrap_or_default();
             SseEvent::default().event(n.kind.as_str()).data(data)
         })
     })
+    .map(IntoResponse::into_response)
 }
 
 /// `GET /api/v1/monitor/events` (supervisors and administrators): an event `changed` whenever
 /// the router announces anything (offers, assignments, returns, pauses, readiness), so live
-/// monitors refresh at once instead of waiting for their next poll.
+/// monitors refresh at once instead of waiting for their next poll. A WebSocket upgrade gets
+/// the same as frames (`{"event": "changed", "data": kind}`).
 pub async fn monitor_events(
     State(s): State<AppState>,
     caller: Caller,
-) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> ApiResult<Response> {
     if !caller.user.role.oversees() {
         return Err(ApiError::forbidden("follow the supervisor's monitor"));
+    }
+    if let Ok(ws) = ws {
+        return notice_socket(&s, ws, &headers, &uri, |n| {
+            Some(("changed", serde_json::Value::from(n.kind.as_str())))
+        });
     }
     notices(&s, |n| {
         Some(SseEvent::default().event("changed").data(n.kind.as_str()))
     })
+    .map(IntoResponse::into_response)
 }
 
 /// The router's notices as server-sent events, each turned into an event by `pick` (or

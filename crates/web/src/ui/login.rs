@@ -83,7 +83,7 @@ pub async fn submit(
 /// that does not send it), or an `Origin` whose host and port are the request's `Host`, its
 /// HTTP/2 `:authority` (`authority`, from the request URI), or the `X-Forwarded-Host` a reverse
 /// proxy set.
-fn same_origin(headers: &HeaderMap, authority: Option<&str>) -> bool {
+pub(crate) fn same_origin(headers: &HeaderMap, authority: Option<&str>) -> bool {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return true;
     };
