@@ -28,7 +28,7 @@ pub struct StreamsArgs {
     pub target_kb: u64,
 }
 
-const AGENT_PASSWORD: &str = "an agent who never logs out";
+const AGENT_PASSWORD: &str = "a console open all day long";
 
 /// How a stream is opened.
 #[derive(Debug, Clone, Copy)]

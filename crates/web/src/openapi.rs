@@ -629,7 +629,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         (
             "/api/v1/monitor/events",
             Get,
-            "Server-sent events for supervisors' monitors: `changed` whenever routing changes",
+            "Server-sent events for supervisors' monitors: `changed` whenever routing changes (a WebSocket upgrade gets them as `{event, data}` frames)",
             "routing",
             None,
             "200",
@@ -782,7 +782,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         (
             "/api/v1/me/events",
             Get,
-            "My routing notices (server-sent events)",
+            "My routing notices (server-sent events; a WebSocket upgrade gets them as `{event, data}` frames)",
             "routing",
             None,
             "200",
