@@ -15,6 +15,7 @@ pub mod holders;
 pub mod i18n;
 pub mod limits;
 pub mod openapi;
+pub mod origin;
 pub mod routes;
 pub mod scope;
 pub mod state;

@@ -16,6 +16,10 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
+/// The socket's read buffer.
+const READ_BUFFER: usize = 1024;
+/// The longest message a client may send (it sends none).
+const MAX_MESSAGE: usize = 1024;
 /// How often an idle socket is pinged.
 const PING: std::time::Duration = std::time::Duration::from_secs(25);
 
@@ -31,14 +35,19 @@ pub(crate) fn notice_socket<F>(
 where
     F: Fn(&Notice) -> Option<(&'static str, Value)> + Send + 'static,
 {
-    if !crate::ui::login::same_origin(headers, uri.authority().map(|a| a.as_str())) {
+    if !crate::origin::same_origin(headers, uri.authority().map(|a| a.as_str())) {
         return Err(ApiError::forbidden(
             "open the event socket from this server's pages",
         ));
     }
     let mut rx = s.router()?.subscribe();
     let mut closing = s.closing();
-    let ws = crate::chat::socket::limited(ws);
+    // Small buffers: the client sends nothing but its close.
+    let ws = ws
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(0)
+        .max_message_size(MAX_MESSAGE)
+        .max_frame_size(MAX_MESSAGE);
     Ok(ws
         .on_upgrade(move |mut socket| async move {
             let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING, PING);

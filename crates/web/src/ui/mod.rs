@@ -19,7 +19,7 @@ mod chat_panel;
 mod customer;
 mod errors;
 mod inbox;
-pub(crate) mod login;
+mod login;
 mod me;
 mod monitor_chats;
 mod names;
