@@ -150,6 +150,17 @@ async fn record_sent(
     activities::append_many(c, &events, now).await
 }
 
+/// The update that claims the entries `ids` (an integer list) still pending. `status || ''`:
+/// the status is checked on each row found by id, never searched. Searched, SQLite (without
+/// statistics) walks the status index's whole `pending` range for every claim, and the rate
+/// fell as the outbox grew.
+fn claim_sql(ids: &str) -> String {
+    format!(
+        "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_until = $1 \
+         WHERE id IN ({ids}) AND status || '' = 'pending' RETURNING id"
+    )
+}
+
 impl Store {
     /// Puts entries whose claim ran out (the process sending them died, or stopped renewing)
     /// back to `pending`; returns how many. An entry another live process is sending keeps its
@@ -180,7 +191,7 @@ impl Store {
                 Box::pin(async move {
                     for chunk in ids.chunks(IDS_PER_STATEMENT) {
                         let sql = format!(
-                            "UPDATE outbox SET claimed_until = $1 WHERE status = 'sending' AND id IN ({})",
+                            "UPDATE outbox SET claimed_until = $1 WHERE id IN ({}) AND status || '' = 'sending'",
                             int_list(chunk.iter().copied())
                         );
                         sqlx::query(&sql)
@@ -193,6 +204,19 @@ impl Store {
                 })
             })
             .await
+    }
+
+    /// The database's plan for claiming a few entries by id (what [`Store::outbox_claim`]
+    /// runs), a line per step.
+    pub async fn outbox_claim_plan(&self) -> Result<Vec<String>, StoreError> {
+        let sql = claim_sql("1, 2, 3");
+        crate::plan::explain(
+            &self.inner.read,
+            self.inner.backend,
+            &sql,
+            vec![crate::sql::Arg::Int(0)],
+        )
+        .await
     }
 
     /// Claims up to `limit` due entries for sending until `claim_until` (marks them `sending`,
@@ -224,11 +248,7 @@ impl Store {
                     let ids: Vec<i64> = items.iter().map(|m| m.outbox_id).collect();
                     let mut taken: HashSet<i64> = HashSet::with_capacity(ids.len());
                     for chunk in ids.chunks(IDS_PER_STATEMENT) {
-                        let sql = format!(
-                            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_until = $1 \
-                             WHERE status = 'pending' AND id IN ({}) RETURNING id",
-                            int_list(chunk.iter().copied())
-                        );
+                        let sql = claim_sql(&int_list(chunk.iter().copied()));
                         for r in sqlx::query(&sql)
                             .persistent(false)
                             .bind(claim_until.millis())

@@ -204,6 +204,7 @@ pub async fn suite(s: &Store, dept: DepartmentId, customer: CustomerId, user: Us
         }
     }
     other_lists(s, &scopes, dept, customer, user, case.id).await?;
+    outbox_claim_reads_by_id(s).await?;
     merged_pages_match_plain_filters(s, dept, other.id, customer, queue.id).await
 }
 
@@ -484,5 +485,24 @@ async fn merged_pages_match_plain_filters(
     for a in &made {
         assert!(ids.contains(&a.id), "activity {} listed by time", a.id.0);
     }
+    Ok(())
+}
+
+/// The dispatcher's claim finds its entries by id: searched by status instead, it walked every
+/// pending entry for each claim, and dispatch slowed as the outbox grew.
+async fn outbox_claim_reads_by_id(s: &Store) -> R {
+    let plan = s.outbox_claim_plan().await?;
+    let by_id = if s.backend() == Backend::Postgres {
+        plan.iter().any(|l| l.contains("outbox_pkey"))
+    } else {
+        plan.iter()
+            .any(|l| l.contains("SEARCH outbox USING INTEGER PRIMARY KEY"))
+    };
+    assert!(by_id, "the claim by id:\n{}", plan.join("\n"));
+    assert!(
+        !plan.iter().any(|l| l.contains("outbox_due")),
+        "the claim searches the status index:\n{}",
+        plan.join("\n")
+    );
     Ok(())
 }
