@@ -18,6 +18,7 @@ use switchboard_domain::{DepartmentId, QueueId, Timestamp, UserId};
 use switchboard_store::synthetic::{Volume, synthetic_email};
 use switchboard_store::{Store, StoreOptions};
 
+use crate::bench_reports::pick;
 use crate::bench_server::{ADMIN_PASSWORD, Server, admin_token, agent_token, each, post, start_at};
 use crate::now;
 
@@ -504,14 +505,9 @@ async fn load(
     }
     let elapsed = started.elapsed();
     took.sort();
-    let pick = |q: f64| {
-        took.get(((took.len() as f64 * q) as usize).min(took.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or_default()
-    };
     Ok(Took {
-        p50: pick(0.5),
-        p99: pick(0.99),
+        p50: pick(&took, 0.5),
+        p99: pick(&took, 0.99),
         max: took.last().copied().unwrap_or_default(),
         rate: n as f64 / elapsed.as_secs_f64(),
         failed,

@@ -324,7 +324,8 @@ async fn write_history(w: &World, a: &ReportsArgs) -> anyhow::Result<(usize, usi
     Ok((activities, steps_written))
 }
 
-fn pick(sorted: &[Duration], q: f64) -> Duration {
+/// The `q` quantile of `sorted` (zero when empty).
+pub(crate) fn pick(sorted: &[Duration], q: f64) -> Duration {
     sorted
         .get(((sorted.len() as f64 * q) as usize).min(sorted.len().saturating_sub(1)))
         .copied()

@@ -684,8 +684,7 @@ impl Store {
         page: &PageRequest,
     ) -> Result<Vec<String>, StoreError> {
         let (s, key) = list_query(scope, f);
-        let (sql, args) = s.keyed_sql(page, key)?;
-        crate::plan::explain(&self.inner.read, self.inner.backend, &sql, args).await
+        self.list_plan(s, page, key).await
     }
 
     /// Changes descriptive fields if `patch.version` is current; records an `updated` event with

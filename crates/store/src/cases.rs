@@ -156,8 +156,7 @@ impl Store {
         f: &CaseFilter,
         page: &PageRequest,
     ) -> Result<Vec<String>, StoreError> {
-        let (sql, args) = list_query(scope, f).keyed_sql(page, Key::Id)?;
-        crate::plan::explain(&self.inner.read, self.inner.backend, &sql, args).await
+        self.list_plan(list_query(scope, f), page, Key::Id).await
     }
 
     /// Deletes a case that has no activities.

@@ -212,8 +212,7 @@ impl Store {
         f: &CustomerFilter,
         page: &PageRequest,
     ) -> Result<Vec<String>, StoreError> {
-        let (sql, args) = list_query(scope, f).keyed_sql(page, Key::Id)?;
-        crate::plan::explain(&self.inner.read, self.inner.backend, &sql, args).await
+        self.list_plan(list_query(scope, f), page, Key::Id).await
     }
 
     /// Applies a partial update if `patch.version` is current.

@@ -76,39 +76,41 @@ pub(crate) async fn read_packed(
 /// An integer expression for channel column `column`: the channel's place in
 /// [`ChannelKind::ALL`] (-1 for one this build does not know).
 pub(crate) fn channel_code(column: &str) -> String {
-    let whens: String = ChannelKind::ALL
-        .iter()
+    code(column, ChannelKind::ALL.iter().map(|c| c.as_str()))
+}
+
+/// `CASE column WHEN name0 THEN 0 … ELSE -1 END`: a text column of few known values read as
+/// each value's place.
+fn code<'a>(column: &str, names: impl Iterator<Item = &'a str>) -> String {
+    let whens: String = names
         .enumerate()
-        .map(|(i, c)| format!(" WHEN '{}' THEN {i}", c.as_str()))
+        .map(|(i, n)| format!(" WHEN '{n}' THEN {i}"))
         .collect();
     format!("CASE {column}{whens} ELSE -1 END")
 }
 
 /// The channel of a code made by [`channel_code`].
 pub(crate) fn channel_of_code(code: i64) -> Result<ChannelKind, StoreError> {
+    of_code(&ChannelKind::ALL, code, "channel")
+}
+
+/// The value at place `code` of `all` (a code made by [`code`]).
+fn of_code<T: Copy>(all: &[T], code: i64, what: &str) -> Result<T, StoreError> {
     usize::try_from(code)
         .ok()
-        .and_then(|i| ChannelKind::ALL.get(i).copied())
-        .ok_or_else(|| StoreError::Internal(format!("a row of an unknown channel ({code})")))
+        .and_then(|i| all.get(i).copied())
+        .ok_or_else(|| StoreError::Internal(format!("a row of an unknown {what} ({code})")))
 }
 
 /// An integer expression for activity status column `column`: the status's place in
 /// [`ActivityStatus::ALL`] (-1 for one this build does not know).
 pub(crate) fn status_code(column: &str) -> String {
-    let whens: String = ActivityStatus::ALL
-        .iter()
-        .enumerate()
-        .map(|(i, s)| format!(" WHEN '{}' THEN {i}", s.as_str()))
-        .collect();
-    format!("CASE {column}{whens} ELSE -1 END")
+    code(column, ActivityStatus::ALL.iter().map(|s| s.as_str()))
 }
 
 /// The status of a code made by [`status_code`].
 pub(crate) fn status_of_code(code: i64) -> Result<ActivityStatus, StoreError> {
-    usize::try_from(code)
-        .ok()
-        .and_then(|i| ActivityStatus::ALL.get(i).copied())
-        .ok_or_else(|| StoreError::Internal(format!("a row of an unknown status ({code})")))
+    of_code(&ActivityStatus::ALL, code, "status")
 }
 
 /// The integers of `packed` (rows split by `;`, columns by `,`), checked to be `width` a row.

@@ -47,3 +47,16 @@ pub(crate) async fn explain(
     tx.rollback().await?;
     Ok(lines)
 }
+
+impl crate::Store {
+    /// The plan of one page of the list query `s` in `key` order.
+    pub(crate) async fn list_plan(
+        &self,
+        s: crate::sql::Select,
+        page: &crate::sql::PageRequest,
+        key: crate::sql::Key,
+    ) -> Result<Vec<String>, StoreError> {
+        let (sql, args) = s.keyed_sql(page, key)?;
+        explain(&self.inner.read, self.inner.backend, &sql, args).await
+    }
+}
