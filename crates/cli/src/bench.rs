@@ -43,6 +43,9 @@ pub enum BenchCommand {
     /// default), the start-up time and each read's p99 at a fixed request rate, against the
     /// smallest store of the same run.
     Api(crate::bench_api::ApiArgs),
+    /// The supervisors' live monitor with 2,500 agents: the server's CPU per update sent, against
+    /// rendering the whole monitor.
+    Monitor(crate::bench_monitor::MonitorArgs),
     /// Idle agent event streams: the server's memory per stream held open, measured with
     /// 10,000 of them.
     Streams(crate::bench_streams::StreamsArgs),
@@ -97,6 +100,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Dispatch(a) => crate::bench_dispatch::dispatch(a).await,
         BenchCommand::Api(a) => crate::bench_api::api(a).await,
         BenchCommand::Streams(a) => crate::bench_streams::streams(a).await,
+        BenchCommand::Monitor(a) => crate::bench_monitor::monitor(a).await,
         BenchCommand::Routing(a) => crate::bench_routing::routing(a).await,
         BenchCommand::Workflow(a) => crate::bench_workflow::workflow(a),
         BenchCommand::Login(a) => crate::bench_login::login(a).await,

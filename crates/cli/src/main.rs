@@ -12,6 +12,7 @@ mod bench_cluster_nodes;
 mod bench_dispatch;
 mod bench_login;
 mod bench_mail;
+mod bench_monitor;
 mod bench_reports;
 mod bench_reports_webhooks;
 mod bench_routing;

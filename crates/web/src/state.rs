@@ -72,6 +72,8 @@ pub struct AppState {
     pub mail: Option<(switchboard_mail::tls::TlsTrust, Duration)>,
     /// Queue and user names for the supervisors' monitor.
     pub(crate) monitor_names: Arc<crate::ui::NameCache>,
+    /// What changed on the monitor, for the supervisors following it live.
+    pub(crate) monitor_feed: Arc<crate::ui::MonitorFeed>,
     /// Failed logins per account and client address.
     pub(crate) logins: Arc<crate::throttle::LoginThrottle>,
     /// Chat starts and messages per client, chat and side.
@@ -107,6 +109,7 @@ impl AppState {
             router: None,
             mail: None,
             monitor_names: Arc::default(),
+            monitor_feed: Arc::default(),
             logins: Arc::default(),
             chat_limits: Arc::default(),
             chat_holders: Arc::default(),
@@ -185,4 +188,10 @@ pub fn server_url(s: &AppState, headers: &axum::http::HeaderMap) -> String {
 /// The wall clock, read here in the shell and passed down (the same clock the services read).
 pub fn now() -> Timestamp {
     switchboard_services::now()
+}
+
+/// Resolves when the server starts shutting down (see [`AppState::closing`]); the watch's
+/// guard is not held, so a `select!` branch on it may sit beside branches that await.
+pub(crate) async fn shutting_down(closing: &mut tokio::sync::watch::Receiver<bool>) {
+    let _ = closing.wait_for(|c| *c).await;
 }

@@ -334,11 +334,77 @@ if (document.body.dataset.live === "agent") {
   );
 }
 
-// The supervisor's monitor: any routing change refreshes it at once (it also polls).
+// The supervisor's monitor: the server sends the whole monitor when the socket opens, then only
+// the rows that changed ({table, id, sort, html}; rows gone; counts). Rows keep their order by
+// data-sort. Ages tick here, from each row's data-since and the server's clock.
 if (document.body.dataset.live === "monitor") {
-  noticeSocket("/api/v1/monitor/events", (kind) => {
-    if (kind === "changed") refresh();
-  });
+  const monitor = document.getElementById("monitor");
+  let skew = 0; // server clock minus this one, in ms
+  const age = (ms) => {
+    const s = Math.max(0, Math.floor(ms / 1000));
+    if (s < 60) return `${s} s`;
+    const two = (n) => String(n).padStart(2, "0");
+    if (s < 3600) return `${Math.floor(s / 60)} m ${two(s % 60)} s`;
+    return `${Math.floor(s / 3600)} h ${two(Math.floor((s % 3600) / 60))} m`;
+  };
+  const tick = () => {
+    const now = Date.now() + skew;
+    for (const cell of monitor.querySelectorAll("[data-since]")) {
+      cell.textContent = age(now - Number(cell.dataset.since));
+    }
+  };
+  const place = (tbody, tr) => {
+    const key = tr.dataset.sort;
+    const after = [...tbody.rows].find((r) => r !== tr && r.dataset.sort > key);
+    tbody.insertBefore(tr, after ?? null);
+  };
+  const showEmpty = (table) => {
+    const empty = monitor.querySelector(`[data-empty="${table.id}"]`);
+    if (!empty) return;
+    const none = table.tBodies[0].rows.length === 0;
+    empty.hidden = !none;
+    table.hidden = none;
+  };
+  const apply = (data) => {
+    const touched = new Set();
+    for (const r of data.set ?? []) {
+      const table = document.getElementById(`${r.table}-monitor`);
+      if (!table) continue;
+      const t = document.createElement("template");
+      t.innerHTML = r.html.trim();
+      const tr = t.content.firstElementChild;
+      if (!tr) continue;
+      const old = table.querySelector(`tr[data-${r.table}="${r.id}"]`);
+      if (old && old.dataset.sort === tr.dataset.sort) old.replaceWith(tr);
+      else {
+        old?.remove();
+        place(table.tBodies[0], tr);
+      }
+      touched.add(table);
+    }
+    for (const g of data.gone ?? []) {
+      const table = document.getElementById(`${g.table}-monitor`);
+      table?.querySelector(`tr[data-${g.table}="${g.id}"]`)?.remove();
+      if (table) touched.add(table);
+    }
+    touched.forEach(showEmpty);
+    for (const [name, n] of Object.entries(data.counts ?? {})) {
+      const el = monitor.querySelector(`[data-count="${name.replace("_", "-")}"]`);
+      if (el) el.textContent = String(n);
+    }
+  };
+  noticeSocket(
+    "/ui/supervisor/monitor/live",
+    (event, data) => {
+      if (typeof data.now === "number") skew = data.now - Date.now();
+      if (event === "full") monitor.innerHTML = data.html;
+      else if (event === "rows") apply(data);
+      tick();
+    },
+    () => (document.body.dataset.stream = "open"),
+    () => (document.body.dataset.stream = "closed"),
+  );
+  setInterval(tick, 1000);
 }
 
 

@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 
 use super::notices::Notices;
 
-use super::{Msg, Notice, Request, RouterError, WaitEstimate, config, record};
+use super::{Msg, Notice, NoticeKind, Request, RouterError, WaitEstimate, config, record};
 use crate::status::Registry;
 use crate::{Shutdown, now, stopped};
 
@@ -635,6 +635,15 @@ impl Host {
                 }
             };
             self.status.add(super::NAME, "decisions", n as u64);
+            // Monitors hear of every presence written.
+            out.notices.extend(out.presence.iter().map(|agent| Notice {
+                agent: *agent,
+                kind: NoticeKind::Presence,
+                activity: None,
+                expires_at: None,
+                reason: None,
+                case: None,
+            }));
             for notice in out.notices.drain(..) {
                 self.bus.send(notice);
             }

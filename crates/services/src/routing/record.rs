@@ -31,11 +31,14 @@ pub enum NoticeKind {
     TakenOver,
     /// To every agent: notices may have been lost (the cluster bus reconnected); re-read.
     Resync,
+    /// The agent's presence changed (logged in or out, ready or not, on which channels): for
+    /// monitors; the agent's own stream does not carry it (their console made the change).
+    Presence,
 }
 
 impl NoticeKind {
     /// Every kind.
-    pub const ALL: [NoticeKind; 10] = [
+    pub const ALL: [NoticeKind; 11] = [
         NoticeKind::Offered,
         NoticeKind::Assigned,
         NoticeKind::Paused,
@@ -46,6 +49,7 @@ impl NoticeKind {
         NoticeKind::Mentioned,
         NoticeKind::TakenOver,
         NoticeKind::Resync,
+        NoticeKind::Presence,
     ];
 
     /// The stable name: the server-sent event's name.
@@ -61,6 +65,7 @@ impl NoticeKind {
             NoticeKind::Mentioned => "mentioned",
             NoticeKind::TakenOver => "taken_over",
             NoticeKind::Resync => "resync",
+            NoticeKind::Presence => "presence",
         }
     }
 }

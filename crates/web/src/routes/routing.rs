@@ -368,7 +368,9 @@ pub async fn my_events(
     uri: Uri,
 ) -> ApiResult<Response> {
     let me = caller.user.id;
-    let mine = move |n: &Notice| n.agent == me || n.kind == NoticeKind::Resync;
+    let mine = move |n: &Notice| {
+        (n.agent == me && n.kind != NoticeKind::Presence) || n.kind == NoticeKind::Resync
+    };
     if let Ok(ws) = ws {
         return notice_socket(&s, ws, &headers, &uri, move |n| {
             mine(n).then(|| (n.kind.as_str(), serde_json::to_value(n).unwrap_or_default()))

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use switchboard_domain::{Activity, ActivityStatus};
 use switchboard_store::{ActivityFilter, PageRequest};
 
+use super::monitor_rows::age;
 use super::page::{Chrome, Viewer, render};
-use super::supervisor::age;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 

@@ -13,8 +13,8 @@ use switchboard_domain::inbox::{self, InboxChannel, InboxFilter, InboxView, Save
 use switchboard_domain::{ActivityId, ActivityStatus};
 
 use super::agent::{PresenceView, presence_of};
+use super::monitor_rows::age;
 use super::page::{Chrome, Viewer, render};
-use super::supervisor::age;
 use crate::error::ApiResult;
 use crate::extract::Id;
 use crate::routes::inbox::{InboxLine, lines_of};

@@ -22,6 +22,10 @@ mod inbox;
 mod login;
 mod me;
 mod monitor_chats;
+mod monitor_diff;
+mod monitor_feed;
+mod monitor_live;
+mod monitor_rows;
 mod names;
 mod page;
 mod report_activities;
@@ -39,6 +43,7 @@ use axum::{Router, middleware};
 pub(crate) use admin::shown as admin_shown;
 #[cfg(test)]
 pub(crate) use agent::REASONS;
+pub(crate) use monitor_feed::MonitorFeed;
 pub(crate) use names::NameCache;
 #[cfg(test)]
 pub(crate) use page::consoles;
@@ -108,6 +113,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .layer(middleware::map_response(errors::as_page));
     let fragments = Router::new()
         .route("/ui/supervisor/monitor", get(supervisor::figures))
+        .route("/ui/supervisor/monitor/live", get(monitor_live::live))
         .route("/ui/admin/services", get(admin_services::table))
         .route("/ui/agent/work", get(agent::work))
         .route("/ui/inbox/list", get(inbox::items))

@@ -3,11 +3,11 @@
 //! (`domain::chat::watch::agent_silent`). A row opens the chat read-only, where the supervisor
 //! may join or whisper.
 
+use switchboard_domain::DepartmentId;
 use switchboard_domain::chat::ChatState;
 use switchboard_domain::chat::watch::agent_silent;
-use switchboard_domain::{Scope, Timestamp};
 
-use super::supervisor::age;
+use super::monitor_rows::age;
 use crate::error::ApiResult;
 use crate::state::AppState;
 
@@ -15,9 +15,12 @@ use crate::state::AppState;
 const SHOWN: i64 = 500;
 
 /// A chat's row.
+#[derive(Debug, Clone, PartialEq)]
 pub(super) struct ChatRow {
     /// Its activity.
     pub id: i64,
+    /// Its department.
+    pub department_id: DepartmentId,
     /// The customer's name.
     pub customer: String,
     /// `Waiting` or `Talking`.
@@ -26,25 +29,27 @@ pub(super) struct ChatRow {
     pub queue: String,
     /// The agent's name, when one holds it (or is offered it).
     pub agent: String,
-    /// How long it has gone on.
-    pub age: String,
+    /// When it began (ms since the epoch).
+    pub since: i64,
     /// The agent was found silent and has not written since.
     pub silent: bool,
 }
 
-/// The chats going on within `scope` at `now`, the longest first.
-pub(super) async fn chat_rows(
-    s: &AppState,
-    scope: &Scope,
-    now: Timestamp,
-) -> ApiResult<Vec<ChatRow>> {
-    let open: Vec<_> = s
-        .store
-        .open_chats(SHOWN)
-        .await?
-        .into_iter()
-        .filter(|c| scope.allows(c.chat.department_id))
-        .collect();
+impl ChatRow {
+    /// How long it has gone on at `now`.
+    pub fn age(&self, now: &i64) -> String {
+        age(now - self.since)
+    }
+
+    /// The key rows are listed by (the chat's id, zero-padded).
+    pub fn sort_key(&self) -> String {
+        format!("{:020}", self.id)
+    }
+}
+
+/// The chats going on in every department, the longest first.
+pub(super) async fn chat_rows(s: &AppState) -> ApiResult<Vec<ChatRow>> {
+    let open: Vec<_> = s.store.open_chats(SHOWN).await?;
     if open.is_empty() {
         return Ok(Vec::new());
     }
@@ -66,6 +71,7 @@ pub(super) async fn chat_rows(
             };
             Some(ChatRow {
                 id: c.chat.activity_id.0,
+                department_id: c.chat.department_id,
                 customer: c.chat.customer_name.clone(),
                 state,
                 queue: c
@@ -78,7 +84,7 @@ pub(super) async fn chat_rows(
                     .and_then(|u| names.users.get(&u))
                     .cloned()
                     .unwrap_or_default(),
-                age: age(now.millis() - c.chat.created_at.millis()),
+                since: c.chat.created_at.millis(),
                 silent: state == "Talking" && agent_silent(&c.chat),
             })
         })

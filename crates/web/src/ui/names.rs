@@ -37,8 +37,6 @@ pub struct Names {
     pub queues: HashMap<QueueId, QueueName>,
     /// User names by id.
     pub users: HashMap<UserId, String>,
-    /// Users' departments by id.
-    pub user_departments: HashMap<UserId, DepartmentId>,
     version: u64,
     loaded: Instant,
 }
@@ -115,7 +113,6 @@ async fn read(s: &AppState, version: u64) -> ApiResult<Names> {
                 (q.id, name)
             })
             .collect(),
-        user_departments: users.iter().map(|u| (u.id, u.department_id)).collect(),
         users: users.into_iter().map(|u| (u.id, u.name)).collect(),
         version,
         loaded: Instant::now(),

@@ -9,8 +9,9 @@ use axum::response::Response;
 use switchboard_domain::RetryingMessage;
 use switchboard_store::PageRequest;
 
+use super::monitor_rows::age;
 use super::page::{Chrome, Viewer, render};
-use super::supervisor::{age, require_supervisor};
+use super::supervisor::require_supervisor;
 use crate::error::ApiResult;
 use crate::state::AppState;
 
