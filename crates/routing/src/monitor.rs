@@ -25,8 +25,6 @@ pub struct AgentState {
     pub capacity: [u8; CHANNELS],
     /// The activities they hold.
     pub work: Vec<ActivityId>,
-    /// The queues they serve (may pull from).
-    pub queues: Vec<QueueId>,
 }
 
 impl Router {
@@ -63,7 +61,6 @@ impl Router {
                 load: a.load,
                 capacity: a.capacity,
                 work: a.tasks.clone(),
-                queues: self.queues_of(a.rules.id),
             })
             .collect()
     }

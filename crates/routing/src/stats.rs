@@ -141,7 +141,43 @@ impl Router {
     /// The figures of queue `q`, or `None` for an unknown queue.
     pub fn queue_stats(&self, q: QueueId, now: Timestamp) -> Option<QueueStats> {
         let qi = *self.queue_index.get(&q)?;
+        let arrivals: Vec<i64> = self
+            .reservations()
+            .filter(|(queue, _)| *queue == qi)
+            .map(|(_, at)| at)
+            .collect();
+        self.stats_of(qi, &arrivals, now)
+    }
+
+    /// Every queue's figures, in the router's order (the monitor's read): the agents'
+    /// reservations are walked once for all queues, not once per queue.
+    pub fn all_queue_stats(&self, now: Timestamp) -> Vec<QueueStats> {
+        let mut arrivals: Vec<Vec<i64>> = vec![Vec::new(); self.queues.len()];
+        for (queue, at) in self.reservations() {
+            if let Some(a) = arrivals.get_mut(queue) {
+                a.push(at);
+            }
+        }
+        arrivals
+            .iter()
+            .enumerate()
+            .filter_map(|(qi, a)| self.stats_of(qi, a, now))
+            .collect()
+    }
+
+    /// Work reserved for an agent: its queue's place and when it arrived.
+    fn reservations(&self) -> impl Iterator<Item = (usize, i64)> + '_ {
+        self.agents
+            .iter()
+            .flat_map(|a| &a.reserved)
+            .filter_map(|r| self.work.get(r))
+            .map(|w| (w.queue, w.new.arrived_at.millis()))
+    }
+
+    /// The figures of the queue in place `qi`, given when its reserved work arrived.
+    fn stats_of(&self, qi: usize, reserved: &[i64], now: Timestamp) -> Option<QueueStats> {
         let slot = self.queues.get(qi)?;
+        let q = slot.rules.id;
         let mut waiting = 0;
         let mut oldest = i64::MAX;
         let mut late = 0;
@@ -176,14 +212,10 @@ impl Router {
                     .map(|k| k.0);
             }
         }
-        for r in self.agents.iter().flat_map(|a| &a.reserved) {
-            if let Some(w) = self.work.get(r)
-                && w.queue == qi
-            {
-                waiting += 1;
-                oldest = oldest.min(w.new.arrived_at.millis());
-                late += usize::from(w.new.arrived_at.millis() < threshold);
-            }
+        for at in reserved {
+            waiting += 1;
+            oldest = oldest.min(*at);
+            late += usize::from(*at < threshold);
         }
         let (mut logged_in, mut available) = (0, 0);
         let (mut ready, mut busy, mut free) = ([0; CHANNELS], [0; CHANNELS], [0; CHANNELS]);

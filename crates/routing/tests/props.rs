@@ -244,6 +244,8 @@ proptest! {
         }
         let now = (items.iter().map(|x| x.1).max().unwrap_or(0) + later) * 1000;
         let s = r.queue_stats(SALES, Timestamp::from_millis(now)).unwrap();
+        let all = r.all_queue_stats(Timestamp::from_millis(now));
+        prop_assert_eq!(all.iter().find(|x| x.queue == SALES), Some(&s));
         let oldest = items.iter().map(|x| x.1 * 1000).min();
         // SALES's service level is an hour.
         let late = items.iter().filter(|x| x.1 * 1000 < now - 3_600_000).count();

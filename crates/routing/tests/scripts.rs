@@ -868,3 +868,36 @@ fn future_work_refuses_a_pull_and_follows_a_transfer_at_once() {
     assert!(log.contains("A30") && log.contains("G2"), "{log}");
     assert_eq!(r.holder(a(30)), Some(g(2)), "{log}");
 }
+
+#[test]
+fn every_queues_figures_at_once_are_each_queues_figures() {
+    // Work reserved for the last agent counts in its queue's figures whichever way they are read.
+    let mut r = with_personal_wait(60, false);
+    run(
+        &mut r,
+        &script(vec![
+            at(0, ready(&[1, 2])),
+            vec![
+                (
+                    1,
+                    Event::SetReady {
+                        agent: g(2),
+                        channel: None,
+                        ready: false,
+                        reason: Some("meeting".into()),
+                    },
+                ),
+                (2, personal(10, SALES, 2, 2)),
+            ],
+        ]),
+    );
+    let now = Timestamp::from_millis(5_000);
+    let each: Vec<_> = r
+        .queue_ids()
+        .into_iter()
+        .filter_map(|q| r.queue_stats(q, now))
+        .collect();
+    let sales = each.iter().find(|s| s.queue == SALES).map(|s| s.waiting);
+    assert_eq!(sales, Some(1), "the reserved email waits in Sales");
+    assert_eq!(r.all_queue_stats(now), each);
+}

@@ -249,14 +249,8 @@ impl Host {
                 }
                 Msg::Monitor { reply } => {
                     let router = &self.router;
-                    let answer = figures.get_or_insert_with(|| {
-                        let queues = router
-                            .queue_ids()
-                            .into_iter()
-                            .filter_map(|q| router.queue_stats(q, t))
-                            .collect::<Vec<_>>();
-                        (queues, router.agent_states())
-                    });
+                    let answer = figures
+                        .get_or_insert_with(|| (router.all_queue_stats(t), router.agent_states()));
                     let _ = reply.send(answer.clone());
                 }
                 Msg::Wait { activity, reply } => {

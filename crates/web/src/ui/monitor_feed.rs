@@ -11,14 +11,15 @@ use std::time::Duration;
 use tokio::sync::{Notify, broadcast};
 
 use super::monitor_diff::{Diff, diff};
-use super::monitor_rows::{View, view};
+use super::monitor_rows::{Rows, View, view};
 use crate::error::ApiResult;
 use crate::state::AppState;
 
 /// How often the monitor is read with nothing announced.
 const TICK: Duration = Duration::from_secs(1);
-/// How long announcements are gathered into one read.
-const GATHER: Duration = Duration::from_millis(100);
+/// How long announcements are gathered into one read (a supervisor sees a change within about
+/// this long; a burst of changes costs one read).
+const GATHER: Duration = Duration::from_millis(250);
 /// Changes a slow follower may fall behind before it is sent the whole monitor again.
 const BACKLOG: usize = 64;
 
@@ -70,7 +71,7 @@ impl MonitorFeed {
         });
         let fresh = match self.now() {
             Some(_) => None,
-            None => Some(Arc::new(view(s).await?)),
+            None => Some(Arc::new(view(s, &mut Rows::default()).await?)),
         };
         let mut current = self.lock();
         if current.view.is_none() {
@@ -128,6 +129,7 @@ async fn run(feed: Arc<MonitorFeed>, s: AppState) {
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut notices = None;
+    let mut rows = Rows::default();
     loop {
         if feed.changes.receiver_count() == 0 {
             notices = None;
@@ -153,7 +155,7 @@ async fn run(feed: Arc<MonitorFeed>, s: AppState) {
             _ = tick.tick() => {},
             () = crate::state::shutting_down(&mut closing) => return,
         }
-        match view(&s).await {
+        match view(&s, &mut rows).await {
             Ok(v) => feed.publish(v),
             Err(e) => tracing::warn!(error = ?e, "the live monitor cannot read the figures"),
         }

@@ -5,11 +5,13 @@
 //! so a row changes only when its figures do; ages are worked out when a row is shown.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use switchboard_domain::{ChannelKind, DepartmentId, Scope};
+use switchboard_domain::{ChannelKind, DepartmentId, Scope, UserId};
 use switchboard_routing::{AgentState, QueueStats};
 
 use super::monitor_chats::ChatRow;
+use super::names::Names;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -59,7 +61,7 @@ impl QueueRow {
 }
 
 /// An agent's row.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct AgentRow {
     pub id: i64,
     pub department_id: DepartmentId,
@@ -146,8 +148,8 @@ pub(super) struct View {
     pub router_down: bool,
     /// Queues, by department and name.
     pub queues: Vec<QueueRow>,
-    /// Agents logged in or holding work, by name.
-    pub agents: Vec<AgentRow>,
+    /// Agents logged in or holding work, by name (shared with the next view while unchanged).
+    pub agents: Vec<Arc<AgentRow>>,
     /// Chats going on, by id.
     pub chats: Vec<ChatRow>,
     /// Agents logged out (with work or not), per department.
@@ -177,6 +179,7 @@ impl View {
             agents: self
                 .agents
                 .iter()
+                .map(|r| &**r)
                 .filter(|r| scope.allows(r.department_id))
                 .collect(),
             chats: self
@@ -199,8 +202,20 @@ impl View {
     }
 }
 
+/// The agents' rows of the last view with the router's states they were made from, so the next
+/// view makes rows only for agents whose state (or name) changed: with thousands of agents, a
+/// view that follows every change would otherwise spend its time remaking the same rows.
+#[derive(Default)]
+pub(super) struct Rows {
+    agents: HashMap<UserId, (AgentState, Arc<AgentRow>)>,
+    names: Option<Arc<Names>>,
+    /// The rows shown, in the last view's order.
+    order: Vec<UserId>,
+}
+
 /// The monitor of every department now: the router's figures with their names, and the chats.
-pub(super) async fn view(s: &AppState) -> ApiResult<View> {
+/// `rows` holds the previous view's agent rows (empty: every row is made).
+pub(super) async fn view(s: &AppState, rows: &mut Rows) -> ApiResult<View> {
     let now = crate::state::now().millis();
     let chats = super::monitor_chats::chat_rows(s).await?;
     let Ok(router) = s.router() else {
@@ -225,27 +240,51 @@ pub(super) async fn view(s: &AppState) -> ApiResult<View> {
         .filter_map(|st| Some(queue_row(st, names.queues.get(&st.queue)?, now)))
         .collect();
     queues.sort_by(|a, b| (&a.department, &a.name).cmp(&(&b.department, &b.name)));
+    let same_names = rows.names.as_ref().is_some_and(|n| Arc::ptr_eq(n, &names));
     let mut logged_out: HashMap<DepartmentId, usize> = HashMap::new();
-    let mut rows = Vec::with_capacity(agents.len());
-    for a in &agents {
+    let mut shown = Vec::with_capacity(agents.len());
+    let mut kept = HashMap::with_capacity(agents.len());
+    for a in agents {
         if !a.logged_in {
             *logged_out.entry(a.department_id).or_default() += 1;
             if a.work.is_empty() {
                 continue;
             }
         }
-        let name = names
-            .users
-            .get(&a.id)
-            .map_or_else(|| format!("#{}", a.id.0), Clone::clone);
-        rows.push(agent_row(a, name));
+        let row = match rows.agents.remove(&a.id) {
+            Some((before, row)) if same_names && before == a => row,
+            _ => {
+                let name = names
+                    .users
+                    .get(&a.id)
+                    .map_or_else(|| format!("#{}", a.id.0), Clone::clone);
+                Arc::new(agent_row(&a, name))
+            }
+        };
+        shown.push(Arc::clone(&row));
+        kept.insert(a.id, (a, row));
     }
-    rows.sort_by(|a, b| (&a.name, a.id).cmp(&(&b.name, b.id)));
+    // The same agents under the same names keep the last view's order (no sorting by name).
+    let same_order = same_names
+        && rows.order.len() == kept.len()
+        && rows.order.iter().all(|id| kept.contains_key(id));
+    if same_order {
+        shown = rows
+            .order
+            .iter()
+            .filter_map(|id| kept.get(id).map(|(_, row)| Arc::clone(row)))
+            .collect();
+    } else {
+        shown.sort_by(|a, b| (&a.name, a.id).cmp(&(&b.name, b.id)));
+    }
+    rows.order = shown.iter().map(|r| UserId(r.id)).collect();
+    rows.agents = kept;
+    rows.names = Some(names);
     Ok(View {
         now,
         router_down: false,
         queues,
-        agents: rows,
+        agents: shown,
         chats,
         logged_out,
     })

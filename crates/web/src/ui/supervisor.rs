@@ -8,7 +8,7 @@ use axum::response::Response;
 use switchboard_domain::{Activity, ActivityStatus, QueueKind};
 use switchboard_store::{ActivityFilter, PageRequest, QueueFilter};
 
-use super::monitor_rows::{Monitor, age, view};
+use super::monitor_rows::{Monitor, Rows, age, view};
 use super::names::all_pages;
 use super::page::{Chrome, Viewer, render};
 use crate::error::{ApiError, ApiResult};
@@ -43,7 +43,7 @@ pub(super) fn require_supervisor(viewer: &Viewer) -> ApiResult<()> {
 /// `GET /supervisor`.
 pub async fn console(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Response> {
     require_supervisor(&viewer)?;
-    let v = view(&s).await?;
+    let v = view(&s, &mut Rows::default()).await?;
     Ok(render(&MonitorPage {
         tr: viewer.tr(),
         chrome: Chrome::new(&viewer, "/supervisor", "monitor"),
@@ -55,7 +55,7 @@ pub async fn console(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Res
 /// `/ui/supervisor/monitor/live`).
 pub async fn figures(State(s): State<AppState>, viewer: Viewer) -> ApiResult<Response> {
     require_supervisor(&viewer)?;
-    let v = view(&s).await?;
+    let v = view(&s, &mut Rows::default()).await?;
     Ok(render(&MonitorFragment {
         tr: viewer.tr(),
         monitor: v.scoped(&viewer.0.scope),
