@@ -27,7 +27,7 @@ pub mod files;
 pub mod inbox;
 pub mod kb_folders;
 pub mod me;
-mod notice_socket;
+pub(crate) mod notice_socket;
 pub mod queues;
 pub mod reports;
 pub mod review;

@@ -21,7 +21,27 @@ const READ_BUFFER: usize = 1024;
 /// The longest message a client may send (it sends none).
 const MAX_MESSAGE: usize = 1024;
 /// How often an idle socket is pinged.
-const PING: std::time::Duration = std::time::Duration::from_secs(25);
+pub(crate) const PING: std::time::Duration = std::time::Duration::from_secs(25);
+
+/// `ws` with the small buffers of a socket whose client sends nothing but its close, if its
+/// handshake comes from this server's pages (else 403, naming `what` the client opened).
+pub(crate) fn listen_only(
+    ws: WebSocketUpgrade,
+    headers: &HeaderMap,
+    uri: &Uri,
+    what: &str,
+) -> ApiResult<WebSocketUpgrade> {
+    if !crate::origin::same_origin(headers, uri.authority().map(|a| a.as_str())) {
+        return Err(ApiError::forbidden(&format!(
+            "open the {what} from this server's pages"
+        )));
+    }
+    Ok(ws
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(0)
+        .max_message_size(MAX_MESSAGE)
+        .max_frame_size(MAX_MESSAGE))
+}
 
 /// The socket for `ws`, sending each notice `pick` turns into an event name and its data (or
 /// skips).
@@ -35,19 +55,9 @@ pub(crate) fn notice_socket<F>(
 where
     F: Fn(&Notice) -> Option<(&'static str, Value)> + Send + 'static,
 {
-    if !crate::origin::same_origin(headers, uri.authority().map(|a| a.as_str())) {
-        return Err(ApiError::forbidden(
-            "open the event socket from this server's pages",
-        ));
-    }
+    let ws = listen_only(ws, headers, uri, "event socket")?;
     let mut rx = s.router()?.subscribe();
     let mut closing = s.closing();
-    // Small buffers: the client sends nothing but its close.
-    let ws = ws
-        .read_buffer_size(READ_BUFFER)
-        .write_buffer_size(0)
-        .max_message_size(MAX_MESSAGE)
-        .max_frame_size(MAX_MESSAGE);
     Ok(ws
         .on_upgrade(move |mut socket| async move {
             let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING, PING);

@@ -21,14 +21,11 @@ use super::monitor_feed::Change;
 use super::monitor_rows::{AgentRow, QueueRow, View};
 use super::page::Viewer;
 use super::supervisor::{MonitorFragment, require_supervisor};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::i18n::Tr;
 use crate::state::AppState;
 
-/// The socket's read buffer (the page sends nothing but its close).
-const READ_BUFFER: usize = 1024;
-/// How often an idle socket is pinged.
-const PING: std::time::Duration = std::time::Duration::from_secs(25);
+use crate::routes::notice_socket::{PING, listen_only};
 
 #[derive(Template)]
 #[template(path = "supervisor_queue_row.html")]
@@ -134,20 +131,11 @@ pub async fn live(
     uri: Uri,
 ) -> ApiResult<Response> {
     require_supervisor(&viewer)?;
-    if !crate::origin::same_origin(&headers, uri.authority().map(|a| a.as_str())) {
-        return Err(ApiError::forbidden(
-            "open the monitor's socket from this server's pages",
-        ));
-    }
+    let ws = listen_only(ws, &headers, &uri, "monitor's socket")?;
     let feed = std::sync::Arc::clone(&s.monitor_feed);
     let (view, seq, changes) = feed.follow(&s).await?;
     let (tr, scope) = (viewer.tr(), viewer.0.scope.clone());
     let closing = s.closing();
-    let ws = ws
-        .read_buffer_size(READ_BUFFER)
-        .write_buffer_size(0)
-        .max_message_size(READ_BUFFER)
-        .max_frame_size(READ_BUFFER);
     Ok(ws
         .on_upgrade(move |socket| async move {
             let follower = Follower {
