@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use jiff::tz::TimeZone;
-use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex::{RegexSet, RegexSetBuilder};
+use regex_automata::meta;
 use serde_json::Value;
 use switchboard_domain::{
     ActivityStatus, AliasId, ArticleId, CalendarId, CategoryId, ChannelKind, DepartmentId,
@@ -185,7 +186,11 @@ pub(crate) struct Guarded {
     pub regex: usize,
     /// Its required literal's pattern in the automaton.
     pub literal: usize,
-    pub re: Regex,
+    /// When every match starts a bounded number of bytes before that literal (the least and
+    /// the most): the expression is then tried only there, anchored.
+    pub lead: Option<(usize, usize)>,
+    /// The expression.
+    pub re: meta::Regex,
 }
 
 impl FieldIndex {
@@ -201,19 +206,24 @@ impl FieldIndex {
         let mut guarded = Vec::new();
         let mut rest = Vec::new();
         for (i, src) in regexes.iter().enumerate() {
-            match crate::prefilter::required_literal(src) {
+            match crate::prefilter::required(src) {
                 Some(lit) => {
-                    let re = RegexBuilder::new(src)
-                        .size_limit(REGEX_SIZE_LIMIT)
-                        .dfa_size_limit(REGEX_SIZE_LIMIT)
-                        .build()
+                    let config = meta::Config::new()
+                        .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+                        .onepass_size_limit(Some(REGEX_SIZE_LIMIT))
+                        .hybrid_cache_capacity(REGEX_SIZE_LIMIT)
+                        .dfa_size_limit(Some(REGEX_SIZE_LIMIT));
+                    let re = meta::Builder::new()
+                        .configure(config)
+                        .build(src)
                         .map_err(|e| bad(e.to_string()))?;
                     guarded.push(Guarded {
                         regex: i,
                         literal: patterns.len(),
+                        lead: lit.lead,
                         re,
                     });
-                    patterns.push(lit);
+                    patterns.push(lit.text);
                 }
                 None => rest.push(i),
             }
@@ -226,6 +236,7 @@ impl FieldIndex {
                     .ascii_case_insensitive(true)
                     .match_kind(MatchKind::Standard)
                     .kind(Some(AhoCorasickKind::DFA))
+                    .prefilter(false)
                     .build(&patterns)
                     .map_err(|e| bad(e.to_string()))?,
             )

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use regex_automata::{Anchored, Input};
 use serde_json::Value;
 use switchboard_domain::{ArticleId, CategoryId, QueueId, calendar};
 
@@ -365,6 +366,10 @@ impl Exec<'_, '_, '_> {
     }
 }
 
+/// Most places a leading literal is tried at, per expression and field; beyond, the expression
+/// searches the whole field.
+const MAX_ANCHORED_TRIES: usize = 512;
+
 /// Reads one field and runs its automaton and regular expressions over it.
 fn scan_field(f: &FieldIndex, message: Option<&Message>, subject: &str) -> Hits {
     let entries: Vec<&str> = match (message, &f.key) {
@@ -388,28 +393,60 @@ fn scan_field(f: &FieldIndex, message: Option<&Message>, subject: &str) -> Hits 
         many => std::borrow::Cow::Owned(many.join("\n")),
     };
     let mut found = vec![false; f.literal_count + f.guarded.len()];
+    // Where the literals of guards that lead their expression's matches start, per guard (in
+    // `joined`); `None` once there are too many, or when the text was lower-cased.
+    let mut starts: Vec<Option<Vec<usize>>> = Vec::new();
     if let Some(ac) = &f.literals {
         let lowered;
         // ASCII literals match case-insensitively on the text as it is; only a non-ASCII
         // literal needs the text lower-cased first (required literals are ASCII).
-        let hay = if f.ascii_literals || joined.is_ascii() {
+        let as_is = f.ascii_literals || joined.is_ascii();
+        let hay = if as_is {
+            starts = f
+                .guarded
+                .iter()
+                .map(|g| g.lead.map(|_| Vec::new()))
+                .collect();
             joined.as_ref()
         } else {
             lowered = joined.to_lowercase();
             lowered.as_str()
         };
         for m in ac.find_overlapping_iter(hay) {
-            if let Some(x) = found.get_mut(m.pattern().as_usize()) {
+            let i = m.pattern().as_usize();
+            if let Some(x) = found.get_mut(i) {
                 *x = true;
+            }
+            if let Some(slot) = i
+                .checked_sub(f.literal_count)
+                .and_then(|g| starts.get_mut(g))
+            {
+                match slot {
+                    Some(list) if list.len() < MAX_ANCHORED_TRIES => list.push(m.start()),
+                    _ => *slot = None,
+                }
             }
         }
     }
     let mut regexes = vec![false; f.regex_src.len()];
-    for g in &f.guarded {
+    for (k, g) in f.guarded.iter().enumerate() {
         if found.get(g.literal).copied().unwrap_or(false)
             && let Some(x) = regexes.get_mut(g.regex)
         {
-            *x = g.re.is_match(&joined);
+            *x = match (starts.get(k), g.lead) {
+                // Every match starts a few bytes before the literal: try only there.
+                (Some(Some(list)), Some((min, max))) => list.iter().any(|&at| {
+                    (at.saturating_sub(max)..=at.saturating_sub(min))
+                        .filter(|&from| at >= min && joined.is_char_boundary(from))
+                        .any(|from| {
+                            let input = Input::new(&*joined)
+                                .span(from..joined.len())
+                                .anchored(Anchored::Yes);
+                            g.re.is_match(input)
+                        })
+                }),
+                _ => g.re.is_match(&*joined),
+            };
         }
     }
     if let Some((set, places)) = &f.residual {
@@ -493,7 +530,7 @@ fn value_test(have: Option<&Value>, op: ValueOp, want: &Value) -> bool {
 mod tests {
     use proptest::prelude::*;
 
-    use super::scan_field;
+    use super::{MAX_ANCHORED_TRIES, scan_field};
     use crate::compile::{FieldIndex, FieldKey};
 
     const PATTERNS: &[&str] = &[
@@ -504,7 +541,35 @@ mod tests {
         r"\d{3}",
         r"(?i)stra(ß|ss)e",
         r"ab|cd",
+        r"(?i)^refund\b",
+        r"(?i)\brefund\s*\d{3}$",
+        r"ORDER\d",
+        r"(?i)\bstock\b",
+        r"(?i)discount\s*\d",
+        r"é?refund",
     ];
+
+    /// A leading literal seen more often than it is tried at: the expression then searches
+    /// the whole text, and still finds a match after the many occurrences.
+    #[test]
+    fn a_leading_literal_seen_very_often_still_finds_the_match() {
+        let text = format!(
+            "{}order no. 1234",
+            "order x ".repeat(MAX_ANCHORED_TRIES + 10)
+        );
+        let f = FieldIndex::build(
+            FieldKey::Subject,
+            vec![],
+            vec![r"(?i)\border\s*(no\.?|number|#)\s*\d{4}".to_string()],
+            false,
+        )
+        .unwrap();
+        assert_eq!(f.guarded[0].lead, Some((0, 0)));
+        assert!(scan_field(&f, None, &text).regexes[0]);
+        let few = "order x order no. 1234 order";
+        assert!(scan_field(&f, None, few).regexes[0]);
+        assert!(!scan_field(&f, None, "order x order no. 12").regexes[0]);
+    }
 
     proptest! {
         /// Guarded expressions (run only where their literal is) say what each expression run
@@ -516,7 +581,8 @@ mod tests {
                     Just("ORDER"), Just("order"), Just("no."), Just("#"), Just("1234"), Just("Re:"),
                     Just("FWD:"), Just("Refund"), Just("Invoice-77"), Just("invoice-77"),
                     Just("\u{212A}ilo"), Just("Kilogram"), Just("Straße"), Just("STRASSE"),
-                    Just("ab"), Just("é"), Just(" "), Just("\n"),
+                    Just("ab"), Just("é"), Just(" "), Just("\n"), Just("123"), Just("ORDER7"),
+                    Just("ſtock"), Just("Stock"), Just("diſcount"), Just("DISCOUNT"), Just("érefund"),
                 ],
                 0..12,
             ),
