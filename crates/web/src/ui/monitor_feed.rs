@@ -1,9 +1,10 @@
 //! The live monitor's feed, one per server: while any supervisor follows the monitor, a task
 //! reads the monitor of every department when the router announces a change (a burst read
-//! once) and every second (waiting work and service levels move without an announcement),
-//! compares it with the previous view (`monitor_diff`) and publishes what changed. Each
-//! follower shows its own scope's part of a change, so reading and comparing costs once per
-//! change however many supervisors watch, and each sends only the rows that changed.
+//! once) and at least every second (waiting work and service levels move without an
+//! announcement), compares it with the previous view (`monitor_diff`) and publishes what
+//! changed. Each follower shows its own scope's part of a change, so reading and comparing
+//! costs once per change however many supervisors watch, and each sends only the rows that
+//! changed.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -15,7 +16,8 @@ use super::monitor_rows::{Rows, View, view};
 use crate::error::ApiResult;
 use crate::state::AppState;
 
-/// How often the monitor is read with nothing announced.
+/// How often the monitor is read with nothing announced (a read after an announcement puts
+/// the next one off by as much).
 const TICK: Duration = Duration::from_secs(1);
 /// How long announcements are gathered into one read (a supervisor sees a change within about
 /// this long; a burst of changes costs one read).
@@ -151,6 +153,8 @@ async fn run(feed: Arc<MonitorFeed>, s: AppState) {
                 if let Some(rx) = announced.as_mut() {
                     while !matches!(rx.try_recv(), Err(broadcast::error::TryRecvError::Empty | broadcast::error::TryRecvError::Closed)) {}
                 }
+                // This read shows the time too: the next read for time alone is a tick away.
+                tick.reset();
             },
             _ = tick.tick() => {},
             () = crate::state::shutting_down(&mut closing) => return,

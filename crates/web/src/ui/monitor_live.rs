@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde::Serialize;
 use switchboard_domain::Scope;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -50,22 +50,70 @@ struct ChatRowHtml<'a> {
     now: i64,
 }
 
+/// A frame: `{"event", "data"}`.
+#[derive(Serialize)]
+struct Frame<D> {
+    event: &'static str,
+    data: D,
+}
+
+/// The whole monitor.
+#[derive(Serialize)]
+struct Whole {
+    now: i64,
+    html: String,
+}
+
+/// The rows that changed.
+#[derive(Serialize)]
+struct Changed {
+    now: i64,
+    set: Vec<SetRow>,
+    gone: Vec<GoneRow>,
+    counts: Counts,
+}
+
+/// A new or changed row.
+#[derive(Serialize)]
+struct SetRow {
+    table: &'static str,
+    id: i64,
+    sort: String,
+    html: String,
+}
+
+/// A row that went.
+#[derive(Serialize)]
+struct GoneRow {
+    table: &'static str,
+    id: i64,
+}
+
+/// The counts in the tables' captions.
+#[derive(Serialize)]
+struct Counts {
+    agents: usize,
+    logged_out: usize,
+    chats: usize,
+}
+
+/// A frame's text.
+fn text<D: Serialize>(event: &'static str, data: D) -> Result<String, askama::Error> {
+    serde_json::to_string(&Frame { event, data }).map_err(|e| askama::Error::Custom(e.into()))
+}
+
 /// The whole monitor within `scope`.
-fn full(tr: Tr, scope: &Scope, v: &View) -> Result<Value, askama::Error> {
+fn full(tr: Tr, scope: &Scope, v: &View) -> Result<String, askama::Error> {
     let html = MonitorFragment {
         tr,
         monitor: v.scoped(scope),
     }
     .render()?;
-    Ok(json!({"event": "full", "data": {"now": v.now, "html": html}}))
-}
-
-fn row(table: Table, id: i64, sort: String, html: String) -> Value {
-    json!({"table": table.as_str(), "id": id, "sort": sort, "html": html})
+    text("full", Whole { now: v.now, html })
 }
 
 /// The rows of `change` within `scope`, or `None` when none is.
-fn rows(tr: Tr, scope: &Scope, change: &Change) -> Result<Option<Value>, askama::Error> {
+fn rows(tr: Tr, scope: &Scope, change: &Change) -> Result<Option<String>, askama::Error> {
     let (v, d) = (&change.view, &change.diff);
     if d.full {
         return full(tr, scope, v).map(Some);
@@ -75,26 +123,44 @@ fn rows(tr: Tr, scope: &Scope, change: &Change) -> Result<Option<Value>, askama:
     for q in d.queues.iter().filter_map(|i| v.queues.get(*i)) {
         if scope.allows(q.department_id) {
             let html = QueueRowHtml { tr, q, now }.render()?;
-            set.push(row(Table::Queue, q.id, q.sort_key(), html));
+            set.push(SetRow {
+                table: Table::Queue.as_str(),
+                id: q.id,
+                sort: q.sort_key(),
+                html,
+            });
         }
     }
     for a in d.agents.iter().filter_map(|i| v.agents.get(*i)) {
         if scope.allows(a.department_id) {
             let html = AgentRowHtml { tr, a }.render()?;
-            set.push(row(Table::Agent, a.id, a.sort_key(), html));
+            set.push(SetRow {
+                table: Table::Agent.as_str(),
+                id: a.id,
+                sort: a.sort_key(),
+                html,
+            });
         }
     }
     for c in d.chats.iter().filter_map(|i| v.chats.get(*i)) {
         if scope.allows(c.department_id) {
             let html = ChatRowHtml { tr, c, now }.render()?;
-            set.push(row(Table::Chat, c.id, c.sort_key(), html));
+            set.push(SetRow {
+                table: Table::Chat.as_str(),
+                id: c.id,
+                sort: c.sort_key(),
+                html,
+            });
         }
     }
-    let gone: Vec<Value> = d
+    let gone: Vec<GoneRow> = d
         .gone
         .iter()
         .filter(|g| scope.allows(g.department_id))
-        .map(|g| json!({"table": g.table.as_str(), "id": g.id}))
+        .map(|g| GoneRow {
+            table: g.table.as_str(),
+            id: g.id,
+        })
         .collect();
     if set.is_empty() && gone.is_empty() && !d.counts {
         return Ok(None);
@@ -114,12 +180,21 @@ fn rows(tr: Tr, scope: &Scope, change: &Change) -> Result<Option<Value>, askama:
             .filter(|c| scope.allows(c.department_id))
             .count(),
     );
-    Ok(Some(json!({"event": "rows", "data": {
-        "now": now,
-        "set": set,
-        "gone": gone,
-        "counts": {"agents": agents, "logged_out": v.logged_out_in(scope), "chats": chats},
-    }})))
+    let counts = Counts {
+        agents,
+        logged_out: v.logged_out_in(scope),
+        chats,
+    };
+    text(
+        "rows",
+        Changed {
+            now,
+            set,
+            gone,
+            counts,
+        },
+    )
+    .map(Some)
 }
 
 /// `GET /ui/supervisor/monitor/live` (see the module's documentation).
@@ -171,11 +246,7 @@ impl Follower {
         let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING, PING);
         loop {
             if let Some(frame) = out.take() {
-                if socket
-                    .send(Message::Text(frame.to_string().into()))
-                    .await
-                    .is_err()
-                {
+                if socket.send(Message::Text(frame.into())).await.is_err() {
                     return;
                 }
                 continue;
