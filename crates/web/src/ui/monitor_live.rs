@@ -82,6 +82,17 @@ struct SetRow {
     html: String,
 }
 
+impl SetRow {
+    fn new(table: Table, id: i64, sort: String, html: String) -> SetRow {
+        SetRow {
+            table: table.as_str(),
+            id,
+            sort,
+            html,
+        }
+    }
+}
+
 /// A row that went.
 #[derive(Serialize)]
 struct GoneRow {
@@ -123,34 +134,19 @@ fn rows(tr: Tr, scope: &Scope, change: &Change) -> Result<Option<String>, askama
     for q in d.queues.iter().filter_map(|i| v.queues.get(*i)) {
         if scope.allows(q.department_id) {
             let html = QueueRowHtml { tr, q, now }.render()?;
-            set.push(SetRow {
-                table: Table::Queue.as_str(),
-                id: q.id,
-                sort: q.sort_key(),
-                html,
-            });
+            set.push(SetRow::new(Table::Queue, q.id, q.sort_key(), html));
         }
     }
     for a in d.agents.iter().filter_map(|i| v.agents.get(*i)) {
         if scope.allows(a.department_id) {
             let html = AgentRowHtml { tr, a }.render()?;
-            set.push(SetRow {
-                table: Table::Agent.as_str(),
-                id: a.id,
-                sort: a.sort_key(),
-                html,
-            });
+            set.push(SetRow::new(Table::Agent, a.id, a.sort_key(), html));
         }
     }
     for c in d.chats.iter().filter_map(|i| v.chats.get(*i)) {
         if scope.allows(c.department_id) {
             let html = ChatRowHtml { tr, c, now }.render()?;
-            set.push(SetRow {
-                table: Table::Chat.as_str(),
-                id: c.id,
-                sort: c.sort_key(),
-                html,
-            });
+            set.push(SetRow::new(Table::Chat, c.id, c.sort_key(), html));
         }
     }
     let gone: Vec<GoneRow> = d
